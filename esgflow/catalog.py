@@ -1,0 +1,228 @@
+"""The indicator catalog: load `catalog/indicators.yaml` into typed records and check it."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from esgflow import EsgflowError, units
+
+Consolidation = Literal["sum", "group", "derived", "weighted_average"]
+DType = Literal["integer", "decimal", "percent"]
+
+PILLARS = ("econ", "env", "soc", "gov")
+ENTITY_KINDS = (
+    "headquarters",
+    "design_institute",
+    "survey_institute",
+    "construction",
+    "equipment",
+    "technology",
+    "engineering",
+    "investment",
+    "branch",
+    "overseas",
+)
+FRAMEWORKS = ("hkex", "sse", "gri", "cass")
+
+
+@dataclass(frozen=True)
+class Rules:
+    min: float | None = None
+    max: float | None = None
+    not_above: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    pillar: str
+    name_zh: str
+    name_en: str
+    unit: str
+    unit_zh: str
+    input_unit: str | None
+    dtype: DType
+    reported_by: str | tuple[str, ...]
+    consolidation: Consolidation
+    formula: str | None
+    weight: str | None
+    rules: Rules
+    breakdowns: tuple[tuple[str, ...], ...]
+    yoy_threshold: float | None
+    decimals: int
+    appendix: bool
+    section: str
+    disclosure: dict[str, tuple[str, ...]]
+    origin: str
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    @property
+    def is_input(self) -> bool:
+        """Whether reporters type this figure in (derived figures are computed)."""
+        return self.consolidation != "derived"
+
+    @property
+    def group_only(self) -> bool:
+        return self.reported_by == "group"
+
+    def reported_by_kind(self, kind: str) -> bool:
+        """Whether an entity of this kind fills in the indicator in its template."""
+        if self.reported_by == "all":
+            return True
+        if self.reported_by == "group":
+            return kind == "headquarters"
+        return kind in self.reported_by
+
+    def formula_inputs(self) -> list[str]:
+        """Names a formula refers to: indicator codes and factor codes, in order of appearance."""
+        if not self.formula:
+            return []
+        names = [n.id for n in ast.walk(ast.parse(self.formula, mode="eval")) if isinstance(n, ast.Name)]
+        return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    indicators: tuple[Indicator, ...]
+    pillars: dict[str, dict[str, str]]
+    by_code: dict[str, Indicator] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_code", {i.code: i for i in self.indicators})
+
+    def __getitem__(self, code: str) -> Indicator:
+        return self.by_code[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.by_code
+
+    @property
+    def codes(self) -> list[str]:
+        return [i.code for i in self.indicators]
+
+    def appendix(self) -> list[Indicator]:
+        """Rows of the published appendix table, in its order."""
+        return [i for i in self.indicators if i.appendix]
+
+    def inputs_for_kind(self, kind: str) -> list[Indicator]:
+        """Indicators an entity of this kind fills in, in catalog order."""
+        return [i for i in self.indicators if i.is_input and i.reported_by_kind(kind)]
+
+    def derived_in_order(self) -> list[Indicator]:
+        """Derived indicators ordered so that every formula comes after the figures it uses."""
+        derived = {i.code: i for i in self.indicators if i.consolidation == "derived"}
+        ordered: list[Indicator] = []
+        done: set[str] = set()
+
+        def visit(code: str, path: tuple[str, ...]) -> None:
+            if code in done:
+                return
+            if code in path:
+                raise EsgflowError(f"catalog: formula cycle {' -> '.join((*path, code))}")
+            for name in derived[code].formula_inputs():
+                if name in derived:
+                    visit(name, (*path, code))
+            done.add(code)
+            ordered.append(derived[code])
+
+        for code in derived:
+            visit(code, ())
+        return ordered
+
+
+def _indicator(raw: dict[str, Any]) -> Indicator:
+    rules = raw.get("rules") or {}
+    return Indicator(
+        code=raw["code"],
+        pillar=raw["pillar"],
+        name_zh=raw["name"]["zh"],
+        name_en=raw["name"]["en"],
+        unit=str(raw["unit"]),
+        unit_zh=str(raw["unit_zh"]),
+        input_unit=raw.get("input_unit"),
+        dtype=raw["dtype"],
+        reported_by=raw["reported_by"] if isinstance(raw["reported_by"], str) else tuple(raw["reported_by"]),
+        consolidation=raw["consolidation"],
+        formula=raw.get("formula"),
+        weight=raw.get("weight"),
+        rules=Rules(min=rules.get("min"), max=rules.get("max"), not_above=rules.get("not_above")),
+        breakdowns=tuple(tuple(b) for b in raw.get("breakdowns") or ()),
+        yoy_threshold=raw.get("yoy_threshold"),
+        decimals=int(raw["decimals"]),
+        appendix=bool(raw.get("appendix", False)),
+        section=raw.get("section", ""),
+        disclosure={k: tuple(str(x) for x in (raw.get("disclosure") or {}).get(k, ())) for k in FRAMEWORKS},
+        origin=raw.get("origin", ""),
+    )
+
+
+def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
+    """Problems that make the catalog unusable; an empty list means it is sound."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for ind in catalog.indicators:
+        where = f"indicator {ind.code}"
+        if ind.code in seen:
+            problems.append(f"{where}: duplicate code")
+        seen.add(ind.code)
+        if ind.pillar not in PILLARS or not ind.code.startswith(ind.pillar + "_"):
+            problems.append(f"{where}: code must start with its pillar prefix")
+        for label in filter(None, (ind.unit, ind.input_unit)):
+            if not units.is_known(label):
+                problems.append(f"{where}: unknown unit {label!r}")
+        if ind.input_unit and units.is_known(ind.input_unit) and units.is_known(ind.unit):
+            try:
+                units.factor(ind.input_unit, ind.unit)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}")
+        if isinstance(ind.reported_by, tuple):
+            problems += [f"{where}: unknown entity kind {k!r}" for k in ind.reported_by if k not in ENTITY_KINDS]
+        elif ind.reported_by not in ("all", "group"):
+            problems.append(f"{where}: reported_by must be all, group or a list of kinds")
+        if ind.consolidation == "derived":
+            if not ind.formula:
+                problems.append(f"{where}: derived indicator without formula")
+            for name in ind.formula_inputs():
+                if name not in catalog and name not in factor_codes:
+                    problems.append(f"{where}: formula names unknown {name!r}")
+        elif ind.formula:
+            problems.append(f"{where}: formula on a {ind.consolidation} indicator")
+        if ind.consolidation == "weighted_average" and (not ind.weight or ind.weight not in catalog):
+            problems.append(f"{where}: weighted_average needs a weight indicator")
+        if ind.consolidation == "group" and ind.reported_by != "group":
+            problems.append(f"{where}: group consolidation needs reported_by: group")
+        refs = [ind.rules.not_above, *(c for b in ind.breakdowns for c in b)]
+        problems += [f"{where}: rule names unknown indicator {c!r}" for c in refs if c and c not in catalog]
+    try:
+        catalog.derived_in_order()
+    except EsgflowError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def parse(text: str) -> Catalog:
+    """Parse catalog YAML text."""
+    raw = yaml.safe_load(text)
+    return Catalog(indicators=tuple(_indicator(r) for r in raw["indicators"]), pillars=raw["pillars"])
+
+
+@cache
+def load_catalog(path: Path | None = None) -> Catalog:
+    """The packaged catalog (or one at `path`), checked against the factor registry."""
+    from esgflow.factors import load_factors
+
+    text = path.read_text("utf-8") if path else resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8")
+    catalog = parse(text)
+    problems = validate(catalog, load_factors().codes)
+    if problems:
+        raise EsgflowError("catalog is inconsistent: " + "; ".join(problems))
+    return catalog

@@ -1,0 +1,56 @@
+"""Settings read from the environment (INTERFACE.md, 'Configuration')."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    sender: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    smtp: SmtpSettings | None
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment; defaults give an embedded SQLite warehouse under ./var."""
+    env = dict(os.environ) if env is None else env
+    home = Path(env.get("ESGFLOW_HOME") or "var").resolve()
+    url = env.get("ESGFLOW_DATABASE_URL") or f"sqlite:///{home / 'esgflow.sqlite3'}"
+    smtp = None
+    if env.get("ESGFLOW_SMTP_HOST"):
+        smtp = SmtpSettings(
+            host=env["ESGFLOW_SMTP_HOST"],
+            port=int(env.get("ESGFLOW_SMTP_PORT") or 25),
+            user=env.get("ESGFLOW_SMTP_USER") or None,
+            password=env.get("ESGFLOW_SMTP_PASSWORD") or None,
+            sender=env.get("ESGFLOW_SMTP_SENDER") or "esg-office@example.com",
+        )
+    return Settings(home=home, database_url=url, smtp=smtp)

@@ -1,0 +1,132 @@
+"""The entity registry: reporting entities, their dated parent links and their reporters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+
+from esgflow import EsgflowError
+from esgflow.factors import OPEN_END, OPEN_START
+
+
+@dataclass(frozen=True)
+class Entity:
+    code: str
+    name_zh: str
+    short_zh: str
+    name_en: str
+    kind: str
+    relation: str
+    country: str
+
+    @property
+    def language(self) -> str:
+        """Reporters' language: English for overseas entities, Chinese otherwise."""
+        return "en" if self.kind == "overseas" else "zh"
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    entity: str
+    parent: str | None
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class Contact:
+    entity: str
+    name: str
+    email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class EntityRegistry:
+    entities: tuple[Entity, ...]
+    links: tuple[ParentLink, ...]
+    contacts: tuple[Contact, ...]
+
+    def __getitem__(self, code: str) -> Entity:
+        for e in self.entities:
+            if e.code == code:
+                return e
+        raise EsgflowError(f"unknown entity {code!r}")
+
+    @property
+    def codes(self) -> list[str]:
+        return [e.code for e in self.entities]
+
+    def parents_on(self, on: date) -> dict[str, str | None]:
+        """Each entity's parent on a date (None for the root)."""
+        return parents_on(self.links, on)
+
+    def root(self) -> str:
+        roots = [e for e, p in self.parents_on(date.today()).items() if p is None]
+        if len(roots) != 1:
+            raise EsgflowError(f"the entity tree must have one root, found {roots}")
+        return roots[0]
+
+    def contacts_of(self, code: str) -> list[Contact]:
+        return [c for c in self.contacts if c.entity == code]
+
+
+def parents_on(links: tuple[ParentLink, ...] | list[ParentLink], on: date) -> dict[str, str | None]:
+    """Each entity's parent on a date, from dated links."""
+    tree: dict[str, str | None] = {}
+    for link in links:
+        if link.valid_from <= on <= link.valid_to:
+            if link.entity in tree:
+                raise EsgflowError(f"entity {link.entity} has two parents on {on.isoformat()}")
+            tree[link.entity] = link.parent
+    return tree
+
+
+def ancestry(parents: dict[str, str | None]) -> list[tuple[str, str]]:
+    """(entity, scope) pairs: every entity with itself and each of its ancestors."""
+    pairs: list[tuple[str, str]] = []
+    for entity in parents:
+        node: str | None = entity
+        seen: set[str] = set()
+        while node is not None:
+            if node in seen:
+                raise EsgflowError(f"the entity tree has a cycle through {node}")
+            seen.add(node)
+            pairs.append((entity, node))
+            node = parents.get(node)
+    return pairs
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("esgflow").joinpath(f"data/{name}").read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _date(text: str, default: date) -> date:
+    return date.fromisoformat(text) if text else default
+
+
+@cache
+def load_registry() -> EntityRegistry:
+    """The packaged registry: entities.csv, parent_history.csv and contacts.csv."""
+    rows = _rows("entities.csv")
+    entities = tuple(
+        Entity(r["code"], r["name_zh"], r["short_zh"], r["name_en"], r["kind"], r["relation"], r["country"]) for r in rows
+    )
+    links = [
+        ParentLink(r["code"], r["parent"] or None, _date(r["parent_from"], OPEN_START), OPEN_END) for r in rows
+    ]
+    for r in _rows("parent_history.csv"):
+        links.append(
+            ParentLink(r["entity"], r["parent"] or None, _date(r["valid_from"], OPEN_START), _date(r["valid_to"], OPEN_END))
+        )
+    for r in rows:  # a current link that starts late needs an earlier one; fail loudly if history lacks it
+        start = _date(r["parent_from"], OPEN_START)
+        if start != OPEN_START and not any(l.entity == r["code"] and l.valid_to == start - timedelta(days=1) for l in links):
+            raise EsgflowError(f"entity {r['code']}: no parent recorded before {start.isoformat()}")
+    contacts = tuple(Contact(r["entity"], r["name"], r["email"], r["language"]) for r in _rows("contacts.csv"))
+    return EntityRegistry(entities=entities, links=tuple(links), contacts=contacts)

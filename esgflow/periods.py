@@ -1,0 +1,44 @@
+"""Reporting periods: '2025', '2025-Q1', '2025-03'."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from esgflow import EsgflowError
+
+_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    kind: str
+    starts_on: date
+    ends_on: date
+
+    @property
+    def year(self) -> int:
+        return self.starts_on.year
+
+    def shifted_years(self, years: int) -> Period:
+        """The same period `years` later (negative: earlier)."""
+        return parse_period(str(self.year + years) + self.code[4:])
+
+
+def parse_period(code: str) -> Period:
+    """Parse a period code; raise a clear error for anything else."""
+    m = _PATTERN.match(code.strip())
+    if not m:
+        raise EsgflowError(f"period {code!r} is not a year (2025), a quarter (2025-Q1) or a month (2025-03)")
+    year = int(m["year"])
+    if m["quarter"]:
+        q = int(m["quarter"])
+        start, end_month = date(year, 3 * q - 2, 1), 3 * q
+        return Period(code, "quarter", start, date(year, end_month, calendar.monthrange(year, end_month)[1]))
+    if m["month"]:
+        mo = int(m["month"])
+        return Period(code, "month", date(year, mo, 1), date(year, mo, calendar.monthrange(year, mo)[1]))
+    return Period(code, "year", date(year, 1, 1), date(year, 12, 31))

@@ -1,0 +1,43 @@
+"""Report tables: the appendix in CSV, Excel and HTML, and the disclosure index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from esgflow import EsgflowError
+from esgflow.catalog import Catalog
+from esgflow.report.disclosure import disclosure_index
+from esgflow.report.html import write_page
+from esgflow.report.tables import AppendixTable, build_appendix
+from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv
+
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    table: AppendixTable
+    files: list[Path]
+
+
+def write_report(session: Session, catalog: Catalog, period: str, out: Path, root: str, langs: list[str]) -> ReportFiles:
+    """Write appendix.csv, appendix.xlsx, appendix.<lang>.html and the disclosure index to `out`."""
+    unknown = [lang for lang in langs if lang not in LANGUAGES]
+    if unknown:
+        raise EsgflowError(f"unknown language {', '.join(unknown)}; choose from {', '.join(LANGUAGES)}")
+    table = build_appendix(session, catalog, period, root)
+    if not any(cell for row in table.rows for cell in row.cells.values()):
+        raise EsgflowError(f"the warehouse holds no group figures for {period} or the two years before it")
+    entries = disclosure_index(catalog)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "appendix.csv", out / "appendix.xlsx", out / "disclosure_index.csv"]
+    write_appendix_csv(table, files[0])
+    write_appendix_xlsx(table, entries, catalog, files[1])
+    write_index_csv(entries, catalog, files[2])
+    for lang in langs:
+        files.append(out / f"appendix.{lang}.html")
+        write_page(table, entries, catalog, lang, files[-1])
+    return ReportFiles(table, files)

@@ -1,0 +1,106 @@
+"""The appendix as an HTML page per language, with a small trend chart per indicator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+
+from esgflow.catalog import Catalog
+from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
+from esgflow.report.tables import AppendixTable
+
+TEXT = {
+    "zh": {
+        "title": "关键绩效表",
+        "indicator": "指标",
+        "unit": "单位",
+        "trend": "趋势",
+        "restated": "调整后",
+        "index": "指标索引",
+        "framework": "框架",
+        "item": "条目",
+        "answered_by": "对应指标",
+        "computed": "本期数据由各单位填报汇总计算",
+    },
+    "en": {
+        "title": "Key performance table",
+        "indicator": "Indicator",
+        "unit": "Unit",
+        "trend": "Trend",
+        "restated": "restated",
+        "index": "Disclosure index",
+        "framework": "Framework",
+        "item": "Item",
+        "answered_by": "Answered by",
+        "computed": "figures for the period are consolidated from entity returns",
+    },
+}
+STYLE = """
+body{font-family:'Noto Sans CJK SC','Microsoft YaHei',Arial,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px}
+th{background:#ddebf7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.computed{background:#f3f9ee}svg{vertical-align:middle}
+"""
+
+
+def sparkline(values: list[Decimal | None], width: int = 90, height: int = 24) -> str:
+    """An inline SVG polyline of the values present; empty when fewer than two."""
+    points = [(i, float(v)) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return ""
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    step = (width - 8) / max(len(values) - 1, 1)
+    coords = [(4 + i * step, height - 4 - (v - lo) / span * (height - 8)) for i, v in points]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2"/>' for x, y in coords)
+    return (
+        f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+        f'<polyline fill="none" stroke="#2f6fb0" stroke-width="1.5" points="{path}"/><g fill="#2f6fb0">{dots}</g></svg>'
+    )
+
+
+def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
+    t = TEXT[lang]
+    heads = "".join(
+        f"<th>{escape(c.year)}{' (' + t['restated'] + ')' if c.key.endswith('_restated') else ''}</th>" for c in table.columns
+    )
+    parts = [
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
+        f"<title>{t['title']} {escape(table.period)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{t['title']} {escape(table.period)}</h1><p>{t['computed']}</p>",
+    ]
+    year_keys = [c.key for c in table.columns if not c.key.endswith("_restated")]
+    for pillar, names in catalog.pillars.items():
+        rows = [r for r in table.rows if r.indicator.pillar == pillar]
+        if not rows:
+            continue
+        parts.append(f"<h2>{escape(names[lang])}</h2><table><tr><th>{t['indicator']}</th><th>{t['unit']}</th>{heads}")
+        parts.append(f"<th>{t['trend']}</th></tr>")
+        for r in rows:
+            ind = r.indicator
+            unit = ind.unit_zh if lang == "zh" else ind.unit
+            cells = []
+            for c in table.columns:
+                cell = r.cells[c.key]
+                css = "num computed" if cell and cell.basis == "computed" else "num"
+                cells.append(f'<td class="{css}">{cell.text(ind.decimals) if cell else "–"}</td>')
+            trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
+            parts.append(
+                f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td><td>{escape(unit)}</td>{"".join(cells)}'
+                f"<td>{trend}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append(
+        f"<h2>{t['index']}</h2><table><tr><th>{t['framework']}</th><th>{t['item']}</th><th>{t['answered_by']}</th></tr>"
+    )
+    for e in entries:
+        names = "; ".join(escape(catalog[c].name(lang)) for c in e.codes)
+        parts.append(f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>")
+    parts.append("</table></body></html>")
+    return "".join(parts)
+
+
+def write_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:
+    path.write_text(render_page(table, entries, catalog, lang), encoding="utf-8")

@@ -1,0 +1,84 @@
+"""The appendix key-performance table: three years of group figures, in the published order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from esgflow.catalog import Catalog, Indicator
+from esgflow.periods import parse_period
+from warehouse import models as m
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Decimal
+    basis: str  # published | published_restated | computed
+
+    def text(self, decimals: int) -> str:
+        """Plain number: a published figure exactly as written, a computed one at published precision."""
+        value = self.value if self.basis != "computed" else self.value.quantize(Decimal(1).scaleb(-decimals))
+        return format(abs(value) if value == 0 else value, "f")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # "2024" or "2022_restated"
+    year: str
+    basis: tuple[str, ...]  # bases to take, in order of preference
+
+
+@dataclass(frozen=True)
+class Row:
+    indicator: Indicator
+    cells: dict[str, Cell | None]
+
+
+@dataclass(frozen=True)
+class AppendixTable:
+    period: str
+    columns: list[Column]
+    rows: list[Row]
+
+    def values(self, key: str) -> list[Decimal | None]:
+        return [r.cells[key].value if r.cells[key] else None for r in self.rows]
+
+
+def _group_figures(session: Session, root: str, years: list[str]) -> dict[tuple[str, str, str], Decimal]:
+    rows = session.execute(
+        select(m.Indicator.code, m.Period.code, m.ConsolidatedFigure.basis, m.ConsolidatedFigure.value)
+        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+        .where(m.Entity.code == root, m.Period.code.in_(years))
+    ).all()
+    return {(code, year, basis): value for code, year, basis, value in rows}
+
+
+def build_appendix(session: Session, catalog: Catalog, period: str, root: str) -> AppendixTable:
+    """P-2, P-1 and P for every appendix indicator, with restated columns where there are any.
+
+    For P the computed figure wins over a published one; for earlier years what was
+    published stands, and a computed figure fills in only where nothing was published.
+    """
+    p = parse_period(period)
+    years = [p.shifted_years(-2).code, p.shifted_years(-1).code, p.code]
+    figures = _group_figures(session, root, years)
+    restated = {year for (_, year, basis) in figures if basis == "published_restated"}
+    columns: list[Column] = []
+    for year in years:
+        prefer = ("computed", "published") if year == p.code else ("published", "computed")
+        columns.append(Column(year, year, prefer))
+        if year in restated:
+            columns.append(Column(f"{year}_restated", year, ("published_restated",)))
+    rows = []
+    for ind in catalog.appendix():
+        cells: dict[str, Cell | None] = {}
+        for col in columns:
+            found = [(b, figures[(ind.code, col.year, b)]) for b in col.basis if (ind.code, col.year, b) in figures]
+            cells[col.key] = Cell(found[0][1], found[0][0]) if found else None
+        rows.append(Row(ind, cells))
+    return AppendixTable(period, columns, rows)

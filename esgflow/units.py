@@ -1,0 +1,100 @@
+"""The one unit library: every unit conversion in esgflow goes through this module.
+
+Catalog units are the labels of the published appendix ("10k kWh", "tce/10k CNY");
+each maps to a pint expression over a registry that knows standard coal, currency and
+head counts as dimensions of their own, so no conversion factor is written by hand.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+
+import pint
+
+_REGISTRY = pint.UnitRegistry()
+for _definition in (
+    "kgce = [standard_coal]",
+    "tce = 1000 * kgce",
+    "CNY = [currency]",
+    "wan_CNY = 10000 * CNY",
+    "wan_kWh = 10000 * kWh",
+    "wan_t = 10000 * metric_ton",
+    "person = [headcount]",
+    "person_time = [attendance]",
+    "item = [item]",
+):
+    _REGISTRY.define(_definition)
+
+# Published unit label -> pint expression.
+_LABELS: dict[str, str] = {
+    "10k CNY": "wan_CNY",
+    "10k CNY output": "wan_CNY",
+    "person": "person",
+    "count": "item",
+    "%": "percent",
+    "h": "hour",
+    "person-time": "person_time",
+    "day": "day",
+    "tce": "tce",
+    "kgce": "kgce",
+    "L": "liter",
+    "m3": "meter ** 3",
+    "kWh": "kWh",
+    "10k kWh": "wan_kWh",
+    "t": "metric_ton",
+    "10k t": "wan_t",
+    "kg": "kilogram",
+}
+
+
+def pint_unit(label: str) -> pint.Unit:
+    """The pint unit for a catalog or factor unit label ("tce/10k CNY", "kgce/kWh", "h/person")."""
+    expression = "/".join(_LABELS.get(part.strip(), part.strip()) for part in label.split("/"))
+    try:
+        return _REGISTRY.parse_units(expression)
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError) as exc:
+        raise ValueError(f"unknown unit {label!r}") from exc
+
+
+def is_known(label: str) -> bool:
+    """Whether a unit label can be converted by this module."""
+    try:
+        pint_unit(label)
+    except ValueError:
+        return False
+    return True
+
+
+@cache
+def factor(from_label: str, to_label: str) -> Decimal:
+    """Exact decimal factor that converts a value in `from_label` to `to_label`."""
+    try:
+        magnitude = _REGISTRY.Quantity(1, pint_unit(from_label)).to(pint_unit(to_label)).magnitude
+    except pint.errors.DimensionalityError as exc:
+        raise ValueError(f"cannot convert {from_label!r} to {to_label!r}: {exc}") from exc
+    # Unit factors are powers of ten or short decimals; 15 significant digits recover them exactly.
+    return Decimal(f"{magnitude:.15g}")
+
+
+def convert(value: Decimal, from_label: str, to_label: str) -> Decimal:
+    """Convert a decimal value between unit labels without leaving decimal arithmetic."""
+    return value if from_label == to_label else value * factor(from_label, to_label)
+
+
+def combine(left: str | pint.Unit, right: str | pint.Unit, op: str) -> pint.Unit:
+    """Unit of `left op right` for op in '*' and '/'."""
+    lu = pint_unit(left) if isinstance(left, str) else left
+    ru = pint_unit(right) if isinstance(right, str) else right
+    return lu * ru if op == "*" else lu / ru
+
+
+def unit_factor(from_unit: pint.Unit, to_unit: pint.Unit) -> float:
+    """Float factor between two pint units, for vectorised formulas."""
+    try:
+        return float(_REGISTRY.Quantity(1, from_unit).to(to_unit).magnitude)
+    except pint.errors.DimensionalityError as exc:
+        raise ValueError(f"cannot convert {from_unit} to {to_unit}") from exc
+
+
+DIMENSIONLESS: pint.Unit = _REGISTRY.parse_units("dimensionless")

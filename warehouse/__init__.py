@@ -1,0 +1,1 @@
+"""The warehouse: SQLAlchemy models and Alembic migrations of esgflow's database."""

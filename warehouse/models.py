@@ -1,0 +1,207 @@
+"""Warehouse tables, from raw returns to consolidated figures.
+
+Layers: submissions (raw returns, archived files) -> observations (staged per submission,
+validated once the submission is accepted) -> consolidated_figures (group and subtree
+figures, computed or published) -> report tables (built from consolidated figures).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from warehouse.types import Quantity
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Decimal: Quantity}
+
+
+class Entity(Base):
+    __tablename__ = "entity"
+    __table_args__ = (UniqueConstraint("code", name="uq_entity_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    short_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    relation: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(2))
+
+
+class EntityLink(Base):
+    """An entity's parent over a date range; a reorganisation adds a link, it rewrites none."""
+
+    __tablename__ = "entity_link"
+    __table_args__ = (UniqueConstraint("entity_id", "valid_from", name="uq_entity_link_entity_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+
+    entity: Mapped[Entity] = relationship(foreign_keys=[entity_id])
+    parent: Mapped[Entity | None] = relationship(foreign_keys=[parent_id])
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("entity_id", "email", name="uq_contact_entity_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+
+
+class Indicator(Base):
+    """A row per catalog indicator, kept in step with the catalog by `esgflow init`."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("code", name="uq_indicator_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    pillar: Mapped[str] = mapped_column(String(8))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(32))
+    dtype: Mapped[str] = mapped_column(String(16))
+    consolidation: Mapped[str] = mapped_column(String(20))
+    formula: Mapped[str | None] = mapped_column(Text)
+    appendix_order: Mapped[int | None] = mapped_column(Integer)
+
+
+class Period(Base):
+    __tablename__ = "period"
+    __table_args__ = (UniqueConstraint("code", name="uq_period_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(8))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Factor(Base):
+    __tablename__ = "factor"
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_factor_code_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal]
+    unit: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    looked_up: Mapped[date] = mapped_column(Date)
+
+
+class Submission(Base):
+    """One received file: the raw return, archived before it is parsed."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "period_id", "version", name="uq_submission_entity_period_version"),
+        UniqueConstraint("entity_id", "period_id", "content_hash", name="uq_submission_entity_period_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(500))
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    template_version: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    entity: Mapped[Entity] = relationship()
+    period: Mapped[Period] = relationship()
+
+
+class Observation(Base):
+    """One figure of one submission, in long form, with its lineage back to the cell."""
+
+    __tablename__ = "observation"
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_id", name="uq_observation_submission_indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
+    value: Mapped[Decimal | None]  # None: explicitly not reported; never a zero
+    original_value: Mapped[str | None] = mapped_column(Text)
+    original_unit: Mapped[str | None] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(String(500))
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    cell: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship()
+    indicator: Mapped[Indicator] = relationship()
+
+
+class Finding(Base):
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"))
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))
+    indicators: Mapped[list[Any]]
+    message: Mapped[str] = mapped_column(Text)
+    expected: Mapped[Decimal | None]
+    actual: Mapped[Decimal | None]
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    cell: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ConsolidatedFigure(Base):
+    """A figure for an entity's subtree (the root's subtree is the group) in a period.
+
+    basis: 'published' and 'published_restated' come from imported reports;
+    'computed' comes from consolidation of accepted observations.
+    """
+
+    __tablename__ = "consolidated_figure"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "period_id", "indicator_id", "basis", name="uq_figure_scope_period_indicator_basis"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
+    basis: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Decimal]
+    method: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    indicator: Mapped[Indicator] = relationship()
+    period: Mapped[Period] = relationship()
+    entity: Mapped[Entity] = relationship()
+
+
+class FigureSource(Base):
+    """Provenance of a computed figure: the observations it was computed from."""
+
+    __tablename__ = "figure_source"
+
+    figure_id: Mapped[int] = mapped_column(ForeignKey("consolidated_figure.id", ondelete="CASCADE"), primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)
