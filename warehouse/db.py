@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -15,9 +14,25 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-@cache
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per URL; SQLite gets foreign keys and a busy timeout."""
+    """One engine per URL, made on first use."""
+    if url not in _ENGINES:
+        _ENGINES[url] = _make_engine(url)
+    return _ENGINES[url]
+
+
+def dispose(url: str) -> None:
+    """Close and forget a URL's engine (before its database is dropped)."""
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _make_engine(url: str) -> Engine:
+    """SQLite gets foreign keys, WAL and a busy timeout; other databases a pre-ping pool."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})

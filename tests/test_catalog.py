@@ -1,0 +1,78 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from esgflow.catalog import Catalog, parse, validate
+from esgflow.factors import FactorRegistry
+
+
+def _seed_codes(path: Path) -> list[str]:
+    return [r["code"] for r in csv.DictReader(path.open(encoding="utf-8"))]
+
+
+def test_catalog_holds_every_published_indicator_in_order(catalog: Catalog, seed_dir: Path) -> None:
+    appendix = _seed_codes(seed_dir / "appendix_2022_2024.csv")
+    body = _seed_codes(seed_dir / "body_kpis_2024.csv")
+    assert [i.code for i in catalog.appendix()] == appendix
+    assert set(body) <= set(catalog.codes)
+    assert not (set(appendix) & set(body))
+
+
+def test_every_indicator_is_fully_described(catalog: Catalog) -> None:
+    for ind in catalog.indicators:
+        assert ind.name_zh and ind.name_en and ind.unit and ind.dtype in ("integer", "decimal", "percent")
+        assert ind.consolidation in ("sum", "group", "derived", "weighted_average")
+        assert ind.is_input == bool(ind.input_unit), ind.code
+        if ind.appendix:
+            assert any(ind.disclosure[fw] for fw in ("hkex", "gri", "sse", "cass")), ind.code
+
+
+def test_rates_that_counts_give_are_derived(catalog: Catalog) -> None:
+    assert catalog["soc_work_fatality_rate"].formula == "soc_work_fatalities / soc_employees_total"
+    assert catalog["env_energy_intensity_revenue"].formula == "env_energy_total / econ_revenue"
+    assert catalog["env_fuel_total"].consolidation == "derived"
+    order = [i.code for i in catalog.derived_in_order()]
+    assert order.index("env_energy_total") < order.index("env_energy_intensity_revenue")
+
+
+def test_group_only_and_breakdowns(catalog: Catalog) -> None:
+    assert catalog["gov_board_meetings"].group_only and catalog["econ_revenue"].group_only
+    assert not catalog["econ_revenue"].reported_by_kind("construction")
+    assert catalog["econ_revenue"].reported_by_kind("headquarters")
+    assert ("soc_employees_female", "soc_employees_male") in catalog["soc_employees_total"].breakdowns
+    assert catalog["econ_patents_valid_invention"].rules.not_above == "econ_patents_valid"
+
+
+BROKEN = """
+pillars: {env: {zh: 环境, en: Environmental}}
+indicators:
+  - {code: env_a, pillar: env, name: {zh: a, en: a}, unit: widget, unit_zh: x, input_unit: widget,
+     dtype: decimal, reported_by: all, consolidation: sum, decimals: 0}
+  - {code: env_b, pillar: env, name: {zh: b, en: b}, unit: t, unit_zh: 吨, dtype: decimal,
+     reported_by: all, consolidation: derived, formula: env_c * nowhere, decimals: 0}
+  - {code: env_c, pillar: env, name: {zh: c, en: c}, unit: t, unit_zh: 吨, dtype: decimal,
+     reported_by: all, consolidation: derived, formula: env_b + env_b, decimals: 0}
+  - {code: soc_d, pillar: env, name: {zh: d, en: d}, unit: t, unit_zh: 吨, input_unit: t, dtype: decimal,
+     reported_by: [shipyard], consolidation: sum, rules: {not_above: env_zz}, decimals: 0}
+"""
+
+
+def test_validation_names_every_problem(factors: FactorRegistry) -> None:
+    problems = "\n".join(validate(parse(BROKEN), factors.codes))
+    assert "env_a: unknown unit 'widget'" in problems
+    assert "env_b: formula names unknown 'nowhere'" in problems
+    assert "formula cycle" in problems
+    assert "soc_d: code must start with its pillar prefix" in problems
+    assert "soc_d: unknown entity kind 'shipyard'" in problems
+    assert "soc_d: rule names unknown indicator 'env_zz'" in problems
+
+
+def test_packaged_catalog_is_sound(catalog: Catalog, factors: FactorRegistry) -> None:
+    assert validate(catalog, factors.codes) == []
+
+
+@pytest.mark.parametrize("code", ["env_energy_total", "soc_trained_share_female", "soc_turnover_rate"])
+def test_formula_inputs(catalog: Catalog, code: str) -> None:
+    names = catalog[code].formula_inputs()
+    assert names and all(n in catalog or n.startswith(("sce_", "density_")) for n in names)

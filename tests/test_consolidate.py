@@ -1,0 +1,111 @@
+"""Consolidation on a handful of entities on two levels, with CSSI moving under CINF in 2024."""
+
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from esgflow.catalog import Catalog
+from esgflow.consolidate import consolidate
+from esgflow.entities import EntityRegistry
+from esgflow.factors import FactorRegistry
+from esgflow.observations import VALUE_DTYPE, from_input
+
+ENTITIES = {"HQ", "CINF", "CSSI", "NFC6", "EQUIP"}
+# (entity, indicator, value, unit as reported; None = the catalog's input unit)
+RETURNS = [
+    ("HQ", "env_diesel", "100", None),
+    ("CINF", "env_diesel", "200", None),
+    ("CSSI", "env_diesel", "300", None),
+    ("NFC6", "env_diesel", "400", None),
+    ("NFC6", "env_gasoline", "1000", None),
+    ("HQ", "env_gasoline", "0", None),
+    ("CINF", "env_gasoline", "0", None),
+    ("CSSI", "env_gasoline", "0", None),
+    ("HQ", "env_natural_gas", "0", None),
+    ("CINF", "env_natural_gas", "0", None),
+    ("CSSI", "env_natural_gas", "0", None),
+    ("NFC6", "env_natural_gas", "0", None),
+    ("HQ", "env_electricity", "10000", "kWh"),
+    ("CINF", "env_electricity", "0.5", "10k kWh"),
+    ("CSSI", "env_electricity", "25000", "kWh"),
+    ("NFC6", "env_electricity", "5000", "kWh"),
+    ("HQ", "econ_revenue", "1000", None),
+    ("CINF", "econ_revenue", "999999", None),  # group-only: an entity's figure is not summed
+    ("NFC6", "env_waste_nonhazardous", "300", None),
+    ("EQUIP", "env_waste_nonhazardous", "100", None),
+    ("NFC6", "env_solid_waste_reuse_rate", "80", None),
+    ("EQUIP", "env_solid_waste_reuse_rate", "100", None),
+]
+
+
+def _observations(catalog: Catalog) -> pl.DataFrame:
+    rows = []
+    for n, (entity, code, value, unit) in enumerate(RETURNS):
+        obs = from_input(catalog[code], Decimal(value), unit)
+        rows.append((n, entity, code, obs.value))
+    return pl.DataFrame(
+        rows, schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},
+        orient="row",
+    )
+
+
+def _figures(catalog: Catalog, registry: EntityRegistry, factors: FactorRegistry, on: date) -> dict:
+    parents = {e: p for e, p in registry.parents_on(on).items() if e in ENTITIES}
+    frame = consolidate(_observations(catalog), parents, "HQ", catalog, factors, on)
+    return {(r["scope"], r["indicator"]): r for r in frame.iter_rows(named=True)}
+
+
+@pytest.fixture
+def y2023(catalog, registry, factors) -> dict:
+    return _figures(catalog, registry, factors, date(2023, 12, 31))
+
+
+@pytest.fixture
+def y2024(catalog, registry, factors) -> dict:
+    return _figures(catalog, registry, factors, date(2024, 12, 31))
+
+
+def test_sums_are_exact_and_carry_their_observations(y2024: dict) -> None:
+    diesel = y2024[("HQ", "env_diesel")]
+    assert diesel["exact"] == Decimal("1000")
+    assert sorted(diesel["observation_ids"]) == [0, 1, 2, 3]
+
+
+def test_units_are_converted_to_the_reporting_unit(y2024: dict) -> None:
+    # 10000 kWh + 0.5 (10k kWh) + 25000 kWh + 5000 kWh = 4.5 (10k kWh)
+    assert y2024[("HQ", "env_electricity")]["exact"] == Decimal("4.5")
+
+
+def test_group_only_figures_come_from_the_root_alone(y2024: dict) -> None:
+    assert y2024[("HQ", "econ_revenue")]["exact"] == Decimal("1000")
+    assert ("CINF", "econ_revenue") not in y2024
+
+
+def test_derived_figures_use_consolidated_parts(y2024: dict) -> None:
+    energy = (1000 * 0.74 * 1.4714 + 1000 * 0.84 * 1.4571 + 4.5 * 10000 * 0.1229) / 1000
+    assert y2024[("HQ", "env_fuel_total")]["value"] == pytest.approx(2000)
+    assert y2024[("HQ", "env_energy_total")]["value"] == pytest.approx(energy, rel=1e-12)
+    # group energy / group revenue, not an average of entity intensities
+    assert y2024[("HQ", "env_energy_intensity_revenue")]["value"] == pytest.approx(energy / 1000, rel=1e-12)
+    assert ("NFC6", "env_energy_intensity_revenue") not in y2024  # no revenue below the group
+    assert set(y2024[("HQ", "env_energy_total")]["observation_ids"]) >= {0, 1, 2, 3, 4, 12, 13, 14, 15}
+
+
+def test_weighted_average(y2024: dict) -> None:
+    assert y2024[("HQ", "env_solid_waste_reuse_rate")]["value"] == pytest.approx((80 * 300 + 100 * 100) / 400)
+
+
+def test_a_move_keeps_group_totals_and_moves_subtree_totals(y2023: dict, y2024: dict) -> None:
+    for code in ("env_diesel", "env_electricity", "env_fuel_total", "env_energy_total"):
+        assert y2023[("HQ", code)]["value"] == pytest.approx(y2024[("HQ", code)]["value"])
+    assert y2023[("CINF", "env_diesel")]["exact"] == Decimal("200")
+    assert y2024[("CINF", "env_diesel")]["exact"] == Decimal("500")
+    assert y2024[("CINF", "env_electricity")]["exact"] == Decimal("3")
+
+
+def test_a_missing_part_leaves_the_total_unknown(catalog, registry, factors) -> None:
+    frame = consolidate(_observations(catalog).filter(pl.col("indicator") != "env_natural_gas"),
+                        registry.parents_on(date(2024, 12, 31)), "HQ", catalog, factors, date(2024, 12, 31))
+    assert frame.filter((pl.col("scope") == "HQ") & (pl.col("indicator") == "env_energy_total")).is_empty()
