@@ -185,7 +185,9 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
             except ValueError as exc:
                 problems.append(f"{where}: {exc}")
         if isinstance(ind.reported_by, tuple):
-            problems += [f"{where}: unknown entity kind {k!r}" for k in ind.reported_by if k not in ENTITY_KINDS]
+            problems += [
+                f"{where}: unknown entity kind {k!r}" for k in ind.reported_by if k not in ENTITY_KINDS
+            ]
         elif ind.reported_by not in ("all", "group"):
             problems.append(f"{where}: reported_by must be all, group or a list of kinds")
         if ind.consolidation == "derived":
@@ -220,7 +222,11 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """The packaged catalog (or one at `path`), checked against the factor registry."""
     from esgflow.factors import load_factors
 
-    text = path.read_text("utf-8") if path else resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8")
+    text = (
+        path.read_text("utf-8")
+        if path
+        else resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8")
+    )
     catalog = parse(text)
     problems = validate(catalog, load_factors().codes)
     if problems:

@@ -23,7 +23,8 @@ def _cmd_init(args: argparse.Namespace) -> None:
     counts = jobs.init_warehouse(settings)
     print(f"warehouse ready at {settings.database_url}")
     print(
-        f"loaded {counts.indicators} indicators, {counts.entities} entities with {counts.links} parent links, "
+        f"loaded {counts.indicators} indicators, {counts.entities} entities "
+        f"with {counts.links} parent links, "
         f"{counts.contacts} reporter contacts and {counts.factors} conversion factors"
     )
 
@@ -60,7 +61,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     print(f"history: published figures for {', '.join(result.history.years)} ({result.history.inserted} new)")
     print(f"returns: {result.loaded} entity returns loaded, {result.duplicates} already there")
     c = result.consolidation
-    print(f"consolidation: {c.observations} observations -> {c.figures} figures ({c.group_figures} for the group)")
+    print(
+        f"consolidation: {c.observations} observations -> {c.figures} figures "
+        f"({c.group_figures} for the group)"
+    )
     print(f"report written to {out}:")
     for f in result.report.files:
         print(f"  {f}")
@@ -73,7 +77,9 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esgflow", description="ESG data collection and reporting")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create or upgrade the warehouse and load reference data").set_defaults(func=_cmd_init)
+    sub.add_parser("init", help="create or upgrade the warehouse and load reference data").set_defaults(
+        func=_cmd_init
+    )
     history = sub.add_parser("history", help="published history").add_subparsers(dest="action", required=True)
     imp = history.add_parser("import", help="import published group figures (appendix CSV layout)")
     imp.add_argument("file")

@@ -49,7 +49,10 @@ def consolidate(
 ) -> pl.DataFrame:
     """Figures per (scope, indicator) from observations (observation_id, entity, indicator, value)."""
     kinds = pl.DataFrame(
-        {"indicator": [i.code for i in catalog.indicators], "consolidation": [i.consolidation for i in catalog.indicators]}
+        {
+            "indicator": [i.code for i in catalog.indicators],
+            "consolidation": [i.consolidation for i in catalog.indicators],
+        }
     )
     pairs = ancestry(parents)
     scopes = pl.DataFrame({"entity": [p[0] for p in pairs], "scope": [p[1] for p in pairs]})
@@ -168,7 +171,9 @@ def tree_on(session: Session, on: date) -> dict[str, str | None]:
     return parents_on([ParentLink(e, p, f, t) for e, p, f, t in rows], on)
 
 
-def run_consolidation(session: Session, period: str, catalog: Catalog, factors: FactorRegistry, root: str) -> ConsolidationResult:
+def run_consolidation(
+    session: Session, period: str, catalog: Catalog, factors: FactorRegistry, root: str
+) -> ConsolidationResult:
     """Recompute and replace the computed figures of a period, with their provenance."""
     p = parse_period(period)
     observations = accepted_observations(session, period)
@@ -179,20 +184,24 @@ def run_consolidation(session: Session, period: str, catalog: Catalog, factors: 
     session.execute(delete(m.FigureSource).where(m.FigureSource.figure_id.in_(old)))
     session.execute(delete(m.ConsolidatedFigure).where(m.ConsolidatedFigure.id.in_(old)))
     rows = list(figures.iter_rows(named=True))
-    figure_ids = session.scalars(
-        insert(m.ConsolidatedFigure).returning(m.ConsolidatedFigure.id, sort_by_parameter_order=True),
-        [
-            {
-                "entity_id": entity_ids[row["scope"]],
-                "period_id": period_id,
-                "indicator_id": indicator_ids[row["indicator"]],
-                "basis": "computed",
-                "value": _as_decimal(row["exact"], row["value"]),
-                "method": row["method"],
-            }
-            for row in rows
-        ],
-    ).all() if rows else []
+    figure_ids = (
+        session.scalars(
+            insert(m.ConsolidatedFigure).returning(m.ConsolidatedFigure.id, sort_by_parameter_order=True),
+            [
+                {
+                    "entity_id": entity_ids[row["scope"]],
+                    "period_id": period_id,
+                    "indicator_id": indicator_ids[row["indicator"]],
+                    "basis": "computed",
+                    "value": _as_decimal(row["exact"], row["value"]),
+                    "method": row["method"],
+                }
+                for row in rows
+            ],
+        ).all()
+        if rows
+        else []
+    )
     sources = [
         {"figure_id": figure_id, "observation_id": i}
         for figure_id, row in zip(figure_ids, rows, strict=True)

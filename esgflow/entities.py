@@ -115,18 +115,29 @@ def load_registry() -> EntityRegistry:
     """The packaged registry: entities.csv, parent_history.csv and contacts.csv."""
     rows = _rows("entities.csv")
     entities = tuple(
-        Entity(r["code"], r["name_zh"], r["short_zh"], r["name_en"], r["kind"], r["relation"], r["country"]) for r in rows
+        Entity(r["code"], r["name_zh"], r["short_zh"], r["name_en"], r["kind"], r["relation"], r["country"])
+        for r in rows
     )
     links = [
-        ParentLink(r["code"], r["parent"] or None, _date(r["parent_from"], OPEN_START), OPEN_END) for r in rows
+        ParentLink(r["code"], r["parent"] or None, _date(r["parent_from"], OPEN_START), OPEN_END)
+        for r in rows
     ]
     for r in _rows("parent_history.csv"):
         links.append(
-            ParentLink(r["entity"], r["parent"] or None, _date(r["valid_from"], OPEN_START), _date(r["valid_to"], OPEN_END))
+            ParentLink(
+                r["entity"],
+                r["parent"] or None,
+                _date(r["valid_from"], OPEN_START),
+                _date(r["valid_to"], OPEN_END),
+            )
         )
     for r in rows:  # a current link that starts late needs an earlier one; fail loudly if history lacks it
         start = _date(r["parent_from"], OPEN_START)
-        if start != OPEN_START and not any(l.entity == r["code"] and l.valid_to == start - timedelta(days=1) for l in links):
+        if start != OPEN_START and not any(
+            link.entity == r["code"] and link.valid_to == start - timedelta(days=1) for link in links
+        ):
             raise EsgflowError(f"entity {r['code']}: no parent recorded before {start.isoformat()}")
-    contacts = tuple(Contact(r["entity"], r["name"], r["email"], r["language"]) for r in _rows("contacts.csv"))
+    contacts = tuple(
+        Contact(r["entity"], r["name"], r["email"], r["language"]) for r in _rows("contacts.csv")
+    )
     return EntityRegistry(entities=entities, links=tuple(links), contacts=contacts)

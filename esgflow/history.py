@@ -69,7 +69,9 @@ def read_published(path: Path, catalog: Catalog, years: set[str] | None = None) 
             try:
                 value = Decimal(raw)
             except InvalidOperation as exc:
-                raise EsgflowError(f"{path}: row {row_number}, column {column}: {raw!r} is not a number") from exc
+                raise EsgflowError(
+                    f"{path}: row {row_number}, column {column}: {raw!r} is not a number"
+                ) from exc
             if not value.is_finite():
                 raise EsgflowError(f"{path}: row {row_number}, column {column}: {raw!r} is not a number")
             basis = "published_restated" if match["restated"] else "published"
@@ -88,7 +90,12 @@ def import_history(
     for f in figures:
         period = ensure_period(session, f.year)
         session.flush()
-        key = {"entity_id": entity_id, "period_id": period.id, "indicator_id": indicator_ids[f.code], "basis": f.basis}
+        key = {
+            "entity_id": entity_id,
+            "period_id": period.id,
+            "indicator_id": indicator_ids[f.code],
+            "basis": f.basis,
+        }
         row = session.scalars(select(m.ConsolidatedFigure).filter_by(**key)).one_or_none()
         method = f"published, {path.name} row {f.row} column {f.column}"
         if row is None:

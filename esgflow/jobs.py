@@ -33,7 +33,9 @@ def init_warehouse(settings: Settings) -> LoadCounts:
     try:
         db.upgrade(settings.database_url)
     except Exception as exc:  # the driver's own message is the useful part
-        raise EsgflowError(f"cannot reach or upgrade the warehouse at {settings.database_url}: {exc}") from exc
+        raise EsgflowError(
+            f"cannot reach or upgrade the warehouse at {settings.database_url}: {exc}"
+        ) from exc
     with db.session_scope(settings.database_url) as session:
         return load_reference_data(session, load_catalog(), load_registry(), load_factors())
 
@@ -104,9 +106,7 @@ def run_demo(settings: Settings, out: Path, period: str = "2024") -> DemoResult:
     report = report_period(settings, period, out, ["zh", "en"])
     published = {
         f.code: f.value
-        for f in read_published(
-            bundled_history(), load_catalog(), {period}
-        )
+        for f in read_published(bundled_history(), load_catalog(), {period})
         if f.basis == "published"
     }
     differences = []

@@ -77,7 +77,9 @@ def record_submission(
     period_row = ensure_period(session, period)
     session.flush()
     existing = session.scalars(
-        select(m.Submission).filter_by(entity_id=entity_id, period_id=period_row.id, content_hash=content_hash)
+        select(m.Submission).filter_by(
+            entity_id=entity_id, period_id=period_row.id, content_hash=content_hash
+        )
     ).one_or_none()
     if existing is not None:
         return Recorded(existing.id, existing.version, duplicate=True)
@@ -139,7 +141,10 @@ def accepted_observations(session: Session, period: str) -> pl.DataFrame:
     rows = session.execute(
         select(m.Observation.id, m.Entity.code, m.Indicator.code, m.Observation.value)
         .join(m.Submission, m.Submission.id == m.Observation.submission_id)
-        .join(latest, (latest.c.entity_id == m.Submission.entity_id) & (latest.c.version == m.Submission.version))
+        .join(
+            latest,
+            (latest.c.entity_id == m.Submission.entity_id) & (latest.c.version == m.Submission.version),
+        )
         .join(m.Period, m.Period.id == m.Submission.period_id)
         .join(m.Entity, m.Entity.id == m.Observation.entity_id)
         .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)

@@ -45,10 +45,14 @@ def code_ids(session: Session, model: type[m.Entity] | type[m.Indicator] | type[
 def ensure_period(session: Session, code: str) -> m.Period:
     """The period row for a code, created on first use."""
     p = parse_period(code)
-    return _upsert(session, m.Period, {"code": p.code}, {"kind": p.kind, "starts_on": p.starts_on, "ends_on": p.ends_on})
+    return _upsert(
+        session, m.Period, {"code": p.code}, {"kind": p.kind, "starts_on": p.starts_on, "ends_on": p.ends_on}
+    )
 
 
-def load_reference_data(session: Session, catalog: Catalog, registry: EntityRegistry, factors: FactorRegistry) -> LoadCounts:
+def load_reference_data(
+    session: Session, catalog: Catalog, registry: EntityRegistry, factors: FactorRegistry
+) -> LoadCounts:
     """Bring the reference tables in step with the packaged files; safe to run again."""
     appendix_order = {i.code: n for n, i in enumerate(catalog.appendix(), start=1)}
     for ind in catalog.indicators:
@@ -97,14 +101,29 @@ def load_reference_data(session: Session, catalog: Catalog, registry: EntityRegi
     for stale in session.scalars(select(m.EntityLink).where(m.EntityLink.id.not_in(wanted))):
         session.delete(stale)
     for c in registry.contacts:
-        _upsert(session, m.Contact, {"entity_id": entity_ids[c.entity], "email": c.email}, {"name": c.name, "language": c.language})
+        _upsert(
+            session,
+            m.Contact,
+            {"entity_id": entity_ids[c.entity], "email": c.email},
+            {"name": c.name, "language": c.language},
+        )
     for f in factors.factors:
         _upsert(
             session,
             m.Factor,
             {"code": f.code, "valid_from": f.valid_from},
-            {"value": f.value, "unit": f.unit, "source": f.source, "valid_to": f.valid_to, "looked_up": f.looked_up},
+            {
+                "value": f.value,
+                "unit": f.unit,
+                "source": f.source,
+                "valid_to": f.valid_to,
+                "looked_up": f.looked_up,
+            },
         )
     return LoadCounts(
-        len(catalog.indicators), len(registry.entities), len(registry.links), len(registry.contacts), len(factors.factors)
+        len(catalog.indicators),
+        len(registry.entities),
+        len(registry.links),
+        len(registry.contacts),
+        len(factors.factors),
     )

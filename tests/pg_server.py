@@ -72,14 +72,37 @@ def start_postgres() -> PostgresServer:
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     subprocess.run(
-        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-         "--locale=C.UTF-8"],
+        [
+            *prefix,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
         capture_output=True,
         check=True,
     )
     subprocess.run(
-        [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(data / "server.log"), "-o",
-         f"-p {port} -h 127.0.0.1 -k {root} -c fsync=off -c full_page_writes=off", "start"],
+        [
+            *prefix,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(data / "server.log"),
+            "-o",
+            f"-p {port} -h 127.0.0.1 -k {root} -c fsync=off -c full_page_writes=off",
+            "start",
+        ],
         capture_output=True,
         check=True,
     )

@@ -46,7 +46,8 @@ def _observations(catalog: Catalog) -> pl.DataFrame:
         obs = from_input(catalog[code], Decimal(value), unit)
         rows.append((n, entity, code, obs.value))
     return pl.DataFrame(
-        rows, schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},
+        rows,
+        schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},
         orient="row",
     )
 
@@ -106,6 +107,12 @@ def test_a_move_keeps_group_totals_and_moves_subtree_totals(y2023: dict, y2024: 
 
 
 def test_a_missing_part_leaves_the_total_unknown(catalog, registry, factors) -> None:
-    frame = consolidate(_observations(catalog).filter(pl.col("indicator") != "env_natural_gas"),
-                        registry.parents_on(date(2024, 12, 31)), "HQ", catalog, factors, date(2024, 12, 31))
+    frame = consolidate(
+        _observations(catalog).filter(pl.col("indicator") != "env_natural_gas"),
+        registry.parents_on(date(2024, 12, 31)),
+        "HQ",
+        catalog,
+        factors,
+        date(2024, 12, 31),
+    )
     assert frame.filter((pl.col("scope") == "HQ") & (pl.col("indicator") == "env_energy_total")).is_empty()

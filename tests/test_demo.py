@@ -36,16 +36,25 @@ def test_demo_returns_are_consistent_per_entity(catalog: Catalog, registry: Enti
             assert sum(values[p] for p in parts) == values["soc_employees_total"]
 
 
-def test_demo_recomputes_the_published_2024_column(settings: Settings, catalog: Catalog, seed_dir: Path, tmp_path: Path) -> None:
+def test_demo_recomputes_the_published_2024_column(
+    settings: Settings, catalog: Catalog, seed_dir: Path, tmp_path: Path
+) -> None:
     result = jobs.run_demo(settings, tmp_path / "demo")
-    published = {r["code"]: r["2024"] for r in csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8"))}
-    reported = {r["code"]: r for r in csv.DictReader((tmp_path / "demo" / "appendix.csv").open(encoding="utf-8"))}
+    published = {
+        r["code"]: r["2024"]
+        for r in csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8"))
+    }
+    reported = {
+        r["code"]: r for r in csv.DictReader((tmp_path / "demo" / "appendix.csv").open(encoding="utf-8"))
+    }
     for code, value in published.items():
         if catalog[code].is_input and value:
             assert Decimal(reported[code]["2024"]) == Decimal(value), code
     assert reported["env_fuel_total"]["2024"] == "29625891.30"  # derived, and it agrees
     assert {d[0] for d in result.differences} == {
-        "env_energy_total", "env_energy_intensity_revenue", "env_energy_per_output_value"
+        "env_energy_total",
+        "env_energy_intensity_revenue",
+        "env_energy_per_output_value",
     }
     # 2022 and 2023 are the published history
     assert reported["env_diesel"]["2023"] == "22157752.40"
@@ -53,7 +62,8 @@ def test_demo_recomputes_the_published_2024_column(settings: Settings, catalog: 
     # provenance: every computed group figure links back to observations
     with db.session_scope(settings.database_url) as s:
         unlinked = s.scalar(
-            select(func.count()).select_from(m.ConsolidatedFigure)
+            select(func.count())
+            .select_from(m.ConsolidatedFigure)
             .where(m.ConsolidatedFigure.basis == "computed")
             .where(~m.ConsolidatedFigure.id.in_(select(m.FigureSource.figure_id)))
         )
@@ -62,7 +72,9 @@ def test_demo_recomputes_the_published_2024_column(settings: Settings, catalog: 
     assert again.loaded == 0 and again.duplicates == result.loaded
 
 
-def test_demo_totals_equal_the_sum_of_entity_returns(catalog: Catalog, registry: EntityRegistry, sqlite_settings: Settings, tmp_path: Path) -> None:
+def test_demo_totals_equal_the_sum_of_entity_returns(
+    catalog: Catalog, registry: EntityRegistry, sqlite_settings: Settings, tmp_path: Path
+) -> None:
     jobs.run_demo(sqlite_settings, tmp_path / "demo")
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for ret in demo_returns(catalog, registry):
@@ -72,9 +84,12 @@ def test_demo_totals_equal_the_sum_of_entity_returns(catalog: Catalog, registry:
         figures = dict(
             s.execute(
                 select(m.Indicator.code, m.ConsolidatedFigure.value)
-                .join(m.Indicator).join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+                .join(m.Indicator)
+                .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
                 .where(m.Entity.code == "HQ", m.ConsolidatedFigure.basis == "computed")
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
     for code, total in sums.items():
         if catalog[code].consolidation in ("sum", "group"):

@@ -15,7 +15,9 @@ from warehouse import models as m
 YEARS = ["2022", "2022_restated", "2023", "2024"]
 
 
-def test_import_then_report_gives_back_every_published_figure(settings: Settings, seed_dir: Path, tmp_path: Path) -> None:
+def test_import_then_report_gives_back_every_published_figure(
+    settings: Settings, seed_dir: Path, tmp_path: Path
+) -> None:
     jobs.init_warehouse(settings)
     result = jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     assert result.years == ["2022", "2023", "2024"] and result.inserted > 0
@@ -34,14 +36,18 @@ def test_import_then_report_gives_back_every_published_figure(settings: Settings
                 assert "e" not in rep[year].lower() and "," not in rep[year]
 
 
-def test_published_figures_are_kept_apart_and_reimport_changes_nothing(settings: Settings, seed_dir: Path) -> None:
+def test_published_figures_are_kept_apart_and_reimport_changes_nothing(
+    settings: Settings, seed_dir: Path
+) -> None:
     jobs.init_warehouse(settings)
     jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     again = jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     assert again.inserted == again.updated == 0 and again.unchanged > 0
     with db.session_scope(settings.database_url) as s:
         bases = dict(
-            s.execute(select(m.ConsolidatedFigure.basis, func.count()).group_by(m.ConsolidatedFigure.basis)).tuples().all()
+            s.execute(select(m.ConsolidatedFigure.basis, func.count()).group_by(m.ConsolidatedFigure.basis))
+            .tuples()
+            .all()
         )
     assert bases == {"published": again.unchanged - 3, "published_restated": 3}
 

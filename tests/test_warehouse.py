@@ -19,7 +19,9 @@ from warehouse import models as m
 def test_migrations_build_exactly_the_models(settings: Settings) -> None:
     db.upgrade(settings.database_url)
     with db.engine_for(settings.database_url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), m.Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), m.Base.metadata
+        )
     assert diff == []
 
 
@@ -41,7 +43,17 @@ def test_quantities_keep_their_exact_digits(settings: Settings, text: str) -> No
     jobs.init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         day = date(2000, 1, 1)
-        s.add(m.Factor(code="t", value=Decimal(text), unit="t", source="test", valid_from=day, valid_to=day, looked_up=day))
+        s.add(
+            m.Factor(
+                code="t",
+                value=Decimal(text),
+                unit="t",
+                source="test",
+                valid_from=day,
+                valid_to=day,
+                looked_up=day,
+            )
+        )
     with db.session_scope(settings.database_url) as s:
         stored = s.scalars(select(m.Factor.value).filter_by(code="t")).one()
     assert stored == Decimal(text) and format(stored, "f") == format(Decimal(text), "f")
@@ -50,14 +62,34 @@ def test_quantities_keep_their_exact_digits(settings: Settings, text: str) -> No
 def test_natural_keys_are_unique(settings: Settings) -> None:
     jobs.init_warehouse(settings)
     with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
-        s.add(m.Entity(code="HQ", name_zh="x", short_zh="x", name_en="x", kind="x", relation="x", country="CN", language="zh"))
+        s.add(
+            m.Entity(
+                code="HQ",
+                name_zh="x",
+                short_zh="x",
+                name_en="x",
+                kind="x",
+                relation="x",
+                country="CN",
+                language="zh",
+            )
+        )
 
 
 def _record(settings: Settings, content_hash: str, value: str | None, status: str = "accepted"):
     with db.session_scope(settings.database_url) as s:
         return record_submission(
-            s, entity="SAMI", period="2025", content_hash=content_hash, file_name=f"{content_hash}.xlsx", status=status,
-            observations=[ObservationIn("env_diesel", None if value is None else Decimal(value), sheet="环境", cell="D5")],
+            s,
+            entity="SAMI",
+            period="2025",
+            content_hash=content_hash,
+            file_name=f"{content_hash}.xlsx",
+            status=status,
+            observations=[
+                ObservationIn(
+                    "env_diesel", None if value is None else Decimal(value), sheet="环境", cell="D5"
+                )
+            ],
         )
 
 
@@ -67,13 +99,20 @@ def test_submissions_are_versioned_and_duplicates_change_nothing(settings: Setti
     again = _record(settings, "a" * 64, "10")
     second = _record(settings, "b" * 64, "12.5")
     rejected = _record(settings, "c" * 64, "99", status="rejected")
-    assert (first.version, again.duplicate, again.version, second.version, rejected.version) == (1, True, 1, 2, 3)
+    assert (first.version, again.duplicate, again.version, second.version, rejected.version) == (
+        1,
+        True,
+        1,
+        2,
+        3,
+    )
     with db.session_scope(settings.database_url) as s:
         frame = accepted_observations(s, "2025")
         assert frame["value"].to_list() == [Decimal("12.5")]  # newest accepted version only
         old = s.execute(
             select(m.Observation.value, m.Observation.cell)
-            .join(m.Submission).where(m.Submission.version == 1)
+            .join(m.Submission)
+            .where(m.Submission.version == 1)
         ).one()
         assert old == (Decimal("10"), "D5")  # the old version stays queryable
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -18,7 +18,7 @@ from warehouse.types import Quantity
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Decimal: Quantity}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON, Decimal: Quantity}
 
 
 class Entity(Base):
@@ -134,7 +134,9 @@ class Observation(Base):
     """One figure of one submission, in long form, with its lineage back to the cell."""
 
     __tablename__ = "observation"
-    __table_args__ = (UniqueConstraint("submission_id", "indicator_id", name="uq_observation_submission_indicator"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "indicator_id", name="uq_observation_submission_indicator"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
@@ -180,7 +182,9 @@ class ConsolidatedFigure(Base):
 
     __tablename__ = "consolidated_figure"
     __table_args__ = (
-        UniqueConstraint("entity_id", "period_id", "indicator_id", "basis", name="uq_figure_scope_period_indicator_basis"),
+        UniqueConstraint(
+            "entity_id", "period_id", "indicator_id", "basis", name="uq_figure_scope_period_indicator_basis"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,5 +207,7 @@ class FigureSource(Base):
 
     __tablename__ = "figure_source"
 
-    figure_id: Mapped[int] = mapped_column(ForeignKey("consolidated_figure.id", ondelete="CASCADE"), primary_key=True)
+    figure_id: Mapped[int] = mapped_column(
+        ForeignKey("consolidated_figure.id", ondelete="CASCADE"), primary_key=True
+    )
     observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)

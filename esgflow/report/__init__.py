@@ -23,7 +23,9 @@ class ReportFiles:
     files: list[Path]
 
 
-def write_report(session: Session, catalog: Catalog, period: str, out: Path, root: str, langs: list[str]) -> ReportFiles:
+def write_report(
+    session: Session, catalog: Catalog, period: str, out: Path, root: str, langs: list[str]
+) -> ReportFiles:
     """Write appendix.csv, appendix.xlsx, appendix.<lang>.html and the disclosure index to `out`."""
     unknown = [lang for lang in langs if lang not in LANGUAGES]
     if unknown:

@@ -57,14 +57,16 @@ def sparkline(values: list[Decimal | None], width: int = 90, height: int = 24) -
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2"/>' for x, y in coords)
     return (
         f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
-        f'<polyline fill="none" stroke="#2f6fb0" stroke-width="1.5" points="{path}"/><g fill="#2f6fb0">{dots}</g></svg>'
+        f'<polyline fill="none" stroke="#2f6fb0" stroke-width="1.5" points="{path}"/>'
+        f'<g fill="#2f6fb0">{dots}</g></svg>'
     )
 
 
 def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
     t = TEXT[lang]
     heads = "".join(
-        f"<th>{escape(c.year)}{' (' + t['restated'] + ')' if c.key.endswith('_restated') else ''}</th>" for c in table.columns
+        f"<th>{escape(c.year)}{' (' + t['restated'] + ')' if c.key.endswith('_restated') else ''}</th>"
+        for c in table.columns
     )
     parts = [
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
@@ -76,7 +78,9 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         rows = [r for r in table.rows if r.indicator.pillar == pillar]
         if not rows:
             continue
-        parts.append(f"<h2>{escape(names[lang])}</h2><table><tr><th>{t['indicator']}</th><th>{t['unit']}</th>{heads}")
+        parts.append(
+            f"<h2>{escape(names[lang])}</h2><table><tr><th>{t['indicator']}</th><th>{t['unit']}</th>{heads}"
+        )
         parts.append(f"<th>{t['trend']}</th></tr>")
         for r in rows:
             ind = r.indicator
@@ -88,7 +92,8 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
                 cells.append(f'<td class="{css}">{cell.text(ind.decimals) if cell else "–"}</td>')
             trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
             parts.append(
-                f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td><td>{escape(unit)}</td>{"".join(cells)}'
+                f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td>'
+                f"<td>{escape(unit)}</td>{''.join(cells)}"
                 f"<td>{trend}</td></tr>"
             )
         parts.append("</table>")
@@ -97,10 +102,14 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
     )
     for e in entries:
         names = "; ".join(escape(catalog[c].name(lang)) for c in e.codes)
-        parts.append(f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>")
+        parts.append(
+            f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>"
+        )
     parts.append("</table></body></html>")
     return "".join(parts)
 
 
-def write_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:
+def write_page(
+    table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path
+) -> None:
     path.write_text(render_page(table, entries, catalog, lang), encoding="utf-8")

@@ -23,7 +23,9 @@ def write_appendix_csv(table: AppendixTable, path: Path) -> None:
         writer.writerow(["code", "name_zh", "name_en", "unit", *(c.key for c in table.columns)])
         for row in table.rows:
             ind = row.indicator
-            values = [(row.cells[c.key].text(ind.decimals) if row.cells[c.key] else "") for c in table.columns]
+            values = [
+                (row.cells[c.key].text(ind.decimals) if row.cells[c.key] else "") for c in table.columns
+            ]
             writer.writerow([ind.code, ind.name_zh, ind.name_en, ind.unit, *values])
 
 
@@ -40,7 +42,9 @@ def _number_format(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
-def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, path: Path) -> None:
+def write_appendix_xlsx(
+    table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, path: Path
+) -> None:
     """One sheet per pillar with thousands separators, a unit column and frozen headers."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -56,12 +60,16 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for r in rows:
             ind = r.indicator
-            values = [float(r.cells[c.key].text(ind.decimals)) if r.cells[c.key] else None for c in table.columns]
+            values = [
+                float(r.cells[c.key].text(ind.decimals)) if r.cells[c.key] else None for c in table.columns
+            ]
             ws.append([ind.code, ind.name_zh, ind.name_en, ind.unit_zh, ind.unit, *values])
             for col, c in enumerate(table.columns, start=6):
                 cell = r.cells[c.key]
                 ws.cell(ws.max_row, col).number_format = _number_format(
-                    max(ind.decimals, -cell.value.as_tuple().exponent) if cell and cell.basis != "computed" else ind.decimals
+                    max(ind.decimals, -cell.value.as_tuple().exponent)
+                    if cell and cell.basis != "computed"
+                    else ind.decimals
                 )
         for col, width in enumerate([34, 40, 48, 12, 14, *([16] * len(table.columns))], start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
@@ -72,6 +80,14 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for e in entries:
         for code in e.codes:
-            ws.append([FRAMEWORK_NAMES[e.framework]["en"], e.item, code, catalog[code].name_zh, catalog[code].name_en])
+            ws.append(
+                [
+                    FRAMEWORK_NAMES[e.framework]["en"],
+                    e.item,
+                    code,
+                    catalog[code].name_zh,
+                    catalog[code].name_en,
+                ]
+            )
     ws.freeze_panes = "A2"
     wb.save(path)

@@ -1,0 +1,59 @@
+"""The catalog drives everything: every indicator reaches every artefact generated from it."""
+
+import csv
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from esgflow import jobs
+from esgflow.catalog import Catalog
+from esgflow.config import Settings
+from esgflow.demo import demo_returns
+from esgflow.entities import EntityRegistry
+from warehouse import db
+from warehouse import models as m
+
+
+def test_every_indicator_reaches_every_artefact(
+    catalog: Catalog, registry: EntityRegistry, sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    result = jobs.run_demo(sqlite_settings, tmp_path / "demo")
+    out = tmp_path / "demo"
+    missing: dict[str, set[str]] = {}
+
+    def check(artefact: str, present: set[str], expected: set[str]) -> None:
+        if expected - present:
+            missing[artefact] = expected - present
+
+    appendix = {i.code for i in catalog.appendix()}
+    mapped = {i.code for i in catalog.indicators if any(i.disclosure.values())}
+    inputs = {i.code for i in catalog.indicators if i.is_input}
+    with db.session_scope(sqlite_settings.database_url) as s:
+        check("warehouse indicator rows", set(s.scalars(select(m.Indicator.code))), set(catalog.codes))
+        group = set(
+            s.scalars(
+                select(m.Indicator.code)
+                .join(m.ConsolidatedFigure)
+                .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+                .where(m.Entity.code == "HQ", m.ConsolidatedFigure.basis == "computed")
+            )
+        )
+    check("consolidated group figures", group, set(catalog.codes))
+    check(
+        "appendix.csv",
+        {r["code"] for r in csv.DictReader((out / "appendix.csv").open(encoding="utf-8"))},
+        appendix,
+    )
+    wb = load_workbook(out / "appendix.xlsx")
+    in_sheets = {row[0] for ws in wb.worksheets[:-1] for row in ws.iter_rows(min_row=2, values_only=True)}
+    check("appendix.xlsx", in_sheets, appendix)
+    for lang in ("zh", "en"):
+        page = (out / f"appendix.{lang}.html").read_text("utf-8")
+        check(f"appendix.{lang}.html", {c for c in appendix if f'id="{c}"' in page}, appendix)
+    index = {r["code"] for r in csv.DictReader((out / "disclosure_index.csv").open(encoding="utf-8"))}
+    check("disclosure_index.csv", index, mapped)
+    returned = {o.code for ret in demo_returns(catalog, registry) for o in ret.observations}
+    check("demo returns", returned, inputs)
+    assert result.consolidation.group_figures == len(catalog.codes)
+    assert not missing, missing
