@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from esgflow import EsgflowError, jobs
 from esgflow.config import load_settings
 from esgflow.periods import parse_period
+from warehouse import db
 
 
 def _period(text: str) -> str:
@@ -21,7 +23,7 @@ def _period(text: str) -> str:
 def _cmd_init(args: argparse.Namespace) -> None:
     settings = load_settings()
     counts = jobs.init_warehouse(settings)
-    print(f"warehouse ready at {settings.database_url}")
+    print(f"warehouse ready at {db.display_url(settings.database_url)}")
     print(
         f"loaded {counts.indicators} indicators, {counts.entities} entities "
         f"with {counts.links} parent links, "
@@ -57,7 +59,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     settings = load_settings()
     out = Path(args.out) if args.out else settings.home / "demo"
     result = jobs.run_demo(settings, out)
-    print(f"warehouse: {settings.database_url}")
+    print(f"warehouse: {db.display_url(settings.database_url)}")
     print(f"history: published figures for {', '.join(result.history.years)} ({result.history.inserted} new)")
     print(f"returns: {result.loaded} entity returns loaded, {result.duplicates} already there")
     c = result.consolidation
@@ -103,9 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except EsgflowError as exc:
-        print(f"esgflow: {exc}", file=sys.stderr)
+        print(f"esgflow: {_one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the contract is one line and a non-zero exit, not a traceback
+        if os.environ.get("ESGFLOW_DEBUG"):
+            raise
+        reason = _one_line(f"unexpected {type(exc).__name__}: {exc}")
+        print(f"esgflow: {reason} (ESGFLOW_DEBUG=1 shows more)", file=sys.stderr)
         return 1
     return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

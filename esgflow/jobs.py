@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
-
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
@@ -24,7 +22,6 @@ from esgflow.observations import record_submission
 from esgflow.reference_data import LoadCounts, load_reference_data
 from esgflow.report import ReportFiles, write_report
 from warehouse import db
-from warehouse import models as m
 
 
 def init_warehouse(settings: Settings) -> LoadCounts:
@@ -34,18 +31,21 @@ def init_warehouse(settings: Settings) -> LoadCounts:
         db.upgrade(settings.database_url)
     except Exception as exc:  # the driver's own message is the useful part
         raise EsgflowError(
-            f"cannot reach or upgrade the warehouse at {settings.database_url}: {exc}"
+            f"cannot reach or upgrade the warehouse at {db.display_url(settings.database_url)}: {exc}"
         ) from exc
     with db.session_scope(settings.database_url) as session:
         return load_reference_data(session, load_catalog(), load_registry(), load_factors())
 
 
 def _require_schema(settings: Settings) -> None:
-    with db.session_scope(settings.database_url) as session:
-        try:
-            session.execute(select(m.Indicator.id).limit(1))
-        except Exception as exc:
-            raise EsgflowError("the warehouse has no schema yet: run 'esgflow init' first") from exc
+    try:
+        ready = db.has_schema(settings.database_url)
+    except Exception as exc:
+        raise EsgflowError(
+            f"cannot reach the warehouse at {db.display_url(settings.database_url)}: {exc}"
+        ) from exc
+    if not ready:
+        raise EsgflowError("the warehouse has no schema yet: run 'esgflow init' first")
 
 
 def import_history_file(settings: Settings, path: Path, years: set[str] | None = None) -> ImportResult:

@@ -60,3 +60,19 @@ def test_bad_period_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit) as exit_info:
         main(["report", "--period", "FY24", "--out", "x"])
     assert exit_info.value.code == 2 and "is not a year" in capsys.readouterr().err
+
+
+def test_unreachable_database_is_named_without_its_password(tmp_path: Path) -> None:
+    env_url = "postgresql+psycopg://esg:s3cret@127.0.0.1:1/nowhere"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESGFLOW_")}
+    env.update(ESGFLOW_HOME=str(tmp_path), ESGFLOW_DATABASE_URL=env_url)
+    result = subprocess.run(
+        [sys.executable, "-m", "esgflow.cli", "report", "--period", "2024", "--out", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "cannot reach the warehouse at" in result.stderr
+    assert "s3cret" not in result.stderr and "***" in result.stderr
+    assert result.stderr.strip().count("\n") == 0

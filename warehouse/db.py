@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,6 +46,17 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def display_url(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def has_schema(url: str) -> bool:
+    """Whether the warehouse has been initialised; connection problems raise."""
+    with engine_for(url).connect() as connection:
+        return inspect(connection).has_table("alembic_version")
 
 
 def alembic_config(url: str) -> Config:
