@@ -35,7 +35,7 @@ FIGURE_SCHEMA = {
 }
 
 
-def _exact_or_float(frame: pl.DataFrame) -> pl.DataFrame:
+def _with_float_value(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col("exact").cast(pl.Float64).alias("value"))
 
 
@@ -77,7 +77,7 @@ def consolidate(
         pl.lit(f"reported by {root} for the group").alias("method"),
         pl.concat_list("observation_id").alias("observation_ids"),
     )
-    exact = _exact_or_float(pl.concat([sums, group_only], how="diagonal"))
+    exact = _with_float_value(pl.concat([sums, group_only], how="diagonal"))
 
     weighted: list[pl.DataFrame] = []
     for ind in (i for i in catalog.indicators if i.consolidation == "weighted_average"):

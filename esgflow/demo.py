@@ -84,7 +84,6 @@ def _jitter(entity: str, code: str) -> float:
 
 def _solve_counts(catalog: Catalog, totals: dict[str, Decimal]) -> None:
     """Group totals of counts behind derived rates, solved from the published rates."""
-    e = totals["soc_employees_total"]
     for ind in catalog.derived_in_order():
         inputs = ind.formula_inputs()
         if ind.code not in totals or not ind.formula or len(inputs) != 2:
@@ -106,7 +105,6 @@ def _solve_counts(catalog: Catalog, totals: dict[str, Decimal]) -> None:
     totals["econ_output_value"] = (
         totals["env_energy_total"] / totals["env_energy_per_output_value"]
     ).quantize(Decimal("0.01"))
-    assert e > 0
 
 
 def demo_returns(catalog: Catalog, registry: EntityRegistry, period: str = "2024") -> list[DemoReturn]:
