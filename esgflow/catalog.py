@@ -185,9 +185,7 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
             except ValueError as exc:
                 problems.append(f"{where}: {exc}")
         if isinstance(ind.reported_by, tuple):
-            problems += [
-                f"{where}: unknown entity kind {k!r}" for k in ind.reported_by if k not in ENTITY_KINDS
-            ]
+            problems += [f"{where}: unknown entity kind {k!r}" for k in ind.reported_by if k not in ENTITY_KINDS]
         elif ind.reported_by not in ("all", "group"):
             problems.append(f"{where}: reported_by must be all, group or a list of kinds")
         if ind.consolidation == "derived":

@@ -55,6 +55,23 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(f"  {f}")
 
 
+def _cmd_templates(args: argparse.Namespace) -> None:
+    paths = jobs.write_templates(load_settings(), args.period, Path(args.out), args.entity or None)
+    print(f"wrote {len(paths)} templates for {args.period} to {args.out}")
+    for p in paths:
+        print(f"  {p}")
+
+
+def _cmd_ingest(args: argparse.Namespace) -> None:
+    outcomes = jobs.ingest_files(load_settings(), [Path(p) for p in args.paths])
+    for outcome in outcomes:
+        print(outcome.line())
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    print(f"{len(outcomes)} files judged: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     settings = load_settings()
     out = Path(args.out) if args.out else settings.home / "demo"
@@ -63,10 +80,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     print(f"history: published figures for {', '.join(result.history.years)} ({result.history.inserted} new)")
     print(f"returns: {result.loaded} entity returns loaded, {result.duplicates} already there")
     c = result.consolidation
-    print(
-        f"consolidation: {c.observations} observations -> {c.figures} figures "
-        f"({c.group_figures} for the group)"
-    )
+    print(f"consolidation: {c.observations} observations -> {c.figures} figures ({c.group_figures} for the group)")
     print(f"report written to {out}:")
     for f in result.report.files:
         print(f"  {f}")
@@ -79,9 +93,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esgflow", description="ESG data collection and reporting")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create or upgrade the warehouse and load reference data").set_defaults(
-        func=_cmd_init
-    )
+    sub.add_parser("init", help="create or upgrade the warehouse and load reference data").set_defaults(func=_cmd_init)
     history = sub.add_parser("history", help="published history").add_subparsers(dest="action", required=True)
     imp = history.add_parser("import", help="import published group figures (appendix CSV layout)")
     imp.add_argument("file")
@@ -94,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", required=True)
     rep.add_argument("--lang", default="zh,en")
     rep.set_defaults(func=_cmd_report)
+    tpl = sub.add_parser("templates", help="write one workbook per entity that reports in a period")
+    tpl.add_argument("--period", required=True, type=_period)
+    tpl.add_argument("--out", required=True)
+    tpl.add_argument("--entity", action="append", help="only this entity (repeatable)")
+    tpl.set_defaults(func=_cmd_templates)
+    ing = sub.add_parser("ingest", help="ingest returned workbooks (files or folders)")
+    ing.add_argument("paths", nargs="+")
+    ing.set_defaults(func=_cmd_ingest)
     demo = sub.add_parser("demo", help="the whole cycle on the built-in demo group")
     demo.add_argument("--out")
     demo.set_defaults(func=_cmd_demo)

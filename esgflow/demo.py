@@ -99,12 +99,12 @@ def _solve_counts(catalog: Catalog, totals: dict[str, Decimal]) -> None:
     totals["soc_trained_employees_female"] = (TRAINED_EMPLOYEES * share).quantize(Decimal(1))
     totals["soc_trained_employees_male"] = TRAINED_EMPLOYEES - totals["soc_trained_employees_female"]
     totals["soc_middle_managers"] = MIDDLE_MANAGERS
-    totals["soc_middle_managers_female"] = (
-        MIDDLE_MANAGERS * totals["soc_female_share_middle_mgmt"] / 100
-    ).quantize(Decimal(1))
-    totals["econ_output_value"] = (
-        totals["env_energy_total"] / totals["env_energy_per_output_value"]
-    ).quantize(Decimal("0.01"))
+    totals["soc_middle_managers_female"] = (MIDDLE_MANAGERS * totals["soc_female_share_middle_mgmt"] / 100).quantize(
+        Decimal(1)
+    )
+    totals["econ_output_value"] = (totals["env_energy_total"] / totals["env_energy_per_output_value"]).quantize(
+        Decimal("0.01")
+    )
 
 
 def demo_returns(catalog: Catalog, registry: EntityRegistry, period: str = "2024") -> list[DemoReturn]:
@@ -155,9 +155,7 @@ def demo_returns(catalog: Catalog, registry: EntityRegistry, period: str = "2024
         DemoReturn(
             entity,
             [
-                ObservationIn(
-                    code, value, original_value=str(value), original_unit=catalog[code].unit, sheet="demo"
-                )
+                ObservationIn(code, value, original_value=str(value), original_unit=catalog[code].unit, sheet="demo")
                 for code, value in sorted(vals.items())
             ],
         )

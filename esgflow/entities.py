@@ -118,10 +118,7 @@ def load_registry() -> EntityRegistry:
         Entity(r["code"], r["name_zh"], r["short_zh"], r["name_en"], r["kind"], r["relation"], r["country"])
         for r in rows
     )
-    links = [
-        ParentLink(r["code"], r["parent"] or None, _date(r["parent_from"], OPEN_START), OPEN_END)
-        for r in rows
-    ]
+    links = [ParentLink(r["code"], r["parent"] or None, _date(r["parent_from"], OPEN_START), OPEN_END) for r in rows]
     for r in _rows("parent_history.csv"):
         links.append(
             ParentLink(
@@ -137,7 +134,5 @@ def load_registry() -> EntityRegistry:
             link.entity == r["code"] and link.valid_to == start - timedelta(days=1) for link in links
         ):
             raise EsgflowError(f"entity {r['code']}: no parent recorded before {start.isoformat()}")
-    contacts = tuple(
-        Contact(r["entity"], r["name"], r["email"], r["language"]) for r in _rows("contacts.csv")
-    )
+    contacts = tuple(Contact(r["entity"], r["name"], r["email"], r["language"]) for r in _rows("contacts.csv"))
     return EntityRegistry(entities=entities, links=tuple(links), contacts=contacts)

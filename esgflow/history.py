@@ -69,9 +69,7 @@ def read_published(path: Path, catalog: Catalog, years: set[str] | None = None) 
             try:
                 value = Decimal(raw)
             except InvalidOperation as exc:
-                raise EsgflowError(
-                    f"{path}: row {row_number}, column {column}: {raw!r} is not a number"
-                ) from exc
+                raise EsgflowError(f"{path}: row {row_number}, column {column}: {raw!r} is not a number") from exc
             if not value.is_finite():
                 raise EsgflowError(f"{path}: row {row_number}, column {column}: {raw!r} is not a number")
             basis = "published_restated" if match["restated"] else "published"

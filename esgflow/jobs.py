@@ -7,20 +7,24 @@ the library to the settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
-from esgflow.consolidate import ConsolidationResult, run_consolidation
+from esgflow.consolidate import ConsolidationResult, run_consolidation, tree_on
 from esgflow.demo import bundled_history, demo_returns
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.history import ImportResult, import_history, read_published
-from esgflow.observations import record_submission
-from esgflow.reference_data import LoadCounts, load_reference_data
+from esgflow.ingest import Ingestor, Outcome
+from esgflow.observations import accepted_observations, record_submission
+from esgflow.periods import parse_period
+from esgflow.reference_data import LoadCounts, ensure_period, load_reference_data
 from esgflow.report import ReportFiles, write_report
+from esgflow.workbooks.template import TemplateRequest, write_template
 from warehouse import db
 
 
@@ -41,9 +45,7 @@ def _require_schema(settings: Settings) -> None:
     try:
         ready = db.has_schema(settings.database_url)
     except Exception as exc:
-        raise EsgflowError(
-            f"cannot reach the warehouse at {db.display_url(settings.database_url)}: {exc}"
-        ) from exc
+        raise EsgflowError(f"cannot reach the warehouse at {db.display_url(settings.database_url)}: {exc}") from exc
     if not ready:
         raise EsgflowError("the warehouse has no schema yet: run 'esgflow init' first")
 
@@ -66,6 +68,42 @@ def report_period(settings: Settings, period: str, out: Path, langs: list[str]) 
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         return write_report(session, load_catalog(), period, out, load_registry().root(), langs)
+
+
+def write_templates(settings: Settings, period: str, out: Path, entities: list[str] | None = None) -> list[Path]:
+    """One template per entity of the group in `period` (or the ones named), with last period's values."""
+    _require_schema(settings)
+    catalog, registry = load_catalog(), load_registry()
+    p = parse_period(period)
+    prior = p.shifted_years(-1).code
+    with db.session_scope(settings.database_url) as session:
+        row = ensure_period(session, period)
+        if row.collection_opened_at is None:  # returns for the period are taken from now on
+            row.collection_opened_at = datetime.now(UTC)
+        members = list(tree_on(session, p.ends_on))
+        unknown = [e for e in entities or [] if e not in members]
+        if unknown:
+            raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
+        prior_frame = accepted_observations(session, prior)
+    chosen = [e for e in registry.codes if e in (entities or members)]
+    paths = []
+    for code in chosen:
+        rows = prior_frame.filter(prior_frame["entity"] == code)
+        values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
+        path = out / f"{code}_{period}.xlsx"
+        write_template(path, TemplateRequest(registry[code], period, prior, values), catalog)
+        paths.append(path)
+    return paths
+
+
+def ingest_files(settings: Settings, paths: list[Path]) -> list[Outcome]:
+    """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate."""
+    _require_schema(settings)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
+    ingestor = Ingestor(db.session_factory(settings.database_url), load_catalog(), settings.archive)
+    return ingestor.ingest(paths)
 
 
 @dataclass(frozen=True)
@@ -105,9 +143,7 @@ def run_demo(settings: Settings, out: Path, period: str = "2024") -> DemoResult:
     consolidation = consolidate_period(settings, period)
     report = report_period(settings, period, out, ["zh", "en"])
     published = {
-        f.code: f.value
-        for f in read_published(bundled_history(), load_catalog(), {period})
-        if f.basis == "published"
+        f.code: f.value for f in read_published(bundled_history(), load_catalog(), {period}) if f.basis == "published"
     }
     differences = []
     for row in report.table.rows:

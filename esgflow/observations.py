@@ -71,22 +71,23 @@ def record_submission(
     observations: list[ObservationIn],
     archive_path: str | None = None,
     template_version: str | None = None,
+    ids: tuple[dict[str, int], dict[str, int]] | None = None,
 ) -> Recorded:
-    """Store a judged submission as the entity's next version; the same bytes again change nothing."""
-    entity_id = code_ids(session, m.Entity)[entity]
+    """Store a judged submission as the entity's next version; the same bytes again change nothing.
+
+    `ids` (entity and indicator code -> id) saves the lookups when recording many files.
+    """
+    entity_ids, indicator_ids = ids or (code_ids(session, m.Entity), code_ids(session, m.Indicator))
+    entity_id = entity_ids[entity]
     period_row = ensure_period(session, period)
     session.flush()
     existing = session.scalars(
-        select(m.Submission).filter_by(
-            entity_id=entity_id, period_id=period_row.id, content_hash=content_hash
-        )
+        select(m.Submission).filter_by(entity_id=entity_id, period_id=period_row.id, content_hash=content_hash)
     ).one_or_none()
     if existing is not None:
         return Recorded(existing.id, existing.version, duplicate=True)
     version = (
-        session.scalar(
-            select(func.max(m.Submission.version)).filter_by(entity_id=entity_id, period_id=period_row.id)
-        )
+        session.scalar(select(func.max(m.Submission.version)).filter_by(entity_id=entity_id, period_id=period_row.id))
         or 0
     ) + 1
     submission = m.Submission(
@@ -101,7 +102,6 @@ def record_submission(
     )
     session.add(submission)
     session.flush()
-    indicator_ids = code_ids(session, m.Indicator)
     if observations:
         session.execute(
             insert(m.Observation),

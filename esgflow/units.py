@@ -48,6 +48,30 @@ _LABELS: dict[str, str] = {
 }
 
 
+# Chinese names of units that templates ask in and the catalog does not name itself.
+_LABELS_ZH: dict[str, str] = {
+    "kWh": "千瓦时",
+    "10k kWh": "万千瓦时",
+    "t": "吨",
+    "10k t": "万吨",
+    "L": "升",
+    "m3": "立方米",
+    "10k CNY": "万元",
+    "person": "人",
+    "person-time": "人次",
+    "count": "个",
+    "h": "小时",
+    "day": "天",
+    "tce": "吨标准煤",
+    "%": "%",
+}
+
+
+def label_zh(label: str) -> str:
+    """Chinese name of a unit label (the label itself when none is known)."""
+    return _LABELS_ZH.get(label, label)
+
+
 def pint_unit(label: str) -> pint.Unit:
     """The pint unit for a catalog or factor unit label ("tce/10k CNY", "kgce/kWh", "h/person")."""
     expression = "/".join(_LABELS.get(part.strip(), part.strip()) for part in label.split("/"))

@@ -64,8 +64,6 @@ def test_provenance_names_the_observations_and_reruns_replace(settings: Settings
         ).all()
         assert sorted(cells) == [("CINF_2024.xlsx", "D7"), ("CSSI_2024.xlsx", "D7"), ("HQ_2024.xlsx", "D7")]
         computed = s.scalar(
-            select(func.count())
-            .select_from(m.ConsolidatedFigure)
-            .where(m.ConsolidatedFigure.basis == "computed")
+            select(func.count()).select_from(m.ConsolidatedFigure).where(m.ConsolidatedFigure.basis == "computed")
         )
         assert computed == second.figures

@@ -41,12 +41,9 @@ def test_demo_recomputes_the_published_2024_column(
 ) -> None:
     result = jobs.run_demo(settings, tmp_path / "demo")
     published = {
-        r["code"]: r["2024"]
-        for r in csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8"))
+        r["code"]: r["2024"] for r in csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8"))
     }
-    reported = {
-        r["code"]: r for r in csv.DictReader((tmp_path / "demo" / "appendix.csv").open(encoding="utf-8"))
-    }
+    reported = {r["code"]: r for r in csv.DictReader((tmp_path / "demo" / "appendix.csv").open(encoding="utf-8"))}
     for code, value in published.items():
         if catalog[code].is_input and value:
             assert Decimal(reported[code]["2024"]) == Decimal(value), code

@@ -18,14 +18,10 @@ def _compile(catalog: Catalog, factors: FactorRegistry, code: str) -> pl.Expr:
         f = factors.resolve(name, date(2024, 12, 31))
         return f.value, f.unit
 
-    return compile_formula(
-        ind.formula, ind.unit, lambda n: catalog[n].unit if n in catalog else None, factor_of
-    )
+    return compile_formula(ind.formula, ind.unit, lambda n: catalog[n].unit if n in catalog else None, factor_of)
 
 
-def test_energy_total_converts_fuels_gas_and_electricity_to_tce(
-    catalog: Catalog, factors: FactorRegistry
-) -> None:
+def test_energy_total_converts_fuels_gas_and_electricity_to_tce(catalog: Catalog, factors: FactorRegistry) -> None:
     frame = pl.DataFrame(
         {
             "env_gasoline": [1000.0],
@@ -41,9 +37,7 @@ def test_energy_total_converts_fuels_gas_and_electricity_to_tce(
 
 def test_rate_from_counts_is_a_percentage(catalog: Catalog, factors: FactorRegistry) -> None:
     frame = pl.DataFrame({"soc_work_fatalities": [7.0], "soc_employees_total": [11456.0]})
-    assert frame.select(_compile(catalog, factors, "soc_work_fatality_rate")).item() == pytest.approx(
-        0.0611, abs=5e-5
-    )
+    assert frame.select(_compile(catalog, factors, "soc_work_fatality_rate")).item() == pytest.approx(0.0611, abs=5e-5)
 
 
 def test_zero_denominator_gives_no_figure(catalog: Catalog, factors: FactorRegistry) -> None:

@@ -36,9 +36,7 @@ def test_import_then_report_gives_back_every_published_figure(
                 assert "e" not in rep[year].lower() and "," not in rep[year]
 
 
-def test_published_figures_are_kept_apart_and_reimport_changes_nothing(
-    settings: Settings, seed_dir: Path
-) -> None:
+def test_published_figures_are_kept_apart_and_reimport_changes_nothing(settings: Settings, seed_dir: Path) -> None:
     jobs.init_warehouse(settings)
     jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     again = jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")

@@ -47,12 +47,7 @@ def test_workbook_has_a_sheet_per_pillar_with_units_separators_and_frozen_header
 def test_html_pages_show_a_trend_per_indicator_in_each_language(report_dir: Path, catalog: Catalog) -> None:
     zh = (report_dir / "appendix.zh.html").read_text("utf-8")
     en = (report_dir / "appendix.en.html").read_text("utf-8")
-    assert (
-        "关键绩效表" in zh
-        and "柴油使用量" in zh
-        and "Key performance table" in en
-        and "Diesel consumption" in en
-    )
+    assert "关键绩效表" in zh and "柴油使用量" in zh and "Key performance table" in en and "Diesel consumption" in en
     for code in ("env_diesel", "soc_employees_total"):
         row = en.split(f'id="{code}"')[1].split("</tr>")[0]
         assert "<svg" in row and "<polyline" in row
@@ -71,9 +66,7 @@ def test_disclosure_index_comes_from_the_catalog(report_dir: Path, catalog: Cata
     assert {"framework": "hkex", "item": "A2.1", "code": "env_diesel"}.items() <= next(
         r for r in rows if r["code"] == "env_diesel" and r["framework"] == "hkex"
     ).items()
-    assert any(
-        r["framework"] == "gri" and r["item"] == "403-9" and r["code"] == "soc_work_fatalities" for r in rows
-    )
+    assert any(r["framework"] == "gri" and r["item"] == "403-9" and r["code"] == "soc_work_fatalities" for r in rows)
     entries = disclosure_index(catalog)
     sse = [e.item for e in entries if e.framework == "sse"]
     assert sse.index("第三十条") < sse.index("第四十二条") < sse.index("第五十五条")

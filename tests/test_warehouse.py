@@ -19,9 +19,7 @@ from warehouse import models as m
 def test_migrations_build_exactly_the_models(settings: Settings) -> None:
     db.upgrade(settings.database_url)
     with db.engine_for(settings.database_url).connect() as conn:
-        diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": False}), m.Base.metadata
-        )
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), m.Base.metadata)
     assert diff == []
 
 
@@ -86,9 +84,7 @@ def _record(settings: Settings, content_hash: str, value: str | None, status: st
             file_name=f"{content_hash}.xlsx",
             status=status,
             observations=[
-                ObservationIn(
-                    "env_diesel", None if value is None else Decimal(value), sheet="环境", cell="D5"
-                )
+                ObservationIn("env_diesel", None if value is None else Decimal(value), sheet="环境", cell="D5")
             ],
         )
 
@@ -110,9 +106,7 @@ def test_submissions_are_versioned_and_duplicates_change_nothing(settings: Setti
         frame = accepted_observations(s, "2025")
         assert frame["value"].to_list() == [Decimal("12.5")]  # newest accepted version only
         old = s.execute(
-            select(m.Observation.value, m.Observation.cell)
-            .join(m.Submission)
-            .where(m.Submission.version == 1)
+            select(m.Observation.value, m.Observation.cell).join(m.Submission).where(m.Submission.version == 1)
         ).one()
         assert old == (Decimal("10"), "D5")  # the old version stays queryable
 

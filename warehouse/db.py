@@ -75,10 +75,15 @@ def upgrade(url: str) -> None:
         command.upgrade(cfg, "head")
 
 
+def session_factory(url: str) -> sessionmaker[Session]:
+    """Sessions on a URL's engine, for callers that manage their own transactions."""
+    return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
     """A session whose work is committed as a whole, or rolled back as a whole."""
-    session = sessionmaker(engine_for(url), expire_on_commit=False)()
+    session = session_factory(url)()
     try:
         yield session
         session.commit()

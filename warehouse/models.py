@@ -90,6 +90,8 @@ class Period(Base):
     kind: Mapped[str] = mapped_column(String(8))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    # Set when templates are first issued; returns are taken only for open periods.
+    collection_opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Factor(Base):
@@ -134,9 +136,7 @@ class Observation(Base):
     """One figure of one submission, in long form, with its lineage back to the cell."""
 
     __tablename__ = "observation"
-    __table_args__ = (
-        UniqueConstraint("submission_id", "indicator_id", name="uq_observation_submission_indicator"),
-    )
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_id", name="uq_observation_submission_indicator"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
@@ -207,7 +207,5 @@ class FigureSource(Base):
 
     __tablename__ = "figure_source"
 
-    figure_id: Mapped[int] = mapped_column(
-        ForeignKey("consolidated_figure.id", ondelete="CASCADE"), primary_key=True
-    )
+    figure_id: Mapped[int] = mapped_column(ForeignKey("consolidated_figure.id", ondelete="CASCADE"), primary_key=True)
     observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)

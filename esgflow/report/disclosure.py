@@ -53,7 +53,5 @@ def disclosure_index(catalog: Catalog) -> list[IndexEntry]:
                 items.setdefault((framework, item), []).append(ind.code)
     return [
         IndexEntry(fw, item, tuple(codes))
-        for (fw, item), codes in sorted(
-            items.items(), key=lambda kv: (FRAMEWORKS.index(kv[0][0]), _sort_key(kv[0][1]))
-        )
+        for (fw, item), codes in sorted(items.items(), key=lambda kv: (FRAMEWORKS.index(kv[0][0]), _sort_key(kv[0][1])))
     ]

@@ -78,9 +78,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         rows = [r for r in table.rows if r.indicator.pillar == pillar]
         if not rows:
             continue
-        parts.append(
-            f"<h2>{escape(names[lang])}</h2><table><tr><th>{t['indicator']}</th><th>{t['unit']}</th>{heads}"
-        )
+        parts.append(f"<h2>{escape(names[lang])}</h2><table><tr><th>{t['indicator']}</th><th>{t['unit']}</th>{heads}")
         parts.append(f"<th>{t['trend']}</th></tr>")
         for r in rows:
             ind = r.indicator
@@ -102,14 +100,10 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
     )
     for e in entries:
         names = "; ".join(escape(catalog[c].name(lang)) for c in e.codes)
-        parts.append(
-            f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>"
-        )
+        parts.append(f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>")
     parts.append("</table></body></html>")
     return "".join(parts)
 
 
-def write_page(
-    table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path
-) -> None:
+def write_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:
     path.write_text(render_page(table, entries, catalog, lang), encoding="utf-8")

@@ -78,9 +78,7 @@ def build_appendix(session: Session, catalog: Catalog, period: str, root: str) -
     for ind in catalog.appendix():
         cells: dict[str, Cell | None] = {}
         for col in columns:
-            found = [
-                (b, figures[(ind.code, col.year, b)]) for b in col.basis if (ind.code, col.year, b) in figures
-            ]
+            found = [(b, figures[(ind.code, col.year, b)]) for b in col.basis if (ind.code, col.year, b) in figures]
             cells[col.key] = Cell(found[0][1], found[0][0]) if found else None
         rows.append(Row(ind, cells))
     return AppendixTable(period, columns, rows)

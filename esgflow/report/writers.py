@@ -23,9 +23,7 @@ def write_appendix_csv(table: AppendixTable, path: Path) -> None:
         writer.writerow(["code", "name_zh", "name_en", "unit", *(c.key for c in table.columns)])
         for row in table.rows:
             ind = row.indicator
-            values = [
-                (row.cells[c.key].text(ind.decimals) if row.cells[c.key] else "") for c in table.columns
-            ]
+            values = [(row.cells[c.key].text(ind.decimals) if row.cells[c.key] else "") for c in table.columns]
             writer.writerow([ind.code, ind.name_zh, ind.name_en, ind.unit, *values])
 
 
@@ -42,9 +40,7 @@ def _number_format(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
-def write_appendix_xlsx(
-    table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, path: Path
-) -> None:
+def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, path: Path) -> None:
     """One sheet per pillar with thousands separators, a unit column and frozen headers."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -60,9 +56,7 @@ def write_appendix_xlsx(
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for r in rows:
             ind = r.indicator
-            values = [
-                float(r.cells[c.key].text(ind.decimals)) if r.cells[c.key] else None for c in table.columns
-            ]
+            values = [float(r.cells[c.key].text(ind.decimals)) if r.cells[c.key] else None for c in table.columns]
             ws.append([ind.code, ind.name_zh, ind.name_en, ind.unit_zh, ind.unit, *values])
             for col, c in enumerate(table.columns, start=6):
                 cell = r.cells[c.key]

@@ -1,0 +1,58 @@
+"""Staged observations: a batch of parsed returns as one polars frame in reporting units."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from esgflow import units
+from esgflow.catalog import Catalog
+from esgflow.observations import VALUE_DTYPE, ObservationIn
+from esgflow.workbooks.returns import ParsedReturn
+
+STAGED_SCHEMA = {
+    "file": pl.Utf8,
+    "entity": pl.Utf8,
+    "period": pl.Utf8,
+    "indicator": pl.Utf8,
+    "input_value": VALUE_DTYPE,
+    "original_value": pl.Utf8,
+    "original_unit": pl.Utf8,
+    "sheet": pl.Utf8,
+    "cell": pl.Utf8,
+    "note": pl.Utf8,
+}
+
+
+def unit_factors(catalog: Catalog) -> pl.DataFrame:
+    """indicator -> factor from the unit asked in templates to the reporting unit."""
+    rows = [(i.code, units.factor(i.input_unit, i.unit)) for i in catalog.indicators if i.input_unit]
+    return pl.DataFrame(rows, schema={"indicator": pl.Utf8, "factor": pl.Decimal(38, 12)}, orient="row")
+
+
+def stage(returns: list[ParsedReturn], factors: pl.DataFrame) -> pl.DataFrame:
+    """One row per figure of every return, with `value` converted to the reporting unit."""
+    rows = [
+        (r.file, r.entity, r.period, f.code, f.value, f.found, f.unit, f.sheet, f.cell, f.note)
+        for r in returns
+        for f in r.figures
+    ]
+    frame = pl.DataFrame(rows, schema=STAGED_SCHEMA, orient="row")
+    return frame.join(factors, on="indicator", how="left").with_columns(
+        (pl.col("input_value") * pl.col("factor")).cast(VALUE_DTYPE).alias("value")
+    )
+
+
+def observations_of(staged: pl.DataFrame, file: str) -> list[ObservationIn]:
+    """The staged rows of one file as observations to record."""
+    return [
+        ObservationIn(
+            code=r["indicator"],
+            value=r["value"],
+            original_value=r["original_value"],
+            original_unit=r["original_unit"],
+            sheet=r["sheet"],
+            cell=r["cell"],
+            note=r["note"],
+        )
+        for r in staged.filter(pl.col("file") == file).iter_rows(named=True)
+    ]

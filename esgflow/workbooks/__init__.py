@@ -1,0 +1,1 @@
+"""Subsidiary workbooks: templates out (template.py), returns in (safe_zip, reader, parse)."""

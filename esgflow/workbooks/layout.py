@@ -1,0 +1,99 @@
+"""Where things sit in a template. Readers never rely on it: they go by defined names."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from esgflow.catalog import Catalog, Indicator
+
+TEMPLATE_VERSION = "1"
+INSTRUCTIONS_SHEET = "说明 Instructions"
+META_NAMES = ("meta_entity", "meta_period", "meta_template_version")
+NOTE_SUFFIX = "__note"
+
+# Columns of a pillar sheet.
+COL_CODE, COL_NAME_ZH, COL_NAME_EN, COL_UNIT, COL_VALUE, COL_PRIOR, COL_NOTE, COL_RULE = "ABCDEFGH"
+HEADER_ROW = 4
+FIRST_ROW = HEADER_ROW + 1
+
+
+def sheet_title(catalog: Catalog, pillar: str) -> str:
+    names = catalog.pillars[pillar]
+    return f"{names['zh']} {names['en']}"
+
+
+@dataclass(frozen=True)
+class InputRow:
+    indicator: Indicator
+
+
+@dataclass(frozen=True)
+class SumRow:
+    """A computed row showing what parts add up to; `total` is the figure they must equal."""
+
+    label_zh: str
+    label_en: str
+    parts: tuple[str, ...]
+    total: str | None
+
+
+Row = InputRow | SumRow
+
+
+def _is_plain_sum(ind: Indicator) -> bool:
+    if not ind.formula:
+        return False
+    tree = ast.parse(ind.formula, mode="eval").body
+
+    def plain(node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return True
+        return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and plain(node.left) and plain(node.right)
+
+    return plain(tree)
+
+
+def sheet_rows(catalog: Catalog, inputs: list[Indicator], pillar: str) -> list[Row]:
+    """Rows of one pillar sheet: catalog order, each breakdown right under its total with a
+    row that sums it, and a computed row for totals the catalog derives as plain sums (fuels)."""
+    on_sheet = [i for i in inputs if i.pillar == pillar]
+    codes = {i.code for i in on_sheet}
+    placed: set[str] = set()
+    rows: list[Row] = []
+    for ind in on_sheet:
+        if ind.code in placed:
+            continue
+        rows.append(InputRow(ind))
+        placed.add(ind.code)
+        for parts in ind.breakdowns:
+            present = [catalog[p] for p in parts if p in codes and p not in placed]
+            if not present:
+                continue
+            rows += [InputRow(p) for p in present]
+            placed.update(p.code for p in present)
+            rows.append(
+                SumRow(
+                    "分项合计（应等于上方合计）",
+                    "Sum of the parts above (must equal the total)",
+                    tuple(p.code for p in present),
+                    ind.code,
+                )
+            )
+        for derived in catalog.indicators:
+            parts_needed = derived.formula_inputs()
+            if (
+                _is_plain_sum(derived)
+                and derived.pillar == pillar
+                and ind.code == parts_needed[-1]
+                and all(p in placed for p in parts_needed)
+            ):
+                rows.append(
+                    SumRow(
+                        f"{derived.name_zh}（自动合计）",
+                        f"{derived.name_en} (computed)",
+                        tuple(parts_needed),
+                        None,
+                    )
+                )
+    return rows

@@ -1,0 +1,141 @@
+"""Open an untrusted .xlsx safely: sniff the format, bound decompression, refuse macros.
+
+Nothing here evaluates anything: members are read as bytes through a reader that stops
+at a size limit whatever the zip's directory claims, and the XML parsers used on them
+(defusedxml) refuse DTDs and entity declarations.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from esgflow.findings import refuse
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_MEMBERS = 1000
+MAX_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_PART_BYTES = 16 * 1024 * 1024
+MAX_SHEET_BYTES = 8 * 1024 * 1024  # a template's sheet is a few tens of kilobytes
+
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def sniff(data: bytes, file: str) -> None:
+    """Refuse anything that is not a zip-based workbook, saying what it looks like."""
+    if data.startswith(b"PK\x03\x04"):
+        return
+    if data.startswith(b"%PDF"):
+        raise refuse("not_xlsx", "this is a PDF document, not an Excel workbook (.xlsx)", file=file)
+    if data.startswith(_OLE2):
+        if _ENCRYPTED in data:
+            raise refuse(
+                "password_protected",
+                "the workbook is password-protected; remove the password "
+                "(File > Info > Protect Workbook) and send it again",
+                file=file,
+            )
+        raise refuse(
+            "not_xlsx",
+            "this is a legacy Excel 97-2003 file (.xls); save it as .xlsx and send it again",
+            file=file,
+        )
+    if not data:
+        raise refuse("not_xlsx", "the file is empty", file=file)
+    try:
+        data[:4096].decode("utf-8")
+        kind = "a text or CSV file"
+    except UnicodeDecodeError:
+        kind = "not a file format esgflow reads"
+    raise refuse("not_xlsx", f"this is {kind}, not an Excel workbook (.xlsx)", file=file)
+
+
+@dataclass
+class SafeZip:
+    """A checked zip archive whose members are read with hard size limits."""
+
+    archive: zipfile.ZipFile
+    file: str
+
+    @classmethod
+    def open(cls, data: bytes, file: str) -> SafeZip:
+        if len(data) > MAX_FILE_BYTES:
+            raise refuse(
+                "too_large",
+                f"the file is {len(data) // 1024 // 1024} MiB; a return is far smaller",
+                file=file,
+            )
+        sniff(data, file)
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            infos = archive.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise refuse(
+                "not_xlsx", f"the file is a damaged zip archive, not a readable workbook ({exc})", file=file
+            ) from exc
+        names = {i.filename for i in infos}
+        if len(infos) > MAX_MEMBERS:
+            raise refuse("zip_bomb", f"the archive holds {len(infos)} parts; a workbook holds a few dozen", file=file)
+        if any(i.flag_bits & 0x1 for i in infos):
+            raise refuse("password_protected", "the archive is encrypted (password-protected)", file=file)
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_BYTES:
+            raise refuse(
+                "zip_bomb",
+                f"the archive unpacks to {total // 1024 // 1024} MiB; refused as a zip bomb",
+                file=file,
+            )
+        for i in infos:
+            if i.file_size > RATIO_FLOOR and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                raise refuse(
+                    "zip_bomb",
+                    f"part {i.filename} is compressed {i.file_size // max(i.compress_size, 1)}:1; "
+                    "refused as a zip bomb",
+                    file=file,
+                )
+        if "xl/workbook.xml" not in names:
+            raise refuse(
+                "not_xlsx",
+                "the file is a zip archive but not an Excel workbook (no xl/workbook.xml)",
+                file=file,
+            )
+        if "xl/vbaProject.bin" in names or any(n.lower().endswith(".bin") and "vba" in n.lower() for n in names):
+            raise refuse(
+                "macros",
+                "the workbook contains macros (VBA); macros are never run or kept: "
+                "save it as 'Excel Workbook (.xlsx)' and send it again",
+                file=file,
+            )
+        for i in infos:
+            if i.filename.startswith("xl/worksheets/") and i.file_size > MAX_SHEET_BYTES:
+                raise refuse(
+                    "oversized_sheet",
+                    f"worksheet part {i.filename} unpacks to {i.file_size // 1024 // 1024} MiB, "
+                    "far larger than any template",
+                    file=file,
+                )
+        return cls(archive, file)
+
+    def has(self, name: str) -> bool:
+        try:
+            self.archive.getinfo(name)
+        except KeyError:
+            return False
+        return True
+
+    def read(self, name: str, limit: int = MAX_PART_BYTES) -> bytes:
+        """A member's bytes, stopping at `limit` however large the directory says it is."""
+        try:
+            with self.archive.open(name) as member:
+                data = member.read(limit + 1)
+        except KeyError as exc:
+            raise refuse("not_xlsx", f"the workbook has no part {name}", file=self.file) from exc
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise refuse("not_xlsx", f"part {name} of the workbook is damaged ({exc})", file=self.file) from exc
+        if len(data) > limit:
+            raise refuse("zip_bomb", f"part {name} unpacks beyond {limit // 1024 // 1024} MiB; refused", file=self.file)
+        return data

@@ -1,0 +1,207 @@
+"""Write the Excel template of one entity for one period, generated from the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from esgflow import units
+from esgflow.catalog import Catalog, Indicator
+from esgflow.entities import Entity
+from esgflow.safety import write_text
+from esgflow.workbooks import layout as L
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+SUM_FILL = PatternFill("solid", fgColor="E2EFDA")
+BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
+UNLOCKED = Protection(locked=False)
+
+INSTRUCTIONS = [
+    ("如何填写", "How to fill in"),
+    (
+        "1. 只在黄色单元格中填写：本期数值和必要的说明。其他单元格受保护。",
+        "1. Fill in the yellow cells only: this period's figure and, where needed, a note. Other cells are protected.",
+    ),
+    (
+        "2. 按“单位”列给出的单位填写数字，不要输入单位或千分位以外的符号。",
+        "2. Enter numbers in the unit shown in the 'Unit' column, without unit names or other symbols.",
+    ),
+    (
+        "3. 没有数据或不适用时请留空（或填“-”），不要填0；0表示确实为零。",
+        "3. Leave a cell blank (or enter '-') when there is no figure or it does not apply; 0 means a real zero.",
+    ),
+    (
+        "4. 人数、次数等须为整数；比例以百分数填写（85表示85%）。",
+        "4. Head counts and counts are whole numbers; rates are percentages (85 means 85%).",
+    ),
+    (
+        "5. 与上期相比变化较大时，请在“说明”列写明原因。",
+        "5. Where a figure changes a lot from the last period, explain why in the 'Note' column.",
+    ),
+    (
+        "6. 分项（性别、年龄、学历、燃料）之和应等于合计；绿色行会自动显示分项之和。",
+        "6. Breakdowns (gender, age, education, fuels) must add up to their total; green rows show the sum.",
+    ),
+    (
+        "7. 请勿更改本说明页上的单位代码、期间和模板版本。填好后按通知中的方式提交。",
+        "7. Do not change the entity, period or template version on this sheet. Return the file as the notice says.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class TemplateRequest:
+    entity: Entity
+    period: str
+    prior_period: str
+    prior_values: dict[str, Decimal]  # reporting units
+
+
+def _rule_text(ind: Indicator, catalog: Catalog) -> str:
+    parts = []
+    if ind.dtype == "integer":
+        parts.append("整数 whole number")
+    if ind.rules.min is not None and ind.rules.max is not None:
+        parts.append(f"{ind.rules.min}–{ind.rules.max}")
+    elif ind.rules.min is not None:
+        parts.append(f"≥ {ind.rules.min}")
+    if ind.rules.not_above:
+        whole = catalog[ind.rules.not_above]
+        parts.append(f"≤ {whole.name_zh} {whole.name_en}")
+    return "; ".join(parts)
+
+
+def _validation(ind: Indicator) -> DataValidation:
+    kind = "whole" if ind.dtype == "integer" else "decimal"
+    low = ind.rules.min if ind.rules.min is not None else -1e15
+    high = ind.rules.max if ind.rules.max is not None else 1e15
+    dv = DataValidation(type=kind, operator="between", formula1=str(low), formula2=str(high), allow_blank=True)
+    dv.showErrorMessage = True
+    dv.errorTitle = "数值无效 Invalid figure"
+    what = "整数 a whole number" if kind == "whole" else "数字 a number"
+    dv.error = f"请填写{what} between {low:g} and {high:g}；无数据请留空 (leave blank if not reported)."
+    return dv
+
+
+def _number_format(ind: Indicator) -> str:
+    return "#,##0" if ind.dtype == "integer" else "General"
+
+
+def _write_pillar(ws: Worksheet, rows: list[L.Row], req: TemplateRequest, catalog: Catalog, wb: Workbook) -> None:
+    ws.append([f"{req.entity.short_zh} {req.entity.name_en}", None, None, None, f"{req.period}"])
+    ws.append(["黄色单元格为填报项 Yellow cells are inputs; 留空表示未填报 blank means not reported"])
+    ws.append([])
+    headers = [
+        "代码 Code",
+        "指标",
+        "Indicator",
+        "单位 Unit",
+        f"本期 {req.period}",
+        f"上期 {req.prior_period}",
+        "说明 Note",
+        "要求 Rule",
+    ]
+    ws.append(headers)
+    for cell in ws[L.HEADER_ROW]:
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    row_of: dict[str, int] = {}
+    validations: dict[tuple[str, float | None, float | None], DataValidation] = {}
+    for r, row in enumerate(rows, start=L.FIRST_ROW):
+        if isinstance(row, L.InputRow):
+            ind = row.indicator
+            row_of[ind.code] = r
+            unit = ind.input_unit or ind.unit
+            unit_text = ind.unit_zh if unit == ind.unit else units.label_zh(unit)
+            ws[f"{L.COL_CODE}{r}"] = ind.code
+            ws[f"{L.COL_NAME_ZH}{r}"] = ind.name_zh
+            ws[f"{L.COL_NAME_EN}{r}"] = ind.name_en
+            ws[f"{L.COL_UNIT}{r}"] = f"{unit_text} {unit}" if unit_text != unit else unit
+            value = ws[f"{L.COL_VALUE}{r}"]
+            value.fill, value.protection, value.number_format = INPUT_FILL, UNLOCKED, _number_format(ind)
+            note = ws[f"{L.COL_NOTE}{r}"]
+            note.fill, note.protection = INPUT_FILL, UNLOCKED
+            prior = req.prior_values.get(ind.code)
+            if prior is not None:  # a number, never text: nothing here can become a formula
+                ws[f"{L.COL_PRIOR}{r}"] = float(units.convert(prior, ind.unit, unit))
+                ws[f"{L.COL_PRIOR}{r}"].number_format = _number_format(ind)
+            write_text(ws[f"{L.COL_RULE}{r}"], _rule_text(ind, catalog))
+            key = (("whole" if ind.dtype == "integer" else "decimal"), ind.rules.min, ind.rules.max)
+            if key not in validations:
+                validations[key] = _validation(ind)
+                ws.add_data_validation(validations[key])
+            validations[key].add(value.coordinate)
+            sheet = ws.title.replace("'", "''")
+            wb.defined_names[ind.code] = DefinedName(ind.code, attr_text=f"'{sheet}'!${L.COL_VALUE}${r}")
+            note_name = ind.code + L.NOTE_SUFFIX
+            wb.defined_names[note_name] = DefinedName(note_name, attr_text=f"'{sheet}'!${L.COL_NOTE}${r}")
+        else:
+            ws[f"{L.COL_NAME_ZH}{r}"] = row.label_zh
+            ws[f"{L.COL_NAME_EN}{r}"] = row.label_en
+            refs = [f"{L.COL_VALUE}{row_of[p]}" for p in row.parts]
+            total = f"{L.COL_VALUE}{r}"
+            ws[total] = "=" + "+".join(refs)
+            for col in "ABCDEFGH":
+                ws[f"{col}{r}"].fill = SUM_FILL
+            if row.total:
+                target = f"{L.COL_VALUE}{row_of[row.total]}"
+                ws[f"{L.COL_RULE}{r}"] = f'=IF({total}={target},"✓","≠ {target}")'
+                ws.conditional_formatting.add(total, FormulaRule(formula=[f"{total}<>{target}"], fill=BAD_FILL))
+    for col, width in zip("ABCDEFGH", [30, 36, 44, 16, 18, 18, 36, 30], strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = f"{L.COL_VALUE}{L.FIRST_ROW}"
+    ws[f"{L.COL_VALUE}{L.HEADER_ROW}"].comment = Comment("填写本期数值 Enter this period's figure", "esgflow")
+    for row_cells in ws.iter_rows(min_row=L.FIRST_ROW):
+        for cell in row_cells:
+            cell.alignment = Alignment(vertical="center", wrap_text=cell.column_letter in "BCH")
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # reporters may widen columns
+    ws.protection.formatRows = False
+
+
+def _write_instructions(ws: Worksheet, req: TemplateRequest, wb: Workbook) -> None:
+    ws.append(["中铝国际 ESG 数据填报 / ESG data return"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    meta = [
+        ("填报单位 Entity", req.entity.code, "meta_entity"),
+        ("报告期 Period", req.period, "meta_period"),
+        ("模板版本 Template version", L.TEMPLATE_VERSION, "meta_template_version"),
+    ]
+    for label, value, name in meta:
+        ws.append([label, value])
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
+    ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
+    ws.append([])
+    zh_first = req.entity.language == "zh"
+    for zh, en in INSTRUCTIONS:
+        ws.append([zh if zh_first else en])
+        ws.append([en if zh_first else zh])
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 110
+    ws.protection.sheet = True
+
+
+def write_template(path: Path, req: TemplateRequest, catalog: Catalog) -> list[str]:
+    """Write the workbook; returns the codes of the indicators it asks for."""
+    inputs = catalog.inputs_for_kind(req.entity.kind)
+    wb = Workbook()
+    wb.active.title = L.INSTRUCTIONS_SHEET
+    _write_instructions(wb.active, req, wb)
+    for pillar in catalog.pillars:
+        rows = L.sheet_rows(catalog, inputs, pillar)
+        if rows:
+            _write_pillar(wb.create_sheet(L.sheet_title(catalog, pillar)), rows, req, catalog, wb)
+    wb.security.lockStructure = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return [i.code for i in inputs]

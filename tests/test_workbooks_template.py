@@ -1,0 +1,97 @@
+"""Templates are generated from the catalog, one per entity, with names, units, rules and protection."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from esgflow import EsgflowError, jobs
+from esgflow.catalog import Catalog, load_catalog
+from esgflow.config import Settings
+from esgflow.demo import demo_returns
+from esgflow.entities import EntityRegistry, load_registry
+from esgflow.workbooks import layout as L
+from tests.returns_factory import open_collection
+
+
+@pytest.fixture
+def templates(sqlite_settings: Settings, tmp_path: Path) -> dict[str, Path]:
+    return open_collection(sqlite_settings, "2025", tmp_path / "tpl")
+
+
+def test_one_template_per_entity_named_as_the_interface_says(
+    templates: dict[str, Path], registry: EntityRegistry
+) -> None:
+    assert set(templates) == set(registry.codes)
+    assert all(p.name == f"{code}_2025.xlsx" for code, p in templates.items())
+
+
+def test_each_template_asks_exactly_what_its_entity_reports(
+    templates: dict[str, Path], catalog: Catalog, registry: EntityRegistry
+) -> None:
+    for code, path in templates.items():
+        wb = load_workbook(path)
+        names = set(wb.defined_names)
+        expected = {i.code for i in catalog.inputs_for_kind(registry[code].kind)}
+        assert {n for n in names if n in catalog} == expected, code
+        assert {n[: -len(L.NOTE_SUFFIX)] for n in names if n.endswith(L.NOTE_SUFFIX)} == expected
+        assert set(L.META_NAMES) <= names
+        assert "econ_revenue" in names if code == "HQ" else "econ_revenue" not in names
+
+
+def test_cells_carry_units_labels_validation_and_protection(templates: dict[str, Path], catalog: Catalog) -> None:
+    wb = load_workbook(templates["NFC6"])
+    meta = {n: wb[s][c.replace("$", "")].value for n in L.META_NAMES for s, c in wb.defined_names[n].destinations}
+    assert meta == {"meta_entity": "NFC6", "meta_period": "2025", "meta_template_version": L.TEMPLATE_VERSION}
+    sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
+    ws = wb[sheet]
+    row = int(coord.split("$")[-1])
+    assert ws[f"{L.COL_UNIT}{row}"].value == "千瓦时 kWh"  # asked in kWh, reported in 10k kWh
+    assert (
+        ws[f"{L.COL_NAME_ZH}{row}"].value == "用电量" and ws[f"{L.COL_NAME_EN}{row}"].value == "Electricity consumption"
+    )
+    assert ws.protection.sheet and not ws[f"{L.COL_VALUE}{row}"].protection.locked
+    assert not ws[f"{L.COL_NOTE}{row}"].protection.locked and ws[f"{L.COL_NAME_ZH}{row}"].protection.locked
+    rules = {str(dv.sqref): (dv.type, dv.formula1) for dv in ws.data_validations.dataValidation}
+    assert any(f"{L.COL_VALUE}{row}" in ref and rule == ("decimal", "0") for ref, rule in rules.items())
+    sheet, coord = next(iter(wb.defined_names["soc_employees_total"].destinations))
+    soc = wb[sheet]
+    assert any(
+        coord.replace("$", "") in str(dv.sqref) and dv.type == "whole" for dv in soc.data_validations.dataValidation
+    )
+    assert wb[L.INSTRUCTIONS_SHEET]["A1"].value.startswith("中铝国际")
+
+
+def test_breakdowns_show_the_sum_they_must_equal(templates: dict[str, Path]) -> None:
+    wb = load_workbook(templates["HQ"])
+    _, total = next(iter(wb.defined_names["soc_employees_total"].destinations))
+    ws = wb["社会 Social"]
+    sums = [c.value for c in ws[L.COL_VALUE] if isinstance(c.value, str) and c.value.startswith("=")]
+    female = next(iter(wb.defined_names["soc_employees_female"].destinations))[1].replace("$", "")
+    male = next(iter(wb.defined_names["soc_employees_male"].destinations))[1].replace("$", "")
+    assert f"={female}+{male}" in sums
+    checks = [c.value for c in ws[L.COL_RULE] if isinstance(c.value, str) and c.value.startswith("=IF(")]
+    assert any(total.replace("$", "") in check for check in checks)
+    env = wb["环境 Environmental"]
+    assert any(c.value == "燃油使用量（自动合计）" for c in env[L.COL_NAME_ZH])
+
+
+def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Settings, tmp_path: Path) -> None:
+    jobs.run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns for every entity
+    paths = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["NFC6"])
+    wb = load_workbook(paths[0])
+    sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
+    row = int(coord.split("$")[-1])
+    prior = wb[sheet][f"{L.COL_PRIOR}{row}"].value
+
+    nfc6 = next(r for r in demo_returns(load_catalog(), load_registry()) if r.entity == "NFC6")
+    wan_kwh = next(o.value for o in nfc6.observations if o.code == "env_electricity")
+    assert Decimal(str(prior)) == wan_kwh * 10000  # shown in the kWh the template asks for
+    assert isinstance(prior, int | float)  # a number, never text that could become a formula
+
+
+def test_unknown_entity_is_refused(sqlite_settings: Settings, tmp_path: Path) -> None:
+    jobs.init_warehouse(sqlite_settings)
+    with pytest.raises(EsgflowError, match="not an entity of the group in 2025: NOPE"):
+        jobs.write_templates(sqlite_settings, "2025", tmp_path, ["NOPE"])
