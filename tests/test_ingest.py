@@ -1,0 +1,182 @@
+"""Ingest: round trip through templates, versions, duplicates, lineage, whole-or-nothing."""
+
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.workbook.defined_name import DefinedName
+from sqlalchemy import func, select
+
+from esgflow import jobs, units
+from esgflow.catalog import Catalog
+from esgflow.config import Settings
+from esgflow.entities import EntityRegistry
+from tests.returns_factory import demo_inputs, fill, open_collection
+from warehouse import db
+from warehouse import models as m
+
+
+def _group_figures(settings: Settings, period: str) -> dict[str, Decimal]:
+    with db.session_scope(settings.database_url) as s:
+        return dict(
+            s.execute(
+                select(m.Indicator.code, m.ConsolidatedFigure.value)
+                .join(m.Indicator)
+                .join(m.Period)
+                .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+                .where(m.Entity.code == "HQ", m.Period.code == period, m.ConsolidatedFigure.basis == "computed")
+            )
+            .tuples()
+            .all()
+        )
+
+
+def _expected_sums(catalog: Catalog, filled: dict[str, dict[str, Decimal]]) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for values in filled.values():
+        for code, value in values.items():
+            ind = catalog[code]
+            if ind.consolidation in ("sum", "group"):
+                sums[code] += units.convert(value, ind.input_unit or ind.unit, ind.unit)
+    return sums
+
+
+def test_round_trip_every_entity(
+    settings: Settings, catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    templates = open_collection(settings, "2024", tmp_path / "tpl")
+    filled = demo_inputs(catalog, registry)
+    for code, template in templates.items():
+        fill(template, tmp_path / "returns", filled[code])
+    outcomes = jobs.ingest_files(settings, [tmp_path / "returns"])
+    assert [o.status for o in outcomes] == ["accepted"] * len(templates), [o.line() for o in outcomes]
+    jobs.consolidate_period(settings, "2024")
+    figures = _group_figures(settings, "2024")
+    for code, total in _expected_sums(catalog, filled).items():
+        assert figures[code] == total, code
+
+
+def test_lineage_and_units(sqlite_settings: Settings, catalog: Catalog, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["NFC6"])
+    path = fill(
+        templates["NFC6"],
+        tmp_path / "in",
+        {"env_electricity": 123456, "env_diesel": "12,000.5"},
+        notes={"env_diesel": "新项目开工 new sites opened"},
+    )
+    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    assert outcome.status == "accepted" and outcome.version == 1
+    with db.session_scope(sqlite_settings.database_url) as s:
+        rows = {
+            r.indicator.code: r
+            for r in s.scalars(select(m.Observation).join(m.Indicator).where(m.Observation.value.is_not(None)))
+        }
+        sub = s.scalars(select(m.Submission)).one()
+        elec, diesel = rows["env_electricity"], rows["env_diesel"]
+        assert elec.value == Decimal("12.3456") and (elec.original_value, elec.original_unit) == ("123456", "kWh")
+        assert diesel.value == Decimal("12000.5") and diesel.original_value == "12,000.5"
+        assert diesel.note == "新项目开工 new sites opened"
+        assert (diesel.sheet, diesel.source_file) == ("环境 Environmental", "NFC6_2025.xlsx")
+        _, coord = next(iter(load_workbook(path).defined_names["env_diesel"].destinations))
+        assert diesel.cell == coord.replace("$", "")
+        assert sub.content_hash == outcome.content_hash and len(sub.content_hash) == 64
+        assert Path(sub.archive_path).read_bytes() == path.read_bytes()  # the raw file, archived
+
+
+def test_resubmission_versions_and_duplicates(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    first = fill(templates["SAMI"], tmp_path / "v1", {"env_diesel": 100})
+    second = fill(templates["SAMI"], tmp_path / "v2", {"env_diesel": 120})
+    [a] = jobs.ingest_files(sqlite_settings, [first])
+    [b] = jobs.ingest_files(sqlite_settings, [first])
+    [c] = jobs.ingest_files(sqlite_settings, [second])
+    assert (a.status, a.version) == ("accepted", 1)
+    assert (b.status, b.version) == ("duplicate", 1) and "nothing changed" in b.line()
+    assert (c.status, c.version) == ("accepted", 2)
+    with db.session_scope(sqlite_settings.database_url) as s:
+        assert s.scalar(select(func.count()).select_from(m.Submission)) == 2
+        by_version = dict(
+            s.execute(
+                select(m.Submission.version, m.Observation.value)
+                .join(m.Submission)
+                .join(m.Indicator)
+                .where(m.Indicator.code == "env_diesel")
+            )
+            .tuples()
+            .all()
+        )
+    assert by_version == {1: Decimal("100"), 2: Decimal("120")}  # the old version stays queryable
+    jobs.consolidate_period(sqlite_settings, "2025")
+    assert _group_figures(sqlite_settings, "2025")["env_diesel"] == Decimal("120")
+
+
+def test_a_return_with_an_error_is_rejected_whole(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 100, "env_gasoline": "lots", "env_natural_gas": "-"})
+    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    assert outcome.status == "rejected"
+    assert "env_gasoline" in outcome.line() and "'lots' is not a number" in outcome.line()
+    sheet, coord = next(iter(load_workbook(path).defined_names["env_gasoline"].destinations))
+    assert f"'{sheet}'!{coord.replace('$', '')}" in outcome.line()
+    with db.session_scope(sqlite_settings.database_url) as s:
+        assert s.scalar(select(m.Submission.status)) == "rejected"
+        assert s.scalar(select(func.count()).select_from(m.Observation)) == 0  # never half loaded
+        finding = s.scalars(select(m.Finding)).one()
+        assert (finding.rule, finding.cell) == ("text_in_number_cell", coord.replace("$", ""))
+
+
+def test_reordered_and_reformatted_workbook_reads_the_same(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 100, "soc_employees_total": 950})
+    wb = load_workbook(path)
+    wb.security.lockStructure = False
+    wb.move_sheet("社会 Social", offset=-3)  # sheets in another order
+    ws = wb["环境 Environmental"]
+    ws.insert_rows(5, amount=3)  # rows moved down, as Excel would, with the names following them
+    for name, dn in list(wb.defined_names.items()):
+        ((sheet, coord),) = dn.destinations
+        if sheet == ws.title and int(coord.split("$")[-1]) >= 5:
+            col, row = coord.split("$")[1], int(coord.split("$")[2])
+            wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!${col}${row + 3}")
+    ws.column_dimensions["E"].width = 40
+    moved = tmp_path / "moved" / "SAMI_2025.xlsx"
+    moved.parent.mkdir()
+    wb.save(moved)
+    [outcome] = jobs.ingest_files(sqlite_settings, [moved])
+    assert outcome.status == "accepted" and outcome.figures == 2
+    with db.session_scope(sqlite_settings.database_url) as s:
+        cells = dict(
+            s.execute(
+                select(m.Indicator.code, m.Observation.cell).join(m.Indicator).where(m.Observation.value.is_not(None))
+            )
+            .tuples()
+            .all()
+        )
+        values = dict(
+            s.execute(
+                select(m.Indicator.code, m.Observation.value).join(m.Indicator).where(m.Observation.value.is_not(None))
+            )
+            .tuples()
+            .all()
+        )
+    assert values == {"env_diesel": Decimal("100"), "soc_employees_total": Decimal("950")}
+    original = next(iter(load_workbook(path).defined_names["env_diesel"].destinations))[1].replace("$", "")
+    assert cells["env_diesel"] != original  # read where the name points now, not at a fixed coordinate
+
+
+def test_ingest_cli_prints_a_line_per_file(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from esgflow.cli import main
+
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI", "GAMI"])
+    fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 1})
+    (tmp_path / "in" / "notes.pdf").write_bytes(b"%PDF-1.7 not a workbook")
+    monkeypatch.setenv("ESGFLOW_HOME", str(sqlite_settings.home))
+    assert main(["ingest", str(tmp_path / "in")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("SAMI_2025.xlsx: accepted as SAMI 2025 version 1")
+    assert out[1].startswith("notes.pdf: refused: this is a PDF document")
+    assert out[2] == "2 files judged: 1 accepted, 1 refused"
