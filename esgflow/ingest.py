@@ -42,12 +42,14 @@ class Outcome:
         errors = [f for f in self.findings if f.severity == "error"]
         if self.status == "duplicate":
             return f"{name}: duplicate of {who} version {self.version}; nothing changed"
-        if self.status == "refused":
-            return f"{name}: refused: {self.findings[0].message} [{self.findings[0].rule}]"
+        first = self.findings[0] if self.findings else None
+        place = f"'{first.sheet}'!{first.cell}: " if first and first.cell else ""
+        if self.status == "refused" and first:
+            return f"{name}: refused: {place}{first.message} [{first.rule}]"
         if self.status == "rejected":
             first = errors[0]
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             place = f"'{first.sheet}'!{first.cell}: " if first.cell else ""
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             return f"{name}: rejected as {who} version {self.version}: {place}{first.message} [{first.rule}]{more}"
         warn = len(self.findings) - len(errors)
         tail = f", {warn} warnings" if warn else ""
@@ -74,27 +76,17 @@ class _Lookups:
 
 def _check_against_warehouse(ret: ParsedReturn, session: Session, lookups: _Lookups, catalog: Catalog) -> list[Finding]:
     """Metadata the warehouse must agree with; returns errors for indicators this entity does not report."""
+
+    def wrong(meta: str, message: str) -> Refused:
+        sheet, cell = ret.meta_cells[meta]
+        return refuse("wrong_metadata", message, file=ret.file, sheet=sheet, cell=cell)
+
     if ret.entity not in lookups.entities:
-        raise refuse("wrong_metadata", f"meta_entity {ret.entity!r} is not an entity of the group", file=ret.file)
-    opened = session.scalar(select(m.Period.collection_opened_at).where(m.Period.code == ret.period))
-    if opened is None:
-        raise refuse(
-            "wrong_metadata",
-            f"meta_period {ret.period} is not open for collection (no templates were issued)",
-            file=ret.file,
-        )
-    tree = tree_on(session, parse_period(ret.period).ends_on)
-    if ret.entity not in tree:
-        raise refuse("wrong_metadata", f"{ret.entity} is not part of the group in {ret.period}", file=ret.file)
+        raise wrong("meta_entity", f"meta_entity {ret.entity!r} is not an entity of the group")
     # A file named like a template (<ENTITY>_<P>.xlsx, perhaps with a suffix) must agree with its metadata.
-    stem = Path(ret.file).stem
-    named_entity, _, rest = stem.partition("_")
+    named_entity, _, rest = Path(ret.file).stem.partition("_")
     if named_entity in lookups.entities and named_entity != ret.entity:
-        raise refuse(
-            "wrong_metadata",
-            f"the file name says {named_entity} but the workbook's meta_entity is {ret.entity}",
-            file=ret.file,
-        )
+        raise wrong("meta_entity", f"the file name says {named_entity} but the workbook's meta_entity is {ret.entity}")
     named_period = rest.split(" ")[0].split("(")[0].split("_")[0]
     if named_entity == ret.entity and named_period:
         try:
@@ -102,11 +94,14 @@ def _check_against_warehouse(ret: ParsedReturn, session: Session, lookups: _Look
         except Exception:
             named = None
         if named and named != ret.period:
-            raise refuse(
-                "wrong_metadata",
-                f"the file name says period {named} but the workbook's meta_period is {ret.period}",
-                file=ret.file,
+            raise wrong(
+                "meta_period", f"the file name says period {named} but the workbook's meta_period is {ret.period}"
             )
+    opened = session.scalar(select(m.Period.collection_opened_at).where(m.Period.code == ret.period))
+    if opened is None:
+        raise wrong("meta_period", f"meta_period {ret.period} is not open for collection (no templates were issued)")
+    if ret.entity not in tree_on(session, parse_period(ret.period).ends_on):
+        raise wrong("meta_entity", f"{ret.entity} is not part of the group in {ret.period}")
     kind = lookups.kinds[ret.entity]
     return [
         Finding(

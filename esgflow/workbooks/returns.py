@@ -37,6 +37,7 @@ class ParsedReturn:
     template_version: str
     figures: list[RawFigure]
     findings: list[Finding]
+    meta_cells: dict[str, tuple[str, str]]  # meta name -> (sheet, cell)
 
     @property
     def errors(self) -> list[Finding]:
@@ -71,7 +72,7 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
             sheet=vcell.sheet,
             cell=vcell.ref,
         )
-    entity, _ = _meta(named.cells, "meta_entity", file)
+    entity, ecell = _meta(named.cells, "meta_entity", file)
     period_text, pcell = _meta(named.cells, "meta_period", file)
     try:
         period = parse_period(period_text).code
@@ -138,4 +139,5 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
                 message="no figure is filled in; enter this period's figures and send the file again",
             )
         )
-    return ParsedReturn(file, entity, period, version, figures, findings)
+    meta_cells = {n: (c.sheet, c.ref) for n, c in (("meta_entity", ecell), ("meta_period", pcell))}
+    return ParsedReturn(file, entity, period, version, figures, findings, meta_cells)

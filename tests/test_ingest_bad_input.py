@@ -1,0 +1,217 @@
+"""Bad input: each gets a clear reason naming the file (and sheet and cell where there is one),
+the warehouse does not change, and the raw file stays in the archive with its reason."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import msoffcrypto
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from esgflow import jobs
+from esgflow.config import Settings
+from esgflow.ingest import Outcome
+from tests.returns_factory import fill, libreoffice_resave, open_collection
+from warehouse import db
+from warehouse import models as m
+
+TABLES = (m.Submission, m.Observation, m.Finding, m.ConsolidatedFigure, m.Entity, m.Period)
+
+
+def _snapshot(settings: Settings) -> dict[str, int]:
+    with db.session_scope(settings.database_url) as s:
+        return {t.__tablename__: s.scalar(select(func.count()).select_from(t)) for t in TABLES}
+
+
+def _rewrite(
+    src: Path, dst: Path, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None
+) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, (replace or {}).get(item.filename, zin.read(item.filename)))
+        for name, data in (add or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+@pytest.fixture
+def filled(sqlite_settings: Settings, tmp_path: Path) -> Path:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI", "GAMI"])
+    return fill(templates["SAMI"], tmp_path / "ok", {"env_diesel": 100, "soc_employees_total": 900})
+
+
+def _ingest_bad(settings: Settings, path: Path) -> Outcome:
+    before = _snapshot(settings)
+    [outcome] = jobs.ingest_files(settings, [path])
+    assert _snapshot(settings) == before, "the warehouse changed"
+    archived = list(settings.archive.rglob(f"{outcome.content_hash}*"))
+    raw = next(p for p in archived if not p.name.endswith(".jsonl"))
+    assert raw.read_bytes() == path.read_bytes()  # nothing is lost
+    log = next(p for p in archived if p.name.endswith(".jsonl")).read_text("utf-8")
+    assert json.loads(log.splitlines()[-1])["status"] == outcome.status
+    assert outcome.status == "refused"
+    return outcome
+
+
+def _set_meta(path: Path, out: Path, name: str, value: str) -> Path:
+    wb = load_workbook(path)
+    ((sheet, coord),) = wb.defined_names[name].destinations
+    wb[sheet][coord.replace("$", "")] = value
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def test_metadata_naming_another_entity(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    bad = _set_meta(filled, tmp_path / "bad" / "SAMI_2025.xlsx", "meta_entity", "GAMI")
+    outcome = _ingest_bad(sqlite_settings, bad)
+    assert "file name says SAMI but the workbook's meta_entity is GAMI" in outcome.line()
+
+
+def test_metadata_naming_an_unknown_entity(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    bad = _set_meta(filled, tmp_path / "bad" / "return.xlsx", "meta_entity", "ACME")
+    outcome = _ingest_bad(sqlite_settings, bad)
+    assert "meta_entity 'ACME' is not an entity of the group" in outcome.line()
+    finding = outcome.findings[0]
+    assert (finding.sheet, finding.cell, finding.rule) == ("说明 Instructions", "B3", "wrong_metadata")
+
+
+def test_metadata_naming_a_period_not_open(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    bad = _set_meta(filled, tmp_path / "bad" / "return.xlsx", "meta_period", "2031")
+    assert "meta_period 2031 is not open for collection" in _ingest_bad(sqlite_settings, bad).line()
+    bad = _set_meta(filled, tmp_path / "bad2" / "SAMI_2025.xlsx", "meta_period", "2024")
+    assert (
+        "the file name says period 2025 but the workbook's meta_period is 2024"
+        in _ingest_bad(sqlite_settings, bad).line()
+    )
+
+
+def test_an_older_template_version_is_refused_with_its_cell(
+    sqlite_settings: Settings, filled: Path, tmp_path: Path
+) -> None:
+    bad = _set_meta(filled, tmp_path / "bad" / "SAMI_2025.xlsx", "meta_template_version", "0")
+    line = _ingest_bad(sqlite_settings, bad).line()
+    assert "template version '0' is not accepted" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("SAMI_2025.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "this is a PDF document, not an Excel workbook"),
+        (
+            "SAMI_2025.xlsx",
+            b"code,value\nenv_diesel,100\n",
+            "this is a text or CSV file, not an Excel workbook",
+        ),
+        ("SAMI_2025.csv", "指标,数值\n柴油,100\n".encode("gbk"), "not an Excel workbook"),
+        ("SAMI_2025.xlsx", b"", "the file is empty"),
+    ],
+)
+def test_not_an_xlsx(
+    sqlite_settings: Settings, filled: Path, tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "bad" / name
+    path.parent.mkdir()
+    path.write_bytes(content)
+    line = _ingest_bad(sqlite_settings, path).line()
+    assert line.startswith(f"{name}: refused") and reason in line and "[not_xlsx]" in line
+
+
+def test_a_legacy_xls_saved_by_libreoffice(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    [xls] = libreoffice_resave([filled], tmp_path / "xls", fmt="xls")
+    assert "legacy Excel 97-2003 file (.xls); save it as .xlsx" in _ingest_bad(sqlite_settings, xls).line()
+
+
+def test_a_password_protected_workbook(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    office = msoffcrypto.OfficeFile(io.BytesIO(filled.read_bytes()))
+    encrypted = io.BytesIO()
+    office.encrypt("s3cret", encrypted)
+    path = tmp_path / "bad" / "SAMI_2025.xlsx"
+    path.parent.mkdir()
+    path.write_bytes(encrypted.getvalue())
+    line = _ingest_bad(sqlite_settings, path).line()
+    assert "password-protected; remove the password" in line and "[password_protected]" in line
+
+
+@pytest.mark.parametrize(
+    ("size", "reason"),
+    [(120 * 1024 * 1024, "unpacks to 120 MiB; refused as a zip bomb"), (50 * 1024 * 1024, "refused as a zip bomb")],
+)
+def test_a_zip_bomb(sqlite_settings: Settings, filled: Path, tmp_path: Path, size: int, reason: str) -> None:
+    bomb = _rewrite(filled, tmp_path / "SAMI_2025.xlsx", add={"xl/media/image1.png": bytes(size)})
+    line = _ingest_bad(sqlite_settings, bomb).line()
+    assert reason in line and "[zip_bomb]" in line
+
+
+def test_xml_entity_expansion(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(filled) as z:
+        workbook = z.read("xl/workbook.xml").decode("utf-8")
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + "]>"
+    )
+    body = (workbook.split("?>", 1)[1] if workbook.startswith("<?xml") else workbook).replace(
+        "<sheets>", "<sheets>&lol9;", 1
+    )
+    bad = _rewrite(filled, tmp_path / "SAMI_2025.xlsx", replace={"xl/workbook.xml": (laughs + body).encode()})
+    line = _ingest_bad(sqlite_settings, bad).line()
+    assert "xl/workbook.xml declares XML entities or a DTD" in line and "[xml_entities]" in line
+
+
+def test_a_macro_workbook_is_refused_and_its_macros_never_kept(
+    sqlite_settings: Settings, filled: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(filled) as z:
+        types = z.read("[Content_Types].xml").decode()
+    types = types.replace(
+        "</Types>", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'
+    ).replace("spreadsheetml.sheet.main+xml", "sheet.macroEnabled.main+xml")
+    bad = _rewrite(
+        filled,
+        tmp_path / "SAMI_2025.xlsm",
+        replace={"[Content_Types].xml": types.encode()},
+        add={"xl/vbaProject.bin": b'\xd0\xcf\x11\xe0 Attribute VB_Name = "Module1" Shell("calc")'},
+    )
+    line = _ingest_bad(sqlite_settings, bad).line()
+    assert "contains macros (VBA); macros are never run or kept" in line and "[macros]" in line
+
+
+def test_a_sheet_far_larger_than_any_template(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
+    wb = load_workbook(filled)
+    ws = wb["环境 Environmental"]
+    for r in range(100, 5100):
+        ws.cell(row=r, column=2, value=r)
+    big = tmp_path / "big" / "SAMI_2025.xlsx"
+    big.parent.mkdir()
+    wb.save(big)
+    line = _ingest_bad(sqlite_settings, big).line()
+    assert "more than 3000 rows, far more than any template" in line and "[oversized_sheet]" in line
+
+
+def test_parse_errors_name_every_cell(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    path = fill(
+        templates["SAMI"],
+        tmp_path / "in",
+        {"env_diesel": "#DIV/0!", "env_electricity": "abc", "soc_employees_total": "１２３"},
+    )
+    wb = load_workbook(path)
+    ((sheet, coord),) = wb.defined_names["env_gasoline"].destinations
+    wb[sheet][coord.replace("$", "")] = "=1/0"  # a real formula, saved without a cached result
+    wb.save(path)
+    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    rules = {f.indicators[0]: (f.rule, f.cell) for f in outcome.findings}
+
+    def cell(code: str) -> str:
+        return next(iter(wb.defined_names[code].destinations))[1].replace("$", "")
+
+    assert rules == {
+        "env_diesel": ("error_value", cell("env_diesel")),
+        "env_gasoline": ("formula_without_cached_value", cell("env_gasoline")),
+        "env_electricity": ("text_in_number_cell", cell("env_electricity")),
+    }
+    assert outcome.status == "rejected"

@@ -1,0 +1,42 @@
+"""Workbooks re-saved by headless LibreOffice Calc read back the same."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from esgflow import jobs
+from esgflow.catalog import Catalog
+from esgflow.config import Settings
+from esgflow.entities import EntityRegistry
+from tests.returns_factory import demo_inputs, fill, libreoffice_resave, open_collection
+from tests.test_ingest import _expected_sums, _group_figures
+from warehouse import db
+from warehouse import models as m
+
+
+def test_round_trip_after_libreoffice_resave(
+    sqlite_settings: Settings, catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    templates = open_collection(sqlite_settings, "2024", tmp_path / "tpl")
+    filled = demo_inputs(catalog, registry)
+    notes = {"env_diesel": '=HYPERLINK("http://example.com","x") 新工地 new site'}
+    originals = [fill(t, tmp_path / "filled", filled[code], notes) for code, t in templates.items()]
+    resaved = libreoffice_resave(originals, tmp_path / "libreoffice")
+    assert all(p.read_bytes() != o.read_bytes() for p, o in zip(resaved, originals, strict=True))
+    outcomes = jobs.ingest_files(sqlite_settings, resaved)
+    assert [o.status for o in outcomes] == ["accepted"] * len(templates), [o.line() for o in outcomes]
+    jobs.consolidate_period(sqlite_settings, "2024")
+    figures = _group_figures(sqlite_settings, "2024")
+    for code, total in _expected_sums(catalog, filled).items():
+        assert figures[code] == total, code
+
+
+def test_note_text_survives_libreoffice_as_text(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    note = "=1+1 这不是公式 not a formula"
+    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 7}, {"env_diesel": note})
+    [resaved] = libreoffice_resave([path], tmp_path / "lo")
+    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    assert outcome.status == "accepted"
+    with db.session_scope(sqlite_settings.database_url) as s:
+        assert s.scalar(select(m.Observation.note).where(m.Observation.note.is_not(None))) == note
