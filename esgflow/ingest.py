@@ -1,16 +1,26 @@
-"""Ingest returned workbooks: archive, read, judge, load each file as a whole or not at all."""
+"""Ingest returned workbooks: archive, read, judge, load each file as a whole or not at all.
+
+A batch is worked in stages: every file is archived before anything parses it; hashes are
+checked against the warehouse in one query; workbooks are parsed in parallel processes;
+the figures of the whole batch are staged as one polars frame; then each file is written
+in its own transaction, so a file is never half loaded and a failure leaves the others.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from esgflow.archive import archive_raw, content_hash, log_outcome
-from esgflow.catalog import Catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.consolidate import tree_on
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.observations import record_submission
@@ -21,7 +31,8 @@ from esgflow.workbooks.returns import ParsedReturn, read_return
 from esgflow.workbooks.safe_zip import MAX_FILE_BYTES
 from warehouse import models as m
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xltx", ".csv", ".pdf", ".zip", ".ods"}
+PARALLEL_FROM = 16  # files; below this, process start-up costs more than it saves
+STAGE_CHUNK = 32  # returns staged and written together while later ones are parsed
 
 
 @dataclass(frozen=True)
@@ -40,20 +51,27 @@ class Outcome:
         name = self.path.name
         who = f"{self.entity} {self.period}" if self.entity else ""
         errors = [f for f in self.findings if f.severity == "error"]
+        first = errors[0] if errors else None
+        place = f"'{first.sheet}'!{first.cell}: " if first and first.cell else ""
         if self.status == "duplicate":
             return f"{name}: duplicate of {who} version {self.version}; nothing changed"
-        first = self.findings[0] if self.findings else None
-        place = f"'{first.sheet}'!{first.cell}: " if first and first.cell else ""
         if self.status == "refused" and first:
             return f"{name}: refused: {place}{first.message} [{first.rule}]"
-        if self.status == "rejected":
-            first = errors[0]
-            place = f"'{first.sheet}'!{first.cell}: " if first.cell else ""
+        if self.status == "rejected" and first:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             return f"{name}: rejected as {who} version {self.version}: {place}{first.message} [{first.rule}]{more}"
         warn = len(self.findings) - len(errors)
         tail = f", {warn} warnings" if warn else ""
         return f"{name}: accepted as {who} version {self.version} ({self.figures} figures{tail})"
+
+
+@dataclass(frozen=True)
+class Received:
+    key: int
+    path: Path
+    data: bytes
+    digest: str
+    archived: Path
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -67,11 +85,40 @@ def expand(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _parse(item: tuple[bytes, str]) -> ParsedReturn | Finding:
+    """Read one workbook (runs in a worker process); a refusal comes back as its finding."""
+    data, name = item
+    try:
+        return read_return(data, name, load_catalog())
+    except Refused as exc:
+        return exc.finding
+
+
+def parse_stream(items: list[tuple[bytes, str]]) -> Iterator[ParsedReturn | Finding]:
+    """Parse workbooks in order; in parallel processes when there are enough of them, so that
+    the caller can write earlier results while later ones are still being parsed."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        yield from (_parse(i) for i in items)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_parse, items, chunksize=4)
+
+
 @dataclass
 class _Lookups:
+    """Warehouse facts looked up once per batch."""
+
     entities: dict[str, int]
     indicators: dict[str, int]
     kinds: dict[str, str]
+    periods: dict[str, int]  # periods open for collection
+    trees: dict[date, set[str]] = field(default_factory=dict)
+
+    def members_on(self, session: Session, on: date) -> set[str]:
+        if on not in self.trees:
+            self.trees[on] = set(tree_on(session, on))
+        return self.trees[on]
 
 
 def _check_against_warehouse(ret: ParsedReturn, session: Session, lookups: _Lookups, catalog: Catalog) -> list[Finding]:
@@ -97,10 +144,9 @@ def _check_against_warehouse(ret: ParsedReturn, session: Session, lookups: _Look
             raise wrong(
                 "meta_period", f"the file name says period {named} but the workbook's meta_period is {ret.period}"
             )
-    opened = session.scalar(select(m.Period.collection_opened_at).where(m.Period.code == ret.period))
-    if opened is None:
+    if ret.period not in lookups.periods:
         raise wrong("meta_period", f"meta_period {ret.period} is not open for collection (no templates were issued)")
-    if ret.entity not in tree_on(session, parse_period(ret.period).ends_on):
+    if ret.entity not in lookups.members_on(session, parse_period(ret.period).ends_on):
         raise wrong("meta_entity", f"{ret.entity} is not part of the group in {ret.period}")
     kind = lookups.kinds[ret.entity]
     return [
@@ -111,8 +157,6 @@ def _check_against_warehouse(ret: ParsedReturn, session: Session, lookups: _Look
             file=ret.file,
             sheet=f.sheet,
             cell=f.cell,
-            entity=ret.entity,
-            period=ret.period,
             message=f"{f.code} is not reported by a {kind.replace('_', ' ')}; this is another entity's template",
         )
         for f in ret.figures
@@ -125,7 +169,7 @@ def _store_findings(
 ) -> None:
     if findings:
         session.execute(
-            insert(m.Finding),
+            insert(m.Finding.__table__),
             [
                 {
                     "period_id": period_id,
@@ -146,79 +190,117 @@ def _store_findings(
 
 
 class Ingestor:
-    """Ingests files against one warehouse session factory; lookups are loaded once per batch."""
+    """Ingests batches of files into one warehouse."""
 
-    def __init__(self, session_factory, catalog: Catalog, archive_root: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session_factory: sessionmaker[Session], catalog: Catalog, archive_root: Path) -> None:
         self.session_factory = session_factory
         self.catalog = catalog
         self.archive_root = archive_root
         self.factors = unit_factors(catalog)
 
     def ingest(self, paths: list[Path]) -> list[Outcome]:
+        received = [self._receive(key, path) for key, path in enumerate(expand(paths))]
         with self.session_factory() as session:
             lookups = _Lookups(
                 code_ids(session, m.Entity),
                 code_ids(session, m.Indicator),
                 dict(session.execute(select(m.Entity.code, m.Entity.kind)).tuples().all()),
+                dict(
+                    session.execute(
+                        select(m.Period.code, m.Period.id).where(m.Period.collection_opened_at.is_not(None))
+                    )
+                    .tuples()
+                    .all()
+                ),
             )
-        return [self._one(path, lookups) for path in expand(paths)]
+            known = self._known(session, [r.digest for r in received])
+        first_of: dict[str, int] = {}
+        fresh = [r for r in received if r.digest not in known and first_of.setdefault(r.digest, r.key) == r.key]
+        results: dict[int, Outcome] = {}
+        stream = parse_stream([(r.data, r.path.name) for r in fresh])
+        for start in range(0, len(fresh), STAGE_CHUNK):
+            chunk = fresh[start : start + STAGE_CHUNK]
+            parsed = {r.key: next(stream) for r in chunk}
+            returns = {key: p for key, p in parsed.items() if isinstance(p, ParsedReturn)}
+            staged = stage(list(returns.values()), self.factors, keys=list(returns))
+            by_key = {k[0]: f for k, f in staged.partition_by("key", as_dict=True).items()} if staged.height else {}
+            for r in chunk:
+                result = parsed[r.key]
+                if isinstance(result, Finding):
+                    results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
+                else:
+                    results[r.key] = self._load(r, result, by_key.get(r.key), lookups)
+        outcomes = []
+        for r in received:
+            if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
+                entity, period, version = known.get(r.digest) or self._known_now(r.digest)
+                results[r.key] = Outcome(r.path, "duplicate", r.digest, entity, period, version)
+            outcome = results[r.key]
+            log_outcome(
+                r.archived,
+                {
+                    "file": str(r.path),
+                    "status": outcome.status,
+                    "entity": outcome.entity,
+                    "period": outcome.period,
+                    "version": outcome.version,
+                    "findings": [f.to_json() for f in outcome.findings],
+                },
+            )
+            outcomes.append(outcome)
+        return outcomes
 
-    def _one(self, path: Path, lookups: _Lookups) -> Outcome:
-        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    def _receive(self, key: int, path: Path) -> Received:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
         digest = content_hash(data)
-        archived = archive_raw(self.archive_root, data, digest, path.name)  # before anything parses it
-        outcome = self._judge_and_load(path, data, digest, archived, lookups)
-        log_outcome(
-            archived,
-            {
-                "file": str(path),
-                "status": outcome.status,
-                "entity": outcome.entity,
-                "period": outcome.period,
-                "version": outcome.version,
-                "findings": [f.to_json() for f in outcome.findings],
-            },
-        )
-        return outcome
+        return Received(key, path, data, digest, archive_raw(self.archive_root, data, digest, path.name))
 
-    def _judge_and_load(self, path: Path, data: bytes, digest: str, archived: Path, lookups: _Lookups) -> Outcome:
+    def _known(self, session: Session, digests: list[str]) -> dict[str, tuple[str, str, int]]:
+        rows = session.execute(
+            select(m.Submission.content_hash, m.Entity.code, m.Period.code, m.Submission.version)
+            .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+            .join(m.Period, m.Period.id == m.Submission.period_id)
+            .where(m.Submission.content_hash.in_(set(digests)))
+        ).all()
+        return {h: (e, p, v) for h, e, p, v in rows}
+
+    def _known_now(self, digest: str) -> tuple[str | None, str | None, int | None]:
         with self.session_factory() as session:
-            seen = session.execute(
-                select(m.Entity.code, m.Period.code, m.Submission.version)
-                .join(m.Entity, m.Entity.id == m.Submission.entity_id)
-                .join(m.Period, m.Period.id == m.Submission.period_id)
-                .where(m.Submission.content_hash == digest)
-            ).first()
-            if seen:
-                return Outcome(path, "duplicate", digest, seen[0], seen[1], seen[2])
+            return self._known(session, [digest]).get(digest, (None, None, None))
+
+    def _load(self, r: Received, ret: ParsedReturn, staged: pl.DataFrame | None, lookups: _Lookups) -> Outcome:
+        with self.session_factory() as session:
             try:
-                ret = read_return(data, path.name, self.catalog)
                 findings = ret.findings + _check_against_warehouse(ret, session, lookups, self.catalog)
             except Refused as exc:
-                return Outcome(path, "refused", digest, findings=[exc.finding])
-            findings = [Finding(**{**f.__dict__, "entity": ret.entity, "period": ret.period}) for f in findings]
-            staged = stage([ret], self.factors)
+                return Outcome(r.path, "refused", r.digest, findings=[exc.finding])
+            findings = [replace(f, entity=ret.entity, period=ret.period) for f in findings]
             errors = [f for f in findings if f.severity == "error"]
             status = "rejected" if errors else ("accepted_with_warnings" if findings else "accepted")
+            observations = [] if errors or staged is None else observations_of(staged)
             try:
                 recorded = record_submission(
                     session,
                     entity=ret.entity,
                     period=ret.period,
-                    content_hash=digest,
-                    file_name=path.name,
-                    archive_path=str(archived),
+                    content_hash=r.digest,
+                    file_name=r.path.name,
+                    archive_path=str(r.archived),
                     template_version=ret.template_version,
                     status=status,
-                    observations=[] if errors else observations_of(staged, path.name),
+                    observations=observations,
                     ids=(lookups.entities, lookups.indicators),
+                    period_id=lookups.periods[ret.period],
                 )
-                submission = session.get(m.Submission, recorded.submission_id)
-                assert submission is not None
-                _store_findings(session, findings, recorded.submission_id, submission.entity_id, submission.period_id)
+                _store_findings(
+                    session, findings, recorded.submission_id, lookups.entities[ret.entity], lookups.periods[ret.period]
+                )
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
-            figures = 0 if errors else staged.filter(pl.col("value").is_not_null()).height
-            return Outcome(path, status, digest, ret.entity, ret.period, recorded.version, figures, findings)
+            if recorded.duplicate:  # another run loaded the same bytes meanwhile
+                return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
+            figures = sum(1 for o in observations if o.value is not None)
+            return Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, figures, findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -72,44 +73,50 @@ def record_submission(
     archive_path: str | None = None,
     template_version: str | None = None,
     ids: tuple[dict[str, int], dict[str, int]] | None = None,
+    period_id: int | None = None,
 ) -> Recorded:
     """Store a judged submission as the entity's next version; the same bytes again change nothing.
 
-    `ids` (entity and indicator code -> id) saves the lookups when recording many files.
+    `ids` (entity and indicator code -> id) and `period_id` save look-ups when recording many files.
     """
     entity_ids, indicator_ids = ids or (code_ids(session, m.Entity), code_ids(session, m.Indicator))
     entity_id = entity_ids[entity]
-    period_row = ensure_period(session, period)
-    session.flush()
+    if period_id is None:
+        period_row = ensure_period(session, period)
+        session.flush()
+        period_id = period_row.id
     existing = session.scalars(
-        select(m.Submission).filter_by(entity_id=entity_id, period_id=period_row.id, content_hash=content_hash)
+        select(m.Submission).filter_by(entity_id=entity_id, period_id=period_id, content_hash=content_hash)
     ).one_or_none()
     if existing is not None:
         return Recorded(existing.id, existing.version, duplicate=True)
     version = (
-        session.scalar(select(func.max(m.Submission.version)).filter_by(entity_id=entity_id, period_id=period_row.id))
-        or 0
+        session.scalar(select(func.max(m.Submission.version)).filter_by(entity_id=entity_id, period_id=period_id)) or 0
     ) + 1
-    submission = m.Submission(
-        entity_id=entity_id,
-        period_id=period_row.id,
-        version=version,
-        content_hash=content_hash,
-        file_name=file_name,
-        archive_path=archive_path,
-        template_version=template_version,
-        status=status,
-    )
-    session.add(submission)
-    session.flush()
+    submission_id = session.scalars(
+        insert(m.Submission.__table__).returning(m.Submission.id),
+        [
+            {
+                "entity_id": entity_id,
+                "period_id": period_id,
+                "version": version,
+                "content_hash": content_hash,
+                "file_name": file_name,
+                "archive_path": archive_path,
+                "template_version": template_version,
+                "status": status,
+                "received_at": datetime.now(UTC),
+            }
+        ],
+    ).one()
     if observations:
-        session.execute(
-            insert(m.Observation),
+        session.execute(  # Core executemany: the ORM's per-row bulk machinery is not needed here
+            insert(m.Observation.__table__),
             [
                 {
-                    "submission_id": submission.id,
+                    "submission_id": submission_id,
                     "entity_id": entity_id,
-                    "period_id": period_row.id,
+                    "period_id": period_id,
                     "indicator_id": indicator_ids[o.code],
                     "value": o.value,
                     "original_value": o.original_value,
@@ -122,7 +129,7 @@ def record_submission(
                 for o in observations
             ],
         )
-    return Recorded(submission.id, version, duplicate=False)
+    return Recorded(submission_id, version, duplicate=False)
 
 
 def accepted_observations(session: Session, period: str) -> pl.DataFrame:

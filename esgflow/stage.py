@@ -10,6 +10,7 @@ from esgflow.observations import VALUE_DTYPE, ObservationIn
 from esgflow.workbooks.returns import ParsedReturn
 
 STAGED_SCHEMA = {
+    "key": pl.Int64,
     "file": pl.Utf8,
     "entity": pl.Utf8,
     "period": pl.Utf8,
@@ -29,11 +30,15 @@ def unit_factors(catalog: Catalog) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"indicator": pl.Utf8, "factor": pl.Decimal(38, 12)}, orient="row")
 
 
-def stage(returns: list[ParsedReturn], factors: pl.DataFrame) -> pl.DataFrame:
-    """One row per figure of every return, with `value` converted to the reporting unit."""
+def stage(returns: list[ParsedReturn], factors: pl.DataFrame, keys: list[int] | None = None) -> pl.DataFrame:
+    """One row per figure of every return, with `value` converted to the reporting unit.
+
+    `keys` tell the returns apart (two files may share a name); by default their positions.
+    """
+    keys = keys if keys is not None else list(range(len(returns)))
     rows = [
-        (r.file, r.entity, r.period, f.code, f.value, f.found, f.unit, f.sheet, f.cell, f.note)
-        for r in returns
+        (key, r.file, r.entity, r.period, f.code, f.value, f.found, f.unit, f.sheet, f.cell, f.note)
+        for key, r in zip(keys, returns, strict=True)
         for f in r.figures
     ]
     frame = pl.DataFrame(rows, schema=STAGED_SCHEMA, orient="row")
@@ -42,8 +47,8 @@ def stage(returns: list[ParsedReturn], factors: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def observations_of(staged: pl.DataFrame, file: str) -> list[ObservationIn]:
-    """The staged rows of one file as observations to record."""
+def observations_of(staged: pl.DataFrame) -> list[ObservationIn]:
+    """Staged rows (of one file) as observations to record."""
     return [
         ObservationIn(
             code=r["indicator"],
@@ -54,5 +59,5 @@ def observations_of(staged: pl.DataFrame, file: str) -> list[ObservationIn]:
             cell=r["cell"],
             note=r["note"],
         )
-        for r in staged.filter(pl.col("file") == file).iter_rows(named=True)
+        for r in staged.iter_rows(named=True)
     ]

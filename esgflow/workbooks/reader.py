@@ -4,25 +4,27 @@ Goes by workbook-level defined names, never by coordinates, so a workbook that w
 re-saved by LibreOffice or WPS, reordered or reformatted reads the same. Each cell comes
 back with its stored type, its text (the exact decimal digits of a number) and whether
 it holds a formula, so that parsing can tell a blank from a formula with no cached value.
+
+Parts are parsed with expat directly: a template sheet holds thousands of cells and we
+want about a hundred, so text and end-of-element handlers run only inside wanted cells.
+DTDs and entity declarations are refused, as defusedxml refuses them.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from io import BytesIO
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from xml.parsers import expat
 
 from esgflow.findings import refuse
 from esgflow.workbooks.safe_zip import SafeZip
 
 MAX_ROWS = 3000
-MAX_COLUMNS = 60
+MAX_COLUMNS = 60  # column BH
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
-_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_DIGITS = "0123456789"
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,16 @@ class NamedCells:
     not_single_cells: dict[str, str]  # defined name -> what it points at instead
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+class _Forbidden(Exception):
+    pass
+
+
+def _forbid(*_args: object) -> None:
+    raise _Forbidden
+
+
+def _local(name: str) -> str:
+    return name if ":" not in name else name.rsplit(":", 1)[1]
 
 
 def _column_number(letters: str) -> int:
@@ -59,38 +69,74 @@ def _column_letters(n: int) -> str:
     return out
 
 
-def _events(zf: SafeZip, part: str, events: tuple[str, ...] = ("end",)):  # type: ignore[no-untyped-def]
+def _parse(
+    zf: SafeZip,
+    part: str,
+    start: Callable[[str, dict[str, str]], None],
+    setup: Callable[[expat.XMLParserType], None] | None = None,
+) -> None:
+    """Run expat over a part with DTDs and entities forbidden; errors become refusals."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    for handler in (
+        "StartDoctypeDeclHandler",
+        "EntityDeclHandler",
+        "UnparsedEntityDeclHandler",
+        "ExternalEntityRefHandler",
+    ):
+        setattr(parser, handler, _forbid)
+    parser.StartElementHandler = start
+    if setup:
+        setup(parser)
     try:
-        yield from iterparse(BytesIO(zf.read(part)), events=events, forbid_dtd=True)
-    except DefusedXmlException as exc:
+        parser.Parse(zf.read(part), True)
+    except _Forbidden as exc:
         raise refuse(
             "xml_entities",
             f"part {part} declares XML entities or a DTD (an entity-expansion attack); refused",
             file=zf.file,
         ) from exc
-    except SyntaxError as exc:  # ElementTree.ParseError
+    except expat.ExpatError as exc:
         raise refuse("not_xlsx", f"part {part} is not well-formed XML ({exc})", file=zf.file) from exc
 
 
 def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, str]]:
-    """(sheet name -> part path, defined name -> reference text) from workbook.xml."""
+    """(sheet name -> part path, defined name -> reference text) from workbook.xml and its rels."""
     rels: dict[str, str] = {}
-    for _, el in _events(zf, "xl/_rels/workbook.xml.rels"):
-        if _local(el.tag) == "Relationship":
-            target = el.get("Target", "")
-            rels[el.get("Id", "")] = (
-                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            )
+
+    def rel(name: str, attrs: dict[str, str]) -> None:
+        if _local(name) == "Relationship":
+            target = attrs.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            rels[attrs.get("Id", "")] = path
+
+    _parse(zf, "xl/_rels/workbook.xml.rels", rel)
     sheets: dict[str, str] = {}
     names: dict[str, str] = {}
-    for _, el in _events(zf, "xl/workbook.xml"):
-        tag = _local(el.tag)
-        if tag == "sheet":
-            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+    pending: list[str] = []
+    text: list[str] = []
+
+    def collect(parser: expat.XMLParserType) -> None:
+        parser.CharacterDataHandler = lambda data: text.append(data) if pending else None
+
+        def end(name: str) -> None:
+            if pending and _local(name) == "definedName":
+                names[pending.pop()] = "".join(text).strip()
+                text.clear()
+
+        parser.EndElementHandler = end
+
+    def book(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
             if rid in rels:
-                sheets[el.get("name", "")] = rels[rid]
-        elif tag == "definedName" and el.get("localSheetId") is None:
-            names[el.get("name", "")] = (el.text or "").strip()
+                sheets[attrs.get("name", "")] = rels[rid]
+        elif local == "definedName" and attrs.get("localSheetId") is None:
+            pending.append(attrs.get("name", ""))
+            text.clear()
+
+    _parse(zf, "xl/workbook.xml", book, collect)
     return sheets, names
 
 
@@ -98,77 +144,112 @@ def _shared_strings(zf: SafeZip) -> list[str]:
     if not zf.has("xl/sharedStrings.xml"):
         return []
     strings: list[str] = []
-    for _, el in _events(zf, "xl/sharedStrings.xml"):
-        if _local(el.tag) == "si":
-            # text runs, leaving out phonetic guides (rPh)
-            parts = [
-                t.text or ""
-                for r in el
-                if _local(r.tag) in ("t", "r")
-                for t in ([r] if _local(r.tag) == "t" else r)
-                if _local(t.tag) == "t"
-            ]
-            strings.append("".join(parts))
-            el.clear()
+    state = {"in_t": False, "phonetic": 0}
+    parts: list[str] = []
+
+    def setup(parser: expat.XMLParserType) -> None:
+        parser.CharacterDataHandler = lambda data: (
+            parts.append(data) if state["in_t"] and not state["phonetic"] else None
+        )
+
+        def end(name: str) -> None:
+            local = _local(name)
+            if local == "t":
+                state["in_t"] = False
+            elif local == "rPh":
+                state["phonetic"] -= 1
+            elif local == "si":
+                strings.append("".join(parts))
+                parts.clear()
+
+        parser.EndElementHandler = end
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "t":
+            state["in_t"] = True
+        elif local == "rPh":
+            state["phonetic"] += 1
+
+    _parse(zf, "xl/sharedStrings.xml", start, setup)
     return strings
 
 
 def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[str, RawCell]:
-    """The wanted cells of one sheet, streaming; refuses a sheet far larger than a template."""
+    """The wanted cells of one sheet; refuses a sheet far larger than a template."""
     found: dict[str, RawCell] = {}
-    rows = 0
-    row_number = 0
-    column = 0
-    for event, el in _events(zf, part, ("start", "end")):
-        tag = _local(el.tag)
-        if event == "start":
-            if tag == "row":
-                rows += 1
-                row_number = int(el.get("r") or row_number + 1)
-                column = 0
-                if rows > MAX_ROWS or row_number > MAX_ROWS * 10:
-                    raise refuse(
-                        "oversized_sheet",
-                        f"sheet has more than {MAX_ROWS} rows, far more than any template",
-                        file=zf.file,
-                        sheet=sheet,
-                    )
-            continue
-        if tag == "c":
-            ref = el.get("r")
+    state = {"rows": 0, "row": 0, "col": 0}
+    current: dict[str, object] = {}
+    handle: dict[str, expat.XMLParserType] = {}
+
+    def text(data: str) -> None:
+        into = current.get("into")
+        if into is not None:
+            into.append(data)  # type: ignore[attr-defined]
+
+    def end(name: str) -> None:
+        local = _local(name)
+        if local in ("v", "t"):
+            current["into"] = None
+        elif local == "c":
+            kind = str(current["kind"])
+            value = "".join(current["v"]) if current["has_v"] else None  # type: ignore[arg-type]
+            if kind == "inlineStr":
+                value = "".join(current["t"])  # type: ignore[arg-type]
+            formula = bool(current["f"])
+            if value is None and not formula:
+                kind = ""
+            ref = str(current["ref"])
+            found[ref] = RawCell(sheet, ref, kind, value, formula)
+            current.clear()
+            handle["p"].CharacterDataHandler = None
+            handle["p"].EndElementHandler = None
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == "c" or name.endswith(":c"):
+            ref = attrs.get("r")
             if ref:
-                m = _CELL.match(ref)
-                column = _column_number(m.group(1)) if m else column + 1
+                letters = ref.rstrip(_DIGITS)
+                if len(letters) > 2 or (len(letters) == 2 and letters > _column_letters(MAX_COLUMNS)):
+                    state["col"] = MAX_COLUMNS + 1
+                else:
+                    state["col"] = -1  # known from r; computed only if a later cell lacks r
+                    state["last"] = letters  # type: ignore[assignment]
             else:
-                column += 1
-                ref = f"{_column_letters(column)}{row_number}"
-            if column > MAX_COLUMNS:
+                previous = state["col"] if state["col"] >= 0 else _column_number(str(state.get("last", "")))
+                state["col"] = previous + 1
+                ref = f"{_column_letters(state['col'])}{state['row']}"
+            if state["col"] > MAX_COLUMNS:
+                raise refuse("oversized_sheet", "sheet uses columns far beyond any template", file=zf.file, sheet=sheet)
+            if ref in wanted:
+                current.update(ref=ref, kind=attrs.get("t", "n"), v=[], t=[], f=False, has_v=False, into=None)
+                handle["p"].CharacterDataHandler = text
+                handle["p"].EndElementHandler = end
+        elif name == "row" or name.endswith(":row"):
+            state["rows"] += 1
+            state["row"] = int(attrs.get("r") or state["row"] + 1)
+            state["col"], state["last"] = 0, ""  # type: ignore[assignment]
+            if state["rows"] > MAX_ROWS or state["row"] > MAX_ROWS * 10:
                 raise refuse(
                     "oversized_sheet",
-                    f"sheet uses column {_column_letters(column)}, far beyond any template",
+                    f"sheet has more than {MAX_ROWS} rows, far more than any template",
                     file=zf.file,
                     sheet=sheet,
                 )
-            if ref in wanted:
-                kind = el.get("t", "n")
-                value = formula = None
-                inline: list[str] = []
-                for child in el:
-                    ctag = _local(child.tag)
-                    if ctag == "v":
-                        value = child.text
-                    elif ctag == "f":
-                        formula = True
-                    elif ctag == "is":
-                        inline += [t.text or "" for t in child.iter() if _local(t.tag) == "t"]
-                if kind == "inlineStr":
-                    value = "".join(inline)
-                if value is None and not formula:
-                    kind = ""
-                found[ref] = RawCell(sheet, ref, kind, value, bool(formula))
-            el.clear()
-        elif tag == "row":
-            el.clear()
+        elif current:
+            local = _local(name)
+            if local == "v":
+                current["has_v"] = True
+                current["into"] = current["v"]
+            elif local == "f":
+                current["f"] = True
+            elif local == "t":
+                current["into"] = current["t"]
+
+    def setup(parser: expat.XMLParserType) -> None:
+        handle["p"] = parser
+
+    _parse(zf, part, start, setup)
     return found
 
 

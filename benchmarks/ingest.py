@@ -1,0 +1,189 @@
+"""Benchmark: ingest N filled workbooks with the real pipeline and with a naive baseline.
+
+    python benchmarks/ingest.py [--files 1000] [--workdir DIR]
+
+Generates N filled workbooks from the templates of the 33 demo entities (different
+figures in each, so none is a duplicate), then, each in a fresh process with its own
+fresh SQLite warehouse, runs
+  - pipeline: `esgflow ingest`'s code (parallel parse, batch staging in polars, a
+    transaction per file), and
+  - baseline: openpyxl reading cell by cell, one transaction per value,
+and prints workbooks per second and peak memory (RSS) beside each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _settings(home: Path):  # type: ignore[no-untyped-def]
+    from esgflow.config import load_settings
+
+    return load_settings({"ESGFLOW_HOME": str(home)})
+
+
+def _fill_one(args: tuple[str, str, dict[str, str], float]) -> None:
+    from esgflow.workbooks.fill import fill_template
+
+    template, out, values, scale = args
+    fill_template(
+        Path(template),
+        Path(out),
+        {k: (Decimal(v) * Decimal(str(scale))).quantize(Decimal("0.01")) for k, v in values.items()},
+    )
+
+
+def prepare(workdir: Path, files: int) -> None:
+    from esgflow import jobs
+    from esgflow.catalog import load_catalog
+    from esgflow.entities import load_registry
+    from tests.returns_factory import demo_inputs
+
+    settings = _settings(workdir / "template-home")
+    jobs.init_warehouse(settings)
+    templates = jobs.write_templates(settings, "2024", workdir / "templates")
+    inputs = demo_inputs(load_catalog(), load_registry())
+    jobs_ = []
+    for i in range(files):
+        t = templates[i % len(templates)]
+        entity = t.name.split("_")[0]
+        values = {k: str(v) for k, v in inputs[entity].items()}
+        jobs_.append((str(t), str(workdir / "returns" / f"{entity}_2024_v{i:04d}.xlsx"), values, 1 + i / 100000))
+    with ProcessPoolExecutor() as pool:
+        list(pool.map(_fill_one, jobs_, chunksize=16))
+
+
+def _fresh_warehouse(home: Path):  # type: ignore[no-untyped-def]
+    from esgflow import jobs
+
+    settings = _settings(home)
+    jobs.init_warehouse(settings)
+    jobs.write_templates(settings, "2024", home / "tpl", ["HQ"])  # opens the period
+    return settings
+
+
+def run_pipeline(workdir: Path) -> dict[str, float]:
+    from esgflow import jobs
+
+    settings = _fresh_warehouse(workdir / "pipeline-home")
+    paths = sorted((workdir / "returns").glob("*.xlsx"))
+    start = time.perf_counter()
+    outcomes = jobs.ingest_files(settings, paths)
+    seconds = time.perf_counter() - start
+    assert all(o.status == "accepted" for o in outcomes), [o.line() for o in outcomes if o.status != "accepted"][:3]
+    return {"files": len(paths), "seconds": seconds}
+
+
+def run_baseline(workdir: Path) -> dict[str, float]:
+    from openpyxl import load_workbook
+    from sqlalchemy import insert
+
+    from esgflow.catalog import load_catalog
+    from esgflow.reference_data import code_ids, ensure_period
+    from warehouse import db
+    from warehouse import models as m
+
+    settings = _fresh_warehouse(workdir / "baseline-home")
+    catalog = load_catalog()
+    paths = sorted((workdir / "returns").glob("*.xlsx"))
+    start = time.perf_counter()
+    for n, path in enumerate(paths):
+        wb = load_workbook(path, data_only=True)
+        values = {}
+        for name, dn in wb.defined_names.items():
+            for sheet, coord in dn.destinations:
+                values[name] = (sheet, coord.replace("$", ""), wb[sheet][coord.replace("$", "")].value)
+        with db.session_scope(settings.database_url) as s:
+            entities, indicators = code_ids(s, m.Entity), code_ids(s, m.Indicator)
+            period = ensure_period(s, "2024")
+            s.flush()
+            sub = m.Submission(
+                entity_id=entities[values["meta_entity"][2]],
+                period_id=period.id,
+                version=n + 1,
+                content_hash=f"{n:064d}",
+                file_name=path.name,
+                status="accepted",
+            )
+            s.add(sub)
+            s.flush()
+            sub_id, entity_id, period_id = sub.id, sub.entity_id, period.id
+        for name, (sheet, cell, value) in values.items():
+            if name not in catalog or value is None:
+                continue
+            with db.session_scope(settings.database_url) as s:  # one transaction per value
+                s.execute(
+                    insert(m.Observation),
+                    [
+                        {
+                            "submission_id": sub_id,
+                            "entity_id": entity_id,
+                            "period_id": period_id,
+                            "indicator_id": indicators[name],
+                            "value": Decimal(str(value)),
+                            "original_value": str(value),
+                            "source_file": path.name,
+                            "sheet": sheet,
+                            "cell": cell,
+                        }
+                    ],
+                )
+    return {"files": len(paths), "seconds": time.perf_counter() - start}
+
+
+def _peak_mb() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_mb": own, "worker_peak_mb": children}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--workdir")
+    parser.add_argument("--run", choices=["pipeline", "baseline"])
+    args = parser.parse_args()
+    if args.run:
+        result = run_pipeline(Path(args.workdir)) if args.run == "pipeline" else run_baseline(Path(args.workdir))
+        print(json.dumps({**result, **_peak_mb()}))
+        return
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="esgflow-bench-"))
+    started = time.perf_counter()
+    prepare(workdir, args.files)
+    print(f"generated {args.files} filled workbooks in {time.perf_counter() - started:.0f} s under {workdir}")
+    rows = []
+    for method in ("pipeline", "baseline"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--run", method, "--workdir", str(workdir)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append((method, json.loads(out.stdout.strip().splitlines()[-1])))
+    print(f"{'method':<10}{'files':>7}{'seconds':>10}{'workbooks/s':>14}{'peak MB':>10}{'worker MB':>11}")
+    for method, r in rows:
+        print(
+            f"{method:<10}{r['files']:>7}{r['seconds']:>10.1f}{r['files'] / r['seconds']:>14.1f}"
+            f"{r['peak_mb']:>10.0f}{r['worker_peak_mb']:>11.0f}"
+        )
+    speedup = (rows[0][1]["files"] / rows[0][1]["seconds"]) / (rows[1][1]["files"] / rows[1][1]["seconds"])
+    print(f"pipeline / baseline: {speedup:.1f}x")
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
