@@ -6,6 +6,7 @@ import polars as pl
 
 from esgflow import units
 from esgflow.catalog import Catalog
+from esgflow.decimals import tidy
 from esgflow.observations import VALUE_DTYPE, ObservationIn
 from esgflow.workbooks.returns import ParsedReturn
 
@@ -52,7 +53,7 @@ def observations_of(staged: pl.DataFrame) -> list[ObservationIn]:
     return [
         ObservationIn(
             code=r["indicator"],
-            value=r["value"],
+            value=None if r["value"] is None else tidy(r["value"]),
             original_value=r["original_value"],
             original_unit=r["original_unit"],
             sheet=r["sheet"],

@@ -40,3 +40,20 @@ def test_note_text_survives_libreoffice_as_text(sqlite_settings: Settings, tmp_p
     assert outcome.status == "accepted"
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(m.Observation.note).where(m.Observation.note.is_not(None))) == note
+
+
+def test_a_formula_uses_the_result_libreoffice_saved(sqlite_settings: Settings, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 1})
+    wb = load_workbook(path)
+    ((sheet, coord),) = wb.defined_names["env_diesel"].destinations
+    wb[sheet][coord.replace("$", "")] = "=1200.5+300"  # openpyxl saves no result; LibreOffice computes one
+    wb.save(path)
+    [resaved] = libreoffice_resave([path], tmp_path / "lo")
+    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    assert outcome.status == "accepted", outcome.line()
+    with db.session_scope(sqlite_settings.database_url) as s:
+        value = s.scalar(select(m.Observation.value).join(m.Indicator).where(m.Indicator.code == "env_diesel"))
+    assert str(value) == "1500.5"

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from esgflow.catalog import Indicator
+from esgflow.decimals import significant
 from esgflow.findings import Finding
 from esgflow.workbooks.reader import RawCell
 
@@ -80,16 +81,7 @@ def parse_number(cell: RawCell, ind: Indicator, file: str) -> tuple[Decimal | No
         return None, _error(cell, ind, file, "text_in_number_cell", f"{label}: {cell.text!r} is not a number")
     if not value.is_finite():
         return None, _error(cell, ind, file, "text_in_number_cell", f"{label}: {cell.text!r} is not a finite number")
-    return (_significant(value) if cell.type == "n" else value), None
-
-
-def _significant(value: Decimal) -> Decimal:
-    """A stored double to the 15 significant digits it carries ('12327323.560000001' -> 12327323.56)."""
-    if value == 0:
-        return Decimal(0)
-    rounded = value.quantize(Decimal(1).scaleb(value.adjusted() - 14))
-    normal = rounded.normalize()
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal
+    return (significant(value) if cell.type == "n" else value), None
 
 
 def parse_note(cell: RawCell | None) -> str | None:

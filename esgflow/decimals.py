@@ -1,0 +1,20 @@
+"""Decimal helpers shared by parsing, staging and reporting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def tidy(value: Decimal) -> Decimal:
+    """The value without padding zeros and without an exponent: 1500.500000 -> 1500.5, 1E+2 -> 100."""
+    if value == 0:
+        return Decimal(0)
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal
+
+
+def significant(value: Decimal, digits: int = 15) -> Decimal:
+    """The value to `digits` significant digits, tidied: a stored double carries 15."""
+    if value == 0:
+        return Decimal(0)
+    return tidy(value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1)))
