@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,17 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     print(f"{len(outcomes)} files judged: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
 
+def _cmd_check(args: argparse.Namespace) -> None:
+    findings = jobs.check_group(load_settings(), args.period)
+    if args.json:
+        print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
+        return
+    errors = sum(f.severity == "error" for f in findings)
+    print(f"{args.period}: {errors} errors, {len(findings) - errors} warnings")
+    for f in findings:
+        print(f"  {f.severity}: {f.message} [{f.rule}]")
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
     settings = load_settings()
     out = Path(args.out) if args.out else settings.home / "demo"
@@ -114,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="ingest returned workbooks (files or folders)")
     ing.add_argument("paths", nargs="+")
     ing.set_defaults(func=_cmd_ingest)
+    chk = sub.add_parser("check", help="group-level consistency findings for a period")
+    chk.add_argument("--period", required=True, type=_period)
+    chk.add_argument("--json", action="store_true")
+    chk.set_defaults(func=_cmd_check)
     demo = sub.add_parser("demo", help="the whole cycle on the built-in demo group")
     demo.add_argument("--out")
     demo.set_defaults(func=_cmd_demo)

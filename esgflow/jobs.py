@@ -13,11 +13,13 @@ from pathlib import Path
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
+from esgflow.checks.group import check_period
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, run_consolidation, tree_on
 from esgflow.demo import bundled_history, demo_returns
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
+from esgflow.findings import Finding
 from esgflow.history import ImportResult, import_history, read_published
 from esgflow.ingest import Ingestor, Outcome
 from esgflow.observations import accepted_observations, record_submission
@@ -104,6 +106,13 @@ def ingest_files(settings: Settings, paths: list[Path]) -> list[Outcome]:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     ingestor = Ingestor(db.session_factory(settings.database_url), load_catalog(), settings.archive)
     return ingestor.ingest(paths)
+
+
+def check_group(settings: Settings, period: str) -> list[Finding]:
+    """Group-level consistency findings for a period (published history included)."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return check_period(session, period, load_catalog(), load_factors(), load_registry().root(), settings.home)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Data-quality checks: catalog rules as Great Expectations suites over long check frames."""

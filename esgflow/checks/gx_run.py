@@ -1,0 +1,100 @@
+"""The Great Expectations boundary: polars frames become pandas here and nowhere else.
+
+A file Data Context under $ESGFLOW_HOME keeps every validation result and the Data Docs
+built from them, so the ESG office can browse the validation history.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from esgflow.catalog import Catalog
+
+_VALIDATORS: dict[tuple[str, int], Validator] = {}
+
+
+@dataclass(frozen=True)
+class Failure:
+    row_id: int
+    rule: str
+    severity: str
+    meta: dict[str, Any]
+
+
+class Validator:
+    """Runs the catalog's suites; one instance per warehouse home, reused across runs."""
+
+    def __init__(self, home: Path, catalog: Catalog) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        from esgflow.checks.suites import build_suites
+
+        home.mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(home))
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.context.variables.save()
+        source = self.context.data_sources.add_or_update_pandas("esgflow")
+        self.checkpoints = {}
+        for name, suite in build_suites(catalog).items():
+            suite = self.context.suites.add_or_update(suite)
+            asset = next((a for a in source.assets if a.name == f"{name}_checks"), None) or source.add_dataframe_asset(
+                f"{name}_checks"
+            )
+            batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
+                asset.add_batch_definition_whole_dataframe("whole")
+            )
+            definition = self.context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=f"{name}_checks", data=batch, suite=suite)
+            )
+            self.checkpoints[name] = self.context.checkpoints.add_or_update(
+                gx.Checkpoint(
+                    name=f"{name}_checks",
+                    validation_definitions=[definition],
+                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                    result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
+                )
+            )
+        self.docs_index = Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    def run(self, suite: str, frame: pl.DataFrame, run_name: str) -> list[Failure]:
+        """Validate a check frame; the failing rows with their rule and severity."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        if frame.is_empty():
+            return []
+        result = self.checkpoints[suite].run(
+            batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=run_name)
+        )
+        failures: list[Failure] = []
+        for validation in result.run_results.values():
+            for r in validation.results:
+                meta = dict(r.expectation_config.meta or {})
+                if r.exception_info and r.exception_info.get("raised_exception"):
+                    raise RuntimeError(f"expectation {meta.get('rule')} could not run: {r.exception_info}")
+                if r.success:
+                    continue
+                for row in r.result.get("unexpected_index_list") or []:
+                    failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
+        return failures
+
+
+def _to_pandas(frame: pl.DataFrame) -> Any:
+    """polars -> pandas without pyarrow: check frames are small, column lists are enough."""
+    import pandas as pd
+
+    return pd.DataFrame({name: frame[name].to_list() for name in frame.columns})
+
+
+def validator_for(home: Path, catalog: Catalog) -> Validator:
+    """The home's validator, made on first use."""
+    key = (str(home.resolve()), id(catalog))
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = Validator(home, catalog)
+    return _VALIDATORS[key]
