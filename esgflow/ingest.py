@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -21,9 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from esgflow.archive import archive_raw, content_hash, log_outcome
 from esgflow.catalog import Catalog, load_catalog
+from esgflow.checks.describe import findings_from
+from esgflow.checks.frames import Figure, figure_of, submission_frame
+from esgflow.checks.gx_run import validator_for
 from esgflow.consolidate import tree_on
 from esgflow.findings import Finding, Refused, refuse
-from esgflow.observations import record_submission
+from esgflow.observations import accepted_observations, record_submission
 from esgflow.periods import parse_period
 from esgflow.reference_data import code_ids
 from esgflow.stage import observations_of, stage, unit_factors
@@ -32,7 +36,6 @@ from esgflow.workbooks.safe_zip import MAX_FILE_BYTES
 from warehouse import models as m
 
 PARALLEL_FROM = 16  # files; below this, process start-up costs more than it saves
-STAGE_CHUNK = 32  # returns staged and written together while later ones are parsed
 
 
 @dataclass(frozen=True)
@@ -192,10 +195,13 @@ def _store_findings(
 class Ingestor:
     """Ingests batches of files into one warehouse."""
 
-    def __init__(self, session_factory: sessionmaker[Session], catalog: Catalog, archive_root: Path) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], catalog: Catalog, archive_root: Path, gx_home: Path
+    ) -> None:
         self.session_factory = session_factory
         self.catalog = catalog
         self.archive_root = archive_root
+        self.gx_home = gx_home
         self.factors = unit_factors(catalog)
 
     def ingest(self, paths: list[Path]) -> list[Outcome]:
@@ -216,20 +222,18 @@ class Ingestor:
             known = self._known(session, [r.digest for r in received])
         first_of: dict[str, int] = {}
         fresh = [r for r in received if r.digest not in known and first_of.setdefault(r.digest, r.key) == r.key]
+        parsed = dict(zip((r.key for r in fresh), parse_stream([(r.data, r.path.name) for r in fresh]), strict=True))
+        returns = {key: p for key, p in parsed.items() if isinstance(p, ParsedReturn)}
+        staged = stage(list(returns.values()), self.factors, keys=list(returns))
+        checked = self._validate(returns, staged, lookups)
+        by_key = {k[0]: f for k, f in staged.partition_by("key", as_dict=True).items()} if staged.height else {}
         results: dict[int, Outcome] = {}
-        stream = parse_stream([(r.data, r.path.name) for r in fresh])
-        for start in range(0, len(fresh), STAGE_CHUNK):
-            chunk = fresh[start : start + STAGE_CHUNK]
-            parsed = {r.key: next(stream) for r in chunk}
-            returns = {key: p for key, p in parsed.items() if isinstance(p, ParsedReturn)}
-            staged = stage(list(returns.values()), self.factors, keys=list(returns))
-            by_key = {k[0]: f for k, f in staged.partition_by("key", as_dict=True).items()} if staged.height else {}
-            for r in chunk:
-                result = parsed[r.key]
-                if isinstance(result, Finding):
-                    results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
-                else:
-                    results[r.key] = self._load(r, result, by_key.get(r.key), lookups)
+        for r in fresh:
+            result = parsed[r.key]
+            if isinstance(result, Finding):
+                results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
+            else:
+                results[r.key] = self._load(r, result, by_key.get(r.key), lookups, checked.get(r.key, []))
         outcomes = []
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
@@ -250,6 +254,59 @@ class Ingestor:
             outcomes.append(outcome)
         return outcomes
 
+    def _validate(
+        self, returns: dict[int, ParsedReturn], staged: pl.DataFrame, lookups: _Lookups
+    ) -> dict[int, list[Finding]]:
+        """Run the submission suite once over every return of the batch; findings per return."""
+        known = {k: r for k, r in returns.items() if r.entity in lookups.kinds}
+        if not known:
+            return {}
+        with self.session_factory() as session:
+            prior: dict[tuple[str, str], Decimal] = {}
+            for period in {r.period for r in known.values()}:
+                last = parse_period(period).shifted_years(-1).code
+                for row in accepted_observations(session, last).iter_rows(named=True):
+                    prior[(row["entity"], row["indicator"])] = row["value"]
+        places: dict[tuple[int, str], tuple[str | None, str | None]] = {}
+        figures: list[Figure] = []
+        rows = {(row["key"], row["indicator"]): row for row in staged.iter_rows(named=True)}
+        for key, ret in known.items():
+            unreadable = {code for f in ret.findings for code in f.indicators}
+            asked = {i.code for i in self.catalog.inputs_for_kind(lookups.kinds[ret.entity])}
+            for code in sorted(asked | {f.code for f in ret.figures}):
+                row = rows.get((key, code))
+                places[(key, code)] = (row["sheet"], row["cell"]) if row else (None, None)
+                if code in unreadable:
+                    continue  # its parse error already says what is wrong
+                figures.append(
+                    figure_of(
+                        str(key),
+                        code,
+                        row["value"] if row else None,
+                        self.catalog,
+                        written=row["input_value"] if row else None,
+                        note=row["note"] if row else None,
+                        required=code in asked,
+                        prior=prior.get((ret.entity, code)),
+                    )
+                )
+        frame = submission_frame(figures, self.catalog)
+        failures = validator_for(self.gx_home, self.catalog).run("submission", frame, run_name=f"ingest-{frame.height}")
+        by_row = {row["row_id"]: row for row in frame.iter_rows(named=True)}
+        out: dict[int, list[Finding]] = {}
+        for key, found in findings_from(failures, by_row, self.catalog).items():
+            k = int(key)
+            out[k] = [
+                replace(
+                    f,
+                    file=returns[k].file,
+                    sheet=places.get((k, f.indicators[0]), (None, None))[0],
+                    cell=places.get((k, f.indicators[0]), (None, None))[1],
+                )
+                for f in found
+            ]
+        return out
+
     def _receive(self, key: int, path: Path) -> Received:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
@@ -269,10 +326,12 @@ class Ingestor:
         with self.session_factory() as session:
             return self._known(session, [digest]).get(digest, (None, None, None))
 
-    def _load(self, r: Received, ret: ParsedReturn, staged: pl.DataFrame | None, lookups: _Lookups) -> Outcome:
+    def _load(
+        self, r: Received, ret: ParsedReturn, staged: pl.DataFrame | None, lookups: _Lookups, checked: list[Finding]
+    ) -> Outcome:
         with self.session_factory() as session:
             try:
-                findings = ret.findings + _check_against_warehouse(ret, session, lookups, self.catalog)
+                findings = ret.findings + _check_against_warehouse(ret, session, lookups, self.catalog) + checked
             except Refused as exc:
                 return Outcome(r.path, "refused", r.digest, findings=[exc.finding])
             findings = [replace(f, entity=ret.entity, period=ret.period) for f in findings]

@@ -104,7 +104,7 @@ def ingest_files(settings: Settings, paths: list[Path]) -> list[Outcome]:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
-    ingestor = Ingestor(db.session_factory(settings.database_url), load_catalog(), settings.archive)
+    ingestor = Ingestor(db.session_factory(settings.database_url), load_catalog(), settings.archive, settings.home)
     return ingestor.ingest(paths)
 
 

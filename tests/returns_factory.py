@@ -7,13 +7,14 @@ import shutil
 import subprocess
 import tempfile
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from esgflow import jobs, units
-from esgflow.catalog import Catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.demo import demo_returns
-from esgflow.entities import EntityRegistry
+from esgflow.entities import EntityRegistry, load_registry
 from esgflow.workbooks.fill import fill_template
 
 
@@ -34,8 +35,22 @@ def demo_inputs(catalog: Catalog, registry: EntityRegistry) -> dict[str, dict[st
     return out
 
 
-def fill(template: Path, out_dir: Path, values: dict, notes: dict | None = None, name: str | None = None) -> Path:
-    return fill_template(template, out_dir / (name or template.name), values, notes)
+@cache
+def _complete(entity: str) -> dict[str, Decimal]:
+    return demo_inputs(load_catalog(), load_registry())[entity]
+
+
+def fill(
+    template: Path,
+    out_dir: Path,
+    values: dict,
+    notes: dict | None = None,
+    name: str | None = None,
+    complete: bool = True,
+) -> Path:
+    """Fill a template: by default the entity's complete, consistent demo return with `values` on top."""
+    base = dict(_complete(template.name.split("_")[0])) if complete else {}
+    return fill_template(template, out_dir / (name or template.name), {**base, **values}, notes)
 
 
 def libreoffice_resave(files: list[Path], out_dir: Path, fmt: str = "xlsx") -> list[Path]:

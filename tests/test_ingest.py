@@ -10,9 +10,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from sqlalchemy import func, select
 
 from esgflow import jobs, units
-from esgflow.catalog import Catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.entities import EntityRegistry
+from esgflow.entities import EntityRegistry, load_registry
 from tests.returns_factory import demo_inputs, fill, open_collection
 from warehouse import db
 from warehouse import models as m
@@ -63,7 +63,7 @@ def test_lineage_and_units(sqlite_settings: Settings, catalog: Catalog, tmp_path
     path = fill(
         templates["NFC6"],
         tmp_path / "in",
-        {"env_electricity": 123456, "env_diesel": "12,000.5"},
+        {"env_electricity": 123456, "env_office_electricity": 0, "env_diesel": "12,000.5"},
         notes={"env_diesel": "新项目开工 new sites opened"},
     )
     [outcome] = jobs.ingest_files(sqlite_settings, [path])
@@ -123,13 +123,15 @@ def test_a_return_with_an_error_is_rejected_whole(sqlite_settings: Settings, tmp
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(m.Submission.status)) == "rejected"
         assert s.scalar(select(func.count()).select_from(m.Observation)) == 0  # never half loaded
-        finding = s.scalars(select(m.Finding)).one()
-        assert (finding.rule, finding.cell) == ("text_in_number_cell", coord.replace("$", ""))
+        found = {(f.rule, f.indicators[0], f.cell) for f in s.scalars(select(m.Finding))}
+        assert ("text_in_number_cell", "env_gasoline", coord.replace("$", "")) in found
+        gas = next(iter(load_workbook(path).defined_names["env_natural_gas"].destinations))[1].replace("$", "")
+        assert ("required", "env_natural_gas", gas) in found  # '-' is not reported, never a zero
 
 
 def test_reordered_and_reformatted_workbook_reads_the_same(sqlite_settings: Settings, tmp_path: Path) -> None:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
-    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 100, "soc_employees_total": 950})
+    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 100, "env_natural_gas": 950})
     wb = load_workbook(path)
     wb.security.lockStructure = False
     wb.move_sheet("社会 Social", offset=-3)  # sheets in another order
@@ -145,7 +147,7 @@ def test_reordered_and_reformatted_workbook_reads_the_same(sqlite_settings: Sett
     moved.parent.mkdir()
     wb.save(moved)
     [outcome] = jobs.ingest_files(sqlite_settings, [moved])
-    assert outcome.status == "accepted" and outcome.figures == 2
+    assert outcome.status == "accepted", outcome.line()
     with db.session_scope(sqlite_settings.database_url) as s:
         cells = dict(
             s.execute(
@@ -161,7 +163,8 @@ def test_reordered_and_reformatted_workbook_reads_the_same(sqlite_settings: Sett
             .tuples()
             .all()
         )
-    assert values == {"env_diesel": Decimal("100"), "soc_employees_total": Decimal("950")}
+    assert (values["env_diesel"], values["env_natural_gas"]) == (Decimal("100"), Decimal("950"))
+    assert outcome.figures == len(values)
     original = next(iter(load_workbook(path).defined_names["env_diesel"].destinations))[1].replace("$", "")
     assert cells["env_diesel"] != original  # read where the name points now, not at a fixed coordinate
 
@@ -180,3 +183,40 @@ def test_ingest_cli_prints_a_line_per_file(
     assert out[0].startswith("SAMI_2025.xlsx: accepted as SAMI 2025 version 1")
     assert out[1].startswith("notes.pdf: refused: this is a PDF document")
     assert out[2] == "2 files judged: 1 accepted, 1 refused"
+
+
+def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Settings, tmp_path: Path) -> None:
+    jobs.run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns: last period's figures
+    templates = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    template = templates[0]
+    last = demo_inputs(load_catalog(), load_registry())["SAMI"]["env_diesel"]
+    jump = {"env_diesel": last * 3}
+    [warned] = jobs.ingest_files(sqlite_settings, [fill(template, tmp_path / "a", jump)])
+    assert warned.status == "accepted_with_warnings" and warned.version == 1
+    assert [f.rule for f in warned.findings] == ["yoy_change_needs_note"]
+    noted = fill(template, tmp_path / "b", jump, notes={"env_diesel": "三个新工地 three new sites"})
+    [clean] = jobs.ingest_files(sqlite_settings, [noted])
+    assert clean.status == "accepted" and clean.findings == []
+    [blocked] = jobs.ingest_files(sqlite_settings, [fill(template, tmp_path / "c", {"env_diesel": -5})])
+    assert blocked.status == "rejected" and {f.rule for f in blocked.findings if f.severity == "error"} == {"range"}
+    with db.session_scope(sqlite_settings.database_url) as s:
+        note = s.scalar(
+            select(m.Observation.note)
+            .join(m.Submission)
+            .join(m.Indicator)
+            .where(m.Submission.version == 2, m.Indicator.code == "env_diesel")
+        )
+        statuses = dict(
+            s.execute(
+                select(m.Submission.version, m.Submission.status)
+                .join(m.Entity)
+                .join(m.Period)
+                .where(m.Entity.code == "SAMI", m.Period.code == "2025")
+            )
+            .tuples()
+            .all()
+        )
+    assert note == "三个新工地 three new sites"  # stored with the value for the ESG office
+    assert statuses == {1: "accepted_with_warnings", 2: "accepted", 3: "rejected"}
+    jobs.consolidate_period(sqlite_settings, "2025")
+    assert _group_figures(sqlite_settings, "2025")["env_diesel"] == last * 3  # the rejected version is not used

@@ -40,7 +40,7 @@ def _rewrite(
 @pytest.fixture
 def filled(sqlite_settings: Settings, tmp_path: Path) -> Path:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI", "GAMI"])
-    return fill(templates["SAMI"], tmp_path / "ok", {"env_diesel": 100, "soc_employees_total": 900})
+    return fill(templates["SAMI"], tmp_path / "ok", {"env_diesel": 100})
 
 
 def _ingest_bad(settings: Settings, path: Path) -> Outcome:
@@ -197,7 +197,7 @@ def test_parse_errors_name_every_cell(sqlite_settings: Settings, tmp_path: Path)
     path = fill(
         templates["SAMI"],
         tmp_path / "in",
-        {"env_diesel": "#DIV/0!", "env_electricity": "abc", "soc_employees_total": "１２３"},
+        {"env_diesel": "#DIV/0!", "env_electricity": "abc", "env_natural_gas": "１２，３４５"},
     )
     wb = load_workbook(path)
     ((sheet, coord),) = wb.defined_names["env_gasoline"].destinations
@@ -213,5 +213,5 @@ def test_parse_errors_name_every_cell(sqlite_settings: Settings, tmp_path: Path)
         "env_diesel": ("error_value", cell("env_diesel")),
         "env_gasoline": ("formula_without_cached_value", cell("env_gasoline")),
         "env_electricity": ("text_in_number_cell", cell("env_electricity")),
-    }
+    }  # and the full-width １２，３４５ in env_natural_gas was read as a number: no finding
     assert outcome.status == "rejected"

@@ -77,7 +77,7 @@ def figure_of(
     ind = catalog[indicator]
     written = value if written is None else written
     half = 0.0
-    if written is not None:
+    if written is not None and ind.dtype != "integer":  # counts are exact; measured figures are rounded
         half = (
             half_unit(written) * float(units.factor(ind.input_unit, ind.unit)) if ind.input_unit else half_unit(written)
         )
@@ -281,7 +281,14 @@ def group_frame(
     for basis, values in by_basis.items():
         merged = {**by_basis.get("published", {}), **values} if basis == "published_restated" else dict(values)
         figures += [  # group figures are written in their reporting unit
-            Figure(basis, code, value, value, half_unit(value), prior=prior.get(code))
+            Figure(
+                basis,
+                code,
+                value,
+                value,
+                0.0 if catalog[code].dtype == "integer" else half_unit(value),
+                prior=prior.get(code),
+            )
             for code, value in merged.items()
             if code in catalog
         ]

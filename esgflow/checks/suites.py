@@ -20,7 +20,7 @@ from great_expectations import expectations as gxe
 
 from esgflow.catalog import Catalog, load_catalog
 
-NUMBER = r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$"
+NUMBER = r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 WHOLE = r"^-?\d+$"
 SUITES = ("submission", "group")
 
