@@ -35,15 +35,18 @@ def _settings(home: Path):  # type: ignore[no-untyped-def]
     return load_settings({"ESGFLOW_HOME": str(home)})
 
 
-def _fill_one(args: tuple[str, str, dict[str, str], float]) -> None:
+def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str]]) -> None:
     from esgflow.workbooks.fill import fill_template
 
-    template, out, values, scale = args
-    fill_template(
-        Path(template),
-        Path(out),
-        {k: (Decimal(v) * Decimal(str(scale))).quantize(Decimal("0.01")) for k, v in values.items()},
-    )
+    template, out, values, scale, counts = args
+
+    def vary(code: str, text: str) -> Decimal:  # counts stay whole; measured figures keep their precision
+        value = Decimal(text)
+        if code in counts:
+            return value
+        return (value * Decimal(str(scale))).quantize(Decimal(1).scaleb(min(value.as_tuple().exponent, -2)))
+
+    fill_template(Path(template), Path(out), {k: vary(k, v) for k, v in values.items()})
 
 
 def prepare(workdir: Path, files: int) -> None:
@@ -55,13 +58,17 @@ def prepare(workdir: Path, files: int) -> None:
     settings = _settings(workdir / "template-home")
     jobs.init_warehouse(settings)
     templates = jobs.write_templates(settings, "2024", workdir / "templates")
-    inputs = demo_inputs(load_catalog(), load_registry())
+    catalog = load_catalog()
+    inputs = demo_inputs(catalog, load_registry())
+    counts = frozenset(i.code for i in catalog.indicators if i.dtype != "decimal")
     jobs_ = []
     for i in range(files):
         t = templates[i % len(templates)]
         entity = t.name.split("_")[0]
         values = {k: str(v) for k, v in inputs[entity].items()}
-        jobs_.append((str(t), str(workdir / "returns" / f"{entity}_2024_v{i:04d}.xlsx"), values, 1 + i / 100000))
+        jobs_.append(
+            (str(t), str(workdir / "returns" / f"{entity}_2024_v{i:04d}.xlsx"), values, 1 + i / 100000, counts)
+        )
     with ProcessPoolExecutor() as pool:
         list(pool.map(_fill_one, jobs_, chunksize=16))
 

@@ -71,6 +71,12 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     print(f"{len(outcomes)} files judged: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    letters = [o.letter for o in outcomes if o.letter]
+    if letters:
+        print(f"return letters in {letters[0].parent}")
+    docs = jobs.data_docs_index(load_settings())
+    if docs.exists():
+        print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
 def _cmd_check(args: argparse.Namespace) -> None:
@@ -82,6 +88,9 @@ def _cmd_check(args: argparse.Namespace) -> None:
     print(f"{args.period}: {errors} errors, {len(findings) - errors} warnings")
     for f in findings:
         print(f"  {f.severity}: {f.message} [{f.rule}]")
+    docs = jobs.data_docs_index(load_settings())
+    if docs.exists():
+        print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:

@@ -26,6 +26,9 @@ from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import Figure, figure_of, submission_frame
 from esgflow.checks.gx_run import validator_for
 from esgflow.consolidate import tree_on
+from esgflow.entities import load_registry
+from esgflow.feedback.annotate import annotate_workbook
+from esgflow.feedback.letter import Judged, render_letter
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.observations import accepted_observations, record_submission
 from esgflow.periods import parse_period
@@ -48,6 +51,8 @@ class Outcome:
     version: int | None = None
     figures: int = 0
     findings: list[Finding] = field(default_factory=list)
+    letter: Path | None = None  # the return letter (plain text, the reporter's language)
+    annotated: Path | None = None  # their workbook with the findings marked, when there are findings
 
     def line(self) -> str:
         """One line for the person who runs `esgflow ingest`."""
@@ -193,15 +198,16 @@ def _store_findings(
 
 
 class Ingestor:
-    """Ingests batches of files into one warehouse."""
+    """Ingests batches of files into one warehouse; `home` keeps validation results and letters."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], catalog: Catalog, archive_root: Path, gx_home: Path
+        self, session_factory: sessionmaker[Session], catalog: Catalog, archive_root: Path, home: Path
     ) -> None:
         self.session_factory = session_factory
         self.catalog = catalog
         self.archive_root = archive_root
-        self.gx_home = gx_home
+        self.home = home
+        self.letters_root = home / "letters"
         self.factors = unit_factors(catalog)
 
     def ingest(self, paths: list[Path]) -> list[Outcome]:
@@ -291,7 +297,7 @@ class Ingestor:
                     )
                 )
         frame = submission_frame(figures, self.catalog)
-        failures = validator_for(self.gx_home, self.catalog).run("submission", frame, run_name=f"ingest-{frame.height}")
+        failures = validator_for(self.home, self.catalog).run("submission", frame, run_name=f"ingest-{frame.height}")
         by_row = {row["row_id"]: row for row in frame.iter_rows(named=True)}
         out: dict[int, list[Finding]] = {}
         for key, found in findings_from(failures, by_row, self.catalog).items():
@@ -362,4 +368,31 @@ class Ingestor:
             if recorded.duplicate:  # another run loaded the same bytes meanwhile
                 return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
             figures = sum(1 for o in observations if o.value is not None)
-            return Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, figures, findings)
+            outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, figures, findings)
+            return self._write_letters(outcome, r, staged)
+
+    def _write_letters(self, outcome: Outcome, r: Received, staged: pl.DataFrame | None) -> Outcome:
+        """The return letter for a judged submission, and an annotated workbook when there is anything to fix."""
+        assert outcome.entity and outcome.period and outcome.version
+        written = {}
+        if staged is not None:
+            written = {
+                row["indicator"]: (row["original_value"], row["original_unit"]) for row in staged.iter_rows(named=True)
+            }
+        judged = Judged(
+            load_registry()[outcome.entity],
+            outcome.period,
+            outcome.version,
+            r.path.name,
+            outcome.status,
+            outcome.findings,
+            written,
+        )
+        stem = self.letters_root / f"{outcome.entity}_{outcome.period}_v{outcome.version}"
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        letter = stem.with_suffix(".txt")
+        letter.write_text(render_letter(judged, self.catalog), encoding="utf-8")
+        annotated = (
+            annotate_workbook(r.data, judged, self.catalog, stem.with_suffix(".xlsx")) if outcome.findings else None
+        )
+        return replace(outcome, letter=letter, annotated=annotated)

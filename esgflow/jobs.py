@@ -115,6 +115,11 @@ def check_group(settings: Settings, period: str) -> list[Finding]:
         return check_period(session, period, load_catalog(), load_factors(), load_registry().root(), settings.home)
 
 
+def data_docs_index(settings: Settings) -> Path:
+    """Where the Great Expectations Data Docs of this home are (built by every validation run)."""
+    return settings.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
 @dataclass(frozen=True)
 class DemoResult:
     history: ImportResult

@@ -1,0 +1,90 @@
+"""The plain-text return letter for one judged submission, in the reporter's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from esgflow.catalog import Catalog
+from esgflow.entities import Entity
+from esgflow.feedback.wording import STATUS, rule_text
+from esgflow.findings import Finding
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What the letter is about."""
+
+    entity: Entity
+    period: str
+    version: int
+    file: str
+    status: str
+    findings: list[Finding]
+    written: dict[str, tuple[str | None, str | None]]  # indicator -> (figure as written, unit asked in)
+
+
+def _figure(j: Judged, code: str, f: Finding) -> str:
+    text, unit = j.written.get(code, (f.found, None))
+    text = f.found if f.found is not None else text
+    return "—" if text in (None, "") else f"{text} {unit or ''}".strip()
+
+
+def render_letter(j: Judged, catalog: Catalog) -> str:
+    lang = j.entity.language
+    errors = [f for f in j.findings if f.severity == "error"]
+    warnings = [f for f in j.findings if f.severity != "error"]
+    zh_status, en_status = STATUS.get(j.status, (j.status, j.status))
+    lines: list[str] = []
+    if lang == "zh":
+        lines += [
+            f"{j.entity.short_zh} ESG 数据填报人，您好：",
+            "",
+            f"您提交的《{j.file}》（报告期 {j.period}，第 {j.version} 版）{zh_status}",
+            f"共有 {len(errors)} 个错误、{len(warnings)} 个提示。",
+            "",
+        ]
+    else:
+        lines += [
+            f"Dear ESG reporter of {j.entity.name_en},",
+            "",
+            f"Your return {j.file} (period {j.period}, version {j.version}) was {en_status}",
+            f"It has {len(errors)} errors and {len(warnings)} warnings.",
+            "",
+        ]
+    for n, f in enumerate(errors + warnings, start=1):
+        code = f.indicators[0] if f.indicators else ""
+        ind = catalog.by_code.get(code)
+        name, action = rule_text(f.rule, lang)
+        where = f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+        if lang == "zh":
+            kind = "错误" if f.severity == "error" else "提示"
+            lines.append(f"{n}.【{kind}】{where} {ind.name_zh if ind else ''}（{code}）".rstrip())
+            lines.append(f"   填报值：{_figure(j, code, f)}")
+            lines.append(f"   规则：{name}")
+            if f.expected is not None:
+                lines.append(f"   应为/对比：{f.expected:f}")
+            lines.append(f"   请：{action}")
+        else:
+            kind = "Error" if f.severity == "error" else "Warning"
+            lines.append(f"{n}. [{kind}] {where} {ind.name_en if ind else ''} ({code})".rstrip())
+            lines.append(f"   Figure entered: {_figure(j, code, f)}")
+            lines.append(f"   Rule: {name}")
+            if f.expected is not None:
+                lines.append(f"   Expected / compared with: {f.expected:f}")
+            lines.append(f"   What to do: {action}")
+        lines.append(f"   ({f.message})")
+        lines.append("")
+    if lang == "zh":
+        if j.findings:
+            lines.append(
+                f"请在原文件中修改后再次发送，系统将记为第 {j.version + 1} 版；附件为标注了问题单元格的文件副本。"
+            )
+        lines += ["", "中铝国际 ESG 工作办公室"]
+    else:
+        if j.findings:
+            lines.append(
+                f"Please correct your file and send it again; it will be recorded as version {j.version + 1}. "
+                "The attached copy of your workbook marks each cell concerned."
+            )
+        lines += ["", "ESG Office, China Aluminum International Engineering"]
+    return "\n".join(lines) + "\n"
