@@ -85,7 +85,8 @@ def _cmd_check(args: argparse.Namespace) -> None:
         print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
         return
     errors = sum(f.severity == "error" for f in findings)
-    print(f"{args.period}: {errors} errors, {len(findings) - errors} warnings")
+    warnings = sum(f.severity == "warning" for f in findings)
+    print(f"{args.period}: {errors} errors, {warnings} warnings, {len(findings) - errors - warnings} reporter notes")
     for f in findings:
         print(f"  {f.severity}: {f.message} [{f.rule}]")
     docs = jobs.data_docs_index(load_settings())

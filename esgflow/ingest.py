@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from esgflow.archive import archive_raw, content_hash, log_outcome
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.checks.describe import findings_from
-from esgflow.checks.frames import Figure, figure_of, submission_frame
+from esgflow.checks.frames import staged_base, submission_frame
 from esgflow.checks.gx_run import validator_for
 from esgflow.consolidate import tree_on
 from esgflow.entities import load_registry
 from esgflow.feedback.annotate import annotate_workbook
 from esgflow.feedback.letter import Judged, render_letter
 from esgflow.findings import Finding, Refused, refuse
-from esgflow.observations import accepted_observations, record_submission
+from esgflow.observations import VALUE_DTYPE, accepted_observations, record_submission
 from esgflow.periods import parse_period
 from esgflow.reference_data import code_ids
 from esgflow.stage import observations_of, stage, unit_factors
@@ -273,34 +273,40 @@ class Ingestor:
                 last = parse_period(period).shifted_years(-1).code
                 for row in accepted_observations(session, last).iter_rows(named=True):
                     prior[(row["entity"], row["indicator"])] = row["value"]
-        places: dict[tuple[int, str], tuple[str | None, str | None]] = {}
-        figures: list[Figure] = []
-        rows = {(row["key"], row["indicator"]): row for row in staged.iter_rows(named=True)}
-        for key, ret in known.items():
-            unreadable = {code for f in ret.findings for code in f.indicators}
-            asked = {i.code for i in self.catalog.inputs_for_kind(lookups.kinds[ret.entity])}
-            for code in sorted(asked | {f.code for f in ret.figures}):
-                row = rows.get((key, code))
-                places[(key, code)] = (row["sheet"], row["cell"]) if row else (None, None)
-                if code in unreadable:
-                    continue  # its parse error already says what is wrong
-                figures.append(
-                    figure_of(
-                        str(key),
-                        code,
-                        row["value"] if row else None,
-                        self.catalog,
-                        written=row["input_value"] if row else None,
-                        note=row["note"] if row else None,
-                        required=code in asked,
-                        prior=prior.get((ret.entity, code)),
-                    )
-                )
-        frame = submission_frame(figures, self.catalog)
-        failures = validator_for(self.home, self.catalog).run("submission", frame, run_name=f"ingest-{frame.height}")
-        by_row = {row["row_id"]: row for row in frame.iter_rows(named=True)}
+        asked = pl.DataFrame(
+            [
+                (key, ret.entity, i.code)
+                for key, ret in known.items()
+                for i in self.catalog.inputs_for_kind(lookups.kinds[ret.entity])
+            ],
+            schema={"key": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8},
+            orient="row",
+        )
+        unreadable = pl.DataFrame(  # cells that did not parse: their parse error already says what is wrong
+            [(key, code) for key, ret in known.items() for f in ret.findings for code in f.indicators],
+            schema={"key": pl.Int64, "indicator": pl.Utf8},
+            orient="row",
+        )
+        prior_frame = pl.DataFrame(
+            [(e, c, v) for (e, c), v in prior.items()],
+            schema={"entity": pl.Utf8, "indicator": pl.Utf8, "prior": VALUE_DTYPE},
+            orient="row",
+        )
+        in_batch = staged.filter(pl.col("key").is_in(list(known)))
+        frame = submission_frame(staged_base(in_batch, asked, prior_frame, unreadable, self.catalog), self.catalog)
+        failures = validator_for(self.home, self.catalog).run("submission", frame, run_name=f"ingest-{len(known)}")
+        by_key = findings_from(failures, frame, self.catalog)
+        wanted = pl.DataFrame(
+            [(int(k), f.indicators[0]) for k, found in by_key.items() for f in found],
+            schema={"key": pl.Int64, "indicator": pl.Utf8},
+            orient="row",
+        ).unique()
+        places = {
+            (r["key"], r["indicator"]): (r["sheet"], r["cell"])
+            for r in in_batch.join(wanted, on=["key", "indicator"]).iter_rows(named=True)
+        }
         out: dict[int, list[Finding]] = {}
-        for key, found in findings_from(failures, by_row, self.catalog).items():
+        for key, found in by_key.items():
             k = int(key)
             out[k] = [
                 replace(

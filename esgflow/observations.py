@@ -132,19 +132,24 @@ def record_submission(
     return Recorded(submission_id, version, duplicate=False)
 
 
-def accepted_observations(session: Session, period: str) -> pl.DataFrame:
-    """Reported values of each entity's newest accepted submission for a period.
-
-    Columns: observation_id, entity, indicator, value (exact decimal). Values reported
-    as 'not reported' are left out, so they can never be summed as zero.
-    """
-    latest = (
+def latest_accepted(period: str):  # type: ignore[no-untyped-def]
+    """Subquery: each entity's newest accepted submission version for a period."""
+    return (
         select(m.Submission.entity_id, func.max(m.Submission.version).label("version"))
         .join(m.Period, m.Period.id == m.Submission.period_id)
         .where(m.Period.code == period, m.Submission.status.in_(ACCEPTED))
         .group_by(m.Submission.entity_id)
         .subquery()
     )
+
+
+def accepted_observations(session: Session, period: str) -> pl.DataFrame:
+    """Reported values of each entity's newest accepted submission for a period.
+
+    Columns: observation_id, entity, indicator, value (exact decimal). Values reported
+    as 'not reported' are left out, so they can never be summed as zero.
+    """
+    latest = latest_accepted(period)
     rows = session.execute(
         select(m.Observation.id, m.Entity.code, m.Indicator.code, m.Observation.value)
         .join(m.Submission, m.Submission.id == m.Observation.submission_id)

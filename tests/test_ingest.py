@@ -216,7 +216,10 @@ def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Set
             .tuples()
             .all()
         )
-    assert note == "三个新工地 three new sites"  # stored with the value for the ESG office
+    assert note == "三个新工地 three new sites"  # stored with the value...
+    shown = [f for f in jobs.check_group(sqlite_settings, "2025") if f.rule == "reporter_note"]
+    assert [(f.entity, f.indicators, f.severity) for f in shown] == [("SAMI", ("env_diesel",), "info")]
+    assert "三个新工地 three new sites" in shown[0].message  # ...and shown to the ESG office
     assert statuses == {1: "accepted_with_warnings", 2: "accepted", 3: "rejected"}
     jobs.consolidate_period(sqlite_settings, "2025")
     assert _group_figures(sqlite_settings, "2025")["env_diesel"] == last * 3  # the rejected version is not used

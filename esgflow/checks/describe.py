@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
+
 from esgflow.catalog import Catalog
 from esgflow.checks.gx_run import Failure
 from esgflow.decimals import tidy
@@ -93,9 +95,14 @@ def expected_actual(rule: str, row: dict[str, Any]) -> tuple[Decimal | None, Dec
 
 
 def findings_from(
-    failures: list[Failure], rows: dict[int, dict[str, Any]], catalog: Catalog
+    failures: list[Failure], frame: pl.DataFrame | dict[int, dict[str, Any]], catalog: Catalog
 ) -> dict[str, list[Finding]]:
-    """Findings per key of the check frame."""
+    """Findings per key of the check frame; only the failing rows are looked at."""
+    if isinstance(frame, pl.DataFrame):
+        ids = list({f.row_id for f in failures})
+        rows = {r["row_id"]: r for r in frame.filter(pl.col("row_id").is_in(ids)).iter_rows(named=True)}
+    else:
+        rows = frame
     out: dict[str, list[Finding]] = {}
     for failure in sorted(failures, key=lambda f: f.row_id):
         row = rows[failure.row_id]

@@ -84,8 +84,21 @@ def figure_of(
     return Figure(key, indicator, value, written, half, note, required, prior)
 
 
-def _figure_rows(figures: list[Figure], catalog: Catalog) -> pl.DataFrame:
-    base = pl.DataFrame(
+BASE_SCHEMA = {
+    "key": pl.Utf8,
+    "indicator": pl.Utf8,
+    "value": pl.Float64,
+    "text": pl.Utf8,
+    "half": pl.Float64,
+    "required": pl.Boolean,
+    "has_note": pl.Boolean,
+    "prior": pl.Float64,
+}
+
+
+def base_frame(figures: list[Figure]) -> pl.DataFrame:
+    """The figures as a frame with BASE_SCHEMA columns."""
+    return pl.DataFrame(
         {
             "key": [f.key for f in figures],
             "indicator": [f.indicator for f in figures],
@@ -96,17 +109,11 @@ def _figure_rows(figures: list[Figure], catalog: Catalog) -> pl.DataFrame:
             "has_note": [bool(f.note) for f in figures],
             "prior": [None if f.prior is None else float(f.prior) for f in figures],
         },
-        schema={
-            "key": pl.Utf8,
-            "indicator": pl.Utf8,
-            "value": pl.Float64,
-            "text": pl.Utf8,
-            "half": pl.Float64,
-            "required": pl.Boolean,
-            "has_note": pl.Boolean,
-            "prior": pl.Float64,
-        },
+        schema=BASE_SCHEMA,
     )
+
+
+def _figure_rows(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     rules = pl.DataFrame(
         {
             "indicator": [i.code for i in catalog.indicators],
@@ -200,9 +207,9 @@ def _finish(frames: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
-def submission_frame(figures: list[Figure], catalog: Catalog) -> pl.DataFrame:
-    """Check rows for the figures of entity returns (key: one per return)."""
-    rows = _figure_rows(figures, catalog)
+def submission_frame(figures: list[Figure] | pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Check rows for the figures of entity returns (key: one per return), from Figures or a BASE_SCHEMA frame."""
+    rows = _figure_rows(figures if isinstance(figures, pl.DataFrame) else base_frame(figures), catalog)
     return _finish([rows, _breakdown_rows(rows, catalog)])
 
 
@@ -292,7 +299,7 @@ def group_frame(
             for code, value in merged.items()
             if code in catalog
         ]
-    rows = _figure_rows(figures, catalog)
+    rows = _figure_rows(base_frame(figures), catalog)
     # whole numbers are asked of what people write, not of what esgflow derives
     rows = rows.with_columns(
         pl.when(pl.col("indicator").is_in([i.code for i in catalog.indicators if not i.is_input]))
@@ -303,3 +310,70 @@ def group_frame(
     published = [k for k in ("published", "published_restated") if k in by_basis]
     versus = _versus_rows(rows, "computed", published) if "computed" in by_basis else pl.DataFrame()
     return _finish([rows, _breakdown_rows(rows, catalog), _derived_rows(rows, catalog, factors, on), versus])
+
+
+def staged_base(
+    staged: pl.DataFrame,
+    asked: pl.DataFrame,
+    prior: pl.DataFrame,
+    unreadable: pl.DataFrame,
+    catalog: Catalog,
+) -> pl.DataFrame:
+    """The base frame of a batch of returns, built in polars.
+
+    staged: the batch's staged figures (esgflow.stage); asked: key, entity, indicator for
+    every figure each return's template asks for; prior: entity, indicator, prior;
+    unreadable: key, indicator of figures whose cell could not be parsed (already an error).
+    """
+    kinds = pl.DataFrame(
+        {
+            "indicator": [i.code for i in catalog.indicators],
+            "exact": [i.dtype == "integer" for i in catalog.indicators],
+            "to_reporting": [
+                float(units.factor(i.input_unit, i.unit)) if i.input_unit else 1.0 for i in catalog.indicators
+            ],
+        }
+    )
+    # the figure as written: the exact decimal without the staging scale's padding zeros
+    written = pl.col("input_value").cast(pl.Utf8).str.strip_chars_end("0").str.strip_chars_end(".")
+    decimals = (
+        pl.when(written.str.contains(".", literal=True))
+        .then(written.str.split(".").list.last().str.len_chars())
+        .otherwise(0)
+    )
+    figures = staged.select(
+        pl.col("key").cast(pl.Utf8),
+        "entity",
+        "indicator",
+        pl.col("value").cast(pl.Float64),
+        written.alias("text"),
+        decimals.alias("decimals"),
+        pl.col("note").is_not_null().alias("has_note"),
+    )
+    base = (
+        asked.with_columns(pl.col("key").cast(pl.Utf8), pl.lit(True).alias("required"))
+        .join(figures, on=["key", "entity", "indicator"], how="full", coalesce=True)
+        .join(
+            unreadable.with_columns(pl.col("key").cast(pl.Utf8), pl.lit(True).alias("unreadable")),
+            on=["key", "indicator"],
+            how="left",
+        )
+        .filter(pl.col("unreadable").is_null())
+        .join(kinds, on="indicator", how="left")
+        .join(prior.with_columns(pl.col("prior").cast(pl.Float64)), on=["entity", "indicator"], how="left")
+    )
+    half = (
+        pl.when(pl.col("exact") | pl.col("text").is_null())
+        .then(0.0)
+        .otherwise(0.5 * pl.lit(10.0).pow(-pl.col("decimals").cast(pl.Float64)) * pl.col("to_reporting"))
+    )
+    return base.select(
+        "key",
+        "indicator",
+        "value",
+        pl.when(pl.col("text") == "").then(pl.lit("0")).otherwise(pl.col("text")).alias("text"),
+        half.alias("half"),
+        pl.col("required").fill_null(False),
+        pl.col("has_note").fill_null(False),
+        "prior",
+    ).cast(BASE_SCHEMA)
