@@ -33,6 +33,18 @@ def _where(*parts: str) -> dict[str, str]:
     return {"row_condition": " and ".join(parts), "condition_parser": "pandas"}
 
 
+def _within(column_a: str, column_b: str, where: dict[str, str], rule: str, severity: str) -> gxe.Expectation:
+    """column_b <= column_a on the rows `where` selects (a missing value on either side is not judged)."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=column_a,
+        column_B=column_b,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+        **where,
+        meta=_meta(rule, severity),
+    )
+
+
 def _rule_expectations(catalog: Catalog, rows: str) -> list[gxe.Expectation]:
     """Hard rules that hold for entity returns and group figures alike."""
     out: list[gxe.Expectation] = [
@@ -63,36 +75,9 @@ def _rule_expectations(catalog: Catalog, rows: str) -> list[gxe.Expectation]:
             meta=_meta("whole_number", "error"),
         )
     )
-    out.append(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="whole_bound",
-            column_B="value",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_where(rows),
-            meta=_meta("part_not_above_whole", "error"),
-        )
-    )
-    out.append(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="tolerance",
-            column_B="gap",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_where('row == "breakdown"'),
-            meta=_meta("parts_sum_to_total", "error"),
-        )
-    )
-    out.append(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="yoy_threshold",
-            column_B="yoy_change",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_where(rows, "not has_note"),
-            meta=_meta("yoy_change_needs_note", "warning"),
-        )
-    )
+    out.append(_within("whole_bound", "value", _where(rows), "part_not_above_whole", "error"))
+    out.append(_within("tolerance", "gap", _where('row == "breakdown"'), "parts_sum_to_total", "error"))
+    out.append(_within("yoy_threshold", "yoy_change", _where(rows, "not has_note"), "yoy_change_needs_note", "warning"))
     return out
 
 
@@ -116,35 +101,20 @@ def group_suite(catalog: Catalog) -> gx.ExpectationSuite:
         suite.add_expectation(expectation)
     exact = [i.code for i in catalog.derived_in_order()]
     suite.add_expectation(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="tolerance",
-            column_B="gap",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_where('row == "derived"', "not factor_based", f"indicator in {exact!r}"),
-            meta=_meta("derived_recomputed", "error"),
+        _within(
+            "tolerance",
+            "gap",
+            _where('row == "derived"', "not factor_based", f"indicator in {exact!r}"),
+            "derived_recomputed",
+            "error",
         )
     )
     suite.add_expectation(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="tolerance",
-            column_B="gap",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_where('row == "derived"', "factor_based"),
-            meta=_meta("derived_recomputed_with_factors", "warning"),
+        _within(
+            "tolerance", "gap", _where('row == "derived"', "factor_based"), "derived_recomputed_with_factors", "warning"
         )
     )
-    suite.add_expectation(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="tolerance",
-            column_B="gap",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_where('row == "versus"'),
-            meta=_meta("published_vs_computed", "warning"),
-        )
-    )
+    suite.add_expectation(_within("tolerance", "gap", _where('row == "versus"'), "published_vs_computed", "warning"))
     return suite
 
 
