@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from esgflow import EsgflowError, jobs
@@ -79,6 +80,19 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
         print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
+def _cmd_status(args: argparse.Namespace) -> None:
+    statuses = jobs.period_statuses(load_settings(), args.period)
+    if args.json:
+        print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
+        return
+    accepted = sum(s.status.startswith("accepted") for s in statuses)
+    print(f"{args.period}: {accepted} of {len(statuses)} entities accepted")
+    for s in statuses:
+        when = s.received_at.strftime("%Y-%m-%d %H:%M") if s.received_at else ""
+        version = f"v{s.version}" if s.version else ""
+        print(f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings")
+
+
 def _cmd_check(args: argparse.Namespace) -> None:
     findings = jobs.check_group(load_settings(), args.period)
     if args.json:
@@ -94,22 +108,63 @@ def _cmd_check(args: argparse.Namespace) -> None:
         print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
+def _deadline(period: str, given: str | None) -> date:
+    return date.fromisoformat(given) if given else date(int(period[:4]) + 1, 1, 31)
+
+
+def _cmd_distribute(args: argparse.Namespace) -> None:
+    from flows.distribute import distribute
+
+    deadline = _deadline(args.period, args.deadline)
+    sent = distribute(args.period, deadline, args.smtp_block)
+    settings = load_settings()
+    where = (
+        f"SMTP {settings.smtp.host}"
+        if settings.smtp
+        else (f"block {args.smtp_block}" if args.smtp_block else f"the outbox {settings.outbox}")
+    )
+    print(f"distributed {sent} templates for {args.period} (deadline {deadline}) via {where}")
+
+
+def _cmd_collect(args: argparse.Namespace) -> None:
+    from flows.collect import collect
+
+    outcomes = collect(args.smtp_block)
+    for outcome in outcomes:
+        print(outcome.line())
+    print(f"collected {len(outcomes)} files from {load_settings().inbox}")
+
+
+def _cmd_remind(args: argparse.Namespace) -> None:
+    from flows.remind import remind
+
+    reminded = remind(args.period, _deadline(args.period, args.deadline), None, args.smtp_block)
+    print(f"reminded {len(reminded)} entities for {args.period}: {', '.join(reminded) or 'none'}")
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
+    from flows.demo import demo
+
     settings = load_settings()
     out = Path(args.out) if args.out else settings.home / "demo"
-    result = jobs.run_demo(settings, out)
+    findings = demo("2024", str(out))
     print(f"warehouse: {db.display_url(settings.database_url)}")
-    print(f"history: published figures for {', '.join(result.history.years)} ({result.history.inserted} new)")
-    print(f"returns: {result.loaded} entity returns loaded, {result.duplicates} already there")
-    c = result.consolidation
-    print(f"consolidation: {c.observations} observations -> {c.figures} figures ({c.group_figures} for the group)")
-    print(f"report written to {out}:")
-    for f in result.report.files:
-        print(f"  {f}")
-    if result.differences:
-        print("published 2024 figures that the entity data do not reproduce (derived figures):")
-        for code, published, computed in result.differences:
-            print(f"  {code}: published {published}, computed {computed.normalize():f}")
+    print(
+        f"status: {sum(s.status.startswith('accepted') for s in jobs.period_statuses(settings, '2024'))} "
+        "of 33 entities accepted"
+    )
+    print(
+        f"report written to {out}: appendix.csv, appendix.xlsx, appendix.zh.html, appendix.en.html, "
+        "disclosure_index.csv"
+    )
+    differ = [f for f in findings if f.rule == "published_vs_computed"]
+    print(f"published 2024 figures that the entity data do not reproduce ({len(differ)}):")
+    for f in differ:
+        print(f"  {f.indicators[0]}: published {f.actual}, computed from entity returns {f.expected}")
+    errors = [f for f in findings if f.severity == "error"]
+    print(f"group check: {len(errors)} errors in the published 2024 figures:")
+    for f in errors:
+        print(f"  {f.message}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,10 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="ingest returned workbooks (files or folders)")
     ing.add_argument("paths", nargs="+")
     ing.set_defaults(func=_cmd_ingest)
+    sts = sub.add_parser("status", help="one record per reporting entity: submission status, version, findings")
+    sts.add_argument("--period", required=True, type=_period)
+    sts.add_argument("--json", action="store_true")
+    sts.set_defaults(func=_cmd_status)
     chk = sub.add_parser("check", help="group-level consistency findings for a period")
     chk.add_argument("--period", required=True, type=_period)
     chk.add_argument("--json", action="store_true")
     chk.set_defaults(func=_cmd_check)
+    dist = sub.add_parser("distribute", help="the distribution flow: build and send each entity its template")
+    dist.add_argument("--period", required=True, type=_period)
+    dist.add_argument("--deadline", help="YYYY-MM-DD (default: 31 January after the period)")
+    dist.add_argument("--smtp-block", help="name of an esgflow SMTP server block in Prefect")
+    dist.set_defaults(func=_cmd_distribute)
+    col = sub.add_parser("collect", help="the collection flow: ingest what has arrived in the inbox")
+    col.add_argument("--smtp-block")
+    col.set_defaults(func=_cmd_collect)
+    rem = sub.add_parser("remind", help="the reminder flow: write to entities whose return is missing or rejected")
+    rem.add_argument("--period", required=True, type=_period)
+    rem.add_argument("--deadline")
+    rem.add_argument("--smtp-block")
+    rem.set_defaults(func=_cmd_remind)
     demo = sub.add_parser("demo", help="the whole cycle on the built-in demo group")
     demo.add_argument("--out")
     demo.set_defaults(func=_cmd_demo)
@@ -148,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # the machines here reach no analytics service; asking would only print errors
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     try:
         args.func(args)
     except EsgflowError as exc:

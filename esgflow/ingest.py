@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from esgflow.archive import archive_raw, content_hash, log_outcome
@@ -30,7 +31,7 @@ from esgflow.entities import load_registry
 from esgflow.feedback.annotate import annotate_workbook
 from esgflow.feedback.letter import Judged, render_letter
 from esgflow.findings import Finding, Refused, refuse
-from esgflow.observations import VALUE_DTYPE, accepted_observations, record_submission
+from esgflow.observations import VALUE_DTYPE, ObservationIn, Recorded, accepted_observations, record_submission
 from esgflow.periods import parse_period
 from esgflow.reference_data import code_ids
 from esgflow.stage import observations_of, stage, unit_factors
@@ -351,31 +352,53 @@ class Ingestor:
             status = "rejected" if errors else ("accepted_with_warnings" if findings else "accepted")
             observations = [] if errors or staged is None else observations_of(staged)
             try:
-                recorded = record_submission(
-                    session,
-                    entity=ret.entity,
-                    period=ret.period,
-                    content_hash=r.digest,
-                    file_name=r.path.name,
-                    archive_path=str(r.archived),
-                    template_version=ret.template_version,
-                    status=status,
-                    observations=observations,
-                    ids=(lookups.entities, lookups.indicators),
-                    period_id=lookups.periods[ret.period],
-                )
-                _store_findings(
-                    session, findings, recorded.submission_id, lookups.entities[ret.entity], lookups.periods[ret.period]
-                )
-                session.commit()
-            except BaseException:
+                recorded = self._record(session, r, ret, status, observations, lookups, findings)
+            except IntegrityError:
+                # another run loaded the same bytes, or took the next version, at the same moment
                 session.rollback()
-                raise
+                seen = self._known(session, [r.digest]).get(r.digest)
+                if seen:
+                    return Outcome(r.path, "duplicate", r.digest, *seen)
+                recorded = self._record(session, r, ret, status, observations, lookups, findings)
             if recorded.duplicate:  # another run loaded the same bytes meanwhile
                 return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
             figures = sum(1 for o in observations if o.value is not None)
             outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, figures, findings)
             return self._write_letters(outcome, r, staged)
+
+    def _record(
+        self,
+        session: Session,
+        r: Received,
+        ret: ParsedReturn,
+        status: str,
+        observations: list[ObservationIn],
+        lookups: _Lookups,
+        findings: list[Finding],
+    ) -> Recorded:
+        """Write the submission, its observations and findings in one transaction."""
+        try:
+            recorded = record_submission(
+                session,
+                entity=ret.entity,
+                period=ret.period,
+                content_hash=r.digest,
+                file_name=r.path.name,
+                archive_path=str(r.archived),
+                template_version=ret.template_version,
+                status=status,
+                observations=observations,
+                ids=(lookups.entities, lookups.indicators),
+                period_id=lookups.periods[ret.period],
+            )
+            _store_findings(
+                session, findings, recorded.submission_id, lookups.entities[ret.entity], lookups.periods[ret.period]
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return recorded
 
     def _write_letters(self, outcome: Outcome, r: Received, staged: pl.DataFrame | None) -> Outcome:
         """The return letter for a judged submission, and an annotated workbook when there is anything to fix."""

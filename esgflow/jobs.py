@@ -7,9 +7,11 @@ the library to the settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy import select
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
@@ -21,13 +23,18 @@ from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.findings import Finding
 from esgflow.history import ImportResult, import_history, read_published
+from esgflow.inbox import FolderInbox, InboxSource
 from esgflow.ingest import Ingestor, Outcome
+from esgflow.mail import mailer_for
+from esgflow.notices import letter_mail, reminder_mail, template_mail
 from esgflow.observations import accepted_observations, record_submission
 from esgflow.periods import parse_period
 from esgflow.reference_data import LoadCounts, ensure_period, load_reference_data
 from esgflow.report import ReportFiles, write_report
+from esgflow.status import EntityStatus, period_status
 from esgflow.workbooks.template import TemplateRequest, write_template
 from warehouse import db
+from warehouse import models as m
 
 
 def init_warehouse(settings: Settings) -> LoadCounts:
@@ -118,6 +125,73 @@ def check_group(settings: Settings, period: str) -> list[Finding]:
 def data_docs_index(settings: Settings) -> Path:
     """Where the Great Expectations Data Docs of this home are (built by every validation run)."""
     return settings.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def contacts(settings: Settings) -> dict[str, list[str]]:
+    """entity -> reporters' addresses, as the warehouse holds them."""
+    with db.session_scope(settings.database_url) as session:
+        rows = session.execute(
+            select(m.Entity.code, m.Contact.email).join(m.Entity, m.Entity.id == m.Contact.entity_id)
+        )
+        out: dict[str, list[str]] = {}
+        for entity, email in rows:
+            out.setdefault(entity, []).append(email)
+        return out
+
+
+def send_templates(
+    settings: Settings, period: str, deadline: date, templates: list[Path], smtp_block: str | None = None
+) -> list[str]:
+    """Mail each entity its template (one message per entity, to its reporters)."""
+    registry, to = load_registry(), contacts(settings)
+    mails = [
+        template_mail(registry[t.name.split("_")[0]], to.get(t.name.split("_")[0], []), period, deadline, t)
+        for t in templates
+        if to.get(t.name.split("_")[0])
+    ]
+    return mailer_for(settings, smtp_block).send(mails)
+
+
+def period_statuses(settings: Settings, period: str) -> list[EntityStatus]:
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return period_status(session, period, load_registry().codes)
+
+
+def send_reminders(
+    settings: Settings, period: str, deadline: date, today: date, smtp_block: str | None = None
+) -> list[str]:
+    """Remind the reporters of every entity whose return is missing or rejected; returns the entities reminded."""
+    registry, to = load_registry(), contacts(settings)
+    due = [
+        s for s in period_statuses(settings, period) if s.status in ("not_submitted", "rejected") and to.get(s.entity)
+    ]
+    mails = [reminder_mail(registry[s.entity], to[s.entity], period, deadline, today, s.status) for s in due]
+    mailer_for(settings, smtp_block).send(mails)
+    return [s.entity for s in due]
+
+
+def send_letters(settings: Settings, outcomes: list[Outcome], smtp_block: str | None = None) -> list[str]:
+    """Mail every judged return its letter."""
+    registry, to = load_registry(), contacts(settings)
+    mails = [
+        letter_mail(registry[o.entity], to[o.entity], o.period, o.version, o.status, o.letter, o.annotated)
+        for o in outcomes
+        if o.letter and o.entity and o.period and o.version and to.get(o.entity)
+    ]
+    return mailer_for(settings, smtp_block).send(mails)
+
+
+def collect_inbox(
+    settings: Settings, run_id: str, source: InboxSource | None = None, stale_after: float = 3600.0
+) -> list[Outcome]:
+    """Ingest whatever has arrived in the inbox: claim, judge and load, then mark the files done."""
+    _require_schema(settings)
+    inbox = source or FolderInbox(settings.inbox)
+    claim = inbox.claim(run_id, stale_after)
+    outcomes = ingest_files(settings, claim.files) if claim.files else []
+    inbox.done(claim)
+    return outcomes
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,10 @@ def test_init_import_report_from_the_shell(tmp_path: Path, seed_dir: Path) -> No
 def test_demo_from_the_shell(tmp_path: Path) -> None:
     demo = _run(["demo", "--out", str(tmp_path / "d")], tmp_path / "home", tmp_path)
     assert demo.returncode == 0, demo.stderr
-    assert "33 entity returns loaded" in demo.stdout and "env_energy_total: published 42099" in demo.stdout
+    assert "33 of 33 entities accepted" in demo.stdout
+    assert "env_energy_total: published 42099, computed from entity returns 46482.4" in demo.stdout
+    page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
+    assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
     assert (tmp_path / "home" / "esgflow.sqlite3").is_file()
 
 

@@ -22,6 +22,11 @@ TEXT = {
         "item": "条目",
         "answered_by": "对应指标",
         "computed": "本期数据由各单位填报汇总计算",
+        "versus": "本期计算值与已发布值对比",
+        "versus_note": "以下指标按各单位填报数据计算的结果与已发布数值不一致（按已发布精度比较）",
+        "published": "已发布",
+        "from_returns": "按填报数据计算",
+        "difference": "差异",
     },
     "en": {
         "title": "Key performance table",
@@ -34,6 +39,12 @@ TEXT = {
         "item": "Item",
         "answered_by": "Answered by",
         "computed": "figures for the period are consolidated from entity returns",
+        "versus": "Computed against published",
+        "versus_note": "These figures, computed from the entities' returns, differ from the published ones "
+        "at the precision they were published with",
+        "published": "Published",
+        "from_returns": "From returns",
+        "difference": "Difference",
     },
 }
 STYLE = """
@@ -93,6 +104,23 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
                 f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td>'
                 f"<td>{escape(unit)}</td>{''.join(cells)}"
                 f"<td>{trend}</td></tr>"
+            )
+        parts.append("</table>")
+    differences = table.differences()
+    if differences:
+        parts.append(f'<h2 id="versus">{t["versus"]} {escape(table.period)}</h2><p>{t["versus_note"]}</p>')
+        parts.append(f"<table><tr><th>{t['indicator']}</th><th>{t['unit']}</th><th>{t['published']}</th>")
+        parts.append(f"<th>{t['from_returns']}</th><th>{t['difference']}</th></tr>")
+        for row, published, cell in differences:
+            ind = row.indicator
+            digits = max(ind.decimals, -int(published.as_tuple().exponent))
+            computed = cell.text(digits)
+            gap = f"{(Decimal(computed) - published) / published:+.1%}" if published else "–"
+            unit = ind.unit_zh if lang == "zh" else ind.unit
+            parts.append(
+                f'<tr class="versus"><td>{escape(ind.name(lang))}</td><td>{escape(unit)}</td>'
+                f'<td class="num">{published:f}</td><td class="num computed">{computed}</td>'
+                f'<td class="num">{gap}</td></tr>'
             )
         parts.append("</table>")
     parts.append(

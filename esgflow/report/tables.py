@@ -42,6 +42,18 @@ class AppendixTable:
     period: str
     columns: list[Column]
     rows: list[Row]
+    published_now: dict[str, Decimal]  # the period's published figures, where its column shows computed ones
+
+    def differences(self) -> list[tuple[Row, Decimal, Cell]]:
+        """Rows whose computed figure for the period differs from the published one at published precision."""
+        out = []
+        for row in self.rows:
+            cell, published = row.cells.get(self.period), self.published_now.get(row.indicator.code)
+            if cell and cell.basis == "computed" and published is not None:
+                shown = cell.value.quantize(Decimal(1).scaleb(min(published.as_tuple().exponent, 0)))  # type: ignore[arg-type]
+                if shown != published:
+                    out.append((row, published, cell))
+        return out
 
     def values(self, key: str) -> list[Decimal | None]:
         return [r.cells[key].value if r.cells[key] else None for r in self.rows]
@@ -81,4 +93,5 @@ def build_appendix(session: Session, catalog: Catalog, period: str, root: str) -
             found = [(b, figures[(ind.code, col.year, b)]) for b in col.basis if (ind.code, col.year, b) in figures]
             cells[col.key] = Cell(found[0][1], found[0][0]) if found else None
         rows.append(Row(ind, cells))
-    return AppendixTable(period, columns, rows)
+    published_now = {code: v for (code, year, basis), v in figures.items() if year == p.code and basis == "published"}
+    return AppendixTable(period, columns, rows, published_now)

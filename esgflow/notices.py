@@ -1,0 +1,89 @@
+"""The mails esgflow writes: templates out, reminders, return letters (Chinese, or English overseas)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from esgflow.entities import Entity
+from esgflow.mail import Attachment, Mail
+
+TEXT_PLAIN = ("text", "plain")
+
+
+def template_mail(entity: Entity, to: list[str], period: str, deadline: date, template: Path) -> Mail:
+    """The period's template for one entity, with the deadline and how to fill it in."""
+    if entity.language == "zh":
+        subject = f"【ESG数据填报】{entity.short_zh} {period} 年度数据填报模板（截止 {deadline.isoformat()}）"
+        body = (
+            f"{entity.short_zh} ESG 数据填报人，您好：\n\n"
+            f"附件为贵单位 {period} 报告期的 ESG 数据填报模板《{template.name}》。\n"
+            f"请于 {deadline.isoformat()} 前填写完毕并回复本邮件发送。\n\n"
+            "填写说明：只填写黄色单元格；按“单位”列所示单位填写数字；无数据请留空（或填“-”），不要填 0；\n"
+            "人数等须为整数；与上期相比变化较大的数值请在“说明”列写明原因；分项之和应等于合计。\n"
+            "模板第一页“说明 Instructions”有详细说明。收到文件后系统会自动核对，并回复核对结果。\n\n"
+            "中铝国际 ESG 工作办公室\n"
+        )
+    else:
+        subject = f"[ESG data] {entity.name_en}: template for {period} (due {deadline.isoformat()})"
+        body = (
+            f"Dear ESG reporter of {entity.name_en},\n\n"
+            f"Attached is your entity's ESG data template for {period}, {template.name}.\n"
+            f"Please fill it in and reply to this message with the file by {deadline.isoformat()}.\n\n"
+            "How to fill it in: yellow cells only; numbers in the unit shown beside each cell; leave a cell blank\n"
+            "(or '-') when there is no figure, never 0 for 'none'; whole numbers for head counts; explain large\n"
+            "changes from last period in the note column; breakdowns must add up to their total. The first sheet,\n"
+            "'Instructions', says more. Each file is checked on arrival and you will receive the result.\n\n"
+            "ESG Office, China Aluminum International Engineering\n"
+        )
+    return Mail(tuple(to), subject, body, (Attachment(template.name, template.read_bytes()),), entity.code)
+
+
+def reminder_mail(entity: Entity, to: list[str], period: str, deadline: date, today: date, status: str) -> Mail:
+    """A reminder for a missing or rejected return, worded for before or after the deadline."""
+    late = today > deadline
+    if entity.language == "zh":
+        what = (
+            "已提交的文件未通过核对，请按核对结果修改后重新发送" if status == "rejected" else "尚未收到贵单位的数据文件"
+        )
+        when = f"截止日期 {deadline.isoformat()} 已过，请尽快发送" if late else f"请于 {deadline.isoformat()} 前发送"
+        subject = f"【ESG数据填报提醒】{entity.short_zh} {period}：{'已逾期' if late else '即将截止'}"
+        body = (
+            f"{entity.short_zh} ESG 数据填报人，您好：\n\n{period} 报告期：{what}。{when}。\n\n"
+            "中铝国际 ESG 工作办公室\n"
+        )
+    else:
+        what = (
+            "the file you sent did not pass the checks; please correct it as the result letter says and send it again"
+            if status == "rejected"
+            else "we have not yet received your entity's data file"
+        )
+        when = (
+            f"the deadline, {deadline.isoformat()}, has passed: please send it now"
+            if late
+            else (f"please send it by {deadline.isoformat()}")
+        )
+        subject = f"[ESG data reminder] {entity.name_en}, {period}: {'overdue' if late else 'due soon'}"
+        body = (
+            f"Dear ESG reporter of {entity.name_en},\n\nFor {period}, {what}; {when}.\n\n"
+            "ESG Office, China Aluminum International Engineering\n"
+        )
+    return Mail(tuple(to), subject, body, (), entity.code)
+
+
+def letter_mail(
+    entity: Entity, to: list[str], period: str, version: int, status: str, letter: Path, annotated: Path | None
+) -> Mail:
+    """The return letter as the body, and the annotated workbook when there is anything to fix."""
+    verdict_zh = {"accepted": "已接受", "accepted_with_warnings": "已接受（有提示）", "rejected": "未通过"}
+    verdict_en = {
+        "accepted": "accepted",
+        "accepted_with_warnings": "accepted with warnings",
+        "rejected": "not accepted",
+    }
+    if entity.language == "zh":
+        subject = f"【ESG数据核对结果】{entity.short_zh} {period} 第 {version} 版：{verdict_zh.get(status, status)}"
+    else:
+        subject = f"[ESG data check] {entity.name_en}, {period} version {version}: {verdict_en.get(status, status)}"
+    files = (Attachment(annotated.name, annotated.read_bytes()),) if annotated else ()
+    return Mail(tuple(to), subject, letter.read_text("utf-8"), files, entity.code)

@@ -1,0 +1,111 @@
+"""Prefect tasks: each calls one library job. Flows in flows/ wire them together.
+
+Retries cover faults that pass (a mail server or database that is briefly away), never
+bad input: an EsgflowError or a rejected return is an answer, not a fault.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
+from sqlalchemy.exc import OperationalError
+
+from esgflow import jobs
+from esgflow.config import load_settings
+from esgflow.consolidate import ConsolidationResult
+from esgflow.findings import Finding
+from esgflow.ingest import Outcome
+from esgflow.mail import TRANSIENT_SMTP_ERRORS
+from esgflow.status import progress
+
+TRANSIENT = (*TRANSIENT_SMTP_ERRORS, OperationalError)
+RETRY_DELAYS = [2, 10, 30]
+
+
+def transient_only(_task: Any, _run: TaskRun, state: State) -> bool:
+    """Retry a task only when it failed on a fault that passes."""
+    return isinstance(state.data, TRANSIENT)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def build_templates(period: str) -> list[Path]:
+    """Write this period's template for every entity and open the period for collection."""
+    settings = load_settings()
+    return jobs.write_templates(settings, period, settings.home / "templates" / period)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def mail_templates(period: str, deadline: date, templates: list[Path], smtp_block: str | None = None) -> int:
+    """Send each entity its template, with the deadline, in its reporters' language."""
+    sent = jobs.send_templates(load_settings(), period, deadline, templates, smtp_block)
+    get_run_logger().info("sent %d templates for %s", len(sent), period)
+    return len(sent)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def ingest_inbox(run_id: str, stale_after: float = 3600.0) -> list[Outcome]:
+    """Claim what has arrived in the inbox and judge and load it, file by file."""
+    outcomes = jobs.collect_inbox(load_settings(), run_id, stale_after=stale_after)
+    logger = get_run_logger()
+    for outcome in outcomes:
+        logger.info(outcome.line())
+    return outcomes
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def mail_letters(outcomes: list[Outcome], smtp_block: str | None = None) -> int:
+    """Send every judged return its letter (and annotated workbook)."""
+    return len(jobs.send_letters(load_settings(), outcomes, smtp_block))
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def mail_reminders(period: str, deadline: date, today: date, smtp_block: str | None = None) -> list[str]:
+    """Remind the entities whose return is missing or rejected."""
+    return jobs.send_reminders(load_settings(), period, deadline, today, smtp_block)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def consolidate(period: str) -> ConsolidationResult:
+    """Consolidate the period's accepted returns along the entity tree."""
+    return jobs.consolidate_period(load_settings(), period)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def group_checks(period: str) -> list[Finding]:
+    """Check the period's group figures, published history included."""
+    return jobs.check_group(load_settings(), period)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def write_report(period: str, out: str | None = None) -> list[Path]:
+    """Write the appendix tables and the disclosure index."""
+    settings = load_settings()
+    target = Path(out) if out else settings.reports / period
+    return jobs.report_period(settings, period, target, ["zh", "en"]).files
+
+
+@task
+def publish_status(period: str, report: list[Path] | None = None) -> float:
+    """Publish the period's submission table, progress and links as Prefect artifacts."""
+    settings = load_settings()
+    statuses = jobs.period_statuses(settings, period)
+    done = progress(statuses)
+    key = f"esgflow-{period.lower()}"
+    create_table_artifact(
+        [{**s.to_json(), "received_at": s.to_json()["received_at"] or ""} for s in statuses],
+        key=f"{key}-status",
+        description=f"Submissions for {period}: {done.accepted} of {done.expected} entities accepted",
+    )
+    create_progress_artifact(
+        done.percent, key=f"{key}-progress", description=f"{period}: entities accepted of expected"
+    )
+    links = [f"- Data Docs (validation history): {jobs.data_docs_index(settings).as_uri()}"]
+    links += [f"- {p.name}: {p.as_uri()}" for p in report or []]
+    create_markdown_artifact("\n".join(links), key=f"{key}-links", description="Where to look")
+    return done.percent

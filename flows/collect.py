@@ -1,0 +1,18 @@
+"""Ingest whatever has arrived in the inbox and answer each reporter."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from esgflow.ingest import Outcome
+from esgflow.tasks import ingest_inbox, mail_letters, publish_status
+
+
+@flow(name="collect", log_prints=True)
+def collect(smtp_block: str | None = None, stale_after: float = 3600.0) -> list[Outcome]:
+    outcomes = ingest_inbox(str(flow_run.get_id() or "local"), stale_after)
+    mail_letters(outcomes, smtp_block)
+    for period in sorted({o.period for o in outcomes if o.period}):
+        publish_status(period)
+    return outcomes

@@ -1,0 +1,17 @@
+"""Group figures, group checks and the appendix tables for a period."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from esgflow.findings import Finding
+from esgflow.tasks import consolidate, group_checks, publish_status, write_report
+
+
+@flow(name="consolidate-and-report", log_prints=True)
+def consolidate_and_report(period: str, out: str | None = None) -> list[Finding]:
+    consolidate(period)
+    findings = group_checks(period)
+    report = write_report(period, out)
+    publish_status(period, report)
+    return findings

@@ -1,0 +1,17 @@
+"""Send each entity its template for the period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow
+
+from esgflow.tasks import build_templates, mail_templates, publish_status
+
+
+@flow(name="distribute", log_prints=True)
+def distribute(period: str, deadline: date, smtp_block: str | None = None) -> int:
+    templates = build_templates(period)
+    sent = mail_templates(period, deadline, templates, smtp_block)
+    publish_status(period)
+    return sent
