@@ -1,0 +1,212 @@
+"""The flows, run for real under Prefect's test harness, with a real local SMTP server."""
+
+from __future__ import annotations
+
+import email
+import io
+import socket
+from collections.abc import Iterator
+from datetime import date
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from openpyxl import load_workbook
+from prefect.artifacts import Artifact
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import func, select
+
+from esgflow import jobs
+from esgflow.config import Settings, load_settings
+from esgflow.demo import bundled_history
+from esgflow.entities import load_registry
+from esgflow.tasks import transient_only
+from flows.collect import collect
+from flows.consolidate_and_report import consolidate_and_report
+from flows.distribute import distribute
+from flows.remind import remind
+from tests.returns_factory import fill
+from warehouse import db
+from warehouse import models as m
+
+DEADLINE = date(2025, 1, 31)
+SILENT = ["OS-VN", "OS-ID", "BR-YN"]  # these entities never reply
+
+
+class Sink:
+    """An SMTP server's inbox: every message it accepted."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture
+def cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int]) -> Settings:
+    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ESGFLOW_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ESGFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("ESGFLOW_SMTP_PORT", str(smtp[1]))
+    monkeypatch.setenv("ESGFLOW_SMTP_SENDER", "esg-office@example.com")
+    settings = load_settings()
+    jobs.init_warehouse(settings)
+    jobs.import_history_file(settings, bundled_history(), {"2022", "2023"})
+    yield settings
+    db.dispose(settings.database_url)
+
+
+def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
+    return [(part.get_filename(), part.get_content()) for part in message.iter_attachments()]
+
+
+def test_the_cycle_end_to_end(cycle: Settings, smtp: tuple[Sink, int], tmp_path: Path) -> None:
+    sink, _ = smtp
+    registry, contacts = load_registry(), jobs.contacts(cycle)
+
+    # distribute: one message per entity, to its reporters, with its own workbook
+    assert distribute("2024", DEADLINE) == 33
+    assert len(sink.messages) == 33
+    for message in sink.messages:
+        [(name, data)] = _attachments(message)
+        entity = name.split("_")[0]
+        assert name == f"{entity}_2024.xlsx" and message["To"] == ", ".join(contacts[entity])
+        wb = load_workbook(io.BytesIO(data))
+        ((sheet, cell),) = wb.defined_names["meta_entity"].destinations
+        assert wb[sheet][cell.replace("$", "")].value == entity
+        body = message.get_body().get_content()
+        assert "2025-01-31" in body
+        assert ("请于 2025-01-31 前" in body) if registry[entity].language == "zh" else ("by 2025-01-31" in body)
+
+    # the reporters reply, into the inbox; SAMI's return has an error
+    templates = cycle.home / "templates" / "2024"
+    for entity in registry.codes:
+        if entity not in SILENT:
+            fill(templates / f"{entity}_2024.xlsx", cycle.inbox, {"env_diesel": -5} if entity == "SAMI" else {})
+    sink.messages.clear()
+
+    outcomes = collect()
+    assert sorted(o.status for o in outcomes) == ["accepted"] * 29 + ["rejected"]
+    assert len(sink.messages) == 30  # every judged return gets its letter
+    letter = next(msg for msg in sink.messages if "沈阳院" in msg["Subject"])
+    assert "未通过" in letter["Subject"] and "超出允许范围" in letter.get_body().get_content()
+    assert [n for n, _ in _attachments(letter)] == ["SAMI_2024_v1.xlsx"]  # the annotated workbook
+    assert not list(cycle.inbox.glob("*.xlsx"))  # the inbox is emptied into processed/
+
+    # monitoring: a status table, a progress figure and links
+    assert Artifact.get("esgflow-2024-progress").data == pytest.approx(100 * 29 / 33)
+    assert "SAMI" in str(Artifact.get("esgflow-2024-status").data)
+    assert "data_docs" in str(Artifact.get("esgflow-2024-links").data)
+
+    # reminders: only the entities still missing, and the rejected one
+    sink.messages.clear()
+    reminded = remind("2024", DEADLINE, date(2025, 1, 24))
+    assert sorted(reminded) == sorted([*SILENT, "SAMI"])
+    assert sorted(msg["To"] for msg in sink.messages) == sorted(", ".join(contacts[e]) for e in [*SILENT, "SAMI"])
+    overseas = next(msg for msg in sink.messages if "Vietnam" in msg["Subject"])
+    assert "please send it by 2025-01-31" in overseas.get_body().get_content()
+
+    # consolidate and report
+    findings = consolidate_and_report("2024", str(tmp_path / "report"))
+    appendix = (tmp_path / "report" / "appendix.csv").read_text("utf-8")
+    assert appendix.startswith("code,name_zh,name_en,unit,2022,2022_restated,2023,2024")
+    assert isinstance(findings, list)
+    assert "appendix.en.html" in str(Artifact.get("esgflow-2024-links").data)
+
+
+def test_without_smtp_mail_goes_to_the_outbox(
+    cycle: Settings, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int]
+) -> None:
+    monkeypatch.delenv("ESGFLOW_SMTP_HOST")
+    distribute("2024", DEADLINE)
+    assert len(list(load_settings().outbox.glob("*.eml"))) == 33 and smtp[0].messages == []
+
+
+def test_smtp_settings_from_a_prefect_block(
+    cycle: Settings, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int]
+) -> None:
+    from esgflow.blocks import SmtpServer
+
+    monkeypatch.delenv("ESGFLOW_SMTP_HOST")
+    SmtpServer(host="127.0.0.1", port=smtp[1], sender="esg@example.com").save("esgflow-test-smtp", overwrite=True)
+    assert distribute("2024", DEADLINE, "esgflow-test-smtp") == 33
+    assert len(smtp[0].messages) == 33 and smtp[0].messages[0]["From"] == "esg@example.com"
+
+
+def _fill_all(settings: Settings) -> int:
+    jobs.write_templates(settings, "2024", settings.home / "templates" / "2024")
+    for entity in load_registry().codes:
+        fill(settings.home / "templates" / "2024" / f"{entity}_2024.xlsx", settings.inbox, {})
+    return len(load_registry().codes)
+
+
+def _loaded(settings: Settings) -> tuple[int, int]:
+    with db.session_scope(settings.database_url) as s:
+        submissions = s.scalar(select(func.count()).select_from(m.Submission))
+        distinct = s.scalar(select(func.count(func.distinct(m.Submission.content_hash))))
+    return submissions, distinct
+
+
+def test_an_interrupted_collect_loads_each_file_exactly_once(cycle: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from esgflow.ingest import Ingestor
+
+    files = _fill_all(cycle)
+    real_load, calls = Ingestor._load, {"n": 0}
+
+    def crash_halfway(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 10:
+            raise RuntimeError("worker lost")  # not a transient fault: no retry
+        return real_load(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ingestor, "_load", crash_halfway)
+    state = collect(return_state=True)
+    assert state.is_failed() and "worker lost" in state.message
+    assert _loaded(cycle) == (10, 10)
+    monkeypatch.setattr(Ingestor, "_load", real_load)
+    outcomes = collect(stale_after=0)  # takes over the stopped run's claim
+    assert sorted({o.status for o in outcomes}) == ["accepted", "duplicate"]
+    assert _loaded(cycle) == (files, files)
+
+
+def test_a_failed_run_shows_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path / "empty"))
+    monkeypatch.delenv("ESGFLOW_DATABASE_URL", raising=False)
+    state = consolidate_and_report("2024", return_state=True)
+    assert state.is_failed() and "run 'esgflow init' first" in state.message
+
+
+def test_retries_are_for_transient_faults_only() -> None:
+    import smtplib
+
+    from prefect.states import Failed
+    from sqlalchemy.exc import OperationalError
+
+    from esgflow import EsgflowError
+
+    assert transient_only(None, None, Failed(data=smtplib.SMTPServerDisconnected("gone")))  # type: ignore[arg-type]
+    assert transient_only(None, None, Failed(data=OperationalError("x", {}, Exception("database is locked"))))  # type: ignore[arg-type]
+    assert not transient_only(None, None, Failed(data=EsgflowError("bad input")))  # type: ignore[arg-type]
+    assert not transient_only(None, None, Failed(data=ValueError("bad input")))  # type: ignore[arg-type]
