@@ -6,9 +6,7 @@ the library to the settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,16 +16,15 @@ from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, run_consolidation, tree_on
-from esgflow.demo import bundled_history, demo_returns
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.findings import Finding
-from esgflow.history import ImportResult, import_history, read_published
+from esgflow.history import ImportResult, import_history
 from esgflow.inbox import FolderInbox, InboxSource
 from esgflow.ingest import Ingestor, Outcome
 from esgflow.mail import mailer_for
 from esgflow.notices import letter_mail, reminder_mail, template_mail
-from esgflow.observations import accepted_observations, record_submission
+from esgflow.observations import accepted_observations
 from esgflow.periods import parse_period
 from esgflow.reference_data import LoadCounts, ensure_period, load_reference_data
 from esgflow.report import ReportFiles, write_report
@@ -192,53 +189,3 @@ def collect_inbox(
     outcomes = ingest_files(settings, claim.files) if claim.files else []
     inbox.done(claim)
     return outcomes
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    history: ImportResult
-    loaded: int
-    duplicates: int
-    consolidation: ConsolidationResult
-    report: ReportFiles
-    differences: list[tuple[str, Decimal, Decimal]]
-
-
-def load_demo_returns(settings: Settings, period: str) -> tuple[int, int]:
-    """Record the demo group's returns as accepted submissions; a second run finds duplicates."""
-    loaded = duplicates = 0
-    with db.session_scope(settings.database_url) as session:
-        for ret in demo_returns(load_catalog(), load_registry(), period):
-            recorded = record_submission(
-                session,
-                entity=ret.entity,
-                period=period,
-                content_hash=ret.content_hash,
-                file_name=f"demo:{ret.entity}_{period}",
-                status="accepted",
-                observations=ret.observations,
-            )
-            duplicates += recorded.duplicate
-            loaded += not recorded.duplicate
-    return loaded, duplicates
-
-
-def run_demo(settings: Settings, out: Path, period: str = "2024") -> DemoResult:
-    """The demo cycle: history for the two years before, entity returns for `period`, report."""
-    init_warehouse(settings)
-    history = import_history_file(settings, bundled_history(), {str(int(period) - 2), str(int(period) - 1)})
-    loaded, duplicates = load_demo_returns(settings, period)
-    consolidation = consolidate_period(settings, period)
-    report = report_period(settings, period, out, ["zh", "en"])
-    published = {
-        f.code: f.value for f in read_published(bundled_history(), load_catalog(), {period}) if f.basis == "published"
-    }
-    differences = []
-    for row in report.table.rows:
-        cell = row.cells[period]
-        code = row.indicator.code
-        if cell and code in published:
-            shown = Decimal(cell.text(max(row.indicator.decimals, -published[code].as_tuple().exponent)))
-            if shown.quantize(published[code]) != published[code]:
-                differences.append((code, published[code], cell.value))
-    return DemoResult(history, loaded, duplicates, consolidation, report, differences)

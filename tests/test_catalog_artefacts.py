@@ -6,11 +6,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry
+from tests.returns_factory import run_demo
 from warehouse import db
 from warehouse import models as m
 
@@ -18,7 +18,7 @@ from warehouse import models as m
 def test_every_indicator_reaches_every_artefact(
     catalog: Catalog, registry: EntityRegistry, sqlite_settings: Settings, tmp_path: Path
 ) -> None:
-    result = jobs.run_demo(sqlite_settings, tmp_path / "demo")
+    result = run_demo(sqlite_settings, tmp_path / "demo")
     out = tmp_path / "demo"
     missing: dict[str, set[str]] = {}
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.demo import allocate, demo_returns
 from esgflow.entities import EntityRegistry
+from tests.returns_factory import run_demo
 from warehouse import db
 from warehouse import models as m
 
@@ -39,7 +39,7 @@ def test_demo_returns_are_consistent_per_entity(catalog: Catalog, registry: Enti
 def test_demo_recomputes_the_published_2024_column(
     settings: Settings, catalog: Catalog, seed_dir: Path, tmp_path: Path
 ) -> None:
-    result = jobs.run_demo(settings, tmp_path / "demo")
+    result = run_demo(settings, tmp_path / "demo")
     published = {
         r["code"]: r["2024"] for r in csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8"))
     }
@@ -65,14 +65,14 @@ def test_demo_recomputes_the_published_2024_column(
             .where(~m.ConsolidatedFigure.id.in_(select(m.FigureSource.figure_id)))
         )
     assert unlinked == 0
-    again = jobs.run_demo(settings, tmp_path / "demo")
+    again = run_demo(settings, tmp_path / "demo")
     assert again.loaded == 0 and again.duplicates == result.loaded
 
 
 def test_demo_totals_equal_the_sum_of_entity_returns(
     catalog: Catalog, registry: EntityRegistry, sqlite_settings: Settings, tmp_path: Path
 ) -> None:
-    jobs.run_demo(sqlite_settings, tmp_path / "demo")
+    run_demo(sqlite_settings, tmp_path / "demo")
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for ret in demo_returns(catalog, registry):
         for o in ret.observations:

@@ -9,7 +9,7 @@ from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL
-from tests.returns_factory import demo_inputs, fill, open_collection
+from tests.returns_factory import demo_inputs, fill, open_collection, run_demo
 
 
 def _cell(path: Path, code: str) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_pat
 
 
 def test_an_english_letter_for_an_overseas_entity(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.run_demo(sqlite_settings, tmp_path / "demo")
+    run_demo(sqlite_settings, tmp_path / "demo")
     [template] = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["OS-GN"])
     last = demo_inputs(load_catalog(), load_registry())["OS-GN"]["env_diesel"]
     path = fill(template, tmp_path / "in", {"env_diesel": last * 2})

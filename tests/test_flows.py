@@ -210,3 +210,35 @@ def test_retries_are_for_transient_faults_only() -> None:
     assert transient_only(None, None, Failed(data=OperationalError("x", {}, Exception("database is locked"))))  # type: ignore[arg-type]
     assert not transient_only(None, None, Failed(data=EsgflowError("bad input")))  # type: ignore[arg-type]
     assert not transient_only(None, None, Failed(data=ValueError("bad input")))  # type: ignore[arg-type]
+
+
+def test_the_demo_runs_the_cycle_through_the_flows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_dir: Path
+) -> None:
+    import csv
+    from decimal import Decimal
+
+    from esgflow.catalog import load_catalog
+    from flows.demo import demo
+
+    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path / "home"))
+    for name in ("ESGFLOW_DATABASE_URL", "ESGFLOW_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    findings = demo("2024", str(tmp_path / "out"))
+    settings = load_settings()
+    assert {s.status for s in jobs.period_statuses(settings, "2024")} == {"accepted"}
+    assert len(list(settings.outbox.glob("*.eml"))) == 33 * 2  # templates out, letters back
+    catalog = load_catalog()
+    published = {
+        r["code"]: r["2024"] for r in csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8"))
+    }
+    reported = {
+        r["code"]: r["2024"] for r in csv.DictReader((tmp_path / "out" / "appendix.csv").open(encoding="utf-8"))
+    }
+    for code, value in published.items():
+        if catalog[code].is_input and value:
+            assert Decimal(reported[code]) == Decimal(value), code  # recomputed from entity workbooks
+    differ = {f.indicators[0] for f in findings if f.rule == "published_vs_computed"}
+    assert differ == {"env_energy_total", "env_energy_intensity_revenue", "env_energy_per_output_value"}
+    page = (tmp_path / "out" / "appendix.zh.html").read_text("utf-8")
+    assert "本期计算值与已发布值对比" in page and "能源消耗总量" in page.split('id="versus"')[1]

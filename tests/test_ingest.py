@@ -13,7 +13,7 @@ from esgflow import jobs, units
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry, load_registry
-from tests.returns_factory import demo_inputs, fill, open_collection
+from tests.returns_factory import demo_inputs, fill, open_collection, run_demo
 from warehouse import db
 from warehouse import models as m
 
@@ -186,7 +186,7 @@ def test_ingest_cli_prints_a_line_per_file(
 
 
 def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns: last period's figures
+    run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns: last period's figures
     templates = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     template = templates[0]
     last = demo_inputs(load_catalog(), load_registry())["SAMI"]["env_diesel"]

@@ -12,7 +12,7 @@ from esgflow.config import Settings
 from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.workbooks import layout as L
-from tests.returns_factory import open_collection
+from tests.returns_factory import open_collection, run_demo
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_breakdowns_show_the_sum_they_must_equal(templates: dict[str, Path]) -> 
 
 
 def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns for every entity
+    run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns for every entity
     paths = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["NFC6"])
     wb = load_workbook(paths[0])
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
