@@ -21,9 +21,13 @@ class Settings:
     home: Path
     database_url: str
     smtp: SmtpSettings | None
+    inbox_location: str | None = None  # ESGFLOW_INBOX: a folder or a URL of a registered inbox source
 
     @property
     def inbox(self) -> Path:
+        """The folder inbox (the default source)."""
+        if self.inbox_location and "://" not in self.inbox_location:
+            return Path(self.inbox_location)
         return self.home / "inbox"
 
     @property
@@ -53,4 +57,4 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             password=env.get("ESGFLOW_SMTP_PASSWORD") or None,
             sender=env.get("ESGFLOW_SMTP_SENDER") or "esg-office@example.com",
         )
-    return Settings(home=home, database_url=url, smtp=smtp)
+    return Settings(home=home, database_url=url, smtp=smtp, inbox_location=env.get("ESGFLOW_INBOX") or None)

@@ -15,6 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlparse
+
+from esgflow import EsgflowError
 
 CLAIMS = ".claimed"
 DONE = "processed"
@@ -79,3 +82,18 @@ class FolderInbox:
             if path.exists():
                 os.replace(path, folder / path.name)
         shutil.rmtree(self.root / CLAIMS / claim.run_id, ignore_errors=True)
+
+
+# URL scheme -> source. A mailbox or object store is added here (e.g. "imaps": ImapInbox),
+# and chosen with ESGFLOW_INBOX; the collect flow does not change.
+SOURCES: dict[str, type[FolderInbox]] = {"": FolderInbox, "file": FolderInbox}
+
+
+def inbox_for(location: str | Path) -> InboxSource:
+    """The inbox source for a location: a folder path, file:// URL, or a URL of a registered scheme."""
+    text = str(location)
+    scheme = urlparse(text).scheme if "://" in text else ""
+    if scheme not in SOURCES:
+        known = ", ".join(sorted(s for s in SOURCES if s)) or "none"
+        raise EsgflowError(f"no inbox source for {scheme}:// (ESGFLOW_INBOX={text}); registered schemes: {known}")
+    return SOURCES[scheme](Path(urlparse(text).path if scheme else text))

@@ -20,7 +20,7 @@ from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.findings import Finding
 from esgflow.history import ImportResult, import_history
-from esgflow.inbox import FolderInbox, InboxSource
+from esgflow.inbox import InboxSource, inbox_for
 from esgflow.ingest import Ingestor, Outcome
 from esgflow.mail import mailer_for
 from esgflow.notices import letter_mail, reminder_mail, template_mail
@@ -184,7 +184,7 @@ def collect_inbox(
 ) -> list[Outcome]:
     """Ingest whatever has arrived in the inbox: claim, judge and load, then mark the files done."""
     _require_schema(settings)
-    inbox = source or FolderInbox(settings.inbox)
+    inbox = source or inbox_for(settings.inbox_location or settings.inbox)
     claim = inbox.claim(run_id, stale_after)
     outcomes = ingest_files(settings, claim.files) if claim.files else []
     inbox.done(claim)
