@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -225,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     try:
         args.func(args)
+    except BrokenPipeError:  # the reader went away (`esgflow status | head`): stop quietly
+        with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 0
     except EsgflowError as exc:
         print(f"esgflow: {_one_line(str(exc))}", file=sys.stderr)
         return 1

@@ -79,3 +79,20 @@ def test_unreachable_database_is_named_without_its_password(tmp_path: Path) -> N
     assert result.returncode == 1 and "cannot reach the warehouse at" in result.stderr
     assert "s3cret" not in result.stderr and "***" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_closed_pipe_ends_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path))
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["status", "--period", "2024"]) == 0
+    assert capsys.readouterr().err == ""
