@@ -52,8 +52,8 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str]]) -> N
 def prepare(workdir: Path, files: int) -> None:
     from esgflow import jobs
     from esgflow.catalog import load_catalog
+    from esgflow.demo import demo_inputs
     from esgflow.entities import load_registry
-    from tests.returns_factory import demo_inputs
 
     settings = _settings(workdir / "template-home")
     jobs.init_warehouse(settings)

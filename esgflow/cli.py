@@ -59,6 +59,12 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(f"  {f}")
 
 
+def _print_data_docs() -> None:
+    docs = jobs.data_docs_index(load_settings())
+    if docs.exists():
+        print(f"validation results (Data Docs): {docs.as_uri()}")
+
+
 def _cmd_templates(args: argparse.Namespace) -> None:
     paths = jobs.write_templates(load_settings(), args.period, Path(args.out), args.entity or None)
     print(f"wrote {len(paths)} templates for {args.period} to {args.out}")
@@ -77,9 +83,7 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     letters = [o.letter for o in outcomes if o.letter]
     if letters:
         print(f"return letters in {letters[0].parent}")
-    docs = jobs.data_docs_index(load_settings())
-    if docs.exists():
-        print(f"validation results (Data Docs): {docs.as_uri()}")
+    _print_data_docs()
 
 
 def _cmd_status(args: argparse.Namespace) -> None:
@@ -105,9 +109,7 @@ def _cmd_check(args: argparse.Namespace) -> None:
     print(f"{args.period}: {errors} errors, {warnings} warnings, {len(findings) - errors - warnings} reporter notes")
     for f in findings:
         print(f"  {f.severity}: {f.message} [{f.rule}]")
-    docs = jobs.data_docs_index(load_settings())
-    if docs.exists():
-        print(f"validation results (Data Docs): {docs.as_uri()}")
+    _print_data_docs()
 
 
 def _deadline(period: str, given: str | None) -> date:

@@ -107,6 +107,18 @@ def _solve_counts(catalog: Catalog, totals: dict[str, Decimal]) -> None:
     )
 
 
+def demo_inputs(catalog: Catalog, registry: EntityRegistry, period: str = "2024") -> dict[str, dict[str, Decimal]]:
+    """Each entity's demo figures in the units its template asks for."""
+    return {
+        ret.entity: {
+            o.code: units.convert(o.value, catalog[o.code].unit, catalog[o.code].input_unit or catalog[o.code].unit)
+            for o in ret.observations
+            if o.value is not None
+        }
+        for ret in demo_returns(catalog, registry, period)
+    }
+
+
 def demo_returns(catalog: Catalog, registry: EntityRegistry, period: str = "2024") -> list[DemoReturn]:
     """One return per entity of the tree, sharing out the published figures of `period`."""
     published = read_published(bundled_history(), catalog, {period}) + read_published(

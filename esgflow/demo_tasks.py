@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect import task
 
-from esgflow import jobs, units
+from esgflow import jobs
 from esgflow.catalog import load_catalog
 from esgflow.config import load_settings
-from esgflow.demo import bundled_history, demo_returns
+from esgflow.demo import bundled_history, demo_inputs
 from esgflow.entities import load_registry
 from esgflow.reference_data import LoadCounts
 from esgflow.workbooks.fill import fill_template
@@ -32,17 +32,11 @@ def reply_with_returns(period: str) -> int:
     settings = load_settings()
     catalog = load_catalog()
     settings.inbox.mkdir(parents=True, exist_ok=True)
-    filled = 0
-    for ret in demo_returns(catalog, load_registry(), period):
-        template = settings.home / "templates" / period / f"{ret.entity}_{period}.xlsx"
-        values = {
-            o.code: units.convert(o.value, catalog[o.code].unit, catalog[o.code].input_unit or catalog[o.code].unit)
-            for o in ret.observations
-            if o.value is not None
-        }
-        fill_template(template, settings.inbox / template.name, values)
-        filled += 1
-    return filled
+    inputs = demo_inputs(catalog, load_registry(), period)
+    for entity, values in inputs.items():
+        name = f"{entity}_{period}.xlsx"
+        fill_template(settings.home / "templates" / period / name, settings.inbox / name, values)
+    return len(inputs)
 
 
 @task

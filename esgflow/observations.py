@@ -10,8 +10,6 @@ import polars as pl
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from esgflow import units
-from esgflow.catalog import Indicator
 from esgflow.reference_data import code_ids, ensure_period
 from warehouse import models as m
 
@@ -30,28 +28,6 @@ class ObservationIn:
     sheet: str | None = None
     cell: str | None = None
     note: str | None = None
-
-
-def from_input(
-    indicator: Indicator,
-    value: Decimal | None,
-    unit: str | None = None,
-    *,
-    sheet: str | None = None,
-    cell: str | None = None,
-    note: str | None = None,
-) -> ObservationIn:
-    """An observation in the reporting unit from a figure given in `unit` (default: the input unit)."""
-    unit = unit or indicator.input_unit or indicator.unit
-    return ObservationIn(
-        code=indicator.code,
-        value=None if value is None else units.convert(value, unit, indicator.unit),
-        original_value=None if value is None else str(value),
-        original_unit=unit,
-        sheet=sheet,
-        cell=cell,
-        note=note,
-    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from esgflow.consolidate import tree_on
@@ -53,8 +53,8 @@ def period_status(session: Session, period: str, order: list[str]) -> list[Entit
     counts = (
         select(
             m.Finding.submission_id,
-            func.sum(func.cast(m.Finding.severity == "error", m.Integer)).label("errors"),
-            func.sum(func.cast(m.Finding.severity == "warning", m.Integer)).label("warnings"),
+            func.sum(func.cast(m.Finding.severity == "error", Integer)).label("errors"),
+            func.sum(func.cast(m.Finding.severity == "warning", Integer)).label("warnings"),
         )
         .group_by(m.Finding.submission_id)
         .subquery()

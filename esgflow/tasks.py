@@ -98,7 +98,7 @@ def publish_status(period: str, report: list[Path] | None = None) -> float:
     done = progress(statuses)
     key = f"esgflow-{period.lower()}"
     create_table_artifact(
-        [{**s.to_json(), "received_at": s.to_json()["received_at"] or ""} for s in statuses],
+        [{**row, "received_at": row["received_at"] or ""} for row in (s.to_json() for s in statuses)],
         key=f"{key}-status",
         description=f"Submissions for {period}: {done.accepted} of {done.expected} entities accepted",
     )

@@ -11,12 +11,12 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from esgflow import jobs, units
-from esgflow.catalog import Catalog, load_catalog
+from esgflow import jobs
+from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult
-from esgflow.demo import bundled_history, demo_returns
-from esgflow.entities import EntityRegistry, load_registry
+from esgflow.demo import bundled_history, demo_inputs, demo_returns
+from esgflow.entities import load_registry
 from esgflow.history import ImportResult, read_published
 from esgflow.observations import record_submission
 from esgflow.report import ReportFiles
@@ -27,18 +27,6 @@ from warehouse import db
 def open_collection(settings: Settings, period: str, out: Path, entities: list[str] | None = None) -> dict[str, Path]:
     jobs.init_warehouse(settings)
     return {p.name.split("_")[0]: p for p in jobs.write_templates(settings, period, out, entities)}
-
-
-def demo_inputs(catalog: Catalog, registry: EntityRegistry) -> dict[str, dict[str, Decimal]]:
-    """Each entity's demo figures in the units its template asks for."""
-    out: dict[str, dict[str, Decimal]] = {}
-    for ret in demo_returns(catalog, registry):
-        out[ret.entity] = {
-            o.code: units.convert(o.value, catalog[o.code].unit, catalog[o.code].input_unit or catalog[o.code].unit)
-            for o in ret.observations
-            if o.value is not None
-        }
-    return out
 
 
 @cache

@@ -6,11 +6,12 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from esgflow import units
 from esgflow.catalog import Catalog
 from esgflow.consolidate import consolidate
 from esgflow.entities import EntityRegistry
 from esgflow.factors import FactorRegistry
-from esgflow.observations import VALUE_DTYPE, from_input
+from esgflow.observations import VALUE_DTYPE
 
 ENTITIES = {"HQ", "CINF", "CSSI", "NFC6", "EQUIP"}
 # (entity, indicator, value, unit as reported; None = the catalog's input unit)
@@ -43,8 +44,8 @@ RETURNS = [
 def _observations(catalog: Catalog) -> pl.DataFrame:
     rows = []
     for n, (entity, code, value, unit) in enumerate(RETURNS):
-        obs = from_input(catalog[code], Decimal(value), unit)
-        rows.append((n, entity, code, obs.value))
+        ind = catalog[code]
+        rows.append((n, entity, code, units.convert(Decimal(value), unit or ind.input_unit or ind.unit, ind.unit)))
     return pl.DataFrame(
         rows,
         schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},

@@ -326,13 +326,7 @@ def staged_base(
     unreadable: key, indicator of figures whose cell could not be parsed (already an error).
     """
     kinds = pl.DataFrame(
-        {
-            "indicator": [i.code for i in catalog.indicators],
-            "exact": [i.dtype == "integer" for i in catalog.indicators],
-            "to_reporting": [
-                float(units.factor(i.input_unit, i.unit)) if i.input_unit else 1.0 for i in catalog.indicators
-            ],
-        }
+        {"indicator": [i.code for i in catalog.indicators], "exact": [i.dtype == "integer" for i in catalog.indicators]}
     )
     # the figure as written: the exact decimal without the staging scale's padding zeros
     written = pl.col("input_value").cast(pl.Utf8).str.strip_chars_end("0").str.strip_chars_end(".")
@@ -349,6 +343,7 @@ def staged_base(
         written.alias("text"),
         decimals.alias("decimals"),
         pl.col("note").is_not_null().alias("has_note"),
+        pl.col("factor").cast(pl.Float64).alias("to_reporting"),  # input unit -> reporting unit, from staging
     )
     base = (
         asked.with_columns(pl.col("key").cast(pl.Utf8), pl.lit(True).alias("required"))

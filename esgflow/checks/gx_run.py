@@ -61,7 +61,6 @@ class Validator:
                     result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
                 )
             )
-        self.docs_index = Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
     def run(self, suite: str, frame: pl.DataFrame, run_name: str) -> list[Failure]:
         """Validate a check frame; the failing rows with their rule and severity."""
