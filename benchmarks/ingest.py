@@ -54,12 +54,13 @@ def prepare(workdir: Path, files: int) -> None:
     from esgflow.catalog import load_catalog
     from esgflow.demo import demo_inputs
     from esgflow.entities import load_registry
+    from esgflow.periods import parse_period
 
     settings = _settings(workdir / "template-home")
     jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, "2024", workdir / "templates")
+    templates = jobs.write_templates(settings, parse_period("2024"), workdir / "templates")
     catalog = load_catalog()
-    inputs = demo_inputs(catalog, load_registry())
+    inputs = demo_inputs(catalog, load_registry(), parse_period("2024"))
     counts = frozenset(i.code for i in catalog.indicators if i.dtype != "decimal")
     jobs_ = []
     for i in range(files):
@@ -75,10 +76,11 @@ def prepare(workdir: Path, files: int) -> None:
 
 def _fresh_warehouse(home: Path):  # type: ignore[no-untyped-def]
     from esgflow import jobs
+    from esgflow.periods import parse_period
 
     settings = _settings(home)
     jobs.init_warehouse(settings)
-    jobs.write_templates(settings, "2024", home / "tpl", ["HQ"])  # opens the period
+    jobs.write_templates(settings, parse_period("2024"), home / "tpl", ["HQ"])  # opens the period
     return settings
 
 
@@ -99,9 +101,9 @@ def run_baseline(workdir: Path) -> dict[str, float]:
     from sqlalchemy import insert
 
     from esgflow.catalog import load_catalog
-    from esgflow.reference_data import code_ids, ensure_period
-    from warehouse import db
-    from warehouse import models as m
+    from esgflow.periods import parse_period
+    from esgflow.warehouse import db, load, queries
+    from esgflow.warehouse import models as m
 
     settings = _fresh_warehouse(workdir / "baseline-home")
     catalog = load_catalog()
@@ -114,12 +116,11 @@ def run_baseline(workdir: Path) -> dict[str, float]:
             for sheet, coord in dn.destinations:
                 values[name] = (sheet, coord.replace("$", ""), wb[sheet][coord.replace("$", "")].value)
         with db.session_scope(settings.database_url) as s:
-            entities, indicators = code_ids(s, m.Entity), code_ids(s, m.Indicator)
-            period = ensure_period(s, "2024")
-            s.flush()
+            entities, indicators = queries.code_ids(s, "entity"), queries.code_ids(s, "indicator")
+            period_id = load.ensure_period(s, parse_period("2024"))
             sub = m.Submission(
                 entity_id=entities[values["meta_entity"][2]],
-                period_id=period.id,
+                period_id=period_id,
                 version=n + 1,
                 content_hash=f"{n:064d}",
                 file_name=path.name,
@@ -127,7 +128,7 @@ def run_baseline(workdir: Path) -> dict[str, float]:
             )
             s.add(sub)
             s.flush()
-            sub_id, entity_id, period_id = sub.id, sub.entity_id, period.id
+            sub_id, entity_id = sub.id, sub.entity_id
         for name, (sheet, cell, value) in values.items():
             if name not in catalog or value is None:
                 continue

@@ -1,4 +1,4 @@
-"""The raw archive: every received file is stored by content hash before it is parsed."""
+"""The raw layer: every received file is read once, hashed and stored by its hash before it is parsed."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from esgflow.workbooks.safe_zip import MAX_FILE_BYTES
 
 
 def content_hash(data: bytes) -> str:
@@ -33,3 +36,33 @@ def log_outcome(archived: Path, record: dict[str, Any]) -> None:
     entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **record}
     with archived.with_suffix(archived.suffix + ".log.jsonl").open("a", encoding="utf-8") as f:
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class Received:
+    """One file of a batch: its bytes (read once), their hash, and where they are archived."""
+
+    key: int
+    path: Path
+    data: bytes
+    digest: str
+    archived: Path
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named, and the files inside folders named (recursively), in a stable order."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$")))
+        else:
+            files.append(p)
+    return files
+
+
+def receive(key: int, path: Path, root: Path) -> Received:
+    """Read a file (one byte past the size limit at most, enough to refuse it) and archive it."""
+    with path.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    digest = content_hash(data)
+    return Received(key, path, data, digest, archive_raw(root, data, digest, path.name))

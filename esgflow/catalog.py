@@ -58,9 +58,7 @@ class Indicator:
     yoy_threshold: float | None
     decimals: int
     appendix: bool
-    section: str
     disclosure: dict[str, tuple[str, ...]]
-    origin: str
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -139,7 +137,31 @@ class Catalog:
         return ordered
 
 
+FIELDS = {
+    "code",
+    "pillar",
+    "name",
+    "unit",
+    "unit_zh",
+    "input_unit",
+    "dtype",
+    "reported_by",
+    "consolidation",
+    "formula",
+    "weight",
+    "rules",
+    "breakdowns",
+    "yoy_threshold",
+    "decimals",
+    "appendix",
+    "disclosure",
+}
+
+
 def _indicator(raw: dict[str, Any]) -> Indicator:
+    unknown = sorted(set(raw) - FIELDS)
+    if unknown:
+        raise EsgflowError(f"catalog: indicator {raw.get('code')!r} has fields esgflow does not read: {unknown}")
     rules = raw.get("rules") or {}
     return Indicator(
         code=raw["code"],
@@ -159,9 +181,7 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
         yoy_threshold=raw.get("yoy_threshold"),
         decimals=int(raw["decimals"]),
         appendix=bool(raw.get("appendix", False)),
-        section=raw.get("section", ""),
         disclosure={k: tuple(str(x) for x in (raw.get("disclosure") or {}).get(k, ())) for k in FRAMEWORKS},
-        origin=raw.get("origin", ""),
     )
 
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from esgflow import EsgflowError, jobs
 from esgflow.config import load_settings
-from esgflow.periods import parse_period
-from warehouse import db
+from esgflow.demo import DEMO_PERIOD
+from esgflow.periods import Period, parse_period
+from esgflow.status import progress
 
 
-def _period(text: str) -> str:
+def _period(text: str) -> Period:
     try:
-        return parse_period(text).code
+        return parse_period(text)
     except EsgflowError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
@@ -27,7 +28,7 @@ def _period(text: str) -> str:
 def _cmd_init(args: argparse.Namespace) -> None:
     settings = load_settings()
     counts = jobs.init_warehouse(settings)
-    print(f"warehouse ready at {db.display_url(settings.database_url)}")
+    print(f"warehouse ready at {jobs.warehouse_url(settings)}")
     print(
         f"loaded {counts.indicators} indicators, {counts.entities} entities "
         f"with {counts.links} parent links, "
@@ -46,8 +47,8 @@ def _cmd_history_import(args: argparse.Namespace) -> None:
 def _cmd_consolidate(args: argparse.Namespace) -> None:
     result = jobs.consolidate_period(load_settings(), args.period)
     print(
-        f"consolidated {result.observations} accepted observations for {result.period} into "
-        f"{result.figures} figures, {result.group_figures} of them for the group"
+        f"consolidated {result.observation_count} accepted observations for {result.period} into "
+        f"{result.figure_count} figures, {result.group_figure_count} of them for the group"
     )
 
 
@@ -91,8 +92,8 @@ def _cmd_status(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return
-    accepted = sum(s.status.startswith("accepted") for s in statuses)
-    print(f"{args.period}: {accepted} of {len(statuses)} entities accepted")
+    done = progress(statuses)
+    print(f"{args.period}: {done.accepted} of {done.expected} entities accepted")
     for s in statuses:
         when = s.received_at.strftime("%Y-%m-%d %H:%M") if s.received_at else ""
         version = f"v{s.version}" if s.version else ""
@@ -112,15 +113,15 @@ def _cmd_check(args: argparse.Namespace) -> None:
     _print_data_docs()
 
 
-def _deadline(period: str, given: str | None) -> date:
-    return date.fromisoformat(given) if given else date(int(period[:4]) + 1, 1, 31)
+def _deadline(period: Period, given: str | None) -> date:
+    return date.fromisoformat(given) if given else period.default_deadline()
 
 
 def _cmd_distribute(args: argparse.Namespace) -> None:
-    from flows.distribute import distribute
+    from esgflow.flows.distribute import distribute
 
     deadline = _deadline(args.period, args.deadline)
-    sent = distribute(args.period, deadline, args.smtp_block)
+    sent = distribute(args.period.code, deadline, args.smtp_block)
     settings = load_settings()
     where = (
         f"SMTP {settings.smtp.host}"
@@ -131,7 +132,7 @@ def _cmd_distribute(args: argparse.Namespace) -> None:
 
 
 def _cmd_collect(args: argparse.Namespace) -> None:
-    from flows.collect import collect
+    from esgflow.flows.collect import collect
 
     outcomes = collect(args.smtp_block)
     for outcome in outcomes:
@@ -140,33 +141,32 @@ def _cmd_collect(args: argparse.Namespace) -> None:
 
 
 def _cmd_remind(args: argparse.Namespace) -> None:
-    from flows.remind import remind
+    from esgflow.flows.remind import remind
 
-    reminded = remind(args.period, _deadline(args.period, args.deadline), None, args.smtp_block)
+    reminded = remind(args.period.code, _deadline(args.period, args.deadline), None, args.smtp_block)
     print(f"reminded {len(reminded)} entities for {args.period}: {', '.join(reminded) or 'none'}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
-    from flows.demo import demo
+    from esgflow.flows.demo import demo
 
     settings = load_settings()
     out = Path(args.out) if args.out else settings.home / "demo"
-    findings = demo("2024", str(out))
-    print(f"warehouse: {db.display_url(settings.database_url)}")
-    print(
-        f"status: {sum(s.status.startswith('accepted') for s in jobs.period_statuses(settings, '2024'))} "
-        "of 33 entities accepted"
-    )
+    period = parse_period(DEMO_PERIOD)
+    findings = demo(period.code, str(out))
+    print(f"warehouse: {jobs.warehouse_url(settings)}")
+    done = progress(jobs.period_statuses(settings, period))
+    print(f"status: {done.accepted} of {done.expected} entities accepted")
     print(
         f"report written to {out}: appendix.csv, appendix.xlsx, appendix.zh.html, appendix.en.html, "
         "disclosure_index.csv"
     )
     differ = [f for f in findings if f.rule == "published_vs_computed"]
-    print(f"published 2024 figures that the entity data do not reproduce ({len(differ)}):")
+    print(f"published {period} figures that the entity data do not reproduce ({len(differ)}):")
     for f in differ:
         print(f"  {f.indicators[0]}: published {f.actual}, computed from entity returns {f.expected}")
     errors = [f for f in findings if f.severity == "error"]
-    print(f"group check: {len(errors)} errors in the published 2024 figures:")
+    print(f"group check: {len(errors)} errors in the published {period} figures:")
     for f in errors:
         print(f"  {f.message}")
 

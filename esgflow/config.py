@@ -35,6 +35,11 @@ class Settings:
         return self.home / "outbox"
 
     @property
+    def templates(self) -> Path:
+        """Where the distribution flow writes each period's templates (a folder per period)."""
+        return self.home / "templates"
+
+    @property
     def archive(self) -> Path:
         return self.home / "archive"
 

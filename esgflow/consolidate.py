@@ -13,17 +13,13 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
 
 from esgflow.catalog import Catalog
-from esgflow.entities import ParentLink, ancestry, parents_on
+from esgflow.decimals import VALUE_DTYPE
+from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry
 from esgflow.formulas import compile_formula
-from esgflow.observations import VALUE_DTYPE, accepted_observations
-from esgflow.periods import parse_period
-from esgflow.reference_data import code_ids, ensure_period
-from warehouse import models as m
+from esgflow.periods import Period
 
 FIGURE_SCHEMA = {
     "scope": pl.Utf8,
@@ -152,63 +148,24 @@ def _as_decimal(exact: Decimal | None, value: float) -> Decimal:
     return exact if exact is not None else Decimal(f"{value:.12g}")
 
 
+def storable(figures: pl.DataFrame) -> pl.DataFrame:
+    """Figures as the warehouse keeps them: scope, indicator, value (exact Decimal), method, observation_ids."""
+    values = [_as_decimal(e, v) for e, v in zip(figures["exact"], figures["value"], strict=True)]
+    return figures.select("scope", "indicator", "method", "observation_ids").with_columns(
+        pl.Series("value", values, dtype=pl.Object)
+    )
+
+
 @dataclass(frozen=True)
 class ConsolidationResult:
     period: str
-    figures: int
-    group_figures: int
-    observations: int
+    figure_count: int
+    group_figure_count: int
+    observation_count: int
 
 
-def tree_on(session: Session, on: date) -> dict[str, str | None]:
-    """The entity tree stored in the warehouse, as valid on a date."""
-    Parent = m.Entity.__table__.alias("parent")
-    rows = session.execute(
-        select(m.Entity.code, Parent.c.code, m.EntityLink.valid_from, m.EntityLink.valid_to)
-        .join(m.Entity, m.Entity.id == m.EntityLink.entity_id)
-        .outerjoin(Parent, Parent.c.id == m.EntityLink.parent_id)
-    ).all()
-    return parents_on([ParentLink(e, p, f, t) for e, p, f, t in rows], on)
-
-
-def run_consolidation(
-    session: Session, period: str, catalog: Catalog, factors: FactorRegistry, root: str
-) -> ConsolidationResult:
-    """Recompute and replace the computed figures of a period, with their provenance."""
-    p = parse_period(period)
-    observations = accepted_observations(session, period)
-    figures = consolidate(observations, tree_on(session, p.ends_on), root, catalog, factors, p.ends_on)
-    period_id = ensure_period(session, period).id
-    entity_ids, indicator_ids = code_ids(session, m.Entity), code_ids(session, m.Indicator)
-    old = select(m.ConsolidatedFigure.id).filter_by(period_id=period_id, basis="computed")
-    session.execute(delete(m.FigureSource).where(m.FigureSource.figure_id.in_(old)))
-    session.execute(delete(m.ConsolidatedFigure).where(m.ConsolidatedFigure.id.in_(old)))
-    rows = list(figures.iter_rows(named=True))
-    figure_ids = (
-        session.scalars(
-            insert(m.ConsolidatedFigure).returning(m.ConsolidatedFigure.id, sort_by_parameter_order=True),
-            [
-                {
-                    "entity_id": entity_ids[row["scope"]],
-                    "period_id": period_id,
-                    "indicator_id": indicator_ids[row["indicator"]],
-                    "basis": "computed",
-                    "value": _as_decimal(row["exact"], row["value"]),
-                    "method": row["method"],
-                }
-                for row in rows
-            ],
-        ).all()
-        if rows
-        else []
-    )
-    sources = [
-        {"figure_id": figure_id, "observation_id": i}
-        for figure_id, row in zip(figure_ids, rows, strict=True)
-        for i in row["observation_ids"] or []
-    ]
-    if sources:
-        session.execute(insert(m.FigureSource), sources)
+def summary(period: Period, figures: pl.DataFrame, root: str, observations: pl.DataFrame) -> ConsolidationResult:
+    """How many figures a consolidation made, for the group and in all, from how many observations."""
     return ConsolidationResult(
-        period, figures.height, figures.filter(pl.col("scope") == root).height, observations.height
+        period.code, figures.height, figures.filter(pl.col("scope") == root).height, observations.height
     )

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import polars as pl
+
+# Exact decimals in frames: 38 digits with 12 after the point hold every figure a return can carry.
+VALUE_DTYPE = pl.Decimal(38, 12)
+
 
 def tidy(value: Decimal) -> Decimal:
     """The value without padding zeros and without an exponent: 1500.500000 -> 1500.5, 1E+2 -> 100."""

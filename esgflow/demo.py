@@ -21,8 +21,9 @@ from esgflow import units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import EntityRegistry
 from esgflow.history import read_published
-from esgflow.observations import ObservationIn
+from esgflow.periods import Period
 
+DEMO_PERIOD = "2024"  # the year whose published figures the demo group's returns share out
 KIND_WEIGHT = {
     "construction": 5.0,
     "design_institute": 3.0,
@@ -51,11 +52,11 @@ def bundled_body_kpis() -> Path:
 @dataclass(frozen=True)
 class DemoReturn:
     entity: str
-    observations: list[ObservationIn]
+    values: dict[str, Decimal]  # indicator -> value in its reporting unit
 
     @property
     def content_hash(self) -> str:
-        canonical = json.dumps([(o.code, str(o.value)) for o in self.observations], sort_keys=True)
+        canonical = json.dumps([(code, str(v)) for code, v in sorted(self.values.items())])
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -107,23 +108,21 @@ def _solve_counts(catalog: Catalog, totals: dict[str, Decimal]) -> None:
     )
 
 
-def demo_inputs(catalog: Catalog, registry: EntityRegistry, period: str = "2024") -> dict[str, dict[str, Decimal]]:
+def demo_inputs(catalog: Catalog, registry: EntityRegistry, period: Period) -> dict[str, dict[str, Decimal]]:
     """Each entity's demo figures in the units its template asks for."""
     return {
         ret.entity: {
-            o.code: units.convert(o.value, catalog[o.code].unit, catalog[o.code].input_unit or catalog[o.code].unit)
-            for o in ret.observations
-            if o.value is not None
+            code: units.convert(value, catalog[code].unit, catalog[code].input_unit or catalog[code].unit)
+            for code, value in ret.values.items()
         }
         for ret in demo_returns(catalog, registry, period)
     }
 
 
-def demo_returns(catalog: Catalog, registry: EntityRegistry, period: str = "2024") -> list[DemoReturn]:
+def demo_returns(catalog: Catalog, registry: EntityRegistry, period: Period) -> list[DemoReturn]:
     """One return per entity of the tree, sharing out the published figures of `period`."""
-    published = read_published(bundled_history(), catalog, {period}) + read_published(
-        bundled_body_kpis(), catalog, {period}
-    )
+    years = {period.code}
+    published = read_published(bundled_history(), catalog, years) + read_published(bundled_body_kpis(), catalog, years)
     totals = {f.code: f.value for f in published if f.basis == "published"}
     _solve_counts(catalog, totals)
     root = registry.root()
@@ -163,14 +162,4 @@ def demo_returns(catalog: Catalog, registry: EntityRegistry, period: str = "2024
             pending.remove(ind)
             progressed = True
         assert progressed, f"demo allocation is stuck on {[p.code for p in pending]}"
-    return [
-        DemoReturn(
-            entity,
-            [
-                ObservationIn(code, value, original_value=str(value), original_unit=catalog[code].unit, sheet="demo")
-                for code, value in sorted(vals.items())
-            ],
-        )
-        for entity, vals in values.items()
-        if vals
-    ]
+    return [DemoReturn(entity, dict(sorted(vals.items()))) for entity, vals in values.items() if vals]

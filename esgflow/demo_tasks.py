@@ -9,8 +9,10 @@ from esgflow.catalog import load_catalog
 from esgflow.config import load_settings
 from esgflow.demo import bundled_history, demo_inputs
 from esgflow.entities import load_registry
+from esgflow.periods import Period
 from esgflow.reference_data import LoadCounts
 from esgflow.workbooks.fill import fill_template
+from esgflow.workbooks.naming import template_name
 
 
 @task
@@ -20,26 +22,25 @@ def init_warehouse() -> LoadCounts:
 
 
 @task
-def import_demo_history(period: str) -> int:
+def import_demo_history(period: Period) -> int:
     """Import the published figures of the two years before the period."""
-    years = {str(int(period) - 2), str(int(period) - 1)}
+    years = [period.shifted_years(-2), period.shifted_years(-1)]
     return jobs.import_history_file(load_settings(), bundled_history(), years).inserted
 
 
 @task
-def reply_with_returns(period: str) -> int:
+def reply_with_returns(period: Period) -> int:
     """Play the reporters: fill each entity's template with its share of the published figures, into the inbox."""
     settings = load_settings()
-    catalog = load_catalog()
     settings.inbox.mkdir(parents=True, exist_ok=True)
-    inputs = demo_inputs(catalog, load_registry(), period)
+    inputs = demo_inputs(load_catalog(), load_registry(), period)
     for entity, values in inputs.items():
-        name = f"{entity}_{period}.xlsx"
-        fill_template(settings.home / "templates" / period / name, settings.inbox / name, values)
+        name = template_name(entity, period)
+        fill_template(settings.templates / period.code / name, settings.inbox / name, values)
     return len(inputs)
 
 
 @task
-def import_published_for_comparison(period: str) -> int:
+def import_published_for_comparison(period: Period) -> int:
     """Import the period's published figures, kept apart from the computed ones, to compare them."""
-    return jobs.import_history_file(load_settings(), bundled_history(), {period}).inserted
+    return jobs.import_history_file(load_settings(), bundled_history(), [period]).inserted

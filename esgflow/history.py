@@ -13,13 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog
-from esgflow.reference_data import code_ids, ensure_period
-from warehouse import models as m
+from esgflow.periods import Period, parse_period
 
 _YEAR_COLUMN = re.compile(r"^(?P<year>\d{4})(?P<restated>_restated)?$")
 
@@ -32,6 +28,23 @@ class PublishedFigure:
     value: Decimal
     row: int
     column: str
+    file: str
+
+    @property
+    def indicator(self) -> str:
+        return self.code
+
+    @property
+    def period(self) -> Period:
+        return parse_period(self.year)
+
+    @property
+    def method(self) -> str:
+        return f"published, {self.file} row {self.row} column {self.column}"
+
+    @property
+    def source(self) -> str:
+        return self.file
 
 
 @dataclass(frozen=True)
@@ -73,35 +86,5 @@ def read_published(path: Path, catalog: Catalog, years: set[str] | None = None) 
             if not value.is_finite():
                 raise EsgflowError(f"{path}: row {row_number}, column {column}: {raw!r} is not a number")
             basis = "published_restated" if match["restated"] else "published"
-            figures.append(PublishedFigure(code, match["year"], basis, value, row_number, column))
+            figures.append(PublishedFigure(code, match["year"], basis, value, row_number, column, path.name))
     return figures
-
-
-def import_history(
-    session: Session, path: Path, catalog: Catalog, group_entity: str, years: set[str] | None = None
-) -> ImportResult:
-    """Store published figures for the group; running it again changes nothing."""
-    figures = read_published(path, catalog, years)
-    indicator_ids = code_ids(session, m.Indicator)
-    entity_id = code_ids(session, m.Entity)[group_entity]
-    inserted = updated = unchanged = 0
-    for f in figures:
-        period = ensure_period(session, f.year)
-        session.flush()
-        key = {
-            "entity_id": entity_id,
-            "period_id": period.id,
-            "indicator_id": indicator_ids[f.code],
-            "basis": f.basis,
-        }
-        row = session.scalars(select(m.ConsolidatedFigure).filter_by(**key)).one_or_none()
-        method = f"published, {path.name} row {f.row} column {f.column}"
-        if row is None:
-            session.add(m.ConsolidatedFigure(**key, value=f.value, method=method, source=path.name))
-            inserted += 1
-        elif row.value != f.value or str(row.value) != str(f.value):
-            row.value, row.method, row.source = f.value, method, path.name
-            updated += 1
-        else:
-            unchanged += 1
-    return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))

@@ -1,37 +1,45 @@
-"""The jobs behind the commands: each opens its own transaction on the configured warehouse.
+"""The jobs behind the commands: each opens a session on the configured warehouse, reads,
+calls the library, and writes.
 
-The CLI and the Prefect tasks call these; they hold no logic of their own beyond wiring
-the library to the settings.
+The CLI and the Prefect tasks call these. This is the only layer outside `warehouse/`
+that holds sessions; the library takes frames and rows and returns them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-
-from sqlalchemy import select
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period
 from esgflow.config import Settings
-from esgflow.consolidate import ConsolidationResult, run_consolidation, tree_on
-from esgflow.entities import load_registry
+from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
+from esgflow.entities import ParentLink, load_registry, parents_on
 from esgflow.factors import load_factors
 from esgflow.findings import Finding
-from esgflow.history import ImportResult, import_history
+from esgflow.history import ImportResult, read_published
 from esgflow.inbox import InboxSource, inbox_for
-from esgflow.ingest import Ingestor, Outcome
+from esgflow.ingest import Ingestor
 from esgflow.mail import mailer_for
 from esgflow.notices import letter_mail, reminder_mail, template_mail
-from esgflow.observations import accepted_observations
-from esgflow.periods import parse_period
-from esgflow.reference_data import LoadCounts, ensure_period, load_reference_data
-from esgflow.report import ReportFiles, write_report
+from esgflow.outcome import Outcome
+from esgflow.periods import Period, parse_period
+from esgflow.reference_data import LoadCounts, reference_rows
+from esgflow.report import ReportFiles, check_languages, write_report
+from esgflow.report.tables import appendix_years, build_appendix
 from esgflow.status import EntityStatus, period_status
+from esgflow.warehouse import db, load, queries
+from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
-from warehouse import db
-from warehouse import models as m
+
+# Faults that pass (a database briefly away): a Prefect task retries on these.
+TRANSIENT_DB_ERRORS = db.TRANSIENT_ERRORS
+
+
+def warehouse_url(settings: Settings) -> str:
+    """The warehouse's URL with its password masked, for messages."""
+    return db.display_url(settings.database_url)
 
 
 def init_warehouse(settings: Settings) -> LoadCounts:
@@ -40,64 +48,84 @@ def init_warehouse(settings: Settings) -> LoadCounts:
     try:
         db.upgrade(settings.database_url)
     except Exception as exc:  # the driver's own message is the useful part
-        raise EsgflowError(
-            f"cannot reach or upgrade the warehouse at {db.display_url(settings.database_url)}: {exc}"
-        ) from exc
+        raise EsgflowError(f"cannot reach or upgrade the warehouse at {warehouse_url(settings)}: {exc}") from exc
+    rows = reference_rows(load_catalog(), load_registry(), load_factors())
     with db.session_scope(settings.database_url) as session:
-        return load_reference_data(session, load_catalog(), load_registry(), load_factors())
+        load.load_reference(
+            session,
+            indicators=rows.indicators,
+            entities=rows.entities,
+            links=rows.links,
+            contacts=rows.contacts,
+            factors=rows.factors,
+        )
+    return rows.counts()
 
 
 def _require_schema(settings: Settings) -> None:
     try:
         ready = db.has_schema(settings.database_url)
     except Exception as exc:
-        raise EsgflowError(f"cannot reach the warehouse at {db.display_url(settings.database_url)}: {exc}") from exc
+        raise EsgflowError(f"cannot reach the warehouse at {warehouse_url(settings)}: {exc}") from exc
     if not ready:
         raise EsgflowError("the warehouse has no schema yet: run 'esgflow init' first")
 
 
-def import_history_file(settings: Settings, path: Path, years: set[str] | None = None) -> ImportResult:
+def _members(session: db.Session, period: Period) -> dict[str, str | None]:
+    """The entity tree as the warehouse holds it, valid at the end of the period."""
+    return parents_on([ParentLink(*row) for row in queries.entity_links(session)], period.ends_on)
+
+
+def import_history_file(settings: Settings, path: Path, periods: list[Period] | None = None) -> ImportResult:
+    """Import published group figures from a CSV (only the years of `periods`, if given)."""
     if not path.is_file():
         raise EsgflowError(f"{path}: no such file")
     _require_schema(settings)
+    figures = read_published(path, load_catalog(), {p.code for p in periods} if periods else None)
     with db.session_scope(settings.database_url) as session:
-        return import_history(session, path, load_catalog(), load_registry().root(), years)
+        inserted, updated, unchanged = load.upsert_published(session, load_registry().root(), figures)
+    return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))
 
 
-def consolidate_period(settings: Settings, period: str) -> ConsolidationResult:
+def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
+    """Recompute and replace the computed figures of a period, with their provenance."""
     _require_schema(settings)
+    root = load_registry().root()
     with db.session_scope(settings.database_url) as session:
-        return run_consolidation(session, period, load_catalog(), load_factors(), load_registry().root())
+        observations = queries.accepted_observations(session, period)
+        parents = _members(session, period)
+        figures = consolidate(observations, parents, root, load_catalog(), load_factors(), period.ends_on)
+        load.replace_computed_figures(session, period, storable(figures))
+    return summary(period, figures, root, observations)
 
 
-def report_period(settings: Settings, period: str, out: Path, langs: list[str]) -> ReportFiles:
+def report_period(settings: Settings, period: Period, out: Path, langs: list[str]) -> ReportFiles:
+    """Write the appendix tables of a period and the two years before it."""
+    check_languages(langs)
     _require_schema(settings)
+    catalog = load_catalog()
     with db.session_scope(settings.database_url) as session:
-        return write_report(session, load_catalog(), period, out, load_registry().root(), langs)
+        figures = queries.group_figures(session, load_registry().root(), appendix_years(period))
+    return write_report(build_appendix(figures, catalog, period), catalog, out, langs)
 
 
-def write_templates(settings: Settings, period: str, out: Path, entities: list[str] | None = None) -> list[Path]:
+def write_templates(settings: Settings, period: Period, out: Path, entities: list[str] | None = None) -> list[Path]:
     """One template per entity of the group in `period` (or the ones named), with last period's values."""
     _require_schema(settings)
     catalog, registry = load_catalog(), load_registry()
-    p = parse_period(period)
-    prior = p.shifted_years(-1).code
     with db.session_scope(settings.database_url) as session:
-        row = ensure_period(session, period)
-        if row.collection_opened_at is None:  # returns for the period are taken from now on
-            row.collection_opened_at = datetime.now(UTC)
-        members = list(tree_on(session, p.ends_on))
+        members = list(_members(session, period))
         unknown = [e for e in entities or [] if e not in members]
         if unknown:
             raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
-        prior_frame = accepted_observations(session, prior)
-    chosen = [e for e in registry.codes if e in (entities or members)]
+        load.open_for_collection(session, period)  # returns for the period are taken from now on
+        prior = queries.accepted_observations(session, period.shifted_years(-1))
     paths = []
-    for code in chosen:
-        rows = prior_frame.filter(prior_frame["entity"] == code)
+    for code in (e for e in registry.codes if e in (entities or members)):
+        rows = prior.filter(prior["entity"] == code)
         values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
-        path = out / f"{code}_{period}.xlsx"
-        write_template(path, TemplateRequest(registry[code], period, prior, values), catalog)
+        path = out / template_name(code, period)
+        write_template(path, TemplateRequest(registry[code], period, values), catalog)
         paths.append(path)
     return paths
 
@@ -108,15 +136,17 @@ def ingest_files(settings: Settings, paths: list[Path]) -> list[Outcome]:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
-    ingestor = Ingestor(db.session_factory(settings.database_url), load_catalog(), settings.archive, settings.home)
-    return ingestor.ingest(paths)
+    sessions = db.session_factory(settings.database_url)
+    return Ingestor(sessions, load_catalog(), settings.archive, settings.home).ingest(paths)
 
 
-def check_group(settings: Settings, period: str) -> list[Finding]:
+def check_group(settings: Settings, period: Period) -> list[Finding]:
     """Group-level consistency findings for a period (published history included)."""
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return check_period(session, period, load_catalog(), load_factors(), load_registry().root(), settings.home)
+        figures = queries.group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])
+        notes = queries.reporter_notes(session, period)
+    return check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
 
 
 def data_docs_index(settings: Settings) -> Path:
@@ -127,36 +157,32 @@ def data_docs_index(settings: Settings) -> Path:
 def contacts(settings: Settings) -> dict[str, list[str]]:
     """entity -> reporters' addresses, as the warehouse holds them."""
     with db.session_scope(settings.database_url) as session:
-        rows = session.execute(
-            select(m.Entity.code, m.Contact.email).join(m.Entity, m.Entity.id == m.Contact.entity_id)
-        )
-        out: dict[str, list[str]] = {}
-        for entity, email in rows:
-            out.setdefault(entity, []).append(email)
-        return out
+        return queries.contacts(session)
 
 
 def send_templates(
-    settings: Settings, period: str, deadline: date, templates: list[Path], smtp_block: str | None = None
+    settings: Settings, period: Period, deadline: date, templates: list[Path], smtp_block: str | None = None
 ) -> list[str]:
     """Mail each entity its template (one message per entity, to its reporters)."""
     registry, to = load_registry(), contacts(settings)
     mails = [
-        template_mail(registry[t.name.split("_")[0]], to.get(t.name.split("_")[0], []), period, deadline, t)
+        template_mail(registry[entity], to[entity], period, deadline, t)
         for t in templates
-        if to.get(t.name.split("_")[0])
+        if to.get(entity := named_entity(t.name))
     ]
     return mailer_for(settings, smtp_block).send(mails)
 
 
-def period_statuses(settings: Settings, period: str) -> list[EntityStatus]:
+def period_statuses(settings: Settings, period: Period) -> list[EntityStatus]:
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return period_status(session, period, load_registry().codes)
+        newest = queries.newest_submissions(session, period)
+        members = _members(session, period)
+    return period_status(newest, members, load_registry().codes)
 
 
 def send_reminders(
-    settings: Settings, period: str, deadline: date, today: date, smtp_block: str | None = None
+    settings: Settings, period: Period, deadline: date, today: date, smtp_block: str | None = None
 ) -> list[str]:
     """Remind the reporters of every entity whose return is missing or rejected; returns the entities reminded."""
     registry, to = load_registry(), contacts(settings)
@@ -172,7 +198,9 @@ def send_letters(settings: Settings, outcomes: list[Outcome], smtp_block: str | 
     """Mail every judged return its letter."""
     registry, to = load_registry(), contacts(settings)
     mails = [
-        letter_mail(registry[o.entity], to[o.entity], o.period, o.version, o.status, o.letter, o.annotated)
+        letter_mail(
+            registry[o.entity], to[o.entity], parse_period(o.period), o.version, o.status, o.letter, o.annotated
+        )
         for o in outcomes
         if o.letter and o.entity and o.period and o.version and to.get(o.entity)
     ]

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from esgflow.entities import Entity
 from esgflow.mail import Attachment, Mail
+from esgflow.periods import Period
 
-TEXT_PLAIN = ("text", "plain")
 
-
-def template_mail(entity: Entity, to: list[str], period: str, deadline: date, template: Path) -> Mail:
+def template_mail(entity: Entity, to: list[str], period: Period, deadline: date, template: Path) -> Mail:
     """The period's template for one entity, with the deadline and how to fill it in."""
     if entity.language == "zh":
         subject = f"【ESG数据填报】{entity.short_zh} {period} 年度数据填报模板（截止 {deadline.isoformat()}）"
@@ -39,7 +38,7 @@ def template_mail(entity: Entity, to: list[str], period: str, deadline: date, te
     return Mail(tuple(to), subject, body, (Attachment(template.name, template.read_bytes()),), entity.code)
 
 
-def reminder_mail(entity: Entity, to: list[str], period: str, deadline: date, today: date, status: str) -> Mail:
+def reminder_mail(entity: Entity, to: list[str], period: Period, deadline: date, today: date, status: str) -> Mail:
     """A reminder for a missing or rejected return, worded for before or after the deadline."""
     late = today > deadline
     if entity.language == "zh":
@@ -72,7 +71,7 @@ def reminder_mail(entity: Entity, to: list[str], period: str, deadline: date, to
 
 
 def letter_mail(
-    entity: Entity, to: list[str], period: str, version: int, status: str, letter: Path, annotated: Path | None
+    entity: Entity, to: list[str], period: Period, version: int, status: str, letter: Path, annotated: Path | None
 ) -> Mail:
     """The return letter as the body, and the annotated workbook when there is anything to fix."""
     verdict_zh = {"accepted": "已接受", "accepted_with_warnings": "已接受（有提示）", "rejected": "未通过"}

@@ -19,6 +19,9 @@ class Period:
     starts_on: date
     ends_on: date
 
+    def __str__(self) -> str:
+        return self.code
+
     @property
     def year(self) -> int:
         return self.starts_on.year
@@ -26,6 +29,10 @@ class Period:
     def shifted_years(self, years: int) -> Period:
         """The same period `years` later (negative: earlier)."""
         return parse_period(str(self.year + years) + self.code[4:])
+
+    def default_deadline(self) -> date:
+        """31 January after the period's year: when returns are due unless the cycle says otherwise."""
+        return date(self.year + 1, 1, 31)
 
 
 def parse_period(code: str) -> Period:

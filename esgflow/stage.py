@@ -6,8 +6,7 @@ import polars as pl
 
 from esgflow import units
 from esgflow.catalog import Catalog
-from esgflow.decimals import tidy
-from esgflow.observations import VALUE_DTYPE, ObservationIn
+from esgflow.decimals import VALUE_DTYPE
 from esgflow.workbooks.returns import ParsedReturn
 
 STAGED_SCHEMA = {
@@ -32,33 +31,18 @@ def unit_factors(catalog: Catalog) -> pl.DataFrame:
 
 
 def stage(returns: list[ParsedReturn], factors: pl.DataFrame, keys: list[int] | None = None) -> pl.DataFrame:
-    """One row per figure of every return, with `value` converted to the reporting unit.
+    """One row per reported value of every return, with `value` converted to the reporting unit.
 
     `keys` tell the returns apart (two files may share a name); by default their positions.
+    The rows of one return are its observations as the warehouse stores them.
     """
     keys = keys if keys is not None else list(range(len(returns)))
     rows = [
         (key, r.file, r.entity, r.period, f.code, f.value, f.found, f.unit, f.sheet, f.cell, f.note)
         for key, r in zip(keys, returns, strict=True)
-        for f in r.figures
+        for f in r.reported
     ]
     frame = pl.DataFrame(rows, schema=STAGED_SCHEMA, orient="row")
     return frame.join(factors, on="indicator", how="left").with_columns(
         (pl.col("input_value") * pl.col("factor")).cast(VALUE_DTYPE).alias("value")
     )
-
-
-def observations_of(staged: pl.DataFrame) -> list[ObservationIn]:
-    """Staged rows (of one file) as observations to record."""
-    return [
-        ObservationIn(
-            code=r["indicator"],
-            value=None if r["value"] is None else tidy(r["value"]),
-            original_value=r["original_value"],
-            original_unit=r["original_unit"],
-            sheet=r["sheet"],
-            cell=r["cell"],
-            note=r["note"],
-        )
-        for r in staged.iter_rows(named=True)
-    ]

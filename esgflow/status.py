@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, func, select
-from sqlalchemy.orm import Session
-
-from esgflow.consolidate import tree_on
-from esgflow.periods import parse_period
-from warehouse import models as m
+from esgflow.records import NewestSubmission
+from esgflow.states import ACCEPTED
 
 
 @dataclass(frozen=True)
@@ -40,51 +37,19 @@ class Progress:
         return 100.0 * self.accepted / self.expected if self.expected else 0.0
 
 
-def period_status(session: Session, period: str, order: list[str]) -> list[EntityStatus]:
-    """The newest submission of every entity that reports in the period (in `order`)."""
-    members = tree_on(session, parse_period(period).ends_on)
-    newest = (
-        select(m.Submission.entity_id, func.max(m.Submission.version).label("version"))
-        .join(m.Period, m.Period.id == m.Submission.period_id)
-        .where(m.Period.code == period)
-        .group_by(m.Submission.entity_id)
-        .subquery()
-    )
-    counts = (
-        select(
-            m.Finding.submission_id,
-            func.sum(func.cast(m.Finding.severity == "error", Integer)).label("errors"),
-            func.sum(func.cast(m.Finding.severity == "warning", Integer)).label("warnings"),
-        )
-        .group_by(m.Finding.submission_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            m.Entity.code,
-            m.Submission.status,
-            m.Submission.version,
-            m.Submission.received_at,
-            m.Submission.file_name,
-            counts.c.errors,
-            counts.c.warnings,
-        )
-        .join(newest, (newest.c.entity_id == m.Submission.entity_id) & (newest.c.version == m.Submission.version))
-        .join(m.Period, m.Period.id == m.Submission.period_id)
-        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
-        .outerjoin(counts, counts.c.submission_id == m.Submission.id)
-        .where(m.Period.code == period)
-    ).all()
-    found = {r[0]: r for r in rows}
+def period_status(newest: Iterable[NewestSubmission], members: Iterable[str], order: list[str]) -> list[EntityStatus]:
+    """A record for every member of the group in the period (in `order`), submitted or not."""
+    found = {s.entity: s for s in newest}
+    expected = set(members)
     out = []
-    for code in [c for c in order if c in members]:
-        if code in found:
-            _, status, version, received, file, errors, warnings = found[code]
-            out.append(EntityStatus(code, status, version, received, int(errors or 0), int(warnings or 0), file))
-        else:
+    for code in (c for c in order if c in expected):
+        s = found.get(code)
+        if s is None:
             out.append(EntityStatus(code, "not_submitted", None, None, 0, 0))
+        else:
+            out.append(EntityStatus(code, s.status, s.version, s.received_at, s.errors, s.warnings, s.file))
     return out
 
 
 def progress(statuses: list[EntityStatus]) -> Progress:
-    return Progress(sum(s.status.startswith("accepted") for s in statuses), len(statuses))
+    return Progress(sum(s.status in ACCEPTED for s in statuses), len(statuses))

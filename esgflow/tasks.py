@@ -14,17 +14,17 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
-from sqlalchemy.exc import OperationalError
 
 from esgflow import jobs
 from esgflow.config import load_settings
 from esgflow.consolidate import ConsolidationResult
 from esgflow.findings import Finding
-from esgflow.ingest import Outcome
 from esgflow.mail import TRANSIENT_SMTP_ERRORS
+from esgflow.outcome import Outcome
+from esgflow.periods import Period
 from esgflow.status import progress
 
-TRANSIENT = (*TRANSIENT_SMTP_ERRORS, OperationalError)
+TRANSIENT = (*TRANSIENT_SMTP_ERRORS, *jobs.TRANSIENT_DB_ERRORS)
 RETRY_DELAYS = [2, 10, 30]
 
 
@@ -34,14 +34,14 @@ def transient_only(_task: Any, _run: TaskRun, state: State) -> bool:
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def build_templates(period: str) -> list[Path]:
+def build_templates(period: Period) -> list[Path]:
     """Write this period's template for every entity and open the period for collection."""
     settings = load_settings()
-    return jobs.write_templates(settings, period, settings.home / "templates" / period)
+    return jobs.write_templates(settings, period, settings.templates / period.code)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def mail_templates(period: str, deadline: date, templates: list[Path], smtp_block: str | None = None) -> int:
+def mail_templates(period: Period, deadline: date, templates: list[Path], smtp_block: str | None = None) -> int:
     """Send each entity its template, with the deadline, in its reporters' language."""
     sent = jobs.send_templates(load_settings(), period, deadline, templates, smtp_block)
     get_run_logger().info("sent %d templates for %s", len(sent), period)
@@ -65,38 +65,38 @@ def mail_letters(outcomes: list[Outcome], smtp_block: str | None = None) -> int:
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def mail_reminders(period: str, deadline: date, today: date, smtp_block: str | None = None) -> list[str]:
+def mail_reminders(period: Period, deadline: date, today: date, smtp_block: str | None = None) -> list[str]:
     """Remind the entities whose return is missing or rejected."""
     return jobs.send_reminders(load_settings(), period, deadline, today, smtp_block)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def consolidate(period: str) -> ConsolidationResult:
+def consolidate(period: Period) -> ConsolidationResult:
     """Consolidate the period's accepted returns along the entity tree."""
     return jobs.consolidate_period(load_settings(), period)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def group_checks(period: str) -> list[Finding]:
+def group_checks(period: Period) -> list[Finding]:
     """Check the period's group figures, published history included."""
     return jobs.check_group(load_settings(), period)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def write_report(period: str, out: str | None = None) -> list[Path]:
+def write_report(period: Period, out: str | None = None) -> list[Path]:
     """Write the appendix tables and the disclosure index."""
     settings = load_settings()
-    target = Path(out) if out else settings.reports / period
+    target = Path(out) if out else settings.reports / period.code
     return jobs.report_period(settings, period, target, ["zh", "en"]).files
 
 
 @task
-def publish_status(period: str, report: list[Path] | None = None) -> float:
+def publish_status(period: Period, report: list[Path] | None = None) -> float:
     """Publish the period's submission table, progress and links as Prefect artifacts."""
     settings = load_settings()
     statuses = jobs.period_statuses(settings, period)
     done = progress(statuses)
-    key = f"esgflow-{period.lower()}"
+    key = f"esgflow-{period.code.lower()}"
     create_table_artifact(
         [{**row, "received_at": row["received_at"] or ""} for row in (s.to_json() for s in statuses)],
         key=f"{key}-status",

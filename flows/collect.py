@@ -5,7 +5,8 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 
-from esgflow.ingest import Outcome
+from esgflow.outcome import Outcome
+from esgflow.periods import parse_period
 from esgflow.tasks import ingest_inbox, mail_letters, publish_status
 
 
@@ -14,5 +15,5 @@ def collect(smtp_block: str | None = None, stale_after: float = 3600.0) -> list[
     outcomes = ingest_inbox(str(flow_run.get_id() or "local"), stale_after)
     mail_letters(outcomes, smtp_block)
     for period in sorted({o.period for o in outcomes if o.period}):
-        publish_status(period)
+        publish_status(parse_period(period))
     return outcomes

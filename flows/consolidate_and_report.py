@@ -5,13 +5,15 @@ from __future__ import annotations
 from prefect import flow
 
 from esgflow.findings import Finding
+from esgflow.periods import parse_period
 from esgflow.tasks import consolidate, group_checks, publish_status, write_report
 
 
 @flow(name="consolidate-and-report", log_prints=True)
 def consolidate_and_report(period: str, out: str | None = None) -> list[Finding]:
-    consolidate(period)
-    findings = group_checks(period)
-    report = write_report(period, out)
-    publish_status(period, report)
+    p = parse_period(period)
+    consolidate(p)
+    findings = group_checks(p)
+    report = write_report(p, out)
+    publish_status(p, report)
     return findings

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from prefect import flow
 
+from esgflow.demo import DEMO_PERIOD
 from esgflow.demo_tasks import import_demo_history, import_published_for_comparison, init_warehouse, reply_with_returns
 from esgflow.findings import Finding
-from flows.collect import collect
-from flows.consolidate_and_report import consolidate_and_report
-from flows.distribute import distribute
+from esgflow.flows.collect import collect
+from esgflow.flows.consolidate_and_report import consolidate_and_report
+from esgflow.flows.distribute import distribute
+from esgflow.periods import parse_period
 
 
 @flow(name="demo", log_prints=True)
-def demo(period: str = "2024", out: str | None = None) -> list[Finding]:
+def demo(period: str = DEMO_PERIOD, out: str | None = None) -> list[Finding]:
+    p = parse_period(period)
     init_warehouse()
-    import_demo_history(period)
-    distribute(period, date(int(period) + 1, 1, 31))
-    reply_with_returns(period)
+    import_demo_history(p)
+    distribute(p.code, p.default_deadline())
+    reply_with_returns(p)
     collect()
-    import_published_for_comparison(period)
-    return consolidate_and_report(period, out)
+    import_published_for_comparison(p)
+    return consolidate_and_report(p.code, out)
 
 
 if __name__ == "__main__":

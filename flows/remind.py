@@ -6,11 +6,13 @@ from datetime import date
 
 from prefect import flow
 
+from esgflow.periods import parse_period
 from esgflow.tasks import mail_reminders, publish_status
 
 
 @flow(name="remind", log_prints=True)
 def remind(period: str, deadline: date, today: date | None = None, smtp_block: str | None = None) -> list[str]:
-    reminded = mail_reminders(period, deadline, today or date.today(), smtp_block)
-    publish_status(period)
+    p = parse_period(period)
+    reminded = mail_reminders(p, deadline, today or date.today(), smtp_block)
+    publish_status(p)
     return reminded

@@ -13,10 +13,19 @@ from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings, load_settings
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.factors import FactorRegistry, load_factors
+from esgflow.warehouse import db
 from tests.pg_server import PostgresServer, start_postgres
-from warehouse import db
 
 SEED = Path(__file__).resolve().parents[1] / "esgflow" / "data"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server for the session's flow and task runs (one for all who ask)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
 
 @pytest.fixture(scope="session")

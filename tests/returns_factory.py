@@ -11,27 +11,56 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import polars as pl
+
 from esgflow import jobs
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult
+from esgflow.decimals import VALUE_DTYPE
 from esgflow.demo import bundled_history, demo_inputs, demo_returns
 from esgflow.entities import load_registry
 from esgflow.history import ImportResult, read_published
-from esgflow.observations import record_submission
+from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
+from esgflow.warehouse import db, load
 from esgflow.workbooks.fill import fill_template
-from warehouse import db
+from esgflow.workbooks.naming import named_entity
+
+P2024 = parse_period("2024")
 
 
-def open_collection(settings: Settings, period: str, out: Path, entities: list[str] | None = None) -> dict[str, Path]:
+def as_period(period: str | Period) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def observations(values: dict[str, Decimal | None], sheet: str = "demo", cell: str | None = None) -> pl.DataFrame:
+    """An observations frame (the shape the warehouse loads) from indicator -> value in reporting units."""
+    return pl.DataFrame(
+        [(code, v, None if v is None else str(v), None, sheet, cell, None) for code, v in values.items()],
+        schema={
+            "indicator": pl.Utf8,
+            "value": VALUE_DTYPE,
+            "original_value": pl.Utf8,
+            "original_unit": pl.Utf8,
+            "sheet": pl.Utf8,
+            "cell": pl.Utf8,
+            "note": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+def open_collection(
+    settings: Settings, period: str | Period, out: Path, entities: list[str] | None = None
+) -> dict[str, Path]:
     jobs.init_warehouse(settings)
-    return {p.name.split("_")[0]: p for p in jobs.write_templates(settings, period, out, entities)}
+    return {named_entity(p.name): p for p in jobs.write_templates(settings, as_period(period), out, entities)}
 
 
 @cache
 def _complete(entity: str) -> dict[str, Decimal]:
-    return demo_inputs(load_catalog(), load_registry())[entity]
+    return demo_inputs(load_catalog(), load_registry(), P2024)[entity]
 
 
 def fill(
@@ -43,7 +72,7 @@ def fill(
     complete: bool = True,
 ) -> Path:
     """Fill a template: by default the entity's complete, consistent demo return with `values` on top."""
-    base = dict(_complete(template.name.split("_")[0])) if complete else {}
+    base = dict(_complete(named_entity(template.name))) if complete else {}
     return fill_template(template, out_dir / (name or template.name), {**base, **values}, notes)
 
 
@@ -90,38 +119,37 @@ class DemoResult:
     differences: list[tuple[str, Decimal, Decimal]]
 
 
-def load_demo_returns(settings: Settings, period: str) -> tuple[int, int]:
+def load_demo_returns(settings: Settings, period: Period) -> tuple[int, int]:
     """Record the demo group's returns as accepted submissions; a second run finds duplicates."""
     loaded = duplicates = 0
     with db.session_scope(settings.database_url) as session:
         for ret in demo_returns(load_catalog(), load_registry(), period):
-            recorded = record_submission(
-                session,
-                entity=ret.entity,
-                period=period,
-                content_hash=ret.content_hash,
-                file_name=f"demo:{ret.entity}_{period}",
-                status="accepted",
-                observations=ret.observations,
+            submission = load.SubmissionIn(
+                ret.entity, period, ret.content_hash, f"demo:{ret.entity}_{period}", "accepted"
             )
+            recorded = load.record_submission(session, submission, observations(ret.values))
             duplicates += recorded.duplicate
             loaded += not recorded.duplicate
     return loaded, duplicates
 
 
-def run_demo(settings: Settings, out: Path, period: str = "2024") -> DemoResult:
+def run_demo(settings: Settings, out: Path, period: Period = P2024) -> DemoResult:
     """The demo cycle: history for the two years before, entity returns for `period`, report."""
     jobs.init_warehouse(settings)
-    history = jobs.import_history_file(settings, bundled_history(), {str(int(period) - 2), str(int(period) - 1)})
+    history = jobs.import_history_file(
+        settings, bundled_history(), [period.shifted_years(-2), period.shifted_years(-1)]
+    )
     loaded, duplicates = load_demo_returns(settings, period)
     consolidation = jobs.consolidate_period(settings, period)
     report = jobs.report_period(settings, period, out, ["zh", "en"])
     published = {
-        f.code: f.value for f in read_published(bundled_history(), load_catalog(), {period}) if f.basis == "published"
+        f.code: f.value
+        for f in read_published(bundled_history(), load_catalog(), {period.code})
+        if f.basis == "published"
     }
     differences = []
     for row in report.table.rows:
-        cell = row.cells[period]
+        cell = row.cells[period.code]
         code = row.indicator.code
         if cell and code in published:
             shown = Decimal(cell.text(max(row.indicator.decimals, -published[code].as_tuple().exponent)))

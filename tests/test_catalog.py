@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from esgflow import EsgflowError
 from esgflow.catalog import Catalog, parse, validate
 from esgflow.factors import FactorRegistry
 
@@ -76,3 +77,14 @@ def test_packaged_catalog_is_sound(catalog: Catalog, factors: FactorRegistry) ->
 def test_formula_inputs(catalog: Catalog, code: str) -> None:
     names = catalog[code].formula_inputs()
     assert names and all(n in catalog or n.startswith(("sce_", "density_")) for n in names)
+
+
+def test_a_field_nothing_reads_is_refused() -> None:
+    text = """
+pillars: {env: {zh: 环境, en: Environmental}}
+indicators:
+  - {code: env_x, pillar: env, name: {zh: x, en: x}, unit: t, unit_zh: 吨, dtype: decimal, reported_by: all,
+     consolidation: sum, decimals: 2, section: "环境|"}
+"""
+    with pytest.raises(EsgflowError, match=r"env_x.*does not read: \['section'\]"):
+        parse(text)

@@ -10,9 +10,9 @@ from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry
-from tests.returns_factory import run_demo
-from warehouse import db
-from warehouse import models as m
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
+from tests.returns_factory import P2024, run_demo
 
 
 def test_every_indicator_reaches_every_artefact(
@@ -53,7 +53,7 @@ def test_every_indicator_reaches_every_artefact(
         check(f"appendix.{lang}.html", {c for c in appendix if f'id="{c}"' in page}, appendix)
     index = {r["code"] for r in csv.DictReader((out / "disclosure_index.csv").open(encoding="utf-8"))}
     check("disclosure_index.csv", index, mapped)
-    returned = {o.code for ret in demo_returns(catalog, registry) for o in ret.observations}
+    returned = {code for ret in demo_returns(catalog, registry, P2024) for code in ret.values}
     check("demo returns", returned, inputs)
-    assert result.consolidation.group_figures == len(catalog.codes)
+    assert result.consolidation.group_figure_count == len(catalog.codes)
     assert not missing, missing

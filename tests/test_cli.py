@@ -1,5 +1,8 @@
-"""The `esgflow` command line, run as a user would run it."""
+"""The `esgflow` command line: `main([...])` in this process, and the installed script from a shell."""
 
+from __future__ import annotations
+
+import io
 import os
 import subprocess
 import sys
@@ -10,40 +13,44 @@ import pytest
 from esgflow.cli import main
 
 
-def _run(args: list[str], home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESGFLOW_")}
-    env["ESGFLOW_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "esgflow.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty ESGFLOW_HOME with the embedded SQLite warehouse and no mail server."""
+    for name in [k for k in os.environ if k.startswith("ESGFLOW_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
 
 
-def test_init_import_report_from_the_shell(tmp_path: Path, seed_dir: Path) -> None:
-    home = tmp_path / "home"
-    init = _run(["init"], home, tmp_path)
-    assert init.returncode == 0, init.stderr
-    assert "loaded 126 indicators, 33 entities" in init.stdout
-    imp = _run(["history", "import", str(seed_dir / "appendix_2022_2024.csv")], home, tmp_path)
-    assert imp.returncode == 0 and "2022, 2023, 2024" in imp.stdout
-    rep = _run(["report", "--period", "2024", "--out", str(tmp_path / "r"), "--lang", "en"], home, tmp_path)
-    assert rep.returncode == 0, rep.stderr
+def test_init_import_report(home: Path, tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    assert "loaded 126 indicators, 33 entities" in capsys.readouterr().out
+    assert main(["history", "import", str(seed_dir / "appendix_2022_2024.csv")]) == 0
+    assert "2022, 2023, 2024" in capsys.readouterr().out
+    assert main(["report", "--period", "2024", "--out", str(tmp_path / "r"), "--lang", "en"]) == 0
     assert (tmp_path / "r" / "appendix.csv").is_file() and (tmp_path / "r" / "appendix.en.html").is_file()
     assert not (tmp_path / "r" / "appendix.zh.html").exists()
 
 
-def test_demo_from_the_shell(tmp_path: Path) -> None:
-    demo = _run(["demo", "--out", str(tmp_path / "d")], tmp_path / "home", tmp_path)
-    assert demo.returncode == 0, demo.stderr
-    assert "33 of 33 entities accepted" in demo.stdout
-    assert "env_energy_total: published 42099, computed from entity returns 46482.4" in demo.stdout
-    page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
-    assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
-    assert (tmp_path / "home" / "esgflow.sqlite3").is_file()
+def test_templates_ingest_consolidate_status_check(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.returns_factory import fill
+
+    assert main(["init"]) == 0
+    assert main(["templates", "--period", "2024", "--out", str(tmp_path / "t"), "--entity", "SAMI"]) == 0
+    assert "wrote 1 templates for 2024" in capsys.readouterr().out
+    returned = fill(tmp_path / "t" / "SAMI_2024.xlsx", tmp_path / "in", {})
+    assert main(["ingest", str(returned)]) == 0
+    out = capsys.readouterr().out
+    assert "SAMI_2024.xlsx: accepted as SAMI 2024 version 1" in out and "1 files judged: 1 accepted" in out
+    assert main(["consolidate", "--period", "2024"]) == 0
+    assert "of them for the group" in capsys.readouterr().out
+    assert main(["status", "--period", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "2024: 1 of 33 entities accepted" in out and "SAMI" in out
+    assert main(["check", "--period", "2024", "--json"]) == 0
+    assert capsys.readouterr().out.lstrip().startswith("[")
 
 
 @pytest.mark.parametrize(
@@ -51,12 +58,15 @@ def test_demo_from_the_shell(tmp_path: Path) -> None:
     [
         (["history", "import", "/nonexistent.csv"], "/nonexistent.csv: no such file"),
         (["report", "--period", "2024", "--out", "x"], "no schema yet: run 'esgflow init' first"),
+        (["ingest", "/nonexistent.xlsx"], "no schema yet: run 'esgflow init' first"),
     ],
 )
-def test_failures_exit_non_zero_with_one_line(tmp_path: Path, args: list[str], reason: str) -> None:
-    result = _run(args, tmp_path / "home", tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and reason in result.stderr
+def test_failures_exit_non_zero_with_one_line(
+    home: Path, args: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and reason in err
 
 
 def test_bad_period_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,34 +75,52 @@ def test_bad_period_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str])
     assert exit_info.value.code == 2 and "is not a year" in capsys.readouterr().err
 
 
-def test_unreachable_database_is_named_without_its_password(tmp_path: Path) -> None:
-    env_url = "postgresql+psycopg://esg:s3cret@127.0.0.1:1/nowhere"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESGFLOW_")}
-    env.update(ESGFLOW_HOME=str(tmp_path), ESGFLOW_DATABASE_URL=env_url)
-    result = subprocess.run(
-        [sys.executable, "-m", "esgflow.cli", "report", "--period", "2024", "--out", "x"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 1 and "cannot reach the warehouse at" in result.stderr
-    assert "s3cret" not in result.stderr and "***" in result.stderr
-    assert result.stderr.strip().count("\n") == 0
+def test_unreachable_database_is_named_without_its_password(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ESGFLOW_DATABASE_URL", "postgresql+psycopg://esg:s3cret@127.0.0.1:1/nowhere")
+    assert main(["report", "--period", "2024", "--out", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the warehouse at" in err and "s3cret" not in err and "***" in err
+    assert err.strip().count("\n") == 0
 
 
 def test_a_closed_pipe_ends_quietly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import io
-
     class ClosedPipe(io.StringIO):
         def write(self, text: str) -> int:
             raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path))
     assert main(["init"]) == 0
     capsys.readouterr()
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert main(["status", "--period", "2024"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_the_installed_script_answers_from_a_shell(home: Path, tmp_path: Path) -> None:
+    """The console script itself: its exit codes and its one-line reason, as a shell sees them."""
+    script = str(Path(sys.executable).parent / "esgflow")
+    ok = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert ok.returncode == 0 and "ingest" in ok.stdout
+    failed = subprocess.run(
+        [script, "consolidate", "--period", "2024"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert failed.returncode == 1 and failed.stderr.startswith("esgflow: ")
+    assert failed.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.slow
+def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
+    """`esgflow demo` as the README's first command runs it: its own temporary Prefect server, the SQLite warehouse."""
+    script = str(Path(sys.executable).parent / "esgflow")
+    demo = subprocess.run(
+        [script, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert "33 of 33 entities accepted" in demo.stdout
+    assert "env_energy_total: published 42099, computed from entity returns 46482.4" in demo.stdout
+    page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
+    assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
+    assert (home / "esgflow.sqlite3").is_file()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import multiprocessing as mp
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
 from esgflow import jobs
 from esgflow.config import Settings
 from esgflow.entities import load_registry
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
 from tests.returns_factory import fill
-from warehouse import db
-from warehouse import models as m
 
 
 def _collect(home: str, url: str, run_id: str, queue: mp.Queue) -> None:  # type: ignore[type-arg]
@@ -23,9 +25,10 @@ def _collect(home: str, url: str, run_id: str, queue: mp.Queue) -> None:  # type
     queue.put([(o.path.name, o.status) for o in outcomes])
 
 
+@pytest.mark.slow  # two processes, each with Great Expectations
 def test_two_runs_at_once_share_the_inbox_without_loading_twice(settings: Settings) -> None:
     jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, "2024", settings.home / "templates")
+    templates = jobs.write_templates(settings, parse_period("2024"), settings.home / "templates")
     for template in templates:
         fill(template, settings.inbox, {})
     # the same bytes arriving twice under another name: one of them is a duplicate

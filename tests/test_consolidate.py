@@ -9,9 +9,9 @@ import pytest
 from esgflow import units
 from esgflow.catalog import Catalog
 from esgflow.consolidate import consolidate
+from esgflow.decimals import VALUE_DTYPE
 from esgflow.entities import EntityRegistry
 from esgflow.factors import FactorRegistry
-from esgflow.observations import VALUE_DTYPE
 
 ENTITIES = {"HQ", "CINF", "CSSI", "NFC6", "EQUIP"}
 # (entity, indicator, value, unit as reported; None = the catalog's input unit)

@@ -1,14 +1,17 @@
 """Consolidation through the warehouse (SQLite and PostgreSQL): stored tree, provenance, re-runs."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from esgflow import jobs
 from esgflow.config import Settings
-from esgflow.observations import ObservationIn, record_submission
-from warehouse import db
-from warehouse import models as m
+from esgflow.periods import parse_period
+from esgflow.warehouse import db, load
+from esgflow.warehouse import models as m
+from tests.returns_factory import observations
 
 RETURNS = {"HQ": "100", "CINF": "200", "CSSI": "300.5"}
 
@@ -16,15 +19,10 @@ RETURNS = {"HQ": "100", "CINF": "200", "CSSI": "300.5"}
 def _load(settings: Settings, period: str) -> None:
     with db.session_scope(settings.database_url) as s:
         for entity, value in RETURNS.items():
-            record_submission(
-                s,
-                entity=entity,
-                period=period,
-                content_hash=f"{entity}{period}".ljust(64, "0"),
-                file_name=f"{entity}_{period}.xlsx",
-                status="accepted",
-                observations=[ObservationIn("env_diesel", Decimal(value), sheet="环境", cell="D7")],
+            submission = load.SubmissionIn(
+                entity, parse_period(period), f"{entity}{period}".ljust(64, "0"), f"{entity}_{period}.xlsx", "accepted"
             )
+            load.record_submission(s, submission, observations({"env_diesel": Decimal(value)}, "环境", "D7"))
 
 
 def _figure(settings: Settings, scope: str, period: str) -> m.ConsolidatedFigure:
@@ -42,7 +40,7 @@ def test_subtrees_follow_the_stored_tree_and_group_totals_do_not_move(settings: 
     jobs.init_warehouse(settings)
     for period in ("2023", "2024"):
         _load(settings, period)
-        jobs.consolidate_period(settings, period)
+        jobs.consolidate_period(settings, parse_period(period))
     assert _figure(settings, "HQ", "2023").value == _figure(settings, "HQ", "2024").value == Decimal("600.5")
     assert _figure(settings, "CINF", "2023").value == Decimal("200")
     assert _figure(settings, "CINF", "2024").value == Decimal("500.5")
@@ -51,9 +49,9 @@ def test_subtrees_follow_the_stored_tree_and_group_totals_do_not_move(settings: 
 def test_provenance_names_the_observations_and_reruns_replace(settings: Settings) -> None:
     jobs.init_warehouse(settings)
     _load(settings, "2024")
-    first = jobs.consolidate_period(settings, "2024")
-    second = jobs.consolidate_period(settings, "2024")
-    assert first.figures == second.figures
+    first = jobs.consolidate_period(settings, parse_period("2024"))
+    second = jobs.consolidate_period(settings, parse_period("2024"))
+    assert first.figure_count == second.figure_count
     group = _figure(settings, "HQ", "2024")
     assert group.method == "sum of 3 observations" and group.basis == "computed"
     with db.session_scope(settings.database_url) as s:
@@ -66,4 +64,4 @@ def test_provenance_names_the_observations_and_reruns_replace(settings: Settings
         computed = s.scalar(
             select(func.count()).select_from(m.ConsolidatedFigure).where(m.ConsolidatedFigure.basis == "computed")
         )
-        assert computed == second.figures
+        assert computed == second.figure_count

@@ -11,9 +11,9 @@ from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.demo import allocate, demo_returns
 from esgflow.entities import EntityRegistry
-from tests.returns_factory import run_demo
-from warehouse import db
-from warehouse import models as m
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
+from tests.returns_factory import P2024, run_demo
 
 
 def test_allocation_adds_up_exactly_in_the_published_precision() -> None:
@@ -23,8 +23,8 @@ def test_allocation_adds_up_exactly_in_the_published_precision() -> None:
 
 
 def test_demo_returns_are_consistent_per_entity(catalog: Catalog, registry: EntityRegistry) -> None:
-    for ret in demo_returns(catalog, registry):
-        values = {o.code: o.value for o in ret.observations}
+    for ret in demo_returns(catalog, registry, P2024):
+        values = ret.values
         kind = registry[ret.entity].kind
         assert set(values) <= {i.code for i in catalog.inputs_for_kind(kind)}
         for code, value in values.items():
@@ -74,9 +74,9 @@ def test_demo_totals_equal_the_sum_of_entity_returns(
 ) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")
     sums: dict[str, Decimal] = defaultdict(Decimal)
-    for ret in demo_returns(catalog, registry):
-        for o in ret.observations:
-            sums[o.code] += o.value or 0
+    for ret in demo_returns(catalog, registry, P2024):
+        for code, value in ret.values.items():
+            sums[code] += value
     with db.session_scope(sqlite_settings.database_url) as s:
         figures = dict(
             s.execute(

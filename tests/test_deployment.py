@@ -18,6 +18,7 @@ from esgflow import jobs
 from esgflow.config import load_settings
 from esgflow.demo import bundled_history
 
+pytestmark = pytest.mark.slow  # a real Prefect server and worker
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 

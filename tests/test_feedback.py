@@ -1,15 +1,74 @@
-"""Return letters: text in the reporter's language and an annotated copy of their workbook."""
+"""Return letters to reporters: the letter in their language and, when there is anything to fix, an annotated
+copy of their workbook, named after the return; end to end through ingestion as well."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from esgflow import jobs
-from esgflow.catalog import load_catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.entities import load_registry
+from esgflow.entities import EntityRegistry, load_registry
+from esgflow.feedback import write_feedback
 from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL
-from tests.returns_factory import demo_inputs, fill, open_collection, run_demo
+from esgflow.feedback.letter import Judged, render_letter
+from esgflow.findings import Finding
+from esgflow.periods import parse_period
+from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.returns_factory import P2024, demo_inputs, fill, open_collection, run_demo
+
+
+@pytest.fixture(scope="module")
+def returned(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> Path:
+    folder = tmp_path_factory.mktemp("feedback")
+    template = folder / "tpl" / "SAMI_2025.xlsx"
+    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}), catalog)
+    return fill(template, folder / "in", {"env_diesel": -5})
+
+
+def _judged(registry: EntityRegistry, findings: list[Finding], version: int = 1, period: str = "2025") -> Judged:
+    return Judged(
+        registry["SAMI"], period, version, f"SAMI_{period}.xlsx", "rejected" if findings else "accepted", findings, {}
+    )
+
+
+def _diesel_below_zero(path: Path) -> Finding:
+    ((sheet, coord),) = load_workbook(path).defined_names["env_diesel"].destinations
+    return Finding("range", "error", "env_diesel is below 0", ("env_diesel",), sheet=sheet, cell=coord.replace("$", ""))
+
+
+def test_write_feedback_writes_the_letter_and_an_annotated_copy_named_after_the_return(
+    returned: Path, registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    judged = _judged(registry, [_diesel_below_zero(returned)], version=2)
+    letters = tmp_path / "home" / "letters"
+    letter, annotated = write_feedback(judged, returned.read_bytes(), letters, catalog)
+    assert (letter, annotated) == (letters / "SAMI_2025_v2.txt", letters / "SAMI_2025_v2.xlsx")
+    assert letter.read_text("utf-8") == render_letter(judged, catalog)
+    assert annotated is not None and load_workbook(annotated).sheetnames[0] == FEEDBACK_SHEET
+    assert sorted(p.name for p in letters.iterdir()) == ["SAMI_2025_v2.txt", "SAMI_2025_v2.xlsx"]
+
+
+def test_a_return_without_findings_gets_only_a_letter(
+    returned: Path, registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    letter, annotated = write_feedback(_judged(registry, []), returned.read_bytes(), tmp_path, catalog)
+    assert annotated is None and letter == tmp_path / "SAMI_2025_v1.txt"
+    assert [p.name for p in tmp_path.iterdir()] == ["SAMI_2025_v1.txt"]
+
+
+def test_each_version_and_period_keeps_its_own_letter(
+    returned: Path, registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    raw = returned.read_bytes()
+    first, _ = write_feedback(_judged(registry, [_diesel_below_zero(returned)]), raw, tmp_path, catalog)
+    second, _ = write_feedback(_judged(registry, [], version=2), raw, tmp_path, catalog)
+    quarter, _ = write_feedback(_judged(registry, [], period="2025-Q1"), raw, tmp_path, catalog)
+    assert [p.name for p in (first, second, quarter)] == ["SAMI_2025_v1.txt", "SAMI_2025_v2.txt", "SAMI_2025-Q1_v1.txt"]
+    assert "未被接受" in first.read_text("utf-8") and "已接受" in second.read_text("utf-8")
 
 
 def _cell(path: Path, code: str) -> tuple[str, str]:
@@ -42,8 +101,8 @@ def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_pat
 
 def test_an_english_letter_for_an_overseas_entity(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")
-    [template] = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["OS-GN"])
-    last = demo_inputs(load_catalog(), load_registry())["OS-GN"]["env_diesel"]
+    [template] = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["OS-GN"])
+    last = demo_inputs(load_catalog(), load_registry(), P2024)["OS-GN"]["env_diesel"]
     path = fill(template, tmp_path / "in", {"env_diesel": last * 2})
     [outcome] = jobs.ingest_files(sqlite_settings, [path])
     assert outcome.status == "accepted_with_warnings" and outcome.letter and outcome.annotated
@@ -69,7 +128,7 @@ def test_every_run_adds_to_the_data_docs(sqlite_settings: Settings, tmp_path: Pa
     jobs.ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "a", {})])
     jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "b", {"env_diesel": -1})])
     jobs.import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
-    jobs.check_group(sqlite_settings, "2024")
+    jobs.check_group(sqlite_settings, parse_period("2024"))
     index = jobs.data_docs_index(sqlite_settings)
     assert index.is_file()
     pages = list((index.parent / "validations").rglob("*.html"))

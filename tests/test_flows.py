@@ -15,22 +15,22 @@ import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from prefect.artifacts import Artifact
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
 from esgflow import jobs
 from esgflow.config import Settings, load_settings
 from esgflow.demo import bundled_history
 from esgflow.entities import load_registry
-from esgflow.tasks import transient_only
-from flows.collect import collect
-from flows.consolidate_and_report import consolidate_and_report
-from flows.distribute import distribute
-from flows.remind import remind
+from esgflow.flows.collect import collect
+from esgflow.flows.consolidate_and_report import consolidate_and_report
+from esgflow.flows.distribute import distribute
+from esgflow.flows.remind import remind
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
 from tests.returns_factory import fill
-from warehouse import db
-from warehouse import models as m
 
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]  # a real (temporary) Prefect server
 DEADLINE = date(2025, 1, 31)
 SILENT = ["OS-VN", "OS-ID", "BR-YN"]  # these entities never reply
 
@@ -44,12 +44,6 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture
@@ -73,7 +67,7 @@ def cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int
     monkeypatch.setenv("ESGFLOW_SMTP_SENDER", "esg-office@example.com")
     settings = load_settings()
     jobs.init_warehouse(settings)
-    jobs.import_history_file(settings, bundled_history(), {"2022", "2023"})
+    jobs.import_history_file(settings, bundled_history(), [parse_period("2022"), parse_period("2023")])
     yield settings
     db.dispose(settings.database_url)
 
@@ -156,7 +150,7 @@ def test_smtp_settings_from_a_prefect_block(
 
 
 def _fill_all(settings: Settings) -> int:
-    jobs.write_templates(settings, "2024", settings.home / "templates" / "2024")
+    jobs.write_templates(settings, parse_period("2024"), settings.home / "templates" / "2024")
     for entity in load_registry().codes:
         fill(settings.home / "templates" / "2024" / f"{entity}_2024.xlsx", settings.inbox, {})
     return len(load_registry().codes)
@@ -198,20 +192,6 @@ def test_a_failed_run_shows_its_reason(tmp_path: Path, monkeypatch: pytest.Monke
     assert state.is_failed() and "run 'esgflow init' first" in state.message
 
 
-def test_retries_are_for_transient_faults_only() -> None:
-    import smtplib
-
-    from prefect.states import Failed
-    from sqlalchemy.exc import OperationalError
-
-    from esgflow import EsgflowError
-
-    assert transient_only(None, None, Failed(data=smtplib.SMTPServerDisconnected("gone")))  # type: ignore[arg-type]
-    assert transient_only(None, None, Failed(data=OperationalError("x", {}, Exception("database is locked"))))  # type: ignore[arg-type]
-    assert not transient_only(None, None, Failed(data=EsgflowError("bad input")))  # type: ignore[arg-type]
-    assert not transient_only(None, None, Failed(data=ValueError("bad input")))  # type: ignore[arg-type]
-
-
 def test_the_demo_runs_the_cycle_through_the_flows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_dir: Path
 ) -> None:
@@ -219,14 +199,14 @@ def test_the_demo_runs_the_cycle_through_the_flows(
     from decimal import Decimal
 
     from esgflow.catalog import load_catalog
-    from flows.demo import demo
+    from esgflow.flows.demo import demo
 
     monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path / "home"))
     for name in ("ESGFLOW_DATABASE_URL", "ESGFLOW_SMTP_HOST"):
         monkeypatch.delenv(name, raising=False)
     findings = demo("2024", str(tmp_path / "out"))
     settings = load_settings()
-    assert {s.status for s in jobs.period_statuses(settings, "2024")} == {"accepted"}
+    assert {s.status for s in jobs.period_statuses(settings, parse_period("2024"))} == {"accepted"}
     assert len(list(settings.outbox.glob("*.eml"))) == 33 * 2  # templates out, letters back
     catalog = load_catalog()
     published = {

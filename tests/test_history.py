@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from esgflow import EsgflowError, jobs
 from esgflow.config import Settings
-from warehouse import db
-from warehouse import models as m
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
 
 YEARS = ["2022", "2022_restated", "2023", "2024"]
 
@@ -21,7 +22,7 @@ def test_import_then_report_gives_back_every_published_figure(
     jobs.init_warehouse(settings)
     result = jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     assert result.years == ["2022", "2023", "2024"] and result.inserted > 0
-    jobs.report_period(settings, "2024", tmp_path / "out", ["zh", "en"])
+    jobs.report_period(settings, parse_period("2024"), tmp_path / "out", ["zh", "en"])
     published = list(csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8")))
     reported = list(csv.DictReader((tmp_path / "out" / "appendix.csv").open(encoding="utf-8")))
     assert list(reported[0]) == ["code", "name_zh", "name_en", "unit", *YEARS]

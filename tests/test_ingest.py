@@ -13,9 +13,10 @@ from esgflow import jobs, units
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry, load_registry
-from tests.returns_factory import demo_inputs, fill, open_collection, run_demo
-from warehouse import db
-from warehouse import models as m
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
+from tests.returns_factory import P2024, demo_inputs, fill, open_collection, run_demo
 
 
 def _group_figures(settings: Settings, period: str) -> dict[str, Decimal]:
@@ -47,12 +48,12 @@ def test_round_trip_every_entity(
     settings: Settings, catalog: Catalog, registry: EntityRegistry, tmp_path: Path
 ) -> None:
     templates = open_collection(settings, "2024", tmp_path / "tpl")
-    filled = demo_inputs(catalog, registry)
+    filled = demo_inputs(catalog, registry, P2024)
     for code, template in templates.items():
         fill(template, tmp_path / "returns", filled[code])
     outcomes = jobs.ingest_files(settings, [tmp_path / "returns"])
     assert [o.status for o in outcomes] == ["accepted"] * len(templates), [o.line() for o in outcomes]
-    jobs.consolidate_period(settings, "2024")
+    jobs.consolidate_period(settings, parse_period("2024"))
     figures = _group_figures(settings, "2024")
     for code, total in _expected_sums(catalog, filled).items():
         assert figures[code] == total, code
@@ -108,7 +109,7 @@ def test_resubmission_versions_and_duplicates(sqlite_settings: Settings, tmp_pat
             .all()
         )
     assert by_version == {1: Decimal("100"), 2: Decimal("120")}  # the old version stays queryable
-    jobs.consolidate_period(sqlite_settings, "2025")
+    jobs.consolidate_period(sqlite_settings, parse_period("2025"))
     assert _group_figures(sqlite_settings, "2025")["env_diesel"] == Decimal("120")
 
 
@@ -164,7 +165,7 @@ def test_reordered_and_reformatted_workbook_reads_the_same(sqlite_settings: Sett
             .all()
         )
     assert (values["env_diesel"], values["env_natural_gas"]) == (Decimal("100"), Decimal("950"))
-    assert outcome.figures == len(values)
+    assert outcome.observation_count == len(values)
     original = next(iter(load_workbook(path).defined_names["env_diesel"].destinations))[1].replace("$", "")
     assert cells["env_diesel"] != original  # read where the name points now, not at a fixed coordinate
 
@@ -187,9 +188,9 @@ def test_ingest_cli_prints_a_line_per_file(
 
 def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns: last period's figures
-    templates = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    templates = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["SAMI"])
     template = templates[0]
-    last = demo_inputs(load_catalog(), load_registry())["SAMI"]["env_diesel"]
+    last = demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]["env_diesel"]
     jump = {"env_diesel": last * 3}
     [warned] = jobs.ingest_files(sqlite_settings, [fill(template, tmp_path / "a", jump)])
     assert warned.status == "accepted_with_warnings" and warned.version == 1
@@ -217,9 +218,9 @@ def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Set
             .all()
         )
     assert note == "三个新工地 three new sites"  # stored with the value...
-    shown = [f for f in jobs.check_group(sqlite_settings, "2025") if f.rule == "reporter_note"]
+    shown = [f for f in jobs.check_group(sqlite_settings, parse_period("2025")) if f.rule == "reporter_note"]
     assert [(f.entity, f.indicators, f.severity) for f in shown] == [("SAMI", ("env_diesel",), "info")]
     assert "三个新工地 three new sites" in shown[0].message  # ...and shown to the ESG office
     assert statuses == {1: "accepted_with_warnings", 2: "accepted", 3: "rejected"}
-    jobs.consolidate_period(sqlite_settings, "2025")
+    jobs.consolidate_period(sqlite_settings, parse_period("2025"))
     assert _group_figures(sqlite_settings, "2025")["env_diesel"] == last * 3  # the rejected version is not used

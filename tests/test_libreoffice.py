@@ -8,24 +8,25 @@ from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
-from tests.returns_factory import demo_inputs, fill, libreoffice_resave, open_collection
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
+from tests.returns_factory import P2024, demo_inputs, fill, libreoffice_resave, open_collection
 from tests.test_ingest import _expected_sums, _group_figures
-from warehouse import db
-from warehouse import models as m
 
 
 def test_round_trip_after_libreoffice_resave(
     sqlite_settings: Settings, catalog: Catalog, registry: EntityRegistry, tmp_path: Path
 ) -> None:
     templates = open_collection(sqlite_settings, "2024", tmp_path / "tpl")
-    filled = demo_inputs(catalog, registry)
+    filled = demo_inputs(catalog, registry, P2024)
     notes = {"env_diesel": '=HYPERLINK("http://example.com","x") 新工地 new site'}
     originals = [fill(t, tmp_path / "filled", filled[code], notes) for code, t in templates.items()]
     resaved = libreoffice_resave(originals, tmp_path / "libreoffice")
     assert all(p.read_bytes() != o.read_bytes() for p, o in zip(resaved, originals, strict=True))
     outcomes = jobs.ingest_files(sqlite_settings, resaved)
     assert [o.status for o in outcomes] == ["accepted"] * len(templates), [o.line() for o in outcomes]
-    jobs.consolidate_period(sqlite_settings, "2024")
+    jobs.consolidate_period(sqlite_settings, parse_period("2024"))
     figures = _group_figures(sqlite_settings, "2024")
     for code, total in _expected_sums(catalog, filled).items():
         assert figures[code] == total, code

@@ -1,80 +1,105 @@
-"""Report artefacts: the workbook, the HTML pages and the disclosure index."""
+"""Writing the report: the appendix in CSV, Excel and HTML per language, and the disclosure index."""
+
+from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from esgflow import EsgflowError, jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
-from esgflow.report.disclosure import disclosure_index
-from esgflow.report.html import sparkline
+from esgflow.demo import bundled_history
+from esgflow.history import read_published
+from esgflow.periods import parse_period
+from esgflow.report import LANGUAGES, check_languages, write_report
+from esgflow.report.tables import AppendixTable, build_appendix
+
+P2024 = parse_period("2024")
 
 
-@pytest.fixture
-def report_dir(sqlite_settings: Settings, seed_dir: Path, tmp_path: Path) -> Path:
-    jobs.init_warehouse(sqlite_settings)
-    jobs.import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
-    out = tmp_path / "report"
-    jobs.report_period(sqlite_settings, "2024", out, ["zh", "en"])
-    return out
+@pytest.fixture(scope="module")
+def published(catalog: Catalog) -> AppendixTable:
+    figures = {(f.code, f.year, f.basis): f.value for f in read_published(bundled_history(), catalog)}
+    return build_appendix(figures, catalog, P2024)
 
 
-def test_workbook_has_a_sheet_per_pillar_with_units_separators_and_frozen_headers(
-    report_dir: Path, catalog: Catalog
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_write_report_writes_the_tables_the_index_and_a_page_per_language(
+    published: AppendixTable, catalog: Catalog, tmp_path: Path
 ) -> None:
-    wb = load_workbook(report_dir / "appendix.xlsx")
-    assert wb.sheetnames == [
-        "经济 Economic",
-        "环境 Environmental",
-        "社会 Social",
-        "治理 Governance",
-        "披露索引 Index",
+    out = tmp_path / "reports" / "2024"
+    report = write_report(published, catalog, out, ["zh", "en"])
+    assert report.table is published
+    assert report.files == [
+        out / "appendix.csv",
+        out / "appendix.xlsx",
+        out / "disclosure_index.csv",
+        out / "appendix.zh.html",
+        out / "appendix.en.html",
     ]
-    ws = wb["环境 Environmental"]
-    assert ws.freeze_panes == "C2"
-    header = [c.value for c in ws[1]]
-    assert header[3:5] == ["单位", "Unit"] and header[5:] == ["2022", "2022_restated", "2023", "2024"]
-    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
-    diesel = rows["env_diesel"]
-    assert diesel[4].value == "L" and diesel[8].value == 17298567.74
-    assert diesel[8].number_format == "#,##0.00"
-    assert rows["env_waste_hazardous_intensity"][8].number_format.startswith("#,##0.0000")
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in report.files)
+    assert next(r for r in _csv(out / "appendix.csv") if r["code"] == "env_diesel")["2024"] == "17298567.74"
+    assert any(r["code"] == "env_diesel" for r in _csv(out / "disclosure_index.csv"))
+    assert (out / "appendix.xlsx").read_bytes().startswith(b"PK")
+    assert "柴油使用量" in (out / "appendix.zh.html").read_text("utf-8")
+    assert "Diesel consumption" in (out / "appendix.en.html").read_text("utf-8")
 
 
-def test_html_pages_show_a_trend_per_indicator_in_each_language(report_dir: Path, catalog: Catalog) -> None:
-    zh = (report_dir / "appendix.zh.html").read_text("utf-8")
-    en = (report_dir / "appendix.en.html").read_text("utf-8")
-    assert "关键绩效表" in zh and "柴油使用量" in zh and "Key performance table" in en and "Diesel consumption" in en
-    for code in ("env_diesel", "soc_employees_total"):
-        row = en.split(f'id="{code}"')[1].split("</tr>")[0]
-        assert "<svg" in row and "<polyline" in row
-    assert zh.count('class="trend"') >= 70
+def test_write_report_writes_only_the_pages_asked_for(
+    published: AppendixTable, catalog: Catalog, tmp_path: Path
+) -> None:
+    report = write_report(published, catalog, tmp_path, ["en"])
+    assert [p.name for p in report.files if p.suffix == ".html"] == ["appendix.en.html"]
+    assert not (tmp_path / "appendix.zh.html").exists()
 
 
-def test_sparkline_needs_two_points() -> None:
-    from decimal import Decimal
+def test_write_report_refuses_an_unknown_language_before_writing(
+    published: AppendixTable, catalog: Catalog, tmp_path: Path
+) -> None:
+    with pytest.raises(EsgflowError, match="unknown language fr, de; choose from zh, en"):
+        write_report(published, catalog, tmp_path / "out", ["zh", "fr", "de"])
+    assert not (tmp_path / "out").exists()
 
-    assert sparkline([None, Decimal(1), None]) == ""
-    assert sparkline([Decimal(1), None, Decimal(3)]).count("<circle") == 2
+
+def test_write_report_refuses_a_table_without_figures(catalog: Catalog, tmp_path: Path) -> None:
+    empty = build_appendix({}, catalog, parse_period("2031"))
+    with pytest.raises(EsgflowError, match="no group figures for 2031 or the two years before it"):
+        write_report(empty, catalog, tmp_path / "out", ["zh"])
+    assert not (tmp_path / "out").exists()
+    one = build_appendix({("env_diesel", "2029", "computed"): Decimal("1")}, catalog, parse_period("2031"))
+    assert write_report(one, catalog, tmp_path / "out", ["zh"]).files[0].is_file()  # one figure is enough
 
 
-def test_disclosure_index_comes_from_the_catalog(report_dir: Path, catalog: Catalog) -> None:
-    rows = list(csv.DictReader((report_dir / "disclosure_index.csv").open(encoding="utf-8")))
-    assert {"framework": "hkex", "item": "A2.1", "code": "env_diesel"}.items() <= next(
-        r for r in rows if r["code"] == "env_diesel" and r["framework"] == "hkex"
-    ).items()
-    assert any(r["framework"] == "gri" and r["item"] == "403-9" and r["code"] == "soc_work_fatalities" for r in rows)
-    entries = disclosure_index(catalog)
-    sse = [e.item for e in entries if e.framework == "sse"]
-    assert sse.index("第三十条") < sse.index("第四十二条") < sse.index("第五十五条")
+def test_check_languages_takes_chinese_and_english_only() -> None:
+    assert LANGUAGES == ("zh", "en")
+    check_languages(["zh", "en"])
+    check_languages([])
+    with pytest.raises(EsgflowError, match="unknown language ja; choose from zh, en"):
+        check_languages(["en", "ja"])
 
 
 def test_report_refuses_unknown_language_and_empty_periods(sqlite_settings: Settings, tmp_path: Path) -> None:
     jobs.init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="unknown language fr"):
-        jobs.report_period(sqlite_settings, "2024", tmp_path, ["fr"])
+        jobs.report_period(sqlite_settings, parse_period("2024"), tmp_path, ["fr"])
     with pytest.raises(EsgflowError, match="no group figures for 2031"):
-        jobs.report_period(sqlite_settings, "2031", tmp_path, ["zh"])
+        jobs.report_period(sqlite_settings, parse_period("2031"), tmp_path, ["zh"])
+
+
+def test_a_report_from_the_warehouse_shows_the_published_figures_as_published(
+    sqlite_settings: Settings, seed_dir: Path, published: AppendixTable, catalog: Catalog, tmp_path: Path
+) -> None:
+    jobs.init_warehouse(sqlite_settings)
+    jobs.import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
+    from_warehouse = jobs.report_period(sqlite_settings, P2024, tmp_path / "warehouse", ["zh", "en"])
+    direct = write_report(published, catalog, tmp_path / "direct", ["zh", "en"])
+    for name in ("appendix.csv", "disclosure_index.csv", "appendix.zh.html", "appendix.en.html"):
+        assert (tmp_path / "warehouse" / name).read_bytes() == (tmp_path / "direct" / name).read_bytes(), name
+    assert [p.name for p in from_warehouse.files] == [p.name for p in direct.files]

@@ -1,5 +1,7 @@
 """Templates are generated from the catalog, one per entity, with names, units, rules and protection."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,8 +13,9 @@ from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
+from esgflow.periods import parse_period
 from esgflow.workbooks import layout as L
-from tests.returns_factory import open_collection, run_demo
+from tests.returns_factory import P2024, open_collection, run_demo
 
 
 @pytest.fixture
@@ -79,14 +82,14 @@ def test_breakdowns_show_the_sum_they_must_equal(templates: dict[str, Path]) -> 
 
 def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns for every entity
-    paths = jobs.write_templates(sqlite_settings, "2025", tmp_path / "tpl", ["NFC6"])
+    paths = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["NFC6"])
     wb = load_workbook(paths[0])
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
     row = int(coord.split("$")[-1])
     prior = wb[sheet][f"{L.COL_PRIOR}{row}"].value
 
-    nfc6 = next(r for r in demo_returns(load_catalog(), load_registry()) if r.entity == "NFC6")
-    wan_kwh = next(o.value for o in nfc6.observations if o.code == "env_electricity")
+    nfc6 = next(r for r in demo_returns(load_catalog(), load_registry(), P2024) if r.entity == "NFC6")
+    wan_kwh = nfc6.values["env_electricity"]
     assert Decimal(str(prior)) == wan_kwh * 10000  # shown in the kWh the template asks for
     assert isinstance(prior, int | float)  # a number, never text that could become a formula
 
@@ -94,4 +97,4 @@ def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Sett
 def test_unknown_entity_is_refused(sqlite_settings: Settings, tmp_path: Path) -> None:
     jobs.init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="not an entity of the group in 2025: NOPE"):
-        jobs.write_templates(sqlite_settings, "2025", tmp_path, ["NOPE"])
+        jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path, ["NOPE"])

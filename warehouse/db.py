@@ -9,9 +9,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = ["TRANSIENT_ERRORS", "Session", "session_factory", "session_scope"]
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A database that is briefly away or locked: worth another try, unlike bad input.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError,)
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -33,5 +33,9 @@ class Quantity(TypeDecorator[Decimal]):
             raise ValueError(f"not a finite quantity: {value}")
         return str(value) if dialect.name == "sqlite" else value
 
+    def compare_values(self, x: Any, y: Any) -> bool:
+        # 1.50 and 1.5 are equal numbers but different figures: a change of written precision is a change.
+        return x is y or (x is not None and y is not None and str(x) == str(y))
+
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(str(value)) if not isinstance(value, Decimal) else value

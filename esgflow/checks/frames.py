@@ -20,7 +20,7 @@ import polars as pl
 
 from esgflow import units
 from esgflow.catalog import Catalog
-from esgflow.checks.precision import half_unit
+from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
 from esgflow.factors import FactorRegistry
 from esgflow.formulas import compile_formula
@@ -49,7 +49,7 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
 
 
 @dataclass(frozen=True)
-class Figure:
+class CheckedValue:
     """One figure to check: `key` names what it belongs to (a submission, or a basis of the group)."""
 
     key: str
@@ -62,7 +62,7 @@ class Figure:
     prior: Decimal | None = None
 
 
-def figure_of(
+def checked_value(
     key: str,
     indicator: str,
     value: Decimal | None,
@@ -72,8 +72,8 @@ def figure_of(
     note: str | None = None,
     required: bool = False,
     prior: Decimal | None = None,
-) -> Figure:
-    """A Figure with its rounding worked out from how it was written."""
+) -> CheckedValue:
+    """A CheckedValue with its rounding worked out from how it was written."""
     ind = catalog[indicator]
     written = value if written is None else written
     half = 0.0
@@ -81,7 +81,7 @@ def figure_of(
         half = (
             half_unit(written) * float(units.factor(ind.input_unit, ind.unit)) if ind.input_unit else half_unit(written)
         )
-    return Figure(key, indicator, value, written, half, note, required, prior)
+    return CheckedValue(key, indicator, value, written, half, note, required, prior)
 
 
 BASE_SCHEMA = {
@@ -96,18 +96,18 @@ BASE_SCHEMA = {
 }
 
 
-def base_frame(figures: list[Figure]) -> pl.DataFrame:
-    """The figures as a frame with BASE_SCHEMA columns."""
+def base_frame(values: list[CheckedValue]) -> pl.DataFrame:
+    """The values as a frame with BASE_SCHEMA columns."""
     return pl.DataFrame(
         {
-            "key": [f.key for f in figures],
-            "indicator": [f.indicator for f in figures],
-            "value": [None if f.value is None else float(f.value) for f in figures],
-            "text": [None if f.written is None else format(tidy(f.written), "f") for f in figures],
-            "half": [f.half for f in figures],
-            "required": [f.required for f in figures],
-            "has_note": [bool(f.note) for f in figures],
-            "prior": [None if f.prior is None else float(f.prior) for f in figures],
+            "key": [f.key for f in values],
+            "indicator": [f.indicator for f in values],
+            "value": [None if f.value is None else float(f.value) for f in values],
+            "text": [None if f.written is None else format(tidy(f.written), "f") for f in values],
+            "half": [f.half for f in values],
+            "required": [f.required for f in values],
+            "has_note": [bool(f.note) for f in values],
+            "prior": [None if f.prior is None else float(f.prior) for f in values],
         },
         schema=BASE_SCHEMA,
     )
@@ -207,9 +207,9 @@ def _finish(frames: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
-def submission_frame(figures: list[Figure] | pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+def submission_frame(values: list[CheckedValue] | pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Check rows for the figures of entity returns (key: one per return), from Figures or a BASE_SCHEMA frame."""
-    rows = _figure_rows(figures if isinstance(figures, pl.DataFrame) else base_frame(figures), catalog)
+    rows = _figure_rows(values if isinstance(values, pl.DataFrame) else base_frame(values), catalog)
     return _finish([rows, _breakdown_rows(rows, catalog)])
 
 
@@ -284,11 +284,11 @@ def group_frame(
     A restated basis is completed with the published figures it did not restate, so that
     identities can be checked on it.
     """
-    figures: list[Figure] = []
+    figures: list[CheckedValue] = []
     for basis, values in by_basis.items():
         merged = {**by_basis.get("published", {}), **values} if basis == "published_restated" else dict(values)
         figures += [  # group figures are written in their reporting unit
-            Figure(
+            CheckedValue(
                 basis,
                 code,
                 value,
@@ -360,7 +360,7 @@ def staged_base(
     half = (
         pl.when(pl.col("exact") | pl.col("text").is_null())
         .then(0.0)
-        .otherwise(0.5 * pl.lit(10.0).pow(-pl.col("decimals").cast(pl.Float64)) * pl.col("to_reporting"))
+        .otherwise(half_unit_at(-pl.col("decimals").cast(pl.Float64)) * pl.col("to_reporting"))
     )
     return base.select(
         "key",

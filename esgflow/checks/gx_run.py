@@ -75,13 +75,22 @@ class Validator:
         for validation in result.run_results.values():
             for r in validation.results:
                 meta = dict(r.expectation_config.meta or {})
-                if r.exception_info and r.exception_info.get("raised_exception"):
+                if _raised(r.exception_info):  # a check that could not run must never pass as kept
                     raise RuntimeError(f"expectation {meta.get('rule')} could not run: {r.exception_info}")
                 if r.success:
                     continue
                 for row in r.result.get("unexpected_index_list") or []:
                     failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
         return failures
+
+
+def _raised(info: dict[str, Any] | None) -> bool:
+    """Whether a result's exception info reports an exception (GX 1.x keys it by metric)."""
+    if not info:
+        return False
+    return bool(info.get("raised_exception")) or any(
+        isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+    )
 
 
 def _to_pandas(frame: pl.DataFrame) -> Any:

@@ -6,29 +6,24 @@ one published as 0.0192 stands for [0.01915, 0.01925) and does not agree with 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import TypeVar
+
+import polars as pl
+
+Exponent = TypeVar("Exponent", float, pl.Expr)
+
+
+def half_unit_at(exponent: Exponent) -> Exponent:
+    """Half a unit in the place 10**exponent: the rounding of a figure written to that place.
+
+    Works on a number or on a polars expression, so that frames and single figures agree.
+    """
+    return 0.5 * 10.0**exponent
 
 
 def half_unit(value: Decimal) -> float:
     """Half a unit in the last written place: 0.25 -> 0.005, 42099 -> 0.5, 7.17E-8 -> 5E-11."""
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
-    return 0.5 * 10.0**exponent
-
-
-def propagated(
-    evaluate: Callable[[Mapping[str, float]], float | None], inputs: Mapping[str, float], halves: Mapping[str, float]
-) -> float:
-    """First-order spread of a formula's result when each input may be off by its half unit."""
-    base = evaluate(inputs)
-    if base is None:
-        return 0.0
-    spread = 0.0
-    for name, half in halves.items():
-        if half == 0:
-            continue
-        moved = evaluate({**inputs, name: inputs[name] + half})
-        if moved is not None:
-            spread += abs(moved - base)
-    return spread
+    return half_unit_at(float(exponent))

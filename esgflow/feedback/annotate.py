@@ -10,8 +10,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from esgflow.catalog import Catalog
+from esgflow.checks.rules import wording
 from esgflow.feedback.letter import Judged
-from esgflow.feedback.wording import rule_text
 from esgflow.safety import write_text
 
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
@@ -31,7 +31,7 @@ def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Pat
             continue
         cell = wb[f.sheet][f.cell]
         cell.fill = ERROR_FILL if f.severity == "error" else WARNING_FILL
-        name, action = rule_text(f.rule, lang)
+        name, action = wording(f.rule, lang)
         text = f"{name}: {action}\n{f.message}"
         cell.comment = Comment(text if not cell.comment else cell.comment.text + "\n\n" + text, "esgflow")
     if FEEDBACK_SHEET in wb.sheetnames:
@@ -52,7 +52,7 @@ def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Pat
         c.font = Font(bold=True)
     for f in j.findings:
         code = f.indicators[0] if f.indicators else ""
-        name, action = rule_text(f.rule, lang)
+        name, action = wording(f.rule, lang)
         ws.append([f.severity, f.sheet or "", f.cell or "", code, None, None, None])
         row = ws.max_row
         for col, text in ((5, name), (6, action), (7, f.message)):

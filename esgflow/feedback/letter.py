@@ -5,9 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from esgflow.catalog import Catalog
+from esgflow.checks.rules import wording
 from esgflow.entities import Entity
-from esgflow.feedback.wording import STATUS, rule_text
 from esgflow.findings import Finding
+
+# What the letter says of the outcome: zh, en
+STATUS = {
+    "accepted": ("已接受，感谢您的填报。", "accepted. Thank you."),
+    "accepted_with_warnings": (
+        "已接受，但有需要说明的提示，请在“说明”列补充后重新发送。",
+        "accepted, with points that need an explanation; add notes and send it again.",
+    ),
+    "rejected": (
+        "未被接受，请按以下说明修改后重新发送。",
+        "not accepted; please correct it as described below and send it again.",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
     for n, f in enumerate(errors + warnings, start=1):
         code = f.indicators[0] if f.indicators else ""
         ind = catalog.by_code.get(code)
-        name, action = rule_text(f.rule, lang)
+        name, action = wording(f.rule, lang)
         where = f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
         if lang == "zh":
             kind = "错误" if f.severity == "error" else "提示"

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import write_page
-from esgflow.report.tables import AppendixTable, build_appendix
+from esgflow.report.tables import AppendixTable
 from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv
 
 LANGUAGES = ("zh", "en")
@@ -23,16 +21,17 @@ class ReportFiles:
     files: list[Path]
 
 
-def write_report(
-    session: Session, catalog: Catalog, period: str, out: Path, root: str, langs: list[str]
-) -> ReportFiles:
-    """Write appendix.csv, appendix.xlsx, appendix.<lang>.html and the disclosure index to `out`."""
+def check_languages(langs: list[str]) -> None:
     unknown = [lang for lang in langs if lang not in LANGUAGES]
     if unknown:
         raise EsgflowError(f"unknown language {', '.join(unknown)}; choose from {', '.join(LANGUAGES)}")
-    table = build_appendix(session, catalog, period, root)
+
+
+def write_report(table: AppendixTable, catalog: Catalog, out: Path, langs: list[str]) -> ReportFiles:
+    """Write appendix.csv, appendix.xlsx, appendix.<lang>.html and the disclosure index to `out`."""
+    check_languages(langs)
     if not any(cell for row in table.rows for cell in row.cells.values()):
-        raise EsgflowError(f"the warehouse holds no group figures for {period} or the two years before it")
+        raise EsgflowError(f"the warehouse holds no group figures for {table.period} or the two years before it")
     entries = disclosure_index(catalog)
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "appendix.csv", out / "appendix.xlsx", out / "disclosure_index.csv"]

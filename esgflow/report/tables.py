@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from esgflow.catalog import Catalog, Indicator
-from esgflow.periods import parse_period
-from warehouse import models as m
+from esgflow.periods import Period
 
 
 @dataclass(frozen=True)
@@ -55,34 +52,23 @@ class AppendixTable:
                     out.append((row, published, cell))
         return out
 
-    def values(self, key: str) -> list[Decimal | None]:
-        return [r.cells[key].value if r.cells[key] else None for r in self.rows]
+
+def appendix_years(period: Period) -> list[Period]:
+    """The periods an appendix for `period` shows: P-2, P-1 and P."""
+    return [period.shifted_years(-2), period.shifted_years(-1), period]
 
 
-def _group_figures(session: Session, root: str, years: list[str]) -> dict[tuple[str, str, str], Decimal]:
-    rows = session.execute(
-        select(m.Indicator.code, m.Period.code, m.ConsolidatedFigure.basis, m.ConsolidatedFigure.value)
-        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
-        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
-        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
-        .where(m.Entity.code == root, m.Period.code.in_(years))
-    ).all()
-    return {(code, year, basis): value for code, year, basis, value in rows}
-
-
-def build_appendix(session: Session, catalog: Catalog, period: str, root: str) -> AppendixTable:
+def build_appendix(figures: Mapping[tuple[str, str, str], Decimal], catalog: Catalog, period: Period) -> AppendixTable:
     """P-2, P-1 and P for every appendix indicator, with restated columns where there are any.
 
     For P the computed figure wins over a published one; for earlier years what was
     published stands, and a computed figure fills in only where nothing was published.
     """
-    p = parse_period(period)
-    years = [p.shifted_years(-2).code, p.shifted_years(-1).code, p.code]
-    figures = _group_figures(session, root, years)
+    years = [p.code for p in appendix_years(period)]
     restated = {year for (_, year, basis) in figures if basis == "published_restated"}
     columns: list[Column] = []
     for year in years:
-        prefer = ("computed", "published") if year == p.code else ("published", "computed")
+        prefer = ("computed", "published") if year == period.code else ("published", "computed")
         columns.append(Column(year, year, prefer))
         if year in restated:
             columns.append(Column(f"{year}_restated", year, ("published_restated",)))
@@ -93,5 +79,7 @@ def build_appendix(session: Session, catalog: Catalog, period: str, root: str) -
             found = [(b, figures[(ind.code, col.year, b)]) for b in col.basis if (ind.code, col.year, b) in figures]
             cells[col.key] = Cell(found[0][1], found[0][0]) if found else None
         rows.append(Row(ind, cells))
-    published_now = {code: v for (code, year, basis), v in figures.items() if year == p.code and basis == "published"}
-    return AppendixTable(period, columns, rows, published_now)
+    published_now = {
+        code: v for (code, year, basis), v in figures.items() if year == period.code and basis == "published"
+    }
+    return AppendixTable(period.code, columns, rows, published_now)

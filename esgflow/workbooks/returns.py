@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
-from esgflow.catalog import Catalog
-from esgflow.findings import Finding, refuse
+from esgflow.catalog import Catalog, load_catalog
+from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import parse_period
 from esgflow.workbooks import layout as L
 from esgflow.workbooks.parse import parse_note, parse_number
@@ -14,11 +17,12 @@ from esgflow.workbooks.reader import RawCell, read_named_cells
 from esgflow.workbooks.safe_zip import SafeZip
 
 SUPPORTED_TEMPLATE_VERSIONS = {L.TEMPLATE_VERSION}
+PARALLEL_FROM = 16  # files; below this, process start-up costs more than it saves
 
 
 @dataclass(frozen=True)
-class RawFigure:
-    """A figure as the reporter gave it: the value in the template's input unit."""
+class ReportedValue:
+    """One named cell as the reporter filled it in: the value in the template's input unit."""
 
     code: str
     value: Decimal | None
@@ -35,13 +39,9 @@ class ParsedReturn:
     entity: str
     period: str
     template_version: str
-    figures: list[RawFigure]
+    reported: list[ReportedValue]
     findings: list[Finding]
     meta_cells: dict[str, tuple[str, str]]  # meta name -> (sheet, cell)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
 
 
 def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell]:
@@ -84,7 +84,7 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
             sheet=pcell.sheet,
             cell=pcell.ref,
         ) from exc
-    figures: list[RawFigure] = []
+    reported: list[ReportedValue] = []
     findings: list[Finding] = []
     for code, cell in named.cells.items():
         if code in L.META_NAMES or code.endswith(L.NOTE_SUFFIX):
@@ -108,8 +108,8 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
         value, error = parse_number(cell, ind, file)
         if error:
             findings.append(error)
-        figures.append(
-            RawFigure(
+        reported.append(
+            ReportedValue(
                 code,
                 value,
                 ind.input_unit or ind.unit,
@@ -130,7 +130,7 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
                     message=f"the defined name {name} points at {target!r}, not at one cell",
                 )
             )
-    if not any(f.value is not None for f in figures) and not findings:
+    if not any(r.value is not None for r in reported) and not findings:
         findings.append(
             Finding(
                 rule="empty_return",
@@ -140,4 +140,24 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
             )
         )
     meta_cells = {n: (c.sheet, c.ref) for n, c in (("meta_entity", ecell), ("meta_period", pcell))}
-    return ParsedReturn(file, entity, period, version, figures, findings, meta_cells)
+    return ParsedReturn(file, entity, period, version, reported, findings, meta_cells)
+
+
+def _read_or_refusal(item: tuple[bytes, str]) -> ParsedReturn | Finding:
+    """Read one workbook (in a worker process); a refusal comes back as its finding."""
+    data, name = item
+    try:
+        return read_return(data, name, load_catalog())
+    except Refused as exc:
+        return exc.finding
+
+
+def read_returns(items: list[tuple[bytes, str]]) -> Iterator[ParsedReturn | Finding]:
+    """Read (bytes, file name) pairs in order, in parallel processes when there are enough of them,
+    so that the caller can write earlier results while later ones are still being read."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        yield from (_read_or_refusal(i) for i in items)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_read_or_refusal, items, chunksize=4)

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esgflow import units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import Entity
+from esgflow.periods import Period
 from esgflow.safety import write_text
 from esgflow.workbooks import layout as L
 
@@ -62,8 +63,7 @@ INSTRUCTIONS = [
 @dataclass(frozen=True)
 class TemplateRequest:
     entity: Entity
-    period: str
-    prior_period: str
+    period: Period
     prior_values: dict[str, Decimal]  # reporting units
 
 
@@ -107,7 +107,7 @@ def _write_pillar(ws: Worksheet, rows: list[L.Row], req: TemplateRequest, catalo
         "Indicator",
         "单位 Unit",
         f"本期 {req.period}",
-        f"上期 {req.prior_period}",
+        f"上期 {req.period.shifted_years(-1)}",
         "说明 Note",
         "要求 Rule",
     ]
@@ -174,7 +174,7 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, wb: Workbook) -> No
     ws.append([])
     meta = [
         ("填报单位 Entity", req.entity.code, "meta_entity"),
-        ("报告期 Period", req.period, "meta_period"),
+        ("报告期 Period", req.period.code, "meta_period"),
         ("模板版本 Template version", L.TEMPLATE_VERSION, "meta_template_version"),
     ]
     for label, value, name in meta:

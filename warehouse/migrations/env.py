@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from warehouse.models import Base
+from esgflow.warehouse.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -10,7 +10,7 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
-import warehouse.types
+import esgflow.warehouse.types
 
 
 # revision identifiers, used by Alembic.
@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.create_table('factor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
-    sa.Column('value', warehouse.types.Quantity(), nullable=False),
+    sa.Column('value', esgflow.warehouse.types.Quantity(), nullable=False),
     sa.Column('unit', sa.String(length=32), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('valid_from', sa.Date(), nullable=False),
@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('indicator_id', sa.Integer(), nullable=False),
     sa.Column('basis', sa.String(length=20), nullable=False),
-    sa.Column('value', warehouse.types.Quantity(), nullable=False),
+    sa.Column('value', esgflow.warehouse.types.Quantity(), nullable=False),
     sa.Column('method', sa.Text(), nullable=False),
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('computed_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
@@ -134,8 +134,8 @@ def upgrade() -> None:
     sa.Column('severity', sa.String(length=8), nullable=False),
     sa.Column('indicators', sa.JSON(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('expected', warehouse.types.Quantity(), nullable=True),
-    sa.Column('actual', warehouse.types.Quantity(), nullable=True),
+    sa.Column('expected', esgflow.warehouse.types.Quantity(), nullable=True),
+    sa.Column('actual', esgflow.warehouse.types.Quantity(), nullable=True),
     sa.Column('sheet', sa.String(length=100), nullable=True),
     sa.Column('cell', sa.String(length=20), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
@@ -150,7 +150,7 @@ def upgrade() -> None:
     sa.Column('entity_id', sa.Integer(), nullable=False),
     sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('indicator_id', sa.Integer(), nullable=False),
-    sa.Column('value', warehouse.types.Quantity(), nullable=True),
+    sa.Column('value', esgflow.warehouse.types.Quantity(), nullable=True),
     sa.Column('original_value', sa.Text(), nullable=True),
     sa.Column('original_unit', sa.String(length=32), nullable=True),
     sa.Column('source_file', sa.String(length=500), nullable=False),

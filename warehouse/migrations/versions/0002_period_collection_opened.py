@@ -10,7 +10,7 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
-import warehouse.types
+import esgflow.warehouse.types
 
 
 # revision identifiers, used by Alembic.

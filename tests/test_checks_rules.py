@@ -1,18 +1,25 @@
-"""Each rule kind passes and fails through a real Great Expectations run."""
+"""The rule registry: each rule kind's expectations, description and wording; each passes and fails
+through a real Great Expectations run."""
+
+from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
+from esgflow import units
 from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
-from esgflow.checks.frames import Figure, figure_of, group_frame, submission_frame
+from esgflow.checks.frames import CheckedValue, checked_value, group_frame, submission_frame
 from esgflow.checks.gx_run import Validator, validator_for
+from esgflow.checks.rules import RULES, expectations, wording
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
+
+SUITES = ("submission", "group")
 
 
 @pytest.fixture(scope="module")
@@ -20,29 +27,132 @@ def validator(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Val
     return validator_for(tmp_path_factory.mktemp("gx"), catalog)
 
 
+def _condition(expectation: Any) -> str:
+    return expectation.configuration.kwargs["row_condition"]["pass_through_filter"]
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+
+def test_every_rule_checked_by_a_suite_can_describe_a_failing_row() -> None:
+    for rule in RULES.values():
+        assert bool(rule.expect) == bool(rule.suites), rule.name
+        if rule.expect:
+            assert rule.describe is not None, rule.name
+        assert set(rule.suites) <= set(SUITES), rule.name
+        assert rule.severity in ("error", "warning"), rule.name
+
+
+def test_rule_severities_are_those_the_readme_promises() -> None:
+    warnings = {name for name, rule in RULES.items() if rule.severity == "warning"}
+    assert warnings == {"yoy_change_needs_note", "derived_recomputed_with_factors", "published_vs_computed"}
+
+
+def test_rules_are_registered_under_their_own_names() -> None:
+    assert all(name == rule.name for name, rule in RULES.items())
+    assert {"required", "type", "range", "whole_number", "part_not_above_whole", "parts_sum_to_total"} <= set(RULES)
+    assert {"text_in_number_cell", "indicator_not_for_entity", "empty_return"} <= set(RULES)
+
+
+def test_wording_of_a_rule_in_chinese_and_english() -> None:
+    assert wording("required", "zh") == ("必填项缺失", "请填写该数值；如确无此项数据，请在“说明”列写明原因。")
+    assert wording("required", "en") == (
+        "Required figure missing",
+        "Enter the figure; if there truly is none, explain why in its note cell.",
+    )
+    assert wording("parts_sum_to_total", "en")[0] == "The parts do not add up to the total"
+
+
+def test_every_rule_is_worded_in_both_languages() -> None:
+    for name in RULES:
+        zh, en = wording(name, "zh"), wording(name, "en")
+        assert all(zh) and all(en), name
+        assert zh != en, name
+        assert zh[0] != name and en[0] != name, name
+
+
+def test_a_rule_without_wording_is_named_by_its_code() -> None:
+    assert wording("reporter_note", "zh") == ("reporter_note", "请核对该数值。")
+    assert wording("reporter_note", "en") == ("reporter_note", "Check this figure.")
+
+
+def test_any_language_but_chinese_gets_english() -> None:
+    assert wording("range", "fr") == wording("range", "en")
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_suites_expectations_follow_the_rule_order(suite: str, catalog: Catalog) -> None:
+    found = [e.meta["rule"] for e in expectations(suite, catalog)]
+    in_order = [name for name, rule in RULES.items() if suite in rule.suites]
+    assert list(dict.fromkeys(found)) == in_order
+    assert found == sorted(found, key=in_order.index)  # a rule's expectations stay together
+
+
+def test_which_rules_each_suite_holds(catalog: Catalog) -> None:
+    submission = {e.meta["rule"] for e in expectations("submission", catalog)}
+    group = {e.meta["rule"] for e in expectations("group", catalog)}
+    assert submission - group == {"required"}
+    assert group - submission == {"derived_recomputed", "derived_recomputed_with_factors", "published_vs_computed"}
+    assert expectations("no_such_suite", catalog) == []
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_every_expectation_carries_its_rules_severity(suite: str, catalog: Catalog) -> None:
+    for e in expectations(suite, catalog):
+        assert e.meta["severity"] == RULES[e.meta["rule"]].severity
+
+
+def test_one_range_expectation_per_pair_of_bounds_in_the_catalog(catalog: Catalog) -> None:
+    ranges = [e for e in expectations("submission", catalog) if e.meta["rule"] == "range"]
+    bounds: dict[tuple[float | None, float | None], list[str]] = {}
+    for ind in catalog.indicators:
+        if ind.rules.min is not None or ind.rules.max is not None:
+            bounds.setdefault((ind.rules.min, ind.rules.max), []).append(ind.code)
+    assert {(e.meta["min"], e.meta["max"]) for e in ranges} == set(bounds)
+    assert len(ranges) == len(bounds)
+    for e in ranges:
+        assert f"indicator in {bounds[(e.meta['min'], e.meta['max'])]!r}" in _condition(e)
+
+
+def test_whole_numbers_are_asked_of_counts_people_type_in(catalog: Catalog) -> None:
+    [whole] = [e for e in expectations("submission", catalog) if e.meta["rule"] == "whole_number"]
+    counts = [i.code for i in catalog.indicators if i.dtype == "integer" and i.is_input]
+    assert "soc_new_hires" in counts and "env_diesel" not in counts
+    assert f"indicator in {counts!r}" in _condition(whole)
+
+
+def test_exact_derived_figures_exclude_those_using_factors(catalog: Catalog) -> None:
+    by_rule = {e.meta["rule"]: _condition(e) for e in expectations("group", catalog)}
+    assert "not factor_based" in by_rule["derived_recomputed"]
+    assert "env_water_intensity" in by_rule["derived_recomputed"]
+    assert by_rule["derived_recomputed_with_factors"] == 'row == "derived" and factor_based'
+
+
+# --- each rule kind through a real run -----------------------------------------------------------
+
+
 def _check(
-    validator: Validator, catalog: Catalog, figures: list[Figure], frame: pl.DataFrame | None = None
+    validator: Validator, catalog: Catalog, figures: list[CheckedValue], frame: pl.DataFrame | None = None
 ) -> list[Finding]:
     frame = submission_frame(figures, catalog) if frame is None else frame
     failures = validator.run("submission", frame, run_name="test")
-    rows = {r["row_id"]: r for r in frame.iter_rows(named=True)}
-    return [f for found in findings_from(failures, rows, catalog).values() for f in found]
+    return [f for found in findings_from(failures, frame, catalog).values() for f in found]
 
 
-def _fig(catalog: Catalog, code: str, value: str | None, **kw) -> Figure:  # type: ignore[no-untyped-def]
+def _fig(catalog: Catalog, code: str, value: str | None, **kw: Any) -> CheckedValue:
     ind = catalog[code]
     written = None if value is None else Decimal(value)
-    from esgflow import units
-
     reported = None if written is None else units.convert(written, ind.input_unit or ind.unit, ind.unit)
-    return figure_of("k", code, reported, catalog, written=written, **kw)
+    return checked_value("k", code, reported, catalog, written=written, **kw)
 
 
 def _rules(findings: list[Finding]) -> set[tuple[str, str]]:
     return {(f.rule, f.indicators[0]) for f in findings}
 
 
-def test_required(validator: Validator, catalog: Catalog) -> None:
+def test_a_required_figure_missing_is_an_error_unless_its_note_explains_why(
+    validator: Validator, catalog: Catalog
+) -> None:
     assert _check(validator, catalog, [_fig(catalog, "env_diesel", "5", required=True)]) == []
     missing = _check(validator, catalog, [_fig(catalog, "env_diesel", None, required=True)])
     assert _rules(missing) == {("required", "env_diesel")} and missing[0].severity == "error"
@@ -50,7 +160,7 @@ def test_required(validator: Validator, catalog: Catalog) -> None:
     assert _check(validator, catalog, explained) == []
 
 
-def test_type(validator: Validator, catalog: Catalog) -> None:
+def test_text_that_is_not_a_number_breaks_the_type_rule(validator: Validator, catalog: Catalog) -> None:
     frame = submission_frame([_fig(catalog, "env_diesel", "5")], catalog)
     assert _check(validator, catalog, [], frame) == []
     bad = frame.with_columns(pl.lit("five").alias("text"))
@@ -73,7 +183,7 @@ def test_ranges_and_non_negativity(validator: Validator, catalog: Catalog) -> No
     assert "it must be between 0 and 100" in next(f.message for f in found if "complaint" in f.message)
 
 
-def test_whole_numbers(validator: Validator, catalog: Catalog) -> None:
+def test_counts_must_be_whole_numbers(validator: Validator, catalog: Catalog) -> None:
     assert _check(validator, catalog, [_fig(catalog, "soc_new_hires", "12")]) == []
     found = _check(validator, catalog, [_fig(catalog, "soc_new_hires", "12.5")])
     assert _rules(found) == {("whole_number", "soc_new_hires")}
@@ -124,8 +234,7 @@ def _group(
         date(2024, 12, 31),
     )
     failures = validator.run("group", frame, run_name="test-group")
-    rows = {r["row_id"]: r for r in frame.iter_rows(named=True)}
-    return [f for found in findings_from(failures, rows, catalog).values() for f in found]
+    return [f for found in findings_from(failures, frame, catalog).values() for f in found]
 
 
 def test_derived_figures_agree_at_their_published_precision(
@@ -165,18 +274,10 @@ def test_a_factor_based_figure_differing_is_a_warning(
     assert _group(validator, catalog, factors, figures) == []
 
 
-def test_published_against_computed(validator: Validator, catalog: Catalog, factors: FactorRegistry) -> None:
+def test_a_published_figure_differing_from_the_computed_one_is_found(
+    validator: Validator, catalog: Catalog, factors: FactorRegistry
+) -> None:
     same = {"published": {"env_diesel": "100.5"}, "computed": {"env_diesel": "100.5"}}
     assert _group(validator, catalog, factors, same) == []
     differ = {"published": {"env_diesel": "100.5"}, "computed": {"env_diesel": "99"}}
     assert _rules(_group(validator, catalog, factors, differ)) == {("published_vs_computed", "env_diesel")}
-
-
-def test_suites_under_expectations_match_the_catalog(catalog: Catalog, tmp_path: Path) -> None:
-    from esgflow.checks.suites import write_suites
-
-    root = Path(__file__).resolve().parents[1] / "expectations"
-    for path in write_suites(tmp_path, catalog):
-        assert (root / path.name).read_text("utf-8") == path.read_text("utf-8"), (
-            f"expectations/{path.name} is stale: run python -m esgflow.checks.suites expectations"
-        )

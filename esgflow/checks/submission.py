@@ -1,0 +1,132 @@
+"""Checks on returns before anything of them is loaded: who and when they are for, and their figures.
+
+`identity_findings` holds a return's metadata against what the warehouse knows (a return
+for an unknown entity or a period not open is refused whole); `validate_returns` runs the
+submission suite once over every return of a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import polars as pl
+
+from esgflow import EsgflowError
+from esgflow.catalog import Catalog
+from esgflow.checks.describe import findings_from
+from esgflow.checks.frames import staged_base, submission_frame
+from esgflow.checks.gx_run import validator_for
+from esgflow.findings import Finding, Refused, refuse
+from esgflow.periods import Period, parse_period
+from esgflow.workbooks.naming import named_entity, named_period
+from esgflow.workbooks.returns import ParsedReturn
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse knows that a return's metadata must agree with."""
+
+    kinds: dict[str, str]  # entity -> kind
+    open_periods: set[str]  # periods whose templates have been issued
+    members: Callable[[Period], set[str]]  # the entities of the group in a period
+
+
+def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list[Finding]:
+    """Refused when the return's entity or period cannot be taken; errors for figures its entity does not report."""
+
+    def wrong(meta: str, message: str) -> Refused:
+        sheet, cell = ret.meta_cells[meta]
+        return refuse("wrong_metadata", message, file=ret.file, sheet=sheet, cell=cell)
+
+    if ret.entity not in known.kinds:
+        raise wrong("meta_entity", f"meta_entity {ret.entity!r} is not an entity of the group")
+    # A file named like a template (perhaps with a suffix) must agree with its metadata.
+    entity_in_name = named_entity(ret.file)
+    if entity_in_name in known.kinds and entity_in_name != ret.entity:
+        raise wrong(
+            "meta_entity", f"the file name says {entity_in_name} but the workbook's meta_entity is {ret.entity}"
+        )
+    period_in_name = named_period(ret.file)
+    if entity_in_name == ret.entity and period_in_name:
+        try:
+            named = parse_period(period_in_name).code
+        except EsgflowError:
+            named = None  # a name that only looks like a template's says nothing of the period
+        if named and named != ret.period:
+            raise wrong(
+                "meta_period", f"the file name says period {named} but the workbook's meta_period is {ret.period}"
+            )
+    if ret.period not in known.open_periods:
+        raise wrong("meta_period", f"meta_period {ret.period} is not open for collection (no templates were issued)")
+    if ret.entity not in known.members(parse_period(ret.period)):
+        raise wrong("meta_entity", f"{ret.entity} is not part of the group in {ret.period}")
+    kind = known.kinds[ret.entity]
+    return [
+        Finding(
+            rule="indicator_not_for_entity",
+            severity="error",
+            indicators=(r.code,),
+            file=ret.file,
+            sheet=r.sheet,
+            cell=r.cell,
+            message=f"{r.code} is not reported by a {kind.replace('_', ' ')}; this is another entity's template",
+        )
+        for r in ret.reported
+        if not catalog[r.code].reported_by_kind(kind)
+    ]
+
+
+def validate_returns(
+    returns: dict[int, ParsedReturn],
+    staged: pl.DataFrame,
+    kinds: dict[str, str],
+    prior: pl.DataFrame,
+    catalog: Catalog,
+    home: Path,
+) -> dict[int, list[Finding]]:
+    """Run the submission suite once over every return of a batch; findings per return key.
+
+    staged: the batch's staged values (esgflow.stage); prior: entity, indicator, prior
+    (last period's accepted figures, for the change from last period).
+    """
+    known = {k: r for k, r in returns.items() if r.entity in kinds}
+    if not known:
+        return {}
+    asked = pl.DataFrame(
+        [(key, ret.entity, i.code) for key, ret in known.items() for i in catalog.inputs_for_kind(kinds[ret.entity])],
+        schema={"key": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8},
+        orient="row",
+    )
+    unreadable = pl.DataFrame(  # cells that did not parse: their parse error already says what is wrong
+        [(key, code) for key, ret in known.items() for f in ret.findings for code in f.indicators],
+        schema={"key": pl.Int64, "indicator": pl.Utf8},
+        orient="row",
+    )
+    in_batch = staged.filter(pl.col("key").is_in(list(known)))
+    frame = submission_frame(staged_base(in_batch, asked, prior, unreadable, catalog), catalog)
+    failures = validator_for(home, catalog).run("submission", frame, run_name=f"ingest-{len(known)}")
+    by_key = findings_from(failures, frame, catalog)
+    wanted = pl.DataFrame(
+        [(int(k), f.indicators[0]) for k, found in by_key.items() for f in found],
+        schema={"key": pl.Int64, "indicator": pl.Utf8},
+        orient="row",
+    ).unique()
+    places = {
+        (r["key"], r["indicator"]): (r["sheet"], r["cell"])
+        for r in in_batch.join(wanted, on=["key", "indicator"]).iter_rows(named=True)
+    }
+    out: dict[int, list[Finding]] = {}
+    for key, found in by_key.items():
+        k = int(key)
+        out[k] = [
+            replace(
+                f,
+                file=returns[k].file,
+                sheet=places.get((k, f.indicators[0]), (None, None))[0],
+                cell=places.get((k, f.indicators[0]), (None, None))[1],
+            )
+            for f in found
+        ]
+    return out

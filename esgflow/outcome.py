@@ -1,0 +1,40 @@
+"""What became of one ingested file, and the line that tells the person who ran the ingest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from esgflow.findings import Finding
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: Path
+    status: str  # accepted | accepted_with_warnings | rejected | refused | duplicate
+    content_hash: str
+    entity: str | None = None
+    period: str | None = None
+    version: int | None = None
+    observation_count: int = 0  # values loaded (blanks that mean 'not reported' are not counted)
+    findings: list[Finding] = field(default_factory=list)
+    letter: Path | None = None  # the return letter (plain text, the reporter's language)
+    annotated: Path | None = None  # their workbook with the findings marked, when there are findings
+
+    def line(self) -> str:
+        """One line for the person who runs `esgflow ingest`."""
+        name = self.path.name
+        who = f"{self.entity} {self.period}" if self.entity else ""
+        errors = [f for f in self.findings if f.severity == "error"]
+        first = errors[0] if errors else None
+        place = f"'{first.sheet}'!{first.cell}: " if first and first.cell else ""
+        if self.status == "duplicate":
+            return f"{name}: duplicate of {who} version {self.version}; nothing changed"
+        if self.status == "refused" and first:
+            return f"{name}: refused: {place}{first.message} [{first.rule}]"
+        if self.status == "rejected" and first:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            return f"{name}: rejected as {who} version {self.version}: {place}{first.message} [{first.rule}]{more}"
+        warn = len(self.findings) - len(errors)
+        tail = f", {warn} warnings" if warn else ""
+        return f"{name}: accepted as {who} version {self.version} ({self.observation_count} figures{tail})"

@@ -1,0 +1,141 @@
+"""The Great Expectations boundary: a real checkpoint run over a check frame, failing rows back by row id."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from esgflow.catalog import Catalog
+from esgflow.checks.frames import checked_value, group_frame, submission_frame
+from esgflow.checks.gx_run import Failure, Validator, validator_for
+from esgflow.factors import FactorRegistry
+
+VALIDATIONS = Path("gx") / "uncommitted" / "validations"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("gx")
+
+
+@pytest.fixture(scope="module")
+def validator(home: Path, catalog: Catalog) -> Validator:
+    return validator_for(home, catalog)
+
+
+@pytest.fixture(scope="module")
+def frame(catalog: Catalog) -> pl.DataFrame:
+    return submission_frame(
+        [
+            checked_value("a", "env_diesel", Decimal("-1"), catalog),  # range: error
+            checked_value("a", "soc_new_hires", Decimal("12"), catalog),
+            checked_value("b", "env_diesel", Decimal("5"), catalog),
+            checked_value("b", "env_gasoline", Decimal("300"), catalog, prior=Decimal("100")),  # change: warning
+        ],
+        catalog,
+    )
+
+
+def _row_id(frame: pl.DataFrame, key: str, indicator: str) -> int:
+    [row_id] = frame.filter((pl.col("key") == key) & (pl.col("indicator") == indicator))["row_id"].to_list()
+    return int(row_id)
+
+
+def _found(failures: list[Failure]) -> set[tuple[int, str, str]]:
+    return {(f.row_id, f.rule, f.severity) for f in failures}
+
+
+def test_failing_rows_come_back_by_row_id_with_rule_and_severity(
+    validator: Validator, frame: pl.DataFrame, catalog: Catalog
+) -> None:
+    failures = validator.run("submission", frame, run_name="test-failing-rows")
+    assert _found(failures) == {
+        (_row_id(frame, "a", "env_diesel"), "range", "error"),
+        (_row_id(frame, "b", "env_gasoline"), "yoy_change_needs_note", "warning"),
+    }
+    range_failure = next(f for f in failures if f.rule == "range")
+    assert range_failure.meta == {"rule": "range", "severity": "error", "min": 0, "max": None}
+
+
+def test_row_ids_are_the_frames_own_not_positions(validator: Validator, frame: pl.DataFrame) -> None:
+    shuffled = frame.reverse()
+    assert shuffled["row_id"].to_list() != list(range(shuffled.height))
+    failures = validator.run("submission", shuffled, run_name="test-row-ids")
+    assert {f.row_id for f in failures} == {_row_id(frame, "a", "env_diesel"), _row_id(frame, "b", "env_gasoline")}
+
+
+def test_a_frame_that_passes_gives_no_failures(validator: Validator, catalog: Catalog) -> None:
+    frame = submission_frame(
+        [
+            checked_value("a", "env_diesel", Decimal("5"), catalog, prior=Decimal("5")),
+            checked_value("a", "soc_new_hires", Decimal("12"), catalog, required=True),
+        ],
+        catalog,
+    )
+    assert validator.run("submission", frame, run_name="test-passes") == []
+
+
+def test_an_empty_frame_gives_no_failures_and_runs_nothing(
+    validator: Validator, frame: pl.DataFrame, home: Path
+) -> None:
+    assert validator.run("submission", frame.clear(), run_name="test-empty") == []
+    assert not (home / VALIDATIONS / "submission" / "test-empty").exists()
+
+
+def test_each_suite_checks_its_own_rules(
+    validator: Validator, catalog: Catalog, factors: FactorRegistry, frame: pl.DataFrame
+) -> None:
+    # 42099 / 2400325.45 = 0.0175, published as 0.0192: only the group suite recomputes derived figures
+    group = group_frame(
+        {
+            "published": {
+                "env_energy_total": Decimal("42099"),
+                "econ_revenue": Decimal("2400325.45"),
+                "env_energy_intensity_revenue": Decimal("0.0192"),
+            }
+        },
+        {},
+        catalog,
+        factors,
+        date(2024, 12, 31),
+    )
+    [derived] = group.filter(pl.col("row") == "derived")["row_id"].to_list()
+    assert _found(validator.run("group", group, run_name="test-group-suite")) == {
+        (derived, "derived_recomputed", "error")
+    }
+    assert validator.run("submission", group, run_name="test-submission-suite-on-group-rows") == []
+    missing = submission_frame([checked_value("a", "env_diesel", None, catalog, required=True)], catalog)
+    assert [f.rule for f in validator.run("submission", missing, run_name="test-required")] == ["required"]
+    assert validator.run("group", missing, run_name="test-required-is-not-a-group-rule") == []
+
+
+def test_every_run_is_kept_in_the_homes_context_with_its_data_docs(
+    validator: Validator, frame: pl.DataFrame, home: Path
+) -> None:
+    validator.run("submission", frame, run_name="test-kept")
+    runs = home / VALIDATIONS / "submission" / "test-kept"
+    assert runs.is_dir() and list(runs.rglob("*.json"))
+    docs = home / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert (docs / "index.html").is_file()
+    assert (docs / "validations" / "submission" / "test-kept").is_dir()
+
+
+def test_validator_for_makes_one_validator_per_home(
+    validator: Validator, home: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    assert validator_for(home, catalog) is validator
+    assert validator_for(home / ".." / home.name, catalog) is validator  # the same folder, spelt otherwise
+    other = validator_for(tmp_path / "elsewhere", catalog)
+    assert other is not validator
+    assert (tmp_path / "elsewhere" / "gx" / "great_expectations.yml").is_file()
+
+
+def test_an_expectation_that_cannot_run_is_an_error_not_a_pass(validator: Validator, catalog: Catalog) -> None:
+    frame = submission_frame([checked_value("a", "soc_new_hires", Decimal("12.5"), catalog)], catalog)
+    assert [f.rule for f in validator.run("submission", frame, run_name="test-whole")] == ["whole_number"]
+    with pytest.raises(RuntimeError, match="could not run"):
+        validator.run("submission", frame.drop("text"), run_name="test-no-text-column")

@@ -1,0 +1,82 @@
+"""Great Expectations suites generated from the catalog, and the copies kept under expectations/."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from esgflow.catalog import Catalog
+from esgflow.checks.rules import expectations
+from esgflow.checks.suites import DESCRIPTIONS, build_suites, suite_json, write_suites
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gx_context() -> None:
+    """Great Expectations 1.x builds suites only inside an active Data Context (as the suites command makes)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as esgflow.checks.gx_run does
+    import great_expectations as gx
+
+    gx.get_context(mode="ephemeral")
+
+
+def test_build_suites_makes_the_submission_and_group_suites(catalog: Catalog) -> None:
+    suites = build_suites(catalog)
+    assert list(suites) == ["submission", "group"] == list(DESCRIPTIONS)
+    assert {name: suite.name for name, suite in suites.items()} == {"submission": "submission", "group": "group"}
+
+
+def test_each_suite_holds_its_rules_expectations_in_order(catalog: Catalog) -> None:
+    for name, suite in build_suites(catalog).items():
+        wanted = expectations(name, catalog)
+        assert len(suite.expectations) == len(wanted) > 0
+        assert [e.meta for e in suite.expectations] == [e.meta for e in wanted]
+        assert [e.expectation_type for e in suite.expectations] == [e.expectation_type for e in wanted]
+
+
+def test_suite_json_has_no_ids_and_is_the_same_every_time(catalog: Catalog) -> None:
+    first, second = build_suites(catalog)["group"], build_suites(catalog)["group"]
+    text = suite_json(first)
+    assert text == suite_json(second) and text.endswith("}\n")
+    data = json.loads(text)
+    assert "id" not in data and all("id" not in e for e in data["expectations"])
+    assert data["name"] == "group" and len(data["expectations"]) == len(first.expectations)
+    assert [e["meta"]["rule"] for e in data["expectations"]] == [e.meta["rule"] for e in first.expectations]
+
+
+def test_write_suites_writes_one_json_file_per_suite(catalog: Catalog, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "expectations"
+    paths = write_suites(out, catalog)
+    assert paths == [out / "submission.json", out / "group.json"]
+    suites = build_suites(catalog)
+    for path in paths:
+        assert path.read_text("utf-8") == suite_json(suites[path.stem])
+
+
+def test_suites_under_expectations_match_the_catalog(catalog: Catalog, tmp_path: Path) -> None:
+    root = ROOT / "expectations"
+    for path in write_suites(tmp_path, catalog):
+        assert (root / path.name).read_text("utf-8") == path.read_text("utf-8"), (
+            f"expectations/{path.name} is stale: run python -m esgflow.checks.suites expectations"
+        )
+
+
+def test_the_suites_command_writes_the_suites_into_a_folder(catalog: Catalog, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "esgflow.checks.suites", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "GX_ANALYTICS_ENABLED": "false"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "out" / "submission.json"), str(tmp_path / "out" / "group.json")]
+    for name, suite in build_suites(catalog).items():
+        assert (tmp_path / "out" / f"{name}.json").read_text("utf-8") == suite_json(suite)

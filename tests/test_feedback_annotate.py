@@ -1,0 +1,199 @@
+"""The annotated copy of a reporter's workbook: cells with findings highlighted and commented, a feedback sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+
+from esgflow.catalog import Catalog
+from esgflow.checks.rules import wording
+from esgflow.entities import EntityRegistry
+from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL, annotate_workbook
+from esgflow.feedback.letter import Judged
+from esgflow.findings import Finding, Severity
+from esgflow.periods import parse_period
+from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.returns_factory import fill
+
+HEADERS = [
+    "级别 Severity",
+    "工作表 Sheet",
+    "单元格 Cell",
+    "指标 Indicator",
+    "规则 Rule",
+    "请 What to do",
+    "说明 Detail",
+]
+
+
+@pytest.fixture(scope="module")
+def returned(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> dict[str, Path]:
+    """Filled returns of a Chinese and an overseas entity, with one figure in error."""
+    folder = tmp_path_factory.mktemp("annotate")
+    out = {}
+    for code in ("SAMI", "OS-GN"):
+        template = folder / "tpl" / f"{code}_2025.xlsx"
+        write_template(template, TemplateRequest(registry[code], parse_period("2025"), {}), catalog)
+        out[code] = fill(template, folder / "in", {"env_gasoline": "lots"})
+    return out
+
+
+def _where(path: Path, name: str) -> tuple[str, str]:
+    ((sheet, coord),) = load_workbook(path).defined_names[name].destinations
+    return sheet, coord.replace("$", "")
+
+
+def _finding(path: Path, rule: str, severity: Severity, code: str, message: str) -> Finding:
+    sheet, cell = _where(path, code)
+    return Finding(rule, severity, message, (code,), sheet=sheet, cell=cell)
+
+
+def _judged(registry: EntityRegistry, entity: str, findings: list[Finding]) -> Judged:
+    return Judged(registry[entity], "2025", 1, f"{entity}_2025.xlsx", "rejected", findings, {})
+
+
+def _marked(wb: Workbook, finding: Finding) -> Cell:
+    """The cell a finding points at."""
+    assert finding.sheet and finding.cell
+    return wb[finding.sheet][finding.cell]
+
+
+def _commented(wb: Workbook) -> set[tuple[str, str]]:
+    return {
+        (ws.title, c.coordinate)
+        for ws in wb.worksheets
+        if ws.title != FEEDBACK_SHEET
+        for row in ws.iter_rows()
+        for c in row
+        if c.comment
+    }
+
+
+def _rgb(fill_rgb: str | None) -> str:
+    return (fill_rgb or "")[-6:]
+
+
+def test_cells_with_findings_are_highlighted_and_commented(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    error = _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number")
+    warning = _finding(path, "yoy_change_needs_note", "warning", "env_diesel", "env_diesel changed by 120%")
+    out = annotate_workbook(
+        path.read_bytes(), _judged(registry, "SAMI", [error, warning]), catalog, tmp_path / "a.xlsx"
+    )
+    assert out == tmp_path / "a.xlsx"
+    wb = load_workbook(out)
+    gasoline = _marked(wb, error)
+    diesel = _marked(wb, warning)
+    assert _rgb(gasoline.fill.fgColor.rgb) == _rgb(ERROR_FILL.fgColor.rgb)
+    assert _rgb(diesel.fill.fgColor.rgb) == _rgb(WARNING_FILL.fgColor.rgb)
+    name, action = wording("text_in_number_cell", "zh")
+    assert gasoline.comment.text == f"{name}: {action}\nthe text 'lots' is not a number"
+    assert gasoline.comment.author == "esgflow"
+    untouched = wb[error.sheet]["E5"]
+    assert untouched.comment is None and _rgb(untouched.fill.fgColor.rgb) != _rgb(ERROR_FILL.fgColor.rgb)
+
+
+def test_an_overseas_reporter_reads_comments_in_english(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["OS-GN"]
+    error = _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number")
+    out = annotate_workbook(path.read_bytes(), _judged(registry, "OS-GN", [error]), catalog, tmp_path / "a.xlsx")
+    wb = load_workbook(out)
+    assert _marked(wb, error).comment.text.startswith("Text in a number cell: Enter a number only")
+    assert wb[FEEDBACK_SHEET]["E2"].value == "Text in a number cell"
+
+
+def test_two_findings_on_one_cell_share_its_comment(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    first = _finding(path, "yoy_change_needs_note", "warning", "env_diesel", "changed a lot")
+    second = _finding(path, "range", "error", "env_diesel", "below zero")
+    out = annotate_workbook(path.read_bytes(), _judged(registry, "SAMI", [first, second]), catalog, tmp_path / "a.xlsx")
+    comment = _marked(load_workbook(out), first).comment.text
+    assert comment.count("\n\n") == 1
+    assert comment.index("changed a lot") < comment.index("\n\n") < comment.index("below zero")
+
+
+def test_the_feedback_sheet_comes_first_and_lists_every_finding(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    error = _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number")
+    warning = _finding(path, "yoy_change_needs_note", "warning", "env_diesel", "env_diesel changed by 120%")
+    whole = Finding("empty_return", "error", "no figure is filled in", file=path.name)
+    judged = _judged(registry, "SAMI", [error, warning, whole])
+    wb = load_workbook(annotate_workbook(path.read_bytes(), judged, catalog, tmp_path / "a.xlsx"))
+    assert wb.sheetnames[0] == FEEDBACK_SHEET
+    assert wb.sheetnames[1:] == load_workbook(path).sheetnames
+    ws = wb[FEEDBACK_SHEET]
+    assert [c.value for c in ws[1]] == HEADERS
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    name, action = wording("yoy_change_needs_note", "zh")
+    assert rows[1] == ("warning", warning.sheet, warning.cell, "env_diesel", name, action, warning.message)
+    assert rows[2][:4] == ("error", None, None, None)  # openpyxl reads empty strings back as None
+    assert rows[2][6] == "no figure is filled in"
+    assert len(rows) == 3
+    assert _rgb(ws["A2"].fill.fgColor.rgb) == _rgb(ERROR_FILL.fgColor.rgb)
+    assert _rgb(ws["A3"].fill.fgColor.rgb) == _rgb(WARNING_FILL.fgColor.rgb)
+
+
+def test_findings_quoting_a_reporters_formula_stay_inert(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    attack = "=cmd|' /C calc'!A0"
+    finding = _finding(path, "text_in_number_cell", "error", "env_gasoline", attack)
+    wb = load_workbook(
+        annotate_workbook(path.read_bytes(), _judged(registry, "SAMI", [finding]), catalog, tmp_path / "a.xlsx")
+    )
+    detail = wb[FEEDBACK_SHEET]["G2"]
+    assert (detail.value, detail.data_type) == (attack, "s")
+    assert all(c.data_type != "f" for row in wb[FEEDBACK_SHEET].iter_rows() for c in row)
+
+
+def test_findings_pointing_nowhere_in_the_workbook_mark_no_cell(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    elsewhere = Finding("range", "error", "on a sheet that is gone", ("env_diesel",), sheet="Deleted", cell="E7")
+    sheet_only = Finding("defined_name_moved", "error", "moved", ("env_diesel",), sheet="环境 Environmental")
+    judged = _judged(registry, "SAMI", [elsewhere, sheet_only])
+    wb = load_workbook(annotate_workbook(path.read_bytes(), judged, catalog, tmp_path / "a.xlsx"))
+    assert "Deleted" not in wb.sheetnames
+    assert _commented(wb) == _commented(load_workbook(path))  # only the template's own header comments
+    assert len(list(wb[FEEDBACK_SHEET].iter_rows(min_row=2))) == 2
+
+
+def test_annotating_an_annotated_copy_keeps_one_feedback_sheet(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    first = _finding(path, "text_in_number_cell", "error", "env_gasoline", "first round")
+    once = annotate_workbook(path.read_bytes(), _judged(registry, "SAMI", [first]), catalog, tmp_path / "1.xlsx")
+    second = _finding(path, "range", "error", "env_diesel", "second round")
+    twice = annotate_workbook(once.read_bytes(), _judged(registry, "SAMI", [second]), catalog, tmp_path / "2.xlsx")
+    wb = load_workbook(twice)
+    assert wb.sheetnames.count(FEEDBACK_SHEET) == 1 and wb.sheetnames[0] == FEEDBACK_SHEET
+    assert [r[6] for r in wb[FEEDBACK_SHEET].iter_rows(min_row=2, values_only=True)] == ["second round"]
+
+
+def test_the_copy_keeps_the_reporters_figures_and_names(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    before = path.read_bytes()
+    finding = _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number")
+    out = annotate_workbook(before, _judged(registry, "SAMI", [finding]), catalog, tmp_path / "letters" / "a.xlsx")
+    assert path.read_bytes() == before and out.is_file()
+    original, copy = load_workbook(path), load_workbook(out)
+    assert set(copy.defined_names) == set(original.defined_names)
+    for name in ("env_gasoline", "env_diesel", "meta_entity"):
+        sheet, cell = _where(path, name)
+        assert copy[sheet][cell].value == original[sheet][cell].value, name

@@ -1,0 +1,142 @@
+"""The plain-text return letter: the outcome, then every finding with its cell, figure, rule and what to do."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from esgflow.catalog import Catalog
+from esgflow.entities import EntityRegistry
+from esgflow.feedback.letter import STATUS, Judged, render_letter
+from esgflow.findings import Finding
+from esgflow.states import STORED
+
+ENV = "环境 Environmental"
+
+
+def _gasoline_text() -> Finding:
+    return Finding(
+        "text_in_number_cell",
+        "error",
+        "env_gasoline (Gasoline consumption): the text 'lots' is not a number; enter a number or leave it blank",
+        ("env_gasoline",),
+        sheet=ENV,
+        cell="E6",
+        found="lots",
+    )
+
+
+def _diesel_range() -> Finding:
+    return Finding("range", "error", "env_diesel is below 0", ("env_diesel",), sheet=ENV, cell="E7")
+
+
+def _diesel_change() -> Finding:
+    return Finding(
+        "yoy_change_needs_note",
+        "warning",
+        "env_diesel changed by 120% from last period",
+        ("env_diesel",),
+        sheet=ENV,
+        cell="E7",
+        expected=Decimal("2044766.46"),
+    )
+
+
+def _judged(
+    registry: EntityRegistry,
+    entity: str,
+    status: str,
+    findings: list[Finding],
+    written: dict[str, tuple[str | None, str | None]] | None = None,
+    version: int = 1,
+) -> Judged:
+    return Judged(registry[entity], "2025", version, f"{entity}_2025.xlsx", status, findings, written or {})
+
+
+def test_a_chinese_letter_gives_each_finding_its_cell_figure_rule_and_action(
+    registry: EntityRegistry, catalog: Catalog
+) -> None:
+    findings = [_diesel_change(), _gasoline_text(), _diesel_range()]
+    written = {"env_diesel": ("-5", "L"), "env_gasoline": ("lots", "L")}
+    text = render_letter(_judged(registry, "SAMI", "rejected", findings, written, version=2), catalog)
+    assert text.startswith("沈阳院 ESG 数据填报人，您好：\n\n")
+    assert "您提交的《SAMI_2025.xlsx》（报告期 2025，第 2 版）未被接受，请按以下说明修改后重新发送。" in text
+    assert "共有 2 个错误、1 个提示。" in text
+    assert (
+        "1.【错误】'环境 Environmental'!E6 汽油使用量（env_gasoline）\n"
+        "   填报值：lots L\n"
+        "   规则：数值单元格中填写了文字\n"
+        "   请：请只填写数字（可带千分位），不要填写单位或文字；无数据请留空。\n"
+        f"   ({_gasoline_text().message})\n"
+    ) in text
+    assert "2.【错误】'环境 Environmental'!E7 柴油使用量（env_diesel）\n   填报值：-5 L\n   规则：超出允许范围" in text
+    assert "3.【提示】'环境 Environmental'!E7 柴油使用量（env_diesel）" in text
+    assert "   应为/对比：2044766.46\n" in text
+    assert text.count("应为/对比") == 1  # only where there is something to compare with
+    assert "系统将记为第 3 版；附件为标注了问题单元格的文件副本。" in text
+    assert text.endswith("中铝国际 ESG 工作办公室\n")
+
+
+def test_errors_come_before_warnings(registry: EntityRegistry, catalog: Catalog) -> None:
+    text = render_letter(_judged(registry, "SAMI", "rejected", [_diesel_change(), _gasoline_text()]), catalog)
+    assert text.index("1.【错误】") < text.index("2.【提示】")
+
+
+def test_an_overseas_reporter_gets_an_english_letter(registry: EntityRegistry, catalog: Catalog) -> None:
+    text = render_letter(
+        _judged(registry, "OS-GN", "accepted_with_warnings", [_diesel_change()], {"env_diesel": ("4500000", "L")}),
+        catalog,
+    )
+    assert text.startswith("Dear ESG reporter of Chalieco Guinea,\n\n")
+    assert (
+        "Your return OS-GN_2025.xlsx (period 2025, version 1) was accepted, with points that need an explanation"
+        in text
+    )
+    assert "It has 0 errors and 1 warnings." in text
+    assert (
+        "1. [Warning] '环境 Environmental'!E7 Diesel consumption (env_diesel)\n"
+        "   Figure entered: 4500000 L\n"
+        "   Rule: Large change from last period\n"
+        "   Expected / compared with: 2044766.46\n"
+        "   What to do: If the figure is right, explain"
+    ) in text
+    assert "it will be recorded as version 2" in text
+    assert text.endswith("ESG Office, China Aluminum International Engineering\n")
+    assert "您" not in text
+
+
+@pytest.mark.parametrize(
+    ("entity", "thanks"), [("GAMI", "已接受，感谢您的填报。"), ("OS-GN", "was accepted. Thank you.")]
+)
+def test_a_clean_return_is_thanked_briefly(
+    registry: EntityRegistry, catalog: Catalog, entity: str, thanks: str
+) -> None:
+    text = render_letter(_judged(registry, entity, "accepted", []), catalog)
+    assert thanks in text
+    assert "1." not in text and "版；附件" not in text and "send it again" not in text
+
+
+def test_the_figure_is_shown_as_written_in_the_unit_asked(registry: EntityRegistry, catalog: Catalog) -> None:
+    no_text = _diesel_range()  # a check finding: the text comes from what was written
+    as_found = _gasoline_text()  # a parse finding: the text it found wins
+    written = {"env_diesel": ("１２，３４５", "L"), "env_gasoline": ("ignored", "L")}
+    text = render_letter(_judged(registry, "SAMI", "rejected", [no_text, as_found], written), catalog)
+    assert "填报值：１２，３４５ L" in text and "填报值：lots L" in text
+    blank = render_letter(
+        _judged(registry, "SAMI", "rejected", [_diesel_range()], {"env_diesel": (None, "L")}), catalog
+    )
+    assert "填报值：—" in blank
+
+
+def test_a_rule_without_wording_is_named_by_its_code(registry: EntityRegistry, catalog: Catalog) -> None:
+    odd = Finding("brand_new_rule", "error", "something new", ("env_diesel",), sheet=ENV, cell="E7")
+    zh = render_letter(_judged(registry, "SAMI", "rejected", [odd]), catalog)
+    en = render_letter(_judged(registry, "OS-GN", "rejected", [odd]), catalog)
+    assert "规则：brand_new_rule" in zh and "请：请核对该数值。" in zh
+    assert "Rule: brand_new_rule" in en and "What to do: Check this figure." in en
+
+
+def test_every_state_a_return_is_stored_in_has_wording_in_both_languages() -> None:
+    assert set(STATUS) == set(STORED)
+    assert all(zh and en and zh != en for zh, en in STATUS.values())

@@ -1,0 +1,101 @@
+"""The jobs: each reads from the warehouse, calls the library and writes, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import email
+from datetime import date
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from esgflow import EsgflowError, jobs
+from esgflow.config import Settings, load_settings
+from esgflow.demo import bundled_history
+from esgflow.inbox import FolderInbox
+from esgflow.periods import parse_period
+from tests.returns_factory import fill, open_collection
+
+P2024 = parse_period("2024")
+
+
+def test_warehouse_url_hides_the_password() -> None:
+    settings = load_settings({"ESGFLOW_DATABASE_URL": "postgresql+psycopg://esg:s3cret@db.example/esg"})
+    assert jobs.warehouse_url(settings) == "postgresql+psycopg://esg:***@db.example/esg"
+
+
+def test_a_job_before_init_says_to_run_init(sqlite_settings: Settings) -> None:
+    with pytest.raises(EsgflowError, match="run 'esgflow init' first"):
+        jobs.consolidate_period(sqlite_settings, P2024)
+
+
+def test_init_counts_what_it_loaded_and_can_run_again(settings: Settings) -> None:
+    first = jobs.init_warehouse(settings)
+    again = jobs.init_warehouse(settings)
+    assert first == again and (first.indicators, first.entities) == (126, 33)
+
+
+def test_history_import_takes_only_the_periods_asked_for(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    result = jobs.import_history_file(settings, bundled_history(), [parse_period("2023")])
+    assert result.years == ["2023"] and result.inserted > 0
+    again = jobs.import_history_file(settings, bundled_history(), [parse_period("2023")])
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, result.inserted)
+
+
+def test_templates_open_the_period_and_refuse_unknown_entities(settings: Settings, tmp_path: Path) -> None:
+    jobs.init_warehouse(settings)
+    with pytest.raises(EsgflowError, match="not an entity of the group in 2025: NOPE"):
+        jobs.write_templates(settings, parse_period("2025"), tmp_path, ["NOPE"])
+    [path] = jobs.write_templates(settings, parse_period("2025"), tmp_path, ["SAMI"])
+    assert path.name == "SAMI_2025.xlsx"
+    assert [s.entity for s in jobs.period_statuses(settings, parse_period("2025"))][:2] == ["HQ", "SAMI"]
+
+
+def test_ingest_consolidate_check_and_report_one_return(settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(settings, P2024, tmp_path / "tpl", ["SAMI"])
+    [outcome] = jobs.ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 1234})])
+    assert outcome.status == "accepted" and outcome.letter and outcome.letter.is_file()
+    result = jobs.consolidate_period(settings, P2024)
+    assert result.observation_count == outcome.observation_count and result.group_figure_count > 0
+    statuses = {s.entity: s.status for s in jobs.period_statuses(settings, P2024)}
+    assert statuses["SAMI"] == "accepted" and statuses["HQ"] == "not_submitted"
+    assert all(f.period == "2024" for f in jobs.check_group(settings, P2024))
+    files = jobs.report_period(settings, P2024, tmp_path / "out", ["en"])
+    row = next(r for r in files.table.rows if r.indicator.code == "env_diesel")
+    assert row.cells["2024"] is not None and row.cells["2024"].value == 1234
+
+
+def test_report_refuses_an_unknown_language_before_touching_the_warehouse(sqlite_settings: Settings) -> None:
+    with pytest.raises(EsgflowError, match="unknown language fr"):
+        jobs.report_period(sqlite_settings, P2024, Path("unused"), ["fr"])
+
+
+def test_ingest_names_missing_paths(sqlite_settings: Settings, tmp_path: Path) -> None:
+    jobs.init_warehouse(sqlite_settings)
+    with pytest.raises(EsgflowError, match="no such file or folder"):
+        jobs.ingest_files(sqlite_settings, [tmp_path / "nothing.xlsx"])
+
+
+def test_mail_goes_to_the_outbox_without_smtp(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI", "OS-IN"])
+    sent = jobs.send_templates(sqlite_settings, P2024, date(2025, 1, 31), list(templates.values()))
+    assert len(sent) == 2
+    [outcome] = jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})])
+    assert len(jobs.send_letters(sqlite_settings, [outcome])) == 1
+    reminded = jobs.send_reminders(sqlite_settings, P2024, date(2025, 1, 31), date(2025, 1, 24))
+    assert "OS-IN" in reminded and "SAMI" not in reminded
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sqlite_settings.outbox.glob("*.eml")
+    ]
+    to_sami = [m for m in messages if m["To"] == ", ".join(jobs.contacts(sqlite_settings)["SAMI"])]
+    assert len(to_sami) == 2  # the template, then the letter on its return
+
+
+def test_collect_ingests_the_inbox_and_marks_the_files_done(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    fill(templates["SAMI"], sqlite_settings.inbox, {})
+    outcomes = jobs.collect_inbox(sqlite_settings, "run-1", FolderInbox(sqlite_settings.inbox))
+    assert [o.status for o in outcomes] == ["accepted"]
+    assert not any(sqlite_settings.inbox.glob("*.xlsx"))
+    assert jobs.collect_inbox(sqlite_settings, "run-2") == []

@@ -1,0 +1,165 @@
+"""The appendix as an HTML page per language: tables per pillar, trend charts, differences and the index."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from esgflow.catalog import Catalog
+from esgflow.demo import bundled_history
+from esgflow.history import read_published
+from esgflow.periods import parse_period
+from esgflow.report.disclosure import disclosure_index
+from esgflow.report.html import render_page, sparkline, write_page
+from esgflow.report.tables import AppendixTable, build_appendix
+
+P2024 = parse_period("2024")
+
+
+@pytest.fixture(scope="module")
+def published(catalog: Catalog) -> AppendixTable:
+    figures = {(f.code, f.year, f.basis): f.value for f in read_published(bundled_history(), catalog)}
+    return build_appendix(figures, catalog, P2024)
+
+
+def _row(page: str, code: str) -> str:
+    return page.split(f'<tr id="{code}">')[1].split("</tr>")[0]
+
+
+def _cells(row: str) -> list[tuple[str, str]]:
+    """(class, text) of the number cells of a row."""
+    return re.findall(r'<td class="([^"]+)">([^<]*)</td>', row)
+
+
+def test_html_pages_show_a_trend_per_indicator_in_each_language(
+    published: AppendixTable, catalog: Catalog, tmp_path: Path
+) -> None:
+    entries = disclosure_index(catalog)
+    write_page(published, entries, catalog, "zh", tmp_path / "appendix.zh.html")
+    write_page(published, entries, catalog, "en", tmp_path / "appendix.en.html")
+    zh = (tmp_path / "appendix.zh.html").read_text("utf-8")
+    en = (tmp_path / "appendix.en.html").read_text("utf-8")
+    assert zh == render_page(published, entries, catalog, "zh") and en == render_page(published, entries, catalog, "en")
+    assert "关键绩效表" in zh and "柴油使用量" in zh and "Key performance table" in en and "Diesel consumption" in en
+    for code in ("env_diesel", "soc_employees_total"):
+        row = _row(en, code)
+        assert "<svg" in row and "<polyline" in row
+    assert zh.count('class="trend"') >= 70
+
+
+def test_a_page_has_a_table_per_pillar_with_units_in_its_language(published: AppendixTable, catalog: Catalog) -> None:
+    zh = render_page(published, [], catalog, "zh")
+    en = render_page(published, [], catalog, "en")
+    assert re.findall(r"<h2>([^<]+)</h2>", en)[:4] == ["Economic", "Environmental", "Social", "Governance"]
+    assert re.findall(r"<h2>([^<]+)</h2>", zh)[:4] == ["经济", "环境", "社会", "治理"]
+    assert '<html lang="zh">' in zh and '<html lang="en">' in en
+    assert "<td>升</td>" in _row(zh, "env_diesel") and "<td>L</td>" in _row(en, "env_diesel")
+    assert "<th>2022 (restated)</th>" in en and "<th>2022 (调整后)</th>" in zh
+    assert [text for _, text in _cells(_row(en, "env_diesel"))] == ["2044766.46", "–", "22157752.40", "17298567.74"]
+    assert [text for _, text in _cells(_row(en, "econ_total_assets"))] == [
+        "4739128.86",
+        "4739221.82",
+        "4094380.30",
+        "4115652.82",
+    ]
+
+
+def test_the_trend_leaves_out_restated_columns(published: AppendixTable, catalog: Catalog) -> None:
+    row = _row(render_page(published, [], catalog, "en"), "econ_total_assets")  # 2022, 2022 restated, 2023, 2024
+    assert row.count("<circle") == 3
+
+
+def test_computed_figures_are_marked_and_missing_ones_shown_as_a_dash(catalog: Catalog) -> None:
+    figures = {
+        ("env_diesel", "2023", "published"): Decimal("22157752.40"),
+        ("env_diesel", "2024", "computed"): Decimal("17298567.7391"),
+    }
+    page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+    assert _cells(_row(page, "env_diesel")) == [
+        ("num", "–"),
+        ("num", "22157752.40"),
+        ("num computed", "17298567.74"),
+    ]
+    assert _row(page, "env_diesel").count("<circle") == 2
+    assert "<svg" not in _row(page, "env_gasoline")
+
+
+def test_differences_from_the_published_figures_get_their_own_table(catalog: Catalog) -> None:
+    figures = {
+        ("env_energy_total", "2024", "published"): Decimal("42099"),
+        ("env_energy_total", "2024", "computed"): Decimal("50000.123"),
+        ("env_energy_intensity_revenue", "2024", "published"): Decimal("0.0192"),
+        ("env_energy_intensity_revenue", "2024", "computed"): Decimal("0.0175"),
+        ("soc_work_fatalities", "2024", "published"): Decimal("0"),
+        ("soc_work_fatalities", "2024", "computed"): Decimal("2"),
+        ("env_diesel", "2024", "published"): Decimal("17298567.74"),
+        ("env_diesel", "2024", "computed"): Decimal("17298567.7391"),  # agrees at published precision
+    }
+    table = build_appendix(figures, catalog, P2024)
+    en = render_page(table, [], catalog, "en")
+    zh = render_page(table, [], catalog, "zh")
+    assert '<h2 id="versus">Computed against published 2024</h2>' in en
+    assert '<h2 id="versus">本期计算值与已发布值对比 2024</h2>' in zh
+    versus = re.findall(r'<tr class="versus">(.*?)</tr>', en)
+    shown = {r.split("</td>")[0].removeprefix("<td>"): [t for _, t in _cells(r)] for r in versus}
+    assert shown == {
+        catalog["env_energy_total"].name_en: ["42099", "50000.12", "+18.8%"],
+        catalog["env_energy_intensity_revenue"].name_en: ["0.0192", "0.0175", "-8.9%"],
+        catalog["soc_work_fatalities"].name_en: ["0", "2", "–"],
+    }
+
+
+def test_no_difference_table_when_computed_and_published_agree(published: AppendixTable, catalog: Catalog) -> None:
+    assert published.differences() == []
+    assert 'id="versus"' not in render_page(published, [], catalog, "en")
+
+
+def test_names_are_escaped(catalog: Catalog) -> None:
+    odd = replace(catalog["env_diesel"], name_en="Diesel <b>&</b>", name_zh="柴油<script>")
+    small = Catalog((odd,), catalog.pillars)
+    table = build_appendix({("env_diesel", "2024", "published"): Decimal("1")}, small, P2024)
+    entries = disclosure_index(small)
+    en = render_page(table, entries, small, "en")
+    zh = render_page(table, entries, small, "zh")
+    assert "Diesel &lt;b&gt;&amp;&lt;/b&gt;" in en and "<b>" not in en
+    assert "柴油&lt;script&gt;" in zh and "<script>" not in zh
+
+
+def test_the_page_ends_with_the_disclosure_index(catalog: Catalog, published: AppendixTable) -> None:
+    entries = disclosure_index(catalog)
+    zh = render_page(published, entries, catalog, "zh")
+    en = render_page(published, entries, catalog, "en")
+    index_en = en.split("<h2>Disclosure index</h2>")[1]
+    assert index_en.count("<tr>") == len(entries) + 1
+    gri = next(e for e in entries if (e.framework, e.item) == ("gri", "403-9"))
+    names = "; ".join(catalog[c].name_en for c in gri.codes)
+    assert f"<tr><td>GRI Standards</td><td>403-9</td><td>{names}</td></tr>" in index_en
+    assert "<h2>指标索引</h2>" in zh and "<td>港交所ESG报告守则</td>" in zh
+
+
+def test_sparkline_needs_two_points() -> None:
+    assert sparkline([]) == ""
+    assert sparkline([None, Decimal(1), None]) == ""
+    assert sparkline([Decimal(1), None, Decimal(3)]).count("<circle") == 2
+
+
+def test_sparkline_spans_the_box_lowest_at_the_bottom() -> None:
+    svg = sparkline([Decimal(1), None, Decimal(3)], width=90, height=24)
+    assert 'width="90" height="24"' in svg
+    assert 'points="4.0,20.0 86.0,4.0"' in svg  # first at the left and bottom, last at the right and top
+    falling = sparkline([Decimal(3), Decimal(2), Decimal(1)], width=90, height=24)
+    assert 'points="4.0,4.0 45.0,12.0 86.0,20.0"' in falling
+
+
+def test_a_flat_sparkline_draws_a_level_line() -> None:
+    svg = sparkline([Decimal(5), Decimal(5), Decimal(5)], width=90, height=24)
+    assert 'points="4.0,20.0 45.0,20.0 86.0,20.0"' in svg
+
+
+def test_a_missing_year_keeps_its_place_in_the_sparkline() -> None:
+    svg = sparkline([Decimal(1), None, Decimal(2), Decimal(3)], width=90, height=24)
+    assert 'points="4.0,20.0 58.7,12.0 86.0,4.0"' in svg

@@ -1,0 +1,132 @@
+"""Engines, sessions and schema upgrades (esgflow.warehouse.db) on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from esgflow.config import Settings
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
+
+DAY = date(2020, 1, 1)
+
+
+def _factor(code: str) -> m.Factor:
+    return m.Factor(
+        code=code, value=Decimal("1.5"), unit="t", source="test", valid_from=DAY, valid_to=DAY, looked_up=DAY
+    )
+
+
+def _factor_codes(url: str) -> list[str]:
+    with db.session_scope(url) as s:
+        return list(s.scalars(select(m.Factor.code).order_by(m.Factor.code)))
+
+
+def test_migrations_build_exactly_the_models(settings: Settings) -> None:
+    db.upgrade(settings.database_url)
+    with db.engine_for(settings.database_url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), m.Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_changes_nothing_and_keeps_the_data(settings: Settings) -> None:
+    db.upgrade(settings.database_url)
+    with db.session_scope(settings.database_url) as s:
+        s.add(_factor("kept"))
+    db.upgrade(settings.database_url)
+    assert _factor_codes(settings.database_url) == ["kept"]
+
+
+def test_has_schema_tells_an_empty_database_from_an_initialised_one(settings: Settings) -> None:
+    assert db.has_schema(settings.database_url) is False
+    db.upgrade(settings.database_url)
+    assert db.has_schema(settings.database_url) is True
+
+
+def test_session_scope_commits_the_work_as_a_whole(settings: Settings) -> None:
+    db.upgrade(settings.database_url)
+    with db.session_scope(settings.database_url) as s:
+        s.add_all([_factor("a"), _factor("b")])
+    assert _factor_codes(settings.database_url) == ["a", "b"]
+
+
+def test_session_scope_rolls_back_everything_on_an_error(settings: Settings) -> None:
+    db.upgrade(settings.database_url)
+    with pytest.raises(RuntimeError, match="halfway"), db.session_scope(settings.database_url) as s:
+        s.add(_factor("a"))
+        s.flush()  # the row has reached the database inside the transaction
+        raise RuntimeError("halfway")
+    assert _factor_codes(settings.database_url) == []
+
+
+def test_session_factory_objects_stay_readable_after_commit(settings: Settings) -> None:
+    db.upgrade(settings.database_url)
+    session = db.session_factory(settings.database_url)()
+    try:
+        row = _factor("read_after_commit")
+        session.add(row)
+        session.commit()
+        session.close()
+        assert (row.code, row.value) == ("read_after_commit", Decimal("1.5"))  # no reload needed
+    finally:
+        session.close()
+
+
+def test_engine_for_gives_one_engine_per_url_until_disposed(settings: Settings) -> None:
+    first = db.engine_for(settings.database_url)
+    assert db.engine_for(settings.database_url) is first
+    db.dispose(settings.database_url)
+    again = db.engine_for(settings.database_url)
+    assert again is not first
+    with again.connect() as conn:
+        assert conn.scalar(text("SELECT 1")) == 1
+
+
+def test_sqlite_engine_makes_its_folder_and_sets_its_pragmas(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'w.sqlite3'}"
+    try:
+        with db.engine_for(url).connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert (tmp_path / "deep" / "er").is_dir()
+    finally:
+        db.dispose(url)
+
+
+def test_sqlite_foreign_keys_are_enforced(sqlite_settings: Settings) -> None:
+    db.upgrade(sqlite_settings.database_url)
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), db.session_scope(sqlite_settings.database_url) as s:
+        s.add(m.Contact(entity_id=999, name="x", email="x@example.com", language="zh"))
+    with db.session_scope(sqlite_settings.database_url) as s:
+        assert s.scalar(select(func.count()).select_from(m.Contact)) == 0
+
+
+def test_display_url_masks_the_password() -> None:
+    shown = db.display_url("postgresql+psycopg://esgflow:s3cret@db-host:5432/esgflow")
+    assert "s3cret" not in shown
+    assert shown == "postgresql+psycopg://esgflow:***@db-host:5432/esgflow"
+
+
+def test_alembic_config_escapes_percent_signs_in_the_url() -> None:
+    url = "postgresql+psycopg://esgflow:p%40ss@db-host/esgflow"
+    cfg = db.alembic_config(url)
+    assert cfg.get_main_option("sqlalchemy.url") == url
+    assert cfg.get_main_option("script_location") == str(db.MIGRATIONS)
+
+
+def test_an_unreachable_database_raises_a_transient_error() -> None:
+    url = "postgresql+psycopg://esgflow:x@127.0.0.1:1/esgflow?connect_timeout=5"
+    try:
+        with pytest.raises(db.TRANSIENT_ERRORS):
+            db.has_schema(url)
+    finally:
+        db.dispose(url)

