@@ -49,15 +49,33 @@ class Received:
     archived: Path
 
 
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "~$"))  # dot files and folders, Office lock files
+
+
 def expand(paths: list[Path]) -> list[Path]:
-    """Files named, and the files inside folders named (recursively), in a stable order."""
+    """Files named, and the files inside folders named (recursively, hidden ones aside), in a stable order.
+
+    Symbolic links are listed, never followed: a link to a folder is not walked, and a link
+    to a file is refused by `is_link` before anything reads what it points at.
+    """
     files: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$")))
+        if p.is_dir() and not p.is_symlink():
+            found = []
+            for folder, dirs, names in os.walk(p, followlinks=False):
+                links = [d for d in dirs if (Path(folder) / d).is_symlink() and not _hidden(d)]
+                dirs[:] = sorted(d for d in dirs if not _hidden(d) and d not in links)
+                found += [Path(folder) / n for n in (*names, *links) if not _hidden(n)]
+            files += sorted(found)
         else:
             files.append(p)
     return files
+
+
+def is_link(path: Path) -> bool:
+    """Whether a path is a symbolic link: its target may be anything on this machine, so it is refused."""
+    return path.is_symlink()
 
 
 def receive(key: int, path: Path, root: Path) -> Received:

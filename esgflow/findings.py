@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from esgflow import EsgflowError
+from esgflow.safety import shown
 
 Severity = Literal["error", "warning", "info"]
 
@@ -30,7 +31,7 @@ class Finding:
     def where(self) -> str:
         """'file, sheet!cell' as far as known."""
         place = f"'{self.sheet}'!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
-        return ", ".join(p for p in (self.file, place) if p)
+        return shown(", ".join(p for p in (self.file, place) if p))
 
     def line(self) -> str:
         return f"{self.where}: {self.message} [{self.rule}]" if self.where else f"{self.message} [{self.rule}]"

@@ -21,13 +21,13 @@ from typing import Any
 
 import polars as pl
 
-from esgflow.archive import Received, expand, log_outcome, receive
+from esgflow.archive import Received, expand, is_link, log_outcome, receive
 from esgflow.catalog import Catalog
 from esgflow.checks.submission import Known, identity_findings, validate_returns
 from esgflow.entities import ParentLink, load_registry, parents_on
 from esgflow.feedback import write_feedback
 from esgflow.feedback.letter import Judged
-from esgflow.findings import Finding, Refused
+from esgflow.findings import Finding, Refused, refuse
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.stage import stage, unit_factors
@@ -58,7 +58,9 @@ class Ingestor:
         self.factors = unit_factors(catalog)
 
     def ingest(self, paths: list[Path]) -> list[Outcome]:
-        received = [receive(key, path, self.archive_root) for key, path in enumerate(expand(paths))]
+        files = expand(paths)
+        links = {path for path in files if is_link(path)}
+        received = [receive(key, path, self.archive_root) for key, path in enumerate(files) if path not in links]
         wh = self._look_up([r.digest for r in received])
         first_of: dict[str, int] = {}
         fresh = [r for r in received if r.digest not in wh.hashes and first_of.setdefault(r.digest, r.key) == r.key]
@@ -74,7 +76,7 @@ class Ingestor:
                 results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
             else:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
-        outcomes = []
+        outcomes = [_link_refused(path) for path in files if path in links]
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
                 entity, period, version = wh.hashes.get(r.digest) or self._known_now(r.digest)
@@ -168,3 +170,13 @@ class Ingestor:
 
 
 _EMPTY = {c: pl.Utf8 for c in load.OBSERVATION_COLUMNS}
+
+
+def _link_refused(path: Path) -> Outcome:
+    """A symbolic link is refused unread: what it points at may be anywhere on this machine."""
+    finding = refuse(
+        "symbolic_link",
+        "this is a symbolic link, not a file; links are never followed: send the workbook itself",
+        file=path.name,
+    ).finding
+    return Outcome(path, "refused", "", findings=[finding])

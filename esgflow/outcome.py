@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from esgflow.findings import Finding
+from esgflow.safety import shown
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Outcome:
 
     def line(self) -> str:
         """One line for the person who runs `esgflow ingest`."""
-        name = self.path.name
+        name = shown(self.path.name)
         who = f"{self.entity} {self.period}" if self.entity else ""
         errors = [f for f in self.findings if f.severity == "error"]
         first = errors[0] if errors else None

@@ -88,3 +88,18 @@ indicators:
 """
     with pytest.raises(EsgflowError, match=r"env_x.*does not read: \['section'\]"):
         parse(text)
+
+
+def test_age_and_education_bands_are_named_in_both_languages(catalog: Catalog) -> None:
+    bands = {
+        "soc_employees_by_age_a": ("50岁以上", "over 50"),
+        "soc_employees_by_age_b": ("30岁以下", "under 30"),
+        "soc_employees_by_age_c": ("30岁至50岁", "30 to 50"),
+        "soc_employees_by_education_a": ("博士", "doctorate"),
+        "soc_employees_by_education_b": ("硕士", "master's"),
+        "soc_employees_by_education_c": ("本科", "bachelor's"),
+        "soc_employees_by_education_d": ("其他", "other"),
+    }
+    for code, (zh, en) in bands.items():
+        assert zh in catalog[code].name_zh and en in catalog[code].name_en, code
+    assert not [i.code for i in catalog.indicators if "group as extracted" in i.name_en or "组）" in i.name_zh]

@@ -233,3 +233,17 @@ def test_letter_mail_arrives_with_letter_body_and_annotated_workbook(
     assert body is not None and body.get_content() == letter.read_text("utf-8")
     parts = [(p.get_filename(), p.get_payload(decode=True)) for p in message.iter_attachments()]
     assert parts == [(annotated.name, annotated.read_bytes())]
+
+
+def test_the_mail_states_the_rule_for_blanks_as_the_template_and_the_check_do(
+    sami: Entity, india: Entity, template: Path
+) -> None:
+    from esgflow.workbooks.template import INSTRUCTIONS
+
+    zh_mail = template_mail(sami, TO_ZH, PERIOD, DEADLINE, template).body
+    en_mail = template_mail(india, TO_ZH, PERIOD, DEADLINE, template).body
+    assert "确实为零的填 0" in zh_mail and "写明原因" in zh_mail and "不要填 0" not in zh_mail
+    assert "a real zero is 0" in en_mail and "needs a note saying why" in en_mail and "never 0" not in en_mail
+    zh_rule, en_rule = next((zh, en) for zh, en in INSTRUCTIONS if zh.startswith("3."))
+    assert "确实为零的填0" in zh_rule and "说明" in zh_rule and "不会被接受" in zh_rule
+    assert "a real zero is 0" in en_rule and "say why in its note" in en_rule and "not accepted" in en_rule

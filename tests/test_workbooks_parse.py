@@ -92,10 +92,14 @@ def test_a_date_is_not_a_number(catalog: Catalog) -> None:
     assert error.rule == "text_in_number_cell" and "a date (2025-01-31) where a number belongs" in error.message
 
 
-def test_a_stored_number_keeps_fifteen_significant_digits_and_text_keeps_all(catalog: Catalog) -> None:
+def test_a_stored_number_keeps_fifteen_significant_digits_and_longer_text_is_refused(catalog: Catalog) -> None:
     digits = "0.12345678901234567"
     assert parse_number(_cell("n", digits), catalog["env_diesel"], "f")[0] == Decimal("0.123456789012346")
-    assert parse_number(_cell("str", digits), catalog["env_diesel"], "f")[0] == Decimal(digits)
+    value, error = parse_number(_cell("str", digits), catalog["env_diesel"], "f")
+    assert value is None and error is not None and error.rule == "too_many_digits"
+    assert parse_number(_cell("str", "0.123456789012345"), catalog["env_diesel"], "f")[0] == Decimal(
+        "0.123456789012345"
+    )
 
 
 @pytest.mark.parametrize(

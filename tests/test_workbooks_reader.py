@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -70,9 +71,10 @@ def _book(
     return SafeZip.open(buf.getvalue(), "book.xlsx")
 
 
-def _refused(zf: SafeZip) -> Finding:
+def _refused(make: Callable[[], SafeZip]) -> Finding:
+    """The refusal of opening and reading a workbook (containers are checked whole as they are opened)."""
     with pytest.raises(Refused) as caught:
-        read_named_cells(zf)
+        read_named_cells(make())
     return caught.value.finding
 
 
@@ -174,7 +176,7 @@ def test_shared_strings_are_resolved_without_phonetic_guides() -> None:
 
 def test_a_shared_string_that_does_not_exist_is_refused() -> None:
     zf = _book('<row r="1"><c r="A1" t="s"><v>5</v></c></row>', {"x": "Data!$A$1"}, "<si><t>only</t></si>")
-    finding = _refused(zf)
+    finding = _refused(lambda: zf)
     assert (finding.rule, finding.sheet, finding.cell) == ("not_xlsx", SHEET, "A1")
     assert finding.message == "cell refers to shared string 5, which does not exist"
 
@@ -241,7 +243,7 @@ def test_xml_entity_expansion(filled: Path) -> None:
     body = (workbook.split("?>", 1)[1] if workbook.startswith("<?xml") else workbook).replace(
         "<sheets>", "<sheets>&lol9;", 1
     )
-    finding = _refused(_rewritten(filled, {"xl/workbook.xml": (laughs + body).encode()}))
+    finding = _refused(lambda: _rewritten(filled, {"xl/workbook.xml": (laughs + body).encode()}))
     assert finding.rule == "xml_entities" and finding.file == filled.name
     assert (
         finding.message == "part xl/workbook.xml declares XML entities or a DTD (an entity-expansion attack); refused"
@@ -254,18 +256,18 @@ def test_a_dtd_in_any_part_read_is_refused(filled: Path, part: str) -> None:
         text = z.read(part).decode("utf-8")
     doctype = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
     text = text.replace("?>", "?>" + doctype, 1) if text.startswith("<?xml") else doctype + text
-    finding = _refused(_rewritten(filled, {part: text.encode()}))
+    finding = _refused(lambda: _rewritten(filled, {part: text.encode()}))
     assert finding.rule == "xml_entities" and f"part {part} declares XML entities" in finding.message
 
 
 def test_a_shared_strings_part_with_entities_is_refused() -> None:
     shared = f'<!DOCTYPE sst [<!ENTITY a "aaaa">]><sst xmlns="{MAIN}"><si><t>&a;</t></si></sst>'
-    finding = _refused(_book('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', {"x": "Data!$A$1"}, shared))
+    finding = _refused(lambda: _book('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', {"x": "Data!$A$1"}, shared))
     assert finding.rule == "xml_entities" and "xl/sharedStrings.xml" in finding.message
 
 
 def test_xml_that_is_not_well_formed_is_refused() -> None:
-    finding = _refused(_book('<row r="1"><c r="A1"><v>1</v></row>', {"x": "Data!$A$1"}))
+    finding = _refused(lambda: _book('<row r="1"><c r="A1"><v>1</v></row>', {"x": "Data!$A$1"}))
     assert finding.rule == "not_xlsx" and finding.message.startswith("part xl/worksheets/sheet1.xml is not well-formed")
 
 
@@ -273,7 +275,7 @@ def test_a_workbook_without_its_relationships_is_refused() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}"/>')
-    finding = _refused(SafeZip.open(buf.getvalue(), "book.xlsx"))
+    finding = _refused(lambda: SafeZip.open(buf.getvalue(), "book.xlsx"))
     assert (finding.rule, finding.message) == ("not_xlsx", "the workbook has no part xl/_rels/workbook.xml.rels")
 
 
@@ -284,23 +286,24 @@ def test_a_sheet_far_larger_than_any_template(filled: Path, tmp_path: Path) -> N
         ws.cell(row=r, column=2, value=r)
     big = tmp_path / "SAMI_2025.xlsx"
     wb.save(big)
-    finding = _refused(SafeZip.open(big.read_bytes(), big.name))
-    assert (finding.rule, finding.sheet) == ("oversized_sheet", "环境 Environmental")
-    assert finding.message == "sheet has more than 3000 rows, far more than any template"
+    finding = _refused(lambda: SafeZip.open(big.read_bytes(), big.name))
+    assert finding.rule == "oversized_sheet" and finding.message.endswith(
+        "has more than 3000 rows, far more than any template"
+    )
 
 
 def test_rows_up_to_the_limit_are_read() -> None:
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, MAX_ROWS + 1))
     assert read_named_cells(_book(rows, {"last": f"Data!$A${MAX_ROWS}"})).cells["last"].text == str(MAX_ROWS)
     rows += f'<row r="{MAX_ROWS + 1}"/>'
-    assert _refused(_book(rows, {"last": "Data!$A$1"})).rule == "oversized_sheet"
+    assert _refused(lambda: _book(rows, {"last": "Data!$A$1"})).rule == "oversized_sheet"
 
 
 def test_a_row_numbered_far_beyond_any_template_is_refused() -> None:
     rows = f'<row r="{MAX_ROWS * 10}"><c r="A{MAX_ROWS * 10}"><v>1</v></c></row>'
     assert read_named_cells(_book(rows, {"x": "Data!$A$1"})).cells["x"].type == ""
     rows = f'<row r="{MAX_ROWS * 10 + 1}"><c r="A{MAX_ROWS * 10 + 1}"><v>1</v></c></row>'
-    assert _refused(_book(rows, {"x": "Data!$A$1"})).rule == "oversized_sheet"
+    assert _refused(lambda: _book(rows, {"x": "Data!$A$1"})).rule == "oversized_sheet"
 
 
 @pytest.mark.parametrize(
@@ -316,7 +319,7 @@ def test_a_row_numbered_far_beyond_any_template_is_refused() -> None:
 def test_columns_far_beyond_any_template_are_refused(rows: str, refused: bool) -> None:
     zf = _book(rows, {"x": "Data!$A$1"})
     if refused:
-        finding = _refused(zf)
+        finding = _refused(lambda: zf)
         assert (finding.rule, finding.message) == ("oversized_sheet", "sheet uses columns far beyond any template")
     else:
         assert read_named_cells(zf).cells["x"].type == ""

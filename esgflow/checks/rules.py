@@ -327,6 +327,37 @@ _RULES = [
         ),
     ),
     Rule(
+        "date_in_number_cell",
+        ("数值单元格为日期格式", "A date where a number belongs"),
+        (
+            "该单元格被设置为日期或时间格式；请将格式改为“常规”或“数值”后填写数字。",
+            "The cell is formatted as a date or time; set it to General or Number and type the figure.",
+        ),
+    ),
+    Rule(
+        "percent_in_number_cell",
+        ("数值单元格为百分比格式", "A percentage where a plain number belongs"),
+        (
+            "该指标不是百分比；请将格式改为“常规”或“数值”，按“单位”列的单位填写。",
+            "This figure is not a percentage; set the cell to General or Number and use the unit shown.",
+        ),
+    ),
+    Rule(
+        "value_too_large",
+        ("数值过大", "Far too large"),
+        ("请核对数值和单位。", "Check the figure and its unit."),
+    ),
+    Rule(
+        "too_many_digits",
+        ("有效数字过多", "Too many significant digits"),
+        ("请按需要的精度填写（最多15位有效数字）。", "Round the figure as it should be published (15 digits at most)."),
+    ),
+    Rule(
+        "duplicate_defined_name",
+        ("同一名称定义了两次", "A name is defined twice"),
+        ("请使用原模板重新填写。", "Fill in the original template again."),
+    ),
+    Rule(
         "error_value",
         ("单元格显示错误值", "The cell shows an error value"),
         ("请改正公式或直接填写数字。", "Fix the formula or type the number."),

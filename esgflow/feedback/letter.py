@@ -8,6 +8,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.entities import Entity
 from esgflow.findings import Finding
+from esgflow.safety import shown
 
 # What the letter says of the outcome: zh, en
 STATUS = {
@@ -52,7 +53,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
         lines += [
             f"{j.entity.short_zh} ESG 数据填报人，您好：",
             "",
-            f"您提交的《{j.file}》（报告期 {j.period}，第 {j.version} 版）{zh_status}",
+            f"您提交的《{shown(j.file)}》（报告期 {j.period}，第 {j.version} 版）{zh_status}",
             f"共有 {len(errors)} 个错误、{len(warnings)} 个提示。",
             "",
         ]
@@ -60,7 +61,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
         lines += [
             f"Dear ESG reporter of {j.entity.name_en},",
             "",
-            f"Your return {j.file} (period {j.period}, version {j.version}) was {en_status}",
+            f"Your return {shown(j.file)} (period {j.period}, version {j.version}) was {en_status}",
             f"It has {len(errors)} errors and {len(warnings)} warnings.",
             "",
         ]

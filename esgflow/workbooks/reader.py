@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from xml.parsers import expat
 
 from esgflow.findings import refuse
@@ -34,12 +34,14 @@ class RawCell:
     type: str  # n, s, str, inlineStr, b, e, d; "" for an empty cell
     text: str | None
     formula: bool
+    number_format: str | None = None  # the format code a number is shown with ('0%', 'yyyy-mm-dd'), if any
 
 
 @dataclass(frozen=True)
 class NamedCells:
     cells: dict[str, RawCell]
     not_single_cells: dict[str, str]  # defined name -> what it points at instead
+    defined_twice: dict[str, list[str]] = field(default_factory=dict)  # name -> every reference it was given
 
 
 class _Forbidden(Exception):
@@ -100,8 +102,8 @@ def _parse(
         raise refuse("not_xlsx", f"part {part} is not well-formed XML ({exc})", file=zf.file) from exc
 
 
-def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, str]]:
-    """(sheet name -> part path, defined name -> reference text) from workbook.xml and its rels."""
+def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(sheet name -> part path, defined name -> its reference texts) from workbook.xml and its rels."""
     rels: dict[str, str] = {}
 
     def rel(name: str, attrs: dict[str, str]) -> None:
@@ -112,7 +114,7 @@ def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, str]]:
 
     _parse(zf, "xl/_rels/workbook.xml.rels", rel)
     sheets: dict[str, str] = {}
-    names: dict[str, str] = {}
+    names: dict[str, list[str]] = {}
     pending: list[str] = []
     text: list[str] = []
 
@@ -121,7 +123,7 @@ def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, str]]:
 
         def end(name: str) -> None:
             if pending and _local(name) == "definedName":
-                names[pending.pop()] = "".join(text).strip()
+                names.setdefault(pending.pop(), []).append("".join(text).strip())
                 text.clear()
 
         parser.EndElementHandler = end
@@ -175,6 +177,41 @@ def _shared_strings(zf: SafeZip) -> list[str]:
     return strings
 
 
+# Built-in number formats (ECMA-376 18.8.30) that show a percentage or a date or time.
+_BUILTIN_FORMATS = {9: "0%", 10: "0.00%", 14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 18: "h:mm AM/PM"}
+_BUILTIN_FORMATS |= {19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm", 45: "mm:ss", 46: "[h]:mm:ss"}
+_BUILTIN_FORMATS |= {47: "mmss.0"} | {n: "yyyy-mm-dd" for n in (*range(27, 37), *range(50, 59))}  # East Asian dates
+
+
+def _number_formats(zf: SafeZip) -> list[str | None]:
+    """Format code of each cell style (cellXfs, by index); None for General and plain number formats."""
+    if not zf.has("xl/styles.xml"):
+        return []
+    custom: dict[int, str] = {}
+    styles: list[str | None] = []
+    depth = {"cellXfs": 0}
+
+    def setup(parser: expat.XMLParserType) -> None:
+        def end(name: str) -> None:
+            if _local(name) == "cellXfs":
+                depth["cellXfs"] -= 1
+
+        parser.EndElementHandler = end
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "numFmt":
+            custom[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+        elif local == "cellXfs":
+            depth["cellXfs"] += 1
+        elif local == "xf" and depth["cellXfs"]:
+            fid = int(attrs.get("numFmtId", "0"))
+            styles.append(custom.get(fid) or _BUILTIN_FORMATS.get(fid))
+
+    _parse(zf, "xl/styles.xml", start, setup)
+    return styles
+
+
 def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[str, RawCell]:
     """The wanted cells of one sheet; refuses a sheet far larger than a template."""
     found: dict[str, RawCell] = {}
@@ -200,7 +237,8 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
             if value is None and not formula:
                 kind = ""
             ref = str(current["ref"])
-            found[ref] = RawCell(sheet, ref, kind, value, formula)
+            style = current["style"]
+            found[ref] = RawCell(sheet, ref, kind, value, formula, None if style is None else str(style))
             current.clear()
             handle["p"].CharacterDataHandler = None
             handle["p"].EndElementHandler = None
@@ -222,7 +260,9 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
             if state["col"] > MAX_COLUMNS:
                 raise refuse("oversized_sheet", "sheet uses columns far beyond any template", file=zf.file, sheet=sheet)
             if ref in wanted:
-                current.update(ref=ref, kind=attrs.get("t", "n"), v=[], t=[], f=False, has_v=False, into=None)
+                current.update(
+                    ref=ref, kind=attrs.get("t", "n"), v=[], t=[], f=False, has_v=False, into=None, style=attrs.get("s")
+                )
                 handle["p"].CharacterDataHandler = text
                 handle["p"].EndElementHandler = end
         elif name == "row" or name.endswith(":row"):
@@ -255,7 +295,9 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
 
 def read_named_cells(zf: SafeZip) -> NamedCells:
     """Every workbook-level defined name that points at one cell, with that cell's content."""
-    sheets, names = _workbook(zf)
+    sheets, defined = _workbook(zf)
+    twice = {name: texts for name, texts in defined.items() if len(texts) > 1}
+    names = {name: texts[0] for name, texts in defined.items() if len(texts) == 1}
     targets: dict[str, tuple[str, str]] = {}
     not_single: dict[str, str] = {}
     for name, text in names.items():
@@ -273,9 +315,14 @@ def read_named_cells(zf: SafeZip) -> NamedCells:
         for ref, cell in _sheet_cells(zf, sheet, sheets[sheet], refs).items():
             cells[(sheet, ref)] = cell
     strings: list[str] | None = None
+    formats: list[str | None] | None = None
     out: dict[str, RawCell] = {}
     for name, (sheet, ref) in targets.items():
         cell = cells.get((sheet, ref), RawCell(sheet, ref, "", None, False))
+        if cell.number_format is not None:  # the style index, until resolved to its format code
+            formats = _number_formats(zf) if formats is None else formats
+            index = int(cell.number_format)
+            cell = replace(cell, number_format=formats[index] if index < len(formats) else None)
         if cell.type == "s" and cell.text is not None:
             strings = _shared_strings(zf) if strings is None else strings
             index = int(cell.text)
@@ -289,4 +336,4 @@ def read_named_cells(zf: SafeZip) -> NamedCells:
                 )
             cell = RawCell(sheet, ref, "str", strings[index], cell.formula)
         out[name] = cell
-    return NamedCells(out, not_single)
+    return NamedCells(out, not_single, twice)

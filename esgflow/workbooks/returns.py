@@ -62,6 +62,15 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
     """Parse a returned workbook; Refused when it cannot be read as a return at all."""
     zf = SafeZip.open(data, file)
     named = read_named_cells(zf)
+    twice_meta = sorted(set(named.defined_twice) & set(L.META_NAMES))
+    if twice_meta:
+        name = twice_meta[0]
+        raise refuse(
+            "duplicate_defined_name",
+            f"the defined name {name} is defined twice ({' and '.join(named.defined_twice[name])}); "
+            "use the template sent for this period",
+            file=file,
+        )
     version, vcell = _meta(named.cells, "meta_template_version", file)
     if version not in SUPPORTED_TEMPLATE_VERSIONS:
         raise refuse(
@@ -119,6 +128,18 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
                 parse_note(named.cells.get(code + L.NOTE_SUFFIX)),
             )
         )
+    for name, targets in sorted(named.defined_twice.items()):
+        if name in catalog:  # which of the two the reporter meant cannot be known: neither is read
+            findings.append(
+                Finding(
+                    rule="duplicate_defined_name",
+                    severity="error",
+                    indicators=(name,),
+                    file=file,
+                    message=f"the defined name {name} is defined twice, at {' and at '.join(targets)}; "
+                    "keep one and send the file again",
+                )
+            )
     for name, target in named.not_single_cells.items():
         if name in catalog or name in L.META_NAMES:
             findings.append(

@@ -1,15 +1,18 @@
 """Open an untrusted .xlsx safely: sniff the format, bound decompression, refuse macros.
 
 Nothing here evaluates anything: members are read as bytes through a reader that stops
-at a size limit whatever the zip's directory claims, and the XML parsers used on them
-(defusedxml) refuse DTDs and entity declarations.
+at a size limit whatever the zip's directory claims. Before anything parses the workbook,
+every XML part is read once and refused if it declares a DTD or entities (whoever opens
+it later, the reader or openpyxl for an annotated copy), and every worksheet, named or
+hidden, is bounded in rows as well as bytes.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from esgflow.findings import refuse
 
@@ -20,6 +23,10 @@ MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_PART_BYTES = 16 * 1024 * 1024
 MAX_SHEET_BYTES = 8 * 1024 * 1024  # a template's sheet is a few tens of kilobytes
+MAX_ROWS = 3000  # rows in any sheet; a template has a few hundred
+
+_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
@@ -54,12 +61,30 @@ def sniff(data: bytes, file: str) -> None:
     raise refuse("not_xlsx", f"this is {kind}, not an Excel workbook (.xlsx)", file=file)
 
 
+def _declares_entities(data: bytes) -> bool:
+    """Whether an XML part holds a DTD or an entity declaration, in whatever encoding it is written."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif data[:1] == b"\x00":
+        encoding = "utf-16-be"
+    elif data[1:2] == b"\x00":
+        encoding = "utf-16-le"
+    else:
+        return _DECLARATION.search(data) is not None
+    return _DECLARATION.search(data.decode(encoding, errors="ignore").encode("utf-8")) is not None
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels", ".vml"))
+
+
 @dataclass
 class SafeZip:
     """A checked zip archive whose members are read with hard size limits."""
 
     archive: zipfile.ZipFile
     file: str
+    parts: dict[str, bytes] = field(default_factory=dict)  # XML parts, read once by the checks
 
     @classmethod
     def open(cls, data: bytes, file: str) -> SafeZip:
@@ -118,7 +143,27 @@ class SafeZip:
                     "far larger than any template",
                     file=file,
                 )
-        return cls(archive, file)
+        checked = cls(archive, file)
+        for i in infos:
+            if _is_xml(i.filename):
+                checked.parts[i.filename] = checked._check_part(i.filename)
+        return checked
+
+    def _check_part(self, name: str) -> bytes:
+        data = self.read(name)
+        if _declares_entities(data):
+            raise refuse(
+                "xml_entities",
+                f"part {name} declares XML entities or a DTD (an entity-expansion attack); refused",
+                file=self.file,
+            )
+        if name.startswith("xl/worksheets/") and len(_ROW.findall(data)) > MAX_ROWS:
+            raise refuse(
+                "oversized_sheet",
+                f"worksheet part {name} has more than {MAX_ROWS} rows, far more than any template",
+                file=self.file,
+            )
+        return data
 
     def has(self, name: str) -> bool:
         try:
@@ -129,6 +174,8 @@ class SafeZip:
 
     def read(self, name: str, limit: int = MAX_PART_BYTES) -> bytes:
         """A member's bytes, stopping at `limit` however large the directory says it is."""
+        if name in self.parts:
+            return self.parts[name]
         try:
             with self.archive.open(name) as member:
                 data = member.read(limit + 1)

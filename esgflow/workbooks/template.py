@@ -38,8 +38,10 @@ INSTRUCTIONS = [
         "2. Enter numbers in the unit shown in the 'Unit' column, without unit names or other symbols.",
     ),
     (
-        "3. 没有数据或不适用时请留空（或填“-”），不要填0；0表示确实为零。",
-        "3. Leave a cell blank (or enter '-') when there is no figure or it does not apply; 0 means a real zero.",
+        "3. 每个数值都须填写：确实为零的填0；没有数据或不适用时留空（或填“-”），"
+        "并在“说明”列写明原因，否则文件不会被接受。",
+        "3. Every figure is required: a real zero is 0; where there is no figure or it does not apply, leave it "
+        "blank (or '-') and say why in its note, or the file is not accepted.",
     ),
     (
         "4. 人数、次数等须为整数；比例以百分数填写（85表示85%）。",
