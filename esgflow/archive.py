@@ -47,6 +47,7 @@ class Received:
     data: bytes
     digest: str
     archived: Path
+    arrived: float  # when the file arrived: its modification time (kept when an inbox claims it by renaming)
 
 
 def _hidden(name: str) -> bool:
@@ -81,6 +82,7 @@ def is_link(path: Path) -> bool:
 def receive(key: int, path: Path, root: Path) -> Received:
     """Read a file (one byte past the size limit at most, enough to refuse it) and archive it."""
     with path.open("rb") as f:
+        arrived = os.fstat(f.fileno()).st_mtime
         data = f.read(MAX_FILE_BYTES + 1)
     digest = content_hash(data)
-    return Received(key, path, data, digest, archive_raw(root, data, digest, path.name))
+    return Received(key, path, data, digest, archive_raw(root, data, digest, path.name), arrived)

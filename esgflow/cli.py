@@ -55,6 +55,8 @@ def _cmd_consolidate(args: argparse.Namespace) -> None:
 def _cmd_report(args: argparse.Namespace) -> None:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     files = jobs.report_period(load_settings(), args.period, Path(args.out), langs)
+    if files.consolidated_first:
+        print(f"returns accepted since the last consolidation of {args.period}: consolidated them first")
     print(f"wrote the {args.period} appendix ({len(files.table.rows)} indicators) and the disclosure index:")
     for f in files.files:
         print(f"  {f}")
@@ -97,7 +99,14 @@ def _cmd_status(args: argparse.Namespace) -> None:
     for s in statuses:
         when = s.received_at.strftime("%Y-%m-%d %H:%M") if s.received_at else ""
         version = f"v{s.version}" if s.version else ""
-        print(f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings")
+        figures = (
+            f" (figures from v{s.figures_version})"
+            if s.figures_version and s.figures_version != s.version
+            else (" (no figures yet)" if s.status == "rejected" else "")
+        )
+        print(
+            f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings{figures}"
+        )
 
 
 def _cmd_check(args: argparse.Namespace) -> None:

@@ -30,8 +30,9 @@ from esgflow.feedback.letter import Judged
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
+from esgflow.records import KnownBytes
 from esgflow.stage import stage, unit_factors
-from esgflow.states import judged
+from esgflow.states import STORED, judged
 from esgflow.warehouse import load, queries
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 
@@ -44,7 +45,7 @@ class _Warehouse:
 
     known: Known
     ids: load.Ids
-    hashes: dict[str, tuple[str, str, int]]  # content hash -> (entity, period, version)
+    hashes: dict[str, KnownBytes]  # content hash -> the submission that holds those bytes
 
 
 class Ingestor:
@@ -61,9 +62,10 @@ class Ingestor:
         files = expand(paths)
         links = {path for path in files if is_link(path)}
         received = [receive(key, path, self.archive_root) for key, path in enumerate(files) if path not in links]
+        received.sort(key=lambda r: (r.arrived, r.key))  # arrival decides which return is the newer version
         wh = self._look_up([r.digest for r in received])
         first_of: dict[str, int] = {}
-        fresh = [r for r in received if r.digest not in wh.hashes and first_of.setdefault(r.digest, r.key) == r.key]
+        fresh = [r for r in received if _to_judge(r, wh) and first_of.setdefault(r.digest, r.key) == r.key]
         parsed = dict(zip((r.key for r in fresh), read_returns([(r.data, r.path.name) for r in fresh]), strict=True))
         returns = {key: p for key, p in parsed.items() if isinstance(p, ParsedReturn)}
         staged = stage(list(returns.values()), self.factors, keys=list(returns))
@@ -76,12 +78,17 @@ class Ingestor:
                 results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
             else:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
+        _mark_superseded(results, [r.key for r in fresh])
         outcomes = [_link_refused(path) for path in files if path in links]
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
-                entity, period, version = wh.hashes.get(r.digest) or self._known_now(r.digest)
-                results[r.key] = Outcome(r.path, "duplicate", r.digest, entity, period, version)
+                known = wh.hashes.get(r.digest) or self._known_now(r.digest)
+                who = (known.entity, known.period, known.version) if known else (None, None, None)
+                results[r.key] = Outcome(r.path, "duplicate", r.digest, *who)
             outcome = results[r.key]
+            if outcome.status in STORED and outcome.letter is None:
+                outcomes.append(outcome)  # not answered: the next run writes its letter and its log
+                continue
             log_outcome(
                 r.archived,
                 {
@@ -93,6 +100,9 @@ class Ingestor:
                     "findings": [f.to_json() for f in outcome.findings],
                 },
             )
+            if outcome.status in STORED:
+                with self.sessions() as session:
+                    load.mark_answered(session, r.digest)
             outcomes.append(outcome)
         return outcomes
 
@@ -106,9 +116,9 @@ class Ingestor:
             )
             return _Warehouse(known, load.Ids.read(session), queries.known_hashes(session, digests))
 
-    def _known_now(self, digest: str) -> tuple[str | None, str | None, int | None]:
+    def _known_now(self, digest: str) -> KnownBytes | None:
         with self.sessions() as session:
-            return queries.known_hashes(session, [digest]).get(digest, (None, None, None))
+            return queries.known_hashes(session, [digest]).get(digest)
 
     def _validate(
         self, returns: dict[int, ParsedReturn], staged: pl.DataFrame, kinds: dict[str, str]
@@ -142,11 +152,15 @@ class Ingestor:
         )
         with self.sessions() as session:
             recorded = load.record_submission(session, submission, observations, findings, wh.ids)
-        if recorded.duplicate:  # another run loaded the same bytes meanwhile
-            return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
+        note = None
+        if recorded.duplicate:
+            known = wh.hashes.get(r.digest) or self._known_now(r.digest)
+            if known is None or known.answered or r.digest not in wh.hashes:  # another run loaded it meanwhile
+                return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
+            status, note = known.status, "answered now: the run that loaded it stopped before answering"
         outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, count, findings)
-        return self._answer(outcome, r, period, staged)
+        return self._answer(replace(outcome, note=note), r, period, staged)
 
     def _answer(self, outcome: Outcome, r: Received, period: Period, staged: pl.DataFrame | None) -> Outcome:
         """The return letter, and an annotated workbook when there is anything to fix."""
@@ -165,11 +179,34 @@ class Ingestor:
             outcome.findings,
             written,
         )
-        letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)
+        try:
+            letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)
+        except Exception as exc:  # the return is loaded; its letter waits for the next run, the batch goes on
+            return replace(
+                outcome, note=f"its letter could not be written ({type(exc).__name__}); the next run writes it"
+            )
         return replace(outcome, letter=letter, annotated=annotated)
 
 
 _EMPTY = {c: pl.Utf8 for c in load.OBSERVATION_COLUMNS}
+
+
+def _to_judge(r: Received, wh: _Warehouse) -> bool:
+    """New bytes, or bytes loaded by a run that stopped before answering them."""
+    known = wh.hashes.get(r.digest)
+    return known is None or not known.answered
+
+
+def _mark_superseded(results: dict[int, Outcome], order: list[int]) -> None:
+    """Where one batch holds several returns of an entity, say on the earlier ones which file superseded them."""
+    newest: dict[tuple[str | None, str | None], int] = {}
+    for key in order:
+        outcome = results[key]
+        if outcome.status in STORED and outcome.note is None:
+            who = (outcome.entity, outcome.period)
+            if who in newest:
+                results[newest[who]] = replace(results[newest[who]], superseded_by=outcome.path.name)
+            newest[who] = key
 
 
 def _link_refused(path: Path) -> Outcome:

@@ -7,6 +7,7 @@ that holds sessions; the library takes frames and rows and returns them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -105,8 +106,13 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
     _require_schema(settings)
     catalog = load_catalog()
     with db.session_scope(settings.database_url) as session:
+        stale = queries.consolidation_is_stale(session, period)
+    if stale:  # a report never shows figures older than the returns accepted for them
+        consolidate_period(settings, period)
+    with db.session_scope(settings.database_url) as session:
         figures = queries.group_figures(session, load_registry().root(), appendix_years(period))
-    return write_report(build_appendix(figures, catalog, period), catalog, out, langs)
+    files = write_report(build_appendix(figures, catalog, period), catalog, out, langs)
+    return replace(files, consolidated_first=stale)
 
 
 def write_templates(settings: Settings, period: Period, out: Path, entities: list[str] | None = None) -> list[Path]:

@@ -21,6 +21,8 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     letter: Path | None = None  # the return letter (plain text, the reporter's language)
     annotated: Path | None = None  # their workbook with the findings marked, when there are findings
+    superseded_by: str | None = None  # a later file of the same batch that became the newer version
+    note: str | None = None  # what else the person should know (answered late, letter not written)
 
     def line(self) -> str:
         """One line for the person who runs `esgflow ingest`."""
@@ -35,7 +37,16 @@ class Outcome:
             return f"{name}: refused: {place}{first.message} [{first.rule}]"
         if self.status == "rejected" and first:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            return f"{name}: rejected as {who} version {self.version}: {place}{first.message} [{first.rule}]{more}"
+            return (
+                f"{name}: rejected as {who} version {self.version}: {place}{first.message} [{first.rule}]{more}"
+                + self._after()
+            )
         warn = len(self.findings) - len(errors)
         tail = f", {warn} warnings" if warn else ""
-        return f"{name}: accepted as {who} version {self.version} ({self.observation_count} figures{tail})"
+        return f"{name}: accepted as {who} version {self.version} ({self.observation_count} figures{tail})" + (
+            self._after()
+        )
+
+    def _after(self) -> str:
+        later = f"; superseded by {shown(self.superseded_by)}, which arrived later" if self.superseded_by else ""
+        return later + (f"; {self.note}" if self.note else "")

@@ -17,6 +17,18 @@ class NewestSubmission:
     file: str
     errors: int
     warnings: int
+    accepted_version: int | None = None  # the newest accepted version: the one in the figures
+
+
+@dataclass(frozen=True)
+class KnownBytes:
+    """A submission that holds a file's bytes already."""
+
+    entity: str
+    period: str
+    version: int
+    status: str
+    answered: bool  # its letter written and outcome logged
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ class EntityStatus:
     errors: int
     warnings: int
     file: str | None = None
+    # the accepted version whose figures are used: the newest one, or an earlier one while a newer
+    # return waits rejected for its fix
+    figures_version: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -47,7 +50,9 @@ def period_status(newest: Iterable[NewestSubmission], members: Iterable[str], or
         if s is None:
             out.append(EntityStatus(code, "not_submitted", None, None, 0, 0))
         else:
-            out.append(EntityStatus(code, s.status, s.version, s.received_at, s.errors, s.warnings, s.file))
+            out.append(
+                EntityStatus(code, s.status, s.version, s.received_at, s.errors, s.warnings, s.file, s.accepted_version)
+            )
     return out
 
 

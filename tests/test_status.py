@@ -12,8 +12,11 @@ from esgflow.status import EntityStatus, Progress, period_status, progress
 RECEIVED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
-def _newest(entity: str, status: str, version: int = 1, errors: int = 0, warnings: int = 0) -> NewestSubmission:
-    return NewestSubmission(entity, status, version, RECEIVED, f"{entity}_2025.xlsx", errors, warnings)
+def _newest(
+    entity: str, status: str, version: int = 1, errors: int = 0, warnings: int = 0, accepted: int | None = None
+) -> NewestSubmission:
+    in_figures = version if accepted is None and status != "rejected" else accepted
+    return NewestSubmission(entity, status, version, RECEIVED, f"{entity}_2025.xlsx", errors, warnings, in_figures)
 
 
 def test_period_status_follows_the_order_given() -> None:
@@ -22,7 +25,7 @@ def test_period_status_follows_the_order_given() -> None:
     assert statuses == [
         EntityStatus("HQ", "rejected", 2, RECEIVED, 3, 1, "HQ_2025.xlsx"),
         EntityStatus("SAMI", "not_submitted", None, None, 0, 0),
-        EntityStatus("GAMI", "accepted", 1, RECEIVED, 0, 0, "GAMI_2025.xlsx"),
+        EntityStatus("GAMI", "accepted", 1, RECEIVED, 0, 0, "GAMI_2025.xlsx", 1),
     ]
 
 
@@ -52,6 +55,7 @@ def test_entity_status_to_json() -> None:
         "errors": 0,
         "warnings": 4,
         "file": "SAMI_2025.xlsx",
+        "figures_version": 2,
     }
     assert without.to_json()["received_at"] is None and without.to_json()["status"] == "not_submitted"
 
@@ -72,3 +76,9 @@ def test_progress_of_nobody_is_zero_percent() -> None:
     assert progress([]) == Progress(0, 0)
     assert progress([]).percent == 0.0
     assert Progress(3, 3).percent == pytest.approx(100.0)
+
+
+def test_a_rejected_return_after_an_accepted_one_shows_both() -> None:
+    [status] = period_status([_newest("SAMI", "rejected", 3, errors=2, accepted=2)], ["SAMI"], ["SAMI"])
+    assert (status.status, status.version, status.figures_version) == ("rejected", 3, 2)
+    assert status.to_json()["figures_version"] == 2

@@ -243,9 +243,13 @@ def test_known_hashes_say_where_bytes_were_seen(settings: Settings) -> None:
     with db.session_scope(settings.database_url) as s:
         known = queries.known_hashes(s, [s1, s2, s2, g1, unseen])
         assert queries.known_hashes(s, []) == {}
-    assert known == {
+    assert {h: (k.entity, k.period, k.version) for h, k in known.items()} == {
         s1: ("SAMI", "2025", first.version),
         s2: ("SAMI", "2025", second.version),
         g1: ("GAMI", "2024", other.version),
     }
+    assert not known[s1].answered  # recorded, but no run has answered it yet
+    with db.session_scope(settings.database_url) as s:
+        load.mark_answered(s, s1)
+        assert queries.known_hashes(s, [s1])[s1].answered
     assert (first.version, second.version, other.version) == (1, 2, 1)

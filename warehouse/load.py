@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import polars as pl
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -232,13 +232,23 @@ def record_submission(
             current = Ids.read(session)  # a period made in the rolled-back transaction is gone
             seen = known_hashes(session, [sub.content_hash]).get(sub.content_hash)
             if seen is not None:
-                return Recorded(-1, seen[2], duplicate=True)
+                return Recorded(-1, seen.version, duplicate=True)
             if attempt:
                 raise
         except BaseException:
             session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def mark_answered(session: Session, content_hash: str) -> None:
+    """Record that the submission holding these bytes has its letter and its outcome logged."""
+    session.execute(
+        update(m.Submission)
+        .where(m.Submission.content_hash == content_hash, m.Submission.answered_at.is_(None))
+        .values(answered_at=datetime.now(UTC))
+    )
+    session.commit()
 
 
 def replace_computed_figures(session: Session, period: Period, figures: pl.DataFrame) -> None:
@@ -254,6 +264,7 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
     rows = list(figures.iter_rows(named=True))
     if not rows:
         return
+    now = datetime.now(UTC)
     figure_ids = session.scalars(
         insert(m.ConsolidatedFigure).returning(m.ConsolidatedFigure.id, sort_by_parameter_order=True),
         [
@@ -264,6 +275,7 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
                 "basis": "computed",
                 "value": row["value"],
                 "method": row["method"],
+                "computed_at": now,  # compared with submissions' received_at: both from this clock
             }
             for row in rows
         ],

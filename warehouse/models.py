@@ -127,6 +127,8 @@ class Submission(Base):
     template_version: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set when its letter is written and its outcome logged; empty: a stopped run left it to the next one.
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     entity: Mapped[Entity] = relationship()
     period: Mapped[Period] = relationship()

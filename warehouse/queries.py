@@ -5,7 +5,7 @@ Results are polars frames or plain rows keyed by codes; no model object leaves t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
-from esgflow.records import NewestSubmission, ReporterNote
+from esgflow.records import KnownBytes, NewestSubmission, ReporterNote
 from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
 
@@ -143,6 +143,7 @@ def newest_submissions(session: Session, period: Period) -> list[NewestSubmissio
         .group_by(m.Finding.submission_id)
         .subquery()
     )
+    accepted = _newest(period, ACCEPTED)
     rows = session.execute(
         select(
             m.Entity.code,
@@ -152,22 +153,54 @@ def newest_submissions(session: Session, period: Period) -> list[NewestSubmissio
             m.Submission.file_name,
             counts.c.errors,
             counts.c.warnings,
+            accepted.c.version,
         )
         .join(newest, (newest.c.entity_id == m.Submission.entity_id) & (newest.c.version == m.Submission.version))
         .join(m.Period, m.Period.id == m.Submission.period_id)
         .join(m.Entity, m.Entity.id == m.Submission.entity_id)
         .outerjoin(counts, counts.c.submission_id == m.Submission.id)
+        .outerjoin(accepted, accepted.c.entity_id == m.Submission.entity_id)
         .where(m.Period.code == period.code)
     )
-    return [NewestSubmission(e, s, v, r, f, int(err or 0), int(warn or 0)) for e, s, v, r, f, err, warn in rows]
+    return [NewestSubmission(e, s, v, r, f, int(err or 0), int(warn or 0), a) for e, s, v, r, f, err, warn, a in rows]
 
 
-def known_hashes(session: Session, digests: list[str]) -> dict[str, tuple[str, str, int]]:
-    """content hash -> (entity, period, version) of the submissions that hold those bytes."""
+def known_hashes(session: Session, digests: list[str]) -> dict[str, KnownBytes]:
+    """content hash -> the submission that holds those bytes."""
     rows = session.execute(
-        select(m.Submission.content_hash, m.Entity.code, m.Period.code, m.Submission.version)
+        select(
+            m.Submission.content_hash,
+            m.Entity.code,
+            m.Period.code,
+            m.Submission.version,
+            m.Submission.status,
+            m.Submission.answered_at.is_not(None),
+        )
         .join(m.Entity, m.Entity.id == m.Submission.entity_id)
         .join(m.Period, m.Period.id == m.Submission.period_id)
         .where(m.Submission.content_hash.in_(set(digests)))
     )
-    return {h: (e, p, v) for h, e, p, v in rows}
+    return {h: KnownBytes(e, p, v, s, bool(a)) for h, e, p, v, s, a in rows}
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything esgflow writes is UTC
+    return None if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def consolidation_is_stale(session: Session, period: Period) -> bool:
+    """Whether a return was accepted for the period after its figures were last computed (or never were)."""
+    newest_accepted = session.scalar(
+        select(func.max(m.Submission.received_at))
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(m.Period.code == period.code, m.Submission.status.in_(ACCEPTED))
+    )
+    if newest_accepted is None:
+        return False
+    computed = session.scalar(
+        select(func.max(m.ConsolidatedFigure.computed_at))
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == "computed")
+    )
+    last = _utc(computed)
+    return last is None or _utc(newest_accepted) >= last  # type: ignore[operator]

@@ -1,12 +1,18 @@
 """The Great Expectations boundary: polars frames become pandas here and nowhere else.
 
 A file Data Context under $ESGFLOW_HOME keeps every validation result and the Data Docs
-built from them, so the ESG office can browse the validation history.
+built from them, so the ESG office can browse the validation history. Several processes
+(workers, overlapping runs) share that context: setting it up and each run are done under
+an exclusive lock on a file beside it, and every run gets a name of its own.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,17 +32,33 @@ class Failure:
     meta: dict[str, Any]
 
 
+@contextmanager
+def _exclusive(home: Path) -> Iterator[None]:
+    """Hold the home's validation lock: one process at a time changes the shared context."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".gx.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class Validator:
     """Runs the catalog's suites; one instance per warehouse home, reused across runs."""
 
     def __init__(self, home: Path, catalog: Catalog) -> None:
+        self.home = home
+        with _exclusive(home):
+            self._set_up(home, catalog)
+
+    def _set_up(self, home: Path, catalog: Catalog) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         from esgflow.checks.suites import build_suites
 
-        home.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(home))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.context.variables.save()
@@ -68,9 +90,20 @@ class Validator:
 
         if frame.is_empty():
             return []
-        result = self.checkpoints[suite].run(
-            batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=run_name)
-        )
+        from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
+
+        unique = f"{run_name}-{uuid.uuid4().hex[:8]}"  # two runs in one second must not share a result key
+        with _exclusive(self.home):
+            try:
+                result = self.checkpoints[suite].run(
+                    batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=unique)
+                )
+            except ResourceFreshnessAggregateError:
+                # another process saved the same suites since this one set up: take what is stored
+                self.checkpoints[suite] = self.context.checkpoints.get(f"{suite}_checks")
+                result = self.checkpoints[suite].run(
+                    batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=unique)
+                )
         failures: list[Failure] = []
         for validation in result.run_results.values():
             for r in validation.results:

@@ -19,6 +19,7 @@ LANGUAGES = ("zh", "en")
 class ReportFiles:
     table: AppendixTable
     files: list[Path]
+    consolidated_first: bool = False  # accepted returns were newer than the figures: they were recomputed
 
 
 def check_languages(langs: list[str]) -> None:

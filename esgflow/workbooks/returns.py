@@ -171,6 +171,14 @@ def _read_or_refusal(item: tuple[bytes, str]) -> ParsedReturn | Finding:
         return read_return(data, name, load_catalog())
     except Refused as exc:
         return exc.finding
+    except Exception as exc:  # one poisonous file must not stop the batch; it is refused with what went wrong
+        return Finding(
+            rule="unreadable",
+            severity="error",
+            file=name,
+            message=f"the workbook could not be read ({type(exc).__name__}: {exc}); "
+            "save it again as Excel Workbook (.xlsx) and send it again",
+        )
 
 
 def read_returns(items: list[tuple[bytes, str]]) -> Iterator[ParsedReturn | Finding]:
