@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
+from esgflow.decimals import tidy
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.feedback import write_feedback
 from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL
@@ -112,7 +113,7 @@ def test_an_english_letter_for_an_overseas_entity(sqlite_settings: Settings, tmp
     assert "(period 2025, version 1) was accepted, with points that need an explanation" in text
     assert f"1. [Warning] '{sheet}'!{diesel} Diesel consumption (env_diesel)" in text
     assert "Rule: Large change from last period" in text and "What to do: If the figure is right, explain" in text
-    assert f"Expected / compared with: {last:f}" in text
+    assert f"Expected / compared with: {tidy(last):,f} L" in text  # last period's figure, with its unit
     assert load_workbook(outcome.annotated)[sheet][diesel].fill.fgColor.rgb.endswith(WARNING_FILL.fgColor.rgb[-6:])
 
 

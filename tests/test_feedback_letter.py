@@ -72,7 +72,7 @@ def test_a_chinese_letter_gives_each_finding_its_cell_figure_rule_and_action(
     ) in text
     assert "2.【错误】'环境 Environmental'!E7 柴油使用量（env_diesel）\n   填报值：-5 L\n   规则：超出允许范围" in text
     assert "3.【提示】'环境 Environmental'!E7 柴油使用量（env_diesel）" in text
-    assert "   应为/对比：2044766.46\n" in text
+    assert "   应为/对比：2,044,766.46 升\n" in text  # with separators and its unit, in Chinese
     assert text.count("应为/对比") == 1  # only where there is something to compare with
     assert "系统将记为第 3 版；附件为标注了问题单元格的文件副本。" in text
     assert text.endswith("中铝国际 ESG 工作办公室\n")
@@ -98,7 +98,7 @@ def test_an_overseas_reporter_gets_an_english_letter(registry: EntityRegistry, c
         "1. [Warning] '环境 Environmental'!E7 Diesel consumption (env_diesel)\n"
         "   Figure entered: 4500000 L\n"
         "   Rule: Large change from last period\n"
-        "   Expected / compared with: 2044766.46\n"
+        "   Expected / compared with: 2,044,766.46 L\n"
         "   What to do: If the figure is right, explain"
     ) in text
     assert "it will be recorded as version 2" in text

@@ -276,7 +276,7 @@ _RULES = [
         suites=("submission", "group"),
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "breakdown"'))],
         describe=_describe_parts_sum,
-        compare=lambda row: (_dec(row["value"]), _dec(row["recomputed"])),
+        compare=_recomputed_vs_value,  # the total's cell should hold what its parts add up to
     ),
     Rule(
         "yoy_change_needs_note",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from esgflow.catalog import Catalog
+from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
+from esgflow.decimals import tidy
 from esgflow.entities import Entity
 from esgflow.findings import Finding
 from esgflow.safety import shown
@@ -43,6 +44,14 @@ def _figure(j: Judged, code: str, f: Finding) -> str:
     return "—" if text in (None, "") else f"{text} {unit or ''}".strip()
 
 
+def _compared(f: Finding, ind: Indicator | None, lang: str) -> str:
+    """The value a finding compares with, in the indicator's reporting unit and the reporter's language."""
+    assert f.expected is not None
+    number = format(tidy(f.expected), ",f")
+    unit = (ind.unit_zh if lang == "zh" else ind.unit) if ind else ""
+    return f"{number} {unit}".strip()
+
+
 def render_letter(j: Judged, catalog: Catalog) -> str:
     lang = j.entity.language
     errors = [f for f in j.findings if f.severity == "error"]
@@ -76,7 +85,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
             lines.append(f"   填报值：{_figure(j, code, f)}")
             lines.append(f"   规则：{name}")
             if f.expected is not None:
-                lines.append(f"   应为/对比：{f.expected:f}")
+                lines.append(f"   应为/对比：{_compared(f, ind, lang)}")
             lines.append(f"   请：{action}")
         else:
             kind = "Error" if f.severity == "error" else "Warning"
@@ -84,7 +93,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
             lines.append(f"   Figure entered: {_figure(j, code, f)}")
             lines.append(f"   Rule: {name}")
             if f.expected is not None:
-                lines.append(f"   Expected / compared with: {f.expected:f}")
+                lines.append(f"   Expected / compared with: {_compared(f, ind, lang)}")
             lines.append(f"   What to do: {action}")
         lines.append(f"   ({f.message})")
         lines.append("")
