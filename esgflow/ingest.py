@@ -155,8 +155,8 @@ class Ingestor:
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:
-            known = wh.hashes.get(r.digest) or self._known_now(r.digest)
-            if known is None or known.answered or r.digest not in wh.hashes:  # another run loaded it meanwhile
+            known = wh.hashes.get(r.digest)  # None: another run loaded the same bytes meanwhile
+            if known is None or known.answered:
                 return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
             status, note = known.status, "answered now: the run that loaded it stopped before answering"
         outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, count, findings)
