@@ -5,6 +5,12 @@ Every source hands files over by claiming them: a claimed file belongs to one ru
 two runs at the same time never take the same file, and a run that stopped halfway leaves
 its claims for the next run to take over. Loading is idempotent besides (a file's content
 hash is unique per entity and period), so a file taken over is still loaded only once.
+
+Only complete files are claimed. A file under a temporary name (`.part`, `.crdownload`, ...)
+is left until it is renamed, and a file is claimed only when its size and modification time
+stayed the same for `settle` seconds. A writer that still holds the file open after it was
+claimed (a stalled network copy) changes it under the run: such a file goes back to the inbox
+when the run is done, so the complete bytes are judged by the next run and never lost.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
@@ -23,10 +29,17 @@ CLAIMS = ".claimed"
 DONE = "processed"
 
 
+# Names browsers, copy tools and sync clients give a file while it is still being written.
+TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".opdownload", ".filepart", ".tmp", ".temp")
+
+Stamp = tuple[int, int]  # size and modification time (ns): what changes while a file is written
+
+
 @dataclass(frozen=True)
 class Claim:
     run_id: str
     files: list[Path]
+    stamps: dict[Path, Stamp] = field(default_factory=dict)  # each claimed file as it was when claimed
 
 
 class InboxSource(Protocol):
@@ -34,8 +47,8 @@ class InboxSource(Protocol):
         """Take the files that have arrived (and claims older than `stale_after` seconds)."""
         ...
 
-    def done(self, claim: Claim) -> None:
-        """The claimed files were judged: keep them out of the next run."""
+    def done(self, claim: Claim) -> list[Path]:
+        """The claimed files were judged: keep them out of the next run (returns any put back for it)."""
         ...
 
 
@@ -44,23 +57,38 @@ class FolderInbox:
     """A folder (local or shared by every worker, e.g. an NFS or SMB mount) that returns are dropped into."""
 
     root: Path
+    settle: float = 1.0  # seconds a file must stay unchanged before it is claimed
 
-    def _arrived(self) -> list[Path]:
-        return (
-            sorted(p for p in self.root.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
-            if self.root.exists()
-            else []
-        )
+    def _arrived(self) -> dict[Path, Stamp]:
+        if not self.root.exists():
+            return {}
+        found = {}
+        for p in sorted(self.root.iterdir()):
+            if p.name.startswith((".", "~$")) or p.name.lower().endswith(TEMPORARY_SUFFIXES):
+                continue
+            if p.is_file() or p.is_symlink():  # a link is claimed to be refused, never followed
+                found[p] = _stamp(p)
+        return found
+
+    def _complete(self) -> list[Path]:
+        """The arrived files that stayed unchanged for `settle` seconds (waiting once, if need be)."""
+        first = self._arrived()
+        young = [p for p, st in first.items() if time.time_ns() - st[1] < self.settle * 1e9]
+        if young:
+            time.sleep(self.settle)
+            again = self._arrived()
+            return [p for p, st in first.items() if again.get(p) == st]
+        return list(first)
 
     def claim(self, run_id: str, stale_after: float = 3600.0) -> Claim:
         target = self.root / CLAIMS / run_id
         target.mkdir(parents=True, exist_ok=True)
         taken: list[Path] = []
-        sources = self._arrived()
+        sources = self._complete()
         claims = self.root / CLAIMS
         for other in claims.iterdir() if claims.exists() else []:
             if other.name != run_id and other.is_dir() and time.time() - other.stat().st_mtime > stale_after:
-                sources += sorted(p for p in other.iterdir() if p.is_file())  # a stopped run's claims
+                sources += sorted(p for p in other.iterdir() if p.is_file() or p.is_symlink())  # a stopped run's claims
         for source in sources:
             dest = target / source.name
             if dest.exists():
@@ -73,15 +101,34 @@ class FolderInbox:
         for other in claims.iterdir() if claims.exists() else []:
             if other.name != run_id and other.is_dir() and not any(other.iterdir()):
                 shutil.rmtree(other, ignore_errors=True)
-        return Claim(run_id, sorted(taken))
+        return Claim(run_id, sorted(taken), {p: _stamp(p) for p in taken})
 
-    def done(self, claim: Claim) -> None:
+    def done(self, claim: Claim) -> list[Path]:
+        """Move the judged files to `processed/`; a file written to after it was claimed goes back to the inbox.
+
+        Returns the claimed paths of the files put back, which the next run judges again.
+        """
         folder = self.root / DONE / claim.run_id
         folder.mkdir(parents=True, exist_ok=True)
+        back = []
         for path in claim.files:
-            if path.exists():
+            if not path.exists() and not path.is_symlink():
+                continue
+            if path in claim.stamps and _stamp(path) != claim.stamps[path]:
+                dest = self.root / path.name
+                if dest.exists():
+                    dest = self.root / f"{path.stem}-{time.time_ns()}{path.suffix}"
+                os.replace(path, dest)
+                back.append(path)
+            else:
                 os.replace(path, folder / path.name)
         shutil.rmtree(self.root / CLAIMS / claim.run_id, ignore_errors=True)
+        return back
+
+
+def _stamp(path: Path) -> Stamp:
+    st = path.lstat()
+    return st.st_size, st.st_mtime_ns
 
 
 # URL scheme -> source. A mailbox or object store is added here (e.g. "imaps": ImapInbox),

@@ -31,6 +31,7 @@ from esgflow.findings import Finding, Refused, refuse
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes
+from esgflow.signing import signing_key
 from esgflow.stage import stage, unit_factors
 from esgflow.states import STORED, judged
 from esgflow.warehouse import load, queries
@@ -57,6 +58,7 @@ class Ingestor:
         self.archive_root = archive_root
         self.home = home
         self.factors = unit_factors(catalog)
+        self.key = signing_key(home)
 
     def ingest(self, paths: list[Path]) -> list[Outcome]:
         files = expand(paths)
@@ -113,6 +115,7 @@ class Ingestor:
                 kinds=queries.entity_kinds(session),
                 open_periods=set(queries.open_periods(session)),
                 members=cache(lambda p: set(parents_on(links, p.ends_on))),
+                key=self.key,
             )
             return _Warehouse(known, load.Ids.read(session), queries.known_hashes(session, digests))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
-from esgflow.checks.group import check_period
+from esgflow.checks.group import check_period, published_contradictions
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.entities import ParentLink, load_registry, parents_on
@@ -29,8 +29,10 @@ from esgflow.periods import Period, parse_period
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
+from esgflow.signing import signature, signing_key
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
+from esgflow.workbooks.layout import TEMPLATE_VERSION
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
 
@@ -109,9 +111,12 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         stale = queries.consolidation_is_stale(session, period)
     if stale:  # a report never shows figures older than the returns accepted for them
         consolidate_period(settings, period)
+    years = appendix_years(period)
     with db.session_scope(settings.database_url) as session:
-        figures = queries.group_figures(session, load_registry().root(), appendix_years(period))
-    files = write_report(build_appendix(figures, catalog, period), catalog, out, langs)
+        figures = queries.group_figures(session, load_registry().root(), years)
+    own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
+    table = replace(build_appendix(figures, catalog, period), contradictions=tuple(own))
+    files = write_report(table, catalog, out, langs)
     return replace(files, consolidated_first=stale)
 
 
@@ -126,12 +131,13 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
             raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
         load.open_for_collection(session, period)  # returns for the period are taken from now on
         prior = queries.accepted_observations(session, period.shifted_years(-1))
-    paths = []
+    paths, key = [], signing_key(settings.home)
     for code in (e for e in registry.codes if e in (entities or members)):
         rows = prior.filter(prior["entity"] == code)
         values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
         path = out / template_name(code, period)
-        write_template(path, TemplateRequest(registry[code], period, values), catalog)
+        signed = signature(key, code, period.code, TEMPLATE_VERSION)
+        write_template(path, TemplateRequest(registry[code], period, values, signed), catalog)
         paths.append(path)
     return paths
 
@@ -221,5 +227,6 @@ def collect_inbox(
     inbox = source or inbox_for(settings.inbox_location or settings.inbox)
     claim = inbox.claim(run_id, stale_after)
     outcomes = ingest_files(settings, claim.files) if claim.files else []
-    inbox.done(claim)
-    return outcomes
+    back = set(inbox.done(claim))
+    note = "the file changed while it was read: it is back in the inbox and the next run judges it again"
+    return [replace(o, note=note) if o.path in back else o for o in outcomes]

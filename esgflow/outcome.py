@@ -34,7 +34,7 @@ class Outcome:
         if self.status == "duplicate":
             return f"{name}: duplicate of {who} version {self.version}; nothing changed"
         if self.status == "refused" and first:
-            return f"{name}: refused: {place}{first.message} [{first.rule}]"
+            return f"{name}: refused: {place}{first.message} [{first.rule}]" + self._after()
         if self.status == "rejected" and first:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             return (
@@ -42,7 +42,7 @@ class Outcome:
                 + self._after()
             )
         warn = len(self.findings) - len(errors)
-        tail = f", {warn} warnings" if warn else ""
+        tail = f", {warn} warning{'s' if warn > 1 else ''}" if warn else ""
         return f"{name}: accepted as {who} version {self.version} ({self.observation_count} figures{tail})" + (
             self._after()
         )

@@ -15,13 +15,21 @@ import pytest
 
 from esgflow import jobs
 from esgflow.catalog import Catalog
-from esgflow.checks.group import by_basis, check_period, note_findings
+from esgflow.checks.group import (
+    CONTRADICTION_RULES,
+    by_basis,
+    check_period,
+    note_findings,
+    published_contradictions,
+)
 from esgflow.checks.gx_run import Validator, validator_for
 from esgflow.config import Settings
+from esgflow.entities import load_registry
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
 from esgflow.periods import parse_period
 from esgflow.records import ReporterNote
+from esgflow.warehouse import db, queries
 
 # The published report's own contradictions, checked by hand (see the issue notes):
 REAL_ERRORS = {
@@ -291,3 +299,35 @@ def test_a_period_without_figures_gives_only_its_notes_and_runs_no_validation(
     found = check_period(figures, notes, P2024, catalog, factors, tmp_path / "fresh")
     assert found == note_findings(notes, P2024)
     assert not (tmp_path / "fresh").exists()
+
+
+def test_published_contradictions_are_the_reports_own_and_nothing_else(
+    home: Path, validator: Validator, catalog: Catalog, factors: FactorRegistry
+) -> None:
+    figures = _figures(
+        {
+            ("env_gasoline", "2023", "published"): "100",
+            ("env_diesel", "2023", "published"): "50",
+            ("env_fuel_total", "2023", "published"): "160",  # the report contradicts itself
+            ("env_diesel", "2024", "published"): "500",  # a tenfold change is no contradiction
+            ("env_gasoline", "2024", "computed"): "1",
+            ("env_diesel", "2024", "computed"): "1",
+            ("env_fuel_total", "2024", "computed"): "9",  # computed figures are not the published report
+        }
+    )
+    found = published_contradictions(figures, [parse_period("2023"), parse_period("2024")], catalog, factors, home)
+    assert [(f.rule, f.period, f.indicators[0], f.actual, f.expected) for f in found] == [
+        ("derived_recomputed", "2023", "env_fuel_total", Decimal("160"), Decimal("150"))
+    ]
+
+
+def test_the_published_history_contradicts_itself_where_the_issue_notes_say(
+    history: Settings, catalog: Catalog, factors: FactorRegistry
+) -> None:
+    years = [parse_period(y) for y in ("2022", "2023", "2024")]
+    with db.session_scope(history.database_url) as s:
+        figures = queries.group_figures(s, load_registry().root(), years)
+    found = published_contradictions(figures, years, catalog, factors, history.home)
+    for year, errors in REAL_ERRORS.items():
+        assert {(f.rule, f.indicators[0]) for f in found if f.period == year and f.severity == "error"} == errors
+    assert {f.rule for f in found} <= CONTRADICTION_RULES

@@ -3,6 +3,7 @@ and the submission suite over a whole batch."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,10 +17,16 @@ from esgflow.demo import demo_inputs
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding, Refused
 from esgflow.periods import Period, parse_period
+from esgflow.signing import signature
 from esgflow.stage import stage, unit_factors
 from esgflow.workbooks.returns import ParsedReturn, ReportedValue
 
-META_CELLS = {"meta_entity": ("Instructions", "C3"), "meta_period": ("Instructions", "C4")}
+META_CELLS = {
+    "meta_entity": ("Instructions", "C3"),
+    "meta_period": ("Instructions", "C4"),
+    "meta_signature": ("Instructions", "C6"),
+}
+KEY = b"a key for tests only"
 KINDS = {"HQ": "headquarters", "SAMI": "design_institute", "GAMI": "design_institute", "BR-LY": "branch"}
 
 
@@ -31,6 +38,7 @@ def _return(
     notes: dict[str, str] | None = None,
     findings: list[Finding] | None = None,
     catalog: Catalog | None = None,
+    signed_as: tuple[str, str] | None = None,
 ) -> ParsedReturn:
     """A parsed return: values as written in the template's units, each in its own cell of sheet 'Data'."""
     units = {} if catalog is None else {code: catalog[code].input_unit or catalog[code].unit for code in values}
@@ -46,7 +54,10 @@ def _return(
         )
         for row, (code, text) in enumerate(values.items(), start=5)
     ]
-    return ParsedReturn(file or f"{entity}_{period}.xlsx", entity, period, "1", reported, findings or [], META_CELLS)
+    signed = signature(KEY, *(signed_as or (entity, period)), "1")
+    return ParsedReturn(
+        file or f"{entity}_{period}.xlsx", entity, period, "1", reported, findings or [], META_CELLS, signed
+    )
 
 
 def _known(open_periods: set[str] | None = None, members: dict[str, set[str]] | None = None) -> Known:
@@ -55,6 +66,7 @@ def _known(open_periods: set[str] | None = None, members: dict[str, set[str]] | 
         kinds=dict(KINDS),
         open_periods={"2024"} if open_periods is None else open_periods,
         members=lambda p: in_group.get(p.code, set()),
+        key=KEY,
     )
 
 
@@ -76,6 +88,29 @@ def test_a_return_of_an_unknown_entity_is_refused_at_its_meta_entity_cell(catalo
     assert (finding.rule, finding.severity) == ("wrong_metadata", "error")
     assert (finding.file, finding.sheet, finding.cell) == ("NOPE_2024.xlsx", "Instructions", "C3")
     assert "'NOPE' is not an entity of the group" in finding.message
+
+
+@pytest.mark.parametrize("signed_as", [("GAMI", "2024"), ("SAMI", "2023")])
+def test_a_return_whose_identity_was_edited_is_refused_naming_its_cells(
+    catalog: Catalog, signed_as: tuple[str, str]
+) -> None:
+    # GAMI's template (or SAMI's of last year) with meta_entity/meta_period typed over, e.g. after lifting protection
+    finding = _refusal(_return("SAMI", "2024", {"env_diesel": "5"}, signed_as=signed_as), _known(), catalog)
+    assert (finding.rule, finding.file, finding.sheet, finding.cell) == (
+        "identity_not_signed",
+        "SAMI_2024.xlsx",
+        "Instructions",
+        "C3",
+    )
+    assert "'Instructions'!C3" in finding.message and "'Instructions'!C4" in finding.message
+    assert "the signature in 'Instructions'!C6" in finding.message
+
+
+def test_a_return_without_a_signature_or_signed_with_another_key_is_refused(catalog: Catalog) -> None:
+    unsigned = replace(_return("SAMI", "2024", {"env_diesel": "5"}), signature=None)
+    assert "do not match any signature (meta_signature)" in _refusal(unsigned, _known(), catalog).message
+    other_key = replace(_known(), key=b"another office's key")
+    assert _refusal(_return("SAMI", "2024", {"env_diesel": "5"}), other_key, catalog).rule == "identity_not_signed"
 
 
 def test_a_file_named_for_another_entity_is_refused(catalog: Catalog) -> None:
@@ -113,7 +148,7 @@ def test_a_return_of_an_entity_not_in_the_group_in_that_period_is_refused(catalo
         asked.append(period)
         return in_group[period.code]
 
-    known = Known(kinds=dict(KINDS), open_periods={"2023", "2024"}, members=members)
+    known = Known(kinds=dict(KINDS), open_periods={"2023", "2024"}, members=members, key=KEY)
     assert identity_findings(_return("GAMI", "2023", {"env_diesel": "5"}), known, catalog) == []
     finding = _refusal(_return("GAMI", "2024", {"env_diesel": "5"}), known, catalog)
     assert (finding.sheet, finding.cell) == META_CELLS["meta_entity"]

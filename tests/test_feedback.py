@@ -26,7 +26,7 @@ from tests.returns_factory import P2024, demo_inputs, fill, open_collection, run
 def returned(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> Path:
     folder = tmp_path_factory.mktemp("feedback")
     template = folder / "tpl" / "SAMI_2025.xlsx"
-    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}), catalog)
+    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test"), catalog)
     return fill(template, folder / "in", {"env_diesel": -5})
 
 

@@ -36,7 +36,7 @@ def returned(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registr
     out = {}
     for code in ("SAMI", "OS-GN"):
         template = folder / "tpl" / f"{code}_2025.xlsx"
-        write_template(template, TemplateRequest(registry[code], parse_period("2025"), {}), catalog)
+        write_template(template, TemplateRequest(registry[code], parse_period("2025"), {}, "esg1-test"), catalog)
         out[code] = fill(template, folder / "in", {"env_gasoline": "lots"})
     return out
 

@@ -93,7 +93,7 @@ def test_an_overseas_reporter_gets_an_english_letter(registry: EntityRegistry, c
         "Your return OS-GN_2025.xlsx (period 2025, version 1) was accepted, with points that need an explanation"
         in text
     )
-    assert "It has 0 errors and 1 warnings." in text
+    assert "It has 0 errors and 1 warning." in text
     assert (
         "1. [Warning] '环境 Environmental'!E7 Diesel consumption (env_diesel)\n"
         "   Figure entered: 4500000 L\n"

@@ -1,3 +1,6 @@
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -7,7 +10,7 @@ from esgflow.inbox import FolderInbox, inbox_for
 
 
 def test_claims_are_exclusive_and_stale_claims_are_taken_over(tmp_path: Path) -> None:
-    inbox = FolderInbox(tmp_path)
+    inbox = FolderInbox(tmp_path, settle=0)
     for name in ("a.xlsx", "b.xlsx", ".hidden", "~$lock.xlsx"):
         (tmp_path / name).write_bytes(name.encode())
     first = inbox.claim("run-1")
@@ -25,3 +28,55 @@ def test_the_source_comes_from_configuration(tmp_path: Path) -> None:
     assert inbox_for(f"file://{tmp_path}").root == tmp_path  # type: ignore[attr-defined]
     with pytest.raises(EsgflowError, match=r"no inbox source for imaps://"):
         inbox_for("imaps://esg@mail.example.com/INBOX")
+
+
+def _write_slowly(path: Path, data: bytes, chunks: int, pause: float) -> threading.Thread:
+    """A copy in progress: the file grows a chunk at a time, like a network copy into the inbox."""
+
+    def run() -> None:
+        step = -(-len(data) // chunks)
+        with path.open("wb") as f:
+            for start in range(0, len(data), step):
+                f.write(data[start : start + step])
+                f.flush()
+                time.sleep(pause)
+
+    writer = threading.Thread(target=run)
+    writer.start()
+    return writer
+
+
+def test_files_under_a_temporary_name_are_left_until_renamed(tmp_path: Path) -> None:
+    inbox = FolderInbox(tmp_path, settle=0)
+    for name in ("SAMI_2025.xlsx.part", "SAMI_2025.xlsx.crdownload", "CHALIECO.XLSX.TMP"):
+        (tmp_path / name).write_bytes(b"half a workbook")
+    assert inbox.claim("run-1").files == []
+    (tmp_path / "SAMI_2025.xlsx.part").rename(tmp_path / "SAMI_2025.xlsx")
+    assert [p.name for p in inbox.claim("run-2").files] == ["SAMI_2025.xlsx"]
+
+
+def test_a_file_still_being_written_is_not_claimed_until_it_settles(tmp_path: Path) -> None:
+    inbox = FolderInbox(tmp_path, settle=0.3)
+    (tmp_path / "done.xlsx").write_bytes(b"complete")
+    os.utime(tmp_path / "done.xlsx", (time.time() - 60, time.time() - 60))
+    writer = _write_slowly(tmp_path / "growing.xlsx", b"x" * 40_000, chunks=20, pause=0.05)
+    first = inbox.claim("run-1")
+    assert [p.name for p in first.files] == ["done.xlsx"]  # the growing file changed during the wait
+    writer.join()
+    second = inbox.claim("run-2")
+    assert [p.name for p in second.files] == ["growing.xlsx"]
+    assert second.files[0].stat().st_size == 40_000
+
+
+def test_a_file_written_to_after_its_claim_goes_back_to_the_inbox(tmp_path: Path) -> None:
+    inbox = FolderInbox(tmp_path, settle=0)
+    (tmp_path / "a.xlsx").write_bytes(b"first half")
+    (tmp_path / "b.xlsx").write_bytes(b"whole")
+    claim = inbox.claim("run-1")
+    with claim.files[0].open("ab") as f:  # the writer still held the file open when it was claimed
+        f.write(b", second half")
+    back = inbox.done(claim)
+    assert [p.name for p in back] == ["a.xlsx"]
+    assert (tmp_path / "a.xlsx").read_bytes() == b"first half, second half"
+    assert [p.name for p in (tmp_path / "processed" / "run-1").iterdir()] == ["b.xlsx"]
+    assert [p.name for p in inbox.claim("run-2").files] == ["a.xlsx"]

@@ -84,7 +84,8 @@ def test_metadata_naming_an_unknown_entity(sqlite_settings: Settings, filled: Pa
 
 def test_metadata_naming_a_period_not_open(sqlite_settings: Settings, filled: Path, tmp_path: Path) -> None:
     bad = _set_meta(filled, tmp_path / "bad" / "return.xlsx", "meta_period", "2031")
-    assert "meta_period 2031 is not open for collection" in _ingest_bad(sqlite_settings, bad).line()
+    # typed over the template's period: its signature no longer matches (a period not open is never signed)
+    assert "meta_period 2031 ('说明 Instructions'!B4) do not match" in _ingest_bad(sqlite_settings, bad).line()
     bad = _set_meta(filled, tmp_path / "bad2" / "SAMI_2025.xlsx", "meta_period", "2024")
     assert (
         "the file name says period 2025 but the workbook's meta_period is 2024"

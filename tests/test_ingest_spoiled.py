@@ -236,3 +236,28 @@ def test_a_file_name_cannot_forge_an_output_line(
     line = outcome.line()
     assert "\n" not in line and "\\n" in line and "rejected" in line
     assert outcome.letter is not None and "\\nX.xlsx" in outcome.letter.read_text("utf-8")
+
+
+def test_a_reporter_who_edits_the_identity_of_a_template_cannot_write_for_another_entity(
+    sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path
+) -> None:
+    # GAMI's reporter lifts the sheet protection and types SAMI into meta_entity of GAMI's own template
+    forged = _edit(fill(templates["GAMI"], tmp_path / "in", {}, name="SAMI_2025.xlsx"), "meta_entity", "SAMI")
+    honest = fill(templates["HQ"], tmp_path / "in", {})
+    outcomes = {o.path.name: o for o in jobs.ingest_files(sqlite_settings, [forged, honest])}
+    refused = outcomes["SAMI_2025.xlsx"]
+    assert refused.status == "refused" and refused.entity is None
+    [finding] = refused.findings
+    assert finding.rule == "identity_not_signed"
+    assert (finding.file, finding.sheet, finding.cell) == ("SAMI_2025.xlsx", *_cell(forged, "meta_entity"))
+    assert outcomes["HQ_2025.xlsx"].status.startswith("accepted")
+    assert {entity for entity, _ in _accepted(sqlite_settings)} == {"HQ"}
+
+
+def test_a_template_made_with_another_key_is_refused(
+    sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = fill(templates["SAMI"], tmp_path / "in", {})
+    monkeypatch.setenv("ESGFLOW_SECRET", "the key of another installation")
+    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    assert outcome.status == "refused" and outcome.findings[0].rule == "identity_not_signed"

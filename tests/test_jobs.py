@@ -12,7 +12,7 @@ import pytest
 from esgflow import EsgflowError, jobs
 from esgflow.config import Settings, load_settings
 from esgflow.demo import bundled_history
-from esgflow.inbox import FolderInbox
+from esgflow.inbox import Claim, FolderInbox
 from esgflow.periods import parse_period
 from tests.returns_factory import fill, open_collection
 
@@ -99,3 +99,30 @@ def test_collect_ingests_the_inbox_and_marks_the_files_done(sqlite_settings: Set
     assert [o.status for o in outcomes] == ["accepted"]
     assert not any(sqlite_settings.inbox.glob("*.xlsx"))
     assert jobs.collect_inbox(sqlite_settings, "run-2") == []
+
+
+class _CopyFinishingLate(FolderInbox):
+    """A copy into the inbox that was still being written when the run claimed it, and ends while it runs."""
+
+    rest: bytes = b""
+
+    def done(self, claim: Claim) -> list[Path]:
+        with claim.files[0].open("ab") as f:
+            f.write(self.rest)
+        return super().done(claim)
+
+
+def test_a_file_refused_while_half_copied_is_judged_again_when_complete(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    whole = fill(templates["SAMI"], tmp_path / "filled", {}).read_bytes()
+    sqlite_settings.inbox.mkdir(parents=True, exist_ok=True)
+    (sqlite_settings.inbox / "SAMI_2024.xlsx").write_bytes(whole[: len(whole) // 2])
+    inbox = _CopyFinishingLate(sqlite_settings.inbox, settle=0)
+    inbox.rest = whole[len(whole) // 2 :]
+    [first] = jobs.collect_inbox(sqlite_settings, "run-1", inbox)
+    assert first.status == "refused" and "back in the inbox" in first.line()
+    assert (sqlite_settings.inbox / "SAMI_2024.xlsx").read_bytes() == whole
+    [second] = jobs.collect_inbox(sqlite_settings, "run-2", FolderInbox(sqlite_settings.inbox, settle=0))
+    assert second.status == "accepted"

@@ -11,6 +11,7 @@ import pytest
 
 from esgflow.catalog import Catalog
 from esgflow.demo import bundled_history
+from esgflow.findings import Finding
 from esgflow.history import read_published
 from esgflow.periods import parse_period
 from esgflow.report.disclosure import disclosure_index
@@ -104,13 +105,73 @@ def test_differences_from_the_published_figures_get_their_own_table(catalog: Cat
     zh = render_page(table, [], catalog, "zh")
     assert '<h2 id="versus">Computed against published 2024</h2>' in en
     assert '<h2 id="versus">本期计算值与已发布值对比 2024</h2>' in zh
-    versus = re.findall(r'<tr class="versus">(.*?)</tr>', en)
+    versus = re.findall(r'<tr class="versus"[^>]*>(.*?)</tr>', en)
     shown = {r.split("</td>")[0].removeprefix("<td>"): [t for _, t in _cells(r)] for r in versus}
     assert shown == {
         catalog["env_energy_total"].name_en: ["42099", "50000.12", "+18.8%"],
         catalog["env_energy_intensity_revenue"].name_en: ["0.0192", "0.0175", "-8.9%"],
         catalog["soc_work_fatalities"].name_en: ["0", "2", "–"],
     }
+
+
+def test_every_figure_that_differs_from_what_was_published_is_marked_in_the_main_table(catalog: Catalog) -> None:
+    figures = {
+        ("env_energy_total", "2024", "published"): Decimal("42099"),
+        ("env_energy_total", "2024", "computed"): Decimal("50000.123"),
+        ("env_diesel", "2024", "published"): Decimal("17298567.74"),
+        ("env_diesel", "2024", "computed"): Decimal("17298567.7391"),  # agrees at published precision
+    }
+    en = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+    energy = _row(en, "env_energy_total")
+    assert '<td class="num computed differs">50000.12<a class="mark" href="#versus-env_energy_total"' in energy
+    assert 'title="published: 42099"' in energy and 'id="versus-env_energy_total"' in en
+    assert "differs" not in _row(en, "env_diesel") and "mark" not in _row(en, "env_diesel")
+    assert '<p class="legend">' in en
+
+
+CONTRADICTION = Finding(
+    rule="derived_recomputed",
+    severity="error",
+    message="published 2022: env_fuel_total (Fuel consumption) is 38,462.46 L, but env_gasoline + env_diesel "
+    "gives 3,926,838.22",
+    indicators=("env_fuel_total", "env_gasoline", "env_diesel"),
+    period="2022",
+    expected=Decimal("3926838.22"),
+    actual=Decimal("38462.46"),
+)
+
+
+def test_the_published_reports_own_contradictions_are_listed_and_marked(
+    published: AppendixTable, catalog: Catalog
+) -> None:
+    table = replace(published, contradictions=(CONTRADICTION,))
+    en = render_page(table, [], catalog, "en")
+    zh = render_page(table, [], catalog, "zh")
+    assert '<h2 id="contradictions">The published report\'s own contradictions</h2>' in en
+    assert '<h2 id="contradictions">已发布报告自身的矛盾</h2>' in zh
+    [row] = re.findall(r'<tr id="own-env_fuel_total-2022" class="contradiction"[^>]*>(.*?)</tr>', en)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == [
+        "2022",
+        "Fuel consumption",
+        "L",
+        "Does not match its formula",
+        "38,462.46",
+        "3,926,838.22",
+        "Gasoline consumption; Diesel consumption",
+    ]
+    fuel = _row(en, "env_fuel_total")
+    # the 2022 published figure (first column) is marked and links to its line; the other years are not
+    first, *others = re.findall(r'<td class="(num[^"]*)">', fuel)
+    assert first == "num contradicted" and "contradicted" not in " ".join(others)
+    assert '<a class="mark" href="#own-env_fuel_total-2022"' in fuel
+    assert "柴油使用量" in zh.split('id="contradictions"')[1]
+
+
+def test_no_contradiction_section_or_legend_when_the_report_agrees_with_itself(
+    published: AppendixTable, catalog: Catalog
+) -> None:
+    en = render_page(published, [], catalog, "en")
+    assert 'id="contradictions"' not in en and 'class="legend"' not in en and 'class="num contradicted"' not in en
 
 
 def test_no_difference_table_when_computed_and_published_agree(published: AppendixTable, catalog: Catalog) -> None:
@@ -163,3 +224,21 @@ def test_a_flat_sparkline_draws_a_level_line() -> None:
 def test_a_missing_year_keeps_its_place_in_the_sparkline() -> None:
     svg = sparkline([Decimal(1), None, Decimal(2), Decimal(3)], width=90, height=24)
     assert 'points="4.0,20.0 58.7,12.0 86.0,4.0"' in svg
+
+
+@pytest.mark.parametrize(
+    ("expected", "figure", "shown"),
+    [
+        ("0.0841697226053", "0.68", "0.084"),  # two significant digits where the published places give fewer
+        ("0.00479465430384", "0.0462", "0.0048"),
+        ("83849.9048998", "80794", "83,850"),  # the places of the published figure
+        ("19.945976", "70.23", "19.95"),
+    ],
+)
+def test_what_the_reports_own_figures_give_is_shown_at_the_published_precision(
+    published: AppendixTable, catalog: Catalog, expected: str, figure: str, shown: str
+) -> None:
+    finding = replace(CONTRADICTION, expected=Decimal(expected), actual=Decimal(figure))
+    en = render_page(replace(published, contradictions=(finding,)), [], catalog, "en")
+    [row] = re.findall(r'<tr id="own-env_fuel_total-2022" class="contradiction"[^>]*>(.*?)</tr>', en)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[5] == shown

@@ -20,7 +20,7 @@ from esgflow.workbooks.template import TemplateRequest, write_template
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> Path:
     path = tmp_path_factory.mktemp("fill") / "SAMI_2025.xlsx"
-    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}), catalog)
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test"), catalog)
     return path
 
 

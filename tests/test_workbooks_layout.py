@@ -28,7 +28,8 @@ def test_sheet_title_is_the_pillar_in_both_languages(catalog: Catalog, pillar: s
 
 
 def test_the_names_a_template_carries_are_the_documented_ones() -> None:
-    assert L.META_NAMES == ("meta_entity", "meta_period", "meta_template_version")
+    # the three of INTERFACE.md, and the signature that vouches for them
+    assert L.META_NAMES == ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
     assert L.NOTE_SUFFIX == "__note" and L.FIRST_ROW == L.HEADER_ROW + 1
 
 

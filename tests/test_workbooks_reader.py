@@ -30,7 +30,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry:
     """A complete SAMI return for 2025, as openpyxl saves it, with a few cells set apart."""
     folder = tmp_path_factory.mktemp("reader")
     template = folder / "tpl" / "SAMI_2025.xlsx"
-    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}), catalog)
+    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test"), catalog)
     values = {"env_diesel": 12327323.56, "soc_employees_total": 123, "env_gasoline": "=1+1", "env_natural_gas": None}
     return fill(template, folder / "in", values, notes={"env_diesel": "more trucks"})
 

@@ -24,7 +24,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry:
     """A complete SAMI return for 2025, as openpyxl saves it."""
     folder = tmp_path_factory.mktemp("safe_zip")
     template = folder / "tpl" / "SAMI_2025.xlsx"
-    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}), catalog)
+    write_template(template, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test"), catalog)
     return fill(template, folder / "in", {"env_diesel": 100})
 
 

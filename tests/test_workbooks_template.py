@@ -14,6 +14,7 @@ from esgflow.config import Settings
 from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.periods import parse_period
+from esgflow.signing import signature, signing_key
 from esgflow.workbooks import layout as L
 from tests.returns_factory import P2024, open_collection, run_demo
 
@@ -43,10 +44,18 @@ def test_each_template_asks_exactly_what_its_entity_reports(
         assert "econ_revenue" in names if code == "HQ" else "econ_revenue" not in names
 
 
-def test_cells_carry_units_labels_validation_and_protection(templates: dict[str, Path], catalog: Catalog) -> None:
+def test_cells_carry_units_labels_validation_and_protection(
+    templates: dict[str, Path], catalog: Catalog, sqlite_settings: Settings
+) -> None:
     wb = load_workbook(templates["NFC6"])
     meta = {n: wb[s][c.replace("$", "")].value for n in L.META_NAMES for s, c in wb.defined_names[n].destinations}
-    assert meta == {"meta_entity": "NFC6", "meta_period": "2025", "meta_template_version": L.TEMPLATE_VERSION}
+    signed = signature(signing_key(sqlite_settings.home), "NFC6", "2025", L.TEMPLATE_VERSION)
+    assert meta == {
+        "meta_entity": "NFC6",
+        "meta_period": "2025",
+        "meta_template_version": L.TEMPLATE_VERSION,
+        "meta_signature": signed,
+    }
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
     ws = wb[sheet]
     row = int(coord.split("$")[-1])

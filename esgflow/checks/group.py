@@ -84,3 +84,27 @@ def check_period(
         ]
     ordered = sorted(findings, key=lambda f: ({"error": 0, "warning": 1}.get(f.severity, 2), f.rule, f.indicators))
     return ordered + notes_found
+
+
+# Rules by which a published report can contradict itself (a change between years or a
+# difference from the returns is not a contradiction of the report with itself).
+CONTRADICTION_RULES = frozenset(
+    {"part_not_above_whole", "parts_sum_to_total", "derived_recomputed", "derived_recomputed_with_factors"}
+)
+
+
+def published_contradictions(
+    figures: Mapping[tuple[str, str, str], Decimal],
+    periods: Iterable[Period],
+    catalog: Catalog,
+    factors: FactorRegistry,
+    home: Path,
+) -> list[Finding]:
+    """Where the published figures of each period disagree with each other (the report's own contradictions)."""
+    published = {key: value for key, value in figures.items() if key[2] == "published"}
+    return [
+        f
+        for period in periods
+        for f in check_period(published, [], period, catalog, factors, home)
+        if f.rule in CONTRADICTION_RULES
+    ]

@@ -20,6 +20,7 @@ from esgflow.checks.frames import staged_base, submission_frame
 from esgflow.checks.gx_run import validator_for
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import Period, parse_period
+from esgflow.signing import signed_by
 from esgflow.workbooks.naming import named_entity, named_period
 from esgflow.workbooks.returns import ParsedReturn
 
@@ -31,6 +32,24 @@ class Known:
     kinds: dict[str, str]  # entity -> kind
     open_periods: set[str]  # periods whose templates have been issued
     members: Callable[[Period], set[str]]  # the entities of the group in a period
+    key: bytes  # the signing key: a template's identity is verified against its meta_signature
+
+
+def _forged(ret: ParsedReturn) -> Refused:
+    """The identity was edited (or the signature removed): name the identity cells and the signature's."""
+    entity_at, period_at = ("'{}'!{}".format(*ret.meta_cells[m]) for m in ("meta_entity", "meta_period"))
+    where = ret.meta_cells.get("meta_signature")
+    signed = f"the signature in '{where[0]}'!{where[1]}" if where and ret.signature else "any signature"
+    sheet, cell = ret.meta_cells["meta_entity"]
+    return refuse(
+        "identity_not_signed",
+        f"meta_entity {ret.entity} ({entity_at}) and meta_period {ret.period} ({period_at}) do not match "
+        f"{signed} (meta_signature): the identity was changed after the template was sent; "
+        "fill in the template that was sent to your entity for this period",
+        file=ret.file,
+        sheet=sheet,
+        cell=cell,
+    )
 
 
 def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list[Finding]:
@@ -58,6 +77,8 @@ def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list
             raise wrong(
                 "meta_period", f"the file name says period {named} but the workbook's meta_period is {ret.period}"
             )
+    if not signed_by(known.key, ret.entity, ret.period, ret.template_version, ret.signature):
+        raise _forged(ret)
     if ret.period not in known.open_periods:
         raise wrong("meta_period", f"meta_period {ret.period} is not open for collection (no templates were issued)")
     if ret.entity not in known.members(parse_period(ret.period)):

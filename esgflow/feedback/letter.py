@@ -71,7 +71,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
             f"Dear ESG reporter of {j.entity.name_en},",
             "",
             f"Your return {shown(j.file)} (period {j.period}, version {j.version}) was {en_status}",
-            f"It has {len(errors)} errors and {len(warnings)} warnings.",
+            f"It has {_count(len(errors), 'error')} and {_count(len(warnings), 'warning')}.",
             "",
         ]
     for n, f in enumerate(errors + warnings, start=1):
@@ -111,3 +111,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
             )
         lines += ["", "ESG Office, China Aluminum International Engineering"]
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -7,8 +7,11 @@ from html import escape
 from pathlib import Path
 
 from esgflow.catalog import Catalog
+from esgflow.checks.rules import wording
+from esgflow.decimals import tidy
+from esgflow.findings import Finding
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
-from esgflow.report.tables import AppendixTable
+from esgflow.report.tables import AppendixTable, Cell, Column
 
 TEXT = {
     "zh": {
@@ -27,6 +30,16 @@ TEXT = {
         "published": "已发布",
         "from_returns": "按填报数据计算",
         "difference": "差异",
+        "own": "已发布报告自身的矛盾",
+        "own_note": "已发布的数值之间互相不一致之处（按已发布报告自身的数值核对）",
+        "year": "年份",
+        "figure": "数值",
+        "rule": "规则",
+        "own_figures": "按报告自身数值应为",
+        "involved": "相关指标",
+        "legend_differs": "≠ 按填报数据计算的数值与已发布值不同",
+        "legend_contradicted": "! 该已发布数值与报告中其他数值矛盾",
+        "was_published": "已发布",
     },
     "en": {
         "title": "Key performance table",
@@ -45,6 +58,16 @@ TEXT = {
         "published": "Published",
         "from_returns": "From returns",
         "difference": "Difference",
+        "own": "The published report's own contradictions",
+        "own_note": "Where the published figures disagree with each other, checked against the report's own figures",
+        "year": "Year",
+        "figure": "Figure",
+        "rule": "Rule",
+        "own_figures": "Its own figures give",
+        "involved": "Figures involved",
+        "legend_differs": "≠ the figure computed from the returns differs from the published one",
+        "legend_contradicted": "! this published figure contradicts other figures of the report",
+        "was_published": "published",
     },
 }
 STYLE = """
@@ -52,6 +75,10 @@ body{font-family:'Noto Sans CJK SC','Microsoft YaHei',Arial,sans-serif;margin:2e
 table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px}
 th{background:#ddebf7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.computed{background:#f3f9ee}svg{vertical-align:middle}
+td.differs{background:#fff2cc;outline:2px solid #e0a800;outline-offset:-2px}
+td.contradicted{background:#fde2e1;outline:2px solid #c0392b;outline-offset:-2px}
+a.mark{font-weight:bold;text-decoration:none;margin-left:3px}td.differs a.mark{color:#8a6500}
+td.contradicted a.mark{color:#c0392b}p.legend span{margin-right:2em}
 """
 
 
@@ -85,6 +112,10 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         f"<h1>{t['title']} {escape(table.period)}</h1><p>{t['computed']}</p>",
     ]
     year_keys = [c.key for c in table.columns if not c.key.endswith("_restated")]
+    differing, contradicted = table.differing(), table.contradicted()
+    legend = [t[k] for k, shown in (("legend_differs", differing), ("legend_contradicted", contradicted)) if shown]
+    if legend:
+        parts.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
     for pillar, names in catalog.pillars.items():
         rows = [r for r in table.rows if r.indicator.pillar == pillar]
         if not rows:
@@ -96,9 +127,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             unit = ind.unit_zh if lang == "zh" else ind.unit
             cells = []
             for c in table.columns:
-                cell = r.cells[c.key]
-                css = "num computed" if cell and cell.basis == "computed" else "num"
-                cells.append(f'<td class="{css}">{cell.text(ind.decimals) if cell else "–"}</td>')
+                cells.append(_cell(r.cells[c.key], c, ind.code, ind.decimals, differing, contradicted, t))
             trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
             parts.append(
                 f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td>'
@@ -106,6 +135,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
                 f"<td>{trend}</td></tr>"
             )
         parts.append("</table>")
+    parts += _contradictions(table, catalog, lang)
     differences = table.differences()
     if differences:
         parts.append(f'<h2 id="versus">{t["versus"]} {escape(table.period)}</h2><p>{t["versus_note"]}</p>')
@@ -118,7 +148,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             gap = f"{(Decimal(computed) - published) / published:+.1%}" if published else "–"
             unit = ind.unit_zh if lang == "zh" else ind.unit
             parts.append(
-                f'<tr class="versus"><td>{escape(ind.name(lang))}</td><td>{escape(unit)}</td>'
+                f'<tr class="versus" id="versus-{ind.code}"><td>{escape(ind.name(lang))}</td><td>{escape(unit)}</td>'
                 f'<td class="num">{published:f}</td><td class="num computed">{computed}</td>'
                 f'<td class="num">{gap}</td></tr>'
             )
@@ -131,6 +161,69 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         parts.append(f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>")
     parts.append("</table></body></html>")
     return "".join(parts)
+
+
+def _cell(
+    cell: Cell | None,
+    column: Column,
+    code: str,
+    decimals: int,
+    differing: dict[str, Decimal],
+    contradicted: dict[tuple[str, str], list[Finding]],
+    t: dict[str, str],
+) -> str:
+    """A figure of the main table, marked where it differs from what was published or contradicts the report."""
+    if cell is None:
+        return '<td class="num">–</td>'
+    css, mark = ["num"], ""
+    if cell.basis == "computed":
+        css.append("computed")
+        if column.key == column.year and code in differing:
+            css.append("differs")
+            title = f"{t['was_published']}: {differing[code]:f}"
+            mark = f'<a class="mark" href="#versus-{code}" title="{escape(title)}">≠</a>'
+    elif cell.basis == "published" and (code, column.year) in contradicted:
+        css.append("contradicted")
+        title = "; ".join(f.message for f in contradicted[(code, column.year)])
+        mark = f'<a class="mark" href="#own-{code}-{column.year}" title="{escape(title)}">!</a>'
+    return f'<td class="{" ".join(css)}">{cell.text(decimals)}{mark}</td>'
+
+
+def _contradictions(table: AppendixTable, catalog: Catalog, lang: str) -> list[str]:
+    """The section listing where the published figures disagree with each other."""
+    if not table.contradictions:
+        return []
+    t = TEXT[lang]
+    parts = [
+        f'<h2 id="contradictions">{t["own"]}</h2><p>{t["own_note"]}</p>',
+        f"<table><tr><th>{t['year']}</th><th>{t['figure']}</th><th>{t['unit']}</th><th>{t['rule']}</th>",
+        f"<th>{t['published']}</th><th>{t['own_figures']}</th><th>{t['involved']}</th></tr>",
+    ]
+    for f in sorted(table.contradictions, key=lambda f: (f.period or "", f.indicators)):
+        ind = catalog[f.indicators[0]]
+        involved = "; ".join(escape(catalog[c].name(lang)) for c in f.indicators[1:] if c in catalog)
+        parts.append(
+            f'<tr id="own-{ind.code}-{escape(f.period or "")}" class="contradiction" title="{escape(f.message)}">'
+            f"<td>{escape(f.period or '')}</td><td>{escape(ind.name(lang))}</td>"
+            f"<td>{escape(ind.unit_zh if lang == 'zh' else ind.unit)}</td><td>{escape(wording(f.rule, lang)[0])}</td>"
+            f'<td class="num">{_number(f.actual)}</td><td class="num">{_like(f.expected, f.actual)}</td>'
+            f"<td>{involved}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
+
+
+def _number(value: Decimal | None) -> str:
+    return "–" if value is None else f"{tidy(value):,f}"
+
+
+def _like(value: Decimal | None, published: Decimal | None) -> str:
+    """A value at the places of the published figure it is held against, with two significant digits at least."""
+    if value is None or published is None or value == 0:
+        return _number(value)
+    places = max(-int(tidy(published).as_tuple().exponent), 0)
+    significant = 1 - value.adjusted()  # places that give two significant digits
+    return f"{value.quantize(Decimal(1).scaleb(-max(places, significant))):,f}"
 
 
 def write_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:

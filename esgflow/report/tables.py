@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from esgflow.catalog import Catalog, Indicator
+from esgflow.findings import Finding
 from esgflow.periods import Period
 
 
@@ -40,6 +41,19 @@ class AppendixTable:
     columns: list[Column]
     rows: list[Row]
     published_now: dict[str, Decimal]  # the period's published figures, where its column shows computed ones
+    contradictions: tuple[Finding, ...] = ()  # where the published figures of the years shown disagree
+
+    def differing(self) -> dict[str, Decimal]:
+        """indicator -> published figure, for every computed figure of the period that differs from it."""
+        return {row.indicator.code: published for row, published, _ in self.differences()}
+
+    def contradicted(self) -> dict[tuple[str, str], list[Finding]]:
+        """(indicator, year) -> the contradictions found on that published figure."""
+        found: dict[tuple[str, str], list[Finding]] = {}
+        for f in self.contradictions:
+            if f.indicators and f.period:
+                found.setdefault((f.indicators[0], f.period), []).append(f)
+        return found
 
     def differences(self) -> list[tuple[Row, Decimal, Cell]]:
         """Rows whose computed figure for the period differs from the published one at published precision."""

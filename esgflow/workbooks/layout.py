@@ -9,7 +9,7 @@ from esgflow.catalog import Catalog, Indicator
 
 TEMPLATE_VERSION = "1"
 INSTRUCTIONS_SHEET = "说明 Instructions"
-META_NAMES = ("meta_entity", "meta_period", "meta_template_version")
+META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
 NOTE_SUFFIX = "__note"
 
 # Columns of a pillar sheet.

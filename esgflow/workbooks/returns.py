@@ -42,6 +42,7 @@ class ParsedReturn:
     reported: list[ReportedValue]
     findings: list[Finding]
     meta_cells: dict[str, tuple[str, str]]  # meta name -> (sheet, cell)
+    signature: str | None = None  # meta_signature as found; verified against the key by the ingest
 
 
 def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell]:
@@ -161,7 +162,11 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
             )
         )
     meta_cells = {n: (c.sheet, c.ref) for n, c in (("meta_entity", ecell), ("meta_period", pcell))}
-    return ParsedReturn(file, entity, period, version, reported, findings, meta_cells)
+    signed = named.cells.get("meta_signature")
+    if signed is not None:
+        meta_cells["meta_signature"] = (signed.sheet, signed.ref)
+    signature = (signed.text or "").strip() or None if signed is not None else None
+    return ParsedReturn(file, entity, period, version, reported, findings, meta_cells, signature)
 
 
 def _read_or_refusal(item: tuple[bytes, str]) -> ParsedReturn | Finding:

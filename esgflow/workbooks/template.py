@@ -67,6 +67,7 @@ class TemplateRequest:
     entity: Entity
     period: Period
     prior_values: dict[str, Decimal]  # reporting units
+    signature: str  # esgflow.signing.signature of the entity, period and template version
 
 
 def _rule_text(ind: Indicator, catalog: Catalog) -> str:
@@ -178,6 +179,7 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, wb: Workbook) -> No
         ("填报单位 Entity", req.entity.code, "meta_entity"),
         ("报告期 Period", req.period.code, "meta_period"),
         ("模板版本 Template version", L.TEMPLATE_VERSION, "meta_template_version"),
+        ("校验码 Signature (do not change)", req.signature, "meta_signature"),
     ]
     for label, value, name in meta:
         ws.append([label, value])
