@@ -31,11 +31,35 @@ def archive_raw(root: Path, data: bytes, digest: str, original_name: str) -> Pat
     return target
 
 
-def log_outcome(archived: Path, record: dict[str, Any]) -> None:
-    """Append what became of the file beside it, so a refused file keeps its reason."""
+def log_outcome(archived: Path, record: dict[str, Any]) -> bool:
+    """Append what became of a file beside its bytes, so a refused file keeps its reason.
+
+    One line per file name: a run that stopped after logging a file and before finishing it
+    leaves the file to the next run, which judges it again but does not log it twice.
+    Returns whether the line was written.
+    """
+    log = archived.with_suffix(archived.suffix + ".log.jsonl")
+    name = record.get("name")
+    if name is not None and name in logged_names(log):
+        return False
     entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **record}
-    with archived.with_suffix(archived.suffix + ".log.jsonl").open("a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    cut = log.exists() and log.stat().st_size > 0 and not log.read_bytes().endswith(b"\n")
+    with log.open("a", encoding="utf-8") as f:
+        f.write(("\n" if cut else "") + json.dumps(entry, ensure_ascii=False) + "\n")  # never glued to a cut line
+    return True
+
+
+def logged_names(log: Path) -> set[str]:
+    """The file names a log has an outcome for (a line cut short by a crash is not one)."""
+    if not log.exists():
+        return set()
+    names = set()
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            names.add(json.loads(line).get("name"))
+        except json.JSONDecodeError:
+            continue
+    return names
 
 
 @dataclass(frozen=True)

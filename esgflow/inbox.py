@@ -15,6 +15,7 @@ when the run is done, so the complete bytes are judged by the next run and never
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -26,6 +27,7 @@ from urllib.parse import urlparse
 from esgflow import EsgflowError
 
 CLAIMS = ".claimed"
+OWNER = ".owner"  # in each claim folder: locked by the run that owns it while it lives
 DONE = "processed"
 
 
@@ -58,6 +60,7 @@ class FolderInbox:
 
     root: Path
     settle: float = 1.0  # seconds a file must stay unchanged before it is claimed
+    _held: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)  # claim folder -> locked fd
 
     def _arrived(self) -> dict[Path, Stamp]:
         if not self.root.exists():
@@ -83,12 +86,13 @@ class FolderInbox:
     def claim(self, run_id: str, stale_after: float = 3600.0) -> Claim:
         target = self.root / CLAIMS / run_id
         target.mkdir(parents=True, exist_ok=True)
+        self._hold(target)
         taken: list[Path] = []
         sources = self._complete()
         claims = self.root / CLAIMS
-        for other in claims.iterdir() if claims.exists() else []:
-            if other.name != run_id and other.is_dir() and time.time() - other.stat().st_mtime > stale_after:
-                sources += sorted(p for p in other.iterdir() if p.is_file() or p.is_symlink())  # a stopped run's claims
+        given_up = [d for d in sorted(claims.iterdir()) if d != target and _abandoned(d, stale_after)]
+        for other in given_up:  # a stopped run's claims
+            sources += sorted(p for p in other.iterdir() if p.name != OWNER and (p.is_file() or p.is_symlink()))
         for source in sources:
             dest = target / source.name
             if dest.exists():
@@ -98,10 +102,23 @@ class FolderInbox:
             except FileNotFoundError:
                 continue  # another run claimed it first
             taken.append(dest)
-        for other in claims.iterdir() if claims.exists() else []:
-            if other.name != run_id and other.is_dir() and not any(other.iterdir()):
+        for other in given_up:
+            if not any(p.name != OWNER for p in other.iterdir()):
                 shutil.rmtree(other, ignore_errors=True)
         return Claim(run_id, sorted(taken), {p: _stamp(p) for p in taken})
+
+    def _hold(self, target: Path) -> None:
+        """Lock the run's claim folder for as long as the run lives: the OS lets go when the process dies."""
+        if target in self._held:
+            return
+        fd = os.open(target / OWNER, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._held[target] = fd
+
+    def _release(self, target: Path) -> None:
+        fd = self._held.pop(target, None)
+        if fd is not None:
+            os.close(fd)
 
     def done(self, claim: Claim) -> list[Path]:
         """Move the judged files to `processed/`; a file written to after it was claimed goes back to the inbox.
@@ -123,7 +140,25 @@ class FolderInbox:
             else:
                 os.replace(path, folder / path.name)
         shutil.rmtree(self.root / CLAIMS / claim.run_id, ignore_errors=True)
+        self._release(self.root / CLAIMS / claim.run_id)
         return back
+
+
+def _abandoned(folder: Path, stale_after: float) -> bool:
+    """Whether a claim folder's run is gone: nobody holds its lock, or it is older than `stale_after` seconds."""
+    try:
+        if time.time() - folder.stat().st_mtime > stale_after:
+            return True
+        fd = os.open(folder / OWNER, os.O_RDWR)
+    except FileNotFoundError:
+        return False  # just made by a run that is about to lock it, or already cleaned away
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # its run is alive
+    finally:
+        os.close(fd)  # let go at once; runs that both find it abandoned share its files, one rename each
+    return True
 
 
 def _stamp(path: Path) -> Stamp:

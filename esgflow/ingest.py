@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,11 @@ class _Warehouse:
 class Ingestor:
     """Ingests batches of files into one warehouse; `home` keeps validation results and letters."""
 
-    def __init__(self, sessions: SessionFactory, catalog: Catalog, archive_root: Path, home: Path) -> None:
+    def __init__(
+        self, sessions: SessionFactory, catalog: Catalog, archive_root: Path, home: Path, letters_by_mail: bool = False
+    ) -> None:
         self.sessions = sessions
+        self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
         self.catalog = catalog
         self.archive_root = archive_root
         self.home = home
@@ -95,6 +99,7 @@ class Ingestor:
                 r.archived,
                 {
                     "file": str(r.path),
+                    "name": r.path.name,
                     "status": outcome.status,
                     "entity": outcome.entity,
                     "period": outcome.period,
@@ -104,7 +109,7 @@ class Ingestor:
             )
             if outcome.status in STORED:
                 with self.sessions() as session:
-                    load.mark_answered(session, r.digest)
+                    load.mark_answered(session, r.digest, by_mail=self.letters_by_mail)
             outcomes.append(outcome)
         return outcomes
 
@@ -150,8 +155,9 @@ class Ingestor:
         status = judged(errors, len(findings) - errors)
         observations = staged if staged is not None and not errors else pl.DataFrame(schema=_EMPTY)
         period = parse_period(ret.period)
+        arrived = datetime.fromtimestamp(r.arrived, UTC)
         submission = load.SubmissionIn(
-            ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version
+            ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived
         )
         with self.sessions() as session:
             recorded = load.record_submission(session, submission, observations, findings, wh.ids)
@@ -162,6 +168,8 @@ class Ingestor:
             if known is None or known.answered:
                 return Outcome(r.path, "duplicate", r.digest, ret.entity, ret.period, recorded.version)
             status, note = known.status, "answered now: the run that loaded it stopped before answering"
+        if recorded.arrived_later:
+            note = f"version {recorded.arrived_later} arrived after this file and stays the newest"
         outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, count, findings)
         return self._answer(replace(outcome, note=note), r, period, staged)
 

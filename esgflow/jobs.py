@@ -8,7 +8,7 @@ that holds sessions; the library takes frames and rows and returns them.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from esgflow import EsgflowError
@@ -18,11 +18,12 @@ from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.entities import ParentLink, load_registry, parents_on
 from esgflow.factors import load_factors
+from esgflow.feedback import letter_files
 from esgflow.findings import Finding
 from esgflow.history import ImportResult, read_published
 from esgflow.inbox import InboxSource, inbox_for
 from esgflow.ingest import Ingestor
-from esgflow.mail import mailer_for
+from esgflow.mail import Mail, mailer_for
 from esgflow.notices import letter_mail, reminder_mail, template_mail
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
@@ -35,6 +36,9 @@ from esgflow.warehouse import db, load, queries
 from esgflow.workbooks.layout import TEMPLATE_VERSION
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
+
+# How long a run may take to send a letter before another run may send it instead.
+LETTER_LEASE = timedelta(minutes=10)
 
 # Faults that pass (a database briefly away): a Prefect task retries on these.
 TRANSIENT_DB_ERRORS = db.TRANSIENT_ERRORS
@@ -142,14 +146,17 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
     return paths
 
 
-def ingest_files(settings: Settings, paths: list[Path]) -> list[Outcome]:
-    """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate."""
+def ingest_files(settings: Settings, paths: list[Path], letters_by_mail: bool = False) -> list[Outcome]:
+    """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
+
+    letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
+    """
     _require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     sessions = db.session_factory(settings.database_url)
-    return Ingestor(sessions, load_catalog(), settings.archive, settings.home).ingest(paths)
+    return Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail).ingest(paths)
 
 
 def check_group(settings: Settings, period: Period) -> list[Finding]:
@@ -206,17 +213,50 @@ def send_reminders(
     return [s.entity for s in due]
 
 
-def send_letters(settings: Settings, outcomes: list[Outcome], smtp_block: str | None = None) -> list[str]:
-    """Mail every judged return its letter."""
+def send_letters(settings: Settings, smtp_block: str | None = None, lease: timedelta = LETTER_LEASE) -> list[str]:
+    """Mail every answered return's letter that has not gone out, whichever run answered it.
+
+    Each letter is leased before it is sent and marked once it went out, so two runs never
+    send it together and a run that died is made good by the next one. A run killed between
+    sending and marking sends it again after the lease (same Message-ID and outbox file).
+    """
     registry, to = load_registry(), contacts(settings)
-    mails = [
-        letter_mail(
-            registry[o.entity], to[o.entity], parse_period(o.period), o.version, o.status, o.letter, o.annotated
+    with db.session_scope(settings.database_url) as session:
+        owed = queries.letters_owed(session)
+    mails: dict[str, tuple[int, Mail]] = {}
+    for o in owed:
+        letter, annotated = letter_files(settings.home / "letters", o.entity, o.period, o.version)
+        if not to.get(o.entity) or not letter.is_file():
+            continue  # owed until the entity has a reporter to write to
+        with db.session_scope(settings.database_url) as session:
+            if not load.claim_letter(session, o.submission_id, lease):
+                continue  # gone out meanwhile, or another run is sending it
+        mail = letter_mail(
+            registry[o.entity],
+            to[o.entity],
+            parse_period(o.period),
+            o.version,
+            o.status,
+            letter,
+            annotated if annotated.is_file() else None,
         )
-        for o in outcomes
-        if o.letter and o.entity and o.period and o.version and to.get(o.entity)
-    ]
-    return mailer_for(settings, smtp_block).send(mails)
+        key = f"letter-{o.entity}_{o.period}_v{o.version}-{o.content_hash[:12]}"
+        mails[key] = (o.submission_id, replace(mail, key=key))
+    mailed: list[int] = []
+
+    def went_out(mail: Mail) -> None:
+        submission_id = mails[mail.key or ""][0]
+        with db.session_scope(settings.database_url) as session:
+            load.mark_mailed(session, submission_id)
+        mailed.append(submission_id)
+
+    try:
+        return mailer_for(settings, smtp_block).send([mail for _, mail in mails.values()], on_sent=went_out)
+    finally:
+        unsent = [sid for sid, _ in mails.values() if sid not in mailed]
+        if unsent:  # a retry of this task may send them at once
+            with db.session_scope(settings.database_url) as session:
+                load.release_letters(session, unsent)
 
 
 def collect_inbox(
@@ -226,7 +266,7 @@ def collect_inbox(
     _require_schema(settings)
     inbox = source or inbox_for(settings.inbox_location or settings.inbox)
     claim = inbox.claim(run_id, stale_after)
-    outcomes = ingest_files(settings, claim.files) if claim.files else []
+    outcomes = ingest_files(settings, claim.files, letters_by_mail=True) if claim.files else []
     back = set(inbox.done(claim))
     note = "the file changed while it was read: it is back in the inbox and the next run judges it again"
     return [replace(o, note=note) if o.path in back else o for o in outcomes]

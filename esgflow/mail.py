@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -36,6 +39,9 @@ class Mail:
     body: str
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     entity: str | None = None  # for the outbox file name and the logs
+    # A mail that may be sent again (a letter whose run died after sending it) keeps one name:
+    # its Message-ID, so mail programs show it once, and its outbox file, written over.
+    key: str | None = None
 
 
 def to_message(mail: Mail, sender: str) -> EmailMessage:
@@ -44,16 +50,20 @@ def to_message(mail: Mail, sender: str) -> EmailMessage:
     msg["To"] = ", ".join(mail.to)
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
+    domain = sender.split("@")[-1]
+    msg["Message-ID"] = f"<{mail.key}@{domain}>" if mail.key else make_msgid(domain=domain)
     msg.set_content(mail.body)
     for a in mail.attachments:
         msg.add_attachment(a.data, maintype=a.mime[0], subtype=a.mime[1], filename=a.filename)
     return msg
 
 
+Sent = Callable[[Mail], None]
+
+
 class Mailer(Protocol):
-    def send(self, mails: list[Mail]) -> list[str]:
-        """Send the mails; returns where each went (address list or outbox file)."""
+    def send(self, mails: list[Mail], on_sent: Sent | None = None) -> list[str]:
+        """Send the mails, calling `on_sent` after each; returns where each went (address list or outbox file)."""
         ...
 
 
@@ -61,7 +71,7 @@ class Mailer(Protocol):
 class SmtpMailer:
     smtp: SmtpSettings
 
-    def send(self, mails: list[Mail]) -> list[str]:
+    def send(self, mails: list[Mail], on_sent: Sent | None = None) -> list[str]:
         """One connection for the batch; a connection fault raises, so the caller may retry."""
         sent: list[str] = []
         with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=30) as client:
@@ -74,6 +84,8 @@ class SmtpMailer:
             for mail in mails:
                 client.send_message(to_message(mail, self.smtp.sender))
                 sent.append(", ".join(mail.to))
+                if on_sent:
+                    on_sent(mail)
         return sent
 
 
@@ -84,14 +96,19 @@ class OutboxMailer:
     folder: Path
     sender: str = "esg-office@example.com"
 
-    def send(self, mails: list[Mail]) -> list[str]:
+    def send(self, mails: list[Mail], on_sent: Sent | None = None) -> list[str]:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         written = []
         for n, mail in enumerate(mails):
-            path = self.folder / f"{stamp}-{n:04d}-{mail.entity or 'mail'}.eml"
-            path.write_bytes(bytes(to_message(mail, self.sender)))
+            path = self.folder / (f"{mail.key}.eml" if mail.key else f"{stamp}-{n:04d}-{mail.entity or 'mail'}.eml")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".writing-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(bytes(to_message(mail, self.sender)))
+            os.replace(tmp, path)  # whole or not at all, and a mail sent again replaces its copy
             written.append(str(path))
+            if on_sent:
+                on_sent(mail)
         return written
 
 

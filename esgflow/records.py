@@ -32,6 +32,18 @@ class KnownBytes:
 
 
 @dataclass(frozen=True)
+class OwedLetter:
+    """A return answered whose letter has not gone out yet."""
+
+    submission_id: int
+    entity: str
+    period: str
+    version: int
+    status: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class ReporterNote:
     """A note a reporter wrote beside an accepted figure."""
 

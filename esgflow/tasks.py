@@ -59,9 +59,9 @@ def ingest_inbox(run_id: str, stale_after: float = 3600.0) -> list[Outcome]:
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def mail_letters(outcomes: list[Outcome], smtp_block: str | None = None) -> int:
-    """Send every judged return its letter (and annotated workbook)."""
-    return len(jobs.send_letters(load_settings(), outcomes, smtp_block))
+def mail_letters(smtp_block: str | None = None) -> int:
+    """Send every answered return its letter (and annotated workbook), this run's and any a stopped run owed."""
+    return len(jobs.send_letters(load_settings(), smtp_block))
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)

@@ -13,7 +13,7 @@ from esgflow.tasks import ingest_inbox, mail_letters, publish_status
 @flow(name="collect", log_prints=True)
 def collect(smtp_block: str | None = None, stale_after: float = 3600.0) -> list[Outcome]:
     outcomes = ingest_inbox(str(flow_run.get_id() or "local"), stale_after)
-    mail_letters(outcomes, smtp_block)
+    mail_letters(smtp_block)
     for period in sorted({o.period for o in outcomes if o.period}):
         publish_status(parse_period(period))
     return outcomes

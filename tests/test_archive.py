@@ -106,3 +106,15 @@ def test_receive_reads_one_byte_past_the_size_limit_at_most(tmp_path: Path) -> N
     received = receive(0, path, tmp_path / "archive")
     assert len(received.data) == MAX_FILE_BYTES + 1  # enough to refuse it as too large
     assert received.digest == content_hash(received.data)
+
+
+def test_a_file_name_is_logged_once_even_when_a_run_judges_it_again(tmp_path: Path) -> None:
+    stored = archive_raw(tmp_path, b"x", content_hash(b"x"), "SAMI_2025.xlsx")
+    assert log_outcome(stored, {"name": "SAMI_2025.xlsx", "status": "accepted"})
+    log = stored.with_name(stored.name + ".log.jsonl")
+    with log.open("a") as f:
+        f.write('{"name": "cut sho')  # a line a killed run did not finish
+    assert not log_outcome(stored, {"name": "SAMI_2025.xlsx", "status": "duplicate"})  # after a restart
+    assert log_outcome(stored, {"name": "SAMI_2025 (copy).xlsx", "status": "duplicate"})  # another file
+    names = [json.loads(line)["name"] for line in log.read_text().splitlines() if line.endswith("}")]
+    assert names == ["SAMI_2025.xlsx", "SAMI_2025 (copy).xlsx"]

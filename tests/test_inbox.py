@@ -1,4 +1,6 @@
+import multiprocessing as mp
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -80,3 +82,28 @@ def test_a_file_written_to_after_its_claim_goes_back_to_the_inbox(tmp_path: Path
     assert (tmp_path / "a.xlsx").read_bytes() == b"first half, second half"
     assert [p.name for p in (tmp_path / "processed" / "run-1").iterdir()] == ["b.xlsx"]
     assert [p.name for p in inbox.claim("run-2").files] == ["a.xlsx"]
+
+
+def _claim_and_hang(root: str, claimed: mp.Queue) -> None:  # type: ignore[type-arg]
+    inbox = FolderInbox(Path(root), settle=0)
+    claimed.put([p.name for p in inbox.claim("run-hangs").files])
+    time.sleep(600)  # a run stuck or about to be killed, holding its claims
+
+
+def test_the_claims_of_a_killed_run_are_taken_over_at_once_and_a_live_runs_never(tmp_path: Path) -> None:
+    for name in ("a.xlsx", "b.xlsx"):
+        (tmp_path / name).write_bytes(name.encode())
+    ctx = mp.get_context("fork")
+    claimed: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    run = ctx.Process(target=_claim_and_hang, args=(str(tmp_path), claimed))
+    run.start()
+    assert claimed.get(timeout=30) == ["a.xlsx", "b.xlsx"]
+    inbox = FolderInbox(tmp_path, settle=0)
+    nothing = inbox.claim("run-2", stale_after=3600)
+    assert nothing.files == []  # the run is alive: its claims are its own
+    inbox.done(nothing)
+    os.kill(run.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    run.join()
+    taken = inbox.claim("run-3")  # default stale_after: an hour, yet the dead run's files are taken now
+    assert [p.name for p in taken.files] == ["a.xlsx", "b.xlsx"]
+    assert not (tmp_path / ".claimed" / "run-hangs").exists()

@@ -125,3 +125,20 @@ def test_three_ingests_at_once_all_finish(settings: Settings, tmp_path: Path) ->
         assert w.exitcode == 0
     assert sorted(status for r in results for _, status, _ in r) == ["accepted"] * 6
     assert _diesel(settings) == {"SAMI": Decimal("20"), "GAMI": Decimal("21"), "TJC": Decimal("22")}
+
+
+def test_an_earlier_file_stored_after_a_later_one_does_not_become_the_newest(
+    sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path
+) -> None:
+    # two runs at once: the correction (arrived later) happens to be stored before the original
+    original = fill(templates["SAMI"], tmp_path / "a", {"env_diesel": 100}, name="SAMI_2025.xlsx")
+    correction = fill(templates["SAMI"], tmp_path / "b", {"env_diesel": 120}, name="SAMI_2025 (1).xlsx")
+    os.utime(original, (1_700_000_000, 1_700_000_000))
+    os.utime(correction, (1_700_000_060, 1_700_000_060))
+    [first] = jobs.ingest_files(sqlite_settings, [correction])
+    [late] = jobs.ingest_files(sqlite_settings, [original])
+    assert (first.version, late.version) == (1, 2)
+    assert "version 1 arrived after this file and stays the newest" in late.line()
+    assert _diesel(sqlite_settings)["SAMI"] == Decimal("120")
+    [sami] = [s for s in jobs.period_statuses(sqlite_settings, P2025) if s.entity == "SAMI"]
+    assert (sami.version, sami.figures_version) == (1, 1)

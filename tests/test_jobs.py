@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from datetime import date
+from datetime import date, timedelta
 from email import policy
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from esgflow.config import Settings, load_settings
 from esgflow.demo import bundled_history
 from esgflow.inbox import Claim, FolderInbox
 from esgflow.periods import parse_period
+from esgflow.warehouse import db, load, queries
 from tests.returns_factory import fill, open_collection
 
 P2024 = parse_period("2024")
@@ -81,8 +82,8 @@ def test_mail_goes_to_the_outbox_without_smtp(sqlite_settings: Settings, tmp_pat
     templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI", "OS-IN"])
     sent = jobs.send_templates(sqlite_settings, P2024, date(2025, 1, 31), list(templates.values()))
     assert len(sent) == 2
-    [outcome] = jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})])
-    assert len(jobs.send_letters(sqlite_settings, [outcome])) == 1
+    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
+    assert len(jobs.send_letters(sqlite_settings)) == 1
     reminded = jobs.send_reminders(sqlite_settings, P2024, date(2025, 1, 31), date(2025, 1, 24))
     assert "OS-IN" in reminded and "SAMI" not in reminded
     messages = [
@@ -126,3 +127,48 @@ def test_a_file_refused_while_half_copied_is_judged_again_when_complete(
     assert (sqlite_settings.inbox / "SAMI_2024.xlsx").read_bytes() == whole
     [second] = jobs.collect_inbox(sqlite_settings, "run-2", FolderInbox(sqlite_settings.inbox, settle=0))
     assert second.status == "accepted"
+
+
+def _eml(settings: Settings) -> list[str]:
+    return sorted(p.name for p in settings.outbox.glob("letter-*.eml"))
+
+
+def test_a_letter_owed_goes_out_once_whichever_run_sends_it(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI", "GAMI"])
+    by_mail = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": -5})
+    by_hand = fill(templates["GAMI"], tmp_path / "hand", {})
+    [mailed] = jobs.ingest_files(sqlite_settings, [by_mail], letters_by_mail=True)
+    jobs.ingest_files(sqlite_settings, [by_hand])  # ingested by the office: it answers the reporter itself
+    assert jobs.send_letters(sqlite_settings) == [str(sqlite_settings.outbox / f"{_eml(sqlite_settings)[0]}")]
+    [name] = _eml(sqlite_settings)
+    assert name.startswith("letter-SAMI_2024_v1-")
+    message = email.message_from_bytes((sqlite_settings.outbox / name).read_bytes(), policy=policy.default)
+    assert message["Message-ID"].startswith("<letter-SAMI_2024_v1-")
+    assert [a.get_filename() for a in message.iter_attachments()] == ["SAMI_2024_v1.xlsx"]  # the annotated copy
+    assert mailed.status == "rejected"
+    assert jobs.send_letters(sqlite_settings) == []  # gone out: the next run sends nothing
+
+
+def test_a_letter_leased_by_a_live_run_waits_and_a_dead_runs_lease_ends(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
+    with db.session_scope(sqlite_settings.database_url) as s:
+        [owed] = queries.letters_owed(s)
+        assert load.claim_letter(s, owed.submission_id, timedelta(minutes=10))  # a run is sending it
+    assert jobs.send_letters(sqlite_settings) == []
+    assert len(jobs.send_letters(sqlite_settings, lease=timedelta(0))) == 1  # that run died: its lease ended
+    assert len(_eml(sqlite_settings)) == 1
+
+
+def test_letters_that_could_not_be_sent_stay_owed(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
+    # nothing listens on port 1
+    down = load_settings(
+        {"ESGFLOW_HOME": str(sqlite_settings.home), "ESGFLOW_SMTP_HOST": "127.0.0.1", "ESGFLOW_SMTP_PORT": "1"}
+    )
+    with pytest.raises(OSError):
+        jobs.send_letters(down)
+    assert len(jobs.send_letters(sqlite_settings)) == 1  # released at once: the retry sends it

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -521,3 +521,24 @@ def test_upsert_published_leaves_computed_figures_alone(settings: Settings) -> N
     figures = _figures(settings)
     assert figures[("HQ", "2024", "env_diesel", "computed")] == ("99", [])
     assert figures[("HQ", "2024", "env_diesel", "published")] == ("100", [])
+
+
+def test_a_letter_is_owed_once_answered_by_mail_and_leased_to_one_run_at_a_time(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    by_mail, by_hand = _record(settings, "a" * 64, "1"), _record(settings, "b" * 64, "2")
+    lease = timedelta(minutes=10)
+    with db.session_scope(settings.database_url) as s:
+        assert queries.letters_owed(s) == []  # not answered yet
+        load.mark_answered(s, "a" * 64, by_mail=True)
+        load.mark_answered(s, "b" * 64)  # ingested by hand: no letter by mail
+        [owed] = queries.letters_owed(s)
+        assert (owed.submission_id, owed.entity, owed.version) == (by_mail.submission_id, "SAMI", 1)
+        assert by_hand.submission_id != owed.submission_id
+        assert load.claim_letter(s, owed.submission_id, lease)
+        assert not load.claim_letter(s, owed.submission_id, lease)  # another run: the lease is live
+        load.release_letters(s, [owed.submission_id])
+        assert load.claim_letter(s, owed.submission_id, lease)  # released: sent at once by a retry
+        assert load.claim_letter(s, owed.submission_id, timedelta(0))  # an ended lease is taken over
+        load.mark_mailed(s, owed.submission_id)
+        assert queries.letters_owed(s) == []
+        assert not load.claim_letter(s, owed.submission_id, timedelta(0))  # gone out: never again

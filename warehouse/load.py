@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import polars as pl
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,7 @@ class SubmissionIn:
     status: str
     archive_path: str | None = None
     template_version: str | None = None
+    arrived_at: datetime | None = None  # when the file arrived (its modification time); now, if not known
 
 
 @dataclass
@@ -131,6 +132,7 @@ class Recorded:
     submission_id: int
     version: int
     duplicate: bool
+    arrived_later: int | None = None  # a version stored before this one that arrived after it, and stays newest
 
 
 def _insert_submission(
@@ -149,6 +151,13 @@ def _insert_submission(
         return Recorded(existing[0], existing[1], duplicate=True)
     newest = select(func.max(m.Submission.version)).filter_by(entity_id=entity_id, period_id=period_id)
     version = (session.scalar(newest) or 0) + 1
+    now = datetime.now(UTC)
+    arrived = sub.arrived_at or now
+    later = session.scalar(
+        select(func.max(m.Submission.version))
+        .filter_by(entity_id=entity_id, period_id=period_id)
+        .where(m.Submission.arrived_at > arrived)
+    )
     submission_id = session.scalars(
         insert(m.Submission.__table__).returning(m.Submission.id),
         [
@@ -161,7 +170,8 @@ def _insert_submission(
                 "archive_path": sub.archive_path,
                 "template_version": sub.template_version,
                 "status": sub.status,
-                "received_at": datetime.now(UTC),
+                "received_at": now,
+                "arrived_at": arrived,
             }
         ],
     ).one()
@@ -205,7 +215,7 @@ def _insert_submission(
                 for f in findings
             ],
         )
-    return Recorded(submission_id, version, duplicate=False)
+    return Recorded(submission_id, version, duplicate=False, arrived_later=later)
 
 
 def record_submission(
@@ -241,12 +251,49 @@ def record_submission(
     raise AssertionError("unreachable")
 
 
-def mark_answered(session: Session, content_hash: str) -> None:
-    """Record that the submission holding these bytes has its letter and its outcome logged."""
+def mark_answered(session: Session, content_hash: str, by_mail: bool = False) -> None:
+    """Record that the submission holding these bytes has its letter and its outcome logged.
+
+    by_mail: the return came through the inbox, so its letter is owed by mail (jobs.send_letters).
+    """
     session.execute(
         update(m.Submission)
         .where(m.Submission.content_hash == content_hash, m.Submission.answered_at.is_(None))
-        .values(answered_at=datetime.now(UTC))
+        .values(answered_at=datetime.now(UTC), letter_owed=by_mail)
+    )
+    session.commit()
+
+
+def claim_letter(session: Session, submission_id: int, lease: timedelta) -> bool:
+    """Take the lease on mailing a letter; False when it went out or another run holds a live lease."""
+    now = datetime.now(UTC)
+    taken = session.execute(
+        update(m.Submission)
+        .where(
+            m.Submission.id == submission_id,
+            m.Submission.letter_mailed_at.is_(None),
+            or_(m.Submission.letter_claimed_at.is_(None), m.Submission.letter_claimed_at < now - lease),
+        )
+        .values(letter_claimed_at=now)
+    )
+    session.commit()
+    return taken.rowcount == 1  # type: ignore[attr-defined]
+
+
+def mark_mailed(session: Session, submission_id: int) -> None:
+    """Record that a letter went out."""
+    session.execute(
+        update(m.Submission).where(m.Submission.id == submission_id).values(letter_mailed_at=datetime.now(UTC))
+    )
+    session.commit()
+
+
+def release_letters(session: Session, submission_ids: list[int]) -> None:
+    """Give up the leases of letters that did not go out, so that a retry sends them at once."""
+    session.execute(
+        update(m.Submission)
+        .where(m.Submission.id.in_(submission_ids), m.Submission.letter_mailed_at.is_(None))
+        .values(letter_claimed_at=None)
     )
     session.commit()
 

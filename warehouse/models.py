@@ -11,7 +11,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from esgflow.warehouse.types import Quantity
@@ -129,6 +141,14 @@ class Submission(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # Set when its letter is written and its outcome logged; empty: a stopped run left it to the next one.
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The letter's mailing (migration 0004): whether it goes by mail (a return from the inbox),
+    # a run's lease on sending it, and when it went out.
+    # When the file arrived (its time in the inbox): the newest version is the one that arrived
+    # last, even when two runs at once store them in the other order (migration 0004).
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    letter_owed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    letter_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    letter_mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     entity: Mapped[Entity] = relationship()
     period: Mapped[Period] = relationship()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
-from esgflow.records import KnownBytes, NewestSubmission, ReporterNote
+from esgflow.records import KnownBytes, NewestSubmission, OwedLetter, ReporterNote
 from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
 
@@ -62,16 +62,23 @@ def contacts(session: Session) -> dict[str, list[str]]:
 
 
 def _newest(period: Period, states: tuple[str, ...] | None = None) -> Any:
-    """Subquery: each entity's newest submission version of a period (among `states`, if given)."""
+    """Subquery: each entity's newest submission of a period (among `states`, if given): the one that arrived last.
+
+    Two runs at once may store an earlier file after a later one; arrival, not the version
+    number, says which is newest (the version number breaks ties).
+    """
+    order = func.row_number().over(
+        partition_by=m.Submission.entity_id, order_by=(m.Submission.arrived_at.desc(), m.Submission.version.desc())
+    )
     query = (
-        select(m.Submission.entity_id, func.max(m.Submission.version).label("version"))
+        select(m.Submission.entity_id, m.Submission.version, order.label("place"))
         .join(m.Period, m.Period.id == m.Submission.period_id)
         .where(m.Period.code == period.code)
-        .group_by(m.Submission.entity_id)
     )
     if states is not None:
         query = query.where(m.Submission.status.in_(states))
-    return query.subquery()
+    ranked = query.subquery()
+    return select(ranked.c.entity_id, ranked.c.version).where(ranked.c.place == 1).subquery()
 
 
 def _in_newest_accepted(query: Select[Any], period: Period) -> Select[Any]:
@@ -163,6 +170,29 @@ def newest_submissions(session: Session, period: Period) -> list[NewestSubmissio
         .where(m.Period.code == period.code)
     )
     return [NewestSubmission(e, s, v, r, f, int(err or 0), int(warn or 0), a) for e, s, v, r, f, err, warn, a in rows]
+
+
+def letters_owed(session: Session) -> list[OwedLetter]:
+    """Answered returns whose letter has not been mailed, oldest first."""
+    rows = session.execute(
+        select(
+            m.Submission.id,
+            m.Entity.code,
+            m.Period.code,
+            m.Submission.version,
+            m.Submission.status,
+            m.Submission.content_hash,
+        )
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(
+            m.Submission.letter_owed,
+            m.Submission.answered_at.is_not(None),
+            m.Submission.letter_mailed_at.is_(None),
+        )
+        .order_by(m.Submission.id)
+    )
+    return [OwedLetter(*row) for row in rows]
 
 
 def known_hashes(session: Session, digests: list[str]) -> dict[str, KnownBytes]:

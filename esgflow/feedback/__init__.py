@@ -14,9 +14,14 @@ def write_feedback(judged: Judged, raw: bytes, letters: Path, catalog: Catalog) 
 
     Files are named `<ENTITY>_<P>_v<version>` in `letters`; returns (letter, annotated copy or None).
     """
-    stem = letters / f"{judged.entity.code}_{judged.period}_v{judged.version}"
+    letter, annotated_path = letter_files(letters, judged.entity.code, judged.period, judged.version)
     letters.mkdir(parents=True, exist_ok=True)
-    letter = stem.with_suffix(".txt")
     letter.write_text(render_letter(judged, catalog), encoding="utf-8")
-    annotated = annotate_workbook(raw, judged, catalog, stem.with_suffix(".xlsx")) if judged.findings else None
+    annotated = annotate_workbook(raw, judged, catalog, annotated_path) if judged.findings else None
     return letter, annotated
+
+
+def letter_files(letters: Path, entity: str, period: str, version: int) -> tuple[Path, Path]:
+    """Where the letter of a return and its annotated copy are: `<ENTITY>_<P>_v<version>.txt` and `.xlsx`."""
+    stem = letters / f"{entity}_{period}_v{version}"
+    return stem.with_suffix(".txt"), stem.with_suffix(".xlsx")
