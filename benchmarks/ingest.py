@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Templates are made under one home and ingested under others: they share one signing key.
+os.environ.setdefault("ESGFLOW_SECRET", "benchmark key")
 
 
 def _settings(home: Path):  # type: ignore[no-untyped-def]

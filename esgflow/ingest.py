@@ -86,6 +86,7 @@ class Ingestor:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
         _mark_superseded(results, [r.key for r in fresh])
         outcomes = [_link_refused(path) for path in files if path in links]
+        answered: list[str] = []
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
                 known = wh.hashes.get(r.digest) or self._known_now(r.digest)
@@ -108,9 +109,11 @@ class Ingestor:
                 },
             )
             if outcome.status in STORED:
-                with self.sessions() as session:
-                    load.mark_answered(session, r.digest, by_mail=self.letters_by_mail)
+                answered.append(r.digest)
             outcomes.append(outcome)
+        if answered:  # one statement for the batch; a run stopped before it is answered again, logged once
+            with self.sessions() as session:
+                load.mark_answered(session, answered, by_mail=self.letters_by_mail)
         return outcomes
 
     def _look_up(self, digests: list[str]) -> _Warehouse:

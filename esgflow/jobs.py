@@ -14,6 +14,7 @@ from pathlib import Path
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
+from esgflow.checks.gx_run import build_data_docs
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.entities import ParentLink, load_registry, parents_on
@@ -47,6 +48,11 @@ TRANSIENT_DB_ERRORS = db.TRANSIENT_ERRORS
 def warehouse_url(settings: Settings) -> str:
     """The warehouse's URL with its password masked, for messages."""
     return db.display_url(settings.database_url)
+
+
+def close() -> None:
+    """Close the warehouse connections this process holds (before it exits)."""
+    db.dispose_all()
 
 
 def init_warehouse(settings: Settings) -> LoadCounts:
@@ -146,17 +152,24 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
     return paths
 
 
-def ingest_files(settings: Settings, paths: list[Path], letters_by_mail: bool = False) -> list[Outcome]:
+def ingest_files(
+    settings: Settings, paths: list[Path], letters_by_mail: bool = False, docs: bool = True
+) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
 
     letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
+    docs: build the Data Docs pages of the validation afterwards (a process answering one
+    reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
     """
     _require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     sessions = db.session_factory(settings.database_url)
-    return Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail).ingest(paths)
+    outcomes = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail).ingest(paths)
+    if docs:
+        build_data_docs(settings.home)
+    return outcomes
 
 
 def check_group(settings: Settings, period: Period) -> list[Finding]:
@@ -165,11 +178,13 @@ def check_group(settings: Settings, period: Period) -> list[Finding]:
     with db.session_scope(settings.database_url) as session:
         figures = queries.group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])
         notes = queries.reporter_notes(session, period)
-    return check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
+    findings = check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
+    build_data_docs(settings.home)
+    return findings
 
 
 def data_docs_index(settings: Settings) -> Path:
-    """Where the Great Expectations Data Docs of this home are (built by every validation run)."""
+    """Where the Great Expectations Data Docs of this home are (built after every batch and check)."""
     return settings.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from esgflow.catalog import Catalog
 from esgflow.checks.frames import checked_value, group_frame, submission_frame
-from esgflow.checks.gx_run import Failure, Validator, validator_for
+from esgflow.checks.gx_run import INDEX_LIMIT, Failure, Validator, build_data_docs, validator_for
 from esgflow.factors import FactorRegistry
 
 VALIDATIONS = Path("gx") / "uncommitted" / "validations"
@@ -120,8 +120,17 @@ def test_every_run_is_kept_in_the_homes_context_with_its_data_docs(
     [runs] = (home / VALIDATIONS / "submission").glob("test-kept-*")  # each run keeps a name of its own
     assert runs.is_dir() and list(runs.rglob("*.json"))
     docs = home / "gx" / "uncommitted" / "data_docs" / "local_site"
-    assert (docs / "index.html").is_file()
+    # the pages are not rendered while a reporter waits for the findings, but when the batch is done
+    assert not list((docs / "validations" / "submission").glob("test-kept-*"))
+    build_data_docs(home)
+    assert (docs / "index.html").is_file() and "test-kept-" in (docs / "index.html").read_text("utf-8")
     assert [d for d in (docs / "validations" / "submission").glob("test-kept-*") if d.is_dir()]
+    assert validator.pending == []
+
+
+def test_the_data_docs_index_lists_a_bounded_number_of_runs(validator: Validator, home: Path) -> None:
+    config = (home / "gx" / "great_expectations.yml").read_text("utf-8")
+    assert f"validation_results_limit: {INDEX_LIMIT}" in config  # so an index costs the same after 10 or 1,000 runs
 
 
 def test_validator_for_makes_one_validator_per_home(

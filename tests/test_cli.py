@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from esgflow import cli
 from esgflow.cli import main
 
 
@@ -124,3 +125,35 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
     page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
     assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
     assert (home / "esgflow.sqlite3").is_file()
+
+
+@pytest.mark.parametrize(("command", "quick"), [("status", True), ("ingest", True), ("collect", False)])
+def test_run_ends_commands_without_prefect_at_once_and_others_normally(
+    home: Path, monkeypatch: pytest.MonkeyPatch, command: str, quick: bool
+) -> None:
+    ended: list[tuple[str, int]] = []
+    monkeypatch.setattr(cli, "main", lambda argv=None: 3)
+    monkeypatch.setattr(cli.jobs, "close", lambda: ended.append(("closed", 0)))
+    monkeypatch.setattr(cli.os, "_exit", lambda code: ended.append(("os._exit", code)))
+    monkeypatch.setattr(sys, "argv", ["esgflow", command])
+    if quick:  # output flushed and the warehouse closed, then no interpreter teardown
+        cli.run()
+        assert ended == [("closed", 0), ("os._exit", 3)]
+    else:  # a Prefect server's shutdown hooks must run
+        with pytest.raises(SystemExit) as exited:
+            cli.run()
+        assert exited.value.code == 3 and ended == []
+
+
+def test_the_installed_script_prints_everything_before_it_ends(home: Path, tmp_path: Path) -> None:
+    script = str(Path(sys.executable).parent / "esgflow")
+    done = subprocess.run([script, "init"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.strip()
+    piped = subprocess.run(
+        f"{script} templates --period 2025 --out {tmp_path / 'tpl'} | cat",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert piped.returncode == 0 and piped.stdout.count(".xlsx") == 33  # every line, through a pipe

@@ -529,8 +529,8 @@ def test_a_letter_is_owed_once_answered_by_mail_and_leased_to_one_run_at_a_time(
     lease = timedelta(minutes=10)
     with db.session_scope(settings.database_url) as s:
         assert queries.letters_owed(s) == []  # not answered yet
-        load.mark_answered(s, "a" * 64, by_mail=True)
-        load.mark_answered(s, "b" * 64)  # ingested by hand: no letter by mail
+        load.mark_answered(s, ["a" * 64], by_mail=True)
+        load.mark_answered(s, ["b" * 64])  # ingested by hand: no letter by mail
         [owed] = queries.letters_owed(s)
         assert (owed.submission_id, owed.entity, owed.version) == (by_mail.submission_id, "SAMI", 1)
         assert by_hand.submission_id != owed.submission_id

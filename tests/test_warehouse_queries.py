@@ -250,6 +250,6 @@ def test_known_hashes_say_where_bytes_were_seen(settings: Settings) -> None:
     }
     assert not known[s1].answered  # recorded, but no run has answered it yet
     with db.session_scope(settings.database_url) as s:
-        load.mark_answered(s, s1)
+        load.mark_answered(s, [s1])
         assert queries.known_hashes(s, [s1])[s1].answered
     assert (first.version, second.version, other.version) == (1, 2, 1)

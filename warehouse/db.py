@@ -36,6 +36,12 @@ def dispose(url: str) -> None:
         engine.dispose()
 
 
+def dispose_all() -> None:
+    """Close every engine this process opened."""
+    for url in list(_ENGINES):
+        dispose(url)
+
+
 def _make_engine(url: str) -> Engine:
     """SQLite gets foreign keys, WAL and a busy timeout; other databases a pre-ping pool."""
     if url.startswith("sqlite:///"):

@@ -251,14 +251,14 @@ def record_submission(
     raise AssertionError("unreachable")
 
 
-def mark_answered(session: Session, content_hash: str, by_mail: bool = False) -> None:
-    """Record that the submission holding these bytes has its letter and its outcome logged.
+def mark_answered(session: Session, content_hashes: list[str], by_mail: bool = False) -> None:
+    """Record that the submissions holding these bytes have their letters and outcomes logged.
 
     by_mail: the return came through the inbox, so its letter is owed by mail (jobs.send_letters).
     """
     session.execute(
         update(m.Submission)
-        .where(m.Submission.content_hash == content_hash, m.Submission.answered_at.is_(None))
+        .where(m.Submission.content_hash.in_(content_hashes), m.Submission.answered_at.is_(None))
         .values(answered_at=datetime.now(UTC), letter_owed=by_mail)
     )
     session.commit()

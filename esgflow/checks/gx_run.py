@@ -4,11 +4,18 @@ A file Data Context under $ESGFLOW_HOME keeps every validation result and the Da
 built from them, so the ESG office can browse the validation history. Several processes
 (workers, overlapping runs) share that context: setting it up and each run are done under
 an exclusive lock on a file beside it, and every run gets a name of its own.
+
+Data Docs are not built inside a validation: a reporter waiting for findings must not wait
+for HTML. `build_docs` renders the pages of the results this process stored since it last
+built (and the index, which lists the newest INDEX_LIMIT runs, so its cost does not grow
+with the history); the job layer calls it after a batch.
 """
 
 from __future__ import annotations
 
+import copy
 import fcntl
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -22,6 +29,7 @@ import polars as pl
 from esgflow.catalog import Catalog
 
 _VALIDATORS: dict[tuple[str, int], Validator] = {}
+INDEX_LIMIT = 50  # runs listed on the Data Docs index page; every run keeps its own page
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,16 @@ class Validator:
 
         from esgflow.checks.suites import build_suites
 
+        _cache_compiled_templates(home / "gx" / "uncommitted" / "jinja_cache")
         self.context = gx.get_context(mode="file", project_root_dir=str(home))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        sites = copy.deepcopy(self.context.variables.data_docs_sites or {})
+        for site in sites.values():
+            index = site.setdefault("site_index_builder", {"class_name": "DefaultSiteIndexBuilder"})
+            index["validation_results_limit"] = INDEX_LIMIT
+        self.context.variables.data_docs_sites = sites
         self.context.variables.save()
+        self.pending: list[Any] = []  # results stored since the Data Docs were last built
         source = self.context.data_sources.add_or_update_pandas("esgflow")
         self.checkpoints = {}
         for name, suite in build_suites(catalog).items():
@@ -79,7 +94,7 @@ class Validator:
                 gx.Checkpoint(
                     name=f"{name}_checks",
                     validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                    actions=[],
                     result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
                 )
             )
@@ -104,6 +119,7 @@ class Validator:
                 result = self.checkpoints[suite].run(
                     batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=unique)
                 )
+        self.pending += list(result.run_results)
         failures: list[Failure] = []
         for validation in result.run_results.values():
             for r in validation.results:
@@ -115,6 +131,48 @@ class Validator:
                 for row in r.result.get("unexpected_index_list") or []:
                     failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
         return failures
+
+    def build_docs(self) -> None:
+        """Render the Data Docs pages of the results stored since the last build, and the index."""
+        if not self.pending:
+            return
+        with _exclusive(self.home):
+            suites = {key.expectation_suite_identifier for key in self.pending}
+            self.context.build_data_docs(resource_identifiers=[*self.pending, *suites])
+        self.pending = []
+
+
+def build_data_docs(home: Path) -> None:
+    """Build the Data Docs for what this process validated under `home` (nothing if it validated nothing)."""
+    for (path, _), validator in _VALIDATORS.items():
+        if path == str(home.resolve()):
+            validator.build_docs()
+
+
+def _cache_compiled_templates(folder: Path) -> None:
+    """Keep the Data Docs' compiled Jinja templates on disk.
+
+    Great Expectations makes a new Jinja environment for every page it renders, so each
+    build compiled the same fifty templates again (two thirds of its time). Their bytecode
+    is kept beside the Data Docs, shared by every process of the home; Jinja checks each
+    entry against its template's source and recompiles a stale or torn one.
+    """
+    from great_expectations.render.view.view import DefaultJinjaView
+    from jinja2 import FileSystemBytecodeCache
+
+    if getattr(DefaultJinjaView, "_esgflow_cache", None):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = FileSystemBytecodeCache(str(folder))
+    make = DefaultJinjaView.__init__
+
+    @functools.wraps(make)
+    def with_cache(view: Any, *args: Any, **kwargs: Any) -> None:
+        make(view, *args, **kwargs)
+        view.env.bytecode_cache = cache
+
+    DefaultJinjaView.__init__ = with_cache  # type: ignore[method-assign]
+    DefaultJinjaView._esgflow_cache = cache  # type: ignore[attr-defined]
 
 
 def _raised(info: dict[str, Any] | None) -> bool:

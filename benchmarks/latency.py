@@ -1,0 +1,116 @@
+"""Benchmark: how long a reporter waits for the findings on one workbook.
+
+    python benchmarks/latency.py [--repeat 7] [--workdir DIR]
+
+On a warm warehouse (the period open, one return already in), one filled workbook at a time:
+  - cold command: `esgflow ingest one.xlsx` in a new process, as the ESG office runs it;
+  - warm process, baseline: a long-lived process (a worker, the portal) judging one workbook
+    with the Data Docs built inside the validation, as before;
+  - warm process, esgflow: the same, the Data Docs built after the answer (`docs=False`);
+  - parse floor: reading the workbook's named cells alone.
+Each figure is the median of --repeat workbooks (different figures, so none is a duplicate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="esgflow-latency-"))
+
+    from esgflow import jobs
+    from esgflow.catalog import load_catalog
+    from esgflow.checks.gx_run import validator_for
+    from esgflow.config import load_settings
+    from esgflow.demo import demo_inputs
+    from esgflow.entities import load_registry
+    from esgflow.periods import parse_period
+    from esgflow.workbooks.fill import fill_template
+    from esgflow.workbooks.returns import read_return
+
+    home = workdir / "home"
+    settings = load_settings({"ESGFLOW_HOME": str(home)})
+    jobs.init_warehouse(settings)
+    [template] = jobs.write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI"])
+    complete = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]
+    files = [
+        fill_template(template, workdir / f"in-{n}" / template.name, {**complete, "env_diesel": 1000 + n})
+        for n in range(3 * args.repeat + 1)
+    ]
+    jobs.ingest_files(settings, [files[0]])  # the warehouse and the validation context are warm
+    batches = [files[1 + k * args.repeat : 1 + (k + 1) * args.repeat] for k in range(3)]
+
+    env = {**os.environ, "ESGFLOW_HOME": str(home)}
+    esgflow = Path(sys.executable).with_name("esgflow")
+    cold = []
+    for path in batches[0]:
+        start = time.perf_counter()
+        subprocess.run([str(esgflow), "ingest", str(path)], env=env, check=True, capture_output=True)
+        cold.append(time.perf_counter() - start)
+
+    def warm(paths: list[Path], docs: bool) -> list[float]:
+        times = []
+        for path in paths:
+            start = time.perf_counter()
+            [outcome] = jobs.ingest_files(settings, [path], docs=docs)
+            times.append(time.perf_counter() - start)
+            assert outcome.status.startswith("accepted"), outcome.line()
+        return times
+
+    validator = validator_for(home, load_catalog())
+    import great_expectations as gx
+    from great_expectations.render.view.view import DefaultJinjaView
+
+    cached = DefaultJinjaView.__init__
+    DefaultJinjaView.__init__ = getattr(cached, "__wrapped__", cached)  # type: ignore[method-assign]
+
+    inline = validator.checkpoints["submission"]
+    inline.actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")]
+    validator.checkpoints["submission"] = validator.context.checkpoints.add_or_update(inline)
+    baseline = warm(batches[1], docs=False)
+    DefaultJinjaView.__init__ = cached  # type: ignore[method-assign]
+    plain = validator.checkpoints["submission"]
+    plain.actions = []
+    validator.checkpoints["submission"] = validator.context.checkpoints.add_or_update(plain)
+    deferred = warm(batches[2], docs=False)
+    start = time.perf_counter()
+    jobs.build_data_docs(home)
+    docs_after = time.perf_counter() - start
+
+    catalog = load_catalog()
+    floor = []
+    for path in batches[2]:
+        data = path.read_bytes()
+        start = time.perf_counter()
+        read_return(data, path.name, catalog)
+        floor.append(time.perf_counter() - start)
+
+    rows = [
+        ("cold command: esgflow ingest one.xlsx", cold),
+        ("warm process, baseline (Data Docs inside)", baseline),
+        ("warm process, esgflow (Data Docs after)", deferred),
+        ("parse floor (named cells only)", floor),
+    ]
+    print(f"{'one workbook':<45} {'median s':>9} {'min s':>7}")
+    for label, times in rows:
+        print(f"{label:<45} {statistics.median(times):>9.3f} {min(times):>7.3f}")
+    print(f"{'Data Docs afterwards, for the batch':<45} {docs_after:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
