@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,12 +15,22 @@ from openpyxl.cell.cell import Cell
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.entities import EntityRegistry
-from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL, annotate_workbook
+from esgflow.feedback import annotate
+from esgflow.feedback.annotate import (
+    ERROR_FILL,
+    FEEDBACK_SHEET,
+    WARNING_FILL,
+    annotate_with_openpyxl,
+    annotate_workbook,
+    annotation,
+)
 from esgflow.feedback.letter import Judged
+from esgflow.feedback.xml_patch import patch_workbook
 from esgflow.findings import Finding, Severity
 from esgflow.periods import parse_period
+from esgflow.workbooks.returns import read_return
 from esgflow.workbooks.template import TemplateRequest, write_template
-from tests.returns_factory import fill
+from tests.returns_factory import fill, libreoffice_resave
 
 HEADERS = [
     "级别 Severity",
@@ -197,3 +211,112 @@ def test_the_copy_keeps_the_reporters_figures_and_names(
     for name in ("env_gasoline", "env_diesel", "meta_entity"):
         sheet, cell = _where(path, name)
         assert copy[sheet][cell].value == original[sheet][cell].value, name
+
+
+def _summary(path: Path) -> tuple[object, ...]:
+    """What a reporter sees in a copy: sheets, marked and commented cells, the feedback rows, the names."""
+    wb = load_workbook(path)
+    marks = {
+        (ws.title, c.coordinate): (_rgb(c.fill.fgColor.rgb), c.comment.text if c.comment else None, c.number_format)
+        for ws in wb.worksheets
+        if ws.title != FEEDBACK_SHEET
+        for row in ws.iter_rows()
+        for c in row
+        if c.comment or _rgb(c.fill.fgColor.rgb) in (_rgb(ERROR_FILL.fgColor.rgb), _rgb(WARNING_FILL.fgColor.rgb))
+    }
+    rows = list(wb[FEEDBACK_SHEET].iter_rows(values_only=True))
+    names = {name: dn.attr_text.replace("&apos;", "'") for name, dn in wb.defined_names.items()}
+    return wb.sheetnames, marks, rows, names
+
+
+def _many(path: Path, registry: EntityRegistry) -> Judged:
+    """Findings of every kind: two on a cell, one on a cell with the template's comment, one on a cell not
+    written, one on the whole file."""
+    return _judged(
+        registry,
+        "SAMI",
+        [
+            _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number"),
+            _finding(path, "yoy_change_needs_note", "warning", "env_diesel", "=cmd|' /C calc'!A0"),
+            _finding(path, "range", "error", "env_gasoline", "and below zero"),
+            Finding("range", "warning", "on a header", ("env_diesel",), sheet="环境 Environmental", cell="E4"),
+            Finding("range", "warning", "on no cell yet", ("env_diesel",), sheet="环境 Environmental", cell="K3"),
+            Finding("empty_return", "error", "no figure is filled in", file=path.name),
+        ],
+    )
+
+
+def test_the_xml_patch_writes_what_openpyxl_writes(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    judged = _many(path, registry)
+    patched = annotate_workbook(path.read_bytes(), judged, catalog, tmp_path / "patched.xlsx")
+    loaded = annotate_with_openpyxl(path.read_bytes(), judged, catalog, tmp_path / "openpyxl.xlsx")
+    assert _summary(patched) == _summary(loaded)
+    _, marks, rows, _ = _summary(patched)
+    assert marks[("环境 Environmental", "K3")][0] == _rgb(WARNING_FILL.fgColor.rgb)
+    assert marks[("环境 Environmental", "E6")][1].count("\n\n") == 1 and len(rows) == 7
+
+
+def test_the_copy_reads_back_as_the_same_return(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The reporter corrects the copy and sends it back: it must read as the return it was."""
+    path = returned["SAMI"]
+    copy = annotate_workbook(path.read_bytes(), _many(path, registry), catalog, tmp_path / "a.xlsx")
+    original, again = read_return(path.read_bytes(), path.name, catalog), read_return(copy.read_bytes(), "a", catalog)
+    assert again.reported == original.reported and again.findings == [replace(f, file="a") for f in original.findings]
+    assert (again.entity, again.period, again.signature, again.meta_cells) == (
+        original.entity,
+        original.period,
+        original.signature,
+        original.meta_cells,
+    )
+
+
+def test_a_workbook_the_patch_does_not_understand_is_written_with_openpyxl(
+    returned: dict[str, Path],
+    registry: EntityRegistry,
+    catalog: Catalog,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = returned["SAMI"]
+    raw = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:  # a program that writes cells without their r= reference
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members = {n: re.sub(rb'<c r="[A-Z]+\d+"', b"<c", d) if "worksheets/sheet" in n else d for n, d in members.items()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    spoiled = buffer.getvalue()
+    calls: list[str] = []
+    fallback = annotate.annotate_with_openpyxl
+    monkeypatch.setattr(annotate, "annotate_with_openpyxl", lambda *a: calls.append(a[3].name) or fallback(*a))
+    judged = _judged(registry, "SAMI", [_finding(path, "text_in_number_cell", "error", "env_gasoline", "not a number")])
+    annotate_workbook(raw, judged, catalog, tmp_path / "patched.xlsx")
+    out = annotate_workbook(spoiled, judged, catalog, tmp_path / "fallback.xlsx")
+    assert calls == ["fallback.xlsx"]
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == FEEDBACK_SHEET
+    assert _rgb(_marked(wb, judged.findings[0]).fill.fgColor.rgb) == _rgb(ERROR_FILL.fgColor.rgb)
+
+
+def test_libreoffice_keeps_the_copy_and_its_own_files_are_patched(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    judged = _many(path, registry)
+    copy = annotate_workbook(path.read_bytes(), judged, catalog, tmp_path / "copy.xlsx")
+    resaved_copy, resaved_return = libreoffice_resave([copy, path], tmp_path / "lo")
+    assert _summary(resaved_copy) == _summary(copy)  # fills, comments, feedback sheet, names all kept
+    original = read_return(path.read_bytes(), path.name, catalog).reported
+    again = read_return(resaved_copy.read_bytes(), "c", catalog).reported
+    assert sorted(again, key=lambda v: v.code) == sorted(original, key=lambda v: v.code)  # LibreOffice sorts names
+    notes, sheet = annotation(judged)  # a return saved by LibreOffice (shared strings, its own VML) is patched
+    patch_workbook(resaved_return.read_bytes(), notes, sheet, "esgflow")
+    patched = annotate_workbook(resaved_return.read_bytes(), judged, catalog, tmp_path / "p.xlsx")
+    loaded = annotate_with_openpyxl(resaved_return.read_bytes(), judged, catalog, tmp_path / "o.xlsx")
+    assert _summary(patched) == _summary(loaded)

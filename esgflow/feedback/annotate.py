@@ -1,4 +1,9 @@
-"""An annotated copy of the reporter's workbook: offending cells highlighted and commented."""
+"""An annotated copy of the reporter's workbook: offending cells highlighted and commented.
+
+The copy is written by editing the workbook's XML in place (esgflow.feedback.xml_patch), which
+costs about what parsing the return costs; a workbook holding something that module does not
+edit (its docstring lists what) is written with openpyxl instead, as it always was.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,49 @@ from openpyxl.styles import Font, PatternFill
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.feedback.letter import Judged
+from esgflow.feedback.xml_patch import CellNote, TextSheet, Unsupported, clean, patch_workbook
 from esgflow.safety import write_text
 
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
 FEEDBACK_SHEET = "反馈 Feedback"
+AUTHOR = "esgflow"
+HEADERS = (
+    "级别 Severity",
+    "工作表 Sheet",
+    "单元格 Cell",
+    "指标 Indicator",
+    "规则 Rule",
+    "请 What to do",
+    "说明 Detail",
+)
+WIDTHS = (10, 24, 10, 34, 26, 60, 90)
+_FILLS = {"FF" + f.fgColor.rgb[-6:]: f for f in (ERROR_FILL, WARNING_FILL)}
+
+
+def _fill(severity: str) -> str:
+    """ARGB of the fill marking a finding of this severity."""
+    return "FF" + (ERROR_FILL if severity == "error" else WARNING_FILL).fgColor.rgb[-6:]
+
+
+def annotation(j: Judged) -> tuple[dict[tuple[str, str], CellNote], TextSheet]:
+    """What the copy says: a note for each cell findings point at, and the feedback sheet listing them all.
+
+    A cell with several findings is filled for the last and its comment holds them all, a blank line apart.
+    """
+    lang = j.entity.language
+    notes: dict[tuple[str, str], CellNote] = {}
+    rows = []
+    for f in j.findings:
+        name, action = wording(f.rule, lang)
+        if f.sheet and f.cell:
+            text = clean(f"{name}: {action}\n{f.message}")
+            known = notes.get((f.sheet, f.cell))
+            notes[(f.sheet, f.cell)] = CellNote(_fill(f.severity), known.text + "\n\n" + text if known else text)
+        code = f.indicators[0] if f.indicators else ""
+        texts = (f.severity, f.sheet or "", f.cell or "", code, name, action, f.message)
+        rows.append((_fill(f.severity), tuple(clean(t) for t in texts)))
+    return notes, TextSheet(FEEDBACK_SHEET, HEADERS, tuple(rows), WIDTHS)
 
 
 def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Path:
@@ -24,42 +67,42 @@ def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Pat
 
     The raw bytes have passed the container checks (no macros, bounded size) before this runs.
     """
+    notes, sheet = annotation(j)
+    try:
+        data = patch_workbook(raw, notes, sheet, AUTHOR)
+    except Unsupported:
+        return annotate_with_openpyxl(raw, j, catalog, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return out
+
+
+def annotate_with_openpyxl(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Path:
+    """The same copy written by loading and saving the whole workbook with openpyxl (the fallback)."""
+    notes, sheet = annotation(j)
     wb = load_workbook(io.BytesIO(raw))
-    lang = j.entity.language
-    for f in j.findings:
-        if not (f.sheet and f.cell and f.sheet in wb.sheetnames):
+    for (name, ref), note in notes.items():
+        if name not in wb.sheetnames:
             continue
-        cell = wb[f.sheet][f.cell]
-        cell.fill = ERROR_FILL if f.severity == "error" else WARNING_FILL
-        name, action = wording(f.rule, lang)
-        text = f"{name}: {action}\n{f.message}"
-        cell.comment = Comment(text if not cell.comment else cell.comment.text + "\n\n" + text, "esgflow")
-    if FEEDBACK_SHEET in wb.sheetnames:
-        del wb[FEEDBACK_SHEET]
+        cell = wb[name][ref]
+        cell.fill = _FILLS[note.fill]
+        text = note.text if not cell.comment else cell.comment.text + "\n\n" + note.text
+        cell.comment = Comment(text, AUTHOR)
+    if sheet.name in wb.sheetnames:
+        del wb[sheet.name]
     wb.security.lockStructure = False
-    ws = wb.create_sheet(FEEDBACK_SHEET, 0)
-    headers = [
-        "级别 Severity",
-        "工作表 Sheet",
-        "单元格 Cell",
-        "指标 Indicator",
-        "规则 Rule",
-        "请 What to do",
-        "说明 Detail",
-    ]
-    ws.append(headers)
+    ws = wb.create_sheet(sheet.name, 0)
+    ws.append(list(sheet.header))
     for c in ws[1]:
         c.font = Font(bold=True)
-    for f in j.findings:
-        code = f.indicators[0] if f.indicators else ""
-        name, action = wording(f.rule, lang)
-        ws.append([f.severity, f.sheet or "", f.cell or "", code, None, None, None])
-        row = ws.max_row
-        for col, text in ((5, name), (6, action), (7, f.message)):
+    for fill, texts in sheet.rows:
+        row = ws.max_row + 1
+        for col, text in enumerate(texts, 1):
             write_text(ws.cell(row, col), text)  # messages quote reporters' text: keep it inert
-        ws.cell(row, 1).fill = ERROR_FILL if f.severity == "error" else WARNING_FILL
-    for col, width in zip("ABCDEFG", [10, 24, 10, 34, 26, 60, 90], strict=True):
-        ws.column_dimensions[col].width = width
+        if fill:
+            ws.cell(row, 1).fill = _FILLS[fill]
+    for col, width in enumerate(sheet.widths, 1):
+        ws.column_dimensions[chr(64 + col)].width = width
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out
