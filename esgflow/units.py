@@ -12,7 +12,17 @@ from functools import cache
 
 import pint
 
-_REGISTRY = pint.UnitRegistry()
+
+def _registry() -> pint.UnitRegistry:
+    """pint's registry, its parsed definitions cached in the user's cache folder (a fifth of a
+    second of every command otherwise), or parsed afresh where that folder cannot be written."""
+    try:
+        return pint.UnitRegistry(cache_folder=":auto:")
+    except OSError:
+        return pint.UnitRegistry()
+
+
+_REGISTRY = _registry()
 for _definition in (
     "kgce = [standard_coal]",
     "tce = 1000 * kgce",

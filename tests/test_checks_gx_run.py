@@ -148,3 +148,25 @@ def test_an_expectation_that_cannot_run_is_an_error_not_a_pass(validator: Valida
     assert [f.rule for f in validator.run("submission", frame, run_name="test-whole")] == ["whole_number"]
     with pytest.raises(RuntimeError, match="could not run"):
         validator.run("submission", frame.drop("text"), run_name="test-no-text-column")
+
+
+def test_a_new_process_takes_the_stored_suites_when_catalog_and_rules_are_unchanged(
+    validator: Validator, frame: pl.DataFrame, home: Path, catalog: Catalog
+) -> None:
+    stored = {p: p.stat().st_mtime_ns for p in (home / "gx" / "expectations").rglob("*.json")}
+    again = Validator(home, catalog)  # what a new process makes
+    assert {p: p.stat().st_mtime_ns for p in (home / "gx" / "expectations").rglob("*.json")} == stored
+    assert _found(again.run("submission", frame, run_name="test-stored")) == _found(
+        validator.run("submission", frame, run_name="test-made")
+    )
+
+
+def test_the_suites_are_made_again_when_the_catalog_changes(catalog: Catalog, tmp_path: Path) -> None:
+    Validator(tmp_path, catalog)
+    stamp = tmp_path / "gx" / "esgflow-suites.sha256"
+    first = stamp.read_text()
+    changed = Catalog(catalog.indicators[:-1], catalog.pillars)
+    Validator(tmp_path, changed)
+    assert stamp.read_text() != first
+    Validator(tmp_path, catalog)
+    assert stamp.read_text() == first

@@ -21,3 +21,9 @@ def test_incompatible_units_are_refused() -> None:
         units.factor("L", "tce")
     with pytest.raises(ValueError, match="unknown unit"):
         units.pint_unit("furlongs per fortnight per widget")
+
+
+def test_the_unit_registry_keeps_its_parsed_definitions_in_a_cache_folder() -> None:
+    from esgflow import units
+
+    assert units._REGISTRY.cache_folder is not None  # parsed once per machine, not once per command

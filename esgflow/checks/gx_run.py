@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import fcntl
 import functools
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ import polars as pl
 from esgflow.catalog import Catalog
 
 _VALIDATORS: dict[tuple[str, int], Validator] = {}
+SUITE_NAMES = ("submission", "group")
+SUITES_STAMP = "esgflow-suites.sha256"  # what the stored suites were made from
 INDEX_LIMIT = 50  # runs listed on the Data Docs index page; every run keeps its own page
 
 
@@ -75,8 +78,17 @@ class Validator:
             index = site.setdefault("site_index_builder", {"class_name": "DefaultSiteIndexBuilder"})
             index["validation_results_limit"] = INDEX_LIMIT
         self.context.variables.data_docs_sites = sites
-        self.context.variables.save()
         self.pending: list[Any] = []  # results stored since the Data Docs were last built
+        stamp, fingerprint = home / "gx" / SUITES_STAMP, _fingerprint(catalog)
+        if stamp.exists() and stamp.read_text() == fingerprint:
+            from great_expectations.exceptions import DataContextError
+
+            try:  # the stored suites were made from this catalog and these rules: take them as they are
+                self.checkpoints = {name: self.context.checkpoints.get(f"{name}_checks") for name in SUITE_NAMES}
+                return
+            except DataContextError:
+                pass  # something is missing from the store: make it all again
+        self.context.variables.save()
         source = self.context.data_sources.add_or_update_pandas("esgflow")
         self.checkpoints = {}
         for name, suite in build_suites(catalog).items():
@@ -98,6 +110,7 @@ class Validator:
                     result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
                 )
             )
+        stamp.write_text(fingerprint)
 
     def run(self, suite: str, frame: pl.DataFrame, run_name: str) -> list[Failure]:
         """Validate a check frame; the failing rows with their rule and severity."""
@@ -147,6 +160,23 @@ def build_data_docs(home: Path) -> None:
     for (path, _), validator in _VALIDATORS.items():
         if path == str(home.resolve()):
             validator.build_docs()
+
+
+def _fingerprint(catalog: Catalog) -> str:
+    """What the suites are made from: the catalog, the rule kinds and the Great Expectations version.
+
+    A process whose fingerprint matches the stored one takes the stored suites and checkpoints
+    instead of making and saving them again (about a second of every command that validates).
+    """
+    import great_expectations as gx
+
+    from esgflow.checks import frames, rules, suites
+
+    digest = hashlib.sha256(repr(catalog).encode())
+    for module in (rules, suites, frames):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(gx.__version__.encode())
+    return digest.hexdigest()
 
 
 def _cache_compiled_templates(folder: Path) -> None:
