@@ -117,7 +117,8 @@ def _cmd_check(args: argparse.Namespace) -> None:
         return
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
-    print(f"{args.period}: {errors} errors, {warnings} warnings, {len(findings) - errors - warnings} reporter notes")
+    notes = len(findings) - errors - warnings
+    print(f"{args.period}: {_count(errors, 'error')}, {_count(warnings, 'warning')}, {_count(notes, 'reporter note')}")
     for f in findings:
         print(f"  {f.severity}: {f.message} [{f.rule}]")
     _print_data_docs()
@@ -277,6 +278,10 @@ def run() -> None:
         os._exit(code)
     else:
         sys.exit(code)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _one_line(text: str) -> str:

@@ -157,3 +157,7 @@ def test_the_installed_script_prints_everything_before_it_ends(home: Path, tmp_p
         timeout=300,
     )
     assert piped.returncode == 0 and piped.stdout.count(".xlsx") == 33  # every line, through a pipe
+
+
+def test_counts_in_summary_lines_agree_with_their_number() -> None:
+    assert [cli._count(n, "warning") for n in (0, 1, 2)] == ["0 warnings", "1 warning", "2 warnings"]
