@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from esgflow.findings import Refused
+from esgflow.workbooks.reader import column_letters, column_number
 from esgflow.workbooks.safe_zip import SafeZip
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -308,27 +309,12 @@ class _Edits:
         return b"".join(out)
 
 
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _column_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _split(ref: str, part: str) -> tuple[int, int]:
     """(row, column), both from 1, of an A1 reference."""
     m = _REF.match(ref.upper())
     if not m:
         raise _unsupported(part, f"cell reference {ref!r} is not A1-style")
-    return int(m.group(2)), _column_number(m.group(1))
+    return int(m.group(2)), column_number(m.group(1))
 
 
 def _rels_path(part: str) -> str:
@@ -714,7 +700,7 @@ class _Sheet:
         for number, columns in sorted(wanted.items()):
             row = by_number.get(number)
             if row is None:
-                cells = "".join(f'<{p}c r="{_column_letters(c)}{number}" s="{s}"/>' for c, s in sorted(columns.items()))
+                cells = "".join(f'<{p}c r="{column_letters(c)}{number}" s="{s}"/>' for c, s in sorted(columns.items()))
                 new_rows.append((number, f'<{p}row r="{number}">{cells}</{p}row>'))
                 continue
             existing = dict(row.cells)
@@ -725,7 +711,7 @@ class _Sheet:
                     self.edits.retag(el, {**el.attrs, "s": str(s)})
                     continue
                 after = next((el for c, el in row.cells if c > column), None)
-                xml = f'<{p}c r="{_column_letters(column)}{number}" s="{s}"/>'
+                xml = f'<{p}c r="{column_letters(column)}{number}" s="{s}"/>'
                 inserts.append((after.start if after else -1, xml))
             attrs = self._spans(row, [c for c in columns if c not in existing])
             if row.el.empty and inserts:
@@ -984,18 +970,18 @@ def _text_sheet(sheet: TextSheet, styles: _Styles) -> bytes:
         style = f' s="{s}"' if s else ""
         return f'<c r="{ref}"{style} t="inlineStr"><is>{_t("", value)}</is></c>'
 
-    rows = ["".join(cell(f"{_column_letters(i)}1", h, bold=True) for i, h in enumerate(sheet.header, 1))]
+    rows = ["".join(cell(f"{column_letters(i)}1", h, bold=True) for i, h in enumerate(sheet.header, 1))]
     for fill, texts in sheet.rows:
         n = len(rows) + 1
         rows.append(
-            "".join(cell(f"{_column_letters(i)}{n}", t, fill if i == 1 else None) for i, t in enumerate(texts, 1))
+            "".join(cell(f"{column_letters(i)}{n}", t, fill if i == 1 else None) for i, t in enumerate(texts, 1))
         )
     data = "".join(f'<row r="{n}">{cells}</row>' for n, cells in enumerate(rows, 1))
     width = max([len(sheet.header), *(len(t) for _, t in sheet.rows)])
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, 1))
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
-        f'<dimension ref="A1:{_column_letters(width)}{len(rows)}"/><sheetViews><sheetView tabSelected="1" '
+        f'<dimension ref="A1:{column_letters(width)}{len(rows)}"/><sheetViews><sheetView tabSelected="1" '
         f'workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}'
         f'<sheetData>{data}</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '

@@ -56,14 +56,16 @@ def _local(name: str) -> str:
     return name if ":" not in name else name.rsplit(":", 1)[1]
 
 
-def _column_number(letters: str) -> int:
+def column_number(letters: str) -> int:
+    """A -> 1, Z -> 26, AA -> 27."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
 
 
-def _column_letters(n: int) -> str:
+def column_letters(n: int) -> str:
+    """1 -> A, 27 -> AA."""
     out = ""
     while n:
         n, rem = divmod(n - 1, 26)
@@ -248,15 +250,15 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
             ref = attrs.get("r")
             if ref:
                 letters = ref.rstrip(_DIGITS)
-                if len(letters) > 2 or (len(letters) == 2 and letters > _column_letters(MAX_COLUMNS)):
+                if len(letters) > 2 or (len(letters) == 2 and letters > column_letters(MAX_COLUMNS)):
                     state["col"] = MAX_COLUMNS + 1
                 else:
                     state["col"] = -1  # known from r; computed only if a later cell lacks r
                     state["last"] = letters  # type: ignore[assignment]
             else:
-                previous = state["col"] if state["col"] >= 0 else _column_number(str(state.get("last", "")))
+                previous = state["col"] if state["col"] >= 0 else column_number(str(state.get("last", "")))
                 state["col"] = previous + 1
-                ref = f"{_column_letters(state['col'])}{state['row']}"
+                ref = f"{column_letters(state['col'])}{state['row']}"
             if state["col"] > MAX_COLUMNS:
                 raise refuse("oversized_sheet", "sheet uses columns far beyond any template", file=zf.file, sheet=sheet)
             if ref in wanted:
