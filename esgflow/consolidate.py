@@ -8,6 +8,7 @@ never an average of entity intensities).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -101,12 +102,27 @@ def consolidate(
 
 
 def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on: date) -> pl.DataFrame:
-    """Derived figures per scope, computed in dependency order from consolidated figures."""
+    """Derived figures per scope, computed in dependency order from consolidated figures.
+
+    A derived figure's observations are those of every figure its formula uses, in that
+    scope: kept long (scope, observation_id) per indicator, so that the union is a concat
+    and a unique rather than a set operation per scope.
+    """
     derived = catalog.derived_in_order()
-    if figures.is_empty() or not derived:
+    needed = {n for ind in derived for n in ind.formula_inputs() if n in catalog}
+    parts = figures.filter(pl.col("indicator").is_in(sorted(needed)))
+    if parts.is_empty() or not derived:
         return pl.DataFrame(schema=FIGURE_SCHEMA)
-    wide = figures.pivot(on="indicator", index="scope", values="value")
-    ids = figures.pivot(on="indicator", index="scope", values="observation_ids")
+    wide = parts.pivot(on="indicator", index="scope", values="value")
+    sources = {
+        code: frame.drop("indicator")
+        for (code,), frame in parts.select("scope", "indicator", pl.col("observation_ids").alias("observation_id"))
+        .explode("observation_id")
+        .drop_nulls("observation_id")
+        .partition_by("indicator", as_dict=True)
+        .items()
+    }
+    no_sources = pl.DataFrame(schema={"scope": pl.Utf8, "observation_id": pl.Int64})
 
     def factor_of(name: str) -> tuple[Decimal, str]:
         f = factors.resolve(name, on)
@@ -118,23 +134,21 @@ def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on
     out: list[pl.DataFrame] = []
     for ind in derived:
         inputs = [n for n in ind.formula_inputs() if n in catalog]
-        for name in inputs:
-            if name not in wide.columns:
-                wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
-                ids = ids.with_columns(pl.lit(None, dtype=pl.List(pl.Int64)).alias(name))
+        missing = [n for n in inputs if n not in wide.columns]
+        wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(n) for n in missing)
         assert ind.formula
         wide = wide.with_columns(compile_formula(ind.formula, ind.unit, unit_of, factor_of).alias(ind.code))
-        ids = ids.with_columns(
-            pl.concat_list([pl.col(n).fill_null(pl.lit([], dtype=pl.List(pl.Int64))) for n in inputs])
-            .list.unique()
-            .list.sort()
-            .alias(ind.code)
+        values = wide.select("scope", pl.col(ind.code).alias("value")).filter(pl.col("value").is_not_null())
+        used = (
+            pl.concat([sources.get(n, no_sources) for n in inputs])
+            .join(values.select("scope"), on="scope", how="semi")
+            .unique()
         )
+        sources[ind.code] = used
+        ids = used.group_by("scope").agg(pl.col("observation_id").sort().alias("observation_ids"))
         out.append(
-            wide.select("scope", pl.col(ind.code).alias("value"))
-            .join(ids.select("scope", pl.col(ind.code).alias("observation_ids")), on="scope")
-            .filter(pl.col("value").is_not_null())
-            .with_columns(
+            values.join(ids, on="scope", how="left", maintain_order="left").with_columns(
+                pl.col("observation_ids").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
                 pl.lit(ind.code).alias("indicator"),
                 pl.lit(None, dtype=VALUE_DTYPE).alias("exact"),
                 pl.lit(f"formula: {ind.formula}").alias("method"),
@@ -143,16 +157,40 @@ def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on
     return pl.concat(out, how="diagonal").select(list(FIGURE_SCHEMA)).cast(FIGURE_SCHEMA)
 
 
-def _as_decimal(exact: Decimal | None, value: float) -> Decimal:
-    # Sums stay exact; averages and formulas keep 12 significant digits.
-    return exact if exact is not None else Decimal(f"{value:.12g}")
+# Below a millionth, str(Decimal) of a sum with 12 decimals switches to an exponent (0E-12, 1.5E-7).
+_PLAIN_FROM = Decimal("0.000001")
+
+
+def _decimal_texts(figures: pl.DataFrame) -> pl.Series:
+    """The text of each figure's stored value, as str(Decimal) writes it.
+
+    Sums stay exact (the Decimal(38, 12) sum, written by polars); averages and formulas
+    keep 12 significant digits. Only the few values whose text differs from polars' (tiny
+    sums, floats with an exponent) go through Python's Decimal.
+    """
+    exact, value = figures["exact"], figures["value"]
+    is_exact = exact.is_not_null()
+    texts = exact.cast(pl.Utf8)
+    tiny = (is_exact & (exact.abs() < _PLAIN_FROM)).arg_true()
+    if tiny.len():
+        texts = texts.scatter(tiny, [str(d) for d in exact.gather(tiny).to_list()])
+    floats = (~is_exact).arg_true()
+    if floats.len():
+        texts = texts.scatter(floats, [_twelve_digits(v) for v in value.gather(floats).to_list()])
+    return texts
+
+
+def _twelve_digits(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        raise ValueError(f"not a finite quantity: {value}")
+    text = f"{value:.12g}"
+    return str(Decimal(text)) if "e" in text else text  # 1e-07 -> 1E-7, 1e+16 -> 1E+16, as Decimal writes them
 
 
 def storable(figures: pl.DataFrame) -> pl.DataFrame:
-    """Figures as the warehouse keeps them: scope, indicator, value (exact Decimal), method, observation_ids."""
-    values = [_as_decimal(e, v) for e, v in zip(figures["exact"], figures["value"], strict=True)]
+    """Figures as the warehouse takes them: scope, indicator, method, observation_ids, value (its decimal's text)."""
     return figures.select("scope", "indicator", "method", "observation_ids").with_columns(
-        pl.Series("value", values, dtype=pl.Object)
+        _decimal_texts(figures).alias("value")
     )
 
 

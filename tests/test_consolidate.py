@@ -8,7 +8,7 @@ import pytest
 
 from esgflow import units
 from esgflow.catalog import Catalog
-from esgflow.consolidate import consolidate
+from esgflow.consolidate import FIGURE_SCHEMA, consolidate, storable
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.entities import EntityRegistry
 from esgflow.factors import FactorRegistry
@@ -117,3 +117,53 @@ def test_a_missing_part_leaves_the_total_unknown(catalog, registry, factors) -> 
         date(2024, 12, 31),
     )
     assert frame.filter((pl.col("scope") == "HQ") & (pl.col("indicator") == "env_energy_total")).is_empty()
+
+
+def test_a_derived_figure_carries_every_observation_of_every_figure_it_uses(y2024: dict) -> None:
+    energy, revenue = y2024[("HQ", "env_energy_total")], y2024[("HQ", "econ_revenue")]
+    intensity = y2024[("HQ", "env_energy_intensity_revenue")]  # energy (itself derived) / revenue
+    expected = sorted(set(energy["observation_ids"]) | set(revenue["observation_ids"]))
+    assert intensity["observation_ids"] == expected  # each id once, in order
+    fuel = y2024[("HQ", "env_fuel_total")]
+    assert set(fuel["observation_ids"]) <= set(energy["observation_ids"])
+
+
+def _frame(exact: list[str | None], value: list[float]) -> pl.DataFrame:
+    n = len(value)
+    return pl.DataFrame(
+        {
+            "scope": ["HQ"] * n,
+            "indicator": [f"i{k}" for k in range(n)],
+            "value": value,
+            "exact": [None if e is None else Decimal(e) for e in exact],
+            "method": ["m"] * n,
+            "observation_ids": [[k] for k in range(n)],
+        },
+        schema=FIGURE_SCHEMA,
+    )
+
+
+def test_storable_writes_each_value_as_its_decimal_did() -> None:
+    # what the warehouse stored before values were written in bulk: str(Decimal), 12 significant digits for floats
+    exact = ["1500.5", "0", "-3.25", "0.0000001", "-0.000000000001", "0.000001", "123456789012345.123456789012"]
+    floats = [38.888888888888886, 100.0, 1e-07, 1.23456789012345e16, -0.5, 0.000123456789, 2.5e-05, 0.1 + 0.2]
+    frame = _frame([*exact, *[None] * len(floats)], [float(Decimal(e)) for e in exact] + floats)
+    as_before = [
+        str(e if e is not None else Decimal(f"{v:.12g}")) for e, v in zip(frame["exact"], frame["value"], strict=True)
+    ]
+    assert storable(frame)["value"].to_list() == as_before
+    # among them the texts that polars would write otherwise: 0.000000000000, 0.000000100000, 1e-07
+    assert (as_before[1], as_before[3], as_before[9]) == ("0E-12", "1.00000E-7", "1E-7")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_storable_refuses_a_value_that_is_not_a_number(value: float) -> None:
+    with pytest.raises(ValueError, match="not a finite quantity"):
+        storable(_frame([None], [value]))
+
+
+def test_storable_keeps_the_observation_ids_of_every_figure(y2024: dict) -> None:
+    frame = pl.DataFrame(list(y2024.values()), schema=FIGURE_SCHEMA, orient="row")
+    stored = storable(frame)
+    assert stored.columns == ["scope", "indicator", "method", "observation_ids", "value"]
+    assert stored["observation_ids"].to_list() == frame["observation_ids"].to_list()

@@ -385,12 +385,12 @@ def test_two_runs_taking_the_same_version_at_once_get_one_each(settings: Setting
 
 
 def _computed(rows: list[tuple[str, str, str, list[int]]]) -> pl.DataFrame:
-    """A frame as consolidate.storable makes it: scope, indicator, value (Decimal objects), method, observation_ids."""
+    """A frame as consolidate.storable makes it: scope, indicator, value (decimal text), method, observation_ids."""
     return pl.DataFrame(
         {
             "scope": [r[0] for r in rows],
             "indicator": [r[1] for r in rows],
-            "value": pl.Series([Decimal(r[2]) for r in rows], dtype=pl.Object),
+            "value": pl.Series([r[2] for r in rows], dtype=pl.Utf8),
             "method": [f"sum of {len(r[3])} observations" for r in rows],
             "observation_ids": [r[3] for r in rows],
         },
@@ -463,6 +463,80 @@ def test_replace_computed_figures_with_nothing_clears_the_period(settings: Setti
         load.replace_computed_figures(s, P2025, _computed([]))
     assert (_count(settings, m.ConsolidatedFigure), _count(settings, m.FigureSource)) == (0, 0)
     assert _count(settings, m.Observation) == 2  # the observations themselves stay
+
+
+def test_replace_computed_figures_keeps_every_observation_of_every_figure(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    sami, gami = _observation_ids(settings)
+    figures = [
+        ("HQ", "env_diesel", "30.5", [sami, gami]),
+        ("SAMI", "env_diesel", "10", [sami]),
+        ("GAMI", "env_diesel", "20.5", [gami]),
+        ("HQ", "env_fuel_total", "0.0371", [gami, sami]),
+        ("HQ", "env_energy_total", "0.05", [sami, gami]),
+    ]
+    for _ in range(2):  # consolidating again replaces: the same figures, each source once
+        with db.session_scope(settings.database_url) as s:
+            load.replace_computed_figures(s, P2025, _computed(figures))
+        assert _figures(settings) == {(e, "2025", i, "computed"): (v, sorted(ids)) for e, i, v, ids in figures}
+        assert (_count(settings, m.ConsolidatedFigure), _count(settings, m.FigureSource)) == (5, 8)
+    _record(settings, "c" * 64, "11")  # a return after the run: its time compares as later, in SQL too
+    with db.session_scope(settings.database_url) as s:
+        assert len(set(s.scalars(select(m.ConsolidatedFigure.computed_at)))) == 1  # one run, one time
+        computed = select(func.max(m.ConsolidatedFigure.computed_at)).scalar_subquery()
+        later = select(m.Submission.content_hash).where(m.Submission.received_at > computed)
+        assert s.scalars(later).all() == ["c" * 64]
+
+
+def test_replace_computed_figures_takes_figures_in_batches(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "BULK_ROWS", 4)  # 33 figures and 50 sources: several batches, the last one short
+    jobs.init_warehouse(settings)
+    sami, gami = _observation_ids(settings)
+    with db.session_scope(settings.database_url) as s:
+        entities = sorted(queries.code_ids(s, "entity"))
+    figures = [(e, "env_diesel", f"{n}.25", [sami] if n % 2 else [sami, gami]) for n, e in enumerate(entities)]
+    with db.session_scope(settings.database_url) as s:
+        load.replace_computed_figures(s, P2025, _computed(figures))
+    assert _figures(settings) == {(e, "2025", i, "computed"): (v, sorted(ids)) for e, i, v, ids in figures}
+
+
+def test_replace_computed_figures_refuses_an_unknown_scope_and_keeps_the_old_figures(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    sami, gami = _observation_ids(settings)
+    with db.session_scope(settings.database_url) as s:
+        load.replace_computed_figures(s, P2025, _computed([("HQ", "env_diesel", "30.5", [sami, gami])]))
+    with pytest.raises(KeyError, match="NOPE"), db.session_scope(settings.database_url) as s:
+        load.replace_computed_figures(s, P2025, _computed([("NOPE", "env_diesel", "1", [sami])]))
+    assert _figures(settings) == {("HQ", "2025", "env_diesel", "computed"): ("30.5", [sami, gami])}
+
+
+def test_add_entities_adds_entities_and_their_links_in_bulk(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    made_up = [f"SYN{n}" for n in range(3)]
+    with db.session_scope(settings.database_url) as s:
+        load.add_entities(
+            s,
+            [
+                {
+                    "code": code,
+                    "name_zh": code,
+                    "short_zh": code,
+                    "name_en": code,
+                    "kind": "branch",
+                    "relation": "branch",
+                    "country": "CN",
+                    "language": "zh",
+                }
+                for code in made_up
+            ],
+            [
+                {"entity": c, "parent": "HQ", "valid_from": date(2020, 1, 1), "valid_to": date(9999, 12, 31)}
+                for c in made_up
+            ],
+        )
+    with db.session_scope(settings.database_url) as s:
+        links = {e: p for e, p, _, _ in queries.entity_links(s) if e in made_up}
+    assert links == dict.fromkeys(made_up, "HQ")
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ Callers hand over plain rows and frames keyed by codes; ids are looked up here.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import Any, Protocol, TypeVar
 
 import polars as pl
@@ -20,7 +22,7 @@ from esgflow.decimals import tidy
 from esgflow.findings import Finding
 from esgflow.periods import Period
 from esgflow.warehouse import models as m
-from esgflow.warehouse.queries import code_ids, known_hashes
+from esgflow.warehouse.queries import code_frame, code_ids, frame_of, known_hashes
 
 T = TypeVar("T", bound=m.Base)
 Row = Mapping[str, Any]
@@ -78,6 +80,30 @@ def load_reference(
     for f in factors:
         key = {"code": f["code"], "valid_from": f["valid_from"]}
         _upsert(session, m.Factor, key, {k: v for k, v in f.items() if k not in key})
+
+
+def add_entities(session: Session, entities: list[Row], links: list[Row]) -> None:
+    """Add entities the warehouse does not hold yet, and their parent links, in bulk.
+
+    Rows are shaped as `load_reference` takes them (links name entities and parents by
+    code); a large tree grown beside the registry (a benchmark's) goes in a few statements.
+    """
+    if entities:
+        session.execute(insert(m.Entity.__table__), [dict(row) for row in entities])
+    if links:
+        ids = code_ids(session, "entity")
+        session.execute(
+            insert(m.EntityLink.__table__),
+            [
+                {
+                    "entity_id": ids[link["entity"]],
+                    "parent_id": ids[link["parent"]] if link["parent"] else None,
+                    "valid_from": link["valid_from"],
+                    "valid_to": link["valid_to"],
+                }
+                for link in links
+            ],
+        )
 
 
 def ensure_period(session: Session, period: Period) -> int:
@@ -299,41 +325,123 @@ def release_letters(session: Session, submission_ids: list[int]) -> None:
 
 
 def replace_computed_figures(session: Session, period: Period, figures: pl.DataFrame) -> None:
-    """Replace a period's computed figures and their provenance.
+    """Replace a period's computed figures and their provenance, in bulk.
 
-    figures: scope, indicator, value (Decimal), method, observation_ids (list of observation ids).
+    figures: scope, indicator, value (the exact decimal's text, as `consolidate.storable`
+    writes it), method, observation_ids (list of observation ids). Old figures and their
+    figure_source rows go in two set-based DELETEs; the new figures go in bulk, without
+    RETURNING (`_insert_figures`), and figure_source is their observation ids exploded
+    beside their ids, inserted in bulk too. Every id of every list becomes a row.
     """
     period_id = ensure_period(session, period)
-    entity_ids, indicator_ids = code_ids(session, "entity"), code_ids(session, "indicator")
-    old = select(m.ConsolidatedFigure.id).filter_by(period_id=period_id, basis="computed")
-    session.execute(delete(m.FigureSource).where(m.FigureSource.figure_id.in_(old)))
-    session.execute(delete(m.ConsolidatedFigure).where(m.ConsolidatedFigure.id.in_(old)))
-    rows = list(figures.iter_rows(named=True))
-    if not rows:
+    figure, source = m.ConsolidatedFigure.__table__, m.FigureSource.__table__  # Core: no ORM bookkeeping per row
+    computed = (figure.c.period_id == period_id) & (figure.c.basis == "computed")
+    session.execute(delete(source).where(source.c.figure_id.in_(select(figure.c.id).where(computed))))
+    session.execute(delete(figure).where(computed))
+    if figures.is_empty():
         return
-    now = datetime.now(UTC)
-    figure_ids = session.scalars(
-        insert(m.ConsolidatedFigure).returning(m.ConsolidatedFigure.id, sort_by_parameter_order=True),
-        [
-            {
-                "entity_id": entity_ids[row["scope"]],
-                "period_id": period_id,
-                "indicator_id": indicator_ids[row["indicator"]],
-                "basis": "computed",
-                "value": row["value"],
-                "method": row["method"],
-                "computed_at": now,  # compared with submissions' received_at: both from this clock
-            }
-            for row in rows
-        ],
-    ).all()
-    sources = [
-        {"figure_id": figure_id, "observation_id": i}
-        for figure_id, row in zip(figure_ids, rows, strict=True)
-        for i in row["observation_ids"] or []
-    ]
-    if sources:
-        session.execute(insert(m.FigureSource), sources)
+    keyed = figures.join(code_frame(session, "entity", "scope"), on="scope", how="left").join(
+        code_frame(session, "indicator"), on="indicator", how="left"
+    )
+    unknown = keyed.filter(pl.col("entity_id").is_null() | pl.col("indicator_id").is_null())
+    if not unknown.is_empty():
+        row = unknown.row(0, named=True)
+        raise KeyError(f"no entity or indicator for ({row['scope']}, {row['indicator']}) in the warehouse")
+    now = _driver_value(session, figure.c.computed_at, datetime.now(UTC))  # compared with received_at: same clock
+    rows = keyed.select(
+        "entity_id",
+        pl.lit(period_id, dtype=pl.Int64).alias("period_id"),
+        "indicator_id",
+        pl.lit("computed").alias("basis"),
+        "value",
+        "method",
+        pl.lit(now, dtype=pl.Utf8).alias("computed_at"),
+        "observation_ids",
+    ).sort("entity_id", "indicator_id")  # in the order of the natural key's index
+    stored = _insert_figures(session, rows, period_id)
+    sources = (
+        stored.select("figure_id", pl.col("observation_ids").alias("observation_id"))
+        .explode("observation_id")
+        .drop_nulls("observation_id")
+        .sort("figure_id", "observation_id")  # in the order of figure_source's primary key
+    )
+    bulk_insert(session, source, sources)
+
+
+def _insert_figures(session: Session, rows: pl.DataFrame, period_id: int) -> pl.DataFrame:
+    """Insert computed figures in bulk; the rows come back with their ids (`figure_id`).
+
+    SQLite: the ids are the next rowids, given here: the transaction holds the database's
+    only write lock since its DELETE, so no other writer can take them. Elsewhere the
+    database gives the ids, and one SELECT on the natural key (entity, period, indicator,
+    basis) reads them back.
+    """
+    figure = m.ConsolidatedFigure.__table__
+    columns = [c for c in rows.columns if c != "observation_ids"]
+    if session.get_bind().dialect.name == "sqlite":
+        first = (session.scalar(select(func.max(figure.c.id))) or 0) + 1
+        rows = rows.with_columns(pl.int_range(first, first + rows.height, dtype=pl.Int64).alias("figure_id"))
+        bulk_insert(session, figure, rows.select(pl.col("figure_id").alias("id"), *columns))
+        return rows
+    bulk_insert(session, figure, rows.select(columns))
+    ids = frame_of(
+        session,
+        select(figure.c.id, figure.c.entity_id, figure.c.indicator_id).where(
+            figure.c.period_id == period_id, figure.c.basis == "computed"
+        ),
+        {"figure_id": pl.Int64, "entity_id": pl.Int64, "indicator_id": pl.Int64},
+    )
+    return rows.join(ids, on=["entity_id", "indicator_id"], how="inner")
+
+
+def _driver_value(session: Session, column: Any, value: Any) -> str:
+    """A value as the text SQLAlchemy's type for `column` binds on this database (SQLite keeps datetimes as text)."""
+    dialect = session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    bound = process(value) if process else value
+    return bound.isoformat() if isinstance(bound, datetime) else str(bound)
+
+
+# Rows per COPY write or per batch of statements: large, yet a bounded amount of text and tuples.
+BULK_ROWS = 200_000
+
+
+def bulk_insert(session: Session, table: Any, frame: pl.DataFrame) -> None:
+    """Insert a frame's rows (columns named as the table's, values as the driver takes them) in bulk.
+
+    PostgreSQL (psycopg) takes them by COPY as CSV; SQLite by INSERTs of as many rows as
+    its parameter limit allows, bound from flat lists; any other driver by executemany.
+    No ORM object, no RETURNING, no SQLAlchemy parameter set per row.
+    """
+    if frame.is_empty():
+        return
+    connection = session.connection()
+    dialect, driver = connection.dialect, connection.connection.driver_connection
+    names = ", ".join(frame.columns)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            for chunk in frame.iter_slices(BULK_ROWS):
+                copy.write(chunk.write_csv(include_header=False))
+        return
+    if dialect.name != "sqlite":
+        for chunk in frame.iter_slices(BULK_ROWS):
+            connection.execute(insert(table), chunk.to_dicts())
+        return
+    width = frame.width
+    per_statement = max(min(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width, BULK_ROWS), 1)
+    row = "(" + ", ".join("?" * width) + ")"
+
+    def statement(rows: int) -> str:
+        return f"INSERT INTO {table.name} ({names}) VALUES " + ", ".join([row] * rows)
+
+    full = statement(per_statement)
+    cursor = driver.cursor()
+    try:
+        for chunk in frame.iter_slices(per_statement):
+            values = list(chain.from_iterable(zip(*(chunk[c].to_list() for c in chunk.columns), strict=True)))
+            cursor.execute(full if chunk.height == per_statement else statement(chunk.height), values)
+    finally:
+        cursor.close()
 
 
 class Published(Protocol):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Integer, Select, func, select
+from sqlalchemy import Integer, Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from esgflow.decimals import VALUE_DTYPE
@@ -71,14 +71,14 @@ def _newest(period: Period, states: tuple[str, ...] | None = None) -> Any:
         partition_by=m.Submission.entity_id, order_by=(m.Submission.arrived_at.desc(), m.Submission.version.desc())
     )
     query = (
-        select(m.Submission.entity_id, m.Submission.version, order.label("place"))
+        select(m.Submission.id, m.Submission.entity_id, m.Submission.version, order.label("place"))
         .join(m.Period, m.Period.id == m.Submission.period_id)
         .where(m.Period.code == period.code)
     )
     if states is not None:
         query = query.where(m.Submission.status.in_(states))
     ranked = query.subquery()
-    return select(ranked.c.entity_id, ranked.c.version).where(ranked.c.place == 1).subquery()
+    return select(ranked.c.id, ranked.c.entity_id, ranked.c.version).where(ranked.c.place == 1).subquery()
 
 
 def _in_newest_accepted(query: Select[Any], period: Period) -> Select[Any]:
@@ -94,19 +94,46 @@ def _in_newest_accepted(query: Select[Any], period: Period) -> Select[Any]:
     )
 
 
+def frame_of(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows as a frame, taken straight from the driver's cursor.
+
+    No row object per row: large reads (observations, figure ids) stay cheap. The columns
+    must be plain driver values (integers, text): cast decimals to text in the query.
+    """
+    result = session.connection().execute(query)
+    try:
+        rows = result.cursor.fetchall() if result.cursor is not None else []  # type: ignore[attr-defined]
+    finally:
+        result.close()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def code_frame(session: Session, table: str, name: str | None = None) -> pl.DataFrame:
+    """code -> id of `entity`, `indicator` or `period` as a frame of `name` (default: the table) and `{table}_id`."""
+    pairs = code_ids(session, table)
+    column = name or table
+    return pl.DataFrame(
+        {column: list(pairs), f"{table}_id": list(pairs.values())}, schema={column: pl.Utf8, f"{table}_id": pl.Int64}
+    )
+
+
 def accepted_observations(session: Session, period: Period) -> pl.DataFrame:
-    """Reported values of each entity's newest accepted submission.
+    """Reported values of each entity's newest accepted submission, by observation id.
 
     Columns: observation_id, entity, indicator, value (exact decimal). Figures reported as
-    'not reported' are left out, so they can never be summed as zero.
+    'not reported' are left out, so they can never be summed as zero. Values travel as
+    text and become decimals in polars: no Python Decimal per figure.
     """
-    query = _in_newest_accepted(
-        select(m.Observation.id, m.Entity.code, m.Indicator.code, m.Observation.value), period
-    ).where(m.Observation.value.is_not(None))
-    return pl.DataFrame(
-        session.execute(query).all(),
-        schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},
-        orient="row",
+    query = select(
+        m.Observation.id, m.Observation.entity_id, m.Observation.indicator_id, cast(m.Observation.value, String)
+    ).where(m.Observation.submission_id.in_(select(_newest(period, ACCEPTED).c.id)), m.Observation.value.is_not(None))
+    schema = {"observation_id": pl.Int64, "entity_id": pl.Int64, "indicator_id": pl.Int64, "value": pl.Utf8}
+    return (
+        frame_of(session, query, schema)
+        .join(code_frame(session, "entity"), on="entity_id", how="left")
+        .join(code_frame(session, "indicator"), on="indicator_id", how="left")
+        .select("observation_id", "entity", "indicator", pl.col("value").cast(VALUE_DTYPE))
+        .sort("observation_id")
     )
 
 
