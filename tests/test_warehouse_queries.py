@@ -276,3 +276,17 @@ def test_known_hashes_say_where_bytes_were_seen(settings: Settings) -> None:
         load.mark_answered(s, [s1])
         assert queries.known_hashes(s, [s1])[s1].answered
     assert (first.version, second.version, other.version) == (1, 2, 1)
+
+
+def test_consolidation_is_stale_until_consolidated_and_again_after_a_newer_return(settings: Settings) -> None:
+    # PostgreSQL hands back aware datetimes and SQLite naive ones: both must compare as UTC
+    jobs.init_warehouse(settings)
+    _record(settings, "HQ", "h1", {"env_diesel": Decimal("1")})
+    with db.session_scope(settings.database_url) as s:
+        assert queries.consolidation_is_stale(s, P2025)
+    jobs.consolidate_period(settings, P2025)
+    with db.session_scope(settings.database_url) as s:
+        assert not queries.consolidation_is_stale(s, P2025)
+    _record(settings, "GAMI", "g1", {"env_diesel": Decimal("2")})
+    with db.session_scope(settings.database_url) as s:
+        assert queries.consolidation_is_stale(s, P2025)

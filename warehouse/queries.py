@@ -241,8 +241,10 @@ def known_hashes(session: Session, digests: list[str]) -> dict[str, KnownBytes]:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything esgflow writes is UTC
-    return None if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+    # SQLite hands back naive datetimes, PostgreSQL aware ones; everything esgflow writes is UTC
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def consolidation_is_stale(session: Session, period: Period) -> bool:
