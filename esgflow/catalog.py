@@ -13,7 +13,10 @@ import yaml
 
 from esgflow import EsgflowError, units
 
-Consolidation = Literal["sum", "group", "derived", "weighted_average"]
+# per_entity: a formula over an entity's own inputs and the factors of where it is (an
+# emission), summed up the tree like a reported figure.
+Consolidation = Literal["sum", "group", "derived", "weighted_average", "per_entity"]
+COMPUTED = ("derived", "per_entity")
 DType = Literal["integer", "decimal", "percent"]
 
 PILLARS = ("econ", "env", "soc", "gov")
@@ -65,8 +68,8 @@ class Indicator:
 
     @property
     def is_input(self) -> bool:
-        """Whether reporters type this figure in (derived figures are computed)."""
-        return self.consolidation != "derived"
+        """Whether reporters type this figure in (derived and per-entity figures are computed)."""
+        return self.consolidation not in COMPUTED
 
     @property
     def group_only(self) -> bool:
@@ -208,12 +211,14 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
             problems += [f"{where}: unknown entity kind {k!r}" for k in ind.reported_by if k not in ENTITY_KINDS]
         elif ind.reported_by not in ("all", "group"):
             problems.append(f"{where}: reported_by must be all, group or a list of kinds")
-        if ind.consolidation == "derived":
+        if ind.consolidation in COMPUTED:
             if not ind.formula:
-                problems.append(f"{where}: derived indicator without formula")
+                problems.append(f"{where}: {ind.consolidation} indicator without formula")
             for name in ind.formula_inputs():
                 if name not in catalog and name not in factor_codes:
                     problems.append(f"{where}: formula names unknown {name!r}")
+                elif ind.consolidation == "per_entity" and name in catalog and not catalog[name].is_input:
+                    problems.append(f"{where}: a per-entity formula takes reported inputs only, not {name!r}")
         elif ind.formula:
             problems.append(f"{where}: formula on a {ind.consolidation} indicator")
         if ind.consolidation == "weighted_average" and (not ind.weight or ind.weight not in catalog):

@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from esgflow import EsgflowError, jobs
+from esgflow.catalog import load_catalog
 from esgflow.config import load_settings
-from esgflow.demo import DEMO_PERIOD
+from esgflow.demo import DEMO_PERIOD, unpublished_rows
 from esgflow.periods import Period, parse_period
 from esgflow.status import progress
 
@@ -33,7 +34,8 @@ def _cmd_init(args: argparse.Namespace) -> None:
     print(
         f"loaded {counts.indicators} indicators, {counts.entities} entities "
         f"with {counts.links} parent links, "
-        f"{counts.contacts} reporter contacts and {counts.factors} conversion factors"
+        f"{counts.contacts} reporter contacts, {counts.locations} entity locations "
+        f"and {counts.factors} conversion and emission factors"
     )
 
 
@@ -51,6 +53,27 @@ def _cmd_consolidate(args: argparse.Namespace) -> None:
         f"consolidated {result.observation_count} accepted observations for {result.period} into "
         f"{result.figure_count} figures, {result.group_figure_count} of them for the group"
     )
+
+
+def _cmd_explain(args: argparse.Namespace) -> None:
+    found = jobs.explain_figure(load_settings(), args.period, args.code, args.entity)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    print("\n".join(found.lines(load_catalog())))
+
+
+def _cmd_restate(args: argparse.Namespace) -> None:
+    result = jobs.restate_period(load_settings(), args.period, args.reason)
+    print(f"restated {result.period} (restatement {result.number}): {result.reason}")
+    if not result.changes:
+        print("no group figure moved")
+    else:
+        flagged = sum(c.significant for c in result.changes)
+        print(f"{_count(len(result.changes), 'group figure')} moved, {flagged} of them significantly (5 % or more):")
+        for change in result.changes:
+            print(f"  {change.line()}")
+    print(f"the report shows {result.period}_restated beside the figures first computed")
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
@@ -176,6 +199,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     print(f"published {period} figures that the entity data do not reproduce ({len(differ)}):")
     for f in differ:
         print(f"  {f.indicators[0]}: published {f.actual}, computed from entity returns {f.expected}")
+    new = unpublished_rows(out / "appendix.csv", load_catalog(), period)
+    print(f"computed from the entity returns, not in the published {period} report ({len(new)}):")
+    for code, value, unit in new:
+        print(f"  {code}: {value} {unit}")
     errors = [f for f in findings if f.severity == "error"]
     print(f"group check: {len(errors)} errors in the published {period} figures:")
     for f in errors:
@@ -198,6 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", required=True)
     rep.add_argument("--lang", default="zh,en")
     rep.set_defaults(func=_cmd_report)
+    exp = sub.add_parser("explain", help="how one figure was made, down to workbook cells and factors")
+    exp.add_argument("--period", required=True, type=_period)
+    exp.add_argument("code")
+    exp.add_argument("--entity", help="an entity's subtree instead of the group")
+    exp.add_argument("--json", action="store_true")
+    exp.set_defaults(func=_cmd_explain)
+    rst = sub.add_parser("restate", help="recompute a period with today's returns and factors, recording why")
+    rst.add_argument("--period", required=True, type=_period)
+    rst.add_argument("--reason", required=True)
+    rst.set_defaults(func=_cmd_restate)
     tpl = sub.add_parser("templates", help="write one workbook per entity that reports in a period")
     tpl.add_argument("--period", required=True, type=_period)
     tpl.add_argument("--out", required=True)
@@ -257,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Commands that start no Prefect server, whose process may end without tearing down its objects.
-QUICK_EXIT = frozenset({"init", "history", "templates", "ingest", "consolidate", "check", "status", "report"})
+QUICK_EXIT = frozenset(
+    {"init", "history", "templates", "ingest", "consolidate", "check", "status", "report", "explain", "restate"}
+)
 
 
 def run() -> None:

@@ -3,12 +3,15 @@
 Sums run over the tree valid at the end of the period; group-only figures come from the
 root entity; weighted averages use another indicator as weight; derived figures are
 computed last, from the consolidated parts (an intensity is group energy / group revenue,
-never an average of entity intensities).
+never an average of entity intensities). Per-entity figures (emissions, whose factors
+depend on where each entity is) are computed for each entity first and summed like
+reported ones.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +23,7 @@ from esgflow.decimals import VALUE_DTYPE
 from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry
 from esgflow.formulas import compile_formula
+from esgflow.per_entity import entity_figures
 from esgflow.periods import Period
 
 FIGURE_SCHEMA = {
@@ -43,8 +47,12 @@ def consolidate(
     catalog: Catalog,
     factors: FactorRegistry,
     on: date,
+    locations: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
-    """Figures per (scope, indicator) from observations (observation_id, entity, indicator, value)."""
+    """Figures per (scope, indicator) from observations (observation_id, entity, indicator, value).
+
+    `locations` places entities for factors that depend on where they are (default: China).
+    """
     kinds = pl.DataFrame(
         {
             "indicator": [i.code for i in catalog.indicators],
@@ -75,6 +83,19 @@ def consolidate(
         pl.concat_list("observation_id").alias("observation_ids"),
     )
     exact = _with_float_value(pl.concat([sums, group_only], how="diagonal"))
+    per_entity = (
+        entity_figures(observations, catalog, factors, locations or {}, on)
+        .join(scopes, on="entity", how="inner")
+        .group_by("scope", "indicator")
+        .agg(pl.col("value").sum(), pl.col("observation_ids").explode().drop_nulls().sort(), pl.len().alias("n"))
+        .with_columns(
+            pl.format("sum of {} entity figures, each computed with the factors of its location", pl.col("n")).alias(
+                "method"
+            ),
+            pl.lit(None, dtype=VALUE_DTYPE).alias("exact"),
+        )
+        .drop("n")
+    )
 
     weighted: list[pl.DataFrame] = []
     for ind in (i for i in catalog.indicators if i.consolidation == "weighted_average"):
@@ -97,7 +118,7 @@ def consolidate(
                 pl.lit(None, dtype=VALUE_DTYPE).alias("exact"),
             )
         )
-    figures = pl.concat([exact, *weighted], how="diagonal").select(list(FIGURE_SCHEMA)).cast(FIGURE_SCHEMA)
+    figures = pl.concat([exact, per_entity, *weighted], how="diagonal").select(list(FIGURE_SCHEMA)).cast(FIGURE_SCHEMA)
     return pl.concat([figures, _derive(figures, catalog, factors, on)], how="vertical")
 
 

@@ -1,4 +1,4 @@
-"""The entity registry: reporting entities, their dated parent links and their reporters."""
+"""The entity registry: reporting entities, their dated parent links and locations, their reporters."""
 
 from __future__ import annotations
 
@@ -38,6 +38,16 @@ class ParentLink:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where an entity uses its energy: a province (CN-LN) in China, a country (IN) abroad."""
+
+    entity: str
+    location: str
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
 class Contact:
     entity: str
     name: str
@@ -50,6 +60,7 @@ class EntityRegistry:
     entities: tuple[Entity, ...]
     links: tuple[ParentLink, ...]
     contacts: tuple[Contact, ...]
+    locations: tuple[Location, ...] = ()
 
     def __getitem__(self, code: str) -> Entity:
         for e in self.entities:
@@ -73,6 +84,21 @@ class EntityRegistry:
 
     def contacts_of(self, code: str) -> list[Contact]:
         return [c for c in self.contacts if c.entity == code]
+
+    def locations_on(self, on: date) -> dict[str, str]:
+        """Each entity's location on a date; an entity without a dated one is placed in its country."""
+        return locations_on(self.locations, {e.code: e.country for e in self.entities}, on)
+
+
+def locations_on(
+    locations: tuple[Location, ...] | list[Location], countries: dict[str, str], on: date
+) -> dict[str, str]:
+    """Each entity's location on a date, from dated locations, else its registered country."""
+    placed = dict(countries)
+    for loc in locations:
+        if loc.valid_from <= on <= loc.valid_to:
+            placed[loc.entity] = loc.location
+    return placed
 
 
 def parents_on(links: tuple[ParentLink, ...] | list[ParentLink], on: date) -> dict[str, str | None]:
@@ -112,7 +138,7 @@ def _date(text: str, default: date) -> date:
 
 @cache
 def load_registry() -> EntityRegistry:
-    """The packaged registry: entities.csv, parent_history.csv and contacts.csv."""
+    """The packaged registry: entities.csv, parent_history.csv, entity_locations.csv and contacts.csv."""
     rows = _rows("entities.csv")
     entities = tuple(
         Entity(r["code"], r["name_zh"], r["short_zh"], r["name_en"], r["kind"], r["relation"], r["country"])
@@ -135,4 +161,14 @@ def load_registry() -> EntityRegistry:
         ):
             raise EsgflowError(f"entity {r['code']}: no parent recorded before {start.isoformat()}")
     contacts = tuple(Contact(r["entity"], r["name"], r["email"], r["language"]) for r in _rows("contacts.csv"))
-    return EntityRegistry(entities=entities, links=tuple(links), contacts=contacts)
+    locations = tuple(
+        Location(r["entity"], r["location"], _date(r["valid_from"], OPEN_START), _date(r["valid_to"], OPEN_END))
+        for r in _rows("entity_locations.csv")
+    )
+    codes = {e.code for e in entities}
+    for loc in locations:
+        if loc.entity not in codes:
+            raise EsgflowError(f"entity_locations.csv: unknown entity {loc.entity}")
+        if loc.location.split("-", 1)[0] != next(e.country for e in entities if e.code == loc.entity):
+            raise EsgflowError(f"entity_locations.csv: {loc.entity} is placed in {loc.location}, outside its country")
+    return EntityRegistry(entities=entities, links=tuple(links), contacts=contacts, locations=locations)

@@ -11,6 +11,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import polars as pl
+
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
@@ -18,7 +20,9 @@ from esgflow.checks.gx_run import build_data_docs
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.entities import ParentLink, load_registry, parents_on
-from esgflow.factors import load_factors
+from esgflow.explain import Context as ExplainContext
+from esgflow.explain import Explanation, explain
+from esgflow.factors import FactorRegistry, load_factors, registry_from
 from esgflow.feedback import letter_files
 from esgflow.findings import Finding
 from esgflow.history import ImportResult, read_published
@@ -31,6 +35,7 @@ from esgflow.periods import Period, parse_period
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
+from esgflow.restatement import RestatementResult, changes
 from esgflow.signing import signature, signing_key
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
@@ -71,6 +76,7 @@ def init_warehouse(settings: Settings) -> LoadCounts:
             links=rows.links,
             contacts=rows.contacts,
             factors=rows.factors,
+            locations=rows.locations,
         )
     return rows.counts()
 
@@ -100,16 +106,112 @@ def import_history_file(settings: Settings, path: Path, periods: list[Period] | 
     return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))
 
 
-def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
-    """Recompute and replace the computed figures of a period, with their provenance."""
-    _require_schema(settings)
+COMPUTED, RESTATED = "computed", "computed_restated"
+
+
+def _period_factors(session: db.Session, period: Period) -> tuple[FactorRegistry, int]:
+    """The factor set a period's figures are computed with; its first consolidation pins today's."""
+    pinned = queries.pinned_factor_set(session, period)
+    if pinned:
+        return registry_from(pinned[1]), pinned[0]
+    current = load_factors()
+    return current, load.pin_factor_set(session, period, current.snapshot(), current.digest())
+
+
+def _compute(session: db.Session, period: Period, factors: FactorRegistry) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A period's figures from its accepted returns, the entity tree and locations, and the factors given."""
+    observations = queries.accepted_observations(session, period)
+    parents = _members(session, period)
+    locations = queries.entity_locations(session, period.ends_on)
     root = load_registry().root()
+    return consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations), observations
+
+
+def _standing_basis(session: db.Session, period: Period) -> str:
+    """The basis a period's current figures are on: restated once a restatement was recorded."""
+    return RESTATED if queries.restatements(session, [period]) else COMPUTED
+
+
+def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
+    """Consolidate a period with the factor set it is pinned to (a correction moves nothing until restate)."""
+    _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        observations = queries.accepted_observations(session, period)
-        parents = _members(session, period)
-        figures = consolidate(observations, parents, root, load_catalog(), load_factors(), period.ends_on)
-        load.replace_computed_figures(session, period, storable(figures))
-    return summary(period, figures, root, observations)
+        factors, _ = _period_factors(session, period)
+        figures, observations = _compute(session, period, factors)
+        load.replace_computed_figures(session, period, storable(figures), _standing_basis(session, period))
+    return summary(period, figures, load_registry().root(), observations)
+
+
+def restate_period(settings: Settings, period: Period, reason: str) -> RestatementResult:
+    """Recompute a period with today's returns and factor registry; record why and what moved."""
+    if not reason.strip():
+        raise EsgflowError("a restatement needs a reason (--reason)")
+    _require_schema(settings)
+    root, catalog = load_registry().root(), load_catalog()
+    with db.session_scope(settings.database_url) as session:
+        basis = _standing_basis(session, period)
+        before = queries.stored_figures(session, period, basis).filter(pl.col("scope") == root)
+        pinned = queries.pinned_factor_set(session, period)
+        if before.is_empty() or pinned is None:
+            raise EsgflowError(f"{period} has no consolidated figures to restate: run 'esgflow consolidate' first")
+        old, current = registry_from(pinned[1]), load_factors()
+        figures, _ = _compute(session, period, current)
+        after = storable(figures).filter(pl.col("scope") == root)
+        used_before = queries.figure_sources(session, period, root, basis)
+        used_after = after.select("indicator", pl.col("observation_ids").alias("observation_id")).explode(
+            "observation_id"
+        )
+        differing = pl.concat(
+            [
+                used_before.join(used_after, on=["indicator", "observation_id"], how="anti"),
+                used_after.join(used_before, on=["indicator", "observation_id"], how="anti"),
+            ]
+        )
+        owners = queries.observations_by_id(session, differing["observation_id"].drop_nulls().to_list())
+        moved = (
+            differing.join(owners.select("observation_id", "entity"), on="observation_id")
+            .group_by("indicator")
+            .agg(pl.col("entity").unique().sort())
+        )
+        found = changes(
+            before,
+            after,
+            catalog,
+            old,
+            current,
+            {r["indicator"]: tuple(r["entity"]) for r in moved.iter_rows(named=True)},
+        )
+        new_set = load.pin_factor_set(session, period, current.snapshot(), current.digest())
+        load.replace_computed_figures(session, period, storable(figures), RESTATED)
+        significant = any(c.significant for c in found)
+        number = load.record_restatement(
+            session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant
+        )
+    return RestatementResult(period.code, number, reason.strip(), found, significant)
+
+
+def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:
+    """How a figure of a period (the group's, or an entity's subtree's) was made, down to cells and factors."""
+    catalog, root = load_catalog(), load_registry().root()
+    if code not in catalog:
+        raise EsgflowError(f"unknown indicator {code!r}")
+    _require_schema(settings)
+    scope = entity or root
+    with db.session_scope(settings.database_url) as session:
+        stored = queries.stored_figure(session, period, scope, code, (RESTATED, COMPUTED))
+        if stored is None:
+            raise EsgflowError(f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first")
+        pinned = queries.pinned_factor_set(session, period)
+        factors = registry_from(pinned[1]) if pinned else load_factors()
+        context = ExplainContext(
+            catalog,
+            factors,
+            queries.observations_by_id(session, list(stored.observation_ids)),
+            _members(session, period),
+            queries.entity_locations(session, period.ends_on),
+            period.ends_on,
+        )
+    return Explanation(period.code, stored, explain(code, scope, context))
 
 
 def report_period(settings: Settings, period: Period, out: Path, langs: list[str]) -> ReportFiles:
@@ -124,8 +226,9 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
     years = appendix_years(period)
     with db.session_scope(settings.database_url) as session:
         figures = queries.group_figures(session, load_registry().root(), years)
+        restated = queries.restatements(session, years)
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
-    table = replace(build_appendix(figures, catalog, period), contradictions=tuple(own))
+    table = replace(build_appendix(figures, catalog, period), contradictions=tuple(own), restatements=tuple(restated))
     files = write_report(table, catalog, out, langs)
     return replace(files, consolidated_first=stale)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,27 @@ class ReporterNote:
     file: str
     sheet: str | None
     cell: str | None
+
+
+@dataclass(frozen=True)
+class RestatementRecord:
+    """A recorded restatement of a period, as the report and `restate` show it."""
+
+    period: str
+    number: int
+    reason: str
+    restated_at: datetime
+    changes: list[dict[str, Any]]
+    significant: bool
+
+
+@dataclass(frozen=True)
+class StoredFigure:
+    """One consolidated figure with the observations it was computed from."""
+
+    scope: str
+    indicator: str
+    basis: str
+    value: Decimal
+    method: str
+    observation_ids: tuple[int, ...]

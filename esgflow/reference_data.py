@@ -17,10 +17,16 @@ class ReferenceRows:
     links: list[dict[str, Any]]
     contacts: list[dict[str, Any]]
     factors: list[dict[str, Any]]
+    locations: list[dict[str, Any]]
 
     def counts(self) -> LoadCounts:
         return LoadCounts(
-            len(self.indicators), len(self.entities), len(self.links), len(self.contacts), len(self.factors)
+            len(self.indicators),
+            len(self.entities),
+            len(self.links),
+            len(self.contacts),
+            len(self.factors),
+            len(self.locations),
         )
 
 
@@ -31,6 +37,7 @@ class LoadCounts:
     links: int
     contacts: int
     factors: int
+    locations: int
 
 
 def reference_rows(catalog: Catalog, registry: EntityRegistry, factors: FactorRegistry) -> ReferenceRows:
@@ -55,4 +62,5 @@ def reference_rows(catalog: Catalog, registry: EntityRegistry, factors: FactorRe
         links=[asdict(link) for link in registry.links],
         contacts=[asdict(c) for c in registry.contacts],
         factors=[asdict(f) for f in factors.factors],
+        locations=[asdict(loc) for loc in registry.locations],
     )

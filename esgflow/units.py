@@ -33,6 +33,12 @@ for _definition in (
     "person = [headcount]",
     "person_time = [attendance]",
     "item = [item]",
+    # CO2 counts as its own CO2e (GWP 1); other gases enter only through a GWP-weighted factor
+    "kgCO2e = [co2e]",
+    "tCO2e = 1000 * kgCO2e",
+    "kgCO2 = kgCO2e",
+    "tCO2 = 1000 * kgCO2e",
+    "wan_m3 = 10000 * meter ** 3",
 ):
     _REGISTRY.define(_definition)
 
@@ -55,6 +61,8 @@ _LABELS: dict[str, str] = {
     "t": "metric_ton",
     "10k t": "wan_t",
     "kg": "kilogram",
+    "10k m3": "wan_m3",
+    "MWh": "megawatt_hour",
 }
 
 
@@ -74,6 +82,8 @@ _LABELS_ZH: dict[str, str] = {
     "day": "天",
     "tce": "吨标准煤",
     "%": "%",
+    "tCO2e": "吨二氧化碳当量",
+    "10k m3": "万立方米",
 }
 
 

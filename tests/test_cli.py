@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -25,7 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_init_import_report(home: Path, tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init"]) == 0
-    assert "loaded 126 indicators, 33 entities" in capsys.readouterr().out
+    assert "loaded 133 indicators, 33 entities" in capsys.readouterr().out
     assert main(["history", "import", str(seed_dir / "appendix_2022_2024.csv")]) == 0
     assert "2022, 2023, 2024" in capsys.readouterr().out
     assert main(["report", "--period", "2024", "--out", str(tmp_path / "r"), "--lang", "en"]) == 0
@@ -52,6 +53,26 @@ def test_templates_ingest_consolidate_status_check(
     assert "2024: 1 of 33 entities accepted" in out and "SAMI" in out
     assert main(["check", "--period", "2024", "--json"]) == 0
     assert capsys.readouterr().out.lstrip().startswith("[")
+
+
+def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.returns_factory import fill
+
+    assert main(["init"]) == 0
+    assert main(["templates", "--period", "2025", "--out", str(tmp_path / "t"), "--entity", "SAMI"]) == 0
+    assert main(["ingest", str(fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in", {}))]) == 0
+    assert main(["consolidate", "--period", "2025"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--period", "2025", "env_ghg_scope2_location"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("env_ghg_scope2_location for HQ, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
+    assert main(["explain", "--period", "2025", "env_ghg_total", "--entity", "SAMI", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["agrees"] is True
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy"]) == 0
+    out = capsys.readouterr().out
+    assert "restated 2025 (restatement 1): new returns policy" in out and "no group figure moved" in out
+    assert main(["explain", "--period", "2025", "env_nonsense"]) == 1
+    assert "unknown indicator 'env_nonsense'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

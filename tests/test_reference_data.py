@@ -21,8 +21,9 @@ def test_counts_match_the_packaged_files(catalog: Catalog, registry: EntityRegis
         links=len(registry.links),
         contacts=len(registry.contacts),
         factors=len(factors.factors),
+        locations=len(registry.locations),
     )
-    assert rows.counts() == LoadCounts(126, 33, 34, 33, len(factors.factors))
+    assert rows.counts() == LoadCounts(133, 33, 34, 33, len(factors.factors), 33)
 
 
 def test_indicator_rows_follow_the_catalog(catalog: Catalog, registry: EntityRegistry, factors: FactorRegistry) -> None:

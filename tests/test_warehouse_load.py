@@ -53,6 +53,7 @@ def _load_reference(settings: Settings, rows: ReferenceRows) -> None:
             links=rows.links,
             contacts=rows.contacts,
             factors=rows.factors,
+            locations=rows.locations,
         )
 
 
@@ -72,7 +73,7 @@ def test_init_loads_reference_data_and_is_safe_to_rerun(settings: Settings) -> N
     second = jobs.init_warehouse(settings)
     assert first == second
     with db.session_scope(settings.database_url) as s:
-        assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == 126
+        assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == 133
         assert s.scalar(select(func.count()).select_from(m.Entity)) == 33
         assert s.scalar(select(func.count()).select_from(m.EntityLink)) == 34
         assert s.scalar(select(func.count()).select_from(m.Contact)) == 33

@@ -50,6 +50,7 @@ def load_reference(
     links: list[Row],
     contacts: list[Row],
     factors: list[Row],
+    locations: list[Row],
 ) -> None:
     """Bring the reference tables in step with the rows given; links not given are removed."""
     for row in indicators:
@@ -80,6 +81,18 @@ def load_reference(
     for f in factors:
         key = {"code": f["code"], "valid_from": f["valid_from"]}
         _upsert(session, m.Factor, key, {k: v for k, v in f.items() if k not in key})
+    placed = set()
+    for loc in locations:
+        kept = _upsert(
+            session,
+            m.EntityLocation,
+            {"entity_id": ids[loc["entity"]], "valid_from": loc["valid_from"]},
+            {"location": loc["location"], "valid_to": loc["valid_to"]},
+        )
+        session.flush()
+        placed.add(kept.id)
+    for stale in session.scalars(select(m.EntityLocation).where(m.EntityLocation.id.not_in(placed))):
+        session.delete(stale)
 
 
 def add_entities(session: Session, entities: list[Row], links: list[Row]) -> None:
@@ -324,8 +337,8 @@ def release_letters(session: Session, submission_ids: list[int]) -> None:
     session.commit()
 
 
-def replace_computed_figures(session: Session, period: Period, figures: pl.DataFrame) -> None:
-    """Replace a period's computed figures and their provenance, in bulk.
+def replace_computed_figures(session: Session, period: Period, figures: pl.DataFrame, basis: str = "computed") -> None:
+    """Replace a period's computed figures (or its restated ones) and their provenance, in bulk.
 
     figures: scope, indicator, value (the exact decimal's text, as `consolidate.storable`
     writes it), method, observation_ids (list of observation ids). Old figures and their
@@ -335,7 +348,7 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
     """
     period_id = ensure_period(session, period)
     figure, source = m.ConsolidatedFigure.__table__, m.FigureSource.__table__  # Core: no ORM bookkeeping per row
-    computed = (figure.c.period_id == period_id) & (figure.c.basis == "computed")
+    computed = (figure.c.period_id == period_id) & (figure.c.basis == basis)
     session.execute(delete(source).where(source.c.figure_id.in_(select(figure.c.id).where(computed))))
     session.execute(delete(figure).where(computed))
     if figures.is_empty():
@@ -352,13 +365,13 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
         "entity_id",
         pl.lit(period_id, dtype=pl.Int64).alias("period_id"),
         "indicator_id",
-        pl.lit("computed").alias("basis"),
+        pl.lit(basis).alias("basis"),
         "value",
         "method",
         pl.lit(now, dtype=pl.Utf8).alias("computed_at"),
         "observation_ids",
     ).sort("entity_id", "indicator_id")  # in the order of the natural key's index
-    stored = _insert_figures(session, rows, period_id)
+    stored = _insert_figures(session, rows, period_id, basis)
     sources = (
         stored.select("figure_id", pl.col("observation_ids").alias("observation_id"))
         .explode("observation_id")
@@ -368,7 +381,7 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
     bulk_insert(session, source, sources)
 
 
-def _insert_figures(session: Session, rows: pl.DataFrame, period_id: int) -> pl.DataFrame:
+def _insert_figures(session: Session, rows: pl.DataFrame, period_id: int, basis: str) -> pl.DataFrame:
     """Insert computed figures in bulk; the rows come back with their ids (`figure_id`).
 
     SQLite: the ids are the next rowids, given here: the transaction holds the database's
@@ -387,7 +400,7 @@ def _insert_figures(session: Session, rows: pl.DataFrame, period_id: int) -> pl.
     ids = frame_of(
         session,
         select(figure.c.id, figure.c.entity_id, figure.c.indicator_id).where(
-            figure.c.period_id == period_id, figure.c.basis == "computed"
+            figure.c.period_id == period_id, figure.c.basis == basis
         ),
         {"figure_id": pl.Int64, "entity_id": pl.Int64, "indicator_id": pl.Int64},
     )
@@ -483,3 +496,54 @@ def upsert_published(session: Session, root: str, rows: Iterable[Published]) -> 
         else:
             unchanged += 1
     return inserted, updated, unchanged
+
+
+def factor_set_id(session: Session, content: dict[str, Any], digest: str) -> int:
+    """The id of a factor set's row, stored once per content."""
+    found = session.scalar(select(m.FactorSet.id).where(m.FactorSet.digest == digest))
+    if found is not None:
+        return found
+    row = m.FactorSet(digest=digest, content=content)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def pin_factor_set(session: Session, period: Period, content: dict[str, Any], digest: str) -> int:
+    """Pin a period to a factor set (first consolidation, or a restatement); returns the set's id."""
+    period_id = ensure_period(session, period)
+    set_id = factor_set_id(session, content, digest)
+    _upsert(
+        session, m.PeriodFactorPin, {"period_id": period_id}, {"factor_set_id": set_id, "pinned_at": datetime.now(UTC)}
+    )
+    session.flush()
+    return set_id
+
+
+def record_restatement(
+    session: Session,
+    period: Period,
+    reason: str,
+    from_set: int | None,
+    to_set: int,
+    changes: list[dict[str, Any]],
+    significant: bool,
+) -> int:
+    """Record a restatement of a period; returns its number (1 for the first)."""
+    period_id = ensure_period(session, period)
+    number = (
+        session.scalar(select(func.max(m.Restatement.number)).where(m.Restatement.period_id == period_id)) or 0
+    ) + 1
+    session.add(
+        m.Restatement(
+            period_id=period_id,
+            number=number,
+            reason=reason,
+            from_factor_set_id=from_set,
+            to_factor_set_id=to_set,
+            changes=changes,
+            significant=significant,
+        )
+    )
+    session.flush()
+    return number

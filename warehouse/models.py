@@ -118,6 +118,68 @@ class Factor(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     looked_up: Mapped[date] = mapped_column(Date)
+    name: Mapped[str | None] = mapped_column(String(64))
+    publisher: Mapped[str | None] = mapped_column(Text)
+    vintage: Mapped[int | None]
+    region: Mapped[str | None] = mapped_column(String(32))
+    gas: Mapped[str | None] = mapped_column(String(16))
+    gwp: Mapped[str | None] = mapped_column(String(16))
+    choice: Mapped[str | None] = mapped_column(String(32))
+    variant: Mapped[str | None] = mapped_column(String(32))
+
+
+class EntityLocation(Base):
+    """Where an entity uses its energy, with dates: a province in China, a country abroad."""
+
+    __tablename__ = "entity_location"
+    __table_args__ = (UniqueConstraint("entity_id", "valid_from", name="uq_entity_location_entity_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"))
+    location: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+
+
+class FactorSet(Base):
+    """A factor registry as a run used it: every factor, choice and fallback, by content."""
+
+    __tablename__ = "factor_set"
+    __table_args__ = (UniqueConstraint("digest", name="uq_factor_set_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PeriodFactorPin(Base):
+    """The factor set a period's figures are computed with; it moves only by restatement."""
+
+    __tablename__ = "period_factor_pin"
+    __table_args__ = (UniqueConstraint("period_id", name="uq_period_factor_pin_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    factor_set_id: Mapped[int] = mapped_column(ForeignKey("factor_set.id"))
+    pinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Restatement(Base):
+    """An explicit recomputation of a period: why, with which factors, and what moved."""
+
+    __tablename__ = "restatement"
+    __table_args__ = (UniqueConstraint("period_id", "number", name="uq_restatement_period_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    number: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    restated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    from_factor_set_id: Mapped[int | None] = mapped_column(ForeignKey("factor_set.id"))
+    to_factor_set_id: Mapped[int] = mapped_column(ForeignKey("factor_set.id"))
+    changes: Mapped[list[Any]]
+    significant: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Submission(Base):

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
-from esgflow.records import KnownBytes, NewestSubmission, OwedLetter, ReporterNote
+from esgflow.records import (
+    KnownBytes,
+    NewestSubmission,
+    OwedLetter,
+    ReporterNote,
+    RestatementRecord,
+    StoredFigure,
+)
 from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
 
@@ -259,7 +266,136 @@ def consolidation_is_stale(session: Session, period: Period) -> bool:
     computed = session.scalar(
         select(func.max(m.ConsolidatedFigure.computed_at))
         .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
-        .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == "computed")
+        .where(m.Period.code == period.code, m.ConsolidatedFigure.basis.in_(("computed", "computed_restated")))
     )
     last = _utc(computed)
     return last is None or _utc(newest_accepted) >= last  # type: ignore[operator]
+
+
+def pinned_factor_set(session: Session, period: Period) -> tuple[int, dict[str, Any]] | None:
+    """The factor set a period's figures are computed with (id, content), or None before its first consolidation."""
+    row = session.execute(
+        select(m.FactorSet.id, m.FactorSet.content)
+        .join(m.PeriodFactorPin, m.PeriodFactorPin.factor_set_id == m.FactorSet.id)
+        .join(m.Period, m.Period.id == m.PeriodFactorPin.period_id)
+        .where(m.Period.code == period.code)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def entity_locations(session: Session, on: date) -> dict[str, str]:
+    """Each entity's location on a date: its dated location, else its country."""
+    placed = dict(session.execute(select(m.Entity.code, m.Entity.country)).tuples().all())
+    dated = session.execute(
+        select(m.Entity.code, m.EntityLocation.location)
+        .join(m.Entity, m.Entity.id == m.EntityLocation.entity_id)
+        .where(m.EntityLocation.valid_from <= on, m.EntityLocation.valid_to >= on)
+    )
+    placed.update(dict(dated.tuples().all()))
+    return placed
+
+
+def restatements(session: Session, periods: list[Period]) -> list[RestatementRecord]:
+    """Restatements of some periods, oldest first."""
+    rows = session.execute(
+        select(
+            m.Period.code,
+            m.Restatement.number,
+            m.Restatement.reason,
+            m.Restatement.restated_at,
+            m.Restatement.changes,
+            m.Restatement.significant,
+        )
+        .join(m.Period, m.Period.id == m.Restatement.period_id)
+        .where(m.Period.code.in_([p.code for p in periods]))
+        .order_by(m.Period.code, m.Restatement.number)
+    )
+    return [RestatementRecord(p, n, r, _utc(at) or at, list(c), bool(s)) for p, n, r, at, c, s in rows]
+
+
+def stored_figures(session: Session, period: Period, basis: str) -> pl.DataFrame:
+    """Every figure of a period on one basis: scope, indicator, value (exact decimal)."""
+    query = (
+        select(m.Entity.code, m.Indicator.code, cast(m.ConsolidatedFigure.value, String))
+        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis)
+    )
+    schema = {"scope": pl.Utf8, "indicator": pl.Utf8, "value": pl.Utf8}
+    return frame_of(session, query, schema).with_columns(pl.col("value").cast(VALUE_DTYPE))
+
+
+def stored_figure(
+    session: Session, period: Period, scope: str, indicator: str, bases: tuple[str, ...]
+) -> StoredFigure | None:
+    """A figure of a scope and period, on the first of `bases` it exists on, with its observation ids."""
+    for basis in bases:
+        row = session.execute(
+            select(m.ConsolidatedFigure.id, m.ConsolidatedFigure.value, m.ConsolidatedFigure.method)
+            .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+            .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+            .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+            .where(
+                m.Period.code == period.code,
+                m.Entity.code == scope,
+                m.Indicator.code == indicator,
+                m.ConsolidatedFigure.basis == basis,
+            )
+        ).first()
+        if row:
+            ids = session.scalars(
+                select(m.FigureSource.observation_id)
+                .where(m.FigureSource.figure_id == row[0])
+                .order_by(m.FigureSource.observation_id)
+            ).all()
+            return StoredFigure(scope, indicator, basis, row[1], row[2], tuple(ids))
+    return None
+
+
+def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
+    """Observations with where they came from: entity, indicator, value, as reported, version, file, sheet, cell."""
+    query = (
+        select(
+            m.Observation.id,
+            m.Entity.code,
+            m.Indicator.code,
+            cast(m.Observation.value, String),
+            m.Observation.original_value,
+            m.Observation.original_unit,
+            m.Submission.version,
+            m.Submission.file_name,
+            m.Observation.sheet,
+            m.Observation.cell,
+        )
+        .join(m.Entity, m.Entity.id == m.Observation.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
+        .join(m.Submission, m.Submission.id == m.Observation.submission_id)
+        .where(m.Observation.id.in_(ids))
+    )
+    schema = {
+        "observation_id": pl.Int64,
+        "entity": pl.Utf8,
+        "indicator": pl.Utf8,
+        "value": pl.Utf8,
+        "original_value": pl.Utf8,
+        "original_unit": pl.Utf8,
+        "version": pl.Int64,
+        "file": pl.Utf8,
+        "sheet": pl.Utf8,
+        "cell": pl.Utf8,
+    }
+    return frame_of(session, query, schema).with_columns(pl.col("value").cast(VALUE_DTYPE)).sort("observation_id")
+
+
+def figure_sources(session: Session, period: Period, scope: str, basis: str) -> pl.DataFrame:
+    """(indicator, observation_id) of every figure of a scope and period on one basis."""
+    query = (
+        select(m.Indicator.code, m.FigureSource.observation_id)
+        .join(m.ConsolidatedFigure, m.ConsolidatedFigure.id == m.FigureSource.figure_id)
+        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .where(m.Period.code == period.code, m.Entity.code == scope, m.ConsolidatedFigure.basis == basis)
+    )
+    return frame_of(session, query, {"indicator": pl.Utf8, "observation_id": pl.Int64})

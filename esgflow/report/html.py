@@ -20,6 +20,16 @@ TEXT = {
         "unit": "单位",
         "trend": "趋势",
         "restated": "调整后",
+        "legend_unpublished": "* 该年已发布报告未披露此项，数值按填报数据计算",
+        "unpublished": "已发布报告未披露，按填报数据计算",
+        "restatements": "数据调整说明",
+        "restatement": "第{number}次调整（{year}年数据，{date}）：{reason}",
+        "significant": "重大调整（总量变动达5%或以上）",
+        "before": "调整前",
+        "after": "调整后",
+        "because": "原因",
+        "factor": "排放/换算因子",
+        "return_of": "填报单位",
         "index": "指标索引",
         "framework": "框架",
         "item": "条目",
@@ -47,6 +57,16 @@ TEXT = {
         "unit": "Unit",
         "trend": "Trend",
         "restated": "restated",
+        "legend_unpublished": "* not in that year's published report: computed from the returns",
+        "unpublished": "not in the published report; computed from the returns",
+        "restatements": "Restatements",
+        "restatement": "Restatement {number} of {year} ({date}): {reason}",
+        "significant": "significant (a total moved by 5 % or more)",
+        "before": "Before",
+        "after": "After",
+        "because": "Because of",
+        "factor": "factor",
+        "return_of": "return of",
         "index": "Disclosure index",
         "framework": "Framework",
         "item": "Item",
@@ -79,6 +99,8 @@ td.differs{background:#fff2cc;outline:2px solid #e0a800;outline-offset:-2px}
 td.contradicted{background:#fde2e1;outline:2px solid #c0392b;outline-offset:-2px}
 a.mark{font-weight:bold;text-decoration:none;margin-left:3px}td.differs a.mark{color:#8a6500}
 td.contradicted a.mark{color:#c0392b}p.legend span{margin-right:2em}
+td.unpublished{background:#eef3fb;outline:1px dashed #2f6fb0;outline-offset:-2px}
+td.unpublished span.mark{color:#2f6fb0;font-weight:bold;margin-left:3px}p.significant{color:#c0392b}
 """
 
 
@@ -112,8 +134,16 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         f"<h1>{t['title']} {escape(table.period)}</h1><p>{t['computed']}</p>",
     ]
     year_keys = [c.key for c in table.columns if not c.key.endswith("_restated")]
-    differing, contradicted = table.differing(), table.contradicted()
-    legend = [t[k] for k, shown in (("legend_differs", differing), ("legend_contradicted", contradicted)) if shown]
+    differing, contradicted, unpublished = table.differing(), table.contradicted(), table.not_published()
+    legend = [
+        t[k]
+        for k, shown in (
+            ("legend_differs", differing),
+            ("legend_contradicted", contradicted),
+            ("legend_unpublished", unpublished),
+        )
+        if shown
+    ]
     if legend:
         parts.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
     for pillar, names in catalog.pillars.items():
@@ -127,7 +157,9 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             unit = ind.unit_zh if lang == "zh" else ind.unit
             cells = []
             for c in table.columns:
-                cells.append(_cell(r.cells[c.key], c, ind.code, ind.decimals, differing, contradicted, t))
+                cells.append(
+                    _cell(r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), t)
+                )
             trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
             parts.append(
                 f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td>'
@@ -136,6 +168,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             )
         parts.append("</table>")
     parts += _contradictions(table, catalog, lang)
+    parts += _restatements(table, catalog, lang)
     differences = table.differences()
     if differences:
         parts.append(f'<h2 id="versus">{t["versus"]} {escape(table.period)}</h2><p>{t["versus_note"]}</p>')
@@ -168,17 +201,21 @@ def _cell(
     column: Column,
     code: str,
     decimals: int,
-    differing: dict[str, Decimal],
-    contradicted: dict[tuple[str, str], list[Finding]],
+    marks: tuple[dict[str, Decimal], dict[tuple[str, str], list[Finding]], set[str]],
     t: dict[str, str],
 ) -> str:
-    """A figure of the main table, marked where it differs from what was published or contradicts the report."""
+    """A figure of the main table, marked where it differs from what was published, contradicts the
+    report, or was not published at all."""
+    differing, contradicted, unpublished = marks
     if cell is None:
         return '<td class="num">–</td>'
     css, mark = ["num"], ""
-    if cell.basis == "computed":
+    if cell.basis.startswith("computed"):
         css.append("computed")
-        if column.key == column.year and code in differing:
+        if column.key == column.year and code in unpublished:
+            css.append("unpublished")
+            mark = f'<span class="mark" title="{escape(t["unpublished"])}">*</span>'
+        elif column.key == column.year and code in differing:
             css.append("differs")
             title = f"{t['was_published']}: {differing[code]:f}"
             mark = f'<a class="mark" href="#versus-{code}" title="{escape(title)}">≠</a>'
@@ -211,6 +248,40 @@ def _contradictions(table: AppendixTable, catalog: Catalog, lang: str) -> list[s
         )
     parts.append("</table>")
     return parts
+
+
+def _restatements(table: AppendixTable, catalog: Catalog, lang: str) -> list[str]:
+    """Why restated columns differ: each restatement's reason and the figures it moved, with their causes."""
+    if not table.restatements:
+        return []
+    t = TEXT[lang]
+    parts = [f'<h2 id="restatements">{t["restatements"]}</h2>']
+    for r in table.restatements:
+        head = t["restatement"].format(
+            number=r.number, year=r.period, date=r.restated_at.date().isoformat(), reason=escape(r.reason)
+        )
+        parts.append(f'<h3 id="restatement-{escape(r.period)}-{r.number}">{head}</h3>')
+        if r.significant:
+            parts.append(f'<p class="significant">{t["significant"]}</p>')
+        parts.append(
+            f"<table><tr><th>{t['indicator']}</th><th>{t['unit']}</th><th>{t['before']}</th>"
+            f"<th>{t['after']}</th><th>{t['because']}</th></tr>"
+        )
+        for c in r.changes:
+            name = catalog[c["indicator"]].name(lang) if c["indicator"] in catalog.codes else c["indicator"]
+            causes = [f"{t['factor']} {f}" for f in c["factors"]] + [f"{t['return_of']} {e}" for e in c["entities"]]
+            parts.append(
+                f"<tr><td>{escape(name)}{' *' if c['significant'] else ''}</td><td>{escape(c['unit'])}</td>"
+                f'<td class="num">{_number(_decimal(c["before"]))}</td>'
+                f'<td class="num">{_number(_decimal(c["after"]))}</td>'
+                f"<td>{escape('; '.join(causes))}</td></tr>"
+            )
+        parts.append("</table>")
+    return parts
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _number(value: Decimal | None) -> str:

@@ -9,16 +9,18 @@ from decimal import Decimal
 from esgflow.catalog import Catalog, Indicator
 from esgflow.findings import Finding
 from esgflow.periods import Period
+from esgflow.records import RestatementRecord
 
 
 @dataclass(frozen=True)
 class Cell:
     value: Decimal
-    basis: str  # published | published_restated | computed
+    basis: str  # published | published_restated | computed | computed_restated
 
     def text(self, decimals: int) -> str:
         """Plain number: a published figure exactly as written, a computed one at published precision."""
-        value = self.value if self.basis != "computed" else self.value.quantize(Decimal(1).scaleb(-decimals))
+        computed = self.basis.startswith("computed")
+        value = self.value.quantize(Decimal(1).scaleb(-decimals)) if computed else self.value
         return format(abs(value) if value == 0 else value, "f")
 
 
@@ -42,10 +44,23 @@ class AppendixTable:
     rows: list[Row]
     published_now: dict[str, Decimal]  # the period's published figures, where its column shows computed ones
     contradictions: tuple[Finding, ...] = ()  # where the published figures of the years shown disagree
+    restatements: tuple[RestatementRecord, ...] = ()  # why a year's computed figures were restated
 
     def differing(self) -> dict[str, Decimal]:
         """indicator -> published figure, for every computed figure of the period that differs from it."""
         return {row.indicator.code: published for row, published, _ in self.differences()}
+
+    def not_published(self) -> set[str]:
+        """Indicators the period's computed figures show although the published report of that year had none."""
+        if not self.published_now:
+            return set()  # nothing of the year was published: no report to be missing from
+        return {
+            row.indicator.code
+            for row in self.rows
+            if (cell := row.cells.get(self.period))
+            and cell.basis == "computed"
+            and row.indicator.code not in self.published_now
+        }
 
     def contradicted(self) -> dict[tuple[str, str], list[Finding]]:
         """(indicator, year) -> the contradictions found on that published figure."""
@@ -67,6 +82,10 @@ class AppendixTable:
         return out
 
 
+# A restatement esgflow computed is newer than one imported from a published report.
+RESTATED_BASES = ("computed_restated", "published_restated")
+
+
 def appendix_years(period: Period) -> list[Period]:
     """The periods an appendix for `period` shows: P-2, P-1 and P."""
     return [period.shifted_years(-2), period.shifted_years(-1), period]
@@ -79,13 +98,13 @@ def build_appendix(figures: Mapping[tuple[str, str, str], Decimal], catalog: Cat
     published stands, and a computed figure fills in only where nothing was published.
     """
     years = [p.code for p in appendix_years(period)]
-    restated = {year for (_, year, basis) in figures if basis == "published_restated"}
+    restated = {year for (_, year, basis) in figures if basis in RESTATED_BASES}
     columns: list[Column] = []
     for year in years:
         prefer = ("computed", "published") if year == period.code else ("published", "computed")
         columns.append(Column(year, year, prefer))
         if year in restated:
-            columns.append(Column(f"{year}_restated", year, ("published_restated",)))
+            columns.append(Column(f"{year}_restated", year, RESTATED_BASES))
     rows = []
     for ind in catalog.appendix():
         cells: dict[str, Cell | None] = {}

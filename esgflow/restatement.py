@@ -1,0 +1,146 @@
+"""What a restatement moved, and why: figures before and after, with the factors and returns behind each move.
+
+A restatement recomputes a period with today's returns and factor registry. Nothing else
+may move a figure once computed, so the difference report is the whole story of a change:
+each group figure that moved, from what to what, and the corrected factors or the newer
+returns it rests on. A move of 5 % or more in a total is significant, the threshold
+GHG-accounting practice sets for recalculating a base year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from esgflow.catalog import Catalog, Indicator
+from esgflow.decimals import VALUE_DTYPE
+from esgflow.factors import FactorRegistry
+
+SIGNIFICANT = Decimal("0.05")
+
+
+@dataclass(frozen=True)
+class Change:
+    indicator: str
+    unit: str
+    before: Decimal | None
+    after: Decimal | None
+    factors: tuple[str, ...]  # "code: old -> new unit" of each corrected or new factor it uses
+    entities: tuple[str, ...]  # entities whose accepted return changed under it
+    significant: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "unit": self.unit,
+            "before": None if self.before is None else str(self.before),
+            "after": None if self.after is None else str(self.after),
+            "factors": list(self.factors),
+            "entities": list(self.entities),
+            "significant": self.significant,
+        }
+
+    def line(self) -> str:
+        why = [*(f"factor {f}" for f in self.factors), *(f"return of {e}" for e in self.entities)]
+        mark = " (significant: 5 % or more)" if self.significant else ""
+        cause = ", ".join(why) or "no recorded cause"
+        return f"{self.indicator}: {self.before} -> {self.after} {self.unit}{mark}; because of {cause}"
+
+
+def is_total(ind: Indicator) -> bool:
+    """A quantity that adds up (not a rate, share or intensity)."""
+    return ind.dtype != "percent" and "/" not in ind.unit
+
+
+def factor_names(ind: Indicator, catalog: Catalog) -> set[str]:
+    """Every factor name a figure rests on, through the formulas of the figures it uses."""
+    names: set[str] = set()
+    for name in ind.formula_inputs():
+        names |= factor_names(catalog[name], catalog) if name in catalog else {name}
+    return names
+
+
+def corrected_factors(old: FactorRegistry, new: FactorRegistry) -> dict[str, str]:
+    """name -> descriptions of the factors that differ between two registries (changed, added or removed)."""
+    before = {f.code: f for f in old.factors}
+    after = {f.code: f for f in new.factors}
+    out: dict[str, list[str]] = {}
+    for code in sorted(before.keys() | after.keys()):
+        b, a = before.get(code), after.get(code)
+        if (
+            b is not None
+            and a is not None
+            and (b.value, b.unit, b.valid_from, b.valid_to)
+            == (
+                a.value,
+                a.unit,
+                a.valid_from,
+                a.valid_to,
+            )
+        ):
+            continue
+        if b is not None and a is not None:
+            text = f"{code}: {b.value} -> {a.value} {a.unit}"
+        elif a is not None:
+            text = f"{code}: new, {a.value} {a.unit}"
+        else:
+            assert b is not None
+            text = f"{code}: withdrawn ({b.value} {b.unit})"
+        out.setdefault((a or b).name, []).append(text)  # type: ignore[union-attr]
+    choices = sorted(k for k in old.choices.keys() | new.choices.keys() if old.choices.get(k) != new.choices.get(k))
+    for key in choices:
+        for f in new.factors:
+            if f.choice == key:
+                out.setdefault(f.name, []).append(f"choice {key}: {old.choices.get(key)} -> {new.choices.get(key)}")
+    return {name: "; ".join(dict.fromkeys(texts)) for name, texts in out.items()}
+
+
+def changes(
+    before: pl.DataFrame,
+    after: pl.DataFrame,
+    catalog: Catalog,
+    old: FactorRegistry,
+    new: FactorRegistry,
+    moved_entities: dict[str, tuple[str, ...]],
+) -> list[Change]:
+    """Group figures that moved: before/after frames of (indicator, value) for the group scope.
+
+    moved_entities: indicator -> entities whose observations under it are not the same as before.
+    """
+    joined = (
+        before.select("indicator", pl.col("value").cast(VALUE_DTYPE).alias("before"))
+        .join(after.select("indicator", pl.col("value").cast(VALUE_DTYPE).alias("after")), on="indicator", how="full")
+        .with_columns(pl.coalesce("indicator", "indicator_right").alias("indicator"))
+        .drop("indicator_right")
+    )
+    corrected = corrected_factors(old, new)
+    out: list[Change] = []
+    order = {code: n for n, code in enumerate(catalog.codes)}
+    for row in sorted(joined.iter_rows(named=True), key=lambda r: order.get(r["indicator"], len(order))):
+        code, b, a = row["indicator"], row["before"], row["after"]
+        if code not in catalog or _same(b, a):
+            continue
+        ind = catalog[code]
+        factors = tuple(corrected[n] for n in sorted(factor_names(ind, catalog)) if n in corrected)
+        moved = b is None or a is None or (b != 0 and abs(a - b) >= SIGNIFICANT * abs(b)) or (b == 0 and a != 0)
+        out.append(Change(code, ind.unit, b, a, factors, moved_entities.get(code, ()), is_total(ind) and moved))
+    return out
+
+
+def _same(before: Decimal | None, after: Decimal | None) -> bool:
+    if before is None or after is None:
+        return before is after
+    # stored figures keep twelve significant digits; a recomputation may differ in the last
+    return abs(before - after) <= Decimal("1e-9") * max(abs(before), abs(after), Decimal(1))
+
+
+@dataclass(frozen=True)
+class RestatementResult:
+    period: str
+    number: int
+    reason: str
+    changes: list[Change]
+    significant: bool

@@ -1,0 +1,80 @@
+"""`explain`: every figure down to workbook cells and cited factors, with numbers that add up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from esgflow import jobs
+from esgflow.catalog import Catalog, load_catalog
+from esgflow.config import Settings
+from esgflow.entities import load_registry
+from esgflow.explain import Node
+from esgflow.periods import parse_period
+from tests.returns_factory import P2024, demo_inputs, fill, open_collection
+
+P2025 = parse_period("2025")
+ENTITIES = ["HQ", "SAMI", "KMSI", "OS-IN", "OS-GN"]  # Beijing, Liaoning, Yunnan, India, Guinea (fallback)
+EMISSION_INPUTS = {"env_diesel", "env_gasoline", "env_natural_gas", "env_electricity"}
+
+
+@pytest.fixture
+def collected(settings: Settings, tmp_path: Path) -> Settings:
+    templates = open_collection(settings, P2025, tmp_path / "tpl", ENTITIES)
+    outcomes = jobs.ingest_files(settings, [fill(templates[e], tmp_path / "in", {}) for e in ENTITIES], docs=False)
+    assert all(o.status.startswith("accepted") for o in outcomes), [o.line() for o in outcomes]
+    jobs.consolidate_period(settings, P2025)
+    return settings
+
+
+def _walk(node: Node) -> list[Node]:
+    return [node, *(n for child in node.children for n in _walk(child))]
+
+
+def _adds_up(node: Node, catalog: Catalog) -> None:
+    """Every node's figure is the sum of its parts (or its formula of them), all the way down."""
+    ind = catalog[node.indicator]
+    assert node.value is not None
+    if node.cells and not node.children and ind.consolidation == "sum":
+        assert node.value == pytest.approx(sum(float(c.value) for c in node.cells), rel=1e-12)
+    elif (ind.consolidation == "per_entity" and node.children) or ind.code == "env_ghg_total":
+        assert node.value == pytest.approx(sum(c.value or 0 for c in node.children), rel=1e-12)
+    for child in node.children:
+        _adds_up(child, catalog)
+
+
+def test_explain_ghg_total_reaches_every_cell_and_factor(collected: Settings, catalog: Catalog) -> None:
+    found = jobs.explain_figure(collected, P2025, "env_ghg_total")
+    assert found.agrees() and found.stored.scope == "HQ"
+    _adds_up(found.tree, catalog)
+    nodes = _walk(found.tree)
+    cells = {(c.entity, c.indicator): c for n in nodes for c in n.cells}
+    assert {e for e, _ in cells} == set(ENTITIES)
+    assert {i for _, i in cells} == EMISSION_INPUTS
+    # every reported input of the five returns is reached (a blank one contributes nothing)
+    reported = {(e, i) for e in ENTITIES for i, v in demo_inputs(load_catalog(), load_registry(), P2024)[e].items()}
+    assert set(cells) == {pair for pair in reported if pair[1] in EMISSION_INPUTS}
+    assert all(c.file.endswith("_2025.xlsx") and c.sheet and c.cell and c.version == 1 for c in cells.values())
+    factors = {f.code: f for n in nodes for f in n.factors}
+    assert {"grid_co2_cn_ln_2023", "grid_co2_cn_yn_2023", "grid_co2_cn_bj_2023", "grid_co2_in_2024"} <= set(factors)
+    assert {"co2_diesel_cn_guideline", "density_diesel"} <= set(factors)
+    guinea = next(f for n in nodes if n.scope == "OS-GN" for f in n.factors if f.name == "grid_co2")
+    assert guinea.code == "grid_co2_cn_2023" and guinea.fallback and "GN" in guinea.fallback
+    assert all(f.source and f.unit and f.looked_up for f in factors.values())
+
+
+def test_explain_works_for_every_computed_indicator(collected: Settings, catalog: Catalog) -> None:
+    for code in ("env_energy_total", "env_ghg_intensity_revenue", "env_diesel", "soc_employees_total"):
+        found = jobs.explain_figure(collected, P2025, code)
+        assert found.agrees(), code
+        _adds_up(found.tree, catalog)
+
+
+def test_explain_an_entity_subtree_and_say_it_in_lines(collected: Settings, catalog: Catalog) -> None:
+    found = jobs.explain_figure(collected, P2025, "env_ghg_scope2_location", "SAMI")
+    assert found.agrees() and {n.scope for n in _walk(found.tree)} == {"SAMI"}
+    text = "\n".join(found.lines(catalog))
+    assert "grid_co2_cn_ln_2023 = 0.4878 kgCO2/kWh, CN-LN, vintage 2023" in text
+    assert "cell: SAMI v1 env_electricity" in text and "SAMI_2025.xlsx, sheet" in text
+    assert found.to_json()["explanation"]["children"][0]["scope"] == "SAMI"

@@ -1,0 +1,116 @@
+"""Per-entity figures: emissions by the factors of each entity's location, against a hand calculation."""
+
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from esgflow.catalog import Catalog
+from esgflow.consolidate import consolidate
+from esgflow.decimals import VALUE_DTYPE
+from esgflow.factors import FactorRegistry
+from esgflow.per_entity import entity_figures, terms_of
+
+FY2025 = date(2025, 12, 31)
+PLACES = {"HQ": "CN-BJ", "SAMI": "CN-LN", "KMSI": "CN-YN", "OS-IN": "IN", "OS-GN": "GN"}
+PARENTS: dict[str, str | None] = {"HQ": None, "SAMI": "HQ", "KMSI": "HQ", "OS-IN": "HQ", "OS-GN": "HQ"}
+# (entity, indicator, value in the catalog unit); HQ leaves everything but diesel blank
+INPUTS = [
+    ("HQ", "env_diesel", "500"),
+    ("SAMI", "env_diesel", "1000"),
+    ("SAMI", "env_gasoline", "200"),
+    ("SAMI", "env_natural_gas", "3000"),
+    ("SAMI", "env_electricity", "10"),
+    ("KMSI", "env_electricity", "20"),
+    ("KMSI", "env_electricity_green", "5"),
+    ("OS-IN", "env_diesel", "100"),
+    ("OS-IN", "env_electricity", "4"),
+    ("OS-GN", "env_electricity", "2"),
+]
+# The cited factors, as the registry holds them (esgflow/data/factors.yaml), for FY2025.
+DIESEL_KG_PER_L, GASOLINE_KG_PER_L = Decimal("0.84"), Decimal("0.74")
+CO2_DIESEL, CO2_GASOLINE, CO2_GAS = Decimal("3.145"), Decimal("3.043"), Decimal("21.62")  # t/t, t/t, t/10k m3
+GRID = {"CN-LN": Decimal("0.4878"), "CN-YN": Decimal("0.1333"), "IN": Decimal("0.7117"), "CN": Decimal("0.5306")}
+
+
+def _observations(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(n, e, i, Decimal(v)) for n, (e, i, v) in enumerate(rows, start=1)],
+        schema={"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE},
+        orient="row",
+    )
+
+
+def _scope1(diesel_l: str = "0", gasoline_l: str = "0", gas_m3: str = "0") -> Decimal:
+    t = Decimal(1000)
+    return (
+        Decimal(diesel_l) * DIESEL_KG_PER_L / t * CO2_DIESEL
+        + Decimal(gasoline_l) * GASOLINE_KG_PER_L / t * CO2_GASOLINE
+        + Decimal(gas_m3) / Decimal(10000) * CO2_GAS
+    )
+
+
+def _scope2(wan_kwh: str, factor: Decimal) -> Decimal:
+    return Decimal(wan_kwh) * 10000 * factor / 1000  # kWh x kgCO2/kWh -> t
+
+
+HAND = {
+    ("HQ", "env_ghg_scope1"): _scope1(diesel_l="500"),
+    ("SAMI", "env_ghg_scope1"): _scope1("1000", "200", "3000"),
+    ("OS-IN", "env_ghg_scope1"): _scope1(diesel_l="100"),
+    ("SAMI", "env_ghg_scope2_location"): _scope2("10", GRID["CN-LN"]),
+    ("KMSI", "env_ghg_scope2_location"): _scope2("20", GRID["CN-YN"]),
+    ("OS-IN", "env_ghg_scope2_location"): _scope2("4", Decimal("0.7117")),  # tCO2/MWh = kgCO2/kWh
+    ("OS-GN", "env_ghg_scope2_location"): _scope2("2", GRID["CN"]),  # no cited factor: the named fallback
+    ("KMSI", "env_ghg_scope2_market"): _scope2("20", GRID["CN-YN"]) - _scope2("5", GRID["CN-YN"]),
+}
+
+
+def test_terms_of_a_formula_keep_their_signs(catalog: Catalog) -> None:
+    terms = terms_of(catalog["env_ghg_scope2_market"], catalog)
+    assert [(t.sign, t.inputs, t.factors) for t in terms] == [
+        (1, ("env_electricity",), ("grid_co2",)),
+        (-1, ("env_electricity_green",), ("grid_co2",)),
+    ]
+
+
+def test_entity_emissions_equal_the_hand_calculation(catalog: Catalog, factors: FactorRegistry) -> None:
+    got = entity_figures(_observations(INPUTS), catalog, factors, PLACES, FY2025)
+    values = {(r["entity"], r["indicator"]): r["value"] for r in got.iter_rows(named=True)}
+    for key, expected in HAND.items():
+        assert values[key] == pytest.approx(float(expected), rel=1e-12), key
+    # an entity that reported no input of a formula has no figure, not a zero
+    assert ("HQ", "env_ghg_scope2_location") not in values and ("KMSI", "env_ghg_scope1") not in values
+
+
+def test_entity_emissions_name_the_observations_they_use(catalog: Catalog, factors: FactorRegistry) -> None:
+    got = entity_figures(_observations(INPUTS), catalog, factors, PLACES, FY2025)
+    ids = {(r["entity"], r["indicator"]): r["observation_ids"] for r in got.iter_rows(named=True)}
+    assert ids[("SAMI", "env_ghg_scope1")] == [2, 3, 4]
+    assert ids[("KMSI", "env_ghg_scope2_market")] == [6, 7]
+
+
+def test_group_emissions_are_the_sum_of_the_entities(catalog: Catalog, factors: FactorRegistry) -> None:
+    figures = consolidate(_observations(INPUTS), PARENTS, "HQ", catalog, factors, FY2025, PLACES)
+    group = {r["indicator"]: r["value"] for r in figures.filter(pl.col("scope") == "HQ").iter_rows(named=True)}
+    scope1 = sum(v for (_, code), v in HAND.items() if code == "env_ghg_scope1")
+    scope2 = sum(v for (_, code), v in HAND.items() if code == "env_ghg_scope2_location")
+    assert group["env_ghg_scope1"] == pytest.approx(float(scope1), rel=1e-12)
+    assert group["env_ghg_scope2_location"] == pytest.approx(float(scope2), rel=1e-12)
+    assert group["env_ghg_total"] == pytest.approx(float(scope1 + scope2), rel=1e-12)
+    sami = figures.filter((pl.col("scope") == "SAMI") & (pl.col("indicator") == "env_ghg_scope2_location"))
+    assert sami["value"].item() == pytest.approx(float(HAND[("SAMI", "env_ghg_scope2_location")]), rel=1e-12)
+
+
+def test_the_2022_vintage_applies_to_a_2024_period(catalog: Catalog, factors: FactorRegistry) -> None:
+    got = entity_figures(_observations(INPUTS), catalog, factors, PLACES, date(2024, 12, 31))
+    sami = got.filter((pl.col("entity") == "SAMI") & (pl.col("indicator") == "env_ghg_scope2_location"))
+    assert sami["value"].item() == pytest.approx(float(_scope2("10", Decimal("0.5626"))), rel=1e-12)
+
+
+def test_ipcc_fuel_factors_are_a_configuration_choice(catalog: Catalog, factors: FactorRegistry) -> None:
+    ipcc = factors.with_choices({"fuel_co2": "ipcc_2006"})
+    got = entity_figures(_observations(INPUTS[:1]), catalog, ipcc, PLACES, FY2025)
+    expected = Decimal(500) * DIESEL_KG_PER_L / 1000 * Decimal("3.186")
+    assert got["value"].item() == pytest.approx(float(expected), rel=1e-12)
