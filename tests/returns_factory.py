@@ -28,6 +28,7 @@ from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity
 
 P2024 = parse_period("2024")
+CATALOG_YAML = Path(__file__).resolve().parents[1] / "esgflow" / "catalog" / "indicators.yaml"
 
 
 def as_period(period: str | Period) -> Period:
@@ -104,6 +105,34 @@ def libreoffice_resave(files: list[Path], out_dir: Path, fmt: str = "xlsx") -> l
     )
     shutil.rmtree(profile, ignore_errors=True)
     return [out_dir / (f.stem + "." + fmt) for f in files]
+
+
+# Template version 2 of a catalog that does not exist yet: the real catalog, plus an input first
+# asked in version 2 and one that version 2 no longer asks for. Tests of older templates use it.
+NEW_IN_V2 = "env_solar_generation"
+RETIRED_IN_V2 = "soc_volunteer_organisations"
+_SOLAR = """  - code: env_solar_generation
+    pillar: env
+    name: {zh: 自发光伏发电量, en: Solar power generated on site}
+    unit: 10k kWh
+    unit_zh: 万千瓦时
+    input_unit: kWh
+    dtype: decimal
+    reported_by: all
+    consolidation: sum
+    rules: {min: 0}
+    yoy_threshold: 0.3
+    decimals: 2
+    template_version: "2"
+    disclosure: {hkex: [], sse: [], gri: [], cass: []}
+"""
+
+
+def catalog_v2_text() -> str:
+    text = (CATALOG_YAML).read_text("utf-8")
+    retired = f"  - code: {RETIRED_IN_V2}\n"
+    assert text.count(retired) == 1 and text.endswith("\n")
+    return text.replace(retired, retired + '    retired_in: "2"\n') + _SOLAR
 
 
 # The demo cycle without workbooks or flows: demo returns recorded directly as accepted
