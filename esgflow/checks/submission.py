@@ -131,7 +131,7 @@ def older_template_findings(ret: ParsedReturn, kind: str, catalog: Catalog) -> l
                 f"asks for {ind.code} ({ind.name_en}, in {unit}), which this file has no cell for, so nothing is "
                 f"stored for it. Fill in the version {current} template for {ret.period} (ask the ESG office "
                 "if you do not have it) with all your figures, this one included, and send it: it replaces "
-                "this return. The other figures of this file are accepted meanwhile.",
+                "this return.",
             )
         )
     return out
