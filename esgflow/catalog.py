@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -62,6 +63,10 @@ class Indicator:
     decimals: int
     appendix: bool
     disclosure: dict[str, tuple[str, ...]]
+    # Template versions are positive integer strings: the first version that asks for this input,
+    # and the first that no longer does (the indicator stays for history and the appendix).
+    template_version: str = "1"
+    retired_in: str | None = None
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -82,6 +87,11 @@ class Indicator:
         if self.reported_by == "group":
             return kind == "headquarters"
         return kind in self.reported_by
+
+    def in_template(self, version: str) -> bool:
+        """Whether the template of this version asks for this input."""
+        v = int(version)
+        return int(self.template_version) <= v and (self.retired_in is None or v < int(self.retired_in))
 
     def formula_inputs(self) -> list[str]:
         """Names a formula refers to: indicator codes and factor codes, in order of appearance."""
@@ -114,9 +124,22 @@ class Catalog:
         """Rows of the published appendix table, in its order."""
         return [i for i in self.indicators if i.appendix]
 
-    def inputs_for_kind(self, kind: str) -> list[Indicator]:
-        """Indicators an entity of this kind fills in, in catalog order."""
-        return [i for i in self.indicators if i.is_input and i.reported_by_kind(kind)]
+    @property
+    def template_version(self) -> str:
+        """The current template version: the newest any entry names, so a new input raises it by itself."""
+        versions = [int(i.template_version) for i in self.indicators]
+        versions += [int(i.retired_in) for i in self.indicators if i.retired_in]
+        return str(max(versions, default=1))
+
+    def knows_template_version(self, version: str) -> bool:
+        """Whether `version` is a template version up to the current one (older ones are still read)."""
+        return is_template_version(version) and int(version) <= int(self.template_version)
+
+    def inputs_for_kind(self, kind: str, version: str | None = None) -> list[Indicator]:
+        """Indicators an entity of this kind fills in, in catalog order, in the template of `version`
+        (the current one by default)."""
+        v = version or self.template_version
+        return [i for i in self.indicators if i.is_input and i.reported_by_kind(kind) and i.in_template(v)]
 
     def derived_in_order(self) -> list[Indicator]:
         """Derived indicators ordered so that every formula comes after the figures it uses."""
@@ -158,7 +181,14 @@ FIELDS = {
     "decimals",
     "appendix",
     "disclosure",
+    "template_version",
+    "retired_in",
 }
+
+
+def is_template_version(text: object) -> bool:
+    """A template version is written as a positive integer without leading zeros ("1", "2")."""
+    return isinstance(text, str) and re.fullmatch(r"[1-9][0-9]*", text) is not None
 
 
 def _indicator(raw: dict[str, Any]) -> Indicator:
@@ -185,6 +215,9 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
         decimals=int(raw["decimals"]),
         appendix=bool(raw.get("appendix", False)),
         disclosure={k: tuple(str(x) for x in (raw.get("disclosure") or {}).get(k, ())) for k in FRAMEWORKS},
+        # str(): YAML reads template_version: 2 as a number; validate() judges the text
+        template_version=str(raw.get("template_version", "1")),
+        retired_in=None if raw.get("retired_in") is None else str(raw["retired_in"]),
     )
 
 
@@ -225,12 +258,26 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
             problems.append(f"{where}: weighted_average needs a weight indicator")
         if ind.consolidation == "group" and ind.reported_by != "group":
             problems.append(f"{where}: group consolidation needs reported_by: group")
+        problems += _version_problems(ind, where)
         refs = [ind.rules.not_above, *(c for b in ind.breakdowns for c in b)]
         problems += [f"{where}: rule names unknown indicator {c!r}" for c in refs if c and c not in catalog]
     try:
         catalog.derived_in_order()
     except EsgflowError as exc:
         problems.append(str(exc))
+    return problems
+
+
+def _version_problems(ind: Indicator, where: str) -> list[str]:
+    problems = [
+        f'{where}: {field} must be a template version, a positive whole number such as "2", not {value!r}'
+        for field, value in (("template_version", ind.template_version), ("retired_in", ind.retired_in))
+        if value is not None and not is_template_version(value)
+    ]
+    if problems:
+        return problems
+    if ind.retired_in and int(ind.retired_in) <= int(ind.template_version):
+        problems.append(f"{where}: retired_in {ind.retired_in} must come after template_version {ind.template_version}")
     return problems
 
 

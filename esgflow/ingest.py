@@ -72,7 +72,8 @@ class Ingestor:
         wh = self._look_up([r.digest for r in received])
         first_of: dict[str, int] = {}
         fresh = [r for r in received if _to_judge(r, wh) and first_of.setdefault(r.digest, r.key) == r.key]
-        parsed = dict(zip((r.key for r in fresh), read_returns([(r.data, r.path.name) for r in fresh]), strict=True))
+        read = read_returns([(r.data, r.path.name) for r in fresh], self.catalog)
+        parsed = dict(zip((r.key for r in fresh), read, strict=True))
         returns = {key: p for key, p in parsed.items() if isinstance(p, ParsedReturn)}
         staged = stage(list(returns.values()), self.factors, keys=list(returns))
         checked = self._validate(returns, staged, wh.known.kinds)

@@ -39,7 +39,6 @@ from esgflow.restatement import RestatementResult, changes
 from esgflow.signing import signature, signing_key
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
-from esgflow.workbooks.layout import TEMPLATE_VERSION
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
 
@@ -249,7 +248,7 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
         rows = prior.filter(prior["entity"] == code)
         values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
         path = out / template_name(code, period)
-        signed = signature(key, code, period.code, TEMPLATE_VERSION)
+        signed = signature(key, code, period.code, catalog.template_version)
         write_template(path, TemplateRequest(registry[code], period, values, signed), catalog)
         paths.append(path)
     return paths

@@ -87,3 +87,13 @@ def factors() -> FactorRegistry:
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
     return SEED
+
+
+@pytest.fixture(scope="session")
+def catalog_v2(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The catalog with template version 2 (tests.returns_factory.catalog_v2_text)."""
+    from tests.returns_factory import catalog_v2_text
+
+    path = tmp_path_factory.mktemp("catalog_v2") / "indicators.yaml"
+    path.write_text(catalog_v2_text(), "utf-8")
+    return load_catalog(path)

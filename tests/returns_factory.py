@@ -12,9 +12,10 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from esgflow import jobs
-from esgflow.catalog import load_catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult
 from esgflow.decimals import VALUE_DTYPE
@@ -23,11 +24,14 @@ from esgflow.entities import load_registry
 from esgflow.history import ImportResult, read_published
 from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
+from esgflow.signing import signature, signing_key
 from esgflow.warehouse import db, load
 from esgflow.workbooks.fill import fill_template
-from esgflow.workbooks.naming import named_entity
+from esgflow.workbooks.naming import named_entity, template_name
+from esgflow.workbooks.template import TemplateRequest, write_template
 
 P2024 = parse_period("2024")
+CATALOG_YAML = Path(__file__).resolve().parents[1] / "esgflow" / "catalog" / "indicators.yaml"
 
 
 def as_period(period: str | Period) -> Period:
@@ -104,6 +108,48 @@ def libreoffice_resave(files: list[Path], out_dir: Path, fmt: str = "xlsx") -> l
     )
     shutil.rmtree(profile, ignore_errors=True)
     return [out_dir / (f.stem + "." + fmt) for f in files]
+
+
+# Template version 2 of a catalog that does not exist yet: the real catalog, plus an input first
+# asked in version 2 and one that version 2 no longer asks for. Tests of older templates use it.
+NEW_IN_V2 = "env_solar_generation"
+RETIRED_IN_V2 = "soc_volunteer_organisations"
+_SOLAR = """  - code: env_solar_generation
+    pillar: env
+    name: {zh: 自发光伏发电量, en: Solar power generated on site}
+    unit: 10k kWh
+    unit_zh: 万千瓦时
+    input_unit: kWh
+    dtype: decimal
+    reported_by: all
+    consolidation: sum
+    rules: {min: 0}
+    yoy_threshold: 0.3
+    decimals: 2
+    template_version: "2"
+    disclosure: {hkex: [], sse: [], gri: [], cass: []}
+"""
+
+
+def catalog_v2_text() -> str:
+    text = (CATALOG_YAML).read_text("utf-8")
+    retired = f"  - code: {RETIRED_IN_V2}\n"
+    assert text.count(retired) == 1 and text.endswith("\n")
+    return text.replace(retired, retired + '    retired_in: "2"\n') + _SOLAR
+
+
+def use_catalog(monkeypatch: pytest.MonkeyPatch, catalog: Catalog) -> None:
+    """Make the jobs (init, templates, ingest) work with `catalog` instead of the packaged one."""
+    monkeypatch.setattr(jobs, "load_catalog", lambda: catalog)
+
+
+def older_template(settings: Settings, catalog: Catalog, entity: str, period: str, version: str, out: Path) -> Path:
+    """The template of an older `version` as esgflow sent it then: asking what that version asked, signed with it."""
+    signed = signature(signing_key(settings.home), entity, period, version)
+    path = out / template_name(entity, as_period(period))
+    request = TemplateRequest(load_registry()[entity], as_period(period), {}, signed, template_version=version)
+    write_template(path, request, catalog)
+    return path
 
 
 # The demo cycle without workbooks or flows: demo returns recorded directly as accepted

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 from esgflow import EsgflowError
-from esgflow.catalog import Catalog, parse, validate
+from esgflow.catalog import Catalog, load_catalog, parse, validate
 from esgflow.factors import FactorRegistry
+from tests.returns_factory import NEW_IN_V2, RETIRED_IN_V2, catalog_v2_text
 
 
 def _seed_codes(path: Path) -> list[str]:
@@ -112,3 +113,59 @@ def test_age_and_education_bands_are_named_in_both_languages(catalog: Catalog) -
     for code, (zh, en) in bands.items():
         assert zh in catalog[code].name_zh and en in catalog[code].name_en, code
     assert not [i.code for i in catalog.indicators if "group as extracted" in i.name_en or "组）" in i.name_zh]
+
+
+def _with_versions(fields: str) -> str:
+    return f"""
+pillars: {{env: {{zh: 环境, en: Environmental}}}}
+indicators:
+  - {{code: env_x, pillar: env, name: {{zh: x, en: x}}, unit: t, unit_zh: 吨, input_unit: t, dtype: decimal,
+     reported_by: all, consolidation: sum, decimals: 2, {fields}}}
+"""
+
+
+def test_the_current_template_version_is_the_newest_the_catalog_names(catalog: Catalog, catalog_v2: Catalog) -> None:
+    assert catalog.template_version == "1"
+    assert {i.template_version for i in catalog.indicators} == {"1"}  # absent means version 1
+    assert catalog_v2.template_version == "2"
+    assert catalog_v2[NEW_IN_V2].template_version == "2" and catalog_v2[RETIRED_IN_V2].retired_in == "2"
+    assert parse(_with_versions('retired_in: "3"')).template_version == "3"  # retiring is a change too
+
+
+def test_each_template_version_asks_for_its_own_inputs(catalog: Catalog, catalog_v2: Catalog) -> None:
+    v1 = {i.code for i in catalog_v2.inputs_for_kind("construction", "1")}
+    v2 = {i.code for i in catalog_v2.inputs_for_kind("construction")}
+    assert v1 == {i.code for i in catalog.inputs_for_kind("construction")}  # version 1 is what was sent before
+    assert v2 - v1 == {NEW_IN_V2} and v1 - v2 == {RETIRED_IN_V2}
+    assert RETIRED_IN_V2 in catalog_v2  # still an indicator: its history and appendix row stay
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        'template_version: "0"',
+        "template_version: two",
+        'template_version: "1.5"',
+        'template_version: "-1"',
+        'template_version: ""',
+        'retired_in: "v2"',
+    ],
+)
+def test_a_template_version_that_is_not_a_positive_whole_number_is_refused(
+    fields: str, factors: FactorRegistry
+) -> None:
+    [problem] = validate(parse(_with_versions(fields)), factors.codes)
+    assert problem.startswith("indicator env_x: ") and "must be a template version, a positive whole number" in problem
+
+
+def test_an_input_is_retired_after_it_was_first_asked(factors: FactorRegistry) -> None:
+    [problem] = validate(parse(_with_versions('template_version: "2", retired_in: "2"')), factors.codes)
+    assert problem == "indicator env_x: retired_in 2 must come after template_version 2"
+    assert validate(parse(_with_versions("template_version: 2")), factors.codes) == []  # YAML's number 2 is "2"
+
+
+def test_the_loader_refuses_a_catalog_with_a_bad_template_version(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.yaml"
+    path.write_text(catalog_v2_text().replace('template_version: "2"', 'template_version: "2a"'), "utf-8")
+    with pytest.raises(EsgflowError, match=r"env_solar_generation: template_version must be a template version"):
+        load_catalog(path)

@@ -93,12 +93,12 @@ def test_metadata_naming_a_period_not_open(sqlite_settings: Settings, filled: Pa
     )
 
 
-def test_an_older_template_version_is_refused_with_its_cell(
+def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
     sqlite_settings: Settings, filled: Path, tmp_path: Path
 ) -> None:
     bad = _set_meta(filled, tmp_path / "bad" / "SAMI_2025.xlsx", "meta_template_version", "0")
     line = _ingest_bad(sqlite_settings, bad).line()
-    assert "template version '0' is not accepted" in line
+    assert "is '0', not a template version esgflow writes (version 1)" in line and "meta_template_version ('" in line
 
 
 @pytest.mark.parametrize(

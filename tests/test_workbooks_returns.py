@@ -20,7 +20,7 @@ from esgflow.periods import parse_period
 from esgflow.workbooks import layout as L
 from esgflow.workbooks.returns import PARALLEL_FROM, ParsedReturn, read_return, read_returns
 from esgflow.workbooks.template import TemplateRequest, write_template
-from tests.returns_factory import P2024, fill
+from tests.returns_factory import P2024, RETIRED_IN_V2, fill
 
 Value = Decimal | int | float | str | None
 
@@ -82,6 +82,7 @@ def test_a_return_gives_its_identity_and_every_figure_asked(
         "meta_entity": _where(complete, "meta_entity"),
         "meta_period": _where(complete, "meta_period"),
         "meta_signature": _where(complete, "meta_signature"),
+        "meta_template_version": _where(complete, "meta_template_version"),
     }
     assert ret.signature == "esg1-test"  # read as written; the ingest verifies it against the key
 
@@ -185,15 +186,53 @@ def test_empty_metadata_is_refused_with_its_cell(complete: Path, catalog: Catalo
     assert (finding.sheet, finding.cell) == _where(complete, name)
 
 
-def test_a_template_version_not_supported_is_refused_with_its_cell(
-    complete: Path, catalog: Catalog, tmp_path: Path
+@pytest.mark.parametrize("text", ["0", "v1", "1.5", "01", "two"])
+def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
+    complete: Path, catalog: Catalog, tmp_path: Path, text: str
 ) -> None:
-    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_template_version": "0"})
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_template_version": text})
     finding = _refused(path, catalog)
-    assert finding.rule == "template_version" and (finding.sheet, finding.cell) == _where(
-        complete, "meta_template_version"
+    sheet, cell = _where(complete, "meta_template_version")
+    assert finding.rule == "template_version" and (finding.sheet, finding.cell) == (sheet, cell)
+    assert finding.message == (
+        f"meta_template_version ('{sheet}'!{cell}) is {text!r}, not a template version esgflow writes (version 1); "
+        "fill in the template sent for this period"
     )
-    assert finding.message.startswith("template version '0' is not accepted (current: 1)")
+
+
+@pytest.mark.parametrize(("known", "version"), [("catalog", "2"), ("catalog_v2", "3"), ("catalog_v2", "12")])
+def test_a_template_version_newer_than_esgflow_knows_is_refused_as_such(
+    complete: Path, tmp_path: Path, request: pytest.FixtureRequest, known: str, version: str
+) -> None:
+    catalog: Catalog = request.getfixturevalue(known)
+    path = _set(complete, tmp_path / "SAMI_2025.xlsx", {"meta_template_version": version})
+    finding = _refused(path, catalog)
+    sheet, cell = _where(complete, "meta_template_version")
+    assert finding.rule == "template_version_newer" and (finding.sheet, finding.cell) == (sheet, cell)
+    knows = "version 1" if catalog.template_version == "1" else "versions 1 to 2"
+    assert finding.message.startswith(
+        f"meta_template_version ('{sheet}'!{cell}) is template version {version}, "
+        f"newer than this esgflow knows ({knows}): the template was written by a newer esgflow"
+    )
+
+
+def test_an_older_template_is_read_by_its_names(
+    catalog: Catalog, catalog_v2: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    """A version 1 return read where version 2 is current: every figure version 1 asked for that
+    version 2 still asks for is taken; the retired one is not read, and nothing is made up for the new one."""
+    v1 = tmp_path / "SAMI_2025.xlsx"
+    write_template(
+        v1, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", template_version="1"), catalog_v2
+    )
+    path = fill(v1, tmp_path / "filled", {RETIRED_IN_V2: 3})
+    ret = _read(path, catalog_v2)
+    assert (ret.template_version, ret.findings) == ("1", [])
+    assert ret.meta_cells["meta_template_version"] == _where(path, "meta_template_version")
+    asked_v1 = {i.code for i in catalog.inputs_for_kind(registry["SAMI"].kind)}
+    assert {r.code for r in ret.reported} == asked_v1 - {RETIRED_IN_V2}
+    as_before = {r.code: r for r in _read(path, catalog).reported if r.code != RETIRED_IN_V2}
+    assert {r.code: r for r in ret.reported} == as_before  # the same values, units, sheets and cells
 
 
 @pytest.mark.parametrize("text", ["next year", "2025-13", "FY2025"])

@@ -16,7 +16,8 @@ from esgflow.entities import EntityRegistry, load_registry
 from esgflow.periods import parse_period
 from esgflow.signing import signature, signing_key
 from esgflow.workbooks import layout as L
-from tests.returns_factory import P2024, open_collection, run_demo
+from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.returns_factory import NEW_IN_V2, P2024, RETIRED_IN_V2, open_collection, run_demo
 
 
 @pytest.fixture
@@ -49,11 +50,11 @@ def test_cells_carry_units_labels_validation_and_protection(
 ) -> None:
     wb = load_workbook(templates["NFC6"])
     meta = {n: wb[s][c.replace("$", "")].value for n in L.META_NAMES for s, c in wb.defined_names[n].destinations}
-    signed = signature(signing_key(sqlite_settings.home), "NFC6", "2025", L.TEMPLATE_VERSION)
+    signed = signature(signing_key(sqlite_settings.home), "NFC6", "2025", catalog.template_version)
     assert meta == {
         "meta_entity": "NFC6",
         "meta_period": "2025",
-        "meta_template_version": L.TEMPLATE_VERSION,
+        "meta_template_version": "1",
         "meta_signature": signed,
     }
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
@@ -107,3 +108,38 @@ def test_unknown_entity_is_refused(sqlite_settings: Settings, tmp_path: Path) ->
     jobs.init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="not an entity of the group in 2025: NOPE"):
         jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path, ["NOPE"])
+
+
+def _meta_and_names(path: Path) -> tuple[dict[str, str], set[str]]:
+    wb = load_workbook(path)
+    meta = {n: wb[s][c.replace("$", "")].value for n in L.META_NAMES for s, c in wb.defined_names[n].destinations}
+    return meta, set(wb.defined_names)
+
+
+def test_a_template_of_an_older_version_asks_what_that_version_asked(
+    catalog_v2: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    written = {}
+    for version in ("1", "2", None):
+        path = tmp_path / f"v{version}" / "SAMI_2025.xlsx"
+        req = TemplateRequest(
+            registry["SAMI"], parse_period("2025"), {}, f"sig-{version or 2}", template_version=version
+        )
+        written[version] = (write_template(path, req, catalog_v2), *_meta_and_names(path))
+    asked_v1, meta_v1, names_v1 = written["1"]
+    asked_v2, meta_v2, names_v2 = written["2"]
+    assert written[None] == written["2"]  # the current version unless told otherwise
+    assert (meta_v1["meta_template_version"], meta_v1["meta_signature"]) == ("1", "sig-1")
+    assert meta_v2["meta_template_version"] == "2"
+    assert set(asked_v2) - set(asked_v1) == {NEW_IN_V2} and set(asked_v1) - set(asked_v2) == {RETIRED_IN_V2}
+    assert NEW_IN_V2 in names_v2 and NEW_IN_V2 + L.NOTE_SUFFIX in names_v2 and NEW_IN_V2 not in names_v1
+    assert RETIRED_IN_V2 in names_v1 and RETIRED_IN_V2 not in names_v2
+
+
+def test_a_template_version_the_catalog_does_not_know_is_not_written(
+    catalog_v2: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    for version in ("3", "0", "x"):
+        req = TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", template_version=version)
+        with pytest.raises(EsgflowError, match=r"template version .* is not one of 1 to 2"):
+            write_template(tmp_path / "SAMI_2025.xlsx", req, catalog_v2)

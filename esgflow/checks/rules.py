@@ -378,6 +378,30 @@ _RULES = [
         ("请使用原模板重新填写。", "Fill in the original template again."),
     ),
     Rule(
+        "template_version",
+        ("模板版本无法识别", "Template version not recognised"),
+        ("请使用为本期发送的模板填写。", "Fill in the template sent for this period."),
+    ),
+    Rule(
+        "template_version_newer",
+        ("模板版本比本系统新", "Template newer than this esgflow"),
+        (
+            "该文件由较新版本的 esgflow 生成；请联系 ESG 工作办公室升级系统后重新导入，无需修改文件。",
+            "The file was made by a newer esgflow; the ESG office updates esgflow and ingests it again. "
+            "Nothing in the file needs changing.",
+        ),
+    ),
+    Rule(
+        "not_in_older_template",
+        ("旧版模板缺少此项", "Not in this older template"),
+        (
+            "请使用本期最新版模板填写全部数值（包括此项）后发送，新文件将替代本次填报。",
+            "Fill in this period's current template with all figures, this one included, and send it; "
+            "it replaces this return.",
+        ),
+        severity="warning",
+    ),
+    Rule(
         "empty_return",
         ("未填写任何数值", "No figure filled in"),
         ("请填写本期数值后重新发送。", "Fill in this period's figures and send the file again."),

@@ -53,7 +53,8 @@ def _forged(ret: ParsedReturn) -> Refused:
 
 
 def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list[Finding]:
-    """Refused when the return's entity or period cannot be taken; errors for figures its entity does not report."""
+    """Refused when the return's entity or period cannot be taken; errors for figures its entity does not
+    report; warnings for figures its entity reports that its older template version did not ask for."""
 
     def wrong(meta: str, message: str) -> Refused:
         sheet, cell = ret.meta_cells[meta]
@@ -84,7 +85,7 @@ def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list
     if ret.entity not in known.members(parse_period(ret.period)):
         raise wrong("meta_entity", f"{ret.entity} is not part of the group in {ret.period}")
     kind = known.kinds[ret.entity]
-    return [
+    return older_template_findings(ret, kind, catalog) + [
         Finding(
             rule="indicator_not_for_entity",
             severity="error",
@@ -97,6 +98,43 @@ def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list
         for r in ret.reported
         if not catalog[r.code].reported_by_kind(kind)
     ]
+
+
+def older_template_findings(ret: ParsedReturn, kind: str, catalog: Catalog) -> list[Finding]:
+    """A warning for each input the current template asks this entity for that the return's older
+    template had no cell for.
+
+    Not an error: the reporter filled in what their template asked, and rejecting the file would
+    throw away good figures for something no edit of that file can fix. Not silent either: the
+    return is accepted with warnings, nothing is stored for the figure (a blank is never zero), and
+    the finding says how to send it: the current template, which replaces this return whole.
+    """
+    current = catalog.template_version
+    if ret.template_version == current:
+        return []
+    sheet, cell = ret.meta_cells.get("meta_template_version", (None, None))
+    given = {r.code for r in ret.reported if r.value is not None}  # a name the reporter added is read as usual
+    out = []
+    for ind in catalog.inputs_for_kind(kind):
+        if ind.in_template(ret.template_version) or ind.code in given:
+            continue
+        unit = ind.input_unit or ind.unit
+        out.append(
+            Finding(
+                rule="not_in_older_template",
+                severity="warning",
+                indicators=(ind.code,),
+                file=ret.file,
+                sheet=sheet,
+                cell=cell,
+                message=f"this workbook is template version {ret.template_version}; version {current} also "
+                f"asks for {ind.code} ({ind.name_en}, in {unit}), which this file has no cell for, so nothing is "
+                f"stored for it. Fill in the version {current} template for {ret.period} (ask the ESG office "
+                "if you do not have it) with all your figures, this one included, and send it: it replaces "
+                "this return.",
+            )
+        )
+    return out
 
 
 def validate_returns(
@@ -115,8 +153,15 @@ def validate_returns(
     known = {k: r for k, r in returns.items() if r.entity in kinds}
     if not known:
         return {}
+    # An older template is held to what it asked for and the current one still does; what it lacks
+    # is older_template_findings' to report, not a 'required' error the reporter cannot fix in it.
     asked = pl.DataFrame(
-        [(key, ret.entity, i.code) for key, ret in known.items() for i in catalog.inputs_for_kind(kinds[ret.entity])],
+        [
+            (key, ret.entity, i.code)
+            for key, ret in known.items()
+            for i in catalog.inputs_for_kind(kinds[ret.entity])
+            if i.in_template(ret.template_version)
+        ],
         schema={"key": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8},
         orient="row",
     )

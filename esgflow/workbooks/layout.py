@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from esgflow.catalog import Catalog, Indicator
 
-TEMPLATE_VERSION = "1"
 INSTRUCTIONS_SHEET = "说明 Instructions"
 META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
 NOTE_SUFFIX = "__note"

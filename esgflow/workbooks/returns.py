@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
-from esgflow.catalog import Catalog, load_catalog
+from esgflow.catalog import Catalog, is_template_version, load_catalog
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import parse_period
 from esgflow.workbooks import layout as L
@@ -16,7 +16,6 @@ from esgflow.workbooks.parse import parse_note, parse_number
 from esgflow.workbooks.reader import RawCell, read_named_cells
 from esgflow.workbooks.safe_zip import SafeZip
 
-SUPPORTED_TEMPLATE_VERSIONS = {L.TEMPLATE_VERSION}
 PARALLEL_FROM = 16  # files; below this, process start-up costs more than it saves
 
 
@@ -59,6 +58,33 @@ def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell
     return text, cell
 
 
+def _check_version(version: str, cell: RawCell, file: str, catalog: Catalog) -> None:
+    """Every version up to the catalog's current one is read (an older one by its names); a newer
+    one was written by a newer esgflow, which may ask for figures this one cannot check."""
+    current = catalog.template_version
+    known = "version 1" if current == "1" else f"versions 1 to {current}"
+    where = f"meta_template_version ('{cell.sheet}'!{cell.ref})"
+    if not is_template_version(version):
+        raise refuse(
+            "template_version",
+            f"{where} is {version!r}, not a template version esgflow writes ({known}); "
+            "fill in the template sent for this period",
+            file=file,
+            sheet=cell.sheet,
+            cell=cell.ref,
+        )
+    if int(version) > int(current):
+        raise refuse(
+            "template_version_newer",
+            f"{where} is template version {version}, newer than this esgflow knows ({known}): "
+            "the template was written by a newer esgflow; the ESG office must update esgflow here "
+            "and ingest this file again",
+            file=file,
+            sheet=cell.sheet,
+            cell=cell.ref,
+        )
+
+
 def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
     """Parse a returned workbook; Refused when it cannot be read as a return at all."""
     zf = SafeZip.open(data, file)
@@ -73,15 +99,7 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
             file=file,
         )
     version, vcell = _meta(named.cells, "meta_template_version", file)
-    if version not in SUPPORTED_TEMPLATE_VERSIONS:
-        raise refuse(
-            "template_version",
-            f"template version {version!r} is not accepted (current: {L.TEMPLATE_VERSION}); "
-            "fill in the template sent for this period",
-            file=file,
-            sheet=vcell.sheet,
-            cell=vcell.ref,
-        )
+    _check_version(version, vcell, file, catalog)
     entity, ecell = _meta(named.cells, "meta_entity", file)
     period_text, pcell = _meta(named.cells, "meta_period", file)
     try:
@@ -102,6 +120,10 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
         if code not in catalog:
             continue  # a name of the reporter's own; not ours to read
         ind = catalog[code]
+        if ind.is_input and not ind.in_template(catalog.template_version):
+            # Retired: the current template no longer asks for it, so taking it from the entities
+            # that still sent an older one would make a partial group figure. Nothing to fix.
+            continue
         if not ind.is_input:
             findings.append(
                 Finding(
@@ -161,7 +183,10 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
                 message="no figure is filled in; enter this period's figures and send the file again",
             )
         )
-    meta_cells = {n: (c.sheet, c.ref) for n, c in (("meta_entity", ecell), ("meta_period", pcell))}
+    meta_cells = {
+        n: (c.sheet, c.ref)
+        for n, c in (("meta_entity", ecell), ("meta_period", pcell), ("meta_template_version", vcell))
+    }
     signed = named.cells.get("meta_signature")
     if signed is not None:
         meta_cells["meta_signature"] = (signed.sheet, signed.ref)
@@ -169,11 +194,19 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
     return ParsedReturn(file, entity, period, version, reported, findings, meta_cells, signature)
 
 
-def _read_or_refusal(item: tuple[bytes, str]) -> ParsedReturn | Finding:
+_worker_catalog: Catalog | None = None  # the catalog of a reading process, set once when it starts
+
+
+def _use_catalog(catalog: Catalog) -> None:
+    global _worker_catalog
+    _worker_catalog = catalog
+
+
+def _read_or_refusal(item: tuple[bytes, str], catalog: Catalog | None = None) -> ParsedReturn | Finding:
     """Read one workbook (in a worker process); a refusal comes back as its finding."""
     data, name = item
     try:
-        return read_return(data, name, load_catalog())
+        return read_return(data, name, catalog or _worker_catalog or load_catalog())
     except Refused as exc:
         return exc.finding
     except Exception as exc:  # one poisonous file must not stop the batch; it is refused with what went wrong
@@ -186,12 +219,14 @@ def _read_or_refusal(item: tuple[bytes, str]) -> ParsedReturn | Finding:
         )
 
 
-def read_returns(items: list[tuple[bytes, str]]) -> Iterator[ParsedReturn | Finding]:
+def read_returns(items: list[tuple[bytes, str]], catalog: Catalog | None = None) -> Iterator[ParsedReturn | Finding]:
     """Read (bytes, file name) pairs in order, in parallel processes when there are enough of them,
-    so that the caller can write earlier results while later ones are still being read."""
+    so that the caller can write earlier results while later ones are still being read.
+
+    catalog: the ingest's own (the packaged one by default); a worker gets it once, when it starts."""
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_FROM or workers < 2:
-        yield from (_read_or_refusal(i) for i in items)
+        yield from (_read_or_refusal(i, catalog) for i in items)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_use_catalog, initargs=(catalog,)) as pool:
         yield from pool.map(_read_or_refusal, items, chunksize=4)

@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import units
+from esgflow import EsgflowError, units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import Entity
 from esgflow.periods import Period
@@ -68,6 +68,8 @@ class TemplateRequest:
     period: Period
     prior_values: dict[str, Decimal]  # reporting units
     signature: str  # esgflow.signing.signature of the entity, period and template version
+    # None: the catalog's current version; an older one rewrites what was sent before (tests, reissues)
+    template_version: str | None = None
 
 
 def _rule_text(ind: Indicator, catalog: Catalog) -> str:
@@ -171,14 +173,14 @@ def _write_pillar(ws: Worksheet, rows: list[L.Row], req: TemplateRequest, catalo
     ws.protection.formatRows = False
 
 
-def _write_instructions(ws: Worksheet, req: TemplateRequest, wb: Workbook) -> None:
+def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: Workbook) -> None:
     ws.append(["中铝国际 ESG 数据填报 / ESG data return"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     meta = [
         ("填报单位 Entity", req.entity.code, "meta_entity"),
         ("报告期 Period", req.period.code, "meta_period"),
-        ("模板版本 Template version", L.TEMPLATE_VERSION, "meta_template_version"),
+        ("模板版本 Template version", version, "meta_template_version"),
         ("校验码 Signature (do not change)", req.signature, "meta_signature"),
     ]
     for label, value, name in meta:
@@ -197,10 +199,13 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, wb: Workbook) -> No
 
 def write_template(path: Path, req: TemplateRequest, catalog: Catalog) -> list[str]:
     """Write the workbook; returns the codes of the indicators it asks for."""
-    inputs = catalog.inputs_for_kind(req.entity.kind)
+    version = req.template_version or catalog.template_version
+    if not catalog.knows_template_version(version):
+        raise EsgflowError(f"template version {version!r} is not one of 1 to {catalog.template_version}")
+    inputs = catalog.inputs_for_kind(req.entity.kind, version)
     wb = Workbook()
     wb.active.title = L.INSTRUCTIONS_SHEET
-    _write_instructions(wb.active, req, wb)
+    _write_instructions(wb.active, req, version, wb)
     for pillar in catalog.pillars:
         rows = L.sheet_rows(catalog, inputs, pillar)
         if rows:
