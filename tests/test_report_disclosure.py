@@ -1,13 +1,44 @@
-"""The disclosure index: which indicator answers which HKEX, SSE, GRI and CASS item, in natural order."""
+"""The disclosure index: one row per framework item, answered by the indicators that name it, comply or explain."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from importlib import resources
 
 import pytest
 
+from esgflow import EsgflowError
 from esgflow.catalog import FRAMEWORKS, Catalog
-from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry, disclosure_index
+from esgflow.report.disclosure import (
+    FRAMEWORK_NAMES,
+    IndexEntry,
+    chinese_number,
+    disclosure_index,
+    load_framework_items,
+    parse_framework_items,
+    unknown_items,
+)
+
+HEADER = """
+frameworks:
+  hkex: {name: {zh: 港交所, en: HKEX}, source: Appendix C2}
+  sse: {name: {zh: 上交所, en: SSE}, source: Guideline No. 14}
+  gri: {name: {zh: GRI, en: GRI}, source: GRI Standards}
+  cass: {name: {zh: CASS, en: CASS}, source: CASS-ESG 6.0}
+"""
+SMALL = (
+    HEADER
+    + """
+items:
+  hkex:
+    - {id: A2.1, zh: 能源, en: Energy, mandatory: true}
+    - {id: A2.5, zh: 包装材料, en: Packaging, mandatory: true, chapter: 不遵守就解释}
+  gri:
+    - {id: 302-1, zh: 能源消耗, en: Energy consumption, mandatory: false}
+    - {id: 305-1, zh: 范围1, en: Scope 1, mandatory: false}
+"""
+)
 
 
 def _catalog(base: Catalog, mappings: dict[str, dict[str, tuple[str, ...]]]) -> Catalog:
@@ -20,73 +51,119 @@ def _catalog(base: Catalog, mappings: dict[str, dict[str, tuple[str, ...]]]) -> 
     return Catalog(indicators, base.pillars)
 
 
-def test_disclosure_index_comes_from_the_catalog(catalog: Catalog) -> None:
+def test_an_item_lists_every_indicator_answering_it_and_nothing_else(catalog: Catalog) -> None:
+    small = _catalog(catalog, {"x_first": {"hkex": ("A2.1",)}, "x_last": {"hkex": ("A2.1",), "gri": ("302-1",)}})
+    entries = disclosure_index(small, parse_framework_items(SMALL))
+    assert [(e.framework, e.item, e.codes, e.status) for e in entries] == [
+        ("hkex", "A2.1", ("x_first", "x_last"), "answered"),
+        ("hkex", "A2.5", (), "comply_or_explain"),
+        ("gri", "302-1", ("x_last",), "answered"),
+        ("gri", "305-1", (), "not_answered"),
+    ]
+    assert entries[1] == IndexEntry("hkex", "A2.5", (), "包装材料", "Packaging", True, "不遵守就解释")
+    assert entries[1].comply_or_explain and not entries[3].comply_or_explain
+
+
+def test_the_index_has_one_row_per_item_far_fewer_than_the_old_cross_product(catalog: Catalog) -> None:
     entries = disclosure_index(catalog)
-    listed = [(e.framework, e.item, code) for e in entries for code in e.codes]
+    assert len({(e.framework, e.item) for e in entries}) == len(entries) == len(load_framework_items().items)
+    assert len(entries) < 400  # every indicator under every item of its section gave 1,166 rows
+    pairs = [(e.framework, e.item, c) for e in entries for c in e.codes]
     mapped = [(fw, item, i.code) for i in catalog.indicators for fw in FRAMEWORKS for item in i.disclosure[fw]]
-    assert sorted(listed) == sorted(mapped) and len(listed) == len(set(listed))
-    assert len({(e.framework, e.item) for e in entries}) == len(entries)  # one entry per item
-    hkex = next(e for e in entries if (e.framework, e.item) == ("hkex", "A2.1"))
-    assert "env_diesel" in hkex.codes
+    assert sorted(pairs) == sorted(mapped)
+
+
+def test_no_item_lists_every_indicator_of_a_section(catalog: Catalog) -> None:
+    for pillar in ("env", "soc", "econ", "gov"):
+        section = {i.code for i in catalog.indicators if i.pillar == pillar}
+        for e in disclosure_index(catalog):
+            assert not section <= set(e.codes), (e.framework, e.item)
+    for e in disclosure_index(catalog):
+        assert len(e.codes) < 40, (e.framework, e.item)
+
+
+def test_indicators_answer_the_items_they_measure(catalog: Catalog) -> None:
+    answers = {(e.framework, e.item): set(e.codes) for e in disclosure_index(catalog)}
+    assert {"env_diesel", "env_electricity"} <= answers[("hkex", "A2.1")] & answers[("gri", "302-1")]
+    assert "env_diesel" in answers[("sse", "第三十五条")] and "env_water_total" not in answers[("sse", "第三十五条")]
+    assert "env_water_total" in answers[("hkex", "A2.2")] & answers[("gri", "303-5")] & answers[("sse", "第三十六条")]
+    assert "soc_employees_total" in answers[("hkex", "B1.1")] & answers[("gri", "2-7")] & answers[("sse", "第五十条")]
+    assert "env_diesel" not in answers[("hkex", "A2.2")] | answers[("sse", "第三十条")]
+
+
+def test_hkex_part_d_and_every_sse_article_20_to_56_are_in_the_index(catalog: Catalog) -> None:
+    entries = disclosure_index(catalog)
     sse = [e.item for e in entries if e.framework == "sse"]
-    assert sse.index("第三十条") < sse.index("第四十二条") < sse.index("第五十五条")
+    assert [chinese_number(a[1:-1]) for a in sse] == list(range(20, 57))
+    part_d = [e for e in entries if e.framework == "hkex" and e.item.startswith("D")]
+    assert {"D28(a)", "D28(b)"} <= {e.item for e in part_d} and all(e.mandatory for e in part_d)
+    assert all(e.title_zh and e.title_en for e in entries)
 
 
-def test_entries_follow_the_frameworks_order(catalog: Catalog) -> None:
-    frameworks = [e.framework for e in disclosure_index(catalog)]
-    assert set(frameworks) == set(FRAMEWORKS)
-    assert frameworks == sorted(frameworks, key=FRAMEWORKS.index)
+def test_mandatory_items_nothing_answers_are_comply_or_explain(catalog: Catalog) -> None:
+    entries = {(e.framework, e.item): e for e in disclosure_index(catalog)}
+    assert entries[("hkex", "A2.5")].comply_or_explain  # packaging: the 2024 report explains it
+    assert entries[("hkex", "A2.5")].chapter == "不遵守就解释"
+    assert entries[("sse", "第二十四条")].comply_or_explain  # no greenhouse-gas indicator in this catalog
+    assert not entries[("hkex", "A2.1")].comply_or_explain
+    assert not any(e.comply_or_explain for e in entries.values() if e.framework in ("gri", "cass"))
 
 
-def test_sse_articles_sort_by_their_chinese_numerals(catalog: Catalog) -> None:
-    articles = ["第一百零三条", "第二十条", "第十二条", "第九条", "第五十五条", "第十条", "第二十一条", "第一百条"]
-    small = _catalog(catalog, {f"x_{n}": {"sse": (item,)} for n, item in enumerate(articles)})
-    assert [e.item for e in disclosure_index(small)] == [
-        "第九条",
-        "第十条",
-        "第十二条",
-        "第二十条",
-        "第二十一条",
-        "第五十五条",
-        "第一百条",
-        "第一百零三条",
+def test_an_indicator_naming_an_item_not_in_the_file_is_refused(catalog: Catalog) -> None:
+    small = _catalog(catalog, {"x_odd": {"hkex": ("A2.1", "Z9.9")}})
+    items = parse_framework_items(SMALL)
+    assert unknown_items(small, items) == [
+        "indicator x_odd names hkex item 'Z9.9', which is not in framework_items.yaml"
     ]
+    with pytest.raises(EsgflowError, match=re.escape("x_odd names hkex item 'Z9.9'")):
+        disclosure_index(small, items)
 
 
-def test_numbered_items_sort_by_number_not_by_text(catalog: Catalog) -> None:
-    small = _catalog(
-        catalog,
-        {
-            "x_a": {"hkex": ("B2.10", "A2", "B2.2"), "gri": ("302-10", "2-30")},
-            "x_b": {"gri": ("303-3", "302-1", "2-7"), "cass": ("S2.2.13", "S2.2.9", "E2.1.1")},
-        },
-    )
-    items = {fw: [e.item for e in disclosure_index(small) if e.framework == fw] for fw in FRAMEWORKS}
-    assert items == {
-        "hkex": ["A2", "B2.2", "B2.10"],
-        "sse": [],
-        "gri": ["2-7", "2-30", "302-1", "302-10", "303-3"],
-        "cass": ["E2.1.1", "S2.2.9", "S2.2.13"],
-    }
+def test_the_packaged_catalog_names_only_items_of_the_file(catalog: Catalog) -> None:
+    assert unknown_items(catalog, load_framework_items()) == []
 
 
-def test_an_item_lists_every_indicator_answering_it_in_catalog_order(catalog: Catalog) -> None:
-    small = _catalog(
-        catalog,
-        {
-            "x_first": {"hkex": ("A2.1",)},
-            "x_other": {"hkex": ("A2.2",)},
-            "x_last": {"hkex": ("A2.1",), "gri": ("302-1",)},
-        },
-    )
-    assert disclosure_index(small) == [
-        IndexEntry("hkex", "A2.1", ("x_first", "x_last")),
-        IndexEntry("hkex", "A2.2", ("x_other",)),
-        IndexEntry("gri", "302-1", ("x_last",)),
-    ]
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER + "  esrs: {name: {zh: E, en: E}, source: x}\nitems: {}\n", "unknown framework esrs"),
+        (HEADER + "items:\n  tcfd: []\n", "unknown framework tcfd"),
+        (
+            HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false}\n"
+            "    - {id: 2-7, zh: c, en: d, mandatory: false}\n",
+            "duplicate gri item 2-7",
+        ),
+        (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b}\n", "needs id, zh, en and mandatory"),
+        (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: yes please}\n", "true or false"),
+        (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false, note: x}\n", "does not read"),
+        (HEADER + "items:\n  sse:\n    - {id: Article 24, zh: a, en: b, mandatory: true}\n", "第N条"),
+        (HEADER.replace(", source: GRI Standards", "") + "items: {}\n", "gri needs a name in zh and en and a source"),
+    ],
+)
+def test_the_file_of_framework_items_is_validated(text: str, message: str) -> None:
+    with pytest.raises(EsgflowError, match=message):
+        parse_framework_items(text)
+
+
+def test_the_packaged_file_names_and_sources_every_framework() -> None:
+    items = load_framework_items()
+    assert set(items.names) == set(items.sources) == set(FRAMEWORKS) and all(items.sources.values())
+    assert resources.files("esgflow").joinpath("data/framework_items.yaml").is_file()
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_every_framework_has_a_name_in_both_languages(framework: str) -> None:
     names = FRAMEWORK_NAMES[framework]
     assert set(names) == {"zh", "en"} and all(names.values())
+
+
+def test_chinese_numerals_read_as_numbers() -> None:
+    assert [chinese_number(n) for n in ("九", "十", "十二", "二十", "二十一", "五十六", "一百零三")] == [
+        9,
+        10,
+        12,
+        20,
+        21,
+        56,
+        103,
+    ]

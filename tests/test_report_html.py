@@ -194,12 +194,17 @@ def test_the_page_ends_with_the_disclosure_index(catalog: Catalog, published: Ap
     entries = disclosure_index(catalog)
     zh = render_page(published, entries, catalog, "zh")
     en = render_page(published, entries, catalog, "en")
-    index_en = en.split("<h2>Disclosure index</h2>")[1]
-    assert index_en.count("<tr>") == len(entries) + 1
+    index_en = en.split('<h2 id="index">Disclosure index</h2>')[1]
+    assert index_en.count("<tr class=") == len(entries)
+    assert index_en.count('<table class="index">') == len({e.framework for e in entries})
     gri = next(e for e in entries if (e.framework, e.item) == ("gri", "403-9"))
-    names = "; ".join(catalog[c].name_en for c in gri.codes)
-    assert f"<tr><td>GRI Standards</td><td>403-9</td><td>{names}</td></tr>" in index_en
-    assert "<h2>指标索引</h2>" in zh and "<td>港交所ESG报告守则</td>" in zh
+    links = "; ".join(f'<a href="#{c}">{catalog[c].name_en}</a>' for c in gri.codes)
+    assert f'<td class="item">403-9</td><td>Work-related injuries</td><td>{links}</td>' in index_en
+    explain = next(e for e in entries if e.comply_or_explain)
+    row = index_en.split(f'<td class="item">{explain.item}</td>')[1].split("</tr>")[0]
+    assert '<span class="explain">comply or explain</span>' in row
+    assert '<h2 id="index">指标索引</h2>' in zh and '<h3 id="index-hkex">港交所ESG报告守则</h3>' in zh
+    assert "不遵守就解释" in zh.split('<h2 id="index">')[1]
 
 
 def test_sparkline_needs_two_points() -> None:

@@ -89,20 +89,30 @@ def test_appendix_csv_gives_computed_figures_at_catalog_precision_and_blanks_for
     assert rows["env_gasoline"]["2024"] == ""
 
 
-def test_index_csv_has_a_row_per_item_and_indicator(catalog: Catalog, tmp_path: Path) -> None:
+def test_index_csv_has_a_row_per_framework_item(catalog: Catalog, tmp_path: Path) -> None:
     entries = disclosure_index(catalog)
     write_index_csv(entries, catalog, tmp_path / "disclosure_index.csv")
     rows = _csv(tmp_path / "disclosure_index.csv")
-    assert list(rows[0]) == ["framework", "item", "code", "name_zh", "name_en"]
-    assert [(r["framework"], r["item"], r["code"]) for r in rows] == [
-        (e.framework, e.item, code) for e in entries for code in e.codes
+    assert list(rows[0]) == [
+        "framework",
+        "item",
+        "title_zh",
+        "title_en",
+        "mandatory",
+        "status",
+        "codes",
+        "names_zh",
+        "names_en",
+        "chapter",
     ]
-    assert {"framework": "hkex", "item": "A2.1", "code": "env_diesel"}.items() <= next(
-        r for r in rows if r["code"] == "env_diesel" and r["framework"] == "hkex"
-    ).items()
-    assert any(r["framework"] == "gri" and r["item"] == "403-9" and r["code"] == "soc_work_fatalities" for r in rows)
-    diesel = next(r for r in rows if r["code"] == "env_diesel")
-    assert (diesel["name_zh"], diesel["name_en"]) == ("柴油使用量", "Diesel consumption")
+    assert [(r["framework"], r["item"]) for r in rows] == [(e.framework, e.item) for e in entries]
+    energy = next(r for r in rows if (r["framework"], r["item"]) == ("hkex", "A2.1"))
+    assert "env_diesel" in energy["codes"].split("; ") and "柴油使用量" in energy["names_zh"].split("; ")
+    assert energy["status"] == "answered" and energy["mandatory"] == "yes" and energy["title_en"]
+    fatalities = next(r for r in rows if (r["framework"], r["item"]) == ("gri", "403-9"))
+    assert "soc_work_fatalities" in fatalities["codes"].split("; ")
+    explain = [r for r in rows if r["status"] == "comply_or_explain"]
+    assert explain and all(r["mandatory"] == "yes" and not r["codes"] for r in explain)
 
 
 def test_workbook_has_a_sheet_per_pillar_with_units_separators_and_frozen_headers(
@@ -151,14 +161,15 @@ def test_workbook_ends_with_the_disclosure_index(published: AppendixTable, catal
     entries = disclosure_index(catalog)
     write_appendix_xlsx(published, entries, catalog, tmp_path / "appendix.xlsx")
     ws = load_workbook(tmp_path / "appendix.xlsx")["披露索引 Index"]
-    assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[1]] == ["框架 Framework", "条目 Item", "代码 Code", "指标", "Indicator"]
+    assert ws.freeze_panes == "C2"
+    assert [c.value for c in ws[1]][:4] == ["框架 Framework", "条目 Item", "标题", "Title"]
     rows = [tuple(c.value for c in r) for r in ws.iter_rows(min_row=2)]
-    assert rows == [
-        (FRAMEWORK_NAMES[e.framework]["en"], e.item, code, catalog[code].name_zh, catalog[code].name_en)
-        for e in entries
-        for code in e.codes
-    ]
+    assert [(r[0], r[1]) for r in rows] == [(FRAMEWORK_NAMES[e.framework]["en"], e.item) for e in entries]
+    energy = next(r for r in rows if r[1] == "A2.1")
+    assert "env_diesel" in energy[6] and "Diesel consumption" in energy[8]
+    explained = [r for r, e in zip(ws.iter_rows(min_row=2), entries, strict=True) if e.comply_or_explain]
+    assert explained and all(r[5].value == "不遵守就解释 comply or explain" for r in explained)
+    assert explained[0][0].fill.fgColor.rgb.endswith("FDE2E1")
 
 
 def test_workbook_leaves_out_pillars_without_appendix_rows(catalog: Catalog, tmp_path: Path) -> None:

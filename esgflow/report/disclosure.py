@@ -1,19 +1,45 @@
-"""The disclosure index: which indicator answers which HKEX, SSE, GRI and CASS item."""
+"""The disclosure index: one row per HKEX, SSE, GRI and CASS item, with the indicators that answer it.
+
+The items come from `data/framework_items.yaml`; which indicator answers which item comes only from the
+indicators' `disclosure:` fields in the catalog, so the catalog stays the one list of indicators.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+from esgflow import EsgflowError
 from esgflow.catalog import FRAMEWORKS, Catalog
 
-FRAMEWORK_NAMES = {
-    "hkex": {"zh": "港交所ESG报告守则", "en": "HKEX ESG Reporting Code"},
-    "sse": {"zh": "上交所自律监管指引第14号", "en": "SSE Self-Regulatory Guideline No. 14"},
-    "gri": {"zh": "GRI标准", "en": "GRI Standards"},
-    "cass": {"zh": "CASS-ESG 6.0", "en": "CASS-ESG 6.0"},
-}
 _CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
+_ITEM_FIELDS = {"id", "zh", "en", "mandatory", "chapter"}
+
+
+@dataclass(frozen=True)
+class FrameworkItem:
+    framework: str
+    id: str
+    title_zh: str
+    title_en: str
+    mandatory: bool
+    chapter: str = ""
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+@dataclass(frozen=True)
+class FrameworkItems:
+    names: dict[str, dict[str, str]]  # framework -> {"zh": ..., "en": ...}
+    sources: dict[str, str]
+    items: tuple[FrameworkItem, ...]
 
 
 @dataclass(frozen=True)
@@ -21,9 +47,28 @@ class IndexEntry:
     framework: str
     item: str
     codes: tuple[str, ...]
+    title_zh: str = ""
+    title_en: str = ""
+    mandatory: bool = False
+    chapter: str = ""
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    @property
+    def comply_or_explain(self) -> bool:
+        """A mandatory item no indicator answers: the ESG office explains it or points to the narrative."""
+        return self.mandatory and not self.codes
+
+    @property
+    def status(self) -> str:
+        """answered; else comply_or_explain when the item is mandatory, not_answered when it is optional."""
+        if self.codes:
+            return "answered"
+        return "comply_or_explain" if self.mandatory else "not_answered"
 
 
-def _chinese_number(text: str) -> int:
+def chinese_number(text: str) -> int:
     total, current = 0, 0
     for ch in text:
         if ch in _CN_DIGITS:
@@ -37,21 +82,91 @@ def _chinese_number(text: str) -> int:
     return total + current
 
 
-def _sort_key(item: str) -> tuple[object, ...]:
-    article = re.fullmatch(r"第(.+)条", item)
-    if article:
-        return (0, _chinese_number(article[1]))
-    return (1, *[(int(p) if p.isdigit() else p) for p in re.split(r"(\d+)", item)])
+def _item(framework: str, raw: Any) -> FrameworkItem:
+    where = f"framework items: {framework} item {raw.get('id') if isinstance(raw, dict) else raw!r}"
+    if not isinstance(raw, dict) or not {"id", "zh", "en", "mandatory"} <= set(raw):
+        raise EsgflowError(f"{where} needs id, zh, en and mandatory")
+    unknown = sorted(set(raw) - _ITEM_FIELDS)
+    if unknown:
+        raise EsgflowError(f"{where} has fields esgflow does not read: {unknown}")
+    if not isinstance(raw["mandatory"], bool):
+        raise EsgflowError(f"{where}: mandatory must be true or false")
+    item_id = str(raw["id"])
+    if framework == "sse" and not re.fullmatch(r"第[零一二三四五六七八九十百]+条", item_id):
+        raise EsgflowError(f"{where}: an SSE item is an article, 第N条")
+    chapter = str(raw.get("chapter", ""))
+    return FrameworkItem(framework, item_id, str(raw["zh"]), str(raw["en"]), raw["mandatory"], chapter)
 
 
-def disclosure_index(catalog: Catalog) -> list[IndexEntry]:
-    """Index entries per framework and item, in natural order, from the catalog alone."""
-    items: dict[tuple[str, str], list[str]] = {}
-    for ind in catalog.indicators:
-        for framework in FRAMEWORKS:
-            for item in ind.disclosure[framework]:
-                items.setdefault((framework, item), []).append(ind.code)
+def parse_framework_items(text: str) -> FrameworkItems:
+    """Framework items from YAML text, refusing unknown frameworks, duplicate ids and incomplete items."""
+    raw = yaml.safe_load(text) or {}
+    frameworks, by_framework = raw.get("frameworks") or {}, raw.get("items") or {}
+    unknown = sorted((set(frameworks) | set(by_framework)) - set(FRAMEWORKS))
+    if unknown:
+        raise EsgflowError(f"framework items: unknown framework {', '.join(unknown)}; known: {', '.join(FRAMEWORKS)}")
+    described = {fw for fw, v in frameworks.items() if {"zh", "en"} <= set(v.get("name") or {}) and v.get("source")}
+    missing = [fw for fw in FRAMEWORKS if fw not in described]
+    if missing:
+        raise EsgflowError(f"framework items: {', '.join(missing)} needs a name in zh and en and a source")
+    items: list[FrameworkItem] = []
+    for fw in FRAMEWORKS:
+        seen: set[str] = set()
+        for raw_item in by_framework.get(fw) or ():
+            item = _item(fw, raw_item)
+            if item.id in seen:
+                raise EsgflowError(f"framework items: duplicate {fw} item {item.id}")
+            seen.add(item.id)
+            items.append(item)
+    return FrameworkItems(
+        names={fw: dict(frameworks[fw]["name"]) for fw in FRAMEWORKS},
+        sources={fw: str(frameworks[fw]["source"]) for fw in FRAMEWORKS},
+        items=tuple(items),
+    )
+
+
+@cache
+def load_framework_items(path: Path | None = None) -> FrameworkItems:
+    """The packaged framework items (or the file at `path`)."""
+    text = (
+        path.read_text("utf-8")
+        if path
+        else resources.files("esgflow").joinpath("data/framework_items.yaml").read_text("utf-8")
+    )
+    return parse_framework_items(text)
+
+
+def unknown_items(catalog: Catalog, framework_items: FrameworkItems) -> list[str]:
+    """Items that indicators name but the file of framework items does not hold, one sentence each."""
+    known = {(i.framework, i.id) for i in framework_items.items}
     return [
-        IndexEntry(fw, item, tuple(codes))
-        for (fw, item), codes in sorted(items.items(), key=lambda kv: (FRAMEWORKS.index(kv[0][0]), _sort_key(kv[0][1])))
+        f"indicator {ind.code} names {fw} item {item!r}, which is not in framework_items.yaml"
+        for ind in catalog.indicators
+        for fw in FRAMEWORKS
+        for item in ind.disclosure[fw]
+        if (fw, item) not in known
     ]
+
+
+def _texts(item: FrameworkItem) -> tuple[str, str, bool, str]:
+    return item.title_zh, item.title_en, item.mandatory, item.chapter
+
+
+def disclosure_index(catalog: Catalog, framework_items: FrameworkItems | None = None) -> list[IndexEntry]:
+    """One entry per framework item, in the file's order, with the indicators answering it in catalog order."""
+    framework_items = framework_items or load_framework_items()
+    problems = unknown_items(catalog, framework_items)
+    if problems:
+        raise EsgflowError("disclosure index: " + "; ".join(problems))
+    answering: dict[tuple[str, str], list[str]] = {}
+    for ind in catalog.indicators:
+        for fw in FRAMEWORKS:
+            for item in ind.disclosure[fw]:
+                answering.setdefault((fw, item), []).append(ind.code)
+    return [
+        IndexEntry(i.framework, i.id, tuple(answering.get((i.framework, i.id), ())), *_texts(i))
+        for i in framework_items.items
+    ]
+
+
+FRAMEWORK_NAMES = load_framework_items().names

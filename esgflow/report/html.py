@@ -34,6 +34,11 @@ TEXT = {
         "framework": "框架",
         "item": "条目",
         "answered_by": "对应指标",
+        "item_title": "标题",
+        "chapter": "报告章节",
+        "explain": "不遵守就解释",
+        "explain_note": "标为“不遵守就解释”的条目为须披露但尚无指标对应的条目，由ESG办公室说明原因或指向报告相应章节",
+        "index_counts": "{items}个条目，其中{answered}个有指标对应，{explain}个须“不遵守就解释”",
         "computed": "本期数据由各单位填报汇总计算",
         "versus": "本期计算值与已发布值对比",
         "versus_note": "以下指标按各单位填报数据计算的结果与已发布数值不一致（按已发布精度比较）",
@@ -71,6 +76,12 @@ TEXT = {
         "framework": "Framework",
         "item": "Item",
         "answered_by": "Answered by",
+        "item_title": "Title",
+        "chapter": "Report chapter",
+        "explain": "comply or explain",
+        "explain_note": "Items marked comply or explain must be disclosed but no indicator answers them yet: "
+        "the ESG office explains why or points to the chapter of the report that covers them",
+        "index_counts": "{items} items, {answered} answered by indicators, {explain} to comply with or explain",
         "computed": "figures for the period are consolidated from entity returns",
         "versus": "Computed against published",
         "versus_note": "These figures, computed from the entities' returns, differ from the published ones "
@@ -101,6 +112,10 @@ a.mark{font-weight:bold;text-decoration:none;margin-left:3px}td.differs a.mark{c
 td.contradicted a.mark{color:#c0392b}p.legend span{margin-right:2em}
 td.unpublished{background:#eef3fb;outline:1px dashed #2f6fb0;outline-offset:-2px}
 td.unpublished span.mark{color:#2f6fb0;font-weight:bold;margin-left:3px}p.significant{color:#c0392b}
+table.index td{vertical-align:top}table.index td.item{white-space:nowrap;font-weight:bold}
+table.index tr.explain td{background:#fde2e1}span.explain{color:#fff;background:#c0392b;border-radius:3px;
+padding:1px 6px;font-size:.85em;white-space:nowrap}table.index a{color:#2f6fb0;text-decoration:none}
+table.index td.chapter{color:#666;font-size:.9em}
 """
 
 
@@ -186,14 +201,41 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
                 f'<td class="num">{gap}</td></tr>'
             )
         parts.append("</table>")
-    parts.append(
-        f"<h2>{t['index']}</h2><table><tr><th>{t['framework']}</th><th>{t['item']}</th><th>{t['answered_by']}</th></tr>"
-    )
-    for e in entries:
-        names = "; ".join(escape(catalog[c].name(lang)) for c in e.codes)
-        parts.append(f"<tr><td>{FRAMEWORK_NAMES[e.framework][lang]}</td><td>{escape(e.item)}</td><td>{names}</td></tr>")
-    parts.append("</table></body></html>")
+    parts += _index(entries, catalog, {r.indicator.code for r in table.rows}, lang)
+    parts.append("</body></html>")
     return "".join(parts)
+
+
+def _index(entries: list[IndexEntry], catalog: Catalog, shown: set[str], lang: str) -> list[str]:
+    """The disclosure index, a table per framework; indicators link to their row where the page shows it."""
+    t = TEXT[lang]
+    counts = t["index_counts"].format(
+        items=len(entries),
+        answered=sum(1 for e in entries if e.codes),
+        explain=sum(1 for e in entries if e.comply_or_explain),
+    )
+    parts = [f'<h2 id="index">{t["index"]}</h2><p>{counts}</p><p>{t["explain_note"]}</p>']
+    for fw, name in FRAMEWORK_NAMES.items():
+        rows = [e for e in entries if e.framework == fw]
+        if not rows:
+            continue
+        parts.append(f'<h3 id="index-{fw}">{escape(name[lang])}</h3><table class="index">')
+        parts.append(f"<tr><th>{t['item']}</th><th>{t['item_title']}</th><th>{t['answered_by']}</th>")
+        parts.append(f"<th>{t['chapter']}</th></tr>")
+        for e in rows:
+            names = "; ".join(
+                f'<a href="#{c}">{escape(catalog[c].name(lang))}</a>' if c in shown else escape(catalog[c].name(lang))
+                for c in e.codes
+            )
+            if e.comply_or_explain:
+                names = f'<span class="explain">{t["explain"]}</span>'
+            parts.append(
+                f'<tr class="{"explain" if e.comply_or_explain else e.status}"><td class="item">{escape(e.item)}</td>'
+                f"<td>{escape(e.title(lang))}</td><td>{names}</td>"
+                f'<td class="chapter">{escape(e.chapter)}</td></tr>'
+            )
+        parts.append("</table>")
+    return parts
 
 
 def _cell(

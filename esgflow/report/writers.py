@@ -27,13 +27,55 @@ def write_appendix_csv(table: AppendixTable, path: Path) -> None:
             writer.writerow([ind.code, ind.name_zh, ind.name_en, ind.unit, *values])
 
 
+INDEX_HEADERS = [
+    "framework",
+    "item",
+    "title_zh",
+    "title_en",
+    "mandatory",
+    "status",
+    "codes",
+    "names_zh",
+    "names_en",
+    "chapter",
+]
+INDEX_SHEET_HEADERS = [
+    "框架 Framework",
+    "条目 Item",
+    "标题",
+    "Title",
+    "强制 Mandatory",
+    "状态 Status",
+    "代码 Codes",
+    "对应指标",
+    "Answered by",
+    "报告章节 Chapter",
+]
+STATUS_TEXT = {"answered": "", "comply_or_explain": "不遵守就解释 comply or explain", "not_answered": ""}
+EXPLAIN_FILL = PatternFill("solid", fgColor="FDE2E1")
+
+
+def _index_row(e: IndexEntry, catalog: Catalog) -> list[str]:
+    """One row per framework item; the indicators answering it are joined in one cell each."""
+    return [
+        e.framework,
+        e.item,
+        e.title_zh,
+        e.title_en,
+        "yes" if e.mandatory else "no",
+        e.status,
+        "; ".join(e.codes),
+        "; ".join(catalog[c].name_zh for c in e.codes),
+        "; ".join(catalog[c].name_en for c in e.codes),
+        e.chapter,
+    ]
+
+
 def write_index_csv(entries: list[IndexEntry], catalog: Catalog, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["framework", "item", "code", "name_zh", "name_en"])
-        for e in entries:
-            for code in e.codes:
-                writer.writerow([e.framework, e.item, code, catalog[code].name_zh, catalog[code].name_en])
+        writer.writerow(INDEX_HEADERS)
+        writer.writerows(_index_row(e, catalog) for e in entries)
 
 
 def _number_format(decimals: int) -> str:
@@ -68,20 +110,25 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
         for col, width in enumerate([34, 40, 48, 12, 14, *([16] * len(table.columns))], start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "C2"
+    _index_sheet(wb, entries, catalog)
+    wb.save(path)
+
+
+def _index_sheet(wb: Workbook, entries: list[IndexEntry], catalog: Catalog) -> None:
+    """The disclosure index, one row per framework item, comply-or-explain rows filled in red."""
     ws = wb.create_sheet("披露索引 Index")
-    ws.append(["框架 Framework", "条目 Item", "代码 Code", "指标", "Indicator"])
+    ws.append(INDEX_SHEET_HEADERS)
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for e in entries:
-        for code in e.codes:
-            ws.append(
-                [
-                    FRAMEWORK_NAMES[e.framework]["en"],
-                    e.item,
-                    code,
-                    catalog[code].name_zh,
-                    catalog[code].name_en,
-                ]
-            )
-    ws.freeze_panes = "A2"
-    wb.save(path)
+        row = _index_row(e, catalog)
+        row[0], row[4] = FRAMEWORK_NAMES[e.framework]["en"], "是 yes" if e.mandatory else ""
+        row[5] = STATUS_TEXT[e.status]
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if e.comply_or_explain:
+                cell.fill = EXPLAIN_FILL
+    for col, width in enumerate([24, 12, 36, 40, 10, 18, 30, 36, 40, 28], start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "C2"
