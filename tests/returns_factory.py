@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -132,7 +133,8 @@ _SOLAR = """  - code: env_solar_generation
 
 
 def catalog_v2_text() -> str:
-    text = (CATALOG_YAML).read_text("utf-8")
+    # the real catalog as it was at version 1 (its version-2 inputs asked from the start)
+    text = re.sub(r'\n    template_version: "\d+"', "", (CATALOG_YAML).read_text("utf-8"))
     retired = f"  - code: {RETIRED_IN_V2}\n"
     assert text.count(retired) == 1 and text.endswith("\n")
     return text.replace(retired, retired + '    retired_in: "2"\n') + _SOLAR

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from esgflow.catalog import Catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.checks.gx_run import Validator, validator_for
 from esgflow.checks.submission import Known, identity_findings, validate_returns
 from esgflow.demo import demo_inputs
@@ -28,6 +28,8 @@ META_CELLS = {
 }
 KEY = b"a key for tests only"
 KINDS = {"HQ": "headquarters", "SAMI": "design_institute", "GAMI": "design_institute", "BR-LY": "branch"}
+
+CURRENT = load_catalog().template_version
 
 
 def _return(
@@ -54,9 +56,9 @@ def _return(
         )
         for row, (code, text) in enumerate(values.items(), start=5)
     ]
-    signed = signature(KEY, *(signed_as or (entity, period)), "1")
+    signed = signature(KEY, *(signed_as or (entity, period)), CURRENT)
     return ParsedReturn(
-        file or f"{entity}_{period}.xlsx", entity, period, "1", reported, findings or [], META_CELLS, signed
+        file or f"{entity}_{period}.xlsx", entity, period, CURRENT, reported, findings or [], META_CELLS, signed
     )
 
 

@@ -98,7 +98,9 @@ def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
 ) -> None:
     bad = _set_meta(filled, tmp_path / "bad" / "SAMI_2025.xlsx", "meta_template_version", "0")
     line = _ingest_bad(sqlite_settings, bad).line()
-    assert "is '0', not a template version esgflow writes (version 1)" in line and "meta_template_version ('" in line
+    assert (
+        "is '0', not a template version esgflow writes (versions 1 to 2)" in line and "meta_template_version ('" in line
+    )
 
 
 @pytest.mark.parametrize(

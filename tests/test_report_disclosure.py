@@ -104,7 +104,13 @@ def test_mandatory_items_nothing_answers_are_comply_or_explain(catalog: Catalog)
     entries = {(e.framework, e.item): e for e in disclosure_index(catalog)}
     assert entries[("hkex", "A2.5")].comply_or_explain  # packaging: the 2024 report explains it
     assert entries[("hkex", "A2.5")].chapter == "不遵守就解释"
-    assert entries[("sse", "第二十四条")].comply_or_explain  # no greenhouse-gas indicator in this catalog
+    assert entries[("sse", "第二十五条")].comply_or_explain  # climate items beyond Scope 1 and 2
+    assert entries[("hkex", "D28(c)")].comply_or_explain  # Scope 3: comply or explain
+    # Scope 1 and 2 are answered by the greenhouse-gas indicators (mandatory from FY2025)
+    assert entries[("sse", "第二十四条")].codes[:2] == ("env_ghg_scope1", "env_ghg_scope2_location")
+    assert (
+        entries[("hkex", "D28(a)")].codes == ("env_ghg_scope1",) and not entries[("hkex", "D28(a)")].comply_or_explain
+    )
     assert not entries[("hkex", "A2.1")].comply_or_explain
     assert not any(e.comply_or_explain for e in entries.values() if e.framework in ("gri", "cass"))
 

@@ -74,7 +74,7 @@ def test_a_return_gives_its_identity_and_every_figure_asked(
     complete: Path, catalog: Catalog, registry: EntityRegistry
 ) -> None:
     ret = _read(complete, catalog)
-    assert (ret.file, ret.entity, ret.period, ret.template_version) == ("SAMI_2025.xlsx", "SAMI", "2025", "1")
+    assert (ret.file, ret.entity, ret.period, ret.template_version) == ("SAMI_2025.xlsx", "SAMI", "2025", "2")
     assert ret.findings == []
     asked = {i.code for i in catalog.inputs_for_kind(registry["SAMI"].kind)}
     assert {r.code for r in ret.reported} == asked and len(ret.reported) == len(asked)
@@ -195,12 +195,13 @@ def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
     sheet, cell = _where(complete, "meta_template_version")
     assert finding.rule == "template_version" and (finding.sheet, finding.cell) == (sheet, cell)
     assert finding.message == (
-        f"meta_template_version ('{sheet}'!{cell}) is {text!r}, not a template version esgflow writes (version 1); "
+        f"meta_template_version ('{sheet}'!{cell}) is {text!r}, "
+        "not a template version esgflow writes (versions 1 to 2); "
         "fill in the template sent for this period"
     )
 
 
-@pytest.mark.parametrize(("known", "version"), [("catalog", "2"), ("catalog_v2", "3"), ("catalog_v2", "12")])
+@pytest.mark.parametrize(("known", "version"), [("catalog", "3"), ("catalog_v2", "3"), ("catalog", "12")])
 def test_a_template_version_newer_than_esgflow_knows_is_refused_as_such(
     complete: Path, tmp_path: Path, request: pytest.FixtureRequest, known: str, version: str
 ) -> None:
