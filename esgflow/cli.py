@@ -76,6 +76,18 @@ def _cmd_restate(args: argparse.Namespace) -> None:
     print(f"the report shows {result.period}_restated beside the figures first computed")
 
 
+def _cmd_access_grant(args: argparse.Namespace) -> None:
+    link = jobs.grant_access(load_settings(), args.email, None if args.office else args.entity)
+    who = "the ESG office" if args.office else f"a reporter of {args.entity}"
+    print(f"granted {args.email} sign-in as {who}; the link (shown once, keep it private):")
+    print(link)
+
+
+def _cmd_access_revoke(args: argparse.Namespace) -> None:
+    ended = jobs.revoke_access(load_settings(), args.email)
+    print(f"revoked {_count(ended, 'sign-in')} of {args.email}")
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     files = jobs.report_period(load_settings(), args.period, Path(args.out), langs)
@@ -235,6 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
     rst.add_argument("--period", required=True, type=_period)
     rst.add_argument("--reason", required=True)
     rst.set_defaults(func=_cmd_restate)
+    access = sub.add_parser("access", help="portal sign-ins").add_subparsers(dest="action", required=True)
+    grant = access.add_parser("grant", help="make a sign-in link for a reporter of an entity, or the ESG office")
+    who = grant.add_mutually_exclusive_group(required=True)
+    who.add_argument("--entity")
+    who.add_argument("--office", action="store_true")
+    grant.add_argument("--email", required=True)
+    grant.set_defaults(func=_cmd_access_grant)
+    revoke = access.add_parser("revoke", help="end every sign-in of an address")
+    revoke.add_argument("--email", required=True)
+    revoke.set_defaults(func=_cmd_access_revoke)
     tpl = sub.add_parser("templates", help="write one workbook per entity that reports in a period")
     tpl.add_argument("--period", required=True, type=_period)
     tpl.add_argument("--out", required=True)
@@ -295,7 +317,19 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands that start no Prefect server, whose process may end without tearing down its objects.
 QUICK_EXIT = frozenset(
-    {"init", "history", "templates", "ingest", "consolidate", "check", "status", "report", "explain", "restate"}
+    {
+        "init",
+        "history",
+        "templates",
+        "ingest",
+        "consolidate",
+        "check",
+        "status",
+        "report",
+        "explain",
+        "restate",
+        "access",
+    }
 )
 
 

@@ -22,6 +22,7 @@ class Settings:
     database_url: str
     smtp: SmtpSettings | None
     inbox_location: str | None = None  # ESGFLOW_INBOX: a folder or a URL of a registered inbox source
+    portal_url: str = "http://127.0.0.1:8800"  # ESGFLOW_PORTAL_URL: where sign-in links point
 
     @property
     def inbox(self) -> Path:
@@ -62,4 +63,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             password=env.get("ESGFLOW_SMTP_PASSWORD") or None,
             sender=env.get("ESGFLOW_SMTP_SENDER") or "esg-office@example.com",
         )
-    return Settings(home=home, database_url=url, smtp=smtp, inbox_location=env.get("ESGFLOW_INBOX") or None)
+    return Settings(
+        home=home,
+        database_url=url,
+        smtp=smtp,
+        inbox_location=env.get("ESGFLOW_INBOX") or None,
+        portal_url=env.get("ESGFLOW_PORTAL_URL") or "http://127.0.0.1:8800",
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from esgflow import EsgflowError
+from esgflow.access import checked_address, new_token, signin_link, token_hash
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
 from esgflow.checks.gx_run import build_data_docs
@@ -211,6 +212,32 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
             period.ends_on,
         )
     return Explanation(period.code, stored, explain(code, scope, context))
+
+
+def grant_access(settings: Settings, email: str, entity: str | None) -> str:
+    """Make a sign-in for a reporter of `entity` (None: the ESG office); returns its link, shown only once."""
+    address = checked_address(email)
+    _require_schema(settings)
+    token = new_token()
+    with db.session_scope(settings.database_url) as session:
+        try:
+            load.grant_access(session, address, entity, token_hash(token))
+        except KeyError:
+            raise EsgflowError(f"unknown entity {entity!r}") from None
+    return signin_link(settings.portal_url, token)
+
+
+def revoke_access(settings: Settings, email: str) -> int:
+    """End every sign-in of an address; how many there were."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return load.revoke_access(session, checked_address(email))
+
+
+def reporter_addresses(settings: Settings) -> dict[str, set[str]]:
+    """entity -> every address that may submit for it (registered contacts and granted sign-ins)."""
+    with db.session_scope(settings.database_url) as session:
+        return queries.reporter_addresses(session)
 
 
 def report_period(settings: Settings, period: Period, out: Path, langs: list[str]) -> ReportFiles:

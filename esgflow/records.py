@@ -79,3 +79,16 @@ class StoredFigure:
     value: Decimal
     method: str
     observation_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """An active sign-in: who, and for which entity (None: the ESG office, who sees every entity)."""
+
+    grant_id: int
+    email: str
+    entity: str | None
+
+    @property
+    def is_office(self) -> bool:
+        return self.entity is None

@@ -55,6 +55,20 @@ def test_templates_ingest_consolidate_status_check(
     assert capsys.readouterr().out.lstrip().startswith("[")
 
 
+def test_access_grant_and_revoke(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["access", "grant", "--entity", "SAMI", "--email", "li@sami.example"]) == 0
+    out = capsys.readouterr().out
+    assert "granted li@sami.example sign-in as a reporter of SAMI" in out and "/signin/" in out
+    assert main(["access", "grant", "--office", "--email", "esg@hq.example"]) == 0
+    assert "as the ESG office" in capsys.readouterr().out
+    assert main(["access", "revoke", "--email", "li@sami.example"]) == 0
+    assert "revoked 1 sign-in of li@sami.example" in capsys.readouterr().out
+    assert main(["access", "grant", "--entity", "NOPE", "--email", "x@y.example"]) == 1
+    assert "unknown entity 'NOPE'" in capsys.readouterr().err
+
+
 def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from tests.returns_factory import fill
 

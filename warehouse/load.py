@@ -547,3 +547,24 @@ def record_restatement(
     )
     session.flush()
     return number
+
+
+def grant_access(session: Session, email: str, entity: str | None, token_hash: str) -> None:
+    """Record a sign-in for a reporter of `entity` (None: the ESG office)."""
+    entity_id = None
+    if entity is not None:
+        entity_id = session.scalar(select(m.Entity.id).where(m.Entity.code == entity))
+        if entity_id is None:
+            raise KeyError(entity)
+    session.add(m.AccessGrant(email=email.strip().lower(), entity_id=entity_id, token_hash=token_hash))
+    session.flush()
+
+
+def revoke_access(session: Session, email: str) -> int:
+    """End every active sign-in of an address; how many were ended."""
+    result = session.execute(
+        update(m.AccessGrant)
+        .where(m.AccessGrant.email == email.strip().lower(), m.AccessGrant.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -75,6 +75,20 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(String(2))
 
 
+class AccessGrant(Base):
+    """A sign-in for a reporter of one entity (or for the ESG office, entity None); the token only as its hash."""
+
+    __tablename__ = "access_grant"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_access_grant_token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Indicator(Base):
     """A row per catalog indicator, kept in step with the catalog by `esgflow init`."""
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
 from esgflow.records import (
+    AccessRecord,
     KnownBytes,
     NewestSubmission,
     OwedLetter,
@@ -399,3 +400,28 @@ def figure_sources(session: Session, period: Period, scope: str, basis: str) -> 
         .where(m.Period.code == period.code, m.Entity.code == scope, m.ConsolidatedFigure.basis == basis)
     )
     return frame_of(session, query, {"indicator": pl.Utf8, "observation_id": pl.Int64})
+
+
+def reporter_addresses(session: Session) -> dict[str, set[str]]:
+    """entity -> every address that reports for it: its registered contacts and its active grants (lower case)."""
+    out: dict[str, set[str]] = {}
+    for entity, emails in contacts(session).items():
+        out.setdefault(entity, set()).update(e.lower() for e in emails)
+    granted = session.execute(
+        select(m.Entity.code, m.AccessGrant.email)
+        .join(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
+        .where(m.AccessGrant.revoked_at.is_(None))
+    )
+    for entity, email in granted:
+        out.setdefault(entity, set()).add(email.lower())
+    return out
+
+
+def grant_for_token(session: Session, token_hash: str) -> AccessRecord | None:
+    """The active grant a token's hash belongs to, or None (unknown or revoked)."""
+    row = session.execute(
+        select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code)
+        .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
+        .where(m.AccessGrant.token_hash == token_hash, m.AccessGrant.revoked_at.is_(None))
+    ).first()
+    return AccessRecord(row[0], row[1], row[2]) if row else None
