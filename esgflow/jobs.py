@@ -211,6 +211,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
             _members(session, period),
             queries.entity_locations(session, period.ends_on),
             period.ends_on,
+            queries.splits_of(session, list(stored.observation_ids)),
         )
     return Explanation(period.code, stored, explain(code, scope, context))
 
