@@ -243,9 +243,9 @@ def _insert_submission(
         )
     if splits is not None and splits.height:
         observation_of = dict(
-            session.execute(
-                select(m.Observation.indicator_id, m.Observation.id).filter_by(submission_id=submission_id)
-            ).tuples()
+            session.execute(select(m.Observation.indicator_id, m.Observation.id).filter_by(submission_id=submission_id))
+            .tuples()
+            .all()
         )
         session.execute(
             insert(m.ObservationSplit.__table__),
