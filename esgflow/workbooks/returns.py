@@ -102,16 +102,21 @@ def _check_version(version: str, cell: RawCell, file: str, catalog: Catalog) -> 
         )
 
 
-def _split_error(ind: Indicator, file: str, cell: RawCell, rule: str, message: str) -> Finding:
+def _split_error(
+    ind: Indicator, file: str, at: RawCell | tuple[str, str], rule: str, message: str, **compared: Decimal
+) -> Finding:
+    """An error of a split at a cell (a read cell, or the (sheet, cell) of a figure)."""
+    sheet, cell, found = (at.sheet, at.ref, at.text) if isinstance(at, RawCell) else (*at, None)
     return Finding(
         rule=rule,
         severity="error",
         indicators=(ind.code,),
         file=file,
-        sheet=cell.sheet,
-        cell=cell.ref,
-        found=cell.text,
+        sheet=sheet,
+        cell=cell,
+        found=found,
         message=f"{ind.code} ({ind.name_en}), split: {message}",
+        **compared,
     )
 
 
@@ -207,36 +212,18 @@ def _read_splits(
         total = totals.get(ind.code)
         if total is None or total.value is None:
             at = (total.sheet, total.cell) if total else (rows[0].sheet, rows[0].cell)
-            findings.append(
-                Finding(
-                    rule="split_without_total",
-                    severity="error",
-                    indicators=(ind.code,),
-                    file=file,
-                    sheet=at[0],
-                    cell=at[1],
-                    message=f"{ind.code} ({ind.name_en}) is split by place but its total is blank; "
-                    "enter the total the split adds up to",
-                )
-            )
+            message = "the total is blank; enter the total the split adds up to"
+            findings.append(_split_error(ind, file, at, "split_without_total", message))
             continue
         parts = sum((r.value for r in rows), Decimal(0))
         tolerance = _half_unit(total.value) + sum((_half_unit(r.value) for r in rows), Decimal(0))
         if abs(parts - total.value) > tolerance:
-            findings.append(
-                Finding(
-                    rule="split_sum",
-                    severity="error",
-                    indicators=(ind.code,),
-                    file=file,
-                    sheet=total.sheet,
-                    cell=total.cell,
-                    message=f"{ind.code} ({ind.name_en}): the split ({', '.join(r.cell for r in rows)}) adds up to "
-                    f"{parts}, the total at {total.cell} is {total.value}; make them agree",
-                    expected=total.value,
-                    actual=parts,
-                )
+            message = (
+                f"the rows ({', '.join(r.cell for r in rows)}) add up to {parts}, "
+                f"the total at {total.cell} is {total.value}; make them agree"
             )
+            compared = {"expected": total.value, "actual": parts}
+            findings.append(_split_error(ind, file, (total.sheet, total.cell), "split_sum", message, **compared))
             continue
         splits += rows
     return splits, findings
