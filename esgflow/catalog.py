@@ -44,6 +44,20 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Split:
+    """A template may split an input by where it was used (`split: {by: location, rows: 6}`).
+
+    Per-entity formulas then evaluate the input's location-dependent terms per split row
+    with that row's location (a province's grid factor); without a split, the entity's
+    registered location applies. A split is new in templates, so it has a version of its own.
+    """
+
+    by: Literal["location"]
+    rows: int
+    template_version: str = "1"
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     pillar: str
@@ -67,6 +81,7 @@ class Indicator:
     # and the first that no longer does (the indicator stays for history and the appendix).
     template_version: str = "1"
     retired_in: str | None = None
+    split: Split | None = None
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -92,6 +107,12 @@ class Indicator:
         """Whether the template of this version asks for this input."""
         v = int(version)
         return int(self.template_version) <= v and (self.retired_in is None or v < int(self.retired_in))
+
+    def split_in(self, version: str) -> Split | None:
+        """The split the template of this version offers for this input, if any."""
+        if self.split is None or not self.in_template(version) or int(version) < int(self.split.template_version):
+            return None
+        return self.split
 
     def formula_inputs(self) -> list[str]:
         """Names a formula refers to: indicator codes and factor codes, in order of appearance."""
@@ -129,6 +150,7 @@ class Catalog:
         """The current template version: the newest any entry names, so a new input raises it by itself."""
         versions = [int(i.template_version) for i in self.indicators]
         versions += [int(i.retired_in) for i in self.indicators if i.retired_in]
+        versions += [int(i.split.template_version) for i in self.indicators if i.split]
         return str(max(versions, default=1))
 
     def knows_template_version(self, version: str) -> bool:
@@ -183,6 +205,7 @@ FIELDS = {
     "disclosure",
     "template_version",
     "retired_in",
+    "split",
 }
 
 
@@ -218,7 +241,16 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
         # str(): YAML reads template_version: 2 as a number; validate() judges the text
         template_version=str(raw.get("template_version", "1")),
         retired_in=None if raw.get("retired_in") is None else str(raw["retired_in"]),
+        split=_split(raw.get("split")),
     )
+
+
+def _split(raw: Any) -> Split | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"by", "rows", "template_version"} or "by" not in raw:
+        raise EsgflowError(f"catalog: split must read {{by: location, rows: N, template_version: V}}, not {raw!r}")
+    return Split(raw["by"], int(raw.get("rows", 6)), str(raw.get("template_version", "1")))
 
 
 def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
@@ -259,6 +291,7 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
         if ind.consolidation == "group" and ind.reported_by != "group":
             problems.append(f"{where}: group consolidation needs reported_by: group")
         problems += _version_problems(ind, where)
+        problems += _split_problems(ind, catalog, where)
         refs = [ind.rules.not_above, *(c for b in ind.breakdowns for c in b)]
         problems += [f"{where}: rule names unknown indicator {c!r}" for c in refs if c and c not in catalog]
     try:
@@ -278,6 +311,28 @@ def _version_problems(ind: Indicator, where: str) -> list[str]:
         return problems
     if ind.retired_in and int(ind.retired_in) <= int(ind.template_version):
         problems.append(f"{where}: retired_in {ind.retired_in} must come after template_version {ind.template_version}")
+    return problems
+
+
+MAX_SPLIT_ROWS = 50
+
+
+def _split_problems(ind: Indicator, catalog: Catalog, where: str) -> list[str]:
+    problems = []
+    if ind.split is not None:
+        if ind.split.by != "location":
+            problems.append(f"{where}: split by {ind.split.by!r}; esgflow splits by location only")
+        if not 1 <= ind.split.rows <= MAX_SPLIT_ROWS:
+            problems.append(f"{where}: a split has 1 to {MAX_SPLIT_ROWS} rows, not {ind.split.rows}")
+        if not ind.is_input or ind.dtype == "percent":
+            problems.append(f"{where}: only a reported amount can be split")
+        if not is_template_version(ind.split.template_version):
+            problems.append(f'{where}: split template_version must be a template version such as "2"')
+    if ind.consolidation == "per_entity":
+        # Which split would place a term whose own inputs are not split is only clear with one.
+        split = [n for n in ind.formula_inputs() if n in catalog and catalog[n].split]
+        if len(split) > 1:
+            problems.append(f"{where}: a per-entity formula may use one split input, not {split}")
     return problems
 
 

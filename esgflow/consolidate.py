@@ -48,10 +48,12 @@ def consolidate(
     factors: FactorRegistry,
     on: date,
     locations: Mapping[str, str] | None = None,
+    splits: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Figures per (scope, indicator) from observations (observation_id, entity, indicator, value).
 
-    `locations` places entities for factors that depend on where they are (default: China).
+    `locations` places entities for factors that depend on where they are (default: China);
+    `splits` (observation_id, indicator, location, value) place parts of an input elsewhere.
     """
     kinds = pl.DataFrame(
         {
@@ -84,7 +86,7 @@ def consolidate(
     )
     exact = _with_float_value(pl.concat([sums, group_only], how="diagonal"))
     per_entity = (
-        entity_figures(observations, catalog, factors, locations or {}, on)
+        entity_figures(observations, catalog, factors, locations or {}, on, splits)
         .join(scopes, on="entity", how="inner")
         .group_by("scope", "indicator")
         .agg(pl.col("value").sum(), pl.col("observation_ids").explode().drop_nulls().sort(), pl.len().alias("n"))

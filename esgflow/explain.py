@@ -19,7 +19,7 @@ from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry, Resolved
 from esgflow.formulas import compile_formula
-from esgflow.per_entity import factors_at, terms_of
+from esgflow.per_entity import factors_at, split_input, split_shares, terms_of
 from esgflow.records import StoredFigure
 
 
@@ -94,6 +94,32 @@ class Context:
     parents: Mapping[str, str | None]
     locations: Mapping[str, str]
     on: date
+    splits: pl.DataFrame | None = None  # queries.splits_of the observations: where parts of an input were used
+
+    def split_rows(self, total: CellRef) -> list[tuple[str, float, CellRef]]:
+        """(place, share, split cell) of each row an observation was split into, in row order."""
+        if self.splits is None or self.splits.is_empty():
+            return []
+        rows = split_shares(self.splits.filter(pl.col("observation_id") == total.observation_id))
+        unit = total.reported.split(" ", 1)[1] if " " in total.reported else ""
+        return [
+            (
+                r["location"],
+                r["share"],
+                CellRef(
+                    total.observation_id,
+                    total.entity,
+                    total.indicator,
+                    r["value"],
+                    f"{r['original_value'] or r['value']} {unit}".strip(),
+                    total.version,
+                    total.file,
+                    r["sheet"],
+                    r["cell"],
+                ),
+            )
+            for r in rows.iter_rows(named=True)
+        ]
 
     def members(self, scope: str) -> list[str]:
         return sorted(e for e, s in ancestry(dict(self.parents)) if s == scope)
@@ -160,26 +186,38 @@ def _evaluate(
 
 
 def _entity_node(ind: Indicator, entity: str, ctx: Context) -> Node | None:
-    location = ctx.locations.get(entity)
-    chosen = factors_at(ind, ctx.catalog, ctx.factors, ctx.on, location)
+    """An entity's figure term by term; a split input's terms once per split row, at its place."""
+    registered = ctx.locations.get(entity)
+    split = split_input(ind, ctx.catalog)
+    totals = ctx.cells(split, [entity]) if split else []
+    rows = ctx.split_rows(totals[0]) if totals else []
+    places: list[tuple[str | None, float, CellRef | None]] = [(p, share, c) for p, share, c in rows]
     terms: list[Node] = []
-    for term in terms_of(ind, ctx.catalog):
-        cells = [c for name in term.inputs for c in ctx.cells(name, [entity])]
-        if len(cells) < len(term.inputs):
-            continue  # an input left blank: the term contributes nothing, as in consolidation
-        values = {c.indicator: float(c.value) for c in cells}
-        value = _evaluate(term.text, ind.unit, values, ctx, chosen)
-        if value is None:
-            continue
-        sign = "" if term.sign > 0 else "minus "
-        uses = [_use(chosen[name]) for name in term.factors]
-        terms.append(
-            Node(ind.code, entity, term.sign * value, ind.unit, f"{sign}{term.text}", cells=cells, factors=uses)
-        )
+    for place, share, split_cell in places or [(registered, 1.0, None)]:
+        chosen = factors_at(ind, ctx.catalog, ctx.factors, ctx.on, place)
+        for term in terms_of(ind, ctx.catalog):
+            cells = [c for name in term.inputs for c in ctx.cells(name, [entity])]
+            if len(cells) < len(term.inputs):
+                continue  # an input left blank: the term contributes nothing, as in consolidation
+            values = {c.indicator: float(c.value) for c in cells}
+            how = f"{'' if term.sign > 0 else 'minus '}{term.text}"
+            if split_cell is not None and split in term.inputs:
+                values[split] = float(split_cell.value)
+                cells = [split_cell if c.indicator == split else c for c in cells]
+                how += f" at {place} (split row {split_cell.cell})"
+            elif split_cell is not None:
+                how += f" at {place}, {share:.2%} of the split"
+            value = _evaluate(term.text, ind.unit, values, ctx, chosen)
+            if value is None:
+                continue
+            weight = 1.0 if split_cell is None or split in term.inputs else share
+            uses = [_use(chosen[name]) for name in term.factors]
+            terms.append(Node(ind.code, entity, term.sign * value * weight, ind.unit, how, cells=cells, factors=uses))
     if not terms:
         return None
     total = sum(t.value for t in terms if t.value is not None)
-    return Node(ind.code, entity, total, ind.unit, f"{ind.formula} at {location or 'CN'}", children=terms)
+    where = ", ".join(p for p, _, _ in rows) + f" (split of {split})" if rows else registered or "CN"
+    return Node(ind.code, entity, total, ind.unit, f"{ind.formula} at {where}", children=terms)
 
 
 def _derived_node(ind: Indicator, scope: str, ctx: Context) -> Node:

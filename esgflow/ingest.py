@@ -33,7 +33,7 @@ from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes
 from esgflow.signing import signing_key
-from esgflow.stage import stage, unit_factors
+from esgflow.stage import stage, stage_splits, unit_factors
 from esgflow.states import STORED, judged
 from esgflow.warehouse import load, queries
 from esgflow.workbooks.returns import ParsedReturn, read_returns
@@ -158,13 +158,14 @@ class Ingestor:
         errors = sum(f.severity == "error" for f in findings)
         status = judged(errors, len(findings) - errors)
         observations = staged if staged is not None and not errors else pl.DataFrame(schema=_EMPTY)
+        splits = stage_splits(ret, self.factors) if observations.height else None
         period = parse_period(ret.period)
         arrived = datetime.fromtimestamp(r.arrived, UTC)
         submission = load.SubmissionIn(
             ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived
         )
         with self.sessions() as session:
-            recorded = load.record_submission(session, submission, observations, findings, wh.ids)
+            recorded = load.record_submission(session, submission, observations, findings, wh.ids, splits)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:

@@ -124,7 +124,9 @@ def _compute(session: db.Session, period: Period, factors: FactorRegistry) -> tu
     parents = _members(session, period)
     locations = queries.entity_locations(session, period.ends_on)
     root = load_registry().root()
-    return consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations), observations
+    splits = queries.accepted_splits(session, period)
+    figures = consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations, splits)
+    return figures, observations
 
 
 def _standing_basis(session: db.Session, period: Period) -> str:
@@ -210,6 +212,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
             _members(session, period),
             queries.entity_locations(session, period.ends_on),
             period.ends_on,
+            queries.splits_of(session, list(stored.observation_ids)),
         )
     return Explanation(period.code, stored, explain(code, scope, context))
 

@@ -6,6 +6,14 @@ its province or country, summed up the tree afterwards. A formula is a sum of te
 (`env_diesel * density_diesel * co2_diesel + env_gasoline * ...`); a term whose input the
 entity left blank contributes nothing and is not a zero: an entity that reported none of
 the inputs has no figure at all, as a sum of no observations has none.
+
+An entity working in several places may split an input by place (`split` in the catalog:
+electricity by province). Its formula is then evaluated once per split row at that row's
+place: a term with the split input takes the row's amount; every other term takes the row's
+share of the split (green electricity, whose place is not reported, is taken to be used
+where the electricity was, in proportion; the registered place could make market-based
+Scope 2 negative). Terms are linear in their inputs, so the rows add up to the entity's
+figure. Without a split, the entity's registered location applies.
 """
 
 from __future__ import annotations
@@ -69,6 +77,19 @@ def factors_at(
     return {name: factors.resolve_at(name, on, location) for t in terms_of(ind, catalog) for name in t.factors}
 
 
+def split_input(ind: Indicator, catalog: Catalog) -> str | None:
+    """The input of a per-entity formula that returns may split by place (the catalog allows one)."""
+    return next((n for n in ind.formula_inputs() if n in catalog and catalog[n].split), None)
+
+
+def split_shares(splits: pl.DataFrame) -> pl.DataFrame:
+    """Split rows with each row's share of its observation's split (equal shares when all are zero)."""
+    value = pl.col("value").cast(pl.Float64)
+    total = value.sum().over("observation_id")
+    share = pl.when(total > 0).then(value / total).otherwise(1.0 / pl.len().over("observation_id"))
+    return splits.with_columns(share.alias("share"))
+
+
 def _term_expr(term: Term, ind: Indicator, catalog: Catalog, chosen: Mapping[str, Resolved]) -> pl.Expr:
     def factor_of(name: str) -> tuple[Decimal, str]:
         f = chosen[name].factor
@@ -86,8 +107,12 @@ def entity_figures(
     factors: FactorRegistry,
     locations: Mapping[str, str],
     on: date,
+    splits: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """(entity, indicator, value, observation_ids) of every per-entity indicator an entity has inputs for."""
+    """(entity, indicator, value, observation_ids) of every per-entity indicator an entity has inputs for.
+
+    splits: split rows (observation_id, indicator, location, value), as queries.accepted_splits gives them.
+    """
     kinds = [i for i in catalog.indicators if i.consolidation == "per_entity"]
     needed = sorted({n for i in kinds for n in i.formula_inputs() if n in catalog})
     obs = observations.filter(pl.col("indicator").is_in(needed) & pl.col("value").is_not_null())
@@ -104,12 +129,33 @@ def entity_figures(
         *(pl.lit(None, dtype=pl.Float64).alias(n) for n in missing),
         *(pl.lit(None, dtype=pl.Int64).alias(f"{n}__id") for n in missing),
     )
+    shares = split_shares(splits) if splits is not None and splits.height else None
     out: list[pl.DataFrame] = []
-    for (location,), part in wide.partition_by("__location", as_dict=True).items():
-        for ind in kinds:
+    for ind in kinds:
+        terms = terms_of(ind, catalog)
+        split = split_input(ind, catalog)
+        frame = wide.with_columns(pl.lit(1.0).alias("__share"))
+        if split and shares is not None:
+            rows = shares.filter(pl.col("indicator") == split).select(
+                pl.col("observation_id").alias(f"{split}__id"),
+                pl.col("location").alias("__split_location"),
+                pl.col("value").cast(pl.Float64).alias("__split_value"),
+                pl.col("share").alias("__split_share"),
+            )
+            expanded = frame.join(rows, on=f"{split}__id", how="inner").with_columns(
+                pl.col("__split_location").alias("__location"),
+                pl.col("__split_value").alias(split),
+                pl.col("__split_share").alias("__share"),
+            )
+            frame = pl.concat(
+                [frame.join(rows, on=f"{split}__id", how="anti"), expanded.select(frame.columns)], how="vertical"
+            )
+        for (location,), part in frame.partition_by("__location", as_dict=True).items():
             chosen = factors_at(ind, catalog, factors, on, location)
-            terms = terms_of(ind, catalog)
-            values = [_term_expr(t, ind, catalog, chosen).alias(f"__t{n}") for n, t in enumerate(terms)]
+            values = [
+                (_term_expr(t, ind, catalog, chosen) * (1 if split in t.inputs else pl.col("__share"))).alias(f"__t{n}")
+                for n, t in enumerate(terms)
+            ]
             used = [
                 pl.when(pl.col(f"__t{n}").is_not_null())
                 .then(pl.concat_list([pl.col(f"{c}__id") for c in t.inputs]))
@@ -125,8 +171,19 @@ def entity_figures(
                     pl.when(pl.any_horizontal(pl.col(names).is_not_null()))
                     .then(pl.sum_horizontal(names))
                     .alias("value"),
-                    pl.concat_list(used).list.drop_nulls().list.sort().alias("observation_ids"),
+                    pl.concat_list(used).list.drop_nulls().alias("observation_ids"),
                 )
                 .filter(pl.col("value").is_not_null())
             )
-    return pl.concat(out).cast(ENTITY_FIGURE_SCHEMA) if out else pl.DataFrame(schema=ENTITY_FIGURE_SCHEMA)
+    if not out:
+        return pl.DataFrame(schema=ENTITY_FIGURE_SCHEMA)
+    # A split entity has a row per place: one figure each, from the observations of all its rows.
+    return (
+        pl.concat(out)
+        .group_by("entity", "indicator", maintain_order=True)
+        .agg(
+            pl.col("value").sum(),
+            pl.col("observation_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+        )
+        .cast(ENTITY_FIGURE_SCHEMA)
+    )

@@ -46,3 +46,24 @@ def stage(returns: list[ParsedReturn], factors: pl.DataFrame, keys: list[int] | 
     return frame.join(factors, on="indicator", how="left").with_columns(
         (pl.col("input_value") * pl.col("factor")).cast(VALUE_DTYPE).alias("value")
     )
+
+
+SPLIT_SCHEMA = {
+    "indicator": pl.Utf8,
+    "location": pl.Utf8,
+    "input_value": VALUE_DTYPE,
+    "original_value": pl.Utf8,
+    "sheet": pl.Utf8,
+    "cell": pl.Utf8,
+}
+
+
+def stage_splits(ret: ParsedReturn, factors: pl.DataFrame) -> pl.DataFrame:
+    """A return's split rows (indicator, location, value in the reporting unit, original_value, sheet, cell)."""
+    rows = [(r.code, r.location, r.value, r.found, r.sheet, r.cell) for r in ret.splits]
+    frame = pl.DataFrame(rows, schema=SPLIT_SCHEMA, orient="row")
+    return (
+        frame.join(factors, on="indicator", how="left")
+        .with_columns((pl.col("input_value") * pl.col("factor")).cast(VALUE_DTYPE).alias("value"))
+        .drop("input_value", "factor")
+    )

@@ -170,3 +170,21 @@ def test_the_loader_refuses_a_catalog_with_a_bad_template_version(tmp_path: Path
     path.write_text(catalog_v2_text().replace('template_version: "2"', 'template_version: "2a"'), "utf-8")
     with pytest.raises(EsgflowError, match=r"env_solar_generation: template_version must be a template version"):
         load_catalog(path)
+
+
+def test_a_split_is_declared_in_the_catalog_and_checked(catalog: Catalog) -> None:
+    from dataclasses import replace
+
+    from esgflow.catalog import Catalog as C
+    from esgflow.catalog import Split, validate
+    from esgflow.factors import load_factors
+
+    split = catalog["env_electricity"].split
+    assert split == Split("location", 6, "2") and catalog["env_electricity"].split_in("1") is None
+    assert [i.code for i in catalog.indicators if i.split] == ["env_electricity"]
+    bad = replace(catalog["env_electricity_green"], split=Split("location", 0, "2"))
+    problems = validate(
+        C(tuple(bad if i.code == bad.code else i for i in catalog.indicators), catalog.pillars), load_factors().codes
+    )
+    assert any("1 to 50 rows" in p for p in problems)
+    assert any("one split input" in p for p in problems)  # market-based Scope 2 would name two

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
@@ -78,3 +79,53 @@ def test_explain_an_entity_subtree_and_say_it_in_lines(collected: Settings, cata
     assert "grid_co2_cn_ln_2023 = 0.4878 kgCO2/kWh, CN-LN, vintage 2023" in text
     assert "cell: SAMI v1 env_electricity" in text and "SAMI_2025.xlsx, sheet" in text
     assert found.to_json()["explanation"]["children"][0]["scope"] == "SAMI"
+
+
+def test_a_split_entitys_scope2_takes_each_provinces_factor_and_explain_reaches_the_split_cells(
+    settings: Settings, tmp_path: Path, catalog: Catalog
+) -> None:
+    from decimal import Decimal
+
+    from esgflow.warehouse import db, queries
+    from esgflow.workbooks import layout as L
+
+    templates = open_collection(settings, P2025, tmp_path / "tpl", ["HQ", "SAMI", "KMSI"])
+    split = {  # SAMI (registered in Liaoning) used 60 % of its 1,000,000 kWh in Yunnan
+        "env_electricity": 1000000,
+        "env_office_electricity": 100000,
+        "env_electricity_green": 0,
+        L.split_location_name("env_electricity", 1): "CN-YN 云南 Yunnan",
+        L.split_amount_name("env_electricity", 1): 600000,
+        L.split_location_name("env_electricity", 2): "CN-LN 辽宁 Liaoning",
+        L.split_amount_name("env_electricity", 2): 400000,
+    }
+    files = [fill(templates["SAMI"], tmp_path / "in", split)]
+    files += [fill(templates[e], tmp_path / "in", {}) for e in ("HQ", "KMSI")]
+    outcomes = jobs.ingest_files(settings, files, docs=False)
+    assert all(o.status.startswith("accepted") for o in outcomes), [o.line() for o in outcomes]
+    jobs.consolidate_period(settings, P2025)
+    # the hand calculation: kWh x kgCO2/kWh of the 2023 vintages (esgflow/data/factors.yaml) / 1000
+    sami = (600000 * Decimal("0.1333") + 400000 * Decimal("0.4878")) / 1000
+    found = jobs.explain_figure(settings, P2025, "env_ghg_scope2_location", "SAMI")
+    assert found.agrees() and float(found.stored.value) == pytest.approx(float(sami), rel=1e-9)
+    with db.session_scope(settings.database_url) as s:
+        stored = queries.splits_of(s, list(found.stored.observation_ids))
+        assert stored.select("location", "value").rows() == [("CN-YN", Decimal(60)), ("CN-LN", Decimal(40))]
+    [entity] = found.tree.children
+    assert "CN-YN, CN-LN" in entity.how and len(entity.children) == 2
+    terms = {t.factors[0].region: t for t in entity.children}
+    assert terms["CN-YN"].factors[0].code == "grid_co2_cn_yn_2023"
+    assert terms["CN-LN"].factors[0].code == "grid_co2_cn_ln_2023"
+    [yunnan_cell] = terms["CN-YN"].cells
+    assert yunnan_cell.sheet and yunnan_cell.reported.startswith("600000") and yunnan_cell.version == 1
+    assert (yunnan_cell.sheet, f"${yunnan_cell.cell[0]}${yunnan_cell.cell[1:]}") in [
+        (s, c) for s, c in load_workbook(files[0]).defined_names[L.split_amount_name("env_electricity", 1)].destinations
+    ]
+    assert terms["CN-YN"].value == pytest.approx(600000 * 0.1333 / 1000, rel=1e-12)
+    # the group is the sum of its entities' figures, SAMI's with its split and the others at their places
+    group = jobs.explain_figure(settings, P2025, "env_ghg_scope2_location")
+    assert group.agrees() and {c.scope for c in group.tree.children} == {"HQ", "SAMI", "KMSI"}
+    _adds_up(group.tree, catalog)
+    others = [c for c in group.tree.children if c.scope != "SAMI"]
+    assert all("split" not in c.how for c in others)
+    assert float(group.stored.value) == pytest.approx(float(sami) + sum(c.value or 0 for c in others), rel=1e-9)

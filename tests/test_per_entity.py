@@ -114,3 +114,65 @@ def test_ipcc_fuel_factors_are_a_configuration_choice(catalog: Catalog, factors:
     got = entity_figures(_observations(INPUTS[:1]), catalog, ipcc, PLACES, FY2025)
     expected = Decimal(500) * DIESEL_KG_PER_L / 1000 * Decimal("3.186")
     assert got["value"].item() == pytest.approx(float(expected), rel=1e-12)
+
+
+# --- an input split by place -------------------------------------------------------------------
+# SAMI (registered in Liaoning) splits its 10 (10k kWh) of electricity, observation 5: 6 used in
+# Yunnan, 4 in Liaoning; it also bought 2 of green electricity (observation 11).
+SPLIT_INPUTS = [*INPUTS, ("SAMI", "env_electricity_green", "2")]
+
+
+def _splits(rows: list[tuple[int, str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(i, ind, place, Decimal(v)) for i, ind, place, v in rows],
+        schema={"observation_id": pl.Int64, "indicator": pl.Utf8, "location": pl.Utf8, "value": VALUE_DTYPE},
+        orient="row",
+    )
+
+
+SPLIT = _splits([(5, "env_electricity", "CN-YN", "6"), (5, "env_electricity", "CN-LN", "4")])
+
+
+def test_a_split_entity_takes_each_places_grid_factor(catalog: Catalog, factors: FactorRegistry) -> None:
+    got = entity_figures(_observations(SPLIT_INPUTS), catalog, factors, PLACES, FY2025, SPLIT)
+    values = {(r["entity"], r["indicator"]): r["value"] for r in got.iter_rows(named=True)}
+    location = _scope2("6", GRID["CN-YN"]) + _scope2("4", GRID["CN-LN"])
+    assert values[("SAMI", "env_ghg_scope2_location")] == pytest.approx(float(location), rel=1e-12)
+    # green electricity's place is not reported: it is taken where the electricity was, 60 / 40
+    green = Decimal("0.6") * _scope2("2", GRID["CN-YN"]) + Decimal("0.4") * _scope2("2", GRID["CN-LN"])
+    assert values[("SAMI", "env_ghg_scope2_market")] == pytest.approx(float(location - green), rel=1e-12)
+    # fuels do not depend on the place, and the other entities keep their registered one
+    assert values[("SAMI", "env_ghg_scope1")] == pytest.approx(float(HAND[("SAMI", "env_ghg_scope1")]), rel=1e-12)
+    for key, expected in HAND.items():
+        if key[0] != "SAMI":
+            assert values[key] == pytest.approx(float(expected), rel=1e-12), key
+    ids = {(r["entity"], r["indicator"]): r["observation_ids"] for r in got.iter_rows(named=True)}
+    assert ids[("SAMI", "env_ghg_scope2_location")] == [5] and ids[("SAMI", "env_ghg_scope2_market")] == [5, 11]
+    assert got.select("entity", "indicator").is_unique().all()
+
+
+def test_without_a_split_the_registered_location_applies(catalog: Catalog, factors: FactorRegistry) -> None:
+    plain = entity_figures(_observations(SPLIT_INPUTS), catalog, factors, PLACES, FY2025)
+    other = _splits([(99, "env_electricity", "CN-YN", "10")])  # a split of an observation not in the frame
+    assert entity_figures(_observations(SPLIT_INPUTS), catalog, factors, PLACES, FY2025, other).equals(plain)
+    sami = plain.filter((pl.col("entity") == "SAMI") & (pl.col("indicator") == "env_ghg_scope2_location"))
+    assert sami["value"].item() == pytest.approx(float(_scope2("10", GRID["CN-LN"])), rel=1e-12)
+
+
+def test_a_split_all_in_zeros_shares_equally(catalog: Catalog, factors: FactorRegistry) -> None:
+    rows = [("SAMI", "env_electricity", "0"), ("SAMI", "env_electricity_green", "0")]
+    zero = _splits([(1, "env_electricity", "CN-YN", "0"), (1, "env_electricity", "CN-LN", "0")])
+    got = entity_figures(_observations(rows), catalog, factors, PLACES, FY2025, zero)
+    assert got["value"].to_list() == [0.0, 0.0]
+
+
+def test_the_group_sums_a_split_entitys_figure(catalog: Catalog, factors: FactorRegistry) -> None:
+    figures = consolidate(_observations(SPLIT_INPUTS), PARENTS, "HQ", catalog, factors, FY2025, PLACES, SPLIT)
+    scope2 = {
+        r["scope"]: r["value"]
+        for r in figures.filter(pl.col("indicator") == "env_ghg_scope2_location").iter_rows(named=True)
+    }
+    sami = _scope2("6", GRID["CN-YN"]) + _scope2("4", GRID["CN-LN"])
+    others = sum(v for (e, code), v in HAND.items() if code == "env_ghg_scope2_location" and e != "SAMI")
+    assert scope2["SAMI"] == pytest.approx(float(sami), rel=1e-12)
+    assert scope2["HQ"] == pytest.approx(float(sami + others), rel=1e-12)

@@ -114,3 +114,19 @@ def test_stage_needs_one_key_per_return(catalog: Catalog) -> None:
 def test_stage_of_nothing_is_an_empty_frame(catalog: Catalog) -> None:
     staged = stage([], unit_factors(catalog))
     assert staged.is_empty() and "value" in staged.columns
+
+
+def test_split_rows_are_staged_in_reporting_units(catalog: Catalog) -> None:
+    from esgflow.stage import stage_splits
+    from esgflow.workbooks.returns import SplitRow
+
+    rows = [
+        SplitRow("env_electricity", "CN-YN", Decimal(600000), "kWh", "环境", "E23", "B23", "600,000"),
+        SplitRow("env_electricity", "CN-LN", Decimal(400000), "kWh", "环境", "E24", "B24", "400000"),
+    ]
+    ret = ParsedReturn("a.xlsx", "SAMI", "2025", "2", [], [], {}, splits=rows)
+    frame = stage_splits(ret, unit_factors(catalog))
+    assert frame.select("location", "value", "original_value", "cell").rows() == [
+        ("CN-YN", Decimal(60), "600,000", "E23"),
+        ("CN-LN", Decimal(40), "400000", "E24"),
+    ]

@@ -617,3 +617,35 @@ def test_a_letter_is_owed_once_answered_by_mail_and_leased_to_one_run_at_a_time(
         load.mark_mailed(s, owed.submission_id)
         assert queries.letters_owed(s) == []
         assert not load.claim_letter(s, owed.submission_id, timedelta(0))  # gone out: never again
+
+
+def test_split_rows_are_stored_with_their_observation_and_read_for_the_newest_accepted(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    split = pl.DataFrame(
+        [
+            ("env_electricity", "CN-YN", Decimal(6), "60000", "环境", "E23"),
+            ("env_electricity", "CN-LN", Decimal(4), "40000", "环境", "E24"),
+        ],
+        schema={
+            "indicator": pl.Utf8,
+            "location": pl.Utf8,
+            "value": pl.Decimal(38, 12),
+            "original_value": pl.Utf8,
+            "sheet": pl.Utf8,
+            "cell": pl.Utf8,
+        },
+        orient="row",
+    )
+    with db.session_scope(settings.database_url) as s:
+        first = load.SubmissionIn("SAMI", P2025, "h1", "h1.xlsx", "accepted")
+        load.record_submission(s, first, observations({"env_electricity": Decimal(10)}, "环境", "E11"), splits=split)
+        splits = queries.accepted_splits(s, P2025)
+        assert splits.select("entity", "indicator", "location", "value", "cell").rows() == [
+            ("SAMI", "env_electricity", "CN-YN", Decimal(6), "E23"),
+            ("SAMI", "env_electricity", "CN-LN", Decimal(4), "E24"),
+        ]
+        assert queries.splits_of(s, splits["observation_id"].to_list()[:1]).height == 2
+        # a newer accepted return without a split: the registered location applies again
+        second = load.SubmissionIn("SAMI", P2025, "h2", "h2.xlsx", "accepted")
+        load.record_submission(s, second, observations({"env_electricity": Decimal(10)}, "环境", "E11"))
+        assert queries.accepted_splits(s, P2025).is_empty()

@@ -144,6 +144,7 @@ def test_every_decimal_column_is_an_exact_quantity() -> None:
     assert decimals == {
         "factor.value",
         "observation.value",
+        "observation_split.value",
         "finding.expected",
         "finding.actual",
         "consolidated_figure.value",

@@ -118,3 +118,11 @@ def test_a_derived_total_of_a_product_is_not_a_plain_sum(catalog: Catalog) -> No
     fuel = replace(catalog["env_fuel_total"], formula="env_gasoline * env_diesel")
     changed = Catalog(tuple(fuel if i.code == "env_fuel_total" else i for i in catalog.indicators), catalog.pillars)
     assert _sums(L.sheet_rows(changed, changed.inputs_for_kind("headquarters"), "env")) == []
+
+
+def test_split_names_read_back_as_code_row_and_kind() -> None:
+    from esgflow.workbooks import layout as L
+
+    assert L.split_name(L.split_amount_name("env_electricity", 3)) == ("env_electricity", 3, "amount")
+    assert L.split_name(L.split_location_name("env_electricity", 12)) == ("env_electricity", 12, "location")
+    assert L.split_name("env_electricity__note") is None and L.split_name("env_electricity__split_0x") is None

@@ -329,3 +329,69 @@ def test_read_returns_reads_many_in_parallel_in_order(
 
 def test_read_returns_of_nothing_is_nothing() -> None:
     assert list(read_returns([])) == []
+
+
+# --- a split of electricity by place -----------------------------------------------------------
+ELECTRICITY = "env_electricity"
+LOC1, AMT1 = L.split_location_name(ELECTRICITY, 1), L.split_amount_name(ELECTRICITY, 1)
+LOC2, AMT2 = L.split_location_name(ELECTRICITY, 2), L.split_amount_name(ELECTRICITY, 2)
+# SAMI's demo return reports 5,955,400 kWh; 60 % of it in Yunnan, 40 % in Liaoning
+SPLIT_60_40: dict[str, Value] = {LOC1: "CN-YN 云南 Yunnan", AMT1: 3573240, LOC2: "cn-ln", AMT2: "2,382,160"}
+
+
+def test_a_split_is_read_by_its_names_with_codes_and_cells(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    path = fill(templates["SAMI"], tmp_path, SPLIT_60_40)
+    ret = _read(path, catalog)
+    assert not [f for f in ret.findings if f.severity == "error"], [f.line() for f in ret.findings]
+    assert [(s.code, s.location, s.value, s.unit) for s in ret.splits] == [
+        (ELECTRICITY, "CN-YN", Decimal(3573240), "kWh"),
+        (ELECTRICITY, "CN-LN", Decimal(2382160), "kWh"),
+    ]
+    assert [(s.sheet, s.cell) for s in ret.splits] == [_where(path, AMT1), _where(path, AMT2)]
+    assert ret.splits[0].location_cell == _where(path, LOC1)[1]
+    assert not _read(fill(templates["SAMI"], tmp_path, {}, name="plain.xlsx"), catalog).splits
+
+
+def test_a_split_reads_the_same_after_libreoffice(templates: dict[str, Path], catalog: Catalog, tmp_path: Path) -> None:
+    from tests.returns_factory import libreoffice_resave
+
+    [resaved] = libreoffice_resave([fill(templates["SAMI"], tmp_path / "in", SPLIT_60_40)], tmp_path / "lo")
+    ret = _read(resaved, catalog)
+    assert [(s.location, s.value) for s in ret.splits] == [("CN-YN", 3573240), ("CN-LN", 2382160)]
+
+
+@pytest.mark.parametrize(
+    ("values", "rule", "at"),
+    [
+        ({LOC1: "CN-YN", AMT1: 5955400, LOC2: "CN-LN"}, "split_incomplete", AMT2),
+        ({AMT1: 5955400}, "split_incomplete", LOC1),
+        ({LOC1: "CN-XX", AMT1: 5955400}, "split_unknown_location", LOC1),
+        ({LOC1: "Yunnan", AMT1: 5955400}, "split_unknown_location", LOC1),
+        ({LOC1: "CN-YN", AMT1: 3000000, LOC2: "CN-YN 云南 Yunnan", AMT2: 2955400}, "split_duplicate_location", LOC2),
+        ({LOC1: "CN-YN", AMT1: "much"}, "text_in_number_cell", AMT1),
+        ({LOC1: "CN-YN", AMT1: -1, LOC2: "CN-LN", AMT2: 5955401}, "range", AMT1),
+        ({LOC1: "CN-YN", AMT1: 3000000, LOC2: "CN-LN", AMT2: 2000000}, "split_sum", ELECTRICITY),
+        ({ELECTRICITY: None, LOC1: "CN-YN", AMT1: 5955400}, "split_without_total", ELECTRICITY),
+    ],
+)
+def test_split_errors_name_their_cells(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path, values: dict[str, Value], rule: str, at: str
+) -> None:
+    path = fill(templates["SAMI"], tmp_path, values)
+    ret = _read(path, catalog)
+    found = [f for f in ret.findings if f.rule == rule]
+    assert len(found) == 1, [f.line() for f in ret.findings]
+    assert (found[0].sheet, found[0].cell) == _where(path, at) and found[0].severity == "error"
+    assert found[0].indicators == (ELECTRICITY,) and not ret.splits
+    if rule == "split_sum":
+        assert _where(path, AMT1)[1] in found[0].message and _where(path, AMT2)[1] in found[0].message
+
+
+def test_a_split_within_the_rounding_of_the_figures_adds_up(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    # 5955400 (written to the unit) against 3573240.4 + 2382160: within half a unit of each
+    near = {**SPLIT_60_40, AMT1: "3573240.4"}
+    assert not [f for f in _read(fill(templates["SAMI"], tmp_path, near), catalog).findings if f.severity == "error"]

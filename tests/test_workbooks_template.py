@@ -143,3 +143,34 @@ def test_a_template_version_the_catalog_does_not_know_is_not_written(
         req = TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", template_version=version)
         with pytest.raises(EsgflowError, match=r"template version .* is not one of 1 to 2"):
             write_template(tmp_path / "SAMI_2025.xlsx", req, catalog_v2)
+
+
+def test_the_electricity_split_block_has_named_cells_and_a_list_of_places(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    path = tmp_path / "SAMI_2025.xlsx"
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig"), catalog)
+    wb = load_workbook(path)
+    rows = catalog["env_electricity"].split.rows  # type: ignore[union-attr]
+    ((sheet, _),) = wb.defined_names["env_electricity"].destinations
+    ws = wb[sheet]
+    for n in range(1, rows + 1):
+        ((s1, where),) = wb.defined_names[L.split_location_name("env_electricity", n)].destinations
+        ((s2, amount),) = wb.defined_names[L.split_amount_name("env_electricity", n)].destinations
+        assert s1 == s2 == sheet
+        assert not ws[where.replace("$", "")].protection.locked and not ws[amount.replace("$", "")].protection.locked
+        row = amount.replace("$", "")[1:]
+        assert ws[f"{L.COL_UNIT}{row}"].value.endswith("kWh")  # the unit asked is printed beside it
+    assert int(amount.replace("$", "")[1:]) > ws.max_row - 3  # under every figure: no version-1 cell moved
+    places = wb[L.LOCATIONS_SHEET]
+    assert "CN-LN 辽宁 Liaoning" in [c.value for c in places["A"]] and places.protection.sheet
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert len(lists) == 1 and lists[0].formula1.startswith(f"'{L.LOCATIONS_SHEET}'!$A$2")
+    assert where.replace("$", "") in str(lists[0].sqref).split()
+
+
+def test_a_version_1_template_has_no_split(catalog: Catalog, registry: EntityRegistry, tmp_path: Path) -> None:
+    path = tmp_path / "SAMI_2025.xlsx"
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", "1"), catalog)
+    wb = load_workbook(path)
+    assert not [n for n in wb.defined_names if L.SPLIT_MARK in n] and L.LOCATIONS_SHEET not in wb.sheetnames

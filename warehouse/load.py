@@ -29,6 +29,8 @@ Row = Mapping[str, Any]
 
 # Columns of an observations frame (one row per figure of a return, in reporting units).
 OBSERVATION_COLUMNS = ("indicator", "value", "original_value", "original_unit", "sheet", "cell", "note")
+# Columns of a splits frame (one row per place an observation's amount was split to, in reporting units).
+SPLIT_COLUMNS = ("indicator", "location", "value", "original_value", "sheet", "cell")
 
 
 def _upsert(session: Session, model: type[T], key: dict[str, Any], values: dict[str, Any]) -> T:
@@ -175,7 +177,12 @@ class Recorded:
 
 
 def _insert_submission(
-    session: Session, sub: SubmissionIn, observations: pl.DataFrame, findings: list[Finding], ids: Ids
+    session: Session,
+    sub: SubmissionIn,
+    observations: pl.DataFrame,
+    findings: list[Finding],
+    ids: Ids,
+    splits: pl.DataFrame | None = None,
 ) -> Recorded:
     entity_id = ids.entity[sub.entity]
     if sub.period.code not in ids.period:
@@ -234,6 +241,26 @@ def _insert_submission(
                 for o in observations.select(OBSERVATION_COLUMNS).iter_rows(named=True)
             ],
         )
+    if splits is not None and splits.height:
+        observation_of = dict(
+            session.execute(select(m.Observation.indicator_id, m.Observation.id).filter_by(submission_id=submission_id))
+            .tuples()
+            .all()
+        )
+        session.execute(
+            insert(m.ObservationSplit.__table__),
+            [
+                {
+                    "observation_id": observation_of[ids.indicator[s["indicator"]]],
+                    "location": s["location"],
+                    "value": tidy(s["value"]),
+                    "original_value": s["original_value"],
+                    "sheet": s["sheet"],
+                    "cell": s["cell"],
+                }
+                for s in splits.select(SPLIT_COLUMNS).iter_rows(named=True)
+            ],
+        )
     if findings:
         session.execute(
             insert(m.Finding.__table__),
@@ -263,8 +290,9 @@ def record_submission(
     observations: pl.DataFrame,
     findings: list[Finding] | None = None,
     ids: Ids | None = None,
+    splits: pl.DataFrame | None = None,
 ) -> Recorded:
-    """Store a judged return as its entity's next version, with its figures and findings, and commit.
+    """Store a judged return as its entity's next version, with its figures, their splits and findings, and commit.
 
     The same bytes again change nothing. When another run stores the same bytes or takes the
     same version number at the same moment, the unique constraints tell: the bytes are then
@@ -273,7 +301,7 @@ def record_submission(
     current = ids or Ids.read(session)
     for attempt in range(2):
         try:
-            recorded = _insert_submission(session, sub, observations, findings or [], current)
+            recorded = _insert_submission(session, sub, observations, findings or [], current, splits)
             session.commit()
             return recorded
         except IntegrityError:

@@ -253,6 +253,25 @@ class Observation(Base):
     indicator: Mapped[Indicator] = relationship()
 
 
+class ObservationSplit(Base):
+    """Where the amount of an observation was used, row by row, as its return split it (migration 0006).
+
+    An entity working in several provinces splits its electricity so each part takes its own
+    province's grid factor; without rows here, the entity's registered location applies.
+    """
+
+    __tablename__ = "observation_split"
+    __table_args__ = (UniqueConstraint("observation_id", "location", name="uq_observation_split_location"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"))
+    location: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Decimal]  # in the indicator's reporting unit, like the observation's
+    original_value: Mapped[str | None] = mapped_column(Text)
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    cell: Mapped[str | None] = mapped_column(String(20))
+
+
 class Finding(Base):
     __tablename__ = "finding"
 

@@ -145,6 +145,54 @@ def accepted_observations(session: Session, period: Period) -> pl.DataFrame:
     )
 
 
+_SPLIT_SCHEMA = {
+    "observation_id": pl.Int64,
+    "entity": pl.Utf8,
+    "indicator": pl.Utf8,
+    "location": pl.Utf8,
+    "value": pl.Utf8,
+    "original_value": pl.Utf8,
+    "sheet": pl.Utf8,
+    "cell": pl.Utf8,
+}
+
+
+def _splits(session: Session, where: Any) -> pl.DataFrame:
+    query = (
+        select(
+            m.ObservationSplit.observation_id,
+            m.Entity.code,
+            m.Indicator.code,
+            m.ObservationSplit.location,
+            cast(m.ObservationSplit.value, String),
+            m.ObservationSplit.original_value,
+            m.ObservationSplit.sheet,
+            m.ObservationSplit.cell,
+        )
+        .join(m.Observation, m.Observation.id == m.ObservationSplit.observation_id)
+        .join(m.Entity, m.Entity.id == m.Observation.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
+        .where(where)
+        .order_by(m.ObservationSplit.observation_id, m.ObservationSplit.id)  # rows as the return wrote them
+    )
+    return frame_of(session, query, _SPLIT_SCHEMA).with_columns(pl.col("value").cast(VALUE_DTYPE))
+
+
+def accepted_splits(session: Session, period: Period) -> pl.DataFrame:
+    """Split rows of the observations of each entity's newest accepted submission (as accepted_observations).
+
+    Columns: observation_id, entity, indicator, location, value (exact decimal, reporting unit),
+    original_value, sheet, cell; in row order of each observation's split.
+    """
+    newest = select(_newest(period, ACCEPTED).c.id)
+    return _splits(session, m.Observation.submission_id.in_(newest))
+
+
+def splits_of(session: Session, observation_ids: list[int]) -> pl.DataFrame:
+    """Split rows of some observations (the sources of a stored figure), as accepted_splits gives them."""
+    return _splits(session, m.ObservationSplit.observation_id.in_(observation_ids))
+
+
 def reporter_notes(session: Session, period: Period) -> list[ReporterNote]:
     """Notes written beside the figures of each entity's newest accepted submission."""
     query = _in_newest_accepted(

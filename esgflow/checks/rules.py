@@ -402,6 +402,34 @@ _RULES = [
         severity="warning",
     ),
     Rule(
+        "split_incomplete",
+        ("拆分行不完整", "Split row incomplete"),
+        (
+            "每个拆分行须同时填写地点和数量；不用的行全部留空。",
+            "Each split row needs both a place and an amount; leave unused rows entirely blank.",
+        ),
+    ),
+    Rule(
+        "split_unknown_location",
+        ("拆分地点无法识别", "Unknown place in the split"),
+        ("请从列表中选择省份或国家。", "Choose a province or country from the list."),
+    ),
+    Rule(
+        "split_duplicate_location",
+        ("拆分地点重复", "Place named twice in the split"),
+        ("同一地点的数量请合并填写在一行。", "Put all of a place's amount in one row."),
+    ),
+    Rule(
+        "split_sum",
+        ("拆分之和不等于合计", "Split does not add up to the total"),
+        ("请核对各行数量和合计，使两者一致。", "Check the rows and the total, and make them agree."),
+    ),
+    Rule(
+        "split_without_total",
+        ("有拆分但合计未填", "Split without its total"),
+        ("请填写拆分所对应的合计。", "Enter the total the split adds up to."),
+    ),
+    Rule(
         "empty_return",
         ("未填写任何数值", "No figure filled in"),
         ("请填写本期数值后重新发送。", "Fill in this period's figures and send the file again."),

@@ -10,11 +10,35 @@ from esgflow.catalog import Catalog, Indicator
 INSTRUCTIONS_SHEET = "说明 Instructions"
 META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
 NOTE_SUFFIX = "__note"
+# A split row of an input: `<code>__split_<n>_location` (where) and `<code>__split_<n>` (how much).
+SPLIT_MARK = "__split_"
+LOCATION_SUFFIX = "_location"
+LOCATIONS_SHEET = "地区 Locations"
 
 # Columns of a pillar sheet.
 COL_CODE, COL_NAME_ZH, COL_NAME_EN, COL_UNIT, COL_VALUE, COL_PRIOR, COL_NOTE, COL_RULE = "ABCDEFGH"
 HEADER_ROW = 4
 FIRST_ROW = HEADER_ROW + 1
+
+
+def split_amount_name(code: str, n: int) -> str:
+    return f"{code}{SPLIT_MARK}{n}"
+
+
+def split_location_name(code: str, n: int) -> str:
+    return f"{code}{SPLIT_MARK}{n}{LOCATION_SUFFIX}"
+
+
+def split_name(name: str) -> tuple[str, int, str] | None:
+    """(indicator code, row number, 'amount' or 'location') of a split cell's defined name, else None."""
+    code, mark, rest = name.partition(SPLIT_MARK)
+    if not mark or not code:
+        return None
+    kind = "location" if rest.endswith(LOCATION_SUFFIX) else "amount"
+    number = rest.removesuffix(LOCATION_SUFFIX)
+    if not number.isdigit() or number.startswith("0"):
+        return None
+    return code, int(number), kind
 
 
 def sheet_title(catalog: Catalog, pillar: str) -> str:

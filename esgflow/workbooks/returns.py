@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from esgflow.catalog import Catalog, is_template_version, load_catalog
+from esgflow.catalog import Catalog, Indicator, is_template_version, load_catalog
+from esgflow.factors import load_factors
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import parse_period
 from esgflow.workbooks import layout as L
-from esgflow.workbooks.parse import parse_note, parse_number
+from esgflow.workbooks.parse import NOT_REPORTED, parse_note, parse_number
 from esgflow.workbooks.reader import RawCell, read_named_cells
 from esgflow.workbooks.safe_zip import SafeZip
 
@@ -33,6 +35,20 @@ class ReportedValue:
 
 
 @dataclass(frozen=True)
+class SplitRow:
+    """One row of an input's split: where (a factor registry region code) and how much (input unit)."""
+
+    code: str
+    location: str
+    value: Decimal
+    unit: str
+    sheet: str
+    cell: str  # the amount's cell
+    location_cell: str
+    found: str | None
+
+
+@dataclass(frozen=True)
 class ParsedReturn:
     file: str
     entity: str
@@ -42,6 +58,7 @@ class ParsedReturn:
     findings: list[Finding]
     meta_cells: dict[str, tuple[str, str]]  # meta name -> (sheet, cell)
     signature: str | None = None  # meta_signature as found; verified against the key by the ingest
+    splits: list[SplitRow] = field(default_factory=list)  # rows of every split block, in row order
 
 
 def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell]:
@@ -85,8 +102,137 @@ def _check_version(version: str, cell: RawCell, file: str, catalog: Catalog) -> 
         )
 
 
-def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
-    """Parse a returned workbook; Refused when it cannot be read as a return at all."""
+def _split_error(
+    ind: Indicator, file: str, at: RawCell | tuple[str, str], rule: str, message: str, **compared: Decimal
+) -> Finding:
+    """An error of a split at a cell (a read cell, or the (sheet, cell) of a figure)."""
+    sheet, cell, found = (at.sheet, at.ref, at.text) if isinstance(at, RawCell) else (*at, None)
+    return Finding(
+        rule=rule,
+        severity="error",
+        indicators=(ind.code,),
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        found=found,
+        message=f"{ind.code} ({ind.name_en}), split: {message}",
+        **compared,
+    )
+
+
+def _location_of(cell: RawCell) -> str | None:
+    """The region code a location cell names: the first word of 'CN-LN 辽宁 Liaoning', or None when blank."""
+    text = " ".join(unicodedata.normalize("NFKC", cell.text or "").split()) if cell.type not in ("", "e") else ""
+    if text.lower() in NOT_REPORTED:
+        return None
+    return text.split(" ", 1)[0].upper()
+
+
+def _half_unit(value: Decimal) -> Decimal:
+    """Half a unit in the last place a figure is written to: 1,000 stands for [999.5, 1000.5)."""
+    exponent = value.as_tuple().exponent
+    return Decimal(5).scaleb(int(exponent) - 1) if isinstance(exponent, int) else Decimal(0)
+
+
+def _read_splits(
+    cells: dict[str, RawCell],
+    catalog: Catalog,
+    version: str,
+    reported: list[ReportedValue],
+    file: str,
+    regions: Collection[str],
+) -> tuple[list[SplitRow], list[Finding]]:
+    """The split rows of every input the template splits, checked as strictly as the figures.
+
+    A row left blank is no row; half a row, an unknown or repeated place, an amount that is not
+    a non-negative number, a split without its total or one that does not add up to the total
+    (within the rounding of the figures as written) is an error at its cell.
+    """
+    totals = {r.code: r for r in reported}
+    splits: list[SplitRow] = []
+    findings: list[Finding] = []
+    for ind in catalog.indicators:
+        split = ind.split_in(version)
+        if split is None:
+            continue
+        rows: list[SplitRow] = []
+        seen: dict[str, str] = {}
+        errors = 0
+        for n in range(1, split.rows + 1):
+            where = cells.get(L.split_location_name(ind.code, n))
+            amount = cells.get(L.split_amount_name(ind.code, n))
+            if where is None or amount is None:
+                continue  # the name is not in this workbook: nothing was offered there
+            location = _location_of(where)
+            value, error = parse_number(amount, ind, file)
+            blank_amount = value is None and error is None
+            if location is None and blank_amount:
+                continue
+            errors += 1
+            if error:
+                findings.append(error)
+            elif location is None:
+                findings.append(
+                    _split_error(
+                        ind, file, where, "split_incomplete", f"row {n} has an amount but no place; choose one"
+                    )
+                )
+            elif blank_amount:
+                findings.append(
+                    _split_error(
+                        ind, file, amount, "split_incomplete", f"row {n} names {location} but has no amount; enter it"
+                    )
+                )
+            elif location not in regions:
+                findings.append(
+                    _split_error(
+                        ind, file, where, "split_unknown_location", f"{where.text!r} is not a place in the list"
+                    )
+                )
+            elif location in seen:
+                findings.append(
+                    _split_error(
+                        ind,
+                        file,
+                        where,
+                        "split_duplicate_location",
+                        f"{location} is named twice (also at {seen[location]}); put its amounts in one row",
+                    )
+                )
+            elif value is not None and value < 0:
+                findings.append(_split_error(ind, file, amount, "range", f"row {n}: {amount.text} is below zero"))
+            else:
+                assert value is not None
+                errors -= 1
+                seen[location] = where.ref
+                unit = ind.input_unit or ind.unit
+                rows.append(SplitRow(ind.code, location, value, unit, amount.sheet, amount.ref, where.ref, amount.text))
+        if not rows or errors:
+            continue
+        total = totals.get(ind.code)
+        if total is None or total.value is None:
+            at = (total.sheet, total.cell) if total else (rows[0].sheet, rows[0].cell)
+            message = "the total is blank; enter the total the split adds up to"
+            findings.append(_split_error(ind, file, at, "split_without_total", message))
+            continue
+        parts = sum((r.value for r in rows), Decimal(0))
+        tolerance = _half_unit(total.value) + sum((_half_unit(r.value) for r in rows), Decimal(0))
+        if abs(parts - total.value) > tolerance:
+            message = (
+                f"the rows ({', '.join(r.cell for r in rows)}) add up to {parts}, "
+                f"the total at {total.cell} is {total.value}; make them agree"
+            )
+            compared = {"expected": total.value, "actual": parts}
+            findings.append(_split_error(ind, file, (total.sheet, total.cell), "split_sum", message, **compared))
+            continue
+        splits += rows
+    return splits, findings
+
+
+def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[str] | None = None) -> ParsedReturn:
+    """Parse a returned workbook; Refused when it cannot be read as a return at all.
+
+    regions: the place codes a split may name (the factor registry's, by default)."""
     zf = SafeZip.open(data, file)
     named = read_named_cells(zf)
     twice_meta = sorted(set(named.defined_twice) & set(L.META_NAMES))
@@ -174,6 +320,10 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
                     message=f"the defined name {name} points at {target!r}, not at one cell",
                 )
             )
+    splits, split_findings = _read_splits(
+        named.cells, catalog, version, reported, file, load_factors().regions if regions is None else regions
+    )
+    findings += split_findings
     if not any(r.value is not None for r in reported) and not findings:
         findings.append(
             Finding(
@@ -191,7 +341,7 @@ def read_return(data: bytes, file: str, catalog: Catalog) -> ParsedReturn:
     if signed is not None:
         meta_cells["meta_signature"] = (signed.sheet, signed.ref)
     signature = (signed.text or "").strip() or None if signed is not None else None
-    return ParsedReturn(file, entity, period, version, reported, findings, meta_cells, signature)
+    return ParsedReturn(file, entity, period, version, reported, findings, meta_cells, signature, splits)
 
 
 _worker_catalog: Catalog | None = None  # the catalog of a reading process, set once when it starts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esgflow import EsgflowError, units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import Entity
+from esgflow.factors import Region, load_factors
 from esgflow.periods import Period
 from esgflow.safety import write_text
 from esgflow.workbooks import layout as L
@@ -102,7 +104,93 @@ def _number_format(ind: Indicator) -> str:
     return "#,##0" if ind.dtype == "integer" else "General"
 
 
-def _write_pillar(ws: Worksheet, rows: list[L.Row], req: TemplateRequest, catalog: Catalog, wb: Workbook) -> None:
+def location_choice(region: Region) -> str:
+    """How a location is offered in a split's list: its code first, which is what is read back."""
+    return " ".join(filter(None, (region.code, region.name_zh, region.name_en)))
+
+
+def _write_locations(ws: Worksheet, regions: Mapping[str, Region]) -> None:
+    """The list a split's location cells choose from (column A from row 2, as their validation says)."""
+    ws.append(["地区 Location", "代码 Code", "名称 Name", "Name"])
+    for cell in ws[1]:
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    for region in regions.values():
+        ws.append([location_choice(region), region.code, region.name_zh, region.name_en])
+    ws.column_dimensions["A"].width = 36
+    ws.protection.sheet = True
+
+
+def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choices: str, wb: Workbook) -> None:
+    """The split block of an input under the sheet's rows: a location and an amount per row.
+
+    Each cell has a defined name (`<code>__split_<n>_location`, `<code>__split_<n>`), so it is read
+    by name like every input; a row left blank is no row.
+    """
+    assert ind.split is not None
+    unit = ind.input_unit or ind.unit
+    unit_text = ind.unit_zh if unit == ind.unit else units.label_zh(unit)
+    header = [
+        f"按省份/国家拆分 Split by province/country: {ind.code}",
+        "地点 Location (province or country)",
+        None,
+        "单位 Unit",
+        f"{ind.name_zh} {ind.name_en}",
+        None,
+        None,
+        "要求 Rule",
+    ]
+    for col, text in zip("ABCDEFGH", header, strict=True):
+        ws[f"{col}{first}"] = text
+        ws[f"{col}{first}"].font, ws[f"{col}{first}"].fill = Font(bold=True), HEADER_FILL
+    write_text(
+        ws[f"{L.COL_RULE}{first}"],
+        "只在一个地点用电时留空；各行之和应等于上方合计 Leave blank if all in one place; rows add up to the total",
+    )
+    places = DataValidation(type="list", formula1=choices, allow_blank=True)
+    places.showErrorMessage = True
+    places.errorTitle = "地点无效 Unknown location"
+    places.error = "请从列表中选择省份或国家 Choose a province or country from the list."
+    ws.add_data_validation(places)
+    amounts = _validation(ind)
+    ws.add_data_validation(amounts)
+    sheet = ws.title.replace("'", "''")
+    rows = range(first + 1, first + 1 + ind.split.rows)
+    for n, r in enumerate(rows, start=1):
+        ws[f"{L.COL_CODE}{r}"] = f"{ind.code} #{n}"
+        ws[f"{L.COL_UNIT}{r}"] = f"{unit_text} {unit}" if unit_text != unit else unit
+        where, amount = ws[f"{L.COL_NAME_ZH}{r}"], ws[f"{L.COL_VALUE}{r}"]
+        where.fill, where.protection = INPUT_FILL, UNLOCKED
+        amount.fill, amount.protection, amount.number_format = INPUT_FILL, UNLOCKED, _number_format(ind)
+        places.add(where.coordinate)
+        amounts.add(amount.coordinate)
+        for name, col in (
+            (L.split_location_name(ind.code, n), L.COL_NAME_ZH),
+            (L.split_amount_name(ind.code, n), L.COL_VALUE),
+        ):
+            wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!${col}${r}")
+    r = rows.stop
+    span = f"{L.COL_VALUE}{rows.start}:{L.COL_VALUE}{rows.stop - 1}"
+    total, target = f"{L.COL_VALUE}{r}", f"{L.COL_VALUE}{total_row}"
+    ws[f"{L.COL_NAME_ZH}{r}"] = "拆分合计（应等于合计）"
+    ws[f"{L.COL_NAME_EN}{r}"] = "Sum of the split (must equal the total)"
+    ws[total] = f"=SUM({span})"
+    for col in "ABCDEFGH":
+        ws[f"{col}{r}"].fill = SUM_FILL
+    ws[f"{L.COL_RULE}{r}"] = f'=IF(COUNT({span})=0,"",IF({total}={target},"✓","≠ {target}"))'
+    ws.conditional_formatting.add(
+        total, FormulaRule(formula=[f"AND(COUNT({span})>0,{total}<>{target})"], fill=BAD_FILL)
+    )
+
+
+def _write_pillar(
+    ws: Worksheet,
+    rows: list[L.Row],
+    req: TemplateRequest,
+    catalog: Catalog,
+    wb: Workbook,
+    version: str,
+    choices: str | None,
+) -> None:
     ws.append([f"{req.entity.short_zh} {req.entity.name_en}", None, None, None, f"{req.period}"])
     ws.append(["黄色单元格为填报项 Yellow cells are inputs; 留空表示未填报 blank means not reported"])
     ws.append([])
@@ -161,6 +249,13 @@ def _write_pillar(ws: Worksheet, rows: list[L.Row], req: TemplateRequest, catalo
                 target = f"{L.COL_VALUE}{row_of[row.total]}"
                 ws[f"{L.COL_RULE}{r}"] = f'=IF({total}={target},"✓","≠ {target}")'
                 ws.conditional_formatting.add(total, FormulaRule(formula=[f"{total}<>{target}"], fill=BAD_FILL))
+    # Split blocks go under every row, so that adding them moved no cell of version 1.
+    first = L.FIRST_ROW + len(rows) + 1
+    for row in rows:
+        split = row.indicator.split_in(version) if isinstance(row, L.InputRow) else None
+        if split and choices:
+            _write_split(ws, row.indicator, first, row_of[row.indicator.code], choices, wb)  # type: ignore[union-attr]
+            first += split.rows + 3  # header, rows, sum and a blank row
     for col, width in zip("ABCDEFGH", [30, 36, 44, 16, 18, 18, 36, 30], strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{L.COL_VALUE}{L.FIRST_ROW}"
@@ -197,8 +292,12 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
     ws.protection.sheet = True
 
 
-def write_template(path: Path, req: TemplateRequest, catalog: Catalog) -> list[str]:
-    """Write the workbook; returns the codes of the indicators it asks for."""
+def write_template(
+    path: Path, req: TemplateRequest, catalog: Catalog, regions: Mapping[str, Region] | None = None
+) -> list[str]:
+    """Write the workbook; returns the codes of the indicators it asks for.
+
+    regions: the places a split may name (the factor registry's, by default)."""
     version = req.template_version or catalog.template_version
     if not catalog.knows_template_version(version):
         raise EsgflowError(f"template version {version!r} is not one of 1 to {catalog.template_version}")
@@ -206,10 +305,16 @@ def write_template(path: Path, req: TemplateRequest, catalog: Catalog) -> list[s
     wb = Workbook()
     wb.active.title = L.INSTRUCTIONS_SHEET
     _write_instructions(wb.active, req, version, wb)
+    places = None
+    if any(i.split_in(version) for i in inputs):
+        places = load_factors().regions if regions is None else regions
+    choices = f"'{L.LOCATIONS_SHEET}'!$A$2:$A${len(places) + 1}" if places else None
     for pillar in catalog.pillars:
         rows = L.sheet_rows(catalog, inputs, pillar)
         if rows:
-            _write_pillar(wb.create_sheet(L.sheet_title(catalog, pillar)), rows, req, catalog, wb)
+            _write_pillar(wb.create_sheet(L.sheet_title(catalog, pillar)), rows, req, catalog, wb, version, choices)
+    if places:  # the list a split's location cells choose from, after the pillars
+        _write_locations(wb.create_sheet(L.LOCATIONS_SHEET), places)
     wb.security.lockStructure = True
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
