@@ -123,11 +123,19 @@ def home(request: Request) -> Response:
     settings, period = _portal(request).settings, _period(request)
     statuses = jobs.period_statuses(settings, period)
     deadline, today = period.default_deadline(), datetime.now(UTC).date()
-    rows = [(s, is_late(s.status, s.received_at, deadline, today)) for s in statuses]
+    registry, lang = load_registry(), _lang(request, viewer)
+    rows = [
+        (
+            s,
+            is_late(s.status, s.received_at, deadline, today),
+            registry[s.entity].short_zh if lang == "zh" else registry[s.entity].name_en,
+        )
+        for s in statuses
+    ]
     counts = {
         "not_submitted": sum(s.status == "not_submitted" for s in statuses),
         "rejected": sum(s.status == "rejected" for s in statuses),
-        "late": sum(late for _, late in rows),
+        "late": sum(late for _, late, _ in rows),
     }
     report_dir = settings.reports / period.code
     reports = sorted(p.name for p in report_dir.glob("appendix*") if p.is_file()) if report_dir.is_dir() else []

@@ -76,6 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "progress": ("进度", "Progress"),
     "accepted_of": ("家单位已接受，共", "entities accepted of"),
     "missing": ("未提交", "missing"),
+    "rejected_count": ("未接受", "rejected"),
     "errors": ("错误", "errors"),
     "warnings": ("提示", "warnings"),
     "links": ("链接", "Links"),
@@ -113,6 +114,7 @@ header button{background:#fff;color:#1f5f4a}a.button{display:inline-block;backgr
 padding:.45rem 1rem;border-radius:4px;text-decoration:none}dl{display:grid;grid-template-columns:max-content
  1fr;gap:.3rem 1rem}
 dt{color:#5d6b73}dd{margin:0}
+table.findings td:nth-child(-n+3),table.findings th{white-space:nowrap}
 """
 
 _TEMPLATES = {
@@ -129,7 +131,8 @@ _TEMPLATES = {
 </body></html>""",
     "message.html": """{% extends 'base.html' %}{% block main %}<section><h2>{{ heading }}</h2><p>{{ text }}</p>
 {% if back %}<p><a href="{{ back }}">{{ t('back') }}</a></p>{% endif %}</section>{% endblock %}""",
-    "findings.html": """{% if rows %}<table><thead><tr><th>{{ t('severity') }}</th><th>{{ t('sheet') }}</th>
+    "findings.html": """{% if rows %}<table class="findings"><thead><tr><th>{{ t('severity') }}</th>
+<th>{{ t('sheet') }}</th>
 <th>{{ t('cell') }}</th><th>{{ t('indicator') }}</th><th>{{ t('figure') }}</th><th>{{ t('rule') }}</th>
 <th>{{ t('compared') }}</th><th>{{ t('todo') }}</th></tr></thead><tbody>{% for f in rows %}
 <tr class="{{ f.severity }}"><td>{{ t(f.severity) }}</td><td>{{ f.sheet }}</td><td>{{ f.cell }}</td>
@@ -156,7 +159,7 @@ _TEMPLATES = {
 <h3>{{ t('changes') }}</h3>{% if v.changes is none %}<p>{{ t('first_version') }}</p>
 {% elif not v.changes %}<p>{{ t('no_changes') }}</p>{% else %}<table><thead><tr><th>{{ t('indicator') }}</th>
 <th>{{ t('before') }}</th><th>{{ t('after') }}</th></tr></thead><tbody>{% for c in v.changes %}<tr>
-<td>{{ c.indicator }} <span class="muted">{{ c.code }}</span></td><td>{{ c.before }}</td>
+<td>{{ c.indicator }} <span class="muted">{{ c.code }}</span></td><td>{{ c.before }} {{ c.unit }}</td>
 <td>{{ c.after }} {{ c.unit }}</td>
 </tr>{% endfor %}</tbody></table>{% endif %}</article>{% endfor %}</section>{% endblock %}""",
     "result.html": """{% extends 'base.html' %}{% block main %}<section><h2>{{ t('result') }} · {{ file }}</h2>
@@ -167,7 +170,7 @@ _TEMPLATES = {
     "office.html": """{% extends 'base.html' %}{% block main %}
 <section><h2>{{ t('entities') }} · {{ t('period') }} {{ period }} · {{ t('deadline') }} {{ deadline }}</h2>
 <p>{{ t('progress') }}: {{ done.accepted }} {{ t('accepted_of') }} {{ done.expected }} ·
-{{ t('missing') }} {{ counts.not_submitted }} · {{ t('rejected') }} {{ counts.rejected }} · {{ t('late') }} {{
+{{ t('missing') }} {{ counts.not_submitted }} · {{ t('rejected_count') }} {{ counts.rejected }} · {{ t('late') }} {{
  counts.late }}</p>
 <div class="bar"><span style="width:{{ '%.0f' % done.percent }}%"></span></div></section>
 <section><h2>{{ t('links') }}</h2><ul><li>{% if docs %}<a href="/docs/index.html">{{ t('data_docs') }}</a>{% else %}
@@ -177,7 +180,8 @@ _TEMPLATES = {
 <section><table><thead><tr><th>{{ t('entity') }}</th><th>{{ t('status') }}</th><th>{{ t('version') }}</th>
 <th>{{ t('received') }}</th><th>{{ t('errors') }}</th><th>{{ t('warnings') }}</th><th>{{ t('late') }}</th></tr>
 </thead>
-<tbody>{% for s, late in rows %}<tr><td><a href="/entities/{{ s.entity }}?period={{ period }}">{{ s.entity }}</a></td>
+<tbody>{% for s, late, name in rows %}<tr><td><a href="/entities/{{ s.entity }}?period={{ period }}">{{ s.entity }}</a>
+<span class="muted">{{ name }}</span></td>
 <td class="{{ s.status }}">{{ t(s.status) }}</td><td>{{ s.version or '' }}</td>
 <td>{{ s.received_at.strftime('%Y-%m-%d %H:%M') if s.received_at else '' }}</td><td>{{ s.errors }}</td>
 <td>{{ s.warnings }}</td><td class="late">{{ t('late') if late else '' }}</td></tr>{% endfor %}</tbody></table>
