@@ -88,6 +88,16 @@ def _cmd_access_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {_count(ended, 'sign-in')} of {args.email}")
 
 
+def _cmd_portal(args: argparse.Namespace) -> None:
+    from esgflow.portal.app import serve
+
+    settings = load_settings()
+    period = jobs.open_period(settings)  # a warehouse without a schema stops here with its reason
+    collecting = f"collecting {period}" if period else "no period open for collection yet"
+    print(f"portal at http://{args.host}:{args.port} ({collecting}); sign-in links point to {settings.portal_url}")
+    serve(settings, args.host, args.port)
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     files = jobs.report_period(load_settings(), args.period, Path(args.out), langs)
@@ -257,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = access.add_parser("revoke", help="end every sign-in of an address")
     revoke.add_argument("--email", required=True)
     revoke.set_defaults(func=_cmd_access_revoke)
+    portal = sub.add_parser("portal", help="serve the reporters' and the ESG office's web pages")
+    portal.add_argument("--host", default="127.0.0.1")
+    portal.add_argument("--port", type=int, default=8800)
+    portal.set_defaults(func=_cmd_portal)
     tpl = sub.add_parser("templates", help="write one workbook per entity that reports in a period")
     tpl.add_argument("--period", required=True, type=_period)
     tpl.add_argument("--out", required=True)

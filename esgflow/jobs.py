@@ -7,6 +7,8 @@ that holds sessions; the library takes frames and rows and returns them.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,6 +35,7 @@ from esgflow.mail import Mail, mailer_for
 from esgflow.notices import letter_mail, reminder_mail, template_mail
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
+from esgflow.records import AccessRecord, AuditRecord, SubmissionRecord
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
@@ -237,6 +240,38 @@ def revoke_access(settings: Settings, email: str) -> int:
         return load.revoke_access(session, checked_address(email))
 
 
+def signed_in(settings: Settings, token_digest: str) -> AccessRecord | None:
+    """The active grant behind a token's hash (None: unknown or revoked); the portal asks on every request."""
+    with db.session_scope(settings.database_url) as session:
+        return queries.grant_for_token(session, token_digest)
+
+
+def audit(settings: Settings, event: AuditRecord) -> None:
+    """Write one row of the portal's audit log."""
+    with db.session_scope(settings.database_url) as session:
+        load.record_audit(session, event)
+
+
+def audit_log(settings: Settings, limit: int = 200) -> list[AuditRecord]:
+    with db.session_scope(settings.database_url) as session:
+        return queries.audit_events(session, limit)
+
+
+def open_period(settings: Settings) -> Period | None:
+    """The newest period open for collection (templates issued), the one the portal collects."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        codes = list(queries.open_periods(session))
+    periods = [parse_period(c) for c in codes]
+    return max(periods, key=lambda p: (p.ends_on, p.starts_on)) if periods else None
+
+
+def entity_versions(settings: Settings, entity: str, period: Period) -> list[SubmissionRecord]:
+    """Every version an entity sent for a period, oldest first, with its findings."""
+    with db.session_scope(settings.database_url) as session:
+        return queries.entity_submissions(session, entity, period)
+
+
 def reporter_addresses(settings: Settings) -> dict[str, set[str]]:
     """entity -> every address that may submit for it (registered contacts and granted sign-ins)."""
     with db.session_scope(settings.database_url) as session:
@@ -302,6 +337,29 @@ def ingest_files(
     if docs:
         build_data_docs(settings.home)
     return outcomes
+
+
+def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False) -> Outcome:
+    """Ingest one workbook received as bytes (the portal) through the same pipeline as every channel.
+
+    The bytes are written under a fresh private folder of the home, so two uploads of one name never
+    meet, and the copy goes once the pipeline has archived them under their hash.
+    """
+    uploads = settings.home / "portal-uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=uploads))
+    try:
+        path = folder / name
+        path.write_bytes(data)
+        [outcome] = ingest_files(settings, [path], docs=docs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return outcome
+
+
+def refresh_data_docs(settings: Settings) -> None:
+    """Build the Data Docs pages of what this process validated (after the reporter has the answer)."""
+    build_data_docs(settings.home)
 
 
 def check_group(settings: Settings, period: Period) -> list[Finding]:

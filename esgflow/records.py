@@ -92,3 +92,30 @@ class AccessRecord:
     @property
     def is_office(self) -> bool:
         return self.entity is None
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """One version an entity sent for a period, with what was found in it (the portal's versions)."""
+
+    version: int
+    status: str
+    received_at: datetime
+    file: str
+    archive_path: str | None
+    findings: tuple[Any, ...]  # esgflow.findings.Finding
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What happened at the portal: a sign-in or a submission, by whom, from where, and how it ended."""
+
+    action: str  # signin | submission
+    outcome: str
+    client: str | None = None
+    email: str | None = None
+    entity: str | None = None
+    period: str | None = None
+    version: int | None = None
+    detail: str | None = None
+    at: datetime | None = None  # set by the warehouse

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from esgflow.decimals import tidy
 from esgflow.findings import Finding
 from esgflow.periods import Period
+from esgflow.records import AuditRecord
 from esgflow.warehouse import models as m
 from esgflow.warehouse.queries import code_frame, code_ids, frame_of, known_hashes
 
@@ -596,3 +597,20 @@ def revoke_access(session: Session, email: str) -> int:
         .values(revoked_at=datetime.now(UTC))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_audit(session: Session, event: AuditRecord) -> None:
+    """Add one row to the portal's audit log (its time is the database's)."""
+    session.add(
+        m.AuditEvent(
+            action=event.action,
+            outcome=event.outcome,
+            client=(event.client or None) and event.client[:64],
+            email=event.email,
+            entity=event.entity,
+            period=event.period,
+            version=event.version,
+            detail=event.detail,
+        )
+    )
+    session.flush()

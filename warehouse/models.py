@@ -89,6 +89,26 @@ class AccessGrant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class AuditEvent(Base):
+    """What happened at the portal: every sign-in (success and failure) and every submission attempt.
+
+    Kept by name rather than by key (email, entity code), so a row outlives the grant it was made under.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    action: Mapped[str] = mapped_column(String(32))  # signin | submission
+    outcome: Mapped[str] = mapped_column(String(32))  # ok, failed, accepted, rejected, forbidden, too_large ...
+    client: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    period: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 class Indicator(Base):
     """A row per catalog indicator, kept in step with the catalog by `esgflow init`."""
 

@@ -14,15 +14,18 @@ from sqlalchemy import Integer, Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from esgflow.decimals import VALUE_DTYPE
+from esgflow.findings import Finding
 from esgflow.periods import Period
 from esgflow.records import (
     AccessRecord,
+    AuditRecord,
     KnownBytes,
     NewestSubmission,
     OwedLetter,
     ReporterNote,
     RestatementRecord,
     StoredFigure,
+    SubmissionRecord,
 )
 from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
@@ -473,3 +476,54 @@ def grant_for_token(session: Session, token_hash: str) -> AccessRecord | None:
         .where(m.AccessGrant.token_hash == token_hash, m.AccessGrant.revoked_at.is_(None))
     ).first()
     return AccessRecord(row[0], row[1], row[2]) if row else None
+
+
+def entity_submissions(session: Session, entity: str, period: Period) -> list[SubmissionRecord]:
+    """Every version an entity sent for a period, oldest first, each with its findings."""
+    rows = session.execute(
+        select(
+            m.Submission.id,
+            m.Submission.version,
+            m.Submission.status,
+            m.Submission.received_at,
+            m.Submission.file_name,
+            m.Submission.archive_path,
+        )
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(m.Entity.code == entity, m.Period.code == period.code)
+        .order_by(m.Submission.version)
+    ).all()
+    found: dict[int, list[Finding]] = {}
+    if rows:
+        stored = session.execute(
+            select(m.Finding).where(m.Finding.submission_id.in_([r[0] for r in rows])).order_by(m.Finding.id)
+        ).scalars()
+        for f in stored:
+            found.setdefault(f.submission_id or 0, []).append(
+                Finding(
+                    rule=f.rule,
+                    severity=f.severity,  # type: ignore[arg-type]
+                    message=f.message,
+                    indicators=tuple(f.indicators or ()),
+                    entity=entity,
+                    period=period.code,
+                    sheet=f.sheet,
+                    cell=f.cell,
+                    expected=f.expected,
+                    actual=f.actual,
+                )
+            )
+    return [
+        SubmissionRecord(version, status, _utc(received) or received, name, archived, tuple(found.get(sid, ())))
+        for sid, version, status, received, name, archived in rows
+    ]
+
+
+def audit_events(session: Session, limit: int = 200) -> list[AuditRecord]:
+    """The newest portal audit rows, newest first."""
+    rows = session.scalars(select(m.AuditEvent).order_by(m.AuditEvent.id.desc()).limit(limit))
+    return [
+        AuditRecord(r.action, r.outcome, r.client, r.email, r.entity, r.period, r.version, r.detail, _utc(r.at))
+        for r in rows
+    ]

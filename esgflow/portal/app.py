@@ -1,0 +1,130 @@
+"""The portal's application: routes, limits, security headers, and `serve` for `esgflow portal`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from esgflow.catalog import load_catalog
+from esgflow.checks.gx_run import validator_for
+from esgflow.config import Settings
+from esgflow.portal import api, pages
+from esgflow.portal.auth import RateLimiter, Sessions
+from esgflow.portal.render import render, word
+from esgflow.portal.uploads import MAX_UPLOAD_BYTES
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8800
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the CSRF field around the file
+# Our pages load nothing from elsewhere and run no script; the Data Docs pages are the office's own.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+
+
+@dataclass
+class Portal:
+    """What the routes share: the settings, the browser sessions and the sign-in limiter."""
+
+    settings: Settings
+    sessions: Sessions
+    signins: RateLimiter
+
+
+class TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse a request body over `limit` bytes with 413 before the form is parsed or anything stored."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            return await _too_large(scope, receive, send)
+        seen, started = 0, False
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise TooLarge
+            return message
+
+        async def sending(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except TooLarge:
+            if not started:
+                await _too_large(scope, receive, send)
+
+
+async def _too_large(scope: Any, receive: Any, send: Any) -> None:
+    text = f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+    response = JSONResponse({"detail": text}, 413, headers={"Connection": "close"})
+    await response(scope, receive, send)
+
+
+def create_app(settings: Settings, signin_limit: int = 10, signin_window: float = 60.0, warm: bool = True) -> FastAPI:
+    """The portal for one esgflow home and warehouse.
+
+    warm: load Great Expectations in the background at start, so the first reporter's upload
+    is answered as fast as the next ones.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(target=validator_for, args=(settings.home, load_catalog()), daemon=True).start()
+        yield
+
+    app = FastAPI(title="esgflow portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.portal = Portal(settings, Sessions(), RateLimiter(signin_limit, signin_window))
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        lang = request.query_params.get("lang", "zh") if request.query_params.get("lang") in ("zh", "en") else "zh"
+        page = render("message.html", lang, viewer=None, heading=str(exc.status_code), text=str(exc.detail), back="/")
+        return HTMLResponse(page, exc.status_code, headers=exc.headers)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")  # sign-in links never leak to other sites
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
+        if not request.url.path.startswith("/docs/"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    app.add_middleware(BodyLimit, limit=MAX_UPLOAD_BYTES + FORM_OVERHEAD)
+    return app
+
+
+def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Run the portal until stopped. Behind a TLS proxy, uvicorn takes the client address and scheme
+    from X-Forwarded-* sent by the addresses in FORWARDED_ALLOW_IPS (default 127.0.0.1)."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+
+
+__all__ = ["create_app", "serve", "word"]

@@ -1,0 +1,266 @@
+"""The pages for people: sign-in, a reporter's entity page, upload results, the ESG office's overview,
+and read-only Data Docs and reports for the office."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from esgflow import EsgflowError, jobs
+from esgflow.access import token_hash
+from esgflow.catalog import load_catalog
+from esgflow.entities import load_registry
+from esgflow.feedback import letter_files
+from esgflow.periods import Period, parse_period
+from esgflow.portal import uploads
+from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
+from esgflow.portal.render import render, word
+from esgflow.portal.views import finding_rows, is_late, versions, written_figures
+from esgflow.records import AuditRecord
+from esgflow.status import progress
+
+router = APIRouter()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _portal(request: Request) -> Any:
+    return request.app.state.portal
+
+
+def _viewer(request: Request) -> Viewer:
+    found = browser_viewer(_portal(request).settings, request, _portal(request).sessions)
+    if found is None:
+        raise HTTPException(401, word("not_signed_in_text", "zh") + " " + word("not_signed_in_text", "en"))
+    return found
+
+
+def _lang(request: Request, viewer: Viewer | None) -> str:
+    """A reporter reads their entity's language; the office chooses (Chinese unless ?lang=en)."""
+    if viewer and viewer.grant.entity:
+        return load_registry()[viewer.grant.entity].language
+    return "en" if request.query_params.get("lang") == "en" else "zh"
+
+
+def _entity(viewer: Viewer, entity: str) -> str:
+    """Another entity's pages are forbidden to a reporter, whatever the URL; an unknown entity is not found."""
+    if not viewer.may_see(entity):
+        raise HTTPException(403, "not your entity")
+    if entity not in load_registry().codes:
+        raise HTTPException(404, "no such entity")
+    return entity
+
+
+def _period(request: Request) -> Period:
+    given = request.query_params.get("period")
+    try:
+        period = parse_period(given) if given else jobs.open_period(_portal(request).settings)
+    except EsgflowError as exc:
+        raise HTTPException(404, str(exc)) from None
+    if period is None:
+        raise HTTPException(404, word("no_period", "en"))
+    return period
+
+
+def _page(request: Request, viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
+    csrf = viewer.session.csrf if viewer.session else ""
+    return HTMLResponse(render(template, _lang(request, viewer), viewer=viewer, csrf=csrf, **context))
+
+
+@router.get("/signin/{token}")
+def sign_in(token: str, request: Request) -> Response:
+    portal, client = _portal(request), client_address(request)
+    if not portal.signins.allow(client):
+        raise HTTPException(429, "too many sign-in attempts from this address; wait a minute")
+    digest = token_hash(token)
+    grant = jobs.signed_in(portal.settings, digest)
+    jobs.audit(
+        portal.settings,
+        AuditRecord("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
+    )
+    if grant is None:
+        text = f"{word('signin_failed', 'zh')}。{word('signin_failed_text', 'zh')} / {word('signin_failed', 'en')}. "
+        raise HTTPException(401, text + word("signin_failed_text", "en"))
+    lang = load_registry()[grant.entity].language if grant.entity else "zh"
+    # A page that moves on by itself rather than a redirect: a Strict cookie set on a navigation
+    # that came from a mail program is only sent once the browser is on our own page.
+    page = render("message.html", lang, viewer=None, heading=word("signing_in", lang), text="", back="/")
+    page = page.replace("<head>", '<head><meta http-equiv="refresh" content="0;url=/">', 1)
+    response = HTMLResponse(page)
+    sid = portal.sessions.start(digest)
+    secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/")
+    return response
+
+
+@router.post("/signout")
+def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    viewer = _viewer(request)
+    check_csrf(viewer, csrf)
+    _portal(request).sessions.end(request.cookies.get(COOKIE))
+    page = render(
+        "message.html",
+        _lang(request, viewer),
+        viewer=None,
+        heading="",
+        text=word("signed_out", _lang(request, viewer)),
+        back=None,
+    )
+    response = HTMLResponse(page)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    viewer = _viewer(request)
+    if viewer.grant.entity:
+        return RedirectResponse(f"/entities/{viewer.grant.entity}", 303)
+    settings, period = _portal(request).settings, _period(request)
+    statuses = jobs.period_statuses(settings, period)
+    deadline, today = period.default_deadline(), datetime.now(UTC).date()
+    registry, lang = load_registry(), _lang(request, viewer)
+    rows = [
+        (
+            s,
+            is_late(s.status, s.received_at, deadline, today),
+            registry[s.entity].short_zh if lang == "zh" else registry[s.entity].name_en,
+        )
+        for s in statuses
+    ]
+    counts = {
+        "not_submitted": sum(s.status == "not_submitted" for s in statuses),
+        "rejected": sum(s.status == "rejected" for s in statuses),
+        "late": sum(late for _, late, _ in rows),
+    }
+    report_dir = settings.reports / period.code
+    reports = sorted(p.name for p in report_dir.glob("appendix*") if p.is_file()) if report_dir.is_dir() else []
+    return _page(
+        request,
+        viewer,
+        "office.html",
+        period=period.code,
+        deadline=deadline,
+        done=progress(statuses),
+        counts=counts,
+        rows=rows,
+        docs=jobs.data_docs_index(settings).is_file(),
+        reports=reports,
+        audit=jobs.audit_log(settings, 50),
+    )
+
+
+@router.get("/entities/{entity}")
+def entity_page(entity: str, request: Request) -> Response:
+    viewer = _viewer(request)
+    entity, period = _entity(viewer, entity), _period(request)
+    settings, lang = _portal(request).settings, _lang(request, viewer)
+    shown = versions(jobs.entity_versions(settings, entity, period), load_catalog(), lang)
+    status = shown[0].status if shown else "not_submitted"
+    deadline = period.default_deadline()
+    late = is_late(status, shown[0].received_at if shown else None, deadline, datetime.now(UTC).date())
+    registry_entry = load_registry()[entity]
+    return _page(
+        request,
+        viewer,
+        "entity.html",
+        entity_name=registry_entry.short_zh if lang == "zh" else registry_entry.name_en,
+        period=period.code,
+        deadline=deadline,
+        late=late,
+        status=status,
+        versions=shown,
+        base=f"/entities/{entity}",
+    )
+
+
+@router.get("/entities/{entity}/template")
+def template(entity: str, request: Request) -> Response:
+    viewer = _viewer(request)
+    entity, period = _entity(viewer, entity), _period(request)
+    with tempfile.TemporaryDirectory() as out:
+        try:
+            [path] = jobs.write_templates(_portal(request).settings, period, Path(out), [entity])
+        except EsgflowError as exc:
+            raise HTTPException(404, str(exc)) from None
+        data = path.read_bytes()
+    disposition = f'attachment; filename="{path.name}"'
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+@router.post("/entities/{entity}/returns")
+def upload(
+    entity: str,
+    request: Request,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    viewer = _viewer(request)
+    check_csrf(viewer, csrf)  # before anything of the form is looked at
+    entity = _entity(viewer, entity)
+    settings, lang = _portal(request).settings, _lang(request, viewer)
+    data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
+    outcome = uploads.submit(settings, viewer, data, file.filename, client_address(request), entity)
+    background.add_task(uploads.refresh_docs, settings)
+    written = written_figures(data, uploads.safe_name(file.filename), load_catalog())
+    base = f"/entities/{entity}"
+    annotated = f"{base}/versions/{outcome.version}/annotated?period={outcome.period}" if outcome.annotated else None
+    return _page(
+        request,
+        viewer,
+        "result.html",
+        file=uploads.safe_name(file.filename),
+        status=outcome.status,
+        version=outcome.version,
+        rows=finding_rows(outcome.findings, written, load_catalog(), lang),
+        annotated=annotated,
+        back=f"{base}?period={outcome.period}" if outcome.period else base,
+    )
+
+
+def _feedback(request: Request, entity: str, version: int) -> tuple[Path, Path]:
+    viewer = _viewer(request)
+    entity, period = _entity(viewer, entity), _period(request)
+    return letter_files(_portal(request).settings.home / "letters", entity, period.code, version)
+
+
+@router.get("/entities/{entity}/versions/{version}/annotated")
+def annotated(entity: str, version: int, request: Request) -> Response:
+    path = _feedback(request, entity, version)[1]
+    if not path.is_file():
+        raise HTTPException(404, "no annotated workbook for this version")
+    return FileResponse(path, media_type=XLSX, filename=path.name)
+
+
+@router.get("/entities/{entity}/versions/{version}/letter")
+def letter(entity: str, version: int, request: Request) -> Response:
+    path = _feedback(request, entity, version)[0]
+    if not path.is_file():
+        raise HTTPException(404, "no letter for this version")
+    return PlainTextResponse(path.read_text("utf-8"))
+
+
+def _office_file(request: Request, root: Path, relative: str) -> Response:
+    """A file under `root`, read-only, for the ESG office; nothing outside `root` is ever served."""
+    if not _viewer(request).grant.is_office:
+        raise HTTPException(403, "for the ESG office")
+    base = root.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base) or not target.is_file():
+        raise HTTPException(404, "not found")
+    return FileResponse(target)
+
+
+@router.get("/docs/{relative:path}")
+def data_docs(relative: str, request: Request) -> Response:
+    return _office_file(request, jobs.data_docs_index(_portal(request).settings).parent, relative)
+
+
+@router.get("/reports/{relative:path}")
+def reports(relative: str, request: Request) -> Response:
+    return _office_file(request, _portal(request).settings.reports, relative)

@@ -1,0 +1,89 @@
+"""A return sent through the portal: its identity checked before anything is stored, then the same
+pipeline as every other channel (archive, read, validate, load, letter), one upload at a time."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+from fastapi import HTTPException
+
+from esgflow import jobs
+from esgflow.catalog import load_catalog
+from esgflow.config import Settings
+from esgflow.findings import Refused
+from esgflow.outcome import Outcome
+from esgflow.portal.auth import Viewer
+from esgflow.records import AuditRecord
+from esgflow.workbooks.returns import read_return
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+# One validation at a time in this process: the warm Great Expectations context is shared.
+_INGEST = threading.Lock()
+
+
+def safe_name(name: str | None) -> str:
+    """The upload's own file name, without folders, controls or a leading dot (hidden files are skipped)."""
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = _UNSAFE.sub("_", base).strip().lstrip(".")[:200]
+    return base or "upload.xlsx"
+
+
+def claimed_identity(data: bytes, name: str) -> tuple[str, str] | None:
+    """(entity, period) a workbook says it is for, read as the ingest reads it; None when unreadable.
+
+    The signature is not needed here: a workbook naming another entity is turned away whether
+    its identity is genuine or edited; one naming the reporter's own entity goes on to the
+    pipeline, which verifies the signature and refuses a forged one.
+    """
+    try:
+        parsed = read_return(data, name, load_catalog())
+    except Refused:
+        return None
+    return parsed.entity, parsed.period
+
+
+def submit(
+    settings: Settings, viewer: Viewer, data: bytes, filename: str | None, client: str, for_entity: str | None = None
+) -> Outcome:
+    """Judge one uploaded workbook for `viewer`; 413 or 403 (audited, nothing stored) when it may not be taken.
+
+    for_entity: the entity whose page the form was on; the workbook must be that entity's.
+    """
+    name = safe_name(filename)
+    who = AuditRecord("submission", "", client, viewer.grant.email, viewer.grant.entity, detail=name)
+    if len(data) > MAX_UPLOAD_BYTES:
+        jobs.audit(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
+        raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    identity = claimed_identity(data, name)
+    if identity is not None:
+        entity, period = identity
+        if not viewer.may_see(entity) or (for_entity is not None and entity != for_entity):
+            jobs.audit(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
+            raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
+    with _INGEST:
+        outcome = jobs.ingest_bytes(settings, data, name)
+    entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
+    period = outcome.period or (identity[1] if identity else None)
+    jobs.audit(settings, _with(who, outcome.status, name, entity, period, outcome.version))
+    return outcome
+
+
+def _with(
+    base: AuditRecord,
+    outcome: str,
+    detail: str,
+    entity: str | None = None,
+    period: str | None = None,
+    version: int | None = None,
+) -> AuditRecord:
+    return AuditRecord(base.action, outcome, base.client, base.email, entity or base.entity, period, version, detail)
+
+
+def refresh_docs(settings: Settings) -> None:
+    """The Data Docs pages, built after the reporter has their answer."""
+    with _INGEST:
+        jobs.refresh_data_docs(settings)

@@ -1,0 +1,53 @@
+"""Helpers for the portal's tests: a warehouse with 2024 open for SAMI, GAMI and OS-IN, sign-ins for a
+reporter of each and for the ESG office, and a TestClient on the portal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from esgflow import jobs
+from esgflow.config import Settings
+from esgflow.portal.app import create_app
+from tests.returns_factory import fill, open_collection
+
+PERIOD = "2024"
+ENTITIES = ["SAMI", "GAMI", "OS-IN"]
+WRONG = {"env_water_total": Decimal("-5")}  # a negative figure: rejected, with a finding on its cell
+
+
+@dataclass
+class World:
+    settings: Settings
+    templates: dict[str, Path]
+    tokens: dict[str, str]  # entity (or "office") -> sign-in token
+    folder: Path
+
+    def client(self, **limits: float) -> TestClient:
+        return TestClient(create_app(self.settings, warm=False, **limits))  # type: ignore[arg-type]
+
+    def signed_in(self, who: str, **limits: float) -> TestClient:
+        client = self.client(**limits)
+        assert client.get(f"/signin/{self.tokens[who]}").status_code == 200
+        return client
+
+    def workbook(self, entity: str, values: dict | None = None, name: str | None = None) -> Path:
+        return fill(self.templates[entity], self.folder, values or {}, name=name)
+
+    def bearer(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def make_world(settings: Settings, folder: Path) -> World:
+    templates = open_collection(settings, PERIOD, folder / "templates", ENTITIES)
+    tokens = {e: _token(jobs.grant_access(settings, f"reporter@{e.lower()}.example", e)) for e in ENTITIES}
+    tokens["office"] = _token(jobs.grant_access(settings, "esg@office.example", None))
+    (folder / "returns").mkdir(parents=True, exist_ok=True)
+    return World(settings, templates, tokens, folder / "returns")
+
+
+def _token(link: str) -> str:
+    return link.rsplit("/", 1)[1]

@@ -1,0 +1,77 @@
+"""The portal's API for scripts: Bearer tokens, another entity's workbook, status by token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from esgflow import jobs
+from esgflow.config import Settings
+from esgflow.periods import parse_period
+from tests.portal_world import PERIOD, WRONG, World, make_world
+
+
+@pytest.fixture
+def world(settings: Settings, tmp_path: Path) -> World:
+    return make_world(settings, tmp_path)  # SQLite and PostgreSQL
+
+
+def test_a_return_gets_its_outcome_and_findings_as_json(world: World) -> None:
+    client = world.client()
+    wrong = world.workbook("SAMI", WRONG)
+    answer = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (wrong.name, wrong.read_bytes())})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert {k: body[k] for k in ("file", "status", "entity", "period", "version")} == {
+        "file": wrong.name,
+        "status": "rejected",
+        "entity": "SAMI",
+        "period": PERIOD,
+        "version": 1,
+    }
+    first = body["findings"][0]
+    assert set(first) >= {"period", "rule", "severity", "indicators", "entity", "message", "expected", "actual"}
+    assert first["sheet"] and first["cell"] and first["entity"] == "SAMI"
+    fixed = world.workbook("SAMI", {}, name="SAMI_2024_v2.xlsx")
+    again = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (fixed.name, fixed.read_bytes())})
+    assert (again.json()["status"], again.json()["version"]) == ("accepted", 2)
+
+
+def test_another_entitys_workbook_is_403_and_changes_nothing(world: World) -> None:
+    client = world.client()
+    other = world.workbook("GAMI")
+    answer = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (other.name, other.read_bytes())})
+    assert answer.status_code == 403
+    assert jobs.entity_versions(world.settings, "GAMI", parse_period(PERIOD)) == []
+    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert not world.settings.archive.exists() or not any(world.settings.archive.rglob("*.xlsx"))
+
+
+def test_no_bad_or_revoked_token_is_401(world: World) -> None:
+    client = world.client()
+    path = world.workbook("SAMI")
+    files = {"file": (path.name, path.read_bytes())}
+    assert client.post("/api/returns", files=files).status_code == 401
+    assert client.post("/api/returns", headers={"Authorization": "Bearer nonsense"}, files=files).status_code == 401
+    assert client.get(f"/api/status?period={PERIOD}", headers=world.bearer("SAMI")).status_code == 200
+    jobs.revoke_access(world.settings, "reporter@sami.example")
+    assert client.get(f"/api/status?period={PERIOD}", headers=world.bearer("SAMI")).status_code == 401
+    assert client.post("/api/returns", headers=world.bearer("SAMI"), files=files).status_code == 401
+    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+
+
+def test_status_is_the_tokens_own_entity_or_every_one_for_the_office(world: World) -> None:
+    client = world.client()
+    own = client.get(f"/api/status?period={PERIOD}", headers=world.bearer("GAMI")).json()
+    assert [r["entity"] for r in own] == ["GAMI"]
+    assert set(own[0]) >= {"entity", "status", "version", "received_at", "errors", "warnings"}
+    every = client.get(f"/api/status?period={PERIOD}", headers=world.bearer("office")).json()
+    assert {"SAMI", "GAMI", "OS-IN"} <= {r["entity"] for r in every} and len(every) > 3
+    assert client.get("/api/status?period=nope", headers=world.bearer("office")).status_code == 400
+
+
+def test_guessing_tokens_is_rate_limited(world: World) -> None:
+    client = world.client(signin_limit=3)
+    codes = [client.get("/api/status?period=2024", headers={"Authorization": "Bearer x"}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]

@@ -1,0 +1,91 @@
+"""A return through the portal: its identity checked before anything is stored, then the one pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import HTTPException
+
+from esgflow import jobs
+from esgflow.config import Settings
+from esgflow.periods import parse_period
+from esgflow.portal import uploads
+from esgflow.portal.auth import Viewer
+from esgflow.portal.uploads import claimed_identity, safe_name, submit
+from esgflow.records import AccessRecord
+from tests.portal_world import PERIOD, WRONG, make_world
+
+
+def _stored(settings: Settings) -> tuple[list, list[Path]]:
+    period = parse_period(PERIOD)
+    versions = [jobs.entity_versions(settings, e, period) for e in ("SAMI", "GAMI", "OS-IN")]
+    return versions, sorted(settings.archive.rglob("*")) if settings.archive.exists() else []
+
+
+def test_a_file_name_keeps_no_folder_control_or_leading_dot() -> None:
+    assert safe_name("C:\\Users\\li\\SAMI_2024.xlsx") == "SAMI_2024.xlsx"
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name(".hidden.xlsx") == "hidden.xlsx"
+    assert safe_name("a\nb<c>.xlsx") == "a_b_c_.xlsx"
+    assert safe_name(None) == safe_name("") == safe_name("...") == "upload.xlsx"
+
+
+def test_the_identity_is_read_as_the_ingest_reads_it(sqlite_settings: Settings, tmp_path: Path) -> None:
+    world = make_world(sqlite_settings, tmp_path)
+    path = world.workbook("GAMI")
+    assert claimed_identity(path.read_bytes(), path.name) == ("GAMI", PERIOD)
+    assert claimed_identity(b"%PDF-1.4", "x.xlsx") is None
+
+
+def test_another_entitys_workbook_is_turned_away_before_anything_is_stored(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    world = make_world(sqlite_settings, tmp_path)
+    sami = Viewer(AccessRecord(1, "reporter@sami.example", "SAMI"))
+    before = _stored(sqlite_settings)
+    other = world.workbook("GAMI").read_bytes()
+    with pytest.raises(HTTPException) as raised:
+        submit(sqlite_settings, sami, other, "GAMI_2024.xlsx", "10.1.1.1")
+    assert raised.value.status_code == 403
+    # the office on SAMI's page cannot drop GAMI's workbook there either
+    office = Viewer(AccessRecord(2, "esg@office.example", None))
+    with pytest.raises(HTTPException):
+        submit(sqlite_settings, office, other, "GAMI_2024.xlsx", "10.1.1.2", for_entity="SAMI")
+    assert _stored(sqlite_settings) == before
+    [second, first, *_] = jobs.audit_log(sqlite_settings)
+    assert (first.outcome, first.email, first.entity, first.client) == (
+        "forbidden",
+        "reporter@sami.example",
+        "GAMI",
+        "10.1.1.1",
+    )
+    assert second.outcome == "forbidden" and second.email == "esg@office.example"
+
+
+def test_an_oversized_file_is_refused_unstored(sqlite_settings: Settings, tmp_path: Path) -> None:
+    make_world(sqlite_settings, tmp_path)
+    before = _stored(sqlite_settings)
+    sami = Viewer(AccessRecord(1, "reporter@sami.example", "SAMI"))
+    with pytest.raises(HTTPException) as raised:
+        submit(sqlite_settings, sami, b"x" * (uploads.MAX_UPLOAD_BYTES + 1), "big.xlsx", "10.1.1.1")
+    assert raised.value.status_code == 413 and _stored(sqlite_settings) == before
+    assert jobs.audit_log(sqlite_settings)[0].outcome == "too_large"
+
+
+def test_an_own_workbook_goes_through_the_pipeline_and_is_audited(sqlite_settings: Settings, tmp_path: Path) -> None:
+    world = make_world(sqlite_settings, tmp_path)
+    sami = Viewer(AccessRecord(1, "reporter@sami.example", "SAMI"))
+    wrong = world.workbook("SAMI", WRONG)
+    outcome = submit(sqlite_settings, sami, wrong.read_bytes(), wrong.name, "10.1.1.1")
+    assert (outcome.status, outcome.entity, outcome.version) == ("rejected", "SAMI", 1)
+    assert outcome.annotated and outcome.annotated.is_file() and outcome.findings
+    again = submit(sqlite_settings, sami, wrong.read_bytes(), "again.xlsx", "10.1.1.1")
+    assert again.status == "duplicate"
+    unreadable = submit(sqlite_settings, sami, b"%PDF-1.4 not a workbook", "SAMI_2024.xlsx", "10.1.1.1")
+    assert unreadable.status == "refused" and unreadable.findings
+    audit = jobs.audit_log(sqlite_settings)
+    assert [(a.outcome, a.version) for a in audit[:3]] == [("refused", None), ("duplicate", 1), ("rejected", 1)]
+    assert not list((sqlite_settings.home / "portal-uploads").iterdir())  # the upload's copy is gone
+    uploads.refresh_docs(sqlite_settings)
+    assert jobs.data_docs_index(sqlite_settings).is_file()
