@@ -193,7 +193,8 @@ def _cmd_collect(args: argparse.Namespace) -> None:
     outcomes = collect(args.smtp_block)
     for outcome in outcomes:
         print(outcome.line())
-    print(f"collected {len(outcomes)} files from {load_settings().inbox}")
+    settings = load_settings()
+    print(f"collected {len(outcomes)} files from {settings.inbox_location or settings.inbox}")
 
 
 def _cmd_remind(args: argparse.Namespace) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -23,6 +23,10 @@ class Settings:
     smtp: SmtpSettings | None
     inbox_location: str | None = None  # ESGFLOW_INBOX: a folder or a URL of a registered inbox source
     portal_url: str = "http://127.0.0.1:8800"  # ESGFLOW_PORTAL_URL: where sign-in links point
+    # A mailbox inbox's password: ESGFLOW_INBOX_PASSWORD, else the Prefect Secret block named
+    # by ESGFLOW_INBOX_PASSWORD_BLOCK (read when the mailbox is opened, not here).
+    inbox_password: str | None = field(default=None, repr=False)
+    inbox_password_block: str | None = None
 
     @property
     def inbox(self) -> Path:
@@ -69,4 +73,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp=smtp,
         inbox_location=env.get("ESGFLOW_INBOX") or None,
         portal_url=env.get("ESGFLOW_PORTAL_URL") or "http://127.0.0.1:8800",
+        inbox_password=env.get("ESGFLOW_INBOX_PASSWORD") or None,
+        inbox_password_block=env.get("ESGFLOW_INBOX_PASSWORD_BLOCK") or None,
     )

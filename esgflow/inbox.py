@@ -19,12 +19,17 @@ import fcntl
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
 
 from esgflow import EsgflowError
+from esgflow.messages import Arrived
+
+if TYPE_CHECKING:
+    from esgflow.config import Settings
 
 CLAIMS = ".claimed"
 OWNER = ".owner"  # in each claim folder: locked by the run that owns it while it lives
@@ -42,6 +47,8 @@ class Claim:
     run_id: str
     files: list[Path]
     stamps: dict[Path, Stamp] = field(default_factory=dict)  # each claimed file as it was when claimed
+    messages: tuple[Arrived, ...] = ()  # a mailbox's claim: the messages the files came in
+    kept: frozenset[str] = frozenset()  # uids of the messages kept aside for the ESG office (set before `done`)
 
 
 class InboxSource(Protocol):
@@ -166,16 +173,31 @@ def _stamp(path: Path) -> Stamp:
     return st.st_size, st.st_mtime_ns
 
 
-# URL scheme -> source. A mailbox or object store is added here (e.g. "imaps": ImapInbox),
-# and chosen with ESGFLOW_INBOX; the collect flow does not change.
-SOURCES: dict[str, type[FolderInbox]] = {"": FolderInbox, "file": FolderInbox}
+def _folder(location: str, settings: Settings | None) -> InboxSource:
+    return FolderInbox(Path(urlparse(location).path if "://" in location else location))
 
 
-def inbox_for(location: str | Path) -> InboxSource:
+def _mailbox(location: str, settings: Settings | None) -> InboxSource:
+    from esgflow.mailbox import MailboxInbox  # imaplib and the mail parsing only where a mailbox is used
+
+    return MailboxInbox.from_url(location, settings)
+
+
+# URL scheme -> source, chosen with ESGFLOW_INBOX; the collect flow does not change.
+# An object store would be added here beside the mailbox.
+SOURCES: dict[str, Callable[[str, Settings | None], InboxSource]] = {
+    "": _folder,
+    "file": _folder,
+    "imap": _mailbox,
+    "imaps": _mailbox,
+}
+
+
+def inbox_for(location: str | Path, settings: Settings | None = None) -> InboxSource:
     """The inbox source for a location: a folder path, file:// URL, or a URL of a registered scheme."""
     text = str(location)
     scheme = urlparse(text).scheme if "://" in text else ""
     if scheme not in SOURCES:
         known = ", ".join(sorted(s for s in SOURCES if s)) or "none"
         raise EsgflowError(f"no inbox source for {scheme}:// (ESGFLOW_INBOX={text}); registered schemes: {known}")
-    return SOURCES[scheme](Path(urlparse(text).path if scheme else text))
+    return SOURCES[scheme](text, settings)

@@ -12,7 +12,7 @@ A batch goes through these steps, in this order:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,9 +29,10 @@ from esgflow.entities import ParentLink, load_registry, parents_on
 from esgflow.feedback import write_feedback
 from esgflow.feedback.letter import Judged
 from esgflow.findings import Finding, Refused, refuse
+from esgflow.kept import not_theirs
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
-from esgflow.records import KnownBytes
+from esgflow.records import KnownBytes, Origin
 from esgflow.signing import signing_key
 from esgflow.stage import stage, stage_splits, unit_factors
 from esgflow.states import STORED, judged
@@ -54,9 +55,16 @@ class Ingestor:
     """Ingests batches of files into one warehouse; `home` keeps validation results and letters."""
 
     def __init__(
-        self, sessions: SessionFactory, catalog: Catalog, archive_root: Path, home: Path, letters_by_mail: bool = False
+        self,
+        sessions: SessionFactory,
+        catalog: Catalog,
+        archive_root: Path,
+        home: Path,
+        letters_by_mail: bool = False,
+        origins: Mapping[Path, Origin] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
         self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
         self.catalog = catalog
         self.archive_root = archive_root
@@ -154,6 +162,9 @@ class Ingestor:
             findings = ret.findings + identity_findings(ret, wh.known, self.catalog) + checked
         except Refused as exc:
             return Outcome(r.path, "refused", r.digest, findings=[exc.finding])
+        origin = self.origins.get(r.path)
+        if origin is not None and ret.entity not in origin.allowed:  # its signature proved whose it is
+            return Outcome(r.path, "refused", r.digest, ret.entity, ret.period, findings=[not_theirs(ret, origin)])
         findings = [replace(f, entity=ret.entity, period=ret.period) for f in findings]
         errors = sum(f.severity == "error" for f in findings)
         status = judged(errors, len(findings) - errors)
@@ -162,8 +173,9 @@ class Ingestor:
         period = parse_period(ret.period)
         arrived = datetime.fromtimestamp(r.arrived, UTC)
         submission = load.SubmissionIn(
-            ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived
-        )
+            ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived,
+            origin.thread if origin else None,
+        )  # fmt: skip
         with self.sessions() as session:
             recorded = load.record_submission(session, submission, observations, findings, wh.ids, splits)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
-from esgflow import EsgflowError
+from esgflow import EsgflowError, kept
 from esgflow.access import checked_address, new_token, signin_link, token_hash
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
@@ -29,17 +30,18 @@ from esgflow.factors import FactorRegistry, load_factors, registry_from
 from esgflow.feedback import letter_files
 from esgflow.findings import Finding
 from esgflow.history import ImportResult, read_published
-from esgflow.inbox import InboxSource, inbox_for
+from esgflow.inbox import Claim, InboxSource, inbox_for
 from esgflow.ingest import Ingestor
 from esgflow.mail import Mail, mailer_for
-from esgflow.notices import letter_mail, reminder_mail, template_mail
+from esgflow.notices import kept_mail, kept_reason, letter_mail, reminder_mail, template_mail
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
-from esgflow.records import AccessRecord, AuditRecord, SubmissionRecord
+from esgflow.records import AccessRecord, AuditRecord, Origin, SubmissionRecord
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
 from esgflow.restatement import RestatementResult, changes
+from esgflow.safety import shown
 from esgflow.signing import signature, signing_key
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
@@ -320,20 +322,26 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
 
 
 def ingest_files(
-    settings: Settings, paths: list[Path], letters_by_mail: bool = False, docs: bool = True
+    settings: Settings,
+    paths: list[Path],
+    letters_by_mail: bool = False,
+    docs: bool = True,
+    origins: Mapping[Path, Origin] | None = None,
 ) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
 
     letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
     docs: build the Data Docs pages of the validation afterwards (a process answering one
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
+    origins: files that came by mail, each taken only for the entities its sender reports for.
     """
     _require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     sessions = db.session_factory(settings.database_url)
-    outcomes = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail).ingest(paths)
+    ingestor = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins)
+    outcomes = ingestor.ingest(paths)
     if docs:
         build_data_docs(settings.home)
     return outcomes
@@ -419,6 +427,11 @@ def send_reminders(
 
 
 def send_letters(settings: Settings, smtp_block: str | None = None, lease: timedelta = LETTER_LEASE) -> list[str]:
+    """Mail every answered return's letter, and every answer to a message kept aside, that has not gone out."""
+    return _send_return_letters(settings, smtp_block, lease) + _answer_kept(settings, smtp_block, lease)
+
+
+def _send_return_letters(settings: Settings, smtp_block: str | None, lease: timedelta) -> list[str]:
     """Mail every answered return's letter that has not gone out, whichever run answered it.
 
     Each letter is leased before it is sent and marked once it went out, so two runs never
@@ -431,19 +444,20 @@ def send_letters(settings: Settings, smtp_block: str | None = None, lease: timed
     mails: dict[str, tuple[int, Mail]] = {}
     for o in owed:
         letter, annotated = letter_files(settings.home / "letters", o.entity, o.period, o.version)
-        if not to.get(o.entity) or not letter.is_file():
+        if not (to.get(o.entity) or o.thread) or not letter.is_file():
             continue  # owed until the entity has a reporter to write to
         with db.session_scope(settings.database_url) as session:
             if not load.claim_letter(session, o.submission_id, lease):
                 continue  # gone out meanwhile, or another run is sending it
         mail = letter_mail(
             registry[o.entity],
-            to[o.entity],
+            to.get(o.entity, []),
             parse_period(o.period),
             o.version,
             o.status,
             letter,
             annotated if annotated.is_file() else None,
+            o.thread,
         )
         key = f"letter-{o.entity}_{o.period}_v{o.version}-{o.content_hash[:12]}"
         mails[key] = (o.submission_id, replace(mail, key=key))
@@ -464,14 +478,61 @@ def send_letters(settings: Settings, smtp_block: str | None = None, lease: timed
                 load.release_letters(session, unsent)
 
 
+def _answer_kept(settings: Settings, smtp_block: str | None, lease: timedelta) -> list[str]:
+    """Answer each sender whose message was kept aside, once, under a lease as letters are."""
+    home = settings.home
+    owed = [k for k in kept.answers_owed(home) if kept.claim_answer(home, k.key, lease.total_seconds())]
+    answered: list[str] = []
+
+    def went_out(mail: Mail) -> None:
+        key = (mail.key or "").removeprefix("kept-")
+        kept.mark_answered(home, key)
+        answered.append(key)
+
+    try:
+        return mailer_for(settings, smtp_block).send([kept_mail(k) for k in owed], on_sent=went_out) if owed else []
+    finally:
+        for k in owed:
+            if k.key not in answered:
+                kept.release_answer(home, k.key)
+
+
 def collect_inbox(
     settings: Settings, run_id: str, source: InboxSource | None = None, stale_after: float = 3600.0
 ) -> list[Outcome]:
     """Ingest whatever has arrived in the inbox: claim, judge and load, then mark the files done."""
     _require_schema(settings)
-    inbox = source or inbox_for(settings.inbox_location or settings.inbox)
-    claim = inbox.claim(run_id, stale_after)
-    outcomes = ingest_files(settings, claim.files, letters_by_mail=True) if claim.files else []
-    back = set(inbox.done(claim))
+    inbox = source or inbox_for(settings.inbox_location or settings.inbox, settings)
+    try:
+        claim = inbox.claim(run_id, stale_after)
+        if claim.messages:
+            outcomes, claim = _collect_mail(settings, claim)
+        else:
+            outcomes = ingest_files(settings, claim.files, letters_by_mail=True) if claim.files else []
+        back = set(inbox.done(claim))  # only now: every outcome is committed and every kept message written
+    finally:
+        release = getattr(inbox, "release", None)
+        if release:  # a mailbox is read by one run at a time: let go of it even when the run failed
+            release()
     note = "the file changed while it was read: it is back in the inbox and the next run judges it again"
     return [replace(o, note=note) if o.path in back else o for o in outcomes]
+
+
+def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Claim]:
+    """Ingest the workbooks of messages from reporters, for their own entities; keep the others aside."""
+    entities_of: dict[str, set[str]] = {}
+    for entity, addresses in reporter_addresses(settings).items():
+        for address in addresses:
+            entities_of.setdefault(address, set()).add(entity)
+    origins, reasons = kept.before_ingest(claim.messages, entities_of)
+    outcomes = ingest_files(settings, list(origins), letters_by_mail=True, origins=origins) if origins else []
+    reasons = kept.after_ingest(claim.messages, outcomes, reasons)
+    languages = {e.code: e.language for e in load_registry().entities}
+    for a in claim.messages:
+        if a.uid in reasons:
+            reason, detail = reasons[a.uid]
+            sender = a.message.sender
+            k, eml = kept.keep(settings.home, a, reason, detail, kept.sender_language(sender, entities_of, languages))
+            why = kept_reason(reason, detail, sender)
+            outcomes.append(Outcome(eml, "kept", k.key, note=f"from {shown(sender or '?')}: {why}"))
+    return outcomes, replace(claim, kept=frozenset(reasons))

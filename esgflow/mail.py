@@ -42,6 +42,10 @@ class Mail:
     # A mail that may be sent again (a letter whose run died after sending it) keeps one name:
     # its Message-ID, so mail programs show it once, and its outbox file, written over.
     key: str | None = None
+    # An answer to a reporter's message (their return by mail): its Message-ID and the thread
+    # before it, so mail programs show the answer under the message it answers.
+    in_reply_to: str | None = None
+    references: str | None = None
 
 
 def to_message(mail: Mail, sender: str) -> EmailMessage:
@@ -52,6 +56,9 @@ def to_message(mail: Mail, sender: str) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     domain = sender.split("@")[-1]
     msg["Message-ID"] = f"<{mail.key}@{domain}>" if mail.key else make_msgid(domain=domain)
+    if mail.in_reply_to:
+        msg["In-Reply-To"] = mail.in_reply_to
+        msg["References"] = " ".join((*(mail.references or "").split(), mail.in_reply_to))
     msg.set_content(mail.body)
     for a in mail.attachments:
         msg.add_attachment(a.data, maintype=a.mime[0], subtype=a.mime[1], filename=a.filename)

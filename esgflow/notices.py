@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from esgflow import messages
 from esgflow.entities import Entity
+from esgflow.kept import KeptMessage
 from esgflow.mail import Attachment, Mail
 from esgflow.periods import Period
+from esgflow.records import MailThread
+from esgflow.safety import shown
 
 
 def template_mail(entity: Entity, to: list[str], period: Period, deadline: date, template: Path) -> Mail:
@@ -73,7 +77,14 @@ def reminder_mail(entity: Entity, to: list[str], period: Period, deadline: date,
 
 
 def letter_mail(
-    entity: Entity, to: list[str], period: Period, version: int, status: str, letter: Path, annotated: Path | None
+    entity: Entity,
+    to: list[str],
+    period: Period,
+    version: int,
+    status: str,
+    letter: Path,
+    annotated: Path | None,
+    thread: MailThread | None = None,
 ) -> Mail:
     """The return letter as the body, and the annotated workbook when there is anything to fix."""
     verdict_zh = {"accepted": "已接受", "accepted_with_warnings": "已接受（有提示）", "rejected": "未通过"}
@@ -87,4 +98,79 @@ def letter_mail(
     else:
         subject = f"[ESG data check] {entity.name_en}, {period} version {version}: {verdict_en.get(status, status)}"
     files = (Attachment(annotated.name, annotated.read_bytes()),) if annotated else ()
-    return Mail(tuple(to), subject, letter.read_text("utf-8"), files, entity.code)
+    if thread is None:
+        return Mail(tuple(to), subject, letter.read_text("utf-8"), files, entity.code)
+    # A return by mail is answered in its thread, and its sender hears back even when the address is granted,
+    # not registered.
+    recipients = (*to, thread.sender) if thread.sender not in {t.lower() for t in to} else tuple(to)
+    return Mail(
+        recipients, subject, letter.read_text("utf-8"), files, entity.code, in_reply_to=thread.message_id,
+        references=thread.references,
+    )  # fmt: skip
+
+
+# Why a message was not taken, and what the reporter should do: (Chinese, English).
+_KEPT_WORDING: dict[str, tuple[str, str]] = {
+    messages.UNKNOWN_SENDER: (
+        "发件地址 {sender} 不是已登记的 ESG 填报人地址。请从贵单位登记的填报邮箱发送，或请 ESG 工作办公室为您登记。",
+        "{sender} is not a registered ESG reporter's address. Please send the return from your entity's registered "
+        "reporting address, or ask the ESG office to register you.",
+    ),
+    messages.NOT_YOUR_ENTITY: (
+        "附件工作簿属于 {detail}，而发件地址 {sender} 不是 {detail} 的登记填报人。请只发送本单位的模板，"
+        "或由 {detail} 的填报人发送。",
+        "The workbook attached is {detail}'s, and {sender} is not a registered reporter of {detail}. Please send "
+        "only your own entity's template, or ask {detail}'s reporter to send it.",
+    ),
+    messages.NO_WORKBOOK: (
+        "邮件中没有 Excel 工作簿附件。请回复模板邮件，并附上填好的模板（.xlsx）。",
+        "The message has no Excel workbook attached. Please reply to the template e-mail with the filled template "
+        "(.xlsx) attached.",
+    ),
+    messages.TOO_MANY_ATTACHMENTS: (
+        "邮件附件过多（{detail} 个）。请每封邮件只附一个填好的工作簿。",
+        "The message has too many attachments ({detail}). Please send one filled workbook per message.",
+    ),
+    messages.TOO_LARGE: (
+        "邮件过大（{detail}），未被读取。请只附填好的模板，不要附其他文件。",
+        "The message is too large ({detail}) and was not read. Please attach the filled template only.",
+    ),
+    messages.ATTACHMENT_TOO_LARGE: (
+        "附件 {detail} 过大，未被读取。请只附填好的模板。",
+        "The attachment {detail} is too large and was not read. Please attach the filled template only.",
+    ),
+    messages.REFUSED: (
+        "附件工作簿无法接收：{detail}。请在下发的模板中填写后重新发送。",
+        "The workbook attached could not be taken: {detail}. Please fill in the template you were sent and send "
+        "it again.",
+    ),
+    messages.NO_SENDER: ("无法识别发件人。", "The sender could not be told."),
+}
+
+
+def kept_reason(reason: str, detail: str, sender: str | None, language: str = "en") -> str:
+    """Why a message was kept aside and what to do, in one language (zh or en)."""
+    zh, en = _KEPT_WORDING.get(reason, ("邮件未被接收。", "The message was not taken."))
+    return (zh if language == "zh" else en).format(detail=shown(detail), sender=shown(sender or "?"))
+
+
+def kept_mail(kept: KeptMessage) -> Mail:
+    """The polite answer to a message kept aside: why, and what to do, in the sender's language (both if unknown)."""
+    zh = (
+        f"您好：\n\n我们收到了您的邮件《{shown(kept.subject)}》，但未能接收其中的数据。\n"
+        f"{kept_reason(kept.reason, kept.detail, kept.sender, 'zh')}\n邮件已转 ESG 工作办公室。\n\n"
+        "中铝国际 ESG 工作办公室\n"
+    )
+    en = (
+        f"Dear reporter,\n\nWe received your message '{shown(kept.subject)}' but could not take the data in it.\n"
+        f"{kept_reason(kept.reason, kept.detail, kept.sender, 'en')}\nThe message was passed to the ESG office.\n\n"
+        "ESG Office, China Aluminum International Engineering\n"
+    )
+    body = {"zh": zh, "en": en}.get(kept.language, zh + "\n" + en)
+    subject = {"zh": "【ESG数据填报】邮件未被接收", "en": "[ESG data] Your message was not taken"}.get(
+        kept.language, "【ESG数据填报】邮件未被接收 / [ESG data] Your message was not taken"
+    )
+    return Mail(
+        (kept.sender or "",), subject, body, key=f"kept-{kept.key}", in_reply_to=kept.message_id,
+        references=kept.references,
+    )  # fmt: skip

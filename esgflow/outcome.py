@@ -12,7 +12,7 @@ from esgflow.safety import shown
 @dataclass(frozen=True)
 class Outcome:
     path: Path
-    status: str  # accepted | accepted_with_warnings | rejected | refused | duplicate
+    status: str  # accepted | accepted_with_warnings | rejected | refused | duplicate | kept (a message by mail)
     content_hash: str
     entity: str | None = None
     period: str | None = None
@@ -31,6 +31,8 @@ class Outcome:
         errors = [f for f in self.findings if f.severity == "error"]
         first = errors[0] if errors else None
         place = f"'{first.sheet}'!{first.cell}: " if first and first.cell else ""
+        if self.status == "kept":  # a message by mail that was not taken: the ESG office has it
+            return f"{name}: kept aside for the ESG office: {self.note}"
         if self.status == "duplicate":
             return f"{name}: duplicate of {who} version {self.version}; nothing changed"
         if self.status == "refused" and first:

@@ -34,6 +34,23 @@ class KnownBytes:
 
 
 @dataclass(frozen=True)
+class MailThread:
+    """The message a return came in by mail: its letter answers in the same thread, to its sender."""
+
+    message_id: str
+    references: str  # the message's own References (its thread before it), maybe empty
+    sender: str  # the address part, lower case
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a file came from when it came by mail: who may have sent it, and the message to answer."""
+
+    allowed: frozenset[str]  # the entities its sender reports for
+    thread: MailThread
+
+
+@dataclass(frozen=True)
 class OwedLetter:
     """A return answered whose letter has not gone out yet."""
 
@@ -43,6 +60,7 @@ class OwedLetter:
     version: int
     status: str
     content_hash: str
+    thread: MailThread | None = None
 
 
 @dataclass(frozen=True)

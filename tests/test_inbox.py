@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from esgflow import EsgflowError
+from esgflow.config import load_settings
 from esgflow.inbox import FolderInbox, inbox_for
+from esgflow.mailbox import MailboxInbox
 
 
 def test_claims_are_exclusive_and_stale_claims_are_taken_over(tmp_path: Path) -> None:
@@ -28,8 +30,20 @@ def test_claims_are_exclusive_and_stale_claims_are_taken_over(tmp_path: Path) ->
 def test_the_source_comes_from_configuration(tmp_path: Path) -> None:
     assert isinstance(inbox_for(tmp_path), FolderInbox)
     assert inbox_for(f"file://{tmp_path}").root == tmp_path  # type: ignore[attr-defined]
-    with pytest.raises(EsgflowError, match=r"no inbox source for imaps://"):
-        inbox_for("imaps://esg@mail.example.com/INBOX")
+    with pytest.raises(EsgflowError, match=r"no inbox source for s3://"):
+        inbox_for("s3://esg-returns/inbox")
+    settings = load_settings({"ESGFLOW_HOME": str(tmp_path), "ESGFLOW_INBOX_PASSWORD": "pw"})
+    mailbox = inbox_for("imaps://esg%40cie@mail.example.com/Returns%202025", settings)
+    assert isinstance(mailbox, MailboxInbox)
+    assert (mailbox.user, mailbox.host, mailbox.port, mailbox.mailbox) == (
+        "esg@cie",
+        "mail.example.com",
+        993,
+        "Returns 2025",
+    )
+    assert "pw" not in repr(mailbox)
+    with pytest.raises(EsgflowError, match="in the clear"):
+        inbox_for("imap://esg@mail.example.com/INBOX", settings)  # plain IMAP only on this machine
 
 
 def _write_slowly(path: Path, data: bytes, chunks: int, pause: float) -> threading.Thread:

@@ -393,3 +393,11 @@ def test_mailer_for_smtp_settings_deliver_to_the_server(tmp_path: Path, smtp: tu
 
     assert [r.message["From"] for r in recorder.received] == ["esg-office@example.com"]
     assert not settings.outbox.exists()
+
+
+def test_an_answer_carries_the_thread_it_answers() -> None:
+    mail = Mail(("a@b.example",), "s", "b", in_reply_to="<r1@b.example>", references="<t0@x> <t1@x>")
+    msg = to_message(mail, SENDER)
+    assert msg["In-Reply-To"] == "<r1@b.example>"
+    assert msg["References"] == "<t0@x> <t1@x> <r1@b.example>"
+    assert to_message(Mail(("a@b.example",), "s", "b"), SENDER)["In-Reply-To"] is None

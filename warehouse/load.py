@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from esgflow.decimals import tidy
 from esgflow.findings import Finding
 from esgflow.periods import Period
-from esgflow.records import AuditRecord
+from esgflow.records import AuditRecord, MailThread
 from esgflow.warehouse import models as m
 from esgflow.warehouse.queries import code_frame, code_ids, frame_of, known_hashes
 
@@ -154,6 +154,7 @@ class SubmissionIn:
     archive_path: str | None = None
     template_version: str | None = None
     arrived_at: datetime | None = None  # when the file arrived (its modification time); now, if not known
+    thread: MailThread | None = None  # the message a return came in by mail
 
 
 @dataclass
@@ -219,6 +220,9 @@ def _insert_submission(
                 "status": sub.status,
                 "received_at": now,
                 "arrived_at": arrived,
+                "mail_message_id": sub.thread.message_id if sub.thread else None,
+                "mail_references": sub.thread.references if sub.thread else None,
+                "mail_from": sub.thread.sender if sub.thread else None,
             }
         ],
     ).one()

@@ -245,6 +245,11 @@ class Submission(Base):
     letter_owed: Mapped[bool] = mapped_column(Boolean, server_default=false())
     letter_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     letter_mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A return that came by mail: the message it came in, so its letter answers in that thread,
+    # and who sent it (migration 0010).
+    mail_message_id: Mapped[str | None] = mapped_column(String(998))
+    mail_references: Mapped[str | None] = mapped_column(Text)
+    mail_from: Mapped[str | None] = mapped_column(String(254))
 
     entity: Mapped[Entity] = relationship()
     period: Mapped[Period] = relationship()

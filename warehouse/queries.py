@@ -20,6 +20,7 @@ from esgflow.records import (
     AccessRecord,
     AuditRecord,
     KnownBytes,
+    MailThread,
     NewestSubmission,
     OwedLetter,
     ReporterNote,
@@ -268,6 +269,9 @@ def letters_owed(session: Session) -> list[OwedLetter]:
             m.Submission.version,
             m.Submission.status,
             m.Submission.content_hash,
+            m.Submission.mail_message_id,
+            m.Submission.mail_references,
+            m.Submission.mail_from,
         )
         .join(m.Entity, m.Entity.id == m.Submission.entity_id)
         .join(m.Period, m.Period.id == m.Submission.period_id)
@@ -278,7 +282,7 @@ def letters_owed(session: Session) -> list[OwedLetter]:
         )
         .order_by(m.Submission.id)
     )
-    return [OwedLetter(*row) for row in rows]
+    return [OwedLetter(*row[:6], MailThread(row[6] or "", row[7] or "", row[8]) if row[8] else None) for row in rows]
 
 
 def known_hashes(session: Session, digests: list[str]) -> dict[str, KnownBytes]:
