@@ -88,3 +88,28 @@ def letter_mail(
         subject = f"[ESG data check] {entity.name_en}, {period} version {version}: {verdict_en.get(status, status)}"
     files = (Attachment(annotated.name, annotated.read_bytes()),) if annotated else ()
     return Mail(tuple(to), subject, letter.read_text("utf-8"), files, entity.code)
+
+
+def returned_mail(entity: Entity, to: list[str], period: Period, version: int, reason: str) -> Mail:
+    """The ESG office sends an accepted return back to its reporters, with the reason."""
+    if entity.language == "zh":
+        subject = f"【ESG数据退回】{entity.short_zh} {period} 第 {version} 版：请修改后重新提交"
+        body = (
+            f"{entity.short_zh} ESG 数据填报人，您好：\n\n"
+            f"贵单位 {period} 报告期第 {version} 版数据文件已通过系统核对，"
+            "但经 ESG 工作办公室审核后退回，原因如下：\n\n"
+            f"{reason}\n\n"
+            "请按上述意见修改后重新发送数据文件；在新版本审核通过前，本版本不予确认。\n\n"
+            "中铝国际 ESG 工作办公室\n"
+        )
+    else:
+        subject = f"[ESG data returned] {entity.name_en}, {period} version {version}: please correct and resend"
+        body = (
+            f"Dear ESG reporter of {entity.name_en},\n\n"
+            f"Your entity's data file for {period}, version {version}, passed the automatic checks, but the ESG\n"
+            "office has reviewed it and returns it to you for this reason:\n\n"
+            f"{reason}\n\n"
+            "Please correct the file accordingly and send it again; this version is not approved.\n\n"
+            "ESG Office, China Aluminum International Engineering\n"
+        )
+    return Mail(tuple(to), subject, body, (), entity.code)
