@@ -50,6 +50,12 @@ def _cmd_history_import(args: argparse.Namespace) -> None:
 
 def _cmd_consolidate(args: argparse.Namespace) -> None:
     result = jobs.consolidate_period(load_settings(), args.period)
+    if result.signed_off_by:
+        print(
+            f"{result.period} was signed off by {result.signed_off_by}: its figures stay as signed "
+            f"({result.figure_count} figures); later returns count only through 'esgflow restate'"
+        )
+        return
     print(
         f"consolidated {result.observation_count} accepted observations for {result.period} into "
         f"{result.figure_count} figures, {result.group_figure_count} of them for the group"
@@ -368,7 +374,8 @@ def _cmd_review(args: argparse.Namespace) -> None:
     what = f"{done.entity} {done.period} version {done.version}" if done.version else f"{done.entity} for {done.period}"
     print(f"{done.by} {decision} {what}" + (f": {reason}" if reason else ""))
     if decision == "returned":
-        print(f"mailed the reason to its reporters: {', '.join(done.mailed)}" if done.mailed else "no reporter to mail")
+        where = f" ({', '.join(done.mailed)})" if done.mailed and done.mailed != [", ".join(done.to)] else ""
+        print(f"mailed the reason to {', '.join(done.to)}{where}" if done.to else "no reporter to mail it to")
 
 
 def _cmd_signoff(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ that holds sessions; the library takes frames and rows and returns them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -456,14 +456,15 @@ def collect_inbox(
 
 @dataclass(frozen=True)
 class ReviewResult:
-    """What a review did: the entity's version moved (None for an excuse), its new state, where a mail went."""
+    """What a review did: the entity's version moved (None for an excuse), its new state, whom it was mailed to."""
 
     period: str
     entity: str
     version: int | None
     state: str
     by: str
-    mailed: list[str]
+    to: list[str] = field(default_factory=list)  # the reporters a returned version was mailed to
+    mailed: list[str] = field(default_factory=list)  # where the mail went (addresses, or the outbox file)
 
 
 def review_return(
@@ -499,20 +500,21 @@ def review_return(
                     "approve it or return it"
                 )
             load.record_audit(session, EXCUSED, who, period, entity=entity, state=EXCUSED, reason=why)
-            return ReviewResult(period.code, entity, None, EXCUSED, who, [])
+            return ReviewResult(period.code, entity, None, EXCUSED, who)
         chosen = target(versions, entity, period.code, version)
         states = version_states(versions, queries.audit_events(session, period, DECISIONS))
         state = move(states[(entity, chosen.version)], decision, f"{entity} {period} version {chosen.version}")
         load.record_audit(
             session, decision, who, period, entity=entity, version=chosen.version, state=state, reason=why
         )
+    to: list[str] = []
     mailed: list[str] = []
     if decision == RETURNED:  # recorded first: a mail that fails can be sent again, a decision is not lost
         to = sorted(reporter_addresses(settings).get(entity, set()))
         if to:
             mail = returned_mail(load_registry()[entity], to, period, chosen.version, why or "")
             mailed = mailer_for(settings, smtp_block).send([mail])
-    return ReviewResult(period.code, entity, chosen.version, state, who, mailed)
+    return ReviewResult(period.code, entity, chosen.version, state, who, to, mailed)
 
 
 def _signed_summary(session: db.Session, period: Period, by: str) -> ConsolidationResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import email
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email import policy
@@ -13,11 +14,13 @@ import pytest
 
 from esgflow import EsgflowError, jobs
 from esgflow.config import Settings
+from esgflow.demo import bundled_history
+from esgflow.findings import Finding
 from esgflow.periods import parse_period
 from esgflow.records import AuditRecord, SubmissionVersion
 from esgflow.review import actor, figures_version, review_states, signoff_refusals, target, version_states
 from esgflow.states import RefusedMove
-from tests.returns_factory import fill, open_collection
+from tests.returns_factory import P2024, fill, load_demo_returns, open_collection
 
 P2025 = parse_period("2025")
 T0 = datetime(2026, 1, 10, tzinfo=UTC)
@@ -172,3 +175,31 @@ def test_signoff_locks_the_period_until_a_late_correction_is_restated(settings: 
         "SAMI",
         "KMSI",
     }
+
+
+def test_only_errors_in_the_computed_figures_stop_a_signoff(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs.init_warehouse(sqlite_settings)
+    jobs.import_history_file(sqlite_settings, bundled_history())  # the published 2024 report contradicts itself
+    load_demo_returns(sqlite_settings, P2024)
+    jobs.consolidate_period(sqlite_settings, P2024)
+    assert any(f.severity == "error" for f in jobs.check_group(sqlite_settings, P2024))
+    for status in jobs.period_statuses(sqlite_settings, P2024):
+        jobs.review_return(sqlite_settings, P2024, status.entity, "approved", by="Wang Li")
+
+    real = jobs.check_period
+    seen: list[set[str]] = []
+
+    def with_an_error(figures, notes, period, *rest):  # type: ignore[no-untyped-def]
+        seen.append({basis for (_, year, basis) in figures if year == period.code})
+        error = Finding("derived_recomputed", "error", "computed 2024: the parts exceed the total", ("env_x",))
+        return [*real(figures, notes, period, *rest), replace(error, period=period.code)]
+
+    monkeypatch.setattr(jobs, "check_period", with_an_error)
+    with pytest.raises(EsgflowError, match="1 group check errors are open: computed 2024: the parts exceed the total"):
+        jobs.signoff_period(sqlite_settings, P2024, "Zhang Wei")
+    assert seen == [{"computed"}]  # the published 2024 figures are not the period's own
+    monkeypatch.setattr(jobs, "check_period", real)
+    signed = jobs.signoff_period(sqlite_settings, P2024, "Zhang Wei")
+    assert len(signed.approved) == 33 and signed.excused == {}
