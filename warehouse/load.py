@@ -256,11 +256,11 @@ def _insert_submission(
         )
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
-    _audit(
+    record_audit(
         session,
         "judged",
         JUDGE,
-        period=sub.period.code,
+        sub.period,
         entity=sub.entity,
         version=version,
         state=sub.status,
@@ -572,7 +572,7 @@ def grant_access(session: Session, email: str, entity: str | None, token_hash: s
             raise KeyError(entity)
     session.add(m.AccessGrant(email=email.strip().lower(), entity_id=entity_id, token_hash=token_hash))
     session.flush()
-    _audit(session, "access_granted", by, entity=entity, detail={"email": email.strip().lower()})
+    record_audit(session, "access_granted", by, entity=entity, detail={"email": email.strip().lower()})
 
 
 def revoke_access(session: Session, email: str, by: str = "esgflow") -> int:
@@ -584,44 +584,12 @@ def revoke_access(session: Session, email: str, by: str = "esgflow") -> int:
     )
     ended = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if ended:
-        _audit(session, "access_revoked", by, detail={"email": email.strip().lower(), "sign_ins": ended})
+        record_audit(session, "access_revoked", by, detail={"email": email.strip().lower(), "sign_ins": ended})
     return ended
 
 
 # Who judges a return: the checks, not a person.
 JUDGE = "esgflow"
-
-
-def _audit(
-    session: Session,
-    action: str,
-    actor: str,
-    *,
-    period: str | None = None,
-    entity: str | None = None,
-    version: int | None = None,
-    state: str | None = None,
-    reason: str | None = None,
-    detail: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    # Core insert: the judgement of every return writes one, and no ORM object is needed for it
-    session.execute(
-        insert(m.AuditEvent.__table__),
-        [
-            {
-                "at": at or datetime.now(UTC),
-                "actor": actor,
-                "action": action,
-                "period": period,
-                "entity": entity,
-                "version": version,
-                "state": state,
-                "reason": reason,
-                "detail": detail,
-            }
-        ],
-    )
 
 
 def record_audit(
@@ -635,18 +603,25 @@ def record_audit(
     state: str | None = None,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Append a row to the audit trail (it is never changed or deleted afterwards)."""
-    _audit(
-        session,
-        action,
-        actor,
-        period=period.code if period else None,
-        entity=entity,
-        version=version,
-        state=state,
-        reason=reason,
-        detail=detail,
+    # Core insert: the judgement of every return writes one, and no ORM object is needed for it
+    session.execute(
+        insert(m.AuditEvent.__table__),
+        [
+            {
+                "at": at or datetime.now(UTC),
+                "actor": actor,
+                "action": action,
+                "period": period.code if period else None,
+                "entity": entity,
+                "version": version,
+                "state": state,
+                "reason": reason,
+                "detail": detail,
+            }
+        ],
     )
 
 
