@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def _cmd_history_import(args: argparse.Namespace) -> None:
 
 def _cmd_consolidate(args: argparse.Namespace) -> None:
     result = jobs.consolidate_period(load_settings(), args.period)
+    if result.signed_off_by:
+        print(
+            f"{result.period} was signed off by {result.signed_off_by}: its figures stay as signed "
+            f"({result.figure_count} figures); later returns count only through 'esgflow restate'"
+        )
+        return
     print(
         f"consolidated {result.observation_count} accepted observations for {result.period} into "
         f"{result.figure_count} figures, {result.group_figure_count} of them for the group"
@@ -64,7 +71,7 @@ def _cmd_explain(args: argparse.Namespace) -> None:
 
 
 def _cmd_restate(args: argparse.Namespace) -> None:
-    result = jobs.restate_period(load_settings(), args.period, args.reason)
+    result = jobs.restate_period(load_settings(), args.period, args.reason, args.by)
     print(f"restated {result.period} (restatement {result.number}): {result.reason}")
     if not result.changes:
         print("no group figure moved")
@@ -152,6 +159,7 @@ def _cmd_status(args: argparse.Namespace) -> None:
         )
         print(
             f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings{figures}"
+            f"; review: {s.review}"
         )
 
 
@@ -257,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     rst = sub.add_parser("restate", help="recompute a period with today's returns and factors, recording why")
     rst.add_argument("--period", required=True, type=_period)
     rst.add_argument("--reason", required=True)
+    rst.add_argument("--by", help="who restates (default: this user), for the audit trail")
     rst.set_defaults(func=_cmd_restate)
     access = sub.add_parser("access", help="portal sign-ins").add_subparsers(dest="action", required=True)
     grant = access.add_parser("grant", help="make a sign-in link for a reporter of an entity, or the ESG office")
@@ -304,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole cycle on the built-in demo group")
     demo.add_argument("--out")
     demo.set_defaults(func=_cmd_demo)
+    _review_parsers(sub)
     return parser
 
 
@@ -344,6 +354,9 @@ QUICK_EXIT = frozenset(
         "explain",
         "restate",
         "access",
+        "review",
+        "signoff",
+        "audit",
     }
 )
 
@@ -366,6 +379,63 @@ def run() -> None:
         os._exit(code)
     else:
         sys.exit(code)
+
+
+def _cmd_review(args: argparse.Namespace) -> None:
+    decision, reason = (
+        ("approved", "") if args.approve else ("returned", args.return_) if args.return_ else ("excused", args.excuse)
+    )
+    done = jobs.review_return(load_settings(), args.period, args.entity, decision, reason, args.by, args.version)
+    what = f"{done.entity} {done.period} version {done.version}" if done.version else f"{done.entity} for {done.period}"
+    print(f"{done.by} {decision} {what}" + (f": {reason}" if reason else ""))
+    if decision == "returned":
+        where = f" ({', '.join(done.mailed)})" if done.mailed and done.mailed != [", ".join(done.to)] else ""
+        print(f"mailed the reason to {', '.join(done.to)}{where}" if done.to else "no reporter to mail it to")
+
+
+def _cmd_signoff(args: argparse.Namespace) -> None:
+    done = jobs.signoff_period(load_settings(), args.period, args.by)
+    print(f"{done.period} signed off by {done.by} at {done.signed_at:%Y-%m-%d %H:%M} UTC: {done.figure_count} figures")
+    print(f"  from {_count(len(done.approved), 'approved return')}: {', '.join(done.approved) or 'none'}")
+    for entity, reason in done.excused.items():
+        print(f"  {entity} excused: {reason}")
+    print(f"later returns for {done.period} are kept as late corrections until 'esgflow restate'")
+
+
+def _cmd_audit(args: argparse.Namespace) -> None:
+    rows = jobs.audit_trail(load_settings(), args.period)
+    if args.json:
+        print(json.dumps([{**asdict(r), "at": r.at.isoformat()} for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        subject = " ".join(
+            x for x in (r.period, r.entity, f"v{r.version}" if r.version else None, r.state) if x is not None
+        )
+        extra = r.detail.get("email") if r.detail else None
+        why = f": {r.reason}" if r.reason else ""
+        print(f"{r.at:%Y-%m-%d %H:%M:%S} {r.actor} {r.action} {subject}{' ' + extra if extra else ''}{why}")
+    print(f"{_count(len(rows), 'audit record')}" + (f" for {args.period}" if args.period else ""))
+
+
+def _review_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    rev = sub.add_parser("review", help="approve or return an accepted return, or excuse an entity with none")
+    rev.add_argument("--period", required=True, type=_period)
+    rev.add_argument("--entity", required=True)
+    decision = rev.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--return", dest="return_", metavar="REASON", help="send it back to its reporters")
+    decision.add_argument("--excuse", metavar="REASON", help="the entity has no usable return, and why that is fine")
+    rev.add_argument("--version", type=int, help="the version reviewed (default: the newest)")
+    rev.add_argument("--by", help="who reviews (default: this user)")
+    rev.set_defaults(func=_cmd_review)
+    sgn = sub.add_parser("signoff", help="lock a period once every entity is approved or excused")
+    sgn.add_argument("--period", required=True, type=_period)
+    sgn.add_argument("--by", required=True)
+    sgn.set_defaults(func=_cmd_signoff)
+    aud = sub.add_parser("audit", help="the audit trail: judgements, reviews, sign-offs, restatements, access")
+    aud.add_argument("--period", type=_period, help="only this period (default: everything)")
+    aud.add_argument("--json", action="store_true")
+    aud.set_defaults(func=_cmd_audit)
 
 
 def _count(n: int, noun: str) -> str:

@@ -223,6 +223,7 @@ class ConsolidationResult:
     figure_count: int
     group_figure_count: int
     observation_count: int
+    signed_off_by: str | None = None  # the period is signed off: its figures were left as signed
 
 
 def summary(period: Period, figures: pl.DataFrame, root: str, observations: pl.DataFrame) -> ConsolidationResult:

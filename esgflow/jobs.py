@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -33,16 +33,27 @@ from esgflow.history import ImportResult, read_published
 from esgflow.inbox import Claim, InboxSource, inbox_for
 from esgflow.ingest import Ingestor
 from esgflow.mail import Mail, mailer_for
-from esgflow.notices import kept_mail, kept_reason, letter_mail, reminder_mail, template_mail
+from esgflow.notices import kept_mail, kept_reason, letter_mail, reminder_mail, returned_mail, template_mail
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
-from esgflow.records import AccessRecord, AuditRecord, Origin, SubmissionRecord
+from esgflow.records import AccessRecord, AuditRecord, Origin, PortalEvent, SubmissionRecord, SubmissionVersion
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
 from esgflow.restatement import RestatementResult, changes
+from esgflow.review import (
+    DECISIONS,
+    actor,
+    excuses,
+    figures_version,
+    review_states,
+    signoff_refusals,
+    target,
+    version_states,
+)
 from esgflow.safety import shown
 from esgflow.signing import signature, signing_key
+from esgflow.states import APPROVED, EXCUSED, RETURNED, move
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
 from esgflow.workbooks.naming import named_entity, template_name
@@ -140,16 +151,22 @@ def _standing_basis(session: db.Session, period: Period) -> str:
 
 
 def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
-    """Consolidate a period with the factor set it is pinned to (a correction moves nothing until restate)."""
+    """Consolidate a period with the factor set it is pinned to (a correction moves nothing until restate).
+
+    A signed-off period is left as signed: a late return changes it only through restate_period.
+    """
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
+        signed = queries.period_signoff(session, period)
+        if signed is not None:
+            return _signed_summary(session, period, signed.signed_by)
         factors, _ = _period_factors(session, period)
         figures, observations = _compute(session, period, factors)
         load.replace_computed_figures(session, period, storable(figures), _standing_basis(session, period))
     return summary(period, figures, load_registry().root(), observations)
 
 
-def restate_period(settings: Settings, period: Period, reason: str) -> RestatementResult:
+def restate_period(settings: Settings, period: Period, reason: str, by: str | None = None) -> RestatementResult:
     """Recompute a period with today's returns and factor registry; record why and what moved."""
     if not reason.strip():
         raise EsgflowError("a restatement needs a reason (--reason)")
@@ -194,6 +211,14 @@ def restate_period(settings: Settings, period: Period, reason: str) -> Restateme
         number = load.record_restatement(
             session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant
         )
+        load.record_audit(
+            session,
+            "restated",
+            actor(by),
+            period,
+            reason=reason.strip(),
+            detail={"restatement": number, "moved": len(found), "significant": significant},
+        )
     return RestatementResult(period.code, number, reason.strip(), found, significant)
 
 
@@ -229,7 +254,7 @@ def grant_access(settings: Settings, email: str, entity: str | None) -> str:
     token = new_token()
     with db.session_scope(settings.database_url) as session:
         try:
-            load.grant_access(session, address, entity, token_hash(token))
+            load.grant_access(session, address, entity, token_hash(token), actor(None))
         except KeyError:
             raise EsgflowError(f"unknown entity {entity!r}") from None
     return signin_link(settings.portal_url, token)
@@ -239,7 +264,7 @@ def revoke_access(settings: Settings, email: str) -> int:
     """End every sign-in of an address; how many there were."""
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return load.revoke_access(session, checked_address(email))
+        return load.revoke_access(session, checked_address(email), actor(None))
 
 
 def signed_in(settings: Settings, token_digest: str) -> AccessRecord | None:
@@ -248,15 +273,15 @@ def signed_in(settings: Settings, token_digest: str) -> AccessRecord | None:
         return queries.grant_for_token(session, token_digest)
 
 
-def audit(settings: Settings, event: AuditRecord) -> None:
-    """Write one row of the portal's audit log."""
+def portal_event(settings: Settings, event: PortalEvent) -> None:
+    """Write one row of the portal's log of sign-ins and submissions."""
     with db.session_scope(settings.database_url) as session:
-        load.record_audit(session, event)
+        load.record_portal_event(session, event)
 
 
-def audit_log(settings: Settings, limit: int = 200) -> list[AuditRecord]:
+def portal_events(settings: Settings, limit: int = 200) -> list[PortalEvent]:
     with db.session_scope(settings.database_url) as session:
-        return queries.audit_events(session, limit)
+        return queries.portal_events(session, limit)
 
 
 def open_period(settings: Settings) -> Period | None:
@@ -286,7 +311,9 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
     _require_schema(settings)
     catalog = load_catalog()
     with db.session_scope(settings.database_url) as session:
-        stale = queries.consolidation_is_stale(session, period)
+        # a signed-off period keeps its figures: a late return waits for restate_period
+        signed = queries.period_signoff(session, period)
+        stale = signed is None and queries.consolidation_is_stale(session, period)
     if stale:  # a report never shows figures older than the returns accepted for them
         consolidate_period(settings, period)
     years = appendix_years(period)
@@ -294,7 +321,12 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         figures = queries.group_figures(session, load_registry().root(), years)
         restated = queries.restatements(session, years)
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
-    table = replace(build_appendix(figures, catalog, period), contradictions=tuple(own), restatements=tuple(restated))
+    table = replace(
+        build_appendix(figures, catalog, period),
+        contradictions=tuple(own),
+        restatements=tuple(restated),
+        signoff=signed,
+    )
     files = write_report(table, catalog, out, langs)
     return replace(files, consolidated_first=stale)
 
@@ -410,7 +442,9 @@ def period_statuses(settings: Settings, period: Period) -> list[EntityStatus]:
     with db.session_scope(settings.database_url) as session:
         newest = queries.newest_submissions(session, period)
         members = _members(session, period)
-    return period_status(newest, members, load_registry().codes)
+        versions = queries.submission_versions(session, period)
+        decisions = queries.audit_events(session, period, DECISIONS)
+    return period_status(newest, members, load_registry().codes, review_states(versions, decisions, members))
 
 
 def send_reminders(
@@ -536,3 +570,170 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
             why = kept_reason(reason, detail, sender)
             outcomes.append(Outcome(eml, "kept", k.key, note=f"from {shown(sender or '?')}: {why}"))
     return outcomes, replace(claim, kept=frozenset(reasons))
+
+
+# The ESG office's review, sign-off and audit trail (issue 13).
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What a review did: the entity's version moved (None for an excuse), its new state, whom it was mailed to."""
+
+    period: str
+    entity: str
+    version: int | None
+    state: str
+    by: str
+    to: list[str] = field(default_factory=list)  # the reporters a returned version was mailed to
+    mailed: list[str] = field(default_factory=list)  # where the mail went (addresses, or the outbox file)
+
+
+def review_return(
+    settings: Settings,
+    period: Period,
+    entity: str,
+    decision: str,
+    reason: str = "",
+    by: str | None = None,
+    version: int | None = None,
+    smtp_block: str | None = None,
+) -> ReviewResult:
+    """Approve or return an entity's return (its newest version, or the one named), or excuse the entity.
+
+    The move is checked by the state machine (esgflow.states) and recorded in the audit trail;
+    a returned version goes back to its reporters with the reason, by mail like the letters.
+    """
+    if decision not in DECISIONS:
+        raise EsgflowError(f"a review approves, returns or excuses, not {decision!r}")
+    if decision != APPROVED and not reason.strip():
+        raise EsgflowError(f"to {'return a return' if decision == RETURNED else 'excuse an entity'} needs a reason")
+    _require_schema(settings)
+    who, why = actor(by), reason.strip() or None
+    with db.session_scope(settings.database_url) as session:
+        if entity not in _members(session, period):
+            raise EsgflowError(f"{entity} is not an entity that reports in {period}")
+        versions = queries.submission_versions(session, period, entity)
+        if decision == EXCUSED:
+            used = figures_version(versions)
+            if used is not None:
+                raise EsgflowError(
+                    f"cannot excuse {entity} for {period}: it has a usable return (version {used.version}); "
+                    "approve it or return it"
+                )
+            load.record_audit(session, EXCUSED, who, period, entity=entity, state=EXCUSED, reason=why)
+            return ReviewResult(period.code, entity, None, EXCUSED, who)
+        chosen = target(versions, entity, period.code, version)
+        states = version_states(versions, queries.audit_events(session, period, DECISIONS))
+        state = move(states[(entity, chosen.version)], decision, f"{entity} {period} version {chosen.version}")
+        load.record_audit(
+            session, decision, who, period, entity=entity, version=chosen.version, state=state, reason=why
+        )
+    to: list[str] = []
+    mailed: list[str] = []
+    if decision == RETURNED:  # recorded first: a mail that fails can be sent again, a decision is not lost
+        to = sorted(reporter_addresses(settings).get(entity, set()))
+        if to:
+            mail = returned_mail(load_registry()[entity], to, period, chosen.version, why or "")
+            mailed = mailer_for(settings, smtp_block).send([mail])
+    return ReviewResult(period.code, entity, chosen.version, state, who, to, mailed)
+
+
+def _signed_summary(session: db.Session, period: Period, by: str) -> ConsolidationResult:
+    """The counts of a signed-off period's standing figures, as consolidate_period reports them."""
+    root, basis = load_registry().root(), _standing_basis(session, period)
+    stored = queries.stored_figures(session, period, basis)
+    used = queries.figure_sources(session, period, root, basis)["observation_id"].n_unique()
+    group = stored.filter(pl.col("scope") == root).height
+    return ConsolidationResult(period.code, stored.height, group, used, signed_off_by=by)
+
+
+def _open_errors(settings: Settings, period: Period) -> list[Finding]:
+    """Group check errors on the period's standing computed figures.
+
+    Only these stop a sign-off: contradictions inside a published report (of this year or an
+    older one) are the published report's, and the period's own figures are the computed ones.
+    """
+    root = load_registry().root()
+    with db.session_scope(settings.database_url) as session:
+        basis = _standing_basis(session, period)
+        figures = queries.group_figures(session, root, [period, period.shifted_years(-1)])
+        pinned = queries.pinned_factor_set(session, period)
+    own = {key: value for key, value in figures.items() if key[1] != period.code or key[2] == basis}
+    factors = registry_from(pinned[1]) if pinned else load_factors()
+    found = check_period(own, [], period, load_catalog(), factors, settings.home)
+    return [f for f in found if f.severity == "error" and f.period == period.code]
+
+
+@dataclass(frozen=True)
+class SignoffResult:
+    period: str
+    by: str
+    signed_at: datetime
+    approved: list[str]  # 'ENTITY vN' of the returns in the figures
+    excused: dict[str, str]
+    figure_count: int
+
+
+def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult:
+    """Lock a period once every expected entity is approved or excused and no group check error is open.
+
+    The consolidated figures, the pinned factor set and the returns they came from are then
+    frozen: consolidate_period leaves them, and only restate_period moves them, on record.
+    """
+    who = by.strip()
+    if not who:
+        raise EsgflowError("a sign-off needs the name of who signs (--by)")
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        signed = queries.period_signoff(session, period)
+        if signed is not None:
+            when = f"{signed.signed_at:%Y-%m-%d %H:%M} UTC"
+            raise EsgflowError(f"{period} was signed off by {signed.signed_by} on {when}: it is locked")
+        members = _members(session, period)
+        versions = queries.submission_versions(session, period)
+        decisions = queries.audit_events(session, period, DECISIONS)
+        stale = queries.consolidation_is_stale(session, period)
+    reviews = review_states(versions, decisions, members)
+    refused = signoff_refusals(reviews, load_registry().codes)
+    if refused:
+        raise EsgflowError(f"cannot sign off {period}: neither approved nor excused: {', '.join(refused)}")
+    if stale or not _has_figures(settings, period):
+        consolidate_period(settings, period)  # the figures are those of the approved returns
+    errors = _open_errors(settings, period)
+    if errors:
+        listed = "; ".join(f.message for f in errors[:5]) + (f" and {len(errors) - 5} more" if len(errors) > 5 else "")
+        raise EsgflowError(f"cannot sign off {period}: {len(errors)} group check errors are open: {listed}")
+    grouped: dict[str, list[SubmissionVersion]] = {}
+    for v in versions:
+        grouped.setdefault(v.entity, []).append(v)
+    used = [u for e in load_registry().codes if e in members and (u := figures_version(grouped.get(e, [])))]
+    returns = [{"entity": u.entity, "version": u.version, "file": u.file, "content_hash": u.content_hash} for u in used]
+    excused = {e: r for e, r in excuses(decisions).items() if reviews.get(e) == EXCUSED}
+    with db.session_scope(settings.database_url) as session:
+        pinned = queries.pinned_factor_set(session, period)
+        if pinned is None:
+            raise EsgflowError(f"{period} has no consolidated figures to sign off")
+        at = load.record_signoff(session, period, who, pinned[0], returns, excused)
+        load.record_audit(
+            session,
+            "signed_off",
+            who,
+            period,
+            state="signed_off",
+            detail={"factor_set": pinned[0], "returns": returns, "excused": excused},
+        )
+        count = queries.stored_figures(session, period, _standing_basis(session, period)).height
+    return SignoffResult(period.code, who, at, [f"{u.entity} v{u.version}" for u in used], excused, count)
+
+
+def _has_figures(settings: Settings, period: Period) -> bool:
+    """Whether a period has computed figures at all."""
+    with db.session_scope(settings.database_url) as session:
+        return not queries.stored_figures(session, period, _standing_basis(session, period)).is_empty()
+
+
+def audit_trail(settings: Settings, period: Period | None = None) -> list[AuditRecord]:
+    """The audit trail, of one period (None: everything, access grants included), oldest first."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return queries.audit_events(session, period)

@@ -174,3 +174,28 @@ def kept_mail(kept: KeptMessage) -> Mail:
         (kept.sender or "",), subject, body, key=f"kept-{kept.key}", in_reply_to=kept.message_id,
         references=kept.references,
     )  # fmt: skip
+
+
+def returned_mail(entity: Entity, to: list[str], period: Period, version: int, reason: str) -> Mail:
+    """The ESG office sends an accepted return back to its reporters, with the reason."""
+    if entity.language == "zh":
+        subject = f"【ESG数据退回】{entity.short_zh} {period} 第 {version} 版：请修改后重新提交"
+        body = (
+            f"{entity.short_zh} ESG 数据填报人，您好：\n\n"
+            f"贵单位 {period} 报告期第 {version} 版数据文件已通过系统核对，"
+            "但经 ESG 工作办公室审核后退回，原因如下：\n\n"
+            f"{reason}\n\n"
+            "请按上述意见修改后重新发送数据文件；在新版本审核通过前，本版本不予确认。\n\n"
+            "中铝国际 ESG 工作办公室\n"
+        )
+    else:
+        subject = f"[ESG data returned] {entity.name_en}, {period} version {version}: please correct and resend"
+        body = (
+            f"Dear ESG reporter of {entity.name_en},\n\n"
+            f"Your entity's data file for {period}, version {version}, passed the automatic checks, but the ESG\n"
+            "office has reviewed it and returns it to you for this reason:\n\n"
+            f"{reason}\n\n"
+            "Please correct the file accordingly and send it again; this version is not approved.\n\n"
+            "ESG Office, China Aluminum International Engineering\n"
+        )
+    return Mail(tuple(to), subject, body, (), entity.code)

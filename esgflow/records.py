@@ -125,7 +125,46 @@ class SubmissionRecord:
 
 
 @dataclass(frozen=True)
+class SubmissionVersion:
+    """One stored version of an entity's return for a period, in the order of arrival."""
+
+    entity: str
+    version: int
+    status: str
+    arrived_at: datetime
+    file: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class AuditRecord:
+    """A row of the audit trail: who did what, when and why."""
+
+    at: datetime
+    actor: str
+    action: str  # judged | approved | returned | excused | signed_off | restated | access_granted | access_revoked
+    period: str | None
+    entity: str | None
+    version: int | None
+    state: str | None
+    reason: str | None
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    """A signed-off period: who signed, when, the factor set and the returns its figures came from."""
+
+    period: str
+    signed_by: str
+    signed_at: datetime
+    factor_set_id: int
+    returns: list[dict[str, Any]]
+    excused: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PortalEvent:
     """What happened at the portal: a sign-in or a submission, by whom, from where, and how it ended."""
 
     action: str  # signin | submission

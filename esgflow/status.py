@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from esgflow.records import NewestSubmission
-from esgflow.states import ACCEPTED
+from esgflow.states import ACCEPTED, PENDING
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class EntityStatus:
     # the accepted version whose figures are used: the newest one, or an earlier one while a newer
     # return waits rejected for its fix
     figures_version: int | None = None
+    review: str = "pending"  # pending | approved | returned | excused (the ESG office's review, esgflow.review)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -40,18 +41,34 @@ class Progress:
         return 100.0 * self.accepted / self.expected if self.expected else 0.0
 
 
-def period_status(newest: Iterable[NewestSubmission], members: Iterable[str], order: list[str]) -> list[EntityStatus]:
-    """A record for every member of the group in the period (in `order`), submitted or not."""
+def period_status(
+    newest: Iterable[NewestSubmission],
+    members: Iterable[str],
+    order: list[str],
+    reviews: Mapping[str, str] | None = None,
+) -> list[EntityStatus]:
+    """A record for every member of the group in the period (in `order`), submitted or not, with its review."""
     found = {s.entity: s for s in newest}
+    reviewed = reviews or {}
     expected = set(members)
     out = []
     for code in (c for c in order if c in expected):
         s = found.get(code)
         if s is None:
-            out.append(EntityStatus(code, "not_submitted", None, None, 0, 0))
+            out.append(EntityStatus(code, "not_submitted", None, None, 0, 0, review=reviewed.get(code, PENDING)))
         else:
             out.append(
-                EntityStatus(code, s.status, s.version, s.received_at, s.errors, s.warnings, s.file, s.accepted_version)
+                EntityStatus(
+                    code,
+                    s.status,
+                    s.version,
+                    s.received_at,
+                    s.errors,
+                    s.warnings,
+                    s.file,
+                    s.accepted_version,
+                    reviewed.get(code, PENDING),
+                )
             )
     return out
 

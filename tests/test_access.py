@@ -58,3 +58,16 @@ def test_registered_contacts_are_reporters_without_a_grant(settings: Settings) -
     with db.session_scope(settings.database_url) as s:
         contacts = queries.contacts(s)
     assert all({e.lower() for e in emails} <= addresses[entity] for entity, emails in contacts.items())
+
+
+def test_grants_and_revokes_are_in_the_audit_trail(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    jobs.grant_access(settings, "New.Reporter@sami.example", "SAMI")
+    jobs.revoke_access(settings, "new.reporter@sami.example")
+    jobs.revoke_access(settings, "new.reporter@sami.example")  # nothing left to end: nothing recorded
+    trail = jobs.audit_trail(settings)
+    assert [(r.action, r.entity, (r.detail or {}).get("email")) for r in trail] == [
+        ("access_granted", "SAMI", "new.reporter@sami.example"),
+        ("access_revoked", None, "new.reporter@sami.example"),
+    ]
+    assert all(r.actor and r.at for r in trail)

@@ -89,6 +89,51 @@ def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert "unknown indicator 'env_nonsense'" in capsys.readouterr().err
 
 
+def test_review_signoff_and_audit(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.returns_factory import fill
+
+    assert main(["init"]) == 0
+    assert main(["templates", "--period", "2025", "--out", str(tmp_path / "t"), "--entity", "SAMI"]) == 0
+    assert main(["ingest", str(fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in", {}))]) == 0
+    capsys.readouterr()
+    assert main(["review", "--period", "2025", "--entity", "SAMI", "--return", "check diesel", "--by", "Wang Li"]) == 0
+    out = capsys.readouterr().out
+    assert "Wang Li returned SAMI 2025 version 1: check diesel" in out and "esg.sami@example.com" in out
+    assert main(["review", "--period", "2025", "--entity", "SAMI", "--approve"]) == 1
+    assert "cannot approve SAMI 2025 version 1: it was returned to its reporters" in capsys.readouterr().err
+    assert main(["ingest", str(fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in2", {"env_diesel": 1}))]) == 0
+    assert main(["review", "--period", "2025", "--entity", "SAMI", "--approve", "--by", "Wang Li"]) == 0
+    assert "Wang Li approved SAMI 2025 version 2" in capsys.readouterr().out
+    assert main(["status", "--period", "2025", "--json"]) == 0
+    reviews = {r["entity"]: r["review"] for r in json.loads(capsys.readouterr().out)}
+    assert reviews["SAMI"] == "approved" and reviews["GAMI"] == "pending"
+    assert main(["signoff", "--period", "2025", "--by", "Zhang Wei"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("esgflow: cannot sign off 2025: neither approved nor excused: HQ (pending), ")
+    assert "GAMI (pending)" in err and "SAMI" not in err
+    for entity in [e for e, review in reviews.items() if review == "pending"]:
+        assert main(["review", "--period", "2025", "--entity", entity, "--excuse", "not asked this year"]) == 0
+    capsys.readouterr()
+    assert main(["signoff", "--period", "2025", "--by", "Zhang Wei"]) == 0
+    out = capsys.readouterr().out
+    assert "2025 signed off by Zhang Wei" in out and "from 1 approved return: SAMI v2" in out
+    assert main(["consolidate", "--period", "2025"]) == 0
+    assert "signed off by Zhang Wei: its figures stay as signed" in capsys.readouterr().out
+    assert main(["audit", "--period", "2025"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" ", 2)[2] for line in lines[:4]] == [  # after the date and time
+        "esgflow judged 2025 SAMI v1 accepted: 0 errors, 0 warnings",
+        "Wang Li returned 2025 SAMI v1 returned: check diesel",
+        "esgflow judged 2025 SAMI v2 accepted: 0 errors, 0 warnings",
+        "Wang Li approved 2025 SAMI v2 approved",
+    ]
+    assert (
+        " Zhang Wei signed_off 2025 signed_off" in lines[-2] and lines[-1] == f"{len(lines) - 1} audit records for 2025"
+    )
+    assert main(["audit", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[-1]["action"] == "signed_off"
+
+
 @pytest.mark.parametrize(
     ("args", "reason"),
     [

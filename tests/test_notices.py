@@ -13,7 +13,7 @@ import pytest
 
 from esgflow.entities import Entity, EntityRegistry
 from esgflow.mail import Mail, to_message
-from esgflow.notices import letter_mail, reminder_mail, template_mail
+from esgflow.notices import letter_mail, reminder_mail, returned_mail, template_mail
 from esgflow.periods import parse_period
 
 PERIOD = parse_period("2024")
@@ -247,3 +247,12 @@ def test_the_mail_states_the_rule_for_blanks_as_the_template_and_the_check_do(
     zh_rule, en_rule = next((zh, en) for zh, en in INSTRUCTIONS if zh.startswith("3."))
     assert "确实为零的填0" in zh_rule and "说明" in zh_rule and "不会被接受" in zh_rule
     assert "a real zero is 0" in en_rule and "say why in its note" in en_rule and "not accepted" in en_rule
+
+
+def test_a_returned_return_goes_back_with_the_reason_in_the_reporters_language(sami: Entity, india: Entity) -> None:
+    zh = returned_mail(sami, TO_ZH, PERIOD, 2, "柴油用量与去年相同，请核实")
+    assert _chinese(zh.subject) and "第 2 版" in zh.subject and "柴油用量与去年相同，请核实" in zh.body
+    assert zh.to == tuple(TO_ZH) and zh.entity == "SAMI" and zh.attachments == ()
+    en = returned_mail(india, TO_EN, PERIOD, 1, "Diesel equals last year's: please check")
+    assert not _chinese(en.subject + en.body) and f"{PERIOD} version 1" in en.subject
+    assert "Diesel equals last year's: please check" in en.body and en.to == tuple(TO_EN)

@@ -48,7 +48,7 @@ def test_a_bad_link_is_401_and_every_sign_in_is_audited(world: World) -> None:
     assert client.get("/signin/not-a-token").status_code == 401
     assert client.get("/").status_code == 401
     client.get(f"/signin/{world.tokens['SAMI']}")
-    [ok, failed, *_] = jobs.audit_log(world.settings)
+    [ok, failed, *_] = jobs.portal_events(world.settings)
     assert (ok.action, ok.outcome, ok.email, ok.entity) == ("signin", "ok", "reporter@sami.example", "SAMI")
     assert (failed.action, failed.outcome, failed.email) == ("signin", "failed", None)
 
@@ -127,7 +127,7 @@ def test_a_reporter_uploads_sees_findings_then_the_fix_accepted(world: World) ->
     assert "已接受" in fixed.text  # type: ignore[attr-defined]
     page = client.get("/entities/SAMI").text
     assert "版本 2" in page and "与上一版相比的变动" in page and "-5" in page and "35,442" in page
-    assert [a.outcome for a in jobs.audit_log(world.settings)[:2]] == ["accepted", "rejected"]
+    assert [a.outcome for a in jobs.portal_events(world.settings)[:2]] == ["accepted", "rejected"]
 
 
 def test_the_office_sees_every_entity_its_docs_and_reports(world: World) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from esgflow.demo import bundled_history
 from esgflow.findings import Finding
 from esgflow.history import read_published
 from esgflow.periods import parse_period
+from esgflow.records import SignoffRecord
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import render_page, sparkline, write_page
 from esgflow.report.tables import AppendixTable, build_appendix
@@ -247,3 +249,12 @@ def test_what_the_reports_own_figures_give_is_shown_at_the_published_precision(
     en = render_page(replace(published, contradictions=(finding,)), [], catalog, "en")
     [row] = re.findall(r'<tr id="own-env_fuel_total-2022" class="contradiction"[^>]*>(.*?)</tr>', en)
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[5] == shown
+
+
+def test_a_signed_off_period_says_who_signed_and_when(catalog: Catalog, published: AppendixTable) -> None:
+    assert 'class="signoff"' not in render_page(published, [], catalog, "en")
+    signed = SignoffRecord("2024", "Zhang <Wei>", datetime(2025, 3, 20, 8, 0, tzinfo=UTC), 1, [], {})
+    table = replace(published, signoff=signed)
+    en, zh = render_page(table, [], catalog, "en"), render_page(table, [], catalog, "zh")
+    assert "The figures of 2024 were signed off by Zhang &lt;Wei&gt; on 2025-03-20" in en
+    assert "2025-03-20 由 Zhang &lt;Wei&gt; 签核锁定" in zh

@@ -56,6 +56,7 @@ def test_entity_status_to_json() -> None:
         "warnings": 4,
         "file": "SAMI_2025.xlsx",
         "figures_version": 2,
+        "review": "pending",
     }
     assert without.to_json()["received_at"] is None and without.to_json()["status"] == "not_submitted"
 
@@ -82,3 +83,16 @@ def test_a_rejected_return_after_an_accepted_one_shows_both() -> None:
     [status] = period_status([_newest("SAMI", "rejected", 3, errors=2, accepted=2)], ["SAMI"], ["SAMI"])
     assert (status.status, status.version, status.figures_version) == ("rejected", 3, 2)
     assert status.to_json()["figures_version"] == 2
+
+
+def test_each_record_carries_the_review_of_its_entity() -> None:
+    newest = [_newest("A", "accepted"), _newest("B", "accepted"), _newest("C", "rejected")]
+    reviews = {"A": "approved", "B": "returned", "D": "excused"}
+    statuses = period_status(newest, ["A", "B", "C", "D"], ["A", "B", "C", "D"], reviews)
+    assert [(s.entity, s.status, s.review) for s in statuses] == [
+        ("A", "accepted", "approved"),
+        ("B", "accepted", "returned"),
+        ("C", "rejected", "pending"),
+        ("D", "not_submitted", "excused"),
+    ]
+    assert statuses[3].to_json()["review"] == "excused"

@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from esgflow import jobs
 from esgflow.config import Settings
@@ -161,3 +161,25 @@ def test_entity_links_name_their_entity_and_parent(settings: Settings) -> None:
         ]
         root = s.scalars(select(m.EntityLink).join(m.EntityLink.entity).where(m.Entity.code == "HQ")).one()
         assert root.parent is None
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(settings: Settings) -> None:
+    """The trail is append-only in the database itself (triggers of migration 0010), not only in the code."""
+    jobs.init_warehouse(settings)
+    with db.session_scope(settings.database_url) as s:
+        load.record_audit(s, "approved", "Wang Li", P2025, entity="SAMI", version=1, state="approved")
+    for change in (
+        update(m.AuditEvent).values(actor="someone else"),
+        update(m.AuditEvent).values(reason="rewritten"),
+        delete(m.AuditEvent),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), db.session_scope(settings.database_url) as s:
+            s.execute(change)
+    with db.session_scope(settings.database_url) as s:
+        assert s.execute(select(m.AuditEvent.actor, m.AuditEvent.reason)).all() == [("Wang Li", None)]
+        load.record_audit(s, "excused", "Wang Li", P2025, entity="KMSI", state="excused", reason="closed")
+    with db.session_scope(settings.database_url) as s:
+        assert s.scalar(select(func.count()).select_from(m.AuditEvent)) == 2  # appending still works
+    if settings.database_url.startswith("postgresql"):
+        with pytest.raises(DatabaseError, match="append-only"), db.session_scope(settings.database_url) as s:
+            s.execute(text("TRUNCATE audit_event"))

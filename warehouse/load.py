@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from esgflow.decimals import tidy
 from esgflow.findings import Finding
 from esgflow.periods import Period
-from esgflow.records import AuditRecord, MailThread
+from esgflow.records import MailThread, PortalEvent
 from esgflow.warehouse import models as m
 from esgflow.warehouse.queries import code_frame, code_ids, frame_of, known_hashes
 
@@ -286,6 +286,20 @@ def _insert_submission(
                 for f in findings
             ],
         )
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    record_audit(
+        session,
+        "judged",
+        JUDGE,
+        sub.period,
+        entity=sub.entity,
+        version=version,
+        state=sub.status,
+        reason=f"{errors} errors, {warnings} warnings",
+        detail={"file": sub.file_name, "content_hash": sub.content_hash},
+        at=now,
+    )
     return Recorded(submission_id, version, duplicate=False, arrived_later=later)
 
 
@@ -582,8 +596,8 @@ def record_restatement(
     return number
 
 
-def grant_access(session: Session, email: str, entity: str | None, token_hash: str) -> None:
-    """Record a sign-in for a reporter of `entity` (None: the ESG office)."""
+def grant_access(session: Session, email: str, entity: str | None, token_hash: str, by: str = "esgflow") -> None:
+    """Record a sign-in for a reporter of `entity` (None: the ESG office), and who granted it."""
     entity_id = None
     if entity is not None:
         entity_id = session.scalar(select(m.Entity.id).where(m.Entity.code == entity))
@@ -591,22 +605,87 @@ def grant_access(session: Session, email: str, entity: str | None, token_hash: s
             raise KeyError(entity)
     session.add(m.AccessGrant(email=email.strip().lower(), entity_id=entity_id, token_hash=token_hash))
     session.flush()
+    record_audit(session, "access_granted", by, entity=entity, detail={"email": email.strip().lower()})
 
 
-def revoke_access(session: Session, email: str) -> int:
-    """End every active sign-in of an address; how many were ended."""
+def revoke_access(session: Session, email: str, by: str = "esgflow") -> int:
+    """End every active sign-in of an address; how many were ended (an ending is recorded with who ended it)."""
     result = session.execute(
         update(m.AccessGrant)
         .where(m.AccessGrant.email == email.strip().lower(), m.AccessGrant.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    ended = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if ended:
+        record_audit(session, "access_revoked", by, detail={"email": email.strip().lower(), "sign_ins": ended})
+    return ended
 
 
-def record_audit(session: Session, event: AuditRecord) -> None:
+# Who judges a return: the checks, not a person.
+JUDGE = "esgflow"
+
+
+def record_audit(
+    session: Session,
+    action: str,
+    actor: str,
+    period: Period | None = None,
+    *,
+    entity: str | None = None,
+    version: int | None = None,
+    state: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Append a row to the audit trail (it is never changed or deleted afterwards)."""
+    # Core insert: the judgement of every return writes one, and no ORM object is needed for it
+    session.execute(
+        insert(m.AuditEvent.__table__),
+        [
+            {
+                "at": at or datetime.now(UTC),
+                "actor": actor,
+                "action": action,
+                "period": period.code if period else None,
+                "entity": entity,
+                "version": version,
+                "state": state,
+                "reason": reason,
+                "detail": detail,
+            }
+        ],
+    )
+
+
+def record_signoff(
+    session: Session,
+    period: Period,
+    by: str,
+    factor_set_id: int,
+    returns: list[dict[str, Any]],
+    excused: dict[str, str],
+) -> datetime:
+    """Lock a period: who signed, the factor set and the returns its figures came from; returns when."""
+    now = datetime.now(UTC)
+    session.add(
+        m.PeriodSignoff(
+            period_id=ensure_period(session, period),
+            signed_by=by,
+            signed_at=now,
+            factor_set_id=factor_set_id,
+            returns=returns,
+            excused=excused,
+        )
+    )
+    session.flush()  # a second sign-off of the period breaks the unique key here
+    return now
+
+
+def record_portal_event(session: Session, event: PortalEvent) -> None:
     """Add one row to the portal's audit log (its time is the database's)."""
     session.add(
-        m.AuditEvent(
+        m.PortalEvent(
             action=event.action,
             outcome=event.outcome,
             client=(event.client or None) and event.client[:64],

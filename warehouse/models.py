@@ -89,13 +89,13 @@ class AccessGrant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class AuditEvent(Base):
+class PortalEvent(Base):
     """What happened at the portal: every sign-in (success and failure) and every submission attempt.
 
     Kept by name rather than by key (email, entity code), so a row outlives the grant it was made under.
     """
 
-    __tablename__ = "audit_event"
+    __tablename__ = "portal_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
@@ -351,3 +351,40 @@ class FigureSource(Base):
 
     figure_id: Mapped[int] = mapped_column(ForeignKey("consolidated_figure.id", ondelete="CASCADE"), primary_key=True)
     observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)
+
+
+class AuditEvent(Base):
+    """One recorded change: a judgement, review, excuse, sign-off, restatement or access grant/revoke.
+
+    Append-only (migration 0010 adds triggers that refuse UPDATE and DELETE). Periods, entities
+    and versions are kept by their codes, not by foreign keys: the trail must read the same
+    whatever later becomes of the rows it speaks of.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str | None] = mapped_column(String(10))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PeriodSignoff(Base):
+    """A period locked by sign-off: who signed, when, the factor set and the returns its figures came from."""
+
+    __tablename__ = "period_signoff"
+    __table_args__ = (UniqueConstraint("period_id", name="uq_period_signoff_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    signed_by: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    factor_set_id: Mapped[int] = mapped_column(ForeignKey("factor_set.id"))
+    returns: Mapped[list[Any]]  # [{entity, version, file, content_hash}] of the returns in the figures
+    excused: Mapped[dict[str, Any]]  # entity -> why it has no return in the figures

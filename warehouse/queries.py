@@ -23,10 +23,13 @@ from esgflow.records import (
     MailThread,
     NewestSubmission,
     OwedLetter,
+    PortalEvent,
     ReporterNote,
     RestatementRecord,
+    SignoffRecord,
     StoredFigure,
     SubmissionRecord,
+    SubmissionVersion,
 )
 from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
@@ -524,10 +527,72 @@ def entity_submissions(session: Session, entity: str, period: Period) -> list[Su
     ]
 
 
-def audit_events(session: Session, limit: int = 200) -> list[AuditRecord]:
+def portal_events(session: Session, limit: int = 200) -> list[PortalEvent]:
     """The newest portal audit rows, newest first."""
-    rows = session.scalars(select(m.AuditEvent).order_by(m.AuditEvent.id.desc()).limit(limit))
+    rows = session.scalars(select(m.PortalEvent).order_by(m.PortalEvent.id.desc()).limit(limit))
     return [
-        AuditRecord(r.action, r.outcome, r.client, r.email, r.entity, r.period, r.version, r.detail, _utc(r.at))
+        PortalEvent(r.action, r.outcome, r.client, r.email, r.entity, r.period, r.version, r.detail, _utc(r.at))
         for r in rows
     ]
+
+
+def submission_versions(session: Session, period: Period, entity: str | None = None) -> list[SubmissionVersion]:
+    """Every stored version of each entity's return for a period (or one entity's), in the order they arrived."""
+    arrived = func.coalesce(m.Submission.arrived_at, m.Submission.received_at)
+    query = (
+        select(
+            m.Entity.code,
+            m.Submission.version,
+            m.Submission.status,
+            arrived,
+            m.Submission.file_name,
+            m.Submission.content_hash,
+        )
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(m.Period.code == period.code)
+        .order_by(m.Entity.code, arrived, m.Submission.version)
+    )
+    if entity is not None:
+        query = query.where(m.Entity.code == entity)
+    return [SubmissionVersion(e, v, s, _utc(a) or a, f, h) for e, v, s, a, f, h in session.execute(query)]
+
+
+def audit_events(
+    session: Session, period: Period | None = None, actions: tuple[str, ...] | None = None
+) -> list[AuditRecord]:
+    """The audit trail (of one period, and of some actions, if given), in the order it was written."""
+    query = select(
+        m.AuditEvent.at,
+        m.AuditEvent.actor,
+        m.AuditEvent.action,
+        m.AuditEvent.period,
+        m.AuditEvent.entity,
+        m.AuditEvent.version,
+        m.AuditEvent.state,
+        m.AuditEvent.reason,
+        m.AuditEvent.detail,
+    ).order_by(m.AuditEvent.id)
+    if period is not None:
+        query = query.where(m.AuditEvent.period == period.code)
+    if actions is not None:
+        query = query.where(m.AuditEvent.action.in_(actions))
+    return [AuditRecord(_utc(row[0]) or row[0], *row[1:]) for row in session.execute(query)]
+
+
+def period_signoff(session: Session, period: Period) -> SignoffRecord | None:
+    """A period's sign-off, or None while it is open."""
+    row = session.execute(
+        select(
+            m.PeriodSignoff.signed_by,
+            m.PeriodSignoff.signed_at,
+            m.PeriodSignoff.factor_set_id,
+            m.PeriodSignoff.returns,
+            m.PeriodSignoff.excused,
+        )
+        .join(m.Period, m.Period.id == m.PeriodSignoff.period_id)
+        .where(m.Period.code == period.code)
+    ).first()
+    if row is None:
+        return None
+    return SignoffRecord(period.code, row[0], _utc(row[1]) or row[1], row[2], list(row[3]), dict(row[4]))

@@ -21,7 +21,7 @@ from esgflow.portal import uploads
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
 from esgflow.portal.render import render, word
 from esgflow.portal.views import finding_rows, is_late, versions, written_figures
-from esgflow.records import AuditRecord
+from esgflow.records import PortalEvent
 from esgflow.status import progress
 
 router = APIRouter()
@@ -78,9 +78,9 @@ def sign_in(token: str, request: Request) -> Response:
         raise HTTPException(429, "too many sign-in attempts from this address; wait a minute")
     digest = token_hash(token)
     grant = jobs.signed_in(portal.settings, digest)
-    jobs.audit(
+    jobs.portal_event(
         portal.settings,
-        AuditRecord("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
+        PortalEvent("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
     )
     if grant is None:
         text = f"{word('signin_failed', 'zh')}。{word('signin_failed_text', 'zh')} / {word('signin_failed', 'en')}. "
@@ -150,7 +150,7 @@ def home(request: Request) -> Response:
         rows=rows,
         docs=jobs.data_docs_index(settings).is_file(),
         reports=reports,
-        audit=jobs.audit_log(settings, 50),
+        audit=jobs.portal_events(settings, 50),
     )
 
 

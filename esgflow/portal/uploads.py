@@ -15,7 +15,7 @@ from esgflow.config import Settings
 from esgflow.findings import Refused
 from esgflow.outcome import Outcome
 from esgflow.portal.auth import Viewer
-from esgflow.records import AuditRecord
+from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import read_return
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -54,33 +54,35 @@ def submit(
     for_entity: the entity whose page the form was on; the workbook must be that entity's.
     """
     name = safe_name(filename)
-    who = AuditRecord("submission", "", client, viewer.grant.email, viewer.grant.entity, detail=name)
+    who = PortalEvent("submission", "", client, viewer.grant.email, viewer.grant.entity, detail=name)
     if len(data) > MAX_UPLOAD_BYTES:
-        jobs.audit(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
+        jobs.portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     identity = claimed_identity(data, name)
     if identity is not None:
         entity, period = identity
         if not viewer.may_see(entity) or (for_entity is not None and entity != for_entity):
-            jobs.audit(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
+            jobs.portal_event(
+                settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period)
+            )
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
     with _INGEST:
         outcome = jobs.ingest_bytes(settings, data, name)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
     period = outcome.period or (identity[1] if identity else None)
-    jobs.audit(settings, _with(who, outcome.status, name, entity, period, outcome.version))
+    jobs.portal_event(settings, _with(who, outcome.status, name, entity, period, outcome.version))
     return outcome
 
 
 def _with(
-    base: AuditRecord,
+    base: PortalEvent,
     outcome: str,
     detail: str,
     entity: str | None = None,
     period: str | None = None,
     version: int | None = None,
-) -> AuditRecord:
-    return AuditRecord(base.action, outcome, base.client, base.email, entity or base.entity, period, version, detail)
+) -> PortalEvent:
+    return PortalEvent(base.action, outcome, base.client, base.email, entity or base.entity, period, version, detail)
 
 
 def refresh_docs(settings: Settings) -> None:

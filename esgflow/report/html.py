@@ -55,6 +55,7 @@ TEXT = {
         "legend_differs": "≠ 按填报数据计算的数值与已发布值不同",
         "legend_contradicted": "! 该已发布数值与报告中其他数值矛盾",
         "was_published": "已发布",
+        "signed_off": "本期数据已于 {date} 由 {by} 签核锁定；此后收到的更正须经数据调整方可计入",
     },
     "en": {
         "title": "Key performance table",
@@ -99,6 +100,8 @@ TEXT = {
         "legend_differs": "≠ the figure computed from the returns differs from the published one",
         "legend_contradicted": "! this published figure contradicts other figures of the report",
         "was_published": "published",
+        "signed_off": "The figures of {period} were signed off by {by} on {date}; later corrections count only "
+        "through a restatement",
     },
 }
 STYLE = """
@@ -116,6 +119,7 @@ table.index td{vertical-align:top}table.index td.item{white-space:nowrap;font-we
 table.index tr.explain td{background:#fde2e1}span.explain{color:#fff;background:#c0392b;border-radius:3px;
 padding:1px 6px;font-size:.85em;white-space:nowrap}table.index a{color:#2f6fb0;text-decoration:none}
 table.index td.chapter{color:#666;font-size:.9em}
+p.signoff{border-left:4px solid #2e7d32;background:#edf7ed;padding:6px 10px}
 """
 
 
@@ -148,6 +152,11 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         f"<title>{t['title']} {escape(table.period)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{t['title']} {escape(table.period)}</h1><p>{t['computed']}</p>",
     ]
+    if table.signoff:
+        signed = t["signed_off"].format(
+            period=escape(table.period), by=escape(table.signoff.signed_by), date=table.signoff.signed_at.date()
+        )
+        parts.append(f'<p class="signoff" id="signoff">{signed}</p>')
     year_keys = [c.key for c in table.columns if not c.key.endswith("_restated")]
     differing, contradicted, unpublished = table.differing(), table.contradicted(), table.not_published()
     legend = [

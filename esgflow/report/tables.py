@@ -9,7 +9,7 @@ from decimal import Decimal
 from esgflow.catalog import Catalog, Indicator
 from esgflow.findings import Finding
 from esgflow.periods import Period
-from esgflow.records import RestatementRecord
+from esgflow.records import RestatementRecord, SignoffRecord
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class AppendixTable:
     published_now: dict[str, Decimal]  # the period's published figures, where its column shows computed ones
     contradictions: tuple[Finding, ...] = ()  # where the published figures of the years shown disagree
     restatements: tuple[RestatementRecord, ...] = ()  # why a year's computed figures were restated
+    signoff: SignoffRecord | None = None  # the period is locked: who signed off its figures, and when
 
     def differing(self) -> dict[str, Decimal]:
         """indicator -> published figure, for every computed figure of the period that differs from it."""

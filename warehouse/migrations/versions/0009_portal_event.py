@@ -22,7 +22,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     op.create_table(
-        'audit_event',
+        'portal_event',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
         sa.Column('action', sa.String(length=32), nullable=False),
@@ -35,9 +35,9 @@ def upgrade() -> None:
         sa.Column('detail', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.create_index('ix_audit_event_at', 'audit_event', ['at'])
+    op.create_index('ix_portal_event_at', 'portal_event', ['at'])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_audit_event_at', table_name='audit_event')
-    op.drop_table('audit_event')
+    op.drop_index('ix_portal_event_at', table_name='portal_event')
+    op.drop_table('portal_event')
