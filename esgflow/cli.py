@@ -84,10 +84,12 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_grant(args: argparse.Namespace) -> None:
-    link = jobs.grant_access(load_settings(), args.email, None if args.office else args.entity)
+    link = jobs.grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
     who = "the ESG office" if args.office else f"a reporter of {args.entity}"
     print(f"granted {args.email} sign-in as {who}; the link (shown once, keep it private):")
     print(link)
+    if args.mail:
+        print(f"mailed the link to {args.email}")
 
 
 def _cmd_access_revoke(args: argparse.Namespace) -> None:
@@ -273,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--entity")
     who.add_argument("--office", action="store_true")
     grant.add_argument("--email", required=True)
+    grant.add_argument("--mail", action="store_true", help="also send the link to the address")
     grant.set_defaults(func=_cmd_access_grant)
     revoke = access.add_parser("revoke", help="end every sign-in of an address")
     revoke.add_argument("--email", required=True)

@@ -33,7 +33,15 @@ from esgflow.history import ImportResult, read_published
 from esgflow.inbox import Claim, InboxSource, inbox_for
 from esgflow.ingest import Ingestor
 from esgflow.mail import Mail, mailer_for
-from esgflow.notices import kept_mail, kept_reason, letter_mail, reminder_mail, returned_mail, template_mail
+from esgflow.notices import (
+    kept_mail,
+    kept_reason,
+    letter_mail,
+    reminder_mail,
+    returned_mail,
+    signin_mail,
+    template_mail,
+)
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.records import AccessRecord, AuditRecord, Origin, PortalEvent, SubmissionRecord, SubmissionVersion
@@ -247,8 +255,11 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
     return Explanation(period.code, stored, explain(code, scope, context))
 
 
-def grant_access(settings: Settings, email: str, entity: str | None) -> str:
-    """Make a sign-in for a reporter of `entity` (None: the ESG office); returns its link, shown only once."""
+def grant_access(settings: Settings, email: str, entity: str | None, mail: bool = False) -> str:
+    """Make a sign-in for a reporter of `entity` (None: the ESG office); returns its link, shown only once.
+
+    mail: also send the link to the address (SMTP when configured, else the outbox folder).
+    """
     address = checked_address(email)
     _require_schema(settings)
     token = new_token()
@@ -257,7 +268,11 @@ def grant_access(settings: Settings, email: str, entity: str | None) -> str:
             load.grant_access(session, address, entity, token_hash(token), actor(None))
         except KeyError:
             raise EsgflowError(f"unknown entity {entity!r}") from None
-    return signin_link(settings.portal_url, token)
+    link = signin_link(settings.portal_url, token)
+    if mail:
+        who = f"{entity} reporter" if entity else "ESG office"
+        mailer_for(settings).send([signin_mail(address, link, who)])
+    return link
 
 
 def revoke_access(settings: Settings, email: str) -> int:

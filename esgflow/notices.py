@@ -14,6 +14,20 @@ from esgflow.records import MailThread
 from esgflow.safety import shown
 
 
+def signin_mail(to: str, link: str, who: str) -> Mail:
+    """A sign-in link for the portal, sent by the ESG office to the person it was made for."""
+    subject = "【ESG数据填报】门户登录链接 / [ESG data] Your sign-in link"
+    body = (
+        f"您好：\n\nESG 工作办公室为您开通了 ESG 数据填报门户（{who}）。请点击以下链接登录，"
+        "链接仅供本人使用，请勿转发：\n\n"
+        f"{link}\n\n"
+        f"Hello,\n\nThe ESG office has opened the ESG data portal for you ({who}). Sign in with this link; "
+        "it is yours alone, please do not forward it:\n\n"
+        f"{link}\n\n中铝国际 ESG 工作办公室 / ESG Office, China Aluminum International Engineering\n"
+    )
+    return Mail((to,), subject, body, (), None)
+
+
 def template_mail(entity: Entity, to: list[str], period: Period, deadline: date, template: Path) -> Mail:
     """The period's template for one entity, with the deadline and how to fill it in."""
     if entity.language == "zh":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 import pytest
 
 from esgflow import EsgflowError, jobs
@@ -40,6 +43,14 @@ def test_a_grant_signs_in_until_revoked_and_makes_a_reporter(settings: Settings)
         assert queries.grant_for_token(s, token_hash(token)) is None
     assert "new.reporter@sami.example" not in jobs.reporter_addresses(settings)["SAMI"]
     assert jobs.revoke_access(settings, "new.reporter@sami.example") == 0
+
+
+def test_a_grant_can_mail_its_link_to_the_address(sqlite_settings: Settings) -> None:
+    jobs.init_warehouse(sqlite_settings)
+    link = jobs.grant_access(sqlite_settings, "li@sami.example", "SAMI", mail=True)
+    [sent] = [p for p in sqlite_settings.outbox.rglob("*.eml")]
+    mail = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    assert mail["To"] == "li@sami.example" and link in mail.get_body().get_content()  # type: ignore[union-attr]
 
 
 def test_an_office_grant_has_no_entity_and_an_unknown_entity_is_refused(settings: Settings) -> None:
