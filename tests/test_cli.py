@@ -204,6 +204,11 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
     assert "env_energy_total: published 42099, computed from entity returns 46482.4" in demo.stdout
     page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
     assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
+    # emissions computed from the entities' data, marked as not in the published 2024 report
+    unpublished = demo.stdout.split("not in the published 2024 report")[1]
+    assert "env_ghg_scope1: " in unpublished and "env_ghg_total: " in unpublished and "tCO2e" in unpublished
+    row = page.split('id="env_ghg_total"')[1].split("</tr>")[0]
+    assert 'class="num computed unpublished"' in row and "not in the published report" in row
     assert (home / "esgflow.sqlite3").is_file()
 
 
