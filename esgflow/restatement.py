@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from esgflow.catalog import Catalog, Indicator
-from esgflow.decimals import VALUE_DTYPE
+from esgflow.decimals import VALUE_DTYPE, tidy
 from esgflow.factors import FactorRegistry
 
 SIGNIFICANT = Decimal("0.05")
@@ -47,7 +47,11 @@ class Change:
         why = [*(f"factor {f}" for f in self.factors), *(f"return of {e}" for e in self.entities)]
         mark = " (significant: 5 % or more)" if self.significant else ""
         cause = ", ".join(why) or "no recorded cause"
-        return f"{self.indicator}: {self.before} -> {self.after} {self.unit}{mark}; because of {cause}"
+        return f"{self.indicator}: {_shown(self.before)} -> {_shown(self.after)} {self.unit}{mark}; because of {cause}"
+
+
+def _shown(value: Decimal | None) -> str:
+    return "none" if value is None else format(tidy(value), "f")
 
 
 def is_total(ind: Indicator) -> bool:

@@ -15,7 +15,7 @@ from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.factors import FILE_ENV, FactorRegistry, registry_from
 from esgflow.periods import parse_period
-from esgflow.restatement import corrected_factors, factor_names
+from esgflow.restatement import Change, corrected_factors, factor_names
 from tests.returns_factory import P2024, demo_inputs, fill, open_collection
 
 P2025 = parse_period("2025")
@@ -116,3 +116,13 @@ def test_restate_needs_a_reason_and_a_consolidated_period(sqlite_settings: Setti
         jobs.restate_period(sqlite_settings, P2025, "  ")
     with pytest.raises(EsgflowError, match="run 'esgflow consolidate' first"):
         jobs.restate_period(sqlite_settings, P2025, "why not")
+
+
+def test_a_change_reads_as_a_sentence_without_padding_zeros() -> None:
+    change = Change(
+        "env_ghg_total", "tCO2e", Decimal("4313.549750000000"), Decimal("4909.0897500"), ("f: 1 -> 2",), ("SAMI",), True
+    )
+    assert change.line() == (
+        "env_ghg_total: 4313.54975 -> 4909.08975 tCO2e (significant: 5 % or more); "
+        "because of factor f: 1 -> 2, return of SAMI"
+    )

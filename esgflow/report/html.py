@@ -319,16 +319,23 @@ def _restatements(table: AppendixTable, catalog: Catalog, lang: str) -> list[str
             f"<th>{t['after']}</th><th>{t['because']}</th></tr>"
         )
         for c in r.changes:
-            name = catalog[c["indicator"]].name(lang) if c["indicator"] in catalog.codes else c["indicator"]
+            known = c["indicator"] in catalog.codes
+            name = catalog[c["indicator"]].name(lang) if known else c["indicator"]
+            places = catalog[c["indicator"]].decimals if known else 6
             causes = [f"{t['factor']} {f}" for f in c["factors"]] + [f"{t['return_of']} {e}" for e in c["entities"]]
             parts.append(
                 f"<tr><td>{escape(name)}{' *' if c['significant'] else ''}</td><td>{escape(c['unit'])}</td>"
-                f'<td class="num">{_number(_decimal(c["before"]))}</td>'
-                f'<td class="num">{_number(_decimal(c["after"]))}</td>'
+                f'<td class="num">{_at(_decimal(c["before"]), places)}</td>'
+                f'<td class="num">{_at(_decimal(c["after"]), places)}</td>'
                 f"<td>{escape('; '.join(causes))}</td></tr>"
             )
         parts.append("</table>")
     return parts
+
+
+def _at(value: Decimal | None, places: int) -> str:
+    """A figure at the places the appendix shows it with."""
+    return "–" if value is None else f"{value.quantize(Decimal(1).scaleb(-places)):,f}"
 
 
 def _decimal(text: str | None) -> Decimal | None:
