@@ -35,6 +35,12 @@ class Period:
         return date(self.year + 1, 1, 31)
 
 
+def reporting_year_of(moment: date) -> Period:
+    """The year whose figures a scheduled run collects: the year before the run's (a run in
+    January-April 2026 collects 2025), so that no deployment names a year."""
+    return parse_period(str(moment.year - 1))
+
+
 def parse_period(code: str) -> Period:
     """Parse a period code; raise a clear error for anything else."""
     m = _PATTERN.match(code.strip())

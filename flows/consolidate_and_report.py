@@ -5,13 +5,13 @@ from __future__ import annotations
 from prefect import flow
 
 from esgflow.findings import Finding
-from esgflow.periods import parse_period
+from esgflow.flows.cycle import run_period
 from esgflow.tasks import consolidate, group_checks, publish_status, write_report
 
 
 @flow(name="consolidate-and-report", log_prints=True)
-def consolidate_and_report(period: str, out: str | None = None) -> list[Finding]:
-    p = parse_period(period)
+def consolidate_and_report(period: str | None = None, out: str | None = None) -> list[Finding]:
+    p = run_period(period)
     consolidate(p)
     findings = group_checks(p)
     report = write_report(p, out)

@@ -6,14 +6,14 @@ from datetime import date
 
 from prefect import flow
 
-from esgflow.periods import parse_period
+from esgflow.flows.cycle import run_deadline, run_period
 from esgflow.tasks import build_templates, mail_templates, publish_status
 
 
 @flow(name="distribute", log_prints=True)
-def distribute(period: str, deadline: date, smtp_block: str | None = None) -> int:
-    p = parse_period(period)
+def distribute(period: str | None = None, deadline: date | None = None, smtp_block: str | None = None) -> int:
+    p = run_period(period)
     templates = build_templates(p)
-    sent = mail_templates(p, deadline, templates, smtp_block)
+    sent = mail_templates(p, run_deadline(p, deadline), templates, smtp_block)
     publish_status(p)
     return sent

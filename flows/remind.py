@@ -6,13 +6,15 @@ from datetime import date
 
 from prefect import flow
 
-from esgflow.periods import parse_period
+from esgflow.flows.cycle import run_deadline, run_period
 from esgflow.tasks import mail_reminders, publish_status
 
 
 @flow(name="remind", log_prints=True)
-def remind(period: str, deadline: date, today: date | None = None, smtp_block: str | None = None) -> list[str]:
-    p = parse_period(period)
-    reminded = mail_reminders(p, deadline, today or date.today(), smtp_block)
+def remind(
+    period: str | None = None, deadline: date | None = None, today: date | None = None, smtp_block: str | None = None
+) -> list[str]:
+    p = run_period(period)
+    reminded = mail_reminders(p, run_deadline(p, deadline), today or date.today(), smtp_block)
     publish_status(p)
     return reminded

@@ -224,3 +224,27 @@ def test_the_demo_runs_the_cycle_through_the_flows(
     assert differ == {"env_energy_total", "env_energy_intensity_revenue", "env_energy_per_output_value"}
     page = (tmp_path / "out" / "appendix.zh.html").read_text("utf-8")
     assert "本期计算值与已发布值对比" in page and "能源消耗总量" in page.split('id="versus"')[1]
+
+
+def test_a_run_without_a_period_collects_the_year_before_its_scheduled_time() -> None:
+    from prefect import flow
+
+    from esgflow.flows.cycle import run_deadline, run_period
+    from esgflow.periods import reporting_year_of
+
+    @flow
+    def which() -> tuple[str, date]:
+        p = run_period(None)
+        return p.code, run_deadline(p, None)
+
+    expected = reporting_year_of(date.today())
+    assert which() == (expected.code, date(expected.year + 1, 1, 31))
+    assert run_period("2024").code == "2024" and run_deadline(expected, date(2026, 2, 15)) == date(2026, 2, 15)
+
+
+def test_no_deployment_names_a_year() -> None:
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "prefect.yaml").read_text("utf-8")
+    body = "\n".join(line.split("#")[0] for line in text.splitlines())  # comments may give examples
+    assert not re.search(r"\b20\d\d\b", body.replace("prefect-version", ""))

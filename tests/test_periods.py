@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from esgflow import EsgflowError
-from esgflow.periods import parse_period
+from esgflow.periods import parse_period, reporting_year_of
 
 
 def test_year_quarter_month() -> None:
@@ -18,3 +18,9 @@ def test_year_quarter_month() -> None:
 def test_bad_period_is_named(bad: str) -> None:
     with pytest.raises(EsgflowError, match="is not a year"):
         parse_period(bad)
+
+
+def test_a_scheduled_run_collects_the_year_before_it() -> None:
+    assert reporting_year_of(date(2026, 1, 5)).code == "2025"
+    assert reporting_year_of(date(2026, 4, 30)).code == "2025"
+    assert reporting_year_of(date(2027, 1, 5)).code == "2026"
