@@ -21,8 +21,8 @@ import polars as pl
 from esgflow.catalog import Catalog
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.entities import ancestry
-from esgflow.factors import FactorRegistry
-from esgflow.formulas import compile_formula
+from esgflow.factors import Factor, FactorRegistry
+from esgflow.formulas import catalog_formula
 from esgflow.per_entity import entity_figures
 from esgflow.periods import Period
 
@@ -147,12 +147,8 @@ def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on
     }
     no_sources = pl.DataFrame(schema={"scope": pl.Utf8, "observation_id": pl.Int64})
 
-    def factor_of(name: str) -> tuple[Decimal, str]:
-        f = factors.resolve(name, on)
-        return f.value, f.unit
-
-    def unit_of(name: str) -> str | None:
-        return catalog[name].unit if name in catalog else None
+    def factor(name: str) -> Factor:
+        return factors.resolve(name, on)
 
     out: list[pl.DataFrame] = []
     for ind in derived:
@@ -160,7 +156,7 @@ def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on
         missing = [n for n in inputs if n not in wide.columns]
         wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(n) for n in missing)
         assert ind.formula
-        wide = wide.with_columns(compile_formula(ind.formula, ind.unit, unit_of, factor_of).alias(ind.code))
+        wide = wide.with_columns(catalog_formula(ind.formula, ind.unit, catalog, factor).alias(ind.code))
         values = wide.select("scope", pl.col(ind.code).alias("value")).filter(pl.col("value").is_not_null())
         used = (
             pl.concat([sources.get(n, no_sources) for n in inputs])

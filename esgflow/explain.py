@@ -18,7 +18,7 @@ import polars as pl
 from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry, Resolved
-from esgflow.formulas import compile_formula
+from esgflow.formulas import catalog_formula
 from esgflow.per_entity import factors_at, split_input, split_shares, terms_of
 from esgflow.records import StoredFigure
 
@@ -173,15 +173,9 @@ def explain(code: str, scope: str, ctx: Context) -> Node:
 def _evaluate(
     formula: str, unit: str, values: Mapping[str, float | None], ctx: Context, chosen: Mapping[str, Resolved]
 ) -> float | None:
-    def factor_of(name: str) -> tuple[Decimal, str]:
-        f = chosen[name].factor
-        return f.value, f.unit
-
-    def unit_of(name: str) -> str | None:
-        return ctx.catalog[name].unit if name in ctx.catalog else None
-
     frame = pl.DataFrame({k: [v] for k, v in values.items()}, schema={k: pl.Float64 for k in values})
-    result = frame.select(compile_formula(formula, unit, unit_of, factor_of).alias("v"))["v"].item()
+    expr = catalog_formula(formula, unit, ctx.catalog, lambda name: chosen[name].factor)
+    result = frame.select(expr.alias("v"))["v"].item()
     return None if result is None else float(result)
 
 

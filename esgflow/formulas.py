@@ -11,13 +11,31 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pint
 import polars as pl
 
 from esgflow import EsgflowError, units
 
+if TYPE_CHECKING:
+    from esgflow.catalog import Catalog
+    from esgflow.factors import Factor
+
 Term = tuple[pl.Expr, pint.Unit]
+
+
+def catalog_formula(formula: str, target_unit: str, catalog: Catalog, factor: Callable[[str], Factor]) -> pl.Expr:
+    """compile_formula with indicators in their catalog units and factors as `factor(name)` gives them."""
+
+    def factor_of(name: str) -> tuple[Decimal, str]:
+        f = factor(name)
+        return f.value, f.unit
+
+    def unit_of(name: str) -> str | None:
+        return catalog[name].unit if name in catalog else None
+
+    return compile_formula(formula, target_unit, unit_of, factor_of)
 
 
 def compile_formula(

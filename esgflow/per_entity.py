@@ -22,13 +22,12 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import polars as pl
 
 from esgflow.catalog import Catalog, Indicator
 from esgflow.factors import FactorRegistry, Resolved
-from esgflow.formulas import compile_formula
+from esgflow.formulas import catalog_formula
 
 ENTITY_FIGURE_SCHEMA = {
     "entity": pl.Utf8,
@@ -91,14 +90,7 @@ def split_shares(splits: pl.DataFrame) -> pl.DataFrame:
 
 
 def _term_expr(term: Term, ind: Indicator, catalog: Catalog, chosen: Mapping[str, Resolved]) -> pl.Expr:
-    def factor_of(name: str) -> tuple[Decimal, str]:
-        f = chosen[name].factor
-        return f.value, f.unit
-
-    def unit_of(name: str) -> str | None:
-        return catalog[name].unit if name in catalog else None
-
-    return compile_formula(term.text, ind.unit, unit_of, factor_of) * term.sign
+    return catalog_formula(term.text, ind.unit, catalog, lambda name: chosen[name].factor) * term.sign
 
 
 def entity_figures(

@@ -7,7 +7,7 @@ import pytest
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog
 from esgflow.factors import FactorRegistry
-from esgflow.formulas import compile_formula
+from esgflow.formulas import catalog_formula, compile_formula
 
 
 def _compile(catalog: Catalog, factors: FactorRegistry, code: str) -> pl.Expr:
@@ -48,3 +48,12 @@ def test_zero_denominator_gives_no_figure(catalog: Catalog, factors: FactorRegis
 def test_adding_incompatible_units_is_refused() -> None:
     with pytest.raises(EsgflowError, match="cannot convert"):
         compile_formula("a + b", "t", lambda n: {"a": "t", "b": "L"}[n], lambda n: (Decimal(1), "t"))
+
+
+def test_catalog_formula_takes_catalog_units_and_the_factors_given(catalog: Catalog, factors: FactorRegistry) -> None:
+    fy2025 = date(2025, 12, 31)
+    expr = catalog_formula(
+        "env_electricity * grid_co2", "tCO2e", catalog, lambda n: factors.resolve(n, fy2025, "CN-LN")
+    )
+    # 10 (10k kWh) x 0.4878 kgCO2/kWh = 48.78 t
+    assert pl.DataFrame({"env_electricity": [10.0]}).select(expr).item() == pytest.approx(48.78)

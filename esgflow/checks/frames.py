@@ -22,8 +22,8 @@ from esgflow import units
 from esgflow.catalog import Catalog
 from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
-from esgflow.factors import FactorRegistry
-from esgflow.formulas import compile_formula
+from esgflow.factors import Factor, FactorRegistry
+from esgflow.formulas import catalog_formula
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -218,12 +218,8 @@ def _derived_rows(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegist
     wide = figures.filter(pl.col("value").is_not_null()).pivot(on="indicator", index="key", values="value")
     halves = figures.filter(pl.col("value").is_not_null()).pivot(on="indicator", index="key", values="half")
 
-    def factor_of(name: str) -> tuple[Decimal, str]:
-        f = factors.resolve(name, on)
-        return f.value, f.unit
-
-    def unit_of(name: str) -> str | None:
-        return catalog[name].unit if name in catalog else None
+    def factor(name: str) -> Factor:
+        return factors.resolve(name, on)
 
     out = []
     for ind in catalog.derived_in_order():
@@ -231,7 +227,7 @@ def _derived_rows(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegist
         if ind.code not in wide.columns or not all(n in wide.columns for n in inputs):
             continue
         assert ind.formula
-        expr = compile_formula(ind.formula, ind.unit, unit_of, factor_of)
+        expr = catalog_formula(ind.formula, ind.unit, catalog, factor)
         base = wide.select("key", pl.col(ind.code).alias("value"), *inputs)
         recomputed = base.select(expr.alias("recomputed")).to_series()
         spread = pl.zeros(base.height, dtype=pl.Float64, eager=True)
