@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import validator_for
 from esgflow.config import Settings
-from esgflow.portal import api, pages
+from esgflow.portal import api, pages, review
 from esgflow.portal.auth import RateLimiter, Sessions
 from esgflow.portal.render import render, word
 from esgflow.portal.uploads import MAX_UPLOAD_BYTES
@@ -94,6 +94,7 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
     app = FastAPI(title="esgflow portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.portal = Portal(settings, Sessions(), RateLimiter(signin_limit, signin_window))
     app.include_router(pages.router)
+    app.include_router(review.router)
     app.include_router(api.router)
 
     @app.exception_handler(HTTPException)

@@ -86,6 +86,55 @@ WORDS: dict[str, tuple[str, str]] = {
     "audit": ("最近的登录与提交记录", "Recent sign-ins and submissions"),
     "no_period": ("目前没有开放填报的报告期。", "No period is open for collection."),
     "lang_switch": ("English", "中文"),
+    # the office's review and sign-off
+    "review_link": ("审核与签署", "Review and sign-off"),
+    "review_title": ("审核与签署", "Review and sign-off"),
+    "review": ("审核", "Review"),
+    "check_result": ("校验结果", "Check result"),
+    "pending": ("待审核", "pending review"),
+    "approved": ("已核准", "approved"),
+    "returned": ("已退回修改", "returned for correction"),
+    "excused": ("已豁免（本期不报送）", "excused (will not report)"),
+    "decide": ("审核操作", "Decision"),
+    "approve": ("核准", "Approve"),
+    "return_it": ("退回修改", "Return"),
+    "excuse": ("豁免", "Excuse"),
+    "return_reason": ("退回原因（将邮件通知填报人）", "Why it goes back (mailed to the reporters)"),
+    "excuse_reason": ("豁免原因（如：本期停产、不再纳入范围）", "Why it will not report"),
+    "reviews_version": ("审核对象为第 {} 版（最新一版未接受）", "Reviewing version {} (the newest was rejected)"),
+    "no_usable_return": (
+        "没有可审核的填报；如该单位本期不报送，可予豁免。",
+        "No usable return; excuse it if it will not report.",
+    ),
+    "signoff": ("签署报告期", "Sign-off"),
+    "signed_by": ("本报告期已签署并锁定。签署人：", "This period is signed off and locked. Signed by"),
+    "signed_at": ("签署时间：", "on"),
+    "signoff_blocked": ("尚不能签署：", "Cannot be signed off yet:"),
+    "signoff_waiting": ("以下单位既未核准也未豁免：", "Neither approved nor excused:"),
+    "signoff_errors": ("集团层面校验仍有错误：", "Group check errors are open:"),
+    "signoff_ready": (
+        "所有单位均已核准或豁免，集团层面校验无错误。签署后本期数据锁定，此后的更正只能通过重述生效。",
+        "Every entity is approved or excused and no group check error is open. Signing locks the period's"
+        " figures; a later correction changes them only by a restatement.",
+    ),
+    "signoff_rechecked": (
+        "签署时将按已核准的填报重新汇总并再次校验。",
+        "Signing consolidates the approved returns again and checks them once more.",
+    ),
+    "sign_off_button": ("签署并锁定本报告期", "Sign off and lock this period"),
+    "signing_as": ("签署人", "Signing as"),
+    "refused_heading": ("未执行：", "Not done:"),
+    "done_heading": ("已记录：", "Recorded:"),
+    "audit_trail": ("审计记录（本报告期，最新在前）", "Audit trail (this period, newest first)"),
+    "no_trail": ("暂无记录。", "Nothing recorded yet."),
+    "when": ("时间", "When"),
+    "who": ("操作人", "Who"),
+    "action": ("操作", "Action"),
+    "state": ("结果", "State"),
+    "reason": ("原因", "Reason"),
+    "judged": ("校验判定", "judged"),
+    "signed_off": ("已签署", "signed off"),
+    "restated": ("已重述", "restated"),
 }
 
 _CSS = """
@@ -115,6 +164,10 @@ padding:.45rem 1rem;border-radius:4px;text-decoration:none}dl{display:grid;grid-
  1fr;gap:.3rem 1rem}
 dt{color:#5d6b73}dd{margin:0}
 table.findings td:nth-child(-n+3),table.findings th{white-space:nowrap}
+.pending{color:#8a6100}.approved{color:#176b3a}.returned{color:#b3261e}.excused{color:#5d6b73}
+.banner.refusal{background:#fdeceb;border-color:#f1aaa5}.banner.done{background:#e6f4ea;border-color:#9fd3b0}
+td.decide form{display:flex;gap:.4rem;margin:0 0 .35rem}td.decide input[type=text]{flex:1;min-width:12rem;padding:.3rem}
+button.secondary{background:#fff;color:#1f5f4a;border:1px solid #1f5f4a}button.warn{background:#9c2a20}
 """
 
 _TEMPLATES = {
@@ -173,24 +226,75 @@ _TEMPLATES = {
 {{ t('missing') }} {{ counts.not_submitted }} · {{ t('rejected_count') }} {{ counts.rejected }} · {{ t('late') }} {{
  counts.late }}</p>
 <div class="bar"><span style="width:{{ '%.0f' % done.percent }}%"></span></div></section>
-<section><h2>{{ t('links') }}</h2><ul><li>{% if docs %}<a href="/docs/index.html">{{ t('data_docs') }}</a>{% else %}
+<section><h2>{{ t('links') }}</h2><ul><li><a href="/review?period={{ period }}&amp;lang={{ lang }}">{{
+ t('review_link') }}</a></li><li>{% if docs %}<a href="/docs/index.html">{{ t('data_docs') }}</a>{% else %}
 <span class="muted">{{ t('data_docs') }} —</span>{% endif %}</li>{% for name in reports %}<li>
 <a href="/reports/{{ period }}/{{ name }}">{{ t('report') }}: {{ name }}</a></li>{% else %}<li class="muted">
 {{ t('no_report') }}</li>{% endfor %}</ul></section>
 <section><table><thead><tr><th>{{ t('entity') }}</th><th>{{ t('status') }}</th><th>{{ t('version') }}</th>
-<th>{{ t('received') }}</th><th>{{ t('errors') }}</th><th>{{ t('warnings') }}</th><th>{{ t('late') }}</th></tr>
+<th>{{ t('received') }}</th><th>{{ t('errors') }}</th><th>{{ t('warnings') }}</th><th>{{ t('late') }}</th>
+<th>{{ t('review') }}</th></tr>
 </thead>
 <tbody>{% for s, late, name in rows %}<tr><td><a href="/entities/{{ s.entity }}?period={{ period }}">{{ s.entity }}</a>
 <span class="muted">{{ name }}</span></td>
 <td class="{{ s.status }}">{{ t(s.status) }}</td><td>{{ s.version or '' }}</td>
 <td>{{ s.received_at.strftime('%Y-%m-%d %H:%M') if s.received_at else '' }}</td><td>{{ s.errors }}</td>
-<td>{{ s.warnings }}</td><td class="late">{{ t('late') if late else '' }}</td></tr>{% endfor %}</tbody></table>
+<td>{{ s.warnings }}</td><td class="late">{{ t('late') if late else '' }}</td>
+<td class="{{ s.review }}">{{ t(s.review) }}</td></tr>{% endfor %}</tbody></table>
 </section>
 <section><h2>{{ t('audit') }}</h2><table><tbody>{% for a in audit %}<tr>
 <td>{{ a.at.strftime('%Y-%m-%d %H:%M:%S') if a.at }}</td>
 <td>{{ a.action }}</td><td>{{ a.outcome }}</td><td>{{ a.email or '' }}</td><td>{{ a.entity or '' }}</td>
 <td>{{ a.client or '' }}</td>
 <td>{{ a.detail or '' }}</td></tr>{% endfor %}</tbody></table></section>{% endblock %}""",
+    "review.html": """{% extends 'base.html' %}{% block main %}
+<section><h2>{{ t('review_title') }} · {{ t('period') }} {{ period }}</h2>
+<p>{% for r in ('pending', 'approved', 'returned', 'excused') %}<span class="{{ r }}">{{ t(r) }} {{ counts[r] }}</span>
+{% if not loop.last %} · {% endif %}{% endfor %} · <a href="/?{{ query }}">{{ t('back') }}</a></p>
+{% if refusal %}<div class="banner refusal" role="alert">{{ t('refused_heading') }} {{ refusal }}</div>{% endif %}
+{% if done %}<div class="banner done">{{ t('done_heading') }} {{ done.entity }} · {{ t(done.review) }}</div>{% endif %}
+</section>
+<section id="signoff"><h2>{{ t('signoff') }}</h2>{% if signoff.signed %}
+<div class="banner done">{{ t('signed_by') }} {{ signoff.signed.actor }} · {{ t('signed_at') }} {{
+ signoff.signed.at.strftime('%Y-%m-%d %H:%M') }} UTC</div>
+{% elif signoff.ready %}<p>{{ t('signoff_ready') }}</p><p class="muted">{{ t('signoff_rechecked') }}</p>
+<form method="post" action="/signoff?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
+<button type="submit">{{ t('sign_off_button') }} {{ period }}</button>
+<span class="muted">{{ t('signing_as') }} {{ viewer.grant.email }}</span></form>
+{% else %}<p><strong>{{ t('signoff_blocked') }}</strong></p>{% if signoff.waiting %}<p>{{ t('signoff_waiting') }}
+{{ signoff.waiting | join(', ') }}</p>{% endif %}{% if signoff.errors %}<p>{{ t('signoff_errors') }}</p><ul>
+{% for e in signoff.errors %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}{% endif %}</section>
+<section><h2>{{ t('entities') }}</h2><table class="review"><thead><tr><th>{{ t('entity') }}</th>
+<th>{{ t('check_result') }}</th><th>{{ t('review') }}</th><th>{{ t('links') }}</th><th>{{ t('decide') }}</th></tr>
+</thead><tbody>{% for r in rows %}{% set s = r.status %}<tr id="{{ s.entity }}"><td>
+<a href="/entities/{{ s.entity }}?{{ query }}">{{ s.entity }}</a><br><span class="muted">{{ r.name }}</span></td>
+<td><span class="{{ s.status }}">{{ t(s.status) }}</span>{% if s.version %}<br><span class="muted">{{ t('version') }}
+{{ s.version }} · {{ t('errors') }} {{ s.errors }} · {{ t('warnings') }} {{ s.warnings }}</span>{% endif %}
+{% if r.target and r.target != s.version %}<br><span class="muted">{{ t('reviews_version').format(r.target) }}</span>
+{% endif %}</td><td class="{{ s.review }}">{{ t(s.review) }}</td><td>{% if r.letter %}
+<a href="/entities/{{ s.entity }}/versions/{{ s.version }}/letter?period={{ period }}">{{ t('letter') }}</a>{% endif %}
+{% if r.annotated %}<br><a href="/entities/{{ s.entity }}/versions/{{ s.version }}/annotated?period={{ period }}">
+{{ t('annotated') }}</a>{% endif %}</td><td class="decide">{% if signoff.signed %}—
+{% elif r.reviewable %}
+<form method="post" action="/review/{{ s.entity }}?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
+<input type="hidden" name="version" value="{{ r.target }}"><input type="hidden" name="decision" value="approved">
+<button type="submit">{{ t('approve') }} {{ t('version') }} {{ r.target }}</button></form>
+<form method="post" action="/review/{{ s.entity }}?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
+<input type="hidden" name="version" value="{{ r.target }}"><input type="hidden" name="decision" value="returned">
+<input type="text" name="reason" required placeholder="{{ t('return_reason') }}" aria-label="{{ t('return_reason') }}">
+<button type="submit" class="warn">{{ t('return_it') }}</button></form>
+{% elif r.excusable %}<span class="muted">{{ t('no_usable_return') }}</span>
+<form method="post" action="/review/{{ s.entity }}?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
+<input type="hidden" name="decision" value="excused">
+<input type="text" name="reason" required placeholder="{{ t('excuse_reason') }}" aria-label="{{ t('excuse_reason') }}">
+<button type="submit" class="secondary">{{ t('excuse') }}</button></form>
+{% else %}—{% endif %}</td></tr>{% endfor %}</tbody></table></section>
+<section><h2>{{ t('audit_trail') }}</h2>{% if trail %}<table><thead><tr><th>{{ t('when') }}</th><th>{{ t('who') }}</th>
+<th>{{ t('action') }}</th><th>{{ t('entity') }}</th><th>{{ t('version') }}</th><th>{{ t('state') }}</th>
+<th>{{ t('reason') }}</th></tr></thead><tbody>{% for a in trail %}<tr><td>{{ a.at.strftime('%Y-%m-%d %H:%M:%S') }}</td>
+<td>{{ a.actor }}</td><td>{{ t(a.action) }}</td><td>{{ a.entity or '' }}</td><td>{{ a.version or '' }}</td>
+<td>{{ t(a.state) if a.state else '' }}</td><td>{{ a.reason or '' }}</td></tr>{% endfor %}</tbody></table>
+{% else %}<p>{{ t('no_trail') }}</p>{% endif %}</section>{% endblock %}""",
 }
 
 _ENV = Environment(loader=DictLoader(_TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True))

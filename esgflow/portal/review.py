@@ -1,0 +1,173 @@
+"""The ESG office's review page: each entity's return with its check result and review, the forms that
+approve, return or excuse, what stands in the way of the period's sign-off, and the audit trail.
+
+The moves are the library's (jobs.review_return, jobs.signoff_period); a move they refuse is shown
+on the page with its reason, and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from esgflow import EsgflowError, jobs
+from esgflow.config import Settings
+from esgflow.entities import load_registry
+from esgflow.feedback import letter_files
+from esgflow.periods import Period
+from esgflow.portal.auth import Viewer, check_csrf
+from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
+from esgflow.records import AuditRecord
+from esgflow.review import DECISIONS, signoff_refusals
+from esgflow.states import APPROVED, EXCUSED, PENDING, RETURNED
+from esgflow.status import EntityStatus
+
+router = APIRouter()
+SIGNED_OFF = "signed_off"
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One entity: its newest version as judged, and the version a review decides on."""
+
+    status: EntityStatus
+    name: str
+    target: int | None  # the version reviewed: the one in the figures, else the newest
+    letter: bool  # whether the newest version has a letter and an annotated workbook to link to
+    annotated: bool
+
+    @property
+    def reviewable(self) -> bool:
+        """An accepted return nobody has decided on yet: approve or return."""
+        return self.status.review == PENDING and self.status.figures_version is not None
+
+    @property
+    def excusable(self) -> bool:
+        """No usable return and no excuse yet: the office may say why it will not come."""
+        return self.status.review == PENDING and self.status.figures_version is None
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """Who signed the period and when, or what stops it being signed."""
+
+    signed: AuditRecord | None
+    waiting: list[str]  # 'ENTITY (state)', neither approved nor excused
+    errors: list[str]  # open group check errors on the period's computed figures
+
+    @property
+    def ready(self) -> bool:
+        return self.signed is None and not self.waiting and not self.errors
+
+
+def review_rows(settings: Settings, period: Period, statuses: list[EntityStatus], lang: str) -> list[ReviewRow]:
+    registry, letters = load_registry(), settings.home / "letters"
+    rows = []
+    for s in statuses:
+        files = letter_files(letters, s.entity, period.code, s.version) if s.version else None
+        rows.append(
+            ReviewRow(
+                s,
+                registry[s.entity].short_zh if lang == "zh" else registry[s.entity].name_en,
+                s.figures_version or s.version,
+                bool(files and files[0].is_file()),
+                bool(files and files[1].is_file()),
+            )
+        )
+    return rows
+
+
+def signoff_state(
+    settings: Settings, period: Period, statuses: list[EntityStatus], trail: list[AuditRecord]
+) -> Signoff:
+    """What signoff_period would answer now, without signing: its refusals in the same order."""
+    signed = next((r for r in reversed(trail) if r.action == SIGNED_OFF), None)
+    if signed is not None:
+        return Signoff(signed, [], [])
+    reviews = {s.entity: s.review for s in statuses}
+    waiting = signoff_refusals(reviews, load_registry().codes)
+    # The group checks run on the figures (seconds); only worth it once every entity is decided,
+    # and it is the same check signoff_period makes, so the page and the refusal agree.
+    errors = [] if waiting else [f.message for f in jobs._open_errors(settings, period)]
+    return Signoff(None, waiting, errors)
+
+
+def _office(viewer: Viewer) -> Viewer:
+    if not viewer.grant.is_office:
+        raise HTTPException(403, "for the ESG office")
+    return viewer
+
+
+def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, status: int = 200) -> Response:
+    settings, period, lang = _portal(request).settings, _period(request), _lang(request, viewer)
+    statuses = jobs.period_statuses(settings, period)
+    trail = jobs.audit_trail(settings, period)
+    done = request.query_params.get("done")
+    shown = next((s for s in statuses if s.entity == done), None)
+    page = _page(
+        request,
+        viewer,
+        "review.html",
+        period=period.code,
+        query=f"period={period.code}&lang={lang}",
+        rows=review_rows(settings, period, statuses, lang),
+        signoff=signoff_state(settings, period, statuses, trail),
+        trail=trail[::-1],  # newest first, as the overview's log
+        refusal=refusal,
+        done=shown,
+        counts={r: sum(s.review == r for s in statuses) for r in (PENDING, APPROVED, RETURNED, EXCUSED)},
+    )
+    page.status_code = status
+    return page
+
+
+def _back(request: Request, period: Period, entity: str | None = None) -> RedirectResponse:
+    """After a move, the page again by GET, so reloading it moves nothing a second time."""
+    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+    done = f"&done={entity}" if entity else ""
+    return RedirectResponse(f"/review?period={period.code}&lang={lang}{done}", 303)
+
+
+@router.get("/review")
+def review_page(request: Request) -> Response:
+    return _review_page(request, _office(_viewer(request)))
+
+
+@router.post("/review/{entity}")
+def review(
+    entity: str,
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> Response:
+    viewer = _viewer(request)
+    check_csrf(viewer, csrf)  # before anything of the form is looked at
+    _office(viewer)
+    if decision not in DECISIONS:
+        raise HTTPException(400, "decide approved, returned or excused")
+    period = _period(request)
+    try:
+        jobs.review_return(
+            _portal(request).settings, period, entity, decision, reason, by=viewer.grant.email, version=version
+        )
+    except EsgflowError as exc:  # a refused move: say why on the page, nothing was recorded
+        return _review_page(request, viewer, str(exc), 409)
+    return _back(request, period, entity)
+
+
+@router.post("/signoff")
+def signoff(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    viewer = _viewer(request)
+    check_csrf(viewer, csrf)
+    _office(viewer)
+    period = _period(request)
+    try:
+        jobs.signoff_period(_portal(request).settings, period, viewer.grant.email)
+    except EsgflowError as exc:
+        return _review_page(request, viewer, str(exc), 409)
+    return _back(request, period)

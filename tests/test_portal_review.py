@@ -1,0 +1,159 @@
+"""The office's review page: approve, return, excuse and sign off from the portal, each on the audit
+trail as the signed-in office; refusals on the page; nothing of it for a reporter."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from esgflow import jobs
+from esgflow.config import Settings
+from esgflow.periods import parse_period
+from tests.portal_world import PERIOD, WRONG, World, make_world
+
+P = parse_period(PERIOD)
+OFFICE = "esg@office.example"
+
+
+@pytest.fixture
+def world(sqlite_settings: Settings, tmp_path: Path) -> World:
+    return make_world(sqlite_settings, tmp_path)
+
+
+def _csrf(client: TestClient, page: str = f"/review?period={PERIOD}") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(page).text).group(1)  # type: ignore[union-attr]
+
+
+def _send(world: World, entity: str, values: dict | None = None) -> None:
+    [outcome] = jobs.ingest_files(world.settings, [world.workbook(entity, values)], docs=False)
+    assert outcome.entity == entity
+
+
+def _decide(client: TestClient, entity: str, csrf: str, **form: str) -> object:
+    return client.post(f"/review/{entity}?period={PERIOD}", data={"csrf": csrf, **form}, follow_redirects=False)
+
+
+def _trail(world: World) -> list[tuple[str, str, str | None, int | None, str | None]]:
+    return [(r.actor, r.action, r.entity, r.version, r.reason) for r in jobs.audit_trail(world.settings, P)]
+
+
+def _reviews(world: World) -> dict[str, str]:
+    return {s.entity: s.review for s in jobs.period_statuses(world.settings, P)}
+
+
+def test_the_office_approves_returns_and_excuses_as_itself(world: World) -> None:
+    _send(world, "SAMI")
+    _send(world, "GAMI")
+    office = world.signed_in("office")
+    page = office.get(f"/review?period={PERIOD}").text
+    assert "审核与签署" in page and page.count('value="approved"') == 2 and "待审核" in page
+    assert f'href="/entities/SAMI/versions/1/letter?period={PERIOD}"' in page
+    csrf = _csrf(office)
+
+    approved = _decide(office, "SAMI", csrf, decision="approved", version="1")
+    assert approved.status_code == 303  # type: ignore[attr-defined]
+    assert approved.headers["location"] == f"/review?period={PERIOD}&lang=zh&done=SAMI"  # type: ignore[attr-defined]
+    assert "已记录： SAMI · 已核准" in office.get(approved.headers["location"]).text  # type: ignore[attr-defined]
+    returned = _decide(office, "GAMI", csrf, decision="returned", version="1", reason="Water total looks doubled")
+    assert returned.status_code == 303  # type: ignore[attr-defined]
+    excused = _decide(office, "OS-IN", csrf, decision="excused", reason="sold in 2024")
+    assert excused.status_code == 303  # type: ignore[attr-defined]
+
+    assert _trail(world)[-3:] == [
+        (OFFICE, "approved", "SAMI", 1, None),
+        (OFFICE, "returned", "GAMI", 1, "Water total looks doubled"),
+        (OFFICE, "excused", "OS-IN", None, "sold in 2024"),
+    ]
+    assert {e: r for e, r in _reviews(world).items() if e in ("SAMI", "GAMI", "OS-IN")} == {
+        "SAMI": "approved",
+        "GAMI": "returned",
+        "OS-IN": "excused",
+    }
+    mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in world.settings.outbox.rglob("*")]
+    [back] = [m for m in mails if "reporter@gami.example" in m["To"]]  # the reason goes to GAMI's reporters
+    assert "Water total looks doubled" in back.get_body().get_content()  # type: ignore[union-attr]
+    page = office.get(f"/review?period={PERIOD}&lang=en").text
+    assert "Water total looks doubled" in page and "sold in 2024" in page and OFFICE in page  # the trail
+    assert 'value="approved"' not in page  # nothing left to approve
+
+
+def test_a_return_or_excuse_without_a_reason_is_refused_on_the_page(world: World) -> None:
+    _send(world, "SAMI")
+    office = world.signed_in("office")
+    before = _trail(world)
+    answer = _decide(office, "SAMI", _csrf(office), decision="returned", version="1", reason="  ")
+    assert answer.status_code == 409  # type: ignore[attr-defined]
+    assert "未执行： to return a return needs a reason" in answer.text  # type: ignore[attr-defined]
+    answer = _decide(office, "GAMI", _csrf(office), decision="excused")
+    assert "to excuse an entity needs a reason" in answer.text  # type: ignore[attr-defined]
+    assert _trail(world) == before
+
+
+def test_approving_a_rejected_return_is_refused_with_why(world: World) -> None:
+    _send(world, "OS-IN", WRONG)
+    office = world.signed_in("office")
+    before = _trail(world)
+    page = office.get(f"/review?period={PERIOD}&lang=en").text
+    assert "No usable return; excuse it if it will not report." in page  # no approve form for it
+    answer = _decide(office, "OS-IN", _csrf(office), decision="approved", version="1")
+    assert answer.status_code == 409  # type: ignore[attr-defined]
+    text = answer.text  # type: ignore[attr-defined]
+    assert "cannot approve OS-IN 2024 version 1: it was rejected by the checks" in text and 'role="alert"' in text
+    assert _trail(world) == before and _reviews(world)["OS-IN"] == "pending"
+
+
+def test_a_reporter_can_neither_see_nor_post_the_review(world: World) -> None:
+    _send(world, "SAMI")
+    sami = world.signed_in("SAMI")
+    csrf = _csrf(sami, "/entities/SAMI")  # a valid token of the reporter's own session
+    before = _trail(world)
+    assert sami.get(f"/review?period={PERIOD}").status_code == 403
+    assert _decide(sami, "SAMI", csrf, decision="approved", version="1").status_code == 403  # type: ignore[attr-defined]
+    assert _decide(sami, "GAMI", csrf, decision="excused", reason="mine").status_code == 403  # type: ignore[attr-defined]
+    assert sami.post(f"/signoff?period={PERIOD}", data={"csrf": csrf}).status_code == 403
+    office = world.signed_in("office")
+    forged = _decide(office, "SAMI", "forged", decision="approved", version="1")
+    assert forged.status_code == 403  # type: ignore[attr-defined]
+    assert office.post(f"/signoff?period={PERIOD}", data={}).status_code == 403
+    assert _trail(world) == before and _reviews(world)["SAMI"] == "pending"
+
+
+def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -> None:
+    _send(world, "SAMI")
+    _send(world, "GAMI")
+    office = world.signed_in("office")
+    csrf = _csrf(office)
+    _decide(office, "SAMI", csrf, decision="approved", version="1")
+    page = office.get(f"/review?period={PERIOD}&lang=en").text
+    assert "Cannot be signed off yet:" in page and "GAMI (pending)" in page and "SAMI (pending)" not in page
+    assert 'action="/signoff' not in page
+    refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": csrf})
+    assert refused.status_code == 409 and "cannot sign off 2024: neither approved nor excused" in refused.text
+
+    _decide(office, "GAMI", csrf, decision="approved", version="1")
+    for status in jobs.period_statuses(world.settings, P):
+        if status.review == "pending":
+            jobs.review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
+    page = office.get(f"/review?period={PERIOD}&lang=en").text
+    assert "Every entity is approved or excused" in page and 'action="/signoff?period=2024&amp;lang=en"' in page
+    signed = office.post(f"/signoff?period={PERIOD}&lang=en", data={"csrf": csrf}, follow_redirects=False)
+    assert signed.status_code == 303
+    [row] = [r for r in jobs.audit_trail(world.settings, P) if r.action == "signed_off"]
+    assert row.actor == OFFICE
+    page = office.get(signed.headers["location"]).text
+    assert f"Signed by {OFFICE} · on {row.at:%Y-%m-%d %H:%M} UTC" in page and 'action="/signoff' not in page
+    again = office.post(f"/signoff?period={PERIOD}", data={"csrf": csrf})
+    assert again.status_code == 409 and "it is locked" in again.text
+
+
+def test_the_overview_shows_each_review_and_links_the_review_page(world: World) -> None:
+    _send(world, "SAMI")
+    jobs.review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
+    page = world.signed_in("office").get("/?lang=en").text
+    assert f'href="/review?period={PERIOD}&amp;lang=en"' in page
+    assert '<td class="approved">approved</td>' in page and '<td class="pending">pending review</td>' in page
