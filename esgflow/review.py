@@ -109,6 +109,11 @@ def target(versions: Sequence[SubmissionVersion], entity: str, period: str, vers
     raise EsgflowError(f"{entity} has no version {version} for {period} (it has {known})")
 
 
+def undecided(reviews: Mapping[str, str], order: Iterable[str]) -> list[tuple[str, str]]:
+    """(entity, state) of every expected entity neither approved nor excused, in `order`."""
+    return [(e, reviews[e]) for e in order if e in reviews and reviews[e] not in (APPROVED, EXCUSED)]
+
+
 def signoff_refusals(reviews: Mapping[str, str], order: Iterable[str]) -> list[str]:
     """'ENTITY (state)' for every expected entity neither approved nor excused, in `order`."""
-    return [f"{e} ({reviews[e]})" for e in order if e in reviews and reviews[e] not in (APPROVED, EXCUSED)]
+    return [f"{e} ({state})" for e, state in undecided(reviews, order)]

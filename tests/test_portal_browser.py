@@ -1,5 +1,6 @@
 """A reporter's walk through the portal in headless chromium: sign in, download the template, fill it,
-upload it with a wrong figure, read the findings, upload the fix, see it accepted; then the office."""
+upload it with a wrong figure, read the findings, upload the fix, see it accepted; then the office, which
+approves one return, returns another with a reason, and signs the period off."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.periods import parse_period
 from esgflow.portal.app import create_app
 from tests.chromium import Chromium
-from tests.portal_world import WRONG, World, make_world
+from tests.portal_world import ENTITIES, PERIOD, WRONG, World, make_world
 from tests.returns_factory import fill
 
 
@@ -99,3 +102,67 @@ def test_a_reporter_walks_from_the_link_to_an_accepted_return(
             office.close()
     finally:
         browser.close()
+
+
+def _submit(browser: Chromium, form: str) -> None:
+    """Press the button of a form as a person would; the page comes back from the server."""
+    browser.evaluate("document.body.dataset.left = '1'")
+    browser.evaluate(f"document.querySelector({form!r}).querySelector('button').click()")
+    browser.wait_for("document.body && !document.body.dataset.left && !!document.querySelector('#signoff')")
+
+
+@pytest.mark.slow
+def test_the_office_approves_returns_and_signs_off_in_the_browser(
+    served: tuple[World, str], artefacts: Path, tmp_path: Path
+) -> None:
+    world, base = served
+    period = parse_period(PERIOD)
+    sent = [world.workbook("SAMI"), world.workbook("GAMI"), world.workbook("OS-IN", WRONG)]
+    jobs.ingest_files(world.settings, sent, docs=False)
+    for status in jobs.period_statuses(world.settings, period):  # the rest of the group, to keep to the point
+        if status.entity not in ENTITIES:
+            jobs.review_return(world.settings, period, status.entity, "excused", "not in this walk", by="Wang Li")
+    office = Chromium(tmp_path / "office-profile", tmp_path / "office-downloads")
+    try:
+        office.navigate(f"{base}/signin/{world.tokens['office']}")
+        office.wait_for("!!document.querySelector('.bar')")
+        office.evaluate("document.querySelector('a[href^=\"/review\"]').click()")
+        office.wait_for("!!document.querySelector('#signoff')")
+        waiting = office.evaluate("document.querySelector('#signoff').innerText")
+        assert "尚不能签署" in waiting and "GAMI （待审核）" in waiting
+        office.screenshot(artefacts / "6_review.png")
+
+        _submit(office, "#SAMI form")
+        assert "SAMI · 已核准" in office.evaluate("document.querySelector('.banner.done').innerText")
+        office.evaluate("document.querySelector('#GAMI input[name=reason]').value = '用水总量约为去年两倍，请核实'")
+        _submit(office, "#GAMI form:nth-of-type(2)")
+        assert "GAMI · 已退回修改" in office.evaluate("document.querySelector('.banner.done').innerText")
+        office.screenshot(artefacts / "7_approved_and_returned.png")
+
+        fixed = world.workbook("GAMI", name="GAMI_2024_fixed.xlsx")  # GAMI's reporters send the correction
+        assert jobs.ingest_files(world.settings, [fixed], docs=False)[0].version == 2
+        office.navigate(f"{base}/review?period={PERIOD}")
+        office.wait_for("!!document.querySelector('#GAMI form')")
+        _submit(office, "#GAMI form")
+        office.evaluate("document.querySelector('#OS-IN input[name=reason]').value = '2024 年已转让，不再纳入范围'")
+        _submit(office, "#OS-IN form")
+        text = office.evaluate("document.querySelector('#signoff').innerText")
+        assert "所有单位均已核准或豁免" in text and "esg@office.example" in text
+        office.screenshot(artefacts / "8_ready_to_sign.png")
+
+        _submit(office, "#signoff form")
+        assert "签署人： esg@office.example" in office.evaluate("document.querySelector('#signoff').innerText")
+        office.screenshot(artefacts / "9_signed_off.png")
+        office.navigate(f"{base}/review?period={PERIOD}&lang=en")
+        office.wait_for("!!document.querySelector('#signoff')")
+        office.screenshot(artefacts / "10_signed_off_en.png")
+    finally:
+        office.close()
+    trail = [(r.actor, r.action, r.entity, r.version) for r in jobs.audit_trail(world.settings, period)]
+    assert [row for row in trail if row[0] == "esg@office.example"] == [
+        ("esg@office.example", "approved", "SAMI", 1),
+        ("esg@office.example", "returned", "GAMI", 1),
+        ("esg@office.example", "approved", "GAMI", 2),
+        ("esg@office.example", "excused", "OS-IN", None),
+        ("esg@office.example", "signed_off", None, None),
+    ]

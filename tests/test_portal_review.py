@@ -130,7 +130,9 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
     csrf = _csrf(office)
     _decide(office, "SAMI", csrf, decision="approved", version="1")
     page = office.get(f"/review?period={PERIOD}&lang=en").text
-    assert "Cannot be signed off yet:" in page and "GAMI (pending)" in page and "SAMI (pending)" not in page
+    waiting = page.split('id="signoff"')[1].split("</section>")[0]
+    assert "Cannot be signed off yet:" in waiting and '<a href="#GAMI">GAMI</a>' in waiting and "SAMI" not in waiting
+    assert '<span class="pending">（pending review）</span>' in waiting
     assert 'action="/signoff' not in page
     refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": csrf})
     assert refused.status_code == 409 and "cannot sign off 2024: neither approved nor excused" in refused.text

@@ -18,7 +18,7 @@ from esgflow.demo import bundled_history
 from esgflow.findings import Finding
 from esgflow.periods import parse_period
 from esgflow.records import AuditRecord, SubmissionVersion
-from esgflow.review import actor, figures_version, review_states, signoff_refusals, target, version_states
+from esgflow.review import actor, figures_version, review_states, signoff_refusals, target, undecided, version_states
 from esgflow.states import RefusedMove
 from tests.returns_factory import P2024, fill, load_demo_returns, open_collection
 
@@ -60,6 +60,7 @@ def test_an_entity_is_reviewed_by_its_newest_accepted_version_or_excused() -> No
     reviews = review_states(versions, decisions, ["A", "B", "C", "D", "E"])
     assert reviews == {"A": "approved", "B": "pending", "C": "excused", "D": "excused", "E": "pending"}
     assert signoff_refusals(reviews, ["E", "D", "C", "B", "A"]) == ["E (pending)", "B (pending)"]
+    assert undecided(reviews, ["E", "D", "C", "B", "A"]) == [("E", "pending"), ("B", "pending")]
     # an excuse is for an entity with no usable return: a later accepted one waits for review
     assert review_states([_v("D", 1, "accepted")], decisions, ["D"]) == {"D": "pending"}
 

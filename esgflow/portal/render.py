@@ -132,9 +132,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "action": ("操作", "Action"),
     "state": ("结果", "State"),
     "reason": ("原因", "Reason"),
-    "judged": ("校验判定", "judged"),
     "signed_off": ("已签署", "signed off"),
-    "restated": ("已重述", "restated"),
+    "to_overview": ("返回总览", "Back to the overview"),
+    "awaiting_return": ("等待可用的填报", "waiting for a usable return"),
+    "awaiting_correction": ("等待填报人提交更正版本", "waiting for the reporters' corrected version"),
+    # what an audit row did (its state is in the next column)
+    "did_judged": ("校验", "checked"),
+    "did_approved": ("核准", "approve"),
+    "did_returned": ("退回", "return"),
+    "did_excused": ("豁免", "excuse"),
+    "did_signed_off": ("签署", "sign off"),
+    "did_restated": ("重述", "restate"),
 }
 
 _CSS = """
@@ -167,6 +175,7 @@ table.findings td:nth-child(-n+3),table.findings th{white-space:nowrap}
 .pending{color:#8a6100}.approved{color:#176b3a}.returned{color:#b3261e}.excused{color:#5d6b73}
 .banner.refusal{background:#fdeceb;border-color:#f1aaa5}.banner.done{background:#e6f4ea;border-color:#9fd3b0}
 td.decide form{display:flex;gap:.4rem;margin:0 0 .35rem}td.decide input[type=text]{flex:1;min-width:12rem;padding:.3rem}
+table.trail td:first-child{white-space:nowrap}
 button.secondary{background:#fff;color:#1f5f4a;border:1px solid #1f5f4a}button.warn{background:#9c2a20}
 """
 
@@ -250,7 +259,7 @@ _TEMPLATES = {
     "review.html": """{% extends 'base.html' %}{% block main %}
 <section><h2>{{ t('review_title') }} · {{ t('period') }} {{ period }}</h2>
 <p>{% for r in ('pending', 'approved', 'returned', 'excused') %}<span class="{{ r }}">{{ t(r) }} {{ counts[r] }}</span>
-{% if not loop.last %} · {% endif %}{% endfor %} · <a href="/?{{ query }}">{{ t('back') }}</a></p>
+{% if not loop.last %} · {% endif %}{% endfor %} · <a href="/?{{ query }}">{{ t('to_overview') }}</a></p>
 {% if refusal %}<div class="banner refusal" role="alert">{{ t('refused_heading') }} {{ refusal }}</div>{% endif %}
 {% if done %}<div class="banner done">{{ t('done_heading') }} {{ done.entity }} · {{ t(done.review) }}</div>{% endif %}
 </section>
@@ -262,7 +271,10 @@ _TEMPLATES = {
 <button type="submit">{{ t('sign_off_button') }} {{ period }}</button>
 <span class="muted">{{ t('signing_as') }} {{ viewer.grant.email }}</span></form>
 {% else %}<p><strong>{{ t('signoff_blocked') }}</strong></p>{% if signoff.waiting %}<p>{{ t('signoff_waiting') }}
-{{ signoff.waiting | join(', ') }}</p>{% endif %}{% if signoff.errors %}<p>{{ t('signoff_errors') }}</p><ul>
+{% for e, state in signoff.waiting %}<a href="#{{ e }}">{{ e }}</a>
+<span class="{{ state }}">（{{ t(state) }}）</span>{% if not loop.last %}{{
+ '、' if lang == 'zh' else ', ' }}{% endif %}{% endfor %}</p>{% endif %}
+{% if signoff.errors %}<p>{{ t('signoff_errors') }}</p><ul>
 {% for e in signoff.errors %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}{% endif %}</section>
 <section><h2>{{ t('entities') }}</h2><table class="review"><thead><tr><th>{{ t('entity') }}</th>
 <th>{{ t('check_result') }}</th><th>{{ t('review') }}</th><th>{{ t('links') }}</th><th>{{ t('decide') }}</th></tr>
@@ -271,7 +283,11 @@ _TEMPLATES = {
 <td><span class="{{ s.status }}">{{ t(s.status) }}</span>{% if s.version %}<br><span class="muted">{{ t('version') }}
 {{ s.version }} · {{ t('errors') }} {{ s.errors }} · {{ t('warnings') }} {{ s.warnings }}</span>{% endif %}
 {% if r.target and r.target != s.version %}<br><span class="muted">{{ t('reviews_version').format(r.target) }}</span>
-{% endif %}</td><td class="{{ s.review }}">{{ t(s.review) }}</td><td>{% if r.letter %}
+{% endif %}</td><td><span class="{{ s.review }}">{{ t(s.review) }}</span>{% if r.decision %}<br><span class="muted">{{
+ r.decision.actor }} · {{ r.decision.at.strftime('%Y-%m-%d %H:%M') }}{% if r.decision.reason %}<br>{{ t('reason') }}：{{
+ r.decision.reason }}{% endif %}</span>{% endif %}
+{% if s.review == 'returned' %}<br><span class="muted">{{ t('awaiting_correction') }}</span>
+{% elif r.excusable %}<br><span class="muted">{{ t('awaiting_return') }}</span>{% endif %}</td><td>{% if r.letter %}
 <a href="/entities/{{ s.entity }}/versions/{{ s.version }}/letter?period={{ period }}">{{ t('letter') }}</a>{% endif %}
 {% if r.annotated %}<br><a href="/entities/{{ s.entity }}/versions/{{ s.version }}/annotated?period={{ period }}">
 {{ t('annotated') }}</a>{% endif %}</td><td class="decide">{% if signoff.signed %}—
@@ -289,10 +305,11 @@ _TEMPLATES = {
 <input type="text" name="reason" required placeholder="{{ t('excuse_reason') }}" aria-label="{{ t('excuse_reason') }}">
 <button type="submit" class="secondary">{{ t('excuse') }}</button></form>
 {% else %}—{% endif %}</td></tr>{% endfor %}</tbody></table></section>
-<section><h2>{{ t('audit_trail') }}</h2>{% if trail %}<table><thead><tr><th>{{ t('when') }}</th><th>{{ t('who') }}</th>
+<section><h2>{{ t('audit_trail') }}</h2>{% if trail %}<table class="trail"><thead><tr>
+<th>{{ t('when') }} (UTC)</th><th>{{ t('who') }}</th>
 <th>{{ t('action') }}</th><th>{{ t('entity') }}</th><th>{{ t('version') }}</th><th>{{ t('state') }}</th>
 <th>{{ t('reason') }}</th></tr></thead><tbody>{% for a in trail %}<tr><td>{{ a.at.strftime('%Y-%m-%d %H:%M:%S') }}</td>
-<td>{{ a.actor }}</td><td>{{ t(a.action) }}</td><td>{{ a.entity or '' }}</td><td>{{ a.version or '' }}</td>
+<td>{{ a.actor }}</td><td>{{ t('did_' ~ a.action) }}</td><td>{{ a.entity or '' }}</td><td>{{ a.version or '' }}</td>
 <td>{{ t(a.state) if a.state else '' }}</td><td>{{ a.reason or '' }}</td></tr>{% endfor %}</tbody></table>
 {% else %}<p>{{ t('no_trail') }}</p>{% endif %}</section>{% endblock %}""",
 }

@@ -21,7 +21,7 @@ from esgflow.periods import Period
 from esgflow.portal.auth import Viewer, check_csrf
 from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
 from esgflow.records import AuditRecord
-from esgflow.review import DECISIONS, signoff_refusals
+from esgflow.review import DECISIONS, undecided
 from esgflow.states import APPROVED, EXCUSED, PENDING, RETURNED
 from esgflow.status import EntityStatus
 
@@ -38,6 +38,7 @@ class ReviewRow:
     target: int | None  # the version reviewed: the one in the figures, else the newest
     letter: bool  # whether the newest version has a letter and an annotated workbook to link to
     annotated: bool
+    decision: AuditRecord | None  # the office's decision behind the review shown (who, when, why)
 
     @property
     def reviewable(self) -> bool:
@@ -55,7 +56,7 @@ class Signoff:
     """Who signed the period and when, or what stops it being signed."""
 
     signed: AuditRecord | None
-    waiting: list[str]  # 'ENTITY (state)', neither approved nor excused
+    waiting: list[tuple[str, str]]  # (entity, state) of those neither approved nor excused
     errors: list[str]  # open group check errors on the period's computed figures
 
     @property
@@ -63,8 +64,22 @@ class Signoff:
         return self.signed is None and not self.waiting and not self.errors
 
 
-def review_rows(settings: Settings, period: Period, statuses: list[EntityStatus], lang: str) -> list[ReviewRow]:
+def _decisions(statuses: list[EntityStatus], trail: list[AuditRecord]) -> dict[str, AuditRecord]:
+    """entity -> the decision its review shows: the latest of its kind, on the version reviewed."""
+    reviews = {s.entity: (s.review, s.figures_version) for s in statuses}
+    found: dict[str, AuditRecord] = {}
+    for r in trail:
+        shown = reviews.get(r.entity or "")
+        if shown and shown[0] == r.action and (r.action == EXCUSED or r.version == shown[1]):
+            found[r.entity or ""] = r
+    return found
+
+
+def review_rows(
+    settings: Settings, period: Period, statuses: list[EntityStatus], trail: list[AuditRecord], lang: str
+) -> list[ReviewRow]:
     registry, letters = load_registry(), settings.home / "letters"
+    decided = _decisions(statuses, trail)
     rows = []
     for s in statuses:
         files = letter_files(letters, s.entity, period.code, s.version) if s.version else None
@@ -75,6 +90,7 @@ def review_rows(settings: Settings, period: Period, statuses: list[EntityStatus]
                 s.figures_version or s.version,
                 bool(files and files[0].is_file()),
                 bool(files and files[1].is_file()),
+                decided.get(s.entity),
             )
         )
     return rows
@@ -88,7 +104,7 @@ def signoff_state(
     if signed is not None:
         return Signoff(signed, [], [])
     reviews = {s.entity: s.review for s in statuses}
-    waiting = signoff_refusals(reviews, load_registry().codes)
+    waiting = undecided(reviews, load_registry().codes)
     # The group checks run on the figures (seconds); only worth it once every entity is decided,
     # and it is the same check signoff_period makes, so the page and the refusal agree.
     errors = [] if waiting else [f.message for f in jobs._open_errors(settings, period)]
@@ -113,7 +129,7 @@ def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, s
         "review.html",
         period=period.code,
         query=f"period={period.code}&lang={lang}",
-        rows=review_rows(settings, period, statuses, lang),
+        rows=review_rows(settings, period, statuses, trail, lang),
         signoff=signoff_state(settings, period, statuses, trail),
         trail=trail[::-1],  # newest first, as the overview's log
         refusal=refusal,
