@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import email
 import re
+from dataclasses import replace
 from email import policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.findings import Finding
 from esgflow.periods import parse_period
 from tests.portal_world import PERIOD, WRONG, World, make_world
 
@@ -159,3 +162,28 @@ def test_the_overview_shows_each_review_and_links_the_review_page(world: World) 
     page = world.signed_in("office").get("/?lang=en").text
     assert f'href="/review?period={PERIOD}&amp;lang=en"' in page
     assert '<td class="approved">approved</td>' in page and '<td class="pending">pending review</td>' in page
+
+
+def test_an_open_group_check_error_blocks_the_signoff_on_the_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _send(world, "SAMI")
+    jobs.review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
+    for status in jobs.period_statuses(world.settings, P):
+        if status.review == "pending":
+            jobs.review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
+    jobs.consolidate_period(world.settings, P)
+    real = jobs.check_period
+
+    def with_an_error(*args: Any) -> list[Finding]:
+        error = Finding("derived_recomputed", "error", "computed 2024: the parts exceed the total", ("env_x",))
+        return [*real(*args), replace(error, period=PERIOD)]
+
+    monkeypatch.setattr(jobs, "check_period", with_an_error)
+    office = world.signed_in("office")
+    page = office.get(f"/review?period={PERIOD}&lang=en").text
+    assert "Group check errors are open:" in page and "<li>computed 2024: the parts exceed the total</li>" in page
+    assert 'action="/signoff' not in page
+    refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": _csrf(office)})
+    assert refused.status_code == 409 and "1 group check errors are open" in refused.text
+    assert not [r for r in jobs.audit_trail(world.settings, P) if r.action == "signed_off"]
