@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -106,7 +107,9 @@ def signoff_state(
     reviews = {s.entity: s.review for s in statuses}
     waiting = undecided(reviews, load_registry().codes)
     # The group checks run on the figures (seconds); only worth it once every entity is decided,
-    # and it is the same check signoff_period makes, so the page and the refusal agree.
+    # and it is the same check signoff_period makes, so the page and the refusal agree. A GET
+    # does not consolidate: figures older than a return are checked as they stand, and the
+    # sign-off consolidates again before its own check.
     errors = [] if waiting else [f.message for f in jobs._open_errors(settings, period)]
     return Signoff(None, waiting, errors)
 
@@ -143,8 +146,8 @@ def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, s
 def _back(request: Request, period: Period, entity: str | None = None) -> RedirectResponse:
     """After a move, the page again by GET, so reloading it moves nothing a second time."""
     lang = "en" if request.query_params.get("lang") == "en" else "zh"
-    done = f"&done={entity}" if entity else ""
-    return RedirectResponse(f"/review?period={period.code}&lang={lang}{done}", 303)
+    query = {"period": period.code, "lang": lang} | ({"done": entity} if entity else {})
+    return RedirectResponse(f"/review?{urlencode(query)}", 303)
 
 
 @router.get("/review")
