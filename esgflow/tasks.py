@@ -12,6 +12,7 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
@@ -98,7 +99,8 @@ def cycle_deadline(period: Period, given: date | None = None) -> date:
     return jobs.cycle_deadline(load_settings(), period, given)
 
 
-@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+# never cached: a run resumed from suspension asks again, and the answer may have changed meanwhile
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def signed_off(period: Period) -> SignoffRecord | None:
     """The period's sign-off, or None while it is open."""
     return jobs.period_signoff(load_settings(), period)
