@@ -179,8 +179,33 @@ def _cmd_check(args: argparse.Namespace) -> None:
     _print_data_docs()
 
 
-def _deadline(period: Period, given: str | None) -> date:
-    return date.fromisoformat(given) if given else period.default_deadline()
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _deadline(period: Period, given: date | None) -> date:
+    """The deadline given, else the period's cycle's (esgflow cycle open), else 31 January after it."""
+    return jobs.cycle_deadline(load_settings(), period, given)
+
+
+def _cmd_cycle_open(args: argparse.Namespace) -> None:
+    print(jobs.open_cycle(load_settings(), args.period, args.deadline, args.by).line())
+
+
+def _cmd_cycle_show(args: argparse.Namespace) -> None:
+    rows = jobs.cycle_records(load_settings(), args.period)
+    for c in rows:
+        signed = f"signed off by {c.signed_by} on {c.signed_at:%Y-%m-%d}" if c.signed_by and c.signed_at else "open"
+        changed = f", deadline changed {c.changed_at:%Y-%m-%d %H:%M} UTC" if c.changed_at else ""
+        print(
+            f"{c.period}  deadline {c.deadline}  opened by {c.opened_by} on {c.opened_at:%Y-%m-%d}{changed}  {signed}"
+        )
+    if not rows:
+        which = f" for {args.period}" if args.period else ""
+        print(f"no cycle opened{which}: 'esgflow cycle open --period P --deadline D' opens one")
 
 
 def _cmd_distribute(args: argparse.Namespace) -> None:
@@ -302,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=_cmd_check)
     dist = sub.add_parser("distribute", help="the distribution flow: build and send each entity its template")
     dist.add_argument("--period", required=True, type=_period)
-    dist.add_argument("--deadline", help="YYYY-MM-DD (default: 31 January after the period)")
+    dist.add_argument("--deadline", type=_date, help="YYYY-MM-DD (default: the cycle's, else 31 January after)")
     dist.add_argument("--smtp-block", help="name of an esgflow SMTP server block in Prefect")
     dist.set_defaults(func=_cmd_distribute)
     col = sub.add_parser("collect", help="the collection flow: ingest what has arrived in the inbox")
@@ -310,13 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
     col.set_defaults(func=_cmd_collect)
     rem = sub.add_parser("remind", help="the reminder flow: write to entities whose return is missing or rejected")
     rem.add_argument("--period", required=True, type=_period)
-    rem.add_argument("--deadline")
+    rem.add_argument("--deadline", type=_date, help="YYYY-MM-DD (default: the cycle's, else 31 January after)")
     rem.add_argument("--smtp-block")
     rem.set_defaults(func=_cmd_remind)
     demo = sub.add_parser("demo", help="the whole cycle on the built-in demo group")
     demo.add_argument("--out")
     demo.set_defaults(func=_cmd_demo)
     _review_parsers(sub)
+    _cycle_parsers(sub)
     return parser
 
 
@@ -360,6 +386,7 @@ QUICK_EXIT = frozenset(
         "review",
         "signoff",
         "audit",
+        "cycle",
     }
 )
 
@@ -414,7 +441,7 @@ def _cmd_audit(args: argparse.Namespace) -> None:
         subject = " ".join(
             x for x in (r.period, r.entity, f"v{r.version}" if r.version else None, r.state) if x is not None
         )
-        extra = r.detail.get("email") if r.detail else None
+        extra = (r.detail.get("email") or _deadline_change(r.detail)) if r.detail else None
         why = f": {r.reason}" if r.reason else ""
         print(f"{r.at:%Y-%m-%d %H:%M:%S} {r.actor} {r.action} {subject}{' ' + extra if extra else ''}{why}")
     print(f"{_count(len(rows), 'audit record')}" + (f" for {args.period}" if args.period else ""))
@@ -439,6 +466,28 @@ def _review_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     aud.add_argument("--period", type=_period, help="only this period (default: everything)")
     aud.add_argument("--json", action="store_true")
     aud.set_defaults(func=_cmd_audit)
+
+
+def _deadline_change(detail: dict[str, object]) -> str | None:
+    """'deadline NEW (was OLD)' of a cycle's audit row; None for any other row."""
+    if "deadline" not in detail:
+        return None
+    was = f" (was {detail['previous']})" if detail.get("previous") else ""
+    return f"deadline {detail['deadline']}{was}"
+
+
+def _cycle_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cyc = sub.add_parser("cycle", help="the yearly cycle: a period's deadline").add_subparsers(
+        dest="action", required=True
+    )
+    opn = cyc.add_parser("open", help="open a period's cycle with its deadline, or move the deadline")
+    opn.add_argument("--period", required=True, type=_period)
+    opn.add_argument("--deadline", required=True, type=_date, help="YYYY-MM-DD, not before the period ends")
+    opn.add_argument("--by", help="who opens it (default: this user), for the audit trail")
+    opn.set_defaults(func=_cmd_cycle_open)
+    show = cyc.add_parser("show", help="the cycles opened, with their deadlines and sign-offs")
+    show.add_argument("--period", type=_period, help="only this period")
+    show.set_defaults(func=_cmd_cycle_show)
 
 
 def _count(n: int, noun: str) -> str:

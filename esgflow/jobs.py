@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from esgflow import EsgflowError, kept
+from esgflow import EsgflowError, cycles, kept
 from esgflow.access import checked_address, new_token, signin_link, token_hash
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
@@ -44,7 +44,16 @@ from esgflow.notices import (
 )
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
-from esgflow.records import AccessRecord, AuditRecord, Origin, PortalEvent, SubmissionRecord, SubmissionVersion
+from esgflow.records import (
+    AccessRecord,
+    AuditRecord,
+    CycleRecord,
+    Origin,
+    PortalEvent,
+    SignoffRecord,
+    SubmissionRecord,
+    SubmissionVersion,
+)
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
@@ -356,7 +365,7 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
         if unknown:
             raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
         load.open_for_collection(session, period)  # returns for the period are taken from now on
-        prior = queries.accepted_observations(session, period.shifted_years(-1))
+        prior = _standing_observations(session, period.shifted_years(-1))
     paths, key = [], signing_key(settings.home)
     for code in (e for e in registry.codes if e in (entities or members)):
         rows = prior.filter(prior["entity"] == code)
@@ -366,6 +375,14 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
         write_template(path, TemplateRequest(registry[code], period, values, signed), catalog)
         paths.append(path)
     return paths
+
+
+def _standing_observations(session: db.Session, period: Period) -> pl.DataFrame:
+    """The reported values a period's figures stand on: the returns signed off, else the accepted ones."""
+    fixed = cycles.signed_versions(queries.period_signoff(session, period), queries.restatements(session, [period]))
+    if fixed is None:
+        return queries.accepted_observations(session, period)
+    return queries.observations_of_versions(session, period, fixed)
 
 
 def ingest_files(
@@ -752,3 +769,41 @@ def audit_trail(settings: Settings, period: Period | None = None) -> list[AuditR
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         return queries.audit_events(session, period)
+
+
+# The yearly cycle (esgflow.cycles).
+
+
+def open_cycle(settings: Settings, period: Period, deadline: date, by: str | None = None) -> cycles.CycleChange:
+    """Open a period's cycle with its deadline, or move the deadline; every change is audited with old and new."""
+    checked = cycles.checked_deadline(period, deadline)
+    _require_schema(settings)
+    who = actor(by)
+    with db.session_scope(settings.database_url) as session:
+        change = cycles.CycleChange(period.code, checked, load.open_cycle(session, period, checked, who), who)
+        if change.action:
+            detail = cycles.audit_detail(change.previous, checked)
+            load.record_audit(session, change.action, who, period, detail=detail)
+    return change
+
+
+def cycle_records(settings: Settings, period: Period | None = None) -> list[CycleRecord]:
+    """The cycles opened (one period's, if given), with their deadlines and sign-offs."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return queries.cycles(session, period)
+
+
+def cycle_deadline(settings: Settings, period: Period, given: date | None = None) -> date:
+    """The deadline given, else the one the period's cycle was opened with, else 31 January after it."""
+    if given:
+        return given
+    found = cycle_records(settings, period)
+    return cycles.deadline_for(period, None, found[0].deadline if found else None)
+
+
+def period_signoff(settings: Settings, period: Period) -> SignoffRecord | None:
+    """A period's sign-off, or None while it is open."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return queries.period_signoff(session, period)

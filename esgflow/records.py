@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -176,3 +176,16 @@ class PortalEvent:
     version: int | None = None
     detail: str | None = None
     at: datetime | None = None  # set by the warehouse
+
+
+@dataclass(frozen=True)
+class CycleRecord:
+    """A period's collection cycle: its deadline, who opened it and when, and its sign-off if any."""
+
+    period: str
+    deadline: date
+    opened_by: str
+    opened_at: datetime
+    changed_at: datetime | None
+    signed_by: str | None = None
+    signed_at: datetime | None = None

@@ -12,16 +12,19 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
 from esgflow import jobs
 from esgflow.config import load_settings
 from esgflow.consolidate import ConsolidationResult
+from esgflow.cycles import SignOff, signer
 from esgflow.findings import Finding
 from esgflow.mail import TRANSIENT_SMTP_ERRORS
 from esgflow.outcome import Outcome
 from esgflow.periods import Period
+from esgflow.records import SignoffRecord
 from esgflow.status import progress
 
 TRANSIENT = (*TRANSIENT_SMTP_ERRORS, *jobs.TRANSIENT_DB_ERRORS)
@@ -88,6 +91,27 @@ def write_report(period: Period, out: str | None = None) -> list[Path]:
     settings = load_settings()
     target = Path(out) if out else settings.reports / period.code
     return jobs.report_period(settings, period, target, ["zh", "en"]).files
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def cycle_deadline(period: Period, given: date | None = None) -> date:
+    """The deadline given, else the period's cycle's, else 31 January after the period."""
+    return jobs.cycle_deadline(load_settings(), period, given)
+
+
+# never cached: a run resumed from suspension asks again, and the answer may have changed meanwhile
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+def signed_off(period: Period) -> SignoffRecord | None:
+    """The period's sign-off, or None while it is open."""
+    return jobs.period_signoff(load_settings(), period)
+
+
+@task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
+def sign_off(period: Period, answer: SignOff) -> jobs.SignoffResult:
+    """Sign the period off as the ESG office's form answered, or fail naming why it is refused."""
+    done = jobs.signoff_period(load_settings(), period, signer(period, answer))
+    get_run_logger().info("%s signed off by %s: %d figures", period, done.by, done.figure_count)
+    return done
 
 
 @task

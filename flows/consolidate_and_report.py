@@ -1,19 +1,26 @@
-"""Group figures, group checks and the appendix tables for a period."""
+"""Group figures, group checks and the appendix tables for a period, once it is signed off."""
 
 from __future__ import annotations
 
 from prefect import flow
 
 from esgflow.findings import Finding
-from esgflow.flows.cycle import run_period
-from esgflow.tasks import consolidate, group_checks, publish_status, write_report
+from esgflow.flows.cycle import run_period, wait_for_signoff
+from esgflow.tasks import consolidate, group_checks, publish_status, signed_off, write_report
 
 
 @flow(name="consolidate-and-report", log_prints=True)
-def consolidate_and_report(period: str | None = None, out: str | None = None) -> list[Finding]:
+def consolidate_and_report(
+    period: str | None = None, out: str | None = None, await_signoff: bool = True
+) -> list[Finding]:
     p = run_period(period)
     consolidate(p)
     findings = group_checks(p)
+    if await_signoff and signed_off(p) is None:
+        provisional = write_report(p, out)
+        publish_status(p, provisional)
+        if not wait_for_signoff(p, provisional):
+            return findings
     report = write_report(p, out)
     publish_status(p, report)
     return findings

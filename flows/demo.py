@@ -24,7 +24,7 @@ def demo(period: str = DEMO_PERIOD, out: str | None = None) -> list[Finding]:
     reply_with_returns(p)
     collect()
     import_published_for_comparison(p)
-    return consolidate_and_report(p.code, out)
+    return consolidate_and_report(p.code, out, await_signoff=False)  # the demo signs nothing off
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,35 @@ def test_review_signoff_and_audit(home: Path, tmp_path: Path, capsys: pytest.Cap
     )
     assert main(["audit", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[-1]["action"] == "signed_off"
+
+
+def test_cycle_open_show_and_the_deadline_distribute_and_remind_default_to(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from esgflow.periods import parse_period
+
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["cycle", "open", "--period", "2025", "--deadline", "2025-11-30"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err == "esgflow: deadline 2025-11-30 is before the end of 2025 (2025-12-31): returns cover the whole period\n"
+    )
+    assert main(["cycle", "open", "--period", "2025", "--deadline", "2026-02-15", "--by", "Li Na"]) == 0
+    assert capsys.readouterr().out == "opened the 2025 cycle with the deadline 2026-02-15 (Li Na)\n"
+    assert main(["cycle", "open", "--period", "2025", "--deadline", "2026-03-01", "--by", "Wang Li"]) == 0
+    assert "moved the 2025 deadline from 2026-02-15 to 2026-03-01 (Wang Li)" in capsys.readouterr().out
+    assert main(["cycle", "show"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("2025  deadline 2026-03-01  opened by Li Na on ") and line.endswith("  open")
+    assert main(["cycle", "show", "--period", "2024"]) == 0
+    assert capsys.readouterr().out.startswith("no cycle opened for 2024")
+    assert cli._deadline(parse_period("2025"), None) == date(2026, 3, 1)  # what distribute and remind send
+    assert cli._deadline(parse_period("2024"), None) == date(2025, 1, 31)
+    assert main(["audit", "--period", "2025"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("Li Na cycle_opened 2025 deadline 2026-02-15")
+    assert lines[1].endswith("Wang Li deadline_changed 2025 deadline 2026-03-01 (was 2026-02-15)")
 
 
 @pytest.mark.parametrize(

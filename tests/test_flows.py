@@ -226,11 +226,17 @@ def test_the_demo_runs_the_cycle_through_the_flows(
     assert "本期计算值与已发布值对比" in page and "能源消耗总量" in page.split('id="versus"')[1]
 
 
-def test_a_run_without_a_period_collects_the_year_before_its_scheduled_time() -> None:
+def test_a_run_without_a_period_collects_the_year_before_its_scheduled_time_by_its_cycles_deadline(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from prefect import flow
 
     from esgflow.flows.cycle import run_deadline, run_period
     from esgflow.periods import reporting_year_of
+
+    monkeypatch.setenv("ESGFLOW_HOME", str(sqlite_settings.home))
+    monkeypatch.delenv("ESGFLOW_DATABASE_URL", raising=False)
+    jobs.init_warehouse(sqlite_settings)
 
     @flow
     def which() -> tuple[str, date]:
@@ -238,8 +244,22 @@ def test_a_run_without_a_period_collects_the_year_before_its_scheduled_time() ->
         return p.code, run_deadline(p, None)
 
     expected = reporting_year_of(date.today())
-    assert which() == (expected.code, date(expected.year + 1, 1, 31))
+    assert which() == (expected.code, date(expected.year + 1, 1, 31))  # no cycle opened: the default
+    jobs.open_cycle(sqlite_settings, expected, date(expected.year + 1, 2, 20), by="Li Na")
+    assert which() == (expected.code, date(expected.year + 1, 2, 20))  # the cycle's
     assert run_period("2024").code == "2024" and run_deadline(expected, date(2026, 2, 15)) == date(2026, 2, 15)
+
+
+def test_distribute_and_remind_give_the_cycles_deadline_when_the_run_names_none(
+    cycle: Settings, smtp: tuple[Sink, int]
+) -> None:
+    sink, _ = smtp
+    jobs.open_cycle(cycle, parse_period("2024"), date(2025, 2, 20), by="Li Na")
+    assert distribute("2024") == 33
+    assert all("2025-02-20" in m.get_body().get_content() for m in sink.messages)
+    sink.messages.clear()
+    assert len(remind("2024", today=date(2025, 2, 13))) == 33
+    assert all("2025-02-20" in m.get_body().get_content() for m in sink.messages)
 
 
 def test_no_deployment_names_a_year() -> None:

@@ -228,3 +228,75 @@ def test_letters_that_could_not_be_sent_stay_owed(sqlite_settings: Settings, tmp
     with pytest.raises(OSError):
         jobs.send_letters(down)
     assert len(jobs.send_letters(sqlite_settings)) == 1  # released at once: the retry sends it
+
+
+def test_a_cycle_is_opened_its_deadline_moved_and_both_audited(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    p2025 = parse_period("2025")
+    with pytest.raises(EsgflowError, match="before the end of 2025"):
+        jobs.open_cycle(settings, p2025, date(2025, 6, 1), by="Li Na")
+    assert jobs.cycle_records(settings) == [] and jobs.cycle_deadline(settings, p2025) == date(2026, 1, 31)
+
+    assert jobs.open_cycle(settings, p2025, date(2026, 2, 15), by="Li Na").previous is None
+    assert jobs.open_cycle(settings, p2025, date(2026, 2, 15), by="Li Na").action is None  # the same again
+    moved = jobs.open_cycle(settings, p2025, date(2026, 3, 1), by="Wang Li")
+    assert (moved.previous, moved.deadline) == (date(2026, 2, 15), date(2026, 3, 1))
+
+    [record] = jobs.cycle_records(settings)
+    assert (record.period, record.deadline, record.opened_by, record.signed_by) == (
+        "2025",
+        date(2026, 3, 1),
+        "Li Na",
+        None,
+    )
+    assert record.changed_at is not None
+    assert jobs.cycle_deadline(settings, p2025) == date(2026, 3, 1)
+    assert jobs.cycle_deadline(settings, p2025, date(2026, 4, 1)) == date(2026, 4, 1)  # a run's own wins
+    assert jobs.cycle_deadline(settings, P2024) == date(2025, 1, 31)  # no cycle opened for 2024
+    trail = [(r.action, r.actor, r.detail) for r in jobs.audit_trail(settings, p2025)]
+    assert trail == [
+        ("cycle_opened", "Li Na", {"deadline": "2026-02-15"}),
+        ("deadline_changed", "Wang Li", {"deadline": "2026-03-01", "previous": "2026-02-15"}),
+    ]
+
+
+def _prior(template: Path, code: str) -> Decimal | None:
+    from openpyxl import load_workbook
+
+    from esgflow.workbooks import layout
+
+    wb = load_workbook(template)
+    sheet, coord = next(iter(wb.defined_names[code].destinations))
+    value = wb[sheet][f"{layout.COL_PRIOR}{coord.split('$')[-1]}"].value
+    return None if value is None else Decimal(str(value))
+
+
+def test_templates_carry_last_years_signed_off_figures_not_a_later_correction(
+    settings: Settings, tmp_path: Path
+) -> None:
+    templates = open_collection(settings, P2024, tmp_path / "tpl", ["SAMI", "KMSI"])
+    blank = {"env_gasoline": None}, {"env_gasoline": "no petrol cars this year"}
+    returns = [fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 111, **blank[0]}, blank[1])]
+    returns.append(fill(templates["KMSI"], tmp_path / "in", {}))
+    assert all(o.status.startswith("accepted") for o in jobs.ingest_files(settings, returns, docs=False))
+    p2025 = parse_period("2025")
+
+    def prior_2025(code: str) -> Decimal | None:
+        [path] = jobs.write_templates(settings, p2025, tmp_path / f"t{len(list(tmp_path.iterdir()))}", ["SAMI"])
+        return _prior(path, code)
+
+    assert prior_2025("env_diesel") == 111  # 2024 never reviewed: its accepted return
+    for status in jobs.period_statuses(settings, P2024):
+        if status.entity in ("SAMI", "KMSI"):
+            jobs.review_return(settings, P2024, status.entity, "approved", by="Wang Li")
+        else:
+            jobs.review_return(settings, P2024, status.entity, "excused", "not asked in this test", by="Wang Li")
+    jobs.signoff_period(settings, P2024, "Zhang Wei")
+    late = fill(templates["SAMI"], tmp_path / "late", {"env_diesel": 222, **blank[0]}, blank[1])
+    [outcome] = jobs.ingest_files(settings, [late], docs=False)
+    assert outcome.status.startswith("accepted") and outcome.version == 2
+
+    assert prior_2025("env_diesel") == 111  # what was signed off, not the late correction
+    assert prior_2025("env_gasoline") is None  # a blank stays blank, never zero
+    jobs.restate_period(settings, P2024, "SAMI's late diesel correction", by="Zhang Wei")
+    assert prior_2025("env_diesel") == 222  # restated: the figures now stand on the correction

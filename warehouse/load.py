@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
 from typing import Any, Protocol, TypeVar
@@ -140,6 +140,21 @@ def open_for_collection(session: Session, period: Period) -> None:
     row = session.get_one(m.Period, period_id)
     if row.collection_opened_at is None:
         row.collection_opened_at = datetime.now(UTC)
+
+
+def open_cycle(session: Session, period: Period, deadline: date, by: str) -> date | None:
+    """Open a period's cycle with its deadline, or move the deadline; returns the deadline it had (None: new)."""
+    period_id = ensure_period(session, period)
+    row = session.scalars(select(m.Cycle).where(m.Cycle.period_id == period_id)).one_or_none()
+    if row is None:
+        session.add(m.Cycle(period_id=period_id, deadline=deadline, opened_by=by, opened_at=datetime.now(UTC)))
+        session.flush()  # two openings at once: the unique key on the period stops the second here
+        return None
+    before = row.deadline
+    if before != deadline:
+        row.deadline = deadline
+        row.changed_at = datetime.now(UTC)
+    return before
 
 
 @dataclass(frozen=True)

@@ -388,3 +388,17 @@ class PeriodSignoff(Base):
     factor_set_id: Mapped[int] = mapped_column(ForeignKey("factor_set.id"))
     returns: Mapped[list[Any]]  # [{entity, version, file, content_hash}] of the returns in the figures
     excused: Mapped[dict[str, Any]]  # entity -> why it has no return in the figures
+
+
+class Cycle(Base):
+    """A period's collection cycle as the ESG office opened it: the deadline its reporters are given."""
+
+    __tablename__ = "cycle"
+    __table_args__ = (UniqueConstraint("period_id", name="uq_cycle_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
+    deadline: Mapped[date] = mapped_column(Date)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -19,6 +19,7 @@ from esgflow.periods import Period
 from esgflow.records import (
     AccessRecord,
     AuditRecord,
+    CycleRecord,
     KnownBytes,
     MailThread,
     NewestSubmission,
@@ -596,3 +597,66 @@ def period_signoff(session: Session, period: Period) -> SignoffRecord | None:
     if row is None:
         return None
     return SignoffRecord(period.code, row[0], _utc(row[1]) or row[1], row[2], list(row[3]), dict(row[4]))
+
+
+def cycles(session: Session, period: Period | None = None) -> list[CycleRecord]:
+    """The collection cycles opened (one period's, if given), oldest period first, with their sign-offs."""
+    query = (
+        select(
+            m.Period.code,
+            m.Cycle.deadline,
+            m.Cycle.opened_by,
+            m.Cycle.opened_at,
+            m.Cycle.changed_at,
+            m.PeriodSignoff.signed_by,
+            m.PeriodSignoff.signed_at,
+        )
+        .join(m.Period, m.Period.id == m.Cycle.period_id)
+        .outerjoin(m.PeriodSignoff, m.PeriodSignoff.period_id == m.Cycle.period_id)
+        .order_by(m.Period.starts_on, m.Period.ends_on)
+    )
+    if period is not None:
+        query = query.where(m.Period.code == period.code)
+    return [
+        CycleRecord(row[0], row[1], row[2], _utc(row[3]) or row[3], _utc(row[4]), row[5], _utc(row[6]))
+        for row in session.execute(query)
+    ]
+
+
+def observations_of_versions(session: Session, period: Period, versions: list[tuple[str, int]]) -> pl.DataFrame:
+    """Reported values of the named (entity, version) returns of a period, in the shape of accepted_observations."""
+    wanted = {(e, v) for e, v in versions}
+    query = (
+        select(
+            m.Observation.id,
+            m.Entity.code,
+            m.Indicator.code,
+            m.Submission.version,
+            cast(m.Observation.value, String),
+        )
+        .join(m.Submission, m.Submission.id == m.Observation.submission_id)
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
+        .where(
+            m.Period.code == period.code,
+            m.Entity.code.in_(sorted({e for e, _ in wanted})),
+            m.Observation.value.is_not(None),  # not reported stays not reported, never zero
+        )
+    )
+    schema = {
+        "observation_id": pl.Int64,
+        "entity": pl.Utf8,
+        "indicator": pl.Utf8,
+        "version": pl.Int64,
+        "value": pl.Utf8,
+    }
+    keep = pl.DataFrame(
+        [(e, v) for e, v in sorted(wanted)], schema={"entity": pl.Utf8, "version": pl.Int64}, orient="row"
+    )
+    return (
+        frame_of(session, query, schema)
+        .join(keep, on=["entity", "version"], how="semi")
+        .select("observation_id", "entity", "indicator", pl.col("value").cast(VALUE_DTYPE))
+        .sort("observation_id")
+    )
