@@ -67,9 +67,9 @@ INSTRUCTIONS = [
 
 # Said only in templates that have the actual/estimated column.
 ESTIMATE_INSTRUCTION = (
-    "8. “实际/估算”列：估算的数值请选择“估算 Estimated”；留空表示实际数。该标记不改变数值，报告将注明含估算数的合计。",
-    "8. 'Actual/Estimated' column: choose 'Estimated' for a figure that is an estimate; blank means actual. "
-    "The mark does not change the figure; the report says which totals include estimates.",
+    "8. “实际/估算”列：估算的数值请选择“估算 Estimated”，实际数留空。该标记不改变数值。",
+    "8. 'Actual/Estimated' column: choose 'Estimated' for an estimated figure; blank means actual. "
+    "The figure stays as entered.",
 )
 
 
@@ -289,7 +289,7 @@ def _write_pillar(
         if split and choices:
             _write_split(ws, row.indicator, first, row_of[row.indicator.code], choices, wb)  # type: ignore[union-attr]
             first += split.rows + 3  # header, rows, sum and a blank row
-    for col, width in zip("ABCDEFGHI", [30, 36, 44, 16, 18, 18, 36, 30, 18 if marks else None], strict=True):
+    for col, width in zip("ABCDEFGHI", [30, 36, 44, 16, 18, 18, 36, 30, 26 if marks else None], strict=True):
         if width:
             ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{L.COL_VALUE}{L.FIRST_ROW}"
