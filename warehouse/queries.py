@@ -449,7 +449,8 @@ def stored_figure(
 
 
 def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
-    """Observations with where they came from: entity, indicator, value, as reported, version, file, sheet, cell."""
+    """Observations with where they came from: entity, indicator, value, as reported, version, file, sheet, cell,
+    and whether the reporter marked them estimated."""
     query = (
         select(
             m.Observation.id,
@@ -462,6 +463,7 @@ def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
             m.Submission.file_name,
             m.Observation.sheet,
             m.Observation.cell,
+            m.Observation.estimated,
         )
         .join(m.Entity, m.Entity.id == m.Observation.entity_id)
         .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
@@ -479,6 +481,7 @@ def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
         "file": pl.Utf8,
         "sheet": pl.Utf8,
         "cell": pl.Utf8,
+        "estimated": pl.Boolean,
     }
     return frame_of(session, query, schema).with_columns(pl.col("value").cast(VALUE_DTYPE)).sort("observation_id")
 
