@@ -185,6 +185,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             cells = []
             for c in table.columns:
                 shown = _cell(r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), t)
+                # the estimate mark sits inside the figure's cell, after any other mark
                 cells.append(shown.replace("</td>", estimates.html_mark(table.estimated_from(r, c), lang) + "</td>"))
             trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
             parts.append(
