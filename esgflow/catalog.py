@@ -126,6 +126,9 @@ class Indicator:
 class Catalog:
     indicators: tuple[Indicator, ...]
     pillars: dict[str, dict[str, str]]
+    # The template version from which every input row has an actual/estimated column (None: none does).
+    # Older templates had none, so each of their figures is read as not marked, i.e. actual.
+    estimate_marks_from: str | None = None
     by_code: dict[str, Indicator] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -151,7 +154,14 @@ class Catalog:
         versions = [int(i.template_version) for i in self.indicators]
         versions += [int(i.retired_in) for i in self.indicators if i.retired_in]
         versions += [int(i.split.template_version) for i in self.indicators if i.split]
+        if self.estimate_marks_from and is_template_version(self.estimate_marks_from):
+            versions.append(int(self.estimate_marks_from))
         return str(max(versions, default=1))
+
+    def marks_estimates(self, version: str) -> bool:
+        """Whether the template of `version` has the actual/estimated column."""
+        start = self.estimate_marks_from
+        return start is not None and is_template_version(start) and int(version) >= int(start)
 
     def knows_template_version(self, version: str) -> bool:
         """Whether `version` is a template version up to the current one (older ones are still read)."""
@@ -294,6 +304,9 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
         problems += _split_problems(ind, catalog, where)
         refs = [ind.rules.not_above, *(c for b in ind.breakdowns for c in b)]
         problems += [f"{where}: rule names unknown indicator {c!r}" for c in refs if c and c not in catalog]
+    start = catalog.estimate_marks_from
+    if start is not None and not is_template_version(start):
+        problems.append(f'estimate_marks: template_version must be a template version such as "3", not {start!r}')
     try:
         catalog.derived_in_order()
     except EsgflowError as exc:
@@ -339,7 +352,14 @@ def _split_problems(ind: Indicator, catalog: Catalog, where: str) -> list[str]:
 def parse(text: str) -> Catalog:
     """Parse catalog YAML text."""
     raw = yaml.safe_load(text)
-    return Catalog(indicators=tuple(_indicator(r) for r in raw["indicators"]), pillars=raw["pillars"])
+    marks = raw.get("estimate_marks")
+    if marks is not None and (not isinstance(marks, dict) or set(marks) != {"template_version"}):
+        raise EsgflowError(f"catalog: estimate_marks must read {{template_version: V}}, not {marks!r}")
+    return Catalog(
+        indicators=tuple(_indicator(r) for r in raw["indicators"]),
+        pillars=raw["pillars"],
+        estimate_marks_from=None if marks is None else str(marks["template_version"]),
+    )
 
 
 @cache

@@ -150,7 +150,12 @@ def _cmd_status(args: argparse.Namespace) -> None:
         print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return
     done = progress(statuses)
-    print(f"{args.period}: {done.accepted} of {done.expected} entities accepted")
+    estimated = sum(s.estimated for s in statuses)
+    marked = sum(s.estimated > 0 for s in statuses)
+    print(
+        f"{args.period}: {done.accepted} of {done.expected} entities accepted; "
+        f"{estimated} figures marked estimated by {marked} entities"
+    )
     for s in statuses:
         when = s.received_at.strftime("%Y-%m-%d %H:%M") if s.received_at else ""
         version = f"v{s.version}" if s.version else ""
@@ -160,8 +165,8 @@ def _cmd_status(args: argparse.Namespace) -> None:
             else (" (no figures yet)" if s.status == "rejected" else "")
         )
         print(
-            f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings{figures}"
-            f"; review: {s.review}"
+            f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings, "
+            f"{s.estimated} estimated{figures}; review: {s.review}"
         )
 
 

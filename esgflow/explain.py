@@ -36,6 +36,7 @@ class CellRef:
     file: str
     sheet: str | None
     cell: str | None
+    estimated: bool = False  # the reporter marked the figure as an estimate
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Context:
                     total.file,
                     r["sheet"],
                     r["cell"],
+                    total.estimated,
                 ),
             )
             for r in rows.iter_rows(named=True)
@@ -139,6 +141,7 @@ class Context:
                 r["file"],
                 r["sheet"],
                 r["cell"],
+                bool(r["estimated"]),
             )
             for r in rows.iter_rows(named=True)
         ]
@@ -235,7 +238,8 @@ def render(node: Node, catalog: Catalog, depth: int = 0) -> list[str]:
     lines = [f"{pad}{node.indicator} ({name}) for {node.scope}: {shown} = {node.how}"]
     for c in node.cells:
         where = f"{c.file}, sheet {c.sheet}, cell {c.cell}" if c.cell else c.file
-        lines.append(f"{pad}  cell: {c.entity} v{c.version} {c.indicator} = {c.reported} ({where})")
+        mark = ", estimated" if c.estimated else ""
+        lines.append(f"{pad}  cell: {c.entity} v{c.version} {c.indicator} = {c.reported}{mark} ({where})")
     for f in node.factors:
         vintage = f", vintage {f.vintage}" if f.vintage else ""
         region = f", {f.region}" if f.region else ""

@@ -344,12 +344,14 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
     with db.session_scope(settings.database_url) as session:
         figures = queries.group_figures(session, load_registry().root(), years)
         restated = queries.restatements(session, years)
+        estimates = queries.estimated_sources(session, load_registry().root(), years)
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
     table = replace(
         build_appendix(figures, catalog, period),
         contradictions=tuple(own),
         restatements=tuple(restated),
         signoff=signed,
+        estimates=estimates,
     )
     files = write_report(table, catalog, out, langs)
     return replace(files, consolidated_first=stale)
@@ -476,7 +478,9 @@ def period_statuses(settings: Settings, period: Period) -> list[EntityStatus]:
         members = _members(session, period)
         versions = queries.submission_versions(session, period)
         decisions = queries.audit_events(session, period, DECISIONS)
-    return period_status(newest, members, load_registry().codes, review_states(versions, decisions, members))
+        estimated = queries.estimated_counts(session, period)
+    reviews = review_states(versions, decisions, members)
+    return period_status(newest, members, load_registry().codes, reviews, estimated)
 
 
 def send_reminders(

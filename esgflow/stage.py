@@ -21,6 +21,7 @@ STAGED_SCHEMA = {
     "sheet": pl.Utf8,
     "cell": pl.Utf8,
     "note": pl.Utf8,
+    "estimated": pl.Boolean,
 }
 
 
@@ -38,7 +39,7 @@ def stage(returns: list[ParsedReturn], factors: pl.DataFrame, keys: list[int] | 
     """
     keys = keys if keys is not None else list(range(len(returns)))
     rows = [
-        (key, r.file, r.entity, r.period, f.code, f.value, f.found, f.unit, f.sheet, f.cell, f.note)
+        (key, r.file, r.entity, r.period, f.code, f.value, f.found, f.unit, f.sheet, f.cell, f.note, f.estimated)
         for key, r in zip(keys, returns, strict=True)
         for f in r.reported
     ]

@@ -24,6 +24,7 @@ class EntityStatus:
     # return waits rejected for its fix
     figures_version: int | None = None
     review: str = "pending"  # pending | approved | returned | excused (the ESG office's review, esgflow.review)
+    estimated: int = 0  # figures of the figures_version that its reporter marked as estimated
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -46,9 +47,12 @@ def period_status(
     members: Iterable[str],
     order: list[str],
     reviews: Mapping[str, str] | None = None,
+    estimated: Mapping[str, int] | None = None,
 ) -> list[EntityStatus]:
-    """A record for every member of the group in the period (in `order`), submitted or not, with its review."""
+    """A record for every member of the group in the period (in `order`), submitted or not, with its review
+    and how many of its figures are estimates (entity -> count; none where absent)."""
     found = {s.entity: s for s in newest}
+    marked = estimated or {}
     reviewed = reviews or {}
     expected = set(members)
     out = []
@@ -68,6 +72,7 @@ def period_status(
                     s.file,
                     s.accepted_version,
                     reviewed.get(code, PENDING),
+                    marked.get(code, 0),
                 )
             )
     return out

@@ -135,6 +135,7 @@ _SOLAR = """  - code: env_solar_generation
 def catalog_v2_text() -> str:
     # the real catalog as it was at version 1 (its version-2 inputs asked from the start)
     text = re.sub(r'\n    template_version: "\d+"', "", (CATALOG_YAML).read_text("utf-8"))
+    text = re.sub(r"\nestimate_marks: .*", "", text)  # the actual/estimated column came later still
     retired = f"  - code: {RETIRED_IN_V2}\n"
     assert text.count(retired) == 1 and text.endswith("\n")
     return text.replace(retired, retired + '    retired_in: "2"\n') + _SOLAR

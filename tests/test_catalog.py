@@ -126,8 +126,9 @@ indicators:
 
 
 def test_the_current_template_version_is_the_newest_the_catalog_names(catalog: Catalog, catalog_v2: Catalog) -> None:
-    assert catalog.template_version == "2"  # green electricity is asked from version 2 on
+    assert catalog.template_version == "3"  # the actual/estimated column is in templates from version 3 on
     assert {i.template_version for i in catalog.indicators} == {"1", "2"}  # absent means version 1
+    assert catalog.estimate_marks_from == "3" and catalog_v2.estimate_marks_from is None
     assert catalog_v2.template_version == "2"
     assert catalog_v2[NEW_IN_V2].template_version == "2" and catalog_v2[RETIRED_IN_V2].retired_in == "2"
     assert parse(_with_versions('retired_in: "3"')).template_version == "3"  # retiring is a change too

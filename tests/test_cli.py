@@ -276,3 +276,61 @@ def test_the_installed_script_prints_everything_before_it_ends(home: Path, tmp_p
 
 def test_counts_in_summary_lines_agree_with_their_number() -> None:
     assert [cli._count(n, "warning") for n in (0, 1, 2)] == ["0 warnings", "1 warning", "2 warnings"]
+
+
+def test_estimated_figures_are_counted_in_status_and_marked_in_the_report(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    from tests.returns_factory import fill
+
+    assert main(["init"]) == 0
+    assert (
+        main(["templates", "--period", "2025", "--out", str(tmp_path / "t"), "--entity", "SAMI", "--entity", "GAMI"])
+        == 0
+    )
+    marks = {
+        "SAMI": {"env_diesel__estimate": "估算 Estimated", "env_gasoline__estimate": "E"},
+        "GAMI": {"env_diesel__estimate": "estimated", "env_gasoline__estimate": "实际 Actual"},
+    }
+    returned = [fill(tmp_path / "t" / f"{code}_2025.xlsx", tmp_path / "in", marked) for code, marked in marks.items()]
+    assert main(["ingest", *map(str, returned)]) == 0
+    capsys.readouterr()
+    assert main(["status", "--period", "2025"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "2025: 2 of 33 entities accepted; 3 figures marked estimated by 2 entities"
+    assert "0 errors, 0 warnings, 2 estimated; review: pending" in next(x for x in lines if x.split()[0] == "SAMI")
+    assert "0 warnings, 1 estimated; review" in next(x for x in lines if x.split()[0] == "GAMI")
+    assert "0 warnings, 0 estimated; review" in next(x for x in lines if x.split()[0] == "HQ")
+    assert main(["status", "--period", "2025", "--json"]) == 0
+    records = {r["entity"]: r for r in json.loads(capsys.readouterr().out)}
+    fields = ["entity", "status", "version", "received_at", "errors", "warnings", "file", "figures_version", "review"]
+    assert list(records["SAMI"]) == [*fields, "estimated"]  # every field of before, unchanged, then the count
+    assert (records["SAMI"]["estimated"], records["GAMI"]["estimated"], records["HQ"]["estimated"]) == (2, 1, 0)
+
+    assert main(["report", "--period", "2025", "--out", str(tmp_path / "r")]) == 0
+    page = (tmp_path / "r" / "appendix.en.html").read_text("utf-8")
+    diesel = page.split('<tr id="env_diesel">', 1)[1].split("</tr>", 1)[0]
+    assert 'title="includes estimates from 2 entities: GAMI, SAMI">e</sup>' in diesel
+    gasoline = page.split('<tr id="env_gasoline">', 1)[1].split("</tr>", 1)[0]
+    assert 'title="includes estimates from 1 entity: SAMI">e</sup>' in gasoline
+    electricity = page.split('<tr id="env_electricity">', 1)[1].split("</tr>", 1)[0]
+    assert "estimate" not in electricity
+    summary = page.split('<p class="estimates" id="estimates">', 1)[1].split("</p>", 1)[0]
+    assert summary.startswith("2025: ") and summary.endswith(" include estimates, from 2 entities.")
+    assert "含 2 家单位的估算数：GAMI、SAMI" in (tmp_path / "r" / "appendix.zh.html").read_text("utf-8")
+    wb = load_workbook(tmp_path / "r" / "appendix.xlsx")
+    sheet = wb["估算 Estimates"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["env_diesel"][3:] == ("2025", 2, "GAMI, SAMI") and rows["env_gasoline"][3:] == ("2025", 1, "SAMI")
+    assert sheet["A2"].value == summary
+    env = wb["环境 Environmental"]
+    [diesel_row] = [r for r in env.iter_rows(min_row=2) if r[0].value == "env_diesel"]
+    [year] = [c for c in env[1] if c.value == "2025"]
+    figure = diesel_row[year.column - 1]
+    assert isinstance(figure.value, float) and "includes estimates from 2 entities: GAMI, SAMI" in figure.comment.text
+    with (tmp_path / "r" / "appendix.csv").open(encoding="utf-8") as f:
+        assert next(csv.reader(f)) == ["code", "name_zh", "name_en", "unit", "2023", "2024", "2025"]  # unchanged

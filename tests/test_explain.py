@@ -129,3 +129,22 @@ def test_a_split_entitys_scope2_takes_each_provinces_factor_and_explain_reaches_
     others = [c for c in group.tree.children if c.scope != "SAMI"]
     assert all("split" not in c.how for c in others)
     assert float(group.stored.value) == pytest.approx(float(sami) + sum(c.value or 0 for c in others), rel=1e-9)
+
+
+def test_explain_says_which_cells_their_reporters_marked_estimated(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, P2025, tmp_path / "tpl", ["SAMI", "KMSI"])
+    returned = [
+        fill(templates["SAMI"], tmp_path / "in", {"env_diesel__estimate": "估算 Estimated"}),
+        fill(templates["KMSI"], tmp_path / "in", {}),
+    ]
+    assert all(o.status.startswith("accepted") for o in jobs.ingest_files(sqlite_settings, returned, docs=False))
+    jobs.consolidate_period(sqlite_settings, P2025)
+    found = jobs.explain_figure(sqlite_settings, P2025, "env_fuel_total")
+    cells = {(c.entity, c.indicator): c for n in _walk(found.tree) for c in n.cells}
+    assert {key for key, c in cells.items() if c.estimated} == {("SAMI", "env_diesel")}
+    lines = [x.strip() for x in found.lines(load_catalog()) if "cell: " in x]
+    [sami_diesel] = [x for x in lines if x.startswith("cell: SAMI v1 env_diesel")]
+    assert ", estimated (SAMI_2025.xlsx, sheet" in sami_diesel
+    assert not any("estimated" in x for x in lines if x != sami_diesel)
+    json_cells = [c for n in _walk(found.tree) for c in n.to_json()["cells"]]
+    assert sorted(c["estimated"] for c in json_cells) == [False] * (len(json_cells) - 1) + [True]

@@ -224,3 +224,44 @@ def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Set
     assert statuses == {1: "accepted_with_warnings", 2: "accepted", 3: "rejected"}
     jobs.consolidate_period(sqlite_settings, parse_period("2025"))
     assert _group_figures(sqlite_settings, "2025")["env_diesel"] == last * 3  # the rejected version is not used
+
+
+def test_marked_figures_are_stored_as_estimated_with_their_numbers_unchanged(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    marks = {"env_diesel__estimate": "估计", "env_electricity__estimate": "Estimated", "env_gasoline__estimate": "A"}
+    path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 1500.5, "env_electricity": 4094380.3, **marks})
+    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    assert outcome.status == "accepted", outcome.line()
+    with db.session_scope(sqlite_settings.database_url) as s:
+        stored = {
+            code: (estimated, value)
+            for code, estimated, value in s.execute(
+                select(m.Indicator.code, m.Observation.estimated, m.Observation.value).join(m.Indicator)
+            )
+        }
+    assert stored["env_diesel"] == (True, Decimal("1500.5"))
+    assert stored["env_electricity"] == (True, Decimal("409.43803"))  # kWh to 10k kWh, as unmarked figures
+    assert {code for code, (estimated, _) in stored.items() if estimated} == {"env_diesel", "env_electricity"}
+
+
+def test_a_bad_mark_rejects_the_return_and_its_letter_says_where_in_the_reporters_language(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI", "OS-GN"])
+    sheet, coord = next(iter(load_workbook(templates["SAMI"]).defined_names["env_diesel__estimate"].destinations))
+    cell = coord.replace("$", "")
+    bad = {"env_diesel__estimate": "probably"}
+    returned = [fill(templates[code], tmp_path / "in", bad) for code in ("SAMI", "OS-GN")]
+    outcomes = jobs.ingest_files(sqlite_settings, returned)
+    assert [o.status for o in outcomes] == ["rejected", "rejected"]
+    assert f"SAMI_2025.xlsx: rejected as SAMI 2025 version 1: '{sheet}'!{cell}: env_diesel (Diesel consumption): " in (
+        outcomes[0].line()
+    )
+    assert "[estimate_mark]" in outcomes[0].line()
+    zh, en = (o.letter.read_text("utf-8") for o in outcomes if o.letter)
+    assert f"'{sheet}'!{cell}" in zh and "实际/估算标记无法识别" in zh and "填报值：probably" in zh
+    assert "Actual/estimated mark not recognised" in en and "Figure entered: probably" in en
+    with db.session_scope(sqlite_settings.database_url) as s:
+        assert s.scalar(select(func.count()).select_from(m.Observation)) == 0  # rejected whole

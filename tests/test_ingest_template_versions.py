@@ -148,3 +148,18 @@ def test_a_version_1_return_resaved_by_libreoffice_reads_the_same(
     assert resaved.read_bytes() != filled_v1.read_bytes()
     [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
     _assert_read_as_version_1(outcome, resaved, sqlite_settings, catalog_v2)
+
+
+def test_a_return_on_the_template_before_marks_is_accepted_with_every_figure_actual(
+    sqlite_settings: Settings, catalog: Catalog, tmp_path: Path
+) -> None:
+    """Template version 2 had no actual/estimated column: no finding asks for one, and nothing is marked."""
+    open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    v2 = older_template(sqlite_settings, catalog, "SAMI", "2025", "2", tmp_path / "tpl_v2")
+    [outcome] = jobs.ingest_files(sqlite_settings, [fill(v2, tmp_path / "in", {})])
+    assert (outcome.status, outcome.findings) == ("accepted", [])
+    with db.session_scope(sqlite_settings.database_url) as s:
+        assert s.scalar(select(m.Submission.template_version)) == "2"
+        marks = s.execute(select(m.Observation.estimated, m.Observation.value)).all()
+    assert len(marks) == len(catalog.inputs_for_kind(load_registry()["SAMI"].kind))
+    assert {estimated for estimated, _ in marks} == {False} and all(value is not None for _, value in marks)

@@ -58,3 +58,25 @@ def test_a_formula_uses_the_result_libreoffice_saved(sqlite_settings: Settings, 
     with db.session_scope(sqlite_settings.database_url) as s:
         value = s.scalar(select(m.Observation.value).join(m.Indicator).where(m.Indicator.code == "env_diesel"))
     assert str(value) == "1500.5"
+
+
+def test_the_estimated_drop_down_survives_libreoffice_and_its_value_reads_back(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    marks = {"env_diesel__estimate": "估算 Estimated", "env_gasoline__estimate": "实际 Actual"}
+    path = fill(templates["SAMI"], tmp_path / "in", marks)
+    [resaved] = libreoffice_resave([path], tmp_path / "lo")
+    wb = load_workbook(resaved)
+    ((sheet, coord),) = wb.defined_names["env_diesel__estimate"].destinations
+    cell = coord.replace("$", "")
+    assert wb[sheet][cell].value == "估算 Estimated"
+    [choices] = [dv for dv in wb[sheet].data_validations.dataValidation if cell in dv.sqref]
+    assert choices.type == "list" and "估算 Estimated" in (choices.formula1 or "")  # still a drop-down
+    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    assert outcome.status == "accepted", outcome.line()
+    with db.session_scope(sqlite_settings.database_url) as s:
+        estimated = s.scalars(select(m.Indicator.code).join(m.Observation).where(m.Observation.estimated)).all()
+    assert estimated == ["env_diesel"]

@@ -155,3 +155,15 @@ def test_sign_out_ends_the_session(world: World) -> None:
     answer = client.post("/signout", data={"csrf": _csrf(client, "/entities/SAMI")})
     assert answer.status_code == 200 and COOKIE in answer.headers["set-cookie"]
     assert client.get("/entities/SAMI").status_code == 401
+
+
+def test_the_office_sees_how_many_figures_each_entity_marked_estimated(world: World) -> None:
+    sami = world.signed_in("SAMI")
+    marked = world.workbook("SAMI", {"env_diesel__estimate": "估算 Estimated", "env_gasoline__estimate": "E"})
+    assert _upload(sami, "SAMI", marked, _csrf(sami, "/entities/SAMI")).status_code == 200  # type: ignore[attr-defined]
+    page = world.signed_in("office").get("/?lang=en").text
+    assert "<th>estimated</th>" in page
+    row = page.split('href="/entities/SAMI?period=2024"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="estimated">2</td>' in row
+    other = page.split('href="/entities/GAMI?period=2024"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="estimated">0</td>' in other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -213,3 +214,12 @@ def test_a_period_without_figures_gives_a_table_of_empty_cells(catalog: Catalog)
     assert len(table.rows) == len(catalog.appendix())
     assert all(cell is None for r in table.rows for cell in r.cells.values())
     assert table.published_now == {} and table.differences() == []
+
+
+def test_a_cell_includes_the_estimates_of_its_own_basis_only(catalog: Catalog) -> None:
+    figures = {("env_diesel", "2024", "computed"): Decimal("30"), ("env_diesel", "2023", "published"): Decimal("28")}
+    marked = {("env_diesel", "2024", "computed"): ["SAMI"], ("env_diesel", "2023", "computed"): ["CINF"]}
+    table = replace(build_appendix(figures, catalog, parse_period("2024")), estimates=marked)
+    [row] = [r for r in table.rows if r.indicator.code == "env_diesel"]
+    shown = {c.key: table.estimated_from(row, c) for c in table.columns}
+    assert shown == {"2022": [], "2023": [], "2024": ["SAMI"]}  # 2023 shows what was published

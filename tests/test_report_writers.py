@@ -125,6 +125,7 @@ def test_workbook_has_a_sheet_per_pillar_with_units_separators_and_frozen_header
         "环境 Environmental",
         "社会 Social",
         "治理 Governance",
+        "估算 Estimates",
         "披露索引 Index",
     ]
     ws = wb["环境 Environmental"]
@@ -176,4 +177,5 @@ def test_workbook_leaves_out_pillars_without_appendix_rows(catalog: Catalog, tmp
     env_only = Catalog(tuple(i for i in catalog.indicators if i.pillar == "env"), catalog.pillars)
     table = build_appendix({("env_diesel", "2024", "published"): Decimal("1")}, env_only, P2024)
     write_appendix_xlsx(table, disclosure_index(env_only), env_only, tmp_path / "appendix.xlsx")
-    assert load_workbook(tmp_path / "appendix.xlsx").sheetnames == ["环境 Environmental", "披露索引 Index"]
+    sheets = load_workbook(tmp_path / "appendix.xlsx").sheetnames
+    assert sheets == ["环境 Environmental", "估算 Estimates", "披露索引 Index"]

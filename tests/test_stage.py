@@ -130,3 +130,12 @@ def test_split_rows_are_staged_in_reporting_units(catalog: Catalog) -> None:
         ("CN-YN", Decimal(60), "600,000", "E23"),
         ("CN-LN", Decimal(40), "400000", "E24"),
     ]
+
+
+def test_the_estimated_mark_is_staged_with_its_figure_and_changes_no_value(catalog: Catalog) -> None:
+    marked = ReportedValue("env_electricity", Decimal("4094380.3"), "kWh", "环境", "E7", "4094380.3", None, True)
+    plain = _value("env_diesel", "1500.5", "L")
+    frame = stage([_return("a.xlsx", "SAMI", marked, plain)], unit_factors(catalog))
+    assert frame.schema["estimated"] == pl.Boolean
+    rows = {r["indicator"]: (r["estimated"], r["value"]) for r in frame.iter_rows(named=True)}
+    assert rows == {"env_electricity": (True, Decimal("409.43803")), "env_diesel": (False, Decimal("1500.5"))}

@@ -45,7 +45,10 @@ def test_non_members_are_left_out() -> None:
 
 def test_entity_status_to_json() -> None:
     [with_return, without] = period_status(
-        [_newest("SAMI", "accepted_with_warnings", 2, warnings=4)], ["SAMI", "GAMI"], ["SAMI", "GAMI"]
+        [_newest("SAMI", "accepted_with_warnings", 2, warnings=4)],
+        ["SAMI", "GAMI"],
+        ["SAMI", "GAMI"],
+        estimated={"SAMI": 3},
     )
     assert with_return.to_json() == {
         "entity": "SAMI",
@@ -57,8 +60,10 @@ def test_entity_status_to_json() -> None:
         "file": "SAMI_2025.xlsx",
         "figures_version": 2,
         "review": "pending",
+        "estimated": 3,
     }
     assert without.to_json()["received_at"] is None and without.to_json()["status"] == "not_submitted"
+    assert without.to_json()["estimated"] == 0
 
 
 def test_progress_counts_accepted_returns_of_expected_ones() -> None:

@@ -649,3 +649,25 @@ def test_split_rows_are_stored_with_their_observation_and_read_for_the_newest_ac
         second = load.SubmissionIn("SAMI", P2025, "h2", "h2.xlsx", "accepted")
         load.record_submission(s, second, observations({"env_electricity": Decimal(10)}, "环境", "E11"))
         assert queries.accepted_splits(s, P2025).is_empty()
+
+
+def test_record_submission_stores_the_estimated_mark_and_false_where_a_frame_has_none(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    marked = observations({"env_diesel": Decimal("10"), "env_gasoline": Decimal("5")}, "环境", "E5").with_columns(
+        pl.Series("estimated", [True, False], dtype=pl.Boolean)
+    )
+    with db.session_scope(settings.database_url) as s:
+        first = load.record_submission(s, load.SubmissionIn("SAMI", P2025, "a" * 64, "a.xlsx", "accepted"), marked)
+        unmarked = observations({"env_diesel": Decimal("10")}, "history")  # no such column: nobody marked it
+        second = load.record_submission(s, load.SubmissionIn("GAMI", P2025, "b" * 64, "b.xlsx", "accepted"), unmarked)
+    with db.session_scope(settings.database_url) as s:
+        stored = s.execute(
+            select(m.Observation.submission_id, m.Indicator.code, m.Observation.estimated, m.Observation.value)
+            .join_from(m.Observation, m.Indicator)
+            .order_by(m.Observation.id)
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (first.submission_id, "env_diesel", True, Decimal("10")),
+        (first.submission_id, "env_gasoline", False, Decimal("5")),
+        (second.submission_id, "env_diesel", False, Decimal("10")),
+    ]

@@ -290,3 +290,53 @@ def test_consolidation_is_stale_until_consolidated_and_again_after_a_newer_retur
     _record(settings, "GAMI", "g1", {"env_diesel": Decimal("2")})
     with db.session_scope(settings.database_url) as s:
         assert queries.consolidation_is_stale(s, P2025)
+
+
+def _record_marked(
+    settings: Settings, entity: str, content_hash: str, values: dict[str, tuple[str | None, bool]], status: str
+) -> None:
+    frame = observations({code: None if v is None else Decimal(v) for code, (v, _) in values.items()}, "环境", "E5")
+    frame = frame.with_columns(pl.Series("estimated", [marked for _, marked in values.values()], dtype=pl.Boolean))
+    submission = load.SubmissionIn(entity, P2025, content_hash.ljust(64, "0"), f"{entity}_{content_hash}.xlsx", status)
+    with db.session_scope(settings.database_url) as s:
+        load.record_submission(s, submission, frame)
+
+
+def _marked_returns(settings: Settings) -> None:
+    jobs.init_warehouse(settings)
+    _record_marked(
+        settings,
+        "SAMI",
+        "a1",
+        {"env_diesel": ("10", True), "env_gasoline": ("5", True), "env_natural_gas": (None, True)},
+        "accepted",
+    )
+    _record_marked(settings, "GAMI", "b1", {"env_diesel": ("20", True), "env_gasoline": ("1", False)}, "accepted")
+    _record_marked(settings, "GAMI", "b2", {}, "rejected")
+    _record_marked(settings, "CINF", "c1", {"env_diesel": ("7", True)}, "accepted")
+    _record_marked(settings, "CINF", "c2", {"env_diesel": ("8", False)}, "accepted")
+
+
+def test_estimated_counts_are_of_the_version_in_the_figures(settings: Settings) -> None:
+    _marked_returns(settings)
+    with db.session_scope(settings.database_url) as s:
+        counts = queries.estimated_counts(s, P2025)
+    # SAMI: two figures (a mark without a figure is none); GAMI: its accepted v1 while v2 waits rejected;
+    # CINF: its newer accepted version marks nothing
+    assert counts == {"SAMI": 2, "GAMI": 1}
+
+
+def test_estimated_sources_name_the_entities_each_group_figure_rests_on(
+    settings: Settings, registry: EntityRegistry
+) -> None:
+    _marked_returns(settings)
+    jobs.consolidate_period(settings, P2025)
+    with db.session_scope(settings.database_url) as s:
+        sources = queries.estimated_sources(s, registry.root(), [P2024, P2025])
+        nothing_before = queries.estimated_sources(s, registry.root(), [P2024])
+    assert sources[("env_diesel", "2025", "computed")] == ["GAMI", "SAMI"]  # not CINF: its v2 is unmarked
+    assert sources[("env_gasoline", "2025", "computed")] == ["SAMI"]
+    assert sources[("env_fuel_total", "2025", "computed")] == ["GAMI", "SAMI"]  # derived: through its parts
+    assert ("env_natural_gas", "2025", "computed") not in sources
+    assert all(set(entities) <= {"GAMI", "SAMI"} for entities in sources.values())
+    assert nothing_before == {}

@@ -74,7 +74,7 @@ def test_a_return_gives_its_identity_and_every_figure_asked(
     complete: Path, catalog: Catalog, registry: EntityRegistry
 ) -> None:
     ret = _read(complete, catalog)
-    assert (ret.file, ret.entity, ret.period, ret.template_version) == ("SAMI_2025.xlsx", "SAMI", "2025", "2")
+    assert (ret.file, ret.entity, ret.period, ret.template_version) == ("SAMI_2025.xlsx", "SAMI", "2025", "3")
     assert ret.findings == []
     asked = {i.code for i in catalog.inputs_for_kind(registry["SAMI"].kind)}
     assert {r.code for r in ret.reported} == asked and len(ret.reported) == len(asked)
@@ -196,12 +196,12 @@ def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
     assert finding.rule == "template_version" and (finding.sheet, finding.cell) == (sheet, cell)
     assert finding.message == (
         f"meta_template_version ('{sheet}'!{cell}) is {text!r}, "
-        "not a template version esgflow writes (versions 1 to 2); "
+        "not a template version esgflow writes (versions 1 to 3); "
         "fill in the template sent for this period"
     )
 
 
-@pytest.mark.parametrize(("known", "version"), [("catalog", "3"), ("catalog_v2", "3"), ("catalog", "12")])
+@pytest.mark.parametrize(("known", "version"), [("catalog", "4"), ("catalog_v2", "3"), ("catalog", "12")])
 def test_a_template_version_newer_than_esgflow_knows_is_refused_as_such(
     complete: Path, tmp_path: Path, request: pytest.FixtureRequest, known: str, version: str
 ) -> None:
@@ -210,7 +210,7 @@ def test_a_template_version_newer_than_esgflow_knows_is_refused_as_such(
     finding = _refused(path, catalog)
     sheet, cell = _where(complete, "meta_template_version")
     assert finding.rule == "template_version_newer" and (finding.sheet, finding.cell) == (sheet, cell)
-    knows = "version 1" if catalog.template_version == "1" else "versions 1 to 2"
+    knows = "version 1" if catalog.template_version == "1" else f"versions 1 to {catalog.template_version}"
     assert finding.message.startswith(
         f"meta_template_version ('{sheet}'!{cell}) is template version {version}, "
         f"newer than this esgflow knows ({knows}): the template was written by a newer esgflow"
@@ -395,3 +395,65 @@ def test_a_split_within_the_rounding_of_the_figures_adds_up(
     # 5955400 (written to the unit) against 3573240.4 + 2382160: within half a unit of each
     near = {**SPLIT_60_40, AMT1: "3573240.4"}
     assert not [f for f in _read(fill(templates["SAMI"], tmp_path, near), catalog).findings if f.severity == "error"]
+
+
+# -- actual/estimated marks -------------------------------------------------------------------------------
+
+
+def _mark(code: str) -> str:
+    return code + L.ESTIMATE_SUFFIX
+
+
+def test_marks_are_read_beside_their_figures_and_change_no_number(
+    complete: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    marks = {_mark("env_diesel"): "估算 Estimated", _mark("env_gasoline"): "E", _mark("env_electricity"): "实际 Actual"}
+    marked = _set(complete, tmp_path / "SAMI_2025.xlsx", marks)
+    plain, read = _read(complete, catalog), _read(marked, catalog)
+    assert read.findings == []
+    assert {r.code for r in read.reported if r.estimated} == {"env_diesel", "env_gasoline"}
+    assert not any(r.estimated for r in plain.reported)  # blank marks: every figure actual
+    assert [(r.code, r.value, r.found, r.cell) for r in read.reported] == [
+        (r.code, r.value, r.found, r.cell) for r in plain.reported
+    ]
+
+
+def test_a_mark_that_is_neither_is_an_error_at_its_cell(complete: Path, catalog: Catalog, tmp_path: Path) -> None:
+    marked = _set(complete, tmp_path / "SAMI_2025.xlsx", {_mark("env_diesel"): "roughly"})
+    ret = _read(marked, catalog)
+    [finding] = ret.findings
+    assert (finding.rule, finding.severity, finding.indicators) == ("estimate_mark", "error", ("env_diesel",))
+    assert (finding.file, finding.sheet, finding.cell) == ("SAMI_2025.xlsx", *_where(complete, _mark("env_diesel")))
+    assert _where(complete, _mark("env_diesel"))[1].startswith(L.COL_ESTIMATE)
+    diesel = next(r for r in ret.reported if r.code == "env_diesel")
+    assert diesel.value is not None and not diesel.estimated
+
+
+def test_a_mark_beside_a_blank_figure_marks_nothing(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    path = fill(
+        templates["SAMI"],
+        tmp_path,
+        {"env_diesel": 5, "env_gasoline": None, _mark("env_gasoline"): "估算"},
+        complete=False,
+    )
+    ret = _read(path, catalog)
+    assert ret.findings == []
+    gasoline = next(r for r in ret.reported if r.code == "env_gasoline")
+    assert (gasoline.value, gasoline.estimated) == (None, False)
+
+
+def test_a_return_on_the_template_before_marks_reads_every_figure_as_actual(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    """Version 2 had no actual/estimated column: its returns read as before, nothing marked, no finding."""
+    v2 = tmp_path / "v2" / "SAMI_2025.xlsx"
+    write_template(
+        v2, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", template_version="2"), catalog
+    )
+    assert not [n for n in load_workbook(v2).defined_names if n.endswith(L.ESTIMATE_SUFFIX)]
+    ret = _read(fill(v2, tmp_path / "filled", {}), catalog)
+    assert ret.template_version == "2" and ret.findings == []
+    assert len(ret.reported) == len(catalog.inputs_for_kind(registry["SAMI"].kind))
+    assert not any(r.estimated for r in ret.reported)

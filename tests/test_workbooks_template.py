@@ -54,7 +54,7 @@ def test_cells_carry_units_labels_validation_and_protection(
     assert meta == {
         "meta_entity": "NFC6",
         "meta_period": "2025",
-        "meta_template_version": "2",
+        "meta_template_version": "3",
         "meta_signature": signed,
     }
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
@@ -164,7 +164,7 @@ def test_the_electricity_split_block_has_named_cells_and_a_list_of_places(
     assert int(amount.replace("$", "")[1:]) > ws.max_row - 3  # under every figure: no version-1 cell moved
     places = wb[L.LOCATIONS_SHEET]
     assert "CN-LN 辽宁 Liaoning" in [c.value for c in places["A"]] and places.protection.sheet
-    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list" and "!" in (dv.formula1 or "")]
     assert len(lists) == 1 and lists[0].formula1.startswith(f"'{L.LOCATIONS_SHEET}'!$A$2")
     assert where.replace("$", "") in str(lists[0].sqref).split()
 
@@ -174,3 +174,59 @@ def test_a_version_1_template_has_no_split(catalog: Catalog, registry: EntityReg
     write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", "1"), catalog)
     wb = load_workbook(path)
     assert not [n for n in wb.defined_names if L.SPLIT_MARK in n] and L.LOCATIONS_SHEET not in wb.sheetnames
+
+
+def _named_cells(path: Path, suffix: str) -> dict[str, tuple[str, str]]:
+    wb = load_workbook(path)
+    return {
+        n: (sheet, coord.replace("$", ""))
+        for n in wb.defined_names
+        if n.endswith(suffix) or (suffix == "" and "__" not in n)
+        for sheet, coord in wb.defined_names[n].destinations
+    }
+
+
+def test_every_input_row_has_an_actual_estimated_drop_down(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    path = tmp_path / "SAMI_2025.xlsx"
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig"), catalog)
+    wb = load_workbook(path)
+    asked = {i.code for i in catalog.inputs_for_kind(registry["SAMI"].kind)}
+    marks = _named_cells(path, L.ESTIMATE_SUFFIX)
+    assert {n.removesuffix(L.ESTIMATE_SUFFIX) for n in marks} == asked
+    for code in asked:
+        ((sheet, value),) = wb.defined_names[code].destinations
+        mark_sheet, mark = marks[code + L.ESTIMATE_SUFFIX]
+        row = value.replace("$", "")[1:]
+        assert (mark_sheet, mark) == (sheet, f"{L.COL_ESTIMATE}{row}")  # the figure's own row
+        ws = wb[sheet]
+        assert ws[f"{L.COL_ESTIMATE}{L.HEADER_ROW}"].value == "实际/估算 Actual/Estimated"
+        assert not ws[mark].protection.locked and ws[mark].value is None  # blank: actual
+        [choices] = [dv for dv in ws.data_validations.dataValidation if mark in str(dv.sqref).split()]
+        assert (choices.type, choices.formula1, choices.allow_blank) == ("list", '"实际 Actual,估算 Estimated"', True)
+        assert choices.errorStyle == "warning"  # a typed 'E' or '估计' is let through; esgflow reads it
+    instructions = [c.value for c in wb[L.INSTRUCTIONS_SHEET]["A"] if c.value]
+    assert any(str(v).startswith("8. “实际/估算”列") for v in instructions)
+
+
+def test_the_mark_column_moves_no_cell_of_the_template_before_it(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    """Version 2 (sent before marks existed) is written as it was: no mark column, every other cell where it was."""
+    written = {}
+    for version in ("2", "3"):
+        path = tmp_path / version / "SAMI_2025.xlsx"
+        write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "sig", version), catalog)
+        written[version] = path
+    v2, v3 = (load_workbook(written[v]) for v in ("2", "3"))
+    assert _named_cells(written["2"], L.ESTIMATE_SUFFIX) == {}
+    for suffix in ("", L.NOTE_SUFFIX):
+        old = {n: c for n, c in _named_cells(written["2"], suffix).items() if n not in L.META_NAMES}
+        assert old and old == {n: c for n, c in _named_cells(written["3"], suffix).items() if n in old}
+    assert v2.sheetnames == v3.sheetnames
+    for sheet in v2.sheetnames[1:-1]:  # the pillars, between the instructions and the list of places
+        for old_row, new_row in zip(v2[sheet].iter_rows(max_col=8), v3[sheet].iter_rows(max_col=8), strict=True):
+            assert [c.value for c in old_row] == [c.value for c in new_row]
+        assert v2[sheet].max_column == 8 and v3[sheet].max_column == 9
+    assert not any(str(c.value).startswith("8.") for c in v2[L.INSTRUCTIONS_SHEET]["A"])

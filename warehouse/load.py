@@ -242,6 +242,8 @@ def _insert_submission(
         ],
     ).one()
     if observations.height:
+        if "estimated" not in observations.columns:  # figures nobody marked (history, older frames) are actual
+            observations = observations.with_columns(pl.lit(False).alias("estimated"))
         session.execute(  # Core executemany: no ORM object per figure
             insert(m.Observation.__table__),
             [
@@ -257,8 +259,9 @@ def _insert_submission(
                     "sheet": o["sheet"],
                     "cell": o["cell"],
                     "note": o["note"],
+                    "estimated": bool(o["estimated"]),
                 }
-                for o in observations.select(OBSERVATION_COLUMNS).iter_rows(named=True)
+                for o in observations.select(*OBSERVATION_COLUMNS, "estimated").iter_rows(named=True)
             ],
         )
     if splits is not None and splits.height:

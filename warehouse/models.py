@@ -273,6 +273,8 @@ class Observation(Base):
     sheet: Mapped[str | None] = mapped_column(String(100))
     cell: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    # the reporter marked the figure as estimated (migration 0013); false for every older return
+    estimated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     submission: Mapped[Submission] = relationship()
     indicator: Mapped[Indicator] = relationship()

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Integer, Select, String, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.findings import Finding
@@ -229,6 +229,42 @@ def group_figures(session: Session, root: str, periods: list[Period]) -> GroupFi
     return {(code, period, basis): value for code, period, basis, value in rows}
 
 
+def estimated_counts(session: Session, period: Period) -> dict[str, int]:
+    """entity -> how many figures of its newest accepted return (the one in the figures) are marked estimated."""
+    query = select(m.Entity.code, func.count()).select_from(m.Observation)
+    query = _in_newest_accepted(query, period)
+    rows = session.execute(
+        query.where(m.Observation.estimated, m.Observation.value.is_not(None)).group_by(m.Entity.code)
+    )
+    return {entity: int(n) for entity, n in rows}
+
+
+def estimated_sources(session: Session, root: str, periods: list[Period]) -> dict[tuple[str, str, str], list[str]]:
+    """(indicator, period, basis) -> the entities, in code order, whose estimated figures a group figure
+    was computed from (figure_source), for every group figure that rests on at least one."""
+    scope, reporter = aliased(m.Entity), aliased(m.Entity)
+    rows = session.execute(
+        select(m.Indicator.code, m.Period.code, m.ConsolidatedFigure.basis, reporter.code)
+        .distinct()
+        .join(m.FigureSource, m.FigureSource.figure_id == m.ConsolidatedFigure.id)
+        .join(m.Observation, m.Observation.id == m.FigureSource.observation_id)
+        .join(reporter, reporter.id == m.Observation.entity_id)
+        .join(scope, scope.id == m.ConsolidatedFigure.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .where(
+            scope.code == root,
+            m.Period.code.in_([p.code for p in periods]),
+            m.Observation.estimated,
+            m.Observation.value.is_not(None),
+        )
+    )
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for code, period, basis, entity in rows:
+        found.setdefault((code, period, basis), []).append(entity)
+    return {key: sorted(entities) for key, entities in found.items()}
+
+
 def newest_submissions(session: Session, period: Period) -> list[NewestSubmission]:
     """Each entity's newest submission of a period, whatever its status."""
     newest = _newest(period)
@@ -414,7 +450,8 @@ def stored_figure(
 
 
 def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
-    """Observations with where they came from: entity, indicator, value, as reported, version, file, sheet, cell."""
+    """Observations with where they came from: entity, indicator, value, as reported, version, file, sheet, cell,
+    and whether the reporter marked them estimated."""
     query = (
         select(
             m.Observation.id,
@@ -427,6 +464,7 @@ def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
             m.Submission.file_name,
             m.Observation.sheet,
             m.Observation.cell,
+            m.Observation.estimated,
         )
         .join(m.Entity, m.Entity.id == m.Observation.entity_id)
         .join(m.Indicator, m.Indicator.id == m.Observation.indicator_id)
@@ -444,6 +482,7 @@ def observations_by_id(session: Session, ids: list[int]) -> pl.DataFrame:
         "file": pl.Utf8,
         "sheet": pl.Utf8,
         "cell": pl.Utf8,
+        "estimated": pl.Boolean,
     }
     return frame_of(session, query, schema).with_columns(pl.col("value").cast(VALUE_DTYPE)).sort("observation_id")
 

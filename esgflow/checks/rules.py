@@ -370,6 +370,15 @@ _RULES = [
             "Open the file, let it recalculate and save, or type the number.",
         ),
     ),
+    Rule(
+        "estimate_mark",
+        ("实际/估算标记无法识别", "Actual/estimated mark not recognised"),
+        (
+            "请在“实际/估算”列选择“实际 Actual”或“估算 Estimated”（也可填写 实际、估算、估计、A、E）；实际数可留空。",
+            "Choose 'Actual' or 'Estimated' in the Actual/Estimated column (actual, estimated, A or E also do); "
+            "leave it blank for an actual figure.",
+        ),
+    ),
     Rule("indicator_not_for_entity", ("该单位不填报此指标", "Not reported by this entity"), _OWN_TEMPLATE),
     Rule("derived_not_input", ("该指标由系统计算", "Computed by esgflow"), _OWN_TEMPLATE),
     Rule(

@@ -79,6 +79,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "rejected_count": ("未接受", "rejected"),
     "errors": ("错误", "errors"),
     "warnings": ("提示", "warnings"),
+    "estimated": ("估算数", "estimated"),
     "links": ("链接", "Links"),
     "data_docs": ("校验结果（Data Docs）", "Validation results (Data Docs)"),
     "report": ("报告附表", "Report appendix"),
@@ -241,14 +242,15 @@ _TEMPLATES = {
 <a href="/reports/{{ period }}/{{ name }}">{{ t('report') }}: {{ name }}</a></li>{% else %}<li class="muted">
 {{ t('no_report') }}</li>{% endfor %}</ul></section>
 <section><table><thead><tr><th>{{ t('entity') }}</th><th>{{ t('status') }}</th><th>{{ t('version') }}</th>
-<th>{{ t('received') }}</th><th>{{ t('errors') }}</th><th>{{ t('warnings') }}</th><th>{{ t('late') }}</th>
-<th>{{ t('review') }}</th></tr>
+<th>{{ t('received') }}</th><th>{{ t('errors') }}</th><th>{{ t('warnings') }}</th><th>{{ t('estimated') }}</th>
+<th>{{ t('late') }}</th><th>{{ t('review') }}</th></tr>
 </thead>
 <tbody>{% for s, late, name in rows %}<tr><td><a href="/entities/{{ s.entity }}?period={{ period }}">{{ s.entity }}</a>
 <span class="muted">{{ name }}</span></td>
 <td class="{{ s.status }}">{{ t(s.status) }}</td><td>{{ s.version or '' }}</td>
 <td>{{ s.received_at.strftime('%Y-%m-%d %H:%M') if s.received_at else '' }}</td><td>{{ s.errors }}</td>
-<td>{{ s.warnings }}</td><td class="late">{{ t('late') if late else '' }}</td>
+<td>{{ s.warnings }}</td><td class="estimated">{{ s.estimated }}</td>
+<td class="late">{{ t('late') if late else '' }}</td>
 <td class="{{ s.review }}">{{ t(s.review) }}</td></tr>{% endfor %}</tbody></table>
 </section>
 <section><h2>{{ t('audit') }}</h2><table><tbody>{% for a in audit %}<tr>

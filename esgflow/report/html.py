@@ -10,6 +10,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.decimals import tidy
 from esgflow.findings import Finding
+from esgflow.report import estimates
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.tables import AppendixTable, Cell, Column
 
@@ -120,6 +121,7 @@ table.index tr.explain td{background:#fde2e1}span.explain{color:#fff;background:
 padding:1px 6px;font-size:.85em;white-space:nowrap}table.index a{color:#2f6fb0;text-decoration:none}
 table.index td.chapter{color:#666;font-size:.9em}
 p.signoff{border-left:4px solid #2e7d32;background:#edf7ed;padding:6px 10px}
+sup.estimate{color:#7b4fa0;font-weight:bold;margin-left:2px;cursor:help}p.estimates{color:#555}
 """
 
 
@@ -157,6 +159,7 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             period=escape(table.period), by=escape(table.signoff.signed_by), date=table.signoff.signed_at.date()
         )
         parts.append(f'<p class="signoff" id="signoff">{signed}</p>')
+    parts += estimates.html_summary(table, lang)
     year_keys = [c.key for c in table.columns if not c.key.endswith("_restated")]
     differing, contradicted, unpublished = table.differing(), table.contradicted(), table.not_published()
     legend = [
@@ -181,9 +184,9 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
             unit = ind.unit_zh if lang == "zh" else ind.unit
             cells = []
             for c in table.columns:
-                cells.append(
-                    _cell(r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), t)
-                )
+                shown = _cell(r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), t)
+                # the estimate mark sits inside the figure's cell, after any other mark
+                cells.append(shown.replace("</td>", estimates.html_mark(table.estimated_from(r, c), lang) + "</td>"))
             trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
             parts.append(
                 f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td>'

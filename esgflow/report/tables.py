@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from esgflow.catalog import Catalog, Indicator
@@ -46,6 +46,13 @@ class AppendixTable:
     contradictions: tuple[Finding, ...] = ()  # where the published figures of the years shown disagree
     restatements: tuple[RestatementRecord, ...] = ()  # why a year's computed figures were restated
     signoff: SignoffRecord | None = None  # the period is locked: who signed off its figures, and when
+    # (indicator, year, basis) -> entities whose estimated figures that group figure was computed from
+    estimates: Mapping[tuple[str, str, str], list[str]] = field(default_factory=dict)
+
+    def estimated_from(self, row: Row, column: Column) -> list[str]:
+        """The entities whose estimates the figure shown in a cell includes (none for a published figure)."""
+        cell = row.cells.get(column.key)
+        return list(self.estimates.get((row.indicator.code, column.year, cell.basis), [])) if cell else []
 
     def differing(self) -> dict[str, Decimal]:
         """indicator -> published figure, for every computed figure of the period that differs from it."""

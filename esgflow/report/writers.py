@@ -6,10 +6,12 @@ import csv
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from esgflow.catalog import Catalog
+from esgflow.report import estimates
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.tables import AppendixTable
 
@@ -102,6 +104,10 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
             ws.append([ind.code, ind.name_zh, ind.name_en, ind.unit_zh, ind.unit, *values])
             for col, c in enumerate(table.columns, start=6):
                 cell = r.cells[c.key]
+                entities = table.estimated_from(r, c)
+                if entities:  # a note on the figure, so the number itself stays a number
+                    text = f"{estimates.includes(entities, 'zh')}\n{estimates.includes(entities, 'en')}"
+                    ws.cell(ws.max_row, col).comment = Comment(text, "esgflow", width=320, height=90)
                 ws.cell(ws.max_row, col).number_format = _number_format(
                     max(ind.decimals, -cell.value.as_tuple().exponent)
                     if cell and cell.basis != "computed"
@@ -110,6 +116,7 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
         for col, width in enumerate([34, 40, 48, 12, 14, *([16] * len(table.columns))], start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "C2"
+    estimates.write_sheet(wb, table)
     _index_sheet(wb, entries, catalog)
     wb.save(path)
 

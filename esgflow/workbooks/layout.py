@@ -10,6 +10,8 @@ from esgflow.catalog import Catalog, Indicator
 INSTRUCTIONS_SHEET = "说明 Instructions"
 META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
 NOTE_SUFFIX = "__note"
+# The actual/estimated mark of an input (templates from the catalog's `estimate_marks` version on).
+ESTIMATE_SUFFIX = "__estimate"
 # A split row of an input: `<code>__split_<n>_location` (where) and `<code>__split_<n>` (how much).
 SPLIT_MARK = "__split_"
 LOCATION_SUFFIX = "_location"
@@ -17,6 +19,8 @@ LOCATIONS_SHEET = "地区 Locations"
 
 # Columns of a pillar sheet.
 COL_CODE, COL_NAME_ZH, COL_NAME_EN, COL_UNIT, COL_VALUE, COL_PRIOR, COL_NOTE, COL_RULE = "ABCDEFGH"
+# After every column older templates have, so that none of theirs moves.
+COL_ESTIMATE = "I"
 HEADER_ROW = 4
 FIRST_ROW = HEADER_ROW + 1
 

@@ -14,6 +14,7 @@ from esgflow.factors import load_factors
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import parse_period
 from esgflow.workbooks import layout as L
+from esgflow.workbooks.estimates import read_mark
 from esgflow.workbooks.parse import NOT_REPORTED, parse_note, parse_number
 from esgflow.workbooks.reader import RawCell, read_named_cells
 from esgflow.workbooks.safe_zip import SafeZip
@@ -32,6 +33,8 @@ class ReportedValue:
     cell: str
     found: str | None
     note: str | None
+    # marked estimated by the reporter; a return without the column (an older template) is all actual
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,7 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
     reported: list[ReportedValue] = []
     findings: list[Finding] = []
     for code, cell in named.cells.items():
-        if code in L.META_NAMES or code.endswith(L.NOTE_SUFFIX):
+        if code in L.META_NAMES or code.endswith((L.NOTE_SUFFIX, L.ESTIMATE_SUFFIX)):
             continue
         if code not in catalog:
             continue  # a name of the reporter's own; not ours to read
@@ -286,6 +289,9 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
         value, error = parse_number(cell, ind, file)
         if error:
             findings.append(error)
+        estimated, bad_mark = read_mark(named.cells.get(code + L.ESTIMATE_SUFFIX), ind, file)
+        if bad_mark:
+            findings.append(bad_mark)
         reported.append(
             ReportedValue(
                 code,
@@ -295,6 +301,8 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
                 cell.ref,
                 cell.text,
                 parse_note(named.cells.get(code + L.NOTE_SUFFIX)),
+                # a mark beside a blank marks nothing: there is no figure to be an estimate
+                estimated and value is not None,
             )
         )
     for name, targets in sorted(named.defined_twice.items()):

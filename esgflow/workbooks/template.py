@@ -21,6 +21,7 @@ from esgflow.entities import Entity
 from esgflow.factors import Region, load_factors
 from esgflow.periods import Period
 from esgflow.safety import write_text
+from esgflow.workbooks import estimates
 from esgflow.workbooks import layout as L
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -64,6 +65,14 @@ INSTRUCTIONS = [
 ]
 
 
+# Said only in templates that have the actual/estimated column.
+ESTIMATE_INSTRUCTION = (
+    "8. “实际/估算”列：估算的数值请选择“估算 Estimated”，实际数留空。该标记不改变数值。",
+    "8. 'Actual/Estimated' column: choose 'Estimated' for an estimated figure; blank means actual. "
+    "The figure stays as entered.",
+)
+
+
 @dataclass(frozen=True)
 class TemplateRequest:
     entity: Entity
@@ -97,6 +106,19 @@ def _validation(ind: Indicator) -> DataValidation:
     dv.errorTitle = "数值无效 Invalid figure"
     what = "整数 a whole number" if kind == "whole" else "数字 a number"
     dv.error = f"请填写{what} between {low:g} and {high:g}；无数据请留空 (leave blank if not reported)."
+    return dv
+
+
+def _estimate_validation() -> DataValidation:
+    """The drop-down of a mark cell. A typed word of either language (actual, E, 估计) is read too, so
+    Excel only warns about a value off the list; esgflow judges it when the file comes back."""
+    dv = DataValidation(type="list", formula1='"' + ",".join(estimates.CHOICES) + '"', allow_blank=True)
+    dv.showErrorMessage = True
+    dv.errorStyle = "warning"
+    dv.errorTitle = "实际/估算 Actual/Estimated"
+    dv.error = (
+        f"请选择“{estimates.ACTUAL}”或“{estimates.ESTIMATED}”，实际数可留空 (choose from the list; blank means actual)."
+    )
     return dv
 
 
@@ -194,6 +216,7 @@ def _write_pillar(
     ws.append([f"{req.entity.short_zh} {req.entity.name_en}", None, None, None, f"{req.period}"])
     ws.append(["黄色单元格为填报项 Yellow cells are inputs; 留空表示未填报 blank means not reported"])
     ws.append([])
+    marks = catalog.marks_estimates(version)
     headers = [
         "代码 Code",
         "指标",
@@ -203,12 +226,16 @@ def _write_pillar(
         f"上期 {req.period.shifted_years(-1)}",
         "说明 Note",
         "要求 Rule",
+        *([estimates.HEADER] if marks else []),
     ]
     ws.append(headers)
     for cell in ws[L.HEADER_ROW]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     row_of: dict[str, int] = {}
     validations: dict[tuple[str, float | None, float | None], DataValidation] = {}
+    mark_choices = _estimate_validation() if marks else None
+    if mark_choices:
+        ws.add_data_validation(mark_choices)
     for r, row in enumerate(rows, start=L.FIRST_ROW):
         if isinstance(row, L.InputRow):
             ind = row.indicator
@@ -237,13 +264,19 @@ def _write_pillar(
             wb.defined_names[ind.code] = DefinedName(ind.code, attr_text=f"'{sheet}'!${L.COL_VALUE}${r}")
             note_name = ind.code + L.NOTE_SUFFIX
             wb.defined_names[note_name] = DefinedName(note_name, attr_text=f"'{sheet}'!${L.COL_NOTE}${r}")
+            if mark_choices:
+                mark = ws[f"{L.COL_ESTIMATE}{r}"]
+                mark.fill, mark.protection = INPUT_FILL, UNLOCKED
+                mark_choices.add(mark.coordinate)
+                mark_name = ind.code + L.ESTIMATE_SUFFIX
+                wb.defined_names[mark_name] = DefinedName(mark_name, attr_text=f"'{sheet}'!${L.COL_ESTIMATE}${r}")
         else:
             ws[f"{L.COL_NAME_ZH}{r}"] = row.label_zh
             ws[f"{L.COL_NAME_EN}{r}"] = row.label_en
             refs = [f"{L.COL_VALUE}{row_of[p]}" for p in row.parts]
             total = f"{L.COL_VALUE}{r}"
             ws[total] = "=" + "+".join(refs)
-            for col in "ABCDEFGH":
+            for col in "ABCDEFGHI" if marks else "ABCDEFGH":
                 ws[f"{col}{r}"].fill = SUM_FILL
             if row.total:
                 target = f"{L.COL_VALUE}{row_of[row.total]}"
@@ -256,8 +289,9 @@ def _write_pillar(
         if split and choices:
             _write_split(ws, row.indicator, first, row_of[row.indicator.code], choices, wb)  # type: ignore[union-attr]
             first += split.rows + 3  # header, rows, sum and a blank row
-    for col, width in zip("ABCDEFGH", [30, 36, 44, 16, 18, 18, 36, 30], strict=True):
-        ws.column_dimensions[col].width = width
+    for col, width in zip("ABCDEFGHI", [30, 36, 44, 16, 18, 18, 36, 30, 26 if marks else None], strict=True):
+        if width:
+            ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{L.COL_VALUE}{L.FIRST_ROW}"
     ws[f"{L.COL_VALUE}{L.HEADER_ROW}"].comment = Comment("填写本期数值 Enter this period's figure", "esgflow")
     for row_cells in ws.iter_rows(min_row=L.FIRST_ROW):
@@ -268,7 +302,7 @@ def _write_pillar(
     ws.protection.formatRows = False
 
 
-def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: Workbook) -> None:
+def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: Workbook, catalog: Catalog) -> None:
     ws.append(["中铝国际 ESG 数据填报 / ESG data return"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
@@ -284,7 +318,7 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
     ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
     ws.append([])
     zh_first = req.entity.language == "zh"
-    for zh, en in INSTRUCTIONS:
+    for zh, en in [*INSTRUCTIONS, *([ESTIMATE_INSTRUCTION] if catalog.marks_estimates(version) else [])]:
         ws.append([zh if zh_first else en])
         ws.append([en if zh_first else zh])
     ws.column_dimensions["A"].width = 28
@@ -304,7 +338,7 @@ def write_template(
     inputs = catalog.inputs_for_kind(req.entity.kind, version)
     wb = Workbook()
     wb.active.title = L.INSTRUCTIONS_SHEET
-    _write_instructions(wb.active, req, version, wb)
+    _write_instructions(wb.active, req, version, wb, catalog)
     places = None
     if any(i.split_in(version) for i in inputs):
         places = load_factors().regions if regions is None else regions
