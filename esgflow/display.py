@@ -1,0 +1,67 @@
+"""How a figure and its unit look wherever a person reads them.
+
+The report page, the Excel workbooks, the letters and the command line all go through here,
+so that one figure looks the same in each: the places the appendix publishes it with,
+thousands separators, and units written as people write them (m³, tCO₂e), never as code.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from esgflow.decimals import tidy
+
+MISSING = "–"
+TINY_DIGITS = 3  # significant digits of a figure too small for its places
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Longest first, so that 'tCO2e' is written before a bare 'CO2' could be.
+_UNIT_SPELLING = (
+    ("m3", "m³"),
+    ("m2", "m²"),
+    ("CO2e", "CO₂e"),
+    ("CO2", "CO₂"),
+    ("CH4", "CH₄"),
+    ("N2O", "N₂O"),
+)
+
+
+def is_tiny(value: Decimal | None, places: int) -> bool:
+    """True when the value is not zero but would show as zero at its published places."""
+    return value is not None and value != 0 and abs(value) < Decimal(1).scaleb(-places) / 2
+
+
+def figure(value: Decimal | None, places: int) -> str:
+    """A figure at its published places with thousands separators; a tiny one in scientific notation."""
+    if value is None:
+        return MISSING
+    if is_tiny(value, places):
+        return scientific(value)
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
+
+
+def scientific(value: Decimal, digits: int = TINY_DIGITS) -> str:
+    """'7.10 × 10⁻⁸': readable on a page and in a letter, where 'E-08' is not."""
+    mantissa, exponent = f"{value:.{digits - 1}E}".split("E")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def as_written(value: Decimal | None) -> str:
+    """A reporter's own number, every digit they wrote, with thousands separators."""
+    return MISSING if value is None else f"{tidy(value):,f}"
+
+
+def excel_format(places: int, value: Decimal | None = None) -> str:
+    """The Excel number format that shows a figure as `figure` does."""
+    if is_tiny(value, places):
+        return "0." + "0" * (TINY_DIGITS - 1) + "E+00"
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
+def unit(text: str | None) -> str:
+    """A unit as people write it: 'm3' → 'm³', 'tCO2e/10k CNY' → 'tCO₂e/10k CNY'; Chinese units pass unchanged."""
+    if not text:
+        return ""
+    for code, written in _UNIT_SPELLING:
+        text = text.replace(code, written)
+    return text

@@ -1,0 +1,48 @@
+"""How a figure and its unit look to a person, the same in the page, the workbooks and the letters."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from esgflow import display
+
+
+def test_a_figure_shows_its_published_places_with_thousands_separators() -> None:
+    assert display.figure(Decimal("46482.4034032"), 0) == "46,482"
+    assert display.figure(Decimal("0.0193650421043"), 4) == "0.0194"
+    assert display.figure(Decimal("1234567.5"), 2) == "1,234,567.50"
+
+
+def test_a_half_rounds_away_from_zero_as_the_published_tables_do() -> None:
+    assert display.figure(Decimal("2.5"), 0) == "3"
+    assert display.figure(Decimal("0.125"), 2) == "0.13"
+
+
+def test_a_missing_figure_is_a_dash_never_zero() -> None:
+    assert display.figure(None, 2) == display.MISSING
+    assert display.as_written(None) == display.MISSING
+
+
+def test_a_tiny_figure_is_in_scientific_notation_not_zero() -> None:
+    assert display.is_tiny(Decimal("0.0000000710"), 4)
+    assert display.figure(Decimal("0.0000000710"), 4) == "7.10 × 10⁻⁸"
+    assert not display.is_tiny(Decimal("0"), 4)
+    assert display.figure(Decimal("0"), 2) == "0.00"
+
+
+def test_the_excel_format_matches_the_page() -> None:
+    assert display.excel_format(0) == "#,##0"
+    assert display.excel_format(2) == "#,##0.00"
+    assert display.excel_format(4, Decimal("0.000000071")) == "0.00E+00"
+
+
+def test_a_reporters_number_keeps_every_digit_they_wrote() -> None:
+    assert display.as_written(Decimal("12345.6780")) == "12,345.678"
+
+
+def test_units_are_written_as_people_write_them() -> None:
+    assert display.unit("m3") == "m³"
+    assert display.unit("10k m3") == "10k m³"
+    assert display.unit("tCO2e/10k CNY") == "tCO₂e/10k CNY"
+    assert display.unit("吨二氧化碳当量") == "吨二氧化碳当量"
+    assert display.unit(None) == ""
