@@ -7,11 +7,14 @@ thousands separators, and units written as people write them (m³, tCO₂e), nev
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from esgflow.decimals import tidy
 
 MISSING = "–"
+OFFICE_ZONE = ZoneInfo("Asia/Shanghai")  # the group's offices; what people read is in their time
 TINY_DIGITS = 3  # significant digits of a figure too small for its places
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -65,3 +68,22 @@ def unit(text: str | None) -> str:
     for code, written in _UNIT_SPELLING:
         text = text.replace(code, written)
     return text
+
+
+def moment(when: datetime | None) -> str:
+    """A time as people read it: Beijing time, with its offset ('2027-01-05 17:30 UTC+8')."""
+    if when is None:
+        return MISSING
+    local = _aware(when).astimezone(OFFICE_ZONE)
+    hours = int(local.utcoffset().total_seconds() // 3600)  # type: ignore[union-attr]
+    return f"{local:%Y-%m-%d %H:%M} UTC{hours:+d}"
+
+
+def moment_json(when: datetime | None) -> str | None:
+    """A time for machines: ISO 8601 in UTC with its offset ('2027-01-05T09:30:00+00:00')."""
+    return None if when is None else _aware(when).astimezone(UTC).isoformat()
+
+
+def _aware(when: datetime) -> datetime:
+    """The warehouse keeps UTC; SQLite hands it back without a zone."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

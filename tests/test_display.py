@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from esgflow import display
@@ -46,3 +47,14 @@ def test_units_are_written_as_people_write_them() -> None:
     assert display.unit("tCO2e/10k CNY") == "tCO₂e/10k CNY"
     assert display.unit("吨二氧化碳当量") == "吨二氧化碳当量"
     assert display.unit(None) == ""
+
+
+def test_a_time_people_read_is_beijing_time_with_its_offset() -> None:
+    assert display.moment(datetime(2027, 1, 5, 9, 30)) == "2027-01-05 17:30 UTC+8"
+    assert display.moment(datetime(2027, 1, 5, 20, 0, tzinfo=UTC)) == "2027-01-06 04:00 UTC+8"
+    assert display.moment(None) == display.MISSING
+
+
+def test_a_time_in_json_is_utc_with_its_offset() -> None:
+    assert display.moment_json(datetime(2027, 1, 5, 9, 30)) == "2027-01-05T09:30:00+00:00"
+    assert display.moment_json(None) is None
