@@ -683,7 +683,7 @@ def _signed_summary(session: db.Session, period: Period, by: str) -> Consolidati
     return ConsolidationResult(period.code, stored.height, group, used, signed_off_by=by)
 
 
-def _open_errors(settings: Settings, period: Period) -> list[Finding]:
+def open_errors(settings: Settings, period: Period) -> list[Finding]:
     """Group check errors on the period's standing computed figures.
 
     Only these stop a sign-off: contradictions inside a published report (of this year or an
@@ -735,7 +735,7 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
         raise EsgflowError(f"cannot sign off {period}: neither approved nor excused: {', '.join(refused)}")
     if stale or not _has_figures(settings, period):
         consolidate_period(settings, period)  # the figures are those of the approved returns
-    errors = _open_errors(settings, period)
+    errors = open_errors(settings, period)
     if errors:
         listed = "; ".join(f.message for f in errors[:5]) + (f" and {len(errors) - 5} more" if len(errors) > 5 else "")
         raise EsgflowError(f"cannot sign off {period}: {len(errors)} group check errors are open: {listed}")

@@ -110,7 +110,7 @@ def signoff_state(
     # and it is the same check signoff_period makes, so the page and the refusal agree. A GET
     # does not consolidate: figures older than a return are checked as they stand, and the
     # sign-off consolidates again before its own check.
-    errors = [] if waiting else [f.message for f in jobs._open_errors(settings, period)]
+    errors = [] if waiting else [f.message for f in jobs.open_errors(settings, period)]
     return Signoff(None, waiting, errors)
 
 
