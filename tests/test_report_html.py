@@ -289,3 +289,16 @@ def test_a_signed_off_period_says_who_signed_and_when(catalog: Catalog, publishe
     en, zh = render_page(table, [], catalog, "en"), render_page(table, [], catalog, "zh")
     assert "The figures of 2024 were signed off by Zhang &lt;Wei&gt; on 2025-03-20 16:00 UTC+8" in en
     assert "2025-03-20 16:00 UTC+8 由 Zhang &lt;Wei&gt; 签核锁定" in zh
+
+
+def test_a_row_a_hundred_times_smaller_than_its_neighbours_in_its_unit_gets_its_own_scale(catalog: Catalog) -> None:
+    figures = {
+        ("env_diesel", "2023", "published"): Decimal("10000"),
+        ("env_diesel", "2024", "computed"): Decimal("10000"),
+        ("env_gasoline", "2023", "published"): Decimal("100"),
+        ("env_gasoline", "2024", "computed"): Decimal("100"),
+    }
+    page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+    diesel = re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, "env_diesel"))
+    gasoline = re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, "env_gasoline"))
+    assert gasoline == diesel  # each reaches the top of its own scale, rather than a flat line at the bottom

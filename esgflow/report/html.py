@@ -25,6 +25,8 @@ from esgflow.report.tables import AppendixTable, Cell, Column, Row
 
 __all__ = ["TEXT", "render_page", "write_page"]
 
+LIKE_SIZE = 10  # figures in one unit whose largest values are within this factor share a chart scale
+
 
 @dataclass(frozen=True)
 class Td:
@@ -90,7 +92,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
                 Point(k, cell.value if (cell := r.cells[k]) else None, cell.shown(ind.decimals) if cell else MISSING)
                 for k in year_keys
             ]
-            cells.append(Td(trend_chart(points, scales[ind.unit], _unit(ind, lang), lang), "trend"))
+            cells.append(Td(trend_chart(points, scales[ind.code], _unit(ind, lang), lang), "trend"))
             lines.append((f' id="{ind.code}"', cells))
         body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix")}')
     notes = [t["charts_note"]]
@@ -134,11 +136,23 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
 
 
 def _shared_scales(rows: list[Row], year_keys: list[str]) -> dict[str, Scale]:
-    """One scale per unit of a section: rows in the same unit are comparable by the height of their charts."""
-    by_unit: dict[str, list[Decimal | None]] = {}
-    for r in rows:
-        by_unit.setdefault(r.indicator.unit, []).extend(c.value if (c := r.cells[k]) else None for k in year_keys)
-    return {u: Scale.over(values) for u, values in by_unit.items()}
+    """indicator -> the scale of its chart. Rows of a section in the same unit and of like size (the largest
+    figures within a factor of ten) share one, so their heights compare; a row in its own unit or a hundred
+    times smaller than its neighbours gets its own, rather than a flat line at the bottom."""
+    values = {r.indicator.code: [c.value if (c := r.cells[k]) else None for k in year_keys] for r in rows}
+    sizes = {code: max((abs(v) for v in vs if v is not None), default=Decimal(0)) for code, vs in values.items()}
+    scales: dict[str, Scale] = {}
+    for unit_ in dict.fromkeys(r.indicator.unit for r in rows):
+        codes = sorted((r.indicator.code for r in rows if r.indicator.unit == unit_), key=lambda c: sizes[c])
+        group: list[str] = []
+        for code in [*codes, None]:
+            if group and (code is None or sizes[code] > LIKE_SIZE * max(sizes[group[0]], Decimal("1E-30"))):
+                scale = Scale.over([v for c in group for v in values[c]])
+                scales.update(dict.fromkeys(group, scale))
+                group = []
+            if code is not None:
+                group.append(code)
+    return scales
 
 
 def _cell(
@@ -168,7 +182,7 @@ def _cell(
             mark = f'<a class="mark" href="#versus-{code}" title="{escape(title)}">≠</a>'
     elif cell.basis == "published" and (code, column.year) in contradicted:
         css.append("contradicted")
-        title = "; ".join(_own_summary(f, lang) for f in contradicted[(code, column.year)])
+        title = _list(lang).join(_own_summary(f, lang) for f in contradicted[(code, column.year)])
         mark = f'<a class="mark" href="#own-{code}-{column.year}" title="{escape(title)}">!</a>'
     return " ".join(css), cell.shown(decimals) + mark
 
@@ -216,7 +230,7 @@ def _contradictions(table_: AppendixTable, catalog: Catalog, lang: str) -> list[
     rows = []
     for f in sorted(table_.contradictions, key=lambda f: (f.period or "", f.indicators)):
         ind = catalog[f.indicators[0]]
-        involved = "; ".join(escape(catalog[c].name(lang)) for c in f.indicators[1:] if c in catalog)
+        involved = _list(lang).join(escape(catalog[c].name(lang)) for c in f.indicators[1:] if c in catalog)
         actual = MISSING if f.actual is None else readable(f.actual, written_places(f.actual))
         summary = escape(_own_summary(f, lang))
         rows.append(
@@ -265,7 +279,7 @@ def _restatements(table_: AppendixTable, catalog: Catalog, lang: str) -> list[st
                 Td(readable(_decimal(c["before"]), places), "num"),
                 Td(readable(_decimal(c["after"]), places), "num"),
             ]
-            rows.append(("", [*cells, Td(escape("; ".join(causes)))]))
+            rows.append(("", [*cells, Td(escape(_list(lang).join(causes)))]))
         parts.append(table(heads, rows, "restatement"))
     parts.append("</section>")
     return parts
@@ -287,7 +301,7 @@ def _index(entries: list[IndexEntry], catalog: Catalog, shown: set[str], lang: s
     for fw, name in FRAMEWORK_NAMES.items():
         rows = []
         for e in (e for e in entries if e.framework == fw):
-            names = "; ".join(
+            names = _list(lang).join(
                 f'<a href="#{c}">{escape(catalog[c].name(lang))}</a>' if c in shown else escape(catalog[c].name(lang))
                 for c in e.codes
             )
@@ -307,6 +321,11 @@ def _own_summary(f: Finding, lang: str) -> str:
     colon = "：" if lang == "zh" else ": "
     own = TEXT[lang]["own_figures"]
     return f"{_typeset(wording(f.rule, lang)[0], lang)}{colon}{own} {_like(f.expected, f.actual)}"
+
+
+def _list(lang: str) -> str:
+    """How names are listed: 、 between Chinese names, a semicolon between English ones."""
+    return "、" if lang == "zh" else "; "
 
 
 def _typeset(text: str, lang: str) -> str:

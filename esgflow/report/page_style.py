@@ -7,7 +7,8 @@ html[lang=en] body{font-family:'Segoe UI',Arial,'Liberation Sans','DejaVu Sans',
 h1{margin-bottom:.2em}h2{margin-top:1.6em}p{max-width:70em}
 nav.contents{background:#f5f7fa;border:1px solid #dde3ea;padding:6px 12px;display:inline-block}
 nav.contents a{margin-right:1.4em;color:#2f6fb0;text-decoration:none}
-table{border-collapse:collapse;margin-bottom:1.5em}th,td{border:1px solid #ccc;padding:4px 8px}
+table{border-collapse:collapse;margin-bottom:1.5em}
+table.appendix{width:100%;max-width:1500px}th,td{border:1px solid #ccc;padding:4px 8px}
 th{background:#ddebf7;position:sticky;top:0;z-index:1;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th.num{text-align:right}td.unit{white-space:nowrap}
@@ -21,7 +22,7 @@ svg.trend text.missing{fill:#c0392b;font-style:italic}
 td.differs{background:#fff2cc;outline:2px solid #e0a800;outline-offset:-2px}
 td.contradicted{background:#fde2e1;outline:2px solid #c0392b;outline-offset:-2px}
 a.mark{font-weight:bold;text-decoration:none;margin-left:3px}td.differs a.mark{color:#8a6500}
-td.contradicted a.mark{color:#c0392b}p.legend span{margin-right:2em}
+td.contradicted a.mark{color:#c0392b}p.legend span{margin-right:2em;display:inline-block}
 td.unpublished{background:#eef3fb;outline:1px dashed #2f6fb0;outline-offset:-2px}
 td.unpublished span.mark{color:#2f6fb0;font-weight:bold;margin-left:3px}p.significant{color:#c0392b}
 p.note{color:#555;font-size:.92em}

@@ -51,7 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
         "legend_contradicted": "! 该已发布数值与报告中其他数值矛盾",
         "was_published": "已发布",
         "signed_off": "本期数据已于 {date} 由 {by} 签核锁定；此后收到的更正须经数据调整方可计入。",
-        "charts_note": "趋势图从零开始；同一板块中单位相同的指标共用同一纵轴刻度，可按高度相互比较。"
+        "charts_note": "趋势图从零开始；同一板块中单位相同、量级相近（最大值相差不到十倍）的指标共用同一纵轴刻度，"
+        "可按高度相互比较。"
         "某年无数据时，图中标注“无数据”，并以虚线跨过该年。悬停在数据点上可见年份、数值与单位。",
         "tiny_note": "小于0.0001的数值以科学记数法列示，如 7.17 × 10⁻⁸ 即 0.0000000717。",
         "missing_note": "“–”表示该年没有数值（未发布，亦无填报数据），而非零。",
@@ -108,8 +109,9 @@ TEXT: dict[str, dict[str, str]] = {
         "was_published": "published",
         "signed_off": "The figures of {period} were signed off by {by} on {date}; later corrections count only "
         "through a restatement.",
-        "charts_note": "Trend charts start at zero; within a section, indicators in the same unit share one scale, "
-        "so their heights can be compared. A year without a figure is labelled “no figure” and the line crosses "
+        "charts_note": "Trend charts start at zero; within a section, indicators in the same unit and of like size "
+        "(largest figures within a factor of ten) share one scale, so their heights can be compared. "
+        "A year without a figure is labelled “no figure” and the line crosses "
         "it dashed. Hover over a point for its year, figure and unit.",
         "tiny_note": "Figures below 0.0001 are written in scientific notation: 7.17 × 10⁻⁸ is 0.0000000717.",
         "missing_note": "“–” means there is no figure for that year (none published, none reported), not zero.",
