@@ -73,6 +73,9 @@ def test_the_page_shows_every_indicator_and_unit_whole_with_separators(
         assert unit(ind.unit_zh if lang == "zh" else ind.unit) in text, ind.code
     assert "m³" in text if lang == "en" else "立方米" in text
     assert "m3" not in text and "CO2" not in text
+    if lang == "en":  # English typography: no Chinese punctuation, no typewriter quotes
+        assert re.findall(r"[，。；：（）、“”]|'|\"", re.sub(r"“[^”]*”", "", text)) == []
+        assert "’s own contradictions" in text
     assert "46,482.40" in text  # the 2024 energy total computed from the returns
     assert "22,157,752.40" in text  # the 2023 diesel figure as published, with its separators
     # no cell cuts its text: what a cell holds fits the cell

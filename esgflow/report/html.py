@@ -274,7 +274,8 @@ def _restatements(table_: AppendixTable, catalog: Catalog, lang: str) -> list[st
             name = catalog[c["indicator"]].name(lang) if known else c["indicator"]
             places = catalog[c["indicator"]].decimals if known else 6
             causes = [f"{t['factor']} {f}" for f in c["factors"]] + [f"{t['return_of']} {e}" for e in c["entities"]]
-            cells = [Td(escape(name) + (" *" if c["significant"] else "")), Td(escape(unit(c["unit"])), "unit")]
+            written = _unit(catalog[c["indicator"]], lang) if known else unit(c["unit"])
+            cells = [Td(escape(name) + (" *" if c["significant"] else "")), Td(escape(written), "unit")]
             cells += [
                 Td(readable(_decimal(c["before"]), places), "num"),
                 Td(readable(_decimal(c["after"]), places), "num"),
