@@ -87,3 +87,22 @@ def moment_json(when: datetime | None) -> str | None:
 def _aware(when: datetime) -> datetime:
     """The warehouse keeps UTC; SQLite hands it back without a zone."""
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+SMALL = Decimal("0.0001")  # below this, a row of zeros after the point is harder to read than an exponent
+
+
+def readable(value: Decimal | None, places: int) -> str:
+    """As `figure`, but a figure below a ten-thousandth in scientific notation with every significant
+    digit its places give ('5.0412 × 10⁻⁶' at 10 places), so that 0.0000050412 needs no counting."""
+    if value is None or value == 0 or abs(value) >= SMALL:
+        return figure(value, places)
+    shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if shown == 0:
+        return scientific(value)
+    return scientific(shown, max(places + shown.adjusted() + 1, 1))
+
+
+def written_places(value: Decimal) -> int:
+    """The places a figure was written with: '22157752.40' has two, '42099' and '1E+2' none."""
+    return max(-int(value.as_tuple().exponent), 0)

@@ -58,3 +58,19 @@ def test_a_time_people_read_is_beijing_time_with_its_offset() -> None:
 def test_a_time_in_json_is_utc_with_its_offset() -> None:
     assert display.moment_json(datetime(2027, 1, 5, 9, 30)) == "2027-01-05T09:30:00+00:00"
     assert display.moment_json(None) is None
+
+
+def test_a_figure_below_a_ten_thousandth_is_readable_with_every_digit_its_places_give() -> None:
+    assert display.readable(Decimal("0.0000050412345"), 10) == "5.0412 × 10⁻⁶"
+    assert display.readable(Decimal("7.17E-8"), 10) == "7.17 × 10⁻⁸"
+    assert display.readable(Decimal("0.00000001"), 2) == display.scientific(Decimal("0.00000001"))
+    assert display.readable(Decimal("0.0003"), 4) == "0.0003" == display.figure(Decimal("0.0003"), 4)
+    assert display.readable(Decimal("46482.4034"), 2) == "46,482.40"
+    assert display.readable(None, 2) == "–" and display.readable(Decimal(0), 2) == "0.00"
+
+
+def test_the_places_a_figure_was_written_with() -> None:
+    assert display.written_places(Decimal("22157752.40")) == 2
+    assert display.written_places(Decimal("42099")) == 0
+    assert display.written_places(Decimal("1E+2")) == 0
+    assert display.written_places(Decimal("7.17E-8")) == 10

@@ -17,7 +17,7 @@ from esgflow.history import read_published
 from esgflow.periods import parse_period
 from esgflow.records import SignoffRecord
 from esgflow.report.disclosure import disclosure_index
-from esgflow.report.html import render_page, sparkline, write_page
+from esgflow.report.html import render_page, write_page
 from esgflow.report.tables import AppendixTable, build_appendix
 
 P2024 = parse_period("2024")
@@ -35,7 +35,7 @@ def _row(page: str, code: str) -> str:
 
 def _cells(row: str) -> list[tuple[str, str]]:
     """(class, text) of the number cells of a row."""
-    return re.findall(r'<td class="([^"]+)">([^<]*)</td>', row)
+    return re.findall(r'<td class="(num[^"]*)">([^<]*)</td>', row)
 
 
 def test_html_pages_show_a_trend_per_indicator_in_each_language(
@@ -50,30 +50,84 @@ def test_html_pages_show_a_trend_per_indicator_in_each_language(
     assert "关键绩效表" in zh and "柴油使用量" in zh and "Key performance table" in en and "Diesel consumption" in en
     for code in ("env_diesel", "soc_employees_total"):
         row = _row(en, code)
-        assert "<svg" in row and "<polyline" in row
+        assert "<svg" in row and row.count("<circle") == 3 and "17,298,567.74</text>" in _row(en, "env_diesel")
     assert zh.count('class="trend"') >= 70
 
 
 def test_a_page_has_a_table_per_pillar_with_units_in_its_language(published: AppendixTable, catalog: Catalog) -> None:
     zh = render_page(published, [], catalog, "zh")
     en = render_page(published, [], catalog, "en")
-    assert re.findall(r"<h2>([^<]+)</h2>", en)[:4] == ["Economic", "Environmental", "Social", "Governance"]
-    assert re.findall(r"<h2>([^<]+)</h2>", zh)[:4] == ["经济", "环境", "社会", "治理"]
+    assert re.findall(r'<h2 id="pillar-\w+">([^<]+)</h2>', en) == ["Economic", "Environmental", "Social", "Governance"]
+    assert re.findall(r'<h2 id="pillar-\w+">([^<]+)</h2>', zh) == ["经济", "环境", "社会", "治理"]
     assert '<html lang="zh">' in zh and '<html lang="en">' in en
-    assert "<td>升</td>" in _row(zh, "env_diesel") and "<td>L</td>" in _row(en, "env_diesel")
-    assert "<th>2022 (restated)</th>" in en and "<th>2022 (调整后)</th>" in zh
-    assert [text for _, text in _cells(_row(en, "env_diesel"))] == ["2044766.46", "–", "22157752.40", "17298567.74"]
+    assert '<td class="unit">升</td>' in _row(zh, "env_diesel") and '<td class="unit">L</td>' in _row(en, "env_diesel")
+    assert '<td class="unit">m³</td>' in _row(en, "env_natural_gas") and "m3" not in _row(en, "env_natural_gas")
+    assert '<th class="num">2022 (restated)</th>' in en and '<th class="num">2022 (调整后)</th>' in zh
+    # 2022 restated is empty in the environmental table, so that table leaves the column out
+    assert [text for _, text in _cells(_row(en, "env_diesel"))] == ["2,044,766.46", "22,157,752.40", "17,298,567.74"]
     assert [text for _, text in _cells(_row(en, "econ_total_assets"))] == [
-        "4739128.86",
-        "4739221.82",
-        "4094380.30",
-        "4115652.82",
+        "4,739,128.86",
+        "4,739,221.82",
+        "4,094,380.30",
+        "4,115,652.82",
     ]
 
 
 def test_the_trend_leaves_out_restated_columns(published: AppendixTable, catalog: Catalog) -> None:
     row = _row(render_page(published, [], catalog, "en"), "econ_total_assets")  # 2022, 2022 restated, 2023, 2024
     assert row.count("<circle") == 3
+    assert "<title>2022: 4,739,128.86 10k CNY</title>" in row and "4,739,221.82 10k CNY</title>" not in row
+
+
+def test_a_tiny_intensity_is_written_in_scientific_notation_and_the_page_says_so(
+    published: AppendixTable, catalog: Catalog
+) -> None:
+    en = render_page(published, [], catalog, "en")
+    shown = [text for _, text in _cells(_row(en, "env_waste_hazardous_intensity"))]
+    assert shown == ["7.17 × 10⁻⁸", "1.31 × 10⁻⁵", "5.04 × 10⁻⁶"]
+    assert "7.17 × 10⁻⁸ is 0.0000000717" in en
+    tame = replace(published, rows=[r for r in published.rows if r.indicator.code != "env_waste_hazardous_intensity"])
+    assert "scientific notation" not in render_page(tame, [], catalog, "en")
+
+
+def test_a_column_empty_in_every_row_is_left_out(catalog: Catalog) -> None:
+    figures = {("env_diesel", "2023", "published"): Decimal("1"), ("env_diesel", "2024", "computed"): Decimal("2")}
+    page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+    environment = page.split('id="pillar-env"')[1].split("</table>")[0]
+    assert '<th class="num">2023</th>' in environment and '<th class="num">2024</th>' in environment
+    assert '<th class="num">2022</th>' not in environment  # no indicator has a 2022 figure
+    assert [text for _, text in _cells(_row(page, "env_gasoline"))] == ["–", "–"]
+
+
+def test_a_missing_year_is_named_in_the_chart_and_the_dash_explained(catalog: Catalog) -> None:
+    figures = {
+        ("env_diesel", "2022", "published"): Decimal("5"),
+        ("env_diesel", "2024", "computed"): Decimal("7"),
+        ("env_gasoline", "2023", "published"): Decimal("3"),
+    }
+    en = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+    zh = render_page(build_appendix(figures, catalog, P2024), [], catalog, "zh")
+    assert '<text class="missing"' in _row(en, "env_diesel") and ">no figure</text>" in _row(en, "env_diesel")
+    assert ">无数据</text>" in _row(zh, "env_diesel")
+    assert "“–” means there is no figure for that year" in en and "而非零" in zh
+
+
+def test_rows_in_the_same_unit_share_a_scale_within_a_section(catalog: Catalog) -> None:
+    figures = {
+        ("env_diesel", "2023", "published"): Decimal("100"),
+        ("env_diesel", "2024", "computed"): Decimal("100"),
+        ("env_gasoline", "2023", "published"): Decimal("50"),
+        ("env_gasoline", "2024", "computed"): Decimal("50"),
+    }
+    page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+
+    def heights(code: str) -> list[float]:
+        return [float(y) for y in re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, code))]
+
+    diesel, gasoline = heights("env_diesel"), heights("env_gasoline")
+    assert diesel[0] == diesel[1] and gasoline[0] == gasoline[1]
+    assert gasoline[0] > diesel[0]  # half the figure, lower on the same scale (SVG counts down)
+    assert "share one scale" in page
 
 
 def test_computed_figures_are_marked_and_missing_ones_shown_as_a_dash(catalog: Catalog) -> None:
@@ -82,11 +136,7 @@ def test_computed_figures_are_marked_and_missing_ones_shown_as_a_dash(catalog: C
         ("env_diesel", "2024", "computed"): Decimal("17298567.7391"),
     }
     page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
-    assert _cells(_row(page, "env_diesel")) == [
-        ("num", "–"),
-        ("num", "22157752.40"),
-        ("num computed", "17298567.74"),
-    ]
+    assert _cells(_row(page, "env_diesel")) == [("num", "22,157,752.40"), ("num computed", "17,298,567.74")]
     assert _row(page, "env_diesel").count("<circle") == 2
     assert "<svg" not in _row(page, "env_gasoline")
 
@@ -105,13 +155,14 @@ def test_differences_from_the_published_figures_get_their_own_table(catalog: Cat
     table = build_appendix(figures, catalog, P2024)
     en = render_page(table, [], catalog, "en")
     zh = render_page(table, [], catalog, "zh")
-    assert '<h2 id="versus">Computed against published 2024</h2>' in en
-    assert '<h2 id="versus">本期计算值与已发布值对比 2024</h2>' in zh
+    assert '<section class="explained" id="versus"><h2>Computed against published 2024</h2>' in en
+    assert '<section class="explained" id="versus"><h2>本期计算值与已发布值对比 2024</h2>' in zh
+    assert "Both are shown as they are, unchanged" in en and "两者均如实列示" in zh
     versus = re.findall(r'<tr class="versus"[^>]*>(.*?)</tr>', en)
-    shown = {r.split("</td>")[0].removeprefix("<td>"): [t for _, t in _cells(r)] for r in versus}
+    shown = {re.sub(r"<[^>]+>", "", r.split("</td>")[0]): [t for _, t in _cells(r)] for r in versus}
     assert shown == {
-        catalog["env_energy_total"].name_en: ["42099", "50000.12", "+18.8%"],
-        catalog["env_energy_intensity_revenue"].name_en: ["0.0192", "0.0175", "-8.9%"],
+        catalog["env_energy_total"].name_en: ["42,099", "50,000.12", "+18.8%"],
+        catalog["env_energy_intensity_revenue"].name_en: ["0.0192", "0.0175", "−8.9%"],
         catalog["soc_work_fatalities"].name_en: ["0", "2", "–"],
     }
 
@@ -125,8 +176,8 @@ def test_every_figure_that_differs_from_what_was_published_is_marked_in_the_main
     }
     en = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
     energy = _row(en, "env_energy_total")
-    assert '<td class="num computed differs">50000.12<a class="mark" href="#versus-env_energy_total"' in energy
-    assert 'title="published: 42099"' in energy and 'id="versus-env_energy_total"' in en
+    assert '<td class="num computed differs">50,000.12<a class="mark" href="#versus-env_energy_total"' in energy
+    assert 'title="published: 42,099"' in energy and 'id="versus-env_energy_total"' in en
     assert "differs" not in _row(en, "env_diesel") and "mark" not in _row(en, "env_diesel")
     assert '<p class="legend">' in en
 
@@ -149,10 +200,11 @@ def test_the_published_reports_own_contradictions_are_listed_and_marked(
     table = replace(published, contradictions=(CONTRADICTION,))
     en = render_page(table, [], catalog, "en")
     zh = render_page(table, [], catalog, "zh")
-    assert '<h2 id="contradictions">The published report\'s own contradictions</h2>' in en
-    assert '<h2 id="contradictions">已发布报告自身的矛盾</h2>' in zh
+    assert 'id="contradictions"><h2>The published report’s own contradictions</h2>' in en
+    assert 'id="contradictions"><h2>已发布报告自身的矛盾</h2>' in zh
+    assert "a total that is not the sum of its parts" in en and "合计数不等于分项之和" in zh
     [row] = re.findall(r'<tr id="own-env_fuel_total-2022" class="contradiction"[^>]*>(.*?)</tr>', en)
-    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == [
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", re.sub(r"</?a[^>]*>", "", row)) == [
         "2022",
         "Fuel consumption",
         "L",
@@ -166,6 +218,7 @@ def test_the_published_reports_own_contradictions_are_listed_and_marked(
     first, *others = re.findall(r'<td class="(num[^"]*)">', fuel)
     assert first == "num contradicted" and "contradicted" not in " ".join(others)
     assert '<a class="mark" href="#own-env_fuel_total-2022"' in fuel
+    assert 'title="Does not match its formula: Its own figures give 3,926,838.22"' in fuel
     assert "柴油使用量" in zh.split('id="contradictions"')[1]
 
 
@@ -196,7 +249,9 @@ def test_the_page_ends_with_the_disclosure_index(catalog: Catalog, published: Ap
     entries = disclosure_index(catalog)
     zh = render_page(published, entries, catalog, "zh")
     en = render_page(published, entries, catalog, "en")
-    index_en = en.split('<h2 id="index">Disclosure index</h2>')[1]
+    assert '<details class="index" id="index"><summary>Disclosure index</summary>' in en
+    assert '<a href="#index">Disclosure index</a>' in en  # from the contents at the top
+    index_en = en.split("<summary>Disclosure index</summary>")[1]
     assert index_en.count("<tr class=") == len(entries)
     assert index_en.count('<table class="index">') == len({e.framework for e in entries})
     gri = next(e for e in entries if (e.framework, e.item) == ("gri", "403-9"))
@@ -205,32 +260,8 @@ def test_the_page_ends_with_the_disclosure_index(catalog: Catalog, published: Ap
     explain = next(e for e in entries if e.comply_or_explain)
     row = index_en.split(f'<td class="item">{explain.item}</td>')[1].split("</tr>")[0]
     assert '<span class="explain">comply or explain</span>' in row
-    assert '<h2 id="index">指标索引</h2>' in zh and '<h3 id="index-hkex">港交所ESG报告守则</h3>' in zh
-    assert "不遵守就解释" in zh.split('<h2 id="index">')[1]
-
-
-def test_sparkline_needs_two_points() -> None:
-    assert sparkline([]) == ""
-    assert sparkline([None, Decimal(1), None]) == ""
-    assert sparkline([Decimal(1), None, Decimal(3)]).count("<circle") == 2
-
-
-def test_sparkline_spans_the_box_lowest_at_the_bottom() -> None:
-    svg = sparkline([Decimal(1), None, Decimal(3)], width=90, height=24)
-    assert 'width="90" height="24"' in svg
-    assert 'points="4.0,20.0 86.0,4.0"' in svg  # first at the left and bottom, last at the right and top
-    falling = sparkline([Decimal(3), Decimal(2), Decimal(1)], width=90, height=24)
-    assert 'points="4.0,4.0 45.0,12.0 86.0,20.0"' in falling
-
-
-def test_a_flat_sparkline_draws_a_level_line() -> None:
-    svg = sparkline([Decimal(5), Decimal(5), Decimal(5)], width=90, height=24)
-    assert 'points="4.0,20.0 45.0,20.0 86.0,20.0"' in svg
-
-
-def test_a_missing_year_keeps_its_place_in_the_sparkline() -> None:
-    svg = sparkline([Decimal(1), None, Decimal(2), Decimal(3)], width=90, height=24)
-    assert 'points="4.0,20.0 58.7,12.0 86.0,4.0"' in svg
+    assert "<summary>指标索引</summary>" in zh and '<h3 id="index-hkex">港交所ESG报告守则</h3>' in zh
+    assert "不遵守就解释" in zh.split('<details class="index"')[1]
 
 
 @pytest.mark.parametrize(
@@ -248,7 +279,7 @@ def test_what_the_reports_own_figures_give_is_shown_at_the_published_precision(
     finding = replace(CONTRADICTION, expected=Decimal(expected), actual=Decimal(figure))
     en = render_page(replace(published, contradictions=(finding,)), [], catalog, "en")
     [row] = re.findall(r'<tr id="own-env_fuel_total-2022" class="contradiction"[^>]*>(.*?)</tr>', en)
-    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[5] == shown
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", re.sub(r"</?a[^>]*>", "", row))[5] == shown
 
 
 def test_a_signed_off_period_says_who_signed_and_when(catalog: Catalog, published: AppendixTable) -> None:
@@ -256,5 +287,18 @@ def test_a_signed_off_period_says_who_signed_and_when(catalog: Catalog, publishe
     signed = SignoffRecord("2024", "Zhang <Wei>", datetime(2025, 3, 20, 8, 0, tzinfo=UTC), 1, [], {})
     table = replace(published, signoff=signed)
     en, zh = render_page(table, [], catalog, "en"), render_page(table, [], catalog, "zh")
-    assert "The figures of 2024 were signed off by Zhang &lt;Wei&gt; on 2025-03-20" in en
-    assert "2025-03-20 由 Zhang &lt;Wei&gt; 签核锁定" in zh
+    assert "The figures of 2024 were signed off by Zhang &lt;Wei&gt; on 2025-03-20 16:00 UTC+8" in en
+    assert "2025-03-20 16:00 UTC+8 由 Zhang &lt;Wei&gt; 签核锁定" in zh
+
+
+def test_a_row_a_hundred_times_smaller_than_its_neighbours_in_its_unit_gets_its_own_scale(catalog: Catalog) -> None:
+    figures = {
+        ("env_diesel", "2023", "published"): Decimal("10000"),
+        ("env_diesel", "2024", "computed"): Decimal("10000"),
+        ("env_gasoline", "2023", "published"): Decimal("100"),
+        ("env_gasoline", "2024", "computed"): Decimal("100"),
+    }
+    page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
+    diesel = re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, "env_diesel"))
+    gasoline = re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, "env_gasoline"))
+    assert gasoline == diesel  # each reaches the top of its own scale, rather than a flat line at the bottom

@@ -223,3 +223,11 @@ def test_a_cell_includes_the_estimates_of_its_own_basis_only(catalog: Catalog) -
     [row] = [r for r in table.rows if r.indicator.code == "env_diesel"]
     shown = {c.key: table.estimated_from(row, c) for c in table.columns}
     assert shown == {"2022": [], "2023": [], "2024": ["SAMI"]}  # 2023 shows what was published
+
+
+def test_a_cell_shows_a_computed_figure_at_the_catalogs_places_and_a_published_one_as_published() -> None:
+    assert Cell(Decimal("46482.4034"), "computed").shown(2) == "46,482.40"
+    assert Cell(Decimal("42099"), "published").shown(2) == "42,099"
+    assert Cell(Decimal("22157752.40"), "published").shown(0) == "22,157,752.40"
+    assert Cell(Decimal("7.17E-8"), "published").shown(10) == "7.17 × 10⁻⁸"
+    assert Cell(Decimal("-0.001"), "computed").shown(2) == "-1.00 × 10⁻³"  # not zero, which it is not

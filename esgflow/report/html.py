@@ -1,4 +1,9 @@
-"""The appendix as an HTML page per language, with a small trend chart per indicator."""
+"""The appendix as an HTML page per language: a table per pillar with a trend chart per indicator,
+the comparison with the published figures, the published report's own contradictions, restatements
+and the disclosure index, folded away until asked for.
+
+Every figure goes through `esgflow.display`, so that it looks as it does in the workbook and the letters.
+"""
 
 from __future__ import annotations
 
@@ -7,161 +12,94 @@ from html import escape
 from pathlib import Path
 
 from esgflow.catalog import Catalog
-from esgflow.checks.rules import wording
-from esgflow.decimals import tidy
+from esgflow.display import MISSING, moment, readable, written_places
 from esgflow.findings import Finding
 from esgflow.report import estimates
-from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
-from esgflow.report.tables import AppendixTable, Cell, Column
+from esgflow.report.charts import Point, Scale, trend_chart
+from esgflow.report.disclosure import IndexEntry
+from esgflow.report.page_sections import (
+    Td,
+    contradictions,
+    disclosure_section,
+    list_separator,
+    own_summary,
+    restatements,
+    table,
+    unit_of,
+    versus,
+)
+from esgflow.report.page_style import STYLE
+from esgflow.report.page_text import TEXT
+from esgflow.report.tables import AppendixTable, Cell, Column, Row
 
-TEXT = {
-    "zh": {
-        "title": "关键绩效表",
-        "indicator": "指标",
-        "unit": "单位",
-        "trend": "趋势",
-        "restated": "调整后",
-        "legend_unpublished": "* 该年已发布报告未披露此项，数值按填报数据计算",
-        "unpublished": "已发布报告未披露，按填报数据计算",
-        "restatements": "数据调整说明",
-        "restatement": "第{number}次调整（{year}年数据，{date}）：{reason}",
-        "significant": "重大调整（总量变动达5%或以上）",
-        "before": "调整前",
-        "after": "调整后",
-        "because": "原因",
-        "factor": "排放/换算因子",
-        "return_of": "填报单位",
-        "index": "指标索引",
-        "framework": "框架",
-        "item": "条目",
-        "answered_by": "对应指标",
-        "item_title": "标题",
-        "chapter": "报告章节",
-        "explain": "不遵守就解释",
-        "explain_note": "标为“不遵守就解释”的条目为须披露但尚无指标对应的条目，由ESG办公室说明原因或指向报告相应章节",
-        "index_counts": "{items}个条目，其中{answered}个有指标对应，{explain}个须“不遵守就解释”",
-        "computed": "本期数据由各单位填报汇总计算",
-        "versus": "本期计算值与已发布值对比",
-        "versus_note": "以下指标按各单位填报数据计算的结果与已发布数值不一致（按已发布精度比较）",
-        "published": "已发布",
-        "from_returns": "按填报数据计算",
-        "difference": "差异",
-        "own": "已发布报告自身的矛盾",
-        "own_note": "已发布的数值之间互相不一致之处（按已发布报告自身的数值核对）",
-        "year": "年份",
-        "figure": "数值",
-        "rule": "规则",
-        "own_figures": "按报告自身数值应为",
-        "involved": "相关指标",
-        "legend_differs": "≠ 按填报数据计算的数值与已发布值不同",
-        "legend_contradicted": "! 该已发布数值与报告中其他数值矛盾",
-        "was_published": "已发布",
-        "signed_off": "本期数据已于 {date} 由 {by} 签核锁定；此后收到的更正须经数据调整方可计入",
-    },
-    "en": {
-        "title": "Key performance table",
-        "indicator": "Indicator",
-        "unit": "Unit",
-        "trend": "Trend",
-        "restated": "restated",
-        "legend_unpublished": "* not in that year's published report: computed from the returns",
-        "unpublished": "not in the published report; computed from the returns",
-        "restatements": "Restatements",
-        "restatement": "Restatement {number} of {year} ({date}): {reason}",
-        "significant": "significant (a total moved by 5 % or more)",
-        "before": "Before",
-        "after": "After",
-        "because": "Because of",
-        "factor": "factor",
-        "return_of": "return of",
-        "index": "Disclosure index",
-        "framework": "Framework",
-        "item": "Item",
-        "answered_by": "Answered by",
-        "item_title": "Title",
-        "chapter": "Report chapter",
-        "explain": "comply or explain",
-        "explain_note": "Items marked comply or explain must be disclosed but no indicator answers them yet: "
-        "the ESG office explains why or points to the chapter of the report that covers them",
-        "index_counts": "{items} items, {answered} answered by indicators, {explain} to comply with or explain",
-        "computed": "figures for the period are consolidated from entity returns",
-        "versus": "Computed against published",
-        "versus_note": "These figures, computed from the entities' returns, differ from the published ones "
-        "at the precision they were published with",
-        "published": "Published",
-        "from_returns": "From returns",
-        "difference": "Difference",
-        "own": "The published report's own contradictions",
-        "own_note": "Where the published figures disagree with each other, checked against the report's own figures",
-        "year": "Year",
-        "figure": "Figure",
-        "rule": "Rule",
-        "own_figures": "Its own figures give",
-        "involved": "Figures involved",
-        "legend_differs": "≠ the figure computed from the returns differs from the published one",
-        "legend_contradicted": "! this published figure contradicts other figures of the report",
-        "was_published": "published",
-        "signed_off": "The figures of {period} were signed off by {by} on {date}; later corrections count only "
-        "through a restatement",
-    },
-}
-STYLE = """
-body{font-family:'Noto Sans CJK SC','Microsoft YaHei',Arial,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px}
-th{background:#ddebf7;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.computed{background:#f3f9ee}svg{vertical-align:middle}
-td.differs{background:#fff2cc;outline:2px solid #e0a800;outline-offset:-2px}
-td.contradicted{background:#fde2e1;outline:2px solid #c0392b;outline-offset:-2px}
-a.mark{font-weight:bold;text-decoration:none;margin-left:3px}td.differs a.mark{color:#8a6500}
-td.contradicted a.mark{color:#c0392b}p.legend span{margin-right:2em}
-td.unpublished{background:#eef3fb;outline:1px dashed #2f6fb0;outline-offset:-2px}
-td.unpublished span.mark{color:#2f6fb0;font-weight:bold;margin-left:3px}p.significant{color:#c0392b}
-table.index td{vertical-align:top}table.index td.item{white-space:nowrap;font-weight:bold}
-table.index tr.explain td{background:#fde2e1}span.explain{color:#fff;background:#c0392b;border-radius:3px;
-padding:1px 6px;font-size:.85em;white-space:nowrap}table.index a{color:#2f6fb0;text-decoration:none}
-table.index td.chapter{color:#666;font-size:.9em}
-p.signoff{border-left:4px solid #2e7d32;background:#edf7ed;padding:6px 10px}
-sup.estimate{color:#7b4fa0;font-weight:bold;margin-left:2px;cursor:help}p.estimates{color:#555}
-"""
+__all__ = ["TEXT", "render_page", "write_page"]
+
+LIKE_SIZE = 10  # figures in one unit whose largest values are within this factor share a chart scale
 
 
-def sparkline(values: list[Decimal | None], width: int = 90, height: int = 24) -> str:
-    """An inline SVG polyline of the values present; empty when fewer than two."""
-    points = [(i, float(v)) for i, v in enumerate(values) if v is not None]
-    if len(points) < 2:
-        return ""
-    lo, hi = min(v for _, v in points), max(v for _, v in points)
-    span = (hi - lo) or 1.0
-    step = (width - 8) / max(len(values) - 1, 1)
-    coords = [(4 + i * step, height - 4 - (v - lo) / span * (height - 8)) for i, v in points]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2"/>' for x, y in coords)
-    return (
-        f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
-        f'<polyline fill="none" stroke="#2f6fb0" stroke-width="1.5" points="{path}"/>'
-        f'<g fill="#2f6fb0">{dots}</g></svg>'
-    )
+def _year_head(column: Column, t: dict[str, str]) -> str:
+    return f"{escape(column.year)} ({t['restated']})" if column.key.endswith("_restated") else escape(column.year)
 
 
-def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
+def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
     t = TEXT[lang]
-    heads = "".join(
-        f"<th>{escape(c.year)}{' (' + t['restated'] + ')' if c.key.endswith('_restated') else ''}</th>"
-        for c in table.columns
-    )
-    parts = [
+    differing, contradicted, unpublished = table_.differing(), table_.contradicted(), table_.not_published()
+    differences = table_.differences()
+    body: list[str] = []
+    contents: list[tuple[str, str]] = []
+    year_keys = [c.key for c in table_.columns if not c.key.endswith("_restated")]
+    shown_cells: list[str] = []
+    for pillar, names in catalog.pillars.items():
+        rows = [r for r in table_.rows if r.indicator.pillar == pillar]
+        if not rows:
+            continue
+        contents.append((f"pillar-{pillar}", escape(names[lang])))
+        scales = _shared_scales(rows, year_keys)
+        heads = [Td(t["indicator"]), Td(t["unit"])]
+        heads += [Td(_year_head(c, t), "num") for c in table_.columns] + [Td(t["trend"])]
+        lines = []
+        for r in rows:
+            ind = r.indicator
+            cells = [Td(escape(ind.name(lang))), Td(escape(unit_of(ind, lang)), "unit")]
+            for c in table_.columns:
+                css, shown = _cell(
+                    r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), lang
+                )
+                shown_cells.append(shown)
+                # the estimate mark sits inside the figure's cell, after any other mark
+                cells.append(Td(shown + estimates.html_mark(table_.estimated_from(r, c), lang), css))
+            points = [
+                Point(k, cell.value if (cell := r.cells[k]) else None, cell.shown(ind.decimals) if cell else MISSING)
+                for k in year_keys
+            ]
+            cells.append(Td(trend_chart(points, scales[ind.code], unit_of(ind, lang), lang), "trend"))
+            lines.append((f' id="{ind.code}"', cells))
+        body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix")}')
+    notes = [t["charts_note"]]
+    if any(MISSING in s for s in shown_cells):
+        notes.append(t["missing_note"])
+    if any("× 10" in s for s in shown_cells):
+        notes.append(t["tiny_note"])
+    sections = versus(table_, differences, lang) + contradictions(table_, catalog, lang)
+    sections += restatements(table_, catalog, lang)
+    for anchor, title in (("versus", t["versus"]), ("contradictions", t["own"]), ("restatements", t["restatements"])):
+        if any(f'id="{anchor}"' in s for s in sections):
+            contents.append((anchor, title))
+    index = disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang) if entries else []
+    if index:
+        contents.append(("index", t["index"]))
+    head = [
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{t['title']} {escape(table.period)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{t['title']} {escape(table.period)}</h1><p>{t['computed']}</p>",
+        f"<title>{t['title']} {escape(table_.period)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{t['title']} {escape(table_.period)}</h1><p>{t['computed']}</p>",
+        '<nav class="contents">' + "".join(f'<a href="#{a}">{title}</a>' for a, title in contents) + "</nav>",
     ]
-    if table.signoff:
+    if table_.signoff:
         signed = t["signed_off"].format(
-            period=escape(table.period), by=escape(table.signoff.signed_by), date=table.signoff.signed_at.date()
+            period=escape(table_.period), by=escape(table_.signoff.signed_by), date=moment(table_.signoff.signed_at)
         )
-        parts.append(f'<p class="signoff" id="signoff">{signed}</p>')
-    parts += estimates.html_summary(table, lang)
-    year_keys = [c.key for c in table.columns if not c.key.endswith("_restated")]
-    differing, contradicted, unpublished = table.differing(), table.contradicted(), table.not_published()
+        head.append(f'<p class="signoff" id="signoff">{signed}</p>')
+    head += estimates.html_summary(table_, lang)
     legend = [
         t[k]
         for k, shown in (
@@ -172,82 +110,29 @@ def render_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalo
         if shown
     ]
     if legend:
-        parts.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
-    for pillar, names in catalog.pillars.items():
-        rows = [r for r in table.rows if r.indicator.pillar == pillar]
-        if not rows:
-            continue
-        parts.append(f"<h2>{escape(names[lang])}</h2><table><tr><th>{t['indicator']}</th><th>{t['unit']}</th>{heads}")
-        parts.append(f"<th>{t['trend']}</th></tr>")
-        for r in rows:
-            ind = r.indicator
-            unit = ind.unit_zh if lang == "zh" else ind.unit
-            cells = []
-            for c in table.columns:
-                shown = _cell(r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), t)
-                # the estimate mark sits inside the figure's cell, after any other mark
-                cells.append(shown.replace("</td>", estimates.html_mark(table.estimated_from(r, c), lang) + "</td>"))
-            trend = sparkline([r.cells[k].value if r.cells[k] else None for k in year_keys])
-            parts.append(
-                f'<tr id="{ind.code}"><td>{escape(ind.name(lang))}</td>'
-                f"<td>{escape(unit)}</td>{''.join(cells)}"
-                f"<td>{trend}</td></tr>"
-            )
-        parts.append("</table>")
-    parts += _contradictions(table, catalog, lang)
-    parts += _restatements(table, catalog, lang)
-    differences = table.differences()
-    if differences:
-        parts.append(f'<h2 id="versus">{t["versus"]} {escape(table.period)}</h2><p>{t["versus_note"]}</p>')
-        parts.append(f"<table><tr><th>{t['indicator']}</th><th>{t['unit']}</th><th>{t['published']}</th>")
-        parts.append(f"<th>{t['from_returns']}</th><th>{t['difference']}</th></tr>")
-        for row, published, cell in differences:
-            ind = row.indicator
-            digits = max(ind.decimals, -int(published.as_tuple().exponent))
-            computed = cell.text(digits)
-            gap = f"{(Decimal(computed) - published) / published:+.1%}" if published else "–"
-            unit = ind.unit_zh if lang == "zh" else ind.unit
-            parts.append(
-                f'<tr class="versus" id="versus-{ind.code}"><td>{escape(ind.name(lang))}</td><td>{escape(unit)}</td>'
-                f'<td class="num">{published:f}</td><td class="num computed">{computed}</td>'
-                f'<td class="num">{gap}</td></tr>'
-            )
-        parts.append("</table>")
-    parts += _index(entries, catalog, {r.indicator.code for r in table.rows}, lang)
-    parts.append("</body></html>")
-    return "".join(parts)
+        head.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
+    head.append("".join(f'<p class="note">{n}</p>' for n in notes))
+    return "".join([*head, *body, *sections, *index, "</body></html>"])
 
 
-def _index(entries: list[IndexEntry], catalog: Catalog, shown: set[str], lang: str) -> list[str]:
-    """The disclosure index, a table per framework; indicators link to their row where the page shows it."""
-    t = TEXT[lang]
-    counts = t["index_counts"].format(
-        items=len(entries),
-        answered=sum(1 for e in entries if e.codes),
-        explain=sum(1 for e in entries if e.comply_or_explain),
-    )
-    parts = [f'<h2 id="index">{t["index"]}</h2><p>{counts}</p><p>{t["explain_note"]}</p>']
-    for fw, name in FRAMEWORK_NAMES.items():
-        rows = [e for e in entries if e.framework == fw]
-        if not rows:
-            continue
-        parts.append(f'<h3 id="index-{fw}">{escape(name[lang])}</h3><table class="index">')
-        parts.append(f"<tr><th>{t['item']}</th><th>{t['item_title']}</th><th>{t['answered_by']}</th>")
-        parts.append(f"<th>{t['chapter']}</th></tr>")
-        for e in rows:
-            names = "; ".join(
-                f'<a href="#{c}">{escape(catalog[c].name(lang))}</a>' if c in shown else escape(catalog[c].name(lang))
-                for c in e.codes
-            )
-            if e.comply_or_explain:
-                names = f'<span class="explain">{t["explain"]}</span>'
-            parts.append(
-                f'<tr class="{"explain" if e.comply_or_explain else e.status}"><td class="item">{escape(e.item)}</td>'
-                f"<td>{escape(e.title(lang))}</td><td>{names}</td>"
-                f'<td class="chapter">{escape(e.chapter)}</td></tr>'
-            )
-        parts.append("</table>")
-    return parts
+def _shared_scales(rows: list[Row], year_keys: list[str]) -> dict[str, Scale]:
+    """indicator -> the scale of its chart. Rows of a section in the same unit and of like size (the largest
+    figures within a factor of ten) share one, so their heights compare; a row in its own unit or a hundred
+    times smaller than its neighbours gets its own, rather than a flat line at the bottom."""
+    values = {r.indicator.code: [c.value if (c := r.cells[k]) else None for k in year_keys] for r in rows}
+    sizes = {code: max((abs(v) for v in vs if v is not None), default=Decimal(0)) for code, vs in values.items()}
+    scales: dict[str, Scale] = {}
+    for unit_ in dict.fromkeys(r.indicator.unit for r in rows):
+        codes = sorted((r.indicator.code for r in rows if r.indicator.unit == unit_), key=lambda c: sizes[c])
+        group: list[str] = []
+        for code in [*codes, None]:
+            if group and (code is None or sizes[code] > LIKE_SIZE * max(sizes[group[0]], Decimal("1E-30"))):
+                scale = Scale.over([v for c in group for v in values[c]])
+                scales.update(dict.fromkeys(group, scale))
+                group = []
+            if code is not None:
+                group.append(code)
+    return scales
 
 
 def _cell(
@@ -256,13 +141,14 @@ def _cell(
     code: str,
     decimals: int,
     marks: tuple[dict[str, Decimal], dict[tuple[str, str], list[Finding]], set[str]],
-    t: dict[str, str],
-) -> str:
-    """A figure of the main table, marked where it differs from what was published, contradicts the
-    report, or was not published at all."""
+    lang: str,
+) -> tuple[str, str]:
+    """(class, content) of a figure of the main table, marked where it differs from what was published,
+    contradicts the report, or was not published at all."""
     differing, contradicted, unpublished = marks
+    t = TEXT[lang]
     if cell is None:
-        return '<td class="num">–</td>'
+        return "num", MISSING
     css, mark = ["num"], ""
     if cell.basis.startswith("computed"):
         css.append("computed")
@@ -271,92 +157,15 @@ def _cell(
             mark = f'<span class="mark" title="{escape(t["unpublished"])}">*</span>'
         elif column.key == column.year and code in differing:
             css.append("differs")
-            title = f"{t['was_published']}: {differing[code]:f}"
+            published = differing[code]
+            title = f"{t['was_published']}: {readable(published, written_places(published))}"
             mark = f'<a class="mark" href="#versus-{code}" title="{escape(title)}">≠</a>'
     elif cell.basis == "published" and (code, column.year) in contradicted:
         css.append("contradicted")
-        title = "; ".join(f.message for f in contradicted[(code, column.year)])
+        title = list_separator(lang).join(own_summary(f, lang) for f in contradicted[(code, column.year)])
         mark = f'<a class="mark" href="#own-{code}-{column.year}" title="{escape(title)}">!</a>'
-    return f'<td class="{" ".join(css)}">{cell.text(decimals)}{mark}</td>'
+    return " ".join(css), cell.shown(decimals) + mark
 
 
-def _contradictions(table: AppendixTable, catalog: Catalog, lang: str) -> list[str]:
-    """The section listing where the published figures disagree with each other."""
-    if not table.contradictions:
-        return []
-    t = TEXT[lang]
-    parts = [
-        f'<h2 id="contradictions">{t["own"]}</h2><p>{t["own_note"]}</p>',
-        f"<table><tr><th>{t['year']}</th><th>{t['figure']}</th><th>{t['unit']}</th><th>{t['rule']}</th>",
-        f"<th>{t['published']}</th><th>{t['own_figures']}</th><th>{t['involved']}</th></tr>",
-    ]
-    for f in sorted(table.contradictions, key=lambda f: (f.period or "", f.indicators)):
-        ind = catalog[f.indicators[0]]
-        involved = "; ".join(escape(catalog[c].name(lang)) for c in f.indicators[1:] if c in catalog)
-        parts.append(
-            f'<tr id="own-{ind.code}-{escape(f.period or "")}" class="contradiction" title="{escape(f.message)}">'
-            f"<td>{escape(f.period or '')}</td><td>{escape(ind.name(lang))}</td>"
-            f"<td>{escape(ind.unit_zh if lang == 'zh' else ind.unit)}</td><td>{escape(wording(f.rule, lang)[0])}</td>"
-            f'<td class="num">{_number(f.actual)}</td><td class="num">{_like(f.expected, f.actual)}</td>'
-            f"<td>{involved}</td></tr>"
-        )
-    parts.append("</table>")
-    return parts
-
-
-def _restatements(table: AppendixTable, catalog: Catalog, lang: str) -> list[str]:
-    """Why restated columns differ: each restatement's reason and the figures it moved, with their causes."""
-    if not table.restatements:
-        return []
-    t = TEXT[lang]
-    parts = [f'<h2 id="restatements">{t["restatements"]}</h2>']
-    for r in table.restatements:
-        head = t["restatement"].format(
-            number=r.number, year=r.period, date=r.restated_at.date().isoformat(), reason=escape(r.reason)
-        )
-        parts.append(f'<h3 id="restatement-{escape(r.period)}-{r.number}">{head}</h3>')
-        if r.significant:
-            parts.append(f'<p class="significant">{t["significant"]}</p>')
-        parts.append(
-            f"<table><tr><th>{t['indicator']}</th><th>{t['unit']}</th><th>{t['before']}</th>"
-            f"<th>{t['after']}</th><th>{t['because']}</th></tr>"
-        )
-        for c in r.changes:
-            known = c["indicator"] in catalog.codes
-            name = catalog[c["indicator"]].name(lang) if known else c["indicator"]
-            places = catalog[c["indicator"]].decimals if known else 6
-            causes = [f"{t['factor']} {f}" for f in c["factors"]] + [f"{t['return_of']} {e}" for e in c["entities"]]
-            parts.append(
-                f"<tr><td>{escape(name)}{' *' if c['significant'] else ''}</td><td>{escape(c['unit'])}</td>"
-                f'<td class="num">{_at(_decimal(c["before"]), places)}</td>'
-                f'<td class="num">{_at(_decimal(c["after"]), places)}</td>'
-                f"<td>{escape('; '.join(causes))}</td></tr>"
-            )
-        parts.append("</table>")
-    return parts
-
-
-def _at(value: Decimal | None, places: int) -> str:
-    """A figure at the places the appendix shows it with."""
-    return "–" if value is None else f"{value.quantize(Decimal(1).scaleb(-places)):,f}"
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
-def _number(value: Decimal | None) -> str:
-    return "–" if value is None else f"{tidy(value):,f}"
-
-
-def _like(value: Decimal | None, published: Decimal | None) -> str:
-    """A value at the places of the published figure it is held against, with two significant digits at least."""
-    if value is None or published is None or value == 0:
-        return _number(value)
-    places = max(-int(tidy(published).as_tuple().exponent), 0)
-    significant = 1 - value.adjusted()  # places that give two significant digits
-    return f"{value.quantize(Decimal(1).scaleb(-max(places, significant))):,f}"
-
-
-def write_page(table: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:
-    path.write_text(render_page(table, entries, catalog, lang), encoding="utf-8")
+def write_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:
+    path.write_text(render_page(table_, entries, catalog, lang), encoding="utf-8")

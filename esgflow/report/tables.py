@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from esgflow.catalog import Catalog, Indicator
+from esgflow.display import readable, written_places
 from esgflow.findings import Finding
 from esgflow.periods import Period
 from esgflow.records import RestatementRecord, SignoffRecord
@@ -22,6 +23,14 @@ class Cell:
         computed = self.basis.startswith("computed")
         value = self.value.quantize(Decimal(1).scaleb(-decimals)) if computed else self.value
         return format(abs(value) if value == 0 else value, "f")
+
+    def places(self, decimals: int) -> int:
+        """A computed figure has the catalog's places; a published one the places it was published with."""
+        return decimals if self.basis.startswith("computed") else written_places(self.value)
+
+    def shown(self, decimals: int) -> str:
+        """The figure as a person reads it: separators, its places, a tiny one in scientific notation."""
+        return readable(abs(self.value) if self.value == 0 else self.value, self.places(decimals))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""The sections after the main tables, and the table they share."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from esgflow.catalog import Catalog
+from esgflow.findings import Finding
+from esgflow.report.disclosure import disclosure_index
+from esgflow.report.page_sections import Td, disclosure_section, list_separator, own_summary, table
+
+FINDING = Finding(
+    rule="derived_recomputed",
+    severity="error",
+    message="published 2022: env_fuel_total is 38,462.46 L, but env_gasoline + env_diesel gives 3,926,838.22",
+    indicators=("env_fuel_total", "env_gasoline", "env_diesel"),
+    period="2022",
+    expected=Decimal("3926838.22"),
+    actual=Decimal("38462.46"),
+)
+
+
+def test_a_table_leaves_out_a_column_empty_in_every_row_and_heads_the_rest() -> None:
+    heads = [Td("Name"), Td("Empty"), Td("Figure", "num")]
+    rows = [("", [Td("a"), Td("–"), Td("1", "num")]), (' id="b"', [Td("b"), Td(""), Td("–", "num")])]
+    html = table(heads, rows, "t")
+    assert html.startswith('<table class="t"><thead><tr><th>Name</th><th class="num">Figure</th></tr></thead>')
+    assert "Empty" not in html and '<tr id="b"><td>b</td><td class="num">–</td></tr>' in html
+
+
+def test_what_is_wrong_with_a_published_figure_is_said_in_the_pages_words() -> None:
+    assert own_summary(FINDING, "en") == "Does not match its formula: Its own figures give 3,926,838.22"
+    assert own_summary(FINDING, "zh").endswith("：按报告自身数值应为 3,926,838.22")
+    assert "env_" not in own_summary(replace(FINDING, rule="no_such_rule"), "zh") + own_summary(FINDING, "en")
+
+
+def test_names_are_listed_in_each_languages_way() -> None:
+    assert (list_separator("zh"), list_separator("en")) == ("、", "; ")
+
+
+def test_the_disclosure_index_is_folded_until_opened(catalog: Catalog) -> None:
+    section = "".join(disclosure_section(disclosure_index(catalog), catalog, set(), "en"))
+    assert section.startswith('<details class="index" id="index"><summary>Disclosure index</summary>')
+    assert section.endswith("</details>") and " open" not in section.split(">")[0]
+    assert '<a href="#' not in section  # no row of the page to link to when none is shown
