@@ -191,7 +191,10 @@ def test_defined_names_local_to_a_sheet_follow_it(returned: bytes, catalog: Cata
     assert wb[ENV].print_area == "'环境 Environmental'!$A$1:$H$19"
     assert "social_total" in wb[SOCIAL].defined_names
     book = _members(out)["xl/workbook.xml"].decode()
-    assert sorted(re.findall(r'localSheetId="(\d)"', book)) == ["3", "4"]  # were 2 and 3
+    local = dict(re.findall(r'<definedName name="([^"]+)" localSheetId="(\d)"', book))
+    assert (local["_xlnm.Print_Area"], local["social_total"]) == ("3", "4")  # were 2 and 3
+    titles = re.findall(r'<definedName name="_xlnm.Print_Titles" localSheetId="(\d)"', book)
+    assert titles and "0" not in titles  # each sheet's printed header rows moved with it
     original, copy = read_return(raw, "a.xlsx", catalog), read_return(out, "a.xlsx", catalog)
     assert copy.reported == original.reported and copy.meta_cells == original.meta_cells
 
