@@ -346,3 +346,17 @@ def test_libreoffice_prints_the_appendix_with_every_name_and_unit_whole(
     assert "4,739,128.86" in printed.text  # separators
     assert "已发布报告中数值之间互相不一致之处" in printed.text and "Figures involved" in printed.text
     picture(printed, 2, artefacts(tmp_path) / "appendix.png")
+
+
+def test_the_estimates_sheet_names_a_restated_year_as_people_write_it(catalog: Catalog, tmp_path: Path) -> None:
+    figures = {
+        ("env_diesel", "2022", "published"): Decimal("10"),
+        ("env_diesel", "2022", "computed_restated"): Decimal("12"),
+        ("env_diesel", "2024", "computed"): Decimal("30"),
+    }
+    marked = {("env_diesel", "2022", "computed_restated"): ["SAMI"], ("env_diesel", "2024", "computed"): ["SAMI"]}
+    table = replace(build_appendix(figures, catalog, P2024), estimates=marked)
+    write_appendix_xlsx(table, [], catalog, tmp_path / "appendix.xlsx")
+    ws = load_workbook(tmp_path / "appendix.xlsx")["估算 Estimates"]
+    assert [r[3] for r in ws.iter_rows(min_row=5, values_only=True)] == ["2022（重述）\n2022 restated", "2024"]
+    assert ws.print_title_rows == "$4:$4"

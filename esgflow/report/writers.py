@@ -142,7 +142,10 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
     _comparison_sheet(wb, table)
     _contradictions_sheet(wb, table, catalog)
     estimates.write_sheet(wb, table)
-    _finish(wb[estimates.SHEET], header_row=4, wrap="BCF")
+    written = {c.key: year_header(c) for c in table.columns}
+    for cell in wb[estimates.SHEET]["D"][4:]:  # the sheet names a column by its key; people read its header
+        cell.value = written.get(str(cell.value), cell.value)
+    _finish(wb[estimates.SHEET], header_row=4, wrap="BCDF")
     _index_sheet(wb, entries, catalog)
     wb.save(path)
 
