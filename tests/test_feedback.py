@@ -96,7 +96,8 @@ def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_pat
     assert "数值单元格中填写了文字" in marked.comment.text
     feedback = wb[FEEDBACK_SHEET]
     rows = list(feedback.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 3 and {r[3] for r in rows} == {"env_gasoline", "env_diesel", "env_natural_gas"}
+    assert len(rows) == 3 and {r[3] for r in rows} == {"汽油使用量", "柴油使用量", "天然气使用量"}
+    assert [c.value for c in feedback[1]][:4] == ["级别", "工作表", "单元格", "指标"] and rows[0][0] == "错误"
     assert all(c.data_type == "s" for row in feedback.iter_rows(min_row=2) for c in row if c.value)
 
 

@@ -28,19 +28,14 @@ from esgflow.feedback.letter import Judged
 from esgflow.feedback.xml_patch import patch_workbook
 from esgflow.findings import Finding, Severity
 from esgflow.periods import parse_period
+from esgflow.workbooks import fit
 from esgflow.workbooks.returns import read_return
 from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import fill, libreoffice_resave
 
-HEADERS = [
-    "级别 Severity",
-    "工作表 Sheet",
-    "单元格 Cell",
-    "指标 Indicator",
-    "规则 Rule",
-    "请 What to do",
-    "说明 Detail",
-]
+HEADERS = ["级别", "工作表", "单元格", "指标", "规则", "如何处理", "说明"]
+HEADERS_EN = ["Severity", "Sheet", "Cell", "Indicator", "Rule", "What to do", "Detail"]
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +116,8 @@ def test_an_overseas_reporter_reads_comments_in_english(
     wb = load_workbook(out)
     assert _marked(wb, error).comment.text.startswith("Text in a number cell: Enter a number only")
     assert wb[FEEDBACK_SHEET]["E2"].value == "Text in a number cell"
+    assert [c.value for c in wb[FEEDBACK_SHEET][1]] == HEADERS_EN
+    assert (wb[FEEDBACK_SHEET]["A2"].value, wb[FEEDBACK_SHEET]["D2"].value) == ("Error", "Gasoline consumption")
 
 
 def test_two_findings_on_one_cell_share_its_comment(
@@ -150,8 +147,8 @@ def test_the_feedback_sheet_comes_first_and_lists_every_finding(
     assert [c.value for c in ws[1]] == HEADERS
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     name, action = wording("yoy_change_needs_note", "zh")
-    assert rows[1] == ("warning", warning.sheet, warning.cell, "env_diesel", name, action, warning.message)
-    assert rows[2][:4] == ("error", None, None, None)  # openpyxl reads empty strings back as None
+    assert rows[1] == ("提示", warning.sheet, warning.cell, "柴油使用量", name, action, warning.message)
+    assert rows[2][:4] == ("错误", None, None, None)  # openpyxl reads empty strings back as None
     assert rows[2][6] == "no figure is filled in"
     assert len(rows) == 3
     assert _rgb(ws["A2"].fill.fgColor.rgb) == _rgb(ERROR_FILL.fgColor.rgb)
@@ -315,8 +312,41 @@ def test_libreoffice_keeps_the_copy_and_its_own_files_are_patched(
     original = read_return(path.read_bytes(), path.name, catalog).reported
     again = read_return(resaved_copy.read_bytes(), "c", catalog).reported
     assert sorted(again, key=lambda v: v.code) == sorted(original, key=lambda v: v.code)  # LibreOffice sorts names
-    notes, sheet = annotation(judged)  # a return saved by LibreOffice (shared strings, its own VML) is patched
+    notes, sheet = annotation(judged, catalog)  # a return saved by LibreOffice (shared strings, its own VML) is patched
     patch_workbook(resaved_return.read_bytes(), notes, sheet, "esgflow")
     patched = annotate_workbook(resaved_return.read_bytes(), judged, catalog, tmp_path / "p.xlsx")
     loaded = annotate_with_openpyxl(resaved_return.read_bytes(), judged, catalog, tmp_path / "o.xlsx")
     assert _summary(patched) == _summary(loaded)
+
+
+@pytest.mark.parametrize("writer", [annotate_workbook, annotate_with_openpyxl])
+def test_the_feedback_sheet_wraps_its_text_in_rows_tall_enough_and_prints_on_a4(
+    writer: object, returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    judged = _many(path, registry)
+    out = writer(path.read_bytes(), judged, catalog, tmp_path / "a.xlsx")  # type: ignore[operator]
+    ws = load_workbook(out)[FEEDBACK_SHEET]
+    widths = {c: ws.column_dimensions[c].width for c in "ABCDEFG"}
+    assert widths["D"] >= fit.text_width("汽油使用量") and widths["F"] <= 50
+    for row in ws.iter_rows(min_row=2):
+        needed = max(fit.lines(c.value, widths[c.column_letter]) for c in row if c.value)
+        assert ws.row_dimensions[row[0].row].height >= needed * fit.LINE_POINTS
+        assert all(c.alignment.wrap_text for c in row if c.value)
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.fitToWidth) == 1
+
+
+def test_libreoffice_prints_the_annotated_copy_in_the_reporters_language(
+    returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
+) -> None:
+    path = returned["SAMI"]
+    out = annotate_workbook(path.read_bytes(), _many(path, registry), catalog, tmp_path / "annotated.xlsx")
+    printed = print_workbook(out, tmp_path / "pdf")
+    first = printed.pages[0]  # the feedback sheet
+    header = next(line for line in printed.lines() if line.startswith("级别"))
+    assert header.split() == HEADERS
+    assert "汽油使用量" in first and "env_gasoline" not in first and "Severity" not in first
+    assert "错误" in first and "提示" in first and "error" not in first.split()
+    name, _ = wording("text_in_number_cell", "zh")
+    assert name in first
+    picture(printed, 1, artefacts(tmp_path) / "annotated.png")

@@ -191,7 +191,10 @@ def test_defined_names_local_to_a_sheet_follow_it(returned: bytes, catalog: Cata
     assert wb[ENV].print_area == "'环境 Environmental'!$A$1:$H$19"
     assert "social_total" in wb[SOCIAL].defined_names
     book = _members(out)["xl/workbook.xml"].decode()
-    assert sorted(re.findall(r'localSheetId="(\d)"', book)) == ["3", "4"]  # were 2 and 3
+    local = dict(re.findall(r'<definedName name="([^"]+)" localSheetId="(\d)"', book))
+    assert (local["_xlnm.Print_Area"], local["social_total"]) == ("3", "4")  # were 2 and 3
+    titles = re.findall(r'<definedName name="_xlnm.Print_Titles" localSheetId="(\d)"', book)
+    assert titles and "0" not in titles  # each sheet's printed header rows moved with it
     original, copy = read_return(raw, "a.xlsx", catalog), read_return(out, "a.xlsx", catalog)
     assert copy.reported == original.reported and copy.meta_cells == original.meta_cells
 
@@ -343,3 +346,34 @@ def test_what_it_does_not_understand_is_refused_for_openpyxl(
     with pytest.raises(Unsupported) as refused:
         _patched(spoil(returned), {(ENV, "E6"): CellNote(RED, "not a number")})
     assert why in str(refused.value)
+
+
+def test_the_text_sheet_wraps_its_rows_in_heights_that_fit_and_prints_on_a4(returned: bytes) -> None:
+    wb = _open(_patched(returned, {}))
+    ws = wb["反馈 Feedback"]
+    assert ws.row_dimensions[1].height is None  # the header is one line
+    for row in (2, 3):
+        assert ws.row_dimensions[row].height == SHEET.height(SHEET.rows[row - 2][1])
+        assert all(c.alignment.wrap_text and c.alignment.vertical == "top" for c in ws[row] if c.value)
+    assert not ws["A1"].alignment.wrap_text and ws["A1"].font.b
+    long = TextSheet("反馈 Feedback", ("Detail",), ((None, ("word " * 40,)),), (20,))
+    assert long.height(long.rows[0][1]) >= 10 * 15  # 200 characters in a column 20 wide
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.fitToWidth) == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_a_wrapped_cell_format_replaces_the_alignment_its_base_had(returned: bytes) -> None:
+    members = _members(returned)
+    styles = members["xl/styles.xml"].decode()
+    first = re.search(r"<cellXfs[^>]*>(<xf [^>]*?)\s*/>", styles)
+    assert first
+    aligned = first.group(1) + ' applyAlignment="1"><alignment horizontal="right" wrapText="0"/></xf>'
+    members["xl/styles.xml"] = styles.replace(
+        first.group(0), first.group(0).replace(first.group(1) + " />", aligned).replace(first.group(1) + "/>", aligned)
+    ).encode()
+    assert 'horizontal="right"' in members["xl/styles.xml"].decode()  # the base now has an alignment
+    out = _patched(_zip(members), {})
+    cell = _open(out)["反馈 Feedback"]["A2"]
+    assert (cell.alignment.wrap_text, cell.alignment.horizontal) == (True, None)
+    xfs = re.search(r"<cellXfs.*?</cellXfs>", _members(out)["xl/styles.xml"].decode(), re.S)
+    assert xfs and all(xf.count("<alignment") <= 1 for xf in re.findall(r"<xf .*?(?:/>|</xf>)", xfs.group(0)))

@@ -6,7 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from esgflow import EsgflowError, jobs
 from esgflow.catalog import Catalog, load_catalog
@@ -15,8 +16,10 @@ from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.periods import parse_period
 from esgflow.signing import signature, signing_key
+from esgflow.workbooks import fit
 from esgflow.workbooks import layout as L
-from esgflow.workbooks.template import TemplateRequest, write_template
+from esgflow.workbooks.template import INPUT_FILL, OPTIONAL_FILL, SUM_FILL, TemplateRequest, write_template
+from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import NEW_IN_V2, P2024, RETIRED_IN_V2, open_collection, run_demo
 
 
@@ -83,9 +86,9 @@ def test_breakdowns_show_the_sum_they_must_equal(templates: dict[str, Path]) -> 
     sums = [c.value for c in ws[L.COL_VALUE] if isinstance(c.value, str) and c.value.startswith("=")]
     female = next(iter(wb.defined_names["soc_employees_female"].destinations))[1].replace("$", "")
     male = next(iter(wb.defined_names["soc_employees_male"].destinations))[1].replace("$", "")
-    assert f"={female}+{male}" in sums
+    assert f'=IF(COUNT({female},{male})=0,"",{female}+{male})' in sums  # blank, not 0, until a part is entered
     checks = [c.value for c in ws[L.COL_RULE] if isinstance(c.value, str) and c.value.startswith("=IF(")]
-    assert any(total.replace("$", "") in check for check in checks)
+    assert any(total.replace("$", "") in check and check.startswith("=IF(COUNT(") for check in checks)
     env = wb["环境 Environmental"]
     assert any(c.value == "燃油使用量（自动合计）" for c in env[L.COL_NAME_ZH])
 
@@ -230,3 +233,115 @@ def test_the_mark_column_moves_no_cell_of_the_template_before_it(
             assert [c.value for c in old_row] == [c.value for c in new_row]
         assert v2[sheet].max_column == 8 and v3[sheet].max_column == 9
     assert not any(str(c.value).startswith("8.") for c in v2[L.INSTRUCTIONS_SHEET]["A"])
+
+
+@pytest.fixture(scope="module")
+def hq_template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> Path:
+    """The headquarters' template (every pillar, breakdowns, fuels, the split), nothing entered."""
+    path = tmp_path_factory.mktemp("hq") / "HQ_2025.xlsx"
+    write_template(path, TemplateRequest(registry["HQ"], parse_period("2025"), {}, "esg1-test"), catalog)
+    return path
+
+
+def _pillars(wb: Workbook) -> list[Worksheet]:
+    return [ws for ws in wb.worksheets if ws.title not in (L.INSTRUCTIONS_SHEET, L.LOCATIONS_SHEET)]
+
+
+def test_rows_are_tall_enough_for_their_wrapped_names_units_and_rules(hq_template: Path) -> None:
+    for ws in _pillars(load_workbook(hq_template)):
+        widths = {c: ws.column_dimensions[c].width for c in "ABCDEFGH"}
+        for row in ws.iter_rows(min_row=L.HEADER_ROW):
+            wrapped = [c for c in row[:8] if c.alignment.wrap_text and isinstance(c.value, str) and c.value[:1] != "="]
+            needed = max((fit.lines(c.value, widths[c.column_letter]) for c in wrapped), default=1)
+            assert (ws.row_dimensions[row[0].row].height or 15) >= needed * fit.LINE_POINTS, (ws.title, row[0].row)
+        tall = [r for r in ws.iter_rows(min_row=L.FIRST_ROW) if (ws.row_dimensions[r[0].row].height or 0) > 30]
+        assert ws.title.startswith("治理") or tall  # some names do wrap, and their rows grew
+
+
+def test_computed_rows_show_their_unit_and_stay_blank_until_a_part_is_entered(hq_template: Path) -> None:
+    wb = load_workbook(hq_template)
+    seen = 0
+    for ws in _pillars(wb):
+        for row in ws.iter_rows(min_row=L.FIRST_ROW):
+            value = row[4].value
+            if isinstance(value, str) and value.startswith("="):
+                seen += 1
+                assert value.startswith("=IF(COUNT(") and ',"",' in value, value
+                assert row[3].value, (ws.title, row[0].row)  # its unit
+                rule = row[7].value
+                assert rule is None or rule.startswith("=IF(COUNT("), rule
+    assert seen >= 4
+    env = wb["环境 Environmental"]
+    fuel = next(r for r in env.iter_rows(min_row=L.FIRST_ROW) if r[1].value == "燃油使用量（自动合计）")
+    assert fuel[3].value == "升 L"
+    social = wb["社会 Social"]
+    parts = next(r for r in social.iter_rows(min_row=L.FIRST_ROW) if r[1].value == "分项合计（应等于上方合计）")
+    assert parts[3].value == "人 person"
+
+
+def test_required_and_optional_cells_look_different_and_a_legend_says_which_is_which(hq_template: Path) -> None:
+    wb = load_workbook(hq_template)
+    ws = wb["环境 Environmental"]
+    _, value = next(iter(wb.defined_names["env_diesel"].destinations))
+    row = int(value.split("$")[-1])
+    required = ws[value.replace("$", "")].fill.fgColor.rgb
+    optional = {ws[f"{col}{row}"].fill.fgColor.rgb for col in (L.COL_NOTE, L.COL_ESTIMATE)}
+    assert required.endswith(INPUT_FILL.fgColor.rgb[-6:]) and optional == {OPTIONAL_FILL.fgColor.rgb}
+    _, where = next(iter(wb.defined_names["env_electricity__split_1"].destinations))
+    assert ws[where.replace("$", "")].fill.fgColor.rgb == OPTIONAL_FILL.fgColor.rgb  # a split is optional too
+    legend = {ws[f"{c}2"].value: ws[f"{c}2"].fill.fgColor.rgb for c in "ABC"}
+    assert legend == {
+        "必填 Required": INPUT_FILL.fgColor.rgb,
+        "选填 Optional": OPTIONAL_FILL.fgColor.rgb,
+        "自动计算 Computed": SUM_FILL.fgColor.rgb,
+    }
+    instructions = " ".join(str(c.value) for c in wb[L.INSTRUCTIONS_SHEET]["A"] if c.value)
+    assert "淡紫色单元格为选填" in instructions and "pale lilac cells are optional" in instructions
+
+
+def test_every_sheet_prints_on_a4_one_page_wide_with_its_header_row_repeated(hq_template: Path) -> None:
+    wb = load_workbook(hq_template)
+    for ws in _pillars(wb):
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9, ws.title
+        assert int(ws.page_setup.fitToWidth) == 1 and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == f"${L.HEADER_ROW}:${L.HEADER_ROW}", ws.title
+    instructions = wb[L.INSTRUCTIONS_SHEET]
+    assert int(instructions.page_setup.fitToWidth) == 1
+    assert any(str(r).startswith("A") and ":B" in str(r) for r in instructions.merged_cells.ranges)
+
+
+def test_last_periods_figure_shows_with_separators_and_all_its_digits(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    prior = {"env_diesel": Decimal("297617.26"), "env_natural_gas": Decimal("5211"), "soc_employees_total": Decimal(76)}
+    path = tmp_path / "HQ_2025.xlsx"
+    write_template(path, TemplateRequest(registry["HQ"], parse_period("2025"), prior, "esg1-test"), catalog)
+    wb = load_workbook(path)
+    formats = {}
+    for code in prior:
+        sheet, coord = next(iter(wb.defined_names[code].destinations))
+        formats[code] = wb[sheet][f"{L.COL_PRIOR}{coord.split('$')[-1]}"].number_format
+    assert formats == {"env_diesel": "#,##0.00", "env_natural_gas": "#,##0", "soc_employees_total": "#,##0"}
+
+
+def test_libreoffice_prints_the_template_with_every_label_whole_and_no_zero_sums(
+    hq_template: Path, catalog: Catalog, registry: EntityRegistry, tmp_path: Path
+) -> None:
+    printed = print_workbook(hq_template, tmp_path / "pdf")
+    lines = printed.lines()
+    for ind in catalog.inputs_for_kind(registry["HQ"].kind):
+        row = next((line for line in lines if line.startswith(ind.code + " ")), "")
+        assert row, ind.code
+        # a wrapped name continues on the next printed line; each piece of it is whole
+        assert ind.name_zh in printed.text.replace("\n", "") or all(
+            part in printed.text for part in ind.name_zh.split("（")
+        ), ind.code
+        assert all(word in printed.text for word in ind.name_en.split()), ind.code
+    sums = [line for line in lines if "分项合计" in line or "自动合计" in line]
+    assert len(sums) >= 4
+    assert all("0" not in line.replace("2025", "") and "✓" not in line for line in sums), sums
+    assert "必填 Required 选填 Optional 自动计算 Computed" in printed.text.replace("  ", " ") or all(
+        word in printed.text for word in ("必填 Required", "选填 Optional", "自动计算 Computed")
+    )
+    page = next(n for n, text in enumerate(printed.pages, 1) if "env_diesel" in text)
+    picture(printed, page, artefacts(tmp_path) / "template.png")

@@ -12,28 +12,27 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.feedback.letter import Judged
 from esgflow.feedback.xml_patch import CellNote, TextSheet, Unsupported, clean, patch_workbook
 from esgflow.safety import write_text
+from esgflow.workbooks import fit
 
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
 FEEDBACK_SHEET = "反馈 Feedback"
 AUTHOR = "esgflow"
-HEADERS = (
-    "级别 Severity",
-    "工作表 Sheet",
-    "单元格 Cell",
-    "指标 Indicator",
-    "规则 Rule",
-    "请 What to do",
-    "说明 Detail",
-)
-WIDTHS = (10, 24, 10, 34, 26, 60, 90)
+# The feedback sheet in the reporter's language, as their letter is: (zh, en) per column.
+HEADERS = {
+    "zh": ("级别", "工作表", "单元格", "指标", "规则", "如何处理", "说明"),
+    "en": ("Severity", "Sheet", "Cell", "Indicator", "Rule", "What to do", "Detail"),
+}
+# The words the letter uses for a finding's severity, so that the sheet and the letter agree.
+SEVERITY = {"zh": {"error": "错误", "warning": "提示"}, "en": {"error": "Error", "warning": "Warning"}}
+MAX_WIDTHS = (10, 24, 10, 30, 26, 50, 60)  # wider text wraps, in rows made tall enough for it
 _FILLS = {"FF" + f.fgColor.rgb[-6:]: f for f in (ERROR_FILL, WARNING_FILL)}
 
 
@@ -42,12 +41,13 @@ def _fill(severity: str) -> str:
     return "FF" + (ERROR_FILL if severity == "error" else WARNING_FILL).fgColor.rgb[-6:]
 
 
-def annotation(j: Judged) -> tuple[dict[tuple[str, str], CellNote], TextSheet]:
-    """What the copy says: a note for each cell findings point at, and the feedback sheet listing them all.
+def annotation(j: Judged, catalog: Catalog) -> tuple[dict[tuple[str, str], CellNote], TextSheet]:
+    """What the copy says: a note for each cell findings point at, and the feedback sheet listing them all,
+    in the reporter's language with indicators by name.
 
     A cell with several findings is filled for the last and its comment holds them all, a blank line apart.
     """
-    lang = j.entity.language
+    lang = "zh" if j.entity.language == "zh" else "en"
     notes: dict[tuple[str, str], CellNote] = {}
     rows = []
     for f in j.findings:
@@ -57,9 +57,16 @@ def annotation(j: Judged) -> tuple[dict[tuple[str, str], CellNote], TextSheet]:
             known = notes.get((f.sheet, f.cell))
             notes[(f.sheet, f.cell)] = CellNote(_fill(f.severity), known.text + "\n\n" + text if known else text)
         code = f.indicators[0] if f.indicators else ""
-        texts = (f.severity, f.sheet or "", f.cell or "", code, name, action, f.message)
+        indicator = catalog[code].name(lang) if code in catalog else code
+        severity = SEVERITY[lang].get(f.severity, f.severity)
+        texts = (severity, f.sheet or "", f.cell or "", indicator, name, action, f.message)
         rows.append((_fill(f.severity), tuple(clean(t) for t in texts)))
-    return notes, TextSheet(FEEDBACK_SHEET, HEADERS, tuple(rows), WIDTHS)
+    header = HEADERS[lang]
+    widths = tuple(
+        fit.column_width([header[i], *(texts[i] for _, texts in rows)], maximum=most)
+        for i, most in enumerate(MAX_WIDTHS)
+    )
+    return notes, TextSheet(FEEDBACK_SHEET, header, tuple(rows), widths)
 
 
 def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Path:
@@ -67,7 +74,7 @@ def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Pat
 
     The raw bytes have passed the container checks (no macros, bounded size) before this runs.
     """
-    notes, sheet = annotation(j)
+    notes, sheet = annotation(j, catalog)
     try:
         data = patch_workbook(raw, notes, sheet, AUTHOR)
     except Unsupported:
@@ -79,7 +86,7 @@ def annotate_workbook(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Pat
 
 def annotate_with_openpyxl(raw: bytes, j: Judged, catalog: Catalog, out: Path) -> Path:
     """The same copy written by loading and saving the whole workbook with openpyxl (the fallback)."""
-    notes, sheet = annotation(j)
+    notes, sheet = annotation(j, catalog)
     wb = load_workbook(io.BytesIO(raw))
     for (name, ref), note in notes.items():
         if name not in wb.sheetnames:
@@ -99,10 +106,13 @@ def annotate_with_openpyxl(raw: bytes, j: Judged, catalog: Catalog, out: Path) -
         row = ws.max_row + 1
         for col, text in enumerate(texts, 1):
             write_text(ws.cell(row, col), text)  # messages quote reporters' text: keep it inert
+            ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
         if fill:
             ws.cell(row, 1).fill = _FILLS[fill]
+        ws.row_dimensions[row].height = sheet.height(texts)
     for col, width in enumerate(sheet.widths, 1):
         ws.column_dimensions[chr(64 + col)].width = width
+    fit.print_setup(ws)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from esgflow.findings import Refused
+from esgflow.workbooks import fit
 from esgflow.workbooks.reader import column_letters, column_number
 from esgflow.workbooks.safe_zip import SafeZip
 
@@ -107,6 +108,10 @@ class TextSheet:
     header: tuple[str, ...]
     rows: tuple[tuple[str | None, tuple[str, ...]], ...]  # (ARGB fill of the first cell or None, texts)
     widths: tuple[float, ...]
+
+    def height(self, texts: tuple[str, ...]) -> float:
+        """Points a row needs for its texts wrapped at the columns' widths."""
+        return fit.row_height(zip(texts, self.widths, strict=False))
 
 
 # -- XML at byte offsets ------------------------------------------------------------------------------
@@ -596,11 +601,13 @@ class _Styles:
             self.cache["bold"] = self._add("fonts", xml)
         return self.cache["bold"]
 
-    def xf(self, base: int, fill: str | None = None, bold: bool = False, quote: bool = False) -> int:
-        """A cell format like cellXfs[base] with a fill, the bold font or a quote prefix."""
-        if not (fill or bold or quote):
+    def xf(
+        self, base: int, fill: str | None = None, bold: bool = False, quote: bool = False, wrap: bool = False
+    ) -> int:
+        """A cell format like cellXfs[base] with a fill, the bold font, a quote prefix or text wrapped at the top."""
+        if not (fill or bold or quote or wrap):
             return base
-        key = ("xf", base, fill, bold, quote)
+        key = ("xf", base, fill, bold, quote, wrap)
         if key not in self.cache:
             xfs = self.items["cellXfs"]
             if not 0 <= base < len(xfs):
@@ -613,8 +620,15 @@ class _Styles:
                 attrs["fontId"], attrs["applyFont"] = str(self.bold()), "1"
             if quote:
                 attrs["quotePrefix"] = "1"
-            inner = "" if el.empty else self.data[el.head : el.end].decode("utf-8")
-            self.cache[key] = self._add("cellXfs", _tag(el.name, attrs, el.empty) + inner)
+            inner = "" if el.empty else self.data[el.head : el.close].decode("utf-8")
+            if wrap:  # alignment comes first among an xf's children; one the base had is replaced
+                attrs["applyAlignment"] = "1"
+                inner = re.sub(r"<(?:\w+:)?alignment\b[^>]*?(?:/>|>.*?</(?:\w+:)?alignment>)", "", inner, flags=re.S)
+                inner = f'<{self.p}alignment wrapText="1" vertical="top"/>' + inner
+            empty = not inner
+            self.cache[key] = self._add(
+                "cellXfs", _tag(el.name, attrs, empty) + ("" if empty else inner + f"</{el.name}>")
+            )
         return self.cache[key]
 
     def save(self) -> None:
@@ -966,7 +980,7 @@ def _text_sheet(sheet: TextSheet, styles: _Styles) -> bytes:
     def cell(ref: str, value: str, fill: str | None = None, bold: bool = False) -> str:
         if value == "":
             return ""
-        s = styles.xf(0, fill=fill, bold=bold, quote=value.startswith(FORMULA_PREFIXES))
+        s = styles.xf(0, fill=fill, bold=bold, quote=value.startswith(FORMULA_PREFIXES), wrap=not bold)
         style = f' s="{s}"' if s else ""
         return f'<c r="{ref}"{style} t="inlineStr"><is>{_t("", value)}</is></c>'
 
@@ -976,16 +990,22 @@ def _text_sheet(sheet: TextSheet, styles: _Styles) -> bytes:
         rows.append(
             "".join(cell(f"{column_letters(i)}{n}", t, fill if i == 1 else None) for i, t in enumerate(texts, 1))
         )
-    data = "".join(f'<row r="{n}">{cells}</row>' for n, cells in enumerate(rows, 1))
+    heights = [""] + [f' ht="{sheet.height(texts)}" customHeight="1"' for _, texts in sheet.rows]
+    data = "".join(
+        f'<row r="{n}"{ht}>{cells}</row>' for n, (ht, cells) in enumerate(zip(heights, rows, strict=True), 1)
+    )
     width = max([len(sheet.header), *(len(t) for _, t in sheet.rows)])
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, 1))
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
-        f'<dimension ref="A1:{column_letters(width)}{len(rows)}"/><sheetViews><sheetView tabSelected="1" '
+        f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:{column_letters(width)}{len(rows)}"/>'
+        f'<sheetViews><sheetView tabSelected="1" '
         f'workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}'
-        f'<sheetData>{data}</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
-        f'footer="0.5"/></worksheet>'
+        f'<sheetData>{data}</sheetData><printOptions horizontalCentered="1"/><pageMargins left="0.4" right="0.4" '
+        f'top="0.6" bottom="0.6" header="0.3" footer="0.3"/><pageSetup paperSize="9" orientation="landscape" '
+        f'fitToWidth="1" fitToHeight="0"/><headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>'
+        f"</worksheet>"
     ).encode()
 
 

@@ -15,26 +15,32 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import EsgflowError, units
+from esgflow import EsgflowError, display, units
 from esgflow.catalog import Catalog, Indicator
+from esgflow.decimals import tidy
 from esgflow.entities import Entity
 from esgflow.factors import Region, load_factors
 from esgflow.periods import Period
 from esgflow.safety import write_text
-from esgflow.workbooks import estimates
+from esgflow.workbooks import estimates, fit
 from esgflow.workbooks import layout as L
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # a figure: every one is required
+# What a reporter may leave blank (a note, the estimate mark, a split row): pale lilac, so that
+# required and optional cells differ even printed in grey (lilac prints lighter than yellow).
+OPTIONAL_FILL = PatternFill("solid", fgColor="EDE7F6")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SUM_FILL = PatternFill("solid", fgColor="E2EFDA")
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 UNLOCKED = Protection(locked=False)
+WRAPPED = "BCDH"  # names, unit and rule: long enough to wrap; the rows are made tall enough for them
 
 INSTRUCTIONS = [
     ("如何填写", "How to fill in"),
     (
-        "1. 只在黄色单元格中填写：本期数值和必要的说明。其他单元格受保护。",
-        "1. Fill in the yellow cells only: this period's figure and, where needed, a note. Other cells are protected.",
+        "1. 黄色单元格为必填的本期数值；淡紫色单元格为选填（说明、估算标记、按地区拆分）。其他单元格受保护。",
+        "1. Yellow cells are this period's figures, all required; pale lilac cells are optional (notes, the "
+        "estimate mark, splits by place). Other cells are protected.",
     ),
     (
         "2. 按“单位”列给出的单位填写数字，不要输入单位或千分位以外的符号。",
@@ -55,8 +61,9 @@ INSTRUCTIONS = [
         "5. Where a figure changes a lot from the last period, explain why in the 'Note' column.",
     ),
     (
-        "6. 分项（性别、年龄、学历、燃料）之和应等于合计；绿色行会自动显示分项之和。",
-        "6. Breakdowns (gender, age, education, fuels) must add up to their total; green rows show the sum.",
+        "6. 分项（性别、年龄、学历、燃料）之和应等于合计；绿色行会自动显示分项之和（填写分项后才显示）。",
+        "6. Breakdowns (gender, age, education, fuels) must add up to their total; green rows show the sum "
+        "once a part is entered.",
     ),
     (
         "7. 请勿更改本说明页上的单位代码、期间和模板版本。填好后按通知中的方式提交。",
@@ -126,6 +133,53 @@ def _number_format(ind: Indicator) -> str:
     return "#,##0" if ind.dtype == "integer" else "General"
 
 
+def _prior_format(ind: Indicator, value: Decimal) -> str:
+    """Last period's figure with separators and every digit it has (up to six places): it is what the
+    reporter compares with, so nothing of it is rounded away."""
+    if ind.dtype == "integer":
+        return "#,##0"
+    places = min(max(-int(tidy(value).as_tuple().exponent), 0), 6)
+    return display.excel_format(places)
+
+
+def _unit_text(ind: Indicator) -> str:
+    """The unit a reporter enters a figure in, in Chinese and as written ('立方米 m³')."""
+    unit = ind.input_unit or ind.unit
+    zh = ind.unit_zh if unit == ind.unit else units.label_zh(unit)
+    return display.unit(f"{zh} {unit}" if zh != unit else unit)
+
+
+def _blank_until_entered(cells: str, formula: str) -> str:
+    """A computed cell that stays blank until one of `cells` holds a number (no 0 before anything is entered)."""
+    return f'=IF(COUNT({cells})=0,"",{formula})'
+
+
+def _legend(ws: Worksheet) -> None:
+    """Row 2 of a pillar sheet: what the cell colours mean, each said on a cell of that colour."""
+    legend = (
+        ("必填 Required", INPUT_FILL),
+        ("选填 Optional", OPTIONAL_FILL),
+        ("自动计算 Computed", SUM_FILL),
+    )
+    for col, (text, fill) in zip("ABC", legend, strict=False):
+        ws[f"{col}2"] = text
+        ws[f"{col}2"].fill, ws[f"{col}2"].font = fill, Font(bold=True)
+        ws[f"{col}2"].alignment = Alignment(horizontal="center")
+    ws["D2"] = "留空表示未填报 blank means not reported"
+
+
+def _fit_rows(ws: Worksheet) -> None:
+    """Rows tall enough for their wrapped names, rules and units at the columns' widths (Excel does not
+    re-fit rows it did not write; WPS and LibreOffice fit them differently)."""
+    widths = {col: ws.column_dimensions[col].width for col in "ABCDEFGH"}
+    for r in range(L.HEADER_ROW, ws.max_row + 1):
+        wrapped = [c for c in widths if ws[f"{c}{r}"].alignment.wrap_text]
+        cells = [(ws[f"{col}{r}"].value, widths[col]) for col in wrapped]
+        shown = [(v, w) for v, w in cells if isinstance(v, str) and not v.startswith("=")]
+        if shown:
+            ws.row_dimensions[r].height = fit.row_height(shown)
+
+
 def location_choice(region: Region) -> str:
     """How a location is offered in a split's list: its code first, which is what is read back."""
     return " ".join(filter(None, (region.code, region.name_zh, region.name_en)))
@@ -138,7 +192,9 @@ def _write_locations(ws: Worksheet, regions: Mapping[str, Region]) -> None:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for region in regions.values():
         ws.append([location_choice(region), region.code, region.name_zh, region.name_en])
-    ws.column_dimensions["A"].width = 36
+    fit.fit_columns(ws)
+    fit.print_setup(ws, title_rows="1:1")
+    ws.page_setup.orientation = "portrait"
     ws.protection.sheet = True
 
 
@@ -149,8 +205,6 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
     by name like every input; a row left blank is no row.
     """
     assert ind.split is not None
-    unit = ind.input_unit or ind.unit
-    unit_text = ind.unit_zh if unit == ind.unit else units.label_zh(unit)
     header = [
         f"按省份/国家拆分 Split by province/country: {ind.code}",
         "地点 Location (province or country)",
@@ -164,6 +218,7 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
     for col, text in zip("ABCDEFGH", header, strict=True):
         ws[f"{col}{first}"] = text
         ws[f"{col}{first}"].font, ws[f"{col}{first}"].fill = Font(bold=True), HEADER_FILL
+        ws[f"{col}{first}"].alignment = Alignment(vertical="center", wrap_text=True)
     write_text(
         ws[f"{L.COL_RULE}{first}"],
         "只在一个地点用电时留空；各行之和应等于上方合计 Leave blank if all in one place; rows add up to the total",
@@ -179,10 +234,10 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
     rows = range(first + 1, first + 1 + ind.split.rows)
     for n, r in enumerate(rows, start=1):
         ws[f"{L.COL_CODE}{r}"] = f"{ind.code} #{n}"
-        ws[f"{L.COL_UNIT}{r}"] = f"{unit_text} {unit}" if unit_text != unit else unit
+        ws[f"{L.COL_UNIT}{r}"] = _unit_text(ind)
         where, amount = ws[f"{L.COL_NAME_ZH}{r}"], ws[f"{L.COL_VALUE}{r}"]
-        where.fill, where.protection = INPUT_FILL, UNLOCKED
-        amount.fill, amount.protection, amount.number_format = INPUT_FILL, UNLOCKED, _number_format(ind)
+        where.fill, where.protection = OPTIONAL_FILL, UNLOCKED
+        amount.fill, amount.protection, amount.number_format = OPTIONAL_FILL, UNLOCKED, _number_format(ind)
         places.add(where.coordinate)
         amounts.add(amount.coordinate)
         for name, col in (
@@ -195,7 +250,9 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
     total, target = f"{L.COL_VALUE}{r}", f"{L.COL_VALUE}{total_row}"
     ws[f"{L.COL_NAME_ZH}{r}"] = "拆分合计（应等于合计）"
     ws[f"{L.COL_NAME_EN}{r}"] = "Sum of the split (must equal the total)"
-    ws[total] = f"=SUM({span})"
+    ws[total] = _blank_until_entered(span, f"SUM({span})")
+    ws[total].number_format = _number_format(ind)
+    ws[f"{L.COL_UNIT}{r}"] = _unit_text(ind)
     for col in "ABCDEFGH":
         ws[f"{col}{r}"].fill = SUM_FILL
     ws[f"{L.COL_RULE}{r}"] = f'=IF(COUNT({span})=0,"",IF({total}={target},"✓","≠ {target}"))'
@@ -214,7 +271,7 @@ def _write_pillar(
     choices: str | None,
 ) -> None:
     ws.append([f"{req.entity.short_zh} {req.entity.name_en}", None, None, None, f"{req.period}"])
-    ws.append(["黄色单元格为填报项 Yellow cells are inputs; 留空表示未填报 blank means not reported"])
+    _legend(ws)
     ws.append([])
     marks = catalog.marks_estimates(version)
     headers = [
@@ -241,19 +298,19 @@ def _write_pillar(
             ind = row.indicator
             row_of[ind.code] = r
             unit = ind.input_unit or ind.unit
-            unit_text = ind.unit_zh if unit == ind.unit else units.label_zh(unit)
             ws[f"{L.COL_CODE}{r}"] = ind.code
             ws[f"{L.COL_NAME_ZH}{r}"] = ind.name_zh
             ws[f"{L.COL_NAME_EN}{r}"] = ind.name_en
-            ws[f"{L.COL_UNIT}{r}"] = f"{unit_text} {unit}" if unit_text != unit else unit
+            ws[f"{L.COL_UNIT}{r}"] = _unit_text(ind)
             value = ws[f"{L.COL_VALUE}{r}"]
             value.fill, value.protection, value.number_format = INPUT_FILL, UNLOCKED, _number_format(ind)
             note = ws[f"{L.COL_NOTE}{r}"]
-            note.fill, note.protection = INPUT_FILL, UNLOCKED
+            note.fill, note.protection = OPTIONAL_FILL, UNLOCKED
             prior = req.prior_values.get(ind.code)
             if prior is not None:  # a number, never text: nothing here can become a formula
-                ws[f"{L.COL_PRIOR}{r}"] = float(units.convert(prior, ind.unit, unit))
-                ws[f"{L.COL_PRIOR}{r}"].number_format = _number_format(ind)
+                last = units.convert(prior, ind.unit, unit)
+                ws[f"{L.COL_PRIOR}{r}"] = float(last)
+                ws[f"{L.COL_PRIOR}{r}"].number_format = _prior_format(ind, last)
             write_text(ws[f"{L.COL_RULE}{r}"], _rule_text(ind, catalog))
             key = (("whole" if ind.dtype == "integer" else "decimal"), ind.rules.min, ind.rules.max)
             if key not in validations:
@@ -266,7 +323,7 @@ def _write_pillar(
             wb.defined_names[note_name] = DefinedName(note_name, attr_text=f"'{sheet}'!${L.COL_NOTE}${r}")
             if mark_choices:
                 mark = ws[f"{L.COL_ESTIMATE}{r}"]
-                mark.fill, mark.protection = INPUT_FILL, UNLOCKED
+                mark.fill, mark.protection = OPTIONAL_FILL, UNLOCKED
                 mark_choices.add(mark.coordinate)
                 mark_name = ind.code + L.ESTIMATE_SUFFIX
                 wb.defined_names[mark_name] = DefinedName(mark_name, attr_text=f"'{sheet}'!${L.COL_ESTIMATE}${r}")
@@ -274,14 +331,20 @@ def _write_pillar(
             ws[f"{L.COL_NAME_ZH}{r}"] = row.label_zh
             ws[f"{L.COL_NAME_EN}{r}"] = row.label_en
             refs = [f"{L.COL_VALUE}{row_of[p]}" for p in row.parts]
-            total = f"{L.COL_VALUE}{r}"
-            ws[total] = "=" + "+".join(refs)
+            total, entered = f"{L.COL_VALUE}{r}", ",".join(refs)
+            # Blank until a part is entered: a 0 there would read as a figure nobody gave.
+            ws[total] = _blank_until_entered(entered, "+".join(refs))
+            first_part = catalog[row.parts[0]]
+            ws[total].number_format = _number_format(first_part)
+            ws[f"{L.COL_UNIT}{r}"] = _unit_text(first_part)  # the parts' unit: they are added as entered
             for col in "ABCDEFGHI" if marks else "ABCDEFGH":
                 ws[f"{col}{r}"].fill = SUM_FILL
             if row.total:
                 target = f"{L.COL_VALUE}{row_of[row.total]}"
-                ws[f"{L.COL_RULE}{r}"] = f'=IF({total}={target},"✓","≠ {target}")'
-                ws.conditional_formatting.add(total, FormulaRule(formula=[f"{total}<>{target}"], fill=BAD_FILL))
+                ws[f"{L.COL_RULE}{r}"] = _blank_until_entered(entered, f'IF({total}={target},"✓","≠ {target}")')
+                ws.conditional_formatting.add(
+                    total, FormulaRule(formula=[f"AND(COUNT({entered})>0,{total}<>{target})"], fill=BAD_FILL)
+                )
     # Split blocks go under every row, so that adding them moved no cell of version 1.
     first = L.FIRST_ROW + len(rows) + 1
     for row in rows:
@@ -296,7 +359,12 @@ def _write_pillar(
     ws[f"{L.COL_VALUE}{L.HEADER_ROW}"].comment = Comment("填写本期数值 Enter this period's figure", "esgflow")
     for row_cells in ws.iter_rows(min_row=L.FIRST_ROW):
         for cell in row_cells:
-            cell.alignment = Alignment(vertical="center", wrap_text=cell.column_letter in "BCH")
+            wrap = cell.column_letter in WRAPPED or bool(cell.alignment.wrap_text)  # split headers wrap too
+            cell.alignment = Alignment(vertical="center", wrap_text=wrap)
+    for cell in ws[L.HEADER_ROW]:
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    _fit_rows(ws)
+    fit.print_setup(ws, title_rows=f"{L.HEADER_ROW}:{L.HEADER_ROW}")
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # reporters may widen columns
     ws.protection.formatRows = False
@@ -318,11 +386,18 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
     ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
     ws.append([])
     zh_first = req.entity.language == "zh"
+    widths = {"A": 28.0, "B": 110.0}
     for zh, en in [*INSTRUCTIONS, *([ESTIMATE_INSTRUCTION] if catalog.marks_estimates(version) else [])]:
-        ws.append([zh if zh_first else en])
-        ws.append([en if zh_first else zh])
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 110
+        for text in (zh, en) if zh_first else (en, zh):
+            ws.append([text])
+            # Across both columns, so that a long line wraps within the page instead of running off it.
+            ws.merge_cells(f"A{ws.max_row}:B{ws.max_row}")
+            ws[f"A{ws.max_row}"].alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[ws.max_row].height = fit.row_height([(text, sum(widths.values()))])
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    fit.print_setup(ws)
+    ws.page_setup.orientation = "portrait"
     ws.protection.sheet = True
 
 
