@@ -55,9 +55,11 @@ def as_written(value: Decimal | None) -> str:
 
 
 def excel_format(places: int, value: Decimal | None = None) -> str:
-    """The Excel number format that shows a figure as `figure` does."""
-    if is_tiny(value, places):
-        return "0." + "0" * (TINY_DIGITS - 1) + "E+00"
+    """The Excel number format that shows a figure as the page does (`readable`)."""
+    if value is not None and value != 0 and abs(value) < SMALL:
+        shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        digits = TINY_DIGITS if shown == 0 else max(places + shown.adjusted() + 1, 1)
+        return "0" + ("." + "0" * (digits - 1) if digits > 1 else "") + "E+00"
     return "#,##0" + ("." + "0" * places if places else "")
 
 

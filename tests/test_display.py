@@ -74,3 +74,10 @@ def test_the_places_a_figure_was_written_with() -> None:
     assert display.written_places(Decimal("42099")) == 0
     assert display.written_places(Decimal("1E+2")) == 0
     assert display.written_places(Decimal("7.17E-8")) == 10
+
+
+def test_a_small_figure_has_the_same_digits_in_excel_as_on_the_page() -> None:
+    value = Decimal("0.0000050412")
+    assert display.readable(value, 10) == "5.0412 × 10⁻⁶"
+    assert display.excel_format(10, value) == "0.0000E+00"
+    assert display.excel_format(4, Decimal("0.0192")) == "#,##0.0000"
