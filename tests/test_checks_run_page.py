@@ -28,7 +28,7 @@ def _findings() -> list[Finding]:
         Finding("yoy_change_needs_note", "warning", "env_diesel changed by 120%", ("env_diesel",), "OS-GN", sheet=ENV,
                 cell="E7", expected=Decimal("2044766.46")),
         Finding("range", "error", "env_diesel (Diesel consumption) is -5 L; it must be at least 0", ("env_diesel",),
-                "SAMI", sheet=ENV, cell="E7"),
+                "SAMI", sheet=ENV, cell="E7", actual=Decimal("-5")),
     ]  # fmt: skip
 
 
@@ -47,11 +47,13 @@ def test_a_run_page_names_entity_indicator_cell_and_rule_in_the_offices_words(
     first, second = html.index("<tr class="), html.rindex("<tr class=")
     assert first < second  # the error first, then the warning
     error, warning = html[first:second], html[second:]
-    for text in ("错误", "沈阳院", "Shenyang", "柴油使用量", "Diesel consumption", f"'{ENV}'!E7", "超出允许范围"):
+    for text in ("错误", "沈阳院", "SAMI", "柴油使用量", "Diesel consumption", f"{ENV}<br><b>E7</b>", "超出允许范围"):
         assert text in error, text
     assert "Out of the allowed range" in error and "请核对数值和单位是否正确。" in error
-    assert "it must be at least 0" in error  # what the check found, with its detail
-    assert "提示" in warning and "Chalieco Guinea" in warning and "与上期相比变化较大" in warning
+    assert "数值 -5.00 升" in error  # what the check found, as the appendix writes it
+    assert "it must be at least 0" in error  # and the check's own sentence
+    assert "上期数值 2,044,766.46 升" in warning
+    assert "提示" in warning and "OS-GN" in warning and "与上期相比变化较大" in warning
     assert 'href="../validations/submission/ingest-2-0a1b2c3d/20270105T093000Z/esgflow-submission.html"' in html
     assert "2027-01-05 17:30 UTC+8" in html and "1 个错误，1 个提示" in html
     assert "whole_bound" not in html and "row_id" not in html

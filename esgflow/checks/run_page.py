@@ -21,6 +21,7 @@ from esgflow import display
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.entities import EntityRegistry
+from esgflow.feedback.letter import COMPARED, OTHER_COMPARED
 from esgflow.findings import Finding
 
 RUNS = "runs.jsonl"  # one line per run, newest last: what the index lists
@@ -67,6 +68,21 @@ def _both(zh: str, en: str) -> str:
     return f'{_text(zh)}<br><span class="en">{_text(en)}</span>'
 
 
+def _found(f: Finding, catalog: Catalog) -> str:
+    """What the check found: the figure and what it was compared with, in Chinese, then the check's sentence."""
+    ind = catalog.by_code.get(f.indicators[0]) if f.indicators else None
+    said = []
+    if ind is not None:
+        unit = "" if ind.unit_zh == "%" else " "
+        if f.actual is not None:
+            said.append(f"数值 {display.figure(f.actual, ind.decimals)}{unit}{ind.unit_zh}")
+        if f.expected is not None:
+            label = COMPARED.get(f.rule, OTHER_COMPARED)[0]
+            said.append(f"{label} {display.figure(f.expected, ind.decimals)}{unit}{ind.unit_zh}")
+    zh = "；".join(said)
+    return f'{_text(zh)}<br><span class="en">{_text(f.message)}</span>' if zh else _text(f.message)
+
+
 def _row(n: int, f: Finding, catalog: Catalog, registry: EntityRegistry) -> str:
     code = f.indicators[0] if f.indicators else ""
     ind = catalog.by_code.get(code)
@@ -76,7 +92,8 @@ def _row(n: int, f: Finding, catalog: Catalog, registry: EntityRegistry) -> str:
         known = next((e for e in registry.entities if e.code == f.entity), None)
         entity = _both(known.short_zh, known.code) if known else _text(f.entity)
     indicator = _both(ind.name_zh, ind.name_en) if ind else _text(code)
-    where = _text(f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or display.MISSING))
+    # the sheet's name on its line, the cell under it: 'Sheet'!E20 broke inside the cell's address
+    where = f"{_text(f.sheet or display.MISSING)}<br><b>{_text(f.cell or '')}</b>" if f.sheet else display.MISSING
     (rule_zh, action_zh), (rule_en, action_en) = wording(f.rule, "zh"), wording(f.rule, "en")
     zh, en = SEVERITY.get(f.severity, (f.severity, f.severity))
     cells = [
@@ -85,7 +102,7 @@ def _row(n: int, f: Finding, catalog: Catalog, registry: EntityRegistry) -> str:
         indicator,
         where,
         _both(rule_zh, rule_en),
-        _text(f.message),
+        _found(f, catalog),
         _both(action_zh, action_en),
     ]
     return f'<tr class="{escape(f.severity)}"><td>{n}</td>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
@@ -110,7 +127,13 @@ def write_run_page(
         href = escape(Path(os.path.relpath(detail, folder)).as_posix())
         link = f'<p><a href="{href}">Data Docs：本次校验的详细结果 · Detail of this run in the Data Docs</a></p>'
     if findings:
-        head = ["#", ("严重程度", "Severity"), ("单位", "Entity"), ("指标", "Indicator"), ("位置", "Sheet!cell")]
+        head = [
+            "#",
+            ("严重程度", "Severity"),
+            ("单位", "Entity"),
+            ("指标", "Indicator"),
+            ("工作表 单元格", "Sheet, cell"),
+        ]
         head += [("规则", "Rule"), ("发现", "What the check found"), ("处理办法", "What to do")]
         ths = "".join(f"<th>{h}</th>" if isinstance(h, str) else f"<th>{_both(*h)}</th>" for h in head)
         rows = "\n".join(_row(n, f, catalog, registry) for n, f in enumerate(findings, start=1))
