@@ -113,6 +113,7 @@ def test_the_cycle_end_to_end(cycle: Settings, smtp: tuple[Sink, int], tmp_path:
     assert Artifact.get("esgflow-2024-progress").data == pytest.approx(100 * 29 / 33)
     assert "SAMI" in str(Artifact.get("esgflow-2024-status").data)
     assert "data_docs" in str(Artifact.get("esgflow-2024-links").data)
+    assert "local_site/esgflow/index.html" in str(Artifact.get("esgflow-2024-links").data)  # the office's pages
 
     # reminders: only the entities still missing, and the rejected one
     sink.messages.clear()

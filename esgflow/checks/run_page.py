@@ -174,7 +174,7 @@ def write_run_index(folder: Path, registry: EntityRegistry) -> Path:
     table = f'<table id="runs"><thead><tr>{ths}</tr></thead><tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
     body = (
         '<p><a href="../index.html">Data Docs (Great Expectations)</a></p><h1>校验结果 Validation runs</h1>'
-        f"<p>最新 {len(runs)} 次校验 · The newest {len(runs)} runs</p>{table}"
+        f"<p>最新 {len(runs)} 次校验 · The newest {len(runs)} run{'' if len(runs) == 1 else 's'}</p>{table}"
     )
     index = folder / "index.html"
     index.write_text(_page("校验结果 Validation runs", body), "utf-8")
