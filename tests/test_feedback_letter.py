@@ -220,3 +220,26 @@ def test_the_letter_gives_the_time_the_file_arrived_in_beijing_time(
 ) -> None:
     judged = replace(_judged(registry, entity, "accepted", []), received=datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
     assert said in render_letter(judged, catalog)
+
+
+def test_a_compared_total_or_sum_is_named_and_counts_read_as_words(registry: EntityRegistry, catalog: Catalog) -> None:
+    above = Finding(
+        "part_not_above_whole",
+        "error",
+        "m",
+        ("soc_employees_male", "soc_employees_total"),
+        sheet="社会 Social",
+        cell="E7",
+        expected=Decimal("10"),
+    )
+    parts = ("soc_employees_female", "soc_employees_male")
+    total = Finding("parts_sum_to_total", "error", "m", ("soc_employees_total", *parts), sheet="社会 Social",
+                    cell="E5", expected=Decimal("42"))  # fmt: skip
+    written = {"soc_employees_male": ("30", "person"), "soc_employees_total": ("1", "person")}
+    zh = render_letter(_judged(registry, "SAMI", "rejected", [above, total], written), catalog)
+    en = render_letter(_judged(registry, "OS-GN", "rejected", [above, total], written), catalog)
+    assert "   合计（员工人数）：10 人\n" in zh and "   分项（女性员工人数、男性员工人数）之和：42 人\n" in zh
+    assert "   Figure entered: 30 people\n   Problem: A part is larger than its whole\n" in en
+    assert "   Its total, Employees: 10 people\n" in en
+    assert "   Figure entered: 1 person\n" in en  # one person, not one people
+    assert "   Female employees + Male employees add up to: 42 people\n" in en

@@ -42,6 +42,8 @@ COMPARED = {
     "published_vs_computed": ("按单位数据计算", "The entity data give"),
 }
 OTHER_COMPARED = ("对比数值", "Compared with")
+# Counts in an English sentence: (one, many); a bare count needs no unit word.
+EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
 # Excel's error values: what the cell shows is not a figure and has no unit.
 EXCEL_ERRORS = (
     "#DIV/0!",
@@ -71,13 +73,13 @@ class Judged:
     received: datetime | None = None  # when the file arrived
 
 
-def _unit(text: str | None, ind: Indicator | None, lang: str) -> str:
-    """A unit in the reporter's language: the catalog's Chinese name in a Chinese letter."""
+def _unit(text: str | None, ind: Indicator | None, lang: str, one: bool = False) -> str:
+    """A unit in the reporter's language: Chinese names in a Chinese letter; '12 people', not '12 person'."""
     if not text:
         return ""
     if lang == "zh":
         return ind.unit_zh if ind and text == ind.unit else units.label_zh(text)
-    return display.unit(text)
+    return EN_COUNTS.get(text, (text, text))[0 if one else 1] if text in EN_COUNTS else display.unit(text)
 
 
 def _entered(j: Judged, code: str, f: Finding, ind: Indicator | None, lang: str) -> str:
@@ -89,10 +91,11 @@ def _entered(j: Judged, code: str, f: Finding, ind: Indicator | None, lang: str)
     if f.rule == "error_value" or text.strip().upper() in EXCEL_ERRORS:
         return text.strip()
     try:  # a plain number gets its separators; anything else stands as the reporter typed it
-        text = display.as_written(Decimal(text.strip()))
+        number: Decimal | None = Decimal(text.strip())
+        text = display.as_written(number)
     except InvalidOperation:
-        text = shown(text)
-    return f"{text} {_unit(unit, ind, lang)}".strip()
+        number, text = None, shown(text)
+    return f"{text} {_unit(unit, ind, lang, one=number == 1)}".strip()
 
 
 def _compared(f: Finding, ind: Indicator | None, lang: str) -> str:
@@ -104,7 +107,17 @@ def _compared(f: Finding, ind: Indicator | None, lang: str) -> str:
     if asked != ind.unit:  # 10k kWh published, kWh asked: the reporter compares like with like
         value = units.convert(value, ind.unit, asked)
         places = max(0, places - units.factor(ind.unit, asked).adjusted())
-    return f"{display.figure(value, places)} {_unit(asked, ind, lang)}".strip()
+    return f"{display.figure(value, places)} {_unit(asked, ind, lang, one=value == 1)}".strip()
+
+
+def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
+    """What the compared figure is, naming the total or the parts when the finding has them (zh, en)."""
+    names = [catalog.by_code[c] for c in f.indicators[1:] if c in catalog.by_code]
+    if f.rule == "part_not_above_whole" and names:
+        return f"合计（{names[0].name_zh}）", f"Its total, {names[0].name_en}"
+    if f.rule == "parts_sum_to_total" and names:
+        return f"分项（{'、'.join(n.name_zh for n in names)}）之和", f"{' + '.join(n.name_en for n in names)} add up to"
+    return COMPARED.get(f.rule, OTHER_COMPARED)
 
 
 def _allowed(ind: Indicator | None, lang: str) -> str | None:
@@ -134,7 +147,7 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
     ind = catalog.by_code.get(code)
     name, action = wording(f.rule, lang)
     where = shown(f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
-    compared = COMPARED.get(f.rule, OTHER_COMPARED)
+    compared = _compared_label(f, catalog)
     allowed = _allowed(ind, lang) if f.rule == "range" else None
     if lang == "zh":
         kind = "错误" if f.severity == "error" else "提示"
