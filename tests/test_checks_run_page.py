@@ -55,7 +55,7 @@ def test_a_run_page_names_entity_indicator_cell_and_rule_in_the_offices_words(
     assert "上期数值 2,044,766.46 升" in warning
     assert "提示" in warning and "OS-GN" in warning and "与上期相比变化较大" in warning
     assert 'href="../validations/submission/ingest-2-0a1b2c3d/20270105T093000Z/esgflow-submission.html"' in html
-    assert "2027-01-05 17:30 UTC+8" in html and "1 个错误，1 个提示" in html
+    assert "2027-01-05 17:30 UTC+8" in html and "1 个错误，1 个提示" in html and "1 error, 1 warning<" in html
     assert "whole_bound" not in html and "row_id" not in html
 
 

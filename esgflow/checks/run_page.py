@@ -83,6 +83,10 @@ def _found(f: Finding, catalog: Catalog) -> str:
     return f'{_text(zh)}<br><span class="en">{_text(f.message)}</span>' if zh else _text(f.message)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _row(n: int, f: Finding, catalog: Catalog, registry: EntityRegistry) -> str:
     code = f.indicators[0] if f.indicators else ""
     ind = catalog.by_code.get(code)
@@ -118,9 +122,10 @@ def write_run_page(
     errors = sum(f.severity == "error" for f in findings)
     suite_zh, suite_en = SUITE_NAMES.get(run.suite, (run.suite, run.suite))
     entities = sorted({f.entity or "" for f in findings})
+    warnings = len(findings) - errors
     summary = (
-        f"{suite_zh} · {display.moment(run.time)} · {errors} 个错误，{len(findings) - errors} 个提示"
-        f'<br><span class="en">{suite_en} · {errors} errors, {len(findings) - errors} warnings</span>'
+        f"{suite_zh} · {display.moment(run.time)} · {errors} 个错误，{warnings} 个提示"
+        f'<br><span class="en">{suite_en} · {_count(errors, "error")}, {_count(warnings, "warning")}</span>'
     )
     link = ""
     if detail is not None:
