@@ -121,7 +121,7 @@ def test_the_cycle_end_to_end(cycle: Settings, smtp: tuple[Sink, int], tmp_path:
     assert sorted(reminded) == sorted([*SILENT, "SAMI"])
     assert sorted(msg["To"] for msg in sink.messages) == sorted(", ".join(contacts[e]) for e in [*SILENT, "SAMI"])
     overseas = next(msg for msg in sink.messages if "Vietnam" in msg["Subject"])
-    assert "please send it by 2025-01-31" in overseas.get_body().get_content()
+    assert "The deadline is 2025-01-31.\r\nPlease send it by then." in overseas.get_body().get_content()  # as sent
 
     # consolidate and report
     findings = consolidate_and_report("2024", str(tmp_path / "report"))
