@@ -206,6 +206,7 @@ class Ingestor:
             outcome.status,
             outcome.findings,
             written,
+            datetime.fromtimestamp(r.arrived, UTC),
         )
         try:
             letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)

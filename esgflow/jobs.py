@@ -21,6 +21,7 @@ from esgflow.access import checked_address, new_token, signin_link, token_hash
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
 from esgflow.checks.gx_run import build_data_docs
+from esgflow.checks.offline_docs import RUN_PAGES
 from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.entities import ParentLink, load_registry, parents_on
@@ -450,6 +451,11 @@ def check_group(settings: Settings, period: Period) -> list[Finding]:
 def data_docs_index(settings: Settings) -> Path:
     """Where the Great Expectations Data Docs of this home are (built after every batch and check)."""
     return settings.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def validation_index(settings: Settings) -> Path:
+    """Where the office's pages of the validation runs are (in the Data Docs site, built with it)."""
+    return data_docs_index(settings).parent / RUN_PAGES / "index.html"
 
 
 def contacts(settings: Settings) -> dict[str, list[str]]:

@@ -59,32 +59,32 @@ def template_mail(entity: Entity, to: list[str], period: Period, deadline: date,
 
 
 def reminder_mail(entity: Entity, to: list[str], period: Period, deadline: date, today: date, status: str) -> Mail:
-    """A reminder for a missing or rejected return, worded for before or after the deadline."""
-    late = today > deadline
+    """A reminder for a missing or rejected return, worded for before or after the deadline, in short sentences."""
+    late, due = today > deadline, deadline.isoformat()
     if entity.language == "zh":
         what = (
-            "已提交的文件未通过核对，请按核对结果修改后重新发送" if status == "rejected" else "尚未收到贵单位的数据文件"
+            f"贵单位 {period} 报告期的数据文件未通过核对。\n请按核对结果修改，然后重新发送。"
+            if status == "rejected"
+            else f"我们尚未收到贵单位 {period} 报告期的数据文件。"
         )
-        when = f"截止日期 {deadline.isoformat()} 已过，请尽快发送" if late else f"请于 {deadline.isoformat()} 前发送"
+        when = f"截止日期 {due} 已过。\n请尽快发送。" if late else f"截止日期是 {due}。\n请在此之前发送。"
         subject = f"【ESG数据填报提醒】{entity.short_zh} {period}：{'已逾期' if late else '即将截止'}"
-        body = (
-            f"{entity.short_zh} ESG 数据填报人，您好：\n\n{period} 报告期：{what}。{when}。\n\n"
-            "中铝国际 ESG 工作办公室\n"
-        )
+        body = f"{entity.short_zh} ESG 数据填报人，您好：\n\n{what}\n{when}\n\n中铝国际 ESG 工作办公室\n"
     else:
         what = (
-            "the file you sent did not pass the checks; please correct it as the result letter says and send it again"
+            f"The file you sent for {period} did not pass the checks.\n"
+            "Please correct it as the result letter says. Then send it again."
             if status == "rejected"
-            else "we have not yet received your entity's data file"
+            else f"We have not yet received your entity's data file for {period}."
         )
         when = (
-            f"the deadline, {deadline.isoformat()}, has passed: please send it now"
+            f"The deadline was {due}.\nPlease send it now."
             if late
-            else (f"please send it by {deadline.isoformat()}")
+            else f"The deadline is {due}.\nPlease send it by then."
         )
         subject = f"[ESG data reminder] {entity.name_en}, {period}: {'overdue' if late else 'due soon'}"
         body = (
-            f"Dear ESG reporter of {entity.name_en},\n\nFor {period}, {what}; {when}.\n\n"
+            f"Dear ESG reporter of {entity.name_en},\n\n{what}\n{when}\n\n"
             "ESG Office, China Aluminum International Engineering\n"
         )
     return Mail(tuple(to), subject, body, (), entity.code)

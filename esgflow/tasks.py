@@ -130,6 +130,7 @@ def publish_status(period: Period, report: list[Path] | None = None) -> float:
         done.percent, key=f"{key}-progress", description=f"{period}: entities accepted of expected"
     )
     links = [f"- Data Docs (validation history): {jobs.data_docs_index(settings).as_uri()}"]
+    links += [f"- Validation runs by entity, indicator and cell: {jobs.validation_index(settings).as_uri()}"]
     links += [f"- {p.name}: {p.as_uri()}" for p in report or []]
     create_markdown_artifact("\n".join(links), key=f"{key}-links", description="Where to look")
     return done.percent

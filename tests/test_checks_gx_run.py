@@ -13,6 +13,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.frames import checked_value, group_frame, submission_frame
 from esgflow.checks.gx_run import INDEX_LIMIT, Failure, Validator, build_data_docs, validator_for
 from esgflow.factors import FactorRegistry
+from esgflow.findings import Finding
 
 VALIDATIONS = Path("gx") / "uncommitted" / "validations"
 
@@ -170,3 +171,22 @@ def test_the_suites_are_made_again_when_the_catalog_changes(catalog: Catalog, tm
     assert stamp.read_text() != first
     Validator(tmp_path, catalog)
     assert stamp.read_text() == first
+
+
+def test_a_run_described_with_its_findings_gets_its_page_at_the_next_build(
+    validator: Validator, frame: pl.DataFrame, home: Path, catalog: Catalog
+) -> None:
+    checked = validator.check("submission", frame, run_name="test-noted")
+    assert checked.run is not None and checked.run.name.startswith("test-noted-") and checked.run.suite == "submission"
+    assert _found(checked.failures) == _found(validator.run("submission", frame, run_name="test-same"))
+    finding = Finding("range", "error", "env_diesel is -1 L", ("env_diesel",), "SAMI", sheet="环境", cell="E7")
+    validator.note(checked.run, [finding])
+    pages = home / "gx" / "uncommitted" / "data_docs" / "local_site" / "esgflow"
+    assert not (pages / f"{checked.run.name}.html").exists()  # not while a reporter waits
+    build_data_docs(home)
+    html = (pages / f"{checked.run.name}.html").read_text("utf-8")
+    assert "沈阳院" in html and "柴油使用量" in html and "环境<br><b>E7</b>" in html and "超出允许范围" in html
+    assert f"../validations/submission/{checked.run.name}/" in html  # the Data Docs page of the same run
+    assert f'href="{checked.run.name}.html"' in (pages / "index.html").read_text("utf-8")
+    assert validator.noted == []
+    assert validator.check("submission", frame.clear(), run_name="test-nothing").run is None

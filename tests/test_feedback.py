@@ -3,6 +3,7 @@ copy of their workbook, named after the return; end to end through ingestion as 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.decimals import tidy
+from esgflow.display import figure
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.feedback import write_feedback
 from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL
@@ -85,11 +86,12 @@ def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_pat
     text = outcome.letter.read_text("utf-8")
     sheet, gasoline = _cell(path, "env_gasoline")
     assert text.startswith("沈阳院 ESG 数据填报人，您好：")
-    assert "（报告期 2025，第 1 版）未被接受" in text and "共有 3 个错误、0 个提示" in text
-    assert f"【错误】'{sheet}'!{gasoline} 汽油使用量（env_gasoline）" in text
-    assert "填报值：lots" in text and "规则：数值单元格中填写了文字" in text and "请：请只填写数字" in text
-    assert "规则：超出允许范围" in text and "填报值：-5 L" in text
-    assert "规则：必填项缺失" in text and "系统将记为第 2 版" in text
+    assert "（报告期 2025，第 1 版）未被接受" in text and "共有 3 个错误。" in text
+    assert f"【错误】'{sheet}'!{gasoline} 汽油使用量\n" in text
+    assert "填报值：lots 升" in text and "问题：数值单元格中填写了文字" in text and "处理办法：请只填写数字" in text
+    assert "问题：超出允许范围" in text and "填报值：-5 升" in text
+    assert re.search(r"您于 \d{4}-\d\d-\d\d \d\d:\d\d UTC\+8 提交", text)  # when it arrived, in Beijing time
+    assert "问题：必填项缺失" in text and "系统将记为第 2 版" in text
     wb = load_workbook(outcome.annotated)
     marked = wb[sheet][gasoline]
     assert marked.fill.fgColor.rgb.endswith(ERROR_FILL.fgColor.rgb[-6:])
@@ -111,10 +113,12 @@ def test_an_english_letter_for_an_overseas_entity(sqlite_settings: Settings, tmp
     text = outcome.letter.read_text("utf-8")
     sheet, diesel = _cell(path, "env_diesel")
     assert text.startswith("Dear ESG reporter of Chalieco Guinea,")
-    assert "(period 2025, version 1) was accepted, with points that need an explanation" in text
-    assert f"1. [Warning] '{sheet}'!{diesel} Diesel consumption (env_diesel)" in text
-    assert "Rule: Large change from last period" in text and "What to do: If the figure is right, explain" in text
-    assert f"Expected / compared with: {tidy(last):,f} L" in text  # last period's figure, with its unit
+    assert re.search(
+        r"\(period 2025, version 1\), received [-\d]{10} [:\d]{5} UTC\+8, was accepted, with points that need an", text
+    )
+    assert f"1. [Warning] '{sheet}'!{diesel} Diesel consumption\n" in text
+    assert "Problem: Large change from last period" in text and "What to do: If the figure is right, explain" in text
+    assert f"Last period: {figure(last, 2)} L" in text  # last period's figure, as the appendix publishes it
     assert load_workbook(outcome.annotated)[sheet][diesel].fill.fgColor.rgb.endswith(WARNING_FILL.fgColor.rgb[-6:])
 
 

@@ -113,6 +113,7 @@ def test_the_cycle_end_to_end(cycle: Settings, smtp: tuple[Sink, int], tmp_path:
     assert Artifact.get("esgflow-2024-progress").data == pytest.approx(100 * 29 / 33)
     assert "SAMI" in str(Artifact.get("esgflow-2024-status").data)
     assert "data_docs" in str(Artifact.get("esgflow-2024-links").data)
+    assert "local_site/esgflow/index.html" in str(Artifact.get("esgflow-2024-links").data)  # the office's pages
 
     # reminders: only the entities still missing, and the rejected one
     sink.messages.clear()
@@ -120,7 +121,7 @@ def test_the_cycle_end_to_end(cycle: Settings, smtp: tuple[Sink, int], tmp_path:
     assert sorted(reminded) == sorted([*SILENT, "SAMI"])
     assert sorted(msg["To"] for msg in sink.messages) == sorted(", ".join(contacts[e]) for e in [*SILENT, "SAMI"])
     overseas = next(msg for msg in sink.messages if "Vietnam" in msg["Subject"])
-    assert "please send it by 2025-01-31" in overseas.get_body().get_content()
+    assert "The deadline is 2025-01-31.\r\nPlease send it by then." in overseas.get_body().get_content()  # as sent
 
     # consolidate and report
     findings = consolidate_and_report("2024", str(tmp_path / "report"))

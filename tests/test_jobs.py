@@ -300,3 +300,12 @@ def test_templates_carry_last_years_signed_off_figures_not_a_later_correction(
     assert prior_2025("env_gasoline") is None  # a blank stays blank, never zero
     jobs.restate_period(settings, P2024, "SAMI's late diesel correction", by="Zhang Wei")
     assert prior_2025("env_diesel") == 222  # restated: the figures now stand on the correction
+
+
+def test_validation_index_lists_each_ingest_with_its_page(sqlite_settings: Settings, tmp_path: Path) -> None:
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
+    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {"env_diesel": -5})])
+    index = jobs.validation_index(sqlite_settings)
+    [run] = index.parent.glob("ingest-1-*.html")
+    assert f'href="{run.name}"' in index.read_text("utf-8") and "沈阳院" in run.read_text("utf-8")
+    assert index.parent.parent == jobs.data_docs_index(sqlite_settings).parent  # served with the Data Docs

@@ -123,14 +123,14 @@ def test_reminder_mail_chinese_before_the_deadline_asks_for_the_missing_file(sam
     mail = reminder_mail(sami, TO_ZH, PERIOD, DEADLINE, date(2025, 1, 20), "not_submitted")
 
     assert mail.subject == f"【ESG数据填报提醒】沈阳院 {PERIOD}：即将截止"
-    assert f"{PERIOD} 报告期" in mail.body and "尚未收到贵单位的数据文件" in mail.body
-    assert "请于 2025-01-31 前发送" in mail.body and "已过" not in mail.body
+    assert f"我们尚未收到贵单位 {PERIOD} 报告期的数据文件。" in mail.body
+    assert "截止日期是 2025-01-31。\n请在此之前发送。" in mail.body and "已过" not in mail.body
 
 
 def test_reminder_mail_chinese_after_the_deadline_says_overdue(sami: Entity) -> None:
     mail = reminder_mail(sami, TO_ZH, PERIOD, DEADLINE, date(2025, 2, 1), "not_submitted")
 
-    assert mail.subject.endswith("已逾期") and "截止日期 2025-01-31 已过" in mail.body
+    assert mail.subject.endswith("已逾期") and "截止日期 2025-01-31 已过。\n请尽快发送。" in mail.body
 
 
 def test_reminder_mail_chinese_for_a_rejected_return_asks_for_a_corrected_file(sami: Entity) -> None:
@@ -144,8 +144,8 @@ def test_reminder_mail_english_before_the_deadline_asks_for_the_missing_file(ind
 
     assert mail.subject == f"[ESG data reminder] Chalieco (India) Private Limited, {PERIOD}: due soon"
     assert mail.body.startswith("Dear ESG reporter of Chalieco (India) Private Limited,")
-    assert f"For {PERIOD}," in mail.body and "have not yet received" in mail.body
-    assert "please send it by 2025-01-31" in mail.body
+    assert f"We have not yet received your entity's data file for {PERIOD}." in mail.body
+    assert "The deadline is 2025-01-31.\nPlease send it by then." in mail.body
     assert not _chinese(mail.subject) and not _chinese(mail.body)
 
 
@@ -153,7 +153,7 @@ def test_reminder_mail_english_after_the_deadline_says_overdue(india: Entity) ->
     mail = reminder_mail(india, TO_EN, PERIOD, DEADLINE, date(2025, 3, 1), "rejected")
 
     assert mail.subject.endswith(": overdue")
-    assert "the deadline, 2025-01-31, has passed" in mail.body and "did not pass the checks" in mail.body
+    assert "The deadline was 2025-01-31.\nPlease send it now." in mail.body and "did not pass the checks." in mail.body
     assert not _chinese(mail.body)
 
 
@@ -256,3 +256,17 @@ def test_a_returned_return_goes_back_with_the_reason_in_the_reporters_language(s
     en = returned_mail(india, TO_EN, PERIOD, 1, "Diesel equals last year's: please check")
     assert not _chinese(en.subject + en.body) and f"{PERIOD} version 1" in en.subject
     assert "Diesel equals last year's: please check" in en.body and en.to == tuple(TO_EN)
+
+
+@pytest.mark.parametrize("code", ["SAMI", "OS-IN"])
+@pytest.mark.parametrize("status", ["not_submitted", "rejected"])
+@pytest.mark.parametrize("today", [date(2025, 1, 2), date(2025, 3, 1)])
+def test_reminder_mail_is_written_in_short_sentences(
+    registry: EntityRegistry, code: str, status: str, today: date
+) -> None:
+    body = reminder_mail(registry[code], TO_EN, PERIOD, DEADLINE, today, status).body
+    _, text, _ = body.split("\n\n")  # greeting, what and when, signature
+    sentences = [s for s in re.split(r"(?<=[。.])\s*", text.replace("\n", " ")) if s.strip()]
+    assert len(sentences) >= 2
+    for sentence in sentences:  # one thing per sentence: no clauses joined by a colon or semicolon, and short
+        assert not set("；;：") & set(sentence) and len(sentence) <= (25 if code == "SAMI" else 70), sentence

@@ -70,8 +70,9 @@ def check_period(
         return notes_found
     prior = _prior(by_basis(figures, period.shifted_years(-1)))
     frame = group_frame(now, prior, catalog, factors, period.ends_on)
-    failures = validator_for(home, catalog).run("group", frame, run_name=f"group-{period.code}")
-    found_by_basis = findings_from(failures, frame, catalog)
+    validator = validator_for(home, catalog)
+    checked = validator.check("group", frame, run_name=f"group-{period.code}")
+    found_by_basis = findings_from(checked.failures, frame, catalog)
     # A restated basis is checked whole, but only what the restatement changed is worth repeating.
     already = {(f.rule, f.indicators, f.expected, f.actual) for f in found_by_basis.get("published", [])}
     findings: list[Finding] = []
@@ -83,6 +84,7 @@ def check_period(
             if basis != "published_restated" or (f.rule, f.indicators, f.expected, f.actual) not in already
         ]
     ordered = sorted(findings, key=lambda f: ({"error": 0, "warning": 1}.get(f.severity, 2), f.rule, f.indicators))
+    validator.note(checked.run, ordered)
     return ordered + notes_found
 
 

@@ -8,7 +8,9 @@ an exclusive lock on a file beside it, and every run gets a name of its own.
 Data Docs are not built inside a validation: a reporter waiting for findings must not wait
 for HTML. `build_docs` renders the pages of the results this process stored since it last
 built (and the index, which lists the newest INDEX_LIMIT runs, so its cost does not grow
-with the history); the job layer calls it after a batch.
+with the history); the job layer calls it after a batch. The pages are then pointed at
+assets shipped with esgflow (offline_docs), and each run the caller described with its
+findings (`note`) gets a page in the office's words beside them (run_page).
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from esgflow.catalog import Catalog
+from esgflow.checks.offline_docs import RUN_PAGES, offline_site
+from esgflow.checks.run_page import ValidationRun, write_run_index, write_run_page
+from esgflow.findings import Finding
 
 _VALIDATORS: dict[tuple[str, int], Validator] = {}
 SUITE_NAMES = ("submission", "group")
@@ -41,6 +47,14 @@ class Failure:
     rule: str
     severity: str
     meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a run found, and the run (None when there was nothing to validate)."""
+
+    failures: list[Failure]
+    run: ValidationRun | None
 
 
 @contextmanager
@@ -60,6 +74,8 @@ class Validator:
 
     def __init__(self, home: Path, catalog: Catalog) -> None:
         self.home = home
+        self.catalog = catalog
+        self.noted: list[tuple[ValidationRun, list[Finding]]] = []  # runs described since the last build
         with _exclusive(home):
             self._set_up(home, catalog)
 
@@ -114,24 +130,25 @@ class Validator:
 
     def run(self, suite: str, frame: pl.DataFrame, run_name: str) -> list[Failure]:
         """Validate a check frame; the failing rows with their rule and severity."""
+        return self.check(suite, frame, run_name).failures
+
+    def check(self, suite: str, frame: pl.DataFrame, run_name: str) -> Checked:
+        """Validate a check frame; the failing rows, and the run to `note` the findings made of them on."""
         from great_expectations.core.run_identifier import RunIdentifier
 
         if frame.is_empty():
-            return []
+            return Checked([], None)
         from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
 
-        unique = f"{run_name}-{uuid.uuid4().hex[:8]}"  # two runs in one second must not share a result key
+        run = ValidationRun(f"{run_name}-{uuid.uuid4().hex[:8]}", suite, datetime.now(UTC))  # a key of its own
+        run_id = RunIdentifier(run_name=run.name, run_time=run.time)
         with _exclusive(self.home):
             try:
-                result = self.checkpoints[suite].run(
-                    batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=unique)
-                )
+                result = self.checkpoints[suite].run(batch_parameters={"dataframe": _to_pandas(frame)}, run_id=run_id)
             except ResourceFreshnessAggregateError:
                 # another process saved the same suites since this one set up: take what is stored
                 self.checkpoints[suite] = self.context.checkpoints.get(f"{suite}_checks")
-                result = self.checkpoints[suite].run(
-                    batch_parameters={"dataframe": _to_pandas(frame)}, run_id=RunIdentifier(run_name=unique)
-                )
+                result = self.checkpoints[suite].run(batch_parameters={"dataframe": _to_pandas(frame)}, run_id=run_id)
         self.pending += list(result.run_results)
         failures: list[Failure] = []
         for validation in result.run_results.values():
@@ -143,7 +160,12 @@ class Validator:
                     continue
                 for row in r.result.get("unexpected_index_list") or []:
                     failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
-        return failures
+        return Checked(failures, run)
+
+    def note(self, run: ValidationRun | None, findings: list[Finding]) -> None:
+        """The findings a run's failures became, with entity, sheet and cell: its page says them at the next build."""
+        if run is not None:
+            self.noted.append((run, findings))
 
     def build_docs(self) -> None:
         """Render the Data Docs pages of the results stored since the last build, and the index."""
@@ -152,7 +174,28 @@ class Validator:
         with _exclusive(self.home):
             suites = {key.expectation_suite_identifier for key in self.pending}
             self.context.build_data_docs(resource_identifiers=[*self.pending, *suites])
-        self.pending = []
+            site = self.site
+            pages = {key.run_id.run_name: _run_pages(site, key.run_id.run_name) for key in self.pending}
+            offline_site(site, [p for found in pages.values() for p in found])
+            if self.noted:
+                from esgflow.entities import load_registry
+
+                registry = load_registry()
+                for run, findings in self.noted:
+                    detail = next(iter(pages.get(run.name, [])), None)
+                    write_run_page(site / RUN_PAGES, run, findings, detail, self.catalog, registry)
+                write_run_index(site / RUN_PAGES, registry)
+        self.pending, self.noted = [], []
+
+    @property
+    def site(self) -> Path:
+        """The folder of the Data Docs site (and of esgflow's run pages, under RUN_PAGES)."""
+        return self.home / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def _run_pages(site: Path, run_name: str) -> list[Path]:
+    """The Data Docs pages of one run (one per suite and batch)."""
+    return sorted(site.glob(f"validations/*/{run_name}/*/*.html"))
 
 
 def build_data_docs(home: Path) -> None:

@@ -172,8 +172,9 @@ def validate_returns(
     )
     in_batch = staged.filter(pl.col("key").is_in(list(known)))
     frame = submission_frame(staged_base(in_batch, asked, prior, unreadable, catalog), catalog)
-    failures = validator_for(home, catalog).run("submission", frame, run_name=f"ingest-{len(known)}")
-    by_key = findings_from(failures, frame, catalog)
+    validator = validator_for(home, catalog)
+    checked = validator.check("submission", frame, run_name=f"ingest-{len(known)}")
+    by_key = findings_from(checked.failures, frame, catalog)
     wanted = pl.DataFrame(
         [(int(k), f.indicators[0]) for k, found in by_key.items() for f in found],
         schema={"key": pl.Int64, "indicator": pl.Utf8},
@@ -195,4 +196,5 @@ def validate_returns(
             )
             for f in found
         ]
+    validator.note(checked.run, [replace(f, entity=returns[k].entity) for k, found in out.items() for f in found])
     return out

@@ -1,12 +1,20 @@
-"""The plain-text return letter for one judged submission, in the reporter's language."""
+"""The plain-text return letter for one judged submission, in the reporter's language.
+
+Figures look as they do everywhere else (esgflow.display): the reporter's own number with
+every digit they wrote, a compared figure at the places the appendix publishes it with, and
+units in the reporter's language (升, 万千瓦时 in a Chinese letter).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
+from esgflow import display, units
 from esgflow.catalog import Catalog, Indicator
-from esgflow.checks.rules import wording
-from esgflow.decimals import tidy
+from esgflow.checks.rules import RULES, wording
 from esgflow.entities import Entity
 from esgflow.findings import Finding
 from esgflow.safety import shown
@@ -24,6 +32,32 @@ STATUS = {
     ),
 }
 
+# What a finding's compared figure is, by rule: zh, en. A rule not named here compares with "a figure".
+COMPARED = {
+    "yoy_change_needs_note": ("上期数值", "Last period"),
+    "parts_sum_to_total": ("各分项之和", "The parts add up to"),
+    "part_not_above_whole": ("合计", "Its total"),
+    "derived_recomputed": ("按公式计算", "Its formula gives"),
+    "derived_recomputed_with_factors": ("按折算系数计算", "With the registry's factors"),
+    "published_vs_computed": ("按单位数据计算", "The entity data give"),
+}
+OTHER_COMPARED = ("对比数值", "Compared with")
+# Counts in an English sentence: (one, many); a bare count needs no unit word.
+EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
+# Excel's error values: what the cell shows is not a figure and has no unit.
+EXCEL_ERRORS = (
+    "#DIV/0!",
+    "#N/A",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#REF!",
+    "#VALUE!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
+
 
 @dataclass(frozen=True)
 class Judged:
@@ -36,20 +70,106 @@ class Judged:
     status: str
     findings: list[Finding]
     written: dict[str, tuple[str | None, str | None]]  # indicator -> (figure as written, unit asked in)
+    received: datetime | None = None  # when the file arrived
 
 
-def _figure(j: Judged, code: str, f: Finding) -> str:
+def _unit(text: str | None, ind: Indicator | None, lang: str, one: bool = False) -> str:
+    """A unit in the reporter's language: Chinese names in a Chinese letter; '12 people', not '12 person'."""
+    if not text:
+        return ""
+    if lang == "zh":
+        return ind.unit_zh if ind and text == ind.unit else units.label_zh(text)
+    return EN_COUNTS.get(text, (text, text))[0 if one else 1] if text in EN_COUNTS else display.unit(text)
+
+
+def _entered(j: Judged, code: str, f: Finding, ind: Indicator | None, lang: str) -> str:
+    """The figure as the reporter entered it, with the unit it was asked in; an error value has no unit."""
     text, unit = j.written.get(code, (f.found, None))
     text = f.found if f.found is not None else text
-    return "—" if text in (None, "") else f"{text} {unit or ''}".strip()
+    if text is None or text.strip() == "":
+        return display.MISSING
+    if f.rule == "error_value" or text.strip().upper() in EXCEL_ERRORS:
+        return text.strip()
+    try:  # a plain number gets its separators; anything else stands as the reporter typed it
+        number: Decimal | None = Decimal(text.strip())
+        text = display.as_written(number)
+    except InvalidOperation:
+        number, text = None, shown(text)
+    return f"{text} {_unit(unit, ind, lang, one=number == 1)}".strip()
 
 
 def _compared(f: Finding, ind: Indicator | None, lang: str) -> str:
-    """The value a finding compares with, in the indicator's reporting unit and the reporter's language."""
+    """The figure a finding compares with, in the unit the figure was asked in, at its published places."""
     assert f.expected is not None
-    number = format(tidy(f.expected), ",f")
-    unit = (ind.unit_zh if lang == "zh" else ind.unit) if ind else ""
-    return f"{number} {unit}".strip()
+    if ind is None:
+        return display.as_written(f.expected)
+    asked, places, value = ind.input_unit or ind.unit, ind.decimals, f.expected
+    if asked != ind.unit:  # 10k kWh published, kWh asked: the reporter compares like with like
+        value = units.convert(value, ind.unit, asked)
+        places = max(0, places - units.factor(ind.unit, asked).adjusted())
+    return f"{display.figure(value, places)} {_unit(asked, ind, lang, one=value == 1)}".strip()
+
+
+def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
+    """What the compared figure is, naming the total or the parts when the finding has them (zh, en)."""
+    names = [catalog.by_code[c] for c in f.indicators[1:] if c in catalog.by_code]
+    if f.rule == "part_not_above_whole" and names:
+        return f"合计（{names[0].name_zh}）", f"Its total, {names[0].name_en}"
+    if f.rule == "parts_sum_to_total" and names:
+        return f"分项（{'、'.join(n.name_zh for n in names)}）之和", f"{' + '.join(n.name_en for n in names)} add up to"
+    return COMPARED.get(f.rule, OTHER_COMPARED)
+
+
+def _allowed(ind: Indicator | None, lang: str) -> str | None:
+    """The range an out-of-range figure must keep to, from the catalog."""
+    if ind is None or (ind.rules.min is None and ind.rules.max is None):
+        return None
+    low, high = (None if b is None else display.as_written(Decimal(str(b))) for b in (ind.rules.min, ind.rules.max))
+    u = _unit(ind.unit, ind, lang)  # the check compares the figure in its reporting unit
+    if lang == "zh":
+        text = f"{low} 至 {high}" if low and high else (f"不小于 {low}" if low else f"不大于 {high}")
+    else:
+        text = f"between {low} and {high}" if low and high else (f"at least {low}" if low else f"at most {high}")
+    return f"{text}{u}" if u == "%" else f"{text} {u}".strip()
+
+
+def _counts(errors: int, warnings: int, lang: str) -> str | None:
+    """'2 errors and 1 warning', naming only what there is; nothing for a clean return."""
+    if lang == "zh":
+        parts = [f"{n} 个{what}" for n, what in ((errors, "错误"), (warnings, "提示")) if n]
+        return f"共有 {'、'.join(parts)}。" if parts else None
+    parts = [_count(n, what) for n, what in ((errors, "error"), (warnings, "warning")) if n]
+    return f"It has {' and '.join(parts)}." if parts else None
+
+
+def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -> list[str]:
+    code = f.indicators[0] if f.indicators else ""
+    ind = catalog.by_code.get(code)
+    name, action = wording(f.rule, lang)
+    where = shown(f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
+    compared = _compared_label(f, catalog)
+    allowed = _allowed(ind, lang) if f.rule == "range" else None
+    if lang == "zh":
+        kind = "错误" if f.severity == "error" else "提示"
+        lines = [
+            f"{n}.【{kind}】{where} {ind.name_zh if ind else code}".rstrip(),
+            f"   填报值：{_entered(j, code, f, ind, lang)}",
+        ]
+        lines.append(f"   问题：{name}")
+        lines += [f"   允许范围：{allowed}"] if allowed else []
+        lines += [f"   {compared[0]}：{_compared(f, ind, lang)}"] if f.expected is not None else []
+        lines.append(f"   处理办法：{action}")
+    else:
+        kind = "Error" if f.severity == "error" else "Warning"
+        lines = [f"{n}. [{kind}] {where} {ind.name_en if ind else code}".rstrip()]
+        lines.append(f"   Figure entered: {_entered(j, code, f, ind, lang)}")
+        lines.append(f"   Problem: {name}")
+        lines += [f"   Allowed: {allowed}"] if allowed else []
+        lines += [f"   {compared[1]}: {_compared(f, ind, lang)}"] if f.expected is not None else []
+        lines.append(f"   What to do: {action}")
+    if f.rule not in RULES:  # a rule without wording of its own: its message is all the reporter has
+        lines.append(f"   {shown(f.message)}")
+    return [*lines, ""]
 
 
 def render_letter(j: Judged, catalog: Catalog) -> str:
@@ -57,46 +177,25 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
     errors = [f for f in j.findings if f.severity == "error"]
     warnings = [f for f in j.findings if f.severity != "error"]
     zh_status, en_status = STATUS.get(j.status, (j.status, j.status))
+    counts = _counts(len(errors), len(warnings), lang)
     lines: list[str] = []
     if lang == "zh":
+        when = f"于 {display.moment(j.received)} " if j.received else ""
         lines += [
             f"{j.entity.short_zh} ESG 数据填报人，您好：",
             "",
-            f"您提交的《{shown(j.file)}》（报告期 {j.period}，第 {j.version} 版）{zh_status}",
-            f"共有 {len(errors)} 个错误、{len(warnings)} 个提示。",
-            "",
+            f"您{when}提交的《{shown(j.file)}》（报告期 {j.period}，第 {j.version} 版）{zh_status}",
         ]
     else:
+        when = f", received {display.moment(j.received)}," if j.received else ""
         lines += [
             f"Dear ESG reporter of {j.entity.name_en},",
             "",
-            f"Your return {shown(j.file)} (period {j.period}, version {j.version}) was {en_status}",
-            f"It has {_count(len(errors), 'error')} and {_count(len(warnings), 'warning')}.",
-            "",
+            f"Your return {shown(j.file)} (period {j.period}, version {j.version}){when} was {en_status}",
         ]
+    lines += [counts, ""] if counts else [""]
     for n, f in enumerate(errors + warnings, start=1):
-        code = f.indicators[0] if f.indicators else ""
-        ind = catalog.by_code.get(code)
-        name, action = wording(f.rule, lang)
-        where = f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
-        if lang == "zh":
-            kind = "错误" if f.severity == "error" else "提示"
-            lines.append(f"{n}.【{kind}】{where} {ind.name_zh if ind else ''}（{code}）".rstrip())
-            lines.append(f"   填报值：{_figure(j, code, f)}")
-            lines.append(f"   规则：{name}")
-            if f.expected is not None:
-                lines.append(f"   应为/对比：{_compared(f, ind, lang)}")
-            lines.append(f"   请：{action}")
-        else:
-            kind = "Error" if f.severity == "error" else "Warning"
-            lines.append(f"{n}. [{kind}] {where} {ind.name_en if ind else ''} ({code})".rstrip())
-            lines.append(f"   Figure entered: {_figure(j, code, f)}")
-            lines.append(f"   Rule: {name}")
-            if f.expected is not None:
-                lines.append(f"   Expected / compared with: {_compared(f, ind, lang)}")
-            lines.append(f"   What to do: {action}")
-        lines.append(f"   ({f.message})")
-        lines.append("")
+        lines += _finding_lines(j, n, f, catalog, lang)
     if lang == "zh":
         if j.findings:
             lines.append(
@@ -110,7 +209,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
                 "The attached copy of your workbook marks each cell concerned."
             )
         lines += ["", "ESG Office, China Aluminum International Engineering"]
-    return "\n".join(lines) + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"  # a clean return has no list to set apart
 
 
 def _count(n: int, noun: str) -> str:
