@@ -12,6 +12,7 @@ A batch goes through these steps, in this order:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -40,6 +41,8 @@ from esgflow.warehouse import load, queries
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 
 SessionFactory = Callable[[], AbstractContextManager[Any]]
+# Told of each file's outcome as soon as it is final, with how many files the batch has.
+OnJudged = Callable[[Outcome, int], None]
 
 
 @dataclass
@@ -62,8 +65,10 @@ class Ingestor:
         home: Path,
         letters_by_mail: bool = False,
         origins: Mapping[Path, Origin] | None = None,
+        on_judged: OnJudged | None = None,
     ) -> None:
         self.sessions = sessions
+        self.on_judged = on_judged
         self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
         self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
         self.catalog = catalog
@@ -87,14 +92,33 @@ class Ingestor:
         checked = self._validate(returns, staged, wh.known.kinds)
         by_key = {k[0]: f for k, f in staged.partition_by("key", as_dict=True).items()} if staged.height else {}
         results: dict[int, Outcome] = {}
+        told: set[int] = set()
+
+        def tell(keys: list[int]) -> None:
+            for key in keys:
+                told.add(key)
+                self._tell(results[key], len(files))
+
+        # A return is told once no later file of the batch can be a newer version of it.
+        left = Counter(_whose(p) for p in parsed.values())
+        waiting: dict[tuple[str, str] | None, list[int]] = {}
         for r in fresh:
             result = parsed[r.key]
             if isinstance(result, Finding):
                 results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
             else:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
+            who = _whose(result)
+            waiting.setdefault(who, []).append(r.key)
+            left[who] -= 1
+            if who is None or not left[who]:
+                keys = waiting.pop(who)
+                _mark_superseded(results, keys)
+                tell(keys)
         _mark_superseded(results, [r.key for r in fresh])
         outcomes = [_link_refused(path) for path in files if path in links]
+        for outcome in outcomes:
+            self._tell(outcome, len(files))
         answered: list[str] = []
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
@@ -120,10 +144,16 @@ class Ingestor:
             if outcome.status in STORED:
                 answered.append(r.digest)
             outcomes.append(outcome)
+            if r.key not in told:  # duplicates: known once the batch's first copy is loaded
+                tell([r.key])
         if answered:  # one statement for the batch; a run stopped before it is answered again, logged once
             with self.sessions() as session:
                 load.mark_answered(session, answered, by_mail=self.letters_by_mail)
         return outcomes
+
+    def _tell(self, outcome: Outcome, total: int) -> None:
+        if self.on_judged is not None:
+            self.on_judged(outcome, total)
 
     def _look_up(self, digests: list[str]) -> _Warehouse:
         with self.sessions() as session:
@@ -223,6 +253,11 @@ def _to_judge(r: Received, wh: _Warehouse) -> bool:
     """New bytes, or bytes loaded by a run that stopped before answering them."""
     known = wh.hashes.get(r.digest)
     return known is None or not known.answered
+
+
+def _whose(parsed: ParsedReturn | Finding) -> tuple[str, str] | None:
+    """The entity and period a return says it is for; None for a file refused unread."""
+    return (parsed.entity, parsed.period) if isinstance(parsed, ParsedReturn) else None
 
 
 def _mark_superseded(results: dict[int, Outcome], order: list[int]) -> None:
