@@ -11,12 +11,13 @@ import os
 import sys
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError, display, jobs
 from esgflow.catalog import load_catalog
-from esgflow.config import ENVIRONMENT, load_settings
+from esgflow.config import ENVIRONMENT, Settings, load_settings
 from esgflow.demo import DEMO_PERIOD, unpublished_rows
 from esgflow.display import moment, moment_json
 from esgflow.periods import Period, parse_period
@@ -258,28 +259,67 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from esgflow.flows.demo import demo
 
     settings = load_settings()
-    out = Path(args.out) if args.out else settings.home / "demo"
+    out = _out(args.out) if args.out else settings.home / "demo"
     period = parse_period(DEMO_PERIOD)
+    before = _newest_version(settings, period)
+    if before:  # the demo never deletes: this home may be someone's real warehouse
+        print(
+            f"this warehouse already holds the demo's {period} returns (up to version {before}): this run adds "
+            "a new version of every return, template, letter and outbox mail, and writes the report again; "
+            "for a clean start, set ESGFLOW_HOME to an empty folder"
+        )
     findings = demo(period.code, str(out))
+    catalog = load_catalog()
     print(f"warehouse: {jobs.warehouse_url(settings)}")
-    done = progress(jobs.period_statuses(settings, period))
-    print(f"status: {done.accepted} of {done.expected} entities accepted")
-    print(
-        f"report written to {out}: appendix.csv, appendix.xlsx, appendix.zh.html, appendix.en.html, "
-        "disclosure_index.csv"
-    )
+    statuses = jobs.period_statuses(settings, period)
+    done = progress(statuses)
+    versions = sorted({s.version for s in statuses if s.version})
+    print(f"status: {done.accepted} of {done.expected} entities accepted, version {', '.join(map(str, versions))}")
+    print("written:")
+    for what, where in _demo_folders(settings, period, out):
+        print(f"  {what:<19} {where}")
     differ = [f for f in findings if f.rule == "published_vs_computed"]
     print(f"published {period} figures that the entity data do not reproduce ({len(differ)}):")
     for f in differ:
-        print(f"  {f.indicators[0]}: published {f.actual}, computed from entity returns {f.expected}")
-    new = unpublished_rows(out / "appendix.csv", load_catalog(), period)
+        code = f.indicators[0]
+        unit = display.unit(catalog[code].unit)
+        print(
+            f"  {code}: published {_as_published(f.actual, code)} {unit}, "
+            f"computed from entity returns {_as_published(f.expected, code)} {unit}"
+        )
+    new = unpublished_rows(out / "appendix.csv", catalog, period)
     print(f"computed from the entity returns, not in the published {period} report ({len(new)}):")
     for code, value, unit in new:
-        print(f"  {code}: {value} {unit}")
+        print(f"  {code}: {_as_published(Decimal(value), code)} {display.unit(unit)}")
     errors = [f for f in findings if f.severity == "error"]
-    print(f"group check: {len(errors)} errors in the published {period} figures:")
+    print(f"group check: {_count(len(errors), 'error')} in the published {period} figures:")
     for f in errors:
-        print(f"  {f.message}")
+        print(f"  {_one_line(f.message)}")
+
+
+def _newest_version(settings: Settings, period: Period) -> int:
+    """The newest version of any return of the period the warehouse holds; 0 for none or no warehouse yet."""
+    try:
+        return max((s.version or 0 for s in jobs.period_statuses(settings, period)), default=0)
+    except EsgflowError:  # no schema yet: the demo makes it
+        return 0
+
+
+def _demo_folders(settings: Settings, period: Period, out: Path) -> list[tuple[str, str]]:
+    """Every folder the demo wrote into, named for what a person finds there."""
+    mail = f"sent through {settings.smtp.host}" if settings.smtp else str(settings.outbox)
+    return [
+        ("templates", str(settings.templates / period.code)),
+        ("mail (outbox)" if not settings.smtp else "mail", mail),
+        ("returns (archived)", str(settings.archive)),
+        ("return letters", str(settings.home / "letters")),
+        ("report", f"{out} (appendix.csv, .xlsx, .zh.html, .en.html, disclosure_index.csv)"),
+        ("validation results", f"{jobs.data_docs_index(settings)} (Data Docs)"),
+    ]
+
+
+def _as_published(value: Decimal | None, code: str) -> str:
+    return display.figure(value, load_catalog()[code].decimals)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -299,22 +299,42 @@ def test_the_installed_script_answers_from_a_shell(home: Path, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
-    """`esgflow demo` as the README's first command runs it: its own temporary Prefect server, the SQLite warehouse."""
+    """`esgflow demo` as the README's first command runs it, twice: its own temporary Prefect server, the SQLite
+    warehouse; it names every folder it wrote, and a second run says that it adds a new version of everything."""
     script = str(Path(sys.executable).parent / "esgflow")
     demo = subprocess.run(
         [script, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=600, cwd=tmp_path
     )
     assert demo.returncode == 0, demo.stderr
-    assert "33 of 33 entities accepted" in demo.stdout
-    assert "env_energy_total: published 42099, computed from entity returns 46482.4" in demo.stdout
+    assert "already holds" not in demo.stdout
+    assert "33 of 33 entities accepted, version 1\n" in demo.stdout
+    assert "env_energy_total: published 42,099.00 tce, computed from entity returns 46,482.40 tce" in demo.stdout
+    written = demo.stdout.split("written:\n")[1].split("published 2024")[0].splitlines()
+    folders = {line.split("  ")[1].strip(): line.split("  ", 2)[2].strip() for line in written}
+    assert folders["templates"] == str(home / "templates" / "2024")
+    assert folders["mail (outbox)"] == str(home / "outbox")
+    assert folders["return letters"] == str(home / "letters")
+    assert folders["report"].startswith(f"{tmp_path / 'd'} (appendix.csv")
+    assert folders["validation results"].startswith(str(home / "gx"))
+    for where in (home / "templates" / "2024", home / "outbox", home / "letters", home / "archive", tmp_path / "d"):
+        assert any(where.iterdir()), where
     page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
     assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
     # emissions computed from the entities' data, marked as not in the published 2024 report
     unpublished = demo.stdout.split("not in the published 2024 report")[1]
-    assert "env_ghg_scope1: " in unpublished and "env_ghg_total: " in unpublished and "tCO2e" in unpublished
+    assert "env_ghg_scope1: " in unpublished and "env_ghg_total: " in unpublished and "tCO₂e" in unpublished
     row = page.split('id="env_ghg_total"')[1].split("</tr>")[0]
     assert 'class="num computed unpublished"' in row and "not in the published report" in row
     assert (home / "esgflow.sqlite3").is_file()
+    again = subprocess.run(
+        [script, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "this warehouse already holds the demo's 2024 returns (up to version 1): this run adds a new version"
+    )
+    assert "33 of 33 entities accepted, version 2\n" in again.stdout
+    assert "env_energy_total: published 42,099.00 tce, computed from entity returns 46,482.40 tce" in again.stdout
 
 
 @pytest.mark.parametrize(("command", "quick"), [("status", True), ("ingest", True), ("collect", False)])
