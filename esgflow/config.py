@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from esgflow import EsgflowError
+
+# The form SQLAlchemy parses, dialect[+driver]://...: checked here, where the variable is read,
+# since only the warehouse may import SQLAlchemy.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z0-9_]+)?://")
 
 # What `esgflow --help` lists: every variable the settings read, and what it sets.
 ENVIRONMENT = (
@@ -99,9 +104,7 @@ def _check_url(url: str) -> None:
 
     The text itself is not repeated: it may hold a password.
     """
-    from esgflow.warehouse.db import parses
-
-    if not parses(url):
+    if not _URL.match(url):
         raise EsgflowError(
             "ESGFLOW_DATABASE_URL is not a database URL: expected e.g. "
             "postgresql+psycopg://USER:PASSWORD@HOST:5432/DB or sqlite:////path/to/esgflow.sqlite3"

@@ -12,7 +12,6 @@ A batch goes through these steps, in this order:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ from esgflow.kept import not_theirs
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
+from esgflow.settled import OnJudged, Teller, mark_superseded
 from esgflow.signing import signing_key
 from esgflow.stage import stage, stage_splits, unit_factors
 from esgflow.states import STORED, judged
@@ -41,8 +41,6 @@ from esgflow.warehouse import load, queries
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 
 SessionFactory = Callable[[], AbstractContextManager[Any]]
-# Told of each file's outcome as soon as it is final, with how many files the batch has.
-OnJudged = Callable[[Outcome, int], None]
 
 
 @dataclass
@@ -92,33 +90,17 @@ class Ingestor:
         checked = self._validate(returns, staged, wh.known.kinds)
         by_key = {k[0]: f for k, f in staged.partition_by("key", as_dict=True).items()} if staged.height else {}
         results: dict[int, Outcome] = {}
-        told: set[int] = set()
-
-        def tell(keys: list[int]) -> None:
-            for key in keys:
-                told.add(key)
-                self._tell(results[key], len(files))
-
-        # A return is told once no later file of the batch can be a newer version of it.
-        left = Counter(_whose(p) for p in parsed.values())
-        waiting: dict[tuple[str, str] | None, list[int]] = {}
+        told = Teller(self.on_judged, len(files), parsed, results)  # each line printed as soon as it is final
         for r in fresh:
             result = parsed[r.key]
             if isinstance(result, Finding):
                 results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
             else:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
-            who = _whose(result)
-            waiting.setdefault(who, []).append(r.key)
-            left[who] -= 1
-            if who is None or not left[who]:
-                keys = waiting.pop(who)
-                _mark_superseded(results, keys)
-                tell(keys)
-        _mark_superseded(results, [r.key for r in fresh])
+            told.loaded(r.key)
+        mark_superseded(results, [r.key for r in fresh])
         outcomes = [_link_refused(path) for path in files if path in links]
-        for outcome in outcomes:
-            self._tell(outcome, len(files))
+        told.tell(outcomes)
         answered: list[str] = []
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
@@ -144,16 +126,11 @@ class Ingestor:
             if outcome.status in STORED:
                 answered.append(r.digest)
             outcomes.append(outcome)
-            if r.key not in told:  # duplicates: known once the batch's first copy is loaded
-                tell([r.key])
+            told.once(r.key)  # duplicates: known once the batch's first copy is loaded
         if answered:  # one statement for the batch; a run stopped before it is answered again, logged once
             with self.sessions() as session:
                 load.mark_answered(session, answered, by_mail=self.letters_by_mail)
         return outcomes
-
-    def _tell(self, outcome: Outcome, total: int) -> None:
-        if self.on_judged is not None:
-            self.on_judged(outcome, total)
 
     def _look_up(self, digests: list[str]) -> _Warehouse:
         with self.sessions() as session:
@@ -253,23 +230,6 @@ def _to_judge(r: Received, wh: _Warehouse) -> bool:
     """New bytes, or bytes loaded by a run that stopped before answering them."""
     known = wh.hashes.get(r.digest)
     return known is None or not known.answered
-
-
-def _whose(parsed: ParsedReturn | Finding) -> tuple[str, str] | None:
-    """The entity and period a return says it is for; None for a file refused unread."""
-    return (parsed.entity, parsed.period) if isinstance(parsed, ParsedReturn) else None
-
-
-def _mark_superseded(results: dict[int, Outcome], order: list[int]) -> None:
-    """Where one batch holds several returns of an entity, say on the earlier ones which file superseded them."""
-    newest: dict[tuple[str | None, str | None], int] = {}
-    for key in order:
-        outcome = results[key]
-        if outcome.status in STORED and outcome.note is None:
-            who = (outcome.entity, outcome.period)
-            if who in newest:
-                results[newest[who]] = replace(results[newest[who]], superseded_by=outcome.path.name)
-            newest[who] = key
 
 
 def _link_refused(path: Path) -> Outcome:

@@ -31,7 +31,7 @@ from esgflow.feedback import letter_files
 from esgflow.findings import Finding
 from esgflow.history import ImportResult, read_published
 from esgflow.inbox import Claim, InboxSource, inbox_for
-from esgflow.ingest import Ingestor, OnJudged
+from esgflow.ingest import Ingestor
 from esgflow.mail import Mail, mailer_for
 from esgflow.notices import (
     kept_mail,
@@ -69,6 +69,7 @@ from esgflow.review import (
     version_states,
 )
 from esgflow.safety import shown
+from esgflow.settled import OnJudged
 from esgflow.signing import signature, signing_key
 from esgflow.states import APPROVED, EXCUSED, RETURNED, move
 from esgflow.status import EntityStatus, period_status

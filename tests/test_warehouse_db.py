@@ -142,4 +142,3 @@ def test_the_file_of_a_sqlite_url_and_none_for_other_databases(tmp_path: Path) -
     assert db.sqlite_file(f"sqlite:///{tmp_path / 'w.sqlite3'}") == tmp_path / "w.sqlite3"
     assert db.sqlite_file("sqlite://") is None
     assert db.sqlite_file("postgresql+psycopg://esg@db-host/esgflow") is None
-    assert db.parses("postgresql+psycopg://esg@db-host/esgflow") and not db.parses("esg@db-host/esgflow")

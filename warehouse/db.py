@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["TRANSIENT_ERRORS", "Session", "session_factory", "session_scope"]
@@ -63,15 +63,6 @@ def _make_engine(url: str) -> Engine:
 def display_url(url: str) -> str:
     """The URL with its password masked, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
-
-
-def parses(url: str) -> bool:
-    """Whether the text is a database URL at all (whether its database is there is another matter)."""
-    try:
-        make_url(url)
-    except ArgumentError:
-        return False
-    return True
 
 
 def sqlite_file(url: str) -> Path | None:
