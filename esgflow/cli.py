@@ -11,13 +11,17 @@ import os
 import sys
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError, display, jobs
 from esgflow.catalog import load_catalog
-from esgflow.config import load_settings
+from esgflow.config import ENVIRONMENT, Settings, load_settings
 from esgflow.demo import DEMO_PERIOD, unpublished_rows
+from esgflow.display import moment, moment_json
 from esgflow.periods import Period, parse_period
+from esgflow.progress import IngestProgress
 from esgflow.status import progress
 
 
@@ -109,7 +113,7 @@ def _cmd_portal(args: argparse.Namespace) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> None:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
-    files = jobs.report_period(load_settings(), args.period, Path(args.out), langs)
+    files = jobs.report_period(load_settings(), args.period, _out(args.out), langs)
     if files.consolidated_first:
         print(f"returns accepted since the last consolidation of {args.period}: consolidated them first")
     print(f"wrote the {args.period} appendix ({len(files.table.rows)} indicators) and the disclosure index:")
@@ -124,16 +128,18 @@ def _print_data_docs() -> None:
 
 
 def _cmd_templates(args: argparse.Namespace) -> None:
-    paths = jobs.write_templates(load_settings(), args.period, Path(args.out), args.entity or None)
+    paths = jobs.write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
     print(f"wrote {len(paths)} templates for {args.period} to {args.out}")
     for p in paths:
         print(f"  {p}")
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
-    outcomes = jobs.ingest_files(load_settings(), [Path(p) for p in args.paths])
-    for outcome in outcomes:
-        print(outcome.line())
+    shown = IngestProgress(sys.stdout)
+    try:
+        outcomes = jobs.ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
+    finally:
+        shown.close()
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -157,7 +163,7 @@ def _cmd_status(args: argparse.Namespace) -> None:
         f"{estimated} figures marked estimated by {marked} entities"
     )
     for s in statuses:
-        when = s.received_at.strftime("%Y-%m-%d %H:%M") if s.received_at else ""
+        when = moment(s.received_at) if s.received_at else ""
         version = f"v{s.version}" if s.version else ""
         figures = (
             f" (figures from v{s.figures_version})"
@@ -165,13 +171,20 @@ def _cmd_status(args: argparse.Namespace) -> None:
             else (" (no figures yet)" if s.status == "rejected" else "")
         )
         print(
-            f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<16} {s.errors} errors, {s.warnings} warnings, "
+            f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<22} {s.errors} errors, {s.warnings} warnings, "
             f"{s.estimated} estimated{figures}; review: {s.review}"
         )
 
 
 def _cmd_check(args: argparse.Namespace) -> None:
-    findings = jobs.check_group(load_settings(), args.period)
+    settings = load_settings()
+    if not jobs.has_group_figures(settings, args.period):  # nothing checked is not the same as nothing found
+        raise EsgflowError(
+            f"the warehouse holds no figures for {args.period}, so there is nothing to check: "
+            f"consolidate its returns (esgflow consolidate --period {args.period}) "
+            "or import its published figures (esgflow history import FILE)"
+        )
+    findings = jobs.check_group(settings, args.period)
     if args.json:
         print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
         return
@@ -179,8 +192,8 @@ def _cmd_check(args: argparse.Namespace) -> None:
     warnings = sum(f.severity == "warning" for f in findings)
     notes = len(findings) - errors - warnings
     print(f"{args.period}: {_count(errors, 'error')}, {_count(warnings, 'warning')}, {_count(notes, 'reporter note')}")
-    for f in findings:
-        print(f"  {f.severity}: {f.message} [{f.rule}]")
+    for f in findings:  # a reporter's note may run over several lines; each finding keeps to one
+        print(f"  {f.severity}: {_one_line(f.message)} [{f.rule}]")
     _print_data_docs()
 
 
@@ -203,11 +216,9 @@ def _cmd_cycle_open(args: argparse.Namespace) -> None:
 def _cmd_cycle_show(args: argparse.Namespace) -> None:
     rows = jobs.cycle_records(load_settings(), args.period)
     for c in rows:
-        signed = f"signed off by {c.signed_by} on {c.signed_at:%Y-%m-%d}" if c.signed_by and c.signed_at else "open"
-        changed = f", deadline changed {c.changed_at:%Y-%m-%d %H:%M} UTC" if c.changed_at else ""
-        print(
-            f"{c.period}  deadline {c.deadline}  opened by {c.opened_by} on {c.opened_at:%Y-%m-%d}{changed}  {signed}"
-        )
+        signed = f"signed off by {c.signed_by} at {moment(c.signed_at)}" if c.signed_by and c.signed_at else "open"
+        changed = f", deadline changed {moment(c.changed_at)}" if c.changed_at else ""
+        print(f"{c.period}  deadline {c.deadline}  opened by {c.opened_by} at {moment(c.opened_at)}{changed}  {signed}")
     if not rows:
         which = f" for {args.period}" if args.period else ""
         print(f"no cycle opened{which}: 'esgflow cycle open --period P --deadline D' opens one")
@@ -248,32 +259,98 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from esgflow.flows.demo import demo
 
     settings = load_settings()
-    out = Path(args.out) if args.out else settings.home / "demo"
+    out = _out(args.out) if args.out else settings.home / "demo"
     period = parse_period(DEMO_PERIOD)
+    before = _newest_version(settings, period)
+    if before:  # the demo never deletes: this home may be someone's real warehouse
+        print(
+            f"this warehouse already holds the demo's {period} returns (up to version {before}): this run adds "
+            "a new version of every return, template, letter and outbox mail, and writes the report again; "
+            "for a clean start, set ESGFLOW_HOME to an empty folder"
+        )
     findings = demo(period.code, str(out))
+    catalog = load_catalog()
     print(f"warehouse: {jobs.warehouse_url(settings)}")
-    done = progress(jobs.period_statuses(settings, period))
-    print(f"status: {done.accepted} of {done.expected} entities accepted")
-    print(
-        f"report written to {out}: appendix.csv, appendix.xlsx, appendix.zh.html, appendix.en.html, "
-        "disclosure_index.csv"
-    )
+    statuses = jobs.period_statuses(settings, period)
+    done = progress(statuses)
+    versions = sorted({s.version for s in statuses if s.version})
+    print(f"status: {done.accepted} of {done.expected} entities accepted, version {', '.join(map(str, versions))}")
+    print("written:")
+    for what, where in _demo_folders(settings, period, out):
+        print(f"  {what:<19} {where}")
     differ = [f for f in findings if f.rule == "published_vs_computed"]
     print(f"published {period} figures that the entity data do not reproduce ({len(differ)}):")
     for f in differ:
-        print(f"  {f.indicators[0]}: published {f.actual}, computed from entity returns {f.expected}")
-    new = unpublished_rows(out / "appendix.csv", load_catalog(), period)
+        code = f.indicators[0]
+        unit = display.unit(catalog[code].unit)
+        print(
+            f"  {code}: published {_as_published(f.actual, code)} {unit}, "
+            f"computed from entity returns {_as_published(f.expected, code)} {unit}"
+        )
+    new = unpublished_rows(out / "appendix.csv", catalog, period)
     print(f"computed from the entity returns, not in the published {period} report ({len(new)}):")
     for code, value, unit in new:
-        print(f"  {code}: {value} {unit}")
+        print(f"  {code}: {_as_published(Decimal(value), code)} {display.unit(unit)}")
     errors = [f for f in findings if f.severity == "error"]
-    print(f"group check: {len(errors)} errors in the published {period} figures:")
+    print(f"group check: {_count(len(errors), 'error')} in the published {period} figures:")
     for f in errors:
-        print(f"  {f.message}")
+        print(f"  {_one_line(f.message)}")
+
+
+def _newest_version(settings: Settings, period: Period) -> int:
+    """The newest version of any return of the period the warehouse holds; 0 for none or no warehouse yet."""
+    try:
+        return max((s.version or 0 for s in jobs.period_statuses(settings, period)), default=0)
+    except EsgflowError:  # no schema yet: the demo makes it
+        return 0
+
+
+def _demo_folders(settings: Settings, period: Period, out: Path) -> list[tuple[str, str]]:
+    """Every folder the demo wrote into, named for what a person finds there."""
+    mail = f"sent through {settings.smtp.host}" if settings.smtp else str(settings.outbox)
+    return [
+        ("templates", str(settings.templates / period.code)),
+        ("mail (outbox)" if not settings.smtp else "mail", mail),
+        ("returns (archived)", str(settings.archive)),
+        ("return letters", str(settings.home / "letters")),
+        ("report", f"{out} (appendix.csv, .xlsx, .zh.html, .en.html, disclosure_index.csv)"),
+        ("validation results", f"{jobs.data_docs_index(settings)} (Data Docs)"),
+    ]
+
+
+def _as_published(value: Decimal | None, code: str) -> str:
+    return display.figure(value, load_catalog()[code].decimals)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the contract's one-line reason instead of a usage block (exit 2, as argparse)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {_one_line(message)} ('{self.prog} --help' shows the choices)\n")
+
+
+def _epilog() -> str:
+    names = "\n".join(f"  {name}\n      {meaning}" for name, meaning in ENVIRONMENT)
+    return (
+        f"environment:\n{names}\n\n"
+        "where outputs go:\n"
+        "  the warehouse      ESGFLOW_DATABASE_URL, else $ESGFLOW_HOME/esgflow.sqlite3\n"
+        "  templates, reports the --out folder given to 'templates' and 'report' ('demo': $ESGFLOW_HOME/demo)\n"
+        "  distributed mail   $ESGFLOW_HOME/outbox when no SMTP server is set; templates in $ESGFLOW_HOME/templates\n"
+        "  return letters     $ESGFLOW_HOME/letters (with the annotated workbooks)\n"
+        "  archived returns   $ESGFLOW_HOME/archive, each file under its hash with its log\n"
+        "  validation results $ESGFLOW_HOME/gx/uncommitted/data_docs/local_site/index.html (Data Docs)\n"
+        "  the flows' reports $ESGFLOW_HOME/reports"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="esgflow", description="ESG data collection and reporting")
+    parser = _Parser(
+        prog="esgflow",
+        description="ESG data collection and reporting",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create or upgrade the warehouse and load reference data").set_defaults(func=_cmd_init)
     history = sub.add_parser("history", help="published history").add_subparsers(dest="action", required=True)
@@ -430,7 +507,7 @@ def _cmd_review(args: argparse.Namespace) -> None:
 
 def _cmd_signoff(args: argparse.Namespace) -> None:
     done = jobs.signoff_period(load_settings(), args.period, args.by)
-    print(f"{done.period} signed off by {done.by} at {done.signed_at:%Y-%m-%d %H:%M} UTC: {done.figure_count} figures")
+    print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {done.figure_count} figures")
     print(f"  from {_count(len(done.approved), 'approved return')}: {', '.join(done.approved) or 'none'}")
     for entity, reason in done.excused.items():
         print(f"  {entity} excused: {reason}")
@@ -440,7 +517,7 @@ def _cmd_signoff(args: argparse.Namespace) -> None:
 def _cmd_audit(args: argparse.Namespace) -> None:
     rows = jobs.audit_trail(load_settings(), args.period)
     if args.json:
-        print(json.dumps([{**asdict(r), "at": r.at.isoformat()} for r in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([{**asdict(r), "at": moment_json(r.at)} for r in rows], ensure_ascii=False, indent=2))
         return
     for r in rows:
         subject = " ".join(
@@ -448,7 +525,7 @@ def _cmd_audit(args: argparse.Namespace) -> None:
         )
         extra = (r.detail.get("email") or _deadline_change(r.detail)) if r.detail else None
         why = f": {r.reason}" if r.reason else ""
-        print(f"{r.at:%Y-%m-%d %H:%M:%S} {r.actor} {r.action} {subject}{' ' + extra if extra else ''}{why}")
+        print(f"{moment(r.at)} {r.actor} {r.action} {subject}{' ' + extra if extra else ''}{why}")
     print(f"{_count(len(rows), 'audit record')}" + (f" for {args.period}" if args.period else ""))
 
 
@@ -493,6 +570,22 @@ def _cycle_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     show = cyc.add_parser("show", help="the cycles opened, with their deadlines and sign-offs")
     show.add_argument("--period", type=_period, help="only this period")
     show.set_defaults(func=_cmd_cycle_show)
+
+
+def _out(text: str) -> Path:
+    """The --out folder; one that cannot be written is named before any work starts.
+
+    Nothing is made here: the writers make the folder once there is something to write.
+    """
+    folder = Path(text).expanduser().absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        reason = f"{existing} is a file, not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = f"{existing} is not writable by this user"
+    else:
+        return folder
+    raise EsgflowError(f"cannot write to the --out folder {folder}: {reason}")
 
 
 def _count(n: int, noun: str) -> str:

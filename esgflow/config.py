@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from esgflow import EsgflowError
+
+# The form SQLAlchemy parses, dialect[+driver]://...: checked here, where the variable is read,
+# since only the warehouse may import SQLAlchemy.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z0-9_]+)?://")
+
+# What `esgflow --help` lists: every variable the settings read, and what it sets.
+ENVIRONMENT = (
+    ("ESGFLOW_HOME", "the folder for the inbox, outbox, archive, letters, reports and validation results (./var)"),
+    ("ESGFLOW_DATABASE_URL", "the warehouse (a SQLite file under ESGFLOW_HOME); e.g. postgresql+psycopg://..."),
+    ("ESGFLOW_SMTP_HOST, _PORT, _USER, _PASSWORD, _SENDER", "the mail server (without it, mail goes to the outbox)"),
+    ("ESGFLOW_INBOX", "where returns arrive: a folder ($ESGFLOW_HOME/inbox) or an imaps:// mailbox"),
+    ("ESGFLOW_INBOX_PASSWORD, ESGFLOW_INBOX_PASSWORD_BLOCK", "the mailbox's password, or its Prefect Secret block"),
+    ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
+    ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
+    ("ESGFLOW_FACTORS_FILE, ESGFLOW_FACTOR_CHOICES", "the ESG office's own factor registry, and its choices for a run"),
+    ("ESGFLOW_DEBUG", "set to 1 to see a traceback instead of the one-line reason"),
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
     home = Path(env.get("ESGFLOW_HOME") or "var").resolve()
     url = env.get("ESGFLOW_DATABASE_URL") or f"sqlite:///{home / 'esgflow.sqlite3'}"
+    _check_url(url)
     smtp = None
     if env.get("ESGFLOW_SMTP_HOST"):
         smtp = SmtpSettings(
@@ -76,3 +97,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         inbox_password=env.get("ESGFLOW_INBOX_PASSWORD") or None,
         inbox_password_block=env.get("ESGFLOW_INBOX_PASSWORD_BLOCK") or None,
     )
+
+
+def _check_url(url: str) -> None:
+    """A URL the warehouse cannot even parse is the variable's fault, so the message names the variable.
+
+    The text itself is not repeated: it may hold a password.
+    """
+    if not _URL.match(url):
+        raise EsgflowError(
+            "ESGFLOW_DATABASE_URL is not a database URL: expected e.g. "
+            "postgresql+psycopg://USER:PASSWORD@HOST:5432/DB or sqlite:////path/to/esgflow.sqlite3"
+        )

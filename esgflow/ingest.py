@@ -33,6 +33,7 @@ from esgflow.kept import not_theirs
 from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
+from esgflow.settled import OnJudged, Teller, mark_superseded
 from esgflow.signing import signing_key
 from esgflow.stage import stage, stage_splits, unit_factors
 from esgflow.states import STORED, judged
@@ -62,8 +63,10 @@ class Ingestor:
         home: Path,
         letters_by_mail: bool = False,
         origins: Mapping[Path, Origin] | None = None,
+        on_judged: OnJudged | None = None,
     ) -> None:
         self.sessions = sessions
+        self.on_judged = on_judged
         self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
         self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
         self.catalog = catalog
@@ -87,14 +90,17 @@ class Ingestor:
         checked = self._validate(returns, staged, wh.known.kinds)
         by_key = {k[0]: f for k, f in staged.partition_by("key", as_dict=True).items()} if staged.height else {}
         results: dict[int, Outcome] = {}
+        told = Teller(self.on_judged, len(files), parsed, results)  # each line printed as soon as it is final
         for r in fresh:
             result = parsed[r.key]
             if isinstance(result, Finding):
                 results[r.key] = Outcome(r.path, "refused", r.digest, findings=[result])
             else:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
-        _mark_superseded(results, [r.key for r in fresh])
+            told.loaded(r.key)
+        mark_superseded(results, [r.key for r in fresh])
         outcomes = [_link_refused(path) for path in files if path in links]
+        told.tell(outcomes)
         answered: list[str] = []
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
@@ -120,6 +126,7 @@ class Ingestor:
             if outcome.status in STORED:
                 answered.append(r.digest)
             outcomes.append(outcome)
+            told.once(r.key)  # duplicates: known once the batch's first copy is loaded
         if answered:  # one statement for the batch; a run stopped before it is answered again, logged once
             with self.sessions() as session:
                 load.mark_answered(session, answered, by_mail=self.letters_by_mail)
@@ -224,18 +231,6 @@ def _to_judge(r: Received, wh: _Warehouse) -> bool:
     """New bytes, or bytes loaded by a run that stopped before answering them."""
     known = wh.hashes.get(r.digest)
     return known is None or not known.answered
-
-
-def _mark_superseded(results: dict[int, Outcome], order: list[int]) -> None:
-    """Where one batch holds several returns of an entity, say on the earlier ones which file superseded them."""
-    newest: dict[tuple[str | None, str | None], int] = {}
-    for key in order:
-        outcome = results[key]
-        if outcome.status in STORED and outcome.note is None:
-            who = (outcome.entity, outcome.period)
-            if who in newest:
-                results[newest[who]] = replace(results[newest[who]], superseded_by=outcome.path.name)
-            newest[who] = key
 
 
 def _link_refused(path: Path) -> Outcome:

@@ -70,6 +70,7 @@ from esgflow.review import (
     version_states,
 )
 from esgflow.safety import shown
+from esgflow.settled import OnJudged
 from esgflow.signing import signature, signing_key
 from esgflow.states import APPROVED, EXCUSED, RETURNED, move
 from esgflow.status import EntityStatus, period_status
@@ -394,6 +395,7 @@ def ingest_files(
     letters_by_mail: bool = False,
     docs: bool = True,
     origins: Mapping[Path, Origin] | None = None,
+    on_judged: OnJudged | None = None,
 ) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
 
@@ -401,13 +403,14 @@ def ingest_files(
     docs: build the Data Docs pages of the validation afterwards (a process answering one
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
     origins: files that came by mail, each taken only for the entities its sender reports for.
+    on_judged: told of each file's outcome as soon as it is final (the command prints it then).
     """
     _require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     sessions = db.session_factory(settings.database_url)
-    ingestor = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins)
+    ingestor = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins, on_judged)
     outcomes = ingestor.ingest(paths)
     if docs:
         build_data_docs(settings.home)
@@ -446,6 +449,13 @@ def check_group(settings: Settings, period: Period) -> list[Finding]:
     findings = check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
     build_data_docs(settings.home)
     return findings
+
+
+def has_group_figures(settings: Settings, period: Period) -> bool:
+    """Whether the warehouse holds any group figure of the period (computed or published)."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return bool(queries.group_figures(session, load_registry().root(), [period]))
 
 
 def data_docs_index(settings: Settings) -> Path:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from esgflow.display import moment_json
 from esgflow.records import NewestSubmission
 from esgflow.states import ACCEPTED, PENDING
 
@@ -28,7 +29,7 @@ class EntityStatus:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["received_at"] = self.received_at.isoformat() if self.received_at else None
+        data["received_at"] = moment_json(self.received_at)  # UTC with its offset, as ISO as before
         return data
 
 

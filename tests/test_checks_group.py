@@ -331,3 +331,31 @@ def test_the_published_history_contradicts_itself_where_the_issue_notes_say(
     for year, errors in REAL_ERRORS.items():
         assert {(f.rule, f.indicators[0]) for f in found if f.period == year and f.severity == "error"} == errors
     assert {f.rule for f in found} <= CONTRADICTION_RULES
+
+
+def test_group_findings_show_figures_at_their_published_places_and_leave_notes_to_reporters(
+    validator: Validator, catalog: Catalog, factors: FactorRegistry, home: Path
+) -> None:
+    figures = _figures(
+        {
+            ("soc_training_hours", "2024", "published"): "542529",
+            ("soc_employees_total", "2024", "published"): "10853",
+            ("soc_training_hours_per_capita", "2024", "published"): "58",  # 542529 / 10853 = 49.99
+            ("soc_training_hours", "2023", "published"): "377686.45",
+            ("env_gasoline", "2024", "published"): "12327323.56",
+            ("env_gasoline", "2024", "computed"): "12327000",
+        }
+    )
+    found = {f.rule: f.message for f in check_period(figures, [], P2024, catalog, factors, home)}
+    assert found["derived_recomputed"] == (
+        "published 2024: soc_training_hours_per_capita (Training hours per employee) is 58 h/person, "
+        "but soc_training_hours / soc_employees_total gives 50"
+    )
+    assert found["yoy_change_needs_note"] == (
+        "published 2024: soc_training_hours (Employee training hours) changed by 44% "
+        "(last period 377,686.45, now 542,529.00 h); a change beyond 30% is one the report should explain"
+    )
+    assert found["published_vs_computed"] == (
+        "published 2024: env_gasoline (Gasoline consumption): published 12,327,323.56 L, "
+        "the entity data give 12,327,000.00"
+    )

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -52,6 +52,11 @@ def test_templates_ingest_consolidate_status_check(
     assert main(["status", "--period", "2024"]) == 0
     out = capsys.readouterr().out
     assert "2024: 1 of 33 entities accepted" in out and "SAMI" in out
+    [sami] = [line for line in out.splitlines() if line.startswith("  SAMI ")]
+    assert " UTC+8 " in sami  # received in Beijing time, saying so
+    assert main(["status", "--period", "2024", "--json"]) == 0
+    [received] = [r["received_at"] for r in json.loads(capsys.readouterr().out) if r["received_at"]]
+    assert received.endswith("+00:00") and datetime.fromisoformat(received).tzinfo is not None
     assert main(["check", "--period", "2024", "--json"]) == 0
     assert capsys.readouterr().out.lstrip().startswith("[")
 
@@ -122,7 +127,8 @@ def test_review_signoff_and_audit(home: Path, tmp_path: Path, capsys: pytest.Cap
     assert "signed off by Zhang Wei: its figures stay as signed" in capsys.readouterr().out
     assert main(["audit", "--period", "2025"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" ", 2)[2] for line in lines[:4]] == [  # after the date and time
+    assert all(" UTC+8 " in line for line in lines[:-1])  # Beijing time, saying so
+    assert [line.split(" ", 3)[3] for line in lines[:4]] == [  # after the date, time and zone
         "esgflow judged 2025 SAMI v1 accepted: 0 errors, 0 warnings",
         "Wang Li returned 2025 SAMI v1 returned: check diesel",
         "esgflow judged 2025 SAMI v2 accepted: 0 errors, 0 warnings",
@@ -132,7 +138,8 @@ def test_review_signoff_and_audit(home: Path, tmp_path: Path, capsys: pytest.Cap
         " Zhang Wei signed_off 2025 signed_off" in lines[-2] and lines[-1] == f"{len(lines) - 1} audit records for 2025"
     )
     assert main(["audit", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)[-1]["action"] == "signed_off"
+    last = json.loads(capsys.readouterr().out)[-1]
+    assert last["action"] == "signed_off" and last["at"].endswith("+00:00")  # UTC, with its offset
 
 
 def test_cycle_open_show_and_the_deadline_distribute_and_remind_default_to(
@@ -153,7 +160,8 @@ def test_cycle_open_show_and_the_deadline_distribute_and_remind_default_to(
     assert "moved the 2025 deadline from 2026-02-15 to 2026-03-01 (Wang Li)" in capsys.readouterr().out
     assert main(["cycle", "show"]) == 0
     [line] = capsys.readouterr().out.splitlines()
-    assert line.startswith("2025  deadline 2026-03-01  opened by Li Na on ") and line.endswith("  open")
+    assert line.startswith("2025  deadline 2026-03-01  opened by Li Na at ") and line.endswith("  open")
+    assert line.count(" UTC+8") == 2  # when it was opened and when the deadline moved, in Beijing time
     assert main(["cycle", "show", "--period", "2024"]) == 0
     assert capsys.readouterr().out.startswith("no cycle opened for 2024")
     assert cli._deadline(parse_period("2025"), None) == date(2026, 3, 1)  # what distribute and remind send
@@ -180,10 +188,77 @@ def test_failures_exit_non_zero_with_one_line(
     assert err.strip().count("\n") == 0 and reason in err
 
 
-def test_bad_period_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_period_is_refused_by_the_parser_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["report", "--period", "FY24", "--out", "x"])
-    assert exit_info.value.code == 2 and "is not a year" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "is not a year" in err
+    assert err.startswith("esgflow report: argument --period: ") and err.count("\n") == 1 and "usage:" not in err
+
+
+def test_an_unparsable_database_url_names_the_variable(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ESGFLOW_DATABASE_URL", "esg:s3cret@db-host/esgflow")
+    assert main(["status", "--period", "2024"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("esgflow: ESGFLOW_DATABASE_URL is not a database URL") and err.count("\n") == 1
+    assert "s3cret" not in err
+
+
+@pytest.mark.parametrize("command", ["report", "templates"])
+def test_an_unwritable_out_folder_is_named_in_one_line(
+    home: Path, tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    out = tmp_path / "a-file" / "reports"
+    assert main([command, "--period", "2024", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"esgflow: cannot write to the --out folder {out}: {tmp_path / 'a-file'} is a file, not a folder\n"
+
+
+@pytest.mark.parametrize(
+    "args", [["status", "--period", "2024"], ["check", "--period", "2024"], ["audit"], ["cycle", "show"]]
+)
+def test_a_command_before_init_leaves_no_database_behind(
+    home: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 1
+    assert capsys.readouterr().err == "esgflow: the warehouse has no schema yet: run 'esgflow init' first\n"
+    assert not (home / "esgflow.sqlite3").exists() and not home.exists()
+
+
+def test_check_on_a_period_without_figures_says_so_in_one_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--period", "2030"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("esgflow: the warehouse holds no figures for 2030, so there is nothing to check")
+
+
+def test_check_prints_figures_as_published_one_line_per_finding(
+    home: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    assert main(["history", "import", str(seed_dir / "appendix_2022_2024.csv")]) == 0
+    assert main(["history", "import", str(seed_dir / "body_kpis_2024.csv")]) == 0
+    capsys.readouterr()
+    assert main(["check", "--period", "2024"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    findings = [line for line in lines if line.startswith("  ")]
+    assert lines[0] == f"2024: 2 errors, {len(findings) - 2} warnings, 0 reporter notes"
+    assert all(line.startswith(("  error: published 2024: ", "  warning: published 2024: ")) for line in findings)
+    assert len(lines) == len(findings) + 2  # the count, a line per finding, the Data Docs
+    training = next(line for line in findings if "soc_training_hours_per_capita" in line)
+    assert training.endswith(
+        "is 58 h/person, but soc_training_hours / soc_employees_total gives 50 [derived_recomputed]"
+    )
+    assert any("0.0192 tce/10k CNY, but env_energy_total / econ_revenue gives 0.0175 " in line for line in findings)
+    assert any("(last period 377,686.45, now 542,529.00 h)" in line for line in findings)
+    # a group figure has no note cell: a change is for the report to explain
+    changes = [line for line in findings if line.endswith("[yoy_change_needs_note]")]
+    assert changes and all("the report should explain" in line and "its note" not in line for line in changes)
 
 
 def test_unreachable_database_is_named_without_its_password(
@@ -224,22 +299,42 @@ def test_the_installed_script_answers_from_a_shell(home: Path, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
-    """`esgflow demo` as the README's first command runs it: its own temporary Prefect server, the SQLite warehouse."""
+    """`esgflow demo` as the README's first command runs it, twice: its own temporary Prefect server, the SQLite
+    warehouse; it names every folder it wrote, and a second run says that it adds a new version of everything."""
     script = str(Path(sys.executable).parent / "esgflow")
     demo = subprocess.run(
         [script, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=600, cwd=tmp_path
     )
     assert demo.returncode == 0, demo.stderr
-    assert "33 of 33 entities accepted" in demo.stdout
-    assert "env_energy_total: published 42099, computed from entity returns 46482.4" in demo.stdout
+    assert "already holds" not in demo.stdout
+    assert "33 of 33 entities accepted, version 1\n" in demo.stdout
+    assert "env_energy_total: published 42,099.00 tce, computed from entity returns 46,482.40 tce" in demo.stdout
+    written = demo.stdout.split("written:\n")[1].split("published 2024")[0].splitlines()
+    folders = {line.split("  ")[1].strip(): line.split("  ", 2)[2].strip() for line in written}
+    assert folders["templates"] == str(home / "templates" / "2024")
+    assert folders["mail (outbox)"] == str(home / "outbox")
+    assert folders["return letters"] == str(home / "letters")
+    assert folders["report"].startswith(f"{tmp_path / 'd'} (appendix.csv")
+    assert folders["validation results"].startswith(str(home / "gx"))
+    for where in (home / "templates" / "2024", home / "outbox", home / "letters", home / "archive", tmp_path / "d"):
+        assert any(where.iterdir()), where
     page = (tmp_path / "d" / "appendix.en.html").read_text("utf-8")
     assert 'id="versus"' in page and "Total energy consumption" in page.split('id="versus"')[1]
     # emissions computed from the entities' data, marked as not in the published 2024 report
     unpublished = demo.stdout.split("not in the published 2024 report")[1]
-    assert "env_ghg_scope1: " in unpublished and "env_ghg_total: " in unpublished and "tCO2e" in unpublished
+    assert "env_ghg_scope1: " in unpublished and "env_ghg_total: " in unpublished and "tCO₂e" in unpublished
     row = page.split('id="env_ghg_total"')[1].split("</tr>")[0]
     assert 'class="num computed unpublished"' in row and "not in the published report" in row
     assert (home / "esgflow.sqlite3").is_file()
+    again = subprocess.run(
+        [script, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "this warehouse already holds the demo's 2024 returns (up to version 1): this run adds a new version"
+    )
+    assert "33 of 33 entities accepted, version 2\n" in again.stdout
+    assert "env_energy_total: published 42,099.00 tce, computed from entity returns 46,482.40 tce" in again.stdout
 
 
 @pytest.mark.parametrize(("command", "quick"), [("status", True), ("ingest", True), ("collect", False)])
@@ -334,3 +429,87 @@ def test_estimated_figures_are_counted_in_status_and_marked_in_the_report(
     assert isinstance(figure.value, float) and "includes estimates from 2 entities: GAMI, SAMI" in figure.comment.text
     with (tmp_path / "r" / "appendix.csv").open(encoding="utf-8") as f:
         assert next(csv.reader(f)) == ["code", "name_zh", "name_en", "unit", "2023", "2024", "2025"]  # unchanged
+
+
+def test_help_names_the_environment_and_where_outputs_go(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    for name in (
+        "ESGFLOW_HOME",
+        "ESGFLOW_DATABASE_URL",
+        "ESGFLOW_SMTP_HOST",
+        "ESGFLOW_INBOX",
+        "ESGFLOW_INBOX_PASSWORD",
+        "ESGFLOW_PORTAL_URL",
+        "ESGFLOW_SECRET",
+        "ESGFLOW_FACTORS_FILE",
+        "ESGFLOW_FACTOR_CHOICES",
+    ):
+        assert name in out, name
+    for place in ("$ESGFLOW_HOME/outbox", "$ESGFLOW_HOME/letters", "$ESGFLOW_HOME/templates", "Data Docs", "--out"):
+        assert place in out, place
+
+
+def _returns(home: Path, tmp_path: Path, entities: list[str]) -> Path:
+    """`entities`' filled returns of 2024 in a folder, the warehouse initialised."""
+    from tests.returns_factory import fill
+
+    assert main(["init"]) == 0
+    only = [f"--entity={e}" for e in entities]
+    assert main(["templates", "--period", "2024", "--out", str(tmp_path / "t"), *only]) == 0
+    for entity in entities:
+        fill(tmp_path / "t" / f"{entity}_2024.xlsx", tmp_path / "in", {})
+    return tmp_path / "in"
+
+
+def test_ingest_prints_each_line_as_its_file_is_judged_without_a_bar_off_a_terminal(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = _returns(home, tmp_path, ["SAMI", "CINF"])
+    letters = home / "letters"
+    seen: list[tuple[int, str]] = []
+
+    class Pipe(io.StringIO):
+        """A pipe's end that notes how many letters were written when each line came."""
+
+        def write(self, text: str) -> int:
+            seen.append((len(list(letters.glob("*.txt"))), text))
+            return super().write(text)
+
+    pipe = Pipe()
+    monkeypatch.setattr("sys.stdout", pipe)
+    assert main(["ingest", str(inbox)]) == 0
+    out = pipe.getvalue()
+    assert "\r" not in out and "\033" not in out and "2 files judged: 2 accepted" in out
+    lines = [(count, text) for count, text in seen if ".xlsx: accepted" in text]
+    assert [count for count, _ in lines] == [1, 2]  # the first line came before the second file was answered
+
+
+def test_ingest_on_a_terminal_draws_a_progress_bar_between_the_lines(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pty
+
+    inbox = _returns(home, tmp_path, ["SAMI", "CINF", "CSSI"])
+    capsys.readouterr()
+    main_fd, terminal = pty.openpty()
+    script = str(Path(sys.executable).parent / "esgflow")
+    proc = subprocess.Popen([script, "ingest", str(inbox)], stdout=terminal, stderr=subprocess.PIPE, cwd=tmp_path)
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    text = seen.decode()
+    assert "] 1 of 3 files judged" in text and "] 2 of 3 files judged" in text
+    assert "\r\x1b[K" in text and "3 of 3 files judged" not in text  # the bar gives way to the last line
+    assert "3 files judged: 3 accepted" in text

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from esgflow import EsgflowError
 from esgflow.config import SmtpSettings, load_settings
 
 
@@ -82,3 +83,11 @@ def test_an_inbox_url_keeps_the_folder_inbox_at_home(tmp_path: Path) -> None:
     )
     assert settings.inbox_location == "imap://esg@mail.example.com/INBOX"
     assert settings.inbox == tmp_path / "h" / "inbox"
+
+
+@pytest.mark.parametrize("url", ["esg:s3cret@db-host/esgflow", "postgresql+psycopg//esg@db-host/esgflow"])
+def test_an_unparsable_database_url_is_refused_naming_the_variable_not_the_text(tmp_path: Path, url: str) -> None:
+    with pytest.raises(EsgflowError) as refused:
+        load_settings({"ESGFLOW_HOME": str(tmp_path), "ESGFLOW_DATABASE_URL": url})
+    assert str(refused.value).startswith("ESGFLOW_DATABASE_URL is not a database URL")
+    assert "s3cret" not in str(refused.value) and "db-host" not in str(refused.value)

@@ -1,5 +1,6 @@
 """Ingest: round trip through templates, versions, duplicates, lineage, whole-or-nothing."""
 
+import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ from esgflow import jobs, units
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry, load_registry
+from esgflow.outcome import Outcome
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
@@ -265,3 +267,29 @@ def test_a_bad_mark_rejects_the_return_and_its_letter_says_where_in_the_reporter
     assert "Actual/estimated mark not recognised" in en and "Figure entered: probably" in en
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(m.Observation)) == 0  # rejected whole
+
+
+def test_each_outcome_is_told_as_its_file_is_judged_not_at_the_end(sqlite_settings: Settings, tmp_path: Path) -> None:
+    """The command prints a file's line while later files still wait: when the first is told,
+    the others have no letter yet; a superseded return is told only once its successor is judged."""
+    templates = open_collection(sqlite_settings, "2024", tmp_path / "t", ["SAMI", "CINF", "CSSI"])
+    inbox = tmp_path / "in"
+    files = [fill(templates[e], inbox, {}) for e in ("SAMI", "CINF", "CSSI")]
+    later = fill(templates["SAMI"], inbox, {"env_diesel": Decimal("12.5")}, name="SAMI_2024_fixed.xlsx")
+    for i, path in enumerate([*files, later]):  # arrival order: SAMI first, its correction last
+        os.utime(path, (1_700_000_000 + i, 1_700_000_000 + i))
+    letters = sqlite_settings.home / "letters"
+    told: list[tuple[str, int, int, str | None]] = []
+
+    def judged(outcome: Outcome, total: int) -> None:
+        told.append((outcome.path.name, total, len(list(letters.glob("*.txt"))), outcome.superseded_by))
+
+    outcomes = jobs.ingest_files(sqlite_settings, [inbox], docs=False, on_judged=judged)
+    assert {o.status for o in outcomes} == {"accepted"} and len(told) == 4
+    # CINF is told when two of the four letters are written (SAMI's first return, and its own)
+    assert told[:2] == [("CINF_2024.xlsx", 4, 2, None), ("CSSI_2024.xlsx", 4, 3, None)]
+    # SAMI's first return waited for its correction, and is told as superseded by it
+    assert told[2:] == [
+        ("SAMI_2024.xlsx", 4, 4, "SAMI_2024_fixed.xlsx"),
+        ("SAMI_2024_fixed.xlsx", 4, 4, None),
+    ]

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from esgflow.cli import build_parser
 
@@ -39,3 +45,30 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     first_block = text.split("```")[1]
     lines = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line.strip()]
     assert lines == ["make demo", "make test"]
+
+
+def _block_before(text: str, marker: str) -> list[str]:
+    """The commands of the first ```bash block after `marker`."""
+    block = text.split(marker, 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.slow  # six commands, each a fresh process that imports Great Expectations
+def test_the_readmes_commands_find_the_2024_training_hours_contradiction(tmp_path: Path) -> None:
+    """Run exactly the commands the README gives, from the project folder, on an empty home."""
+    commands = _block_before(README.read_text("utf-8"), "with both\nimported, `check` finds them:")
+    assert commands[0] == "esgflow init" and "esgflow check --period 2024" in commands
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESGFLOW_")} | {"ESGFLOW_HOME": str(tmp_path)}
+    bin_dir = Path(sys.executable).parent
+    outputs = {}
+    for command in commands:
+        program, *args = shlex.split(command)
+        done = subprocess.run(
+            [str(bin_dir / program), *args], capture_output=True, text=True, timeout=300, cwd=README.parent, env=env
+        )
+        assert done.returncode == 0, f"{command}: {done.stderr}"
+        outputs[command] = done.stdout
+    found = outputs["esgflow check --period 2024"]
+    assert "error: published 2024: soc_training_hours_per_capita (Training hours per employee) is 58 h/person" in found
+    assert "gives 50 [derived_recomputed]" in found
+    assert "env_fuel_total (Fuel consumption) is 38,462.46 L" in outputs["esgflow check --period 2022"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -101,3 +102,10 @@ def test_each_record_carries_the_review_of_its_entity() -> None:
         ("D", "not_submitted", "excused"),
     ]
     assert statuses[3].to_json()["review"] == "excused"
+
+
+def test_a_received_time_without_its_zone_is_given_in_utc_with_its_offset() -> None:
+    """SQLite hands the stored UTC time back without a zone; JSON readers still get the offset."""
+    naive = replace(_newest("SAMI", "accepted", 1), received_at=datetime(2026, 1, 15, 9, 30))
+    [status] = period_status([naive], ["SAMI"], ["SAMI"])
+    assert status.to_json()["received_at"] == "2026-01-15T09:30:00+00:00"

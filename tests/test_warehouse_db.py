@@ -130,3 +130,15 @@ def test_an_unreachable_database_raises_a_transient_error() -> None:
             db.has_schema(url)
     finally:
         db.dispose(url)
+
+
+def test_asking_a_missing_sqlite_file_for_its_schema_makes_no_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'esgflow.sqlite3'}"
+    assert db.has_schema(url) is False
+    assert not (tmp_path / "not-yet").exists()
+
+
+def test_the_file_of_a_sqlite_url_and_none_for_other_databases(tmp_path: Path) -> None:
+    assert db.sqlite_file(f"sqlite:///{tmp_path / 'w.sqlite3'}") == tmp_path / "w.sqlite3"
+    assert db.sqlite_file("sqlite://") is None
+    assert db.sqlite_file("postgresql+psycopg://esg@db-host/esgflow") is None

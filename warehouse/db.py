@@ -65,8 +65,23 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def has_schema(url: str) -> bool:
-    """Whether the warehouse has been initialised; connection problems raise."""
+    """Whether the warehouse has been initialised; connection problems raise.
+
+    A SQLite file that is not there has no schema: asking must not leave an empty file (and
+    its folder) behind, which would look like a warehouse to the next person.
+    """
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        return False
     with engine_for(url).connect() as connection:
         return inspect(connection).has_table("alembic_version")
 
