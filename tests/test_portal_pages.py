@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from esgflow import jobs
+from esgflow import display, jobs
 from esgflow.config import Settings
 from esgflow.periods import parse_period
 from esgflow.portal.auth import COOKIE
@@ -167,3 +168,18 @@ def test_the_office_sees_how_many_figures_each_entity_marked_estimated(world: Wo
     assert '<td class="estimated">2</td>' in row
     other = page.split('href="/entities/GAMI?period=2024"', 1)[1].split("</tr>", 1)[0]
     assert '<td class="estimated">0</td>' in other
+
+
+def test_the_office_reads_times_in_beijing_time_and_lateness_by_the_cycles_deadline(world: World) -> None:
+    sami = world.signed_in("SAMI")
+    _upload(sami, "SAMI", world.workbook("SAMI"), _csrf(sami, "/entities/SAMI"))
+    office = world.signed_in("office")
+    received = jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD))[0].received_at
+    page = office.get("/?lang=en").text
+    assert display.moment(received) in page and " UTC+8" in page
+    sami_row = page[page.index('href="/entities/SAMI') :].split("</tr>")[0]
+    assert 'class="late">late<' in sami_row  # after 31 January 2025, the default deadline
+    jobs.open_cycle(world.settings, parse_period(PERIOD), date(2099, 12, 31), by="office")
+    sami_row = office.get("/?lang=en").text
+    sami_row = sami_row[sami_row.index('href="/entities/SAMI') :].split("</tr>")[0]
+    assert 'class="late">late<' not in sami_row

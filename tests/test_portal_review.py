@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from esgflow import jobs
+from esgflow import display, jobs
 from esgflow.config import Settings
 from esgflow.findings import Finding
 from esgflow.periods import parse_period
@@ -151,7 +151,7 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
     [row] = [r for r in jobs.audit_trail(world.settings, P) if r.action == "signed_off"]
     assert row.actor == OFFICE
     page = office.get(signed.headers["location"]).text
-    assert f"Signed by {OFFICE} · on {row.at:%Y-%m-%d %H:%M} UTC" in page and 'action="/signoff' not in page
+    assert f"Signed by {OFFICE} · on {display.moment(row.at)}" in page and 'action="/signoff' not in page
     again = office.post(f"/signoff?period={PERIOD}", data={"csrf": csrf})
     assert again.status_code == 409 and "it is locked" in again.text
 

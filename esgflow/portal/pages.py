@@ -122,7 +122,7 @@ def home(request: Request) -> Response:
         return RedirectResponse(f"/entities/{viewer.grant.entity}", 303)
     settings, period = _portal(request).settings, _period(request)
     statuses = jobs.period_statuses(settings, period)
-    deadline, today = period.default_deadline(), datetime.now(UTC).date()
+    deadline, today = jobs.cycle_deadline(settings, period), datetime.now(UTC).date()
     registry, lang = load_registry(), _lang(request, viewer)
     rows = [
         (
@@ -161,7 +161,7 @@ def entity_page(entity: str, request: Request) -> Response:
     settings, lang = _portal(request).settings, _lang(request, viewer)
     shown = versions(jobs.entity_versions(settings, entity, period), load_catalog(), lang)
     status = shown[0].status if shown else "not_submitted"
-    deadline = period.default_deadline()
+    deadline = jobs.cycle_deadline(settings, period)
     late = is_late(status, shown[0].received_at if shown else None, deadline, datetime.now(UTC).date())
     registry_entry = load_registry()[entity]
     return _page(

@@ -7,6 +7,8 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
+from esgflow import display
+
 # key -> (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("ESG 数据填报", "ESG data collection"),
@@ -215,7 +217,7 @@ _TEMPLATES = {
 <section><h2>{{ t('versions') }}</h2>{% if not versions %}<p>{{ t('no_versions') }}</p>{% endif %}
 {% for v in versions %}<article id="v{{ v.version }}"><h3>{{ t('version') }} {{ v.version }} ·
 <span class="{{ v.status }}">{{ t(v.status) }}</span></h3><p class="muted">{{ t('received') }}
-{{ v.received_at.strftime('%Y-%m-%d %H:%M') }} UTC · {{ t('file') }} {{ v.file }} ·
+{{ v.received_at | moment }} · {{ t('file') }} {{ v.file }} ·
 <a href="{{ base }}/versions/{{ v.version }}/letter">{{ t('letter') }}</a>
 {% if v.findings %} · <a href="{{ base }}/versions/{{ v.version }}/annotated">{{ t('annotated') }}</a>{% endif %}</p>
 {% with rows = v.findings %}{% include 'findings.html' %}{% endwith %}
@@ -248,13 +250,13 @@ _TEMPLATES = {
 <tbody>{% for s, late, name in rows %}<tr><td><a href="/entities/{{ s.entity }}?period={{ period }}">{{ s.entity }}</a>
 <span class="muted">{{ name }}</span></td>
 <td class="{{ s.status }}">{{ t(s.status) }}</td><td>{{ s.version or '' }}</td>
-<td>{{ s.received_at.strftime('%Y-%m-%d %H:%M') if s.received_at else '' }}</td><td>{{ s.errors }}</td>
+<td>{{ s.received_at | moment if s.received_at else '' }}</td><td>{{ s.errors }}</td>
 <td>{{ s.warnings }}</td><td class="estimated">{{ s.estimated }}</td>
 <td class="late">{{ t('late') if late else '' }}</td>
 <td class="{{ s.review }}">{{ t(s.review) }}</td></tr>{% endfor %}</tbody></table>
 </section>
 <section><h2>{{ t('audit') }}</h2><table><tbody>{% for a in audit %}<tr>
-<td>{{ a.at.strftime('%Y-%m-%d %H:%M:%S') if a.at }}</td>
+<td>{{ a.at | moment if a.at }}</td>
 <td>{{ a.action }}</td><td>{{ a.outcome }}</td><td>{{ a.email or '' }}</td><td>{{ a.entity or '' }}</td>
 <td>{{ a.client or '' }}</td>
 <td>{{ a.detail or '' }}</td></tr>{% endfor %}</tbody></table></section>{% endblock %}""",
@@ -267,7 +269,7 @@ _TEMPLATES = {
 </section>
 <section id="signoff"><h2>{{ t('signoff') }}</h2>{% if signoff.signed %}
 <div class="banner done">{{ t('signed_by') }} {{ signoff.signed.actor }} · {{ t('signed_at') }} {{
- signoff.signed.at.strftime('%Y-%m-%d %H:%M') }} UTC</div>
+ signoff.signed.at | moment }}</div>
 {% elif signoff.ready %}<p>{{ t('signoff_ready') }}</p><p class="muted">{{ t('signoff_rechecked') }}</p>
 <form method="post" action="/signoff?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
 <button type="submit">{{ t('sign_off_button') }} {{ period }}</button>
@@ -286,7 +288,7 @@ _TEMPLATES = {
 {{ s.version }} · {{ t('errors') }} {{ s.errors }} · {{ t('warnings') }} {{ s.warnings }}</span>{% endif %}
 {% if r.target and r.target != s.version %}<br><span class="muted">{{ t('reviews_version').format(r.target) }}</span>
 {% endif %}</td><td><span class="{{ s.review }}">{{ t(s.review) }}</span>{% if r.decision %}<br><span class="muted">{{
- r.decision.actor }} · {{ r.decision.at.strftime('%Y-%m-%d %H:%M') }}{% if r.decision.reason %}<br>{{ t('reason') }}：{{
+ r.decision.actor }} · {{ r.decision.at | moment }}{% if r.decision.reason %}<br>{{ t('reason') }}：{{
  r.decision.reason }}{% endif %}</span>{% endif %}
 {% if s.review == 'returned' %}<br><span class="muted">{{ t('awaiting_correction') }}</span>
 {% elif r.excusable %}<br><span class="muted">{{ t('awaiting_return') }}</span>{% endif %}</td><td>{% if r.letter %}
@@ -308,15 +310,16 @@ _TEMPLATES = {
 <button type="submit" class="secondary">{{ t('excuse') }}</button></form>
 {% else %}—{% endif %}</td></tr>{% endfor %}</tbody></table></section>
 <section><h2>{{ t('audit_trail') }}</h2>{% if trail %}<table class="trail"><thead><tr>
-<th>{{ t('when') }} (UTC)</th><th>{{ t('who') }}</th>
+<th>{{ t('when') }}</th><th>{{ t('who') }}</th>
 <th>{{ t('action') }}</th><th>{{ t('entity') }}</th><th>{{ t('version') }}</th><th>{{ t('state') }}</th>
-<th>{{ t('reason') }}</th></tr></thead><tbody>{% for a in trail %}<tr><td>{{ a.at.strftime('%Y-%m-%d %H:%M:%S') }}</td>
+<th>{{ t('reason') }}</th></tr></thead><tbody>{% for a in trail %}<tr><td>{{ a.at | moment }}</td>
 <td>{{ a.actor }}</td><td>{{ t('did_' ~ a.action) }}</td><td>{{ a.entity or '' }}</td><td>{{ a.version or '' }}</td>
 <td>{{ t(a.state) if a.state else '' }}</td><td>{{ a.reason or '' }}</td></tr>{% endfor %}</tbody></table>
 {% else %}<p>{{ t('no_trail') }}</p>{% endif %}</section>{% endblock %}""",
 }
 
 _ENV = Environment(loader=DictLoader(_TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True))
+_ENV.filters["moment"] = display.moment  # Beijing time with its offset, as everywhere people read a time
 
 
 def word(key: str, lang: str) -> str:
