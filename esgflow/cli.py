@@ -284,7 +284,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
         code = f.indicators[0]
         unit = display.unit(catalog[code].unit)
         print(
-            f"  {code}: published {_as_published(f.actual, code)} {unit}, "
+            f"  {code}: published {_as_written(f.actual)} {unit}, "
             f"computed from entity returns {_as_published(f.expected, code)} {unit}"
         )
     new = unpublished_rows(out / "appendix.csv", catalog, period)
@@ -314,8 +314,14 @@ def _demo_folders(settings: Settings, period: Period, out: Path) -> list[tuple[s
         ("returns (archived)", str(settings.archive)),
         ("return letters", str(settings.home / "letters")),
         ("report", f"{out} (appendix.csv, .xlsx, .zh.html, .en.html, disclosure_index.csv)"),
-        ("validation results", f"{jobs.data_docs_index(settings)} (Data Docs)"),
+        ("validation results", f"{jobs.validation_index(settings)} (each run in the office's words)"),
+        ("validation detail", f"{jobs.data_docs_index(settings)} (Data Docs)"),
     ]
+
+
+def _as_written(value: Decimal | None) -> str:
+    """A published figure at the places it was published with, as the report page shows it."""
+    return display.figure(value, 0 if value is None else display.written_places(value))
 
 
 def _as_published(value: Decimal | None, code: str) -> str:
