@@ -37,8 +37,8 @@ def artefacts(tmp_path: Path) -> Path:
     return folder
 
 
-def print_workbook(xlsx: Path, out_dir: Path) -> Printed:
-    """The workbook printed by LibreOffice Calc with its own page set-up, and the text of each page."""
+def soffice_convert(files: list[Path], to: str, out_dir: Path, timeout: int = 300) -> None:
+    """Convert `files` with headless LibreOffice (`--convert-to to`) into `out_dir`, in a throwaway profile."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise RuntimeError("LibreOffice is not installed (Debian: libreoffice-calc-nogui; .ci/run installs it)")
@@ -51,17 +51,22 @@ def print_workbook(xlsx: Path, out_dir: Path) -> Printed:
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            to,
             "--outdir",
             str(out_dir),
-            str(xlsx),
+            *map(str, files),
         ],
         check=True,
         capture_output=True,
-        timeout=300,
+        timeout=timeout,
         env={**os.environ, "HOME": str(profile)},
     )
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def print_workbook(xlsx: Path, out_dir: Path) -> Printed:
+    """The workbook printed by LibreOffice Calc with its own page set-up, and the text of each page."""
+    soffice_convert([xlsx], "pdf", out_dir)
     pdf = out_dir / f"{xlsx.stem}.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     return Printed(pdf, text.split("\f")[:-1] if text.endswith("\f") else text.split("\f"))

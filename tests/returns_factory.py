@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -30,6 +26,7 @@ from esgflow.warehouse import db, load
 from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.libreoffice import soffice_convert
 
 P2024 = parse_period("2024")
 CATALOG_YAML = Path(__file__).resolve().parents[1] / "esgflow" / "catalog" / "indicators.yaml"
@@ -83,31 +80,8 @@ def fill(
 
 def libreoffice_resave(files: list[Path], out_dir: Path, fmt: str = "xlsx") -> list[Path]:
     """Re-save workbooks with headless LibreOffice (Calc), as a reporter using it would."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise RuntimeError("LibreOffice is not installed (Debian: libreoffice-calc-nogui; .ci/run installs it)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "xls": "xls:MS Excel 97"}
-    env = {**os.environ, "HOME": str(profile)}
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            filters[fmt],
-            "--outdir",
-            str(out_dir),
-            *map(str, files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-        env=env,
-    )
-    shutil.rmtree(profile, ignore_errors=True)
+    soffice_convert(files, filters[fmt], out_dir, timeout=600)
     return [out_dir / (f.stem + "." + fmt) for f in files]
 
 
