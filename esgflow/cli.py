@@ -23,6 +23,7 @@ from esgflow.display import moment, moment_json
 from esgflow.periods import Period, parse_period
 from esgflow.progress import IngestProgress
 from esgflow.status import progress
+from esgflow.turns import flow_turn
 
 
 def _period(text: str) -> Period:
@@ -228,8 +229,12 @@ def _cmd_distribute(args: argparse.Namespace) -> None:
     from esgflow.flows.distribute import distribute
 
     deadline = _deadline(args.period, args.deadline)
-    sent = distribute(args.period.code, deadline, args.smtp_block)
     settings = load_settings()
+    with flow_turn(settings.home, "distribute", _say) as running:
+        if running:
+            print(f"another distribution is running here ({running.describe()}): left to it, so no template goes twice")
+            return
+        sent = distribute(args.period.code, deadline, args.smtp_block)
     where = (
         f"SMTP {settings.smtp.host}"
         if settings.smtp
@@ -241,17 +246,26 @@ def _cmd_distribute(args: argparse.Namespace) -> None:
 def _cmd_collect(args: argparse.Namespace) -> None:
     from esgflow.flows.collect import collect
 
-    outcomes = collect(args.smtp_block)
+    settings = load_settings()
+    with flow_turn(settings.home, "collect", _say) as running:
+        if running:
+            print(f"another collection is running here ({running.describe()}): what has arrived is left to it")
+            return
+        outcomes = collect(args.smtp_block)
     for outcome in outcomes:
         print(outcome.line())
-    settings = load_settings()
     print(f"collected {len(outcomes)} files from {settings.inbox_location or settings.inbox}")
 
 
 def _cmd_remind(args: argparse.Namespace) -> None:
     from esgflow.flows.remind import remind
 
-    reminded = remind(args.period.code, _deadline(args.period, args.deadline), None, args.smtp_block)
+    deadline = _deadline(args.period, args.deadline)
+    with flow_turn(load_settings().home, "remind", _say) as running:
+        if running:
+            print(f"reminders are being sent here already ({running.describe()}): left to it, so nobody hears twice")
+            return
+        reminded = remind(args.period.code, deadline, None, args.smtp_block)
     print(f"reminded {len(reminded)} entities for {args.period}: {', '.join(reminded) or 'none'}")
 
 
@@ -268,7 +282,11 @@ def _cmd_demo(args: argparse.Namespace) -> None:
             "a new version of every return, template, letter and outbox mail, and writes the report again; "
             "for a clean start, set ESGFLOW_HOME to an empty folder"
         )
-    findings = demo(period.code, str(out))
+    with flow_turn(settings.home, "demo", _say) as running:
+        if running:
+            print(f"the demo is running here already ({running.describe()}): left to it")
+            return
+        findings = demo(period.code, str(out))
     catalog = load_catalog()
     print(f"warehouse: {jobs.warehouse_url(settings)}")
     statuses = jobs.period_statuses(settings, period)
@@ -295,6 +313,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     print(f"group check: {_count(len(errors), 'error')} in the published {period} figures:")
     for f in errors:
         print(f"  {_one_line(f.message)}")
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _newest_version(settings: Settings, period: Period) -> int:

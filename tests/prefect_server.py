@@ -81,9 +81,10 @@ def deploy_all(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def process_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def process_worker(env: dict[str, str], log: Path, limit: int | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A process worker of the pool; `limit`: how many flow runs it runs at once."""
     worker = subprocess.Popen(
-        [PREFECT, "worker", "start", "--pool", "esgflow-process"],
+        [PREFECT, "worker", "start", "--pool", "esgflow-process", *(["--limit", str(limit)] if limit else [])],
         env=env,
         cwd=ROOT,
         stdout=log.open("w"),

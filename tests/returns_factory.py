@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy import select
 
 from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
@@ -23,6 +25,7 @@ from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
 from esgflow.signing import signature, signing_key
 from esgflow.warehouse import db, load
+from esgflow.warehouse import models as m
 from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
@@ -179,3 +182,28 @@ def run_demo(settings: Settings, out: Path, period: Period = P2024) -> DemoResul
             if shown.quantize(published[code]) != published[code]:
                 differences.append((code, published[code], cell.value))
     return DemoResult(history, loaded, duplicates, consolidation, report, differences)
+
+
+def returns_and_corrections(settings: Settings) -> dict[str, tuple[Path, Path]]:
+    """Each entity's return, then its correction arriving a minute later (66 files for 33 entities)."""
+    jobs.init_warehouse(settings)
+    templates = jobs.write_templates(settings, parse_period("2024"), settings.home / "templates")
+    files = {}
+    for t in templates:
+        entity = t.name.split("_")[0]
+        first = fill(t, settings.inbox, {})
+        # the correction changes a figure that no other figure is checked against
+        again = fill(t, settings.inbox, {"gov_contracts_reviewed": 7777}, name=t.stem + " (corrected).xlsx")
+        os.utime(first, (first.stat().st_mtime - 60,) * 2)
+        files[entity] = (first, again)
+    db.dispose(settings.database_url)
+    return files
+
+
+def newest_is_the_correction(settings: Settings, files: dict[str, tuple[Path, Path]]) -> None:
+    """Every entity accepted at version 2, which is its correction (the file that arrived last)."""
+    assert {(s.status, s.version) for s in jobs.period_statuses(settings, parse_period("2024"))} == {("accepted", 2)}
+    with db.session_scope(settings.database_url) as s:
+        rows = s.execute(select(m.Submission.version, m.Submission.file_name)).all()
+    newest = {name for version, name in rows if version == 2}
+    assert newest == {again.name for _, again in files.values()} and len(files) == len(load_registry().codes)

@@ -1,0 +1,104 @@
+"""Turns on one machine: a lock held by another process names its holder, dies with it, and is waited for."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+from esgflow import EsgflowError
+from esgflow.turns import Busy, Holder, exclusive, flow_turn
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from esgflow.turns import exclusive
+with exclusive(Path(sys.argv[1]), sys.argv[2]):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+@contextmanager
+def held_elsewhere(path: Path, command: str, seconds: float = 60) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the lock at `path` for up to `seconds`."""
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), command, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        yield other
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_lock_held_by_another_process_names_its_command_and_process(tmp_path: Path) -> None:
+    lock = tmp_path / "locks" / "collect.lock"
+    with held_elsewhere(lock, "collect") as other, pytest.raises(Busy) as busy, exclusive(lock, "collect"):
+        pass
+    assert (busy.value.holder.command, busy.value.holder.pid) == ("collect", other.pid)
+    assert busy.value.holder.since is not None
+    assert busy.value.holder.describe().startswith(f"esgflow collect, process {other.pid}, started ")
+
+
+def test_a_lock_dies_with_its_process(tmp_path: Path) -> None:
+    lock = tmp_path / "collect.lock"
+    with held_elsewhere(lock, "collect") as other:
+        os.kill(other.pid, signal.SIGKILL)  # no clean-up runs: the kernel releases the lock
+        other.wait()
+        with exclusive(lock, "collect"):
+            assert f'"pid": {os.getpid()}' in lock.read_text()
+
+
+def test_a_waiting_turn_says_once_for_whom_it_waits_and_then_runs(tmp_path: Path) -> None:
+    lock = tmp_path / "server.lock"
+    heard: list[Holder] = []
+    with held_elsewhere(lock, "distribute", seconds=2):
+        started = time.monotonic()
+        with exclusive(lock, "collect", wait=60, on_wait=heard.append):
+            waited = time.monotonic() - started
+    assert [h.command for h in heard] == ["distribute"] and waited > 0.5
+
+
+def test_a_second_run_of_a_command_leaves_its_work_to_the_first(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with held_elsewhere(home / "locks" / "collect.lock", "collect") as other:
+        with flow_turn(home, "collect", print) as running:
+            assert running is not None and running.pid == other.pid
+        with flow_turn(home, "remind", print) as running:  # another kind is not turned away
+            assert running is None
+
+
+def test_without_a_prefect_server_other_commands_wait_for_the_temporary_server(tmp_path: Path) -> None:
+    said: list[str] = []
+    settings = {PREFECT_HOME: tmp_path / "prefect", PREFECT_API_URL: None}
+    with (
+        temporary_settings(settings),
+        held_elsewhere(tmp_path / "prefect" / "esgflow-server.lock", "collect") as other,
+        pytest.raises(EsgflowError, match="temporary Prefect server has been busy"),
+        flow_turn(tmp_path / "home", "distribute", said.append, server_wait=1),
+    ):
+        pytest.fail("ran while another command had the temporary server")
+    assert len(said) == 1
+    assert said[0].startswith(
+        f"waiting for its turn at this machine's temporary Prefect server (esgflow collect, process {other.pid}, "
+    )
+
+
+def test_with_a_prefect_server_no_command_waits_for_a_temporary_one(tmp_path: Path) -> None:
+    settings = {PREFECT_HOME: tmp_path / "prefect", PREFECT_API_URL: "http://127.0.0.1:9/api"}
+    with (
+        temporary_settings(settings),
+        held_elsewhere(tmp_path / "prefect" / "esgflow-server.lock", "collect"),
+        flow_turn(tmp_path / "home", "distribute", print, server_wait=0) as running,
+    ):
+        assert running is None
