@@ -19,6 +19,7 @@ defined names read exactly as a transitional workbook's do.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable
 
@@ -147,6 +148,11 @@ WORDING: dict[str, tuple[str, str, str]] = {
         "the file is empty (0 bytes); attach the filled workbook again",
         "文件为空（0 字节）；请重新附上填好的工作簿",
     ),
+    "not_template": (
+        "missing_metadata",
+        f"the workbook has no defined name {{detail}}; it is not an esgflow template: {_TEMPLATE}",
+        f"工作簿中没有定义名称 {{detail}}，不是 esgflow 下发的模板；{_TEMPLATE_ZH}",
+    ),
     "unknown": (
         "not_xlsx",
         f"this is not a file format esgflow reads, not an Excel workbook (.xlsx); {_TEMPLATE}",
@@ -180,15 +186,19 @@ def in_language(message: str, lang: str) -> str:
     return zh if lang == "zh" else f"{zh} / {message}"
 
 
+def is_format_refusal(message: str) -> bool:
+    """Whether a finding's message is one of these refusals (its words then say what to do)."""
+    return _chinese(message) is not None
+
+
 def _chinese(message: str) -> str | None:
     for _rule, en, zh in WORDING.values():
-        for detail in _DETAILS if "{detail}" in en else ("",):
-            if en.format(detail=detail) == message:
-                return zh.format(detail=detail)
+        if "{detail}" not in en:
+            if en == message:
+                return zh
+        elif match := re.fullmatch(re.escape(en).replace(re.escape("{detail}"), "(.+?)"), message):
+            return zh.format(detail=match[1])
     return None
-
-
-_DETAILS = tuple(name for _test, name in _IMAGES)
 
 
 def not_zip(data: bytes) -> tuple[str, str]:

@@ -29,6 +29,7 @@ MAX_ROWS = 3000  # rows in any sheet; a template has a few hundred
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
+
 def sniff(data: bytes, file: str) -> None:
     """Refuse anything that is not a zip archive, saying what it is and how to send it instead."""
     if data.startswith(b"PK\x03\x04"):
