@@ -106,6 +106,12 @@ WORDING: dict[str, tuple[str, str, str]] = {
         f"this is an older Word or PowerPoint 97-2003 document, not an Excel workbook; {_TEMPLATE}",
         f"这是旧版 Word 或 PowerPoint 97-2003 文档，不是 Excel 工作簿；{_TEMPLATE_ZH}",
     ),
+    "macros": (
+        "macros",
+        "the workbook contains macros (VBA); macros are never run or kept: save it as 'Excel Workbook (.xlsx)' "
+        "and send it again",
+        f"工作簿含有宏（VBA）；宏不会被运行或保存：请另存为“Excel 工作簿（.xlsx）”{_SEND_ZH}",
+    ),
     "encrypted": (
         "password_protected",
         "the workbook is password-protected; remove the password (File > Info > Protect Workbook) and send it again",

@@ -101,12 +101,7 @@ class SafeZip:
             checked = cls(archive, file)
             raise formats.refusal(formats.zip_without_workbook(names, lambda n: checked.read(n, 64 * 1024)), file)
         if "xl/vbaProject.bin" in names or any(n.lower().endswith(".bin") and "vba" in n.lower() for n in names):
-            raise refuse(
-                "macros",
-                "the workbook contains macros (VBA); macros are never run or kept: "
-                "save it as 'Excel Workbook (.xlsx)' and send it again",
-                file=file,
-            )
+            raise formats.refusal("macros", file)
         for i in infos:
             if i.filename.startswith("xl/worksheets/") and i.file_size > MAX_SHEET_BYTES:
                 raise refuse(
