@@ -99,7 +99,7 @@ class SafeZip:
                 )
         if "xl/workbook.xml" not in names:
             checked = cls(archive, file)
-            raise formats.refusal(formats.zip_without_workbook(names, lambda n: checked.read(n, 64 * 1024)), file)
+            raise formats.refusal(formats.zip_without_workbook(names, lambda n: checked.read(n, 1024 * 1024)), file)
         if "xl/vbaProject.bin" in names or any(n.lower().endswith(".bin") and "vba" in n.lower() for n in names):
             raise formats.refusal("macros", file)
         for i in infos:
