@@ -10,9 +10,9 @@ log and the warehouse) and a Chinese one looked up from it by `in_language`. Eac
 picks the wording of the person it speaks to:
   - mail answers (`notices.kept_reason`): the sender's language, both when unknown;
   - the portal (`portal.views.finding_rows`): the viewer's page language;
-  - the outcome line (`Outcome.line`): the language of the entity the file name suggests
-    (`<ENTITY>_<P>.xlsx`; used for wording only, never trusted for anything else), both
-    languages when the name suggests no known entity.
+  - the outcome line (`Outcome.line`): English, the command's language, with the Chinese
+    beside it unless the entity the file name suggests (`<ENTITY>_<P>.xlsx`; used for the
+    wording only, never trusted for anything else) writes English.
 Strict Open XML workbooks are not refused here: the reader goes by local names, so their
 defined names read exactly as a transitional workbook's do.
 """
