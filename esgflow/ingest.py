@@ -104,9 +104,7 @@ class Ingestor:
         answered: list[str] = []
         for r in received:
             if r.key not in results:  # the same bytes: already in the warehouse, or earlier in this batch
-                known = wh.hashes.get(r.digest) or self._known_now(r.digest)
-                who = (known.entity, known.period, known.version) if known else (None, None, None)
-                results[r.key] = Outcome(r.path, "duplicate", r.digest, *who)
+                results[r.key] = self._duplicate(r, wh, results.get(first_of.get(r.digest, -1)))
             outcome = results[r.key]
             if outcome.status in STORED and outcome.letter is None:
                 outcomes.append(outcome)  # not answered: the next run writes its letter and its log
@@ -142,6 +140,14 @@ class Ingestor:
                 key=self.key,
             )
             return _Warehouse(known, load.Ids.read(session), queries.known_hashes(session, digests))
+
+    def _duplicate(self, r: Received, wh: _Warehouse, first: Outcome | None) -> Outcome:
+        """A later copy of bytes already judged: the refused copy it repeats and why, or the version that holds them."""
+        if first is not None and first.status == "refused":  # nothing stored: say which file and why instead
+            return Outcome(r.path, "duplicate", r.digest, findings=first.findings, same_as=first.path.name)
+        known = wh.hashes.get(r.digest) or self._known_now(r.digest)
+        who = (known.entity, known.period, known.version) if known else (None, None, None)
+        return Outcome(r.path, "duplicate", r.digest, *who)
 
     def _known_now(self, digest: str) -> KnownBytes | None:
         with self.sessions() as session:

@@ -143,7 +143,7 @@ def after_ingest(arrived: tuple[Arrived, ...], outcomes: list[Outcome], kept: Re
         theirs = [o for o in judged if o.findings and o.findings[0].rule == NOT_YOUR_ENTITY]
         if theirs:
             out[a.uid] = (NOT_YOUR_ENTITY, theirs[0].entity or "")
-        elif all(o.status == "refused" for o in judged):
+        elif all(o.status == "refused" or o.same_as is not None for o in judged):  # copies of a refused file too
             first = judged[0].findings[0].message if judged[0].findings else "unreadable"
             out[a.uid] = (REFUSED, first)
     return out

@@ -25,7 +25,12 @@ from esgflow.workbooks.safe_zip import MAX_FILE_BYTES
 MAX_MESSAGE_BYTES = 3 * MAX_FILE_BYTES
 # More attachments than this is not a return (a signature logo or two is allowed beside the workbook).
 MAX_ATTACHMENTS = 5
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm")
+# Spreadsheets in any format a reporter's office program saves: each is taken and judged, so
+# that a reporter who sends an .ods or a CSV hears how to send it as .xlsx (not "no workbook").
+WORKBOOK_SUFFIXES = (
+    ".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".fods", ".ots", ".numbers", ".et", ".ett",
+    ".csv", ".tsv", ".gnumeric",
+)  # fmt: skip
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9.-]+$")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without '<' or '>'
 MAX_REFERENCES = 20  # the thread's newest ids are enough for mail programs to place an answer

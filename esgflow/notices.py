@@ -12,6 +12,7 @@ from esgflow.mail import Attachment, Mail
 from esgflow.periods import Period
 from esgflow.records import MailThread
 from esgflow.safety import shown
+from esgflow.workbooks.formats import in_language, is_format_refusal
 
 
 def signin_mail(to: str, link: str, who: str) -> Mail:
@@ -162,9 +163,15 @@ _KEPT_WORDING: dict[str, tuple[str, str]] = {
 }
 
 
+_FORMAT_REFUSED = ("附件无法接收：{detail}。", "The attachment could not be taken: {detail}.")
+
+
 def kept_reason(reason: str, detail: str, sender: str | None, language: str = "en") -> str:
     """Why a message was kept aside and what to do, in one language (zh or en)."""
     zh, en = _KEPT_WORDING.get(reason, ("邮件未被接收。", "The message was not taken."))
+    if reason == messages.REFUSED and is_format_refusal(detail):  # it says what to do, in either language
+        zh, en = _FORMAT_REFUSED
+        detail = in_language(detail, "zh" if language == "zh" else "en")
     return (zh if language == "zh" else en).format(detail=shown(detail), sender=shown(sender or "?"))
 
 

@@ -113,7 +113,7 @@ def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
             "this is a text or CSV file, not an Excel workbook",
         ),
         ("SAMI_2025.csv", "指标,数值\n柴油,100\n".encode("gbk"), "not an Excel workbook"),
-        ("SAMI_2025.xlsx", b"", "the file is empty"),
+        ("SAMI_2025.xlsx", b"", "the file is empty (0 bytes)"),
     ],
 )
 def test_not_an_xlsx(

@@ -187,3 +187,26 @@ def test_a_killed_collect_run_again_loads_every_message_exactly_once(
         owed = s.scalar(select(func.count()).select_from(m.Submission).where(m.Submission.letter_owed)) or 0
     assert owed == len(entities)  # every return answered, once
     assert jobs.collect_inbox(mail_settings, "run-3") == []
+
+
+def test_a_return_sent_as_ods_or_csv_is_answered_with_how_to_send_it_in_the_senders_language(
+    mail_settings: Settings, imap: ImapServer, smtp: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI", "OS-IN"])
+    corpus = Path(__file__).parent / "corpus" / "foreign"
+    ods, csv = tmp_path / "SAMI_2024.ods", tmp_path / "OS-IN_2024.csv"
+    ods.write_bytes((corpus / "calamine_issues.ods").read_bytes())  # LibreOffice's own format
+    csv.write_text("code,value\nenv_diesel,100\n")
+    when = datetime(2025, 1, 23, tzinfo=UTC)
+    imap.append(reply(SAMI, [ods], when, "<f1@sami.example.com>"))
+    imap.append(reply("esg.os-in@example.com", [csv], when, "<f2@os-in.example.com>"))  # writes English
+    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    assert sorted(o.status for o in outcomes) == ["kept", "kept", "refused", "refused"], [o.line() for o in outcomes]
+    assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["refused", "refused"]
+    assert _submissions(mail_settings) == []
+    assert len(jobs.send_letters(mail_settings)) == 2
+    answers = {r.rcpt_tos[0]: r.message.get_body().get_content() for r in smtp[0].received}  # type: ignore[union-attr]
+    assert "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送" in answers[SAMI]
+    assert "OpenDocument spreadsheet" not in answers[SAMI]  # one language: the sender's
+    english = answers["esg.os-in@example.com"]
+    assert "this is a text or CSV file, not an Excel workbook (.xlsx)" in english and "CSV 会丢失" not in english

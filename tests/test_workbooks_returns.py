@@ -174,7 +174,8 @@ def test_a_workbook_that_is_not_a_template_is_refused(catalog: Catalog, tmp_path
     finding = _refused(tmp_path / "SAMI_2025.xlsx", catalog)
     assert (finding.rule, finding.message) == (
         "missing_metadata",
-        "the workbook has no defined name meta_template_version; it is not an esgflow template",
+        "the workbook has no defined name meta_template_version; it is not an esgflow template: "
+        "fill in the Excel template you were sent (.xlsx) and send that file",
     )
 
 

@@ -14,7 +14,10 @@ from esgflow.decimals import tidy
 from esgflow.findings import Finding, Refused
 from esgflow.records import SubmissionRecord
 from esgflow.states import ACCEPTED
+from esgflow.workbooks.formats import in_language, is_format_refusal
 from esgflow.workbooks.returns import read_return
+
+_FILE_NOT_READ = ("文件无法读取", "File not read")
 
 # indicator -> the figure as the reporter wrote it, with the unit the template asked in
 Written = dict[str, tuple[str, str]]
@@ -80,6 +83,9 @@ def finding_rows(
         code = f.indicators[0] if f.indicators else ""
         ind = catalog.by_code.get(code)
         name, action = wording(f.rule, lang)
+        message = f.message
+        if is_format_refusal(f.message):  # what the file is and how to send it, in the viewer's language
+            name, action, message = _FILE_NOT_READ[lang == "en"], in_language(f.message, lang), ""
         figure = f.found if f.found is not None else " ".join(written.get(code, ("—", "")))
         compared = ""
         if f.expected is not None:
@@ -96,7 +102,7 @@ def finding_rows(
                 name,
                 compared,
                 action,
-                f.message,
+                message,
             )
         )
     return rows

@@ -13,6 +13,7 @@ from esgflow.catalog import Catalog, Indicator, is_template_version, load_catalo
 from esgflow.factors import load_factors
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import parse_period
+from esgflow.workbooks import formats
 from esgflow.workbooks import layout as L
 from esgflow.workbooks.estimates import read_mark
 from esgflow.workbooks.parse import NOT_REPORTED, parse_note, parse_number
@@ -67,9 +68,7 @@ class ParsedReturn:
 def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell]:
     cell = cells.get(name)
     if cell is None:
-        raise refuse(
-            "missing_metadata", f"the workbook has no defined name {name}; it is not an esgflow template", file=file
-        )
+        raise formats.refusal("not_template", file, name)
     text = (cell.text or "").strip()
     if cell.type in ("", "e", "b") or not text:
         raise refuse("missing_metadata", f"{name} is empty", file=file, sheet=cell.sheet, cell=cell.ref)

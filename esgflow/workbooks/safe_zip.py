@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from esgflow.findings import refuse
+from esgflow.workbooks import formats
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 1000
@@ -28,37 +29,13 @@ MAX_ROWS = 3000  # rows in any sheet; a template has a few hundred
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
-_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
-_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-
 
 def sniff(data: bytes, file: str) -> None:
-    """Refuse anything that is not a zip-based workbook, saying what it looks like."""
+    """Refuse anything that is not a zip archive, saying what it is and how to send it instead."""
     if data.startswith(b"PK\x03\x04"):
         return
-    if data.startswith(b"%PDF"):
-        raise refuse("not_xlsx", "this is a PDF document, not an Excel workbook (.xlsx)", file=file)
-    if data.startswith(_OLE2):
-        if _ENCRYPTED in data:
-            raise refuse(
-                "password_protected",
-                "the workbook is password-protected; remove the password "
-                "(File > Info > Protect Workbook) and send it again",
-                file=file,
-            )
-        raise refuse(
-            "not_xlsx",
-            "this is a legacy Excel 97-2003 file (.xls); save it as .xlsx and send it again",
-            file=file,
-        )
-    if not data:
-        raise refuse("not_xlsx", "the file is empty", file=file)
-    try:
-        data[:4096].decode("utf-8")
-        kind = "a text or CSV file"
-    except UnicodeDecodeError:
-        kind = "not a file format esgflow reads"
-    raise refuse("not_xlsx", f"this is {kind}, not an Excel workbook (.xlsx)", file=file)
+    kind, detail = formats.not_zip(data)
+    raise formats.refusal(kind, file, detail)
 
 
 def _declares_entities(data: bytes) -> bool:
@@ -99,14 +76,12 @@ class SafeZip:
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise refuse(
-                "not_xlsx", f"the file is a damaged zip archive, not a readable workbook ({exc})", file=file
-            ) from exc
+            raise formats.refusal("damaged_zip", file) from exc  # the library's text helps no reporter
         names = {i.filename for i in infos}
         if len(infos) > MAX_MEMBERS:
             raise refuse("zip_bomb", f"the archive holds {len(infos)} parts; a workbook holds a few dozen", file=file)
         if any(i.flag_bits & 0x1 for i in infos):
-            raise refuse("password_protected", "the archive is encrypted (password-protected)", file=file)
+            raise formats.refusal("zip_encrypted", file)
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
             raise refuse(
@@ -123,18 +98,10 @@ class SafeZip:
                     file=file,
                 )
         if "xl/workbook.xml" not in names:
-            raise refuse(
-                "not_xlsx",
-                "the file is a zip archive but not an Excel workbook (no xl/workbook.xml)",
-                file=file,
-            )
+            checked = cls(archive, file)
+            raise formats.refusal(formats.zip_without_workbook(names, lambda n: checked.read(n, 1024 * 1024)), file)
         if "xl/vbaProject.bin" in names or any(n.lower().endswith(".bin") and "vba" in n.lower() for n in names):
-            raise refuse(
-                "macros",
-                "the workbook contains macros (VBA); macros are never run or kept: "
-                "save it as 'Excel Workbook (.xlsx)' and send it again",
-                file=file,
-            )
+            raise formats.refusal("macros", file)
         for i in infos:
             if i.filename.startswith("xl/worksheets/") and i.file_size > MAX_SHEET_BYTES:
                 raise refuse(
