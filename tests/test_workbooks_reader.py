@@ -14,6 +14,7 @@ from esgflow.catalog import Catalog
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding, Refused
 from esgflow.periods import parse_period
+from esgflow.workbooks.formats import in_language
 from esgflow.workbooks.reader import MAX_ROWS, NamedCells, RawCell, read_named_cells
 from esgflow.workbooks.safe_zip import SafeZip
 from esgflow.workbooks.template import TemplateRequest, write_template
@@ -178,7 +179,11 @@ def test_a_shared_string_that_does_not_exist_is_refused() -> None:
     zf = _book('<row r="1"><c r="A1" t="s"><v>5</v></c></row>', {"x": "Data!$A$1"}, "<si><t>only</t></si>")
     finding = _refused(lambda: zf)
     assert (finding.rule, finding.sheet, finding.cell) == ("not_xlsx", SHEET, "A1")
-    assert finding.message == "cell refers to shared string 5, which does not exist"
+    assert finding.message == (
+        "the cell refers to shared string 5, which does not exist, so the file is damaged; open your original "
+        "in Excel, save it again as Excel Workbook (.xlsx), then send it again"
+    )
+    assert in_language(finding.message, "zh").startswith("该单元格引用的共享字符串 5 不存在，文件已损坏")
 
 
 def test_cells_without_a_reference_are_placed_after_the_one_before() -> None:
@@ -245,8 +250,12 @@ def test_xml_entity_expansion(filled: Path) -> None:
     )
     finding = _refused(lambda: _rewritten(filled, {"xl/workbook.xml": (laughs + body).encode()}))
     assert finding.rule == "xml_entities" and finding.file == filled.name
-    assert (
-        finding.message == "part xl/workbook.xml declares XML entities or a DTD (an entity-expansion attack); refused"
+    assert finding.message == (
+        "part xl/workbook.xml declares XML entities or a DTD (an entity-expansion attack); refused: open your "
+        "original in Excel, save it again as Excel Workbook (.xlsx), then send it again"
+    )
+    assert in_language(finding.message, "zh").startswith(
+        "部件 xl/workbook.xml 声明了 XML 实体或 DTD（实体扩展攻击），不予打开；"
     )
 
 
@@ -268,7 +277,15 @@ def test_a_shared_strings_part_with_entities_is_refused() -> None:
 
 def test_xml_that_is_not_well_formed_is_refused() -> None:
     finding = _refused(lambda: _book('<row r="1"><c r="A1"><v>1</v></row>', {"x": "Data!$A$1"}))
-    assert finding.rule == "not_xlsx" and finding.message.startswith("part xl/worksheets/sheet1.xml is not well-formed")
+    assert (finding.rule, finding.message) == (
+        "not_xlsx",
+        "part xl/worksheets/sheet1.xml is not well-formed XML (line 1, column 120), so the file is damaged; "
+        "open your original in Excel, save it again as Excel Workbook (.xlsx), then send it again",
+    )
+    assert "mismatched tag" not in finding.message  # expat's words help no reporter
+    assert in_language(finding.message, "zh").startswith(
+        "部件 xl/worksheets/sheet1.xml 不是格式正确的 XML（第 1 行第 120 列），文件已损坏；请在 Excel 中打开原文件"
+    )
 
 
 def test_a_workbook_without_its_relationships_is_refused() -> None:
@@ -276,7 +293,11 @@ def test_a_workbook_without_its_relationships_is_refused() -> None:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}"/>')
     finding = _refused(lambda: SafeZip.open(buf.getvalue(), "book.xlsx"))
-    assert (finding.rule, finding.message) == ("not_xlsx", "the workbook has no part xl/_rels/workbook.xml.rels")
+    assert (finding.rule, finding.message) == (
+        "not_xlsx",
+        "the workbook has no part xl/_rels/workbook.xml.rels, so it is damaged; open your original in Excel, "
+        "save it again as Excel Workbook (.xlsx), then send it again",
+    )
 
 
 def test_a_sheet_far_larger_than_any_template(filled: Path, tmp_path: Path) -> None:
@@ -288,7 +309,11 @@ def test_a_sheet_far_larger_than_any_template(filled: Path, tmp_path: Path) -> N
     wb.save(big)
     finding = _refused(lambda: SafeZip.open(big.read_bytes(), big.name))
     assert finding.rule == "oversized_sheet" and finding.message.endswith(
-        "has more than 3000 rows, far more than any template"
+        "has more than 3000 rows, far more than any template; delete the rows below the figures, or copy your "
+        "figures into the Excel template you were sent (.xlsx) and send that file"
+    )
+    assert in_language(finding.message, "zh").endswith(
+        "超过 3000 行，远多于任何模板；请删除数据以下的多余行，或将数据填入下发的 Excel 模板（.xlsx）后发送该文件"
     )
 
 
@@ -320,6 +345,11 @@ def test_columns_far_beyond_any_template_are_refused(rows: str, refused: bool) -
     zf = _book(rows, {"x": "Data!$A$1"})
     if refused:
         finding = _refused(lambda: zf)
-        assert (finding.rule, finding.message) == ("oversized_sheet", "sheet uses columns far beyond any template")
+        assert (finding.rule, finding.message) == (
+            "oversized_sheet",
+            "sheet uses columns far beyond any template; delete the columns right of the figures, or copy your "
+            "figures into the Excel template you were sent (.xlsx) and send that file",
+        )
+        assert in_language(finding.message, "zh").startswith("工作表使用的列远超任何模板；请删除数据右侧的多余列")
     else:
         assert read_named_cells(zf).cells["x"].type == ""

@@ -14,6 +14,7 @@ from esgflow.catalog import Catalog
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Refused
 from esgflow.periods import parse_period
+from esgflow.workbooks.formats import in_language
 from esgflow.workbooks.safe_zip import MAX_FILE_BYTES, MAX_MEMBERS, RATIO_FLOOR, SafeZip
 from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.returns_factory import fill, libreoffice_resave
@@ -116,7 +117,15 @@ def test_a_file_larger_than_any_return_is_refused_before_it_is_opened(filled: Pa
     assert len(at_limit) == MAX_FILE_BYTES
     SafeZip.open(at_limit, "SAMI_2025.xlsx")  # the limit itself is allowed
     over = _zip({**parts, "xl/media/image1.png": padding + b"x"}, zipfile.ZIP_STORED)
-    assert _refusal(over) == ("too_large", "the file is 20 MiB; a return is far smaller")
+    assert _refusal(over) == (
+        "too_large",
+        "the file is 20 MiB; a return is far smaller: remove pictures and extra sheets, or copy your figures "
+        "into the Excel template you were sent (.xlsx) and send that file",
+    )
+    assert in_language(_refusal(over)[1], "zh") == (
+        "文件大小为 20 MiB，远大于一份填好的报表：请删除图片和多余的工作表，"
+        "或将数据填入下发的 Excel 模板（.xlsx）后发送该文件"
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,6 +136,7 @@ def test_a_zip_bomb(filled: Path, size: int, reason: str) -> None:
     bomb = _zip({**_parts(filled), "xl/media/image1.png": bytes(size)})
     rule, message = _refusal(bomb)
     assert rule == "zip_bomb" and reason in message
+    assert "按压缩炸弹拒收；请在下发的 Excel 模板（.xlsx）中填写后发送该文件" in in_language(message, "zh")
 
 
 def test_a_highly_compressed_part_is_a_bomb_only_above_the_floor(filled: Path) -> None:
@@ -142,7 +152,8 @@ def test_an_archive_of_too_many_parts(filled: Path) -> None:
     more = {**extra, "xl/media/one_more.png": b""}
     assert _refusal(_zip({**parts, **more})) == (
         "zip_bomb",
-        f"the archive holds {MAX_MEMBERS + 1} parts; a workbook holds a few dozen",
+        f"the archive holds {MAX_MEMBERS + 1} parts; a workbook holds a few dozen, so it is not opened: "
+        "fill in the Excel template you were sent (.xlsx) and send that file",
     )
 
 
@@ -162,6 +173,9 @@ def test_a_worksheet_part_far_larger_than_any_template(filled: Path) -> None:
     sheet = b"<worksheet>" + os.urandom(9 * 512 * 1024).hex().encode() + b"</worksheet>"  # 9 MiB, hard to compress
     rule, message = _refusal(_zip({**_parts(filled), "xl/worksheets/sheet9.xml": sheet}))
     assert rule == "oversized_sheet" and message.startswith("worksheet part xl/worksheets/sheet9.xml unpacks to 9 MiB")
+    assert in_language(message, "zh").startswith(
+        "工作表部件 xl/worksheets/sheet9.xml 解压后达 9 MiB，远大于任何模板；请将数据填入"
+    )
 
 
 def test_a_part_is_read_up_to_a_hard_limit(filled: Path) -> None:
@@ -180,5 +194,10 @@ def test_a_missing_part_is_refused(filled: Path) -> None:
         zf.read("xl/sharedStrings.xml")
     assert (caught.value.finding.rule, caught.value.finding.message) == (
         "not_xlsx",
-        "the workbook has no part xl/sharedStrings.xml",
+        "the workbook has no part xl/sharedStrings.xml, so it is damaged; open your original in Excel, "
+        "save it again as Excel Workbook (.xlsx), then send it again",
+    )
+    assert in_language(caught.value.finding.message, "zh") == (
+        "工作簿缺少部件 xl/sharedStrings.xml，文件已损坏；"
+        "请在 Excel 中打开原文件，重新另存为“Excel 工作簿（.xlsx）”后重新发送"
     )

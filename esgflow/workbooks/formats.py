@@ -29,8 +29,13 @@ _SEND = "then send it again"
 _SEND_ZH = "后重新发送"
 _TEMPLATE = "fill in the Excel template you were sent (.xlsx) and send that file"
 _TEMPLATE_ZH = "请在下发的 Excel 模板（.xlsx）中填写后发送该文件"
+_COPY = "copy your figures into the Excel template you were sent (.xlsx) and send that file"
+_COPY_ZH = "请将数据填入下发的 Excel 模板（.xlsx）后发送该文件"
+_OR_COPY_ZH = "或将数据填入下发的 Excel 模板（.xlsx）后发送该文件"
+_RESAVE = f"open your original in Excel, save it again as Excel Workbook (.xlsx), {_SEND}"
+_RESAVE_ZH = f"请在 Excel 中打开原文件，重新另存为“Excel 工作簿（.xlsx）”{_SEND_ZH}"
 
-# kind -> (rule, English, Chinese)
+# kind -> (rule, English, Chinese); {names} in braces are the details a refusal fills in
 WORDING: dict[str, tuple[str, str, str]] = {
     "ods": (
         "not_xlsx",
@@ -164,6 +169,79 @@ WORDING: dict[str, tuple[str, str, str]] = {
         f"this is not a file format esgflow reads, not an Excel workbook (.xlsx); {_TEMPLATE}",
         f"无法识别的文件格式，不是 Excel 工作簿（.xlsx）；{_TEMPLATE_ZH}",
     ),
+    # Refusals of the safety bounds (safe_zip, reader): the numbers are for the office, the action
+    # for the reporter, who most likely pasted a whole export or sent a broken copy.
+    "too_large": (
+        "too_large",
+        "the file is {size} MiB; a return is far smaller: remove pictures and extra sheets, or " + _COPY,
+        "文件大小为 {size} MiB，远大于一份填好的报表：请删除图片和多余的工作表，" + _OR_COPY_ZH,
+    ),
+    "zip_parts": (
+        "zip_bomb",
+        f"the archive holds {{count}} parts; a workbook holds a few dozen, so it is not opened: {_TEMPLATE}",
+        f"文件包含 {{count}} 个部件，而工作簿只有几十个，出于安全不予打开；{_TEMPLATE_ZH}",
+    ),
+    "zip_unpacks": (
+        "zip_bomb",
+        f"the archive unpacks to {{size}} MiB; refused as a zip bomb: {_TEMPLATE}",
+        f"文件解压后达 {{size}} MiB，按压缩炸弹拒收；{_TEMPLATE_ZH}",
+    ),
+    "zip_ratio": (
+        "zip_bomb",
+        f"part {{part}} is compressed {{ratio}}:1; refused as a zip bomb: {_TEMPLATE}",
+        f"部件 {{part}} 的压缩比为 {{ratio}}:1，按压缩炸弹拒收；{_TEMPLATE_ZH}",
+    ),
+    "part_unbounded": (
+        "zip_bomb",
+        f"part {{part}} unpacks beyond {{size}} MiB; refused as a zip bomb: {_TEMPLATE}",
+        f"部件 {{part}} 解压后超过 {{size}} MiB，按压缩炸弹拒收；{_TEMPLATE_ZH}",
+    ),
+    "sheet_bytes": (
+        "oversized_sheet",
+        f"worksheet part {{part}} unpacks to {{size}} MiB, far larger than any template; {_COPY}",
+        f"工作表部件 {{part}} 解压后达 {{size}} MiB，远大于任何模板；{_COPY_ZH}",
+    ),
+    "sheet_rows": (
+        "oversized_sheet",
+        f"worksheet part {{part}} has more than {{rows}} rows, far more than any template; delete the rows "
+        f"below the figures, or {_COPY}",
+        f"工作表部件 {{part}} 超过 {{rows}} 行，远多于任何模板；请删除数据以下的多余行，{_OR_COPY_ZH}",
+    ),
+    "rows": (
+        "oversized_sheet",
+        f"sheet has more than {{rows}} rows, far more than any template; delete the rows below the figures, or {_COPY}",
+        f"工作表超过 {{rows}} 行，远多于任何模板；请删除数据以下的多余行，{_OR_COPY_ZH}",
+    ),
+    "columns": (
+        "oversized_sheet",
+        f"sheet uses columns far beyond any template; delete the columns right of the figures, or {_COPY}",
+        f"工作表使用的列远超任何模板；请删除数据右侧的多余列，{_OR_COPY_ZH}",
+    ),
+    "xml_entities": (
+        "xml_entities",
+        f"part {{part}} declares XML entities or a DTD (an entity-expansion attack); refused: {_RESAVE}",
+        f"部件 {{part}} 声明了 XML 实体或 DTD（实体扩展攻击），不予打开；{_RESAVE_ZH}",
+    ),
+    "malformed_xml": (
+        "not_xlsx",
+        f"part {{part}} is not well-formed XML (line {{line}}, column {{column}}), so the file is damaged; {_RESAVE}",
+        f"部件 {{part}} 不是格式正确的 XML（第 {{line}} 行第 {{column}} 列），文件已损坏；{_RESAVE_ZH}",
+    ),
+    "damaged_part": (
+        "not_xlsx",
+        f"part {{part}} of the workbook is damaged; {_RESAVE}",
+        f"工作簿的部件 {{part}} 已损坏；{_RESAVE_ZH}",
+    ),
+    "missing_string": (
+        "not_xlsx",
+        f"the cell refers to shared string {{index}}, which does not exist, so the file is damaged; {_RESAVE}",
+        f"该单元格引用的共享字符串 {{index}} 不存在，文件已损坏；{_RESAVE_ZH}",
+    ),
+    "missing_part": (
+        "not_xlsx",
+        f"the workbook has no part {{part}}, so it is damaged; {_RESAVE}",
+        f"工作簿缺少部件 {{part}}，文件已损坏；{_RESAVE_ZH}",
+    ),
 }
 
 _IMAGES: tuple[tuple[Callable[[bytes], bool], str], ...] = (
@@ -179,9 +257,18 @@ OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 _ODF = b"application/vnd.oasis.opendocument."
 
 
-def refusal(kind: str, file: str | None, detail: str = "") -> Refused:
+def refusal(
+    kind: str,
+    file: str | None,
+    detail: str = "",
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    **details: object,
+) -> Refused:
+    """The refusal of `kind`, its message filled in with `detail` (the one unnamed detail) or named details."""
     rule, en, _zh = WORDING[kind]
-    return refuse(rule, en.format(detail=detail), file=file)
+    return refuse(rule, en.format(detail=detail, **details), file=file, sheet=sheet, cell=cell)
 
 
 def in_language(message: str, lang: str) -> str:
@@ -197,13 +284,19 @@ def is_format_refusal(message: str) -> bool:
     return _chinese(message) is not None
 
 
+def _pattern(english: str) -> re.Pattern[str]:
+    """The English wording as a pattern whose named groups take back the details filled in."""
+    parts = re.split(r"\{(\w+)\}", english)  # text, name, text, name, ..., text
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
+
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [(_pattern(en), zh) for _rule, en, zh in WORDING.values()]
+
+
 def _chinese(message: str) -> str | None:
-    for _rule, en, zh in WORDING.values():
-        if "{detail}" not in en:
-            if en == message:
-                return zh
-        elif match := re.fullmatch(re.escape(en).replace(re.escape("{detail}"), "(.+?)"), message):
-            return zh.format(detail=match[1])
+    for pattern, zh in _PATTERNS:
+        if match := pattern.fullmatch(message):
+            return zh.format(**match.groupdict())
     return None
 
 

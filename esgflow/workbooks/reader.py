@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from xml.parsers import expat
 
-from esgflow.findings import refuse
+from esgflow.workbooks import formats as wording
 from esgflow.workbooks.safe_zip import SafeZip
 
 MAX_ROWS = 3000
@@ -95,13 +95,10 @@ def _parse(
     try:
         parser.Parse(zf.read(part), True)
     except _Forbidden as exc:
-        raise refuse(
-            "xml_entities",
-            f"part {part} declares XML entities or a DTD (an entity-expansion attack); refused",
-            file=zf.file,
-        ) from exc
+        raise wording.refusal("xml_entities", zf.file, part=part) from exc
     except expat.ExpatError as exc:
-        raise refuse("not_xlsx", f"part {part} is not well-formed XML ({exc})", file=zf.file) from exc
+        where = {"line": exc.lineno, "column": exc.offset + 1}
+        raise wording.refusal("malformed_xml", zf.file, part=part, **where) from exc
 
 
 def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -260,7 +257,7 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
                 state["col"] = previous + 1
                 ref = f"{column_letters(state['col'])}{state['row']}"
             if state["col"] > MAX_COLUMNS:
-                raise refuse("oversized_sheet", "sheet uses columns far beyond any template", file=zf.file, sheet=sheet)
+                raise wording.refusal("columns", zf.file, sheet=sheet)
             if ref in wanted:
                 current.update(
                     ref=ref, kind=attrs.get("t", "n"), v=[], t=[], f=False, has_v=False, into=None, style=attrs.get("s")
@@ -272,12 +269,7 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
             state["row"] = int(attrs.get("r") or state["row"] + 1)
             state["col"], state["last"] = 0, ""  # type: ignore[assignment]
             if state["rows"] > MAX_ROWS or state["row"] > MAX_ROWS * 10:
-                raise refuse(
-                    "oversized_sheet",
-                    f"sheet has more than {MAX_ROWS} rows, far more than any template",
-                    file=zf.file,
-                    sheet=sheet,
-                )
+                raise wording.refusal("rows", zf.file, sheet=sheet, rows=MAX_ROWS)
         elif current:
             local = _local(name)
             if local == "v":
@@ -329,13 +321,7 @@ def read_named_cells(zf: SafeZip) -> NamedCells:
             strings = _shared_strings(zf) if strings is None else strings
             index = int(cell.text)
             if index >= len(strings):
-                raise refuse(
-                    "not_xlsx",
-                    f"cell refers to shared string {index}, which does not exist",
-                    file=zf.file,
-                    sheet=sheet,
-                    cell=ref,
-                )
+                raise wording.refusal("missing_string", zf.file, sheet=sheet, cell=ref, index=index)
             cell = RawCell(sheet, ref, "str", strings[index], cell.formula)
         out[name] = cell
     return NamedCells(out, not_single, twice)

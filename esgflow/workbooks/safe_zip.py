@@ -14,7 +14,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from esgflow.findings import refuse
 from esgflow.workbooks import formats
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -66,11 +65,7 @@ class SafeZip:
     @classmethod
     def open(cls, data: bytes, file: str) -> SafeZip:
         if len(data) > MAX_FILE_BYTES:
-            raise refuse(
-                "too_large",
-                f"the file is {len(data) // 1024 // 1024} MiB; a return is far smaller",
-                file=file,
-            )
+            raise formats.refusal("too_large", file, size=len(data) // 1024 // 1024)
         sniff(data, file)
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
@@ -79,24 +74,16 @@ class SafeZip:
             raise formats.refusal("damaged_zip", file) from exc  # the library's text helps no reporter
         names = {i.filename for i in infos}
         if len(infos) > MAX_MEMBERS:
-            raise refuse("zip_bomb", f"the archive holds {len(infos)} parts; a workbook holds a few dozen", file=file)
+            raise formats.refusal("zip_parts", file, count=len(infos))
         if any(i.flag_bits & 0x1 for i in infos):
             raise formats.refusal("zip_encrypted", file)
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
-            raise refuse(
-                "zip_bomb",
-                f"the archive unpacks to {total // 1024 // 1024} MiB; refused as a zip bomb",
-                file=file,
-            )
+            raise formats.refusal("zip_unpacks", file, size=total // 1024 // 1024)
         for i in infos:
             if i.file_size > RATIO_FLOOR and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-                raise refuse(
-                    "zip_bomb",
-                    f"part {i.filename} is compressed {i.file_size // max(i.compress_size, 1)}:1; "
-                    "refused as a zip bomb",
-                    file=file,
-                )
+                ratio = i.file_size // max(i.compress_size, 1)
+                raise formats.refusal("zip_ratio", file, part=i.filename, ratio=ratio)
         if "xl/workbook.xml" not in names:
             checked = cls(archive, file)
             raise formats.refusal(formats.zip_without_workbook(names, lambda n: checked.read(n, 1024 * 1024)), file)
@@ -104,12 +91,7 @@ class SafeZip:
             raise formats.refusal("macros", file)
         for i in infos:
             if i.filename.startswith("xl/worksheets/") and i.file_size > MAX_SHEET_BYTES:
-                raise refuse(
-                    "oversized_sheet",
-                    f"worksheet part {i.filename} unpacks to {i.file_size // 1024 // 1024} MiB, "
-                    "far larger than any template",
-                    file=file,
-                )
+                raise formats.refusal("sheet_bytes", file, part=i.filename, size=i.file_size // 1024 // 1024)
         checked = cls(archive, file)
         for i in infos:
             if _is_xml(i.filename):
@@ -119,17 +101,9 @@ class SafeZip:
     def _check_part(self, name: str) -> bytes:
         data = self.read(name)
         if _declares_entities(data):
-            raise refuse(
-                "xml_entities",
-                f"part {name} declares XML entities or a DTD (an entity-expansion attack); refused",
-                file=self.file,
-            )
+            raise formats.refusal("xml_entities", self.file, part=name)
         if name.startswith("xl/worksheets/") and len(_ROW.findall(data)) > MAX_ROWS:
-            raise refuse(
-                "oversized_sheet",
-                f"worksheet part {name} has more than {MAX_ROWS} rows, far more than any template",
-                file=self.file,
-            )
+            raise formats.refusal("sheet_rows", self.file, part=name, rows=MAX_ROWS)
         return data
 
     def has(self, name: str) -> bool:
@@ -147,9 +121,9 @@ class SafeZip:
             with self.archive.open(name) as member:
                 data = member.read(limit + 1)
         except KeyError as exc:
-            raise refuse("not_xlsx", f"the workbook has no part {name}", file=self.file) from exc
+            raise formats.refusal("missing_part", self.file, part=name) from exc
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise refuse("not_xlsx", f"part {name} of the workbook is damaged ({exc})", file=self.file) from exc
+            raise formats.refusal("damaged_part", self.file, part=name) from exc  # zlib's text helps no reporter
         if len(data) > limit:
-            raise refuse("zip_bomb", f"part {name} unpacks beyond {limit // 1024 // 1024} MiB; refused", file=self.file)
+            raise formats.refusal("part_unbounded", self.file, part=name, size=limit // 1024 // 1024)
         return data
