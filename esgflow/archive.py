@@ -103,9 +103,17 @@ def is_link(path: Path) -> bool:
     return path.is_symlink()
 
 
-def receive(key: int, path: Path, root: Path) -> Received:
-    """Read a file (one byte past the size limit at most, enough to refuse it) and archive it."""
-    with path.open("rb") as f:
+def receive(key: int, path: Path, root: Path) -> Received | None:
+    """Read a file (one byte past the size limit at most, enough to refuse it) and archive it.
+
+    None when the file is gone since it was listed: another run (a collection claiming its inbox)
+    took it, and that run answers for it.
+    """
+    try:
+        f = path.open("rb")
+    except FileNotFoundError:
+        return None
+    with f:
         arrived = os.fstat(f.fileno()).st_mtime
         data = f.read(MAX_FILE_BYTES + 1)
     digest = content_hash(data)

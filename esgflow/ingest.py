@@ -78,7 +78,9 @@ class Ingestor:
     def ingest(self, paths: list[Path]) -> list[Outcome]:
         files = expand(paths)
         links = {path for path in files if is_link(path)}
-        received = [receive(key, path, self.archive_root) for key, path in enumerate(files) if path not in links]
+        read_in = [(path, receive(key, path, self.archive_root)) for key, path in enumerate(files) if path not in links]
+        received = [r for _path, r in read_in if r is not None]
+        gone = [Outcome(path, "gone", "") for path, r in read_in if r is None]
         received.sort(key=lambda r: (r.arrived, r.key))  # arrival decides which return is the newer version
         wh = self._look_up([r.digest for r in received])
         first_of: dict[str, int] = {}
@@ -99,7 +101,7 @@ class Ingestor:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
             told.loaded(r.key)
         mark_superseded(results, [r.key for r in fresh])
-        outcomes = [_link_refused(path) for path in files if path in links]
+        outcomes = [_link_refused(path) for path in files if path in links] + gone
         told.tell(outcomes)
         answered: list[str] = []
         for r in received:

@@ -20,7 +20,9 @@ from esgflow.workbooks.naming import named_entity
 @dataclass(frozen=True)
 class Outcome:
     path: Path
-    status: str  # accepted | accepted_with_warnings | rejected | refused | duplicate | kept (a message by mail)
+    # accepted | accepted_with_warnings | rejected | refused | duplicate | kept (a message by mail)
+    # | gone (taken by another run between listing and reading: that run answers for it)
+    status: str
     content_hash: str
     entity: str | None = None
     period: str | None = None
@@ -40,6 +42,8 @@ class Outcome:
         errors = [f for f in self.findings if f.severity == "error"]
         first = errors[0] if errors else None
         place = f"'{first.sheet}'!{first.cell}: " if first and first.cell else ""
+        if self.status == "gone":
+            return f"{name}: gone before it was read (another run took it and answers for it); nothing changed"
         if self.status == "kept":  # a message by mail that was not taken: the ESG office has it
             return f"{name}: kept aside for the ESG office: {self.note}"
         if self.status == "duplicate" and first and self.same_as is not None:

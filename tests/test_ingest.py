@@ -188,6 +188,38 @@ def test_ingest_cli_prints_a_line_per_file(
     assert out[2] == "2 files judged: 1 accepted, 1 refused"
 
 
+def test_a_file_another_run_takes_between_listing_and_reading_is_said_gone_and_the_rest_ingested(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`esgflow ingest var/inbox` by hand while a collection claims the same inbox: exit 0, nothing lost."""
+    from esgflow import ingest
+    from esgflow.cli import main
+
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI", "GAMI"])
+    sami = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 1})
+    fill(templates["GAMI"], tmp_path / "in", {"env_diesel": 2})
+    taken = tmp_path / "collection" / sami.name
+    taken.parent.mkdir()
+    listed = ingest.expand
+
+    def listed_then_taken(paths: list[Path]) -> list[Path]:
+        files = listed(paths)
+        sami.rename(taken)  # as the collection's claim does, after this run listed the folder
+        return files
+
+    monkeypatch.setattr(ingest, "expand", listed_then_taken)
+    monkeypatch.setenv("ESGFLOW_HOME", str(sqlite_settings.home))
+    assert main(["ingest", str(tmp_path / "in")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("GAMI_2025.xlsx: accepted as GAMI 2025 version 1")
+    assert out[1] == (
+        "SAMI_2025.xlsx: gone before it was read (another run took it and answers for it); nothing changed"
+    )
+    assert out[2] == "2 files judged: 1 accepted, 1 gone"
+    assert [s.entity for s in jobs.period_statuses(sqlite_settings, parse_period("2025")) if s.version] == ["GAMI"]
+    assert taken.exists()  # the collection's to ingest
+
+
 def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns: last period's figures
     templates = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["SAMI"])
