@@ -187,14 +187,24 @@ def test_the_office_reads_times_in_beijing_time_and_lateness_by_the_cycles_deadl
 
 def test_an_uploaded_ods_is_refused_with_what_to_do_in_the_viewers_language(world: World) -> None:
     ods = (Path(__file__).parent / "corpus" / "foreign" / "calamine_issues.ods").read_bytes()
-    for entity, said, not_said in [
-        ("SAMI", "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送", "saved as"),
-        ("OS-IN", "saved as OpenDocument spreadsheet (.ods); open it and save it as Excel Workbook (.xlsx)", "另存为"),
+    for entity, heading, said, not_said in [
+        (
+            "SAMI",
+            "处理方法",
+            "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送",
+            "saved as",
+        ),
+        (
+            "OS-IN",
+            "What to do",
+            "saved as OpenDocument spreadsheet (.ods); open it and save it as Excel Workbook (.xlsx)",
+            "另存为",
+        ),
     ]:
         path = world.folder / f"{entity}_2024.ods"
         path.write_bytes(ods + entity.encode())  # a zip reads past trailing bytes; each upload is new bytes
         client = world.signed_in(entity)
         page = _upload(client, entity, path, _csrf(client, f"/entities/{entity}")).text  # type: ignore[attr-defined]
-        assert said in page, page
+        assert said in page and f">{heading}</th>" in page, page
         assert not_said not in page and "Check this figure" not in page and "请核对该数值" not in page
     assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []

@@ -43,7 +43,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "figure": ("填报值", "Figure entered"),
     "rule": ("规则", "Rule"),
     "compared": ("应为/对比", "Expected / compared with"),
-    "todo": ("请", "What to do"),
+    "todo": ("处理方法", "What to do"),
     "changes": ("与上一版相比的变动", "Changed since the previous version"),
     "no_changes": ("与上一版相比没有变动。", "No figure changed since the previous version."),
     "first_version": ("第一版。", "The first version."),
