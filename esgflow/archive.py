@@ -103,6 +103,13 @@ def is_link(path: Path) -> bool:
     return path.is_symlink()
 
 
+def receive_all(files: list[Path], root: Path) -> tuple[list[Received], list[Path]]:
+    """The files read and archived, in the order they arrived (which decides the newer version); and those gone."""
+    read_in = [(path, receive(key, path, root)) for key, path in enumerate(files)]
+    received = sorted((r for _path, r in read_in if r is not None), key=lambda r: (r.arrived, r.key))
+    return received, [path for path, r in read_in if r is None]
+
+
 def receive(key: int, path: Path, root: Path) -> Received | None:
     """Read a file (one byte past the size limit at most, enough to refuse it) and archive it.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from esgflow.archive import Received, expand, is_link, log_outcome, receive
+from esgflow.archive import Received, expand, is_link, log_outcome, receive_all
 from esgflow.catalog import Catalog
 from esgflow.checks.submission import Known, identity_findings, validate_returns
 from esgflow.entities import ParentLink, load_registry, parents_on
@@ -78,10 +78,7 @@ class Ingestor:
     def ingest(self, paths: list[Path]) -> list[Outcome]:
         files = expand(paths)
         links = {path for path in files if is_link(path)}
-        read_in = [(path, receive(key, path, self.archive_root)) for key, path in enumerate(files) if path not in links]
-        received = [r for _path, r in read_in if r is not None]
-        gone = [Outcome(path, "gone", "") for path, r in read_in if r is None]
-        received.sort(key=lambda r: (r.arrived, r.key))  # arrival decides which return is the newer version
+        received, gone = receive_all([f for f in files if f not in links], self.archive_root)
         wh = self._look_up([r.digest for r in received])
         first_of: dict[str, int] = {}
         fresh = [r for r in received if _to_judge(r, wh) and first_of.setdefault(r.digest, r.key) == r.key]
@@ -101,7 +98,7 @@ class Ingestor:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
             told.loaded(r.key)
         mark_superseded(results, [r.key for r in fresh])
-        outcomes = [_link_refused(path) for path in files if path in links] + gone
+        outcomes = [_link_refused(path) for path in files if path in links] + [Outcome(p, "gone", "") for p in gone]
         told.tell(outcomes)
         answered: list[str] = []
         for r in received:
