@@ -218,11 +218,17 @@ def _cmd_cycle_show(args: argparse.Namespace) -> None:
     rows = jobs.cycle_records(load_settings(), args.period)
     for c in rows:
         signed = f"signed off by {c.signed_by} at {moment(c.signed_at)}" if c.signed_by and c.signed_at else "open"
+        if c.closed_by and c.closed_at:
+            signed += f", closed by {c.closed_by} at {moment(c.closed_at)}"
         changed = f", deadline changed {moment(c.changed_at)}" if c.changed_at else ""
         print(f"{c.period}  deadline {c.deadline}  opened by {c.opened_by} at {moment(c.opened_at)}{changed}  {signed}")
     if not rows:
         which = f" for {args.period}" if args.period else ""
         print(f"no cycle opened{which}: 'esgflow cycle open --period P --deadline D' opens one")
+
+
+def _cmd_cycle_close(args: argparse.Namespace) -> None:
+    print(jobs.close_cycle(load_settings(), args.period, args.by))
 
 
 def _cmd_distribute(args: argparse.Namespace) -> None:
@@ -598,6 +604,10 @@ def _cycle_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     show = cyc.add_parser("show", help="the cycles opened, with their deadlines and sign-offs")
     show.add_argument("--period", type=_period, help="only this period")
     show.set_defaults(func=_cmd_cycle_show)
+    close = cyc.add_parser("close", help="close a period's collection: its returns are refused until opened again")
+    close.add_argument("--period", required=True, type=_period)
+    close.add_argument("--by", required=True, help="who closes it, for the audit trail")
+    close.set_defaults(func=_cmd_cycle_close)
 
 
 def _out(text: str) -> Path:

@@ -19,7 +19,7 @@ from esgflow.periods import Period
 from esgflow.records import RestatementRecord, SignoffRecord
 
 # Audit actions of the cycle (audit_event.action).
-CYCLE_OPENED, DEADLINE_CHANGED = "cycle_opened", "deadline_changed"
+CYCLE_OPENED, DEADLINE_CHANGED, CYCLE_CLOSED = "cycle_opened", "deadline_changed", "cycle_closed"
 
 # How long a consolidate-and-report run waits, suspended, for the ESG office's sign-off. Long on
 # purpose: a suspended run holds no worker, and a sign-off can take weeks of review; a run

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -44,7 +44,7 @@ from esgflow.notices import (
     template_mail,
 )
 from esgflow.outcome import Outcome
-from esgflow.periods import Period, parse_period
+from esgflow.periods import Period, edge_period, parse_period
 from esgflow.records import (
     AccessRecord,
     AuditRecord,
@@ -311,12 +311,30 @@ def portal_events(settings: Settings, limit: int = 200) -> list[PortalEvent]:
 
 
 def open_period(settings: Settings) -> Period | None:
-    """The newest period open for collection (templates issued), the one the portal collects."""
+    """The newest period open for collection (its cycle opened or templates issued), the portal's default.
+
+    A period row the warehouse holds from before periods were checked at the edge (a year like
+    9999, a code with a space) is never the default: only well-formed years up to next year are.
+    """
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         codes = list(queries.open_periods(session))
-    periods = [parse_period(c) for c in codes]
+    periods = [p for p in (_edge_or_none(c) for c in codes) if p is not None]
     return max(periods, key=lambda p: (p.ends_on, p.starts_on)) if periods else None
+
+
+def _edge_or_none(code: str) -> Period | None:
+    try:
+        return edge_period(code, datetime.now(UTC).date())
+    except EsgflowError:
+        return None
+
+
+def is_open(settings: Settings, period: Period) -> bool:
+    """Whether returns are collected for a period now (opened, not closed)."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return period.code in queries.open_periods(session)
 
 
 def entity_versions(settings: Settings, entity: str, period: Period) -> list[SubmissionRecord]:
@@ -359,8 +377,13 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
     return replace(files, consolidated_first=stale)
 
 
-def write_templates(settings: Settings, period: Period, out: Path, entities: list[str] | None = None) -> list[Path]:
-    """One template per entity of the group in `period` (or the ones named), with last period's values."""
+def write_templates(
+    settings: Settings, period: Period, out: Path, entities: list[str] | None = None, open_collection: bool = True
+) -> list[Path]:
+    """One template per entity of the group in `period` (or the ones named), with last period's values.
+
+    open_collection: the office issuing templates opens the period; a reporter's download does not.
+    """
     _require_schema(settings)
     catalog, registry = load_catalog(), load_registry()
     with db.session_scope(settings.database_url) as session:
@@ -368,7 +391,8 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
         unknown = [e for e in entities or [] if e not in members]
         if unknown:
             raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
-        load.open_for_collection(session, period)  # returns for the period are taken from now on
+        if open_collection:
+            load.open_for_collection(session, period)  # returns for the period are taken from now on
         prior = _standing_observations(session, period.shifted_years(-1))
     paths, key = [], signing_key(settings.home)
     for code in (e for e in registry.codes if e in (entities or members)):
@@ -801,10 +825,25 @@ def open_cycle(settings: Settings, period: Period, deadline: date, by: str | Non
     who = actor(by)
     with db.session_scope(settings.database_url) as session:
         change = cycles.CycleChange(period.code, checked, load.open_cycle(session, period, checked, who), who)
+        load.open_for_collection(session, period)  # an opened cycle takes returns (again, after a close)
         if change.action:
             detail = cycles.audit_detail(change.previous, checked)
             load.record_audit(session, change.action, who, period, detail=detail)
     return change
+
+
+def close_cycle(settings: Settings, period: Period, by: str) -> str:
+    """Close a period's collection (audited): its returns are refused and it is nobody's default period.
+
+    `esgflow cycle open` opens it again.
+    """
+    _require_schema(settings)
+    who = actor(by)
+    with db.session_scope(settings.database_url) as session:
+        if not load.close_collection(session, period, who):
+            raise EsgflowError(f"{period} is not open for collection: nothing to close")
+        load.record_audit(session, cycles.CYCLE_CLOSED, who, period, detail={})
+    return f"closed the {period} cycle ({who}): returns for {period} are refused until 'esgflow cycle open'"
 
 
 def cycle_records(settings: Settings, period: Period | None = None) -> list[CycleRecord]:

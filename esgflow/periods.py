@@ -9,7 +9,12 @@ from datetime import date
 
 from esgflow import EsgflowError
 
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+_PATTERN = re.compile(r"(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?")
+# The years a period can name at all (a deadline of 31 January after it must still be a date).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+# The years the portal and its API take from a request: the registry's reporting history (the
+# appendix starts in 2000's decade; nothing earlier is collected) up to the year after today.
+EDGE_FIRST_YEAR = 2000
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,13 @@ def reporting_year_of(moment: date) -> Period:
 
 
 def parse_period(code: str) -> Period:
-    """Parse a period code; raise a clear error for anything else."""
-    m = _PATTERN.match(code.strip())
+    """Parse a period code, exactly as written (no space, no line end); raise a clear error for anything else."""
+    m = _PATTERN.fullmatch(code)
     if not m:
         raise EsgflowError(f"period {code!r} is not a year (2025), a quarter (2025-Q1) or a month (2025-03)")
     year = int(m["year"])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise EsgflowError(f"period {code!r} is not a year between {FIRST_YEAR} and {LAST_YEAR}")
     if m["quarter"]:
         q = int(m["quarter"])
         start, end_month = date(year, 3 * q - 2, 1), 3 * q
@@ -55,3 +62,12 @@ def parse_period(code: str) -> Period:
         mo = int(m["month"])
         return Period(code, "month", date(year, mo, 1), date(year, mo, calendar.monthrange(year, mo)[1]))
     return Period(code, "year", date(year, 1, 1), date(year, 12, 31))
+
+
+def edge_period(code: str, today: date) -> Period:
+    """A period taken from a request (the portal, its API): the exact form of parse_period, and a year
+    from EDGE_FIRST_YEAR to the year after `today`; anything else is refused here, once."""
+    period = parse_period(code)
+    if not EDGE_FIRST_YEAR <= period.year <= today.year + 1:
+        raise EsgflowError(f"period {code!r} is outside the years collected ({EDGE_FIRST_YEAR} to {today.year + 1})")
+    return period

@@ -189,3 +189,5 @@ class CycleRecord:
     changed_at: datetime | None
     signed_by: str | None = None
     signed_at: datetime | None = None
+    closed_by: str | None = None
+    closed_at: datetime | None = None

@@ -514,3 +514,23 @@ def test_ingest_on_a_terminal_draws_a_progress_bar_between_the_lines(
     assert "] 1 of 3 files judged" in text and "] 2 of 3 files judged" in text
     assert "\r\x1b[K" in text and "3 of 3 files judged" not in text  # the bar gives way to the last line
     assert "3 files judged: 3 accepted" in text
+
+
+def test_cycle_close_stops_collection_is_audited_and_open_reopens(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    assert main(["cycle", "close", "--period", "2025", "--by", "Li Na"]) == 1
+    assert "2025 is not open for collection: nothing to close" in capsys.readouterr().err
+    assert main(["cycle", "open", "--period", "2025", "--deadline", "2026-02-15", "--by", "Li Na"]) == 0
+    capsys.readouterr()
+    assert main(["cycle", "close", "--period", "2025", "--by", "Wang Li"]) == 0
+    assert capsys.readouterr().out.startswith("closed the 2025 cycle (Wang Li)")
+    assert main(["cycle", "show"]) == 0
+    assert ", closed by Wang Li at " in capsys.readouterr().out
+    assert main(["audit", "--period", "2025"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith("Wang Li cycle_closed 2025")
+    assert main(["cycle", "open", "--period", "2025", "--deadline", "2026-02-15", "--by", "Li Na"]) == 0
+    capsys.readouterr()
+    assert main(["cycle", "show"]) == 0
+    assert "closed by" not in capsys.readouterr().out

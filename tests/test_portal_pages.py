@@ -208,3 +208,85 @@ def test_an_uploaded_ods_is_refused_with_what_to_do_in_the_viewers_language(worl
         assert said in page and f">{heading}</th>" in page, page
         assert not_said not in page and "Check this figure" not in page and "请核对该数值" not in page
     assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+
+
+SECURITY_HEADERS = ("referrer-policy", "x-content-type-options", "x-frame-options", "cache-control")
+ODD_PERIODS = ["2025", "9999", "0000", "2024 ", "2024\n", " 2024", "2024-Q5", "2024-13", "２０２４", "abc", ""]
+
+
+def _warehouse_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table but the portal's own log of sign-ins (a sign-in is logged, by design)."""
+    from sqlalchemy import create_engine, select
+
+    from esgflow.warehouse.models import Base
+
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return {
+                t.name: sorted(map(tuple, conn.execute(select(t))), key=repr)
+                for t in Base.metadata.sorted_tables
+                if t.name != "portal_event"
+            }
+    finally:
+        engine.dispose()
+
+
+def _get_urls(app: object) -> list[str]:
+    """One URL per GET route of the portal (the sign-in link aside), its parameters filled in for SAMI."""
+    fill = {"{entity}": "SAMI", "{version}": "1", "{relative:path}": "index.html"}
+    urls = []
+    routes = []
+    for found in app.routes:  # type: ignore[attr-defined]
+        inner = getattr(found, "original_router", None)  # FastAPI keeps an included router whole
+        routes.extend(inner.routes if inner is not None else [found])
+    for route in routes:
+        if "GET" not in getattr(route, "methods", set()) or route.path.startswith("/signin/"):
+            continue
+        path = route.path
+        for key, value in fill.items():
+            path = path.replace(key, value)
+        urls.append(path)
+    return urls
+
+
+def test_no_get_route_changes_the_warehouse_whatever_period_it_names(world: World) -> None:
+    from urllib.parse import quote
+
+    from esgflow.portal.app import create_app
+
+    sami = world.signed_in("SAMI")
+    _upload(sami, "SAMI", world.workbook("SAMI", WRONG), _csrf(sami, "/entities/SAMI"))
+    before = _warehouse_rows(world.settings)
+    app = create_app(world.settings, warm=False)
+    urls = _get_urls(app)
+    assert {"/", "/entities/SAMI", "/entities/SAMI/template", "/review", "/api/status"} <= set(urls)
+    for who in ("SAMI", "office"):
+        client = TestClient(app, raise_server_exceptions=False)
+        assert client.get(f"/signin/{world.tokens[who]}").status_code == 200
+        headers = world.bearer(who)
+        for url in urls:
+            for period in [None, *ODD_PERIODS]:
+                query = "" if period is None else f"?period={quote(period)}"
+                answer = client.get(url + query, headers=headers)
+                assert answer.status_code < 500, (who, url, period, answer.text[:300])
+                assert all(h in answer.headers for h in SECURITY_HEADERS), (url, period)
+                takes_period = not url.startswith(("/docs/", "/reports/"))  # files, whatever the query
+                if takes_period and period not in (None, "2024", "2025"):  # malformed, or outside the years
+                    assert answer.status_code in (400, 403, 404), (who, url, period, answer.status_code)
+    assert _warehouse_rows(world.settings) == before
+    assert jobs.open_period(world.settings) == parse_period(PERIOD)  # nobody's default moved
+    assert world.signed_in("office").get("/").status_code == 200
+
+
+def test_a_template_is_downloaded_only_for_an_open_period_and_the_default_is_the_open_cycle(world: World) -> None:
+    sami = world.signed_in("SAMI")
+    assert sami.get("/entities/SAMI/template?period=2025").status_code == 404  # not opened by the office
+    assert jobs.open_period(world.settings) == parse_period(PERIOD)
+    jobs.open_cycle(world.settings, parse_period("2025"), date(2026, 3, 31), by="office")
+    assert jobs.open_period(world.settings) == parse_period("2025")  # the office opened it: everyone's default
+    assert sami.get("/entities/SAMI/template?period=2025").status_code == 200
+    assert 'filename="SAMI_2025.xlsx"' in sami.get("/entities/SAMI/template").headers["content-disposition"]
+    jobs.close_cycle(world.settings, parse_period("2025"), by="office")
+    assert jobs.open_period(world.settings) == parse_period(PERIOD)
+    assert sami.get("/entities/SAMI/template?period=2025").status_code == 404

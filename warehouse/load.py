@@ -142,6 +142,18 @@ def open_for_collection(session: Session, period: Period) -> None:
         row.collection_opened_at = datetime.now(UTC)
 
 
+def close_collection(session: Session, period: Period, by: str) -> bool:
+    """Stop collecting a period (its cycle, if any, records who closed it); False when it was not open."""
+    row = session.scalars(select(m.Period).where(m.Period.code == period.code)).one_or_none()
+    if row is None or row.collection_opened_at is None:
+        return False
+    row.collection_opened_at = None
+    cycle = session.scalars(select(m.Cycle).where(m.Cycle.period_id == row.id)).one_or_none()
+    if cycle is not None:
+        cycle.closed_at, cycle.closed_by = datetime.now(UTC), by
+    return True
+
+
 def open_cycle(session: Session, period: Period, deadline: date, by: str) -> date | None:
     """Open a period's cycle with its deadline, or move the deadline; returns the deadline it had (None: new)."""
     period_id = ensure_period(session, period)
@@ -150,6 +162,7 @@ def open_cycle(session: Session, period: Period, deadline: date, by: str) -> dat
         session.add(m.Cycle(period_id=period_id, deadline=deadline, opened_by=by, opened_at=datetime.now(UTC)))
         session.flush()  # two openings at once: the unique key on the period stops the second here
         return None
+    row.closed_at, row.closed_by = None, None  # opened again after a close
     before = row.deadline
     if before != deadline:
         row.deadline = deadline

@@ -404,3 +404,6 @@ class Cycle(Base):
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by `esgflow cycle close`, cleared when the cycle is opened again.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(200))

@@ -649,6 +649,8 @@ def cycles(session: Session, period: Period | None = None) -> list[CycleRecord]:
             m.Cycle.changed_at,
             m.PeriodSignoff.signed_by,
             m.PeriodSignoff.signed_at,
+            m.Cycle.closed_by,
+            m.Cycle.closed_at,
         )
         .join(m.Period, m.Period.id == m.Cycle.period_id)
         .outerjoin(m.PeriodSignoff, m.PeriodSignoff.period_id == m.Cycle.period_id)
@@ -657,7 +659,9 @@ def cycles(session: Session, period: Period | None = None) -> list[CycleRecord]:
     if period is not None:
         query = query.where(m.Period.code == period.code)
     return [
-        CycleRecord(row[0], row[1], row[2], _utc(row[3]) or row[3], _utc(row[4]), row[5], _utc(row[6]))
+        CycleRecord(
+            row[0], row[1], row[2], _utc(row[3]) or row[3], _utc(row[4]), row[5], _utc(row[6]), row[7], _utc(row[8])
+        )
         for row in session.execute(query)
     ]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Request, UploadFile
 
-from esgflow import EsgflowError, jobs
-from esgflow.periods import parse_period
+from esgflow import jobs
 from esgflow.portal import uploads
 from esgflow.portal.auth import client_address, script_viewer
+from esgflow.portal.pages import request_period
 
 router = APIRouter(prefix="/api")
 
@@ -38,8 +38,5 @@ def get_status(request: Request, period: str) -> list[dict[str, Any]]:
     """The records of `status --json`: the token's own entity, or every entity for an office token."""
     portal = request.app.state.portal
     viewer = script_viewer(portal.settings, request, portal.signins)
-    try:
-        statuses = jobs.period_statuses(portal.settings, parse_period(period))
-    except EsgflowError as exc:
-        raise HTTPException(400, str(exc)) from None
+    statuses = jobs.period_statuses(portal.settings, request_period(period))
     return [s.to_json() for s in statuses if viewer.may_see(s.entity)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import validator_for
@@ -19,6 +20,7 @@ from esgflow.portal.auth import RateLimiter, Sessions
 from esgflow.portal.render import render, word
 from esgflow.portal.uploads import MAX_UPLOAD_BYTES
 
+logger = logging.getLogger(__name__)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8800
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the CSRF field around the file
 # Our pages load nothing from elsewhere and run no script; the Data Docs pages are the office's own.
@@ -107,7 +109,11 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        try:
+            response: Response = await call_next(request)
+        except Exception:  # an unforeseen fault is still a page with our headers, and no trace
+            logger.exception("portal: %s %s failed", request.method, request.url.path)
+            response = PlainTextResponse("internal error; the ESG office can find it in the portal's log", 500)
         response.headers.setdefault("Referrer-Policy", "no-referrer")  # sign-in links never leak to other sites
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Cache-Control", "no-store")

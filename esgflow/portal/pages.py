@@ -16,7 +16,7 @@ from esgflow.access import token_hash
 from esgflow.catalog import load_catalog
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
-from esgflow.periods import Period, parse_period
+from esgflow.periods import Period, edge_period
 from esgflow.portal import uploads
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
 from esgflow.portal.render import render, word
@@ -55,12 +55,18 @@ def _entity(viewer: Viewer, entity: str) -> str:
     return entity
 
 
-def _period(request: Request) -> Period:
-    given = request.query_params.get("period")
+def request_period(given: str) -> Period:
+    """A period named in a request, validated here once: 400 for anything but a collected year's form."""
     try:
-        period = parse_period(given) if given else jobs.open_period(_portal(request).settings)
+        return edge_period(given, datetime.now(UTC).date())
     except EsgflowError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise HTTPException(400, str(exc)) from None
+
+
+def _period(request: Request) -> Period:
+    """The period asked for (validated), else the open cycle's; reading a page never opens one."""
+    given = request.query_params.get("period")
+    period = request_period(given) if given is not None else jobs.open_period(_portal(request).settings)
     if period is None:
         raise HTTPException(404, word("no_period", "en"))
     return period
@@ -119,6 +125,8 @@ def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 def home(request: Request) -> Response:
     viewer = _viewer(request)
     if viewer.grant.entity:
+        if "period" in request.query_params:  # checked even though the reporter's page is where it goes
+            request_period(request.query_params["period"])
         return RedirectResponse(f"/entities/{viewer.grant.entity}", 303)
     settings, period = _portal(request).settings, _period(request)
     statuses = jobs.period_statuses(settings, period)
@@ -182,9 +190,12 @@ def entity_page(entity: str, request: Request) -> Response:
 def template(entity: str, request: Request) -> Response:
     viewer = _viewer(request)
     entity, period = _entity(viewer, entity), _period(request)
+    settings = _portal(request).settings
+    if not jobs.is_open(settings, period):  # a download never opens a period: the office does
+        raise HTTPException(404, f"{period} is not open for collection")
     with tempfile.TemporaryDirectory() as out:
         try:
-            [path] = jobs.write_templates(_portal(request).settings, period, Path(out), [entity])
+            [path] = jobs.write_templates(settings, period, Path(out), [entity], open_collection=False)
         except EsgflowError as exc:
             raise HTTPException(404, str(exc)) from None
         data = path.read_bytes()
