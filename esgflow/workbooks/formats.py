@@ -117,6 +117,27 @@ WORDING: dict[str, tuple[str, str, str]] = {
         "and send it again",
         f"工作簿含有宏（VBA）；宏不会被运行或保存：请另存为“Excel 工作簿（.xlsx）”{_SEND_ZH}",
     ),
+    "macro_sheet": (
+        "macros",
+        "the workbook contains an Excel 4.0 macro sheet or an automatic macro (Auto_Open); macros are never run "
+        "or kept: copy your figures into the Excel template you were sent (.xlsx), save it as 'Excel Workbook "
+        "(.xlsx)' and send it again",
+        f"工作簿含有 Excel 4.0 宏表或自动运行的宏（Auto_Open）；宏不会被运行或保存：{_COPY_ZH}",
+    ),
+    "external_links": (
+        "external_links",
+        "the workbook links to other files or workbooks (external links); links are never followed or kept: "
+        "in Excel choose Data > Edit Links > Break Link, save it as 'Excel Workbook (.xlsx)' and send it again",
+        "工作簿含有指向其他文件或工作簿的外部链接；链接不会被打开或保存："
+        f"请在 Excel 中选择“数据 > 编辑链接 > 断开链接”，另存为“Excel 工作簿（.xlsx）”{_SEND_ZH}",
+    ),
+    "embedded_objects": (
+        "embedded_objects",
+        "the workbook contains embedded objects or ActiveX controls; they are never opened or kept: delete them "
+        "(or copy your figures into the Excel template you were sent), save it as 'Excel Workbook (.xlsx)' and "
+        "send it again",
+        f"工作簿含有嵌入对象或 ActiveX 控件；这些内容不会被打开或保存：请删除后另存为“Excel 工作簿（.xlsx）”{_SEND_ZH}",
+    ),
     "encrypted": (
         "password_protected",
         "the workbook is password-protected; remove the password (File > Info > Protect Workbook) and send it again",

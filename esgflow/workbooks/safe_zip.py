@@ -1,4 +1,4 @@
-"""Open an untrusted .xlsx safely: sniff the format, bound decompression, refuse macros.
+"""Open an untrusted .xlsx safely: sniff the format, bound decompression, refuse active content.
 
 Nothing here evaluates anything: members are read as bytes through a reader that stops
 at a size limit whatever the zip's directory claims. Before anything parses the workbook,
@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from esgflow.workbooks import formats
+from esgflow.workbooks.active import active_content
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 1000
@@ -87,8 +88,6 @@ class SafeZip:
         if "xl/workbook.xml" not in names:
             checked = cls(archive, file)
             raise formats.refusal(formats.zip_without_workbook(names, lambda n: checked.read(n, 1024 * 1024)), file)
-        if "xl/vbaProject.bin" in names or any(n.lower().endswith(".bin") and "vba" in n.lower() for n in names):
-            raise formats.refusal("macros", file)
         for i in infos:
             if i.filename.startswith("xl/worksheets/") and i.file_size > MAX_SHEET_BYTES:
                 raise formats.refusal("sheet_bytes", file, part=i.filename, size=i.file_size // 1024 // 1024)
@@ -96,7 +95,19 @@ class SafeZip:
         for i in infos:
             if _is_xml(i.filename):
                 checked.parts[i.filename] = checked._check_part(i.filename)
+        others = [i.filename for i in infos if not _is_xml(i.filename) and not i.is_dir()]
+        found = active_content(checked.parts, others, checked._head)
+        if found:  # by content: content types, relationship types, part contents; never by part names
+            raise formats.refusal(found, file)
         return checked
+
+    def _head(self, name: str) -> bytes:
+        """A member's first bytes (an OLE compound file's signature and its first stream names)."""
+        try:
+            with self.archive.open(name) as member:
+                return member.read(64 * 1024)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise formats.refusal("damaged_part", self.file, part=name) from exc
 
     def _check_part(self, name: str) -> bytes:
         data = self.read(name)
