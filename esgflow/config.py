@@ -20,6 +20,7 @@ ENVIRONMENT = (
     ("ESGFLOW_SMTP_HOST, _PORT, _USER, _PASSWORD, _SENDER", "the mail server (without it, mail goes to the outbox)"),
     ("ESGFLOW_INBOX", "where returns arrive: a folder ($ESGFLOW_HOME/inbox) or an imaps:// mailbox"),
     ("ESGFLOW_INBOX_PASSWORD, ESGFLOW_INBOX_PASSWORD_BLOCK", "the mailbox's password, or its Prefect Secret block"),
+    ("ESGFLOW_MAIL_AUTHSERV_ID", "the authserv-id of the office's mail server: returns by mail need its pass"),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
     ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
     ("ESGFLOW_FACTORS_FILE, ESGFLOW_FACTOR_CHOICES", "the ESG office's own factor registry, and its choices for a run"),
@@ -47,6 +48,9 @@ class Settings:
     # by ESGFLOW_INBOX_PASSWORD_BLOCK (read when the mailbox is opened, not here).
     inbox_password: str | None = field(default=None, repr=False)
     inbox_password_block: str | None = None
+    # ESGFLOW_MAIL_AUTHSERV_ID: the receiving mail server's name in its Authentication-Results
+    # headers; a return by mail is taken only when that server vouches for the sender (unset: none is).
+    mail_authserv_id: str | None = None
 
     @property
     def inbox(self) -> Path:
@@ -96,6 +100,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         portal_url=env.get("ESGFLOW_PORTAL_URL") or "http://127.0.0.1:8800",
         inbox_password=env.get("ESGFLOW_INBOX_PASSWORD") or None,
         inbox_password_block=env.get("ESGFLOW_INBOX_PASSWORD_BLOCK") or None,
+        mail_authserv_id=(env.get("ESGFLOW_MAIL_AUTHSERV_ID") or "").strip().lower() or None,
     )
 
 

@@ -634,7 +634,7 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
     for entity, addresses in reporter_addresses(settings).items():
         for address in addresses:
             entities_of.setdefault(address, set()).add(entity)
-    origins, reasons = kept.before_ingest(claim.messages, entities_of)
+    origins, reasons = kept.before_ingest(claim.messages, entities_of, settings.mail_authserv_id)
     outcomes = ingest_files(settings, list(origins), letters_by_mail=True, origins=origins) if origins else []
     reasons = kept.after_ingest(claim.messages, outcomes, reasons)
     languages = {e.code: e.language for e in load_registry().entities}
@@ -642,7 +642,9 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
         if a.uid in reasons:
             reason, detail = reasons[a.uid]
             sender = a.message.sender
-            k, eml = kept.keep(settings.home, a, reason, detail, kept.sender_language(sender, entities_of, languages))
+            language = kept.sender_language(sender, entities_of, languages)
+            answer = kept.answerable(a.message, entities_of, settings.mail_authserv_id)
+            k, eml = kept.keep(settings.home, a, reason, detail, language, answer)
             why = kept_reason(reason, detail, sender)
             outcomes.append(Outcome(eml, "kept", k.key, note=f"from {shown(sender or '?')}: {why}"))
     return outcomes, replace(claim, kept=frozenset(reasons))

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from esgflow.archive import content_hash
 from esgflow.findings import Finding
-from esgflow.messages import NOT_YOUR_ENTITY, REFUSED, UNKNOWN_SENDER, Arrived
+from esgflow.mail_auth import vouched
+from esgflow.messages import NOT_YOUR_ENTITY, REFUSED, UNAUTHENTICATED, UNKNOWN_SENDER, Arrived, Message
 from esgflow.outcome import Outcome
 from esgflow.records import MailThread, Origin
 from esgflow.workbooks.returns import ParsedReturn
@@ -35,6 +36,9 @@ class KeptMessage:
     message_id: str | None
     references: str
     uid: str
+    # Whether the sender is answered: only one the office's mail server authenticated and the
+    # registry knows (or whose domain is a reporter's); anyone else's message is only kept.
+    answer: bool = True
 
 
 def folder(home: Path) -> Path:
@@ -48,7 +52,9 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)  # whole or not at all
 
 
-def keep(home: Path, arrived: Arrived, reason: str, detail: str, language: str) -> tuple[KeptMessage, Path]:
+def keep(
+    home: Path, arrived: Arrived, reason: str, detail: str, language: str, answer: bool = True
+) -> tuple[KeptMessage, Path]:
     """Keep a message aside with its reason; returns it and where its raw copy is."""
     raw = arrived.raw.read_bytes()
     message = arrived.message
@@ -62,6 +68,7 @@ def keep(home: Path, arrived: Arrived, reason: str, detail: str, language: str) 
         message.message_id,
         message.references,
         arrived.uid,
+        answer,
     )
     root = folder(home)
     root.mkdir(parents=True, exist_ok=True)
@@ -79,8 +86,10 @@ def kept_messages(home: Path) -> list[KeptMessage]:
 
 
 def answers_owed(home: Path) -> list[KeptMessage]:
-    """Kept messages whose sender has not been answered yet (a message without a sender gets none)."""
-    return [k for k in kept_messages(home) if k.sender and not (folder(home) / f"{k.key}.answered").exists()]
+    """Kept messages whose sender is owed an answer and has not had it (a message without a sender gets none)."""
+    return [
+        k for k in kept_messages(home) if k.answer and k.sender and not (folder(home) / f"{k.key}.answered").exists()
+    ]
 
 
 def claim_answer(home: Path, key: str, lease: float) -> bool:
@@ -112,11 +121,14 @@ def release_answer(home: Path, key: str) -> None:
 Reasons = dict[str, tuple[str, str]]  # message uid -> (reason, detail) of the messages kept aside
 
 
-def before_ingest(arrived: tuple[Arrived, ...], entities_of: dict[str, set[str]]) -> tuple[dict[Path, Origin], Reasons]:
+def before_ingest(
+    arrived: tuple[Arrived, ...], entities_of: dict[str, set[str]], authserv_id: str | None = None
+) -> tuple[dict[Path, Origin], Reasons]:
     """The workbooks to ingest, each with the entities its sender may report for; the messages kept aside unread.
 
     A sender is its address part, compared in lower case with the reporters' addresses; a
-    sender who reports for no entity is kept aside before any workbook of theirs is read.
+    sender who reports for no entity, or whom the office's mail server (authserv_id) did not
+    authenticate, is kept aside before any workbook of theirs is read.
     """
     origins: dict[Path, Origin] = {}
     kept: Reasons = {}
@@ -126,6 +138,8 @@ def before_ingest(arrived: tuple[Arrived, ...], entities_of: dict[str, set[str]]
             kept[a.uid] = (m.kept, m.detail)
         elif not m.sender or m.sender not in entities_of:
             kept[a.uid] = (UNKNOWN_SENDER, "")
+        elif not vouched(list(m.authentication), authserv_id, m.sender):
+            kept[a.uid] = (UNAUTHENTICATED, authserv_id or "")
         else:
             thread = MailThread(m.message_id or "", m.references, m.sender)
             origins.update({f: Origin(frozenset(entities_of[m.sender]), thread) for f in a.files})
@@ -147,6 +161,17 @@ def after_ingest(arrived: tuple[Arrived, ...], outcomes: list[Outcome], kept: Re
             first = judged[0].findings[0].message if judged[0].findings else "unreadable"
             out[a.uid] = (REFUSED, first)
     return out
+
+
+def answerable(message: Message, entities_of: dict[str, set[str]], authserv_id: str | None) -> bool:
+    """Whether a kept message is answered: its sender authenticated by the office's mail server, and a
+    registered reporter or at a domain one of them writes from. Nobody else gets mail from the office
+    (an unknown address would otherwise make the office's sender answer anyone it is told to)."""
+    sender = message.sender
+    if not sender or not vouched(list(message.authentication), authserv_id, sender):
+        return False
+    domains = {address.rsplit("@", 1)[-1] for address in entities_of}
+    return sender in entities_of or sender.rsplit("@", 1)[-1] in domains
 
 
 def sender_language(sender: str | None, entities_of: dict[str, set[str]], languages: dict[str, str]) -> str:

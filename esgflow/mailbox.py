@@ -145,9 +145,9 @@ class MailboxInbox:
         else:
             raw = _body(imap, uid, "BODY.PEEK[]")
             message = read_message(raw)
-        # The Date the reporter's program wrote, but never later than the server took the message:
-        # a message dated ahead must not stay the newest version after a later correction.
-        when = min(d for d in (message.date, received, datetime.now(UTC)) if d is not None)
+        # When the office's server took the message (INTERNALDATE), never the Date: its sender wrote:
+        # a message dated ahead or back must not reorder the versions.
+        when = min(d for d in (received, datetime.now(UTC)) if d is not None)
         folder.mkdir(parents=True, exist_ok=True)
         eml = folder / "message.eml"
         eml.write_bytes(raw)

@@ -33,6 +33,7 @@ WORKBOOK_SUFFIXES = (
 )  # fmt: skip
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9.-]+$")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII without '<' or '>'
+MAX_AUTH_HEADERS = 20  # Authentication-Results headers read, top first
 MAX_REFERENCES = 20  # the thread's newest ids are enough for mail programs to place an answer
 
 # Why a message is kept aside for the ESG office instead of ingested (worded in esgflow.notices).
@@ -42,6 +43,7 @@ TOO_MANY_ATTACHMENTS = "too_many_attachments"
 NO_WORKBOOK = "no_workbook"
 NO_SENDER = "no_sender"
 UNKNOWN_SENDER = "unknown_sender"
+UNAUTHENTICATED = "unauthenticated"  # the office's mail server did not vouch for the sender (esgflow.mail_auth)
 NOT_YOUR_ENTITY = "not_your_entity"
 REFUSED = "refused"
 
@@ -62,6 +64,7 @@ class Message:
     workbooks: tuple[Workbook, ...] = ()
     kept: str | None = None  # why it is kept aside before any workbook is read
     detail: str = ""  # what the reason refers to (a count, a file name)
+    authentication: tuple[str, ...] = ()  # its Authentication-Results headers, top first (esgflow.mail_auth)
 
 
 def sender_of(header_values: list[str]) -> str | None:
@@ -113,9 +116,10 @@ def _envelope(msg: EmailMessage, kept: str | None, detail: str = "", workbooks: 
     sender = sender_of([str(v) for v in msg.get_all("From", [])])
     if sender is None and kept is None:
         kept = NO_SENDER
+    results = tuple(str(v) for v in msg.get_all("Authentication-Results", [])[:MAX_AUTH_HEADERS])
     return Message(
         sender, ids[0] if ids else None, " ".join(refs[-MAX_REFERENCES:]), subject, _date(msg.get("Date")),
-        workbooks, kept, detail,
+        workbooks, kept, detail, results,
     )  # fmt: skip
 
 

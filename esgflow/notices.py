@@ -131,6 +131,13 @@ _KEPT_WORDING: dict[str, tuple[str, str]] = {
         "{sender} is not a registered ESG reporter's address. Please send the return from your entity's registered "
         "reporting address, or ask the ESG office to register you.",
     ),
+    messages.UNAUTHENTICATED: (
+        "ESG 工作办公室的邮件服务器未能验证发件地址 {sender}（其域名没有通过 DMARC、DKIM 或 SPF 验证：{detail}）。"
+        "邮件已转 ESG 工作办公室核实；也可通过填报门户上传。",
+        "The ESG office's mail server did not authenticate {sender} (no DMARC, DKIM or SPF pass for its domain "
+        "from {detail}). The message is kept for the ESG office to check; you can also upload the return on the "
+        "portal.",
+    ),
     messages.NOT_YOUR_ENTITY: (
         "附件工作簿属于 {detail}，而发件地址 {sender} 不是 {detail} 的登记填报人。请只发送本单位的模板，"
         "或由 {detail} 的填报人发送。",
@@ -172,6 +179,8 @@ def kept_reason(reason: str, detail: str, sender: str | None, language: str = "e
     if reason == messages.REFUSED and is_format_refusal(detail):  # it says what to do, in either language
         zh, en = _FORMAT_REFUSED
         detail = in_language(detail, "zh" if language == "zh" else "en")
+    if reason == messages.UNAUTHENTICATED and not detail:
+        detail = "ESGFLOW_MAIL_AUTHSERV_ID is not set"
     return (zh if language == "zh" else en).format(detail=shown(detail), sender=shown(sender or "?"))
 
 

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 USER, PASSWORD = "esg", "s3cret-imap"
@@ -48,11 +49,12 @@ class ImapServer:
         imap.select("INBOX")
         return imap
 
-    def append(self, raw: bytes) -> None:
-        """Put a message into the mailbox, as a mail server delivering it would."""
+    def append(self, raw: bytes, received: datetime | None = None) -> None:
+        """Put a message into the mailbox, as a mail server delivering it would (at `received`: its INTERNALDATE)."""
         imap = self.client()
         try:
-            status, _ = imap.append("INBOX", None, None, raw)
+            when = imaplib.Time2Internaldate(received) if received else None
+            status, _ = imap.append("INBOX", None, when, raw)
             assert status == "OK"
         finally:
             imap.logout()

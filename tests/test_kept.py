@@ -7,15 +7,18 @@ from pathlib import Path
 
 from esgflow import kept
 from esgflow.findings import Finding
-from esgflow.messages import NO_WORKBOOK, NOT_YOUR_ENTITY, UNKNOWN_SENDER, Arrived, Message
+from esgflow.messages import NO_WORKBOOK, NOT_YOUR_ENTITY, UNAUTHENTICATED, UNKNOWN_SENDER, Arrived, Message
 from esgflow.outcome import Outcome
 
+SERVER = "mx.office.example"
 
-def _arrived(tmp_path: Path, uid: str, sender: str, kept_reason: str | None = None) -> Arrived:
+
+def _arrived(tmp_path: Path, uid: str, sender: str, kept_reason: str | None = None, dmarc: str = "pass") -> Arrived:
     raw = tmp_path / f"{uid}.eml"
     raw.write_bytes(f"From: {sender}\r\n\r\nbody {uid}".encode())
     files = () if kept_reason else (tmp_path / f"{uid}.xlsx",)
-    message = Message(sender, f"<{uid}@x>", "", "Re: template", None, (), kept_reason)
+    auth = (f"{SERVER}; dmarc={dmarc} header.from={sender.rsplit('@', 1)[1]}",)
+    message = Message(sender, f"<{uid}@x>", "", "Re: template", None, (), kept_reason, "", auth)
     return Arrived(uid, message, raw, files, datetime.now(UTC))
 
 
@@ -24,9 +27,13 @@ def test_only_a_reporters_workbooks_are_ingested_and_for_their_own_entities(tmp_
     mine = _arrived(tmp_path, "1", "esg.sami@example.com")
     stranger = _arrived(tmp_path, "2", "who@else.example")
     empty = _arrived(tmp_path, "3", "esg.sami@example.com", NO_WORKBOOK)
-    origins, reasons = kept.before_ingest((mine, stranger, empty), reporters)
+    forged = _arrived(tmp_path, "4", "esg.sami@example.com", dmarc="fail")
+    origins, reasons = kept.before_ingest((mine, stranger, empty, forged), reporters, SERVER)
     assert list(origins) == list(mine.files) and origins[mine.files[0]].allowed == {"SAMI"}
-    assert reasons == {"2": (UNKNOWN_SENDER, ""), "3": (NO_WORKBOOK, "")}
+    assert reasons == {"2": (UNKNOWN_SENDER, ""), "3": (NO_WORKBOOK, ""), "4": (UNAUTHENTICATED, SERVER)}
+    assert kept.before_ingest((mine,), reporters, None)[1] == {"1": (UNAUTHENTICATED, "")}  # no server named
+    answered = [kept.answerable(a.message, reporters, SERVER) for a in (mine, stranger, empty, forged)]
+    assert answered == [True, False, True, False]
 
     not_theirs = Outcome(
         mine.files[0], "refused", "h", "GAMI", "2024", findings=[Finding(NOT_YOUR_ENTITY, "error", "x")]

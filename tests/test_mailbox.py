@@ -8,8 +8,9 @@ import signal
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from tests.test_mail import Recorder, _free_port
 
 P2024 = parse_period("2024")
 SAMI, GAMI = "esg.sami@example.com", "esg.gami@example.com"  # registered contacts (esgflow/data/contacts.csv)
+AUTHSERV = "mx.office.test"  # the office's mail server, as its Authentication-Results headers name it
 
 
 @pytest.fixture
@@ -52,6 +54,7 @@ def mail_settings(tmp_path: Path, imap: ImapServer, smtp: tuple[Recorder, int]) 
         "ESGFLOW_HOME": str(tmp_path / "home"),
         "ESGFLOW_INBOX": imap.url,
         "ESGFLOW_INBOX_PASSWORD": PASSWORD,
+        "ESGFLOW_MAIL_AUTHSERV_ID": AUTHSERV,
         "ESGFLOW_SMTP_HOST": "127.0.0.1",
         "ESGFLOW_SMTP_PORT": str(smtp[1]),
     }
@@ -60,8 +63,23 @@ def mail_settings(tmp_path: Path, imap: ImapServer, smtp: tuple[Recorder, int]) 
     db.dispose(settings.database_url)
 
 
-def reply(sender: str, files: list[Path], date: datetime, msgid: str, extra: int = 0) -> bytes:
-    """A reporter's answer to the template e-mail, with the files (and `extra` other attachments)."""
+def passed(sender: str, server: str = AUTHSERV, dmarc: str = "pass") -> str:
+    """An Authentication-Results header as Postfix with OpenDKIM, SPF and OpenDMARC writes it for `sender`."""
+    address = getaddresses([sender])[0][1].lower()
+    domain = address.rsplit("@", 1)[1]
+    return (
+        f"{server};\r\n\tdkim=pass (2048-bit key; unprotected) header.d={domain} header.i=@{domain}"
+        f' header.a=rsa-sha256 header.s=s1 header.b="Jd8sK3mX";\r\n\tspf=pass ({server}: domain of {address}'
+        f" designates 192.0.2.25 as permitted sender) smtp.mailfrom={address};\r\n\tdmarc={dmarc}"
+        f" (p=reject dis={'none' if dmarc == 'pass' else 'reject'}) header.from={domain}"
+    )
+
+
+def reply(
+    sender: str, files: list[Path], date: datetime, msgid: str, extra: int = 0, auth: list[str] | None = None
+) -> bytes:
+    """A reporter's answer to the template e-mail, with the files (and `extra` other attachments), as the
+    office's mail server delivers it: with its Authentication-Results on top (`auth`, else a pass)."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = "esg-returns@example.com"
@@ -74,7 +92,9 @@ def reply(sender: str, files: list[Path], date: datetime, msgid: str, extra: int
         msg.add_attachment(f.read_bytes(), maintype="application", subtype="octet-stream", filename=f.name)
     for n in range(extra):
         msg.add_attachment(b"\x89PNG logo", maintype="image", subtype="png", filename=f"logo{n}.png")
-    return bytes(msg)
+    # The server prepends its headers, folded as it writes them, above the sender's own.
+    added = "".join(f"Authentication-Results: {h}\r\n" for h in ([passed(sender)] if auth is None else auth))
+    return added.encode() + msg.as_bytes(policy=policy.SMTP)
 
 
 def _submissions(settings: Settings) -> list[tuple[str, int, str]]:
@@ -92,14 +112,16 @@ def test_a_return_by_mail_from_its_reporter_is_ingested_and_answered_in_its_thre
 ) -> None:
     templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI"])
     workbook = fill(templates["SAMI"], tmp_path / "filled", {"env_diesel": -5})  # something to fix
-    sent_at = datetime(2025, 1, 20, 9, 30, tzinfo=UTC)
+    received = datetime(2025, 1, 20, 9, 30, tzinfo=UTC)
+    dated_back = datetime(2024, 6, 1, tzinfo=UTC)  # the Date: its sender wrote says nothing of its arrival
     # The display name claims anything; the address is compared in lower case.
-    imap.append(reply('"ESG Office (trust me)" <ESG.Sami@Example.COM>', [workbook], sent_at, "<r1@sami.example.com>"))
+    sender = '"ESG Office (trust me)" <ESG.Sami@Example.COM>'
+    imap.append(reply(sender, [workbook], dated_back, "<r1@sami.example.com>"), received)
     [outcome] = jobs.collect_inbox(mail_settings, "run-1")
     assert (outcome.status, outcome.entity, outcome.version) == ("rejected", "SAMI", 1)
     with db.session_scope(mail_settings.database_url) as s:
         arrived = s.scalar(select(m.Submission.arrived_at))
-    assert arrived is not None and arrived.replace(tzinfo=arrived.tzinfo or UTC) == sent_at  # arrival = its Date
+    assert arrived is not None and arrived.replace(tzinfo=arrived.tzinfo or UTC) == received  # its INTERNALDATE
     assert imap.flags()[0] >= {HANDLED, "\\Seen"}
     assert len(jobs.send_letters(mail_settings)) == 1
     [letter] = smtp[0].received
@@ -110,7 +132,7 @@ def test_a_return_by_mail_from_its_reporter_is_ingested_and_answered_in_its_thre
     assert jobs.collect_inbox(mail_settings, "run-2") == [] and jobs.send_letters(mail_settings) == []
 
 
-def test_returns_from_an_unknown_sender_or_another_entitys_reporter_are_kept_aside_and_answered(
+def test_returns_from_an_unknown_sender_or_another_entitys_reporter_are_kept_aside_only_the_reporter_answered(
     mail_settings: Settings, imap: ImapServer, smtp: tuple[Recorder, int], tmp_path: Path
 ) -> None:
     templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI"])
@@ -126,10 +148,9 @@ def test_returns_from_an_unknown_sender_or_another_entitys_reporter_are_kept_asi
     assert _submissions(mail_settings) == []  # the warehouse is unchanged
     assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["unknown_sender", "not_your_entity"]
     assert all(KEPT in f and HANDLED in f for f in imap.flags())
-    assert len(jobs.send_letters(mail_settings)) == 2
+    assert len(jobs.send_letters(mail_settings)) == 1  # the unknown address is never written to
     answers = {r.rcpt_tos[0]: r.message for r in smtp[0].received}
-    assert answers["someone@elsewhere.example"]["In-Reply-To"] == "<x1@elsewhere.example>"
-    assert "registered" in answers["someone@elsewhere.example"].get_body().get_content()  # type: ignore[union-attr]
+    assert list(answers) == [GAMI] and answers[GAMI]["In-Reply-To"] == "<x2@gami.example.com>"
     assert "不是 SAMI 的登记填报人" in answers[GAMI].get_body().get_content()  # type: ignore[union-attr]
     assert jobs.send_letters(mail_settings) == []  # answered once
 
@@ -167,6 +188,7 @@ def test_a_killed_collect_run_again_loads_every_message_exactly_once(
         "ESGFLOW_HOME": str(mail_settings.home),
         "ESGFLOW_INBOX": mail_settings.inbox_location or "",
         "ESGFLOW_INBOX_PASSWORD": PASSWORD,
+        "ESGFLOW_MAIL_AUTHSERV_ID": AUTHSERV,
     }
     run = mp.get_context("spawn").Process(target=_collect, args=(env,))
     run.start()
@@ -210,3 +232,67 @@ def test_a_return_sent_as_ods_or_csv_is_answered_with_how_to_send_it_in_the_send
     assert "OpenDocument spreadsheet" not in answers[SAMI]  # one language: the sender's
     english = answers["esg.os-in@example.com"]
     assert "this is a text or CSV file, not an Excel workbook (.xlsx)" in english and "CSV 会丢失" not in english
+
+
+def test_a_forged_sender_with_a_genuine_workbook_is_kept_aside_unanswered_and_the_office_told(
+    mail_settings: Settings, imap: ImapServer, smtp: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    genuine = fill(templates["SAMI"], tmp_path / "filled", {})  # signed: it proves the entity, not the sender
+    when = datetime(2025, 1, 21, tzinfo=UTC)
+    forged_pass = "mx.office.test; dkim=pass header.d=example.com; dmarc=pass header.from=example.com"
+    foreign = "mail.attacker.example; dmarc=pass header.from=example.com; spf=pass smtp.mailfrom=esg.sami@example.com"
+    cases = [
+        [passed(SAMI, dmarc="fail"), forged_pass],  # the server's own verdict on top, a forged pass below
+        [foreign],  # another server's word counts for nothing
+        [],  # no verdict at all
+        ["mx.office.test; spf=pass smtp.mailfrom=bounce@mailer.attacker.example; dkim=fail header.d=example.com"],
+    ]
+    for n, auth in enumerate(cases):
+        imap.append(reply(SAMI, [genuine], when, f"<forged{n}@attacker.example>", auth=auth))
+    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    assert [o.status for o in outcomes] == ["kept"] * len(cases), [o.line() for o in outcomes]
+    assert "did not authenticate esg.sami@example.com" in outcomes[0].line()  # what the office reads
+    assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["unauthenticated"] * len(cases)
+    assert _submissions(mail_settings) == []
+    [sami] = [s for s in jobs.period_statuses(mail_settings, P2024) if s.entity == "SAMI"]
+    assert sami.status == "not_submitted"
+    assert jobs.send_letters(mail_settings) == [] and smtp[0].received == []  # nobody is written to
+
+
+def test_without_the_mail_servers_authserv_id_no_return_by_mail_is_taken(
+    mail_settings: Settings, imap: ImapServer, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    imap.append(reply(SAMI, [fill(templates["SAMI"], tmp_path / "filled", {})], datetime.now(UTC), "<u1@x.example>"))
+    [outcome] = jobs.collect_inbox(replace(mail_settings, mail_authserv_id=None), "run-1")
+    assert outcome.status == "kept" and "ESGFLOW_MAIL_AUTHSERV_ID is not set" in outcome.line()
+    assert _submissions(mail_settings) == []
+
+
+def test_the_office_mailbox_answers_only_authenticated_senders_the_registry_knows(
+    mail_settings: Settings, imap: ImapServer, smtp: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    when = datetime(2025, 1, 22, tzinfo=UTC)
+    spam = "BUY NOW " * 40  # a subject the office's sender must never repeat to a stranger
+    for n, (sender, auth) in enumerate(
+        [
+            ("victim@elsewhere.example", None),  # authenticated, unknown: kept, not answered
+            ("victim@elsewhere.example", []),  # unauthenticated, unknown
+            (SAMI, [passed(SAMI, dmarc="fail")]),  # a reporter's address, forged
+            ("new.colleague@example.com", None),  # authenticated, at a reporter's domain: answered
+            (SAMI, None),  # the reporter, authenticated: answered
+        ]
+    ):
+        raw = reply(sender, [], when, f"<s{n}@x.example>", auth=auth).replace(
+            b"Subject: Re: [ESG data] template for 2024", f"Subject: {spam}".encode()
+        )
+        imap.append(raw)
+    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    assert [o.status for o in outcomes] == ["kept"] * 5
+    assert len(jobs.send_letters(mail_settings)) == 2
+    assert sorted(r.rcpt_tos[0] for r in smtp[0].received) == sorted(["new.colleague@example.com", SAMI])
+    assert len(kept.kept_messages(mail_settings.home)) == 5  # every one is there for the office
