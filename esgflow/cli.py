@@ -91,15 +91,49 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 def _cmd_access_grant(args: argparse.Namespace) -> None:
     link = jobs.grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
     who = "the ESG office" if args.office else f"a reporter of {args.entity}"
-    print(f"granted {args.email} sign-in as {who}; the link (shown once, keep it private):")
+    days = load_settings().signin_link_days
+    print(f"granted {args.email} sign-in as {who}; the link (shown once, works once within {days} days):")
     print(link)
     if args.mail:
         print(f"mailed the link to {args.email}")
 
 
 def _cmd_access_revoke(args: argparse.Namespace) -> None:
-    ended = jobs.revoke_access(load_settings(), args.email)
-    print(f"revoked {_count(ended, 'sign-in')} of {args.email}")
+    settings = load_settings()
+    if args.id is not None:
+        if not jobs.revoke_grant(settings, args.id):
+            raise EsgflowError(f"no active sign-in link or API token {args.id} ('esgflow access list' shows them)")
+        print(f"revoked sign-in {args.id} and its sessions")
+    elif args.session is not None:
+        if not jobs.end_session(settings, session_id=args.session):
+            raise EsgflowError(f"no open session {args.session} ('esgflow access list' shows them)")
+        print(f"ended session {args.session}")
+    else:
+        ended = jobs.revoke_access(settings, args.email)
+        print(f"revoked {_count(ended, 'sign-in')} of {args.email}, with its API tokens and sessions")
+
+
+def _cmd_access_token(args: argparse.Namespace) -> None:
+    token = jobs.issue_api_token(load_settings(), args.email, args.days)
+    print(
+        f"API token for {args.email}, valid {args.days} days (shown once; send it as 'Authorization: Bearer <token>'):"
+    )
+    print(token)
+
+
+def _cmd_access_list(args: argparse.Namespace) -> None:
+    grants, sessions = jobs.access_rows(load_settings())
+    for gid, kind, email, entity, granted, expires, used, revoked in grants:
+        state = f"revoked {moment(revoked)}" if revoked else (f"used {moment(used)}" if used else "unused")
+        if kind == "api" and not revoked:
+            state = "active"
+        until = f"expires {moment(expires)}" if expires else "no expiry (made before links expired: spent)"
+        print(f"{gid}  {kind}  {email}  {entity or 'office'}  granted {moment(granted)}  {until}  {state}")
+    for sid, gid, email, started, expires, ended in sessions:
+        state = f"ended {moment(ended)}" if ended else f"until {moment(expires)}"
+        print(f"session {sid}  of {gid}  {email}  started {moment(started)}  {state}")
+    if not grants:
+        print("no sign-ins granted")
 
 
 def _cmd_portal(args: argparse.Namespace) -> None:
@@ -418,9 +452,18 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--email", required=True)
     grant.add_argument("--mail", action="store_true", help="also send the link to the address")
     grant.set_defaults(func=_cmd_access_grant)
-    revoke = access.add_parser("revoke", help="end every sign-in of an address")
-    revoke.add_argument("--email", required=True)
+    revoke = access.add_parser("revoke", help="end every sign-in, API token and session of an address, or one")
+    one = revoke.add_mutually_exclusive_group(required=True)
+    one.add_argument("--email")
+    one.add_argument("--id", type=int, help="one sign-in link or API token, by its id in 'access list'")
+    one.add_argument("--session", type=int, help="one browser session, by its id in 'access list'")
     revoke.set_defaults(func=_cmd_access_revoke)
+    token = access.add_parser("token", help="print once an API token for scripts, for an address already granted")
+    token.add_argument("--email", required=True)
+    token.add_argument("--days", type=int, default=90, help="how long it lasts (default 90, at most 366)")
+    token.set_defaults(func=_cmd_access_token)
+    lst = access.add_parser("list", help="every sign-in link, API token and browser session, and their state")
+    lst.set_defaults(func=_cmd_access_list)
     portal = sub.add_parser("portal", help="serve the reporters' and the ESG office's web pages")
     portal.add_argument("--host", default="127.0.0.1")
     portal.add_argument("--port", type=int, default=8800)

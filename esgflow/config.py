@@ -21,6 +21,7 @@ ENVIRONMENT = (
     ("ESGFLOW_INBOX", "where returns arrive: a folder ($ESGFLOW_HOME/inbox) or an imaps:// mailbox"),
     ("ESGFLOW_INBOX_PASSWORD, ESGFLOW_INBOX_PASSWORD_BLOCK", "the mailbox's password, or its Prefect Secret block"),
     ("ESGFLOW_MAIL_AUTHSERV_ID", "the authserv-id of the office's mail server: returns by mail need its pass"),
+    ("ESGFLOW_SIGNIN_LINK_DAYS", "how long a sign-in link can be used, once (7)"),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
     ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
     ("ESGFLOW_FACTORS_FILE, ESGFLOW_FACTOR_CHOICES", "the ESG office's own factor registry, and its choices for a run"),
@@ -51,6 +52,7 @@ class Settings:
     # ESGFLOW_MAIL_AUTHSERV_ID: the receiving mail server's name in its Authentication-Results
     # headers; a return by mail is taken only when that server vouches for the sender (unset: none is).
     mail_authserv_id: str | None = None
+    signin_link_days: int = 7  # ESGFLOW_SIGNIN_LINK_DAYS: how long a sign-in link can be used (once)
 
     @property
     def inbox(self) -> Path:
@@ -101,7 +103,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         inbox_password=env.get("ESGFLOW_INBOX_PASSWORD") or None,
         inbox_password_block=env.get("ESGFLOW_INBOX_PASSWORD_BLOCK") or None,
         mail_authserv_id=(env.get("ESGFLOW_MAIL_AUTHSERV_ID") or "").strip().lower() or None,
+        signin_link_days=_days(env.get("ESGFLOW_SIGNIN_LINK_DAYS")),
     )
+
+
+def _days(text: str | None) -> int:
+    if not text:
+        return 7
+    if not text.strip().isdigit() or not 1 <= int(text) <= 90:
+        raise EsgflowError(f"ESGFLOW_SIGNIN_LINK_DAYS={text!r}: a whole number of days from 1 to 90")
+    return int(text)
 
 
 def _check_url(url: str) -> None:

@@ -274,9 +274,10 @@ def grant_access(settings: Settings, email: str, entity: str | None, mail: bool 
     address = checked_address(email)
     _require_schema(settings)
     token = new_token()
+    until = datetime.now(UTC) + timedelta(days=settings.signin_link_days)
     with db.session_scope(settings.database_url) as session:
         try:
-            load.grant_access(session, address, entity, token_hash(token), actor(None))
+            load.grant_access(session, address, entity, token_hash(token), actor(None), expires_at=until)
         except KeyError:
             raise EsgflowError(f"unknown entity {entity!r}") from None
     link = signin_link(settings.portal_url, token)
@@ -294,9 +295,66 @@ def revoke_access(settings: Settings, email: str) -> int:
 
 
 def signed_in(settings: Settings, token_digest: str) -> AccessRecord | None:
-    """The active grant behind a token's hash (None: unknown or revoked); the portal asks on every request."""
+    """The grant behind a script's API token (None: unknown, a sign-in link, expired or revoked); asked on
+    every API request."""
     with db.session_scope(settings.database_url) as session:
-        return queries.grant_for_token(session, token_digest)
+        return queries.grant_for_token(session, token_digest, datetime.now(UTC))
+
+
+def issue_api_token(settings: Settings, email: str, days: int) -> str:
+    """A script's own API token for an address already granted, for its entity (or the office), for `days`;
+    shown once and kept only as its hash. `access revoke` ends it with the address's sign-ins."""
+    if not 1 <= days <= 366:
+        raise EsgflowError(f"--days {days}: an API token lasts from 1 to 366 days")
+    address = checked_address(email)
+    _require_schema(settings)
+    token = new_token()
+    with db.session_scope(settings.database_url) as session:
+        granted, entity = queries.granted_entity(session, address)
+        if not granted:
+            raise EsgflowError(f"{address} has no sign-in: grant it first ('esgflow access grant ...')")
+        until = datetime.now(UTC) + timedelta(days=days)
+        load.grant_access(session, address, entity, token_hash(token), actor(None), kind="api", expires_at=until)
+    return token
+
+
+def open_session(
+    settings: Settings, token_digest: str, sid_digest: str, csrf: str, seconds: float
+) -> AccessRecord | None:
+    """Exchange a sign-in link, once, for a browser session (kept by its id's hash); None when the link is
+    unknown, used, expired or revoked."""
+    now = datetime.now(UTC)
+    with db.session_scope(settings.database_url) as session:
+        grant_id = load.exchange_link(session, token_digest, now)
+        if grant_id is None:
+            return None
+        load.start_session(session, sid_digest, grant_id, csrf, now, now + timedelta(seconds=seconds))
+        return queries.grant_by_id(session, grant_id)
+
+
+def session_grant(settings: Settings, sid_digest: str) -> tuple[AccessRecord, str] | None:
+    """(grant, CSRF token) of a live session whose grant stands; asked on every page."""
+    with db.session_scope(settings.database_url) as session:
+        return queries.session_grant(session, sid_digest, datetime.now(UTC))
+
+
+def end_session(settings: Settings, sid_digest: str | None = None, session_id: int | None = None) -> int:
+    with db.session_scope(settings.database_url) as session:
+        return load.end_sessions(session, datetime.now(UTC), sid_hash=sid_digest, session_id=session_id)
+
+
+def revoke_grant(settings: Settings, grant_id: int) -> bool:
+    """End one sign-in link or API token (by its id in `access list`) and its sessions."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return load.revoke_grant(session, grant_id, actor(None))
+
+
+def access_rows(settings: Settings) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Every sign-in link and API token, and every browser session (esgflow access list)."""
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return queries.access_rows(session)
 
 
 def portal_event(settings: Settings, event: PortalEvent) -> None:

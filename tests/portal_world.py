@@ -23,22 +23,30 @@ WRONG = {"env_water_total": Decimal("-5")}  # a negative figure: rejected, with 
 class World:
     settings: Settings
     templates: dict[str, Path]
-    tokens: dict[str, str]  # entity (or "office") -> sign-in token
+    tokens: dict[str, str]  # entity (or "office") -> a sign-in token not used yet
     folder: Path
+    api: dict[str, str]  # entity (or "office") -> a script's API token
+
+    def email(self, who: str) -> str:
+        return "esg@office.example" if who == "office" else f"reporter@{who.lower()}.example"
+
+    def link(self, who: str) -> str:
+        """A fresh sign-in token for `who` (each link signs in once)."""
+        return _token(jobs.grant_access(self.settings, self.email(who), None if who == "office" else who))
 
     def client(self, **limits: float) -> TestClient:
         return TestClient(create_app(self.settings, warm=False, **limits))  # type: ignore[arg-type]
 
     def signed_in(self, who: str, **limits: float) -> TestClient:
         client = self.client(**limits)
-        assert client.get(f"/signin/{self.tokens[who]}").status_code == 200
+        assert client.get(f"/signin/{self.link(who)}").status_code == 200
         return client
 
     def workbook(self, entity: str, values: dict | None = None, name: str | None = None) -> Path:
         return fill(self.templates[entity], self.folder, values or {}, name=name)
 
     def bearer(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}"}
+        return {"Authorization": f"Bearer {self.api[who]}"}
 
 
 def make_world(settings: Settings, folder: Path) -> World:
@@ -46,7 +54,9 @@ def make_world(settings: Settings, folder: Path) -> World:
     tokens = {e: _token(jobs.grant_access(settings, f"reporter@{e.lower()}.example", e)) for e in ENTITIES}
     tokens["office"] = _token(jobs.grant_access(settings, "esg@office.example", None))
     (folder / "returns").mkdir(parents=True, exist_ok=True)
-    return World(settings, templates, tokens, folder / "returns")
+    world = World(settings, templates, tokens, folder / "returns", {})
+    world.api.update({who: jobs.issue_api_token(settings, world.email(who), 30) for who in tokens})
+    return world
 
 
 def _token(link: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from datetime import UTC, datetime
 
 import pytest
 
@@ -34,13 +35,16 @@ def test_a_grant_signs_in_until_revoked_and_makes_a_reporter(settings: Settings)
     with db.session_scope(settings.database_url) as s:
         stored = s.scalars(s.query(m.AccessGrant.token_hash).statement).all()
         assert token not in stored and token_hash(token) in stored  # never the token itself
-        grant = queries.grant_for_token(s, token_hash(token))
+        assert queries.grant_for_token(s, token_hash(token), datetime.now(UTC)) is None  # a link is no API token
+    api = jobs.issue_api_token(settings, "new.reporter@sami.example", 30)
+    with db.session_scope(settings.database_url) as s:
+        grant = queries.grant_for_token(s, token_hash(api), datetime.now(UTC))
         assert grant and (grant.email, grant.entity, grant.is_office) == ("new.reporter@sami.example", "SAMI", False)
     assert "new.reporter@sami.example" in jobs.reporter_addresses(settings)["SAMI"]
     assert "new.reporter@sami.example" not in jobs.reporter_addresses(settings).get("GAMI", set())
-    assert jobs.revoke_access(settings, "NEW.REPORTER@sami.example") == 1
+    assert jobs.revoke_access(settings, "NEW.REPORTER@sami.example") == 2  # the link and the API token
     with db.session_scope(settings.database_url) as s:
-        assert queries.grant_for_token(s, token_hash(token)) is None
+        assert queries.grant_for_token(s, token_hash(api), datetime.now(UTC)) is None
     assert "new.reporter@sami.example" not in jobs.reporter_addresses(settings)["SAMI"]
     assert jobs.revoke_access(settings, "new.reporter@sami.example") == 0
 
@@ -55,9 +59,10 @@ def test_a_grant_can_mail_its_link_to_the_address(sqlite_settings: Settings) -> 
 
 def test_an_office_grant_has_no_entity_and_an_unknown_entity_is_refused(settings: Settings) -> None:
     jobs.init_warehouse(settings)
-    token = jobs.grant_access(settings, "esg@chalieco.example", None).rsplit("/", 1)[1]
+    jobs.grant_access(settings, "esg@chalieco.example", None)
+    token = jobs.issue_api_token(settings, "esg@chalieco.example", 1)
     with db.session_scope(settings.database_url) as s:
-        grant = queries.grant_for_token(s, token_hash(token))
+        grant = queries.grant_for_token(s, token_hash(token), datetime.now(UTC))
     assert grant and grant.is_office and grant.entity is None
     with pytest.raises(EsgflowError, match="unknown entity 'NOPE'"):
         jobs.grant_access(settings, "x@y.example", "NOPE")

@@ -534,3 +534,24 @@ def test_cycle_close_stops_collection_is_audited_and_open_reopens(
     capsys.readouterr()
     assert main(["cycle", "show"]) == 0
     assert "closed by" not in capsys.readouterr().out
+
+
+def test_access_token_list_and_revoke_one(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    assert main(["access", "token", "--email", "li@sami.example"]) == 1
+    assert "li@sami.example has no sign-in: grant it first" in capsys.readouterr().err
+    assert main(["access", "grant", "--entity", "SAMI", "--email", "li@sami.example"]) == 0
+    assert "works once within 7 days" in capsys.readouterr().out
+    assert main(["access", "token", "--email", "li@sami.example", "--days", "30"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("API token for li@sami.example, valid 30 days") and len(out[1]) >= 43
+    assert main(["access", "token", "--email", "li@sami.example", "--days", "1000"]) == 1
+    capsys.readouterr()
+    assert main(["access", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "1  link  li@sami.example  SAMI" in listed and "2  api  li@sami.example  SAMI" in listed
+    assert out[1] not in listed  # the token is never shown again
+    assert main(["access", "revoke", "--id", "2"]) == 0
+    assert "revoked sign-in 2" in capsys.readouterr().out
+    assert main(["access", "revoke", "--id", "2"]) == 1
+    assert main(["access", "revoke", "--session", "9"]) == 1

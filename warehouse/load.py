@@ -627,26 +627,98 @@ def record_restatement(
     return number
 
 
-def grant_access(session: Session, email: str, entity: str | None, token_hash: str, by: str = "esgflow") -> None:
-    """Record a sign-in for a reporter of `entity` (None: the ESG office), and who granted it."""
+def grant_access(
+    session: Session,
+    email: str,
+    entity: str | None,
+    token_hash: str,
+    by: str = "esgflow",
+    kind: str = "link",
+    expires_at: datetime | None = None,
+) -> None:
+    """Record a sign-in link (or a script's API token, kind 'api') for a reporter of `entity` (None: the
+    ESG office), until `expires_at`, and who granted it."""
     entity_id = None
     if entity is not None:
         entity_id = session.scalar(select(m.Entity.id).where(m.Entity.code == entity))
         if entity_id is None:
             raise KeyError(entity)
-    session.add(m.AccessGrant(email=email.strip().lower(), entity_id=entity_id, token_hash=token_hash))
+    address = email.strip().lower()
+    session.add(
+        m.AccessGrant(email=address, entity_id=entity_id, token_hash=token_hash, kind=kind, expires_at=expires_at)
+    )
     session.flush()
-    record_audit(session, "access_granted", by, entity=entity, detail={"email": email.strip().lower()})
+    action = "access_granted" if kind == "link" else "api_token_issued"
+    detail = {"email": address} | ({"expires": expires_at.isoformat()} if expires_at else {})
+    record_audit(session, action, by, entity=entity, detail=detail)
+
+
+def exchange_link(session: Session, token_hash: str, now: datetime) -> int | None:
+    """Use a sign-in link once: the grant's id when it was unused, unexpired and not revoked, else None.
+
+    One UPDATE decides, so two requests with the same link at once start one session.
+    """
+    result = session.execute(
+        update(m.AccessGrant)
+        .where(
+            m.AccessGrant.token_hash == token_hash,
+            m.AccessGrant.kind == "link",
+            m.AccessGrant.used_at.is_(None),
+            m.AccessGrant.revoked_at.is_(None),
+            m.AccessGrant.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if int(result.rowcount or 0) != 1:  # type: ignore[attr-defined]
+        return None
+    return session.scalar(select(m.AccessGrant.id).where(m.AccessGrant.token_hash == token_hash))
+
+
+def start_session(session: Session, sid_hash: str, grant_id: int, csrf: str, now: datetime, until: datetime) -> None:
+    session.add(m.PortalSession(sid_hash=sid_hash, grant_id=grant_id, csrf=csrf, started_at=now, expires_at=until))
+
+
+def end_sessions(session: Session, now: datetime, sid_hash: str | None = None, grant_ids: list[int] | None = None,
+                 session_id: int | None = None) -> int:  # fmt: skip
+    """End one session (by its id's hash or its row id), or every session of some grants; how many ended."""
+    query = update(m.PortalSession).where(m.PortalSession.ended_at.is_(None))
+    if sid_hash is not None:
+        query = query.where(m.PortalSession.sid_hash == sid_hash)
+    elif session_id is not None:
+        query = query.where(m.PortalSession.id == session_id)
+    else:
+        query = query.where(m.PortalSession.grant_id.in_(grant_ids or []))
+    return int(session.execute(query.values(ended_at=now)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def revoke_grant(session: Session, grant_id: int, by: str = "esgflow") -> bool:
+    """End one sign-in link or API token, and its sessions; False when there is no such active one."""
+    now = datetime.now(UTC)
+    result = session.execute(
+        update(m.AccessGrant)
+        .where(m.AccessGrant.id == grant_id, m.AccessGrant.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if not int(result.rowcount or 0):  # type: ignore[attr-defined]
+        return False
+    end_sessions(session, now, grant_ids=[grant_id])
+    record_audit(session, "access_revoked", by, detail={"grant": grant_id})
+    return True
 
 
 def revoke_access(session: Session, email: str, by: str = "esgflow") -> int:
-    """End every active sign-in of an address; how many were ended (an ending is recorded with who ended it)."""
+    """End every active sign-in, API token and session of an address; how many grants were ended (an ending is
+    recorded with who ended it)."""
+    now = datetime.now(UTC)
+    address = email.strip().lower()
+    grants = list(session.scalars(select(m.AccessGrant.id).where(m.AccessGrant.email == address)))
     result = session.execute(
         update(m.AccessGrant)
-        .where(m.AccessGrant.email == email.strip().lower(), m.AccessGrant.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
+        .where(m.AccessGrant.email == address, m.AccessGrant.revoked_at.is_(None))
+        .values(revoked_at=now)
     )
     ended = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    end_sessions(session, now, grant_ids=grants)
     if ended:
         record_audit(session, "access_revoked", by, detail={"email": email.strip().lower(), "sign_ins": ended})
     return ended

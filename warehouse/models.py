@@ -87,6 +87,24 @@ class AccessGrant(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(8), server_default="link")  # link (once, for a session) or api
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # when a link was exchanged
+
+
+class PortalSession(Base):
+    """A browser session started by a sign-in link: kept by the hash of its id, ended by sign-out or revocation."""
+
+    __tablename__ = "portal_session"
+    __table_args__ = (UniqueConstraint("sid_hash", name="uq_portal_session_sid_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64))
+    grant_id: Mapped[int] = mapped_column(ForeignKey("access_grant.id", name="fk_portal_session_grant"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PortalEvent(Base):

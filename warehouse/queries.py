@@ -515,14 +515,88 @@ def reporter_addresses(session: Session) -> dict[str, set[str]]:
     return out
 
 
-def grant_for_token(session: Session, token_hash: str) -> AccessRecord | None:
-    """The active grant a token's hash belongs to, or None (unknown or revoked)."""
+def grant_for_token(session: Session, token_hash: str, now: datetime) -> AccessRecord | None:
+    """The script's API token a hash belongs to, or None (unknown, a sign-in link, expired or revoked)."""
     row = session.execute(
         select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code)
         .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
-        .where(m.AccessGrant.token_hash == token_hash, m.AccessGrant.revoked_at.is_(None))
+        .where(
+            m.AccessGrant.token_hash == token_hash,
+            m.AccessGrant.kind == "api",
+            m.AccessGrant.revoked_at.is_(None),
+            m.AccessGrant.expires_at > now,
+        )
     ).first()
     return AccessRecord(row[0], row[1], row[2]) if row else None
+
+
+def grant_by_id(session: Session, grant_id: int) -> AccessRecord | None:
+    row = session.execute(
+        select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code)
+        .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
+        .where(m.AccessGrant.id == grant_id)
+    ).first()
+    return AccessRecord(row[0], row[1], row[2]) if row else None
+
+
+def session_grant(session: Session, sid_hash: str, now: datetime) -> tuple[AccessRecord, str] | None:
+    """(grant, CSRF token) of a live browser session whose grant still stands; None otherwise."""
+    row = session.execute(
+        select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code, m.PortalSession.csrf)
+        .join(m.AccessGrant, m.AccessGrant.id == m.PortalSession.grant_id)
+        .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
+        .where(
+            m.PortalSession.sid_hash == sid_hash,
+            m.PortalSession.ended_at.is_(None),
+            m.PortalSession.expires_at > now,
+            m.AccessGrant.revoked_at.is_(None),
+        )
+    ).first()
+    return (AccessRecord(row[0], row[1], row[2]), row[3]) if row else None
+
+
+def granted_entity(session: Session, email: str) -> tuple[bool, str | None]:
+    """(whether the address holds an unrevoked grant, the entity of its newest one: None for the office)."""
+    row = session.execute(
+        select(m.Entity.code)
+        .select_from(m.AccessGrant)
+        .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
+        .where(m.AccessGrant.email == email, m.AccessGrant.revoked_at.is_(None))
+        .order_by(m.AccessGrant.id.desc())
+    ).first()
+    return (row is not None, row[0] if row else None)
+
+
+def access_rows(session: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every grant and token (id, kind, email, entity, granted, expires, used, revoked) and every session
+    (id, grant id, email, started, expires, ended), oldest first."""
+    grants = session.execute(
+        select(
+            m.AccessGrant.id,
+            m.AccessGrant.kind,
+            m.AccessGrant.email,
+            m.Entity.code,
+            m.AccessGrant.granted_at,
+            m.AccessGrant.expires_at,
+            m.AccessGrant.used_at,
+            m.AccessGrant.revoked_at,
+        )
+        .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
+        .order_by(m.AccessGrant.id)
+    )
+    sessions = session.execute(
+        select(
+            m.PortalSession.id,
+            m.PortalSession.grant_id,
+            m.AccessGrant.email,
+            m.PortalSession.started_at,
+            m.PortalSession.expires_at,
+            m.PortalSession.ended_at,
+        )
+        .join(m.AccessGrant, m.AccessGrant.id == m.PortalSession.grant_id)
+        .order_by(m.PortalSession.id)
+    )
+    return [tuple(r) for r in grants], [tuple(r) for r in sessions]
 
 
 def entity_submissions(session: Session, entity: str, period: Period) -> list[SubmissionRecord]:

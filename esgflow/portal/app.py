@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,32 @@ class Portal:
     settings: Settings
     sessions: Sessions
     signins: RateLimiter
+
+
+_SECRET_PATH = re.compile(r"(/signin/)[^/?#\s\"]+")
+
+
+def redacted(text: str) -> str:
+    """A request line or path without the sign-in token in it."""
+    return _SECRET_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactTokens(logging.Filter):
+    """Keep sign-in tokens out of every log line (uvicorn's access log writes each request's path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redacted(record.msg)
+        return True
+
+
+def _redact_logs() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "uvicorn", __name__):
+        found = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in found.filters):
+            found.addFilter(RedactTokens())
 
 
 class TooLarge(Exception):
@@ -93,8 +120,9 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
             threading.Thread(target=validator_for, args=(settings.home, load_catalog()), daemon=True).start()
         yield
 
+    _redact_logs()
     app = FastAPI(title="esgflow portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.state.portal = Portal(settings, Sessions(), RateLimiter(signin_limit, signin_window))
+    app.state.portal = Portal(settings, Sessions(settings), RateLimiter(signin_limit, signin_window))
     app.include_router(pages.router)
     app.include_router(review.router)
     app.include_router(api.router)
@@ -112,7 +140,7 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
         try:
             response: Response = await call_next(request)
         except Exception:  # an unforeseen fault is still a page with our headers, and no trace
-            logger.exception("portal: %s %s failed", request.method, request.url.path)
+            logger.exception("portal: %s %s failed", request.method, redacted(request.url.path))
             response = PlainTextResponse("internal error; the ESG office can find it in the portal's log", 500)
         response.headers.setdefault("Referrer-Policy", "no-referrer")  # sign-in links never leak to other sites
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -1,8 +1,9 @@
 """Who is asking: browser sessions started by a sign-in link, Bearer tokens for scripts, CSRF, rate limits.
 
-A browser session keeps only the token's hash and a CSRF token, in this process's memory; the
-grant behind it is looked up on every request, so a revoked sign-in ends its sessions at once.
-A restart of the portal ends every session (the reporter opens their link again).
+A sign-in link is exchanged once for a browser session; the session is kept in the warehouse
+by the hash of its id (every portal process sees it), with its CSRF token, until it expires,
+its reporter signs out, or the grant behind it is revoked (looked up on every request, so a
+revoked sign-in ends its sessions at once). Scripts send an API token of their own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 
@@ -27,38 +28,31 @@ SESSION_SECONDS = 12 * 3600  # a working day; the link signs in again after
 
 @dataclass
 class BrowserSession:
-    token_digest: str
+    sid_digest: str
     csrf: str
-    started: float = field(default_factory=time.monotonic)
 
 
 class Sessions:
-    """Session id -> session, in memory; ids are 256 random bits, never derived from the token."""
+    """Browser sessions in the warehouse; ids are 256 random bits, never derived from the link, kept as hashes."""
 
-    def __init__(self, max_age: float = SESSION_SECONDS) -> None:
-        self.max_age = max_age
-        self._by_id: dict[str, BrowserSession] = {}
-        self._lock = threading.Lock()
+    def __init__(self, settings: Settings, max_age: float = SESSION_SECONDS) -> None:
+        self.settings, self.max_age = settings, max_age
 
-    def start(self, token_digest: str) -> str:
+    def start(self, token_digest: str) -> tuple[str, AccessRecord] | None:
+        """Exchange a sign-in link for a new session: (its id, the grant); None when the link is spent."""
         sid = secrets.token_urlsafe(32)
-        with self._lock:
-            self._by_id[sid] = BrowserSession(token_digest, secrets.token_urlsafe(32))
-        return sid
+        grant = jobs.open_session(self.settings, token_digest, token_hash(sid), secrets.token_urlsafe(32), self.max_age)
+        return (sid, grant) if grant else None
 
-    def get(self, sid: str | None) -> BrowserSession | None:
+    def get(self, sid: str | None) -> tuple[AccessRecord, BrowserSession] | None:
         if not sid:
             return None
-        with self._lock:
-            found = self._by_id.get(sid)
-            if found and time.monotonic() - found.started > self.max_age:
-                del self._by_id[sid]
-                return None
-            return found
+        found = jobs.session_grant(self.settings, token_hash(sid))
+        return (found[0], BrowserSession(token_hash(sid), found[1])) if found else None
 
     def end(self, sid: str | None) -> None:
-        with self._lock:
-            self._by_id.pop(sid or "", None)
+        if sid:
+            jobs.end_session(self.settings, token_hash(sid))
 
 
 class RateLimiter:
@@ -115,16 +109,9 @@ def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) ->
 
 
 def browser_viewer(settings: Settings, request: Request, sessions: Sessions) -> Viewer | None:
-    """The viewer of a browser session whose grant still stands; a revoked grant ends the session."""
-    sid = request.cookies.get(COOKIE)
-    session = sessions.get(sid)
-    if session is None:
-        return None
-    grant = jobs.signed_in(settings, session.token_digest)
-    if grant is None:
-        sessions.end(sid)
-        return None
-    return Viewer(grant, session)
+    """The viewer of a live browser session whose grant still stands (a revoked grant ends its sessions)."""
+    found = sessions.get(request.cookies.get(COOKIE))
+    return Viewer(*found) if found else None
 
 
 def check_csrf(viewer: Viewer, given: str | None) -> None:

@@ -82,8 +82,8 @@ def sign_in(token: str, request: Request) -> Response:
     portal, client = _portal(request), client_address(request)
     if not portal.signins.allow(client):
         raise HTTPException(429, "too many sign-in attempts from this address; wait a minute")
-    digest = token_hash(token)
-    grant = jobs.signed_in(portal.settings, digest)
+    started = portal.sessions.start(token_hash(token))  # the link is spent here, once
+    sid, grant = started if started else (None, None)
     jobs.portal_event(
         portal.settings,
         PortalEvent("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
@@ -97,9 +97,8 @@ def sign_in(token: str, request: Request) -> Response:
     page = render("message.html", lang, viewer=None, heading=word("signing_in", lang), text="", back="/")
     page = page.replace("<head>", '<head><meta http-equiv="refresh" content="0;url=/">', 1)
     response = HTMLResponse(page)
-    sid = portal.sessions.start(digest)
     secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/")
+    response.set_cookie(COOKIE, str(sid), httponly=True, samesite="strict", secure=secure, path="/")
     return response
 
 

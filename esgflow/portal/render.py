@@ -65,10 +65,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "您已退出。再次登录请打开您的登录链接。",
         "You are signed out. Open your sign-in link to sign in again.",
     ),
-    "signin_failed": ("登录链接无效或已被撤销", "This sign-in link is not valid or was revoked"),
+    "signin_failed": (
+        "登录链接无效、已使用、已过期或已被撤销",
+        "This sign-in link is not valid, was already used, has expired or was revoked",
+    ),
     "signin_failed_text": (
-        "请向 ESG 工作办公室索取新的登录链接。",
-        "Ask the ESG office for a new sign-in link.",
+        "每个登录链接只能使用一次；请向 ESG 工作办公室索取新的登录链接。",
+        "Each sign-in link works once; ask the ESG office for a new sign-in link.",
     ),
     "not_signed_in": ("未登录", "Not signed in"),
     "not_signed_in_text": ("请打开 ESG 工作办公室发给您的登录链接。", "Open the sign-in link the ESG office sent you."),
