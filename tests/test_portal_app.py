@@ -113,3 +113,74 @@ def test_a_real_portal_spends_each_link_once_and_logs_no_token(sqlite_settings: 
     text = log.read_text()
     assert "GET /signin/[redacted] HTTP/1.1" in text  # uvicorn's access log was on, and redacted
     assert token not in text and sid not in text
+
+
+def _post_unsigned(app: Any, path: str, chunks: int, headers: dict[str, str]) -> tuple[int, int, dict[bytes, bytes]]:
+    """(status, body chunks the app read, headers) of a POST with a large body from nobody signed in."""
+    body = [{"type": "http.request", "body": b"x" * 1_000_000, "more_body": n < chunks - 1} for n in range(chunks)]
+    read, sent = 0, []
+
+    async def receive() -> dict:
+        nonlocal read
+        if body:
+            read += 1
+            return body.pop(0)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    raw.append((b"content-type", b"multipart/form-data; boundary=x"))
+    scope = {"type": "http", "method": "POST", "path": path, "headers": raw, "query_string": b"", "app": app}
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], read, dict(sent[0]["headers"])
+
+
+def test_an_upload_from_nobody_signed_in_is_401_before_its_body_is_read(sqlite_settings: Settings) -> None:
+    from esgflow import jobs
+
+    jobs.init_warehouse(sqlite_settings)
+    app = create_app(sqlite_settings, warm=False)
+    for path in ("/api/returns", "/entities/SAMI/returns", "/review/SAMI", "/signoff", "/signout"):
+        for headers in ({}, {"Authorization": "Bearer made-up"}, {"Cookie": "esgflow_session=made-up"}):
+            status, read, answer = _post_unsigned(app, path, 9, headers)
+            assert (status, read) == (401, 0), (path, headers)
+            assert answer[b"content-security-policy"] == CSP.encode() and answer[b"x-frame-options"] == b"DENY"
+
+
+def test_no_redirect_is_built_from_the_host_header(sqlite_settings: Settings) -> None:
+    from esgflow import jobs
+
+    jobs.init_warehouse(sqlite_settings)
+    token = jobs.grant_access(sqlite_settings, "li@sami.example", "SAMI").rsplit("/", 1)[1]
+    client = TestClient(create_app(sqlite_settings, warm=False), raise_server_exceptions=False)
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    for url in (f"/signin/{token}/", "/entities/SAMI/", "/review/", "/docs", "/", f"/signin/{token}"):
+        answer = client.get(url, headers=evil, follow_redirects=False)
+        assert "evil.example" not in answer.headers.get("location", ""), url
+        assert "evil.example" not in answer.text, url
+    assert client.get("/", follow_redirects=False).headers["location"] == "/entities/SAMI"  # relative, our own
+
+
+def test_data_docs_are_served_sandboxed_without_scripts_and_nul_paths_are_404(
+    sqlite_settings: Settings,
+) -> None:
+    from esgflow import jobs
+    from esgflow.portal.app import DOCS_CSP
+
+    jobs.init_warehouse(sqlite_settings)
+    index = jobs.data_docs_index(sqlite_settings)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_text("<html><script>fetch('/api/status?period=2024')</script></html>")
+    (sqlite_settings.reports / "2024").mkdir(parents=True)
+    token = jobs.grant_access(sqlite_settings, "esg@office.example", None).rsplit("/", 1)[1]
+    client = TestClient(create_app(sqlite_settings, warm=False), raise_server_exceptions=False)
+    assert client.get(f"/signin/{token}").status_code == 200
+    docs = client.get("/docs/index.html")
+    assert docs.status_code == 200 and docs.headers["content-security-policy"] == DOCS_CSP
+    assert "sandbox" in DOCS_CSP and "script-src 'none'" in DOCS_CSP
+    for url in ("/docs/%00", "/reports/%00", "/docs/index.html%00.png", "/reports/2024/%00/x", "/docs/%0a"):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+        assert answer.headers["content-security-policy"] and answer.headers["x-content-type-options"] == "nosniff"

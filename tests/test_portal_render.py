@@ -22,3 +22,11 @@ def test_pages_load_nothing_from_elsewhere() -> None:
     page = render("message.html", "zh", viewer=None, heading="h", text="t", back=None)
     assert not re.search(r"(src|href)=\"(https?:)?//", page) and "<script" not in page
     assert 'lang="zh-CN"' in page and "system-ui" in page
+
+
+def test_no_page_prints_a_bidirectional_override_or_invisible_mark_as_such() -> None:
+    from esgflow.portal.render import render
+
+    page = render("message.html", "en", viewer=None, heading="SAMI_2024\u202exslx.exe", text="a\u200bb", back="/")
+    assert "\u202e" not in page and "\u200b" not in page
+    assert "SAMI_2024\\u202exslx.exe" in page and "a\\u200bb" in page  # shown escaped: what is stored, visibly

@@ -89,3 +89,8 @@ def test_an_own_workbook_goes_through_the_pipeline_and_is_audited(sqlite_setting
     assert not list((sqlite_settings.home / "portal-uploads").iterdir())  # the upload's copy is gone
     uploads.refresh_docs(sqlite_settings)
     assert jobs.data_docs_index(sqlite_settings).is_file()
+
+
+def test_a_file_name_keeps_no_bidirectional_or_invisible_characters() -> None:
+    assert safe_name("SAMI_2024\u202excl.exe") == "SAMI_2024xcl.exe"  # would read SAMI_2024exe.lcx
+    assert safe_name("SAMI\u200b_2024\u2066.xlsx\u2069") == "SAMI_2024.xlsx"

@@ -12,20 +12,31 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from esgflow import jobs
+from esgflow.access import token_hash
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import validator_for
 from esgflow.config import Settings
 from esgflow.portal import api, pages, review
-from esgflow.portal.auth import RateLimiter, Sessions
+from esgflow.portal.auth import COOKIE, RateLimiter, Sessions, bearer_token
 from esgflow.portal.render import render, word
 from esgflow.portal.uploads import MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8800
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the CSRF field around the file
-# Our pages load nothing from elsewhere and run no script; the Data Docs pages are the office's own.
+# Our pages load nothing from elsewhere and run no script.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+# Data Docs pages are generated from what reporters wrote: they are shown sandboxed (a unique origin,
+# no script, no form), their own styles, images and fonts allowed, so nothing in them runs as the office.
+DOCS_CSP = (
+    "sandbox; default-src 'none'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; form-action 'none'; frame-ancestors 'none'"
+)
+# Requests that carry a body: their sender is checked before a byte of the body is read.
+_GUARDED = re.compile(r"^/(?:entities/[^/]+/returns|api/returns|api/evidence|review/[^/]+|signoff|signout)$")
 
 
 @dataclass
@@ -61,6 +72,15 @@ def _redact_logs() -> None:
         found = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in found.filters):
             found.addFilter(RedactTokens())
+
+
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",  # sign-in links never leak to other sites
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": CSP,
+}
 
 
 class TooLarge(Exception):
@@ -101,9 +121,32 @@ class BodyLimit:
                 await _too_large(scope, receive, send)
 
 
+class AuthFirst:
+    """A POST that carries a body (an upload, a form) from nobody signed in is answered 401 before its body
+    is read: no upload is parsed, spooled or stored for a sender without a live session or API token."""
+
+    def __init__(self, app: Any, portal: Portal) -> None:
+        self.app, self.portal = app, portal
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not _GUARDED.match(scope["path"]):
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        token = bearer_token(request)
+        if token:
+            known = await run_in_threadpool(jobs.signed_in, self.portal.settings, token_hash(token))
+        else:
+            known = await run_in_threadpool(self.portal.sessions.get, request.cookies.get(COOKIE))
+        if known:
+            return await self.app(scope, receive, send)
+        text = "not signed in: open your sign-in link again, or send 'Authorization: Bearer <token>'"
+        headers = {"Connection": "close", "WWW-Authenticate": "Bearer", **SECURITY_HEADERS}
+        await JSONResponse({"detail": text}, 401, headers=headers)(scope, receive, send)
+
+
 async def _too_large(scope: Any, receive: Any, send: Any) -> None:
     text = f"the upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
-    response = JSONResponse({"detail": text}, 413, headers={"Connection": "close"})
+    response = JSONResponse({"detail": text}, 413, headers={"Connection": "close", **SECURITY_HEADERS})
     await response(scope, receive, send)
 
 
@@ -121,7 +164,15 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
         yield
 
     _redact_logs()
-    app = FastAPI(title="esgflow portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="esgflow portal",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        redirect_slashes=False,  # its redirect is built from the Host header a client sent
+    )
+    app.router.redirect_slashes = False
     app.state.portal = Portal(settings, Sessions(settings), RateLimiter(signin_limit, signin_window))
     app.include_router(pages.router)
     app.include_router(review.router)
@@ -142,14 +193,12 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
         except Exception:  # an unforeseen fault is still a page with our headers, and no trace
             logger.exception("portal: %s %s failed", request.method, redacted(request.url.path))
             response = PlainTextResponse("internal error; the ESG office can find it in the portal's log", 500)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")  # sign-in links never leak to other sites
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Cache-Control", "no-store")
-        if not request.url.path.startswith("/docs/"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers["Content-Security-Policy"] = DOCS_CSP if request.url.path.startswith("/docs/") else CSP
         return response
 
+    app.add_middleware(AuthFirst, portal=app.state.portal)
     app.add_middleware(BodyLimit, limit=MAX_UPLOAD_BYTES + FORM_OVERHEAD)
     return app
 

@@ -259,6 +259,8 @@ def _office_file(request: Request, root: Path, relative: str) -> Response:
     """A file under `root`, read-only, for the ESG office; nothing outside `root` is ever served."""
     if not _viewer(request).grant.is_office:
         raise HTTPException(403, "for the ESG office")
+    if "\x00" in relative or any(ord(ch) < 32 for ch in relative):
+        raise HTTPException(404, "not found")  # no file name holds a NUL or a control character
     base = root.resolve()
     target = (base / relative).resolve()
     if not target.is_relative_to(base) or not target.is_file():

@@ -3,11 +3,13 @@ by default, and the words of the pages in Chinese and English."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
 from esgflow import display
+from esgflow.safety import shown
 
 # key -> (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
@@ -321,7 +323,20 @@ _TEMPLATES = {
 {% else %}<p>{{ t('no_trail') }}</p>{% endif %}</section>{% endblock %}""",
 }
 
-_ENV = Environment(loader=DictLoader(_TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True))
+
+def _visible(value: object) -> object:
+    """Every value a page prints, with format characters (bidirectional overrides such as U+202E, which
+    make 'xlsx.exe' read 'exe.xlsx', and zero-width marks) written as escapes: what is shown is what is stored."""
+    if not isinstance(value, str) or not any(unicodedata.category(ch) == "Cf" for ch in value):
+        return value
+    return "".join(shown(ch) if unicodedata.category(ch) == "Cf" else ch for ch in value)
+
+
+_ENV = Environment(
+    loader=DictLoader(_TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    finalize=_visible,
+)
 _ENV.filters["moment"] = display.moment  # Beijing time with its offset, as everywhere people read a time
 
 

@@ -21,13 +21,17 @@ from esgflow.workbooks.returns import read_return
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
+_INVISIBLE = {"Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # dropped; controls become _ below
+
 # One validation at a time in this process: the warm Great Expectations context is shared.
 _INGEST = threading.Lock()
 
 
 def safe_name(name: str | None) -> str:
-    """The upload's own file name, without folders, controls or a leading dot (hidden files are skipped)."""
+    """The upload's own file name, without folders, controls, format characters (bidirectional overrides,
+    zero-width marks) or a leading dot (hidden files are skipped)."""
     base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in _INVISIBLE)
     base = _UNSAFE.sub("_", base).strip().lstrip(".")[:200]
     return base or "upload.xlsx"
 
