@@ -21,6 +21,7 @@ ENVIRONMENT = (
     ("ESGFLOW_INBOX", "where returns arrive: a folder ($ESGFLOW_HOME/inbox) or an imaps:// mailbox"),
     ("ESGFLOW_INBOX_PASSWORD, ESGFLOW_INBOX_PASSWORD_BLOCK", "the mailbox's password, or its Prefect Secret block"),
     ("ESGFLOW_MAIL_AUTHSERV_ID", "the authserv-id of the office's mail server: returns by mail need its pass"),
+    ("ESGFLOW_PORTAL_PROXY", "the TLS proxy's address: only its X-Forwarded-For is believed (unset: nobody's)"),
     ("ESGFLOW_SIGNIN_LINK_DAYS", "how long a sign-in link can be used, once (7)"),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
     ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
@@ -52,6 +53,9 @@ class Settings:
     # ESGFLOW_MAIL_AUTHSERV_ID: the receiving mail server's name in its Authentication-Results
     # headers; a return by mail is taken only when that server vouches for the sender (unset: none is).
     mail_authserv_id: str | None = None
+    # ESGFLOW_PORTAL_PROXY: the address(es) of the TLS proxy in front of the portal, the only sender
+    # whose X-Forwarded-For/-Proto is believed (unset: nobody's)
+    portal_proxy: str | None = None
     signin_link_days: int = 7  # ESGFLOW_SIGNIN_LINK_DAYS: how long a sign-in link can be used (once)
 
     @property
@@ -104,6 +108,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         inbox_password_block=env.get("ESGFLOW_INBOX_PASSWORD_BLOCK") or None,
         mail_authserv_id=(env.get("ESGFLOW_MAIL_AUTHSERV_ID") or "").strip().lower() or None,
         signin_link_days=_days(env.get("ESGFLOW_SIGNIN_LINK_DAYS")),
+        portal_proxy=(env.get("ESGFLOW_PORTAL_PROXY") or "").strip() or None,
     )
 
 

@@ -184,3 +184,58 @@ def test_data_docs_are_served_sandboxed_without_scripts_and_nul_paths_are_404(
         answer = client.get(url)
         assert answer.status_code == 404, url
         assert answer.headers["content-security-policy"] and answer.headers["x-content-type-options"] == "nosniff"
+
+
+def _portal_process(home: Path, port: int, log: Path, proxy: str | None) -> Any:
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    env = {**os.environ, "ESGFLOW_HOME": str(home)}
+    env.pop("ESGFLOW_PORTAL_PROXY", None)
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    if proxy:
+        env["ESGFLOW_PORTAL_PROXY"] = proxy
+    out = log.open("wb")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "esgflow"), "portal", "--port", str(port)], env=env, stdout=out, stderr=out
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz-warming", timeout=5)
+        except urllib.error.HTTPError:
+            return process
+        except OSError:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+
+def test_x_forwarded_for_is_believed_only_from_the_configured_proxy(sqlite_settings: Settings, tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from esgflow import jobs
+    from tests.test_mail import _free_port
+
+    jobs.init_warehouse(sqlite_settings)
+    for proxy, eleventh in ((None, 429), ("127.0.0.1", 401)):
+        port = _free_port()
+        portal = _portal_process(sqlite_settings.home, port, tmp_path / f"portal-{eleventh}.log", proxy)
+        try:
+            codes = []
+            for n in range(11):  # each claims to come from another address
+                forged = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/signin/guess{n}", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+                )
+                try:
+                    urllib.request.urlopen(forged, timeout=30)
+                except urllib.error.HTTPError as answer:
+                    codes.append(answer.code)
+            assert codes == [401] * 10 + [eleventh], proxy
+        finally:
+            portal.terminate()
+            portal.wait(30)

@@ -298,3 +298,10 @@ def test_a_template_is_downloaded_only_for_an_open_period_and_the_default_is_the
     jobs.close_cycle(world.settings, parse_period("2025"), by="office")
     assert jobs.open_period(world.settings) == parse_period(PERIOD)
     assert sami.get("/entities/SAMI/template?period=2025").status_code == 404
+
+
+def test_good_sign_ins_never_lock_an_address_out(world: World) -> None:
+    client = world.client(signin_limit=3)
+    assert all(client.get(f"/signin/{world.link('office')}").status_code == 200 for _ in range(10))
+    assert client.get("/signin/a-guess").status_code == 401
+    assert client.get(f"/signin/{world.link('office')}").status_code == 200

@@ -204,11 +204,20 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
 
 
 def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Run the portal until stopped. Behind a TLS proxy, uvicorn takes the client address and scheme
-    from X-Forwarded-* sent by the addresses in FORWARDED_ALLOW_IPS (default 127.0.0.1)."""
+    """Run the portal until stopped. Behind a TLS proxy, the client's address and scheme are taken from
+    X-Forwarded-For/-Proto only when sent by the proxy configured (ESGFLOW_PORTAL_PROXY); without one,
+    from nobody, loopback included (any local process could otherwise claim any address)."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    proxy = settings.portal_proxy
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=bool(proxy),
+        forwarded_allow_ips=proxy or "",
+        log_level="info",
+    )
 
 
 __all__ = ["create_app", "serve", "word"]

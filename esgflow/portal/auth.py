@@ -56,27 +56,54 @@ class Sessions:
 
 
 class RateLimiter:
-    """At most `limit` attempts per client address in any `window` seconds."""
+    """At most `limit` failed attempts per client address in any `window` seconds; a good sign-in costs
+    nothing. Addresses whose failures are all older than the window are forgotten, so the table stays
+    as small as the attack in progress."""
+
+    SWEEP_EVERY = 256  # calls between sweeps of the whole table
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit, self.window = limit, window
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._calls = 0
+
+    def _recent(self, client: str, now: float) -> deque[float] | None:
+        times = self._seen.get(client)
+        while times and now - times[0] > self.window:
+            times.popleft()
+        if times is not None and not times:
+            del self._seen[client]
+            return None
+        return times
+
+    def _sweep(self, now: float) -> None:
+        self._calls += 1
+        if self._calls % self.SWEEP_EVERY == 0:
+            for client in list(self._seen):
+                self._recent(client, now)
 
     def allow(self, client: str) -> bool:
+        """Whether `client` may try now (fewer than `limit` failures in the window)."""
         now = time.monotonic()
         with self._lock:
-            times = self._seen.setdefault(client, deque())
-            while times and now - times[0] > self.window:
-                times.popleft()
-            if len(times) >= self.limit:
-                return False
-            times.append(now)
-            return True
+            self._sweep(now)
+            times = self._recent(client, now)
+            return times is None or len(times) < self.limit
+
+    def failed(self, client: str) -> None:
+        """Count one failed attempt of `client`."""
+        now = time.monotonic()
+        with self._lock:
+            self._seen.setdefault(client, deque()).append(now)
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
 
 def client_address(request: Request) -> str:
-    """The client's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
+    """The client's address: the connection's, or the X-Forwarded-For of the one proxy configured
+    (ESGFLOW_PORTAL_PROXY; uvicorn puts it here only for that address, never for loopback by default)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -104,6 +131,7 @@ def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) ->
     if grant is None:
         if not limiter.allow(client_address(request)):
             raise HTTPException(429, "too many sign-in attempts; wait a minute")
+        limiter.failed(client_address(request))
         raise HTTPException(401, "no valid token: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
     return Viewer(grant)
 

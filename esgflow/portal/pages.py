@@ -89,6 +89,7 @@ def sign_in(token: str, request: Request) -> Response:
         PortalEvent("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
     )
     if grant is None:
+        portal.signins.failed(client)
         text = f"{word('signin_failed', 'zh')}。{word('signin_failed_text', 'zh')} / {word('signin_failed', 'en')}. "
         raise HTTPException(401, text + word("signin_failed_text", "en"))
     lang = load_registry()[grant.entity].language if grant.entity else "zh"
