@@ -29,7 +29,7 @@ from esgflow.explain import Context as ExplainContext
 from esgflow.explain import Explanation, explain
 from esgflow.factors import FactorRegistry, load_factors, registry_from
 from esgflow.feedback import letter_files
-from esgflow.findings import Finding
+from esgflow.findings import Finding, Refused
 from esgflow.history import ImportResult, read_published
 from esgflow.inbox import Claim, InboxSource, inbox_for
 from esgflow.ingest import Ingestor
@@ -76,6 +76,7 @@ from esgflow.states import APPROVED, EXCUSED, RETURNED, move
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
 from esgflow.workbooks.naming import named_entity, template_name
+from esgflow.workbooks.returns import ParsedReturn, read_return
 from esgflow.workbooks.template import TemplateRequest, write_template
 
 # How long a run may take to send a letter before another run may send it instead.
@@ -693,7 +694,10 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
         for address in addresses:
             entities_of.setdefault(address, set()).add(entity)
     origins, reasons = kept.before_ingest(claim.messages, entities_of, settings.mail_authserv_id)
+    blanks = kept.blanks_beside_returns(claim.messages, _readable_return)
+    origins = {path: o for path, o in origins.items() if path not in blanks}
     outcomes = ingest_files(settings, list(origins), letters_by_mail=True, origins=origins) if origins else []
+    outcomes += _set_aside(blanks, outcomes)
     reasons = kept.after_ingest(claim.messages, outcomes, reasons)
     languages = {e.code: e.language for e in load_registry().entities}
     for a in claim.messages:
@@ -706,6 +710,37 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
             why = kept_reason(reason, detail, sender)
             outcomes.append(Outcome(eml, "kept", k.key, note=f"from {shown(sender or '?')}: {why}"))
     return outcomes, replace(claim, kept=frozenset(reasons))
+
+
+def _readable_return(path: Path) -> ParsedReturn | None:
+    try:
+        return read_return(path.read_bytes(), path.name, load_catalog())
+    except Refused:
+        return None
+
+
+_BLANK_NOTE = (
+    "您随填好的报表一并附上的空白模板 {blank} 未填写任何数据，已放在一边，不作为新版本。",
+    "The blank template {blank} you attached beside your filled return has nothing filled in: it was set "
+    "aside and is not a new version.",
+)
+
+
+def _set_aside(blanks: dict[Path, Path], outcomes: list[Outcome]) -> list[Outcome]:
+    """An outcome for each blank template set aside, said in the letter that answers its filled return."""
+    by_path = {o.path: o for o in outcomes}
+    out = []
+    for blank, filled in blanks.items():
+        answered = by_path.get(filled)
+        if answered is not None and answered.letter is not None and answered.letter.is_file():
+            zh, en = (t.format(blank=shown(blank.name)) for t in _BLANK_NOTE)
+            lang = load_registry()[answered.entity].language if answered.entity else "zh"
+            with answered.letter.open("a", encoding="utf-8") as letter:
+                letter.write("\n" + (en if lang == "en" else zh) + "\n")
+        note = f"a blank template beside {shown(filled.name)}, the filled return of the same entity and period"
+        entity, period = (answered.entity, answered.period) if answered else (None, None)
+        out.append(Outcome(blank, "set_aside", "", entity, period, note=note))
+    return out
 
 
 # The ESG office's review, sign-off and audit trail (issue 13).

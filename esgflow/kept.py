@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -172,6 +173,30 @@ def answerable(message: Message, entities_of: dict[str, set[str]], authserv_id: 
         return False
     domains = {address.rsplit("@", 1)[-1] for address in entities_of}
     return sender in entities_of or sender.rsplit("@", 1)[-1] in domains
+
+
+def is_blank(ret: ParsedReturn) -> bool:
+    """A template with nothing filled in: no figure, no text, no note, no split row."""
+    written = any(r.value is not None or (r.found or "").strip() or (r.note or "").strip() for r in ret.reported)
+    return not written and not ret.splits
+
+
+def blanks_beside_returns(
+    arrived: tuple[Arrived, ...], read: Callable[[Path], ParsedReturn | None]
+) -> dict[Path, Path]:
+    """The blank templates that came in one message beside a filled return of the same entity and period
+    (a reporter attaching the template they were sent with their filled copy): path -> the filled file.
+    They are set aside, never a new version; anything unreadable is left to the ingest to judge."""
+    out: dict[Path, Path] = {}
+    for a in arrived:
+        if len(a.files) < 2:
+            continue
+        parsed = {f: read(f) for f in a.files}
+        filled = {(p.entity, p.period): f for f, p in parsed.items() if p is not None and not is_blank(p)}
+        for f, p in parsed.items():
+            if p is not None and is_blank(p) and (p.entity, p.period) in filled:
+                out[f] = filled[(p.entity, p.period)]
+    return out
 
 
 def sender_language(sender: str | None, entities_of: dict[str, set[str]], languages: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ class Outcome:
     path: Path
     # accepted | accepted_with_warnings | rejected | refused | duplicate | kept (a message by mail)
     # | gone (taken by another run between listing and reading: that run answers for it)
+    # | set_aside (a blank template that came beside its filled return in one message)
     status: str
     content_hash: str
     entity: str | None = None
@@ -46,6 +47,8 @@ class Outcome:
             return f"{name}: gone before it was read (another run took it and answers for it); nothing changed"
         if self.status == "kept":  # a message by mail that was not taken: the ESG office has it
             return f"{name}: kept aside for the ESG office: {self.note}"
+        if self.status == "set_aside":  # a blank template beside a filled return in one message
+            return f"{name}: set aside, not a new version: {self.note}"
         if self.status == "duplicate" and first and self.same_as is not None:
             return (
                 f"{name}: duplicate of {shown(self.same_as)}, which was refused: {place}{self._reason(first)} "

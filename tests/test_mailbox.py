@@ -296,3 +296,27 @@ def test_the_office_mailbox_answers_only_authenticated_senders_the_registry_know
     assert len(jobs.send_letters(mail_settings)) == 2
     assert sorted(r.rcpt_tos[0] for r in smtp[0].received) == sorted(["new.colleague@example.com", SAMI])
     assert len(kept.kept_messages(mail_settings.home)) == 5  # every one is there for the office
+
+
+def test_the_blank_template_beside_the_filled_return_is_set_aside_and_said_so_in_the_one_answer(
+    mail_settings: Settings, imap: ImapServer, smtp: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI", "OS-IN"])
+    filled = fill(templates["SAMI"], tmp_path / "filled", {}, name="SAMI_2024_filled.xlsx")
+    imap.append(reply(SAMI, [filled, templates["SAMI"]], datetime(2025, 1, 20, tzinfo=UTC), "<b1@sami.example.com>"))
+    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    assert sorted(o.status for o in outcomes) == ["accepted", "set_aside"], [o.line() for o in outcomes]
+    [aside] = [o for o in outcomes if o.status == "set_aside"]
+    assert aside.line() == (
+        "SAMI_2024.xlsx: set aside, not a new version: a blank template beside SAMI_2024_filled.xlsx, "
+        "the filled return of the same entity and period"
+    )
+    assert [v for _, v, _ in _submissions(mail_settings)] == [1]  # one version: the filled one
+    [sami] = [s for s in jobs.period_statuses(mail_settings, P2024) if s.entity == "SAMI"]
+    assert sami.status == "accepted"
+    assert len(jobs.send_letters(mail_settings)) == 1  # one answer for one message
+    [answer] = smtp[0].received
+    assert "空白模板 SAMI_2024.xlsx 未填写任何数据，已放在一边，不作为新版本" in answer.message.get_body().get_content()  # type: ignore[union-attr]
+    # a blank template alone is still judged as a return (and answered with what is missing)
+    imap.append(reply(SAMI, [templates["SAMI"]], datetime(2025, 1, 21, tzinfo=UTC), "<b2@sami.example.com>"))
+    assert [o.status for o in jobs.collect_inbox(mail_settings, "run-2")] != ["set_aside"]
