@@ -41,6 +41,7 @@ TOO_LARGE = "too_large"
 ATTACHMENT_TOO_LARGE = "attachment_too_large"
 TOO_MANY_ATTACHMENTS = "too_many_attachments"
 NO_WORKBOOK = "no_workbook"
+TNEF_WITHOUT_WORKBOOK = "tnef_without_workbook"  # Outlook's winmail.dat, with no workbook inside
 NO_SENDER = "no_sender"
 UNKNOWN_SENDER = "unknown_sender"
 UNAUTHENTICATED = "unauthenticated"  # the office's mail server did not vouch for the sender (esgflow.mail_auth)
@@ -132,20 +133,49 @@ def read_message(raw: bytes) -> Message:
     attachments = [p for p in msg.walk() if not p.is_multipart() and (p.get_filename() or p.is_attachment())]
     if len(attachments) > MAX_ATTACHMENTS:
         return _envelope(msg, TOO_MANY_ATTACHMENTS, str(len(attachments)))
-    workbooks = []
+    workbooks, tnef = [], False
     for n, part in enumerate(attachments, 1):
         name = safe_name(part.get_filename(), n)
-        if not _is_workbook(name, part):
+        is_tnef = _is_tnef(name, part)
+        if not is_tnef and not _is_workbook(name, part):
             continue  # a logo or a PDF beside the workbook: not a return, not kept
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             continue
         if len(data) > MAX_FILE_BYTES:
             return _envelope(msg, ATTACHMENT_TOO_LARGE, name)
-        workbooks.append(Workbook(name, data))
+        tnef = tnef or is_tnef
+        workbooks.extend(_from_tnef(data, n) if is_tnef else [Workbook(name, data)])
+    if len(workbooks) > MAX_ATTACHMENTS:
+        return _envelope(msg, TOO_MANY_ATTACHMENTS, str(len(workbooks)))
     if not workbooks:
-        return _envelope(msg, NO_WORKBOOK)
+        return _envelope(msg, TNEF_WITHOUT_WORKBOOK if tnef else NO_WORKBOOK)
     return _envelope(msg, None, "", tuple(workbooks))
+
+
+def _is_tnef(filename: str, part: EmailMessage) -> bool:
+    """Outlook's rich-text wrapper (winmail.dat, application/ms-tnef), which holds the real attachments."""
+    return part.get_content_type() in ("application/ms-tnef", "application/vnd.ms-tnef") or (
+        filename.lower() == "winmail.dat"
+    )
+
+
+def _from_tnef(data: bytes, n: int) -> list[Workbook]:
+    """The workbooks inside a TNEF container (read with tnefparse; nothing in it is run), each judged
+    like any other attachment; an unreadable container gives none."""
+    from tnefparse import TNEF
+
+    try:
+        container = TNEF(data, do_checksum=False)
+        inner = [(a.long_filename(), a.data) for a in container.attachments]
+    except Exception:  # a damaged container is a message without a workbook, and said so
+        return []
+    found = []
+    for m, (name, payload) in enumerate(inner, 1):
+        filename = safe_name(name if isinstance(name, str) else "", n * 100 + m)
+        if isinstance(payload, bytes) and filename.lower().endswith(WORKBOOK_SUFFIXES):
+            found.append(Workbook(filename, payload[: MAX_FILE_BYTES + 1]))
+    return found
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,13 @@ _KEPT_WORDING: dict[str, tuple[str, str]] = {
         "The message has no Excel workbook attached. Please reply to the template e-mail with the filled template "
         "(.xlsx) attached.",
     ),
+    messages.TNEF_WITHOUT_WORKBOOK: (
+        "邮件以 Outlook 的 RTF 格式发送，附件被打包为 winmail.dat，其中没有 Excel 工作簿。请在 Outlook 中选择"
+        "“格式文本 > HTML”（或“文件 > 选项 > 邮件 > 以 HTML 格式撰写邮件”），附上填好的模板（.xlsx）后重新发送。",
+        "The message was sent in Outlook's rich-text format, so its attachments arrived packed in winmail.dat, "
+        "and no Excel workbook was in it. In Outlook choose Format Text > HTML (or File > Options > Mail > "
+        "Compose messages in HTML format), attach the filled template (.xlsx) and send it again.",
+    ),
     messages.TOO_MANY_ATTACHMENTS: (
         "邮件附件过多（{detail} 个）。请每封邮件只附一个填好的工作簿。",
         "The message has too many attachments ({detail}). Please send one filled workbook per message.",

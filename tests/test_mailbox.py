@@ -320,3 +320,49 @@ def test_the_blank_template_beside_the_filled_return_is_set_aside_and_said_so_in
     # a blank template alone is still judged as a return (and answered with what is missing)
     imap.append(reply(SAMI, [templates["SAMI"]], datetime(2025, 1, 21, tzinfo=UTC), "<b2@sami.example.com>"))
     assert [o.status for o in jobs.collect_inbox(mail_settings, "run-2")] != ["set_aside"]
+
+
+def _tnef(files: dict[str, bytes]) -> bytes:
+    """winmail.dat as Outlook writes it for a rich-text message: the TNEF signature, then per attachment
+    its rendering, file name and data as attachment-level attributes, each with its checksum."""
+    import struct
+
+    def attribute(level: int, name: int, kind: int, data: bytes) -> bytes:
+        checksum = sum(data) & 0xFFFF
+        return struct.pack("<BHHI", level, name, kind, len(data)) + data + struct.pack("<H", checksum)
+
+    out = struct.pack("<IH", 0x223E9F78, 0x0001)
+    out += attribute(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))  # TNEF version
+    out += attribute(1, 0x9007, 0x0006, struct.pack("<II", 936, 0))  # OEM code page
+    for name, data in files.items():
+        out += attribute(2, 0x9002, 0x0006, b"\x01\x00\xff\xff\xff\xff" + b"\x00" * 8)  # rendering
+        out += attribute(2, 0x8010, 0x0001, name.encode() + b"\x00")  # file name
+        out += attribute(2, 0x800F, 0x0006, data)  # data
+    return out
+
+
+def _outlook_rtf(sender: str, winmail: bytes, msgid: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "esg-returns@example.com"
+    msg["Subject"] = "RE: [ESG data] template for 2024"
+    msg["Message-ID"] = msgid
+    msg.set_content("Please find attached.")
+    msg.add_attachment(winmail, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    return f"Authentication-Results: {passed(sender)}\r\n".encode() + msg.as_bytes(policy=policy.SMTP)
+
+
+def test_a_return_inside_outlooks_winmail_dat_is_read_and_judged_like_any_other(
+    mail_settings: Settings, imap: ImapServer, smtp: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI"])
+    workbook = fill(templates["SAMI"], tmp_path / "filled", {"env_diesel": -5})
+    imap.append(_outlook_rtf(SAMI, _tnef({"SAMI_2024.xlsx": workbook.read_bytes()}), "<t1@sami.example.com>"))
+    imap.append(_outlook_rtf(SAMI, _tnef({"notes.txt": b"see you"}), "<t2@sami.example.com>"))
+    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    assert sorted(o.status for o in outcomes) == ["kept", "rejected"], [o.line() for o in outcomes]
+    assert [(e, v) for e, v, _ in _submissions(mail_settings)] == [("SAMI", 1)]
+    assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["tnef_without_workbook"]
+    jobs.send_letters(mail_settings)
+    bodies = [r.message.get_body().get_content() for r in smtp[0].received]  # type: ignore[union-attr]
+    assert any("winmail.dat" in b and "HTML" in b for b in bodies)  # how to send plain attachments
