@@ -364,6 +364,13 @@ def portal_event(settings: Settings, event: PortalEvent) -> None:
         load.record_portal_event(session, event)
 
 
+def recent_uploads(settings: Settings, email: str, entity: str | None, seconds: float) -> tuple[int, int]:
+    """(uploads by a sign-in, uploads for an entity) in the last `seconds`, across every portal process."""
+    since = datetime.now(UTC) - timedelta(seconds=seconds)
+    with db.session_scope(settings.database_url) as session:
+        return queries.recent_uploads(session, since, email, entity)
+
+
 def portal_events(settings: Settings, limit: int = 200) -> list[PortalEvent]:
     with db.session_scope(settings.database_url) as session:
         return queries.portal_events(session, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -305,3 +306,39 @@ def test_good_sign_ins_never_lock_an_address_out(world: World) -> None:
     assert all(client.get(f"/signin/{world.link('office')}").status_code == 200 for _ in range(10))
     assert client.get("/signin/a-guess").status_code == 401
     assert client.get(f"/signin/{world.link('office')}").status_code == 200
+
+
+def test_refused_uploads_go_to_a_bounded_quarantine_and_uploads_are_rate_limited(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from esgflow import quarantine
+    from esgflow.portal import uploads
+
+    sami = world.signed_in("SAMI")
+    csrf = _csrf(sami, "/entities/SAMI")
+    for n in range(3):  # junk: refused, nothing of it is a version
+        junk = world.folder / f"junk{n}.xlsx"
+        junk.write_bytes(os.urandom(1024 * 1024))
+        page = _upload(sami, "SAMI", junk, csrf)
+        assert page.status_code == 200 and "保留 30 天，之后删除" in page.text  # type: ignore[attr-defined]
+    archived = [p for p in world.settings.archive.rglob("*") if p.is_file()] if world.settings.archive.exists() else []
+    assert archived == []  # nothing refused is archived for good
+    assert len([p for p in quarantine.folder(world.settings.home).iterdir() if p.suffix == ".xlsx"]) == 3
+    monkeypatch.setattr(uploads, "UPLOADS_PER_SIGNIN", 4)
+    monkeypatch.setattr(uploads, "UPLOADS_PER_ENTITY", 5)
+    assert _upload(sami, "SAMI", world.workbook("SAMI"), csrf).status_code == 200  # the fourth
+    assert _upload(sami, "SAMI", world.workbook("SAMI", name="again.xlsx"), csrf).status_code == 429
+    other = world.client()  # another reporter of the entity: their own allowance, within the entity's bound
+    link = jobs.grant_access(world.settings, "second@sami.example", "SAMI").rsplit("/", 1)[1]
+    assert other.get(f"/signin/{link}").status_code == 200
+    assert (
+        _upload(other, "SAMI", world.workbook("SAMI", name="o1.xlsx"), _csrf(other, "/entities/SAMI")).status_code
+        == 200
+    )
+    assert (
+        _upload(other, "SAMI", world.workbook("SAMI", name="o2.xlsx"), _csrf(other, "/entities/SAMI")).status_code
+        == 429
+    )
+    api = world.client().post("/api/returns", headers=world.bearer("SAMI"), files={"file": ("x.xlsx", b"PK")})
+    assert api.status_code == 429
+    assert len(jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD))) == 2

@@ -650,6 +650,17 @@ def portal_events(session: Session, limit: int = 200) -> list[PortalEvent]:
     ]
 
 
+def recent_uploads(session: Session, since: datetime, email: str, entity: str | None) -> tuple[int, int]:
+    """(uploads by this sign-in, uploads for this entity) since a time: portal submissions the portal
+    took in (those it turned away for the rate itself are not counted)."""
+    base = select(func.count()).where(
+        m.PortalEvent.action == "submission", m.PortalEvent.outcome != "rate_limited", m.PortalEvent.at >= since
+    )
+    mine = session.scalar(base.where(m.PortalEvent.email == email)) or 0
+    theirs = session.scalar(base.where(m.PortalEvent.entity == entity)) or 0 if entity else 0
+    return int(mine), int(theirs)
+
+
 def submission_versions(session: Session, period: Period, entity: str | None = None) -> list[SubmissionVersion]:
     """Every stored version of each entity's return for a period (or one entity's), in the order they arrived."""
     arrived = func.coalesce(m.Submission.arrived_at, m.Submission.received_at)

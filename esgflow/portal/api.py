@@ -30,6 +30,7 @@ def post_return(request: Request, background: BackgroundTasks, file: Annotated[U
         "period": outcome.period,
         "version": outcome.version,
         "findings": [f.to_json() for f in outcome.findings],
+        **({"note": uploads.QUARANTINED[0]} if outcome.status == "refused" else {}),
     }
 
 

@@ -230,6 +230,7 @@ def upload(
         version=outcome.version,
         rows=finding_rows(outcome.findings, written, load_catalog(), lang),
         annotated=annotated,
+        quarantined=uploads.QUARANTINED[lang == "zh"] if outcome.status == "refused" else "",
         back=f"{base}?period={outcome.period}" if outcome.period else base,
     )
 

@@ -234,7 +234,8 @@ _TEMPLATES = {
 </tr>{% endfor %}</tbody></table>{% endif %}</article>{% endfor %}</section>{% endblock %}""",
     "result.html": """{% extends 'base.html' %}{% block main %}<section><h2>{{ t('result') }} · {{ file }}</h2>
 <div class="banner {{ status }}">{% if version %}{{ t('version') }} {{ version }}: {% endif %}{{ t(status) }}</div>
-{% include 'findings.html' %}<p>{% if annotated %}<a class="button" href="{{ annotated }}">{{ t('annotated')
+{% include 'findings.html' %}{% if quarantined %}<p class="muted">{{ quarantined }}</p>{% endif %}
+<p>{% if annotated %}<a class="button" href="{{ annotated }}">{{ t('annotated')
  }}</a> {% endif %}
 <a href="{{ back }}">{{ t('back') }}</a></p></section>{% endblock %}""",
     "office.html": """{% extends 'base.html' %}{% block main %}

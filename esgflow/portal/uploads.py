@@ -9,7 +9,7 @@ import unicodedata
 
 from fastapi import HTTPException
 
-from esgflow import jobs
+from esgflow import jobs, quarantine
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.findings import Refused
@@ -19,6 +19,12 @@ from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import read_return
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Uploads taken in an hour: per sign-in, and per entity (its reporters together).
+UPLOADS_PER_SIGNIN, UPLOADS_PER_ENTITY, UPLOAD_WINDOW = 20, 40, 3600
+QUARANTINED = (
+    f"the refused file is kept for the ESG office for {quarantine.RETENTION_DAYS} days, then deleted",
+    f"被拒收的文件将为 ESG 工作办公室保留 {quarantine.RETENTION_DAYS} 天，之后删除",
+)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 _INVISIBLE = {"Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # dropped; controls become _ below
@@ -59,6 +65,11 @@ def submit(
     """
     name = safe_name(filename)
     who = PortalEvent("submission", "", client, viewer.grant.email, viewer.grant.entity, detail=name)
+    mine, entitys = jobs.recent_uploads(settings, viewer.grant.email, for_entity or viewer.grant.entity, UPLOAD_WINDOW)
+    if mine >= UPLOADS_PER_SIGNIN or entitys >= UPLOADS_PER_ENTITY:
+        jobs.portal_event(settings, _with(who, "rate_limited", name))
+        limit = f"{UPLOADS_PER_SIGNIN} per sign-in and {UPLOADS_PER_ENTITY} per entity an hour"
+        raise HTTPException(429, f"too many uploads ({limit}); wait an hour or ask the ESG office")
     if len(data) > MAX_UPLOAD_BYTES:
         jobs.portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
@@ -72,6 +83,8 @@ def submit(
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
     with _INGEST:
         outcome = jobs.ingest_bytes(settings, data, name)
+        if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
+            quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
     period = outcome.period or (identity[1] if identity else None)
     jobs.portal_event(settings, _with(who, outcome.status, name, entity, period, outcome.version))
