@@ -29,7 +29,7 @@ from esgflow.explain import Context as ExplainContext
 from esgflow.explain import Explanation, explain
 from esgflow.factors import FactorRegistry, load_factors, registry_from
 from esgflow.feedback import letter_files
-from esgflow.findings import Finding, Refused
+from esgflow.findings import Finding
 from esgflow.history import ImportResult, read_published
 from esgflow.inbox import Claim, InboxSource, inbox_for
 from esgflow.ingest import Ingestor
@@ -76,7 +76,7 @@ from esgflow.states import APPROVED, EXCUSED, RETURNED, move
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
 from esgflow.workbooks.naming import named_entity, template_name
-from esgflow.workbooks.returns import ParsedReturn, read_return
+from esgflow.workbooks.returns import ParsedReturn, readable_return
 from esgflow.workbooks.template import TemplateRequest, write_template
 
 # How long a run may take to send a letter before another run may send it instead.
@@ -720,10 +720,7 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
 
 
 def _readable_return(path: Path) -> ParsedReturn | None:
-    try:
-        return read_return(path.read_bytes(), path.name, load_catalog())
-    except Refused:
-        return None
+    return readable_return(path.read_bytes(), path.name, load_catalog())
 
 
 _BLANK_NOTE = (

@@ -342,3 +342,38 @@ def test_refused_uploads_go_to_a_bounded_quarantine_and_uploads_are_rate_limited
     api = world.client().post("/api/returns", headers=world.bearer("SAMI"), files={"file": ("x.xlsx", b"PK")})
     assert api.status_code == 429
     assert len(jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD))) == 2
+
+
+def test_malformed_workbooks_the_ingest_refuses_are_refused_by_the_portal_never_a_500(world: World) -> None:
+    import io
+    import zipfile
+
+    filled = world.workbook("SAMI", {"env_diesel": 100})
+    with zipfile.ZipFile(filled) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheets = sorted(n for n in parts if n.startswith("xl/worksheets/sheet"))
+
+    def variant(name: str, change: object) -> tuple[str, bytes]:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for part, data in parts.items():
+                z.writestr(part, change(data) if part in sheets else data)  # type: ignore[operator]
+        return name, out.getvalue()
+
+    broken = [
+        variant(
+            "SAMI_2024_string_index.xlsx",
+            lambda d: re.sub(rb'<c r="([A-Z]+\d+)"( s="\d+")?>', rb'<c r="\1"\2 t="s">', d),
+        ),
+        variant("SAMI_2024_row_number.xlsx", lambda d: d.replace(b'<row r="', b'<row r=")', 3)),
+        variant("SAMI_2024_style_index.xlsx", lambda d: re.sub(rb' s="\d+"', b' s="x"', d)),
+    ]
+    client = TestClient(world.signed_in("SAMI").app, raise_server_exceptions=False)
+    assert client.get(f"/signin/{world.link('SAMI')}").status_code == 200
+    csrf = _csrf(client, "/entities/SAMI")
+    for name, data in broken:
+        page = client.post("/entities/SAMI/returns", data={"csrf": csrf}, files={"file": (name, data)})
+        api = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (name, data)})
+        assert page.status_code == 200 and api.status_code == 200, (name, page.text[:200], api.text[:200])
+        assert api.json()["status"] in ("refused", "duplicate"), name  # the page took the same bytes first
+        assert jobs.ingest_bytes(world.settings, data, name).status in ("refused", "duplicate", "rejected"), name

@@ -12,11 +12,10 @@ from fastapi import HTTPException
 from esgflow import jobs, quarantine
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
-from esgflow.findings import Refused
 from esgflow.outcome import Outcome
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
-from esgflow.workbooks.returns import read_return
+from esgflow.workbooks.returns import readable_return
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Uploads taken in an hour: per sign-in, and per entity (its reporters together).
@@ -49,11 +48,8 @@ def claimed_identity(data: bytes, name: str) -> tuple[str, str] | None:
     its identity is genuine or edited; one naming the reporter's own entity goes on to the
     pipeline, which verifies the signature and refuses a forged one.
     """
-    try:
-        parsed = read_return(data, name, load_catalog())
-    except Refused:
-        return None
-    return parsed.entity, parsed.period
+    parsed = readable_return(data, name, load_catalog())
+    return (parsed.entity, parsed.period) if parsed else None
 
 
 def submit(

@@ -11,11 +11,11 @@ from pathlib import Path
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.decimals import tidy
-from esgflow.findings import Finding, Refused
+from esgflow.findings import Finding
 from esgflow.records import SubmissionRecord
 from esgflow.states import ACCEPTED
 from esgflow.workbooks.formats import in_language, is_format_refusal
-from esgflow.workbooks.returns import read_return
+from esgflow.workbooks.returns import readable_return
 
 _FILE_NOT_READ = ("文件无法读取", "File not read")
 
@@ -62,9 +62,8 @@ def _text(value: Decimal | None) -> str:
 
 def written_figures(data: bytes, name: str, catalog: Catalog) -> Written:
     """What a workbook says, by its names (empty when it cannot be read as a return)."""
-    try:
-        parsed = read_return(data, name, catalog)
-    except Refused:
+    parsed = readable_return(data, name, catalog)
+    if parsed is None:
         return {}
     return {r.code: (_text(r.value) if r.value is not None else (r.found or "—"), r.unit) for r in parsed.reported}
 

@@ -266,7 +266,8 @@ def _sheet_cells(zf: SafeZip, sheet: str, part: str, wanted: set[str]) -> dict[s
                 handle["p"].EndElementHandler = end
         elif name == "row" or name.endswith(":row"):
             state["rows"] += 1
-            state["row"] = int(attrs.get("r") or state["row"] + 1)
+            given = attrs.get("r") or ""
+            state["row"] = int(given) if given.isdigit() else state["row"] + 1  # a damaged r: the next row
             state["col"], state["last"] = 0, ""  # type: ignore[assignment]
             if state["rows"] > MAX_ROWS or state["row"] > MAX_ROWS * 10:
                 raise wording.refusal("rows", zf.file, sheet=sheet, rows=MAX_ROWS)
@@ -315,13 +316,14 @@ def read_named_cells(zf: SafeZip) -> NamedCells:
         cell = cells.get((sheet, ref), RawCell(sheet, ref, "", None, False))
         if cell.number_format is not None:  # the style index, until resolved to its format code
             formats = _number_formats(zf) if formats is None else formats
-            index = int(cell.number_format)
+            index = int(cell.number_format) if cell.number_format.isdigit() else len(formats)
             cell = replace(cell, number_format=formats[index] if index < len(formats) else None)
         if cell.type == "s" and cell.text is not None:
             strings = _shared_strings(zf) if strings is None else strings
-            index = int(cell.text)
-            if index >= len(strings):
-                raise wording.refusal("missing_string", zf.file, sheet=sheet, cell=ref, index=index)
+            given = cell.text.strip()
+            index = int(given) if given.isdigit() else -1  # a shared string's index, or a damaged cell
+            if not 0 <= index < len(strings):
+                raise wording.refusal("missing_string", zf.file, sheet=sheet, cell=ref, index=given[:20])
             cell = RawCell(sheet, ref, "str", strings[index], cell.formula)
         out[name] = cell
     return NamedCells(out, not_single, twice)

@@ -354,6 +354,14 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
 _worker_catalog: Catalog | None = None  # the catalog of a reading process, set once when it starts
 
 
+def readable_return(data: bytes, name: str, catalog: Catalog) -> ParsedReturn | None:
+    """A workbook read as a return, or None when it cannot be: for a look before the ingest judges it
+    (the portal's identity check and figures, a blank template beside a return), which must never
+    fail on what the ingest refuses cleanly."""
+    found = _read_or_refusal((data, name), catalog)
+    return found if isinstance(found, ParsedReturn) else None
+
+
 def _use_catalog(catalog: Catalog) -> None:
     global _worker_catalog
     _worker_catalog = catalog
