@@ -71,7 +71,7 @@ from esgflow.review import (
 )
 from esgflow.safety import shown
 from esgflow.settled import OnJudged
-from esgflow.signing import signature, signing_key
+from esgflow.signing import ensure_key, signature, signing_key
 from esgflow.states import APPROVED, EXCUSED, RETURNED, move
 from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db, load, queries
@@ -103,6 +103,7 @@ def init_warehouse(settings: Settings) -> LoadCounts:
         db.upgrade(settings.database_url)
     except Exception as exc:  # the driver's own message is the useful part
         raise EsgflowError(f"cannot reach or upgrade the warehouse at {warehouse_url(settings)}: {exc}") from exc
+    ensure_key(settings.home)  # the templates' signing key, made once here and never by a worker
     rows = reference_rows(load_catalog(), load_registry(), load_factors())
     with db.session_scope(settings.database_url) as session:
         load.load_reference(
@@ -286,6 +287,36 @@ def grant_access(settings: Settings, email: str, entity: str | None, mail: bool 
         who = f"{entity} reporter" if entity else "ESG office"
         mailer_for(settings).send([signin_mail(address, link, who)])
     return link
+
+
+def import_contacts(settings: Settings, path: Path, by: str | None = None) -> dict[str, int]:
+    """Give every entity the file names exactly the addresses it lists (audited); counts added/updated/removed."""
+    from esgflow.contacts import read_contacts_file
+    from esgflow.warehouse import contacts
+
+    rows = read_contacts_file(path, load_registry())  # the whole file is checked before anything changes
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return contacts.replace_for_entities(session, rows, actor(by))
+
+
+def list_contacts(settings: Settings, entity: str | None = None) -> list[dict[str, str]]:
+    from esgflow.warehouse import contacts
+
+    _require_schema(settings)
+    if entity is not None:
+        load_registry()[entity]  # an unknown entity is refused, not listed as having no contacts
+    with db.session_scope(settings.database_url) as session:
+        return contacts.contact_rows(session, entity)
+
+
+def remove_contact(settings: Settings, email: str, by: str | None = None) -> list[str]:
+    """Remove an address from every entity it reports for (audited); the entities."""
+    from esgflow.warehouse import contacts
+
+    _require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return contacts.remove_address(session, checked_address(email), actor(by))
 
 
 def revoke_access(settings: Settings, email: str) -> int:
@@ -678,6 +709,7 @@ def collect_inbox(
 ) -> list[Outcome]:
     """Ingest whatever has arrived in the inbox: claim, judge and load, then mark the files done."""
     _require_schema(settings)
+    signing_key(settings.home)  # no key, no claim: a worker without it must not judge (and refuse) real returns
     inbox = source or inbox_for(settings.inbox_location or settings.inbox, settings)
     try:
         claim = inbox.claim(run_id, stale_after)

@@ -32,6 +32,30 @@ def test_warehouse_url_hides_the_password() -> None:
     assert jobs.warehouse_url(settings) == "postgresql+psycopg://esg:***@db.example/esg"
 
 
+def test_a_password_with_url_characters_is_never_echoed_when_the_warehouse_cannot_be_reached(tmp_path: Path) -> None:
+    # the README's encoding of a password with @ and /: the URL parses, and no message repeats the password
+    url = "postgresql+psycopg://esgflow:p%40ss%2Fw0rd%3A@127.0.0.1:1/esgflow"
+    settings = load_settings({"ESGFLOW_HOME": str(tmp_path), "ESGFLOW_DATABASE_URL": url})
+    with pytest.raises(EsgflowError) as failed:
+        jobs.init_warehouse(settings)
+    message = str(failed.value)
+    assert "cannot reach or upgrade the warehouse at postgresql+psycopg://esgflow:***@127.0.0.1:1/esgflow" in message
+    assert "p@ss" not in message and "w0rd" not in message and "%40" not in message
+
+
+def test_a_worker_without_the_signing_key_claims_nothing_and_says_so(sqlite_settings: Settings) -> None:
+    db.upgrade(sqlite_settings.database_url)  # the schema is there, but this machine never got the key
+    sqlite_settings.inbox.mkdir(parents=True)
+    (sqlite_settings.inbox / "SAMI_2024.xlsx").write_bytes(b"a genuine return")
+    with pytest.raises(EsgflowError, match=r"^no signing key: .*run 'esgflow init' once on the shared ESGFLOW_HOME"):
+        jobs.collect_inbox(sqlite_settings, "run-1")
+    assert [p.name for p in sqlite_settings.inbox.iterdir()] == ["SAMI_2024.xlsx"]  # left for a worker with the key
+    assert not sqlite_settings.archive.exists()  # nothing judged, nothing refused
+    with pytest.raises(EsgflowError, match=r"^no signing key"):
+        jobs.ingest_files(sqlite_settings, [sqlite_settings.inbox])
+    assert not sqlite_settings.archive.exists()
+
+
 def test_a_job_before_init_says_to_run_init(sqlite_settings: Settings) -> None:
     with pytest.raises(EsgflowError, match="run 'esgflow init' first"):
         jobs.consolidate_period(sqlite_settings, P2024)
@@ -223,7 +247,12 @@ def test_letters_that_could_not_be_sent_stay_owed(sqlite_settings: Settings, tmp
     jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
     # nothing listens on port 1
     down = load_settings(
-        {"ESGFLOW_HOME": str(sqlite_settings.home), "ESGFLOW_SMTP_HOST": "127.0.0.1", "ESGFLOW_SMTP_PORT": "1"}
+        {
+            "ESGFLOW_HOME": str(sqlite_settings.home),
+            "ESGFLOW_SMTP_HOST": "127.0.0.1",
+            "ESGFLOW_SMTP_PORT": "1",
+            "ESGFLOW_SMTP_ALLOW_RESERVED": "1",
+        }
     )
     with pytest.raises(OSError):
         jobs.send_letters(down)
