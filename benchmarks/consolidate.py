@@ -6,7 +6,7 @@ Builds a synthetic warehouse per size: the 33 entities of the registry plus N - 
 ones under the group root, each with one accepted submission of a year of returns (every
 input the catalog asks of its kind). Then, each in a fresh process on its own copy of that
 warehouse, it times
-  - pipeline: `esgflow consolidate`'s code (`jobs.consolidate_period`), and
+  - pipeline: `esgflow consolidate`'s code (`consolidate_period`), and
   - baseline: the implementation it replaced (a copy is kept below): observations read
     as Python Decimals, provenance lists pivoted per scope, a Decimal per figure, figures
     inserted with RETURNING and figure_source rows built as dicts,
@@ -113,10 +113,10 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
     import polars as pl
     from sqlalchemy import insert, select
 
-    from esgflow import jobs
     from esgflow.decimals import tidy
     from esgflow.entities import load_registry
     from esgflow.factors import OPEN_END, OPEN_START
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
     from esgflow.warehouse import db, load, queries
     from esgflow.warehouse import models as m
@@ -125,7 +125,7 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
     settings = _settings(home, url)
     if url:
         _fresh_schema(url)
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     registry = load_registry()
     root = registry.root()
     kinds = {e.code: e.kind for e in registry.entities}
@@ -383,16 +383,16 @@ def _baseline_replace(session: Any, period: Any, figures: Any) -> None:
 
 
 def baseline_consolidate_period(settings: Any, period: Any) -> None:
-    from esgflow import jobs
     from esgflow.catalog import load_catalog
     from esgflow.entities import load_registry
     from esgflow.factors import load_factors
+    from esgflow.jobs.common import entity_tree
     from esgflow.warehouse import db
 
     root = load_registry().root()
     with db.session_scope(settings.database_url) as session:
         observations = _baseline_observations(session, period)
-        parents = jobs._members(session, period)
+        parents = entity_tree(session, period)
         figures = _baseline_consolidate(observations, parents, root, load_catalog(), load_factors(), period.ends_on)
         _baseline_replace(session, period, _baseline_storable(figures))
 
@@ -402,12 +402,12 @@ def baseline_consolidate_period(settings: Any, period: Any) -> None:
 
 def run(method: str, home: Path, url: str | None) -> dict[str, float]:
     """Consolidate twice: first on a warehouse without computed figures, then again on top of them."""
-    from esgflow import jobs
+    from esgflow.jobs.figures import consolidate_period
     from esgflow.periods import parse_period
 
     settings = _settings(home, url)
     period = parse_period(PERIOD)
-    consolidate = jobs.consolidate_period if method == "pipeline" else baseline_consolidate_period
+    consolidate = consolidate_period if method == "pipeline" else baseline_consolidate_period
     out = {}
     for name in ("first", "again"):
         wall, cpu = time.perf_counter(), time.process_time()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from prefect import task
 
-from esgflow import jobs
 from esgflow.catalog import load_catalog
 from esgflow.config import load_settings
 from esgflow.demo import bundled_history, demo_inputs
 from esgflow.entities import load_registry
+from esgflow.jobs import setup
+from esgflow.jobs.setup import import_history_file
 from esgflow.periods import Period
 from esgflow.reference_data import LoadCounts
 from esgflow.workbooks.fill import fill_template
@@ -18,14 +19,14 @@ from esgflow.workbooks.naming import template_name
 @task
 def init_warehouse() -> LoadCounts:
     """Create or upgrade the warehouse and load the reference data."""
-    return jobs.init_warehouse(load_settings())
+    return setup.init_warehouse(load_settings())
 
 
 @task
 def import_demo_history(period: Period) -> int:
     """Import the published figures of the two years before the period."""
     years = [period.shifted_years(-2), period.shifted_years(-1)]
-    return jobs.import_history_file(load_settings(), bundled_history(), years).inserted
+    return import_history_file(load_settings(), bundled_history(), years).inserted
 
 
 @task
@@ -43,4 +44,4 @@ def reply_with_returns(period: Period) -> int:
 @task
 def import_published_for_comparison(period: Period) -> int:
     """Import the period's published figures, kept apart from the computed ones, to compare them."""
-    return jobs.import_history_file(load_settings(), bundled_history(), [period]).inserted
+    return import_history_file(load_settings(), bundled_history(), [period]).inserted

@@ -3,7 +3,7 @@
 Each is kept under `$ESGFLOW_HOME/kept/` as `<key>.eml` (the message as received; only its
 headers when it was too large to download) beside `<key>.json` (sender, subject, reason). The
 key is the hash of those bytes, so a message judged again by a run after one that died is
-kept once. Its answer goes out with `jobs.send_letters`, under a lease file as letters are
+kept once. Its answer goes out with `esgflow.jobs.mailing.send_letters`, under a lease file as letters are
 (`<key>.sending`), and `<key>.answered` records that it went.
 """
 

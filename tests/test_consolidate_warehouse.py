@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db, load
 from esgflow.warehouse import models as m
@@ -37,20 +38,20 @@ def _figure(settings: Settings, scope: str, period: str) -> m.ConsolidatedFigure
 
 
 def test_subtrees_follow_the_stored_tree_and_group_totals_do_not_move(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     for period in ("2023", "2024"):
         _load(settings, period)
-        jobs.consolidate_period(settings, parse_period(period))
+        consolidate_period(settings, parse_period(period))
     assert _figure(settings, "HQ", "2023").value == _figure(settings, "HQ", "2024").value == Decimal("600.5")
     assert _figure(settings, "CINF", "2023").value == Decimal("200")
     assert _figure(settings, "CINF", "2024").value == Decimal("500.5")
 
 
 def test_provenance_names_the_observations_and_reruns_replace(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _load(settings, "2024")
-    first = jobs.consolidate_period(settings, parse_period("2024"))
-    second = jobs.consolidate_period(settings, parse_period("2024"))
+    first = consolidate_period(settings, parse_period("2024"))
+    second = consolidate_period(settings, parse_period("2024"))
     assert first.figure_count == second.figure_count
     group = _figure(settings, "HQ", "2024")
     assert group.method == "sum of 3 observations" and group.basis == "computed"

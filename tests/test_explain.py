@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.explain import Node
+from esgflow.jobs.collection import ingest_files
+from esgflow.jobs.figures import consolidate_period, explain_figure
 from esgflow.periods import parse_period
 from tests.returns_factory import P2024, demo_inputs, fill, open_collection
 
@@ -23,9 +24,9 @@ EMISSION_INPUTS = {"env_diesel", "env_gasoline", "env_natural_gas", "env_electri
 @pytest.fixture
 def collected(settings: Settings, tmp_path: Path) -> Settings:
     templates = open_collection(settings, P2025, tmp_path / "tpl", ENTITIES)
-    outcomes = jobs.ingest_files(settings, [fill(templates[e], tmp_path / "in", {}) for e in ENTITIES], docs=False)
+    outcomes = ingest_files(settings, [fill(templates[e], tmp_path / "in", {}) for e in ENTITIES], docs=False)
     assert all(o.status.startswith("accepted") for o in outcomes), [o.line() for o in outcomes]
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
     return settings
 
 
@@ -46,7 +47,7 @@ def _adds_up(node: Node, catalog: Catalog) -> None:
 
 
 def test_explain_ghg_total_reaches_every_cell_and_factor(collected: Settings, catalog: Catalog) -> None:
-    found = jobs.explain_figure(collected, P2025, "env_ghg_total")
+    found = explain_figure(collected, P2025, "env_ghg_total")
     assert found.agrees() and found.stored.scope == "HQ"
     _adds_up(found.tree, catalog)
     nodes = _walk(found.tree)
@@ -67,13 +68,13 @@ def test_explain_ghg_total_reaches_every_cell_and_factor(collected: Settings, ca
 
 def test_explain_works_for_every_computed_indicator(collected: Settings, catalog: Catalog) -> None:
     for code in ("env_energy_total", "env_ghg_intensity_revenue", "env_diesel", "soc_employees_total"):
-        found = jobs.explain_figure(collected, P2025, code)
+        found = explain_figure(collected, P2025, code)
         assert found.agrees(), code
         _adds_up(found.tree, catalog)
 
 
 def test_explain_an_entity_subtree_and_say_it_in_lines(collected: Settings, catalog: Catalog) -> None:
-    found = jobs.explain_figure(collected, P2025, "env_ghg_scope2_location", "SAMI")
+    found = explain_figure(collected, P2025, "env_ghg_scope2_location", "SAMI")
     assert found.agrees() and {n.scope for n in _walk(found.tree)} == {"SAMI"}
     text = "\n".join(found.lines(catalog))
     assert "grid_co2_cn_ln_2023 = 0.4878 kgCO2/kWh, CN-LN, vintage 2023" in text
@@ -101,12 +102,12 @@ def test_a_split_entitys_scope2_takes_each_provinces_factor_and_explain_reaches_
     }
     files = [fill(templates["SAMI"], tmp_path / "in", split)]
     files += [fill(templates[e], tmp_path / "in", {}) for e in ("HQ", "KMSI")]
-    outcomes = jobs.ingest_files(settings, files, docs=False)
+    outcomes = ingest_files(settings, files, docs=False)
     assert all(o.status.startswith("accepted") for o in outcomes), [o.line() for o in outcomes]
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
     # the hand calculation: kWh x kgCO2/kWh of the 2023 vintages (esgflow/data/factors.yaml) / 1000
     sami = (600000 * Decimal("0.1333") + 400000 * Decimal("0.4878")) / 1000
-    found = jobs.explain_figure(settings, P2025, "env_ghg_scope2_location", "SAMI")
+    found = explain_figure(settings, P2025, "env_ghg_scope2_location", "SAMI")
     assert found.agrees() and float(found.stored.value) == pytest.approx(float(sami), rel=1e-9)
     with db.session_scope(settings.database_url) as s:
         stored = queries.splits_of(s, list(found.stored.observation_ids))
@@ -123,7 +124,7 @@ def test_a_split_entitys_scope2_takes_each_provinces_factor_and_explain_reaches_
     ]
     assert terms["CN-YN"].value == pytest.approx(600000 * 0.1333 / 1000, rel=1e-12)
     # the group is the sum of its entities' figures, SAMI's with its split and the others at their places
-    group = jobs.explain_figure(settings, P2025, "env_ghg_scope2_location")
+    group = explain_figure(settings, P2025, "env_ghg_scope2_location")
     assert group.agrees() and {c.scope for c in group.tree.children} == {"HQ", "SAMI", "KMSI"}
     _adds_up(group.tree, catalog)
     others = [c for c in group.tree.children if c.scope != "SAMI"]
@@ -137,9 +138,9 @@ def test_explain_says_which_cells_their_reporters_marked_estimated(sqlite_settin
         fill(templates["SAMI"], tmp_path / "in", {"env_diesel__estimate": "估算 Estimated"}),
         fill(templates["KMSI"], tmp_path / "in", {}),
     ]
-    assert all(o.status.startswith("accepted") for o in jobs.ingest_files(sqlite_settings, returned, docs=False))
-    jobs.consolidate_period(sqlite_settings, P2025)
-    found = jobs.explain_figure(sqlite_settings, P2025, "env_fuel_total")
+    assert all(o.status.startswith("accepted") for o in ingest_files(sqlite_settings, returned, docs=False))
+    consolidate_period(sqlite_settings, P2025)
+    found = explain_figure(sqlite_settings, P2025, "env_fuel_total")
     cells = {(c.entity, c.indicator): c for n in _walk(found.tree) for c in n.cells}
     assert {key for key, c in cells.items() if c.estimated} == {("SAMI", "env_diesel")}
     lines = [x.strip() for x in found.lines(load_catalog()) if "cell: " in x]

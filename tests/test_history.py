@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.config import Settings
+from esgflow.jobs.figures import report_period
+from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
@@ -19,10 +21,10 @@ YEARS = ["2022", "2022_restated", "2023", "2024"]
 def test_import_then_report_gives_back_every_published_figure(
     settings: Settings, seed_dir: Path, tmp_path: Path
 ) -> None:
-    jobs.init_warehouse(settings)
-    result = jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
+    init_warehouse(settings)
+    result = import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     assert result.years == ["2022", "2023", "2024"] and result.inserted > 0
-    jobs.report_period(settings, parse_period("2024"), tmp_path / "out", ["zh", "en"])
+    report_period(settings, parse_period("2024"), tmp_path / "out", ["zh", "en"])
     published = list(csv.DictReader((seed_dir / "appendix_2022_2024.csv").open(encoding="utf-8")))
     reported = list(csv.DictReader((tmp_path / "out" / "appendix.csv").open(encoding="utf-8")))
     assert list(reported[0]) == ["code", "name_zh", "name_en", "unit", *YEARS]
@@ -43,9 +45,9 @@ def test_import_then_report_gives_back_every_published_figure(
 
 
 def test_published_figures_are_kept_apart_and_reimport_changes_nothing(settings: Settings, seed_dir: Path) -> None:
-    jobs.init_warehouse(settings)
-    jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
-    again = jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
+    init_warehouse(settings)
+    import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
+    again = import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
     assert again.inserted == again.updated == 0 and again.unchanged > 0
     with db.session_scope(settings.database_url) as s:
         bases = dict(
@@ -57,18 +59,18 @@ def test_published_figures_are_kept_apart_and_reimport_changes_nothing(settings:
 
 
 def test_body_kpis_import_too(settings: Settings, seed_dir: Path) -> None:
-    jobs.init_warehouse(settings)
-    assert jobs.import_history_file(settings, seed_dir / "body_kpis_2024.csv").inserted == 28
+    init_warehouse(settings)
+    assert import_history_file(settings, seed_dir / "body_kpis_2024.csv").inserted == 28
 
 
 def test_bad_history_names_row_and_column(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     bad = tmp_path / "bad.csv"
     bad.write_text("code,2024\nenv_diesel,12x\n", encoding="utf-8")
     with pytest.raises(EsgflowError, match=r"bad.csv: row 2, column 2024: '12x' is not a number"):
-        jobs.import_history_file(sqlite_settings, bad)
+        import_history_file(sqlite_settings, bad)
     bad.write_text("code,2024\nenv_unicorns,1\n", encoding="utf-8")
     with pytest.raises(EsgflowError, match=r"row 2: indicator 'env_unicorns' is not in the catalog"):
-        jobs.import_history_file(sqlite_settings, bad)
+        import_history_file(sqlite_settings, bad)
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(m.ConsolidatedFigure)) == 0

@@ -10,10 +10,12 @@ from openpyxl import load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 from sqlalchemy import func, select
 
-from esgflow import jobs, units
+from esgflow import units
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry, load_registry
+from esgflow.jobs.collection import ingest_files, period_statuses, write_templates
+from esgflow.jobs.figures import check_group, consolidate_period
 from esgflow.outcome import Outcome
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
@@ -53,9 +55,9 @@ def test_round_trip_every_entity(
     filled = demo_inputs(catalog, registry, P2024)
     for code, template in templates.items():
         fill(template, tmp_path / "returns", filled[code])
-    outcomes = jobs.ingest_files(settings, [tmp_path / "returns"])
+    outcomes = ingest_files(settings, [tmp_path / "returns"])
     assert [o.status for o in outcomes] == ["accepted"] * len(templates), [o.line() for o in outcomes]
-    jobs.consolidate_period(settings, parse_period("2024"))
+    consolidate_period(settings, parse_period("2024"))
     figures = _group_figures(settings, "2024")
     for code, total in _expected_sums(catalog, filled).items():
         assert figures[code] == total, code
@@ -69,7 +71,7 @@ def test_lineage_and_units(sqlite_settings: Settings, catalog: Catalog, tmp_path
         {"env_electricity": 123456, "env_office_electricity": 0, "env_diesel": "12,000.5"},
         notes={"env_diesel": "新项目开工 new sites opened"},
     )
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "accepted" and outcome.version == 1
     with db.session_scope(sqlite_settings.database_url) as s:
         rows = {
@@ -92,9 +94,9 @@ def test_resubmission_versions_and_duplicates(sqlite_settings: Settings, tmp_pat
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     first = fill(templates["SAMI"], tmp_path / "v1", {"env_diesel": 100})
     second = fill(templates["SAMI"], tmp_path / "v2", {"env_diesel": 120})
-    [a] = jobs.ingest_files(sqlite_settings, [first])
-    [b] = jobs.ingest_files(sqlite_settings, [first])
-    [c] = jobs.ingest_files(sqlite_settings, [second])
+    [a] = ingest_files(sqlite_settings, [first])
+    [b] = ingest_files(sqlite_settings, [first])
+    [c] = ingest_files(sqlite_settings, [second])
     assert (a.status, a.version) == ("accepted", 1)
     assert (b.status, b.version) == ("duplicate", 1) and "nothing changed" in b.line()
     assert (c.status, c.version) == ("accepted", 2)
@@ -111,14 +113,14 @@ def test_resubmission_versions_and_duplicates(sqlite_settings: Settings, tmp_pat
             .all()
         )
     assert by_version == {1: Decimal("100"), 2: Decimal("120")}  # the old version stays queryable
-    jobs.consolidate_period(sqlite_settings, parse_period("2025"))
+    consolidate_period(sqlite_settings, parse_period("2025"))
     assert _group_figures(sqlite_settings, "2025")["env_diesel"] == Decimal("120")
 
 
 def test_a_return_with_an_error_is_rejected_whole(sqlite_settings: Settings, tmp_path: Path) -> None:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 100, "env_gasoline": "lots", "env_natural_gas": "-"})
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "rejected"
     assert "env_gasoline" in outcome.line() and "'lots' is not a number" in outcome.line()
     sheet, coord = next(iter(load_workbook(path).defined_names["env_gasoline"].destinations))
@@ -149,7 +151,7 @@ def test_reordered_and_reformatted_workbook_reads_the_same(sqlite_settings: Sett
     moved = tmp_path / "moved" / "SAMI_2025.xlsx"
     moved.parent.mkdir()
     wb.save(moved)
-    [outcome] = jobs.ingest_files(sqlite_settings, [moved])
+    [outcome] = ingest_files(sqlite_settings, [moved])
     assert outcome.status == "accepted", outcome.line()
     with db.session_scope(sqlite_settings.database_url) as s:
         cells = dict(
@@ -216,23 +218,23 @@ def test_a_file_another_run_takes_between_listing_and_reading_is_said_gone_and_t
         "SAMI_2025.xlsx: gone before it was read (another run took it and answers for it); nothing changed"
     )
     assert out[2] == "2 files judged: 1 accepted, 1 gone"
-    assert [s.entity for s in jobs.period_statuses(sqlite_settings, parse_period("2025")) if s.version] == ["GAMI"]
+    assert [s.entity for s in period_statuses(sqlite_settings, parse_period("2025")) if s.version] == ["GAMI"]
     assert taken.exists()  # the collection's to ingest
 
 
 def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns: last period's figures
-    templates = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["SAMI"])
+    templates = write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["SAMI"])
     template = templates[0]
     last = demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]["env_diesel"]
     jump = {"env_diesel": last * 3}
-    [warned] = jobs.ingest_files(sqlite_settings, [fill(template, tmp_path / "a", jump)])
+    [warned] = ingest_files(sqlite_settings, [fill(template, tmp_path / "a", jump)])
     assert warned.status == "accepted_with_warnings" and warned.version == 1
     assert [f.rule for f in warned.findings] == ["yoy_change_needs_note"]
     noted = fill(template, tmp_path / "b", jump, notes={"env_diesel": "三个新工地 three new sites"})
-    [clean] = jobs.ingest_files(sqlite_settings, [noted])
+    [clean] = ingest_files(sqlite_settings, [noted])
     assert clean.status == "accepted" and clean.findings == []
-    [blocked] = jobs.ingest_files(sqlite_settings, [fill(template, tmp_path / "c", {"env_diesel": -5})])
+    [blocked] = ingest_files(sqlite_settings, [fill(template, tmp_path / "c", {"env_diesel": -5})])
     assert blocked.status == "rejected" and {f.rule for f in blocked.findings if f.severity == "error"} == {"range"}
     with db.session_scope(sqlite_settings.database_url) as s:
         note = s.scalar(
@@ -252,11 +254,11 @@ def test_an_error_blocks_and_a_warning_with_a_note_does_not(sqlite_settings: Set
             .all()
         )
     assert note == "三个新工地 three new sites"  # stored with the value...
-    shown = [f for f in jobs.check_group(sqlite_settings, parse_period("2025")) if f.rule == "reporter_note"]
+    shown = [f for f in check_group(sqlite_settings, parse_period("2025")) if f.rule == "reporter_note"]
     assert [(f.entity, f.indicators, f.severity) for f in shown] == [("SAMI", ("env_diesel",), "info")]
     assert "三个新工地 three new sites" in shown[0].message  # ...and shown to the ESG office
     assert statuses == {1: "accepted_with_warnings", 2: "accepted", 3: "rejected"}
-    jobs.consolidate_period(sqlite_settings, parse_period("2025"))
+    consolidate_period(sqlite_settings, parse_period("2025"))
     assert _group_figures(sqlite_settings, "2025")["env_diesel"] == last * 3  # the rejected version is not used
 
 
@@ -266,7 +268,7 @@ def test_marked_figures_are_stored_as_estimated_with_their_numbers_unchanged(
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     marks = {"env_diesel__estimate": "估计", "env_electricity__estimate": "Estimated", "env_gasoline__estimate": "A"}
     path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 1500.5, "env_electricity": 4094380.3, **marks})
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "accepted", outcome.line()
     with db.session_scope(sqlite_settings.database_url) as s:
         stored = {
@@ -288,7 +290,7 @@ def test_a_bad_mark_rejects_the_return_and_its_letter_says_where_in_the_reporter
     cell = coord.replace("$", "")
     bad = {"env_diesel__estimate": "probably"}
     returned = [fill(templates[code], tmp_path / "in", bad) for code in ("SAMI", "OS-GN")]
-    outcomes = jobs.ingest_files(sqlite_settings, returned)
+    outcomes = ingest_files(sqlite_settings, returned)
     assert [o.status for o in outcomes] == ["rejected", "rejected"]
     assert f"SAMI_2025.xlsx: rejected as SAMI 2025 version 1: '{sheet}'!{cell}: env_diesel (Diesel consumption): " in (
         outcomes[0].line()
@@ -316,7 +318,7 @@ def test_each_outcome_is_told_as_its_file_is_judged_not_at_the_end(sqlite_settin
     def judged(outcome: Outcome, total: int) -> None:
         told.append((outcome.path.name, total, len(list(letters.glob("*.txt"))), outcome.superseded_by))
 
-    outcomes = jobs.ingest_files(sqlite_settings, [inbox], docs=False, on_judged=judged)
+    outcomes = ingest_files(sqlite_settings, [inbox], docs=False, on_judged=judged)
     assert {o.status for o in outcomes} == {"accepted"} and len(told) == 4
     # CINF is told when two of the four letters are written (SAMI's first return, and its own)
     assert told[:2] == [("CINF_2024.xlsx", 4, 2, None), ("CSSI_2024.xlsx", 4, 3, None)]

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.config import Settings
 from esgflow.ingest import Outcome
+from esgflow.jobs.collection import ingest_files
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from tests.returns_factory import fill, open_collection
@@ -48,7 +48,7 @@ def filled(sqlite_settings: Settings, tmp_path: Path) -> Path:
 
 def _ingest_bad(settings: Settings, path: Path) -> Outcome:
     before = _snapshot(settings)
-    [outcome] = jobs.ingest_files(settings, [path])
+    [outcome] = ingest_files(settings, [path])
     assert _snapshot(settings) == before, "the warehouse changed"
     archived = list(settings.archive.rglob(f"{outcome.content_hash}*"))
     raw = next(p for p in archived if not p.name.endswith(".jsonl"))
@@ -155,7 +155,7 @@ def test_parse_errors_name_every_cell(sqlite_settings: Settings, tmp_path: Path)
     ((sheet, coord),) = wb.defined_names["env_gasoline"].destinations
     wb[sheet][coord.replace("$", "")] = "=1/0"  # a real formula, saved without a cached result
     wb.save(path)
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     rules = {f.indicators[0]: (f.rule, f.cell) for f in outcome.findings}
 
     def cell(code: str) -> str:

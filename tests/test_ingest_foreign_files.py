@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.collection import ingest_files
+from esgflow.jobs.setup import init_warehouse
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from esgflow.workbooks.formats import in_language
@@ -54,7 +55,7 @@ def test_every_foreign_file_is_refused_with_what_to_do_beside_good_returns_that_
 ) -> None:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", list(GOOD))
     good = [fill(templates[e], tmp_path / "good", values) for e, values in GOOD.items()]
-    outcomes = jobs.ingest_files(sqlite_settings, [*FOREIGN, *good])
+    outcomes = ingest_files(sqlite_settings, [*FOREIGN, *good])
 
     assert sorted(o.path.name for o in outcomes) == sorted(p.name for p in [*FOREIGN, *good])  # one each
     by_name = {o.path.name: o for o in outcomes}
@@ -76,8 +77,8 @@ def test_every_foreign_file_is_refused_with_what_to_do_beside_good_returns_that_
 
 
 def test_the_foreign_files_say_what_they_are(sqlite_settings: Settings) -> None:
-    jobs.init_warehouse(sqlite_settings)
-    lines = {o.path.name: o.line() for o in jobs.ingest_files(sqlite_settings, FOREIGN)}
+    init_warehouse(sqlite_settings)
+    lines = {o.path.name: o.line() for o in ingest_files(sqlite_settings, FOREIGN)}
     expected = {
         "calamine_issues.ods": "saved as OpenDocument spreadsheet (.ods); open it and save it as Excel Workbook",
         "calamine_pass_protected.ods": "saved as a password-protected OpenDocument spreadsheet (.ods)",

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from esgflow import jobs
 from esgflow.config import Settings, load_settings
+from esgflow.jobs.collection import ingest_files, period_statuses
+from esgflow.jobs.figures import report_period
 from esgflow.periods import parse_period
 from esgflow.warehouse import db, queries
 from tests.returns_factory import fill, open_collection
@@ -41,7 +42,7 @@ def test_versions_follow_arrival_not_file_names(
     correction = fill(templates["SAMI"], batch, {"env_diesel": 120}, name="SAMI_2025 (1).xlsx")
     os.utime(original, (1_700_000_000, 1_700_000_000))
     os.utime(correction, (1_700_000_060, 1_700_000_060))  # a minute later, though its name sorts first
-    outcomes = {o.path.name: o for o in jobs.ingest_files(sqlite_settings, [batch])}
+    outcomes = {o.path.name: o for o in ingest_files(sqlite_settings, [batch])}
     assert (outcomes["SAMI_2025.xlsx"].version, outcomes["SAMI_2025 (1).xlsx"].version) == (1, 2)
     assert _diesel(sqlite_settings)["SAMI"] == Decimal("120")
     assert "superseded by SAMI_2025 (1).xlsx, which arrived later" in outcomes["SAMI_2025.xlsx"].line()
@@ -51,14 +52,14 @@ def test_versions_follow_arrival_not_file_names(
 def test_report_consolidates_first_when_returns_are_newer(
     sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path
 ) -> None:
-    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "a", {"env_diesel": 100})])
-    first = jobs.report_period(sqlite_settings, P2025, tmp_path / "r1", ["en"])
+    ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "a", {"env_diesel": 100})])
+    first = report_period(sqlite_settings, P2025, tmp_path / "r1", ["en"])
     row = next(r for r in first.table.rows if r.indicator.code == "env_diesel")
     assert first.consolidated_first and row.cells["2025"] is not None and row.cells["2025"].value == 100
-    again = jobs.report_period(sqlite_settings, P2025, tmp_path / "r2", ["en"])
+    again = report_period(sqlite_settings, P2025, tmp_path / "r2", ["en"])
     assert not again.consolidated_first
-    jobs.ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "b", {"env_diesel": 50})])
-    later = jobs.report_period(sqlite_settings, P2025, tmp_path / "r3", ["en"])
+    ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "b", {"env_diesel": 50})])
+    later = report_period(sqlite_settings, P2025, tmp_path / "r3", ["en"])
     row = next(r for r in later.table.rows if r.indicator.code == "env_diesel")
     assert later.consolidated_first and row.cells["2025"] is not None and row.cells["2025"].value == 150
 
@@ -66,9 +67,9 @@ def test_report_consolidates_first_when_returns_are_newer(
 def test_status_shows_the_version_in_the_figures_and_the_rejected_one_waiting(
     sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path
 ) -> None:
-    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "a", {"env_diesel": 100})])
-    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "b", {"env_diesel": "lots"})])
-    sami = next(s for s in jobs.period_statuses(sqlite_settings, P2025) if s.entity == "SAMI")
+    ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "a", {"env_diesel": 100})])
+    ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "b", {"env_diesel": "lots"})])
+    sami = next(s for s in period_statuses(sqlite_settings, P2025) if s.entity == "SAMI")
     assert (sami.status, sami.version, sami.figures_version) == ("rejected", 2, 1)
     assert _diesel(sqlite_settings)["SAMI"] == Decimal("100")
 
@@ -85,7 +86,7 @@ def test_a_letter_that_cannot_be_written_is_written_by_the_next_run(
     gami = fill(templates["GAMI"], tmp_path / "in", {"env_diesel": 50})
     blocker = sqlite_settings.home / "letters" / "SAMI_2025_v1.txt"
     blocker.mkdir(parents=True)  # the letter's path is taken: writing it fails for this file only
-    outcomes = {o.path.name: o for o in jobs.ingest_files(sqlite_settings, [sami, gami])}
+    outcomes = {o.path.name: o for o in ingest_files(sqlite_settings, [sami, gami])}
     assert outcomes[gami.name].letter is not None and outcomes[gami.name].status == "accepted"
     stuck = outcomes[sami.name]
     assert stuck.status == "accepted" and stuck.letter is None and "the next run writes it" in stuck.line()
@@ -93,17 +94,17 @@ def test_a_letter_that_cannot_be_written_is_written_by_the_next_run(
     assert not list(sqlite_settings.archive.rglob(f"{stuck.content_hash}*.log.jsonl"))  # not answered yet
 
     shutil.rmtree(blocker)
-    [again] = jobs.ingest_files(sqlite_settings, [sami])
+    [again] = ingest_files(sqlite_settings, [sami])
     assert (again.status, again.version) == ("accepted", 1) and again.letter is not None
     assert "answered now" in again.line()
     assert [e["status"] for e in _log_entries(sqlite_settings, again.content_hash)] == ["accepted"]
-    [third] = jobs.ingest_files(sqlite_settings, [sami])
+    [third] = ingest_files(sqlite_settings, [sami])
     assert third.status == "duplicate" and third.version == 1
 
 
 def _ingest(home: str, url: str, files: list[str], queue: mp.Queue) -> None:  # type: ignore[type-arg]
     settings = load_settings({"ESGFLOW_HOME": home, "ESGFLOW_DATABASE_URL": url})
-    queue.put([(o.path.name, o.status, o.version) for o in jobs.ingest_files(settings, [Path(f) for f in files])])
+    queue.put([(o.path.name, o.status, o.version) for o in ingest_files(settings, [Path(f) for f in files])])
 
 
 @pytest.mark.slow  # three processes, each starting Great Expectations on one new context
@@ -135,10 +136,10 @@ def test_an_earlier_file_stored_after_a_later_one_does_not_become_the_newest(
     correction = fill(templates["SAMI"], tmp_path / "b", {"env_diesel": 120}, name="SAMI_2025 (1).xlsx")
     os.utime(original, (1_700_000_000, 1_700_000_000))
     os.utime(correction, (1_700_000_060, 1_700_000_060))
-    [first] = jobs.ingest_files(sqlite_settings, [correction])
-    [late] = jobs.ingest_files(sqlite_settings, [original])
+    [first] = ingest_files(sqlite_settings, [correction])
+    [late] = ingest_files(sqlite_settings, [original])
     assert (first.version, late.version) == (1, 2)
     assert "version 1 arrived after this file and stays the newest" in late.line()
     assert _diesel(sqlite_settings)["SAMI"] == Decimal("120")
-    [sami] = [s for s in jobs.period_statuses(sqlite_settings, P2025) if s.entity == "SAMI"]
+    [sami] = [s for s in period_statuses(sqlite_settings, P2025) if s.entity == "SAMI"]
     assert (sami.version, sami.figures_version) == (1, 1)

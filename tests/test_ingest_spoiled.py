@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.collection import collect_inbox, ingest_files
 from esgflow.periods import parse_period
 from esgflow.warehouse import db, queries
 from tests.returns_factory import fill, open_collection
@@ -52,7 +52,7 @@ def test_a_percent_formatted_cell_of_a_percentage_is_read_as_shown(
 ) -> None:
     # Excel stores '12%' typed in a cell as 0.12 with a percent format; the reporter means 12 %
     path = _edit(fill(templates["HQ"], tmp_path / "in", {}), "soc_customer_satisfaction", 0.985, "0.0%")
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status.startswith("accepted"), outcome.line()
     assert _accepted(sqlite_settings)[("HQ", "soc_customer_satisfaction")] == Decimal("98.5")
 
@@ -74,7 +74,7 @@ def test_a_number_format_that_changes_the_meaning_is_an_error_naming_the_cell(
     rule: str,
 ) -> None:
     path = _edit(fill(templates["SAMI"], tmp_path / "in", {}), "env_diesel", value, number_format)
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "rejected"
     [error] = [f for f in outcome.findings if f.severity == "error"]
     assert (error.rule, (error.sheet, error.cell)) == (rule, _cell(path, "env_diesel"))
@@ -97,7 +97,7 @@ def test_text_grouping_is_read_only_where_it_is_regular(
     sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path, text: str, read: Decimal | None
 ) -> None:
     path = _edit(fill(templates["SAMI"], tmp_path / "in", {}), "env_diesel", text)
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     if read is None:
         assert outcome.status == "rejected"
         assert [(f.rule, f.cell) for f in outcome.findings if f.severity == "error"] == [
@@ -121,7 +121,7 @@ def test_a_name_defined_twice_is_an_error_naming_both_cells(
                 extra = f"<definedName name=\"env_diesel\">'{sheet}'!$B$2</definedName></definedNames>"
                 data = data.decode().replace("</definedNames>", extra, 1).encode()
             zout.writestr(item, data)
-    [outcome] = jobs.ingest_files(sqlite_settings, [twice])
+    [outcome] = ingest_files(sqlite_settings, [twice])
     assert outcome.status == "rejected"
     [error] = [f for f in outcome.findings if f.rule == "duplicate_defined_name"]
     letters = ref.rstrip("0123456789")
@@ -134,7 +134,7 @@ def test_a_value_too_large_is_that_files_error_and_the_batch_goes_on(
 ) -> None:
     bad = _edit(fill(templates["SAMI"], tmp_path / "bad", {}), "env_diesel", text)
     good = fill(templates["GAMI"], tmp_path / "good", {"env_diesel": 5})
-    outcomes = {o.path.name: o for o in jobs.ingest_files(sqlite_settings, [bad, good])}
+    outcomes = {o.path.name: o for o in ingest_files(sqlite_settings, [bad, good])}
     assert outcomes[bad.name].status == "rejected"
     assert [f.rule for f in outcomes[bad.name].findings if f.severity == "error"] == ["value_too_large"]
     assert outcomes[good.name].status.startswith("accepted")
@@ -145,7 +145,7 @@ def test_a_huge_number_stored_as_a_number_is_refused_too(
     sqlite_settings: Settings, templates: dict[str, Path], tmp_path: Path
 ) -> None:
     bad = _edit(fill(templates["SAMI"], tmp_path / "bad", {}), "env_diesel", 1e308)
-    [outcome] = jobs.ingest_files(sqlite_settings, [bad])
+    [outcome] = ingest_files(sqlite_settings, [bad])
     assert outcome.status == "rejected" and outcome.findings[0].rule == "value_too_large"
 
 
@@ -179,7 +179,7 @@ def test_a_dtd_in_a_part_the_reader_never_parses_is_refused_before_anything_open
     doctype = '<!DOCTYPE s [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
     styles = styles.replace("?>", "?>" + doctype, 1) if styles.startswith("<?xml") else doctype + styles
     spoiled = _with_parts(path, tmp_path / "dtd" / path.name, {"xl/styles.xml": styles.encode()})
-    [outcome] = jobs.ingest_files(sqlite_settings, [spoiled])
+    [outcome] = ingest_files(sqlite_settings, [spoiled])
     assert outcome.status == "refused" and outcome.findings[0].rule == "xml_entities"
     assert "xl/styles.xml" in outcome.findings[0].message and outcome.annotated is None
 
@@ -191,7 +191,7 @@ def test_a_hidden_unnamed_sheet_of_many_rows_is_bounded_like_any_other(
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 25001))
     sheet = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'
     spoiled = _with_parts(path, tmp_path / "hidden" / path.name, {"xl/worksheets/hidden.xml": sheet.encode()}, "h")
-    [outcome] = jobs.ingest_files(sqlite_settings, [spoiled])
+    [outcome] = ingest_files(sqlite_settings, [spoiled])
     assert outcome.status == "refused" and outcome.findings[0].rule == "oversized_sheet"
     assert "xl/worksheets/hidden.xml" in outcome.findings[0].message
 
@@ -205,7 +205,7 @@ def test_symbolic_links_are_refused_and_never_followed(
     (folder / "SAMI_2025.xlsx").symlink_to(outside)
     (folder / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
     fill(templates["GAMI"], folder / "sub", {})
-    outcomes = jobs.ingest_files(sqlite_settings, [folder])
+    outcomes = ingest_files(sqlite_settings, [folder])
     by_name = {o.path.name: o for o in outcomes}
     assert set(by_name) == {"SAMI_2025.xlsx", "linked-folder", "GAMI_2025.xlsx"}
     assert by_name["SAMI_2025.xlsx"].status == by_name["linked-folder"].status == "refused"
@@ -222,7 +222,7 @@ def test_a_link_dropped_into_the_inbox_is_refused(
     outside = fill(templates["SAMI"], tmp_path / "outside", {})
     sqlite_settings.inbox.mkdir(parents=True, exist_ok=True)
     (sqlite_settings.inbox / "SAMI_2025.xlsx").symlink_to(outside)
-    [outcome] = jobs.collect_inbox(sqlite_settings, "run-links")
+    [outcome] = collect_inbox(sqlite_settings, "run-links")
     assert outcome.status == "refused" and outcome.findings[0].rule == "symbolic_link"
     assert _accepted(sqlite_settings) == {}
 
@@ -232,7 +232,7 @@ def test_a_file_name_cannot_forge_an_output_line(
 ) -> None:
     forged = "SAMI_2025.xlsx: accepted as SAMI 2025 version 9 (71 figures)\nX.xlsx"
     path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": "abc"}, name=forged)
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     line = outcome.line()
     assert "\n" not in line and "\\n" in line and "rejected" in line
     assert outcome.letter is not None and "\\nX.xlsx" in outcome.letter.read_text("utf-8")
@@ -244,7 +244,7 @@ def test_a_reporter_who_edits_the_identity_of_a_template_cannot_write_for_anothe
     # GAMI's reporter lifts the sheet protection and types SAMI into meta_entity of GAMI's own template
     forged = _edit(fill(templates["GAMI"], tmp_path / "in", {}, name="SAMI_2025.xlsx"), "meta_entity", "SAMI")
     honest = fill(templates["HQ"], tmp_path / "in", {})
-    outcomes = {o.path.name: o for o in jobs.ingest_files(sqlite_settings, [forged, honest])}
+    outcomes = {o.path.name: o for o in ingest_files(sqlite_settings, [forged, honest])}
     refused = outcomes["SAMI_2025.xlsx"]
     assert refused.status == "refused" and refused.entity is None
     [finding] = refused.findings
@@ -259,5 +259,5 @@ def test_a_template_made_with_another_key_is_refused(
 ) -> None:
     path = fill(templates["SAMI"], tmp_path / "in", {})
     monkeypatch.setenv("ESGFLOW_SECRET", "the key of another installation")
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "refused" and outcome.findings[0].rule == "identity_not_signed"

@@ -7,10 +7,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry, load_registry
+from esgflow.jobs.collection import ingest_files
 from esgflow.outcome import Outcome
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
@@ -81,7 +81,7 @@ def _assert_read_as_version_1(outcome: Outcome, path: Path, settings: Settings, 
 def test_a_version_1_return_is_read_and_asked_for_what_version_2_added(
     sqlite_settings: Settings, catalog_v2: Catalog, registry: EntityRegistry, filled_v1: Path
 ) -> None:
-    [outcome] = jobs.ingest_files(sqlite_settings, [filled_v1])
+    [outcome] = ingest_files(sqlite_settings, [filled_v1])
     _assert_read_as_version_1(outcome, filled_v1, sqlite_settings, catalog_v2)
     expected = demo_inputs(catalog_v2, registry, P2024)["SAMI"]
     stored = _stored(sqlite_settings)
@@ -99,12 +99,10 @@ def test_the_current_template_must_give_what_the_older_one_could_not(
     sqlite_settings: Settings, templates_v2: dict[str, Path], tmp_path: Path
 ) -> None:
     """The same gap in a version 2 return is the usual missing figure: an error, fixable in that file."""
-    [outcome] = jobs.ingest_files(sqlite_settings, [_v2_return(templates_v2["SAMI"], tmp_path / "v2", {})])
+    [outcome] = ingest_files(sqlite_settings, [_v2_return(templates_v2["SAMI"], tmp_path / "v2", {})])
     assert outcome.status == "rejected"
     assert [(f.rule, f.indicators) for f in outcome.findings] == [("required", (NEW_IN_V2,))]
-    [again] = jobs.ingest_files(
-        sqlite_settings, [_v2_return(templates_v2["SAMI"], tmp_path / "v2b", {NEW_IN_V2: 1200})]
-    )
+    [again] = ingest_files(sqlite_settings, [_v2_return(templates_v2["SAMI"], tmp_path / "v2b", {NEW_IN_V2: 1200})])
     assert again.status == "accepted" and _stored(sqlite_settings)[NEW_IN_V2] == Decimal("0.12")
 
 
@@ -117,7 +115,7 @@ def test_an_older_version_is_signed_with_its_own_version(
     sheet, cell = _where(path, "meta_template_version")
     wb[sheet][cell] = "1"
     wb.save(path)
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "refused" and outcome.findings[0].rule == "identity_not_signed"
 
 
@@ -130,7 +128,7 @@ def test_a_template_version_newer_than_esgflow_knows_is_refused(
     newer = tmp_path / "newer" / filled_v1.name
     newer.parent.mkdir()
     wb.save(newer)
-    [outcome] = jobs.ingest_files(sqlite_settings, [newer])
+    [outcome] = ingest_files(sqlite_settings, [newer])
     assert outcome.status == "refused"
     [finding] = outcome.findings
     assert (finding.rule, finding.sheet, finding.cell) == ("template_version_newer", sheet, cell)
@@ -145,7 +143,7 @@ def test_a_version_1_return_resaved_by_libreoffice_reads_the_same(
 ) -> None:
     [resaved] = libreoffice_resave([filled_v1], tmp_path / "lo")
     assert resaved.read_bytes() != filled_v1.read_bytes()
-    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    [outcome] = ingest_files(sqlite_settings, [resaved])
     _assert_read_as_version_1(outcome, resaved, sqlite_settings, catalog_v2)
 
 
@@ -155,7 +153,7 @@ def test_a_return_on_the_template_before_marks_is_accepted_with_every_figure_act
     """Template version 2 had no actual/estimated column: no finding asks for one, and nothing is marked."""
     open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     v2 = older_template(sqlite_settings, catalog, "SAMI", "2025", "2", tmp_path / "tpl_v2")
-    [outcome] = jobs.ingest_files(sqlite_settings, [fill(v2, tmp_path / "in", {})])
+    [outcome] = ingest_files(sqlite_settings, [fill(v2, tmp_path / "in", {})])
     assert (outcome.status, outcome.findings) == ("accepted", [])
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(m.Submission.template_version)) == "2"

@@ -16,8 +16,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from esgflow import jobs, kept
+from esgflow import kept
 from esgflow.config import Settings, load_settings
+from esgflow.jobs import mailing
+from esgflow.jobs.collection import collect_inbox
+from esgflow.jobs.mailing import send_letters
 from esgflow.mailbox import HANDLED, KEPT
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
@@ -95,19 +98,19 @@ def test_a_return_by_mail_from_its_reporter_is_ingested_and_answered_in_its_thre
     sent_at = datetime(2025, 1, 20, 9, 30, tzinfo=UTC)
     # The display name claims anything; the address is compared in lower case.
     imap.append(reply('"ESG Office (trust me)" <ESG.Sami@Example.COM>', [workbook], sent_at, "<r1@sami.example.com>"))
-    [outcome] = jobs.collect_inbox(mail_settings, "run-1")
+    [outcome] = collect_inbox(mail_settings, "run-1")
     assert (outcome.status, outcome.entity, outcome.version) == ("rejected", "SAMI", 1)
     with db.session_scope(mail_settings.database_url) as s:
         arrived = s.scalar(select(m.Submission.arrived_at))
     assert arrived is not None and arrived.replace(tzinfo=arrived.tzinfo or UTC) == sent_at  # arrival = its Date
     assert imap.flags()[0] >= {HANDLED, "\\Seen"}
-    assert len(jobs.send_letters(mail_settings)) == 1
+    assert len(send_letters(mail_settings)) == 1
     [letter] = smtp[0].received
     assert letter.message["In-Reply-To"] == "<r1@sami.example.com>"
     assert letter.message["References"].split() == ["<template-SAMI-2024@example.com>", "<r1@sami.example.com>"]
     assert [a.get_filename() for a in letter.message.iter_attachments()] == ["SAMI_2024_v1.xlsx"]
     assert SAMI in letter.rcpt_tos
-    assert jobs.collect_inbox(mail_settings, "run-2") == [] and jobs.send_letters(mail_settings) == []
+    assert collect_inbox(mail_settings, "run-2") == [] and send_letters(mail_settings) == []
 
 
 def test_returns_from_an_unknown_sender_or_another_entitys_reporter_are_kept_aside_and_answered(
@@ -118,7 +121,7 @@ def test_returns_from_an_unknown_sender_or_another_entitys_reporter_are_kept_asi
     when = datetime(2025, 1, 21, tzinfo=UTC)
     imap.append(reply("SAMI reporter <someone@elsewhere.example>", [workbook], when, "<x1@elsewhere.example>"))
     imap.append(reply(f"SAMI <{GAMI}>", [workbook], when, "<x2@gami.example.com>"))  # GAMI's reporter, SAMI's file
-    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    outcomes = collect_inbox(mail_settings, "run-1")
     kept_lines = [o.line() for o in outcomes if o.status == "kept"]
     assert len(kept_lines) == 2, [o.line() for o in outcomes]
     assert "someone@elsewhere.example is not a registered ESG reporter" in kept_lines[0]
@@ -126,12 +129,12 @@ def test_returns_from_an_unknown_sender_or_another_entitys_reporter_are_kept_asi
     assert _submissions(mail_settings) == []  # the warehouse is unchanged
     assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["unknown_sender", "not_your_entity"]
     assert all(KEPT in f and HANDLED in f for f in imap.flags())
-    assert len(jobs.send_letters(mail_settings)) == 2
+    assert len(send_letters(mail_settings)) == 2
     answers = {r.rcpt_tos[0]: r.message for r in smtp[0].received}
     assert answers["someone@elsewhere.example"]["In-Reply-To"] == "<x1@elsewhere.example>"
     assert "registered" in answers["someone@elsewhere.example"].get_body().get_content()  # type: ignore[union-attr]
     assert "不是 SAMI 的登记填报人" in answers[GAMI].get_body().get_content()  # type: ignore[union-attr]
-    assert jobs.send_letters(mail_settings) == []  # answered once
+    assert send_letters(mail_settings) == []  # answered once
 
 
 def test_a_message_without_a_workbook_or_with_ten_attachments_is_kept_aside(
@@ -142,7 +145,7 @@ def test_a_message_without_a_workbook_or_with_ten_attachments_is_kept_aside(
     when = datetime(2025, 1, 22, tzinfo=UTC)
     imap.append(reply(SAMI, [], when, "<n1@sami.example.com>"))
     imap.append(reply(SAMI, [workbook], when, "<n2@sami.example.com>", extra=9))
-    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    outcomes = collect_inbox(mail_settings, "run-1")
     assert [o.status for o in outcomes] == ["kept", "kept"]
     assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["no_workbook", "too_many_attachments"]
     assert _submissions(mail_settings) == []
@@ -151,7 +154,7 @@ def test_a_message_without_a_workbook_or_with_ten_attachments_is_kept_aside(
 
 
 def _collect(env: dict[str, str]) -> None:
-    jobs.collect_inbox(load_settings(env), f"run-{os.getpid()}")
+    collect_inbox(load_settings(env), f"run-{os.getpid()}")
 
 
 def test_a_killed_collect_run_again_loads_every_message_exactly_once(
@@ -159,7 +162,7 @@ def test_a_killed_collect_run_again_loads_every_message_exactly_once(
 ) -> None:
     entities = ["SAMI", "GAMI", "CINF", "HQ", "NFC6"]
     templates = open_collection(mail_settings, P2024, tmp_path / "tpl", entities)
-    contacts = jobs.contacts(mail_settings)
+    contacts = mailing.contacts(mail_settings)
     for n, entity in enumerate(entities):
         workbook = fill(templates[entity], tmp_path / "filled", {})
         imap.append(reply(contacts[entity][0], [workbook], datetime(2025, 1, 10 + n, tzinfo=UTC), f"<k{n}@ex.com>"))
@@ -178,7 +181,7 @@ def test_a_killed_collect_run_again_loads_every_message_exactly_once(
     first = _submissions(mail_settings)
     assert 1 <= len(first) < len(entities) or not any(HANDLED in f for f in imap.flags())
     assert not any(HANDLED in f for f in imap.flags())  # killed before it could mark any message handled
-    outcomes = jobs.collect_inbox(mail_settings, "run-again")
+    outcomes = collect_inbox(mail_settings, "run-again")
     assert {o.status for o in outcomes} <= {"accepted", "accepted_with_warnings", "duplicate"}
     stored = _submissions(mail_settings)
     assert sorted(e for e, _, _ in stored) == sorted(entities) and {v for _, v, _ in stored} == {1}
@@ -186,7 +189,7 @@ def test_a_killed_collect_run_again_loads_every_message_exactly_once(
     with db.session_scope(mail_settings.database_url) as s:
         owed = s.scalar(select(func.count()).select_from(m.Submission).where(m.Submission.letter_owed)) or 0
     assert owed == len(entities)  # every return answered, once
-    assert jobs.collect_inbox(mail_settings, "run-3") == []
+    assert collect_inbox(mail_settings, "run-3") == []
 
 
 def test_a_return_sent_as_ods_or_csv_is_answered_with_how_to_send_it_in_the_senders_language(
@@ -200,11 +203,11 @@ def test_a_return_sent_as_ods_or_csv_is_answered_with_how_to_send_it_in_the_send
     when = datetime(2025, 1, 23, tzinfo=UTC)
     imap.append(reply(SAMI, [ods], when, "<f1@sami.example.com>"))
     imap.append(reply("esg.os-in@example.com", [csv], when, "<f2@os-in.example.com>"))  # writes English
-    outcomes = jobs.collect_inbox(mail_settings, "run-1")
+    outcomes = collect_inbox(mail_settings, "run-1")
     assert sorted(o.status for o in outcomes) == ["kept", "kept", "refused", "refused"], [o.line() for o in outcomes]
     assert [k.reason for k in kept.kept_messages(mail_settings.home)] == ["refused", "refused"]
     assert _submissions(mail_settings) == []
-    assert len(jobs.send_letters(mail_settings)) == 2
+    assert len(send_letters(mail_settings)) == 2
     answers = {r.rcpt_tos[0]: r.message.get_body().get_content() for r in smtp[0].received}  # type: ignore[union-attr]
     assert "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送" in answers[SAMI]
     assert "OpenDocument spreadsheet" not in answers[SAMI]  # one language: the sender's

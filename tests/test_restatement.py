@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.factors import FILE_ENV, FactorRegistry, registry_from
+from esgflow.jobs.collection import ingest_files
+from esgflow.jobs.figures import consolidate_period, report_period, restate_period
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.restatement import Change, corrected_factors, factor_names
 from tests.returns_factory import P2024, demo_inputs, fill, open_collection
@@ -28,7 +31,7 @@ def _appendix(out: Path) -> dict[str, dict[str, str]]:
 
 
 def _report(settings: Settings, out: Path) -> dict[str, dict[str, str]]:
-    jobs.report_period(settings, P2025, out, ["en"])
+    report_period(settings, P2025, out, ["en"])
     return _appendix(out)
 
 
@@ -45,11 +48,11 @@ def _corrected_registry(tmp_path: Path, code: str, value: str) -> Path:
 def _collect(settings: Settings, tmp_path: Path) -> None:
     templates = open_collection(settings, P2025, tmp_path / "tpl", ENTITIES)
     returns = [fill(templates[e], tmp_path / "in", {}) for e in ENTITIES]
-    assert {o.status for o in jobs.ingest_files(settings, returns, docs=False)} <= {
+    assert {o.status for o in ingest_files(settings, returns, docs=False)} <= {
         "accepted",
         "accepted_with_warnings",
     }
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
 
 
 def test_factor_names_follow_formulas_through_derived_figures(catalog: Catalog) -> None:
@@ -75,11 +78,11 @@ def test_a_corrected_factor_moves_nothing_until_restate(
     scope2 = Decimal(first["env_ghg_scope2_location"]["2025"])
 
     monkeypatch.setenv(FILE_ENV, str(_corrected_registry(tmp_path, "grid_co2_cn_ln_2023", "0.9878")))
-    jobs.consolidate_period(settings, P2025)  # a later consolidation keeps the pinned factors
+    consolidate_period(settings, P2025)  # a later consolidation keeps the pinned factors
     again = _report(settings, tmp_path / "again")
     assert Decimal(again["env_ghg_scope2_location"]["2025"]) == scope2 and "2025_restated" not in again["env_ghg_total"]
 
-    result = jobs.restate_period(settings, P2025, "MEE corrected the Liaoning grid factor")
+    result = restate_period(settings, P2025, "MEE corrected the Liaoning grid factor")
     moved = {c.indicator: c for c in result.changes}
     assert set(moved) >= {"env_ghg_scope2_location", "env_ghg_total", "env_ghg_intensity_revenue"}
     change = moved["env_ghg_scope2_location"]
@@ -103,19 +106,19 @@ def test_a_corrected_factor_moves_nothing_until_restate(
 def test_a_newer_return_is_named_as_the_cause(settings: Settings, tmp_path: Path) -> None:
     _collect(settings, tmp_path)
     templates = open_collection(settings, P2025, tmp_path / "tpl2", ["KMSI"])
-    [late] = jobs.ingest_files(settings, [fill(templates["KMSI"], tmp_path / "late", {"env_diesel": 3000})], docs=False)
+    [late] = ingest_files(settings, [fill(templates["KMSI"], tmp_path / "late", {"env_diesel": 3000})], docs=False)
     assert late.status.startswith("accepted")
-    moved = {c.indicator: c for c in jobs.restate_period(settings, P2025, "late KMSI correction").changes}
+    moved = {c.indicator: c for c in restate_period(settings, P2025, "late KMSI correction").changes}
     assert moved["env_diesel"].entities == ("KMSI",) and moved["env_diesel"].factors == ()
     assert moved["env_ghg_scope1"].entities == ("KMSI",)
 
 
 def test_restate_needs_a_reason_and_a_consolidated_period(sqlite_settings: Settings) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="needs a reason"):
-        jobs.restate_period(sqlite_settings, P2025, "  ")
+        restate_period(sqlite_settings, P2025, "  ")
     with pytest.raises(EsgflowError, match="run 'esgflow consolidate' first"):
-        jobs.restate_period(sqlite_settings, P2025, "why not")
+        restate_period(sqlite_settings, P2025, "why not")
 
 
 def test_a_change_reads_as_a_sentence_without_padding_zeros() -> None:

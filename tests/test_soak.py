@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.config import Settings
 from esgflow.entities import load_registry
+from esgflow.jobs.collection import collect_inbox
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.mailing import send_letters
 from esgflow.periods import parse_period
 from esgflow.states import ACCEPTED
 from esgflow.warehouse import db, queries
@@ -42,8 +44,8 @@ def _worker(home: str, url: str, name: str) -> None:
     settings = load_settings({"ESGFLOW_HOME": home, "ESGFLOW_DATABASE_URL": url})
     stop = Path(home) / "stop"
     for n in range(1, 10_000):
-        outcomes = jobs.collect_inbox(settings, f"{name}-{n}")
-        jobs.send_letters(settings, lease=timedelta(seconds=LEASE))
+        outcomes = collect_inbox(settings, f"{name}-{n}")
+        send_letters(settings, lease=timedelta(seconds=LEASE))
         (Path(home) / f"ready-{name}").touch()  # imported and warm: a loaded machine takes seconds
         if not outcomes:
             if stop.exists():
@@ -195,7 +197,7 @@ def test_two_workers_one_killed_lose_nothing_and_count_nothing_twice(settings: S
     diesel = {r["entity"]: r["value"] for r in figures.iter_rows(named=True) if r["indicator"] == "env_diesel"}
     finals = {i.entity: Decimal(3000 + n) for n, i in enumerate(sorted(waves[5], key=lambda i: i.entity))}
     assert diesel == finals
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
     with db.session_scope(settings.database_url) as s:
         group = queries.group_figures(s, load_registry().root(), [P2025])
     assert group[("env_diesel", "2025", "computed")] == sum(finals.values())

@@ -13,12 +13,12 @@ import polars as pl
 import pytest
 from sqlalchemy import event, func, select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.reference_data import ReferenceRows, reference_rows
 from esgflow.warehouse import db, load, queries
@@ -69,8 +69,8 @@ def _reference_snapshot(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_init_loads_reference_data_and_is_safe_to_rerun(settings: Settings) -> None:
-    first = jobs.init_warehouse(settings)
-    second = jobs.init_warehouse(settings)
+    first = init_warehouse(settings)
+    second = init_warehouse(settings)
     assert first == second
     with db.session_scope(settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == 133
@@ -134,7 +134,7 @@ def test_load_reference_removes_links_no_longer_given(
 
 @pytest.mark.parametrize("code", ["2025", "2025-Q1", "2025-03"])
 def test_ensure_period_makes_the_row_once(settings: Settings, code: str) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     period = parse_period(code)
     with db.session_scope(settings.database_url) as s:
         first = load.ensure_period(s, period)
@@ -153,7 +153,7 @@ def _opened_at(settings: Settings, period: Period) -> datetime | None:
 
 
 def test_open_for_collection_stamps_the_time_of_opening(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     before = datetime.now(UTC)
     with db.session_scope(settings.database_url) as s:
         load.open_for_collection(s, P2025)
@@ -162,7 +162,7 @@ def test_open_for_collection_stamps_the_time_of_opening(settings: Settings) -> N
 
 
 def test_open_for_collection_keeps_the_first_opening_time(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     first = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     with db.session_scope(settings.database_url) as s:
         load.ensure_period(s, P2025)
@@ -176,7 +176,7 @@ def test_open_for_collection_keeps_the_first_opening_time(settings: Settings) ->
 
 
 def test_submissions_are_versioned_and_duplicates_change_nothing(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     first = _record(settings, "a" * 64, "10")
     again = _record(settings, "a" * 64, "10")
     second = _record(settings, "b" * 64, "12.5")
@@ -200,7 +200,7 @@ def test_submissions_are_versioned_and_duplicates_change_nothing(settings: Setti
 
 
 def test_versions_count_per_entity_and_period(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         versions = [
             load.record_submission(
@@ -212,7 +212,7 @@ def test_versions_count_per_entity_and_period(settings: Settings) -> None:
 
 
 def test_record_submission_stores_the_return_with_its_lineage(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     frame = pl.DataFrame(
         {
             "indicator": ["env_electricity", "env_diesel"],
@@ -256,7 +256,7 @@ def test_record_submission_stores_the_return_with_its_lineage(settings: Settings
 
 
 def test_record_submission_makes_a_missing_period(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         ids = load.Ids.read(s)
         assert "2025" not in ids.period
@@ -268,7 +268,7 @@ def test_record_submission_makes_a_missing_period(settings: Settings) -> None:
 
 
 def test_record_submission_stores_its_findings(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     findings = [
         Finding(
             "parts_sum_to_total",
@@ -321,7 +321,7 @@ def test_record_submission_stores_its_findings(settings: Settings) -> None:
 
 
 def test_a_duplicate_stores_no_second_set_of_findings(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     submission = load.SubmissionIn("SAMI", P2025, "f" * 64, "f.xlsx", "rejected")
     finding = Finding("range", "error", "negative", ("env_diesel",))
     for _ in range(2):
@@ -357,7 +357,7 @@ def _submit(settings: Settings, content_hash: str, value: str) -> load.Recorded:
 
 
 def test_two_runs_recording_the_same_bytes_at_once_store_them_once(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         load.open_for_collection(s, P2025)
     winner: list[load.Recorded] = []
@@ -369,7 +369,7 @@ def test_two_runs_recording_the_same_bytes_at_once_store_them_once(settings: Set
 
 
 def test_two_runs_taking_the_same_version_at_once_get_one_each(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         load.open_for_collection(s, P2025)
     winner: list[load.Recorded] = []
@@ -422,7 +422,7 @@ def _figures(settings: Settings) -> dict[tuple[str, str, str, str], tuple[str, l
 
 
 def test_replace_computed_figures_stores_figures_with_their_provenance(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     sami, gami = _observation_ids(settings)
     with db.session_scope(settings.database_url) as s:
         load.replace_computed_figures(
@@ -439,7 +439,7 @@ def test_replace_computed_figures_stores_figures_with_their_provenance(settings:
 
 
 def test_replace_computed_figures_replaces_only_the_period_computed_figures(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     sami, gami = _observation_ids(settings)
     with db.session_scope(settings.database_url) as s:
         load.replace_computed_figures(s, P2025, _computed([("HQ", "env_diesel", "30.5", [sami, gami])]))
@@ -456,7 +456,7 @@ def test_replace_computed_figures_replaces_only_the_period_computed_figures(sett
 
 
 def test_replace_computed_figures_with_nothing_clears_the_period(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     sami, gami = _observation_ids(settings)
     with db.session_scope(settings.database_url) as s:
         load.replace_computed_figures(s, P2025, _computed([("HQ", "env_diesel", "30.5", [sami, gami])]))
@@ -467,7 +467,7 @@ def test_replace_computed_figures_with_nothing_clears_the_period(settings: Setti
 
 
 def test_replace_computed_figures_keeps_every_observation_of_every_figure(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     sami, gami = _observation_ids(settings)
     figures = [
         ("HQ", "env_diesel", "30.5", [sami, gami]),
@@ -491,7 +491,7 @@ def test_replace_computed_figures_keeps_every_observation_of_every_figure(settin
 
 def test_replace_computed_figures_takes_figures_in_batches(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(load, "BULK_ROWS", 4)  # 33 figures and 50 sources: several batches, the last one short
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     sami, gami = _observation_ids(settings)
     with db.session_scope(settings.database_url) as s:
         entities = sorted(queries.code_ids(s, "entity"))
@@ -502,7 +502,7 @@ def test_replace_computed_figures_takes_figures_in_batches(settings: Settings, m
 
 
 def test_replace_computed_figures_refuses_an_unknown_scope_and_keeps_the_old_figures(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     sami, gami = _observation_ids(settings)
     with db.session_scope(settings.database_url) as s:
         load.replace_computed_figures(s, P2025, _computed([("HQ", "env_diesel", "30.5", [sami, gami])]))
@@ -512,7 +512,7 @@ def test_replace_computed_figures_refuses_an_unknown_scope_and_keeps_the_old_fig
 
 
 def test_add_entities_adds_entities_and_their_links_in_bulk(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     made_up = [f"SYN{n}" for n in range(3)]
     with db.session_scope(settings.database_url) as s:
         load.add_entities(
@@ -556,7 +556,7 @@ def _upsert(settings: Settings, rows: list[_Published]) -> tuple[int, int, int]:
 
 
 def test_upsert_published_counts_inserted_updated_and_unchanged(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     diesel_2024 = _Published("env_diesel", P2024, "published", Decimal("100"))
     restated_2024 = _Published("env_diesel", P2024, "published_restated", Decimal("101"))
     gasoline_2025 = _Published("env_gasoline", P2025, "published", Decimal("3"))
@@ -575,13 +575,13 @@ def test_upsert_published_counts_inserted_updated_and_unchanged(settings: Settin
 
 
 def test_upsert_published_counts_1_50_against_1_5_as_changed(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     assert _upsert(settings, [_Published("env_diesel", P2024, "published", Decimal("1.5"))]) == (1, 0, 0)
     assert _upsert(settings, [_Published("env_diesel", P2024, "published", Decimal("1.50"))]) == (0, 1, 0)
 
 
 def test_upsert_published_stores_1_50_over_1_5_as_written(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _upsert(settings, [_Published("env_diesel", P2024, "published", Decimal("1.5"))])
     _upsert(settings, [_Published("env_diesel", P2024, "published", Decimal("1.50"))])
     assert _figures(settings)[("HQ", "2024", "env_diesel", "published")] == ("1.50", [])
@@ -589,7 +589,7 @@ def test_upsert_published_stores_1_50_over_1_5_as_written(settings: Settings) ->
 
 
 def test_upsert_published_leaves_computed_figures_alone(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         load.replace_computed_figures(s, P2024, _computed([("HQ", "env_diesel", "99", [])]))
     assert _upsert(settings, [_Published("env_diesel", P2024, "published", Decimal("100"))]) == (1, 0, 0)
@@ -599,7 +599,7 @@ def test_upsert_published_leaves_computed_figures_alone(settings: Settings) -> N
 
 
 def test_a_letter_is_owed_once_answered_by_mail_and_leased_to_one_run_at_a_time(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     by_mail, by_hand = _record(settings, "a" * 64, "1"), _record(settings, "b" * 64, "2")
     lease = timedelta(minutes=10)
     with db.session_scope(settings.database_url) as s:
@@ -620,7 +620,7 @@ def test_a_letter_is_owed_once_answered_by_mail_and_leased_to_one_run_at_a_time(
 
 
 def test_split_rows_are_stored_with_their_observation_and_read_for_the_newest_accepted(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     split = pl.DataFrame(
         [
             ("env_electricity", "CN-YN", Decimal(6), "60000", "环境", "E23"),
@@ -652,7 +652,7 @@ def test_split_rows_are_stored_with_their_observation_and_read_for_the_newest_ac
 
 
 def test_record_submission_stores_the_estimated_mark_and_false_where_a_frame_has_none(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     marked = observations({"env_diesel": Decimal("10"), "env_gasoline": Decimal("5")}, "环境", "E5").with_columns(
         pl.Series("estimated", [True, False], dtype=pl.Boolean)
     )

@@ -10,12 +10,13 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.records import NewestSubmission, ReporterNote
 from esgflow.warehouse import db, load, queries
@@ -59,7 +60,7 @@ class _Published:
 
 
 def test_code_ids_map_every_code_to_its_row(settings: Settings, catalog: Catalog, registry: EntityRegistry) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         period_id = load.ensure_period(s, P2025)
         entities, indicators = queries.code_ids(s, "entity"), queries.code_ids(s, "indicator")
@@ -71,13 +72,13 @@ def test_code_ids_map_every_code_to_its_row(settings: Settings, catalog: Catalog
 
 
 def test_code_ids_know_only_the_keyed_tables(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with pytest.raises(KeyError), db.session_scope(settings.database_url) as s:
         queries.code_ids(s, "submission")
 
 
 def test_entity_kinds_are_the_registry_kinds(settings: Settings, registry: EntityRegistry) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         kinds = queries.entity_kinds(s)
     assert kinds == {e.code: e.kind for e in registry.entities}
@@ -85,7 +86,7 @@ def test_entity_kinds_are_the_registry_kinds(settings: Settings, registry: Entit
 
 
 def test_open_periods_are_those_whose_templates_were_issued(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         load.ensure_period(s, P2024)  # known (e.g. from history), never opened
         load.open_for_collection(s, P2025)
@@ -95,7 +96,7 @@ def test_open_periods_are_those_whose_templates_were_issued(settings: Settings) 
 
 
 def test_entity_links_are_the_dated_tree(settings: Settings, registry: EntityRegistry) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         links = queries.entity_links(s)
     assert sorted(links) == sorted((li.entity, li.parent, li.valid_from, li.valid_to) for li in registry.links)
@@ -105,7 +106,7 @@ def test_entity_links_are_the_dated_tree(settings: Settings, registry: EntityReg
 
 
 def test_contacts_list_each_entity_reporters(settings: Settings, registry: EntityRegistry) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         found = queries.contacts(s)
     expected: dict[str, list[str]] = {}
@@ -116,7 +117,7 @@ def test_contacts_list_each_entity_reporters(settings: Settings, registry: Entit
 
 
 def test_accepted_observations_take_the_newest_accepted_version_only(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _record(settings, "SAMI", "s1", {"env_diesel": Decimal("10"), "env_gasoline": Decimal("5")})
     _record(settings, "SAMI", "s2", {"env_diesel": Decimal("99")}, status="rejected")  # newer, but rejected
     _record(settings, "GAMI", "g1", {"env_diesel": Decimal("1")})
@@ -136,7 +137,7 @@ def test_accepted_observations_take_the_newest_accepted_version_only(settings: S
 
 
 def test_accepted_observations_keep_every_digit_and_come_in_the_order_they_were_stored(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     values = {"env_diesel": "123456789012.123456789012", "env_gasoline": "0.000000000001", "env_natural_gas": "-7.5"}
     _record(settings, "SAMI", "s1", {code: Decimal(v) for code, v in values.items()})
     _record(settings, "GAMI", "g1", {"env_diesel": Decimal("1E+3")})
@@ -152,14 +153,14 @@ def test_accepted_observations_keep_every_digit_and_come_in_the_order_they_were_
 
 
 def test_code_frame_is_code_ids_as_a_frame(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         frame, ids = queries.code_frame(s, "indicator", "code"), queries.code_ids(s, "indicator")
     assert frame.columns == ["code", "indicator_id"] and dict(frame.iter_rows()) == ids
 
 
 def test_not_reported_is_never_a_zero(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _record(settings, "SAMI", "d", {"env_diesel": None, "env_gasoline": Decimal("0")})
     with db.session_scope(settings.database_url) as s:
         frame = queries.accepted_observations(s, P2025)
@@ -170,14 +171,14 @@ def test_not_reported_is_never_a_zero(settings: Settings) -> None:
 
 
 def test_accepted_observations_of_an_empty_period_is_an_empty_frame(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         frame = queries.accepted_observations(s, P2025)
     assert frame.is_empty() and frame.columns == ["observation_id", "entity", "indicator", "value"]
 
 
 def test_reporter_notes_come_from_the_newest_accepted_returns(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     values = {"env_diesel": Decimal("1"), "env_gasoline": Decimal("2")}
     _record(settings, "SAMI", "s1", values, notes={"env_diesel": "old note"})
     _record(settings, "SAMI", "s2", values, notes={"env_gasoline": "new plant", "env_diesel": "fleet sold"})
@@ -194,7 +195,7 @@ def test_reporter_notes_come_from_the_newest_accepted_returns(settings: Settings
 
 
 def test_group_figures_are_the_root_figures_of_the_periods_asked(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     computed = pl.DataFrame(
         {
             "scope": ["HQ", "CINF"],
@@ -228,7 +229,7 @@ def test_group_figures_are_the_root_figures_of_the_periods_asked(settings: Setti
 
 
 def test_newest_submissions_count_their_findings(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     diesel = {"env_diesel": Decimal("1")}
     before = datetime.now(UTC)
     _record(settings, "SAMI", "s1", diesel, "rejected", findings=[_finding("error"), _finding("error")])
@@ -251,14 +252,14 @@ def test_newest_submissions_count_their_findings(settings: Settings) -> None:
 
 
 def test_newest_submissions_of_a_period_without_returns_is_empty(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _record(settings, "SAMI", "s1", {"env_diesel": Decimal("1")}, period=P2024)
     with db.session_scope(settings.database_url) as s:
         assert queries.newest_submissions(s, P2025) == []
 
 
 def test_known_hashes_say_where_bytes_were_seen(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     first = _record(settings, "SAMI", "s1", {"env_diesel": Decimal("1")})
     second = _record(settings, "SAMI", "s2", {"env_diesel": Decimal("2")})
     other = _record(settings, "GAMI", "g1", {"env_diesel": Decimal("3")}, period=P2024)
@@ -280,11 +281,11 @@ def test_known_hashes_say_where_bytes_were_seen(settings: Settings) -> None:
 
 def test_consolidation_is_stale_until_consolidated_and_again_after_a_newer_return(settings: Settings) -> None:
     # PostgreSQL hands back aware datetimes and SQLite naive ones: both must compare as UTC
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _record(settings, "HQ", "h1", {"env_diesel": Decimal("1")})
     with db.session_scope(settings.database_url) as s:
         assert queries.consolidation_is_stale(s, P2025)
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
     with db.session_scope(settings.database_url) as s:
         assert not queries.consolidation_is_stale(s, P2025)
     _record(settings, "GAMI", "g1", {"env_diesel": Decimal("2")})
@@ -303,7 +304,7 @@ def _record_marked(
 
 
 def _marked_returns(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     _record_marked(
         settings,
         "SAMI",
@@ -330,7 +331,7 @@ def test_estimated_sources_name_the_entities_each_group_figure_rests_on(
     settings: Settings, registry: EntityRegistry
 ) -> None:
     _marked_returns(settings)
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
     with db.session_scope(settings.database_url) as s:
         sources = queries.estimated_sources(s, registry.root(), [P2024, P2025])
         nothing_before = queries.estimated_sources(s, registry.root(), [P2024])

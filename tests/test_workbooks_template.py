@@ -9,11 +9,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.demo import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
+from esgflow.jobs.collection import write_templates
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.signing import signature, signing_key
 from esgflow.workbooks import fit
@@ -95,7 +97,7 @@ def test_breakdowns_show_the_sum_they_must_equal(templates: dict[str, Path]) -> 
 
 def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns for every entity
-    paths = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["NFC6"])
+    paths = write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["NFC6"])
     wb = load_workbook(paths[0])
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
     row = int(coord.split("$")[-1])
@@ -108,9 +110,9 @@ def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Sett
 
 
 def test_unknown_entity_is_refused(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="not an entity of the group in 2025: NOPE"):
-        jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path, ["NOPE"])
+        write_templates(sqlite_settings, parse_period("2025"), tmp_path, ["NOPE"])
 
 
 def _meta_and_names(path: Path) -> tuple[dict[str, str], set[str]]:

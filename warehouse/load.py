@@ -358,7 +358,7 @@ def record_submission(
 def mark_answered(session: Session, content_hashes: list[str], by_mail: bool = False) -> None:
     """Record that the submissions holding these bytes have their letters and outcomes logged.
 
-    by_mail: the return came through the inbox, so its letter is owed by mail (jobs.send_letters).
+    by_mail: the return came through the inbox, so its letter is owed by mail (esgflow.jobs.mailing.send_letters).
     """
     session.execute(
         update(m.Submission)

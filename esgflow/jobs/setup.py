@@ -1,0 +1,88 @@
+"""Setting up the year: the warehouse's schema and reference data, the published history, and each
+period's cycle with its deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from esgflow import EsgflowError, cycles
+from esgflow.catalog import load_catalog
+from esgflow.config import Settings
+from esgflow.entities import load_registry
+from esgflow.factors import load_factors
+from esgflow.history import ImportResult, read_published
+from esgflow.jobs.common import require_schema, warehouse_url
+from esgflow.periods import Period
+from esgflow.records import (
+    CycleRecord,
+)
+from esgflow.reference_data import LoadCounts, reference_rows
+from esgflow.review import (
+    actor,
+)
+from esgflow.warehouse import db, load, queries
+
+
+def init_warehouse(settings: Settings) -> LoadCounts:
+    """Create or upgrade the schema and load the reference data."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    try:
+        db.upgrade(settings.database_url)
+    except Exception as exc:  # the driver's own message is the useful part
+        raise EsgflowError(f"cannot reach or upgrade the warehouse at {warehouse_url(settings)}: {exc}") from exc
+    rows = reference_rows(load_catalog(), load_registry(), load_factors())
+    with db.session_scope(settings.database_url) as session:
+        load.load_reference(
+            session,
+            indicators=rows.indicators,
+            entities=rows.entities,
+            links=rows.links,
+            contacts=rows.contacts,
+            factors=rows.factors,
+            locations=rows.locations,
+        )
+    return rows.counts()
+
+
+def import_history_file(settings: Settings, path: Path, periods: list[Period] | None = None) -> ImportResult:
+    """Import published group figures from a CSV (only the years of `periods`, if given)."""
+    if not path.is_file():
+        raise EsgflowError(f"{path}: no such file")
+    require_schema(settings)
+    figures = read_published(path, load_catalog(), {p.code for p in periods} if periods else None)
+    with db.session_scope(settings.database_url) as session:
+        inserted, updated, unchanged = load.upsert_published(session, load_registry().root(), figures)
+    return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))
+
+
+# The yearly cycle (esgflow.cycles).
+
+
+def open_cycle(settings: Settings, period: Period, deadline: date, by: str | None = None) -> cycles.CycleChange:
+    """Open a period's cycle with its deadline, or move the deadline; every change is audited with old and new."""
+    checked = cycles.checked_deadline(period, deadline)
+    require_schema(settings)
+    who = actor(by)
+    with db.session_scope(settings.database_url) as session:
+        change = cycles.CycleChange(period.code, checked, load.open_cycle(session, period, checked, who), who)
+        if change.action:
+            detail = cycles.audit_detail(change.previous, checked)
+            load.record_audit(session, change.action, who, period, detail=detail)
+    return change
+
+
+def cycle_records(settings: Settings, period: Period | None = None) -> list[CycleRecord]:
+    """The cycles opened (one period's, if given), with their deadlines and sign-offs."""
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return queries.cycles(session, period)
+
+
+def cycle_deadline(settings: Settings, period: Period, given: date | None = None) -> date:
+    """The deadline given, else the one the period's cycle was opened with, else 31 January after it."""
+    if given:
+        return given
+    found = cycle_records(settings, period)
+    return cycles.deadline_for(period, None, found[0].deadline if found else None)
