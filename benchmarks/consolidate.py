@@ -118,8 +118,9 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
     from esgflow.factors import OPEN_END, OPEN_START
     from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
-    from esgflow.warehouse import db, load, queries
+    from esgflow.warehouse import db
     from esgflow.warehouse import models as m
+    from esgflow.warehouse.reference import add_entities
 
     started = time.perf_counter()
     settings = _settings(home, url)
@@ -135,7 +136,7 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
     returns = _returns(kinds)
     now = datetime.now(UTC)
     with db.session_scope(settings.database_url) as s:
-        load.add_entities(
+        add_entities(
             s,
             [
                 {
@@ -152,8 +153,8 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
             ],
             [{"entity": code, "parent": root, "valid_from": OPEN_START, "valid_to": OPEN_END} for code in made_up],
         )
-        period_id = load.ensure_period(s, parse_period(PERIOD))
-        entity_ids, indicator_ids = queries.code_ids(s, "entity"), queries.code_ids(s, "indicator")
+        period_id = db.ensure_period(s, parse_period(PERIOD))
+        entity_ids, indicator_ids = db.code_ids(s, "entity"), db.code_ids(s, "indicator")
         s.execute(
             insert(m.Submission.__table__),
             [
@@ -193,7 +194,7 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
                 "cell": cells,
             }
         )
-        load.bulk_insert(s, m.Observation.__table__, observations)
+        db.bulk_insert(s, m.Observation.__table__, observations)
     db.dispose(settings.database_url)
     return {"entities": len(returns), "observations": observations.height, "seconds": time.perf_counter() - started}
 
@@ -209,9 +210,9 @@ def _baseline_observations(session: Any, period: Any) -> Any:
 
     from esgflow.decimals import VALUE_DTYPE
     from esgflow.warehouse import models as m
-    from esgflow.warehouse.queries import _in_newest_accepted
+    from esgflow.warehouse.submissions import in_newest_accepted
 
-    query = _in_newest_accepted(
+    query = in_newest_accepted(
         select(m.Observation.id, m.Entity.code, m.Indicator.code, m.Observation.value), period
     ).where(m.Observation.value.is_not(None))
     return pl.DataFrame(
@@ -345,11 +346,10 @@ def _baseline_storable(figures: Any) -> Any:
 def _baseline_replace(session: Any, period: Any, figures: Any) -> None:
     from sqlalchemy import delete, insert, select
 
-    from esgflow.warehouse import load
     from esgflow.warehouse import models as m
-    from esgflow.warehouse.queries import code_ids
+    from esgflow.warehouse.db import code_ids, ensure_period
 
-    period_id = load.ensure_period(session, period)
+    period_id = ensure_period(session, period)
     entity_ids, indicator_ids = code_ids(session, "entity"), code_ids(session, "indicator")
     old = select(m.ConsolidatedFigure.id).filter_by(period_id=period_id, basis="computed")
     session.execute(delete(m.FigureSource).where(m.FigureSource.figure_id.in_(old)))
@@ -421,13 +421,13 @@ def digest(home: Path, url: str | None) -> dict[str, Any]:
     import polars as pl
     from sqlalchemy import String, cast, select
 
-    from esgflow.warehouse import db, queries
+    from esgflow.warehouse import db
     from esgflow.warehouse import models as m
 
     f, s = m.ConsolidatedFigure, m.FigureSource
     settings = _settings(home, url)
     with db.session_scope(settings.database_url) as session:
-        figures = queries.frame_of(
+        figures = db.frame_of(
             session,
             select(f.id, f.entity_id, f.indicator_id, f.basis, cast(f.value, String), f.method),
             {
@@ -439,7 +439,7 @@ def digest(home: Path, url: str | None) -> dict[str, Any]:
                 "method": pl.Utf8,
             },
         )
-        sources = queries.frame_of(
+        sources = db.frame_of(
             session, select(s.figure_id, s.observation_id), {"id": pl.Int64, "observation_id": pl.Int64}
         )
     keyed = sources.join(figures.select("id", "entity", "indicator", "basis"), on="id").drop("id")

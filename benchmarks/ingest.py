@@ -107,8 +107,9 @@ def run_baseline(workdir: Path) -> dict[str, float]:
 
     from esgflow.catalog import load_catalog
     from esgflow.periods import parse_period
-    from esgflow.warehouse import db, load, queries
+    from esgflow.warehouse import db
     from esgflow.warehouse import models as m
+    from esgflow.warehouse.db import code_ids, ensure_period
 
     settings = _fresh_warehouse(workdir / "baseline-home")
     catalog = load_catalog()
@@ -121,8 +122,8 @@ def run_baseline(workdir: Path) -> dict[str, float]:
             for sheet, coord in dn.destinations:
                 values[name] = (sheet, coord.replace("$", ""), wb[sheet][coord.replace("$", "")].value)
         with db.session_scope(settings.database_url) as s:
-            entities, indicators = queries.code_ids(s, "entity"), queries.code_ids(s, "indicator")
-            period_id = load.ensure_period(s, parse_period("2024"))
+            entities, indicators = code_ids(s, "entity"), code_ids(s, "indicator")
+            period_id = ensure_period(s, parse_period("2024"))
             sub = m.Submission(
                 entity_id=entities[values["meta_entity"][2]],
                 period_id=period_id,

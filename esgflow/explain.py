@@ -95,7 +95,7 @@ class Context:
     parents: Mapping[str, str | None]
     locations: Mapping[str, str]
     on: date
-    splits: pl.DataFrame | None = None  # queries.splits_of the observations: where parts of an input were used
+    splits: pl.DataFrame | None = None  # observations.splits_of the observations: where parts of an input were used
 
     def split_rows(self, total: CellRef) -> list[tuple[str, float, CellRef]]:
         """(place, share, split cell) of each row an observation was split into, in row order."""

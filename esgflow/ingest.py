@@ -37,7 +37,8 @@ from esgflow.settled import OnJudged, Teller, mark_superseded
 from esgflow.signing import signing_key
 from esgflow.stage import stage, stage_splits, unit_factors
 from esgflow.states import STORED, judged
-from esgflow.warehouse import load, queries
+from esgflow.warehouse import letters, reference, submissions
+from esgflow.warehouse.observations import accepted_observations
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 
 SessionFactory = Callable[[], AbstractContextManager[Any]]
@@ -48,7 +49,7 @@ class _Warehouse:
     """What the warehouse knows, read once per batch."""
 
     known: Known
-    ids: load.Ids
+    ids: submissions.Ids
     hashes: dict[str, KnownBytes]  # content hash -> the submission that holds those bytes
 
 
@@ -126,19 +127,19 @@ class Ingestor:
             told.once(r.key)  # duplicates: known once the batch's first copy is loaded
         if answered:  # one statement for the batch; a run stopped before it is answered again, logged once
             with self.sessions() as session:
-                load.mark_answered(session, answered, by_mail=self.letters_by_mail)
+                letters.mark_answered(session, answered, by_mail=self.letters_by_mail)
         return outcomes
 
     def _look_up(self, digests: list[str]) -> _Warehouse:
         with self.sessions() as session:
-            links = [ParentLink(*row) for row in queries.entity_links(session)]
+            links = [ParentLink(*row) for row in reference.entity_links(session)]
             known = Known(
-                kinds=queries.entity_kinds(session),
-                open_periods=set(queries.open_periods(session)),
+                kinds=reference.entity_kinds(session),
+                open_periods=set(submissions.open_periods(session)),
                 members=cache(lambda p: set(parents_on(links, p.ends_on))),
                 key=self.key,
             )
-            return _Warehouse(known, load.Ids.read(session), queries.known_hashes(session, digests))
+            return _Warehouse(known, submissions.Ids.read(session), submissions.known_hashes(session, digests))
 
     def _duplicate(self, r: Received, wh: _Warehouse, first: Outcome | None) -> Outcome:
         """A later copy of bytes already judged: the refused copy it repeats and why, or the version that holds them."""
@@ -150,7 +151,7 @@ class Ingestor:
 
     def _known_now(self, digest: str) -> KnownBytes | None:
         with self.sessions() as session:
-            return queries.known_hashes(session, [digest]).get(digest)
+            return submissions.known_hashes(session, [digest]).get(digest)
 
     def _validate(
         self, returns: dict[int, ParsedReturn], staged: pl.DataFrame, kinds: dict[str, str]
@@ -158,7 +159,7 @@ class Ingestor:
         """The submission suite over the batch, against last period's accepted figures."""
         last = {parse_period(r.period).shifted_years(-1) for r in returns.values() if r.entity in kinds}
         with self.sessions() as session:
-            prior = [queries.accepted_observations(session, p) for p in sorted(last, key=lambda p: p.code)]
+            prior = [accepted_observations(session, p) for p in sorted(last, key=lambda p: p.code)]
         # One prior figure per entity and indicator: a batch rarely spans periods, and then the later one counts.
         prior_frame = pl.concat(
             [f.select("entity", "indicator", pl.col("value").alias("prior")) for f in prior]
@@ -184,12 +185,12 @@ class Ingestor:
         splits = stage_splits(ret, self.factors) if observations.height else None
         period = parse_period(ret.period)
         arrived = datetime.fromtimestamp(r.arrived, UTC)
-        submission = load.SubmissionIn(
+        submission = submissions.SubmissionIn(
             ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived,
             origin.thread if origin else None,
         )  # fmt: skip
         with self.sessions() as session:
-            recorded = load.record_submission(session, submission, observations, findings, wh.ids, splits)
+            recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:
@@ -229,7 +230,7 @@ class Ingestor:
         return replace(outcome, letter=letter, annotated=annotated)
 
 
-_EMPTY = {c: pl.Utf8 for c in load.OBSERVATION_COLUMNS}
+_EMPTY = {c: pl.Utf8 for c in submissions.OBSERVATION_COLUMNS}
 
 
 def _to_judge(r: Received, wh: _Warehouse) -> bool:

@@ -103,7 +103,7 @@ def entity_figures(
 ) -> pl.DataFrame:
     """(entity, indicator, value, observation_ids) of every per-entity indicator an entity has inputs for.
 
-    splits: split rows (observation_id, indicator, location, value), as queries.accepted_splits gives them.
+    splits: split rows (observation_id, indicator, location, value), as observations.accepted_splits gives them.
     """
     kinds = [i for i in catalog.indicators if i.consolidation == "per_entity"]
     needed = sorted({n for i in kinds for n in i.formula_inputs() if n in catalog})

@@ -26,8 +26,9 @@ from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
 from esgflow.signing import signature, signing_key
-from esgflow.warehouse import db, load
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.submissions import SubmissionIn, record_submission
 from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
@@ -153,10 +154,8 @@ def load_demo_returns(settings: Settings, period: Period) -> tuple[int, int]:
     loaded = duplicates = 0
     with db.session_scope(settings.database_url) as session:
         for ret in demo_returns(load_catalog(), load_registry(), period):
-            submission = load.SubmissionIn(
-                ret.entity, period, ret.content_hash, f"demo:{ret.entity}_{period}", "accepted"
-            )
-            recorded = load.record_submission(session, submission, observations(ret.values))
+            submission = SubmissionIn(ret.entity, period, ret.content_hash, f"demo:{ret.entity}_{period}", "accepted")
+            recorded = record_submission(session, submission, observations(ret.values))
             duplicates += recorded.duplicate
             loaded += not recorded.duplicate
     return loaded, duplicates

@@ -10,8 +10,9 @@ from esgflow.config import Settings
 from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
-from esgflow.warehouse import db, load
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.submissions import SubmissionIn, record_submission
 from tests.returns_factory import observations
 
 RETURNS = {"HQ": "100", "CINF": "200", "CSSI": "300.5"}
@@ -20,10 +21,10 @@ RETURNS = {"HQ": "100", "CINF": "200", "CSSI": "300.5"}
 def _load(settings: Settings, period: str) -> None:
     with db.session_scope(settings.database_url) as s:
         for entity, value in RETURNS.items():
-            submission = load.SubmissionIn(
+            submission = SubmissionIn(
                 entity, parse_period(period), f"{entity}{period}".ljust(64, "0"), f"{entity}_{period}.xlsx", "accepted"
             )
-            load.record_submission(s, submission, observations({"env_diesel": Decimal(value)}, "环境", "D7"))
+            record_submission(s, submission, observations({"env_diesel": Decimal(value)}, "环境", "D7"))
 
 
 def _figure(settings: Settings, scope: str, period: str) -> m.ConsolidatedFigure:

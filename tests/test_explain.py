@@ -87,7 +87,8 @@ def test_a_split_entitys_scope2_takes_each_provinces_factor_and_explain_reaches_
 ) -> None:
     from decimal import Decimal
 
-    from esgflow.warehouse import db, queries
+    from esgflow.warehouse import db
+    from esgflow.warehouse.observations import splits_of
     from esgflow.workbooks import layout as L
 
     templates = open_collection(settings, P2025, tmp_path / "tpl", ["HQ", "SAMI", "KMSI"])
@@ -110,7 +111,7 @@ def test_a_split_entitys_scope2_takes_each_provinces_factor_and_explain_reaches_
     found = explain_figure(settings, P2025, "env_ghg_scope2_location", "SAMI")
     assert found.agrees() and float(found.stored.value) == pytest.approx(float(sami), rel=1e-9)
     with db.session_scope(settings.database_url) as s:
-        stored = queries.splits_of(s, list(found.stored.observation_ids))
+        stored = splits_of(s, list(found.stored.observation_ids))
         assert stored.select("location", "value").rows() == [("CN-YN", Decimal(60)), ("CN-LN", Decimal(40))]
     [entity] = found.tree.children
     assert "CN-YN, CN-LN" in entity.how and len(entity.children) == 2

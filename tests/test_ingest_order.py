@@ -17,7 +17,8 @@ from esgflow.config import Settings, load_settings
 from esgflow.jobs.collection import ingest_files, period_statuses
 from esgflow.jobs.figures import report_period
 from esgflow.periods import parse_period
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.observations import accepted_observations
 from tests.returns_factory import fill, open_collection
 
 P2025 = parse_period("2025")
@@ -30,7 +31,7 @@ def templates(sqlite_settings: Settings, tmp_path: Path) -> dict[str, Path]:
 
 def _diesel(settings: Settings) -> dict[str, Decimal]:
     with db.session_scope(settings.database_url) as s:
-        frame = queries.accepted_observations(s, P2025)
+        frame = accepted_observations(s, P2025)
     return {r["entity"]: r["value"] for r in frame.iter_rows(named=True) if r["indicator"] == "env_diesel"}
 
 

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from esgflow.config import Settings
 from esgflow.jobs.collection import collect_inbox, ingest_files
 from esgflow.periods import parse_period
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.observations import accepted_observations
 from tests.returns_factory import fill, open_collection
 
 P2025 = parse_period("2025")
@@ -43,7 +44,7 @@ def _edit(path: Path, name: str, value: object, number_format: str | None = None
 
 def _accepted(settings: Settings) -> dict[tuple[str, str], Decimal]:
     with db.session_scope(settings.database_url) as s:
-        frame = queries.accepted_observations(s, P2025)
+        frame = accepted_observations(s, P2025)
     return {(r["entity"], r["indicator"]): r["value"] for r in frame.iter_rows(named=True)}
 
 

@@ -13,8 +13,9 @@ from esgflow.config import Settings
 from esgflow.jobs.access import grant_access, reporter_addresses, revoke_access
 from esgflow.jobs.setup import init_warehouse
 from esgflow.jobs.signoff import audit_trail
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db, reference
 from esgflow.warehouse import models as m
+from esgflow.warehouse.reference import grant_for_token
 
 
 def test_a_grant_signs_in_until_revoked_and_makes_a_reporter(settings: Settings) -> None:
@@ -25,13 +26,13 @@ def test_a_grant_signs_in_until_revoked_and_makes_a_reporter(settings: Settings)
     with db.session_scope(settings.database_url) as s:
         stored = s.scalars(s.query(m.AccessGrant.token_hash).statement).all()
         assert token not in stored and token_hash(token) in stored  # never the token itself
-        grant = queries.grant_for_token(s, token_hash(token))
+        grant = grant_for_token(s, token_hash(token))
         assert grant and (grant.email, grant.entity, grant.is_office) == ("new.reporter@sami.example", "SAMI", False)
     assert "new.reporter@sami.example" in reporter_addresses(settings)["SAMI"]
     assert "new.reporter@sami.example" not in reporter_addresses(settings).get("GAMI", set())
     assert revoke_access(settings, "NEW.REPORTER@sami.example") == 1
     with db.session_scope(settings.database_url) as s:
-        assert queries.grant_for_token(s, token_hash(token)) is None
+        assert grant_for_token(s, token_hash(token)) is None
     assert "new.reporter@sami.example" not in reporter_addresses(settings)["SAMI"]
     assert revoke_access(settings, "new.reporter@sami.example") == 0
 
@@ -48,7 +49,7 @@ def test_an_office_grant_has_no_entity_and_an_unknown_entity_is_refused(settings
     init_warehouse(settings)
     token = grant_access(settings, "esg@chalieco.example", None).rsplit("/", 1)[1]
     with db.session_scope(settings.database_url) as s:
-        grant = queries.grant_for_token(s, token_hash(token))
+        grant = grant_for_token(s, token_hash(token))
     assert grant and grant.is_office and grant.entity is None
     with pytest.raises(EsgflowError, match="unknown entity 'NOPE'"):
         grant_access(settings, "x@y.example", "NOPE")
@@ -58,7 +59,7 @@ def test_registered_contacts_are_reporters_without_a_grant(settings: Settings) -
     init_warehouse(settings)
     addresses = reporter_addresses(settings)
     with db.session_scope(settings.database_url) as s:
-        contacts = queries.contacts(s)
+        contacts = reference.contacts(s)
     assert all({e.lower() for e in emails} <= addresses[entity] for entity, emails in contacts.items())
 
 

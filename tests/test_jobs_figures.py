@@ -22,8 +22,9 @@ from esgflow.jobs.common import entity_tree
 from esgflow.jobs.figures import check_group, consolidate_period, report_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.observations import accepted_observations
 from tests.returns_factory import fill, load_demo_returns, open_collection
 
 P2024 = parse_period("2024")
@@ -47,7 +48,7 @@ def test_consolidation_stores_every_figure_as_computed_with_all_its_observations
     init_warehouse(settings)
     load_demo_returns(settings, P2024)
     with db.session_scope(settings.database_url) as s:
-        observations = queries.accepted_observations(s, P2024)
+        observations = accepted_observations(s, P2024)
         parents = entity_tree(s, P2024)
     root = load_registry().root()
     places = load_registry().locations_on(P2024.ends_on)

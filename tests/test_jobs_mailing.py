@@ -15,7 +15,8 @@ from esgflow.jobs.collection import (
 )
 from esgflow.jobs.mailing import contacts, send_letters, send_reminders, send_templates
 from esgflow.periods import parse_period
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.letters import claim_letter, letters_owed
 from tests.returns_factory import fill, open_collection
 
 P2024 = parse_period("2024")
@@ -62,8 +63,8 @@ def test_a_letter_leased_by_a_live_run_waits_and_a_dead_runs_lease_ends(
     templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI"])
     ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
     with db.session_scope(sqlite_settings.database_url) as s:
-        [owed] = queries.letters_owed(s)
-        assert load.claim_letter(s, owed.submission_id, timedelta(minutes=10))  # a run is sending it
+        [owed] = letters_owed(s)
+        assert claim_letter(s, owed.submission_id, timedelta(minutes=10))  # a run is sending it
     assert send_letters(sqlite_settings) == []
     assert len(send_letters(sqlite_settings, lease=timedelta(0))) == 1  # that run died: its lease ended
     assert len(_eml(sqlite_settings)) == 1

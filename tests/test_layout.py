@@ -70,7 +70,7 @@ def test_only_the_warehouse_speaks_sql() -> None:
 
 def test_flows_and_warehouse_install_inside_the_package() -> None:
     modules = _modules()
-    assert "esgflow.flows.collect" in modules and "esgflow.warehouse.queries" in modules
+    assert "esgflow.flows.collect" in modules and "esgflow.warehouse.submissions" in modules
     for path in modules.values():
         imported = _imports(path)
         assert not {i for i in imported if i.split(".")[0] in ("flows", "warehouse")}, path
@@ -101,7 +101,7 @@ def test_esgflow_is_the_only_top_level_package(tmp_path: Path) -> None:
     assert top == {"esgflow", next(t for t in top if t.endswith(".dist-info"))}
     for needed in (
         "esgflow/flows/collect.py",
-        "esgflow/warehouse/queries.py",
+        "esgflow/warehouse/submissions.py",
         "esgflow/warehouse/migrations/env.py",
         "esgflow/warehouse/migrations/script.py.mako",
         "esgflow/warehouse/migrations/versions/0001_initial_schema.py",

@@ -28,8 +28,12 @@ from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.mailing import send_letters
 from esgflow.periods import parse_period
 from esgflow.states import ACCEPTED
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.figures import group_figures
+from esgflow.warehouse.letters import letters_owed
+from esgflow.warehouse.observations import accepted_observations
+from esgflow.warehouse.reference import contacts
 from tests.returns_factory import fill, open_collection
 
 P2025 = parse_period("2025")
@@ -111,7 +115,7 @@ def _settled(settings: Settings) -> bool:
     if claims.exists() and any(_claimed(d) for d in claims.iterdir()):
         return False
     with db.session_scope(settings.database_url) as s:
-        return not queries.letters_owed(s)
+        return not letters_owed(s)
 
 
 @pytest.mark.slow  # two worker processes with Great Expectations, about 200 workbooks
@@ -184,8 +188,8 @@ def test_two_workers_one_killed_lose_nothing_and_count_nothing_twice(settings: S
         submissions = s.scalar(select(func.count()).select_from(m.Submission))
         hashes = s.scalar(select(func.count(func.distinct(m.Submission.content_hash))))
         answered = s.scalar(select(func.count()).where(m.Submission.answered_at.is_not(None)))
-        to = queries.contacts(s)
-        figures = queries.accepted_observations(s, P2025)
+        to = contacts(s)
+        figures = accepted_observations(s, P2025)
     assert submissions == hashes == answered == len(stored)
     letters = sorted(p.name for p in settings.outbox.glob("letter-*.eml"))
     with_contacts = [e for e in templates if to.get(e)]
@@ -199,5 +203,5 @@ def test_two_workers_one_killed_lose_nothing_and_count_nothing_twice(settings: S
     assert diesel == finals
     consolidate_period(settings, P2025)
     with db.session_scope(settings.database_url) as s:
-        group = queries.group_figures(s, load_registry().root(), [P2025])
+        group = group_figures(s, load_registry().root(), [P2025])
     assert group[("env_diesel", "2025", "computed")] == sum(finals.values())

@@ -19,7 +19,9 @@ from esgflow.records import (
 from esgflow.review import (
     actor,
 )
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db, reference, trail
+from esgflow.warehouse.reference import grant_for_token
+from esgflow.warehouse.trail import record_portal_event
 
 
 def grant_access(settings: Settings, email: str, entity: str | None, mail: bool = False) -> str:
@@ -32,7 +34,7 @@ def grant_access(settings: Settings, email: str, entity: str | None, mail: bool 
     token = new_token()
     with db.session_scope(settings.database_url) as session:
         try:
-            load.grant_access(session, address, entity, token_hash(token), actor(None))
+            reference.grant_access(session, address, entity, token_hash(token), actor(None))
         except KeyError:
             raise EsgflowError(f"unknown entity {entity!r}") from None
     link = signin_link(settings.portal_url, token)
@@ -46,27 +48,27 @@ def revoke_access(settings: Settings, email: str) -> int:
     """End every sign-in of an address; how many there were."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return load.revoke_access(session, checked_address(email), actor(None))
+        return reference.revoke_access(session, checked_address(email), actor(None))
 
 
 def signed_in(settings: Settings, token_digest: str) -> AccessRecord | None:
     """The active grant behind a token's hash (None: unknown or revoked); the portal asks on every request."""
     with db.session_scope(settings.database_url) as session:
-        return queries.grant_for_token(session, token_digest)
+        return grant_for_token(session, token_digest)
 
 
 def portal_event(settings: Settings, event: PortalEvent) -> None:
     """Write one row of the portal's log of sign-ins and submissions."""
     with db.session_scope(settings.database_url) as session:
-        load.record_portal_event(session, event)
+        record_portal_event(session, event)
 
 
 def portal_events(settings: Settings, limit: int = 200) -> list[PortalEvent]:
     with db.session_scope(settings.database_url) as session:
-        return queries.portal_events(session, limit)
+        return trail.portal_events(session, limit)
 
 
 def reporter_addresses(settings: Settings) -> dict[str, set[str]]:
     """entity -> every address that may submit for it (registered contacts and granted sign-ins)."""
     with db.session_scope(settings.database_url) as session:
-        return queries.reporter_addresses(session)
+        return reference.reporter_addresses(session)

@@ -37,7 +37,18 @@ from esgflow.safety import shown
 from esgflow.settled import OnJudged
 from esgflow.signing import signature, signing_key
 from esgflow.status import EntityStatus, period_status
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import restatements
+from esgflow.warehouse.observations import accepted_observations, observations_of_versions
+from esgflow.warehouse.submissions import (
+    entity_submissions,
+    estimated_counts,
+    newest_submissions,
+    open_for_collection,
+    open_periods,
+    submission_versions,
+)
+from esgflow.warehouse.trail import audit_events, period_signoff
 from esgflow.workbooks.naming import template_name
 from esgflow.workbooks.template import TemplateRequest, write_template
 
@@ -46,7 +57,7 @@ def open_period(settings: Settings) -> Period | None:
     """The newest period open for collection (templates issued), the one the portal collects."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        codes = list(queries.open_periods(session))
+        codes = list(open_periods(session))
     periods = [parse_period(c) for c in codes]
     return max(periods, key=lambda p: (p.ends_on, p.starts_on)) if periods else None
 
@@ -54,7 +65,7 @@ def open_period(settings: Settings) -> Period | None:
 def entity_versions(settings: Settings, entity: str, period: Period) -> list[SubmissionRecord]:
     """Every version an entity sent for a period, oldest first, with its findings."""
     with db.session_scope(settings.database_url) as session:
-        return queries.entity_submissions(session, entity, period)
+        return entity_submissions(session, entity, period)
 
 
 def write_templates(settings: Settings, period: Period, out: Path, entities: list[str] | None = None) -> list[Path]:
@@ -66,7 +77,7 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
         unknown = [e for e in entities or [] if e not in members]
         if unknown:
             raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
-        load.open_for_collection(session, period)  # returns for the period are taken from now on
+        open_for_collection(session, period)  # returns for the period are taken from now on
         prior = _standing_observations(session, period.shifted_years(-1))
     paths, key = [], signing_key(settings.home)
     for code in (e for e in registry.codes if e in (entities or members)):
@@ -81,10 +92,10 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
 
 def _standing_observations(session: db.Session, period: Period) -> pl.DataFrame:
     """The reported values a period's figures stand on: the returns signed off, else the accepted ones."""
-    fixed = cycles.signed_versions(queries.period_signoff(session, period), queries.restatements(session, [period]))
+    fixed = cycles.signed_versions(period_signoff(session, period), restatements(session, [period]))
     if fixed is None:
-        return queries.accepted_observations(session, period)
-    return queries.observations_of_versions(session, period, fixed)
+        return accepted_observations(session, period)
+    return observations_of_versions(session, period, fixed)
 
 
 def ingest_files(
@@ -151,11 +162,11 @@ def validation_index(settings: Settings) -> Path:
 def period_statuses(settings: Settings, period: Period) -> list[EntityStatus]:
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        newest = queries.newest_submissions(session, period)
+        newest = newest_submissions(session, period)
         members = entity_tree(session, period)
-        versions = queries.submission_versions(session, period)
-        decisions = queries.audit_events(session, period, DECISIONS)
-        estimated = queries.estimated_counts(session, period)
+        versions = submission_versions(session, period)
+        decisions = audit_events(session, period, DECISIONS)
+        estimated = estimated_counts(session, period)
     reviews = review_states(versions, decisions, members)
     return period_status(newest, members, load_registry().codes, reviews, estimated)
 

@@ -8,7 +8,9 @@ from esgflow import EsgflowError
 from esgflow.config import Settings
 from esgflow.entities import ParentLink, parents_on
 from esgflow.periods import Period
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import restatements
+from esgflow.warehouse.reference import entity_links
 
 # Faults that pass (a database briefly away): a Prefect task retries on these.
 TRANSIENT_DB_ERRORS = db.TRANSIENT_ERRORS
@@ -35,7 +37,7 @@ def require_schema(settings: Settings) -> None:
 
 def entity_tree(session: db.Session, period: Period) -> dict[str, str | None]:
     """The entity tree as the warehouse holds it, valid at the end of the period."""
-    return parents_on([ParentLink(*row) for row in queries.entity_links(session)], period.ends_on)
+    return parents_on([ParentLink(*row) for row in entity_links(session)], period.ends_on)
 
 
 COMPUTED, RESTATED = "computed", "computed_restated"
@@ -43,4 +45,4 @@ COMPUTED, RESTATED = "computed", "computed_restated"
 
 def standing_basis(session: db.Session, period: Period) -> str:
     """The basis a period's current figures are on: restated once a restatement was recorded."""
-    return RESTATED if queries.restatements(session, [period]) else COMPUTED
+    return RESTATED if restatements(session, [period]) else COMPUTED

@@ -28,25 +28,47 @@ from esgflow.restatement import RestatementResult, changes
 from esgflow.review import (
     actor,
 )
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import (
+    consolidation_is_stale,
+    estimated_sources,
+    figure_sources,
+    group_figures,
+    pin_factor_set,
+    pinned_factor_set,
+    record_restatement,
+    replace_computed_figures,
+    restatements,
+    stored_figure,
+    stored_figures,
+)
+from esgflow.warehouse.observations import (
+    accepted_observations,
+    accepted_splits,
+    observations_by_id,
+    reporter_notes,
+    splits_of,
+)
+from esgflow.warehouse.reference import entity_locations
+from esgflow.warehouse.trail import period_signoff, record_audit
 
 
 def _period_factors(session: db.Session, period: Period) -> tuple[FactorRegistry, int]:
     """The factor set a period's figures are computed with; its first consolidation pins today's."""
-    pinned = queries.pinned_factor_set(session, period)
+    pinned = pinned_factor_set(session, period)
     if pinned:
         return registry_from(pinned[1]), pinned[0]
     current = load_factors()
-    return current, load.pin_factor_set(session, period, current.snapshot(), current.digest())
+    return current, pin_factor_set(session, period, current.snapshot(), current.digest())
 
 
 def _compute(session: db.Session, period: Period, factors: FactorRegistry) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A period's figures from its accepted returns, the entity tree and locations, and the factors given."""
-    observations = queries.accepted_observations(session, period)
+    observations = accepted_observations(session, period)
     parents = entity_tree(session, period)
-    locations = queries.entity_locations(session, period.ends_on)
+    locations = entity_locations(session, period.ends_on)
     root = load_registry().root()
-    splits = queries.accepted_splits(session, period)
+    splits = accepted_splits(session, period)
     figures = consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations, splits)
     return figures, observations
 
@@ -58,12 +80,12 @@ def consolidate_period(settings: Settings, period: Period) -> ConsolidationResul
     """
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        signed = queries.period_signoff(session, period)
+        signed = period_signoff(session, period)
         if signed is not None:
             return _signed_summary(session, period, signed.signed_by)
         factors, _ = _period_factors(session, period)
         figures, observations = _compute(session, period, factors)
-        load.replace_computed_figures(session, period, storable(figures), standing_basis(session, period))
+        replace_computed_figures(session, period, storable(figures), standing_basis(session, period))
     return summary(period, figures, load_registry().root(), observations)
 
 
@@ -75,14 +97,14 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str | No
     root, catalog = load_registry().root(), load_catalog()
     with db.session_scope(settings.database_url) as session:
         basis = standing_basis(session, period)
-        before = queries.stored_figures(session, period, basis).filter(pl.col("scope") == root)
-        pinned = queries.pinned_factor_set(session, period)
+        before = stored_figures(session, period, basis).filter(pl.col("scope") == root)
+        pinned = pinned_factor_set(session, period)
         if before.is_empty() or pinned is None:
             raise EsgflowError(f"{period} has no consolidated figures to restate: run 'esgflow consolidate' first")
         old, current = registry_from(pinned[1]), load_factors()
         figures, _ = _compute(session, period, current)
         after = storable(figures).filter(pl.col("scope") == root)
-        used_before = queries.figure_sources(session, period, root, basis)
+        used_before = figure_sources(session, period, root, basis)
         used_after = after.select("indicator", pl.col("observation_ids").alias("observation_id")).explode(
             "observation_id"
         )
@@ -92,7 +114,7 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str | No
                 used_after.join(used_before, on=["indicator", "observation_id"], how="anti"),
             ]
         )
-        owners = queries.observations_by_id(session, differing["observation_id"].drop_nulls().to_list())
+        owners = observations_by_id(session, differing["observation_id"].drop_nulls().to_list())
         moved = (
             differing.join(owners.select("observation_id", "entity"), on="observation_id")
             .group_by("indicator")
@@ -106,13 +128,13 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str | No
             current,
             {r["indicator"]: tuple(r["entity"]) for r in moved.iter_rows(named=True)},
         )
-        new_set = load.pin_factor_set(session, period, current.snapshot(), current.digest())
-        load.replace_computed_figures(session, period, storable(figures), RESTATED)
+        new_set = pin_factor_set(session, period, current.snapshot(), current.digest())
+        replace_computed_figures(session, period, storable(figures), RESTATED)
         significant = any(c.significant for c in found)
-        number = load.record_restatement(
+        number = record_restatement(
             session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant
         )
-        load.record_audit(
+        record_audit(
             session,
             "restated",
             actor(by),
@@ -131,19 +153,19 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
     require_schema(settings)
     scope = entity or root
     with db.session_scope(settings.database_url) as session:
-        stored = queries.stored_figure(session, period, scope, code, (RESTATED, COMPUTED))
+        stored = stored_figure(session, period, scope, code, (RESTATED, COMPUTED))
         if stored is None:
             raise EsgflowError(f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first")
-        pinned = queries.pinned_factor_set(session, period)
+        pinned = pinned_factor_set(session, period)
         factors = registry_from(pinned[1]) if pinned else load_factors()
         context = ExplainContext(
             catalog,
             factors,
-            queries.observations_by_id(session, list(stored.observation_ids)),
+            observations_by_id(session, list(stored.observation_ids)),
             entity_tree(session, period),
-            queries.entity_locations(session, period.ends_on),
+            entity_locations(session, period.ends_on),
             period.ends_on,
-            queries.splits_of(session, list(stored.observation_ids)),
+            splits_of(session, list(stored.observation_ids)),
         )
     return Explanation(period.code, stored, explain(code, scope, context))
 
@@ -155,15 +177,15 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
     catalog = load_catalog()
     with db.session_scope(settings.database_url) as session:
         # a signed-off period keeps its figures: a late return waits for restate_period
-        signed = queries.period_signoff(session, period)
-        stale = signed is None and queries.consolidation_is_stale(session, period)
+        signed = period_signoff(session, period)
+        stale = signed is None and consolidation_is_stale(session, period)
     if stale:  # a report never shows figures older than the returns accepted for them
         consolidate_period(settings, period)
     years = appendix_years(period)
     with db.session_scope(settings.database_url) as session:
-        figures = queries.group_figures(session, load_registry().root(), years)
-        restated = queries.restatements(session, years)
-        estimates = queries.estimated_sources(session, load_registry().root(), years)
+        figures = group_figures(session, load_registry().root(), years)
+        restated = restatements(session, years)
+        estimates = estimated_sources(session, load_registry().root(), years)
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
     table = replace(
         build_appendix(figures, catalog, period),
@@ -180,8 +202,8 @@ def check_group(settings: Settings, period: Period) -> list[Finding]:
     """Group-level consistency findings for a period (published history included)."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        figures = queries.group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])
-        notes = queries.reporter_notes(session, period)
+        figures = group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])
+        notes = reporter_notes(session, period)
     findings = check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
     build_data_docs(settings.home)
     return findings
@@ -191,13 +213,13 @@ def has_group_figures(settings: Settings, period: Period) -> bool:
     """Whether the warehouse holds any group figure of the period (computed or published)."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return bool(queries.group_figures(session, load_registry().root(), [period]))
+        return bool(group_figures(session, load_registry().root(), [period]))
 
 
 def _signed_summary(session: db.Session, period: Period, by: str) -> ConsolidationResult:
     """The counts of a signed-off period's standing figures, as consolidate_period reports them."""
     root, basis = load_registry().root(), standing_basis(session, period)
-    stored = queries.stored_figures(session, period, basis)
-    used = queries.figure_sources(session, period, root, basis)["observation_id"].n_unique()
+    stored = stored_figures(session, period, basis)
+    used = figure_sources(session, period, root, basis)["observation_id"].n_unique()
     group = stored.filter(pl.col("scope") == root).height
     return ConsolidationResult(period.code, stored.height, group, used, signed_off_by=by)

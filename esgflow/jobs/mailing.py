@@ -21,7 +21,8 @@ from esgflow.notices import (
     template_mail,
 )
 from esgflow.periods import Period, parse_period
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db, reference
+from esgflow.warehouse.letters import claim_letter, letters_owed, mark_mailed, release_letters
 from esgflow.workbooks.naming import named_entity
 
 # How long a run may take to send a letter before another run may send it instead.
@@ -31,7 +32,7 @@ LETTER_LEASE = timedelta(minutes=10)
 def contacts(settings: Settings) -> dict[str, list[str]]:
     """entity -> reporters' addresses, as the warehouse holds them."""
     with db.session_scope(settings.database_url) as session:
-        return queries.contacts(session)
+        return reference.contacts(session)
 
 
 def send_templates(
@@ -74,14 +75,14 @@ def _send_return_letters(settings: Settings, smtp_block: str | None, lease: time
     """
     registry, to = load_registry(), contacts(settings)
     with db.session_scope(settings.database_url) as session:
-        owed = queries.letters_owed(session)
+        owed = letters_owed(session)
     mails: dict[str, tuple[int, Mail]] = {}
     for o in owed:
         letter, annotated = letter_files(settings.home / "letters", o.entity, o.period, o.version)
         if not (to.get(o.entity) or o.thread) or not letter.is_file():
             continue  # owed until the entity has a reporter to write to
         with db.session_scope(settings.database_url) as session:
-            if not load.claim_letter(session, o.submission_id, lease):
+            if not claim_letter(session, o.submission_id, lease):
                 continue  # gone out meanwhile, or another run is sending it
         mail = letter_mail(
             registry[o.entity],
@@ -100,7 +101,7 @@ def _send_return_letters(settings: Settings, smtp_block: str | None, lease: time
     def went_out(mail: Mail) -> None:
         submission_id = mails[mail.key or ""][0]
         with db.session_scope(settings.database_url) as session:
-            load.mark_mailed(session, submission_id)
+            mark_mailed(session, submission_id)
         mailed.append(submission_id)
 
     try:
@@ -109,7 +110,7 @@ def _send_return_letters(settings: Settings, smtp_block: str | None, lease: time
         unsent = [sid for sid, _ in mails.values() if sid not in mailed]
         if unsent:  # a retry of this task may send them at once
             with db.session_scope(settings.database_url) as session:
-                load.release_letters(session, unsent)
+                release_letters(session, unsent)
 
 
 def _answer_kept(settings: Settings, smtp_block: str | None, lease: timedelta) -> list[str]:

@@ -22,7 +22,10 @@ from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.review import (
     actor,
 )
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db, trail
+from esgflow.warehouse.figures import upsert_published
+from esgflow.warehouse.reference import load_reference
+from esgflow.warehouse.trail import record_audit
 
 
 def init_warehouse(settings: Settings) -> LoadCounts:
@@ -34,7 +37,7 @@ def init_warehouse(settings: Settings) -> LoadCounts:
         raise EsgflowError(f"cannot reach or upgrade the warehouse at {warehouse_url(settings)}: {exc}") from exc
     rows = reference_rows(load_catalog(), load_registry(), load_factors())
     with db.session_scope(settings.database_url) as session:
-        load.load_reference(
+        load_reference(
             session,
             indicators=rows.indicators,
             entities=rows.entities,
@@ -53,7 +56,7 @@ def import_history_file(settings: Settings, path: Path, periods: list[Period] | 
     require_schema(settings)
     figures = read_published(path, load_catalog(), {p.code for p in periods} if periods else None)
     with db.session_scope(settings.database_url) as session:
-        inserted, updated, unchanged = load.upsert_published(session, load_registry().root(), figures)
+        inserted, updated, unchanged = upsert_published(session, load_registry().root(), figures)
     return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))
 
 
@@ -66,10 +69,10 @@ def open_cycle(settings: Settings, period: Period, deadline: date, by: str | Non
     require_schema(settings)
     who = actor(by)
     with db.session_scope(settings.database_url) as session:
-        change = cycles.CycleChange(period.code, checked, load.open_cycle(session, period, checked, who), who)
+        change = cycles.CycleChange(period.code, checked, trail.open_cycle(session, period, checked, who), who)
         if change.action:
             detail = cycles.audit_detail(change.previous, checked)
-            load.record_audit(session, change.action, who, period, detail=detail)
+            record_audit(session, change.action, who, period, detail=detail)
     return change
 
 
@@ -77,7 +80,7 @@ def cycle_records(settings: Settings, period: Period | None = None) -> list[Cycl
     """The cycles opened (one period's, if given), with their deadlines and sign-offs."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return queries.cycles(session, period)
+        return trail.cycles(session, period)
 
 
 def cycle_deadline(settings: Settings, period: Period, given: date | None = None) -> date:

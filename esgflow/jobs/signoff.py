@@ -36,7 +36,10 @@ from esgflow.review import (
     version_states,
 )
 from esgflow.states import APPROVED, EXCUSED, RETURNED, move
-from esgflow.warehouse import db, load, queries
+from esgflow.warehouse import db, trail
+from esgflow.warehouse.figures import consolidation_is_stale, group_figures, pinned_factor_set, stored_figures
+from esgflow.warehouse.submissions import submission_versions
+from esgflow.warehouse.trail import audit_events, record_audit, record_signoff
 
 # The ESG office's review, sign-off and audit trail (issue 13).
 
@@ -78,7 +81,7 @@ def review_return(
     with db.session_scope(settings.database_url) as session:
         if entity not in entity_tree(session, period):
             raise EsgflowError(f"{entity} is not an entity that reports in {period}")
-        versions = queries.submission_versions(session, period, entity)
+        versions = submission_versions(session, period, entity)
         if decision == EXCUSED:
             used = figures_version(versions)
             if used is not None:
@@ -86,14 +89,12 @@ def review_return(
                     f"cannot excuse {entity} for {period}: it has a usable return (version {used.version}); "
                     "approve it or return it"
                 )
-            load.record_audit(session, EXCUSED, who, period, entity=entity, state=EXCUSED, reason=why)
+            record_audit(session, EXCUSED, who, period, entity=entity, state=EXCUSED, reason=why)
             return ReviewResult(period.code, entity, None, EXCUSED, who)
         chosen = target(versions, entity, period.code, version)
-        states = version_states(versions, queries.audit_events(session, period, DECISIONS))
+        states = version_states(versions, audit_events(session, period, DECISIONS))
         state = move(states[(entity, chosen.version)], decision, f"{entity} {period} version {chosen.version}")
-        load.record_audit(
-            session, decision, who, period, entity=entity, version=chosen.version, state=state, reason=why
-        )
+        record_audit(session, decision, who, period, entity=entity, version=chosen.version, state=state, reason=why)
     to: list[str] = []
     mailed: list[str] = []
     if decision == RETURNED:  # recorded first: a mail that fails can be sent again, a decision is not lost
@@ -113,8 +114,8 @@ def open_errors(settings: Settings, period: Period) -> list[Finding]:
     root = load_registry().root()
     with db.session_scope(settings.database_url) as session:
         basis = standing_basis(session, period)
-        figures = queries.group_figures(session, root, [period, period.shifted_years(-1)])
-        pinned = queries.pinned_factor_set(session, period)
+        figures = group_figures(session, root, [period, period.shifted_years(-1)])
+        pinned = pinned_factor_set(session, period)
     own = {key: value for key, value in figures.items() if key[1] != period.code or key[2] == basis}
     factors = registry_from(pinned[1]) if pinned else load_factors()
     found = check_period(own, [], period, load_catalog(), factors, settings.home)
@@ -142,14 +143,14 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
         raise EsgflowError("a sign-off needs the name of who signs (--by)")
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        signed = queries.period_signoff(session, period)
+        signed = trail.period_signoff(session, period)
         if signed is not None:
             when = f"{signed.signed_at:%Y-%m-%d %H:%M} UTC"
             raise EsgflowError(f"{period} was signed off by {signed.signed_by} on {when}: it is locked")
         members = entity_tree(session, period)
-        versions = queries.submission_versions(session, period)
-        decisions = queries.audit_events(session, period, DECISIONS)
-        stale = queries.consolidation_is_stale(session, period)
+        versions = submission_versions(session, period)
+        decisions = audit_events(session, period, DECISIONS)
+        stale = consolidation_is_stale(session, period)
     reviews = review_states(versions, decisions, members)
     refused = signoff_refusals(reviews, load_registry().codes)
     if refused:
@@ -167,11 +168,11 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
     returns = [{"entity": u.entity, "version": u.version, "file": u.file, "content_hash": u.content_hash} for u in used]
     excused = {e: r for e, r in excuses(decisions).items() if reviews.get(e) == EXCUSED}
     with db.session_scope(settings.database_url) as session:
-        pinned = queries.pinned_factor_set(session, period)
+        pinned = pinned_factor_set(session, period)
         if pinned is None:
             raise EsgflowError(f"{period} has no consolidated figures to sign off")
-        at = load.record_signoff(session, period, who, pinned[0], returns, excused)
-        load.record_audit(
+        at = record_signoff(session, period, who, pinned[0], returns, excused)
+        record_audit(
             session,
             "signed_off",
             who,
@@ -179,25 +180,25 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
             state="signed_off",
             detail={"factor_set": pinned[0], "returns": returns, "excused": excused},
         )
-        count = queries.stored_figures(session, period, standing_basis(session, period)).height
+        count = stored_figures(session, period, standing_basis(session, period)).height
     return SignoffResult(period.code, who, at, [f"{u.entity} v{u.version}" for u in used], excused, count)
 
 
 def _has_figures(settings: Settings, period: Period) -> bool:
     """Whether a period has computed figures at all."""
     with db.session_scope(settings.database_url) as session:
-        return not queries.stored_figures(session, period, standing_basis(session, period)).is_empty()
+        return not stored_figures(session, period, standing_basis(session, period)).is_empty()
 
 
 def audit_trail(settings: Settings, period: Period | None = None) -> list[AuditRecord]:
     """The audit trail, of one period (None: everything, access grants included), oldest first."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return queries.audit_events(session, period)
+        return audit_events(session, period)
 
 
 def period_signoff(settings: Settings, period: Period) -> SignoffRecord | None:
     """A period's sign-off, or None while it is open."""
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        return queries.period_signoff(session, period)
+        return trail.period_signoff(session, period)
