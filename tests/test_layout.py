@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -141,3 +142,14 @@ def test_no_arithmetic_on_period_codes() -> None:
         if needle in path.read_text("utf-8")
     ]
     assert found == []
+
+
+def test_every_package_is_listed_for_installation() -> None:
+    """pyproject.toml names its packages one by one: a folder left out is missing from a wheel."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
+    found = set()
+    for folder, package in SOURCES.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            found.add(".".join([package, *rel.parts]))
+    assert found - listed == set()
