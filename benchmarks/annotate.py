@@ -53,7 +53,7 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str], dict[
 def prepare(workdir: Path, files: int, libreoffice: int) -> list[Path]:
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import write_templates
     from esgflow.jobs.setup import init_warehouse

@@ -74,7 +74,7 @@ def _filler(entity: str, code: str, dtype: str) -> Decimal:
 def _returns(entities: dict[str, str]) -> dict[str, dict[str, Decimal]]:
     """entity -> indicator -> value in reporting units: every input of its kind."""
     from esgflow.catalog import load_catalog
-    from esgflow.demo import demo_returns
+    from esgflow.demo.group import demo_returns
     from esgflow.entities import load_registry
     from esgflow.periods import parse_period
 
@@ -200,7 +200,7 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
 
 
 # -- the baseline: consolidation as it was before (ORM rows, RETURNING, a Decimal and a dict per row) -------------
-# A copy of the replaced code (esgflow/consolidate.py, warehouse/queries.py and warehouse/load.py at commit
+# A copy of the replaced code (esgflow/figures/consolidate.py, warehouse/queries.py and warehouse/load.py at commit
 # ff241a1), so that both run on the same input in the same run.
 
 
@@ -225,9 +225,9 @@ def _baseline_observations(session: Any, period: Any) -> Any:
 def _baseline_consolidate(observations: Any, parents: Any, root: str, catalog: Any, factors: Any, on: Any) -> Any:
     import polars as pl
 
-    from esgflow.consolidate import FIGURE_SCHEMA
     from esgflow.decimals import VALUE_DTYPE
     from esgflow.entities import ancestry
+    from esgflow.figures.consolidate import FIGURE_SCHEMA
 
     kinds = pl.DataFrame(
         {
@@ -287,9 +287,9 @@ def _baseline_consolidate(observations: Any, parents: Any, root: str, catalog: A
 def _baseline_derive(figures: Any, catalog: Any, factors: Any, on: Any) -> Any:
     import polars as pl
 
-    from esgflow.consolidate import FIGURE_SCHEMA
     from esgflow.decimals import VALUE_DTYPE
-    from esgflow.formulas import compile_formula
+    from esgflow.figures.consolidate import FIGURE_SCHEMA
+    from esgflow.figures.formulas import compile_formula
 
     derived = catalog.derived_in_order()
     if figures.is_empty() or not derived:

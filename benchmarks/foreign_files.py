@@ -32,7 +32,7 @@ def prepare(workdir: Path, foreign: int) -> tuple[Path, Path, Path]:
     """Folders of the two good returns, of the foreign files alone, and of both."""
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import write_templates
     from esgflow.jobs.setup import init_warehouse

@@ -54,7 +54,7 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str]]) -> N
 
 def prepare(workdir: Path, files: int) -> None:
     from esgflow.catalog import load_catalog
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import write_templates
     from esgflow.jobs.setup import init_warehouse

@@ -36,7 +36,7 @@ def main() -> None:
     from esgflow.catalog import load_catalog
     from esgflow.checks.gx_run import build_data_docs, validator_for
     from esgflow.config import load_settings
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import ingest_files, write_templates
     from esgflow.jobs.setup import init_warehouse

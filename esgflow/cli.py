@@ -18,7 +18,8 @@ from typing import NoReturn
 from esgflow import EsgflowError, display
 from esgflow.catalog import load_catalog
 from esgflow.config import ENVIRONMENT, Settings, load_settings
-from esgflow.demo import DEMO_PERIOD, unpublished_rows
+from esgflow.cycle.status import progress
+from esgflow.demo.group import DEMO_PERIOD, unpublished_rows
 from esgflow.display import moment, moment_json
 from esgflow.jobs.access import grant_access, revoke_access
 from esgflow.jobs.collection import (
@@ -42,7 +43,6 @@ from esgflow.jobs.setup import cycle_deadline, cycle_records, import_history_fil
 from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
 from esgflow.periods import Period, parse_period
 from esgflow.progress import IngestProgress
-from esgflow.status import progress
 from esgflow.turns import flow_turn
 
 

@@ -17,20 +17,20 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
 from esgflow.config import load_settings
-from esgflow.consolidate import ConsolidationResult
-from esgflow.cycles import SignOff, signer
+from esgflow.cycle.deadlines import SignOff, signer
+from esgflow.cycle.status import progress
+from esgflow.figures.consolidate import ConsolidationResult
 from esgflow.findings import Finding
+from esgflow.intake.outcome import Outcome
 from esgflow.jobs import setup
 from esgflow.jobs.collection import collect_inbox, data_docs_index, period_statuses, validation_index, write_templates
 from esgflow.jobs.common import TRANSIENT_DB_ERRORS
 from esgflow.jobs.figures import check_group, consolidate_period, report_period
 from esgflow.jobs.mailing import send_letters, send_reminders, send_templates
 from esgflow.jobs.signoff import SignoffResult, period_signoff, signoff_period
-from esgflow.mail import TRANSIENT_SMTP_ERRORS
-from esgflow.outcome import Outcome
+from esgflow.mail.sending import TRANSIENT_SMTP_ERRORS
 from esgflow.periods import Period
 from esgflow.records import SignoffRecord
-from esgflow.status import progress
 
 TRANSIENT = (*TRANSIENT_SMTP_ERRORS, *TRANSIENT_DB_ERRORS)
 RETRY_DELAYS = [2, 10, 30]

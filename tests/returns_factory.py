@@ -15,22 +15,22 @@ from sqlalchemy import select
 
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.consolidate import ConsolidationResult
 from esgflow.decimals import VALUE_DTYPE
-from esgflow.demo import bundled_history, demo_inputs, demo_returns
+from esgflow.demo.group import bundled_history, demo_inputs, demo_returns
 from esgflow.entities import load_registry
-from esgflow.history import ImportResult, read_published
+from esgflow.figures.consolidate import ConsolidationResult
+from esgflow.figures.history import ImportResult, read_published
 from esgflow.jobs.collection import period_statuses, write_templates
 from esgflow.jobs.figures import consolidate_period, report_period
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
-from esgflow.signing import signature, signing_key
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from esgflow.warehouse.submissions import SubmissionIn, record_submission
 from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity, template_name
+from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.libreoffice import soffice_convert
 

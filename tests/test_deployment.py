@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings, load_settings
-from esgflow.demo import bundled_history, demo_inputs
+from esgflow.demo.group import bundled_history, demo_inputs
 from esgflow.entities import load_registry
 from esgflow.jobs.collection import entity_versions, period_statuses
 from esgflow.jobs.setup import cycle_records, import_history_file, init_warehouse, open_cycle

@@ -18,7 +18,7 @@ from prefect.artifacts import Artifact
 from sqlalchemy import func, select
 
 from esgflow.config import Settings, load_settings
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
 from esgflow.entities import load_registry
 from esgflow.flows.collect import collect
 from esgflow.flows.consolidate_and_report import consolidate_and_report
@@ -144,7 +144,7 @@ def test_without_smtp_mail_goes_to_the_outbox(
 def test_smtp_settings_from_a_prefect_block(
     cycle: Settings, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int]
 ) -> None:
-    from esgflow.blocks import SmtpServer
+    from esgflow.mail.blocks import SmtpServer
 
     monkeypatch.delenv("ESGFLOW_SMTP_HOST")
     SmtpServer(host="127.0.0.1", port=smtp[1], sender="esg@example.com").save("esgflow-test-smtp", overwrite=True)
@@ -167,7 +167,7 @@ def _loaded(settings: Settings) -> tuple[int, int]:
 
 
 def test_an_interrupted_collect_loads_each_file_exactly_once(cycle: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from esgflow.ingest import Ingestor
+    from esgflow.intake.ingest import Ingestor
 
     files = _fill_all(cycle)
     real_load, calls = Ingestor._load, {"n": 0}

@@ -8,11 +8,11 @@ import email.policy
 import pytest
 
 from esgflow import EsgflowError
-from esgflow.access import token_hash
 from esgflow.config import Settings
 from esgflow.jobs.access import grant_access, reporter_addresses, revoke_access
 from esgflow.jobs.setup import init_warehouse
 from esgflow.jobs.signoff import audit_trail
+from esgflow.portal.access import token_hash
 from esgflow.warehouse import db, reference
 from esgflow.warehouse import models as m
 from esgflow.warehouse.reference import grant_for_token

@@ -9,7 +9,6 @@ import pytest
 
 from esgflow import EsgflowError
 from esgflow.config import Settings
-from esgflow.inbox import Claim, FolderInbox
 from esgflow.jobs.collection import (
     collect_inbox,
     data_docs_index,
@@ -21,6 +20,7 @@ from esgflow.jobs.collection import (
 from esgflow.jobs.figures import restate_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.jobs.signoff import review_return, signoff_period
+from esgflow.mail.inbox import Claim, FolderInbox
 from esgflow.periods import parse_period
 from tests.returns_factory import fill, open_collection
 

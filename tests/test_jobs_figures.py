@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
-from esgflow.consolidate import consolidate
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
+from esgflow.figures.consolidate import consolidate
 from esgflow.jobs.collection import (
     ingest_files,
     period_statuses,

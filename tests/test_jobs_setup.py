@@ -8,7 +8,7 @@ import pytest
 
 from esgflow import EsgflowError
 from esgflow.config import Settings
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
 from esgflow.jobs.setup import cycle_deadline, cycle_records, import_history_file, init_warehouse, open_cycle
 from esgflow.jobs.signoff import audit_trail
 from esgflow.periods import parse_period

@@ -13,14 +13,14 @@ import pytest
 
 from esgflow import EsgflowError
 from esgflow.config import Settings
-from esgflow.demo import bundled_history
+from esgflow.cycle.states import RefusedMove
+from esgflow.demo.group import bundled_history
 from esgflow.findings import Finding
 from esgflow.jobs.collection import ingest_files, period_statuses
 from esgflow.jobs.figures import check_group, consolidate_period, report_period, restate_period
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.jobs.signoff import audit_trail, check_period, review_return, signoff_period
 from esgflow.periods import parse_period
-from esgflow.states import RefusedMove
 from tests.returns_factory import P2024, fill, load_demo_returns, open_collection
 
 P2025 = parse_period("2025")

@@ -13,7 +13,7 @@ from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from tests.returns_factory import P2024, demo_inputs, fill, libreoffice_resave, open_collection
-from tests.test_ingest import _expected_sums, _group_figures
+from tests.test_intake_ingest import _expected_sums, _group_figures
 
 
 def test_round_trip_after_libreoffice_resave(

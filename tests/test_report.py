@@ -12,8 +12,8 @@ import pytest
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
-from esgflow.demo import bundled_history
-from esgflow.history import read_published
+from esgflow.demo.group import bundled_history
+from esgflow.figures.history import read_published
 from esgflow.jobs.figures import report_period
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import parse_period

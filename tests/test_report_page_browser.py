@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from esgflow.config import load_settings
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
 from esgflow.display import unit
 from esgflow.jobs.figures import report_period
 from esgflow.jobs.setup import import_history_file, init_warehouse

@@ -22,12 +22,12 @@ import pytest
 from sqlalchemy import func, select
 
 from esgflow.config import Settings
+from esgflow.cycle.states import ACCEPTED
 from esgflow.entities import load_registry
 from esgflow.jobs.collection import collect_inbox
 from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.mailing import send_letters
 from esgflow.periods import parse_period
-from esgflow.states import ACCEPTED
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from esgflow.warehouse.figures import group_figures

@@ -12,14 +12,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.demo import demo_returns
+from esgflow.demo.group import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
 from esgflow.jobs.collection import write_templates
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
-from esgflow.signing import signature, signing_key
 from esgflow.workbooks import fit
 from esgflow.workbooks import layout as L
+from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import INPUT_FILL, OPTIONAL_FILL, SUM_FILL, TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import NEW_IN_V2, P2024, RETIRED_IN_V2, open_collection, run_demo

@@ -13,13 +13,13 @@ import polars as pl
 from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
+from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
 from esgflow.records import (
     RestatementRecord,
     StoredFigure,
 )
-from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import (
     as_utc,

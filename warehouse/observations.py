@@ -10,12 +10,12 @@ import polars as pl
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
 from esgflow.records import (
     ReporterNote,
 )
-from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import code_frame, frame_of
 from esgflow.warehouse.submissions import in_newest_accepted, newest_versions

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import tidy
 from esgflow.findings import Finding
 from esgflow.periods import Period
@@ -25,7 +26,6 @@ from esgflow.records import (
     SubmissionRecord,
     SubmissionVersion,
 )
-from esgflow.states import ACCEPTED
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import as_utc, code_ids, ensure_period
 from esgflow.warehouse.trail import JUDGE, record_audit

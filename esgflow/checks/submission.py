@@ -20,9 +20,9 @@ from esgflow.checks.frames import staged_base, submission_frame
 from esgflow.checks.gx_run import validator_for
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import Period, parse_period
-from esgflow.signing import signed_by
 from esgflow.workbooks.naming import named_entity, named_period
 from esgflow.workbooks.returns import ParsedReturn
+from esgflow.workbooks.signing import signed_by
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def validate_returns(
 ) -> dict[int, list[Finding]]:
     """Run the submission suite once over every return of a batch; findings per return key.
 
-    staged: the batch's staged values (esgflow.stage); prior: entity, indicator, prior
+    staged: the batch's staged values (esgflow.intake.stage); prior: entity, indicator, prior
     (last period's accepted figures, for the change from last period).
     """
     known = {k: r for k, r in returns.items() if r.entity in kinds}

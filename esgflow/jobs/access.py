@@ -5,19 +5,19 @@ may submit for an entity.
 from __future__ import annotations
 
 from esgflow import EsgflowError
-from esgflow.access import checked_address, new_token, signin_link, token_hash
 from esgflow.config import Settings
+from esgflow.cycle.review import (
+    actor,
+)
 from esgflow.jobs.common import require_schema
-from esgflow.mail import mailer_for
-from esgflow.notices import (
+from esgflow.mail.notices import (
     signin_mail,
 )
+from esgflow.mail.sending import mailer_for
+from esgflow.portal.access import checked_address, new_token, signin_link, token_hash
 from esgflow.records import (
     AccessRecord,
     PortalEvent,
-)
-from esgflow.review import (
-    actor,
 )
 from esgflow.warehouse import db, reference, trail
 from esgflow.warehouse.reference import grant_for_token

@@ -10,33 +10,34 @@ from pathlib import Path
 
 import polars as pl
 
-from esgflow import EsgflowError, cycles, kept
+from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import build_data_docs
 from esgflow.checks.offline_docs import RUN_PAGES
 from esgflow.config import Settings
+from esgflow.cycle import deadlines
+from esgflow.cycle.review import (
+    DECISIONS,
+    review_states,
+)
+from esgflow.cycle.status import EntityStatus, period_status
 from esgflow.entities import load_registry
-from esgflow.inbox import Claim, InboxSource, inbox_for
-from esgflow.ingest import Ingestor
+from esgflow.intake.ingest import Ingestor
+from esgflow.intake.outcome import Outcome
+from esgflow.intake.settled import OnJudged
 from esgflow.jobs.access import reporter_addresses
 from esgflow.jobs.common import entity_tree, require_schema
-from esgflow.notices import (
+from esgflow.mail import kept
+from esgflow.mail.inbox import Claim, InboxSource, inbox_for
+from esgflow.mail.notices import (
     kept_reason,
 )
-from esgflow.outcome import Outcome
 from esgflow.periods import Period, parse_period
 from esgflow.records import (
     Origin,
     SubmissionRecord,
 )
-from esgflow.review import (
-    DECISIONS,
-    review_states,
-)
 from esgflow.safety import shown
-from esgflow.settled import OnJudged
-from esgflow.signing import signature, signing_key
-from esgflow.status import EntityStatus, period_status
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import restatements
 from esgflow.warehouse.observations import accepted_observations, observations_of_versions
@@ -50,6 +51,7 @@ from esgflow.warehouse.submissions import (
 )
 from esgflow.warehouse.trail import audit_events, period_signoff
 from esgflow.workbooks.naming import template_name
+from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import TemplateRequest, write_template
 
 
@@ -92,7 +94,7 @@ def write_templates(settings: Settings, period: Period, out: Path, entities: lis
 
 def _standing_observations(session: db.Session, period: Period) -> pl.DataFrame:
     """The reported values a period's figures stand on: the returns signed off, else the accepted ones."""
-    fixed = cycles.signed_versions(period_signoff(session, period), restatements(session, [period]))
+    fixed = deadlines.signed_versions(period_signoff(session, period), restatements(session, [period]))
     if fixed is None:
         return accepted_observations(session, period)
     return observations_of_versions(session, period, fixed)

@@ -14,20 +14,20 @@ from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period, published_contradictions
 from esgflow.checks.gx_run import build_data_docs
 from esgflow.config import Settings
-from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
+from esgflow.cycle.review import (
+    actor,
+)
 from esgflow.entities import load_registry
-from esgflow.explain import Context as ExplainContext
-from esgflow.explain import Explanation, explain
 from esgflow.factors import FactorRegistry, load_factors, registry_from
+from esgflow.figures.consolidate import ConsolidationResult, consolidate, storable, summary
+from esgflow.figures.explain import Context as ExplainContext
+from esgflow.figures.explain import Explanation, explain
+from esgflow.figures.restatement import RestatementResult, changes
 from esgflow.findings import Finding
 from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, require_schema, standing_basis
 from esgflow.periods import Period
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
-from esgflow.restatement import RestatementResult, changes
-from esgflow.review import (
-    actor,
-)
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import (
     consolidation_is_stale,

@@ -8,18 +8,18 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from esgflow import kept
 from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.collection import period_statuses
-from esgflow.mail import Mail, mailer_for
-from esgflow.notices import (
+from esgflow.mail import kept
+from esgflow.mail.notices import (
     kept_mail,
     letter_mail,
     reminder_mail,
     template_mail,
 )
+from esgflow.mail.sending import Mail, mailer_for
 from esgflow.periods import Period, parse_period
 from esgflow.warehouse import db, reference
 from esgflow.warehouse.letters import claim_letter, letters_owed, mark_mailed, release_letters

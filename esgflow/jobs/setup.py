@@ -7,21 +7,22 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from esgflow import EsgflowError, cycles
+from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.cycle import deadlines
+from esgflow.cycle.review import (
+    actor,
+)
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
-from esgflow.history import ImportResult, read_published
+from esgflow.figures.history import ImportResult, read_published
 from esgflow.jobs.common import require_schema, warehouse_url
 from esgflow.periods import Period
 from esgflow.records import (
     CycleRecord,
 )
 from esgflow.reference_data import LoadCounts, reference_rows
-from esgflow.review import (
-    actor,
-)
 from esgflow.warehouse import db, trail
 from esgflow.warehouse.figures import upsert_published
 from esgflow.warehouse.reference import load_reference
@@ -60,18 +61,18 @@ def import_history_file(settings: Settings, path: Path, periods: list[Period] | 
     return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))
 
 
-# The yearly cycle (esgflow.cycles).
+# The yearly cycle (esgflow.cycle.deadlines).
 
 
-def open_cycle(settings: Settings, period: Period, deadline: date, by: str | None = None) -> cycles.CycleChange:
+def open_cycle(settings: Settings, period: Period, deadline: date, by: str | None = None) -> deadlines.CycleChange:
     """Open a period's cycle with its deadline, or move the deadline; every change is audited with old and new."""
-    checked = cycles.checked_deadline(period, deadline)
+    checked = deadlines.checked_deadline(period, deadline)
     require_schema(settings)
     who = actor(by)
     with db.session_scope(settings.database_url) as session:
-        change = cycles.CycleChange(period.code, checked, trail.open_cycle(session, period, checked, who), who)
+        change = deadlines.CycleChange(period.code, checked, trail.open_cycle(session, period, checked, who), who)
         if change.action:
-            detail = cycles.audit_detail(change.previous, checked)
+            detail = deadlines.audit_detail(change.previous, checked)
             record_audit(session, change.action, who, period, detail=detail)
     return change
 
@@ -88,4 +89,4 @@ def cycle_deadline(settings: Settings, period: Period, given: date | None = None
     if given:
         return given
     found = cycle_records(settings, period)
-    return cycles.deadline_for(period, None, found[0].deadline if found else None)
+    return deadlines.deadline_for(period, None, found[0].deadline if found else None)

@@ -9,23 +9,7 @@ from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period
 from esgflow.config import Settings
-from esgflow.entities import load_registry
-from esgflow.factors import load_factors, registry_from
-from esgflow.findings import Finding
-from esgflow.jobs.access import reporter_addresses
-from esgflow.jobs.common import entity_tree, require_schema, standing_basis
-from esgflow.jobs.figures import consolidate_period
-from esgflow.mail import mailer_for
-from esgflow.notices import (
-    returned_mail,
-)
-from esgflow.periods import Period
-from esgflow.records import (
-    AuditRecord,
-    SignoffRecord,
-    SubmissionVersion,
-)
-from esgflow.review import (
+from esgflow.cycle.review import (
     DECISIONS,
     actor,
     excuses,
@@ -35,7 +19,23 @@ from esgflow.review import (
     target,
     version_states,
 )
-from esgflow.states import APPROVED, EXCUSED, RETURNED, move
+from esgflow.cycle.states import APPROVED, EXCUSED, RETURNED, move
+from esgflow.entities import load_registry
+from esgflow.factors import load_factors, registry_from
+from esgflow.findings import Finding
+from esgflow.jobs.access import reporter_addresses
+from esgflow.jobs.common import entity_tree, require_schema, standing_basis
+from esgflow.jobs.figures import consolidate_period
+from esgflow.mail.notices import (
+    returned_mail,
+)
+from esgflow.mail.sending import mailer_for
+from esgflow.periods import Period
+from esgflow.records import (
+    AuditRecord,
+    SignoffRecord,
+    SubmissionVersion,
+)
 from esgflow.warehouse import db, trail
 from esgflow.warehouse.figures import consolidation_is_stale, group_figures, pinned_factor_set, stored_figures
 from esgflow.warehouse.submissions import submission_versions
@@ -69,7 +69,7 @@ def review_return(
 ) -> ReviewResult:
     """Approve or return an entity's return (its newest version, or the one named), or excuse the entity.
 
-    The move is checked by the state machine (esgflow.states) and recorded in the audit trail;
+    The move is checked by the state machine (esgflow.cycle.states) and recorded in the audit trail;
     a returned version goes back to its reporters with the reason, by mail like the letters.
     """
     if decision not in DECISIONS:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 
-from esgflow.access import token_hash
 from esgflow.config import Settings
 from esgflow.jobs.access import signed_in
+from esgflow.portal.access import token_hash
 from esgflow.records import AccessRecord
 
 COOKIE = "esgflow_session"

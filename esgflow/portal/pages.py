@@ -12,8 +12,8 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Reque
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from esgflow import EsgflowError
-from esgflow.access import token_hash
 from esgflow.catalog import load_catalog
+from esgflow.cycle.status import progress
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.access import portal_event, portal_events, signed_in
@@ -21,11 +21,11 @@ from esgflow.jobs.collection import data_docs_index, entity_versions, open_perio
 from esgflow.jobs.setup import cycle_deadline
 from esgflow.periods import Period, parse_period
 from esgflow.portal import uploads
+from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
 from esgflow.portal.render import render, word
 from esgflow.portal.views import finding_rows, is_late, versions, written_figures
 from esgflow.records import PortalEvent
-from esgflow.status import progress
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,6 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from esgflow import EsgflowError
 from esgflow.config import Settings
+from esgflow.cycle.review import DECISIONS, undecided
+from esgflow.cycle.states import APPROVED, EXCUSED, PENDING, RETURNED
+from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.collection import period_statuses
@@ -24,9 +27,6 @@ from esgflow.periods import Period
 from esgflow.portal.auth import Viewer, check_csrf
 from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
 from esgflow.records import AuditRecord
-from esgflow.review import DECISIONS, undecided
-from esgflow.states import APPROVED, EXCUSED, PENDING, RETURNED
-from esgflow.status import EntityStatus
 
 router = APIRouter()
 SIGNED_OFF = "signed_off"

@@ -12,9 +12,9 @@ from fastapi import HTTPException
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.findings import Refused
+from esgflow.intake.outcome import Outcome
 from esgflow.jobs.access import portal_event
 from esgflow.jobs.collection import ingest_bytes, refresh_data_docs
-from esgflow.outcome import Outcome
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import read_return

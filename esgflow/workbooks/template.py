@@ -85,7 +85,7 @@ class TemplateRequest:
     entity: Entity
     period: Period
     prior_values: dict[str, Decimal]  # reporting units
-    signature: str  # esgflow.signing.signature of the entity, period and template version
+    signature: str  # esgflow.workbooks.signing.signature of the entity, period and template version
     # None: the catalog's current version; an older one rewrites what was sent before (tests, reissues)
     template_version: str | None = None
 
