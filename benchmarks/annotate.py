@@ -143,7 +143,8 @@ def run(workdir: Path, returns) -> list[tuple[str, float]]:  # type: ignore[no-u
 def fallbacks(returns) -> int:  # type: ignore[no-untyped-def]
     """How many of the returns the XML patch hands to openpyxl."""
     from esgflow.feedback.annotate import annotation
-    from esgflow.feedback.xml_patch import Unsupported, patch_workbook
+    from esgflow.workbooks.ooxml.patch import patch_workbook
+    from esgflow.workbooks.ooxml.xml import Unsupported
 
     n = 0
     for raw, j in returns:

@@ -25,10 +25,10 @@ from esgflow.feedback.annotate import (
     annotation,
 )
 from esgflow.feedback.letter import Judged
-from esgflow.feedback.xml_patch import patch_workbook
 from esgflow.findings import Finding, Severity
 from esgflow.periods import parse_period
 from esgflow.workbooks import fit
+from esgflow.workbooks.ooxml.patch import patch_workbook
 from esgflow.workbooks.returns import read_return
 from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook

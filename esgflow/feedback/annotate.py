@@ -1,6 +1,6 @@
 """An annotated copy of the reporter's workbook: offending cells highlighted and commented.
 
-The copy is written by editing the workbook's XML in place (esgflow.feedback.xml_patch), which
+The copy is written by editing the workbook's XML in place (esgflow.workbooks.ooxml), which
 costs about what parsing the return costs; a workbook holding something that module does not
 edit (its docstring lists what) is written with openpyxl instead, as it always was.
 """
@@ -17,9 +17,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.feedback.letter import Judged
-from esgflow.feedback.xml_patch import CellNote, TextSheet, Unsupported, clean, patch_workbook
 from esgflow.safety import write_text
 from esgflow.workbooks import fit
+from esgflow.workbooks.ooxml.patch import CellNote, TextSheet, patch_workbook
+from esgflow.workbooks.ooxml.xml import Unsupported, clean
 
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
