@@ -153,3 +153,13 @@ def test_every_package_is_listed_for_installation() -> None:
             rel = init.parent.relative_to(ROOT / folder)
             found.add(".".join([package, *rel.parts]))
     assert found - listed == set()
+
+
+def test_the_checks_take_no_words_from_the_letters() -> None:
+    """Layers point one way: feedback words findings from the checks, never the other way round."""
+    back = {
+        name: sorted(i for i in _imports(path) if i.startswith("esgflow.feedback"))
+        for name, path in _modules().items()
+        if name.startswith("esgflow.checks")
+    }
+    assert {name: found for name, found in back.items() if found} == {}

@@ -19,9 +19,8 @@ from pathlib import Path
 
 from esgflow import display
 from esgflow.catalog import Catalog
-from esgflow.checks.rules import wording
+from esgflow.checks.rules import compared_label, wording
 from esgflow.entities import EntityRegistry
-from esgflow.feedback.letter import COMPARED, OTHER_COMPARED
 from esgflow.findings import Finding
 
 RUNS = "runs.jsonl"  # one line per run, newest last: what the index lists
@@ -77,7 +76,7 @@ def _found(f: Finding, catalog: Catalog) -> str:
         if f.actual is not None:
             said.append(f"数值 {display.figure(f.actual, ind.decimals)}{unit}{ind.unit_zh}")
         if f.expected is not None:
-            label = COMPARED.get(f.rule, OTHER_COMPARED)[0]
+            label = compared_label(f.rule)[0]
             said.append(f"{label} {display.figure(f.expected, ind.decimals)}{unit}{ind.unit_zh}")
     zh = "；".join(said)
     return f'{_text(zh)}<br><span class="en">{_text(f.message)}</span>' if zh else _text(f.message)

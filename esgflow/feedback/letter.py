@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from esgflow import display, units
 from esgflow.catalog import Catalog, Indicator
-from esgflow.checks.rules import RULES, wording
+from esgflow.checks.rules import RULES, compared_label, wording
 from esgflow.entities import Entity
 from esgflow.findings import Finding
 from esgflow.safety import shown
@@ -32,16 +32,6 @@ STATUS = {
     ),
 }
 
-# What a finding's compared figure is, by rule: zh, en. A rule not named here compares with "a figure".
-COMPARED = {
-    "yoy_change_needs_note": ("上期数值", "Last period"),
-    "parts_sum_to_total": ("各分项之和", "The parts add up to"),
-    "part_not_above_whole": ("合计", "Its total"),
-    "derived_recomputed": ("按公式计算", "Its formula gives"),
-    "derived_recomputed_with_factors": ("按折算系数计算", "With the registry's factors"),
-    "published_vs_computed": ("按单位数据计算", "The entity data give"),
-}
-OTHER_COMPARED = ("对比数值", "Compared with")
 # Counts in an English sentence: (one, many); a bare count needs no unit word.
 EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
 # Excel's error values: what the cell shows is not a figure and has no unit.
@@ -117,7 +107,7 @@ def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
         return f"合计（{names[0].name_zh}）", f"Its total, {names[0].name_en}"
     if f.rule == "parts_sum_to_total" and names:
         return f"分项（{'、'.join(n.name_zh for n in names)}）之和", f"{' + '.join(n.name_en for n in names)} add up to"
-    return COMPARED.get(f.rule, OTHER_COMPARED)
+    return compared_label(f.rule)
 
 
 def _allowed(ind: Indicator | None, lang: str) -> str | None:
