@@ -163,3 +163,14 @@ def test_the_checks_take_no_words_from_the_letters() -> None:
         if name.startswith("esgflow.checks")
     }
     assert {name: found for name, found in back.items() if found} == {}
+
+
+def test_the_intake_takes_nothing_from_the_mail_or_the_portal() -> None:
+    """Every channel feeds one pipeline: the pipeline does not reach back into a channel."""
+    channels = ("esgflow.mail", "esgflow.portal")
+    back = {
+        name: sorted(i for i in _imports(path) if i.startswith(channels))
+        for name, path in _modules().items()
+        if name.startswith(("esgflow.intake", "esgflow.checks"))
+    }
+    assert {name: found for name, found in back.items() if found} == {}

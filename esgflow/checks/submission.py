@@ -18,7 +18,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import staged_base, submission_frame
 from esgflow.checks.gx_run import validator_for
-from esgflow.findings import Finding, Refused, refuse
+from esgflow.findings import NOT_YOUR_ENTITY, Finding, Refused, refuse
 from esgflow.periods import Period, parse_period
 from esgflow.workbooks.naming import named_entity, named_period
 from esgflow.workbooks.returns import ParsedReturn
@@ -198,3 +198,15 @@ def validate_returns(
         ]
     validator.note(checked.run, [replace(f, entity=returns[k].entity) for k, found in out.items() for f in found])
     return out
+
+
+def not_theirs(ret: ParsedReturn, sender: str) -> Finding:
+    """A return by mail for an entity its sender does not report for (its signature proved whose it is)."""
+    return Finding(
+        rule=NOT_YOUR_ENTITY,
+        severity="error",
+        message=f"sent by {sender}, who is not a registered reporter of {ret.entity}",
+        file=ret.file,
+        entity=ret.entity,
+        period=ret.period,
+    )

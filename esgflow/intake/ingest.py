@@ -23,9 +23,9 @@ from typing import Any
 import polars as pl
 
 from esgflow.catalog import Catalog
-from esgflow.checks.submission import Known, identity_findings, validate_returns
+from esgflow.checks.submission import Known, identity_findings, not_theirs, validate_returns
 from esgflow.cycle.states import STORED, judged
-from esgflow.entities import ParentLink, load_registry, parents_on
+from esgflow.entities import ParentLink, load_registry, parents_on, reports_for
 from esgflow.feedback import write_feedback
 from esgflow.feedback.letter import Judged
 from esgflow.findings import Finding, Refused, refuse
@@ -33,7 +33,6 @@ from esgflow.intake.archive import Received, expand, is_link, log_outcome, recei
 from esgflow.intake.outcome import Outcome
 from esgflow.intake.settled import OnJudged, Teller, mark_superseded
 from esgflow.intake.stage import stage, stage_splits, unit_factors
-from esgflow.mail.kept import not_theirs
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
 from esgflow.warehouse import letters, reference, submissions
@@ -176,8 +175,9 @@ class Ingestor:
         except Refused as exc:
             return Outcome(r.path, "refused", r.digest, findings=[exc.finding])
         origin = self.origins.get(r.path)
-        if origin is not None and ret.entity not in origin.allowed:  # its signature proved whose it is
-            return Outcome(r.path, "refused", r.digest, ret.entity, ret.period, findings=[not_theirs(ret, origin)])
+        if origin is not None and not reports_for(origin.allowed, ret.entity):  # its signature proved whose it is
+            refused = [not_theirs(ret, origin.thread.sender)]
+            return Outcome(r.path, "refused", r.digest, ret.entity, ret.period, findings=refused)
         findings = [replace(f, entity=ret.entity, period=ret.period) for f in findings]
         errors = sum(f.severity == "error" for f in findings)
         status = judged(errors, len(findings) - errors)

@@ -16,12 +16,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from esgflow.findings import Finding
 from esgflow.intake.archive import content_hash
 from esgflow.intake.outcome import Outcome
 from esgflow.mail.messages import NOT_YOUR_ENTITY, REFUSED, UNKNOWN_SENDER, Arrived
 from esgflow.records import MailThread, Origin
-from esgflow.workbooks.returns import ParsedReturn
 
 
 @dataclass(frozen=True)
@@ -153,15 +151,3 @@ def sender_language(sender: str | None, entities_of: dict[str, set[str]], langua
     """zh or en when every entity the address reports for writes in it; both when unknown or mixed."""
     found = {languages.get(e, "") for e in entities_of.get(sender or "", set())}
     return found.pop() if len(found) == 1 and "" not in found else "both"
-
-
-def not_theirs(ret: ParsedReturn, origin: Origin) -> Finding:
-    """A return by mail for an entity its sender does not report for (its signature proved whose it is)."""
-    return Finding(
-        rule=NOT_YOUR_ENTITY,
-        severity="error",
-        message=f"sent by {origin.thread.sender}, who is not a registered reporter of {ret.entity}",
-        file=ret.file,
-        entity=ret.entity,
-        period=ret.period,
-    )

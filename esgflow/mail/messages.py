@@ -19,6 +19,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from esgflow.findings import NOT_YOUR_ENTITY as NOT_YOUR_ENTITY  # a reason a message is kept, with the others
 from esgflow.workbooks.safe_zip import MAX_FILE_BYTES
 
 # A message larger than this is not fetched whole: two workbooks at their limit, encoded, and the text.
@@ -42,7 +43,6 @@ TOO_MANY_ATTACHMENTS = "too_many_attachments"
 NO_WORKBOOK = "no_workbook"
 NO_SENDER = "no_sender"
 UNKNOWN_SENDER = "unknown_sender"
-NOT_YOUR_ENTITY = "not_your_entity"
 REFUSED = "refused"
 
 

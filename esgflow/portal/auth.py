@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fastapi import HTTPException, Request
 
 from esgflow.config import Settings
+from esgflow.entities import reports_for
 from esgflow.jobs.access import signed_in
 from esgflow.portal.access import token_hash
 from esgflow.records import AccessRecord
@@ -100,7 +101,7 @@ class Viewer:
 
     def may_see(self, entity: str) -> bool:
         """The ESG office sees every entity; a reporter only their own."""
-        return self.grant.is_office or self.grant.entity == entity
+        return reports_for(None if self.grant.is_office else {self.grant.entity or ""}, entity)
 
 
 def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) -> Viewer:
