@@ -17,7 +17,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from esgflow import display
+from esgflow import display, glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import compared_label, wording
 from esgflow.entities import EntityRegistry
@@ -26,7 +26,7 @@ from esgflow.findings import Finding
 RUNS = "runs.jsonl"  # one line per run, newest last: what the index lists
 INDEX_LIMIT = 200  # runs on the index; every run keeps its page
 SUITE_NAMES = {"submission": ("填报文件校验", "Checks of returns"), "group": ("集团数据校验", "Group checks")}
-SEVERITY = {"error": ("错误", "Error"), "warning": ("提示", "Warning"), "info": ("信息", "Note")}
+SEVERITY = glossary.SEVERITY
 
 _STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;font-size:14px;margin:24px;color:#222}

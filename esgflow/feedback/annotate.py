@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.feedback.letter import Judged
@@ -27,12 +28,10 @@ WARNING_FILL = PatternFill("solid", fgColor="FFD966")
 FEEDBACK_SHEET = "反馈 Feedback"
 AUTHOR = "esgflow"
 # The feedback sheet in the reporter's language, as their letter is: (zh, en) per column.
-HEADERS = {
-    "zh": ("级别", "工作表", "单元格", "指标", "规则", "如何处理", "说明"),
-    "en": ("Severity", "Sheet", "Cell", "Indicator", "Rule", "What to do", "Detail"),
-}
+_COLUMNS = ("severity", "sheet", "cell", "indicator", "rule", "todo", "detail")
+HEADERS = {lang: tuple(glossary.COLUMNS[c][i] for c in _COLUMNS) for i, lang in enumerate(("zh", "en"))}
 # The words the letter uses for a finding's severity, so that the sheet and the letter agree.
-SEVERITY = {"zh": {"error": "错误", "warning": "提示"}, "en": {"error": "Error", "warning": "Warning"}}
+SEVERITY = {lang: {s: glossary.severity(s, lang) for s in ("error", "warning")} for lang in ("zh", "en")}
 MAX_WIDTHS = (10, 24, 10, 30, 26, 50, 60)  # wider text wraps, in rows made tall enough for it
 _FILLS = {"FF" + f.fgColor.rgb[-6:]: f for f in (ERROR_FILL, WARNING_FILL)}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from esgflow import display, units
+from esgflow import display, glossary, units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import RULES, compared_label, wording
 from esgflow.entities import Entity
@@ -126,7 +126,9 @@ def _allowed(ind: Indicator | None, lang: str) -> str | None:
 def _counts(errors: int, warnings: int, lang: str) -> str | None:
     """'2 errors and 1 warning', naming only what there is; nothing for a clean return."""
     if lang == "zh":
-        parts = [f"{n} 个{what}" for n, what in ((errors, "错误"), (warnings, "提示")) if n]
+        parts = [
+            f"{n} 个{glossary.severity(what, 'zh')}" for n, what in ((errors, "error"), (warnings, "warning")) if n
+        ]
         return f"共有 {'、'.join(parts)}。" if parts else None
     parts = [_count(n, what) for n, what in ((errors, "error"), (warnings, "warning")) if n]
     return f"It has {' and '.join(parts)}." if parts else None
@@ -140,7 +142,7 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
     compared = _compared_label(f, catalog)
     allowed = _allowed(ind, lang) if f.rule == "range" else None
     if lang == "zh":
-        kind = "错误" if f.severity == "error" else "提示"
+        kind = glossary.severity("error" if f.severity == "error" else "warning", "zh")
         lines = [
             f"{n}.【{kind}】{where} {ind.name_zh if ind else code}".rstrip(),
             f"   填报值：{_entered(j, code, f, ind, lang)}",

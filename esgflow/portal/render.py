@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from esgflow import display
+from esgflow import display, glossary
 
 # key -> (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
@@ -33,17 +33,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "file": ("文件", "File"),
     "findings": ("问题", "Findings"),
     "no_findings": ("未发现问题。", "No findings."),
-    "severity": ("类型", "Kind"),
-    "error": ("错误", "Error"),
-    "warning": ("提示", "Warning"),
-    "info": ("说明", "Note"),
-    "sheet": ("工作表", "Sheet"),
-    "cell": ("单元格", "Cell"),
-    "indicator": ("指标", "Indicator"),
     "figure": ("填报值", "Figure entered"),
-    "rule": ("规则", "Rule"),
     "compared": ("应为/对比", "Expected / compared with"),
-    "todo": ("处理方法", "What to do"),
     "changes": ("与上一版相比的变动", "Changed since the previous version"),
     "no_changes": ("与上一版相比没有变动。", "No figure changed since the previous version."),
     "first_version": ("第一版。", "The first version."),
@@ -60,7 +51,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "refused": ("无法读取，未记录", "refused: not read, nothing stored"),
     "duplicate": ("与已提交的文件相同，未作改动", "the same file as one sent before; nothing changed"),
     "late": ("逾期", "late"),
-    "entity": ("单位", "Entity"),
     "signed_out": (
         "您已退出。再次登录请打开您的登录链接。",
         "You are signed out. Open your sign-in link to sign in again.",
@@ -146,6 +136,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "did_excused": ("豁免", "excuse"),
     "did_signed_off": ("签署", "sign off"),
     "did_restated": ("重述", "restate"),
+    # the shared words: severities and the columns of a list of findings
+    **glossary.SEVERITY,
+    **glossary.COLUMNS,
 }
 
 _CSS = """
