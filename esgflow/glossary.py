@@ -14,12 +14,12 @@ SEVERITY: dict[str, tuple[str, str]] = {
     "info": ("信息", "Note"),
 }
 
-# A return's status (`esgflow status`), as a short label.
+# A return's status (`esgflow status`), as a short label (a mail's subject, the portal's table).
 STATUS: dict[str, tuple[str, str]] = {
     "not_submitted": ("未提交", "not submitted"),
     "accepted": ("已接受", "accepted"),
     "accepted_with_warnings": ("已接受（有提示）", "accepted with warnings"),
-    "rejected": ("未接受", "rejected"),
+    "rejected": ("未通过", "not accepted"),
 }
 
 # The columns of a list of findings (the feedback sheet, the portal's table, the validation pages).

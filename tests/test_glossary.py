@@ -26,3 +26,9 @@ def test_the_feedback_sheet_and_the_portal_head_their_columns_alike() -> None:
 
 def test_an_unknown_severity_is_named_by_its_code() -> None:
     assert glossary.severity("warning", "zh") == "提示" and glossary.severity("fatal", "en") == "fatal"
+
+
+def test_a_status_is_one_word_in_the_mails_subject_and_the_portals_table() -> None:
+    for status in ("not_submitted", "accepted", "accepted_with_warnings"):
+        assert render.WORDS[status] == glossary.STATUS[status]
+    assert glossary.STATUS["rejected"] == ("未通过", "not accepted")  # as the letters' subjects have always said

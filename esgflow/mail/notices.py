@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from esgflow import glossary
 from esgflow.entities import Entity
 from esgflow.mail import messages
 from esgflow.mail.kept import KeptMessage
@@ -102,12 +103,7 @@ def letter_mail(
     thread: MailThread | None = None,
 ) -> Mail:
     """The return letter as the body, and the annotated workbook when there is anything to fix."""
-    verdict_zh = {"accepted": "已接受", "accepted_with_warnings": "已接受（有提示）", "rejected": "未通过"}
-    verdict_en = {
-        "accepted": "accepted",
-        "accepted_with_warnings": "accepted with warnings",
-        "rejected": "not accepted",
-    }
+    verdict_zh, verdict_en = ({s: w[i] for s, w in glossary.STATUS.items()} for i in (0, 1))
     if entity.language == "zh":
         subject = f"【ESG数据核对结果】{entity.short_zh} {period} 第 {version} 版：{verdict_zh.get(status, status)}"
     else:

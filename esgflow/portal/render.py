@@ -43,9 +43,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "letter": ("反馈函", "Return letter"),
     "result": ("校验结果", "Result"),
     "back": ("返回", "Back"),
-    "not_submitted": ("未提交", "not submitted"),
-    "accepted": ("已接受", "accepted"),
-    "accepted_with_warnings": ("已接受（有提示）", "accepted with warnings"),
     "rejected": ("未接受，请修改后重新上传", "rejected: correct it and upload again"),
     "refused": ("无法读取，未记录", "refused: not read, nothing stored"),
     "duplicate": ("与已提交的文件相同，未作改动", "the same file as one sent before; nothing changed"),
@@ -135,9 +132,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "did_excused": ("豁免", "excuse"),
     "did_signed_off": ("签署", "sign off"),
     "did_restated": ("重述", "restate"),
-    # the shared words: severities and the columns of a list of findings
+    # the shared words: severities, the columns of a list of findings, the statuses (a rejected return's is a
+    # sentence here, above)
     **glossary.SEVERITY,
     **glossary.COLUMNS,
+    **{s: w for s, w in glossary.STATUS.items() if s != "rejected"},
 }
 
 
