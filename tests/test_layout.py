@@ -13,7 +13,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Source folders and the package each installs as (pyproject.toml, [tool.setuptools.package-dir]).
-SOURCES = {"esgflow": "esgflow", "flows": "esgflow.flows", "warehouse": "esgflow.warehouse"}
+SOURCES = {
+    "esgflow": "esgflow",
+    "flows": "esgflow.flows",
+    "warehouse": "esgflow.warehouse",
+    "templates": "esgflow.templates",
+}
 JOBS = "esgflow.jobs."  # one module per stage: they open sessions, read, call the library, write
 INGEST = "esgflow.intake.ingest"  # holds the sessions the jobs open for it
 
@@ -108,6 +113,9 @@ def test_esgflow_is_the_only_top_level_package(tmp_path: Path) -> None:
         "esgflow/warehouse/migrations/versions/0001_initial_schema.py",
         "esgflow/catalog/indicators.yaml",
         "esgflow/data/factors.yaml",
+        "esgflow/templates/layout.yaml",
+        "esgflow/pages/style.css",
+        "esgflow/pages/templates/base.html",
     ):
         assert needed in names, needed
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -23,6 +24,8 @@ from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import INPUT_FILL, OPTIONAL_FILL, SUM_FILL, TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import NEW_IN_V2, P2024, RETIRED_IN_V2, open_collection, run_demo
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -347,3 +350,19 @@ def test_libreoffice_prints_the_template_with_every_label_whole_and_no_zero_sums
     )
     page = next(n for n, text in enumerate(printed.pages, 1) if "env_diesel" in text)
     picture(printed, page, artefacts(tmp_path) / "template.png")
+
+
+def test_the_layout_is_read_from_the_templates_folder(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """templates/layout.yaml gives the instructions and the widths: changing them needs no Python."""
+    layout = yaml.safe_load((ROOT / "templates" / "layout.yaml").read_text("utf-8"))
+    path = tmp_path / "SAMI_2025.xlsx"
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test"), catalog)
+    wb = load_workbook(path)
+    lines = [c.value for row in wb[L.INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value]
+    assert all(i["zh"] in lines and i["en"] in lines for i in layout["instructions"])
+    assert wb[L.INSTRUCTIONS_SHEET].column_dimensions["B"].width == layout["instructions_widths"]["B"]
+    pillar = wb[L.sheet_title(catalog, "env")]
+    assert [pillar.column_dimensions[c].width for c in "ABC"] == layout["pillar_widths"][:3]
+    assert pillar[f"{L.COL_VALUE}{L.FIRST_ROW}"].fill.fgColor.rgb.endswith(layout["fills"]["input"])
