@@ -30,7 +30,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cell": ("单元格", "Cell"),
     "indicator": ("指标", "Indicator"),
     "rule": ("规则", "Rule"),
-    "todo": ("处理方法", "What to do"),
+    "todo": ("处理办法", "What to do"),  # as the letters have always said it
     "detail": ("说明", "Detail"),
 }
 

@@ -34,7 +34,7 @@ from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import fill, libreoffice_resave
 
-HEADERS = ["级别", "工作表", "单元格", "指标", "规则", "处理方法", "说明"]
+HEADERS = ["级别", "工作表", "单元格", "指标", "规则", "处理办法", "说明"]
 HEADERS_EN = ["Severity", "Sheet", "Cell", "Indicator", "Rule", "What to do", "Detail"]
 
 

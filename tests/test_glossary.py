@@ -32,3 +32,8 @@ def test_a_status_is_one_word_in_the_mails_subject_and_the_portals_table() -> No
     for status in ("not_submitted", "accepted", "accepted_with_warnings"):
         assert render.WORDS[status] == glossary.STATUS[status]
     assert glossary.STATUS["rejected"] == ("未通过", "not accepted")  # as the letters' subjects have always said
+
+
+def test_the_letter_and_the_validation_pages_say_what_to_do_under_the_glossarys_word() -> None:
+    assert glossary.COLUMNS["todo"][0] == "处理办法"  # the letters' own word: they stay as they were
+    assert render.WORDS["todo"] == annotate.HEADERS["zh"][5:6] + annotate.HEADERS["en"][5:6]

@@ -193,7 +193,7 @@ def test_an_uploaded_ods_is_refused_with_what_to_do_in_the_viewers_language(worl
     for entity, heading, said, not_said in [
         (
             "SAMI",
-            "处理方法",
+            "处理办法",
             "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送",
             "saved as",
         ),

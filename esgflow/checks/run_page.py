@@ -131,14 +131,9 @@ def write_run_page(
         href = escape(Path(os.path.relpath(detail, folder)).as_posix())
         link = f'<p><a href="{href}">Data Docs：本次校验的详细结果 · Detail of this run in the Data Docs</a></p>'
     if findings:
-        head = [
-            "#",
-            ("严重程度", "Severity"),
-            ("单位", "Entity"),
-            ("指标", "Indicator"),
-            ("工作表 单元格", "Sheet, cell"),
-        ]
-        head += [("规则", "Rule"), ("发现", "What the check found"), ("处理办法", "What to do")]
+        words = glossary.COLUMNS
+        head = ["#", words["severity"], words["entity"], words["indicator"], ("工作表 单元格", "Sheet, cell")]
+        head += [words["rule"], ("发现", "What the check found"), words["todo"]]
         ths = "".join(f"<th>{h}</th>" if isinstance(h, str) else f"<th>{_both(*h)}</th>" for h in head)
         rows = "\n".join(_row(n, f, catalog, registry) for n, f in enumerate(findings, start=1))
         table = f'<table id="findings"><thead><tr>{ths}</tr></thead><tbody>\n{rows}\n</tbody></table>'
