@@ -150,15 +150,15 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
         lines.append(f"   问题：{name}")
         lines += [f"   允许范围：{allowed}"] if allowed else []
         lines += [f"   {compared[0]}：{_compared(f, ind, lang)}"] if f.expected is not None else []
-        lines.append(f"   处理办法：{action}")
+        lines.append(f"   {glossary.COLUMNS['todo'][0]}：{action}")
     else:
-        kind = "Error" if f.severity == "error" else "Warning"
+        kind = glossary.severity("error" if f.severity == "error" else "warning", "en")
         lines = [f"{n}. [{kind}] {where} {ind.name_en if ind else code}".rstrip()]
         lines.append(f"   Figure entered: {_entered(j, code, f, ind, lang)}")
         lines.append(f"   Problem: {name}")
         lines += [f"   Allowed: {allowed}"] if allowed else []
         lines += [f"   {compared[1]}: {_compared(f, ind, lang)}"] if f.expected is not None else []
-        lines.append(f"   What to do: {action}")
+        lines.append(f"   {glossary.COLUMNS['todo'][1]}: {action}")
     if f.rule not in RULES:  # a rule without wording of its own: its message is all the reporter has
         lines.append(f"   {shown(f.message)}")
     return [*lines, ""]
