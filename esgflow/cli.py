@@ -19,9 +19,9 @@ from esgflow import EsgflowError, display
 from esgflow.catalog import load_catalog
 from esgflow.config import ENVIRONMENT, Settings, load_settings
 from esgflow.cycle.status import progress
-from esgflow.demo.group import DEMO_PERIOD, unpublished_rows
+from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
-from esgflow.jobs.access import grant_access, revoke_access
+from esgflow.jobs.access import grant_access, import_contacts, list_contacts, remove_contact, revoke_access
 from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
@@ -289,7 +289,40 @@ def _cmd_remind(args: argparse.Namespace) -> None:
     print(f"reminded {len(reminded)} entities for {args.period}: {', '.join(reminded) or 'none'}")
 
 
+def _cmd_contacts_import(args: argparse.Namespace) -> None:
+    counts = import_contacts(load_settings(), Path(args.file), args.by)
+    print(
+        f"contacts from {args.file}: {counts['added']} added, {counts['updated']} updated, "
+        f"{counts['removed']} removed (recorded in the audit trail)"
+    )
+
+
+def _cmd_contacts_list(args: argparse.Namespace) -> None:
+    from esgflow.mail.sending import is_reserved
+
+    rows = list_contacts(load_settings(), args.entity)
+    if args.json:
+        print(json.dumps([{**r, "placeholder": is_reserved(r["email"])} for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        mark = "  (placeholder: never mailed; import the real address)" if is_reserved(r["email"]) else ""
+        print(f"{r['entity']:<8} {r['email']:<40} {r['language']}  {r['name']}{mark}")
+    print(_count(len(rows), "contact"))
+
+
+def _cmd_contacts_remove(args: argparse.Namespace) -> None:
+    entities = remove_contact(load_settings(), args.email, args.by)
+    if not entities:
+        raise EsgflowError(f"{args.email} is no entity's contact")
+    print(f"removed {args.email.strip().lower()} from {', '.join(entities)} (recorded in the audit trail)")
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
+    home, ignored = isolate()  # before anything reads the settings
+    if ignored:
+        print(
+            f"the demo runs on its own embedded warehouse, inbox and outbox in {home}; it ignores {', '.join(ignored)}"
+        )
     from esgflow.flows.demo import demo
 
     settings = load_settings()
@@ -435,6 +468,21 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = access.add_parser("revoke", help="end every sign-in of an address")
     revoke.add_argument("--email", required=True)
     revoke.set_defaults(func=_cmd_access_revoke)
+    contacts = sub.add_parser("contacts", help="the entities' reporter addresses").add_subparsers(
+        dest="action", required=True
+    )
+    c_import = contacts.add_parser("import", help="give each entity the file names exactly the addresses it lists")
+    c_import.add_argument("file", help="CSV: entity, email, name, language (as esgflow/data/contacts.csv)")
+    c_import.add_argument("--by", help="who changes them (default: this user), for the audit trail")
+    c_import.set_defaults(func=_cmd_contacts_import)
+    c_list = contacts.add_parser("list", help="every entity's reporter addresses (placeholders marked)")
+    c_list.add_argument("--entity")
+    c_list.add_argument("--json", action="store_true")
+    c_list.set_defaults(func=_cmd_contacts_list)
+    c_remove = contacts.add_parser("remove", help="remove an address from every entity it reports for")
+    c_remove.add_argument("--email", required=True)
+    c_remove.add_argument("--by", help="who removes it (default: this user), for the audit trail")
+    c_remove.set_defaults(func=_cmd_contacts_remove)
     portal = sub.add_parser("portal", help="serve the reporters' and the ESG office's web pages")
     portal.add_argument("--host", default="127.0.0.1")
     portal.add_argument("--port", type=int, default=8800)
@@ -513,6 +561,7 @@ QUICK_EXIT = frozenset(
         "explain",
         "restate",
         "access",
+        "contacts",
         "review",
         "signoff",
         "audit",

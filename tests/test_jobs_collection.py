@@ -22,6 +22,7 @@ from esgflow.jobs.setup import init_warehouse
 from esgflow.jobs.signoff import review_return, signoff_period
 from esgflow.mail.inbox import Claim, FolderInbox
 from esgflow.periods import parse_period
+from esgflow.warehouse import db
 from tests.returns_factory import fill, open_collection
 
 P2024 = parse_period("2024")
@@ -127,3 +128,16 @@ def test_validation_index_lists_each_ingest_with_its_page(sqlite_settings: Setti
     [run] = index.parent.glob("ingest-1-*.html")
     assert f'href="{run.name}"' in index.read_text("utf-8") and "沈阳院" in run.read_text("utf-8")
     assert index.parent.parent == data_docs_index(sqlite_settings).parent  # served with the Data Docs
+
+
+def test_a_worker_without_the_signing_key_claims_nothing_and_says_so(sqlite_settings: Settings) -> None:
+    db.upgrade(sqlite_settings.database_url)  # the schema is there, but this machine never got the key
+    sqlite_settings.inbox.mkdir(parents=True)
+    (sqlite_settings.inbox / "SAMI_2024.xlsx").write_bytes(b"a genuine return")
+    with pytest.raises(EsgflowError, match=r"^no signing key: .*run 'esgflow init' once on the shared ESGFLOW_HOME"):
+        collect_inbox(sqlite_settings, "run-1")
+    assert [p.name for p in sqlite_settings.inbox.iterdir()] == ["SAMI_2024.xlsx"]  # left for a worker with the key
+    assert not sqlite_settings.archive.exists()  # nothing judged, nothing refused
+    with pytest.raises(EsgflowError, match=r"^no signing key"):
+        ingest_files(sqlite_settings, [sqlite_settings.inbox])
+    assert not sqlite_settings.archive.exists()

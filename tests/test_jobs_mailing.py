@@ -75,7 +75,12 @@ def test_letters_that_could_not_be_sent_stay_owed(sqlite_settings: Settings, tmp
     ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
     # nothing listens on port 1
     down = load_settings(
-        {"ESGFLOW_HOME": str(sqlite_settings.home), "ESGFLOW_SMTP_HOST": "127.0.0.1", "ESGFLOW_SMTP_PORT": "1"}
+        {
+            "ESGFLOW_HOME": str(sqlite_settings.home),
+            "ESGFLOW_SMTP_HOST": "127.0.0.1",
+            "ESGFLOW_SMTP_PORT": "1",
+            "ESGFLOW_SMTP_ALLOW_RESERVED": "1",
+        }
     )
     with pytest.raises(OSError):
         send_letters(down)

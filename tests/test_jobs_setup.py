@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from esgflow import EsgflowError
-from esgflow.config import Settings
+from esgflow.config import Settings, load_settings
 from esgflow.demo.group import bundled_history
 from esgflow.jobs.setup import cycle_deadline, cycle_records, import_history_file, init_warehouse, open_cycle
 from esgflow.jobs.signoff import audit_trail
@@ -58,3 +59,14 @@ def test_a_cycle_is_opened_its_deadline_moved_and_both_audited(settings: Setting
         ("cycle_opened", "Li Na", {"deadline": "2026-02-15"}),
         ("deadline_changed", "Wang Li", {"deadline": "2026-03-01", "previous": "2026-02-15"}),
     ]
+
+
+def test_a_password_with_url_characters_is_never_echoed_when_the_warehouse_cannot_be_reached(tmp_path: Path) -> None:
+    # the README's encoding of a password with @ and /: the URL parses, and no message repeats the password
+    url = "postgresql+psycopg://esgflow:p%40ss%2Fw0rd%3A@127.0.0.1:1/esgflow"
+    settings = load_settings({"ESGFLOW_HOME": str(tmp_path), "ESGFLOW_DATABASE_URL": url})
+    with pytest.raises(EsgflowError) as failed:
+        init_warehouse(settings)
+    message = str(failed.value)
+    assert "cannot reach or upgrade the warehouse at postgresql+psycopg://esgflow:***@127.0.0.1:1/esgflow" in message
+    assert "p@ss" not in message and "w0rd" not in message and "%40" not in message

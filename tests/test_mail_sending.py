@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from esgflow import EsgflowError
 from esgflow.config import SmtpSettings, load_settings
 from esgflow.mail.sending import (
     TRANSIENT_SMTP_ERRORS,
@@ -123,7 +124,8 @@ def smtp(start_smtp: StartServer) -> tuple[Recorder, int]:
 
 
 def _smtp_settings(port: int, user: str | None = None, password: str | None = None) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, user=user, password=password, sender=SENDER)
+    # the test server catches everything, as a staging server does: it may get the placeholder addresses
+    return SmtpSettings(host="127.0.0.1", port=port, user=user, password=password, sender=SENDER, allow_reserved=True)
 
 
 @dataclass
@@ -289,6 +291,32 @@ def test_smtp_mailer_delivers_recipients_subject_and_attachments(smtp: tuple[Rec
     ]
 
 
+@pytest.mark.parametrize(
+    "placeholder",
+    ["esg.sami@example.com", "a@EXAMPLE.org", "b@sub.example.net", "c@esg.test", "d@x.invalid", "e@host.localhost"],
+)
+def test_smtp_mailer_refuses_a_batch_with_a_placeholder_address_before_sending_any(
+    smtp: tuple[Recorder, int], placeholder: str
+) -> None:
+    recorder, port = smtp
+    real = SmtpSettings(host="127.0.0.1", port=port, user=None, password=None, sender=SENDER)
+    mails = [_mail("GAMI", ("li.wei@chalieco.com.cn",)), _mail("SAMI", ("wang@chalieco.com.cn", placeholder))]
+    with pytest.raises(EsgflowError) as refused:
+        SmtpMailer(real).send(mails)
+    assert recorder.received == []  # not even the real address's mail: no half-sent distribution
+    message = str(refused.value)
+    assert f"SAMI {placeholder}" in message and "nothing was sent" in message and "contacts import" in message
+    assert "\n" not in message
+    SmtpMailer(real).send(mails[:1])  # real addresses go
+    assert [r.rcpt_tos for r in recorder.received] == [["li.wei@chalieco.com.cn"]]
+
+
+def test_placeholder_addresses_may_go_only_to_a_staging_server_said_so(tmp_path: Path) -> None:
+    env = {"ESGFLOW_HOME": str(tmp_path), "ESGFLOW_SMTP_HOST": "127.0.0.1"}
+    assert load_settings(env).smtp.allow_reserved is False  # type: ignore[union-attr]
+    assert load_settings({**env, "ESGFLOW_SMTP_ALLOW_RESERVED": "1"}).smtp.allow_reserved is True  # type: ignore[union-attr]
+
+
 def test_smtp_mailer_sends_a_batch_over_one_connection(smtp: tuple[Recorder, int]) -> None:
     recorder, port = smtp
 
@@ -397,7 +425,7 @@ def test_mailer_for_smtp_settings_deliver_to_the_server(tmp_path: Path, smtp: tu
         {"ESGFLOW_HOME": str(tmp_path / "home"), "ESGFLOW_SMTP_HOST": "127.0.0.1", "ESGFLOW_SMTP_PORT": str(port)}
     )
 
-    mailer_for(settings).send([_mail()])
+    mailer_for(settings).send([_mail(to=("li.wei@chalieco.com.cn",))])
 
     assert [r.message["From"] for r in recorder.received] == ["esg-office@example.com"]
     assert not settings.outbox.exists()

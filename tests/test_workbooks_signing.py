@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from esgflow.workbooks.signing import KEY_FILE, signature, signed_by, signing_key
+from esgflow import EsgflowError
+from esgflow.workbooks.signing import KEY_FILE, ensure_key, signature, signed_by, signing_key
 
 
 def test_a_signature_binds_entity_period_and_template_version() -> None:
@@ -29,15 +30,31 @@ def test_the_key_comes_from_the_environment_first(tmp_path: Path) -> None:
     assert not (tmp_path / KEY_FILE).exists()  # nothing written when the environment holds the key
 
 
-def test_without_a_configured_key_one_is_made_once_under_home_readable_by_its_owner_only(tmp_path: Path) -> None:
+def test_init_makes_the_key_once_under_home_readable_by_its_owner_and_group_only(tmp_path: Path) -> None:
+    assert ensure_key(tmp_path / "home", {}) == tmp_path / "home" / KEY_FILE
     first = signing_key(tmp_path / "home", {})
+    assert ensure_key(tmp_path / "home", {}) == tmp_path / "home" / KEY_FILE
     assert len(first) == 64 and signing_key(tmp_path / "home", {}) == first
     mode = stat.S_IMODE((tmp_path / "home" / KEY_FILE).stat().st_mode)
-    assert mode == 0o600
+    assert mode == 0o640  # the service group on a shared folder reads it; others do not
+    ensure_key(tmp_path / "other-home", {})
     assert signing_key(tmp_path / "other-home", {}) != first
+    assert ensure_key(tmp_path / "configured", {"ESGFLOW_SECRET": "s"}) is None
+    assert not (tmp_path / "configured").exists()
+
+
+def test_a_machine_without_the_key_refuses_instead_of_making_one_of_its_own(tmp_path: Path) -> None:
+    with pytest.raises(EsgflowError, match=r"^no signing key: .*\.signing-key does not exist.*run 'esgflow init'"):
+        signing_key(tmp_path / "worker-home", {})
+    assert not (tmp_path / "worker-home").exists()  # nothing made, nothing written
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / KEY_FILE).write_text("\n")
+    with pytest.raises(EsgflowError, match="is empty"):
+        signing_key(tmp_path / "empty", {})
 
 
 def _key_of(home: str, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    ensure_key(Path(home), {})
     queue.put(signing_key(Path(home), {}))
 
 

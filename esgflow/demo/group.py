@@ -13,18 +13,41 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from importlib import resources
 from pathlib import Path
 
-from esgflow import units
+from esgflow import EsgflowError, units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.entities import EntityRegistry
 from esgflow.figures.history import read_published
 from esgflow.periods import Period
 
 DEMO_PERIOD = "2024"  # the year whose published figures the demo group's returns share out
+# What the demo never takes from the environment: on a worker configured for the real cycle it
+# would otherwise load fabricated returns into the real warehouse, mail 33 templates to real
+# reporters, or sign with the real key. It always runs on its own embedded warehouse (SQLite),
+# folder inbox, outbox and signing key, in its own home.
+PRODUCTION_VARIABLES = (
+    "ESGFLOW_DATABASE_URL",
+    "ESGFLOW_SMTP_HOST",
+    "ESGFLOW_SMTP_PORT",
+    "ESGFLOW_SMTP_USER",
+    "ESGFLOW_SMTP_PASSWORD",
+    "ESGFLOW_SMTP_SENDER",
+    "ESGFLOW_INBOX",
+    "ESGFLOW_INBOX_PASSWORD",
+    "ESGFLOW_INBOX_PASSWORD_BLOCK",
+    "ESGFLOW_SECRET",
+    "ESGFLOW_SECRET_BLOCK",
+    "ESGFLOW_FACTORS_FILE",
+    "ESGFLOW_FACTOR_CHOICES",
+)
+MARKER = ".esgflow-demo"  # a home the demo made: it may run there again
+REAL_HOME_SIGNS = ("esgflow.sqlite3", "archive", ".signing-key")  # what a home of the real cycle holds
 KIND_WEIGHT = {
     "construction": 5.0,
     "design_institute": 3.0,
@@ -40,6 +63,34 @@ KIND_WEIGHT = {
 # Demo assumptions where the report gives a rate but no denominator.
 TRAINED_EMPLOYEES = Decimal(10000)
 MIDDLE_MANAGERS = Decimal(2000)
+
+
+def demo_home(env: MutableMapping[str, str] | None = None) -> Path:
+    """The demo's own home: ESGFLOW_DEMO_HOME, else ESGFLOW_HOME, else ./var."""
+    env = os.environ if env is None else env
+    return Path(env.get("ESGFLOW_DEMO_HOME") or env.get("ESGFLOW_HOME") or "var").resolve()
+
+
+def isolate(env: MutableMapping[str, str] | None = None) -> tuple[Path, list[str]]:
+    """Make the environment the demo's own: its home, and none of the real cycle's settings.
+
+    Returns the home and the variables it set aside. A home that holds a warehouse, an archive or a
+    signing key the demo did not make is refused, so the demo never writes into a real cycle's folder.
+    """
+    env = os.environ if env is None else env
+    home = demo_home(env)
+    if not (home / MARKER).exists() and any((home / sign).exists() for sign in REAL_HOME_SIGNS):
+        raise EsgflowError(
+            f"{home} holds a real warehouse, archive or signing key that the demo did not make: the demo "
+            "never runs there; set ESGFLOW_DEMO_HOME (or ESGFLOW_HOME) to an empty folder"
+        )
+    ignored = [name for name in PRODUCTION_VARIABLES if env.get(name)]
+    for name in PRODUCTION_VARIABLES:
+        env.pop(name, None)
+    env["ESGFLOW_HOME"] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / MARKER).write_text("esgflow demo: fabricated returns only; never a real cycle's home\n", "utf-8")
+    return home, ignored
 
 
 def bundled_history() -> Path:

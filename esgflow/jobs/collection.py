@@ -178,6 +178,7 @@ def collect_inbox(
 ) -> list[Outcome]:
     """Ingest whatever has arrived in the inbox: claim, judge and load, then mark the files done."""
     require_schema(settings)
+    signing_key(settings.home)  # no key, no claim: a worker without it must not judge (and refuse) real returns
     inbox = source or inbox_for(settings.inbox_location or settings.inbox, settings)
     try:
         claim = inbox.claim(run_id, stale_after)

@@ -27,6 +27,7 @@ from esgflow.warehouse import db, trail
 from esgflow.warehouse.figures import upsert_published
 from esgflow.warehouse.reference import load_reference
 from esgflow.warehouse.trail import record_audit
+from esgflow.workbooks.signing import ensure_key
 
 
 def init_warehouse(settings: Settings) -> LoadCounts:
@@ -36,6 +37,7 @@ def init_warehouse(settings: Settings) -> LoadCounts:
         db.upgrade(settings.database_url)
     except Exception as exc:  # the driver's own message is the useful part
         raise EsgflowError(f"cannot reach or upgrade the warehouse at {warehouse_url(settings)}: {exc}") from exc
+    ensure_key(settings.home)  # the templates' signing key, made once here and never by a worker
     rows = reference_rows(load_catalog(), load_registry(), load_factors())
     with db.session_scope(settings.database_url) as session:
         load_reference(

@@ -16,3 +16,4 @@ class SmtpServer(Block):
     user: str | None = None
     password: SecretStr | None = None
     sender: str = "esg-office@example.com"
+    allow_reserved: bool = False  # a staging server that catches everything may get placeholder addresses

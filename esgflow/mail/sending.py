@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
 
+from esgflow import EsgflowError
 from esgflow.config import Settings, SmtpSettings
 
 TRANSIENT_SMTP_ERRORS = (
@@ -67,6 +68,31 @@ def to_message(mail: Mail, sender: str) -> EmailMessage:
 
 Sent = Callable[[Mail], None]
 
+# Names that can never be delivered (RFC 2606, RFC 6761): the registry's placeholders use them.
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+
+
+def is_reserved(address: str) -> bool:
+    """Whether an address is in a reserved domain, a placeholder that no real reporter has."""
+    domain = address.rsplit("@", 1)[-1].strip().rstrip(".>").lower()
+    return domain.rsplit(".", 1)[-1] in RESERVED_TLDS or any(
+        domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS
+    )
+
+
+def refuse_reserved(mails: list[Mail]) -> None:
+    """Refuse, before anything is sent, a batch with any placeholder address: no half-sent distribution."""
+    found = sorted({(m.entity or "-", a) for m in mails for a in m.to if is_reserved(a)})
+    if found:
+        shown = ", ".join(f"{entity} {address}" for entity, address in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise EsgflowError(
+            f"not sent: {len(found)} {'address is a placeholder' if len(found) == 1 else 'addresses are placeholders'}"
+            f" in a reserved domain that no mail reaches ({shown}{more}); nothing was sent: load the real contacts "
+            "with 'esgflow contacts import FILE'"
+        )
+
 
 class Mailer(Protocol):
     def send(self, mails: list[Mail], on_sent: Sent | None = None) -> list[str]:
@@ -80,6 +106,8 @@ class SmtpMailer:
 
     def send(self, mails: list[Mail], on_sent: Sent | None = None) -> list[str]:
         """One connection for the batch; a connection fault raises, so the caller may retry."""
+        if not self.smtp.allow_reserved:
+            refuse_reserved(mails)
         sent: list[str] = []
         with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=30) as client:
             client.ehlo()
@@ -124,9 +152,8 @@ def smtp_from_block(name: str) -> SmtpSettings:
     from esgflow.mail.blocks import SmtpServer
 
     block = SmtpServer.load(name)
-    return SmtpSettings(
-        block.host, block.port, block.user, block.password.get_secret_value() if block.password else None, block.sender
-    )
+    password = block.password.get_secret_value() if block.password else None
+    return SmtpSettings(block.host, block.port, block.user, password, block.sender, block.allow_reserved)
 
 
 def mailer_for(settings: Settings, smtp_block: str | None = None) -> Mailer:
