@@ -427,7 +427,7 @@ def test_run_ends_commands_without_prefect_at_once_and_others_normally(
 ) -> None:
     ended: list[tuple[str, int]] = []
     monkeypatch.setattr(cli, "main", lambda argv=None: 3)
-    monkeypatch.setattr(cli.jobs, "close", lambda: ended.append(("closed", 0)))
+    monkeypatch.setattr(cli, "close", lambda: ended.append(("closed", 0)))
     monkeypatch.setattr(cli.os, "_exit", lambda code: ended.append(("os._exit", code)))
     monkeypatch.setattr(sys, "argv", ["esgflow", command])
     if quick:  # output flushed and the warehouse closed, then no interpreter teardown
