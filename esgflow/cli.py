@@ -21,7 +21,7 @@ from esgflow.config import ENVIRONMENT, Settings, load_settings
 from esgflow.cycle.status import progress
 from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
-from esgflow.jobs.access import grant_access, import_contacts, list_contacts, remove_contact, revoke_access
+from esgflow.jobs.access import grant_access, revoke_access
 from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
@@ -39,7 +39,16 @@ from esgflow.jobs.figures import (
     report_period,
     restate_period,
 )
-from esgflow.jobs.setup import cycle_deadline, cycle_records, import_history_file, init_warehouse, open_cycle
+from esgflow.jobs.setup import (
+    cycle_deadline,
+    cycle_records,
+    import_contacts,
+    import_history_file,
+    init_warehouse,
+    list_contacts,
+    open_cycle,
+    remove_contact,
+)
 from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
 from esgflow.periods import Period, parse_period
 from esgflow.progress import IngestProgress

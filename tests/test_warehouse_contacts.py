@@ -9,8 +9,7 @@ import pytest
 
 from esgflow import EsgflowError
 from esgflow.config import Settings
-from esgflow.jobs.access import import_contacts, list_contacts, remove_contact
-from esgflow.jobs.setup import init_warehouse
+from esgflow.jobs.setup import import_contacts, init_warehouse, list_contacts, remove_contact
 from esgflow.jobs.signoff import audit_trail
 from esgflow.periods import parse_period
 

@@ -15,7 +15,6 @@ from esgflow.records import (
     AccessRecord,
 )
 from esgflow.warehouse import models as m
-from esgflow.warehouse.contacts import maintained
 from esgflow.warehouse.db import Row, code_ids, upsert
 from esgflow.warehouse.trail import record_audit
 
@@ -111,6 +110,8 @@ def load_reference(
         wanted.add(kept.id)
     for stale in session.scalars(select(m.EntityLink).where(m.EntityLink.id.not_in(wanted))):
         session.delete(stale)
+    from esgflow.warehouse.contacts import maintained  # contacts.py builds on this module's helpers
+
     for c in [] if maintained(session) else contacts:  # the office's own contacts are never overwritten
         upsert(
             session,

@@ -4,15 +4,11 @@ may submit for an entity.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from esgflow import EsgflowError
 from esgflow.config import Settings
-from esgflow.contacts import read_contacts_file
 from esgflow.cycle.review import (
     actor,
 )
-from esgflow.entities import load_registry
 from esgflow.jobs.common import require_schema
 from esgflow.mail.notices import (
     signin_mail,
@@ -23,7 +19,7 @@ from esgflow.records import (
     AccessRecord,
     PortalEvent,
 )
-from esgflow.warehouse import contacts, db, reference, trail
+from esgflow.warehouse import db, reference, trail
 from esgflow.warehouse.reference import grant_for_token
 from esgflow.warehouse.trail import record_portal_event
 
@@ -46,29 +42,6 @@ def grant_access(settings: Settings, email: str, entity: str | None, mail: bool 
         who = f"{entity} reporter" if entity else "ESG office"
         mailer_for(settings).send([signin_mail(address, link, who)])
     return link
-
-
-def import_contacts(settings: Settings, path: Path, by: str | None = None) -> dict[str, int]:
-    """Give every entity the file names exactly the addresses it lists (audited); counts added/updated/removed."""
-    rows = read_contacts_file(path, load_registry())  # the whole file is checked before anything changes
-    require_schema(settings)
-    with db.session_scope(settings.database_url) as session:
-        return contacts.replace_for_entities(session, rows, actor(by))
-
-
-def list_contacts(settings: Settings, entity: str | None = None) -> list[dict[str, str]]:
-    require_schema(settings)
-    if entity is not None:
-        load_registry()[entity]  # an unknown entity is refused, not listed as having no contacts
-    with db.session_scope(settings.database_url) as session:
-        return contacts.contact_rows(session, entity)
-
-
-def remove_contact(settings: Settings, email: str, by: str | None = None) -> list[str]:
-    """Remove an address from every entity it reports for (audited); the entities."""
-    require_schema(settings)
-    with db.session_scope(settings.database_url) as session:
-        return contacts.remove_address(session, checked_address(email), actor(by))
 
 
 def revoke_access(settings: Settings, email: str) -> int:

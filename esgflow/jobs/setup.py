@@ -18,12 +18,14 @@ from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.figures.history import ImportResult, read_published
 from esgflow.jobs.common import require_schema, warehouse_url
+from esgflow.mail.contacts import read_contacts_file
 from esgflow.periods import Period
+from esgflow.portal.access import checked_address
 from esgflow.records import (
     CycleRecord,
 )
 from esgflow.reference_data import LoadCounts, reference_rows
-from esgflow.warehouse import db, trail
+from esgflow.warehouse import contacts, db, trail
 from esgflow.warehouse.figures import upsert_published
 from esgflow.warehouse.reference import load_reference
 from esgflow.warehouse.trail import record_audit
@@ -61,6 +63,32 @@ def import_history_file(settings: Settings, path: Path, periods: list[Period] | 
     with db.session_scope(settings.database_url) as session:
         inserted, updated, unchanged = upsert_published(session, load_registry().root(), figures)
     return ImportResult(str(path), inserted, updated, unchanged, sorted({f.year for f in figures}))
+
+
+# The reporters' contacts (esgflow.mail.contacts, warehouse/contacts.py).
+
+
+def import_contacts(settings: Settings, path: Path, by: str | None = None) -> dict[str, int]:
+    """Give every entity the file names exactly the addresses it lists (audited); counts added/updated/removed."""
+    rows = read_contacts_file(path, load_registry())  # the whole file is checked before anything changes
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return contacts.replace_for_entities(session, rows, actor(by))
+
+
+def list_contacts(settings: Settings, entity: str | None = None) -> list[dict[str, str]]:
+    require_schema(settings)
+    if entity is not None:
+        load_registry()[entity]  # an unknown entity is refused, not listed as having no contacts
+    with db.session_scope(settings.database_url) as session:
+        return contacts.contact_rows(session, entity)
+
+
+def remove_contact(settings: Settings, email: str, by: str | None = None) -> list[str]:
+    """Remove an address from every entity it reports for (audited); the entities."""
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return contacts.remove_address(session, checked_address(email), actor(by))
 
 
 # The yearly cycle (esgflow.cycle.deadlines).

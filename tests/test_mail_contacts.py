@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from esgflow import EsgflowError
-from esgflow.contacts import read_contacts_file
 from esgflow.entities import EntityRegistry
+from esgflow.mail.contacts import read_contacts_file
 
 
 def _file(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
