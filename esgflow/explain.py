@@ -51,6 +51,9 @@ class FactorUse:
     source: str
     looked_up: str
     fallback: str | None = None
+    publication: str = ""  # the official publication (title, number, date) ...
+    url: str = ""  # ... on its publisher's own site ...
+    transcription: str = ""  # ... and, apart, the third party's copy that was read
 
 
 @dataclass
@@ -83,7 +86,7 @@ def _use(chosen: Resolved) -> FactorUse:
     f = chosen.factor
     return FactorUse(
         f.code, f.name, f.value, f.unit, f.vintage, f.region, f.publisher, f.source, f.looked_up.isoformat(),
-        chosen.fallback,
+        chosen.fallback, f.publication, f.url, f.transcription,
     )  # fmt: skip
 
 

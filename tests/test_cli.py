@@ -308,7 +308,7 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     assert "already holds" not in demo.stdout
     assert "33 of 33 entities accepted, version 1\n" in demo.stdout
-    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,482.40 tce" in demo.stdout
+    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in demo.stdout
     written = demo.stdout.split("written:\n")[1].split("published 2024")[0].splitlines()
     folders = {line.split("  ")[1].strip(): line.split("  ", 2)[2].strip() for line in written}
     assert folders["templates"] == str(home / "templates" / "2024")
@@ -335,7 +335,7 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
         "this warehouse already holds the demo's 2024 returns (up to version 1): this run adds a new version"
     )
     assert "33 of 33 entities accepted, version 2\n" in again.stdout
-    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,482.40 tce" in again.stdout
+    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in again.stdout
 
 
 @pytest.mark.parametrize(("command", "quick"), [("status", True), ("ingest", True), ("collect", False)])

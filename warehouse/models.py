@@ -160,6 +160,10 @@ class Factor(Base):
     gwp: Mapped[str | None] = mapped_column(String(16))
     choice: Mapped[str | None] = mapped_column(String(32))
     variant: Mapped[str | None] = mapped_column(String(32))
+    publication: Mapped[str | None] = mapped_column(Text)  # the official publication: title, number, date
+    url: Mapped[str | None] = mapped_column(Text)  # on the publisher's own site
+    transcription: Mapped[str | None] = mapped_column(Text)  # a third party's copy that was read
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class EntityLocation(Base):
