@@ -78,6 +78,11 @@ def _cmd_explain(args: argparse.Namespace) -> None:
 def _cmd_restate(args: argparse.Namespace) -> None:
     result = jobs.restate_period(load_settings(), args.period, args.reason, args.by)
     print(f"restated {result.period} (restatement {result.number}): {result.reason}")
+    used = ", ".join(f"{e} v{v}" for e, v in sorted(result.basis.used.items()))
+    print(f"from the approved returns: {used}" + "".join(f"; {e} excused" for e in result.basis.excused))
+    if result.basis.left_out:
+        left = ", ".join(o.line() for o in result.basis.left_out)
+        print(f"left out, not approved: {left}")
     if not result.changes:
         print("no group figure moved")
     else:
@@ -399,10 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--entity", help="an entity's subtree instead of the group")
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=_cmd_explain)
-    rst = sub.add_parser("restate", help="recompute a period with today's returns and factors, recording why")
+    rst = sub.add_parser("restate", help="recompute a period from its approved returns and today's factors")
     rst.add_argument("--period", required=True, type=_period)
     rst.add_argument("--reason", required=True)
-    rst.add_argument("--by", help="who restates (default: this user), for the audit trail")
+    rst.add_argument("--by", required=True, help="the name of the person who restates, for the audit trail")
     rst.set_defaults(func=_cmd_restate)
     access = sub.add_parser("access", help="portal sign-ins").add_subparsers(dest="action", required=True)
     grant = access.add_parser("grant", help="make a sign-in link for a reporter of an entity, or the ESG office")

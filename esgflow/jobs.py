@@ -58,7 +58,7 @@ from esgflow.records import (
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.tables import appendix_years, build_appendix
-from esgflow.restatement import RestatementResult, changes
+from esgflow.restatement import RestatementResult, approved_basis, changes
 from esgflow.review import (
     DECISIONS,
     actor,
@@ -153,13 +153,19 @@ def _period_factors(session: db.Session, period: Period) -> tuple[FactorRegistry
     return current, load.pin_factor_set(session, period, current.snapshot(), current.digest())
 
 
-def _compute(session: db.Session, period: Period, factors: FactorRegistry) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A period's figures from its accepted returns, the entity tree and locations, and the factors given."""
-    observations = queries.accepted_observations(session, period)
+def _compute(
+    session: db.Session, period: Period, factors: FactorRegistry, chosen: Mapping[str, int] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A period's figures from its accepted returns (or the versions `chosen`, entity -> version), the entity
+    tree and locations, and the factors given."""
+    if chosen is None:
+        observations, splits = queries.accepted_observations(session, period), queries.accepted_splits(session, period)
+    else:
+        observations = queries.observations_of_versions(session, period, sorted(chosen.items()))
+        splits = queries.splits_of(session, observations["observation_id"].to_list())
     parents = _members(session, period)
     locations = queries.entity_locations(session, period.ends_on)
     root = load_registry().root()
-    splits = queries.accepted_splits(session, period)
     figures = consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations, splits)
     return figures, observations
 
@@ -185,10 +191,16 @@ def consolidate_period(settings: Settings, period: Period) -> ConsolidationResul
     return summary(period, figures, load_registry().root(), observations)
 
 
-def restate_period(settings: Settings, period: Period, reason: str, by: str | None = None) -> RestatementResult:
-    """Recompute a period with today's returns and factor registry; record why and what moved."""
+def restate_period(settings: Settings, period: Period, reason: str, by: str) -> RestatementResult:
+    """Recompute a period from its approved returns and today's factor registry; record why and what moved.
+
+    Each entity counts with its newest approved version (an excused one with none); a newer
+    version still pending review, returned or rejected is left out and named in the result.
+    """
     if not reason.strip():
         raise EsgflowError("a restatement needs a reason (--reason)")
+    if not (by or "").strip():
+        raise EsgflowError("a restatement needs the name of the person who restates (--by)")
     _require_schema(settings)
     root, catalog = load_registry().root(), load_catalog()
     with db.session_scope(settings.database_url) as session:
@@ -197,8 +209,15 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str | No
         pinned = queries.pinned_factor_set(session, period)
         if before.is_empty() or pinned is None:
             raise EsgflowError(f"{period} has no consolidated figures to restate: run 'esgflow consolidate' first")
+        approved = approved_basis(
+            queries.submission_versions(session, period), queries.audit_events(session, period, DECISIONS)
+        )
+        if not approved.used:
+            raise EsgflowError(
+                f"{period} has no approved return to restate from: approve returns with 'esgflow review' first"
+            )
         old, current = registry_from(pinned[1]), load_factors()
-        figures, _ = _compute(session, period, current)
+        figures, _ = _compute(session, period, current, approved.used)
         after = storable(figures).filter(pl.col("scope") == root)
         used_before = queries.figure_sources(session, period, root, basis)
         used_after = after.select("indicator", pl.col("observation_ids").alias("observation_id")).explode(
@@ -227,8 +246,9 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str | No
         new_set = load.pin_factor_set(session, period, current.snapshot(), current.digest())
         load.replace_computed_figures(session, period, storable(figures), RESTATED)
         significant = any(c.significant for c in found)
+        used = [{"entity": e, "version": v} for e, v in sorted(approved.used.items())]
         number = load.record_restatement(
-            session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant
+            session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant, used
         )
         load.record_audit(
             session,
@@ -236,9 +256,15 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str | No
             actor(by),
             period,
             reason=reason.strip(),
-            detail={"restatement": number, "moved": len(found), "significant": significant},
+            detail={
+                "restatement": number,
+                "moved": len(found),
+                "significant": significant,
+                "used": approved.used,
+                "left_out": [o.line() for o in approved.left_out],
+            },
         )
-    return RestatementResult(period.code, number, reason.strip(), found, significant)
+    return RestatementResult(period.code, number, reason.strip(), found, significant, approved)
 
 
 def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:

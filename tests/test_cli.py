@@ -88,9 +88,21 @@ def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert out.startswith("env_ghg_scope2_location for HQ, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
     assert main(["explain", "--period", "2025", "env_ghg_total", "--entity", "SAMI", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agrees"] is True
-    assert main(["restate", "--period", "2025", "--reason", "new returns policy"]) == 0
+    with pytest.raises(SystemExit):  # who restates is a person's name, never this process's user
+        main(["restate", "--period", "2025", "--reason", "new returns policy"])
+    assert "--by" in capsys.readouterr().err
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy", "--by", "Zhang Wei"]) == 1
+    assert "no approved return to restate from" in capsys.readouterr().err
+    assert main(["review", "--period", "2025", "--entity", "SAMI", "--approve", "--by", "Wang Li"]) == 0
+    assert main(["ingest", str(fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in2", {"env_diesel": 7}))]) == 0
+    capsys.readouterr()
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy", "--by", "Zhang Wei"]) == 0
     out = capsys.readouterr().out
     assert "restated 2025 (restatement 1): new returns policy" in out and "no group figure moved" in out
+    assert (
+        "from the approved returns: SAMI v1\n" in out
+        and "left out, not approved: SAMI version 2 (pending review)" in out
+    )
     assert main(["explain", "--period", "2025", "env_nonsense"]) == 1
     assert "unknown indicator 'env_nonsense'" in capsys.readouterr().err
 

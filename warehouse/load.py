@@ -593,8 +593,9 @@ def record_restatement(
     to_set: int,
     changes: list[dict[str, Any]],
     significant: bool,
+    returns: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Record a restatement of a period; returns its number (1 for the first)."""
+    """Record a restatement of a period, with the returns ([{entity, version}]) it rests on; returns its number."""
     period_id = ensure_period(session, period)
     number = (
         session.scalar(select(func.max(m.Restatement.number)).where(m.Restatement.period_id == period_id)) or 0
@@ -608,6 +609,7 @@ def record_restatement(
             to_factor_set_id=to_set,
             changes=changes,
             significant=significant,
+            returns=returns,
         )
     )
     session.flush()

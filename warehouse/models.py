@@ -218,6 +218,8 @@ class Restatement(Base):
     to_factor_set_id: Mapped[int] = mapped_column(ForeignKey("factor_set.id"))
     changes: Mapped[list[Any]]
     significant: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # [{entity, version}] of the approved returns it was computed from (null before migration 0015)
+    returns: Mapped[list[Any] | None]
 
 
 class Submission(Base):

@@ -401,12 +401,16 @@ def restatements(session: Session, periods: list[Period]) -> list[RestatementRec
             m.Restatement.restated_at,
             m.Restatement.changes,
             m.Restatement.significant,
+            m.Restatement.returns,
         )
         .join(m.Period, m.Period.id == m.Restatement.period_id)
         .where(m.Period.code.in_([p.code for p in periods]))
         .order_by(m.Period.code, m.Restatement.number)
     )
-    return [RestatementRecord(p, n, r, _utc(at) or at, list(c), bool(s)) for p, n, r, at, c, s in rows]
+    return [
+        RestatementRecord(p, n, r, _utc(at) or at, list(c), bool(s), None if u is None else list(u))
+        for p, n, r, at, c, s, u in rows
+    ]
 
 
 def stored_figures(session: Session, period: Period, basis: str) -> pl.DataFrame:
