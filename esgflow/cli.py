@@ -125,6 +125,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"wrote the {args.period} appendix ({len(files.table.rows)} indicators) and the disclosure index:")
     for f in files.files:
         print(f"  {f}")
+    if files.table.coverage is not None:  # the figures rest on part of the group until sign-off
+        print(files.table.coverage.summary("en"))
 
 
 def _print_data_docs() -> None:

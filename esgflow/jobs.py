@@ -57,6 +57,7 @@ from esgflow.records import (
 )
 from esgflow.reference_data import LoadCounts, reference_rows
 from esgflow.report import ReportFiles, check_languages, write_report
+from esgflow.report.coverage import coverage_findings, coverage_of
 from esgflow.report.tables import appendix_years, build_appendix
 from esgflow.restatement import RestatementResult, approved_basis, changes
 from esgflow.review import (
@@ -366,8 +367,10 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         # a signed-off period keeps its figures: a late return waits for restate_period
         signed = queries.period_signoff(session, period)
         stale = signed is None and queries.consolidation_is_stale(session, period)
+        collected = signed is None and _collected(session, period)
     if stale:  # a report never shows figures older than the returns accepted for them
         consolidate_period(settings, period)
+    provisional = coverage_of(period.code, period_statuses(settings, period), load_registry()) if collected else None
     years = appendix_years(period)
     with db.session_scope(settings.database_url) as session:
         figures = queries.group_figures(session, load_registry().root(), years)
@@ -380,6 +383,7 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         restatements=tuple(restated),
         signoff=signed,
         estimates=estimates,
+        coverage=provisional,
     )
     files = write_report(table, catalog, out, langs)
     return replace(files, consolidated_first=stale)
@@ -466,13 +470,26 @@ def refresh_data_docs(settings: Settings) -> None:
     build_data_docs(settings.home)
 
 
+def _collected(session: db.Session, period: Period) -> bool:
+    """Whether a period was collected (opened, or returns or computed figures stored), not only published."""
+    return (
+        period.code in queries.open_periods(session)
+        or bool(queries.submission_versions(session, period))
+        or not queries.stored_figures(session, period, COMPUTED).is_empty()
+    )
+
+
 def check_group(settings: Settings, period: Period) -> list[Finding]:
-    """Group-level consistency findings for a period (published history included)."""
+    """Group-level consistency findings for a period (published history included), and, until the period is
+    signed off, the entities whose returns are missing from its figures."""
     _require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         figures = queries.group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])
         notes = queries.reporter_notes(session, period)
+        collected = queries.period_signoff(session, period) is None and _collected(session, period)
     findings = check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
+    if collected:
+        findings += coverage_findings(coverage_of(period.code, period_statuses(settings, period), load_registry()))
     build_data_docs(settings.home)
     return findings
 
