@@ -26,7 +26,7 @@ from esgflow.config import Settings
 from esgflow.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.entities import ParentLink, load_registry, parents_on
 from esgflow.explain import Context as ExplainContext
-from esgflow.explain import Explanation, explain
+from esgflow.explain import Explanation, explain, unknown_indicator
 from esgflow.factors import FactorRegistry, load_factors, registry_from
 from esgflow.feedback import letter_files
 from esgflow.findings import Finding
@@ -272,7 +272,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
     """How a figure of a period (the group's, or an entity's subtree's) was made, down to cells and factors."""
     catalog, root = load_catalog(), load_registry().root()
     if code not in catalog:
-        raise EsgflowError(f"unknown indicator {code!r}")
+        raise EsgflowError(unknown_indicator(code, catalog))
     _require_schema(settings)
     scope = entity or root
     with db.session_scope(settings.database_url) as session:

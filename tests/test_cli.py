@@ -42,7 +42,7 @@ def test_templates_ingest_consolidate_status_check(
 
     assert main(["init"]) == 0
     assert main(["templates", "--period", "2024", "--out", str(tmp_path / "t"), "--entity", "SAMI"]) == 0
-    assert "wrote 1 templates for 2024" in capsys.readouterr().out
+    assert "wrote 1 template for 2024" in capsys.readouterr().out  # one template, in the singular
     returned = fill(tmp_path / "t" / "SAMI_2024.xlsx", tmp_path / "in", {})
     assert main(["ingest", str(returned)]) == 0
     out = capsys.readouterr().out
@@ -526,3 +526,34 @@ def test_ingest_on_a_terminal_draws_a_progress_bar_between_the_lines(
     assert "] 1 of 3 files judged" in text and "] 2 of 3 files judged" in text
     assert "\r\x1b[K" in text and "3 of 3 files judged" not in text  # the bar gives way to the last line
     assert "3 files judged: 3 accepted" in text
+
+
+def test_demo_names_an_out_folder_it_cannot_write_before_running_anything(home: Path) -> None:
+    """`esgflow demo --out /proc/x` fails at once with one line, before the cycle runs (issue 26, point 15)."""
+    script = str(Path(sys.executable).parent / "esgflow")
+    started = datetime.now()
+    done = subprocess.run([script, "demo", "--out", "/proc/x"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("esgflow: cannot write to the --out folder /proc/x: /proc does not take new folders")
+    assert done.stderr.strip().count("\n") == 0 and "unexpected" not in done.stderr
+    assert not home.exists()  # no warehouse, no templates, no mail: nothing of the cycle ran
+    assert (datetime.now() - started).total_seconds() < 60
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [("ENV_GHG_TOTAL", "env_ghg_total"), ("温室气体排放总量", "env_ghg_total"), ("柴油", "env_diesel")],
+)
+def test_explain_suggests_the_code_meant(
+    home: Path, capsys: pytest.CaptureFixture[str], asked: str, meant: str
+) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--period", "2025", asked]) == 1
+    err = capsys.readouterr().err
+    assert f"unknown indicator {asked!r}; did you mean {meant} (" in err
+
+
+def test_counts_are_said_in_the_singular_for_one() -> None:
+    assert [cli._count(1, n) for n in ("figure", "entity", "template")] == ["1 figure", "1 entity", "1 template"]
+    assert [cli._count(n, "entity") for n in (0, 2, 33)] == ["0 entities", "2 entities", "33 entities"]
