@@ -16,14 +16,43 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
-from esgflow import EsgflowError, display, jobs
+from esgflow import EsgflowError, display
 from esgflow.catalog import load_catalog
 from esgflow.config import ENVIRONMENT, Settings, load_settings
-from esgflow.demo import DEMO_PERIOD, unpublished_rows
+from esgflow.cycle.status import progress
+from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
+from esgflow.jobs.access import grant_access, revoke_access
+from esgflow.jobs.collection import (
+    data_docs_index,
+    ingest_files,
+    open_period,
+    period_statuses,
+    validation_index,
+    write_templates,
+)
+from esgflow.jobs.common import close, warehouse_url
+from esgflow.jobs.figures import (
+    check_group,
+    consolidate_period,
+    explain_figure,
+    has_group_figures,
+    report_period,
+    restate_period,
+)
+from esgflow.jobs.setup import (
+    cycle_deadline,
+    cycle_records,
+    import_contacts,
+    import_history_file,
+    init_warehouse,
+    list_contacts,
+    open_cycle,
+    remove_contact,
+)
+from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
 from esgflow.periods import Period, parse_period
 from esgflow.progress import IngestProgress
-from esgflow.status import progress
 from esgflow.turns import flow_turn
 
 
@@ -36,8 +65,8 @@ def _period(text: str) -> Period:
 
 def _cmd_init(args: argparse.Namespace) -> None:
     settings = load_settings()
-    counts = jobs.init_warehouse(settings)
-    print(f"warehouse ready at {jobs.warehouse_url(settings)}")
+    counts = init_warehouse(settings)
+    print(f"warehouse ready at {warehouse_url(settings)}")
     print(
         f"loaded {counts.indicators} indicators, {counts.entities} entities "
         f"with {counts.links} parent links, "
@@ -47,7 +76,7 @@ def _cmd_init(args: argparse.Namespace) -> None:
 
 
 def _cmd_history_import(args: argparse.Namespace) -> None:
-    result = jobs.import_history_file(load_settings(), Path(args.file))
+    result = import_history_file(load_settings(), Path(args.file))
     print(
         f"imported published figures for {', '.join(result.years)} from {result.file}: "
         f"{result.inserted} new, {result.updated} changed, {result.unchanged} already there"
@@ -55,7 +84,7 @@ def _cmd_history_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_consolidate(args: argparse.Namespace) -> None:
-    result = jobs.consolidate_period(load_settings(), args.period)
+    result = consolidate_period(load_settings(), args.period)
     if result.signed_off_by:
         print(
             f"{result.period} was signed off by {result.signed_off_by}: its figures stay as signed "
@@ -69,7 +98,7 @@ def _cmd_consolidate(args: argparse.Namespace) -> None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> None:
-    found = jobs.explain_figure(load_settings(), args.period, args.code, args.entity)
+    found = explain_figure(load_settings(), args.period, args.code, args.entity)
     if args.json:
         print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
         return
@@ -77,7 +106,7 @@ def _cmd_explain(args: argparse.Namespace) -> None:
 
 
 def _cmd_restate(args: argparse.Namespace) -> None:
-    result = jobs.restate_period(load_settings(), args.period, args.reason, args.by)
+    result = restate_period(load_settings(), args.period, args.reason, args.by)
     print(f"restated {result.period} (restatement {result.number}): {result.reason}")
     used = ", ".join(f"{e} v{v}" for e, v in sorted(result.basis.used.items()))
     print(f"from the approved returns: {used}" + "".join(f"; {e} excused" for e in result.basis.excused))
@@ -95,7 +124,7 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_grant(args: argparse.Namespace) -> None:
-    link = jobs.grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
+    link = grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
     who = "the ESG office" if args.office else f"a reporter of {args.entity}"
     print(f"granted {args.email} sign-in as {who}; the link (shown once, keep it private):")
     print(link)
@@ -104,7 +133,7 @@ def _cmd_access_grant(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_revoke(args: argparse.Namespace) -> None:
-    ended = jobs.revoke_access(load_settings(), args.email)
+    ended = revoke_access(load_settings(), args.email)
     print(f"revoked {_count(ended, 'sign-in')} of {args.email}")
 
 
@@ -112,7 +141,7 @@ def _cmd_portal(args: argparse.Namespace) -> None:
     from esgflow.portal.app import serve
 
     settings = load_settings()
-    period = jobs.open_period(settings)  # a warehouse without a schema stops here with its reason
+    period = open_period(settings)  # a warehouse without a schema stops here with its reason
     collecting = f"collecting {period}" if period else "no period open for collection yet"
     print(f"portal at http://{args.host}:{args.port} ({collecting}); sign-in links point to {settings.portal_url}")
     serve(settings, args.host, args.port)
@@ -120,7 +149,7 @@ def _cmd_portal(args: argparse.Namespace) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> None:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
-    files = jobs.report_period(load_settings(), args.period, _out(args.out), langs)
+    files = report_period(load_settings(), args.period, _out(args.out), langs)
     if files.consolidated_first:
         print(f"returns accepted since the last consolidation of {args.period}: consolidated them first")
     print(f"wrote the {args.period} appendix ({len(files.table.rows)} indicators) and the disclosure index:")
@@ -131,13 +160,13 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _print_data_docs() -> None:
-    docs = jobs.data_docs_index(load_settings())
+    docs = data_docs_index(load_settings())
     if docs.exists():
         print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
 def _cmd_templates(args: argparse.Namespace) -> None:
-    paths = jobs.write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
+    paths = write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
     print(f"wrote {_count(len(paths), 'template')} for {args.period} to {args.out}")
     for p in paths:
         print(f"  {p}")
@@ -146,7 +175,7 @@ def _cmd_templates(args: argparse.Namespace) -> None:
 def _cmd_ingest(args: argparse.Namespace) -> None:
     shown = IngestProgress(sys.stdout)
     try:
-        outcomes = jobs.ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
+        outcomes = ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
     finally:
         shown.close()
     counts: dict[str, int] = {}
@@ -160,7 +189,7 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> None:
-    statuses = jobs.period_statuses(load_settings(), args.period)
+    statuses = period_statuses(load_settings(), args.period)
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return
@@ -187,13 +216,13 @@ def _cmd_status(args: argparse.Namespace) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> None:
     settings = load_settings()
-    if not jobs.has_group_figures(settings, args.period):  # nothing checked is not the same as nothing found
+    if not has_group_figures(settings, args.period):  # nothing checked is not the same as nothing found
         raise EsgflowError(
             f"the warehouse holds no figures for {args.period}, so there is nothing to check: "
             f"consolidate its returns (esgflow consolidate --period {args.period}) "
             "or import its published figures (esgflow history import FILE)"
         )
-    findings = jobs.check_group(settings, args.period)
+    findings = check_group(settings, args.period)
     if args.json:
         print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
         return
@@ -215,15 +244,15 @@ def _date(text: str) -> date:
 
 def _deadline(period: Period, given: date | None) -> date:
     """The deadline given, else the period's cycle's (esgflow cycle open), else 31 January after it."""
-    return jobs.cycle_deadline(load_settings(), period, given)
+    return cycle_deadline(load_settings(), period, given)
 
 
 def _cmd_cycle_open(args: argparse.Namespace) -> None:
-    print(jobs.open_cycle(load_settings(), args.period, args.deadline, args.by).line())
+    print(open_cycle(load_settings(), args.period, args.deadline, args.by).line())
 
 
 def _cmd_cycle_show(args: argparse.Namespace) -> None:
-    rows = jobs.cycle_records(load_settings(), args.period)
+    rows = cycle_records(load_settings(), args.period)
     for c in rows:
         signed = f"signed off by {c.signed_by} at {moment(c.signed_at)}" if c.signed_by and c.signed_at else "open"
         changed = f", deadline changed {moment(c.changed_at)}" if c.changed_at else ""
@@ -277,11 +306,45 @@ def _cmd_remind(args: argparse.Namespace) -> None:
     print(f"reminded {_count(len(reminded), 'entity')} for {args.period}: {', '.join(reminded) or 'none'}")
 
 
+def _cmd_contacts_import(args: argparse.Namespace) -> None:
+    counts = import_contacts(load_settings(), Path(args.file), args.by)
+    print(
+        f"contacts from {args.file}: {counts['added']} added, {counts['updated']} updated, "
+        f"{counts['removed']} removed (recorded in the audit trail)"
+    )
+
+
+def _cmd_contacts_list(args: argparse.Namespace) -> None:
+    from esgflow.mail.sending import is_reserved
+
+    rows = list_contacts(load_settings(), args.entity)
+    if args.json:
+        print(json.dumps([{**r, "placeholder": is_reserved(r["email"])} for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        mark = "  (placeholder: never mailed; import the real address)" if is_reserved(r["email"]) else ""
+        print(f"{r['entity']:<8} {r['email']:<40} {r['language']}  {r['name']}{mark}")
+    print(_count(len(rows), "contact"))
+
+
+def _cmd_contacts_remove(args: argparse.Namespace) -> None:
+    entities = remove_contact(load_settings(), args.email, args.by)
+    if not entities:
+        raise EsgflowError(f"{args.email} is no entity's contact")
+    print(f"removed {args.email.strip().lower()} from {', '.join(entities)} (recorded in the audit trail)")
+
+
 def _cmd_demo(args: argparse.Namespace) -> None:
+    given = _out(args.out) if args.out else None  # a folder it cannot write is named before anything is made
+    home, ignored = isolate()  # before anything reads the settings
+    if ignored:
+        print(
+            f"the demo runs on its own embedded warehouse, inbox and outbox in {home}; it ignores {', '.join(ignored)}"
+        )
     from esgflow.flows.demo import demo
 
     settings = load_settings()
-    out = _out(args.out) if args.out else settings.home / "demo"
+    out = given or settings.home / "demo"
     period = parse_period(DEMO_PERIOD)
     before = _newest_version(settings, period)
     if before:  # the demo never deletes: this home may be someone's real warehouse
@@ -296,8 +359,8 @@ def _cmd_demo(args: argparse.Namespace) -> None:
             return
         findings = demo(period.code, str(out))
     catalog = load_catalog()
-    print(f"warehouse: {jobs.warehouse_url(settings)}")
-    statuses = jobs.period_statuses(settings, period)
+    print(f"warehouse: {warehouse_url(settings)}")
+    statuses = period_statuses(settings, period)
     done = progress(statuses)
     versions = sorted({s.version for s in statuses if s.version})
     accepted = f"{done.accepted} of {_count(done.expected, 'entity')} accepted"
@@ -331,7 +394,7 @@ def _say(line: str) -> None:
 def _newest_version(settings: Settings, period: Period) -> int:
     """The newest version of any return of the period the warehouse holds; 0 for none or no warehouse yet."""
     try:
-        return max((s.version or 0 for s in jobs.period_statuses(settings, period)), default=0)
+        return max((s.version or 0 for s in period_statuses(settings, period)), default=0)
     except EsgflowError:  # no schema yet: the demo makes it
         return 0
 
@@ -345,8 +408,8 @@ def _demo_folders(settings: Settings, period: Period, out: Path) -> list[tuple[s
         ("returns (archived)", str(settings.archive)),
         ("return letters", str(settings.home / "letters")),
         ("report", f"{out} (appendix.csv, .xlsx, .zh.html, .en.html, disclosure_index.csv)"),
-        ("validation results", f"{jobs.validation_index(settings)} (each run in the office's words)"),
-        ("validation detail", f"{jobs.data_docs_index(settings)} (Data Docs)"),
+        ("validation results", f"{validation_index(settings)} (each run in the office's words)"),
+        ("validation detail", f"{data_docs_index(settings)} (Data Docs)"),
     ]
 
 
@@ -424,6 +487,21 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = access.add_parser("revoke", help="end every sign-in of an address")
     revoke.add_argument("--email", required=True)
     revoke.set_defaults(func=_cmd_access_revoke)
+    contacts = sub.add_parser("contacts", help="the entities' reporter addresses").add_subparsers(
+        dest="action", required=True
+    )
+    c_import = contacts.add_parser("import", help="give each entity the file names exactly the addresses it lists")
+    c_import.add_argument("file", help="CSV: entity, email, name, language (as esgflow/data/contacts.csv)")
+    c_import.add_argument("--by", help="who changes them (default: this user), for the audit trail")
+    c_import.set_defaults(func=_cmd_contacts_import)
+    c_list = contacts.add_parser("list", help="every entity's reporter addresses (placeholders marked)")
+    c_list.add_argument("--entity")
+    c_list.add_argument("--json", action="store_true")
+    c_list.set_defaults(func=_cmd_contacts_list)
+    c_remove = contacts.add_parser("remove", help="remove an address from every entity it reports for")
+    c_remove.add_argument("--email", required=True)
+    c_remove.add_argument("--by", help="who removes it (default: this user), for the audit trail")
+    c_remove.set_defaults(func=_cmd_contacts_remove)
     portal = sub.add_parser("portal", help="serve the reporters' and the ESG office's web pages")
     portal.add_argument("--host", default="127.0.0.1")
     portal.add_argument("--port", type=int, default=8800)
@@ -502,6 +580,7 @@ QUICK_EXIT = frozenset(
         "explain",
         "restate",
         "access",
+        "contacts",
         "review",
         "signoff",
         "audit",
@@ -520,7 +599,7 @@ def run() -> None:
     """
     code = main()
     if len(sys.argv) > 1 and sys.argv[1] in QUICK_EXIT:
-        jobs.close()
+        close()
         logging.shutdown()
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
@@ -534,7 +613,7 @@ def _cmd_review(args: argparse.Namespace) -> None:
     decision, reason = (
         ("approved", "") if args.approve else ("returned", args.return_) if args.return_ else ("excused", args.excuse)
     )
-    done = jobs.review_return(load_settings(), args.period, args.entity, decision, reason, args.by, args.version)
+    done = review_return(load_settings(), args.period, args.entity, decision, reason, args.by, args.version)
     what = f"{done.entity} {done.period} version {done.version}" if done.version else f"{done.entity} for {done.period}"
     print(f"{done.by} {decision} {what}" + (f": {reason}" if reason else ""))
     if decision == "returned":
@@ -543,7 +622,7 @@ def _cmd_review(args: argparse.Namespace) -> None:
 
 
 def _cmd_signoff(args: argparse.Namespace) -> None:
-    done = jobs.signoff_period(load_settings(), args.period, args.by)
+    done = signoff_period(load_settings(), args.period, args.by)
     print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {_count(done.figure_count, 'figure')}")
     print(f"  from {_count(len(done.approved), 'approved return')}: {', '.join(done.approved) or 'none'}")
     for entity, reason in done.excused.items():
@@ -552,7 +631,7 @@ def _cmd_signoff(args: argparse.Namespace) -> None:
 
 
 def _cmd_audit(args: argparse.Namespace) -> None:
-    rows = jobs.audit_trail(load_settings(), args.period)
+    rows = audit_trail(load_settings(), args.period)
     if args.json:
         print(json.dumps([{**asdict(r), "at": moment_json(r.at)} for r in rows], ensure_ascii=False, indent=2))
         return

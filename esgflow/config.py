@@ -18,11 +18,14 @@ ENVIRONMENT = (
     ("ESGFLOW_HOME", "the folder for the inbox, outbox, archive, letters, reports and validation results (./var)"),
     ("ESGFLOW_DATABASE_URL", "the warehouse (a SQLite file under ESGFLOW_HOME); e.g. postgresql+psycopg://..."),
     ("ESGFLOW_SMTP_HOST, _PORT, _USER, _PASSWORD, _SENDER", "the mail server (without it, mail goes to the outbox)"),
+    ("ESGFLOW_SMTP_ALLOW_RESERVED", "1: a staging mail server may get placeholder addresses (example.com, .test)"),
     ("ESGFLOW_INBOX", "where returns arrive: a folder ($ESGFLOW_HOME/inbox) or an imaps:// mailbox"),
     ("ESGFLOW_INBOX_PASSWORD, ESGFLOW_INBOX_PASSWORD_BLOCK", "the mailbox's password, or its Prefect Secret block"),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
     ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
     ("ESGFLOW_FACTORS_FILE, ESGFLOW_FACTOR_CHOICES", "the ESG office's own factor registry, and its choices for a run"),
+    ("ESGFLOW_DEMO_HOME", "the demo's own home ($ESGFLOW_HOME); the demo ignores every other setting above"),
+    ("ESGFLOW_PROJECT_DIR", "a Prefect worker's checkout of the project (else the one esgflow runs from)"),
     ("ESGFLOW_DEBUG", "set to 1 to see a traceback instead of the one-line reason"),
 )
 
@@ -34,6 +37,9 @@ class SmtpSettings:
     user: str | None
     password: str | None
     sender: str
+    # A staging or test mail server that catches everything may be given the registry's
+    # placeholder addresses (ESGFLOW_SMTP_ALLOW_RESERVED=1); a real one never is.
+    allow_reserved: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             user=env.get("ESGFLOW_SMTP_USER") or None,
             password=env.get("ESGFLOW_SMTP_PASSWORD") or None,
             sender=env.get("ESGFLOW_SMTP_SENDER") or "esg-office@example.com",
+            allow_reserved=env.get("ESGFLOW_SMTP_ALLOW_RESERVED") == "1",
         )
     return Settings(
         home=home,

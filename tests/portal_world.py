@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.access import grant_access
 from esgflow.portal.app import create_app
 from tests.returns_factory import fill, open_collection
 
@@ -43,8 +43,8 @@ class World:
 
 def make_world(settings: Settings, folder: Path) -> World:
     templates = open_collection(settings, PERIOD, folder / "templates", ENTITIES)
-    tokens = {e: _token(jobs.grant_access(settings, f"reporter@{e.lower()}.example", e)) for e in ENTITIES}
-    tokens["office"] = _token(jobs.grant_access(settings, "esg@office.example", None))
+    tokens = {e: _token(grant_access(settings, f"reporter@{e.lower()}.example", e)) for e in ENTITIES}
+    tokens["office"] = _token(grant_access(settings, "esg@office.example", None))
     (folder / "returns").mkdir(parents=True, exist_ok=True)
     return World(settings, templates, tokens, folder / "returns")
 

@@ -23,7 +23,7 @@ from esgflow.checks.frames import (
     submission_frame,
 )
 from esgflow.factors import FactorRegistry
-from esgflow.stage import stage, unit_factors
+from esgflow.intake.stage import stage, unit_factors
 from esgflow.workbooks.returns import ParsedReturn, ReportedValue
 
 ON = date(2024, 12, 31)

@@ -15,7 +15,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import CheckedValue, checked_value, group_frame, submission_frame
 from esgflow.checks.gx_run import Validator, validator_for
-from esgflow.checks.rules import RULES, expectations, wording
+from esgflow.checks.rules import RULES, compared_label, expectations, wording
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
 
@@ -289,3 +289,9 @@ def test_a_published_figure_differing_from_the_computed_one_is_found(
     assert _group(validator, catalog, factors, same) == []
     differ = {"published": {"env_diesel": "100.5"}, "computed": {"env_diesel": "99"}}
     assert _rules(_group(validator, catalog, factors, differ)) == {("published_vs_computed", "env_diesel")}
+
+
+def test_each_rule_says_what_its_expected_figure_is() -> None:
+    assert compared_label("yoy_change_needs_note") == ("上期数值", "Last period")
+    assert compared_label("published_vs_computed") == ("按单位数据计算", "The entity data give")
+    assert compared_label("required") == compared_label("no_such_rule") == ("对比数值", "Compared with")

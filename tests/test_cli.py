@@ -5,15 +5,22 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, inspect, text
 
 from esgflow import cli
 from esgflow.cli import main
+from tests.pg_server import PostgresServer
 
 
 @pytest.fixture
@@ -310,14 +317,37 @@ def test_the_installed_script_answers_from_a_shell(home: Path, tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
+def test_the_demo_from_a_shell(home: Path, tmp_path: Path, postgres: PostgresServer) -> None:
     """`esgflow demo` as the README's first command runs it, twice: its own temporary Prefect server, the SQLite
-    warehouse; it names every folder it wrote, and a second run says that it adds a new version of everything."""
+    warehouse; it names every folder it wrote, and a second run says that it adds a new version of everything.
+    The first run is on a worker configured for the real cycle: the demo touches none of it."""
     script = str(Path(sys.executable).parent / "esgflow")
-    demo = subprocess.run(
-        [script, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=600, cwd=tmp_path
-    )
-    assert demo.returncode == 0, demo.stderr
+    real_inbox = tmp_path / "real-inbox"
+    real_inbox.mkdir()
+    (real_inbox / "SAMI_2026.xlsx").write_bytes(b"a real return, not the demo's")
+    with _real_cycle_database(postgres) as url, _smtp_sink() as (received, port):
+        production = {
+            "ESGFLOW_DATABASE_URL": url,
+            "ESGFLOW_SMTP_HOST": "127.0.0.1",
+            "ESGFLOW_SMTP_PORT": str(port),
+            "ESGFLOW_INBOX": str(real_inbox),
+            "ESGFLOW_SECRET": "the-real-signing-key",
+        }
+        demo = subprocess.run(
+            [script, "demo", "--out", str(tmp_path / "d")],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+            env={**os.environ, **production},
+        )
+        assert demo.returncode == 0, demo.stderr
+        assert received == []  # not one template mailed to a real reporter
+        assert _tables(url) == []  # the real warehouse untouched
+    assert [p.name for p in real_inbox.iterdir()] == ["SAMI_2026.xlsx"]  # the real inbox untouched
+    first = demo.stdout.splitlines()[0]
+    assert first.startswith(f"the demo runs on its own embedded warehouse, inbox and outbox in {home}; it ignores ")
+    assert all(name in first for name in production)
     assert "already holds" not in demo.stdout
     assert "33 of 33 entities accepted, version 1\n" in demo.stdout
     assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in demo.stdout
@@ -350,13 +380,66 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path) -> None:
     assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in again.stdout
 
 
+@contextmanager
+def _real_cycle_database(postgres: PostgresServer) -> Iterator[str]:
+    name = f"real_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres.url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _tables(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _smtp_sink() -> Iterator[tuple[list[bytes], int]]:
+    """A real SMTP server on loopback; yields the list of messages it accepted and its port."""
+    received: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            received.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield received, port
+    finally:
+        controller.stop()
+
+
+def test_the_demo_never_runs_in_a_real_cycles_home(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0  # a real installation: its warehouse and signing key
+    made = sorted(p.name for p in home.iterdir())
+    capsys.readouterr()
+    assert main(["demo", "--out", str(home.parent / "d")]) == 1
+    err = capsys.readouterr().err
+    assert f"{home} holds a real warehouse, archive or signing key that the demo did not make" in err
+    assert sorted(p.name for p in home.iterdir()) == made and not (home.parent / "d").exists()
+
+
 @pytest.mark.parametrize(("command", "quick"), [("status", True), ("ingest", True), ("collect", False)])
 def test_run_ends_commands_without_prefect_at_once_and_others_normally(
     home: Path, monkeypatch: pytest.MonkeyPatch, command: str, quick: bool
 ) -> None:
     ended: list[tuple[str, int]] = []
     monkeypatch.setattr(cli, "main", lambda argv=None: 3)
-    monkeypatch.setattr(cli.jobs, "close", lambda: ended.append(("closed", 0)))
+    monkeypatch.setattr(cli, "close", lambda: ended.append(("closed", 0)))
     monkeypatch.setattr(cli.os, "_exit", lambda code: ended.append(("os._exit", code)))
     monkeypatch.setattr(sys, "argv", ["esgflow", command])
     if quick:  # output flushed and the warehouse closed, then no interpreter teardown
@@ -557,3 +640,26 @@ def test_explain_suggests_the_code_meant(
 def test_counts_are_said_in_the_singular_for_one() -> None:
     assert [cli._count(1, n) for n in ("figure", "entity", "template")] == ["1 figure", "1 entity", "1 template"]
     assert [cli._count(n, "entity") for n in (0, 2, 33)] == ["0 entities", "2 entities", "33 entities"]
+
+
+def test_contacts_import_list_and_remove(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["contacts", "list", "--entity", "SAMI"]) == 0
+    listed = capsys.readouterr().out
+    assert "esg.sami@example.com" in listed and "(placeholder: never mailed" in listed and "1 contact\n" in listed
+    real = tmp_path / "real.csv"
+    real.write_text("entity,email,name,language\nSAMI,li.wei@chalieco.com.cn,李伟,zh\n", "utf-8")
+    assert main(["contacts", "import", str(real), "--by", "Wang Li"]) == 0
+    assert f"contacts from {real}: 1 added, 0 updated, 1 removed" in capsys.readouterr().out
+    assert main(["contacts", "list", "--entity", "SAMI", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"entity": "SAMI", "name": "李伟", "email": "li.wei@chalieco.com.cn", "language": "zh", "placeholder": False}
+    ]
+    assert main(["contacts", "remove", "--email", "li.wei@chalieco.com.cn", "--by", "Wang Li"]) == 0
+    assert "removed li.wei@chalieco.com.cn from SAMI" in capsys.readouterr().out
+    assert main(["contacts", "remove", "--email", "li.wei@chalieco.com.cn"]) == 1
+    assert capsys.readouterr().err == "esgflow: li.wei@chalieco.com.cn is no entity's contact\n"
+    assert main(["audit", "--json"]) == 0
+    actions = [(e["action"], e["actor"]) for e in json.loads(capsys.readouterr().out)]
+    assert ("contact_added", "Wang Li") in actions and actions.count(("contact_removed", "Wang Li")) == 2

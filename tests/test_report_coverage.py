@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from esgflow import jobs
 from esgflow.cli import main
 from esgflow.config import Settings
+from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
+from esgflow.jobs.collection import ingest_files, period_statuses
+from esgflow.jobs.figures import check_group, report_period
+from esgflow.jobs.signoff import review_return, signoff_period
 from esgflow.periods import parse_period
 from esgflow.report.coverage import MARK, PROVISIONAL_SHEET, coverage_of
-from esgflow.status import EntityStatus
 from tests.chromium import Chromium
 from tests.returns_factory import fill, open_collection
 
@@ -67,18 +69,18 @@ def test_coverage_sorts_every_entity_into_its_list_with_its_names() -> None:
 def partial(settings: Settings, tmp_path: Path) -> Settings:
     """2025 collected from two of the group's 33 entities: SAMI accepted, KMSI rejected; nothing published."""
     templates = open_collection(settings, P2025, tmp_path / "tpl", ["SAMI", "KMSI"])
-    [sami] = jobs.ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", {})], docs=False)
-    [kmsi] = jobs.ingest_files(settings, [fill(templates["KMSI"], tmp_path / "in", {"env_diesel": -5})], docs=False)
+    [sami] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", {})], docs=False)
+    [kmsi] = ingest_files(settings, [fill(templates["KMSI"], tmp_path / "in", {"env_diesel": -5})], docs=False)
     assert sami.status.startswith("accepted") and kmsi.status == "rejected"
     return settings
 
 
 def test_a_report_before_signoff_says_it_is_provisional_everywhere(partial: Settings, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    report = jobs.report_period(partial, P2025, out, ["zh", "en"])
+    report = report_period(partial, P2025, out, ["zh", "en"])
     assert out / "coverage.json" in report.files
     coverage = json.loads((out / "coverage.json").read_text("utf-8"))
-    members = [s.entity for s in jobs.period_statuses(partial, P2025)]
+    members = [s.entity for s in period_statuses(partial, P2025)]
     assert len(members) == 33 and coverage["entities"] == 33
     assert coverage["included"] == ["SAMI"] and coverage["pending_review"] == ["SAMI"]
     assert coverage["rejected"] == ["KMSI"] and sorted(coverage["missing"]) == sorted(set(members) - {"SAMI", "KMSI"})
@@ -106,7 +108,7 @@ def test_a_report_before_signoff_says_it_is_provisional_everywhere(partial: Sett
     with (out / "appendix.csv").open(encoding="utf-8") as f:
         assert next(csv.reader(f))[4:] == ["2023", "2024", "2025"]  # the csv keeps INTERFACE.md's columns
 
-    findings = {f.rule: f for f in jobs.check_group(partial, P2025)}
+    findings = {f.rule: f for f in check_group(partial, P2025)}
     assert findings["coverage_missing"].severity == "warning" and "31 of 33 entities sent no return" in (
         findings["coverage_missing"].message
     )
@@ -115,18 +117,18 @@ def test_a_report_before_signoff_says_it_is_provisional_everywhere(partial: Sett
 
 def test_a_signed_off_report_is_not_provisional(partial: Settings, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    jobs.report_period(partial, P2025, out, ["en"])
+    report_period(partial, P2025, out, ["en"])
     assert (out / "coverage.json").is_file()
-    jobs.review_return(partial, P2025, "SAMI", "approved", by="Wang Li")
-    for s in jobs.period_statuses(partial, P2025):
+    review_return(partial, P2025, "SAMI", "approved", by="Wang Li")
+    for s in period_statuses(partial, P2025):
         if s.entity != "SAMI":
-            jobs.review_return(partial, P2025, s.entity, "excused", "not collected in this test", by="Wang Li")
-    jobs.signoff_period(partial, P2025, "Zhang Wei")
-    report = jobs.report_period(partial, P2025, out, ["en"])
+            review_return(partial, P2025, s.entity, "excused", "not collected in this test", by="Wang Li")
+    signoff_period(partial, P2025, "Zhang Wei")
+    report = report_period(partial, P2025, out, ["en"])
     assert report.table.coverage is None and not (out / "coverage.json").exists()  # no stale provisional file
     page = (out / "appendix.en.html").read_text("utf-8")
     assert MARK not in page and "signed off by Zhang Wei" in page
-    assert not [f for f in jobs.check_group(partial, P2025) if f.rule.startswith("coverage")]
+    assert not [f for f in check_group(partial, P2025) if f.rule.startswith("coverage")]
 
 
 def test_the_command_line_says_provisional_with_the_coverage(
@@ -147,7 +149,7 @@ def test_the_command_line_says_provisional_with_the_coverage(
 def test_the_provisional_mark_is_the_first_thing_a_reader_sees(partial: Settings, tmp_path: Path) -> None:
     """The page in headless chromium: the mark and the coverage on the first screen, above the tables."""
     out = tmp_path / "out"
-    jobs.report_period(partial, P2025, out, ["zh", "en"])
+    report_period(partial, P2025, out, ["zh", "en"])
     artefacts = Path(os.environ.get("ESGFLOW_TEST_ARTEFACTS") or tmp_path / "artefacts") / "report"
     browser = Chromium(tmp_path / "profile", tmp_path / "downloads")
     try:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from esgflow.catalog import Catalog
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
+from esgflow.figures.history import read_published
 from esgflow.findings import Finding
-from esgflow.history import read_published
 from esgflow.periods import parse_period
 from esgflow.records import SignoffRecord
 from esgflow.report.disclosure import disclosure_index

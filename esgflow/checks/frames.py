@@ -23,7 +23,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
 from esgflow.factors import Factor, FactorRegistry
-from esgflow.formulas import catalog_formula
+from esgflow.figures.formulas import catalog_formula
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -340,7 +340,7 @@ def staged_base(
 ) -> pl.DataFrame:
     """The base frame of a batch of returns, built in polars.
 
-    staged: the batch's staged figures (esgflow.stage); asked: key, entity, indicator for
+    staged: the batch's staged figures (esgflow.intake.stage); asked: key, entity, indicator for
     every figure each return's template asks for; prior: entity, indicator, prior;
     unreadable: key, indicator of figures whose cell could not be parsed (already an error).
     """

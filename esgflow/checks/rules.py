@@ -64,6 +64,7 @@ class Rule:
     expect: Expect | None = None
     describe: Describe | None = None
     compare: Compare = _actual
+    compared: tuple[str, str] = ("对比数值", "Compared with")  # what a finding's `expected` is: zh, en
 
     def meta(self, **extra: Any) -> dict[str, Any]:
         """The expectation's meta: findings are built from its rule and severity."""
@@ -185,59 +186,6 @@ def _describe_yoy(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str
     )
 
 
-_SLIP_WORDS = {1: "10", 3: "1,000", 4: "10,000"}
-_SLIP_LIKELY = {
-    1: "a misplaced decimal point or a digit too many or too few",
-    3: "a figure in thousands (kg for t, MWh for kWh, thousand for units) or the other way round",
-    4: "a figure in 万 (ten-thousands, e.g. 万千瓦时) in a cell asked in single units, or the other way round",
-}
-
-
-def _expect_slip(power: int) -> Any:
-    def expect(rule: Rule, catalog: Catalog) -> list[Any]:
-        from great_expectations import expectations as gxe
-
-        return [
-            gxe.ExpectColumnValuesToNotBeInSet(
-                column="slip", value_set=[float(power), float(-power)], **where(FIGURE_ROWS), meta=rule.meta()
-            )
-        ]
-
-    return expect
-
-
-def _describe_slip(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    power = int(abs(row["slip"]))
-    ind = catalog[row["indicator"]]
-    unit = ind.input_unit or ind.unit
-    reference = row["previous"] if row["slip_ref"] == "previous version" else row["prior"]
-    way = "larger" if row["slip"] > 0 else "smaller"
-    return (
-        f"{_label(row, catalog)} is {_num(row['value'])} {ind.unit}, about {_SLIP_WORDS[power]} times {way} than "
-        f"in the {row['slip_ref']} ({_num(reference)} {ind.unit}): likely {_SLIP_LIKELY[power]}; the cell asks "
-        f"for {unit}",
-        (row["indicator"],),
-    )
-
-
-def _slip_compared(row: Row) -> tuple[Decimal | None, Decimal | None]:
-    reference = row["previous"] if row["previous"] is not None else row["prior"]
-    return _dec(reference), _dec(row["value"])
-
-
-def _slip_rule(power: int, title: tuple[str, str], action: tuple[str, str]) -> Rule:
-    return Rule(
-        f"unit_slip_x{_SLIP_WORDS[power].replace(',', '')}",
-        title,
-        action,
-        severity="warning",
-        suites=("submission",),
-        expect=_expect_slip(power),
-        describe=_describe_slip,
-        compare=_slip_compared,
-    )
-
-
 def _expect_derived(rule: Rule, catalog: Catalog) -> list[Any]:
     exact = [i.code for i in catalog.derived_in_order()]
     condition = where('row == "derived"', "not factor_based", f"indicator in {exact!r}")
@@ -318,6 +266,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "whole_bound", "value", where(FIGURE_ROWS))],
         describe=_describe_part_above_whole,
         compare=lambda row: (_dec(row["whole_value"]), _dec(row["value"])),
+        compared=("合计", "Its total"),
     ),
     Rule(
         "parts_sum_to_total",
@@ -330,6 +279,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "breakdown"'))],
         describe=_describe_parts_sum,
         compare=_recomputed_vs_value,  # the total's cell should hold what its parts add up to
+        compared=("各分项之和", "The parts add up to"),
     ),
     Rule(
         "yoy_change_needs_note",
@@ -340,38 +290,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "yoy_threshold", "yoy_change", where(FIGURE_ROWS, "not has_note"))],
         describe=_describe_yoy,
         compare=lambda row: (_dec(row["prior"]), _dec(row["value"])),
-    ),
-    _slip_rule(
-        4,
-        ("疑似单位错误：相差约1万倍", "Likely unit slip: about 10,000 times"),
-        (
-            "本数值与上一版本或上期相差约1万倍，可能把以“万”为单位的数值（如万千瓦时、万元）填入了按个位单位"
-            "（如千瓦时、元）填报的单元格，或相反。请按该栏所列单位核对更正；如无误，请在“说明”列写明原因。",
-            "This figure is about 10,000 times its previous version or last period's: a figure in 万 (ten-thousands, "
-            "such as 万千瓦时 or 万元) may have gone into a cell asked in single units (kWh, CNY), or the other way "
-            "round. Check it against the unit beside the cell; if it is right, say why in its note.",
-        ),
-    ),
-    _slip_rule(
-        3,
-        ("疑似单位错误：相差约1000倍", "Likely unit slip: about 1,000 times"),
-        (
-            "本数值与上一版本或上期相差约1000倍，可能混淆了“千”级单位（如千克与吨、兆瓦时与千瓦时、千升与升）。"
-            "请按该栏所列单位核对更正；如无误，请在“说明”列写明原因。",
-            "This figure is about 1,000 times its previous version or last period's: kilograms for tonnes, MWh for "
-            "kWh or litres for cubic metres may have been mixed up. Check it against the unit beside the cell; if it "
-            "is right, say why in its note.",
-        ),
-    ),
-    _slip_rule(
-        1,
-        ("疑似输入错误：相差约10倍", "Likely slip: about 10 times"),
-        (
-            "本数值与上一版本或上期相差约10倍，可能小数点位置有误或多输、少输了一位数字。请核对更正；"
-            "如无误，请在“说明”列写明原因。",
-            "This figure is about 10 times its previous version or last period's: a misplaced decimal point or a "
-            "digit too many or too few. Check it; if it is right, say why in its note.",
-        ),
+        compared=("上期数值", "Last period"),
     ),
     Rule(
         "derived_recomputed",
@@ -381,6 +300,7 @@ _RULES = [
         expect=_expect_derived,
         describe=_describe_derived,
         compare=_recomputed_vs_value,
+        compared=("按公式计算", "Its formula gives"),
     ),
     Rule(
         "derived_recomputed_with_factors",
@@ -391,6 +311,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "derived"', "factor_based"))],
         describe=_describe_derived,
         compare=_recomputed_vs_value,
+        compared=("按折算系数计算", "With the registry's factors"),
     ),
     Rule(
         "published_vs_computed",
@@ -401,6 +322,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "versus"'))],
         describe=_describe_versus,
         compare=_recomputed_vs_value,
+        compared=("按单位数据计算", "The entity data give"),
     ),
     # --- rules found while a workbook is read: their message is made where they are found ---
     Rule(
@@ -529,7 +451,17 @@ _RULES = [
         ("请填写本期数值后重新发送。", "Fill in this period's figures and send the file again."),
     ),
 ]
+# The unit-slip rules live beside (esgflow.checks.slips), built from the helpers above.
+from esgflow.checks.slips import SLIP_RULES  # noqa: E402
+
+_RULES += SLIP_RULES
 RULES: dict[str, Rule] = {r.name: r for r in _RULES}
+
+
+def compared_label(rule: str) -> tuple[str, str]:
+    """What the figure a finding of this rule was compared with is (zh, en): its `expected`."""
+    known = RULES.get(rule)
+    return known.compared if known else Rule.compared
 
 
 def wording(rule: str, lang: str) -> tuple[str, str]:

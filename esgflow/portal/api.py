@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, HTTPException, Request, UploadFile
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
+from esgflow.jobs.collection import period_statuses
 from esgflow.periods import parse_period
 from esgflow.portal import uploads
 from esgflow.portal.auth import client_address, script_viewer
@@ -39,7 +40,7 @@ def get_status(request: Request, period: str) -> list[dict[str, Any]]:
     portal = request.app.state.portal
     viewer = script_viewer(portal.settings, request, portal.signins)
     try:
-        statuses = jobs.period_statuses(portal.settings, parse_period(period))
+        statuses = period_statuses(portal.settings, parse_period(period))
     except EsgflowError as exc:
         raise HTTPException(400, str(exc)) from None
     return [s.to_json() for s in statuses if viewer.may_see(s.entity)]

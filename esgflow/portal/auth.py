@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 
-from esgflow import jobs
-from esgflow.access import token_hash
 from esgflow.config import Settings
+from esgflow.entities import reports_for
+from esgflow.jobs.access import signed_in
+from esgflow.portal.access import token_hash
 from esgflow.records import AccessRecord
 
 COOKIE = "esgflow_session"
@@ -100,13 +101,13 @@ class Viewer:
 
     def may_see(self, entity: str) -> bool:
         """The ESG office sees every entity; a reporter only their own."""
-        return self.grant.is_office or self.grant.entity == entity
+        return reports_for(None if self.grant.is_office else {self.grant.entity or ""}, entity)
 
 
 def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) -> Viewer:
     """The viewer behind a Bearer token, or 401; a failed token counts as a sign-in attempt."""
     token = bearer_token(request)
-    grant = jobs.signed_in(settings, token_hash(token)) if token else None
+    grant = signed_in(settings, token_hash(token)) if token else None
     if grant is None:
         if not limiter.allow(client_address(request)):
             raise HTTPException(429, "too many sign-in attempts; wait a minute")
@@ -120,7 +121,7 @@ def browser_viewer(settings: Settings, request: Request, sessions: Sessions) -> 
     session = sessions.get(sid)
     if session is None:
         return None
-    grant = jobs.signed_in(settings, session.token_digest)
+    grant = signed_in(settings, session.token_digest)
     if grant is None:
         sessions.end(sid)
         return None

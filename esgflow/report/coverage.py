@@ -22,9 +22,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from esgflow.cycle.status import EntityStatus
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding
-from esgflow.status import EntityStatus
 
 FILE = "coverage.json"
 MARK = "临时报告 · PROVISIONAL"  # on every page and sheet, in both languages
