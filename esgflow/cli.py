@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -87,12 +88,12 @@ def _cmd_consolidate(args: argparse.Namespace) -> None:
     if result.signed_off_by:
         print(
             f"{result.period} was signed off by {result.signed_off_by}: its figures stay as signed "
-            f"({result.figure_count} figures); later returns count only through 'esgflow restate'"
+            f"({_count(result.figure_count, 'figure')}); later returns count only through 'esgflow restate'"
         )
         return
     print(
-        f"consolidated {result.observation_count} accepted observations for {result.period} into "
-        f"{result.figure_count} figures, {result.group_figure_count} of them for the group"
+        f"consolidated {_count(result.observation_count, 'accepted observation')} for {result.period} into "
+        f"{_count(result.figure_count, 'figure')}, {result.group_figure_count} of them for the group"
     )
 
 
@@ -107,6 +108,11 @@ def _cmd_explain(args: argparse.Namespace) -> None:
 def _cmd_restate(args: argparse.Namespace) -> None:
     result = restate_period(load_settings(), args.period, args.reason, args.by)
     print(f"restated {result.period} (restatement {result.number}): {result.reason}")
+    used = ", ".join(f"{e} v{v}" for e, v in sorted(result.basis.used.items()))
+    print(f"from the approved returns: {used}" + "".join(f"; {e} excused" for e in result.basis.excused))
+    if result.basis.left_out:
+        left = ", ".join(o.line() for o in result.basis.left_out)
+        print(f"left out, not approved: {left}")
     if not result.changes:
         print("no group figure moved")
     else:
@@ -149,6 +155,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     print(f"wrote the {args.period} appendix ({len(files.table.rows)} indicators) and the disclosure index:")
     for f in files.files:
         print(f"  {f}")
+    if files.table.coverage is not None:  # the figures rest on part of the group until sign-off
+        print(files.table.coverage.summary("en"))
 
 
 def _print_data_docs() -> None:
@@ -159,7 +167,7 @@ def _print_data_docs() -> None:
 
 def _cmd_templates(args: argparse.Namespace) -> None:
     paths = write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
-    print(f"wrote {len(paths)} templates for {args.period} to {args.out}")
+    print(f"wrote {_count(len(paths), 'template')} for {args.period} to {args.out}")
     for p in paths:
         print(f"  {p}")
 
@@ -189,8 +197,8 @@ def _cmd_status(args: argparse.Namespace) -> None:
     estimated = sum(s.estimated for s in statuses)
     marked = sum(s.estimated > 0 for s in statuses)
     print(
-        f"{args.period}: {done.accepted} of {done.expected} entities accepted; "
-        f"{estimated} figures marked estimated by {marked} entities"
+        f"{args.period}: {done.accepted} of {_count(done.expected, 'entity')} accepted; "
+        f"{_count(estimated, 'figure')} marked estimated by {_count(marked, 'entity')}"
     )
     for s in statuses:
         when = moment(s.received_at) if s.received_at else ""
@@ -269,7 +277,7 @@ def _cmd_distribute(args: argparse.Namespace) -> None:
         if settings.smtp
         else (f"block {args.smtp_block}" if args.smtp_block else f"the outbox {settings.outbox}")
     )
-    print(f"distributed {sent} templates for {args.period} (deadline {deadline}) via {where}")
+    print(f"distributed {_count(sent, 'template')} for {args.period} (deadline {deadline}) via {where}")
 
 
 def _cmd_collect(args: argparse.Namespace) -> None:
@@ -295,7 +303,7 @@ def _cmd_remind(args: argparse.Namespace) -> None:
             print(f"reminders are being sent here already ({running.describe()}): left to it, so nobody hears twice")
             return
         reminded = remind(args.period.code, deadline, None, args.smtp_block)
-    print(f"reminded {len(reminded)} entities for {args.period}: {', '.join(reminded) or 'none'}")
+    print(f"reminded {_count(len(reminded), 'entity')} for {args.period}: {', '.join(reminded) or 'none'}")
 
 
 def _cmd_contacts_import(args: argparse.Namespace) -> None:
@@ -327,6 +335,7 @@ def _cmd_contacts_remove(args: argparse.Namespace) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
+    given = _out(args.out) if args.out else None  # a folder it cannot write is named before anything is made
     home, ignored = isolate()  # before anything reads the settings
     if ignored:
         print(
@@ -335,7 +344,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from esgflow.flows.demo import demo
 
     settings = load_settings()
-    out = _out(args.out) if args.out else settings.home / "demo"
+    out = given or settings.home / "demo"
     period = parse_period(DEMO_PERIOD)
     before = _newest_version(settings, period)
     if before:  # the demo never deletes: this home may be someone's real warehouse
@@ -354,7 +363,8 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     statuses = period_statuses(settings, period)
     done = progress(statuses)
     versions = sorted({s.version for s in statuses if s.version})
-    print(f"status: {done.accepted} of {done.expected} entities accepted, version {', '.join(map(str, versions))}")
+    accepted = f"{done.accepted} of {_count(done.expected, 'entity')} accepted"
+    print(f"status: {accepted}, version {', '.join(map(str, versions))}")
     print("written:")
     for what, where in _demo_folders(settings, period, out):
         print(f"  {what:<19} {where}")
@@ -461,10 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--entity", help="an entity's subtree instead of the group")
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=_cmd_explain)
-    rst = sub.add_parser("restate", help="recompute a period with today's returns and factors, recording why")
+    rst = sub.add_parser("restate", help="recompute a period from its approved returns and today's factors")
     rst.add_argument("--period", required=True, type=_period)
     rst.add_argument("--reason", required=True)
-    rst.add_argument("--by", help="who restates (default: this user), for the audit trail")
+    rst.add_argument("--by", required=True, help="the name of the person who restates, for the audit trail")
     rst.set_defaults(func=_cmd_restate)
     access = sub.add_parser("access", help="portal sign-ins").add_subparsers(dest="action", required=True)
     grant = access.add_parser("grant", help="make a sign-in link for a reporter of an entity, or the ESG office")
@@ -613,7 +623,7 @@ def _cmd_review(args: argparse.Namespace) -> None:
 
 def _cmd_signoff(args: argparse.Namespace) -> None:
     done = signoff_period(load_settings(), args.period, args.by)
-    print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {done.figure_count} figures")
+    print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {_count(done.figure_count, 'figure')}")
     print(f"  from {_count(len(done.approved), 'approved return')}: {', '.join(done.approved) or 'none'}")
     for entity, reason in done.excused.items():
         print(f"  {entity} excused: {reason}")
@@ -690,12 +700,20 @@ def _out(text: str) -> Path:
     elif not os.access(existing, os.W_OK | os.X_OK):
         reason = f"{existing} is not writable by this user"
     else:
-        return folder
+        try:  # permissions are not the whole story (/proc, a read-only mount): try, and leave nothing behind
+            os.rmdir(tempfile.mkdtemp(prefix=".esgflow-probe-", dir=existing))
+            return folder
+        except OSError as exc:
+            reason = f"{existing} does not take new folders ({exc.strerror})"
     raise EsgflowError(f"cannot write to the --out folder {folder}: {reason}")
 
 
+_PLURALS = {"entity": "entities", "copy": "copies"}
+
+
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    """'1 figure', '2 figures', '1 entity', '33 entities'."""
+    return f"{n} {noun if n == 1 else _PLURALS.get(noun, noun + 's')}"
 
 
 def _one_line(text: str) -> str:

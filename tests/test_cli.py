@@ -49,7 +49,7 @@ def test_templates_ingest_consolidate_status_check(
 
     assert main(["init"]) == 0
     assert main(["templates", "--period", "2024", "--out", str(tmp_path / "t"), "--entity", "SAMI"]) == 0
-    assert "wrote 1 templates for 2024" in capsys.readouterr().out
+    assert "wrote 1 template for 2024" in capsys.readouterr().out  # one template, in the singular
     returned = fill(tmp_path / "t" / "SAMI_2024.xlsx", tmp_path / "in", {})
     assert main(["ingest", str(returned)]) == 0
     out = capsys.readouterr().out
@@ -95,9 +95,21 @@ def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert out.startswith("env_ghg_scope2_location for HQ, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
     assert main(["explain", "--period", "2025", "env_ghg_total", "--entity", "SAMI", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agrees"] is True
-    assert main(["restate", "--period", "2025", "--reason", "new returns policy"]) == 0
+    with pytest.raises(SystemExit):  # who restates is a person's name, never this process's user
+        main(["restate", "--period", "2025", "--reason", "new returns policy"])
+    assert "--by" in capsys.readouterr().err
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy", "--by", "Zhang Wei"]) == 1
+    assert "no approved return to restate from" in capsys.readouterr().err
+    assert main(["review", "--period", "2025", "--entity", "SAMI", "--approve", "--by", "Wang Li"]) == 0
+    assert main(["ingest", str(fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in2", {"env_diesel": 7}))]) == 0
+    capsys.readouterr()
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy", "--by", "Zhang Wei"]) == 0
     out = capsys.readouterr().out
     assert "restated 2025 (restatement 1): new returns policy" in out and "no group figure moved" in out
+    assert (
+        "from the approved returns: SAMI v1\n" in out
+        and "left out, not approved: SAMI version 2 (pending review)" in out
+    )
     assert main(["explain", "--period", "2025", "env_nonsense"]) == 1
     assert "unknown indicator 'env_nonsense'" in capsys.readouterr().err
 
@@ -338,7 +350,7 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path, postgres: PostgresSer
     assert all(name in first for name in production)
     assert "already holds" not in demo.stdout
     assert "33 of 33 entities accepted, version 1\n" in demo.stdout
-    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,482.40 tce" in demo.stdout
+    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in demo.stdout
     written = demo.stdout.split("written:\n")[1].split("published 2024")[0].splitlines()
     folders = {line.split("  ")[1].strip(): line.split("  ", 2)[2].strip() for line in written}
     assert folders["templates"] == str(home / "templates" / "2024")
@@ -365,7 +377,7 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path, postgres: PostgresSer
         "this warehouse already holds the demo's 2024 returns (up to version 1): this run adds a new version"
     )
     assert "33 of 33 entities accepted, version 2\n" in again.stdout
-    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,482.40 tce" in again.stdout
+    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in again.stdout
 
 
 @contextmanager
@@ -597,6 +609,37 @@ def test_ingest_on_a_terminal_draws_a_progress_bar_between_the_lines(
     assert "] 1 of 3 files judged" in text and "] 2 of 3 files judged" in text
     assert "\r\x1b[K" in text and "3 of 3 files judged" not in text  # the bar gives way to the last line
     assert "3 files judged: 3 accepted" in text
+
+
+def test_demo_names_an_out_folder_it_cannot_write_before_running_anything(home: Path) -> None:
+    """`esgflow demo --out /proc/x` fails at once with one line, before the cycle runs (issue 26, point 15)."""
+    script = str(Path(sys.executable).parent / "esgflow")
+    started = datetime.now()
+    done = subprocess.run([script, "demo", "--out", "/proc/x"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("esgflow: cannot write to the --out folder /proc/x: /proc does not take new folders")
+    assert done.stderr.strip().count("\n") == 0 and "unexpected" not in done.stderr
+    assert not home.exists()  # no warehouse, no templates, no mail: nothing of the cycle ran
+    assert (datetime.now() - started).total_seconds() < 60
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [("ENV_GHG_TOTAL", "env_ghg_total"), ("温室气体排放总量", "env_ghg_total"), ("柴油", "env_diesel")],
+)
+def test_explain_suggests_the_code_meant(
+    home: Path, capsys: pytest.CaptureFixture[str], asked: str, meant: str
+) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--period", "2025", asked]) == 1
+    err = capsys.readouterr().err
+    assert f"unknown indicator {asked!r}; did you mean {meant} (" in err
+
+
+def test_counts_are_said_in_the_singular_for_one() -> None:
+    assert [cli._count(1, n) for n in ("figure", "entity", "template")] == ["1 figure", "1 entity", "1 template"]
+    assert [cli._count(n, "entity") for n in (0, 2, 33)] == ["0 entities", "2 entities", "33 entities"]
 
 
 def test_contacts_import_list_and_remove(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

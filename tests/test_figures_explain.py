@@ -63,7 +63,10 @@ def test_explain_ghg_total_reaches_every_cell_and_factor(collected: Settings, ca
     assert {"co2_diesel_cn_guideline", "density_diesel"} <= set(factors)
     guinea = next(f for n in nodes if n.scope == "OS-GN" for f in n.factors if f.name == "grid_co2")
     assert guinea.code == "grid_co2_cn_2023" and guinea.fallback and "GN" in guinea.fallback
-    assert all(f.source and f.unit and f.looked_up for f in factors.values())
+    assert all(f.source and f.unit and f.looked_up and f.publication for f in factors.values())
+    liaoning = factors["grid_co2_cn_ln_2023"]  # the official announcement, apart from the copy that was read
+    assert "公告2025年第47号" in liaoning.publication and liaoning.url.startswith("https://www.mee.gov.cn/")
+    assert "github.com" in liaoning.transcription and "github.com" not in liaoning.url
 
 
 def test_explain_works_for_every_computed_indicator(collected: Settings, catalog: Catalog) -> None:

@@ -31,7 +31,7 @@ def test_energy_total_converts_fuels_gas_and_electricity_to_tce(catalog: Catalog
         }
     )
     got = frame.select(_compile(catalog, factors, "env_energy_total")).item()
-    expected = (1000 * 0.74 * 1.4714 + 1000 * 0.84 * 1.4571 + 100 * 1.2143 + 4 * 10000 * 0.1229) / 1000
+    expected = (1000 * 0.74 * 1.4714 + 1000 * 0.84 * 1.4571 + 100 * 1.3300 + 4 * 10000 * 0.1229) / 1000
     assert got == pytest.approx(expected, rel=1e-12)
 
 

@@ -327,3 +327,50 @@ def test_each_outcome_is_told_as_its_file_is_judged_not_at_the_end(sqlite_settin
         ("SAMI_2024.xlsx", 4, 4, "SAMI_2024_fixed.xlsx"),
         ("SAMI_2024_fixed.xlsx", 4, 4, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("codes", "factor", "rule", "zh", "unit"),
+    [  # electricity typed in 万千瓦时 into the kWh cells; gas in thousands of m3; a decimal point slipped
+        (
+            ("env_electricity", "env_electricity_green", "env_office_electricity"),
+            Decimal("0.0001"),
+            "unit_slip_x10000",
+            "相差约1万倍",
+            "kWh",
+        ),
+        (("env_natural_gas",), Decimal(1000), "unit_slip_x1000", "相差约1000倍", "m3"),
+        (("env_natural_gas",), Decimal("10.5"), "unit_slip_x10", "相差约10倍", "m3"),
+    ],
+)
+def test_a_figure_a_power_of_ten_off_its_previous_version_is_warned_as_a_unit_slip(
+    settings: Settings, tmp_path: Path, codes: tuple[str, ...], factor: Decimal, rule: str, zh: str, unit: str
+) -> None:
+    """A figure about 10^k times the version before it is named as the likely unit mistake (issue 26, point 3)."""
+    template = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    before = demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]
+    [first] = ingest_files(settings, [fill(template, tmp_path / "v1", {})], docs=False)
+    assert not [f for f in first.findings if f.rule.startswith("unit_slip")]
+    slipped_values = {code: Decimal(before[code]) * factor for code in codes}
+    [slipped] = ingest_files(settings, [fill(template, tmp_path / "v2", slipped_values)])
+    assert slipped.status == "accepted_with_warnings" and slipped.version == 2, [f.line() for f in slipped.findings]
+    found = {f.indicators[0]: f for f in slipped.findings if f.rule.startswith("unit_slip")}
+    assert set(found) == set(codes)
+    first_code = found[codes[0]]
+    assert (first_code.rule, first_code.severity) == (rule, "warning") and first_code.cell and first_code.sheet
+    assert "previous version" in first_code.message and f"the cell asks for {unit}" in first_code.message
+    [letter] = (settings.home / "letters").rglob("SAMI_2025_v2.txt")
+    assert zh in letter.read_text("utf-8")  # SAMI reports in Chinese: the likely mistake in its language
+
+
+def test_a_figure_a_hundred_times_off_or_only_near_a_power_of_ten_is_no_unit_slip(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    template = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    kwh = Decimal(demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]["env_electricity"])
+    ingest_files(sqlite_settings, [fill(template, tmp_path / "v1", {})], docs=False)
+    for n, factor in enumerate((Decimal(100), Decimal("1.5"), Decimal(700))):
+        [o] = ingest_files(
+            sqlite_settings, [fill(template, tmp_path / f"v{n + 2}", {"env_electricity": kwh * factor})], docs=False
+        )
+        assert not [f for f in o.findings if f.rule.startswith("unit_slip")], factor

@@ -22,6 +22,8 @@ def _warning() -> Finding:
 def test_accepted_line_counts_the_figures() -> None:
     outcome = Outcome(PATH, "accepted", HASH, "SAMI", "2025", 2, observation_count=95)
     assert outcome.line() == "SAMI_2025.xlsx: accepted as SAMI 2025 version 2 (95 figures)"
+    one = Outcome(PATH, "accepted", HASH, "SAMI", "2025", 3, observation_count=1)
+    assert one.line() == "SAMI_2025.xlsx: accepted as SAMI 2025 version 3 (1 figure)"  # not '1 figures'
 
 
 def test_accepted_with_warnings_line_counts_the_warnings() -> None:

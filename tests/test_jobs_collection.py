@@ -118,6 +118,9 @@ def test_templates_carry_last_years_signed_off_figures_not_a_later_correction(
     assert prior_2025("env_diesel") == 111  # what was signed off, not the late correction
     assert prior_2025("env_gasoline") is None  # a blank stays blank, never zero
     restate_period(settings, P2024, "SAMI's late diesel correction", by="Zhang Wei")
+    assert prior_2025("env_diesel") == 111  # the correction is not approved yet: left out
+    review_return(settings, P2024, "SAMI", "approved", by="Wang Li", version=2)  # a late correction approved
+    restate_period(settings, P2024, "SAMI's late diesel correction, approved", by="Zhang Wei")
     assert prior_2025("env_diesel") == 222  # restated: the figures now stand on the correction
 
 

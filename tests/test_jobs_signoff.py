@@ -105,8 +105,12 @@ def test_signoff_locks_the_period_until_a_late_correction_is_restated(settings: 
     assert Decimal(_appendix(tmp_path / "again")["env_diesel"]["2025"]) == diesel
     assert "2025_restated" not in _appendix(tmp_path / "again")["env_diesel"]
 
+    pending = restate_period(settings, P2025, "late KMSI diesel correction", by="Zhang Wei")
+    assert pending.changes == [] and [o.line() for o in pending.basis.left_out] == ["KMSI version 2 (pending review)"]
+    approved = review_return(settings, P2025, "KMSI", "approved", by="Wang Li")  # the late correction
+    assert (approved.version, approved.state) == (2, "approved")
     result = restate_period(settings, P2025, "late KMSI diesel correction", by="Zhang Wei")
-    assert {c.indicator for c in result.changes} >= {"env_diesel"}
+    assert {c.indicator for c in result.changes} >= {"env_diesel"} and result.basis.used["KMSI"] == 2
     report_period(settings, P2025, tmp_path / "after", ["en"])
     after = _appendix(tmp_path / "after")
     assert Decimal(after["env_diesel"]["2025"]) == diesel  # what was signed off stands beside the restatement
@@ -114,7 +118,7 @@ def test_signoff_locks_the_period_until_a_late_correction_is_restated(settings: 
 
     trail = audit_trail(settings, P2025)
     steps = [(r.action, r.actor) for r in trail if r.action in ("signed_off", "restated")]
-    assert steps == [("signed_off", "Zhang Wei"), ("restated", "Zhang Wei")]
+    assert steps == [("signed_off", "Zhang Wei"), ("restated", "Zhang Wei"), ("restated", "Zhang Wei")]
     assert trail[-1].reason == "late KMSI diesel correction"
     assert ("judged", "KMSI", 2, "accepted") in _rows(settings)
     assert {r["entity"] for r in next(r for r in trail if r.action == "signed_off").detail["returns"]} == {

@@ -113,12 +113,16 @@ def restatements(session: Session, periods: list[Period]) -> list[RestatementRec
             m.Restatement.restated_at,
             m.Restatement.changes,
             m.Restatement.significant,
+            m.Restatement.returns,
         )
         .join(m.Period, m.Period.id == m.Restatement.period_id)
         .where(m.Period.code.in_([p.code for p in periods]))
         .order_by(m.Period.code, m.Restatement.number)
     )
-    return [RestatementRecord(p, n, r, as_utc(at) or at, list(c), bool(s)) for p, n, r, at, c, s in rows]
+    return [
+        RestatementRecord(p, n, r, as_utc(at) or at, list(c), bool(s), None if u is None else list(u))
+        for p, n, r, at, c, s, u in rows
+    ]
 
 
 def stored_figures(session: Session, period: Period, basis: str) -> pl.DataFrame:
@@ -315,8 +319,9 @@ def record_restatement(
     to_set: int,
     changes: list[dict[str, Any]],
     significant: bool,
+    returns: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Record a restatement of a period; returns its number (1 for the first)."""
+    """Record a restatement of a period, with the returns ([{entity, version}]) it rests on; returns its number."""
     period_id = ensure_period(session, period)
     number = (
         session.scalar(select(func.max(m.Restatement.number)).where(m.Restatement.period_id == period_id)) or 0
@@ -330,6 +335,7 @@ def record_restatement(
             to_factor_set_id=to_set,
             changes=changes,
             significant=significant,
+            returns=returns,
         )
     )
     session.flush()

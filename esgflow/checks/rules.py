@@ -451,6 +451,10 @@ _RULES = [
         ("请填写本期数值后重新发送。", "Fill in this period's figures and send the file again."),
     ),
 ]
+# The unit-slip rules live beside (esgflow.checks.slips), built from the helpers above.
+from esgflow.checks.slips import SLIP_RULES  # noqa: E402
+
+_RULES += SLIP_RULES
 RULES: dict[str, Rule] = {r.name: r for r in _RULES}
 
 

@@ -137,6 +137,23 @@ def older_template_findings(ret: ParsedReturn, kind: str, catalog: Catalog) -> l
     return out
 
 
+def compared_with(prior: list[pl.DataFrame], previous: list[pl.DataFrame]) -> pl.DataFrame:
+    """entity, indicator, prior (last period's accepted figure) and previous (the accepted figure of the same
+    period a new version replaces), from accepted_observations frames of the periods of a batch.
+
+    One of each per entity and indicator: a batch rarely spans periods, and then the later one counts.
+    """
+    empty = pl.DataFrame(schema={"entity": pl.Utf8, "indicator": pl.Utf8, "value": pl.Float64})
+
+    def one(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
+        return pl.concat(
+            [f.select("entity", "indicator", pl.col("value").cast(pl.Float64).alias(name)) for f in frames or [empty]],
+            how="vertical_relaxed",
+        ).unique(subset=["entity", "indicator"], keep="last", maintain_order=True)
+
+    return one(prior, "prior").join(one(previous, "previous"), on=["entity", "indicator"], how="full", coalesce=True)
+
+
 def validate_returns(
     returns: dict[int, ParsedReturn],
     staged: pl.DataFrame,

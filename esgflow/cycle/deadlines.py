@@ -75,11 +75,15 @@ def signed_versions(
 ) -> list[tuple[str, int]] | None:
     """The (entity, version) returns whose figures a period stands on, when a sign-off fixes them.
 
-    None when the period was never signed off, or was restated after it (a restatement takes in
-    today's accepted returns): then its accepted returns are what it stands on.
+    After a restatement, the approved returns it was computed from (a restatement recorded
+    before they were kept took in the accepted returns: None). None when never signed off.
     """
-    if signoff is None or any(r.restated_at > signoff.signed_at for r in restatements):
+    if signoff is None:
         return None
+    later = [r for r in restatements if r.restated_at > signoff.signed_at]
+    if later:
+        used = later[-1].returns
+        return None if used is None else [(str(r["entity"]), int(r["version"])) for r in used]
     return [(str(r["entity"]), int(r["version"])) for r in signoff.returns]
 
 

@@ -7,6 +7,7 @@ uses; so its numbers add up to the figure shown, and a mismatch is said, not hid
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -51,6 +52,9 @@ class FactorUse:
     source: str
     looked_up: str
     fallback: str | None = None
+    publication: str = ""  # the official publication (title, number, date) ...
+    url: str = ""  # ... on its publisher's own site ...
+    transcription: str = ""  # ... and, apart, the third party's copy that was read
 
 
 @dataclass
@@ -83,7 +87,7 @@ def _use(chosen: Resolved) -> FactorUse:
     f = chosen.factor
     return FactorUse(
         f.code, f.name, f.value, f.unit, f.vintage, f.region, f.publisher, f.source, f.looked_up.isoformat(),
-        chosen.fallback,
+        chosen.fallback, f.publication, f.url, f.transcription,
     )  # fmt: skip
 
 
@@ -283,3 +287,29 @@ class Explanation:
         if not self.agrees():
             head.append(f"WARNING: recomputing from its sources gives {self.tree.value}, not the stored figure")
         return head + render(self.tree, catalog)
+
+
+def nearest_indicator(asked: str, catalog: Catalog) -> Indicator | None:
+    """The indicator someone most likely meant: the code in lower case (ENV_GHG_TOTAL), its Chinese or English
+    name (温室气体排放总量), or the closest code or name by spelling; None when nothing is close."""
+    text = asked.strip()
+    if text.lower() in catalog:
+        return catalog[text.lower()]
+    names = {ind.name_zh: ind for ind in catalog.indicators} | {ind.name_en.lower(): ind for ind in catalog.indicators}
+    if text in names or text.lower() in names:
+        return names.get(text) or names[text.lower()]
+    containing = [ind for ind in catalog.indicators if text and (text in ind.name_zh or ind.name_zh in text)]
+    if len(containing) == 1:
+        return containing[0]
+    by_code = difflib.get_close_matches(text.lower().replace(" ", "_"), catalog.codes, n=1, cutoff=0.6)
+    if by_code:
+        return catalog[by_code[0]]
+    by_name = difflib.get_close_matches(text.lower(), list(names), n=1, cutoff=0.5)
+    return names[by_name[0]] if by_name else None
+
+
+def unknown_indicator(asked: str, catalog: Catalog) -> str:
+    """'unknown indicator X', with the code meant if one is close."""
+    found = nearest_indicator(asked, catalog)
+    hint = f"; did you mean {found.code} ({found.name_zh} / {found.name_en})?" if found else ""
+    return f"unknown indicator {asked!r}{hint}"

@@ -1,6 +1,9 @@
 """What a restatement moved, and why: figures before and after, with the factors and returns behind each move.
 
-A restatement recomputes a period with today's returns and factor registry. Nothing else
+A restatement recomputes a period from its approved returns (each entity's newest version the
+ESG office approved; an excused entity has none) and today's factor registry: a newer version
+still pending review, returned or rejected is left out and named, so no published figure moves
+on a return nobody approved. Nothing else
 may move a figure once computed, so the difference report is the whole story of a change:
 each group figure that moved, from what to what, and the corrected factors or the newer
 returns it rests on. A move of 5 % or more in a total is significant, the threshold
@@ -9,15 +12,18 @@ GHG-accounting practice sets for recalculating a base year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from esgflow.catalog import Catalog, Indicator
+from esgflow.cycle.states import ACCEPTED, APPROVED, EXCUSED, REJECTED, RETURNED
 from esgflow.decimals import VALUE_DTYPE, tidy
 from esgflow.factors import FactorRegistry
+from esgflow.records import AuditRecord, SubmissionVersion
 
 SIGNIFICANT = Decimal("0.05")
 
@@ -142,9 +148,57 @@ def _same(before: Decimal | None, after: Decimal | None) -> bool:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A version newer than the one a restatement used, and why it was not used."""
+
+    entity: str
+    version: int
+    state: str  # pending review, returned, rejected
+
+    def line(self) -> str:
+        return f"{self.entity} version {self.version} ({self.state})"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a restatement rests on: entity -> the approved version used; newer ones left out; excused ones."""
+
+    used: dict[str, int]
+    left_out: list[LeftOut]
+    excused: list[str]
+
+
+def approved_basis(versions: Iterable[SubmissionVersion], decisions: Iterable[AuditRecord]) -> Basis:
+    """Each entity's newest approved version, and every newer version it leaves out with its state."""
+    decisions = list(decisions)
+    decided: dict[tuple[str, int], str] = {}
+    for d in decisions:
+        if d.action in (APPROVED, RETURNED) and d.entity and d.version is not None:
+            decided[(d.entity, d.version)] = d.action  # in trail order: the last decision stands
+    by_entity: dict[str, list[SubmissionVersion]] = {}
+    for v in sorted(versions, key=lambda v: (v.entity, v.arrived_at, v.version)):
+        by_entity.setdefault(v.entity, []).append(v)
+    used: dict[str, int] = {}
+    left_out: list[LeftOut] = []
+    for entity, vs in by_entity.items():
+        approved = [i for i, v in enumerate(vs) if decided.get((entity, v.version)) == APPROVED]
+        start = approved[-1] + 1 if approved else 0
+        if approved:
+            used[entity] = vs[approved[-1]].version
+        for v in vs[start:]:
+            state = decided.get((entity, v.version))
+            why = "returned" if state == RETURNED else "rejected" if v.status == REJECTED else "pending review"
+            if v.status in ACCEPTED or v.status == REJECTED:
+                left_out.append(LeftOut(entity, v.version, why))
+    excused = sorted({d.entity for d in decisions if d.action == EXCUSED and d.entity and d.entity not in used})
+    return Basis(used, left_out, excused)
+
+
+@dataclass(frozen=True)
 class RestatementResult:
     period: str
     number: int
     reason: str
     changes: list[Change]
     significant: bool
+    basis: Basis = field(default_factory=lambda: Basis({}, [], []))

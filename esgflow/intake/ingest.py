@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from esgflow.catalog import Catalog
-from esgflow.checks.submission import Known, identity_findings, not_theirs, validate_returns
+from esgflow.checks.submission import Known, compared_with, identity_findings, not_theirs, validate_returns
 from esgflow.cycle.states import STORED, judged
 from esgflow.entities import ParentLink, load_registry, parents_on, reports_for
 from esgflow.feedback import write_feedback
@@ -155,17 +155,12 @@ class Ingestor:
     def _validate(
         self, returns: dict[int, ParsedReturn], staged: pl.DataFrame, kinds: dict[str, str]
     ) -> dict[int, list[Finding]]:
-        """The submission suite over the batch, against last period's accepted figures."""
-        last = {parse_period(r.period).shifted_years(-1) for r in returns.values() if r.entity in kinds}
+        """The submission suite over the batch, against last period's accepted figures and the version each replaces."""
+        now = sorted({parse_period(r.period) for r in returns.values() if r.entity in kinds}, key=lambda p: p.code)
         with self.sessions() as session:
-            prior = [accepted_observations(session, p) for p in sorted(last, key=lambda p: p.code)]
-        # One prior figure per entity and indicator: a batch rarely spans periods, and then the later one counts.
-        prior_frame = pl.concat(
-            [f.select("entity", "indicator", pl.col("value").alias("prior")) for f in prior]
-            or [pl.DataFrame(schema={"entity": pl.Utf8, "indicator": pl.Utf8, "prior": pl.Float64})],
-            how="vertical_relaxed",
-        ).unique(subset=["entity", "indicator"], keep="last", maintain_order=True)
-        return validate_returns(returns, staged, kinds, prior_frame, self.catalog, self.home)
+            prior = [accepted_observations(session, p.shifted_years(-1)) for p in now]
+            previous = [accepted_observations(session, p) for p in now]
+        return validate_returns(returns, staged, kinds, compared_with(prior, previous), self.catalog, self.home)
 
     def _load(
         self, r: Received, ret: ParsedReturn, staged: pl.DataFrame | None, wh: _Warehouse, checked: list[Finding]

@@ -65,9 +65,8 @@ class Outcome:
             )
         warn = len(self.findings) - len(errors)
         tail = f", {warn} warning{'s' if warn > 1 else ''}" if warn else ""
-        return f"{name}: accepted as {who} version {self.version} ({self.observation_count} figures{tail})" + (
-            self._after()
-        )
+        figures = f"{self.observation_count} figure{'' if self.observation_count == 1 else 's'}"
+        return f"{name}: accepted as {who} version {self.version} ({figures}{tail})" + (self._after())
 
     def _reason(self, finding: Finding) -> str:
         """The refusal's message, with the reporter's Chinese beside it unless they write English."""
