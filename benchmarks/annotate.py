@@ -51,16 +51,17 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str], dict[
 
 
 def prepare(workdir: Path, files: int, libreoffice: int) -> list[Path]:
-    from esgflow import jobs
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
+    from esgflow.jobs.collection import write_templates
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
 
     settings = load_settings({"ESGFLOW_HOME": str(workdir / "home")})
-    jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, parse_period("2024"), workdir / "templates")
+    init_warehouse(settings)
+    templates = write_templates(settings, parse_period("2024"), workdir / "templates")
     catalog = load_catalog()
     inputs = demo_inputs(catalog, load_registry(), parse_period("2024"))
     counts = frozenset(i.code for i in catalog.indicators if i.dtype != "decimal")
@@ -142,7 +143,8 @@ def run(workdir: Path, returns) -> list[tuple[str, float]]:  # type: ignore[no-u
 def fallbacks(returns) -> int:  # type: ignore[no-untyped-def]
     """How many of the returns the XML patch hands to openpyxl."""
     from esgflow.feedback.annotate import annotation
-    from esgflow.feedback.xml_patch import Unsupported, patch_workbook
+    from esgflow.workbooks.ooxml.patch import patch_workbook
+    from esgflow.workbooks.ooxml.xml import Unsupported
 
     n = 0
     for raw, j in returns:

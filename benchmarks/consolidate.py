@@ -6,7 +6,7 @@ Builds a synthetic warehouse per size: the 33 entities of the registry plus N - 
 ones under the group root, each with one accepted submission of a year of returns (every
 input the catalog asks of its kind). Then, each in a fresh process on its own copy of that
 warehouse, it times
-  - pipeline: `esgflow consolidate`'s code (`jobs.consolidate_period`), and
+  - pipeline: `esgflow consolidate`'s code (`consolidate_period`), and
   - baseline: the implementation it replaced (a copy is kept below): observations read
     as Python Decimals, provenance lists pivoted per scope, a Decimal per figure, figures
     inserted with RETURNING and figure_source rows built as dicts,
@@ -74,7 +74,7 @@ def _filler(entity: str, code: str, dtype: str) -> Decimal:
 def _returns(entities: dict[str, str]) -> dict[str, dict[str, Decimal]]:
     """entity -> indicator -> value in reporting units: every input of its kind."""
     from esgflow.catalog import load_catalog
-    from esgflow.demo import demo_returns
+    from esgflow.demo.group import demo_returns
     from esgflow.entities import load_registry
     from esgflow.periods import parse_period
 
@@ -113,19 +113,20 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
     import polars as pl
     from sqlalchemy import insert, select
 
-    from esgflow import jobs
     from esgflow.decimals import tidy
     from esgflow.entities import load_registry
     from esgflow.factors import OPEN_END, OPEN_START
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
-    from esgflow.warehouse import db, load, queries
+    from esgflow.warehouse import db
     from esgflow.warehouse import models as m
+    from esgflow.warehouse.reference import add_entities
 
     started = time.perf_counter()
     settings = _settings(home, url)
     if url:
         _fresh_schema(url)
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     registry = load_registry()
     root = registry.root()
     kinds = {e.code: e.kind for e in registry.entities}
@@ -135,7 +136,7 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
     returns = _returns(kinds)
     now = datetime.now(UTC)
     with db.session_scope(settings.database_url) as s:
-        load.add_entities(
+        add_entities(
             s,
             [
                 {
@@ -152,8 +153,8 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
             ],
             [{"entity": code, "parent": root, "valid_from": OPEN_START, "valid_to": OPEN_END} for code in made_up],
         )
-        period_id = load.ensure_period(s, parse_period(PERIOD))
-        entity_ids, indicator_ids = queries.code_ids(s, "entity"), queries.code_ids(s, "indicator")
+        period_id = db.ensure_period(s, parse_period(PERIOD))
+        entity_ids, indicator_ids = db.code_ids(s, "entity"), db.code_ids(s, "indicator")
         s.execute(
             insert(m.Submission.__table__),
             [
@@ -193,13 +194,13 @@ def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
                 "cell": cells,
             }
         )
-        load.bulk_insert(s, m.Observation.__table__, observations)
+        db.bulk_insert(s, m.Observation.__table__, observations)
     db.dispose(settings.database_url)
     return {"entities": len(returns), "observations": observations.height, "seconds": time.perf_counter() - started}
 
 
 # -- the baseline: consolidation as it was before (ORM rows, RETURNING, a Decimal and a dict per row) -------------
-# A copy of the replaced code (esgflow/consolidate.py, warehouse/queries.py and warehouse/load.py at commit
+# A copy of the replaced code (esgflow/figures/consolidate.py, warehouse/queries.py and warehouse/load.py at commit
 # ff241a1), so that both run on the same input in the same run.
 
 
@@ -209,9 +210,9 @@ def _baseline_observations(session: Any, period: Any) -> Any:
 
     from esgflow.decimals import VALUE_DTYPE
     from esgflow.warehouse import models as m
-    from esgflow.warehouse.queries import _in_newest_accepted
+    from esgflow.warehouse.submissions import in_newest_accepted
 
-    query = _in_newest_accepted(
+    query = in_newest_accepted(
         select(m.Observation.id, m.Entity.code, m.Indicator.code, m.Observation.value), period
     ).where(m.Observation.value.is_not(None))
     return pl.DataFrame(
@@ -224,9 +225,9 @@ def _baseline_observations(session: Any, period: Any) -> Any:
 def _baseline_consolidate(observations: Any, parents: Any, root: str, catalog: Any, factors: Any, on: Any) -> Any:
     import polars as pl
 
-    from esgflow.consolidate import FIGURE_SCHEMA
     from esgflow.decimals import VALUE_DTYPE
     from esgflow.entities import ancestry
+    from esgflow.figures.consolidate import FIGURE_SCHEMA
 
     kinds = pl.DataFrame(
         {
@@ -286,9 +287,9 @@ def _baseline_consolidate(observations: Any, parents: Any, root: str, catalog: A
 def _baseline_derive(figures: Any, catalog: Any, factors: Any, on: Any) -> Any:
     import polars as pl
 
-    from esgflow.consolidate import FIGURE_SCHEMA
     from esgflow.decimals import VALUE_DTYPE
-    from esgflow.formulas import compile_formula
+    from esgflow.figures.consolidate import FIGURE_SCHEMA
+    from esgflow.figures.formulas import compile_formula
 
     derived = catalog.derived_in_order()
     if figures.is_empty() or not derived:
@@ -345,11 +346,10 @@ def _baseline_storable(figures: Any) -> Any:
 def _baseline_replace(session: Any, period: Any, figures: Any) -> None:
     from sqlalchemy import delete, insert, select
 
-    from esgflow.warehouse import load
     from esgflow.warehouse import models as m
-    from esgflow.warehouse.queries import code_ids
+    from esgflow.warehouse.db import code_ids, ensure_period
 
-    period_id = load.ensure_period(session, period)
+    period_id = ensure_period(session, period)
     entity_ids, indicator_ids = code_ids(session, "entity"), code_ids(session, "indicator")
     old = select(m.ConsolidatedFigure.id).filter_by(period_id=period_id, basis="computed")
     session.execute(delete(m.FigureSource).where(m.FigureSource.figure_id.in_(old)))
@@ -383,16 +383,16 @@ def _baseline_replace(session: Any, period: Any, figures: Any) -> None:
 
 
 def baseline_consolidate_period(settings: Any, period: Any) -> None:
-    from esgflow import jobs
     from esgflow.catalog import load_catalog
     from esgflow.entities import load_registry
     from esgflow.factors import load_factors
+    from esgflow.jobs.common import entity_tree
     from esgflow.warehouse import db
 
     root = load_registry().root()
     with db.session_scope(settings.database_url) as session:
         observations = _baseline_observations(session, period)
-        parents = jobs._members(session, period)
+        parents = entity_tree(session, period)
         figures = _baseline_consolidate(observations, parents, root, load_catalog(), load_factors(), period.ends_on)
         _baseline_replace(session, period, _baseline_storable(figures))
 
@@ -402,12 +402,12 @@ def baseline_consolidate_period(settings: Any, period: Any) -> None:
 
 def run(method: str, home: Path, url: str | None) -> dict[str, float]:
     """Consolidate twice: first on a warehouse without computed figures, then again on top of them."""
-    from esgflow import jobs
+    from esgflow.jobs.figures import consolidate_period
     from esgflow.periods import parse_period
 
     settings = _settings(home, url)
     period = parse_period(PERIOD)
-    consolidate = jobs.consolidate_period if method == "pipeline" else baseline_consolidate_period
+    consolidate = consolidate_period if method == "pipeline" else baseline_consolidate_period
     out = {}
     for name in ("first", "again"):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -421,13 +421,13 @@ def digest(home: Path, url: str | None) -> dict[str, Any]:
     import polars as pl
     from sqlalchemy import String, cast, select
 
-    from esgflow.warehouse import db, queries
+    from esgflow.warehouse import db
     from esgflow.warehouse import models as m
 
     f, s = m.ConsolidatedFigure, m.FigureSource
     settings = _settings(home, url)
     with db.session_scope(settings.database_url) as session:
-        figures = queries.frame_of(
+        figures = db.frame_of(
             session,
             select(f.id, f.entity_id, f.indicator_id, f.basis, cast(f.value, String), f.method),
             {
@@ -439,7 +439,7 @@ def digest(home: Path, url: str | None) -> dict[str, Any]:
                 "method": pl.Utf8,
             },
         )
-        sources = queries.frame_of(
+        sources = db.frame_of(
             session, select(s.figure_id, s.observation_id), {"id": pl.Int64, "observation_id": pl.Int64}
         )
     keyed = sources.join(figures.select("id", "entity", "indicator", "basis"), on="id").drop("id")

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 def _frame():  # type: ignore[no-untyped-def]
     from esgflow.catalog import load_catalog
     from esgflow.checks.frames import checked_value, submission_frame
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
     from esgflow.periods import parse_period
 

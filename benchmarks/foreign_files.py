@@ -30,17 +30,18 @@ os.environ.setdefault("ESGFLOW_SECRET", "benchmark key")
 
 def prepare(workdir: Path, foreign: int) -> tuple[Path, Path, Path]:
     """Folders of the two good returns, of the foreign files alone, and of both."""
-    from esgflow import jobs
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
+    from esgflow.jobs.collection import write_templates
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
     from esgflow.workbooks.fill import fill_template
 
     settings = load_settings({"ESGFLOW_HOME": str(workdir / "template-home")})
-    jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI", "OS-IN"])
+    init_warehouse(settings)
+    templates = write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI", "OS-IN"])
     inputs = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))
     good, alone, mixed = workdir / "good", workdir / "foreign", workdir / "mixed"
     for t in templates:
@@ -61,11 +62,11 @@ def ingest(workdir: Path, name: str, folder: Path) -> tuple[float, list[str]]:
     env = {**os.environ, "ESGFLOW_HOME": str(home)}
     esgflow = Path(sys.executable).with_name("esgflow")
     subprocess.run([str(esgflow), "init"], env=env, check=True, capture_output=True)
-    from esgflow import jobs
     from esgflow.config import load_settings
+    from esgflow.jobs.collection import write_templates
     from esgflow.periods import parse_period
 
-    jobs.write_templates(load_settings({"ESGFLOW_HOME": str(home)}), parse_period("2025"), home / "tpl", ["HQ"])
+    write_templates(load_settings({"ESGFLOW_HOME": str(home)}), parse_period("2025"), home / "tpl", ["HQ"])
     start = time.perf_counter()
     out = subprocess.run([str(esgflow), "ingest", str(folder)], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start

@@ -53,15 +53,16 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str]]) -> N
 
 
 def prepare(workdir: Path, files: int) -> None:
-    from esgflow import jobs
     from esgflow.catalog import load_catalog
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
+    from esgflow.jobs.collection import write_templates
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
 
     settings = _settings(workdir / "template-home")
-    jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, parse_period("2024"), workdir / "templates")
+    init_warehouse(settings)
+    templates = write_templates(settings, parse_period("2024"), workdir / "templates")
     catalog = load_catalog()
     inputs = demo_inputs(catalog, load_registry(), parse_period("2024"))
     counts = frozenset(i.code for i in catalog.indicators if i.dtype != "decimal")
@@ -78,22 +79,23 @@ def prepare(workdir: Path, files: int) -> None:
 
 
 def _fresh_warehouse(home: Path):  # type: ignore[no-untyped-def]
-    from esgflow import jobs
+    from esgflow.jobs.collection import write_templates
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
 
     settings = _settings(home)
-    jobs.init_warehouse(settings)
-    jobs.write_templates(settings, parse_period("2024"), home / "tpl", ["HQ"])  # opens the period
+    init_warehouse(settings)
+    write_templates(settings, parse_period("2024"), home / "tpl", ["HQ"])  # opens the period
     return settings
 
 
 def run_pipeline(workdir: Path) -> dict[str, float]:
-    from esgflow import jobs
+    from esgflow.jobs.collection import ingest_files
 
     settings = _fresh_warehouse(workdir / "pipeline-home")
     paths = sorted((workdir / "returns").glob("*.xlsx"))
     start = time.perf_counter()
-    outcomes = jobs.ingest_files(settings, paths)
+    outcomes = ingest_files(settings, paths)
     seconds = time.perf_counter() - start
     assert all(o.status == "accepted" for o in outcomes), [o.line() for o in outcomes if o.status != "accepted"][:3]
     return {"files": len(paths), "seconds": seconds}
@@ -105,8 +107,9 @@ def run_baseline(workdir: Path) -> dict[str, float]:
 
     from esgflow.catalog import load_catalog
     from esgflow.periods import parse_period
-    from esgflow.warehouse import db, load, queries
+    from esgflow.warehouse import db
     from esgflow.warehouse import models as m
+    from esgflow.warehouse.db import code_ids, ensure_period
 
     settings = _fresh_warehouse(workdir / "baseline-home")
     catalog = load_catalog()
@@ -119,8 +122,8 @@ def run_baseline(workdir: Path) -> dict[str, float]:
             for sheet, coord in dn.destinations:
                 values[name] = (sheet, coord.replace("$", ""), wb[sheet][coord.replace("$", "")].value)
         with db.session_scope(settings.database_url) as s:
-            entities, indicators = queries.code_ids(s, "entity"), queries.code_ids(s, "indicator")
-            period_id = load.ensure_period(s, parse_period("2024"))
+            entities, indicators = code_ids(s, "entity"), code_ids(s, "indicator")
+            period_id = ensure_period(s, parse_period("2024"))
             sub = m.Submission(
                 entity_id=entities[values["meta_entity"][2]],
                 period_id=period_id,

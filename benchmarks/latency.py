@@ -33,26 +33,27 @@ def main() -> None:
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="esgflow-latency-"))
 
-    from esgflow import jobs
     from esgflow.catalog import load_catalog
-    from esgflow.checks.gx_run import validator_for
+    from esgflow.checks.gx_run import build_data_docs, validator_for
     from esgflow.config import load_settings
-    from esgflow.demo import demo_inputs
+    from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
+    from esgflow.jobs.collection import ingest_files, write_templates
+    from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
     from esgflow.workbooks.fill import fill_template
     from esgflow.workbooks.returns import read_return
 
     home = workdir / "home"
     settings = load_settings({"ESGFLOW_HOME": str(home)})
-    jobs.init_warehouse(settings)
-    [template] = jobs.write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI"])
+    init_warehouse(settings)
+    [template] = write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI"])
     complete = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]
     files = [
         fill_template(template, workdir / f"in-{n}" / template.name, {**complete, "env_diesel": 1000 + n})
         for n in range(3 * args.repeat + 1)
     ]
-    jobs.ingest_files(settings, [files[0]])  # the warehouse and the validation context are warm
+    ingest_files(settings, [files[0]])  # the warehouse and the validation context are warm
     batches = [files[1 + k * args.repeat : 1 + (k + 1) * args.repeat] for k in range(3)]
 
     env = {**os.environ, "ESGFLOW_HOME": str(home)}
@@ -67,7 +68,7 @@ def main() -> None:
         times = []
         for path in paths:
             start = time.perf_counter()
-            [outcome] = jobs.ingest_files(settings, [path], docs=docs)
+            [outcome] = ingest_files(settings, [path], docs=docs)
             times.append(time.perf_counter() - start)
             assert outcome.status.startswith("accepted"), outcome.line()
         return times
@@ -89,7 +90,7 @@ def main() -> None:
     validator.checkpoints["submission"] = validator.context.checkpoints.add_or_update(plain)
     deferred = warm(batches[2], docs=False)
     start = time.perf_counter()
-    jobs.build_data_docs(home)
+    build_data_docs(home)
     docs_after = time.perf_counter() - start
 
     catalog = load_catalog()

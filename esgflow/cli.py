@@ -9,20 +9,51 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
-from esgflow import EsgflowError, display, jobs
+from esgflow import EsgflowError, display
 from esgflow.catalog import load_catalog
 from esgflow.config import ENVIRONMENT, Settings, load_settings
-from esgflow.demo import DEMO_PERIOD, isolate, unpublished_rows
+from esgflow.cycle.status import progress
+from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
+from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
+from esgflow.jobs.collection import (
+    data_docs_index,
+    ingest_files,
+    open_period,
+    period_statuses,
+    validation_index,
+    write_templates,
+)
+from esgflow.jobs.common import close, warehouse_url
+from esgflow.jobs.figures import (
+    check_group,
+    consolidate_period,
+    explain_figure,
+    has_group_figures,
+    report_period,
+    restate_period,
+)
+from esgflow.jobs.setup import (
+    close_cycle,
+    cycle_deadline,
+    cycle_records,
+    import_contacts,
+    import_history_file,
+    init_warehouse,
+    list_contacts,
+    open_cycle,
+    remove_contact,
+)
+from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
 from esgflow.periods import Period, parse_period
 from esgflow.progress import IngestProgress
-from esgflow.status import progress
 from esgflow.turns import flow_turn
 
 
@@ -35,8 +66,8 @@ def _period(text: str) -> Period:
 
 def _cmd_init(args: argparse.Namespace) -> None:
     settings = load_settings()
-    counts = jobs.init_warehouse(settings)
-    print(f"warehouse ready at {jobs.warehouse_url(settings)}")
+    counts = init_warehouse(settings)
+    print(f"warehouse ready at {warehouse_url(settings)}")
     print(
         f"loaded {counts.indicators} indicators, {counts.entities} entities "
         f"with {counts.links} parent links, "
@@ -46,7 +77,7 @@ def _cmd_init(args: argparse.Namespace) -> None:
 
 
 def _cmd_history_import(args: argparse.Namespace) -> None:
-    result = jobs.import_history_file(load_settings(), Path(args.file))
+    result = import_history_file(load_settings(), Path(args.file))
     print(
         f"imported published figures for {', '.join(result.years)} from {result.file}: "
         f"{result.inserted} new, {result.updated} changed, {result.unchanged} already there"
@@ -54,21 +85,21 @@ def _cmd_history_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_consolidate(args: argparse.Namespace) -> None:
-    result = jobs.consolidate_period(load_settings(), args.period)
+    result = consolidate_period(load_settings(), args.period)
     if result.signed_off_by:
         print(
             f"{result.period} was signed off by {result.signed_off_by}: its figures stay as signed "
-            f"({result.figure_count} figures); later returns count only through 'esgflow restate'"
+            f"({_count(result.figure_count, 'figure')}); later returns count only through 'esgflow restate'"
         )
         return
     print(
-        f"consolidated {result.observation_count} accepted observations for {result.period} into "
-        f"{result.figure_count} figures, {result.group_figure_count} of them for the group"
+        f"consolidated {_count(result.observation_count, 'accepted observation')} for {result.period} into "
+        f"{_count(result.figure_count, 'figure')}, {result.group_figure_count} of them for the group"
     )
 
 
 def _cmd_explain(args: argparse.Namespace) -> None:
-    found = jobs.explain_figure(load_settings(), args.period, args.code, args.entity)
+    found = explain_figure(load_settings(), args.period, args.code, args.entity)
     if args.json:
         print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
         return
@@ -76,8 +107,13 @@ def _cmd_explain(args: argparse.Namespace) -> None:
 
 
 def _cmd_restate(args: argparse.Namespace) -> None:
-    result = jobs.restate_period(load_settings(), args.period, args.reason, args.by)
+    result = restate_period(load_settings(), args.period, args.reason, args.by)
     print(f"restated {result.period} (restatement {result.number}): {result.reason}")
+    used = ", ".join(f"{e} v{v}" for e, v in sorted(result.basis.used.items()))
+    print(f"from the approved returns: {used}" + "".join(f"; {e} excused" for e in result.basis.excused))
+    if result.basis.left_out:
+        left = ", ".join(o.line() for o in result.basis.left_out)
+        print(f"left out, not approved: {left}")
     if not result.changes:
         print("no group figure moved")
     else:
@@ -89,7 +125,7 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_grant(args: argparse.Namespace) -> None:
-    link = jobs.grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
+    link = grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
     who = "the ESG office" if args.office else f"a reporter of {args.entity}"
     days = load_settings().signin_link_days
     print(f"granted {args.email} sign-in as {who}; the link (shown once, works once within {days} days):")
@@ -101,20 +137,20 @@ def _cmd_access_grant(args: argparse.Namespace) -> None:
 def _cmd_access_revoke(args: argparse.Namespace) -> None:
     settings = load_settings()
     if args.id is not None:
-        if not jobs.revoke_grant(settings, args.id):
+        if not revoke_grant(settings, args.id):
             raise EsgflowError(f"no active sign-in link or API token {args.id} ('esgflow access list' shows them)")
         print(f"revoked sign-in {args.id} and its sessions")
     elif args.session is not None:
-        if not jobs.end_session(settings, session_id=args.session):
+        if not end_session(settings, session_id=args.session):
             raise EsgflowError(f"no open session {args.session} ('esgflow access list' shows them)")
         print(f"ended session {args.session}")
     else:
-        ended = jobs.revoke_access(settings, args.email)
+        ended = revoke_access(settings, args.email)
         print(f"revoked {_count(ended, 'sign-in')} of {args.email}, with its API tokens and sessions")
 
 
 def _cmd_access_token(args: argparse.Namespace) -> None:
-    token = jobs.issue_api_token(load_settings(), args.email, args.days)
+    token = issue_api_token(load_settings(), args.email, args.days)
     print(
         f"API token for {args.email}, valid {args.days} days (shown once; send it as 'Authorization: Bearer <token>'):"
     )
@@ -122,7 +158,7 @@ def _cmd_access_token(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_list(args: argparse.Namespace) -> None:
-    grants, sessions = jobs.access_rows(load_settings())
+    grants, sessions = access_rows(load_settings())
     for gid, kind, email, entity, granted, expires, used, revoked in grants:
         state = f"revoked {moment(revoked)}" if revoked else (f"used {moment(used)}" if used else "unused")
         if kind == "api" and not revoked:
@@ -140,7 +176,7 @@ def _cmd_portal(args: argparse.Namespace) -> None:
     from esgflow.portal.app import serve
 
     settings = load_settings()
-    period = jobs.open_period(settings)  # a warehouse without a schema stops here with its reason
+    period = open_period(settings)  # a warehouse without a schema stops here with its reason
     collecting = f"collecting {period}" if period else "no period open for collection yet"
     print(f"portal at http://{args.host}:{args.port} ({collecting}); sign-in links point to {settings.portal_url}")
     serve(settings, args.host, args.port)
@@ -148,23 +184,25 @@ def _cmd_portal(args: argparse.Namespace) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> None:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
-    files = jobs.report_period(load_settings(), args.period, _out(args.out), langs)
+    files = report_period(load_settings(), args.period, _out(args.out), langs)
     if files.consolidated_first:
         print(f"returns accepted since the last consolidation of {args.period}: consolidated them first")
     print(f"wrote the {args.period} appendix ({len(files.table.rows)} indicators) and the disclosure index:")
     for f in files.files:
         print(f"  {f}")
+    if files.table.coverage is not None:  # the figures rest on part of the group until sign-off
+        print(files.table.coverage.summary("en"))
 
 
 def _print_data_docs() -> None:
-    docs = jobs.data_docs_index(load_settings())
+    docs = data_docs_index(load_settings())
     if docs.exists():
         print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
 def _cmd_templates(args: argparse.Namespace) -> None:
-    paths = jobs.write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
-    print(f"wrote {len(paths)} templates for {args.period} to {args.out}")
+    paths = write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
+    print(f"wrote {_count(len(paths), 'template')} for {args.period} to {args.out}")
     for p in paths:
         print(f"  {p}")
 
@@ -172,7 +210,7 @@ def _cmd_templates(args: argparse.Namespace) -> None:
 def _cmd_ingest(args: argparse.Namespace) -> None:
     shown = IngestProgress(sys.stdout)
     try:
-        outcomes = jobs.ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
+        outcomes = ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
     finally:
         shown.close()
     counts: dict[str, int] = {}
@@ -186,7 +224,7 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> None:
-    statuses = jobs.period_statuses(load_settings(), args.period)
+    statuses = period_statuses(load_settings(), args.period)
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return
@@ -194,8 +232,8 @@ def _cmd_status(args: argparse.Namespace) -> None:
     estimated = sum(s.estimated for s in statuses)
     marked = sum(s.estimated > 0 for s in statuses)
     print(
-        f"{args.period}: {done.accepted} of {done.expected} entities accepted; "
-        f"{estimated} figures marked estimated by {marked} entities"
+        f"{args.period}: {done.accepted} of {_count(done.expected, 'entity')} accepted; "
+        f"{_count(estimated, 'figure')} marked estimated by {_count(marked, 'entity')}"
     )
     for s in statuses:
         when = moment(s.received_at) if s.received_at else ""
@@ -213,13 +251,13 @@ def _cmd_status(args: argparse.Namespace) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> None:
     settings = load_settings()
-    if not jobs.has_group_figures(settings, args.period):  # nothing checked is not the same as nothing found
+    if not has_group_figures(settings, args.period):  # nothing checked is not the same as nothing found
         raise EsgflowError(
             f"the warehouse holds no figures for {args.period}, so there is nothing to check: "
             f"consolidate its returns (esgflow consolidate --period {args.period}) "
             "or import its published figures (esgflow history import FILE)"
         )
-    findings = jobs.check_group(settings, args.period)
+    findings = check_group(settings, args.period)
     if args.json:
         print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
         return
@@ -241,15 +279,15 @@ def _date(text: str) -> date:
 
 def _deadline(period: Period, given: date | None) -> date:
     """The deadline given, else the period's cycle's (esgflow cycle open), else 31 January after it."""
-    return jobs.cycle_deadline(load_settings(), period, given)
+    return cycle_deadline(load_settings(), period, given)
 
 
 def _cmd_cycle_open(args: argparse.Namespace) -> None:
-    print(jobs.open_cycle(load_settings(), args.period, args.deadline, args.by).line())
+    print(open_cycle(load_settings(), args.period, args.deadline, args.by).line())
 
 
 def _cmd_cycle_show(args: argparse.Namespace) -> None:
-    rows = jobs.cycle_records(load_settings(), args.period)
+    rows = cycle_records(load_settings(), args.period)
     for c in rows:
         signed = f"signed off by {c.signed_by} at {moment(c.signed_at)}" if c.signed_by and c.signed_at else "open"
         if c.closed_by and c.closed_at:
@@ -262,7 +300,7 @@ def _cmd_cycle_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_cycle_close(args: argparse.Namespace) -> None:
-    print(jobs.close_cycle(load_settings(), args.period, args.by))
+    print(close_cycle(load_settings(), args.period, args.by))
 
 
 def _cmd_distribute(args: argparse.Namespace) -> None:
@@ -280,7 +318,7 @@ def _cmd_distribute(args: argparse.Namespace) -> None:
         if settings.smtp
         else (f"block {args.smtp_block}" if args.smtp_block else f"the outbox {settings.outbox}")
     )
-    print(f"distributed {sent} templates for {args.period} (deadline {deadline}) via {where}")
+    print(f"distributed {_count(sent, 'template')} for {args.period} (deadline {deadline}) via {where}")
 
 
 def _cmd_collect(args: argparse.Namespace) -> None:
@@ -306,11 +344,11 @@ def _cmd_remind(args: argparse.Namespace) -> None:
             print(f"reminders are being sent here already ({running.describe()}): left to it, so nobody hears twice")
             return
         reminded = remind(args.period.code, deadline, None, args.smtp_block)
-    print(f"reminded {len(reminded)} entities for {args.period}: {', '.join(reminded) or 'none'}")
+    print(f"reminded {_count(len(reminded), 'entity')} for {args.period}: {', '.join(reminded) or 'none'}")
 
 
 def _cmd_contacts_import(args: argparse.Namespace) -> None:
-    counts = jobs.import_contacts(load_settings(), Path(args.file), args.by)
+    counts = import_contacts(load_settings(), Path(args.file), args.by)
     print(
         f"contacts from {args.file}: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['removed']} removed (recorded in the audit trail)"
@@ -318,9 +356,9 @@ def _cmd_contacts_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_contacts_list(args: argparse.Namespace) -> None:
-    from esgflow.mail import is_reserved
+    from esgflow.mail.sending import is_reserved
 
-    rows = jobs.list_contacts(load_settings(), args.entity)
+    rows = list_contacts(load_settings(), args.entity)
     if args.json:
         print(json.dumps([{**r, "placeholder": is_reserved(r["email"])} for r in rows], ensure_ascii=False, indent=2))
         return
@@ -331,13 +369,14 @@ def _cmd_contacts_list(args: argparse.Namespace) -> None:
 
 
 def _cmd_contacts_remove(args: argparse.Namespace) -> None:
-    entities = jobs.remove_contact(load_settings(), args.email, args.by)
+    entities = remove_contact(load_settings(), args.email, args.by)
     if not entities:
         raise EsgflowError(f"{args.email} is no entity's contact")
     print(f"removed {args.email.strip().lower()} from {', '.join(entities)} (recorded in the audit trail)")
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
+    given = _out(args.out) if args.out else None  # a folder it cannot write is named before anything is made
     home, ignored = isolate()  # before anything reads the settings
     if ignored:
         print(
@@ -346,7 +385,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from esgflow.flows.demo import demo
 
     settings = load_settings()
-    out = _out(args.out) if args.out else settings.home / "demo"
+    out = given or settings.home / "demo"
     period = parse_period(DEMO_PERIOD)
     before = _newest_version(settings, period)
     if before:  # the demo never deletes: this home may be someone's real warehouse
@@ -361,11 +400,12 @@ def _cmd_demo(args: argparse.Namespace) -> None:
             return
         findings = demo(period.code, str(out))
     catalog = load_catalog()
-    print(f"warehouse: {jobs.warehouse_url(settings)}")
-    statuses = jobs.period_statuses(settings, period)
+    print(f"warehouse: {warehouse_url(settings)}")
+    statuses = period_statuses(settings, period)
     done = progress(statuses)
     versions = sorted({s.version for s in statuses if s.version})
-    print(f"status: {done.accepted} of {done.expected} entities accepted, version {', '.join(map(str, versions))}")
+    accepted = f"{done.accepted} of {_count(done.expected, 'entity')} accepted"
+    print(f"status: {accepted}, version {', '.join(map(str, versions))}")
     print("written:")
     for what, where in _demo_folders(settings, period, out):
         print(f"  {what:<19} {where}")
@@ -395,7 +435,7 @@ def _say(line: str) -> None:
 def _newest_version(settings: Settings, period: Period) -> int:
     """The newest version of any return of the period the warehouse holds; 0 for none or no warehouse yet."""
     try:
-        return max((s.version or 0 for s in jobs.period_statuses(settings, period)), default=0)
+        return max((s.version or 0 for s in period_statuses(settings, period)), default=0)
     except EsgflowError:  # no schema yet: the demo makes it
         return 0
 
@@ -409,8 +449,8 @@ def _demo_folders(settings: Settings, period: Period, out: Path) -> list[tuple[s
         ("returns (archived)", str(settings.archive)),
         ("return letters", str(settings.home / "letters")),
         ("report", f"{out} (appendix.csv, .xlsx, .zh.html, .en.html, disclosure_index.csv)"),
-        ("validation results", f"{jobs.validation_index(settings)} (each run in the office's words)"),
-        ("validation detail", f"{jobs.data_docs_index(settings)} (Data Docs)"),
+        ("validation results", f"{validation_index(settings)} (each run in the office's words)"),
+        ("validation detail", f"{data_docs_index(settings)} (Data Docs)"),
     ]
 
 
@@ -472,10 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--entity", help="an entity's subtree instead of the group")
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=_cmd_explain)
-    rst = sub.add_parser("restate", help="recompute a period with today's returns and factors, recording why")
+    rst = sub.add_parser("restate", help="recompute a period from its approved returns and today's factors")
     rst.add_argument("--period", required=True, type=_period)
     rst.add_argument("--reason", required=True)
-    rst.add_argument("--by", help="who restates (default: this user), for the audit trail")
+    rst.add_argument("--by", required=True, help="the name of the person who restates, for the audit trail")
     rst.set_defaults(func=_cmd_restate)
     access = sub.add_parser("access", help="portal sign-ins").add_subparsers(dest="action", required=True)
     grant = access.add_parser("grant", help="make a sign-in link for a reporter of an entity, or the ESG office")
@@ -609,7 +649,7 @@ def run() -> None:
     """
     code = main()
     if len(sys.argv) > 1 and sys.argv[1] in QUICK_EXIT:
-        jobs.close()
+        close()
         logging.shutdown()
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
@@ -623,7 +663,7 @@ def _cmd_review(args: argparse.Namespace) -> None:
     decision, reason = (
         ("approved", "") if args.approve else ("returned", args.return_) if args.return_ else ("excused", args.excuse)
     )
-    done = jobs.review_return(load_settings(), args.period, args.entity, decision, reason, args.by, args.version)
+    done = review_return(load_settings(), args.period, args.entity, decision, reason, args.by, args.version)
     what = f"{done.entity} {done.period} version {done.version}" if done.version else f"{done.entity} for {done.period}"
     print(f"{done.by} {decision} {what}" + (f": {reason}" if reason else ""))
     if decision == "returned":
@@ -632,8 +672,8 @@ def _cmd_review(args: argparse.Namespace) -> None:
 
 
 def _cmd_signoff(args: argparse.Namespace) -> None:
-    done = jobs.signoff_period(load_settings(), args.period, args.by)
-    print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {done.figure_count} figures")
+    done = signoff_period(load_settings(), args.period, args.by)
+    print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {_count(done.figure_count, 'figure')}")
     print(f"  from {_count(len(done.approved), 'approved return')}: {', '.join(done.approved) or 'none'}")
     for entity, reason in done.excused.items():
         print(f"  {entity} excused: {reason}")
@@ -641,7 +681,7 @@ def _cmd_signoff(args: argparse.Namespace) -> None:
 
 
 def _cmd_audit(args: argparse.Namespace) -> None:
-    rows = jobs.audit_trail(load_settings(), args.period)
+    rows = audit_trail(load_settings(), args.period)
     if args.json:
         print(json.dumps([{**asdict(r), "at": moment_json(r.at)} for r in rows], ensure_ascii=False, indent=2))
         return
@@ -714,12 +754,20 @@ def _out(text: str) -> Path:
     elif not os.access(existing, os.W_OK | os.X_OK):
         reason = f"{existing} is not writable by this user"
     else:
-        return folder
+        try:  # permissions are not the whole story (/proc, a read-only mount): try, and leave nothing behind
+            os.rmdir(tempfile.mkdtemp(prefix=".esgflow-probe-", dir=existing))
+            return folder
+        except OSError as exc:
+            reason = f"{existing} does not take new folders ({exc.strerror})"
     raise EsgflowError(f"cannot write to the --out folder {folder}: {reason}")
 
 
+_PLURALS = {"entity": "entities", "copy": "copies"}
+
+
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    """'1 figure', '2 figures', '1 entity', '33 entities'."""
+    return f"{n} {noun if n == 1 else _PLURALS.get(noun, noun + 's')}"
 
 
 def _one_line(text: str) -> str:

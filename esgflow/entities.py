@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -172,3 +173,11 @@ def load_registry() -> EntityRegistry:
         if loc.location.split("-", 1)[0] != next(e.country for e in entities if e.code == loc.entity):
             raise EsgflowError(f"entity_locations.csv: {loc.entity} is placed in {loc.location}, outside its country")
     return EntityRegistry(entities=entities, links=tuple(links), contacts=contacts, locations=locations)
+
+
+def reports_for(allowed: Collection[str] | None, entity: str) -> bool:
+    """Whether someone who reports for `allowed` may send `entity`'s return (None: the ESG office, any entity).
+
+    The one own-entity check, for a return by mail (its sender's entities) and at the portal (the grant's).
+    """
+    return allowed is None or entity in allowed

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -50,6 +51,10 @@ class Factor:
     gwp: str | None = None
     choice: str | None = None  # the configuration key that picks among alternatives ...
     variant: str | None = None  # ... and the alternative this factor is
+    publication: str = ""  # the official publication: title, number, date
+    url: str = ""  # the publication on its publisher's own site, where one could be confirmed
+    transcription: str = ""  # a third party's copy that was read for the value, kept apart from the official one
+    note: str = ""  # how the value was derived or checked, and why a publisher URL is missing
 
     @property
     def numerator(self) -> str:
@@ -164,13 +169,23 @@ def _as_date(value: object, default: date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _source(r: Mapping[str, Any]) -> str:
+    """One line for people: the publication, its URL and any transcription (older snapshots carry only this)."""
+    if r.get("source"):
+        return str(r["source"])
+    parts = [str(r.get("publication") or ""), str(r.get("url") or "")]
+    if r.get("transcription"):
+        parts.append(f"transcription {r['transcription']}")
+    return "; ".join(p for p in parts if p)
+
+
 def _factor(r: Mapping[str, Any]) -> Factor:
     f = Factor(
         code=r["code"],
         name=r.get("name") or r["code"],
         value=Decimal(str(r["value"])),
         unit=r["unit"],
-        source=r["source"],
+        source=_source(r),
         valid_from=_as_date(r.get("valid_from"), OPEN_START),
         valid_to=_as_date(r.get("valid_to"), OPEN_END),
         looked_up=_as_date(r.get("looked_up"), OPEN_START),
@@ -181,6 +196,10 @@ def _factor(r: Mapping[str, Any]) -> Factor:
         gwp=r.get("gwp"),
         choice=r.get("choice"),
         variant=r.get("variant"),
+        publication=r.get("publication") or "",
+        url=r.get("url") or "",
+        transcription=r.get("transcription") or "",
+        note=r.get("note") or "",
     )
     if not units.is_known(f.numerator) or (f.denominator and not units.is_known(f.denominator)):
         raise EsgflowError(f"factor {f.code}: unknown unit {f.unit!r}")
@@ -215,9 +234,44 @@ def choices_from_env(environ: Mapping[str, str]) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
+_COMPLETE_URL = re.compile(r"https?://[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?(/[^\s;,]*)?", re.IGNORECASE)
+_TRANSCRIBERS = ("github.com", "githubusercontent.com")  # copies, never the publisher's own page
+
+
+def citation_problems(f: Factor) -> list[str]:
+    """What is missing from a factor's citation: the official publication (title, number, date), a
+    complete URL wherever one is given, the publisher's own URL or a note saying why there is none."""
+    problems = []
+    if len(f.publication.strip()) < 10:
+        problems.append("no publication reference (title, number, date)")
+    for field_name in ("url", "transcription", "publication", "note", "source"):
+        for found in _URL.findall(getattr(f, field_name)):
+            url = found.rstrip(").,;:'\"")
+            if not _COMPLETE_URL.fullmatch(url):
+                problems.append(f"an incomplete URL in {field_name}: {url!r}")
+    if f.url:
+        if not _COMPLETE_URL.fullmatch(f.url.strip()):
+            problems.append(f"url is not one complete URL: {f.url!r}")
+        elif any(host in f.url for host in _TRANSCRIBERS):
+            problems.append(f"url names a transcription, not the publisher's site: {f.url!r}")
+    elif not f.note.strip():
+        problems.append("no publisher URL and no note saying why")
+    return problems
+
+
+def check_citations(registry: FactorRegistry) -> None:
+    """Refuse a registry in which any factor's citation is incomplete."""
+    bad = [f"{f.code}: {'; '.join(p)}" for f in registry.factors if (p := citation_problems(f))]
+    if bad:
+        raise EsgflowError("factor registry: citations incomplete: " + " | ".join(bad))
+
+
 @cache
 def _parsed(text: str) -> FactorRegistry:
-    return registry_from(yaml.safe_load(text))
+    registry = registry_from(yaml.safe_load(text))
+    check_citations(registry)
+    return registry
 
 
 def load_factors() -> FactorRegistry:

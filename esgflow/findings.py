@@ -9,6 +9,9 @@ from typing import Any, Literal
 from esgflow import EsgflowError
 from esgflow.safety import shown
 
+# The finding (and the reason a message is kept aside) when a return is for an entity its sender does not report for.
+NOT_YOUR_ENTITY = "not_your_entity"
+
 Severity = Literal["error", "warning", "info"]
 
 

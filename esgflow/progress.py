@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from esgflow.outcome import Outcome
+from esgflow.intake.outcome import Outcome
 
 BAR_WIDTH = 30
 CLEAR_LINE = "\r\033[K"  # back to the line's start and clear it: the bar is redrawn, never scrolled

@@ -85,6 +85,7 @@ class RestatementRecord:
     restated_at: datetime
     changes: list[dict[str, Any]]
     significant: bool
+    returns: list[dict[str, Any]] | None = None  # [{entity, version}] it rests on; None if not recorded
 
 
 @dataclass(frozen=True)

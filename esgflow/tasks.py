@@ -16,18 +16,23 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
-from esgflow import jobs
 from esgflow.config import load_settings
-from esgflow.consolidate import ConsolidationResult
-from esgflow.cycles import SignOff, signer
+from esgflow.cycle.deadlines import SignOff, signer
+from esgflow.cycle.status import progress
+from esgflow.figures.consolidate import ConsolidationResult
 from esgflow.findings import Finding
-from esgflow.mail import TRANSIENT_SMTP_ERRORS
-from esgflow.outcome import Outcome
+from esgflow.intake.outcome import Outcome
+from esgflow.jobs import setup
+from esgflow.jobs.collection import collect_inbox, data_docs_index, period_statuses, validation_index, write_templates
+from esgflow.jobs.common import TRANSIENT_DB_ERRORS
+from esgflow.jobs.figures import check_group, consolidate_period, report_period
+from esgflow.jobs.mailing import send_letters, send_reminders, send_templates
+from esgflow.jobs.signoff import SignoffResult, period_signoff, signoff_period
+from esgflow.mail.sending import TRANSIENT_SMTP_ERRORS
 from esgflow.periods import Period
 from esgflow.records import SignoffRecord
-from esgflow.status import progress
 
-TRANSIENT = (*TRANSIENT_SMTP_ERRORS, *jobs.TRANSIENT_DB_ERRORS)
+TRANSIENT = (*TRANSIENT_SMTP_ERRORS, *TRANSIENT_DB_ERRORS)
 RETRY_DELAYS = [2, 10, 30]
 
 
@@ -40,13 +45,13 @@ def transient_only(_task: Any, _run: TaskRun, state: State) -> bool:
 def build_templates(period: Period) -> list[Path]:
     """Write this period's template for every entity and open the period for collection."""
     settings = load_settings()
-    return jobs.write_templates(settings, period, settings.templates / period.code)
+    return write_templates(settings, period, settings.templates / period.code)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def mail_templates(period: Period, deadline: date, templates: list[Path], smtp_block: str | None = None) -> int:
     """Send each entity its template, with the deadline, in its reporters' language."""
-    sent = jobs.send_templates(load_settings(), period, deadline, templates, smtp_block)
+    sent = send_templates(load_settings(), period, deadline, templates, smtp_block)
     get_run_logger().info("sent %d templates for %s", len(sent), period)
     return len(sent)
 
@@ -54,7 +59,7 @@ def mail_templates(period: Period, deadline: date, templates: list[Path], smtp_b
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def ingest_inbox(run_id: str, stale_after: float = 3600.0) -> list[Outcome]:
     """Claim what has arrived in the inbox and judge and load it, file by file."""
-    outcomes = jobs.collect_inbox(load_settings(), run_id, stale_after=stale_after)
+    outcomes = collect_inbox(load_settings(), run_id, stale_after=stale_after)
     logger = get_run_logger()
     for outcome in outcomes:
         logger.info(outcome.line())
@@ -64,25 +69,25 @@ def ingest_inbox(run_id: str, stale_after: float = 3600.0) -> list[Outcome]:
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def mail_letters(smtp_block: str | None = None) -> int:
     """Send every answered return its letter (and annotated workbook), this run's and any a stopped run owed."""
-    return len(jobs.send_letters(load_settings(), smtp_block))
+    return len(send_letters(load_settings(), smtp_block))
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def mail_reminders(period: Period, deadline: date, today: date, smtp_block: str | None = None) -> list[str]:
     """Remind the entities whose return is missing or rejected."""
-    return jobs.send_reminders(load_settings(), period, deadline, today, smtp_block)
+    return send_reminders(load_settings(), period, deadline, today, smtp_block)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def consolidate(period: Period) -> ConsolidationResult:
     """Consolidate the period's accepted returns along the entity tree."""
-    return jobs.consolidate_period(load_settings(), period)
+    return consolidate_period(load_settings(), period)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def group_checks(period: Period) -> list[Finding]:
     """Check the period's group figures, published history included."""
-    return jobs.check_group(load_settings(), period)
+    return check_group(load_settings(), period)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
@@ -90,26 +95,26 @@ def write_report(period: Period, out: str | None = None) -> list[Path]:
     """Write the appendix tables and the disclosure index."""
     settings = load_settings()
     target = Path(out) if out else settings.reports / period.code
-    return jobs.report_period(settings, period, target, ["zh", "en"]).files
+    return report_period(settings, period, target, ["zh", "en"]).files
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
 def cycle_deadline(period: Period, given: date | None = None) -> date:
     """The deadline given, else the period's cycle's, else 31 January after the period."""
-    return jobs.cycle_deadline(load_settings(), period, given)
+    return setup.cycle_deadline(load_settings(), period, given)
 
 
 # never cached: a run resumed from suspension asks again, and the answer may have changed meanwhile
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def signed_off(period: Period) -> SignoffRecord | None:
     """The period's sign-off, or None while it is open."""
-    return jobs.period_signoff(load_settings(), period)
+    return period_signoff(load_settings(), period)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def sign_off(period: Period, answer: SignOff) -> jobs.SignoffResult:
+def sign_off(period: Period, answer: SignOff) -> SignoffResult:
     """Sign the period off as the ESG office's form answered, or fail naming why it is refused."""
-    done = jobs.signoff_period(load_settings(), period, signer(period, answer))
+    done = signoff_period(load_settings(), period, signer(period, answer))
     get_run_logger().info("%s signed off by %s: %d figures", period, done.by, done.figure_count)
     return done
 
@@ -118,7 +123,7 @@ def sign_off(period: Period, answer: SignOff) -> jobs.SignoffResult:
 def publish_status(period: Period, report: list[Path] | None = None) -> float:
     """Publish the period's submission table, progress and links as Prefect artifacts."""
     settings = load_settings()
-    statuses = jobs.period_statuses(settings, period)
+    statuses = period_statuses(settings, period)
     done = progress(statuses)
     key = f"esgflow-{period.code.lower()}"
     create_table_artifact(
@@ -129,8 +134,8 @@ def publish_status(period: Period, report: list[Path] | None = None) -> float:
     create_progress_artifact(
         done.percent, key=f"{key}-progress", description=f"{period}: entities accepted of expected"
     )
-    links = [f"- Data Docs (validation history): {jobs.data_docs_index(settings).as_uri()}"]
-    links += [f"- Validation runs by entity, indicator and cell: {jobs.validation_index(settings).as_uri()}"]
+    links = [f"- Data Docs (validation history): {data_docs_index(settings).as_uri()}"]
+    links += [f"- Validation runs by entity, indicator and cell: {validation_index(settings).as_uri()}"]
     links += [f"- {p.name}: {p.as_uri()}" for p in report or []]
     create_markdown_artifact("\n".join(links), key=f"{key}-links", description="Where to look")
     return done.percent

@@ -14,7 +14,7 @@ API server"); two running together lock each other out of it. So:
   the temporary server, saying for whom it waits.
 
 With PREFECT_API_URL set, runs share a real server and only the first rule applies: the inbox's
-claims (esgflow.inbox) already keep two collections from taking the same file.
+claims (esgflow.mail.inbox) already keep two collections from taking the same file.
 
 The locks are flock(2) locks on small files holding who has them: the kernel drops a lock when
 its process ends, however it ends, so no lock outlives its run.

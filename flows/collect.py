@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 
-from esgflow.outcome import Outcome
+from esgflow.intake.outcome import Outcome
 from esgflow.periods import parse_period
 from esgflow.tasks import ingest_inbox, mail_letters, publish_status
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prefect import flow
 
-from esgflow.demo import DEMO_PERIOD
-from esgflow.demo_tasks import import_demo_history, import_published_for_comparison, init_warehouse, reply_with_returns
+from esgflow.demo.group import DEMO_PERIOD
+from esgflow.demo.tasks import import_demo_history, import_published_for_comparison, init_warehouse, reply_with_returns
 from esgflow.findings import Finding
 from esgflow.flows.collect import collect
 from esgflow.flows.consolidate_and_report import consolidate_and_report

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.access import grant_access, issue_api_token
 from esgflow.portal.app import create_app
 from tests.returns_factory import fill, open_collection
 
@@ -32,7 +32,7 @@ class World:
 
     def link(self, who: str) -> str:
         """A fresh sign-in token for `who` (each link signs in once)."""
-        return _token(jobs.grant_access(self.settings, self.email(who), None if who == "office" else who))
+        return _token(grant_access(self.settings, self.email(who), None if who == "office" else who))
 
     def client(self, **limits: float) -> TestClient:
         return TestClient(create_app(self.settings, warm=False, **limits))  # type: ignore[arg-type]
@@ -51,11 +51,11 @@ class World:
 
 def make_world(settings: Settings, folder: Path) -> World:
     templates = open_collection(settings, PERIOD, folder / "templates", ENTITIES)
-    tokens = {e: _token(jobs.grant_access(settings, f"reporter@{e.lower()}.example", e)) for e in ENTITIES}
-    tokens["office"] = _token(jobs.grant_access(settings, "esg@office.example", None))
+    tokens = {e: _token(grant_access(settings, f"reporter@{e.lower()}.example", e)) for e in ENTITIES}
+    tokens["office"] = _token(grant_access(settings, "esg@office.example", None))
     (folder / "returns").mkdir(parents=True, exist_ok=True)
     world = World(settings, templates, tokens, folder / "returns", {})
-    world.api.update({who: jobs.issue_api_token(settings, world.email(who), 30) for who in tokens})
+    world.api.update({who: issue_api_token(settings, world.email(who), 30) for who in tokens})
     return world
 
 

@@ -13,21 +13,24 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.consolidate import ConsolidationResult
 from esgflow.decimals import VALUE_DTYPE
-from esgflow.demo import bundled_history, demo_inputs, demo_returns
+from esgflow.demo.group import bundled_history, demo_inputs, demo_returns
 from esgflow.entities import load_registry
-from esgflow.history import ImportResult, read_published
+from esgflow.figures.consolidate import ConsolidationResult
+from esgflow.figures.history import ImportResult, read_published
+from esgflow.jobs.collection import period_statuses, write_templates
+from esgflow.jobs.figures import consolidate_period, report_period
+from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
-from esgflow.signing import signature, signing_key
-from esgflow.warehouse import db, load
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.submissions import SubmissionIn, record_submission
 from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity, template_name
+from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.libreoffice import soffice_convert
 
@@ -59,8 +62,8 @@ def observations(values: dict[str, Decimal | None], sheet: str = "demo", cell: s
 def open_collection(
     settings: Settings, period: str | Period, out: Path, entities: list[str] | None = None
 ) -> dict[str, Path]:
-    jobs.init_warehouse(settings)
-    return {named_entity(p.name): p for p in jobs.write_templates(settings, as_period(period), out, entities)}
+    init_warehouse(settings)
+    return {named_entity(p.name): p for p in write_templates(settings, as_period(period), out, entities)}
 
 
 @cache
@@ -120,7 +123,8 @@ def catalog_v2_text() -> str:
 
 def use_catalog(monkeypatch: pytest.MonkeyPatch, catalog: Catalog) -> None:
     """Make the jobs (init, templates, ingest) work with `catalog` instead of the packaged one."""
-    monkeypatch.setattr(jobs, "load_catalog", lambda: catalog)
+    for stage in ("setup", "collection", "figures", "signoff"):
+        monkeypatch.setattr(f"esgflow.jobs.{stage}.load_catalog", lambda: catalog)
 
 
 def older_template(settings: Settings, catalog: Catalog, entity: str, period: str, version: str, out: Path) -> Path:
@@ -150,10 +154,8 @@ def load_demo_returns(settings: Settings, period: Period) -> tuple[int, int]:
     loaded = duplicates = 0
     with db.session_scope(settings.database_url) as session:
         for ret in demo_returns(load_catalog(), load_registry(), period):
-            submission = load.SubmissionIn(
-                ret.entity, period, ret.content_hash, f"demo:{ret.entity}_{period}", "accepted"
-            )
-            recorded = load.record_submission(session, submission, observations(ret.values))
+            submission = SubmissionIn(ret.entity, period, ret.content_hash, f"demo:{ret.entity}_{period}", "accepted")
+            recorded = record_submission(session, submission, observations(ret.values))
             duplicates += recorded.duplicate
             loaded += not recorded.duplicate
     return loaded, duplicates
@@ -161,13 +163,11 @@ def load_demo_returns(settings: Settings, period: Period) -> tuple[int, int]:
 
 def run_demo(settings: Settings, out: Path, period: Period = P2024) -> DemoResult:
     """The demo cycle: history for the two years before, entity returns for `period`, report."""
-    jobs.init_warehouse(settings)
-    history = jobs.import_history_file(
-        settings, bundled_history(), [period.shifted_years(-2), period.shifted_years(-1)]
-    )
+    init_warehouse(settings)
+    history = import_history_file(settings, bundled_history(), [period.shifted_years(-2), period.shifted_years(-1)])
     loaded, duplicates = load_demo_returns(settings, period)
-    consolidation = jobs.consolidate_period(settings, period)
-    report = jobs.report_period(settings, period, out, ["zh", "en"])
+    consolidation = consolidate_period(settings, period)
+    report = report_period(settings, period, out, ["zh", "en"])
     published = {
         f.code: f.value
         for f in read_published(bundled_history(), load_catalog(), {period.code})
@@ -186,8 +186,8 @@ def run_demo(settings: Settings, out: Path, period: Period = P2024) -> DemoResul
 
 def returns_and_corrections(settings: Settings) -> dict[str, tuple[Path, Path]]:
     """Each entity's return, then its correction arriving a minute later (66 files for 33 entities)."""
-    jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, parse_period("2024"), settings.home / "templates")
+    init_warehouse(settings)
+    templates = write_templates(settings, parse_period("2024"), settings.home / "templates")
     files = {}
     for t in templates:
         entity = t.name.split("_")[0]
@@ -202,7 +202,7 @@ def returns_and_corrections(settings: Settings) -> dict[str, tuple[Path, Path]]:
 
 def newest_is_the_correction(settings: Settings, files: dict[str, tuple[Path, Path]]) -> None:
     """Every entity accepted at version 2, which is its correction (the file that arrived last)."""
-    assert {(s.status, s.version) for s in jobs.period_statuses(settings, parse_period("2024"))} == {("accepted", 2)}
+    assert {(s.status, s.version) for s in period_statuses(settings, parse_period("2024"))} == {("accepted", 2)}
     with db.session_scope(settings.database_url) as s:
         rows = s.execute(select(m.Submission.version, m.Submission.file_name)).all()
     newest = {name for version, name in rows if version == 2}

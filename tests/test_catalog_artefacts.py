@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
-from esgflow.demo import demo_returns
+from esgflow.demo.group import demo_returns
 from esgflow.entities import EntityRegistry
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m

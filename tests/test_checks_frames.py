@@ -23,7 +23,7 @@ from esgflow.checks.frames import (
     submission_frame,
 )
 from esgflow.factors import FactorRegistry
-from esgflow.stage import stage, unit_factors
+from esgflow.intake.stage import stage, unit_factors
 from esgflow.workbooks.returns import ParsedReturn, ReportedValue
 
 ON = date(2024, 12, 31)
@@ -109,10 +109,38 @@ def test_base_frame_lays_figures_out_with_the_base_schema(catalog: Catalog) -> N
     frame = base_frame(figures)
     assert dict(frame.schema) == {name: dtype() for name, dtype in BASE_SCHEMA.items()}
     assert frame.rows() == [
-        ("a", "env_diesel", 1500.5, "1500.5", figures[0].half, False, True, 1000.0),
-        ("a", "env_gasoline", 100.0, "100", figures[1].half, False, False, None),
-        ("b", "env_natural_gas", None, None, 0.0, True, False, None),
+        ("a", "env_diesel", 1500.5, "1500.5", figures[0].half, False, True, 1000.0, None),
+        ("a", "env_gasoline", 100.0, "100", figures[1].half, False, False, None, None),
+        ("b", "env_natural_gas", None, None, 0.0, True, False, None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "previous", "prior", "slip", "against"),
+    [
+        ("0.059554", "595.54", None, -4.0, "previous version"),  # 万千瓦时 typed into the kWh cell
+        ("595540", "595.54", "500", 3.0, "previous version"),  # the previous version wins over last period
+        ("5000", None, "480", 1.0, "last period"),  # about ten times last period's, within the tolerance
+        ("5955.4", "59554", None, -1.0, "previous version"),
+        ("59554", "595.54", None, None, "previous version"),  # x100 is no unit this rule knows
+        ("700", "1", None, None, "previous version"),  # 700 is no power of ten
+        ("0", "595.54", None, None, "previous version"),  # zero says nothing about units
+        ("595.54", None, None, None, None),  # nothing to compare with
+    ],
+)
+def test_a_figure_a_power_of_ten_off_is_flagged_as_a_slip(
+    catalog: Catalog, value: str, previous: str | None, prior: str | None, slip: float | None, against: str | None
+) -> None:
+    figure = checked_value(
+        "a",
+        "env_electricity",
+        Decimal(value),
+        catalog,
+        prior=None if prior is None else Decimal(prior),
+        previous=None if previous is None else Decimal(previous),
+    )
+    [row] = submission_frame([figure], catalog).filter(pl.col("row") == "figure").iter_rows(named=True)
+    assert row["slip"] == slip and row["slip_ref"] == against
 
 
 def test_base_frame_of_no_figures_is_empty_with_its_schema() -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.checks.group import (
     CONTRADICTION_RULES,
@@ -27,9 +26,12 @@ from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
+from esgflow.jobs.figures import check_group
+from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import parse_period
 from esgflow.records import ReporterNote
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import group_figures
 
 # The published report's own contradictions, checked by hand (see the issue notes):
 REAL_ERRORS = {
@@ -59,9 +61,9 @@ AGREE = [
 
 @pytest.fixture
 def history(settings: Settings, seed_dir: Path) -> Settings:
-    jobs.init_warehouse(settings)
-    jobs.import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
-    jobs.import_history_file(settings, seed_dir / "body_kpis_2024.csv")
+    init_warehouse(settings)
+    import_history_file(settings, seed_dir / "appendix_2022_2024.csv")
+    import_history_file(settings, seed_dir / "body_kpis_2024.csv")
     return settings
 
 
@@ -71,7 +73,7 @@ def _errors(findings: list[Finding]) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("year", ["2022", "2023", "2024"])
 def test_the_real_contradictions_are_found_and_nothing_else_is_an_error(history: Settings, year: str) -> None:
-    findings = jobs.check_group(history, parse_period(year))
+    findings = check_group(history, parse_period(year))
     assert _errors(findings) == REAL_ERRORS[year]
     agreeing = {
         (r, c)
@@ -84,7 +86,7 @@ def test_the_real_contradictions_are_found_and_nothing_else_is_an_error(history:
 
 
 def test_findings_carry_what_was_compared(history: Settings) -> None:
-    findings = jobs.check_group(history, parse_period("2024"))
+    findings = check_group(history, parse_period("2024"))
     intensity = next(f for f in findings if f.indicators[0] == "env_energy_intensity_revenue" and f.severity == "error")
     assert intensity.entity is None and intensity.period == "2024"
     assert str(intensity.actual) == "0.0192" and abs(float(intensity.expected) - 42099 / 2400325.45) < 1e-9
@@ -326,7 +328,7 @@ def test_the_published_history_contradicts_itself_where_the_issue_notes_say(
 ) -> None:
     years = [parse_period(y) for y in ("2022", "2023", "2024")]
     with db.session_scope(history.database_url) as s:
-        figures = queries.group_figures(s, load_registry().root(), years)
+        figures = group_figures(s, load_registry().root(), years)
     found = published_contradictions(figures, years, catalog, factors, history.home)
     for year, errors in REAL_ERRORS.items():
         assert {(f.rule, f.indicators[0]) for f in found if f.period == year and f.severity == "error"} == errors

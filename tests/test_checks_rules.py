@@ -15,7 +15,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import CheckedValue, checked_value, group_frame, submission_frame
 from esgflow.checks.gx_run import Validator, validator_for
-from esgflow.checks.rules import RULES, expectations, wording
+from esgflow.checks.rules import RULES, compared_label, expectations, wording
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
 
@@ -50,6 +50,9 @@ def test_rule_severities_are_those_the_readme_promises() -> None:
         "derived_recomputed_with_factors",
         "published_vs_computed",
         "not_in_older_template",
+        "unit_slip_x10",
+        "unit_slip_x1000",
+        "unit_slip_x10000",
     }
 
 
@@ -96,7 +99,7 @@ def test_a_suites_expectations_follow_the_rule_order(suite: str, catalog: Catalo
 def test_which_rules_each_suite_holds(catalog: Catalog) -> None:
     submission = {e.meta["rule"] for e in expectations("submission", catalog)}
     group = {e.meta["rule"] for e in expectations("group", catalog)}
-    assert submission - group == {"required"}
+    assert submission - group == {"required", "unit_slip_x10", "unit_slip_x1000", "unit_slip_x10000"}
     assert group - submission == {"derived_recomputed", "derived_recomputed_with_factors", "published_vs_computed"}
     assert expectations("no_such_suite", catalog) == []
 
@@ -286,3 +289,9 @@ def test_a_published_figure_differing_from_the_computed_one_is_found(
     assert _group(validator, catalog, factors, same) == []
     differ = {"published": {"env_diesel": "100.5"}, "computed": {"env_diesel": "99"}}
     assert _rules(_group(validator, catalog, factors, differ)) == {("published_vs_computed", "env_diesel")}
+
+
+def test_each_rule_says_what_its_expected_figure_is() -> None:
+    assert compared_label("yoy_change_needs_note") == ("上期数值", "Last period")
+    assert compared_label("published_vs_computed") == ("按单位数据计算", "The entity data give")
+    assert compared_label("required") == compared_label("no_such_rule") == ("对比数值", "Compared with")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.checks.run_page import ValidationRun, write_run_index, write_run_page
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding
+from esgflow.jobs.collection import data_docs_index, ingest_files
 from tests.chromium import Chromium
 from tests.returns_factory import fill, open_collection
 
@@ -87,8 +87,8 @@ def _spoiled_batch(settings: Settings, tmp_path: Path) -> Path:
     templates = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI", "GAMI"])
     fill(templates["SAMI"], tmp_path / "in", {"env_diesel": -5})
     fill(templates["GAMI"], tmp_path / "in", {"soc_employees_total": 10, "soc_employees_male": 30})
-    jobs.ingest_files(settings, [tmp_path / "in"])
-    return jobs.data_docs_index(settings).parent
+    ingest_files(settings, [tmp_path / "in"])
+    return data_docs_index(settings).parent
 
 
 def test_every_ingest_gets_a_run_page_and_the_data_docs_work_offline(

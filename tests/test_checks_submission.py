@@ -13,13 +13,13 @@ import pytest
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.checks.gx_run import Validator, validator_for
 from esgflow.checks.submission import Known, identity_findings, validate_returns
-from esgflow.demo import demo_inputs
+from esgflow.demo.group import demo_inputs
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding, Refused
+from esgflow.intake.stage import stage, unit_factors
 from esgflow.periods import Period, parse_period
-from esgflow.signing import signature
-from esgflow.stage import stage, unit_factors
 from esgflow.workbooks.returns import ParsedReturn, ReportedValue
+from esgflow.workbooks.signing import signature
 
 META_CELLS = {
     "meta_entity": ("Instructions", "C3"),

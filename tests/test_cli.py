@@ -49,7 +49,7 @@ def test_templates_ingest_consolidate_status_check(
 
     assert main(["init"]) == 0
     assert main(["templates", "--period", "2024", "--out", str(tmp_path / "t"), "--entity", "SAMI"]) == 0
-    assert "wrote 1 templates for 2024" in capsys.readouterr().out
+    assert "wrote 1 template for 2024" in capsys.readouterr().out  # one template, in the singular
     returned = fill(tmp_path / "t" / "SAMI_2024.xlsx", tmp_path / "in", {})
     assert main(["ingest", str(returned)]) == 0
     out = capsys.readouterr().out
@@ -95,9 +95,21 @@ def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert out.startswith("env_ghg_scope2_location for HQ, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
     assert main(["explain", "--period", "2025", "env_ghg_total", "--entity", "SAMI", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agrees"] is True
-    assert main(["restate", "--period", "2025", "--reason", "new returns policy"]) == 0
+    with pytest.raises(SystemExit):  # who restates is a person's name, never this process's user
+        main(["restate", "--period", "2025", "--reason", "new returns policy"])
+    assert "--by" in capsys.readouterr().err
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy", "--by", "Zhang Wei"]) == 1
+    assert "no approved return to restate from" in capsys.readouterr().err
+    assert main(["review", "--period", "2025", "--entity", "SAMI", "--approve", "--by", "Wang Li"]) == 0
+    assert main(["ingest", str(fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in2", {"env_diesel": 7}))]) == 0
+    capsys.readouterr()
+    assert main(["restate", "--period", "2025", "--reason", "new returns policy", "--by", "Zhang Wei"]) == 0
     out = capsys.readouterr().out
     assert "restated 2025 (restatement 1): new returns policy" in out and "no group figure moved" in out
+    assert (
+        "from the approved returns: SAMI v1\n" in out
+        and "left out, not approved: SAMI version 2 (pending review)" in out
+    )
     assert main(["explain", "--period", "2025", "env_nonsense"]) == 1
     assert "unknown indicator 'env_nonsense'" in capsys.readouterr().err
 
@@ -338,7 +350,7 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path, postgres: PostgresSer
     assert all(name in first for name in production)
     assert "already holds" not in demo.stdout
     assert "33 of 33 entities accepted, version 1\n" in demo.stdout
-    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,482.40 tce" in demo.stdout
+    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in demo.stdout
     written = demo.stdout.split("written:\n")[1].split("published 2024")[0].splitlines()
     folders = {line.split("  ")[1].strip(): line.split("  ", 2)[2].strip() for line in written}
     assert folders["templates"] == str(home / "templates" / "2024")
@@ -365,7 +377,7 @@ def test_the_demo_from_a_shell(home: Path, tmp_path: Path, postgres: PostgresSer
         "this warehouse already holds the demo's 2024 returns (up to version 1): this run adds a new version"
     )
     assert "33 of 33 entities accepted, version 2\n" in again.stdout
-    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,482.40 tce" in again.stdout
+    assert "env_energy_total: published 42,099 tce, computed from entity returns 46,514.20 tce" in again.stdout
 
 
 @contextmanager
@@ -427,7 +439,7 @@ def test_run_ends_commands_without_prefect_at_once_and_others_normally(
 ) -> None:
     ended: list[tuple[str, int]] = []
     monkeypatch.setattr(cli, "main", lambda argv=None: 3)
-    monkeypatch.setattr(cli.jobs, "close", lambda: ended.append(("closed", 0)))
+    monkeypatch.setattr(cli, "close", lambda: ended.append(("closed", 0)))
     monkeypatch.setattr(cli.os, "_exit", lambda code: ended.append(("os._exit", code)))
     monkeypatch.setattr(sys, "argv", ["esgflow", command])
     if quick:  # output flushed and the warehouse closed, then no interpreter teardown

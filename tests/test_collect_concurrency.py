@@ -8,9 +8,10 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.config import Settings
 from esgflow.entities import load_registry
+from esgflow.jobs.collection import collect_inbox, write_templates
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
@@ -21,14 +22,14 @@ def _collect(home: str, url: str, run_id: str, queue: mp.Queue) -> None:  # type
     from esgflow.config import load_settings
 
     settings = load_settings({"ESGFLOW_HOME": home, "ESGFLOW_DATABASE_URL": url})
-    outcomes = jobs.collect_inbox(settings, run_id)
+    outcomes = collect_inbox(settings, run_id)
     queue.put([(o.path.name, o.status) for o in outcomes])
 
 
 @pytest.mark.slow  # two processes, each with Great Expectations
 def test_two_runs_at_once_share_the_inbox_without_loading_twice(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
-    templates = jobs.write_templates(settings, parse_period("2024"), settings.home / "templates")
+    init_warehouse(settings)
+    templates = write_templates(settings, parse_period("2024"), settings.home / "templates")
     for template in templates:
         fill(template, settings.inbox, {})
     # the same bytes arriving twice under another name: one of them is a duplicate

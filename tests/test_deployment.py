@@ -17,11 +17,13 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from esgflow import jobs
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings, load_settings
-from esgflow.demo import bundled_history, demo_inputs
+from esgflow.demo.group import bundled_history, demo_inputs
 from esgflow.entities import load_registry
+from esgflow.jobs.collection import entity_versions, period_statuses
+from esgflow.jobs.setup import cycle_records, import_history_file, init_warehouse, open_cycle
+from esgflow.jobs.signoff import audit_trail, period_signoff, review_return, signoff_period
 from esgflow.periods import Period, parse_period
 from esgflow.warehouse import db
 from esgflow.workbooks import layout as L
@@ -52,7 +54,7 @@ def server(tmp_path: Path) -> Iterator[dict[str, str]]:
 def warehouse(server: dict[str, str]) -> Iterator[Settings]:
     """The workers' warehouse (SQLite under their ESGFLOW_HOME), with the published history imported."""
     settings = load_settings({"ESGFLOW_HOME": server["ESGFLOW_HOME"]})
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     yield settings
     db.dispose(settings.database_url)
 
@@ -60,7 +62,7 @@ def warehouse(server: dict[str, str]) -> Iterator[Settings]:
 def test_deploy_all_and_run_a_deployment_with_a_process_worker(
     server: dict[str, str], warehouse: Settings, tmp_path: Path
 ) -> None:
-    jobs.import_history_file(warehouse, bundled_history())
+    import_history_file(warehouse, bundled_history())
     deployed = deploy_all(server)
     for name in ("distribute", "collect", "remind", "consolidate-and-report"):
         assert name in deployed
@@ -77,7 +79,7 @@ def test_deploy_all_and_run_a_deployment_with_a_process_worker(
 
 
 def _signed_by(settings: Settings, period: Period) -> str | None:
-    signed = jobs.period_signoff(settings, period)
+    signed = period_signoff(settings, period)
     return signed.signed_by if signed else None
 
 
@@ -95,11 +97,11 @@ def _resume(env: dict[str, str], run_id: UUID, by: str) -> None:
 def test_the_report_waits_suspended_for_a_signoff_given_in_its_form(
     server: dict[str, str], warehouse: Settings, tmp_path: Path
 ) -> None:
-    jobs.import_history_file(warehouse, bundled_history(), [P2024.shifted_years(-2), P2024.shifted_years(-1)])
+    import_history_file(warehouse, bundled_history(), [P2024.shifted_years(-2), P2024.shifted_years(-1)])
     load_demo_returns(warehouse, P2024)
-    for status in jobs.period_statuses(warehouse, P2024):
+    for status in period_statuses(warehouse, P2024):
         if status.entity != "SAMI":  # SAMI waits for its review: a sign-off is refused
-            jobs.review_return(warehouse, P2024, status.entity, "approved", by="Wang Li")
+            review_return(warehouse, P2024, status.entity, "approved", by="Wang Li")
     deploy_all(server)
     out = tmp_path / "report"
     params = {"period": "2024", "out": str(out)}
@@ -125,7 +127,7 @@ def test_the_report_waits_suspended_for_a_signoff_given_in_its_form(
         assert failed.state is not None and "neither approved nor excused: SAMI (pending)" in str(failed.state.message)
         assert _signed_by(warehouse, P2024) is None
 
-        jobs.review_return(warehouse, P2024, "SAMI", "approved", by="Wang Li")
+        review_return(warehouse, P2024, "SAMI", "approved", by="Wang Li")
         first, older = start_run(server, REPORT, params), start_run(server, REPORT, params)
         wait_for(server, first, ("SUSPENDED",))
         wait_for(server, older, ("SUSPENDED",))
@@ -138,7 +140,7 @@ def test_the_report_waits_suspended_for_a_signoff_given_in_its_form(
         _resume(server, older, "Li Na")
         wait_for(server, older, ("COMPLETED",))
         assert _signed_by(warehouse, P2024) == "Zhang Wei"
-        assert [r.actor for r in jobs.audit_trail(warehouse, P2024) if r.action == "signed_off"] == ["Zhang Wei"]
+        assert [r.actor for r in audit_trail(warehouse, P2024) if r.action == "signed_off"] == ["Zhang Wei"]
 
         # a run for a signed-off period completes without waiting
         signed = start_run(server, REPORT, params)
@@ -168,7 +170,7 @@ def _appendix(path: Path) -> tuple[list[str], dict[str, dict[str, str]]]:
 def _year(env: dict[str, str], settings: Settings, period: Period) -> None:
     """One yearly cycle through the deployments, each run taking its period from its scheduled time."""
     year = period.year + 1  # the runs of 2025 collect 2024
-    jobs.open_cycle(settings, period, date(year, 2, 20), by="ESG office")
+    open_cycle(settings, period, date(year, 2, 20), by="ESG office")
     before = set(settings.outbox.glob("*.eml"))
     wait_for(env, start_run(env, "distribute/distribute", at=datetime(year, 1, 5, 1, tzinfo=UTC)), ("COMPLETED",))
     templates = sorted((settings.templates / period.code).glob("*.xlsx"))
@@ -179,10 +181,10 @@ def _year(env: dict[str, str], settings: Settings, period: Period) -> None:
     for template in templates:
         fill(template, settings.inbox, {})
     wait_for(env, start_run(env, "collect/collect", at=datetime(year, 1, 20, 1, tzinfo=UTC)), ("COMPLETED",))
-    for status in jobs.period_statuses(settings, period):
+    for status in period_statuses(settings, period):
         assert status.status == "accepted", status
-        jobs.review_return(settings, period, status.entity, "approved", by="Wang Li")
-    jobs.signoff_period(settings, period, "Zhang Wei")
+        review_return(settings, period, status.entity, "approved", by="Wang Li")
+    signoff_period(settings, period, "Zhang Wei")
     report = start_run(env, REPORT, at=datetime(year, 3, 2, 0, tzinfo=UTC))
     wait_for(env, report, ("COMPLETED",))
     assert not _was_suspended(env, report)
@@ -191,7 +193,7 @@ def _year(env: dict[str, str], settings: Settings, period: Period) -> None:
 def test_two_yearly_cycles_run_through_the_deployments_with_nothing_edited_between(
     server: dict[str, str], warehouse: Settings, tmp_path: Path
 ) -> None:
-    jobs.import_history_file(warehouse, bundled_history(), [parse_period("2022"), parse_period("2023")])
+    import_history_file(warehouse, bundled_history(), [parse_period("2022"), parse_period("2023")])
     deploy_all(server)
     sami_2024 = demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]
 
@@ -201,7 +203,7 @@ def test_two_yearly_cycles_run_through_the_deployments_with_nothing_edited_betwe
         correction = {"env_diesel": sami_2024["env_diesel"] + 1}
         fill(warehouse.templates / "2024" / "SAMI_2024.xlsx", warehouse.inbox, correction, name="SAMI_2024_late.xlsx")
         wait_for(server, start_run(server, "collect/collect", at=datetime(2025, 3, 10, 1, tzinfo=UTC)), ("COMPLETED",))
-        assert [v.status for v in jobs.entity_versions(warehouse, "SAMI", P2024)] == ["accepted", "accepted"]
+        assert [v.status for v in entity_versions(warehouse, "SAMI", P2024)] == ["accepted", "accepted"]
         _year(server, warehouse, P2025)
 
     prior = _prior_column(warehouse.templates / "2025" / "SAMI_2025.xlsx")
@@ -215,4 +217,4 @@ def test_two_yearly_cycles_run_through_the_deployments_with_nothing_edited_betwe
     assert diesel["2023"] and Decimal(diesel["2024"]) == Decimal(diesel["2025"])  # the same returns both years
     header = [str(c.value) for c in next(load_workbook(warehouse.reports / "2025" / "appendix.xlsx").active.rows)]
     assert {"2023", "2024", "2025"} <= {h.split(" ")[0] for h in header}
-    assert [c.signed_by for c in jobs.cycle_records(warehouse)] == ["Zhang Wei", "Zhang Wei"]
+    assert [c.signed_by for c in cycle_records(warehouse)] == ["Zhang Wei", "Zhang Wei"]

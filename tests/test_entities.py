@@ -1,6 +1,6 @@
 from datetime import date
 
-from esgflow.entities import EntityRegistry, ancestry
+from esgflow.entities import EntityRegistry, ancestry, reports_for
 
 
 def test_registry_matches_seed(registry: EntityRegistry) -> None:
@@ -22,3 +22,9 @@ def test_every_entity_has_a_demo_reporter_on_example_com(registry: EntityRegistr
         contacts = registry.contacts_of(e.code)
         assert contacts and all(c.email.endswith("@example.com") for c in contacts)
         assert {c.language for c in contacts} == {e.language}
+
+
+def test_a_reporter_sends_only_for_the_entities_they_report_for_and_the_office_for_any() -> None:
+    assert reports_for({"SAMI", "GAMI"}, "GAMI") and not reports_for({"SAMI"}, "GAMI")
+    assert not reports_for(frozenset(), "SAMI")
+    assert reports_for(None, "SAMI")  # the ESG office

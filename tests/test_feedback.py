@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from esgflow import jobs
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.display import figure
@@ -18,6 +17,9 @@ from esgflow.feedback import write_feedback
 from esgflow.feedback.annotate import ERROR_FILL, FEEDBACK_SHEET, WARNING_FILL
 from esgflow.feedback.letter import Judged, render_letter
 from esgflow.findings import Finding
+from esgflow.jobs.collection import data_docs_index, ingest_files, write_templates
+from esgflow.jobs.figures import check_group
+from esgflow.jobs.setup import import_history_file
 from esgflow.periods import parse_period
 from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.returns_factory import P2024, demo_inputs, fill, open_collection, run_demo
@@ -81,7 +83,7 @@ def _cell(path: Path, code: str) -> tuple[str, str]:
 def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_path: Path) -> None:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     path = fill(templates["SAMI"], tmp_path / "in", {"env_gasoline": "lots", "env_diesel": -5, "env_natural_gas": None})
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "rejected" and outcome.letter and outcome.annotated
     text = outcome.letter.read_text("utf-8")
     sheet, gasoline = _cell(path, "env_gasoline")
@@ -105,10 +107,10 @@ def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_pat
 
 def test_an_english_letter_for_an_overseas_entity(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")
-    [template] = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["OS-GN"])
+    [template] = write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["OS-GN"])
     last = demo_inputs(load_catalog(), load_registry(), P2024)["OS-GN"]["env_diesel"]
     path = fill(template, tmp_path / "in", {"env_diesel": last * 2})
-    [outcome] = jobs.ingest_files(sqlite_settings, [path])
+    [outcome] = ingest_files(sqlite_settings, [path])
     assert outcome.status == "accepted_with_warnings" and outcome.letter and outcome.annotated
     text = outcome.letter.read_text("utf-8")
     sheet, diesel = _cell(path, "env_diesel")
@@ -124,18 +126,18 @@ def test_an_english_letter_for_an_overseas_entity(sqlite_settings: Settings, tmp
 
 def test_a_clean_return_gets_a_short_thank_you(sqlite_settings: Settings, tmp_path: Path) -> None:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["GAMI"])
-    [outcome] = jobs.ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "in", {})])
+    [outcome] = ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "in", {})])
     assert outcome.status == "accepted" and outcome.annotated is None
     assert "已接受，感谢您的填报。" in outcome.letter.read_text("utf-8")
 
 
 def test_every_run_adds_to_the_data_docs(sqlite_settings: Settings, tmp_path: Path, seed_dir: Path) -> None:
     templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["GAMI", "SAMI"])
-    jobs.ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "a", {})])
-    jobs.ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "b", {"env_diesel": -1})])
-    jobs.import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
-    jobs.check_group(sqlite_settings, parse_period("2024"))
-    index = jobs.data_docs_index(sqlite_settings)
+    ingest_files(sqlite_settings, [fill(templates["GAMI"], tmp_path / "a", {})])
+    ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "b", {"env_diesel": -1})])
+    import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
+    check_group(sqlite_settings, parse_period("2024"))
+    index = data_docs_index(sqlite_settings)
     assert index.is_file()
     pages = list((index.parent / "validations").rglob("*.html"))
     assert len(pages) >= 3  # two ingest runs and one group check, each kept

@@ -25,16 +25,16 @@ from esgflow.feedback.annotate import (
     annotation,
 )
 from esgflow.feedback.letter import Judged
-from esgflow.feedback.xml_patch import patch_workbook
 from esgflow.findings import Finding, Severity
 from esgflow.periods import parse_period
 from esgflow.workbooks import fit
+from esgflow.workbooks.ooxml.patch import patch_workbook
 from esgflow.workbooks.returns import read_return
 from esgflow.workbooks.template import TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import fill, libreoffice_resave
 
-HEADERS = ["级别", "工作表", "单元格", "指标", "规则", "如何处理", "说明"]
+HEADERS = ["级别", "工作表", "单元格", "指标", "规则", "处理办法", "说明"]
 HEADERS_EN = ["Severity", "Sheet", "Cell", "Indicator", "Rule", "What to do", "Detail"]
 
 

@@ -11,11 +11,11 @@ import pytest
 
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import RULES
+from esgflow.cycle.states import STORED
 from esgflow.display import MISSING
 from esgflow.entities import EntityRegistry
 from esgflow.feedback.letter import STATUS, Judged, render_letter
 from esgflow.findings import Finding
-from esgflow.states import STORED
 
 ENV = "环境 Environmental"
 

@@ -17,14 +17,16 @@ from openpyxl import load_workbook
 from prefect.artifacts import Artifact
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.config import Settings, load_settings
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
 from esgflow.entities import load_registry
 from esgflow.flows.collect import collect
 from esgflow.flows.consolidate_and_report import consolidate_and_report
 from esgflow.flows.distribute import distribute
 from esgflow.flows.remind import remind
+from esgflow.jobs import mailing
+from esgflow.jobs.collection import period_statuses, write_templates
+from esgflow.jobs.setup import import_history_file, init_warehouse, open_cycle
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
@@ -67,8 +69,8 @@ def cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int
     monkeypatch.setenv("ESGFLOW_SMTP_SENDER", "esg-office@example.com")
     monkeypatch.setenv("ESGFLOW_SMTP_ALLOW_RESERVED", "1")  # the test server catches the placeholder contacts' mail
     settings = load_settings()
-    jobs.init_warehouse(settings)
-    jobs.import_history_file(settings, bundled_history(), [parse_period("2022"), parse_period("2023")])
+    init_warehouse(settings)
+    import_history_file(settings, bundled_history(), [parse_period("2022"), parse_period("2023")])
     yield settings
     db.dispose(settings.database_url)
 
@@ -79,7 +81,7 @@ def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
 
 def test_the_cycle_end_to_end(cycle: Settings, smtp: tuple[Sink, int], tmp_path: Path) -> None:
     sink, _ = smtp
-    registry, contacts = load_registry(), jobs.contacts(cycle)
+    registry, contacts = load_registry(), mailing.contacts(cycle)
 
     # distribute: one message per entity, to its reporters, with its own workbook
     assert distribute("2024", DEADLINE) == 33
@@ -143,7 +145,7 @@ def test_without_smtp_mail_goes_to_the_outbox(
 def test_smtp_settings_from_a_prefect_block(
     cycle: Settings, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Sink, int]
 ) -> None:
-    from esgflow.blocks import SmtpServer
+    from esgflow.mail.blocks import SmtpServer
 
     monkeypatch.delenv("ESGFLOW_SMTP_HOST")
     block = SmtpServer(host="127.0.0.1", port=smtp[1], sender="esg@example.com", allow_reserved=True)
@@ -153,7 +155,7 @@ def test_smtp_settings_from_a_prefect_block(
 
 
 def _fill_all(settings: Settings) -> int:
-    jobs.write_templates(settings, parse_period("2024"), settings.home / "templates" / "2024")
+    write_templates(settings, parse_period("2024"), settings.home / "templates" / "2024")
     for entity in load_registry().codes:
         fill(settings.home / "templates" / "2024" / f"{entity}_2024.xlsx", settings.inbox, {})
     return len(load_registry().codes)
@@ -167,7 +169,7 @@ def _loaded(settings: Settings) -> tuple[int, int]:
 
 
 def test_an_interrupted_collect_loads_each_file_exactly_once(cycle: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from esgflow.ingest import Ingestor
+    from esgflow.intake.ingest import Ingestor
 
     files = _fill_all(cycle)
     real_load, calls = Ingestor._load, {"n": 0}
@@ -211,7 +213,7 @@ def test_the_demo_runs_the_cycle_through_the_flows(
         monkeypatch.delenv(name, raising=False)
     findings = demo("2024", str(tmp_path / "out"))
     settings = load_settings()
-    assert {s.status for s in jobs.period_statuses(settings, parse_period("2024"))} == {"accepted"}
+    assert {s.status for s in period_statuses(settings, parse_period("2024"))} == {"accepted"}
     assert len(list(settings.outbox.glob("*.eml"))) == 33 * 2  # templates out, letters back
     catalog = load_catalog()
     published = {
@@ -239,7 +241,7 @@ def test_a_run_without_a_period_collects_the_year_before_its_scheduled_time_by_i
 
     monkeypatch.setenv("ESGFLOW_HOME", str(sqlite_settings.home))
     monkeypatch.delenv("ESGFLOW_DATABASE_URL", raising=False)
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
 
     @flow
     def which() -> tuple[str, date]:
@@ -248,7 +250,7 @@ def test_a_run_without_a_period_collects_the_year_before_its_scheduled_time_by_i
 
     expected = reporting_year_of(date.today())
     assert which() == (expected.code, date(expected.year + 1, 1, 31))  # no cycle opened: the default
-    jobs.open_cycle(sqlite_settings, expected, date(expected.year + 1, 2, 20), by="Li Na")
+    open_cycle(sqlite_settings, expected, date(expected.year + 1, 2, 20), by="Li Na")
     assert which() == (expected.code, date(expected.year + 1, 2, 20))  # the cycle's
     assert run_period("2024").code == "2024" and run_deadline(expected, date(2026, 2, 15)) == date(2026, 2, 15)
 
@@ -257,7 +259,7 @@ def test_distribute_and_remind_give_the_cycles_deadline_when_the_run_names_none(
     cycle: Settings, smtp: tuple[Sink, int]
 ) -> None:
     sink, _ = smtp
-    jobs.open_cycle(cycle, parse_period("2024"), date(2025, 2, 20), by="Li Na")
+    open_cycle(cycle, parse_period("2024"), date(2025, 2, 20), by="Li Na")
     assert distribute("2024") == 33
     assert all("2025-02-20" in m.get_body().get_content() for m in sink.messages)
     sink.messages.clear()

@@ -4,15 +4,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
+from esgflow.jobs.collection import ingest_files
+from esgflow.jobs.figures import consolidate_period
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from tests.returns_factory import P2024, demo_inputs, fill, libreoffice_resave, open_collection
-from tests.test_ingest import _expected_sums, _group_figures
+from tests.test_intake_ingest import _expected_sums, _group_figures
 
 
 def test_round_trip_after_libreoffice_resave(
@@ -24,9 +25,9 @@ def test_round_trip_after_libreoffice_resave(
     originals = [fill(t, tmp_path / "filled", filled[code], notes) for code, t in templates.items()]
     resaved = libreoffice_resave(originals, tmp_path / "libreoffice")
     assert all(p.read_bytes() != o.read_bytes() for p, o in zip(resaved, originals, strict=True))
-    outcomes = jobs.ingest_files(sqlite_settings, resaved)
+    outcomes = ingest_files(sqlite_settings, resaved)
     assert [o.status for o in outcomes] == ["accepted"] * len(templates), [o.line() for o in outcomes]
-    jobs.consolidate_period(sqlite_settings, parse_period("2024"))
+    consolidate_period(sqlite_settings, parse_period("2024"))
     figures = _group_figures(sqlite_settings, "2024")
     for code, total in _expected_sums(catalog, filled).items():
         assert figures[code] == total, code
@@ -37,7 +38,7 @@ def test_note_text_survives_libreoffice_as_text(sqlite_settings: Settings, tmp_p
     note = "=1+1 这不是公式 not a formula"
     path = fill(templates["SAMI"], tmp_path / "in", {"env_diesel": 7}, {"env_diesel": note})
     [resaved] = libreoffice_resave([path], tmp_path / "lo")
-    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    [outcome] = ingest_files(sqlite_settings, [resaved])
     assert outcome.status == "accepted"
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(m.Observation.note).where(m.Observation.note.is_not(None))) == note
@@ -53,7 +54,7 @@ def test_a_formula_uses_the_result_libreoffice_saved(sqlite_settings: Settings, 
     wb[sheet][coord.replace("$", "")] = "=1200.5+300"  # openpyxl saves no result; LibreOffice computes one
     wb.save(path)
     [resaved] = libreoffice_resave([path], tmp_path / "lo")
-    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    [outcome] = ingest_files(sqlite_settings, [resaved])
     assert outcome.status == "accepted", outcome.line()
     with db.session_scope(sqlite_settings.database_url) as s:
         value = s.scalar(select(m.Observation.value).join(m.Indicator).where(m.Indicator.code == "env_diesel"))
@@ -75,7 +76,7 @@ def test_the_estimated_drop_down_survives_libreoffice_and_its_value_reads_back(
     assert wb[sheet][cell].value == "估算 Estimated"
     [choices] = [dv for dv in wb[sheet].data_validations.dataValidation if cell in dv.sqref]
     assert choices.type == "list" and "估算 Estimated" in (choices.formula1 or "")  # still a drop-down
-    [outcome] = jobs.ingest_files(sqlite_settings, [resaved])
+    [outcome] = ingest_files(sqlite_settings, [resaved])
     assert outcome.status == "accepted", outcome.line()
     with db.session_scope(sqlite_settings.database_url) as s:
         estimated = s.scalars(select(m.Indicator.code).join(m.Observation).where(m.Observation.estimated)).all()

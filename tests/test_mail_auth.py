@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from esgflow.mail_auth import aligned, parse, vouched
+from esgflow.mail.auth import aligned, parse, vouched
 
 OURS = "mx.office.example"
 # Verbatim shapes of Postfix + OpenDKIM/OpenDMARC, Gmail, Microsoft 365 and rspamd headers (values unfolded).

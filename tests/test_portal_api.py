@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.access import revoke_access
+from esgflow.jobs.collection import entity_versions
 from esgflow.periods import parse_period
 from tests.portal_world import PERIOD, WRONG, World, make_world
 
@@ -43,8 +44,8 @@ def test_another_entitys_workbook_is_403_and_changes_nothing(world: World) -> No
     other = world.workbook("GAMI")
     answer = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (other.name, other.read_bytes())})
     assert answer.status_code == 403
-    assert jobs.entity_versions(world.settings, "GAMI", parse_period(PERIOD)) == []
-    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "GAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
     assert not world.settings.archive.exists() or not any(world.settings.archive.rglob("*.xlsx"))
 
 
@@ -55,10 +56,10 @@ def test_no_bad_or_revoked_token_is_401(world: World) -> None:
     assert client.post("/api/returns", files=files).status_code == 401
     assert client.post("/api/returns", headers={"Authorization": "Bearer nonsense"}, files=files).status_code == 401
     assert client.get(f"/api/status?period={PERIOD}", headers=world.bearer("SAMI")).status_code == 200
-    jobs.revoke_access(world.settings, "reporter@sami.example")
+    revoke_access(world.settings, "reporter@sami.example")
     assert client.get(f"/api/status?period={PERIOD}", headers=world.bearer("SAMI")).status_code == 401
     assert client.post("/api/returns", headers=world.bearer("SAMI"), files=files).status_code == 401
-    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
 
 
 def test_status_is_the_tokens_own_entity_or_every_one_for_the_office(world: World) -> None:

@@ -9,6 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from esgflow.config import Settings
+from esgflow.jobs.access import grant_access
+from esgflow.jobs.collection import data_docs_index
+from esgflow.jobs.setup import init_warehouse
 from esgflow.portal.app import CSP, BodyLimit, create_app
 
 
@@ -66,11 +69,10 @@ def test_a_real_portal_spends_each_link_once_and_logs_no_token(sqlite_settings: 
     import urllib.error
     import urllib.request
 
-    from esgflow import jobs
-    from tests.test_mail import _free_port
+    from tests.test_mail_sending import _free_port
 
-    jobs.init_warehouse(sqlite_settings)
-    token = jobs.grant_access(sqlite_settings, "esg@office.example", None).rsplit("/", 1)[1]
+    init_warehouse(sqlite_settings)
+    token = grant_access(sqlite_settings, "esg@office.example", None).rsplit("/", 1)[1]
     port = _free_port()
     env = {
         **os.environ,
@@ -138,9 +140,8 @@ def _post_unsigned(app: Any, path: str, chunks: int, headers: dict[str, str]) ->
 
 
 def test_an_upload_from_nobody_signed_in_is_401_before_its_body_is_read(sqlite_settings: Settings) -> None:
-    from esgflow import jobs
 
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     app = create_app(sqlite_settings, warm=False)
     for path in ("/api/returns", "/entities/SAMI/returns", "/review/SAMI", "/signoff", "/signout"):
         for headers in ({}, {"Authorization": "Bearer made-up"}, {"Cookie": "esgflow_session=made-up"}):
@@ -150,10 +151,9 @@ def test_an_upload_from_nobody_signed_in_is_401_before_its_body_is_read(sqlite_s
 
 
 def test_no_redirect_is_built_from_the_host_header(sqlite_settings: Settings) -> None:
-    from esgflow import jobs
 
-    jobs.init_warehouse(sqlite_settings)
-    token = jobs.grant_access(sqlite_settings, "li@sami.example", "SAMI").rsplit("/", 1)[1]
+    init_warehouse(sqlite_settings)
+    token = grant_access(sqlite_settings, "li@sami.example", "SAMI").rsplit("/", 1)[1]
     client = TestClient(create_app(sqlite_settings, warm=False), raise_server_exceptions=False)
     evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
     for url in (f"/signin/{token}/", "/entities/SAMI/", "/review/", "/docs", "/", f"/signin/{token}"):
@@ -166,15 +166,14 @@ def test_no_redirect_is_built_from_the_host_header(sqlite_settings: Settings) ->
 def test_data_docs_are_served_sandboxed_without_scripts_and_nul_paths_are_404(
     sqlite_settings: Settings,
 ) -> None:
-    from esgflow import jobs
     from esgflow.portal.app import DOCS_CSP
 
-    jobs.init_warehouse(sqlite_settings)
-    index = jobs.data_docs_index(sqlite_settings)
+    init_warehouse(sqlite_settings)
+    index = data_docs_index(sqlite_settings)
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_text("<html><script>fetch('/api/status?period=2024')</script></html>")
     (sqlite_settings.reports / "2024").mkdir(parents=True)
-    token = jobs.grant_access(sqlite_settings, "esg@office.example", None).rsplit("/", 1)[1]
+    token = grant_access(sqlite_settings, "esg@office.example", None).rsplit("/", 1)[1]
     client = TestClient(create_app(sqlite_settings, warm=False), raise_server_exceptions=False)
     assert client.get(f"/signin/{token}").status_code == 200
     docs = client.get("/docs/index.html")
@@ -218,10 +217,9 @@ def test_x_forwarded_for_is_believed_only_from_the_configured_proxy(sqlite_setti
     import urllib.error
     import urllib.request
 
-    from esgflow import jobs
-    from tests.test_mail import _free_port
+    from tests.test_mail_sending import _free_port
 
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     for proxy, eleventh in ((None, 429), ("127.0.0.1", 401)):
         port = _free_port()
         portal = _portal_process(sqlite_settings.home, port, tmp_path / f"portal-{eleventh}.log", proxy)

@@ -9,9 +9,11 @@ from fastapi import HTTPException
 from sqlalchemy import update
 from starlette.requests import Request
 
-from esgflow import EsgflowError, jobs
-from esgflow.access import token_hash
+from esgflow import EsgflowError
 from esgflow.config import Settings, load_settings
+from esgflow.jobs.access import access_rows, grant_access, issue_api_token, revoke_access, revoke_grant, signed_in
+from esgflow.jobs.setup import init_warehouse
+from esgflow.portal.access import token_hash
 from esgflow.portal.auth import BrowserSession, RateLimiter, Sessions, Viewer, bearer_token, check_csrf
 from esgflow.records import AccessRecord
 from esgflow.warehouse import db
@@ -24,11 +26,11 @@ def _request(headers: dict[str, str]) -> Request:
 
 
 def _link(settings: Settings, email: str = "a@sami.example", entity: str | None = "SAMI") -> str:
-    return token_hash(jobs.grant_access(settings, email, entity).rsplit("/", 1)[1])
+    return token_hash(grant_access(settings, email, entity).rsplit("/", 1)[1])
 
 
 def test_a_link_starts_one_session_a_random_id_kept_only_as_its_hash(sqlite_settings: Settings) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     sessions = Sessions(sqlite_settings)
     link = _link(sqlite_settings)
     started = sessions.start(link)
@@ -39,7 +41,7 @@ def test_a_link_starts_one_session_a_random_id_kept_only_as_its_hash(sqlite_sett
     assert found and found[0].email == "a@sami.example" and len(found[1].csrf) >= 43
     other = sessions.start(_link(sqlite_settings))
     assert other and sessions.get(other[0])[1].csrf != found[1].csrf  # type: ignore[index]
-    listed = repr(jobs.access_rows(sqlite_settings))
+    listed = repr(access_rows(sqlite_settings))
     assert sid not in listed and token_hash(sid) not in listed and link not in listed  # the list shows no secret
     sessions.end(sid)
     assert sessions.get(sid) is None and sessions.get(None) is None and sessions.get("made-up") is None
@@ -47,7 +49,7 @@ def test_a_link_starts_one_session_a_random_id_kept_only_as_its_hash(sqlite_sett
 
 
 def test_an_old_session_or_link_is_over(sqlite_settings: Settings) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     started = Sessions(sqlite_settings, max_age=-1).start(_link(sqlite_settings))
     assert started and Sessions(sqlite_settings).get(started[0]) is None
     expired = load_settings({"ESGFLOW_HOME": str(sqlite_settings.home), "ESGFLOW_SIGNIN_LINK_DAYS": "1"})
@@ -58,20 +60,20 @@ def test_an_old_session_or_link_is_over(sqlite_settings: Settings) -> None:
 
 
 def test_revoking_ends_sessions_and_api_tokens_and_tokens_are_scripts_only(sqlite_settings: Settings) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="has no sign-in"):
-        jobs.issue_api_token(sqlite_settings, "nobody@sami.example", 30)
+        issue_api_token(sqlite_settings, "nobody@sami.example", 30)
     sessions = Sessions(sqlite_settings)
     link = _link(sqlite_settings)
     sid = sessions.start(link)[0]  # type: ignore[index]
-    token = jobs.issue_api_token(sqlite_settings, "a@sami.example", 30)
-    assert jobs.signed_in(sqlite_settings, token_hash(token)).entity == "SAMI"  # type: ignore[union-attr]
-    assert jobs.signed_in(sqlite_settings, link) is None  # a sign-in link is no API token
-    [(gid, *_), *_] = jobs.access_rows(sqlite_settings)[0]
-    assert jobs.revoke_grant(sqlite_settings, gid) and sessions.get(sid) is None  # one grant, and its sessions
-    assert jobs.signed_in(sqlite_settings, token_hash(token)) is not None  # the token stands until the address goes
-    jobs.revoke_access(sqlite_settings, "a@sami.example")
-    assert jobs.signed_in(sqlite_settings, token_hash(token)) is None
+    token = issue_api_token(sqlite_settings, "a@sami.example", 30)
+    assert signed_in(sqlite_settings, token_hash(token)).entity == "SAMI"  # type: ignore[union-attr]
+    assert signed_in(sqlite_settings, link) is None  # a sign-in link is no API token
+    [(gid, *_), *_] = access_rows(sqlite_settings)[0]
+    assert revoke_grant(sqlite_settings, gid) and sessions.get(sid) is None  # one grant, and its sessions
+    assert signed_in(sqlite_settings, token_hash(token)) is not None  # the token stands until the address goes
+    revoke_access(sqlite_settings, "a@sami.example")
+    assert signed_in(sqlite_settings, token_hash(token)) is None
 
 
 def test_the_limiter_counts_failures_per_address_and_forgets_old_ones() -> None:

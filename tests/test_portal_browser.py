@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.collection import ingest_files, period_statuses
+from esgflow.jobs.signoff import audit_trail, review_return
 from esgflow.periods import parse_period
 from esgflow.portal.app import create_app
 from tests.chromium import Chromium
@@ -118,10 +119,10 @@ def test_the_office_approves_returns_and_signs_off_in_the_browser(
     world, base = served
     period = parse_period(PERIOD)
     sent = [world.workbook("SAMI"), world.workbook("GAMI"), world.workbook("OS-IN", WRONG)]
-    jobs.ingest_files(world.settings, sent, docs=False)
-    for status in jobs.period_statuses(world.settings, period):  # the rest of the group, to keep to the point
+    ingest_files(world.settings, sent, docs=False)
+    for status in period_statuses(world.settings, period):  # the rest of the group, to keep to the point
         if status.entity not in ENTITIES:
-            jobs.review_return(world.settings, period, status.entity, "excused", "not in this walk", by="Wang Li")
+            review_return(world.settings, period, status.entity, "excused", "not in this walk", by="Wang Li")
     office = Chromium(tmp_path / "office-profile", tmp_path / "office-downloads")
     try:
         office.navigate(f"{base}/signin/{world.tokens['office']}")
@@ -140,7 +141,7 @@ def test_the_office_approves_returns_and_signs_off_in_the_browser(
         office.screenshot(artefacts / "7_approved_and_returned.png")
 
         fixed = world.workbook("GAMI", name="GAMI_2024_fixed.xlsx")  # GAMI's reporters send the correction
-        assert jobs.ingest_files(world.settings, [fixed], docs=False)[0].version == 2
+        assert ingest_files(world.settings, [fixed], docs=False)[0].version == 2
         office.navigate(f"{base}/review?period={PERIOD}")
         office.wait_for("!!document.querySelector('#GAMI form')")
         _submit(office, "#GAMI form")
@@ -158,7 +159,7 @@ def test_the_office_approves_returns_and_signs_off_in_the_browser(
         office.screenshot(artefacts / "10_signed_off_en.png")
     finally:
         office.close()
-    trail = [(r.actor, r.action, r.entity, r.version) for r in jobs.audit_trail(world.settings, period)]
+    trail = [(r.actor, r.action, r.entity, r.version) for r in audit_trail(world.settings, period)]
     assert [row for row in trail if row[0] == "esg@office.example"] == [
         ("esg@office.example", "approved", "SAMI", 1),
         ("esg@office.example", "returned", "GAMI", 1),

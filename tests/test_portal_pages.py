@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from esgflow import display, jobs
+from esgflow import display
 from esgflow.config import Settings
+from esgflow.jobs.access import grant_access, portal_events, revoke_access
+from esgflow.jobs.collection import data_docs_index, entity_versions, ingest_bytes, open_period
+from esgflow.jobs.setup import close_cycle, open_cycle
 from esgflow.periods import parse_period
 from esgflow.portal.auth import COOKIE
 from tests.portal_world import PERIOD, WRONG, World, make_world
@@ -50,7 +53,7 @@ def test_a_bad_link_is_401_and_every_sign_in_is_audited(world: World) -> None:
     assert client.get("/signin/not-a-token").status_code == 401
     assert client.get("/").status_code == 401
     client.get(f"/signin/{world.tokens['SAMI']}")
-    [ok, failed, *_] = jobs.portal_events(world.settings)
+    [ok, failed, *_] = portal_events(world.settings)
     assert (ok.action, ok.outcome, ok.email, ok.entity) == ("signin", "ok", "reporter@sami.example", "SAMI")
     assert (failed.action, failed.outcome, failed.email) == ("signin", "failed", None)
 
@@ -65,7 +68,7 @@ def test_sign_in_attempts_are_rate_limited(world: World) -> None:
 def test_a_revoked_grant_ends_the_open_session(world: World) -> None:
     client = world.signed_in("SAMI")
     assert client.get("/entities/SAMI").status_code == 200
-    jobs.revoke_access(world.settings, "reporter@sami.example")
+    revoke_access(world.settings, "reporter@sami.example")
     assert client.get("/entities/SAMI").status_code == 401
     assert client.get("/entities/SAMI/template").status_code == 401
 
@@ -86,11 +89,11 @@ def test_another_entitys_pages_are_forbidden_whatever_the_url(world: World) -> N
         assert sami.get(url).status_code == 403, url
     assert sami.get("/entities/NOPE").status_code == 403
     csrf = _csrf(sami, "/entities/SAMI")
-    before = jobs.entity_versions(world.settings, "GAMI", parse_period(PERIOD))
+    before = entity_versions(world.settings, "GAMI", parse_period(PERIOD))
     assert _upload(sami, "GAMI", world.workbook("GAMI", name="g2.xlsx"), csrf).status_code == 403
     assert _upload(sami, "SAMI", world.workbook("GAMI", name="g3.xlsx"), csrf).status_code == 403
-    assert jobs.entity_versions(world.settings, "GAMI", parse_period(PERIOD)) == before
-    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "GAMI", parse_period(PERIOD)) == before
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
     assert sami.get(f"/entities/SAMI/versions/1/annotated?period={PERIOD}").status_code == 404
 
 
@@ -102,7 +105,7 @@ def test_a_form_without_its_csrf_token_is_403_and_stores_nothing(world: World) -
     other = world.signed_in("SAMI")  # another session's token does not do either
     assert _upload(client, "SAMI", path, _csrf(other, "/entities/SAMI")).status_code == 403
     assert client.post("/signout", data={}).status_code == 403
-    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
 
 
 def test_an_oversized_upload_is_413(world: World) -> None:
@@ -111,7 +114,7 @@ def test_an_oversized_upload_is_413(world: World) -> None:
     big = world.folder / "SAMI_big.xlsx"
     big.write_bytes(b"0" * (11 * 1024 * 1024))
     assert _upload(client, "SAMI", big, csrf).status_code == 413
-    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
 
 
 def test_a_reporter_uploads_sees_findings_then_the_fix_accepted(world: World) -> None:
@@ -129,7 +132,7 @@ def test_a_reporter_uploads_sees_findings_then_the_fix_accepted(world: World) ->
     assert "已接受" in fixed.text  # type: ignore[attr-defined]
     page = client.get("/entities/SAMI").text
     assert "版本 2" in page and "与上一版相比的变动" in page and "-5" in page and "35,442" in page
-    assert [a.outcome for a in jobs.portal_events(world.settings)[:2]] == ["accepted", "rejected"]
+    assert [a.outcome for a in portal_events(world.settings)[:2]] == ["accepted", "rejected"]
 
 
 def test_the_office_sees_every_entity_its_docs_and_reports(world: World) -> None:
@@ -148,7 +151,7 @@ def test_the_office_sees_every_entity_its_docs_and_reports(world: World) -> None
     assert office.get("/reports/%2e%2e/.signing-key").status_code == 404
     # the upload's Data Docs were built after its answer, and the office reads them here
     docs = office.get("/docs/index.html")
-    assert docs.status_code == 200 and docs.content == jobs.data_docs_index(world.settings).read_bytes()
+    assert docs.status_code == 200 and docs.content == data_docs_index(world.settings).read_bytes()
     assert 'href="/docs/index.html"' in office.get("/").text
 
 
@@ -175,12 +178,12 @@ def test_the_office_reads_times_in_beijing_time_and_lateness_by_the_cycles_deadl
     sami = world.signed_in("SAMI")
     _upload(sami, "SAMI", world.workbook("SAMI"), _csrf(sami, "/entities/SAMI"))
     office = world.signed_in("office")
-    received = jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD))[0].received_at
+    received = entity_versions(world.settings, "SAMI", parse_period(PERIOD))[0].received_at
     page = office.get("/?lang=en").text
     assert display.moment(received) in page and " UTC+8" in page
     sami_row = page[page.index('href="/entities/SAMI') :].split("</tr>")[0]
     assert 'class="late">late<' in sami_row  # after 31 January 2025, the default deadline
-    jobs.open_cycle(world.settings, parse_period(PERIOD), date(2099, 12, 31), by="office")
+    open_cycle(world.settings, parse_period(PERIOD), date(2099, 12, 31), by="office")
     sami_row = office.get("/?lang=en").text
     sami_row = sami_row[sami_row.index('href="/entities/SAMI') :].split("</tr>")[0]
     assert 'class="late">late<' not in sami_row
@@ -191,7 +194,7 @@ def test_an_uploaded_ods_is_refused_with_what_to_do_in_the_viewers_language(worl
     for entity, heading, said, not_said in [
         (
             "SAMI",
-            "处理方法",
+            "处理办法",
             "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送",
             "saved as",
         ),
@@ -208,7 +211,7 @@ def test_an_uploaded_ods_is_refused_with_what_to_do_in_the_viewers_language(worl
         page = _upload(client, entity, path, _csrf(client, f"/entities/{entity}")).text  # type: ignore[attr-defined]
         assert said in page and f">{heading}</th>" in page, page
         assert not_said not in page and "Check this figure" not in page and "请核对该数值" not in page
-    assert jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
 
 
 SECURITY_HEADERS = (
@@ -284,20 +287,20 @@ def test_no_get_route_changes_the_warehouse_whatever_period_it_names(world: Worl
                 if takes_period and period not in (None, "2024", "2025"):  # malformed, or outside the years
                     assert 400 <= answer.status_code < 500, (who, url, period, answer.status_code)
     assert _warehouse_rows(world.settings) == before
-    assert jobs.open_period(world.settings) == parse_period(PERIOD)  # nobody's default moved
+    assert open_period(world.settings) == parse_period(PERIOD)  # nobody's default moved
     assert world.signed_in("office").get("/").status_code == 200
 
 
 def test_a_template_is_downloaded_only_for_an_open_period_and_the_default_is_the_open_cycle(world: World) -> None:
     sami = world.signed_in("SAMI")
     assert sami.get("/entities/SAMI/template?period=2025").status_code == 404  # not opened by the office
-    assert jobs.open_period(world.settings) == parse_period(PERIOD)
-    jobs.open_cycle(world.settings, parse_period("2025"), date(2026, 3, 31), by="office")
-    assert jobs.open_period(world.settings) == parse_period("2025")  # the office opened it: everyone's default
+    assert open_period(world.settings) == parse_period(PERIOD)
+    open_cycle(world.settings, parse_period("2025"), date(2026, 3, 31), by="office")
+    assert open_period(world.settings) == parse_period("2025")  # the office opened it: everyone's default
     assert sami.get("/entities/SAMI/template?period=2025").status_code == 200
     assert 'filename="SAMI_2025.xlsx"' in sami.get("/entities/SAMI/template").headers["content-disposition"]
-    jobs.close_cycle(world.settings, parse_period("2025"), by="office")
-    assert jobs.open_period(world.settings) == parse_period(PERIOD)
+    close_cycle(world.settings, parse_period("2025"), by="office")
+    assert open_period(world.settings) == parse_period(PERIOD)
     assert sami.get("/entities/SAMI/template?period=2025").status_code == 404
 
 
@@ -311,7 +314,7 @@ def test_good_sign_ins_never_lock_an_address_out(world: World) -> None:
 def test_refused_uploads_go_to_a_bounded_quarantine_and_uploads_are_rate_limited(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from esgflow import quarantine
+    from esgflow.intake import quarantine
     from esgflow.portal import uploads
 
     sami = world.signed_in("SAMI")
@@ -329,7 +332,7 @@ def test_refused_uploads_go_to_a_bounded_quarantine_and_uploads_are_rate_limited
     assert _upload(sami, "SAMI", world.workbook("SAMI"), csrf).status_code == 200  # the fourth
     assert _upload(sami, "SAMI", world.workbook("SAMI", name="again.xlsx"), csrf).status_code == 429
     other = world.client()  # another reporter of the entity: their own allowance, within the entity's bound
-    link = jobs.grant_access(world.settings, "second@sami.example", "SAMI").rsplit("/", 1)[1]
+    link = grant_access(world.settings, "second@sami.example", "SAMI").rsplit("/", 1)[1]
     assert other.get(f"/signin/{link}").status_code == 200
     assert (
         _upload(other, "SAMI", world.workbook("SAMI", name="o1.xlsx"), _csrf(other, "/entities/SAMI")).status_code
@@ -341,7 +344,7 @@ def test_refused_uploads_go_to_a_bounded_quarantine_and_uploads_are_rate_limited
     )
     api = world.client().post("/api/returns", headers=world.bearer("SAMI"), files={"file": ("x.xlsx", b"PK")})
     assert api.status_code == 429
-    assert len(jobs.entity_versions(world.settings, "SAMI", parse_period(PERIOD))) == 2
+    assert len(entity_versions(world.settings, "SAMI", parse_period(PERIOD))) == 2
 
 
 def test_malformed_workbooks_the_ingest_refuses_are_refused_by_the_portal_never_a_500(world: World) -> None:
@@ -376,4 +379,4 @@ def test_malformed_workbooks_the_ingest_refuses_are_refused_by_the_portal_never_
         api = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (name, data)})
         assert page.status_code == 200 and api.status_code == 200, (name, page.text[:200], api.text[:200])
         assert api.json()["status"] in ("refused", "duplicate"), name  # the page took the same bytes first
-        assert jobs.ingest_bytes(world.settings, data, name).status in ("refused", "duplicate", "rejected"), name
+        assert ingest_bytes(world.settings, data, name).status in ("refused", "duplicate", "rejected"), name

@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from esgflow import display, jobs
+from esgflow import display
 from esgflow.config import Settings
 from esgflow.findings import Finding
+from esgflow.jobs.collection import ingest_files, period_statuses
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.signoff import audit_trail, check_period, review_return
 from esgflow.periods import parse_period
 from tests.portal_world import PERIOD, WRONG, World, make_world
 
@@ -33,7 +36,7 @@ def _csrf(client: TestClient, page: str = f"/review?period={PERIOD}") -> str:
 
 
 def _send(world: World, entity: str, values: dict | None = None) -> None:
-    [outcome] = jobs.ingest_files(world.settings, [world.workbook(entity, values)], docs=False)
+    [outcome] = ingest_files(world.settings, [world.workbook(entity, values)], docs=False)
     assert outcome.entity == entity
 
 
@@ -42,11 +45,11 @@ def _decide(client: TestClient, entity: str, csrf: str, **form: str) -> object:
 
 
 def _trail(world: World) -> list[tuple[str, str, str | None, int | None, str | None]]:
-    return [(r.actor, r.action, r.entity, r.version, r.reason) for r in jobs.audit_trail(world.settings, P)]
+    return [(r.actor, r.action, r.entity, r.version, r.reason) for r in audit_trail(world.settings, P)]
 
 
 def _reviews(world: World) -> dict[str, str]:
-    return {s.entity: s.review for s in jobs.period_statuses(world.settings, P)}
+    return {s.entity: s.review for s in period_statuses(world.settings, P)}
 
 
 def test_the_office_approves_returns_and_excuses_as_itself(world: World) -> None:
@@ -141,14 +144,14 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
     assert refused.status_code == 409 and "cannot sign off 2024: neither approved nor excused" in refused.text
 
     _decide(office, "GAMI", csrf, decision="approved", version="1")
-    for status in jobs.period_statuses(world.settings, P):
+    for status in period_statuses(world.settings, P):
         if status.review == "pending":
-            jobs.review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
+            review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
     page = office.get(f"/review?period={PERIOD}&lang=en").text
     assert "Every entity is approved or excused" in page and 'action="/signoff?period=2024&amp;lang=en"' in page
     signed = office.post(f"/signoff?period={PERIOD}&lang=en", data={"csrf": csrf}, follow_redirects=False)
     assert signed.status_code == 303
-    [row] = [r for r in jobs.audit_trail(world.settings, P) if r.action == "signed_off"]
+    [row] = [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]
     assert row.actor == OFFICE
     page = office.get(signed.headers["location"]).text
     assert f"Signed by {OFFICE} · on {display.moment(row.at)}" in page and 'action="/signoff' not in page
@@ -158,7 +161,7 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
 
 def test_the_overview_shows_each_review_and_links_the_review_page(world: World) -> None:
     _send(world, "SAMI")
-    jobs.review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
+    review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
     page = world.signed_in("office").get("/?lang=en").text
     assert f'href="/review?period={PERIOD}&amp;lang=en"' in page
     assert '<td class="approved">approved</td>' in page and '<td class="pending">pending review</td>' in page
@@ -168,22 +171,22 @@ def test_an_open_group_check_error_blocks_the_signoff_on_the_page(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _send(world, "SAMI")
-    jobs.review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
-    for status in jobs.period_statuses(world.settings, P):
+    review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
+    for status in period_statuses(world.settings, P):
         if status.review == "pending":
-            jobs.review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
-    jobs.consolidate_period(world.settings, P)
-    real = jobs.check_period
+            review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
+    consolidate_period(world.settings, P)
+    real = check_period
 
     def with_an_error(*args: Any) -> list[Finding]:
         error = Finding("derived_recomputed", "error", "computed 2024: the parts exceed the total", ("env_x",))
         return [*real(*args), replace(error, period=PERIOD)]
 
-    monkeypatch.setattr(jobs, "check_period", with_an_error)
+    monkeypatch.setattr("esgflow.jobs.signoff.check_period", with_an_error)
     office = world.signed_in("office")
     page = office.get(f"/review?period={PERIOD}&lang=en").text
     assert "Group check errors are open:" in page and "<li>computed 2024: the parts exceed the total</li>" in page
     assert 'action="/signoff' not in page
     refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": _csrf(office)})
     assert refused.status_code == 409 and "1 group check errors are open" in refused.text
-    assert not [r for r in jobs.audit_trail(world.settings, P) if r.action == "signed_off"]
+    assert not [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi import HTTPException
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.access import portal_events
+from esgflow.jobs.collection import data_docs_index, entity_versions
 from esgflow.periods import parse_period
 from esgflow.portal import uploads
 from esgflow.portal.auth import Viewer
@@ -19,7 +20,7 @@ from tests.portal_world import PERIOD, WRONG, make_world
 
 def _stored(settings: Settings) -> tuple[list, list[Path]]:
     period = parse_period(PERIOD)
-    versions = [jobs.entity_versions(settings, e, period) for e in ("SAMI", "GAMI", "OS-IN")]
+    versions = [entity_versions(settings, e, period) for e in ("SAMI", "GAMI", "OS-IN")]
     return versions, sorted(settings.archive.rglob("*")) if settings.archive.exists() else []
 
 
@@ -53,7 +54,7 @@ def test_another_entitys_workbook_is_turned_away_before_anything_is_stored(
     with pytest.raises(HTTPException):
         submit(sqlite_settings, office, other, "GAMI_2024.xlsx", "10.1.1.2", for_entity="SAMI")
     assert _stored(sqlite_settings) == before
-    [second, first, *_] = jobs.portal_events(sqlite_settings)
+    [second, first, *_] = portal_events(sqlite_settings)
     assert (first.outcome, first.email, first.entity, first.client) == (
         "forbidden",
         "reporter@sami.example",
@@ -70,7 +71,7 @@ def test_an_oversized_file_is_refused_unstored(sqlite_settings: Settings, tmp_pa
     with pytest.raises(HTTPException) as raised:
         submit(sqlite_settings, sami, b"x" * (uploads.MAX_UPLOAD_BYTES + 1), "big.xlsx", "10.1.1.1")
     assert raised.value.status_code == 413 and _stored(sqlite_settings) == before
-    assert jobs.portal_events(sqlite_settings)[0].outcome == "too_large"
+    assert portal_events(sqlite_settings)[0].outcome == "too_large"
 
 
 def test_an_own_workbook_goes_through_the_pipeline_and_is_audited(sqlite_settings: Settings, tmp_path: Path) -> None:
@@ -84,11 +85,11 @@ def test_an_own_workbook_goes_through_the_pipeline_and_is_audited(sqlite_setting
     assert again.status == "duplicate"
     unreadable = submit(sqlite_settings, sami, b"%PDF-1.4 not a workbook", "SAMI_2024.xlsx", "10.1.1.1")
     assert unreadable.status == "refused" and unreadable.findings
-    audit = jobs.portal_events(sqlite_settings)
+    audit = portal_events(sqlite_settings)
     assert [(a.outcome, a.version) for a in audit[:3]] == [("refused", None), ("duplicate", 1), ("rejected", 1)]
     assert not list((sqlite_settings.home / "portal-uploads").iterdir())  # the upload's copy is gone
     uploads.refresh_docs(sqlite_settings)
-    assert jobs.data_docs_index(sqlite_settings).is_file()
+    assert data_docs_index(sqlite_settings).is_file()
 
 
 def test_a_file_name_keeps_no_bidirectional_or_invisible_characters() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from esgflow.outcome import Outcome
+from esgflow.intake.outcome import Outcome
 from esgflow.progress import CLEAR_LINE, IngestProgress, bar
 
 

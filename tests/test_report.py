@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
-from esgflow.demo import bundled_history
-from esgflow.history import read_published
+from esgflow.demo.group import bundled_history
+from esgflow.figures.history import read_published
+from esgflow.jobs.figures import report_period
+from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import parse_period
 from esgflow.report import LANGUAGES, check_languages, write_report
 from esgflow.report.tables import AppendixTable, build_appendix
@@ -87,19 +89,19 @@ def test_check_languages_takes_chinese_and_english_only() -> None:
 
 
 def test_report_refuses_unknown_language_and_empty_periods(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="unknown language fr"):
-        jobs.report_period(sqlite_settings, parse_period("2024"), tmp_path, ["fr"])
+        report_period(sqlite_settings, parse_period("2024"), tmp_path, ["fr"])
     with pytest.raises(EsgflowError, match="no group figures for 2031"):
-        jobs.report_period(sqlite_settings, parse_period("2031"), tmp_path, ["zh"])
+        report_period(sqlite_settings, parse_period("2031"), tmp_path, ["zh"])
 
 
 def test_a_report_from_the_warehouse_shows_the_published_figures_as_published(
     sqlite_settings: Settings, seed_dir: Path, published: AppendixTable, catalog: Catalog, tmp_path: Path
 ) -> None:
-    jobs.init_warehouse(sqlite_settings)
-    jobs.import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
-    from_warehouse = jobs.report_period(sqlite_settings, P2024, tmp_path / "warehouse", ["zh", "en"])
+    init_warehouse(sqlite_settings)
+    import_history_file(sqlite_settings, seed_dir / "appendix_2022_2024.csv")
+    from_warehouse = report_period(sqlite_settings, P2024, tmp_path / "warehouse", ["zh", "en"])
     # the report runs the group checks on what was published: the report's own contradictions come with it
     own = from_warehouse.table.contradictions
     assert ("derived_recomputed", "2022", "env_fuel_total") in {(f.rule, f.period, f.indicators[0]) for f in own}

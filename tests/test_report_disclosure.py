@@ -13,7 +13,6 @@ from esgflow.catalog import FRAMEWORKS, Catalog
 from esgflow.report.disclosure import (
     FRAMEWORK_NAMES,
     IndexEntry,
-    chinese_number,
     disclosure_index,
     load_framework_items,
     parse_framework_items,
@@ -39,6 +38,24 @@ items:
     - {id: 305-1, zh: 范围1, en: Scope 1, mandatory: false}
 """
 )
+
+
+_CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
+
+
+def chinese_number(text: str) -> int:
+    """The number a Chinese numeral names (第二十条 -> 20); the SSE items are numbered so."""
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
 
 
 def _catalog(base: Catalog, mappings: dict[str, dict[str, tuple[str, ...]]]) -> Catalog:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from esgflow.catalog import Catalog
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
+from esgflow.figures.history import read_published
 from esgflow.findings import Finding
-from esgflow.history import read_published
 from esgflow.periods import parse_period
 from esgflow.records import SignoffRecord
 from esgflow.report.disclosure import disclosure_index
@@ -90,13 +90,19 @@ def test_a_tiny_intensity_is_written_in_scientific_notation_and_the_page_says_so
     assert "scientific notation" not in render_page(tame, [], catalog, "en")
 
 
-def test_a_column_empty_in_every_row_is_left_out(catalog: Catalog) -> None:
+def test_a_column_empty_in_a_section_is_left_out_but_a_year_without_figures_keeps_its_column(
+    catalog: Catalog,
+) -> None:
     figures = {("env_diesel", "2023", "published"): Decimal("1"), ("env_diesel", "2024", "computed"): Decimal("2")}
     page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
     environment = page.split('id="pillar-env"')[1].split("</table>")[0]
     assert '<th class="num">2023</th>' in environment and '<th class="num">2024</th>' in environment
-    assert '<th class="num">2022</th>' not in environment  # no indicator has a 2022 figure
-    assert [text for _, text in _cells(_row(page, "env_gasoline"))] == ["–", "–"]
+    # no indicator has a 2022 figure: the year keeps its column, and the page says why (issue 26)
+    assert '<th class="num">2022</th>' in environment
+    assert "The 2022 column has no figures: nothing was published for that year" in page
+    assert [text for _, text in _cells(_row(page, "env_gasoline"))] == ["–", "–", "–"]
+    economic = page.split('id="pillar-econ"')[1].split("</table>")[0]  # no figure of this section in 2023
+    assert '<th class="num">2023</th>' not in economic and '<th class="num">2022</th>' in economic
 
 
 def test_a_missing_year_is_named_in_the_chart_and_the_dash_explained(catalog: Catalog) -> None:
@@ -136,7 +142,11 @@ def test_computed_figures_are_marked_and_missing_ones_shown_as_a_dash(catalog: C
         ("env_diesel", "2024", "computed"): Decimal("17298567.7391"),
     }
     page = render_page(build_appendix(figures, catalog, P2024), [], catalog, "en")
-    assert _cells(_row(page, "env_diesel")) == [("num", "22,157,752.40"), ("num computed", "17,298,567.74")]
+    assert _cells(_row(page, "env_diesel")) == [  # 2022 has no figure at all: its column stays, with a dash
+        ("num", "–"),
+        ("num", "22,157,752.40"),
+        ("num computed", "17,298,567.74"),
+    ]
     assert _row(page, "env_diesel").count("<circle") == 2
     assert "<svg" not in _row(page, "env_gasoline")
 

@@ -13,9 +13,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from esgflow import display
 from esgflow.catalog import Catalog
-from esgflow.demo import bundled_history
+from esgflow.demo.group import bundled_history
+from esgflow.figures.history import read_published
 from esgflow.findings import Finding
-from esgflow.history import read_published
 from esgflow.periods import parse_period
 from esgflow.report.disclosure import FRAMEWORK_NAMES, disclosure_index
 from esgflow.report.tables import AppendixTable, build_appendix

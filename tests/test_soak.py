@@ -21,13 +21,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.cycle.states import ACCEPTED
 from esgflow.entities import load_registry
+from esgflow.jobs.collection import collect_inbox
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.mailing import send_letters
 from esgflow.periods import parse_period
-from esgflow.states import ACCEPTED
-from esgflow.warehouse import db, queries
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.figures import group_figures
+from esgflow.warehouse.letters import letters_owed
+from esgflow.warehouse.observations import accepted_observations
+from esgflow.warehouse.reference import contacts
 from tests.returns_factory import fill, open_collection
 
 P2025 = parse_period("2025")
@@ -42,8 +48,8 @@ def _worker(home: str, url: str, name: str) -> None:
     settings = load_settings({"ESGFLOW_HOME": home, "ESGFLOW_DATABASE_URL": url})
     stop = Path(home) / "stop"
     for n in range(1, 10_000):
-        outcomes = jobs.collect_inbox(settings, f"{name}-{n}")
-        jobs.send_letters(settings, lease=timedelta(seconds=LEASE))
+        outcomes = collect_inbox(settings, f"{name}-{n}")
+        send_letters(settings, lease=timedelta(seconds=LEASE))
         (Path(home) / f"ready-{name}").touch()  # imported and warm: a loaded machine takes seconds
         if not outcomes:
             if stop.exists():
@@ -109,7 +115,7 @@ def _settled(settings: Settings) -> bool:
     if claims.exists() and any(_claimed(d) for d in claims.iterdir()):
         return False
     with db.session_scope(settings.database_url) as s:
-        return not queries.letters_owed(s)
+        return not letters_owed(s)
 
 
 @pytest.mark.slow  # two worker processes with Great Expectations, about 200 workbooks
@@ -182,8 +188,8 @@ def test_two_workers_one_killed_lose_nothing_and_count_nothing_twice(settings: S
         submissions = s.scalar(select(func.count()).select_from(m.Submission))
         hashes = s.scalar(select(func.count(func.distinct(m.Submission.content_hash))))
         answered = s.scalar(select(func.count()).where(m.Submission.answered_at.is_not(None)))
-        to = queries.contacts(s)
-        figures = queries.accepted_observations(s, P2025)
+        to = contacts(s)
+        figures = accepted_observations(s, P2025)
     assert submissions == hashes == answered == len(stored)
     letters = sorted(p.name for p in settings.outbox.glob("letter-*.eml"))
     with_contacts = [e for e in templates if to.get(e)]
@@ -195,7 +201,7 @@ def test_two_workers_one_killed_lose_nothing_and_count_nothing_twice(settings: S
     diesel = {r["entity"]: r["value"] for r in figures.iter_rows(named=True) if r["indicator"] == "env_diesel"}
     finals = {i.entity: Decimal(3000 + n) for n, i in enumerate(sorted(waves[5], key=lambda i: i.entity))}
     assert diesel == finals
-    jobs.consolidate_period(settings, P2025)
+    consolidate_period(settings, P2025)
     with db.session_scope(settings.database_url) as s:
-        group = queries.group_figures(s, load_registry().root(), [P2025])
+        group = group_figures(s, load_registry().root(), [P2025])
     assert group[("env_diesel", "2025", "computed")] == sum(finals.values())

@@ -12,8 +12,9 @@ from prefect.artifacts import Artifact
 from prefect.states import Failed
 from sqlalchemy.exc import OperationalError
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.config import Settings, load_settings
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.tasks import build_templates, consolidate, publish_status, transient_only
 
@@ -27,7 +28,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     for name in ("ESGFLOW_DATABASE_URL", "ESGFLOW_SMTP_HOST", "ESGFLOW_INBOX"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     yield settings
 
 

@@ -1,4 +1,4 @@
-"""Engines, sessions and schema upgrades (esgflow.warehouse.db) on SQLite and on a real PostgreSQL."""
+"""Engines, sessions, schema upgrades and the shared helpers (esgflow.warehouse.db) on SQLite and a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from esgflow.catalog import Catalog
 from esgflow.config import Settings
+from esgflow.entities import EntityRegistry
+from esgflow.jobs.setup import init_warehouse
+from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.db import code_frame, code_ids, ensure_period
 
 DAY = date(2020, 1, 1)
 
@@ -142,3 +147,56 @@ def test_the_file_of_a_sqlite_url_and_none_for_other_databases(tmp_path: Path) -
     assert db.sqlite_file(f"sqlite:///{tmp_path / 'w.sqlite3'}") == tmp_path / "w.sqlite3"
     assert db.sqlite_file("sqlite://") is None
     assert db.sqlite_file("postgresql+psycopg://esg@db-host/esgflow") is None
+
+
+# -- the helpers the concerns share: ids of codes, frames, periods --
+
+
+P2025 = parse_period("2025")
+
+
+def test_code_ids_map_every_code_to_its_row(settings: Settings, catalog: Catalog, registry: EntityRegistry) -> None:
+    init_warehouse(settings)
+    with db.session_scope(settings.database_url) as s:
+        period_id = ensure_period(s, P2025)
+        entities, indicators = code_ids(s, "entity"), code_ids(s, "indicator")
+        periods = code_ids(s, "period")
+    assert set(entities) == set(registry.codes)
+    assert set(indicators) == {i.code for i in catalog.indicators}
+    assert periods == {"2025": period_id}
+    assert len(set(entities.values())) == len(entities)  # ids, one per code
+
+
+def test_code_ids_know_only_the_keyed_tables(settings: Settings) -> None:
+    init_warehouse(settings)
+    with pytest.raises(KeyError), db.session_scope(settings.database_url) as s:
+        code_ids(s, "submission")
+
+
+def test_code_frame_is_code_ids_as_a_frame(settings: Settings) -> None:
+    init_warehouse(settings)
+    with db.session_scope(settings.database_url) as s:
+        frame, ids = code_frame(s, "indicator", "code"), code_ids(s, "indicator")
+    assert frame.columns == ["code", "indicator_id"] and dict(frame.iter_rows()) == ids
+
+
+def _count(settings: Settings, model: type[m.Base]) -> int:
+    with db.session_scope(settings.database_url) as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+# -- periods --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["2025", "2025-Q1", "2025-03"])
+def test_ensure_period_makes_the_row_once(settings: Settings, code: str) -> None:
+    init_warehouse(settings)
+    period = parse_period(code)
+    with db.session_scope(settings.database_url) as s:
+        first = ensure_period(s, period)
+    with db.session_scope(settings.database_url) as s:
+        assert ensure_period(s, period) == first
+        row = s.get_one(m.Period, first)
+        assert (row.code, row.kind, row.starts_on, row.ends_on) == (code, period.kind, period.starts_on, period.ends_on)
+        assert row.collection_opened_at is None
+    assert _count(settings, m.Period) == 1

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
-from esgflow.warehouse import db, load
+from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.db import ensure_period
+from esgflow.warehouse.trail import record_audit
 from esgflow.warehouse.types import Quantity
 
 P2025 = parse_period("2025")
@@ -22,7 +24,7 @@ P2025 = parse_period("2025")
 def _ids(settings: Settings) -> tuple[int, int, int]:
     """(entity SAMI, indicator env_diesel, period 2025) of an initialised warehouse."""
     with db.session_scope(settings.database_url) as s:
-        period_id = load.ensure_period(s, P2025)
+        period_id = ensure_period(s, P2025)
         entity_id = s.scalars(select(m.Entity.id).filter_by(code="SAMI")).one()
         indicator_id = s.scalars(select(m.Indicator.id).filter_by(code="env_diesel")).one()
     return entity_id, indicator_id, period_id
@@ -40,7 +42,7 @@ def _submission(entity_id: int, period_id: int, version: int, content_hash: str)
 
 
 def test_natural_keys_are_unique(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
         s.add(
             m.Entity(
@@ -60,7 +62,7 @@ def test_natural_keys_are_unique(settings: Settings) -> None:
 def test_a_submission_version_and_its_bytes_are_unique_per_entity_and_period(
     settings: Settings, version: int, content_hash: str
 ) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     entity_id, _, period_id = _ids(settings)
     with db.session_scope(settings.database_url) as s:
         s.add(_submission(entity_id, period_id, 1, "a" * 64))
@@ -69,17 +71,17 @@ def test_a_submission_version_and_its_bytes_are_unique_per_entity_and_period(
 
 
 def test_the_same_version_may_exist_for_another_period(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     entity_id, _, period_id = _ids(settings)
     with db.session_scope(settings.database_url) as s:
-        other = load.ensure_period(s, parse_period("2024"))
+        other = ensure_period(s, parse_period("2024"))
         s.add_all([_submission(entity_id, period_id, 1, "a" * 64), _submission(entity_id, other, 1, "a" * 64)])
     with db.session_scope(settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(m.Submission)) == 2
 
 
 def test_received_at_defaults_to_the_database_time(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     entity_id, _, period_id = _ids(settings)
     with db.session_scope(settings.database_url) as s:
         s.add(_submission(entity_id, period_id, 1, "a" * 64))
@@ -89,7 +91,7 @@ def test_received_at_defaults_to_the_database_time(settings: Settings) -> None:
 
 
 def test_deleting_a_figure_deletes_its_provenance(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     entity_id, indicator_id, period_id = _ids(settings)
     with db.session_scope(settings.database_url) as s:
         sub = _submission(entity_id, period_id, 1, "a" * 64)
@@ -124,7 +126,7 @@ def test_deleting_a_figure_deletes_its_provenance(settings: Settings) -> None:
 def test_observation_value_may_be_none_but_a_figure_value_may_not(settings: Settings) -> None:
     assert m.Observation.__table__.c.value.nullable is True  # 'not reported' is stored as NULL
     assert m.ConsolidatedFigure.__table__.c.value.nullable is False
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     entity_id, indicator_id, period_id = _ids(settings)
     with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
         s.add(
@@ -152,7 +154,7 @@ def test_every_decimal_column_is_an_exact_quantity() -> None:
 
 
 def test_entity_links_name_their_entity_and_parent(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         links = s.scalars(select(m.EntityLink).join(m.EntityLink.entity).where(m.Entity.code == "CSSI")).all()
         assert sorted((link.parent.code, link.valid_from.year) for link in links if link.parent) == [
@@ -165,9 +167,9 @@ def test_entity_links_name_their_entity_and_parent(settings: Settings) -> None:
 
 def test_audit_rows_cannot_be_changed_or_deleted(settings: Settings) -> None:
     """The trail is append-only in the database itself (triggers of migration 0010), not only in the code."""
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
-        load.record_audit(s, "approved", "Wang Li", P2025, entity="SAMI", version=1, state="approved")
+        record_audit(s, "approved", "Wang Li", P2025, entity="SAMI", version=1, state="approved")
     for change in (
         update(m.AuditEvent).values(actor="someone else"),
         update(m.AuditEvent).values(reason="rewritten"),
@@ -177,7 +179,7 @@ def test_audit_rows_cannot_be_changed_or_deleted(settings: Settings) -> None:
             s.execute(change)
     with db.session_scope(settings.database_url) as s:
         assert s.execute(select(m.AuditEvent.actor, m.AuditEvent.reason)).all() == [("Wang Li", None)]
-        load.record_audit(s, "excused", "Wang Li", P2025, entity="KMSI", state="excused", reason="closed")
+        record_audit(s, "excused", "Wang Li", P2025, entity="KMSI", state="excused", reason="closed")
     with db.session_scope(settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(m.AuditEvent)) == 2  # appending still works
     if settings.database_url.startswith("postgresql"):

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 
-from esgflow import jobs
 from esgflow.config import Settings
+from esgflow.jobs.setup import init_warehouse
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 
@@ -26,7 +26,7 @@ def _store(settings: Settings, value: object, code: str = "t") -> Decimal | None
 
 @pytest.mark.parametrize("text", ["4094380.30", "7.17E-8", "0.0192", "12327323.56", "100"])
 def test_quantities_keep_their_exact_digits(settings: Settings, text: str) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     stored = _store(settings, Decimal(text))
     assert stored == Decimal(text) and format(stored, "f") == format(Decimal(text), "f")
 
@@ -51,7 +51,7 @@ def test_other_numbers_are_stored_as_the_decimal_of_their_text(
 
 
 def test_null_stays_null(settings: Settings) -> None:
-    jobs.init_warehouse(settings)
+    init_warehouse(settings)
     with db.session_scope(settings.database_url) as s:
         period = m.Period(code="2025", kind="year", starts_on=DAY, ends_on=DAY)
         s.add(period)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from esgflow import jobs
 from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Refused
+from esgflow.jobs.collection import entity_versions, ingest_bytes
 from esgflow.periods import parse_period
 from esgflow.workbooks.active import OLE_SIGNATURE
 from esgflow.workbooks.formats import in_language
@@ -183,7 +183,7 @@ def test_no_crafted_workbook_is_stored_or_reaches_an_annotated_copy(sqlite_setti
     templates = open_collection(sqlite_settings, "2024", tmp_path / "tpl", ["SAMI"])
     wrong = fill(templates["SAMI"], tmp_path / "in", {"env_water_total": -5})  # would be annotated if read
     for case, (parts, _rule) in _crafted(_parts(wrong)).items():
-        outcome = jobs.ingest_bytes(sqlite_settings, _zip(parts), f"SAMI_2024_{case}.xlsx")
+        outcome = ingest_bytes(sqlite_settings, _zip(parts), f"SAMI_2024_{case}.xlsx")
         assert outcome.status == "refused", case
-    assert jobs.entity_versions(sqlite_settings, "SAMI", parse_period("2024")) == []
+    assert entity_versions(sqlite_settings, "SAMI", parse_period("2024")) == []
     assert not [p for p in (sqlite_settings.home / "letters").rglob("*") if p.suffix in (".xlsx", ".xlsm")]

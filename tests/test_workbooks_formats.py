@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from esgflow import jobs
 from esgflow.config import Settings
 from esgflow.findings import Refused
+from esgflow.jobs.collection import ingest_files
+from esgflow.jobs.setup import init_warehouse
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from esgflow.workbooks.formats import WORDING, in_language
@@ -107,13 +108,13 @@ def test_a_pdf_an_encrypted_workbook_and_a_damaged_zip_say_what_to_do(tmp_path: 
 def test_the_outcome_line_gives_the_reporters_chinese_unless_the_named_entity_writes_english(
     sqlite_settings: Settings, tmp_path: Path
 ) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     ods = (CORPUS / "calamine_issues.ods").read_bytes()
     folder = tmp_path / "in"
     folder.mkdir()
     for n, name in enumerate(["SAMI_2025.ods", "OS-IN_2025.ods", "returns.ods"]):  # bytes differ: no duplicates
         (folder / name).write_bytes(ods + bytes(n))  # a zip reads past trailing bytes
-    lines = {o.path.name: o.line() for o in jobs.ingest_files(sqlite_settings, [folder])}
+    lines = {o.path.name: o.line() for o in ingest_files(sqlite_settings, [folder])}
     en = "saved as OpenDocument spreadsheet (.ods); open it and save it as Excel Workbook (.xlsx), then send it again"
     zh = "这是 OpenDocument 电子表格（.ods）；请打开后另存为“Excel 工作簿（.xlsx）”后重新发送"
     assert lines["SAMI_2025.ods"] == f"SAMI_2025.ods: refused: {en} / {zh} [not_xlsx]"
@@ -130,7 +131,7 @@ def test_a_copy_of_a_refused_file_says_which_file_and_why_and_a_copy_of_a_return
     (tmp_path / "in" / "OS-IN_2025.ods").write_bytes(ods)
     (tmp_path / "in" / "OS-IN_2025 (1).ods").write_bytes(ods)
     (tmp_path / "in" / "SAMI_2025 (1).xlsx").write_bytes(good.read_bytes())
-    outcomes = jobs.ingest_files(sqlite_settings, [tmp_path / "in"])
+    outcomes = ingest_files(sqlite_settings, [tmp_path / "in"])
     lines = {o.path.name: o.line() for o in outcomes}
     refused = next(n for n in ("OS-IN_2025.ods", "OS-IN_2025 (1).ods") if lines[n].startswith(f"{n}: refused"))
     copy = ({"OS-IN_2025.ods", "OS-IN_2025 (1).ods"} - {refused}).pop()
@@ -171,7 +172,7 @@ def test_a_return_saved_as_strict_open_xml_is_read_with_each_figure_exact(
             zout.writestr(item, data)
     with zipfile.ZipFile(strict) as z:
         assert b'xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main"' in z.read("xl/workbook.xml")
-    [outcome] = jobs.ingest_files(sqlite_settings, [strict])
+    [outcome] = ingest_files(sqlite_settings, [strict])
     assert (outcome.status, outcome.entity, outcome.version) == ("accepted", "SAMI", 1), outcome.line()
     with db.session_scope(sqlite_settings.database_url) as s:
         rows = s.execute(

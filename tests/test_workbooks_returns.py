@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from esgflow.catalog import Catalog
-from esgflow.demo import demo_inputs
+from esgflow.demo.group import demo_inputs
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding, Refused
 from esgflow.periods import parse_period

@@ -6,21 +6,26 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
-from esgflow.demo import demo_returns
+from esgflow.demo.group import demo_returns
 from esgflow.entities import EntityRegistry, load_registry
+from esgflow.jobs.collection import write_templates
+from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
-from esgflow.signing import signature, signing_key
 from esgflow.workbooks import fit
 from esgflow.workbooks import layout as L
+from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import INPUT_FILL, OPTIONAL_FILL, SUM_FILL, TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook
 from tests.returns_factory import NEW_IN_V2, P2024, RETIRED_IN_V2, open_collection, run_demo
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -95,7 +100,7 @@ def test_breakdowns_show_the_sum_they_must_equal(templates: dict[str, Path]) -> 
 
 def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Settings, tmp_path: Path) -> None:
     run_demo(sqlite_settings, tmp_path / "demo")  # accepted 2024 returns for every entity
-    paths = jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["NFC6"])
+    paths = write_templates(sqlite_settings, parse_period("2025"), tmp_path / "tpl", ["NFC6"])
     wb = load_workbook(paths[0])
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))
     row = int(coord.split("$")[-1])
@@ -108,9 +113,9 @@ def test_last_periods_accepted_values_sit_beside_the_cells(sqlite_settings: Sett
 
 
 def test_unknown_entity_is_refused(sqlite_settings: Settings, tmp_path: Path) -> None:
-    jobs.init_warehouse(sqlite_settings)
+    init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="not an entity of the group in 2025: NOPE"):
-        jobs.write_templates(sqlite_settings, parse_period("2025"), tmp_path, ["NOPE"])
+        write_templates(sqlite_settings, parse_period("2025"), tmp_path, ["NOPE"])
 
 
 def _meta_and_names(path: Path) -> tuple[dict[str, str], set[str]]:
@@ -345,3 +350,19 @@ def test_libreoffice_prints_the_template_with_every_label_whole_and_no_zero_sums
     )
     page = next(n for n, text in enumerate(printed.pages, 1) if "env_diesel" in text)
     picture(printed, page, artefacts(tmp_path) / "template.png")
+
+
+def test_the_layout_is_read_from_the_templates_folder(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """templates/layout.yaml gives the instructions and the widths: changing them needs no Python."""
+    layout = yaml.safe_load((ROOT / "templates" / "layout.yaml").read_text("utf-8"))
+    path = tmp_path / "SAMI_2025.xlsx"
+    write_template(path, TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test"), catalog)
+    wb = load_workbook(path)
+    lines = [c.value for row in wb[L.INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value]
+    assert all(i["zh"] in lines and i["en"] in lines for i in layout["instructions"])
+    assert wb[L.INSTRUCTIONS_SHEET].column_dimensions["B"].width == layout["instructions_widths"]["B"]
+    pillar = wb[L.sheet_title(catalog, "env")]
+    assert [pillar.column_dimensions[c].width for c in "ABC"] == layout["pillar_widths"][:3]
+    assert pillar[f"{L.COL_VALUE}{L.FIRST_ROW}"].fill.fgColor.rgb.endswith(layout["fills"]["input"])

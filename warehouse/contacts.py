@@ -14,7 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from esgflow.warehouse import models as m
-from esgflow.warehouse.load import Row, code_ids, record_audit
+from esgflow.warehouse.db import Row, code_ids
+from esgflow.warehouse.trail import record_audit
 
 ADDED, UPDATED, REMOVED = "contact_added", "contact_updated", "contact_removed"
 

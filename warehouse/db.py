@@ -1,16 +1,34 @@
-"""Engines, sessions and schema upgrades."""
+"""Engines, sessions and schema upgrades; and the helpers every concern shares (ids of codes, frames
+of queries, upserts, bulk inserts)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
+from typing import Any, TypeVar
 
+import polars as pl
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import (
+    Engine,
+    Select,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    make_url,
+    select,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from esgflow.periods import Period
+from esgflow.warehouse import models as m
 
 __all__ = ["TRANSIENT_ERRORS", "Session", "session_factory", "session_scope"]
 
@@ -119,3 +137,123 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Helpers the concerns share: ids of codes, frames of queries, upserts and bulk inserts.
+
+KEYED = {"entity": m.Entity, "indicator": m.Indicator, "period": m.Period}
+
+
+def code_ids(session: Session, table: str) -> dict[str, int]:
+    """code -> id for `entity`, `indicator` or `period`."""
+    model = KEYED[table]
+    return dict(session.execute(select(model.code, model.id)).tuples().all())
+
+
+def frame_of(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows as a frame, taken straight from the driver's cursor.
+
+    No row object per row: large reads (observations, figure ids) stay cheap. The columns
+    must be plain driver values (integers, text): cast decimals to text in the query.
+    """
+    result = session.connection().execute(query)
+    try:
+        rows = result.cursor.fetchall() if result.cursor is not None else []  # type: ignore[attr-defined]
+    finally:
+        result.close()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def code_frame(session: Session, table: str, name: str | None = None) -> pl.DataFrame:
+    """code -> id of `entity`, `indicator` or `period` as a frame of `name` (default: the table) and `{table}_id`."""
+    pairs = code_ids(session, table)
+    column = name or table
+    return pl.DataFrame(
+        {column: list(pairs), f"{table}_id": list(pairs.values())}, schema={column: pl.Utf8, f"{table}_id": pl.Int64}
+    )
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes, PostgreSQL aware ones; everything esgflow writes is UTC
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+T = TypeVar("T", bound=m.Base)
+
+
+Row = Mapping[str, Any]
+
+
+def upsert(session: Session, model: type[T], key: dict[str, Any], values: dict[str, Any]) -> T:
+    row = session.scalars(select(model).filter_by(**key)).one_or_none()
+    if row is None:
+        row = model(**key, **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row
+
+
+def ensure_period(session: Session, period: Period) -> int:
+    """The id of a period's row, made on first use."""
+    row = upsert(
+        session,
+        m.Period,
+        {"code": period.code},
+        {"kind": period.kind, "starts_on": period.starts_on, "ends_on": period.ends_on},
+    )
+    session.flush()
+    return row.id
+
+
+def driver_value(session: Session, column: Any, value: Any) -> str:
+    """A value as the text SQLAlchemy's type for `column` binds on this database (SQLite keeps datetimes as text)."""
+    dialect = session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    bound = process(value) if process else value
+    return bound.isoformat() if isinstance(bound, datetime) else str(bound)
+
+
+# Rows per COPY write or per batch of statements: large, yet a bounded amount of text and tuples.
+BULK_ROWS = 200_000
+
+
+def bulk_insert(session: Session, table: Any, frame: pl.DataFrame) -> None:
+    """Insert a frame's rows (columns named as the table's, values as the driver takes them) in bulk.
+
+    PostgreSQL (psycopg) takes them by COPY as CSV; SQLite by INSERTs of as many rows as
+    its parameter limit allows, bound from flat lists; any other driver by executemany.
+    No ORM object, no RETURNING, no SQLAlchemy parameter set per row.
+    """
+    if frame.is_empty():
+        return
+    connection = session.connection()
+    dialect, driver = connection.dialect, connection.connection.driver_connection
+    names = ", ".join(frame.columns)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            for chunk in frame.iter_slices(BULK_ROWS):
+                copy.write(chunk.write_csv(include_header=False))
+        return
+    if dialect.name != "sqlite":
+        for chunk in frame.iter_slices(BULK_ROWS):
+            connection.execute(insert(table), chunk.to_dicts())
+        return
+    width = frame.width
+    per_statement = max(min(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width, BULK_ROWS), 1)
+    row = "(" + ", ".join("?" * width) + ")"
+
+    def statement(rows: int) -> str:
+        return f"INSERT INTO {table.name} ({names}) VALUES " + ", ".join([row] * rows)
+
+    full = statement(per_statement)
+    cursor = driver.cursor()
+    try:
+        for chunk in frame.iter_slices(per_statement):
+            values = list(chain.from_iterable(zip(*(chunk[c].to_list() for c in chunk.columns), strict=True)))
+            cursor.execute(full if chunk.height == per_statement else statement(chunk.height), values)
+    finally:
+        cursor.close()

@@ -178,6 +178,10 @@ class Factor(Base):
     gwp: Mapped[str | None] = mapped_column(String(16))
     choice: Mapped[str | None] = mapped_column(String(32))
     variant: Mapped[str | None] = mapped_column(String(32))
+    publication: Mapped[str | None] = mapped_column(Text)  # the official publication: title, number, date
+    url: Mapped[str | None] = mapped_column(Text)  # on the publisher's own site
+    transcription: Mapped[str | None] = mapped_column(Text)  # a third party's copy that was read
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class EntityLocation(Base):
@@ -232,6 +236,8 @@ class Restatement(Base):
     to_factor_set_id: Mapped[int] = mapped_column(ForeignKey("factor_set.id"))
     changes: Mapped[list[Any]]
     significant: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # [{entity, version}] of the approved returns it was computed from (null before migration 0015)
+    returns: Mapped[list[Any] | None]
 
 
 class Submission(Base):

@@ -23,7 +23,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
 from esgflow.factors import Factor, FactorRegistry
-from esgflow.formulas import catalog_formula
+from esgflow.figures.formulas import catalog_formula
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -38,6 +38,9 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
     "whole_value": pl.Float64(),  # the whole, in the part's unit
     "whole_bound": pl.Float64(),  # ... plus the rounding both were written with
     "prior": pl.Float64(),
+    "previous": pl.Float64(),  # the entity's figure in its previous version of the same period
+    "slip": pl.Float64(),  # k where the figure is about 10^k times its previous version's (or last period's)
+    "slip_ref": pl.Utf8(),  # which of the two it was compared with
     "yoy_change": pl.Float64(),
     "yoy_threshold": pl.Float64(),
     "parts": pl.Utf8(),
@@ -60,6 +63,7 @@ class CheckedValue:
     note: str | None = None
     required: bool = False
     prior: Decimal | None = None
+    previous: Decimal | None = None
 
 
 def checked_value(
@@ -72,6 +76,7 @@ def checked_value(
     note: str | None = None,
     required: bool = False,
     prior: Decimal | None = None,
+    previous: Decimal | None = None,
 ) -> CheckedValue:
     """A CheckedValue with its rounding worked out from how it was written."""
     ind = catalog[indicator]
@@ -81,7 +86,7 @@ def checked_value(
         half = (
             half_unit(written) * float(units.factor(ind.input_unit, ind.unit)) if ind.input_unit else half_unit(written)
         )
-    return CheckedValue(key, indicator, value, written, half, note, required, prior)
+    return CheckedValue(key, indicator, value, written, half, note, required, prior, previous)
 
 
 BASE_SCHEMA = {
@@ -93,7 +98,10 @@ BASE_SCHEMA = {
     "required": pl.Boolean,
     "has_note": pl.Boolean,
     "prior": pl.Float64,
+    "previous": pl.Float64,
 }
+SLIPS = (1, 3, 4)  # x10, x1000, x10000: a decimal point, 千 (k-, t/kg, MWh/kWh) and 万 (10k) units
+SLIP_TOLERANCE = 0.08  # in log10: within about 20 % of the power of ten
 
 
 def base_frame(values: list[CheckedValue]) -> pl.DataFrame:
@@ -108,6 +116,7 @@ def base_frame(values: list[CheckedValue]) -> pl.DataFrame:
             "required": [f.required for f in values],
             "has_note": [bool(f.note) for f in values],
             "prior": [None if f.prior is None else float(f.prior) for f in values],
+            "previous": [None if f.previous is None else float(f.previous) for f in values],
         },
         schema=BASE_SCHEMA,
     )
@@ -133,6 +142,14 @@ def _figure_rows(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         pl.col("half").alias("whole_half"),
     )
     change = (pl.col("value") - pl.col("prior")).abs()
+    reference = pl.coalesce(pl.col("previous"), pl.col("prior"))
+    ratio = (pl.col("value") / reference).abs().log10()
+    power = ratio.round(0)
+    slip = (
+        pl.when((pl.col("value") != 0) & (reference != 0) & ((ratio - power).abs() <= SLIP_TOLERANCE))
+        .then(pl.when(power.abs().is_in([float(k) for k in SLIPS])).then(power))
+        .otherwise(None)
+    )
     return (
         base.join(rules, on="indicator", how="left")
         .join(wholes, on=["key", "whole"], how="left")
@@ -148,6 +165,12 @@ def _figure_rows(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
             .then(pl.when(change == 0).then(0.0).otherwise(float("inf")))
             .otherwise(change / pl.col("prior").abs())
             .alias("yoy_change"),
+            slip.alias("slip"),
+            pl.when(pl.col("previous").is_not_null())
+            .then(pl.lit("previous version"))
+            .when(pl.col("prior").is_not_null())
+            .then(pl.lit("last period"))
+            .alias("slip_ref"),
             pl.lit("figure").alias("row"),
             (pl.col("whole_value") * pl.col("whole_factor")).alias("whole_value"),
         )
@@ -317,7 +340,7 @@ def staged_base(
 ) -> pl.DataFrame:
     """The base frame of a batch of returns, built in polars.
 
-    staged: the batch's staged figures (esgflow.stage); asked: key, entity, indicator for
+    staged: the batch's staged figures (esgflow.intake.stage); asked: key, entity, indicator for
     every figure each return's template asks for; prior: entity, indicator, prior;
     unreadable: key, indicator of figures whose cell could not be parsed (already an error).
     """
@@ -351,7 +374,7 @@ def staged_base(
         )
         .filter(pl.col("unreadable").is_null())
         .join(kinds, on="indicator", how="left")
-        .join(prior.with_columns(pl.col("prior").cast(pl.Float64)), on=["entity", "indicator"], how="left")
+        .join(_with_previous(prior), on=["entity", "indicator"], how="left")
     )
     half = (
         pl.when(pl.col("exact") | pl.col("text").is_null())
@@ -367,4 +390,12 @@ def staged_base(
         pl.col("required").fill_null(False),
         pl.col("has_note").fill_null(False),
         "prior",
+        "previous",
     ).cast(BASE_SCHEMA)
+
+
+def _with_previous(prior: pl.DataFrame) -> pl.DataFrame:
+    """entity, indicator, prior (last period) and previous (the version a new return replaces), as floats."""
+    if "previous" not in prior.columns:
+        prior = prior.with_columns(pl.lit(None, dtype=pl.Float64).alias("previous"))
+    return prior.with_columns(pl.col("prior").cast(pl.Float64), pl.col("previous").cast(pl.Float64))

@@ -64,6 +64,7 @@ class Rule:
     expect: Expect | None = None
     describe: Describe | None = None
     compare: Compare = _actual
+    compared: tuple[str, str] = ("对比数值", "Compared with")  # what a finding's `expected` is: zh, en
 
     def meta(self, **extra: Any) -> dict[str, Any]:
         """The expectation's meta: findings are built from its rule and severity."""
@@ -265,6 +266,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "whole_bound", "value", where(FIGURE_ROWS))],
         describe=_describe_part_above_whole,
         compare=lambda row: (_dec(row["whole_value"]), _dec(row["value"])),
+        compared=("合计", "Its total"),
     ),
     Rule(
         "parts_sum_to_total",
@@ -277,6 +279,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "breakdown"'))],
         describe=_describe_parts_sum,
         compare=_recomputed_vs_value,  # the total's cell should hold what its parts add up to
+        compared=("各分项之和", "The parts add up to"),
     ),
     Rule(
         "yoy_change_needs_note",
@@ -287,6 +290,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "yoy_threshold", "yoy_change", where(FIGURE_ROWS, "not has_note"))],
         describe=_describe_yoy,
         compare=lambda row: (_dec(row["prior"]), _dec(row["value"])),
+        compared=("上期数值", "Last period"),
     ),
     Rule(
         "derived_recomputed",
@@ -296,6 +300,7 @@ _RULES = [
         expect=_expect_derived,
         describe=_describe_derived,
         compare=_recomputed_vs_value,
+        compared=("按公式计算", "Its formula gives"),
     ),
     Rule(
         "derived_recomputed_with_factors",
@@ -306,6 +311,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "derived"', "factor_based"))],
         describe=_describe_derived,
         compare=_recomputed_vs_value,
+        compared=("按折算系数计算", "With the registry's factors"),
     ),
     Rule(
         "published_vs_computed",
@@ -316,6 +322,7 @@ _RULES = [
         expect=lambda rule, catalog: [within(rule, "tolerance", "gap", where('row == "versus"'))],
         describe=_describe_versus,
         compare=_recomputed_vs_value,
+        compared=("按单位数据计算", "The entity data give"),
     ),
     # --- rules found while a workbook is read: their message is made where they are found ---
     Rule(
@@ -444,7 +451,17 @@ _RULES = [
         ("请填写本期数值后重新发送。", "Fill in this period's figures and send the file again."),
     ),
 ]
+# The unit-slip rules live beside (esgflow.checks.slips), built from the helpers above.
+from esgflow.checks.slips import SLIP_RULES  # noqa: E402
+
+_RULES += SLIP_RULES
 RULES: dict[str, Rule] = {r.name: r for r in _RULES}
+
+
+def compared_label(rule: str) -> tuple[str, str]:
+    """What the figure a finding of this rule was compared with is (zh, en): its `expected`."""
+    known = RULES.get(rule)
+    return known.compared if known else Rule.compared
 
 
 def wording(rule: str, lang: str) -> tuple[str, str]:

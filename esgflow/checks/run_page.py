@@ -17,17 +17,16 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from esgflow import display
+from esgflow import display, glossary
 from esgflow.catalog import Catalog
-from esgflow.checks.rules import wording
+from esgflow.checks.rules import compared_label, wording
 from esgflow.entities import EntityRegistry
-from esgflow.feedback.letter import COMPARED, OTHER_COMPARED
 from esgflow.findings import Finding
 
 RUNS = "runs.jsonl"  # one line per run, newest last: what the index lists
 INDEX_LIMIT = 200  # runs on the index; every run keeps its page
 SUITE_NAMES = {"submission": ("填报文件校验", "Checks of returns"), "group": ("集团数据校验", "Group checks")}
-SEVERITY = {"error": ("错误", "Error"), "warning": ("提示", "Warning"), "info": ("信息", "Note")}
+SEVERITY = glossary.SEVERITY
 
 _STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;font-size:14px;margin:24px;color:#222}
@@ -77,7 +76,7 @@ def _found(f: Finding, catalog: Catalog) -> str:
         if f.actual is not None:
             said.append(f"数值 {display.figure(f.actual, ind.decimals)}{unit}{ind.unit_zh}")
         if f.expected is not None:
-            label = COMPARED.get(f.rule, OTHER_COMPARED)[0]
+            label = compared_label(f.rule)[0]
             said.append(f"{label} {display.figure(f.expected, ind.decimals)}{unit}{ind.unit_zh}")
     zh = "；".join(said)
     return f'{_text(zh)}<br><span class="en">{_text(f.message)}</span>' if zh else _text(f.message)
@@ -132,14 +131,9 @@ def write_run_page(
         href = escape(Path(os.path.relpath(detail, folder)).as_posix())
         link = f'<p><a href="{href}">Data Docs：本次校验的详细结果 · Detail of this run in the Data Docs</a></p>'
     if findings:
-        head = [
-            "#",
-            ("严重程度", "Severity"),
-            ("单位", "Entity"),
-            ("指标", "Indicator"),
-            ("工作表 单元格", "Sheet, cell"),
-        ]
-        head += [("规则", "Rule"), ("发现", "What the check found"), ("处理办法", "What to do")]
+        words = glossary.COLUMNS
+        head = ["#", words["severity"], words["entity"], words["indicator"], ("工作表 单元格", "Sheet, cell")]
+        head += [words["rule"], ("发现", "What the check found"), words["todo"]]
         ths = "".join(f"<th>{h}</th>" if isinstance(h, str) else f"<th>{_both(*h)}</th>" for h in head)
         rows = "\n".join(_row(n, f, catalog, registry) for n, f in enumerate(findings, start=1))
         table = f'<table id="findings"><thead><tr>{ths}</tr></thead><tbody>\n{rows}\n</tbody></table>'

@@ -18,11 +18,11 @@ from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import staged_base, submission_frame
 from esgflow.checks.gx_run import validator_for
-from esgflow.findings import Finding, Refused, refuse
+from esgflow.findings import NOT_YOUR_ENTITY, Finding, Refused, refuse
 from esgflow.periods import Period, parse_period
-from esgflow.signing import signed_by
 from esgflow.workbooks.naming import named_entity, named_period
 from esgflow.workbooks.returns import ParsedReturn
+from esgflow.workbooks.signing import signed_by
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,23 @@ def older_template_findings(ret: ParsedReturn, kind: str, catalog: Catalog) -> l
     return out
 
 
+def compared_with(prior: list[pl.DataFrame], previous: list[pl.DataFrame]) -> pl.DataFrame:
+    """entity, indicator, prior (last period's accepted figure) and previous (the accepted figure of the same
+    period a new version replaces), from accepted_observations frames of the periods of a batch.
+
+    One of each per entity and indicator: a batch rarely spans periods, and then the later one counts.
+    """
+    empty = pl.DataFrame(schema={"entity": pl.Utf8, "indicator": pl.Utf8, "value": pl.Float64})
+
+    def one(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
+        return pl.concat(
+            [f.select("entity", "indicator", pl.col("value").cast(pl.Float64).alias(name)) for f in frames or [empty]],
+            how="vertical_relaxed",
+        ).unique(subset=["entity", "indicator"], keep="last", maintain_order=True)
+
+    return one(prior, "prior").join(one(previous, "previous"), on=["entity", "indicator"], how="full", coalesce=True)
+
+
 def validate_returns(
     returns: dict[int, ParsedReturn],
     staged: pl.DataFrame,
@@ -147,7 +164,7 @@ def validate_returns(
 ) -> dict[int, list[Finding]]:
     """Run the submission suite once over every return of a batch; findings per return key.
 
-    staged: the batch's staged values (esgflow.stage); prior: entity, indicator, prior
+    staged: the batch's staged values (esgflow.intake.stage); prior: entity, indicator, prior
     (last period's accepted figures, for the change from last period).
     """
     known = {k: r for k, r in returns.items() if r.entity in kinds}
@@ -198,3 +215,15 @@ def validate_returns(
         ]
     validator.note(checked.run, [replace(f, entity=returns[k].entity) for k, found in out.items() for f in found])
     return out
+
+
+def not_theirs(ret: ParsedReturn, sender: str) -> Finding:
+    """A return by mail for an entity its sender does not report for (its signature proved whose it is)."""
+    return Finding(
+        rule=NOT_YOUR_ENTITY,
+        severity="error",
+        message=f"sent by {sender}, who is not a registered reporter of {ret.entity}",
+        file=ret.file,
+        entity=ret.entity,
+        period=ret.period,
+    )

@@ -1,6 +1,6 @@
 """An annotated copy of the reporter's workbook: offending cells highlighted and commented.
 
-The copy is written by editing the workbook's XML in place (esgflow.feedback.xml_patch), which
+The copy is written by editing the workbook's XML in place (esgflow.workbooks.ooxml), which
 costs about what parsing the return costs; a workbook holding something that module does not
 edit (its docstring lists what) is written with openpyxl instead, as it always was.
 """
@@ -14,24 +14,24 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.feedback.letter import Judged
-from esgflow.feedback.xml_patch import CellNote, TextSheet, Unsupported, clean, patch_workbook
 from esgflow.safety import write_text
 from esgflow.workbooks import fit
+from esgflow.workbooks.ooxml.patch import CellNote, TextSheet, patch_workbook
+from esgflow.workbooks.ooxml.xml import Unsupported, clean
 
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
 FEEDBACK_SHEET = "反馈 Feedback"
 AUTHOR = "esgflow"
 # The feedback sheet in the reporter's language, as their letter is: (zh, en) per column.
-HEADERS = {
-    "zh": ("级别", "工作表", "单元格", "指标", "规则", "如何处理", "说明"),
-    "en": ("Severity", "Sheet", "Cell", "Indicator", "Rule", "What to do", "Detail"),
-}
+_COLUMNS = ("severity", "sheet", "cell", "indicator", "rule", "todo", "detail")
+HEADERS = {lang: tuple(glossary.COLUMNS[c][i] for c in _COLUMNS) for i, lang in enumerate(("zh", "en"))}
 # The words the letter uses for a finding's severity, so that the sheet and the letter agree.
-SEVERITY = {"zh": {"error": "错误", "warning": "提示"}, "en": {"error": "Error", "warning": "Warning"}}
+SEVERITY = {lang: {s: glossary.severity(s, lang) for s in ("error", "warning")} for lang in ("zh", "en")}
 MAX_WIDTHS = (10, 24, 10, 30, 26, 50, 60)  # wider text wraps, in rows made tall enough for it
 _FILLS = {"FF" + f.fgColor.rgb[-6:]: f for f in (ERROR_FILL, WARNING_FILL)}
 

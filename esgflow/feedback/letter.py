@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from esgflow import display, units
+from esgflow import display, glossary, units
 from esgflow.catalog import Catalog, Indicator
-from esgflow.checks.rules import RULES, wording
+from esgflow.checks.rules import RULES, compared_label, wording
 from esgflow.entities import Entity
 from esgflow.findings import Finding
 from esgflow.safety import shown
@@ -32,16 +32,6 @@ STATUS = {
     ),
 }
 
-# What a finding's compared figure is, by rule: zh, en. A rule not named here compares with "a figure".
-COMPARED = {
-    "yoy_change_needs_note": ("上期数值", "Last period"),
-    "parts_sum_to_total": ("各分项之和", "The parts add up to"),
-    "part_not_above_whole": ("合计", "Its total"),
-    "derived_recomputed": ("按公式计算", "Its formula gives"),
-    "derived_recomputed_with_factors": ("按折算系数计算", "With the registry's factors"),
-    "published_vs_computed": ("按单位数据计算", "The entity data give"),
-}
-OTHER_COMPARED = ("对比数值", "Compared with")
 # Counts in an English sentence: (one, many); a bare count needs no unit word.
 EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
 # Excel's error values: what the cell shows is not a figure and has no unit.
@@ -117,7 +107,7 @@ def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
         return f"合计（{names[0].name_zh}）", f"Its total, {names[0].name_en}"
     if f.rule == "parts_sum_to_total" and names:
         return f"分项（{'、'.join(n.name_zh for n in names)}）之和", f"{' + '.join(n.name_en for n in names)} add up to"
-    return COMPARED.get(f.rule, OTHER_COMPARED)
+    return compared_label(f.rule)
 
 
 def _allowed(ind: Indicator | None, lang: str) -> str | None:
@@ -136,7 +126,9 @@ def _allowed(ind: Indicator | None, lang: str) -> str | None:
 def _counts(errors: int, warnings: int, lang: str) -> str | None:
     """'2 errors and 1 warning', naming only what there is; nothing for a clean return."""
     if lang == "zh":
-        parts = [f"{n} 个{what}" for n, what in ((errors, "错误"), (warnings, "提示")) if n]
+        parts = [
+            f"{n} 个{glossary.severity(what, 'zh')}" for n, what in ((errors, "error"), (warnings, "warning")) if n
+        ]
         return f"共有 {'、'.join(parts)}。" if parts else None
     parts = [_count(n, what) for n, what in ((errors, "error"), (warnings, "warning")) if n]
     return f"It has {' and '.join(parts)}." if parts else None
@@ -150,7 +142,7 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
     compared = _compared_label(f, catalog)
     allowed = _allowed(ind, lang) if f.rule == "range" else None
     if lang == "zh":
-        kind = "错误" if f.severity == "error" else "提示"
+        kind = glossary.severity("error" if f.severity == "error" else "warning", "zh")
         lines = [
             f"{n}.【{kind}】{where} {ind.name_zh if ind else code}".rstrip(),
             f"   填报值：{_entered(j, code, f, ind, lang)}",
@@ -158,15 +150,15 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
         lines.append(f"   问题：{name}")
         lines += [f"   允许范围：{allowed}"] if allowed else []
         lines += [f"   {compared[0]}：{_compared(f, ind, lang)}"] if f.expected is not None else []
-        lines.append(f"   处理办法：{action}")
+        lines.append(f"   {glossary.COLUMNS['todo'][0]}：{action}")
     else:
-        kind = "Error" if f.severity == "error" else "Warning"
+        kind = glossary.severity("error" if f.severity == "error" else "warning", "en")
         lines = [f"{n}. [{kind}] {where} {ind.name_en if ind else code}".rstrip()]
         lines.append(f"   Figure entered: {_entered(j, code, f, ind, lang)}")
         lines.append(f"   Problem: {name}")
         lines += [f"   Allowed: {allowed}"] if allowed else []
         lines += [f"   {compared[1]}: {_compared(f, ind, lang)}"] if f.expected is not None else []
-        lines.append(f"   What to do: {action}")
+        lines.append(f"   {glossary.COLUMNS['todo'][1]}: {action}")
     if f.rule not in RULES:  # a rule without wording of its own: its message is all the reporter has
         lines.append(f"   {shown(f.message)}")
     return [*lines, ""]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Request, UploadFile
 
-from esgflow import jobs
+from esgflow.jobs.collection import period_statuses
 from esgflow.portal import uploads
 from esgflow.portal.auth import client_address, script_viewer
 from esgflow.portal.pages import request_period
@@ -39,5 +39,5 @@ def get_status(request: Request, period: str) -> list[dict[str, Any]]:
     """The records of `status --json`: the token's own entity, or every entity for an office token."""
     portal = request.app.state.portal
     viewer = script_viewer(portal.settings, request, portal.signins)
-    statuses = jobs.period_statuses(portal.settings, request_period(period))
+    statuses = period_statuses(portal.settings, request_period(period))
     return [s.to_json() for s in statuses if viewer.may_see(s.entity)]

@@ -14,12 +14,12 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from esgflow import jobs
-from esgflow.access import token_hash
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import validator_for
 from esgflow.config import Settings
+from esgflow.jobs.access import signed_in
 from esgflow.portal import api, pages, review
+from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, RateLimiter, Sessions, bearer_token
 from esgflow.portal.render import render, word
 from esgflow.portal.uploads import MAX_UPLOAD_BYTES
@@ -134,7 +134,7 @@ class AuthFirst:
         request = Request(scope)
         token = bearer_token(request)
         if token:
-            known = await run_in_threadpool(jobs.signed_in, self.portal.settings, token_hash(token))
+            known = await run_in_threadpool(signed_in, self.portal.settings, token_hash(token))
         else:
             known = await run_in_threadpool(self.portal.sessions.get, request.cookies.get(COOKIE))
         if known:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 
-from esgflow import jobs
-from esgflow.access import token_hash
 from esgflow.config import Settings
+from esgflow.entities import reports_for
+from esgflow.jobs.access import end_session, open_session, session_grant, signed_in
+from esgflow.portal.access import token_hash
 from esgflow.records import AccessRecord
 
 COOKIE = "esgflow_session"
@@ -41,18 +42,18 @@ class Sessions:
     def start(self, token_digest: str) -> tuple[str, AccessRecord] | None:
         """Exchange a sign-in link for a new session: (its id, the grant); None when the link is spent."""
         sid = secrets.token_urlsafe(32)
-        grant = jobs.open_session(self.settings, token_digest, token_hash(sid), secrets.token_urlsafe(32), self.max_age)
+        grant = open_session(self.settings, token_digest, token_hash(sid), secrets.token_urlsafe(32), self.max_age)
         return (sid, grant) if grant else None
 
     def get(self, sid: str | None) -> tuple[AccessRecord, BrowserSession] | None:
         if not sid:
             return None
-        found = jobs.session_grant(self.settings, token_hash(sid))
+        found = session_grant(self.settings, token_hash(sid))
         return (found[0], BrowserSession(token_hash(sid), found[1])) if found else None
 
     def end(self, sid: str | None) -> None:
         if sid:
-            jobs.end_session(self.settings, token_hash(sid))
+            end_session(self.settings, token_hash(sid))
 
 
 class RateLimiter:
@@ -121,13 +122,13 @@ class Viewer:
 
     def may_see(self, entity: str) -> bool:
         """The ESG office sees every entity; a reporter only their own."""
-        return self.grant.is_office or self.grant.entity == entity
+        return reports_for(None if self.grant.is_office else {self.grant.entity or ""}, entity)
 
 
 def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) -> Viewer:
     """The viewer behind a Bearer token, or 401; a failed token counts as a sign-in attempt."""
     token = bearer_token(request)
-    grant = jobs.signed_in(settings, token_hash(token)) if token else None
+    grant = signed_in(settings, token_hash(token)) if token else None
     if grant is None:
         if not limiter.allow(client_address(request)):
             raise HTTPException(429, "too many sign-in attempts; wait a minute")

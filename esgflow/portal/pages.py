@@ -11,18 +11,28 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from esgflow import EsgflowError, jobs
-from esgflow.access import token_hash
+from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
+from esgflow.cycle.status import progress
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
+from esgflow.jobs.access import portal_event, portal_events
+from esgflow.jobs.collection import (
+    data_docs_index,
+    entity_versions,
+    is_open,
+    open_period,
+    period_statuses,
+    write_templates,
+)
+from esgflow.jobs.setup import cycle_deadline
 from esgflow.periods import Period, edge_period
 from esgflow.portal import uploads
+from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
 from esgflow.portal.render import render, word
 from esgflow.portal.views import finding_rows, is_late, versions, written_figures
 from esgflow.records import PortalEvent
-from esgflow.status import progress
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,7 +76,7 @@ def request_period(given: str) -> Period:
 def _period(request: Request) -> Period:
     """The period asked for (validated), else the open cycle's; reading a page never opens one."""
     given = request.query_params.get("period")
-    period = request_period(given) if given is not None else jobs.open_period(_portal(request).settings)
+    period = request_period(given) if given is not None else open_period(_portal(request).settings)
     if period is None:
         raise HTTPException(404, word("no_period", "en"))
     return period
@@ -84,7 +94,7 @@ def sign_in(token: str, request: Request) -> Response:
         raise HTTPException(429, "too many sign-in attempts from this address; wait a minute")
     started = portal.sessions.start(token_hash(token))  # the link is spent here, once
     sid, grant = started if started else (None, None)
-    jobs.portal_event(
+    portal_event(
         portal.settings,
         PortalEvent("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
     )
@@ -129,8 +139,8 @@ def home(request: Request) -> Response:
             request_period(request.query_params["period"])
         return RedirectResponse(f"/entities/{viewer.grant.entity}", 303)
     settings, period = _portal(request).settings, _period(request)
-    statuses = jobs.period_statuses(settings, period)
-    deadline, today = jobs.cycle_deadline(settings, period), datetime.now(UTC).date()
+    statuses = period_statuses(settings, period)
+    deadline, today = cycle_deadline(settings, period), datetime.now(UTC).date()
     registry, lang = load_registry(), _lang(request, viewer)
     rows = [
         (
@@ -156,9 +166,9 @@ def home(request: Request) -> Response:
         done=progress(statuses),
         counts=counts,
         rows=rows,
-        docs=jobs.data_docs_index(settings).is_file(),
+        docs=data_docs_index(settings).is_file(),
         reports=reports,
-        audit=jobs.portal_events(settings, 50),
+        audit=portal_events(settings, 50),
     )
 
 
@@ -167,9 +177,9 @@ def entity_page(entity: str, request: Request) -> Response:
     viewer = _viewer(request)
     entity, period = _entity(viewer, entity), _period(request)
     settings, lang = _portal(request).settings, _lang(request, viewer)
-    shown = versions(jobs.entity_versions(settings, entity, period), load_catalog(), lang)
+    shown = versions(entity_versions(settings, entity, period), load_catalog(), lang)
     status = shown[0].status if shown else "not_submitted"
-    deadline = jobs.cycle_deadline(settings, period)
+    deadline = cycle_deadline(settings, period)
     late = is_late(status, shown[0].received_at if shown else None, deadline, datetime.now(UTC).date())
     registry_entry = load_registry()[entity]
     return _page(
@@ -191,11 +201,11 @@ def template(entity: str, request: Request) -> Response:
     viewer = _viewer(request)
     entity, period = _entity(viewer, entity), _period(request)
     settings = _portal(request).settings
-    if not jobs.is_open(settings, period):  # a download never opens a period: the office does
+    if not is_open(settings, period):  # a download never opens a period: the office does
         raise HTTPException(404, f"{period} is not open for collection")
     with tempfile.TemporaryDirectory() as out:
         try:
-            [path] = jobs.write_templates(settings, period, Path(out), [entity], open_collection=False)
+            [path] = write_templates(settings, period, Path(out), [entity], open_collection=False)
         except EsgflowError as exc:
             raise HTTPException(404, str(exc)) from None
         data = path.read_bytes()
@@ -272,7 +282,7 @@ def _office_file(request: Request, root: Path, relative: str) -> Response:
 
 @router.get("/docs/{relative:path}")
 def data_docs(relative: str, request: Request) -> Response:
-    return _office_file(request, jobs.data_docs_index(_portal(request).settings).parent, relative)
+    return _office_file(request, data_docs_index(_portal(request).settings).parent, relative)
 
 
 @router.get("/reports/{relative:path}")

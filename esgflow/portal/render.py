@@ -1,15 +1,12 @@
-"""The portal's HTML: Jinja templates kept here (no build step, nothing fetched from the internet), escaped
-by default, and the words of the pages in Chinese and English."""
+"""The portal's pages: their words in Chinese and English, written through the one Jinja environment
+and stylesheet of esgflow.pages (template files, no build step, nothing fetched from the internet),
+escaped by default."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
-from jinja2 import DictLoader, Environment, select_autoescape
-
-from esgflow import display
-from esgflow.safety import shown
+from esgflow import glossary, pages
 
 # key -> (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
@@ -35,17 +32,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "file": ("文件", "File"),
     "findings": ("问题", "Findings"),
     "no_findings": ("未发现问题。", "No findings."),
-    "severity": ("类型", "Kind"),
-    "error": ("错误", "Error"),
-    "warning": ("提示", "Warning"),
-    "info": ("说明", "Note"),
-    "sheet": ("工作表", "Sheet"),
-    "cell": ("单元格", "Cell"),
-    "indicator": ("指标", "Indicator"),
     "figure": ("填报值", "Figure entered"),
-    "rule": ("规则", "Rule"),
     "compared": ("应为/对比", "Expected / compared with"),
-    "todo": ("处理方法", "What to do"),
     "changes": ("与上一版相比的变动", "Changed since the previous version"),
     "no_changes": ("与上一版相比没有变动。", "No figure changed since the previous version."),
     "first_version": ("第一版。", "The first version."),
@@ -55,14 +43,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "letter": ("反馈函", "Return letter"),
     "result": ("校验结果", "Result"),
     "back": ("返回", "Back"),
-    "not_submitted": ("未提交", "not submitted"),
-    "accepted": ("已接受", "accepted"),
-    "accepted_with_warnings": ("已接受（有提示）", "accepted with warnings"),
     "rejected": ("未接受，请修改后重新上传", "rejected: correct it and upload again"),
     "refused": ("无法读取，未记录", "refused: not read, nothing stored"),
     "duplicate": ("与已提交的文件相同，未作改动", "the same file as one sent before; nothing changed"),
     "late": ("逾期", "late"),
-    "entity": ("单位", "Entity"),
     "signed_out": (
         "您已退出。再次登录请打开您的登录链接。",
         "You are signed out. Open your sign-in link to sign in again.",
@@ -151,194 +135,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "did_excused": ("豁免", "excuse"),
     "did_signed_off": ("签署", "sign off"),
     "did_restated": ("重述", "restate"),
+    # the shared words: severities, the columns of a list of findings, the statuses (a rejected return's is a
+    # sentence here, above)
+    **glossary.SEVERITY,
+    **glossary.COLUMNS,
+    **{s: w for s, w in glossary.STATUS.items() if s != "rejected"},
 }
-
-_CSS = """
-body{font-family:system-ui,"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei","PingFang SC",sans-serif;
-margin:0;color:#1d2a33;background:#f5f7f6}
-header{background:#1f5f4a;color:#fff;padding:.8rem 1.5rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-header h1{font-size:1.15rem;margin:0;flex:1}header a{color:#fff}header form{margin:0}
-main{max-width:72rem;margin:1.2rem auto;padding:0 1.2rem}
-section{background:#fff;border:1px solid #d8e0dc;border-radius:6px;padding:1rem 1.2rem;margin-bottom:1rem}
-h2{font-size:1.05rem;margin:.2rem 0 .8rem}h3{font-size:.98rem;margin:.6rem 0}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #e3e8e5;padding:.35rem .5rem;
-text-align:left;vertical-align:top}th{background:#eef3f0}
-.accepted{color:#176b3a}.accepted_with_warnings{color:#8a6100}.rejected,.refused,.late{color:#b3261e}
-.not_submitted{color:#5d6b73}.duplicate{color:#5d6b73}
-tr.error td:first-child{border-left:4px solid #b3261e}tr.warning td:first-child{border-left:4px solid #d49a00}
-.banner{padding:.8rem 1rem;border-radius:6px;font-weight:600;margin-bottom:1rem;border:1px solid}
-.banner.accepted{background:#e6f4ea;border-color:#9fd3b0}.banner.accepted_with_warnings{background:#fff6dc;border-color:#e9cf7a
-}
-.banner.rejected,.banner.refused{background:#fdeceb;border-color:#f1aaa5}.banner.duplicate{background:#eef1f3;border-color:#ccd
-}
-.bar{background:#e3e8e5;border-radius:4px;height:.8rem;overflow:hidden}.bar
- span{display:block;height:100%;background:#2e8b57}
-.muted{color:#5d6b73;font-size:.88rem}
-button{background:#1f5f4a;color:#fff;border:0;border-radius:4px;padding:.45rem 1rem;cursor:pointer}
-header button{background:#fff;color:#1f5f4a}a.button{display:inline-block;background:#1f5f4a;color:#fff;
-padding:.45rem 1rem;border-radius:4px;text-decoration:none}dl{display:grid;grid-template-columns:max-content
- 1fr;gap:.3rem 1rem}
-dt{color:#5d6b73}dd{margin:0}
-table.findings td:nth-child(-n+3),table.findings th{white-space:nowrap}
-.pending{color:#8a6100}.approved{color:#176b3a}.returned{color:#b3261e}.excused{color:#5d6b73}
-.banner.refusal{background:#fdeceb;border-color:#f1aaa5}.banner.done{background:#e6f4ea;border-color:#9fd3b0}
-td.decide form{display:flex;gap:.4rem;margin:0 0 .35rem}td.decide input[type=text]{flex:1;min-width:12rem;padding:.3rem}
-table.trail td:first-child{white-space:nowrap}
-button.secondary{background:#fff;color:#1f5f4a;border:1px solid #1f5f4a}button.warn{background:#9c2a20}
-"""
-
-_TEMPLATES = {
-    "base.html": """<!doctype html><html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ t('title') }}</title>
-<style>{{ css }}</style></head><body><header><h1>{{ t('title') }}</h1>
-{% if viewer %}<span>{{ t('signed_in_as') }} {{ viewer.grant.email }} ·
-{{ viewer.grant.entity or t('office') }}</span>
-{% if viewer.grant.is_office %}<a href="?lang={{ 'en' if lang == 'zh' else 'zh' }}">{{ t('lang_switch') }}</a>{%
- endif %}
-<form method="post" action="/signout"><input type="hidden" name="csrf" value="{{ csrf }}">
-<button type="submit">{{ t('sign_out') }}</button></form>{% endif %}</header>
-<main>{% block main %}{% endblock %}</main>
-</body></html>""",
-    "message.html": """{% extends 'base.html' %}{% block main %}<section><h2>{{ heading }}</h2><p>{{ text }}</p>
-{% if back %}<p><a href="{{ back }}">{{ t('back') }}</a></p>{% endif %}</section>{% endblock %}""",
-    "findings.html": """{% if rows %}<table class="findings"><thead><tr><th>{{ t('severity') }}</th>
-<th>{{ t('sheet') }}</th>
-<th>{{ t('cell') }}</th><th>{{ t('indicator') }}</th><th>{{ t('figure') }}</th><th>{{ t('rule') }}</th>
-<th>{{ t('compared') }}</th><th>{{ t('todo') }}</th></tr></thead><tbody>{% for f in rows %}
-<tr class="{{ f.severity }}"><td>{{ t(f.severity) }}</td><td>{{ f.sheet }}</td><td>{{ f.cell }}</td>
-<td>{{ f.indicator }}{% if f.code %} <span class="muted">{{ f.code }}</span>{% endif %}</td><td>{{ f.figure }}</td>
-<td>{{ f.rule }}</td><td>{{ f.compared }}</td><td>{{ f.action }}<br><span class="muted">{{ f.message }}</span>
-</td></tr>
-{% endfor %}</tbody></table>{% else %}<p>{{ t('no_findings') }}</p>{% endif %}""",
-    "entity.html": """{% extends 'base.html' %}{% block main %}
-<section><h2>{{ entity_name }} · {{ t('period') }} {{ period }}</h2><dl>
-<dt>{{ t('deadline') }}</dt><dd>{{ deadline }}{% if late %} <span class="late">{{ t('late') }}</span>{% endif %}</dd>
-<dt>{{ t('status') }}</dt><dd class="{{ status }}">{{ t(status) }}</dd></dl>
-<p><a class="button" href="{{ base }}/template">{{ t('download_template') }}</a></p></section>
-<section><h2>{{ t('upload') }}</h2><p class="muted">{{ t('upload_hint') }}</p>
-<form method="post" action="{{ base }}/returns" enctype="multipart/form-data">
-<input type="hidden" name="csrf" value="{{ csrf }}"><input type="file" name="file" accept=".xlsx" required>
-<button type="submit">{{ t('send') }}</button></form></section>
-<section><h2>{{ t('versions') }}</h2>{% if not versions %}<p>{{ t('no_versions') }}</p>{% endif %}
-{% for v in versions %}<article id="v{{ v.version }}"><h3>{{ t('version') }} {{ v.version }} ·
-<span class="{{ v.status }}">{{ t(v.status) }}</span></h3><p class="muted">{{ t('received') }}
-{{ v.received_at | moment }} · {{ t('file') }} {{ v.file }} ·
-<a href="{{ base }}/versions/{{ v.version }}/letter">{{ t('letter') }}</a>
-{% if v.findings %} · <a href="{{ base }}/versions/{{ v.version }}/annotated">{{ t('annotated') }}</a>{% endif %}</p>
-{% with rows = v.findings %}{% include 'findings.html' %}{% endwith %}
-<h3>{{ t('changes') }}</h3>{% if v.changes is none %}<p>{{ t('first_version') }}</p>
-{% elif not v.changes %}<p>{{ t('no_changes') }}</p>{% else %}<table><thead><tr><th>{{ t('indicator') }}</th>
-<th>{{ t('before') }}</th><th>{{ t('after') }}</th></tr></thead><tbody>{% for c in v.changes %}<tr>
-<td>{{ c.indicator }} <span class="muted">{{ c.code }}</span></td><td>{{ c.before }} {{ c.unit }}</td>
-<td>{{ c.after }} {{ c.unit }}</td>
-</tr>{% endfor %}</tbody></table>{% endif %}</article>{% endfor %}</section>{% endblock %}""",
-    "result.html": """{% extends 'base.html' %}{% block main %}<section><h2>{{ t('result') }} · {{ file }}</h2>
-<div class="banner {{ status }}">{% if version %}{{ t('version') }} {{ version }}: {% endif %}{{ t(status) }}</div>
-{% include 'findings.html' %}{% if quarantined %}<p class="muted">{{ quarantined }}</p>{% endif %}
-<p>{% if annotated %}<a class="button" href="{{ annotated }}">{{ t('annotated')
- }}</a> {% endif %}
-<a href="{{ back }}">{{ t('back') }}</a></p></section>{% endblock %}""",
-    "office.html": """{% extends 'base.html' %}{% block main %}
-<section><h2>{{ t('entities') }} · {{ t('period') }} {{ period }} · {{ t('deadline') }} {{ deadline }}</h2>
-<p>{{ t('progress') }}: {{ done.accepted }} {{ t('accepted_of') }} {{ done.expected }} ·
-{{ t('missing') }} {{ counts.not_submitted }} · {{ t('rejected_count') }} {{ counts.rejected }} · {{ t('late') }} {{
- counts.late }}</p>
-<div class="bar"><span style="width:{{ '%.0f' % done.percent }}%"></span></div></section>
-<section><h2>{{ t('links') }}</h2><ul><li><a href="/review?period={{ period }}&amp;lang={{ lang }}">{{
- t('review_link') }}</a></li><li>{% if docs %}<a href="/docs/index.html">{{ t('data_docs') }}</a>{% else %}
-<span class="muted">{{ t('data_docs') }} —</span>{% endif %}</li>{% for name in reports %}<li>
-<a href="/reports/{{ period }}/{{ name }}">{{ t('report') }}: {{ name }}</a></li>{% else %}<li class="muted">
-{{ t('no_report') }}</li>{% endfor %}</ul></section>
-<section><table><thead><tr><th>{{ t('entity') }}</th><th>{{ t('status') }}</th><th>{{ t('version') }}</th>
-<th>{{ t('received') }}</th><th>{{ t('errors') }}</th><th>{{ t('warnings') }}</th><th>{{ t('estimated') }}</th>
-<th>{{ t('late') }}</th><th>{{ t('review') }}</th></tr>
-</thead>
-<tbody>{% for s, late, name in rows %}<tr><td><a href="/entities/{{ s.entity }}?period={{ period }}">{{ s.entity }}</a>
-<span class="muted">{{ name }}</span></td>
-<td class="{{ s.status }}">{{ t(s.status) }}</td><td>{{ s.version or '' }}</td>
-<td>{{ s.received_at | moment if s.received_at else '' }}</td><td>{{ s.errors }}</td>
-<td>{{ s.warnings }}</td><td class="estimated">{{ s.estimated }}</td>
-<td class="late">{{ t('late') if late else '' }}</td>
-<td class="{{ s.review }}">{{ t(s.review) }}</td></tr>{% endfor %}</tbody></table>
-</section>
-<section><h2>{{ t('audit') }}</h2><table><tbody>{% for a in audit %}<tr>
-<td>{{ a.at | moment if a.at }}</td>
-<td>{{ a.action }}</td><td>{{ a.outcome }}</td><td>{{ a.email or '' }}</td><td>{{ a.entity or '' }}</td>
-<td>{{ a.client or '' }}</td>
-<td>{{ a.detail or '' }}</td></tr>{% endfor %}</tbody></table></section>{% endblock %}""",
-    "review.html": """{% extends 'base.html' %}{% block main %}
-<section><h2>{{ t('review_title') }} · {{ t('period') }} {{ period }}</h2>
-<p>{% for r in ('pending', 'approved', 'returned', 'excused') %}<span class="{{ r }}">{{ t(r) }} {{ counts[r] }}</span>
-{% if not loop.last %} · {% endif %}{% endfor %} · <a href="/?{{ query }}">{{ t('to_overview') }}</a></p>
-{% if refusal %}<div class="banner refusal" role="alert">{{ t('refused_heading') }} {{ refusal }}</div>{% endif %}
-{% if done %}<div class="banner done">{{ t('done_heading') }} {{ done.entity }} · {{ t(done.review) }}</div>{% endif %}
-</section>
-<section id="signoff"><h2>{{ t('signoff') }}</h2>{% if signoff.signed %}
-<div class="banner done">{{ t('signed_by') }} {{ signoff.signed.actor }} · {{ t('signed_at') }} {{
- signoff.signed.at | moment }}</div>
-{% elif signoff.ready %}<p>{{ t('signoff_ready') }}</p><p class="muted">{{ t('signoff_rechecked') }}</p>
-<form method="post" action="/signoff?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
-<button type="submit">{{ t('sign_off_button') }} {{ period }}</button>
-<span class="muted">{{ t('signing_as') }} {{ viewer.grant.email }}</span></form>
-{% else %}<p><strong>{{ t('signoff_blocked') }}</strong></p>{% if signoff.waiting %}<p>{{ t('signoff_waiting') }}
-{% for e, state in signoff.waiting %}<a href="#{{ e }}">{{ e }}</a>
-<span class="{{ state }}">（{{ t(state) }}）</span>{% if not loop.last %}{{
- '、' if lang == 'zh' else ', ' }}{% endif %}{% endfor %}</p>{% endif %}
-{% if signoff.errors %}<p>{{ t('signoff_errors') }}</p><ul>
-{% for e in signoff.errors %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}{% endif %}</section>
-<section><h2>{{ t('entities') }}</h2><table class="review"><thead><tr><th>{{ t('entity') }}</th>
-<th>{{ t('check_result') }}</th><th>{{ t('review') }}</th><th>{{ t('links') }}</th><th>{{ t('decide') }}</th></tr>
-</thead><tbody>{% for r in rows %}{% set s = r.status %}<tr id="{{ s.entity }}"><td>
-<a href="/entities/{{ s.entity }}?{{ query }}">{{ s.entity }}</a><br><span class="muted">{{ r.name }}</span></td>
-<td><span class="{{ s.status }}">{{ t(s.status) }}</span>{% if s.version %}<br><span class="muted">{{ t('version') }}
-{{ s.version }} · {{ t('errors') }} {{ s.errors }} · {{ t('warnings') }} {{ s.warnings }}</span>{% endif %}
-{% if r.target and r.target != s.version %}<br><span class="muted">{{ t('reviews_version').format(r.target) }}</span>
-{% endif %}</td><td><span class="{{ s.review }}">{{ t(s.review) }}</span>{% if r.decision %}<br><span class="muted">{{
- r.decision.actor }} · {{ r.decision.at | moment }}{% if r.decision.reason %}<br>{{ t('reason') }}：{{
- r.decision.reason }}{% endif %}</span>{% endif %}
-{% if s.review == 'returned' %}<br><span class="muted">{{ t('awaiting_correction') }}</span>
-{% elif r.excusable %}<br><span class="muted">{{ t('awaiting_return') }}</span>{% endif %}</td><td>{% if r.letter %}
-<a href="/entities/{{ s.entity }}/versions/{{ s.version }}/letter?period={{ period }}">{{ t('letter') }}</a>{% endif %}
-{% if r.annotated %}<br><a href="/entities/{{ s.entity }}/versions/{{ s.version }}/annotated?period={{ period }}">
-{{ t('annotated') }}</a>{% endif %}</td><td class="decide">{% if signoff.signed %}—
-{% elif r.reviewable %}
-<form method="post" action="/review/{{ s.entity }}?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
-<input type="hidden" name="version" value="{{ r.target }}"><input type="hidden" name="decision" value="approved">
-<button type="submit">{{ t('approve') }} {{ t('version') }} {{ r.target }}</button></form>
-<form method="post" action="/review/{{ s.entity }}?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
-<input type="hidden" name="version" value="{{ r.target }}"><input type="hidden" name="decision" value="returned">
-<input type="text" name="reason" required placeholder="{{ t('return_reason') }}" aria-label="{{ t('return_reason') }}">
-<button type="submit" class="warn">{{ t('return_it') }}</button></form>
-{% elif r.excusable %}<span class="muted">{{ t('no_usable_return') }}</span>
-<form method="post" action="/review/{{ s.entity }}?{{ query }}"><input type="hidden" name="csrf" value="{{ csrf }}">
-<input type="hidden" name="decision" value="excused">
-<input type="text" name="reason" required placeholder="{{ t('excuse_reason') }}" aria-label="{{ t('excuse_reason') }}">
-<button type="submit" class="secondary">{{ t('excuse') }}</button></form>
-{% else %}—{% endif %}</td></tr>{% endfor %}</tbody></table></section>
-<section><h2>{{ t('audit_trail') }}</h2>{% if trail %}<table class="trail"><thead><tr>
-<th>{{ t('when') }}</th><th>{{ t('who') }}</th>
-<th>{{ t('action') }}</th><th>{{ t('entity') }}</th><th>{{ t('version') }}</th><th>{{ t('state') }}</th>
-<th>{{ t('reason') }}</th></tr></thead><tbody>{% for a in trail %}<tr><td>{{ a.at | moment }}</td>
-<td>{{ a.actor }}</td><td>{{ t('did_' ~ a.action) }}</td><td>{{ a.entity or '' }}</td><td>{{ a.version or '' }}</td>
-<td>{{ t(a.state) if a.state else '' }}</td><td>{{ a.reason or '' }}</td></tr>{% endfor %}</tbody></table>
-{% else %}<p>{{ t('no_trail') }}</p>{% endif %}</section>{% endblock %}""",
-}
-
-
-def _visible(value: object) -> object:
-    """Every value a page prints, with format characters (bidirectional overrides such as U+202E, which
-    make 'xlsx.exe' read 'exe.xlsx', and zero-width marks) written as escapes: what is shown is what is stored."""
-    if not isinstance(value, str) or not any(unicodedata.category(ch) == "Cf" for ch in value):
-        return value
-    return "".join(shown(ch) if unicodedata.category(ch) == "Cf" else ch for ch in value)
-
-
-_ENV = Environment(
-    loader=DictLoader(_TEMPLATES),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    finalize=_visible,
-)
-_ENV.filters["moment"] = display.moment  # Beijing time with its offset, as everywhere people read a time
 
 
 def word(key: str, lang: str) -> str:
@@ -348,4 +150,5 @@ def word(key: str, lang: str) -> str:
 
 def render(template: str, lang: str, **context: Any) -> str:
     """A page in `lang`; every value is escaped unless the template says otherwise (it never does)."""
-    return _ENV.get_template(template).render(css=_CSS, lang=lang, t=lambda key: word(key, lang), **context)
+    page = pages.environment().get_template(template)
+    return page.render(css=pages.stylesheet(), lang=lang, t=lambda key: word(key, lang), **context)

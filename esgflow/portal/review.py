@@ -1,7 +1,7 @@
 """The ESG office's review page: each entity's return with its check result and review, the forms that
 approve, return or excuse, what stands in the way of the period's sign-off, and the audit trail.
 
-The moves are the library's (jobs.review_return, jobs.signoff_period); a move they refuse is shown
+The moves are the library's (review_return, signoff_period); a move they refuse is shown
 on the page with its reason, and nothing is recorded.
 """
 
@@ -14,17 +14,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from esgflow import EsgflowError, jobs
+from esgflow import EsgflowError
 from esgflow.config import Settings
+from esgflow.cycle.review import DECISIONS, undecided
+from esgflow.cycle.states import APPROVED, EXCUSED, PENDING, RETURNED
+from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
+from esgflow.jobs.collection import period_statuses
+from esgflow.jobs.signoff import audit_trail, open_errors, review_return, signoff_period
 from esgflow.periods import Period
 from esgflow.portal.auth import Viewer, check_csrf
 from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
 from esgflow.records import AuditRecord
-from esgflow.review import DECISIONS, undecided
-from esgflow.states import APPROVED, EXCUSED, PENDING, RETURNED
-from esgflow.status import EntityStatus
 
 router = APIRouter()
 SIGNED_OFF = "signed_off"
@@ -110,7 +112,7 @@ def signoff_state(
     # and it is the same check signoff_period makes, so the page and the refusal agree. A GET
     # does not consolidate: figures older than a return are checked as they stand, and the
     # sign-off consolidates again before its own check.
-    errors = [] if waiting else [f.message for f in jobs.open_errors(settings, period)]
+    errors = [] if waiting else [f.message for f in open_errors(settings, period)]
     return Signoff(None, waiting, errors)
 
 
@@ -122,8 +124,8 @@ def _office(viewer: Viewer) -> Viewer:
 
 def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, status: int = 200) -> Response:
     settings, period, lang = _portal(request).settings, _period(request), _lang(request, viewer)
-    statuses = jobs.period_statuses(settings, period)
-    trail = jobs.audit_trail(settings, period)
+    statuses = period_statuses(settings, period)
+    trail = audit_trail(settings, period)
     done = request.query_params.get("done")
     shown = next((s for s in statuses if s.entity == done), None)
     page = _page(
@@ -171,7 +173,7 @@ def review(
         raise HTTPException(400, "decide approved, returned or excused")
     period = _period(request)
     try:
-        jobs.review_return(
+        review_return(
             _portal(request).settings, period, entity, decision, reason, by=viewer.grant.email, version=version
         )
     except EsgflowError as exc:  # a refused move: say why on the page, nothing was recorded
@@ -186,7 +188,7 @@ def signoff(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     _office(viewer)
     period = _period(request)
     try:
-        jobs.signoff_period(_portal(request).settings, period, viewer.grant.email)
+        signoff_period(_portal(request).settings, period, viewer.grant.email)
     except EsgflowError as exc:
         return _review_page(request, viewer, str(exc), 409)
     return _back(request, period)

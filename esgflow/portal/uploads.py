@@ -9,10 +9,12 @@ import unicodedata
 
 from fastapi import HTTPException
 
-from esgflow import jobs, quarantine
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
-from esgflow.outcome import Outcome
+from esgflow.intake import quarantine
+from esgflow.intake.outcome import Outcome
+from esgflow.jobs.access import portal_event, recent_uploads
+from esgflow.jobs.collection import ingest_bytes, refresh_data_docs
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import readable_return
@@ -61,29 +63,27 @@ def submit(
     """
     name = safe_name(filename)
     who = PortalEvent("submission", "", client, viewer.grant.email, viewer.grant.entity, detail=name)
-    mine, entitys = jobs.recent_uploads(settings, viewer.grant.email, for_entity or viewer.grant.entity, UPLOAD_WINDOW)
+    mine, entitys = recent_uploads(settings, viewer.grant.email, for_entity or viewer.grant.entity, UPLOAD_WINDOW)
     if mine >= UPLOADS_PER_SIGNIN or entitys >= UPLOADS_PER_ENTITY:
-        jobs.portal_event(settings, _with(who, "rate_limited", name))
+        portal_event(settings, _with(who, "rate_limited", name))
         limit = f"{UPLOADS_PER_SIGNIN} per sign-in and {UPLOADS_PER_ENTITY} per entity an hour"
         raise HTTPException(429, f"too many uploads ({limit}); wait an hour or ask the ESG office")
     if len(data) > MAX_UPLOAD_BYTES:
-        jobs.portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
+        portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     identity = claimed_identity(data, name)
     if identity is not None:
         entity, period = identity
         if not viewer.may_see(entity) or (for_entity is not None and entity != for_entity):
-            jobs.portal_event(
-                settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period)
-            )
+            portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
     with _INGEST:
-        outcome = jobs.ingest_bytes(settings, data, name)
+        outcome = ingest_bytes(settings, data, name)
         if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
             quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
     period = outcome.period or (identity[1] if identity else None)
-    jobs.portal_event(settings, _with(who, outcome.status, name, entity, period, outcome.version))
+    portal_event(settings, _with(who, outcome.status, name, entity, period, outcome.version))
     return outcome
 
 
@@ -101,4 +101,4 @@ def _with(
 def refresh_docs(settings: Settings) -> None:
     """The Data Docs pages, built after the reporter has their answer."""
     with _INGEST:
-        jobs.refresh_data_docs(settings)
+        refresh_data_docs(settings)

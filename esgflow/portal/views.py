@@ -10,10 +10,10 @@ from pathlib import Path
 
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
+from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import tidy
 from esgflow.findings import Finding
 from esgflow.records import SubmissionRecord
-from esgflow.states import ACCEPTED
 from esgflow.workbooks.formats import in_language, is_format_refusal
 from esgflow.workbooks.returns import readable_return
 

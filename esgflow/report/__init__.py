@@ -7,6 +7,7 @@ from pathlib import Path
 
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog
+from esgflow.report import coverage
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import write_page
 from esgflow.report.tables import AppendixTable
@@ -42,4 +43,8 @@ def write_report(table: AppendixTable, catalog: Catalog, out: Path, langs: list[
     for lang in langs:
         files.append(out / f"appendix.{lang}.html")
         write_page(table, entries, catalog, lang, files[-1])
+    if table.coverage is not None:  # provisional: which entities the figures rest on, beside the tables
+        files.append(table.coverage.write(out))
+    else:
+        coverage.remove_stale(out)
     return ReportFiles(table, files)

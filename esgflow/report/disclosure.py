@@ -18,7 +18,6 @@ import yaml
 from esgflow import EsgflowError
 from esgflow.catalog import FRAMEWORKS, Catalog
 
-_CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
 _ITEM_FIELDS = {"id", "zh", "en", "mandatory", "chapter"}
 
 
@@ -66,20 +65,6 @@ class IndexEntry:
         if self.codes:
             return "answered"
         return "comply_or_explain" if self.mandatory else "not_answered"
-
-
-def chinese_number(text: str) -> int:
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-    return total + current
 
 
 def _item(framework: str, raw: Any) -> FrameworkItem:

@@ -16,6 +16,7 @@ from esgflow.display import MISSING, moment, readable, written_places
 from esgflow.findings import Finding
 from esgflow.report import estimates
 from esgflow.report.charts import Point, Scale, trend_chart
+from esgflow.report.coverage import MARK
 from esgflow.report.disclosure import IndexEntry
 from esgflow.report.page_sections import (
     Td,
@@ -48,6 +49,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
     body: list[str] = []
     contents: list[tuple[str, str]] = []
     year_keys = [c.key for c in table_.columns if not c.key.endswith("_restated")]
+    empty_years = set(table_.empty_years())
     shown_cells: list[str] = []
     for pillar, names in catalog.pillars.items():
         rows = [r for r in table_.rows if r.indicator.pillar == pillar]
@@ -74,8 +76,13 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
             ]
             cells.append(Td(trend_chart(points, scales[ind.code], unit_of(ind, lang), lang), "trend"))
             lines.append((f' id="{ind.code}"', cells))
-        body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix")}')
+        # a column empty in this section is left out, but a year with no figures at all keeps its column
+        years = frozenset(2 + i for i, c in enumerate(table_.columns) if c.key in empty_years)
+        body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix", years)}')
     notes = [t["charts_note"]]
+    for year in table_.empty_years():
+        why = "empty_period" if year == table_.period and table_.coverage else "empty_year"
+        notes.append(t[why].format(year=escape(year)))
     if any(MISSING in s for s in shown_cells):
         notes.append(t["missing_note"])
     if any("× 10" in s for s in shown_cells):
@@ -88,10 +95,13 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
     index = disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang) if entries else []
     if index:
         contents.append(("index", t["index"]))
+    provisional = f"{MARK} – " if table_.coverage else ""
     head = [
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{t['title']} {escape(table_.period)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{t['title']} {escape(table_.period)}</h1><p>{t['computed']}</p>",
+        f"<title>{provisional}{t['title']} {escape(table_.period)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{t['title']} {escape(table_.period)}</h1>",
+        table_.coverage.html(lang) if table_.coverage else "",
+        f"<p>{t['computed']}</p>",
         '<nav class="contents">' + "".join(f'<a href="#{a}">{title}</a>' for a, title in contents) + "</nav>",
     ]
     if table_.signoff:

@@ -30,9 +30,12 @@ class Td:
         return f'<td class="{self.css}">{self.html}</td>' if self.css else f"<td>{self.html}</td>"
 
 
-def table(heads: list[Td], rows: list[tuple[str, list[Td]]], css: str = "") -> str:
-    """A table with its header repeated on every printed page, leaving out a column empty in every row."""
-    keep = [i for i in range(len(heads)) if any(not cells[i].empty for _, cells in rows)]
+def table(
+    heads: list[Td], rows: list[tuple[str, list[Td]]], css: str = "", always: frozenset[int] = frozenset()
+) -> str:
+    """A table with its header repeated on every printed page, leaving out a column empty in every row
+    (but those `always` kept: a year without figures keeps its column, and the page says why)."""
+    keep = [i for i in range(len(heads)) if i in always or any(not cells[i].empty for _, cells in rows)]
     head = "".join(
         f'<th class="{heads[i].css}">{heads[i].html}</th>' if heads[i].css else f"<th>{heads[i].html}</th>"
         for i in keep

@@ -4,7 +4,10 @@ STYLE = """
 body{font-family:'Noto Sans CJK SC','Microsoft YaHei',Arial,sans-serif;margin:2em;color:#222;line-height:1.4}
 /* a CJK font draws curly quotes, dashes and × full width: English takes a Latin font first */
 html[lang=en] body{font-family:'Segoe UI',Arial,'Liberation Sans','DejaVu Sans','Noto Sans CJK SC',sans-serif}
-h1{margin-bottom:.2em}h2{margin-top:1.6em}p{max-width:70em}
+h1{margin-bottom:.2em}
+section.provisional{border:3px solid #c0392b;background:#fdecea;padding:8px 14px;margin:.8em 0;max-width:70em}
+p.provisional-mark{color:#c0392b;font-weight:bold;font-size:1.5em;letter-spacing:.08em;margin:.1em 0}
+section.provisional ul{margin:.3em 0;padding-left:1.2em}h2{margin-top:1.6em}p{max-width:70em}
 nav.contents{background:#f5f7fa;border:1px solid #dde3ea;padding:6px 12px;display:inline-block}
 nav.contents a{margin-right:1.4em;color:#2f6fb0;text-decoration:none}
 table{border-collapse:collapse;margin-bottom:1.5em}

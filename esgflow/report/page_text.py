@@ -6,6 +6,8 @@ from __future__ import annotations
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "关键绩效表",
+        "empty_year": "{year}年一栏无数据：该年度既无已发布数值，也无已汇总的填报数据。",
+        "empty_period": "{year}年一栏无数据：尚无单位的填报被接受并汇总（见上方临时报告说明）。",
         "contents": "目录",
         "indicator": "指标",
         "unit": "单位",
@@ -59,6 +61,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Key performance table",
+        "empty_year": "The {year} column has no figures: nothing was published for that year and no returns were "
+        "consolidated for it.",
+        "empty_period": "The {year} column has no figures: no entity’s return has been accepted and consolidated yet "
+        "(see the provisional note above).",
         "contents": "Contents",
         "indicator": "Indicator",
         "unit": "Unit",

@@ -11,6 +11,7 @@ from esgflow.display import readable, written_places
 from esgflow.findings import Finding
 from esgflow.periods import Period
 from esgflow.records import RestatementRecord, SignoffRecord
+from esgflow.report.coverage import Coverage
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class AppendixTable:
     signoff: SignoffRecord | None = None  # the period is locked: who signed off its figures, and when
     # (indicator, year, basis) -> entities whose estimated figures that group figure was computed from
     estimates: Mapping[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    coverage: Coverage | None = None  # not signed off: provisional, resting on these entities' returns
+
+    def empty_years(self) -> list[str]:
+        """Year columns without a single figure: they stay in the table, with the reason said."""
+        return [c.key for c in self.columns if not any(r.cells.get(c.key) for r in self.rows)]
 
     def estimated_from(self, row: Row, column: Column) -> list[str]:
         """The entities whose estimates the figure shown in a cell includes (none for a published figure)."""

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esgflow import display
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
-from esgflow.report import estimates
+from esgflow.report import coverage, estimates
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.tables import AppendixTable, Cell, Column
 from esgflow.safety import write_text
@@ -109,11 +109,13 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
     wb.remove(wb.active)
     headers = ["代码 Code", "指标", "Indicator", "单位", "Unit", *(year_header(c) for c in table.columns)]
     differing, contradicted = table.differing(), table.contradicted()
+    pillar_sheets = []
     for pillar, names in catalog.pillars.items():
         rows = [r for r in table.rows if r.indicator.pillar == pillar]
         if not rows:
             continue
         ws = wb.create_sheet(f"{names['zh']} {names['en']}"[:31])
+        pillar_sheets.append(ws)
         _header(ws, headers)
         for r in rows:
             ind = r.indicator
@@ -147,6 +149,8 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
         cell.value = written.get(str(cell.value), cell.value)
     _finish(wb[estimates.SHEET], header_row=4, wrap="BCDF")
     _index_sheet(wb, entries, catalog)
+    if table.coverage is not None:
+        coverage.mark_workbook(wb, table.coverage, pillar_sheets)
     wb.save(path)
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import yaml
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
@@ -25,59 +29,26 @@ from esgflow.safety import write_text
 from esgflow.workbooks import estimates, fit
 from esgflow.workbooks import layout as L
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # a figure: every one is required
-# What a reporter may leave blank (a note, the estimate mark, a split row): pale lilac, so that
-# required and optional cells differ even printed in grey (lilac prints lighter than yellow).
-OPTIONAL_FILL = PatternFill("solid", fgColor="EDE7F6")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-SUM_FILL = PatternFill("solid", fgColor="E2EFDA")
-BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
+
+@cache
+def _layout() -> dict[str, Any]:
+    """The template's own layout (colours, widths, instructions), as templates/layout.yaml gives it."""
+    return yaml.safe_load((resources.files("esgflow.templates") / "layout.yaml").read_text("utf-8"))
+
+
+_FILLS = _layout()["fills"]
+INPUT_FILL = PatternFill("solid", fgColor=_FILLS["input"])  # a figure: every one is required
+OPTIONAL_FILL = PatternFill("solid", fgColor=_FILLS["optional"])  # what a reporter may leave blank
+HEADER_FILL = PatternFill("solid", fgColor=_FILLS["header"])
+SUM_FILL = PatternFill("solid", fgColor=_FILLS["sum"])
+BAD_FILL = PatternFill("solid", fgColor=_FILLS["bad"])
 UNLOCKED = Protection(locked=False)
-WRAPPED = "BCDH"  # names, unit and rule: long enough to wrap; the rows are made tall enough for them
-
-INSTRUCTIONS = [
-    ("如何填写", "How to fill in"),
-    (
-        "1. 黄色单元格为必填的本期数值；淡紫色单元格为选填（说明、估算标记、按地区拆分）。其他单元格受保护。",
-        "1. Yellow cells are this period's figures, all required; pale lilac cells are optional (notes, the "
-        "estimate mark, splits by place). Other cells are protected.",
-    ),
-    (
-        "2. 按“单位”列给出的单位填写数字，不要输入单位或千分位以外的符号。",
-        "2. Enter numbers in the unit shown in the 'Unit' column, without unit names or other symbols.",
-    ),
-    (
-        "3. 每个数值都须填写：确实为零的填0；没有数据或不适用时留空（或填“-”），"
-        "并在“说明”列写明原因，否则文件不会被接受。",
-        "3. Every figure is required: a real zero is 0; where there is no figure or it does not apply, leave it "
-        "blank (or '-') and say why in its note, or the file is not accepted.",
-    ),
-    (
-        "4. 人数、次数等须为整数；比例以百分数填写（85表示85%）。",
-        "4. Head counts and counts are whole numbers; rates are percentages (85 means 85%).",
-    ),
-    (
-        "5. 与上期相比变化较大时，请在“说明”列写明原因。",
-        "5. Where a figure changes a lot from the last period, explain why in the 'Note' column.",
-    ),
-    (
-        "6. 分项（性别、年龄、学历、燃料）之和应等于合计；绿色行会自动显示分项之和（填写分项后才显示）。",
-        "6. Breakdowns (gender, age, education, fuels) must add up to their total; green rows show the sum "
-        "once a part is entered.",
-    ),
-    (
-        "7. 请勿更改本说明页上的单位代码、期间和模板版本。填好后按通知中的方式提交。",
-        "7. Do not change the entity, period or template version on this sheet. Return the file as the notice says.",
-    ),
-]
-
-
+WRAPPED = _layout()["wrapped_columns"]  # names, unit and rule wrap; the rows are made tall enough for them
+PILLAR_WIDTHS: list[int] = _layout()["pillar_widths"]  # columns A to I (I only where estimates are marked)
+INSTRUCTIONS_WIDTHS: dict[str, float] = _layout()["instructions_widths"]
+INSTRUCTIONS = [(line["zh"], line["en"]) for line in _layout()["instructions"]]
 # Said only in templates that have the actual/estimated column.
-ESTIMATE_INSTRUCTION = (
-    "8. “实际/估算”列：估算的数值请选择“估算 Estimated”，实际数留空。该标记不改变数值。",
-    "8. 'Actual/Estimated' column: choose 'Estimated' for an estimated figure; blank means actual. "
-    "The figure stays as entered.",
-)
+ESTIMATE_INSTRUCTION = (_layout()["estimate_instruction"]["zh"], _layout()["estimate_instruction"]["en"])
 
 
 @dataclass(frozen=True)
@@ -85,7 +56,7 @@ class TemplateRequest:
     entity: Entity
     period: Period
     prior_values: dict[str, Decimal]  # reporting units
-    signature: str  # esgflow.signing.signature of the entity, period and template version
+    signature: str  # esgflow.workbooks.signing.signature of the entity, period and template version
     # None: the catalog's current version; an older one rewrites what was sent before (tests, reissues)
     template_version: str | None = None
 
@@ -352,7 +323,7 @@ def _write_pillar(
         if split and choices:
             _write_split(ws, row.indicator, first, row_of[row.indicator.code], choices, wb)  # type: ignore[union-attr]
             first += split.rows + 3  # header, rows, sum and a blank row
-    for col, width in zip("ABCDEFGHI", [30, 36, 44, 16, 18, 18, 36, 30, 26 if marks else None], strict=True):
+    for col, width in zip("ABCDEFGHI", [*PILLAR_WIDTHS[:8], PILLAR_WIDTHS[8] if marks else None], strict=True):
         if width:
             ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{L.COL_VALUE}{L.FIRST_ROW}"
@@ -386,7 +357,7 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
     ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
     ws.append([])
     zh_first = req.entity.language == "zh"
-    widths = {"A": 28.0, "B": 110.0}
+    widths = dict(INSTRUCTIONS_WIDTHS)
     for zh, en in [*INSTRUCTIONS, *([ESTIMATE_INSTRUCTION] if catalog.marks_estimates(version) else [])]:
         for text in (zh, en) if zh_first else (en, zh):
             ws.append([text])

@@ -1,0 +1,1 @@
+"""The demo group (`group`) and the Prefect tasks its flow runs (`tasks`)."""

@@ -1,0 +1,3 @@
+"""Returns coming in: each file archived under its hash, staged into observations, judged and loaded in
+one ingest, and the line each file gets.
+"""

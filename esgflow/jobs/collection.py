@@ -1,0 +1,274 @@
+"""Collecting the returns: templates out, workbooks in (files, the inbox, the portal), and where each entity stands."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from esgflow import EsgflowError
+from esgflow.catalog import load_catalog
+from esgflow.checks.gx_run import build_data_docs
+from esgflow.checks.offline_docs import RUN_PAGES
+from esgflow.config import Settings
+from esgflow.cycle import deadlines
+from esgflow.cycle.review import (
+    DECISIONS,
+    review_states,
+)
+from esgflow.cycle.status import EntityStatus, period_status
+from esgflow.entities import load_registry
+from esgflow.intake.ingest import Ingestor
+from esgflow.intake.outcome import Outcome
+from esgflow.intake.settled import OnJudged
+from esgflow.jobs.access import reporter_addresses
+from esgflow.jobs.common import entity_tree, require_schema
+from esgflow.mail import kept
+from esgflow.mail.inbox import Claim, InboxSource, inbox_for
+from esgflow.mail.notices import (
+    kept_reason,
+)
+from esgflow.periods import Period, edge_period
+from esgflow.records import (
+    Origin,
+    SubmissionRecord,
+)
+from esgflow.safety import shown
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import restatements
+from esgflow.warehouse.observations import accepted_observations, observations_of_versions
+from esgflow.warehouse.submissions import (
+    entity_submissions,
+    estimated_counts,
+    newest_submissions,
+    open_for_collection,
+    open_periods,
+    submission_versions,
+)
+from esgflow.warehouse.trail import audit_events, period_signoff
+from esgflow.workbooks.naming import template_name
+from esgflow.workbooks.returns import ParsedReturn, readable_return
+from esgflow.workbooks.signing import signature, signing_key
+from esgflow.workbooks.template import TemplateRequest, write_template
+
+
+def open_period(settings: Settings) -> Period | None:
+    """The newest period open for collection (its cycle opened or templates issued), the portal's default.
+
+    A period row the warehouse holds from before periods were checked at the edge (a year like
+    9999, a code with a space) is never the default: only well-formed years up to next year are.
+    """
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        codes = list(open_periods(session))
+    periods = [p for p in (_edge_or_none(c) for c in codes) if p is not None]
+    return max(periods, key=lambda p: (p.ends_on, p.starts_on)) if periods else None
+
+
+def _edge_or_none(code: str) -> Period | None:
+    try:
+        return edge_period(code, datetime.now(UTC).date())
+    except EsgflowError:
+        return None
+
+
+def is_open(settings: Settings, period: Period) -> bool:
+    """Whether returns are collected for a period now (opened, not closed)."""
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return period.code in open_periods(session)
+
+
+def entity_versions(settings: Settings, entity: str, period: Period) -> list[SubmissionRecord]:
+    """Every version an entity sent for a period, oldest first, with its findings."""
+    with db.session_scope(settings.database_url) as session:
+        return entity_submissions(session, entity, period)
+
+
+def write_templates(
+    settings: Settings, period: Period, out: Path, entities: list[str] | None = None, open_collection: bool = True
+) -> list[Path]:
+    """One template per entity of the group in `period` (or the ones named), with last period's values.
+
+    open_collection: the office issuing templates opens the period; a reporter's download does not.
+    """
+    require_schema(settings)
+    catalog, registry = load_catalog(), load_registry()
+    with db.session_scope(settings.database_url) as session:
+        members = list(entity_tree(session, period))
+        unknown = [e for e in entities or [] if e not in members]
+        if unknown:
+            raise EsgflowError(f"not an entity of the group in {period}: {', '.join(unknown)}")
+        if open_collection:
+            open_for_collection(session, period)  # returns for the period are taken from now on
+        prior = _standing_observations(session, period.shifted_years(-1))
+    paths, key = [], signing_key(settings.home)
+    for code in (e for e in registry.codes if e in (entities or members)):
+        rows = prior.filter(prior["entity"] == code)
+        values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
+        path = out / template_name(code, period)
+        signed = signature(key, code, period.code, catalog.template_version)
+        write_template(path, TemplateRequest(registry[code], period, values, signed), catalog)
+        paths.append(path)
+    return paths
+
+
+def _standing_observations(session: db.Session, period: Period) -> pl.DataFrame:
+    """The reported values a period's figures stand on: the returns signed off, else the accepted ones."""
+    fixed = deadlines.signed_versions(period_signoff(session, period), restatements(session, [period]))
+    if fixed is None:
+        return accepted_observations(session, period)
+    return observations_of_versions(session, period, fixed)
+
+
+def ingest_files(
+    settings: Settings,
+    paths: list[Path],
+    letters_by_mail: bool = False,
+    docs: bool = True,
+    origins: Mapping[Path, Origin] | None = None,
+    on_judged: OnJudged | None = None,
+) -> list[Outcome]:
+    """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
+
+    letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
+    docs: build the Data Docs pages of the validation afterwards (a process answering one
+    reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
+    origins: files that came by mail, each taken only for the entities its sender reports for.
+    on_judged: told of each file's outcome as soon as it is final (the command prints it then).
+    """
+    require_schema(settings)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
+    sessions = db.session_factory(settings.database_url)
+    ingestor = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins, on_judged)
+    outcomes = ingestor.ingest(paths)
+    if docs:
+        build_data_docs(settings.home)
+    return outcomes
+
+
+def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False) -> Outcome:
+    """Ingest one workbook received as bytes (the portal) through the same pipeline as every channel.
+
+    The bytes are written under a fresh private folder of the home, so two uploads of one name never
+    meet, and the copy goes once the pipeline has archived them under their hash.
+    """
+    uploads = settings.home / "portal-uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=uploads))
+    try:
+        path = folder / name
+        path.write_bytes(data)
+        [outcome] = ingest_files(settings, [path], docs=docs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return outcome
+
+
+def refresh_data_docs(settings: Settings) -> None:
+    """Build the Data Docs pages of what this process validated (after the reporter has the answer)."""
+    build_data_docs(settings.home)
+
+
+def data_docs_index(settings: Settings) -> Path:
+    """Where the Great Expectations Data Docs of this home are (built after every batch and check)."""
+    return settings.home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def validation_index(settings: Settings) -> Path:
+    """Where the office's pages of the validation runs are (in the Data Docs site, built with it)."""
+    return data_docs_index(settings).parent / RUN_PAGES / "index.html"
+
+
+def period_statuses(settings: Settings, period: Period) -> list[EntityStatus]:
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        newest = newest_submissions(session, period)
+        members = entity_tree(session, period)
+        versions = submission_versions(session, period)
+        decisions = audit_events(session, period, DECISIONS)
+        estimated = estimated_counts(session, period)
+    reviews = review_states(versions, decisions, members)
+    return period_status(newest, members, load_registry().codes, reviews, estimated)
+
+
+def collect_inbox(
+    settings: Settings, run_id: str, source: InboxSource | None = None, stale_after: float = 3600.0
+) -> list[Outcome]:
+    """Ingest whatever has arrived in the inbox: claim, judge and load, then mark the files done."""
+    require_schema(settings)
+    signing_key(settings.home)  # no key, no claim: a worker without it must not judge (and refuse) real returns
+    inbox = source or inbox_for(settings.inbox_location or settings.inbox, settings)
+    try:
+        claim = inbox.claim(run_id, stale_after)
+        if claim.messages:
+            outcomes, claim = _collect_mail(settings, claim)
+        else:
+            outcomes = ingest_files(settings, claim.files, letters_by_mail=True) if claim.files else []
+        back = set(inbox.done(claim))  # only now: every outcome is committed and every kept message written
+    finally:
+        release = getattr(inbox, "release", None)
+        if release:  # a mailbox is read by one run at a time: let go of it even when the run failed
+            release()
+    note = "the file changed while it was read: it is back in the inbox and the next run judges it again"
+    return [replace(o, note=note) if o.path in back else o for o in outcomes]
+
+
+def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Claim]:
+    """Ingest the workbooks of messages from reporters, for their own entities; keep the others aside."""
+    entities_of: dict[str, set[str]] = {}
+    for entity, addresses in reporter_addresses(settings).items():
+        for address in addresses:
+            entities_of.setdefault(address, set()).add(entity)
+    origins, reasons = kept.before_ingest(claim.messages, entities_of, settings.mail_authserv_id)
+    blanks = kept.blanks_beside_returns(claim.messages, _readable_return)
+    origins = {path: o for path, o in origins.items() if path not in blanks}
+    outcomes = ingest_files(settings, list(origins), letters_by_mail=True, origins=origins) if origins else []
+    outcomes += _set_aside(blanks, outcomes)
+    reasons = kept.after_ingest(claim.messages, outcomes, reasons)
+    languages = {e.code: e.language for e in load_registry().entities}
+    for a in claim.messages:
+        if a.uid in reasons:
+            reason, detail = reasons[a.uid]
+            sender = a.message.sender
+            language = kept.sender_language(sender, entities_of, languages)
+            answer = kept.answerable(a.message, entities_of, settings.mail_authserv_id)
+            k, eml = kept.keep(settings.home, a, reason, detail, language, answer)
+            why = kept_reason(reason, detail, sender)
+            outcomes.append(Outcome(eml, "kept", k.key, note=f"from {shown(sender or '?')}: {why}"))
+    return outcomes, replace(claim, kept=frozenset(reasons))
+
+
+def _readable_return(path: Path) -> ParsedReturn | None:
+    return readable_return(path.read_bytes(), path.name, load_catalog())
+
+
+_BLANK_NOTE = (
+    "您随填好的报表一并附上的空白模板 {blank} 未填写任何数据，已放在一边，不作为新版本。",
+    "The blank template {blank} you attached beside your filled return has nothing filled in: it was set "
+    "aside and is not a new version.",
+)
+
+
+def _set_aside(blanks: dict[Path, Path], outcomes: list[Outcome]) -> list[Outcome]:
+    """An outcome for each blank template set aside, said in the letter that answers its filled return."""
+    by_path = {o.path: o for o in outcomes}
+    out = []
+    for blank, filled in blanks.items():
+        answered = by_path.get(filled)
+        if answered is not None and answered.letter is not None and answered.letter.is_file():
+            zh, en = (t.format(blank=shown(blank.name)) for t in _BLANK_NOTE)
+            lang = load_registry()[answered.entity].language if answered.entity else "zh"
+            with answered.letter.open("a", encoding="utf-8") as letter:
+                letter.write("\n" + (en if lang == "en" else zh) + "\n")
+        note = f"a blank template beside {shown(filled.name)}, the filled return of the same entity and period"
+        entity, period = (answered.entity, answered.period) if answered else (None, None)
+        out.append(Outcome(blank, "set_aside", "", entity, period, note=note))
+    return out

@@ -1,0 +1,268 @@
+"""The period's figures: consolidation with the pinned factors, restatement, explanation, group checks
+and the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+
+from esgflow import EsgflowError
+from esgflow.catalog import load_catalog
+from esgflow.checks.group import check_period, published_contradictions
+from esgflow.checks.gx_run import build_data_docs
+from esgflow.config import Settings
+from esgflow.cycle.review import DECISIONS, actor
+from esgflow.entities import load_registry
+from esgflow.factors import FactorRegistry, load_factors, registry_from
+from esgflow.figures.consolidate import ConsolidationResult, consolidate, storable, summary
+from esgflow.figures.explain import Context as ExplainContext
+from esgflow.figures.explain import Explanation, explain, unknown_indicator
+from esgflow.figures.restatement import RestatementResult, approved_basis, changes
+from esgflow.findings import Finding
+from esgflow.jobs.collection import period_statuses
+from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, require_schema, standing_basis
+from esgflow.periods import Period
+from esgflow.report import ReportFiles, check_languages, write_report
+from esgflow.report.coverage import coverage_findings, coverage_of
+from esgflow.report.tables import appendix_years, build_appendix
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import (
+    consolidation_is_stale,
+    estimated_sources,
+    figure_sources,
+    group_figures,
+    pin_factor_set,
+    pinned_factor_set,
+    record_restatement,
+    replace_computed_figures,
+    restatements,
+    stored_figure,
+    stored_figures,
+)
+from esgflow.warehouse.observations import (
+    accepted_observations,
+    accepted_splits,
+    observations_by_id,
+    observations_of_versions,
+    reporter_notes,
+    splits_of,
+)
+from esgflow.warehouse.reference import entity_locations
+from esgflow.warehouse.submissions import open_periods, submission_versions
+from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
+
+
+def _period_factors(session: db.Session, period: Period) -> tuple[FactorRegistry, int]:
+    """The factor set a period's figures are computed with; its first consolidation pins today's."""
+    pinned = pinned_factor_set(session, period)
+    if pinned:
+        return registry_from(pinned[1]), pinned[0]
+    current = load_factors()
+    return current, pin_factor_set(session, period, current.snapshot(), current.digest())
+
+
+def _compute(
+    session: db.Session, period: Period, factors: FactorRegistry, chosen: Mapping[str, int] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A period's figures from its accepted returns (or the versions `chosen`, entity -> version), the entity
+    tree and locations, and the factors given."""
+    if chosen is None:
+        observations, splits = accepted_observations(session, period), accepted_splits(session, period)
+    else:
+        observations = observations_of_versions(session, period, sorted(chosen.items()))
+        splits = splits_of(session, observations["observation_id"].to_list())
+    parents = entity_tree(session, period)
+    locations = entity_locations(session, period.ends_on)
+    root = load_registry().root()
+    figures = consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations, splits)
+    return figures, observations
+
+
+def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
+    """Consolidate a period with the factor set it is pinned to (a correction moves nothing until restate).
+
+    A signed-off period is left as signed: a late return changes it only through restate_period.
+    """
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        signed = period_signoff(session, period)
+        if signed is not None:
+            return _signed_summary(session, period, signed.signed_by)
+        factors, _ = _period_factors(session, period)
+        figures, observations = _compute(session, period, factors)
+        replace_computed_figures(session, period, storable(figures), standing_basis(session, period))
+    return summary(period, figures, load_registry().root(), observations)
+
+
+def restate_period(settings: Settings, period: Period, reason: str, by: str) -> RestatementResult:
+    """Recompute a period from its approved returns and today's factor registry; record why and what moved.
+
+    Each entity counts with its newest approved version (an excused one with none); a newer
+    version still pending review, returned or rejected is left out and named in the result.
+    """
+    if not reason.strip():
+        raise EsgflowError("a restatement needs a reason (--reason)")
+    if not (by or "").strip():
+        raise EsgflowError("a restatement needs the name of the person who restates (--by)")
+    require_schema(settings)
+    root, catalog = load_registry().root(), load_catalog()
+    with db.session_scope(settings.database_url) as session:
+        basis = standing_basis(session, period)
+        before = stored_figures(session, period, basis).filter(pl.col("scope") == root)
+        pinned = pinned_factor_set(session, period)
+        if before.is_empty() or pinned is None:
+            raise EsgflowError(f"{period} has no consolidated figures to restate: run 'esgflow consolidate' first")
+        approved = approved_basis(submission_versions(session, period), audit_events(session, period, DECISIONS))
+        if not approved.used:
+            raise EsgflowError(
+                f"{period} has no approved return to restate from: approve returns with 'esgflow review' first"
+            )
+        old, current = registry_from(pinned[1]), load_factors()
+        figures, _ = _compute(session, period, current, approved.used)
+        after = storable(figures).filter(pl.col("scope") == root)
+        used_before = figure_sources(session, period, root, basis)
+        used_after = after.select("indicator", pl.col("observation_ids").alias("observation_id")).explode(
+            "observation_id"
+        )
+        differing = pl.concat(
+            [
+                used_before.join(used_after, on=["indicator", "observation_id"], how="anti"),
+                used_after.join(used_before, on=["indicator", "observation_id"], how="anti"),
+            ]
+        )
+        owners = observations_by_id(session, differing["observation_id"].drop_nulls().to_list())
+        moved = (
+            differing.join(owners.select("observation_id", "entity"), on="observation_id")
+            .group_by("indicator")
+            .agg(pl.col("entity").unique().sort())
+        )
+        found = changes(
+            before,
+            after,
+            catalog,
+            old,
+            current,
+            {r["indicator"]: tuple(r["entity"]) for r in moved.iter_rows(named=True)},
+        )
+        new_set = pin_factor_set(session, period, current.snapshot(), current.digest())
+        replace_computed_figures(session, period, storable(figures), RESTATED)
+        significant = any(c.significant for c in found)
+        used = [{"entity": e, "version": v} for e, v in sorted(approved.used.items())]
+        number = record_restatement(
+            session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant, used
+        )
+        record_audit(
+            session,
+            "restated",
+            actor(by),
+            period,
+            reason=reason.strip(),
+            detail={
+                "restatement": number,
+                "moved": len(found),
+                "significant": significant,
+                "used": approved.used,
+                "left_out": [o.line() for o in approved.left_out],
+            },
+        )
+    return RestatementResult(period.code, number, reason.strip(), found, significant, approved)
+
+
+def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:
+    """How a figure of a period (the group's, or an entity's subtree's) was made, down to cells and factors."""
+    catalog, root = load_catalog(), load_registry().root()
+    if code not in catalog:
+        raise EsgflowError(unknown_indicator(code, catalog))
+    require_schema(settings)
+    scope = entity or root
+    with db.session_scope(settings.database_url) as session:
+        stored = stored_figure(session, period, scope, code, (RESTATED, COMPUTED))
+        if stored is None:
+            raise EsgflowError(f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first")
+        pinned = pinned_factor_set(session, period)
+        factors = registry_from(pinned[1]) if pinned else load_factors()
+        context = ExplainContext(
+            catalog,
+            factors,
+            observations_by_id(session, list(stored.observation_ids)),
+            entity_tree(session, period),
+            entity_locations(session, period.ends_on),
+            period.ends_on,
+            splits_of(session, list(stored.observation_ids)),
+        )
+    return Explanation(period.code, stored, explain(code, scope, context))
+
+
+def report_period(settings: Settings, period: Period, out: Path, langs: list[str]) -> ReportFiles:
+    """Write the appendix tables of a period and the two years before it."""
+    check_languages(langs)
+    require_schema(settings)
+    catalog = load_catalog()
+    with db.session_scope(settings.database_url) as session:
+        # a signed-off period keeps its figures: a late return waits for restate_period
+        signed = period_signoff(session, period)
+        stale = signed is None and consolidation_is_stale(session, period)
+        collected = signed is None and _collected(session, period)
+    if stale:  # a report never shows figures older than the returns accepted for them
+        consolidate_period(settings, period)
+    provisional = coverage_of(period.code, period_statuses(settings, period), load_registry()) if collected else None
+    years = appendix_years(period)
+    with db.session_scope(settings.database_url) as session:
+        figures = group_figures(session, load_registry().root(), years)
+        restated = restatements(session, years)
+        estimates = estimated_sources(session, load_registry().root(), years)
+    own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
+    table = replace(
+        build_appendix(figures, catalog, period),
+        contradictions=tuple(own),
+        restatements=tuple(restated),
+        signoff=signed,
+        estimates=estimates,
+        coverage=provisional,
+    )
+    files = write_report(table, catalog, out, langs)
+    return replace(files, consolidated_first=stale)
+
+
+def _collected(session: db.Session, period: Period) -> bool:
+    """Whether a period was collected (opened, or returns or computed figures stored), not only published."""
+    return (
+        period.code in open_periods(session)
+        or bool(submission_versions(session, period))
+        or not stored_figures(session, period, COMPUTED).is_empty()
+    )
+
+
+def check_group(settings: Settings, period: Period) -> list[Finding]:
+    """Group-level consistency findings for a period (published history included), and, until the period is
+    signed off, the entities whose returns are missing from its figures."""
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        figures = group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])
+        notes = reporter_notes(session, period)
+        collected = period_signoff(session, period) is None and _collected(session, period)
+    findings = check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
+    if collected:
+        findings += coverage_findings(coverage_of(period.code, period_statuses(settings, period), load_registry()))
+    build_data_docs(settings.home)
+    return findings
+
+
+def has_group_figures(settings: Settings, period: Period) -> bool:
+    """Whether the warehouse holds any group figure of the period (computed or published)."""
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        return bool(group_figures(session, load_registry().root(), [period]))
+
+
+def _signed_summary(session: db.Session, period: Period, by: str) -> ConsolidationResult:
+    """The counts of a signed-off period's standing figures, as consolidate_period reports them."""
+    root, basis = load_registry().root(), standing_basis(session, period)
+    stored = stored_figures(session, period, basis)
+    used = figure_sources(session, period, root, basis)["observation_id"].n_unique()
+    group = stored.filter(pl.col("scope") == root).height
+    return ConsolidationResult(period.code, stored.height, group, used, signed_off_by=by)

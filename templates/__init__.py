@@ -1,0 +1,1 @@
+"""The workbook template's own assets as data (`layout.yaml`), installed as esgflow.templates."""
