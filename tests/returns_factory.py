@@ -20,6 +20,7 @@ from esgflow.demo.group import bundled_history, demo_inputs, demo_returns
 from esgflow.entities import load_registry
 from esgflow.figures.consolidate import ConsolidationResult
 from esgflow.figures.history import ImportResult, read_published
+from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses, write_templates
 from esgflow.jobs.figures import consolidate_period, report_period
 from esgflow.jobs.setup import import_history_file, init_warehouse
@@ -27,7 +28,7 @@ from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
-from esgflow.warehouse.submissions import SubmissionIn, record_submission
+from esgflow.warehouse.submissions import Recorded, SubmissionIn, record_submission
 from esgflow.workbooks.fill import fill_template
 from esgflow.workbooks.naming import named_entity, template_name
 from esgflow.workbooks.signing import signature, signing_key
@@ -57,6 +58,28 @@ def observations(values: dict[str, Decimal | None], sheet: str = "demo", cell: s
         },
         orient="row",
     )
+
+
+P2025_DEFAULT = parse_period("2025")  # the period record_values stores in unless told
+
+
+def record_values(
+    settings: Settings,
+    entity: str,
+    content_hash: str,
+    values: dict[str, Decimal | None],
+    status: str = "accepted",
+    period: Period = P2025_DEFAULT,
+    notes: dict[str, str] | None = None,
+    findings: list[Finding] | None = None,
+) -> Recorded:
+    """Store a return of these values (sheet 环境, cell D5) straight in the warehouse, as the ingest would."""
+    frame = observations(values, "环境", "D5")
+    if notes:
+        frame = frame.with_columns(pl.Series("note", [notes.get(code) for code in values], dtype=pl.Utf8))
+    submission = SubmissionIn(entity, period, content_hash.ljust(64, "0"), f"{entity}_{content_hash}.xlsx", status)
+    with db.session_scope(settings.database_url) as s:
+        return record_submission(s, submission, frame, findings)
 
 
 def open_collection(

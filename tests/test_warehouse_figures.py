@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
-from esgflow.findings import Finding
 from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import Period, parse_period
@@ -32,29 +31,12 @@ from esgflow.warehouse.submissions import (
     record_submission,
 )
 from tests.returns_factory import observations
+from tests.returns_factory import record_values as _record
 
 P2024 = parse_period("2024")
 
 
 P2025 = parse_period("2025")
-
-
-def _record(
-    settings: Settings,
-    entity: str,
-    content_hash: str,
-    values: dict[str, Decimal | None],
-    status: str = "accepted",
-    period: Period = P2025,
-    notes: dict[str, str] | None = None,
-    findings: list[Finding] | None = None,
-) -> Recorded:
-    frame = observations(values, "环境", "D5")
-    if notes:
-        frame = frame.with_columns(pl.Series("note", [notes.get(code) for code in values], dtype=pl.Utf8))
-    submission = SubmissionIn(entity, period, content_hash.ljust(64, "0"), f"{entity}_{content_hash}.xlsx", status)
-    with db.session_scope(settings.database_url) as s:
-        return record_submission(s, submission, frame, findings)
 
 
 @dataclass(frozen=True)

@@ -9,42 +9,23 @@ from sqlalchemy import select
 
 from esgflow.config import Settings
 from esgflow.decimals import VALUE_DTYPE
-from esgflow.findings import Finding
 from esgflow.jobs.setup import init_warehouse
-from esgflow.periods import Period, parse_period
+from esgflow.periods import parse_period
 from esgflow.records import ReporterNote
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from esgflow.warehouse.observations import accepted_observations, accepted_splits, reporter_notes, splits_of
 from esgflow.warehouse.submissions import (
-    Recorded,
     SubmissionIn,
     record_submission,
 )
 from tests.returns_factory import observations
+from tests.returns_factory import record_values as _record
 
 P2024 = parse_period("2024")
 
 
 P2025 = parse_period("2025")
-
-
-def _record(
-    settings: Settings,
-    entity: str,
-    content_hash: str,
-    values: dict[str, Decimal | None],
-    status: str = "accepted",
-    period: Period = P2025,
-    notes: dict[str, str] | None = None,
-    findings: list[Finding] | None = None,
-) -> Recorded:
-    frame = observations(values, "环境", "D5")
-    if notes:
-        frame = frame.with_columns(pl.Series("note", [notes.get(code) for code in values], dtype=pl.Utf8))
-    submission = SubmissionIn(entity, period, content_hash.ljust(64, "0"), f"{entity}_{content_hash}.xlsx", status)
-    with db.session_scope(settings.database_url) as s:
-        return record_submission(s, submission, frame, findings)
 
 
 def test_accepted_observations_take_the_newest_accepted_version_only(settings: Settings) -> None:
