@@ -13,13 +13,37 @@ from functools import cache
 import pint
 
 
+def _cache_folders() -> list[str]:
+    """Where pint may keep its parsed definitions: one folder per pint installation, because
+    pint's own ":auto:" folder is shared by every virtual environment of the user and its
+    entries name the definition files of the environment that wrote them, so an entry left
+    by a deleted environment breaks every later registry (seen on CI: FileNotFoundError on
+    another venv's default_en.txt). The user's cache folder first, then the system's
+    temporary folder (a read-only home on a CI machine or a service account)."""
+    import hashlib
+    import os
+    import tempfile
+
+    install = hashlib.sha256(os.path.dirname(pint.__file__).encode()).hexdigest()[:16]
+    home_cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return [
+        os.path.join(home_cache, "esgflow", f"pint-{install}"),
+        os.path.join(tempfile.gettempdir(), f"esgflow-{os.getuid()}", f"pint-{install}"),
+    ]
+
+
 def _registry() -> pint.UnitRegistry:
-    """pint's registry, its parsed definitions cached in the user's cache folder (a fifth of a
-    second of every command otherwise), or parsed afresh where that folder cannot be written."""
-    try:
-        return pint.UnitRegistry(cache_folder=":auto:")
-    except OSError:
-        return pint.UnitRegistry()
+    """pint's registry with its parsed definitions cached (a fifth of a second of every
+    command otherwise), parsed afresh only where no cache folder can be written."""
+    import os
+
+    for folder in _cache_folders():
+        try:
+            os.makedirs(folder, exist_ok=True)
+            return pint.UnitRegistry(cache_folder=folder)
+        except OSError:
+            continue
+    return pint.UnitRegistry()
 
 
 _REGISTRY = _registry()

@@ -27,3 +27,35 @@ def test_the_unit_registry_keeps_its_parsed_definitions_in_a_cache_folder() -> N
     from esgflow import units
 
     assert units._REGISTRY.cache_folder is not None  # parsed once per machine, not once per command
+
+
+def _cache_folder_in_a_fresh_process(**env_overrides: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **env_overrides}
+    return subprocess.run(
+        [sys.executable, "-c", "from esgflow import units; print(units._REGISTRY.cache_folder)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_the_cache_is_kept_per_pint_installation(tmp_path) -> None:
+    """pint's shared ":auto:" folder holds entries naming another venv's files; once that venv
+    is deleted every registry built from the shared folder fails. Ours is keyed by install."""
+    folder = _cache_folder_in_a_fresh_process(XDG_CACHE_HOME=str(tmp_path))
+    assert folder.startswith(str(tmp_path / "esgflow" / "pint-"))
+    assert any((tmp_path / "esgflow").iterdir())
+    assert _cache_folder_in_a_fresh_process(XDG_CACHE_HOME=str(tmp_path)) == folder  # reused
+
+
+def test_a_home_without_a_writable_cache_folder_still_gets_a_cache() -> None:
+    """A CI machine or a service account with a read-only home: the cache moves to the
+    system's temporary folder instead of parsing pint's definitions in every command."""
+    folder = _cache_folder_in_a_fresh_process(XDG_CACHE_HOME="/proc/esgflow-unwritable", HOME="/proc")
+    assert folder not in ("", "None")
+    assert not folder.startswith("/proc")
