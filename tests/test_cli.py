@@ -673,3 +673,47 @@ def test_contacts_import_list_and_remove(home: Path, tmp_path: Path, capsys: pyt
     assert main(["audit", "--json"]) == 0
     actions = [(e["action"], e["actor"]) for e in json.loads(capsys.readouterr().out)]
     assert ("contact_added", "Wang Li") in actions and actions.count(("contact_removed", "Wang Li")) == 2
+
+
+def test_disclosure_commands_record_an_explanation_approved_by_another(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    write = ["disclosure", "explain", "--period", "2025", "--framework", "hkex", "--item", "A2.5"]
+    assert main([*write, "--text-zh", "不适用", "--text-en", "Not applicable", "--by", "Wang Li"]) == 0
+    approve = ["disclosure", "approve", "--period", "2025", "--framework", "hkex", "--item", "A2.5"]
+    capsys.readouterr()
+    assert main([*approve, "--by", "Wang Li"]) == 1
+    assert "Wang Li wrote the hkex A2.5 text for 2025 and cannot approve it" in capsys.readouterr().err
+    assert main([*approve, "--by", "Zhang Wei"]) == 0
+    assert "Zhang Wei approved the explanation of hkex A2.5 for 2025" in capsys.readouterr().out
+    assert main(["disclosure", "show", "--period", "2025", "--framework", "hkex", "--json"]) == 0
+    items = {i["item"]: i for i in json.loads(capsys.readouterr().out)}
+    assert set(items["A2.5"]) >= {"framework", "item", "mandatory", "status", "codes", "text_zh", "text_en"}
+    assert (items["A2.5"]["status"], items["A2.5"]["written_by"], items["A2.5"]["approved_by"]) == (
+        "explained",
+        "Wang Li",
+        "Zhang Wei",
+    )
+    assert items["A1.2"]["status"] == "open" and items["A1.2"]["mandatory"] is True  # no figure of 2025 yet
+    assert main(["disclosure", "show", "--period", "2025"]) == 0
+    assert "mandatory items:" in capsys.readouterr().out
+
+
+def test_baseline_and_target_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    assert main(["baseline", "set", "--code", "env_ghg_total", "--year", "2024", "--by", "Wang Li"]) == 0
+    assert "Wang Li set 2024 as the base year of env_ghg_total" in capsys.readouterr().out
+    add = ["target", "add", "--code", "env_ghg_total", "--kind", "absolute", "--base-year", "2024"]
+    add += ["--base-value", "100", "--target-year", "2030", "--target-value", "80", "--milestone", "2027=90"]
+    assert main([*add, "--by", "Wang Li"]) == 0
+    assert main([*add, "--by", "Wang Li"]) == 1
+    assert "already has a target for group in 2030" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*add[:-2], "--milestone", "2027", "--by", "Wang Li"])  # a milestone is YEAR=VALUE
+    assert "is not a milestone YEAR=VALUE" in capsys.readouterr().err
+    assert main(["target", "list", "--period", "2025", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["code"], row["year"], row["value"], row["progress_percent"]) == ("env_ghg_total", 2025, None, None)
+    assert main(["target", "list"]) == 0
+    assert "env_ghg_total (group, absolute): 100 in 2024 -> 80 in 2030" in capsys.readouterr().out
