@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
@@ -113,5 +114,9 @@ def test_check_finds_each_open_mandatory_item_and_the_report_shows_and_counts_th
     assert rows[("hkex", "A2.5")]["status"] == "explained" and rows[("hkex", "A2.5")]["text_en"] == WHY[1]
     assert rows[("sse", "第二十条")]["status"] == "open" and rows[("sse", "第二十条")]["text_en"] == ""
     assert rows[("hkex", diesel_item)]["status"] == "answered"
+    sheet = load_workbook(tmp_path / "out" / "appendix.xlsx")["披露索引 Index"]
+    shown = {(r[1], r[5]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert ("A2.5", "已解释 explained") in shown and WHY[1] in shown[("A2.5", "已解释 explained")]
+    assert ("第二十条", "未回应 open") in shown
     page = (tmp_path / "out" / "appendix.en.html").read_text("utf-8")
     assert WHY[1] in page and f"{len(open_items)} open" in page

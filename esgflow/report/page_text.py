@@ -3,6 +3,8 @@ quotes, en dashes, no Chinese punctuation)."""
 
 from __future__ import annotations
 
+from esgflow.glossary import DISCLOSURE
+
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "关键绩效表",
@@ -31,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
         "item_title": "标题",
         "chapter": "报告章节",
         "explain": "不遵守就解释",
-        "open": "未回应",
+        "open": DISCLOSURE["open"][0],
         "targets": "目标及进展",
         "targets_note": "进展为自基准年数值至目标值已完成的比例；无数据的年份不计进展。",
         "target_line": "{name}（{kind}）：基准年{base_year}年 {base}，目标{year}年 {value}",
@@ -42,7 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "milestone": "阶段性目标",
         "on_track": "达到阶段性目标",
         "off_track": "未达到阶段性目标",
-        "explained": "已解释",
+        "explained": DISCLOSURE["explained"][0],
         "colon": "：",
         "index_answers": "须披露条目共{items}个：{answered}个已回应，{explained}个已解释，{open}个未回应。",
         "explain_note": "标为“不遵守就解释”的条目为须披露但尚无指标对应的条目，由ESG办公室说明原因或指向报告相应章节。",
@@ -102,7 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
         "item_title": "Title",
         "chapter": "Chapter of the Chinese report",
         "explain": "comply or explain",
-        "open": "open",
+        "open": DISCLOSURE["open"][1],
         "targets": "Targets and progress",
         "targets_note": "Progress is the share of the way from the base-year value to the target value; "
         "a year without a figure shows no progress.",
@@ -114,7 +116,7 @@ TEXT: dict[str, dict[str, str]] = {
         "milestone": "Milestone",
         "on_track": "milestone met",
         "off_track": "milestone not met",
-        "explained": "explained",
+        "explained": DISCLOSURE["explained"][1],
         "colon": ": ",
         "index_answers": "{items} mandatory items: {answered} answered, {explained} explained, {open} open.",
         "explain_note": "Items marked “comply or explain” must be disclosed, but no indicator answers them yet: "

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esgflow import display
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
+from esgflow.glossary import DISCLOSURE
 from esgflow.report import coverage, estimates
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.tables import AppendixTable, Cell, Column
@@ -69,8 +70,7 @@ STATUS_TEXT = {
     "answered": "",
     "comply_or_explain": "不遵守就解释 comply or explain",
     "not_answered": "",
-    "explained": "已解释 explained",
-    "open": "未回应 open",
+    **{k: f"{zh} {en}" for k, (zh, en) in DISCLOSURE.items() if k != "answered"},
 }
 EXPLAIN_FILL = PatternFill("solid", fgColor="FDE2E1")
 
