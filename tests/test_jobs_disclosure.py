@@ -120,3 +120,4 @@ def test_check_finds_each_open_mandatory_item_and_the_report_shows_and_counts_th
     assert ("第二十条", "未回应 open") in shown
     page = (tmp_path / "out" / "appendix.en.html").read_text("utf-8")
     assert WHY[1] in page and f"{len(open_items)} open" in page
+    assert f"Mandatory framework items neither answered nor explained: {len(open_items)} (" in page
