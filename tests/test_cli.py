@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def test_init_import_report(home: Path, tmp_path: Path, seed_dir: Path, capsys: 
     assert "2022, 2023, 2024" in capsys.readouterr().out
     assert main(["report", "--period", "2024", "--out", str(tmp_path / "r"), "--lang", "en"]) == 0
     assert (tmp_path / "r" / "appendix.csv").is_file() and (tmp_path / "r" / "appendix.en.html").is_file()
+    # the report says how many mandatory framework items nothing answers or explains (issue 28.5)
+    assert re.search(r"\n\d+ mandatory framework items neither answered nor explained \(hkex ", capsys.readouterr().out)
     assert not (tmp_path / "r" / "appendix.zh.html").exists()
 
 
