@@ -10,7 +10,9 @@ import pytest
 from esgflow import EsgflowError
 from esgflow.config import Settings
 from esgflow.figures.restatement import Change
-from esgflow.jobs.signoff import audit_trail
+from esgflow.jobs.figures import consolidate_period, restate_period
+from esgflow.jobs.setup import init_warehouse
+from esgflow.jobs.signoff import audit_trail, review_return
 from esgflow.jobs.targets import (
     add_new_target,
     flag_recalculations,
@@ -21,7 +23,7 @@ from esgflow.jobs.targets import (
 from esgflow.periods import parse_period
 from esgflow.records import TargetRecord
 from esgflow.warehouse import db
-from tests.returns_factory import warehouse_with_history
+from tests.returns_factory import record_values, warehouse_with_history
 
 P2022 = parse_period("2022")
 
@@ -74,3 +76,17 @@ def test_a_restatement_past_the_threshold_in_a_base_year_figure_is_flagged_and_a
     assert "env_diesel: the base-year 2022 figure 110 moved 9.1 %" in flag
     [row] = [r for r in audit_trail(settings, P2022) if r.action == "baseline_recalculation"]
     assert (row.actor, row.reason) == ("Chen Jing", flag)
+
+
+def test_restating_a_base_year_past_the_threshold_flags_it_end_to_end(sqlite_settings: Settings) -> None:
+    init_warehouse(sqlite_settings)
+    p2024 = parse_period("2024")
+    record_values(sqlite_settings, "SAMI", "a", {"env_diesel": Decimal(100)}, period=p2024)
+    consolidate_period(sqlite_settings, p2024)
+    base, _ = set_base_year(sqlite_settings, "env_diesel", 2024, "Wang Li")
+    record_values(sqlite_settings, "SAMI", "b", {"env_diesel": Decimal(120)}, period=p2024)
+    review_return(sqlite_settings, p2024, "SAMI", "approved", by="Wang Li", version=2)
+    result = restate_period(sqlite_settings, p2024, "SAMI corrected its diesel", by="Zhang Wei")
+    [flag] = result.recalculate
+    assert flag.startswith(f"env_diesel: the base-year 2024 figure {base.value} moved 20.0 %")
+    assert [r.reason for r in audit_trail(sqlite_settings, p2024) if r.action == "baseline_recalculation"] == [flag]
