@@ -27,6 +27,24 @@ def test_claims_are_exclusive_and_stale_claims_are_taken_over(tmp_path: Path) ->
     assert inbox.claim("run-4", stale_after=0).files == []
 
 
+def test_a_file_another_run_claims_between_listing_and_look_is_left_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = FolderInbox(tmp_path, settle=0)
+    for name in ("a.xlsx", "b.xlsx"):
+        (tmp_path / name).write_bytes(name.encode())
+    is_file = Path.is_file
+
+    def taken_meanwhile(path: Path) -> bool:  # the other run's rename lands right after our listing saw b.xlsx
+        seen = is_file(path)
+        if path.name == "b.xlsx" and path.parent == tmp_path:
+            path.unlink()
+        return seen
+
+    monkeypatch.setattr(Path, "is_file", taken_meanwhile)
+    assert [p.name for p in inbox.claim("run-1").files] == ["a.xlsx"]
+
+
 def test_the_source_comes_from_configuration(tmp_path: Path) -> None:
     assert isinstance(inbox_for(tmp_path), FolderInbox)
     assert inbox_for(f"file://{tmp_path}").root == tmp_path  # type: ignore[attr-defined]

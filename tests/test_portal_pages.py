@@ -335,7 +335,9 @@ def test_refused_uploads_go_to_a_bounded_quarantine_and_uploads_are_rate_limited
     link = grant_access(world.settings, "second@sami.example", "SAMI").rsplit("/", 1)[1]
     assert other.get(f"/signin/{link}").status_code == 200
     assert (
-        _upload(other, "SAMI", world.workbook("SAMI", name="o1.xlsx"), _csrf(other, "/entities/SAMI")).status_code
+        _upload(
+            other, "SAMI", world.workbook("SAMI", {"env_diesel": 100}, name="o1.xlsx"), _csrf(other, "/entities/SAMI")
+        ).status_code
         == 200
     )
     assert (

@@ -77,7 +77,10 @@ class FolderInbox:
             if p.name.startswith((".", "~$")) or p.name.lower().endswith(TEMPORARY_SUFFIXES):
                 continue
             if p.is_file() or p.is_symlink():  # a link is claimed to be refused, never followed
-                found[p] = _stamp(p)
+                try:
+                    found[p] = _stamp(p)
+                except FileNotFoundError:
+                    continue  # another run claimed it between the listing and the look: it is that run's
         return found
 
     def _complete(self) -> list[Path]:

@@ -85,7 +85,8 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         why = "empty_period" if year == table_.period and table_.coverage else "empty_year"
         notes.append(t[why].format(year=escape(year)))
     if any(e.answer for e in entries):  # the period's answers are known: say how many mandatory items are open
-        notes.append(t["open_items"].format(n=sum(e.comply_or_explain for e in entries)))
+        link = f'<a href="#index">{escape(t["index"])}</a>'  # the link is markup, kept out of the words
+        notes.append(t["open_items"].format(n=sum(e.comply_or_explain for e in entries), index=link))
     if any(MISSING in s for s in shown_cells):
         notes.append(t["missing_note"])
     if any("× 10" in s for s in shown_cells):

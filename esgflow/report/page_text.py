@@ -34,7 +34,7 @@ TEXT: dict[str, dict[str, str]] = {
         "chapter": "报告章节",
         "explain": "不遵守就解释",
         "open": DISCLOSURE["open"][0],
-        "open_items": '须披露的框架条目中有{n}个既未回应也未解释（见<a href="#index">指标索引</a>）。',
+        "open_items": "须披露的框架条目中有{n}个既未回应也未解释（见{index}）。",
         "targets": "目标及进展",
         "targets_note": "进展为自基准年数值至目标值已完成的比例；无数据的年份不计进展。",
         "target_line": "{name}（{kind}）：基准年{base_year}年 {base}，目标{year}年 {value}",
@@ -106,8 +106,7 @@ TEXT: dict[str, dict[str, str]] = {
         "chapter": "Chapter of the Chinese report",
         "explain": "comply or explain",
         "open": DISCLOSURE["open"][1],
-        "open_items": "Mandatory framework items neither answered nor explained: {n} "
-        '(see the <a href="#index">index</a>).',
+        "open_items": "Mandatory framework items neither answered nor explained: {n} (see the {index}).",
         "targets": "Targets and progress",
         "targets_note": "Progress is the share of the way from the base-year value to the target value; "
         "a year without a figure shows no progress.",
