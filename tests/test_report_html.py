@@ -62,7 +62,9 @@ def test_a_page_has_a_table_per_pillar_with_units_in_its_language(published: App
     assert '<html lang="zh">' in zh and '<html lang="en">' in en
     assert '<td class="unit">升</td>' in _row(zh, "env_diesel") and '<td class="unit">L</td>' in _row(en, "env_diesel")
     assert '<td class="unit">m³</td>' in _row(en, "env_natural_gas") and "m3" not in _row(en, "env_natural_gas")
-    assert '<th class="num">2022 (restated)</th>' in en and '<th class="num">2022 (调整后)</th>' in zh
+    # the restated year is labelled as appendix.xlsx labels it, and 单位 never stands alone for the unit
+    assert '<th class="num">2022 restated</th>' in en and '<th class="num">2022（重述）</th>' in zh
+    assert "<th>计量单位</th>" in zh and "<th>单位</th>" not in zh
     # 2022 restated is empty in the environmental table, so that table leaves the column out
     assert [text for _, text in _cells(_row(en, "env_diesel"))] == ["2,044,766.46", "22,157,752.40", "17,298,567.74"]
     assert [text for _, text in _cells(_row(en, "econ_total_assets"))] == [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 
 from esgflow import glossary
 from esgflow.catalog import Catalog
@@ -101,7 +101,7 @@ def annotate_with_openpyxl(raw: bytes, j: Judged, catalog: Catalog, out: Path) -
     ws = wb.create_sheet(sheet.name, 0)
     ws.append(list(sheet.header))
     for c in ws[1]:
-        c.font = Font(bold=True)
+        c.font = fit.header_font()
     for fill, texts in sheet.rows:
         row = ws.max_row + 1
         for col, text in enumerate(texts, 1):

@@ -8,6 +8,7 @@ units in the reporter's language (升, 万千瓦时 in a Chinese letter).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -34,19 +35,6 @@ STATUS = {
 
 # Counts in an English sentence: (one, many); a bare count needs no unit word.
 EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
-# Excel's error values: what the cell shows is not a figure and has no unit.
-EXCEL_ERRORS = (
-    "#DIV/0!",
-    "#N/A",
-    "#NAME?",
-    "#NULL!",
-    "#NUM!",
-    "#REF!",
-    "#VALUE!",
-    "#SPILL!",
-    "#CALC!",
-    "#GETTING_DATA",
-)
 
 
 @dataclass(frozen=True)
@@ -72,23 +60,27 @@ def _unit(text: str | None, ind: Indicator | None, lang: str, one: bool = False)
     return EN_COUNTS.get(text, (text, text))[0 if one else 1] if text in EN_COUNTS else display.unit(text)
 
 
-def _entered(j: Judged, code: str, f: Finding, ind: Indicator | None, lang: str) -> str:
-    """The figure as the reporter entered it, with the unit it was asked in; an error value has no unit."""
-    text, unit = j.written.get(code, (f.found, None))
+def entered(f: Finding, written: dict[str, tuple[str | None, str | None]], ind: Indicator | None, lang: str) -> str:
+    """The figure as the reporter entered it, with the unit it was asked in; anything not a plain number
+    (an error value, "25847.61小时", the estimate mark 估) is quoted as typed, with no unit after it.
+    The letter and the portal both quote through here, so they say the same."""
+    code = f.indicators[0] if f.indicators else ""
+    text, unit = written.get(code, (f.found, None))
     text = f.found if f.found is not None else text
     if text is None or text.strip() == "":
         return display.MISSING
-    if f.rule == "error_value" or text.strip().upper() in EXCEL_ERRORS:
-        return text.strip()
-    try:  # a plain number gets its separators; anything else stands as the reporter typed it
-        number: Decimal | None = Decimal(text.strip())
-        text = display.as_written(number)
+    text = text.strip()
+    try:  # full-width digits and separators are still a number typed
+        number: Decimal | None = Decimal(unicodedata.normalize("NFKC", text).replace(",", ""))
     except InvalidOperation:
-        number, text = None, shown(text)
-    return f"{text} {_unit(unit, ind, lang, one=number == 1)}".strip()
+        number = None
+    if number is None or not number.is_finite() or f.rule == "error_value":
+        return shown(text)
+    plain = text.isascii() and "," not in text  # a plain number gets its separators; else it stands as typed
+    return f"{display.as_written(number) if plain else shown(text)} {_unit(unit, ind, lang, one=number == 1)}".strip()
 
 
-def _compared(f: Finding, ind: Indicator | None, lang: str) -> str:
+def compared(f: Finding, ind: Indicator | None, lang: str) -> str:
     """The figure a finding compares with, in the unit the figure was asked in, at its published places."""
     assert f.expected is not None
     if ind is None:
@@ -139,25 +131,25 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
     ind = catalog.by_code.get(code)
     name, action = wording(f.rule, lang)
     where = shown(f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
-    compared = _compared_label(f, catalog)
+    label = _compared_label(f, catalog)
     allowed = _allowed(ind, lang) if f.rule == "range" else None
     if lang == "zh":
         kind = glossary.severity("error" if f.severity == "error" else "warning", "zh")
         lines = [
             f"{n}.【{kind}】{where} {ind.name_zh if ind else code}".rstrip(),
-            f"   填报值：{_entered(j, code, f, ind, lang)}",
+            f"   填报值：{entered(f, j.written, ind, lang)}",
         ]
         lines.append(f"   问题：{name}")
         lines += [f"   允许范围：{allowed}"] if allowed else []
-        lines += [f"   {compared[0]}：{_compared(f, ind, lang)}"] if f.expected is not None else []
+        lines += [f"   {label[0]}：{compared(f, ind, lang)}"] if f.expected is not None else []
         lines.append(f"   {glossary.COLUMNS['todo'][0]}：{action}")
     else:
         kind = glossary.severity("error" if f.severity == "error" else "warning", "en")
         lines = [f"{n}. [{kind}] {where} {ind.name_en if ind else code}".rstrip()]
-        lines.append(f"   Figure entered: {_entered(j, code, f, ind, lang)}")
+        lines.append(f"   Figure entered: {entered(f, j.written, ind, lang)}")
         lines.append(f"   Problem: {name}")
         lines += [f"   Allowed: {allowed}"] if allowed else []
-        lines += [f"   {compared[1]}: {_compared(f, ind, lang)}"] if f.expected is not None else []
+        lines += [f"   {label[1]}: {compared(f, ind, lang)}"] if f.expected is not None else []
         lines.append(f"   {glossary.COLUMNS['todo'][1]}: {action}")
     if f.rule not in RULES:  # a rule without wording of its own: its message is all the reporter has
         lines.append(f"   {shown(f.message)}")

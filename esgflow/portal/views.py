@@ -8,10 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from esgflow import display, glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
 from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import tidy
+from esgflow.feedback.letter import compared, entered
 from esgflow.findings import Finding
 from esgflow.records import SubmissionRecord
 from esgflow.workbooks.formats import in_language, is_format_refusal
@@ -85,11 +87,11 @@ def finding_rows(
         message = f.message
         if is_format_refusal(f.message):  # what the file is and how to send it, in the viewer's language
             name, action, message = _FILE_NOT_READ[lang == "en"], in_language(f.message, lang), ""
-        figure = f.found if f.found is not None else " ".join(written.get(code, ("—", "")))
-        compared = ""
-        if f.expected is not None:
-            unit = (ind.unit_zh if lang == "zh" else ind.unit) if ind else ""
-            compared = f"{format(tidy(f.expected), ',f')} {unit}".strip()
+        # quoted as typed and compared in the unit asked, exactly as the letter does
+        figure = entered(f, dict(written), ind, lang)
+        compared_ = compared(f, ind, lang) if f.expected is not None else ""
+        if lang == "zh":  # a Chinese reader reads Chinese only: no English detail line (nor code: findings.html)
+            message = ""
         rows.append(
             FindingRow(
                 f.severity,
@@ -97,9 +99,9 @@ def finding_rows(
                 f.cell or "",
                 code,
                 ind.name(lang) if ind else "",
-                figure.strip() or "—",
+                figure,
                 name,
-                compared,
+                compared_,
                 action,
                 message,
             )
@@ -113,7 +115,9 @@ def changes(before: Written, after: Written, catalog: Catalog, lang: str) -> lis
     for code in (c for c in catalog.by_code if c in before or c in after):
         old, new = before.get(code, ("—", "")), after.get(code, ("—", ""))
         if old[0] != new[0]:
-            out.append(Change(code, catalog.by_code[code].name(lang), old[0], new[0], new[1] or old[1]))
+            unit = new[1] or old[1]
+            unit = glossary.unit_zh(unit) if lang == "zh" else display.unit(unit)
+            out.append(Change(code, catalog.by_code[code].name(lang), old[0], new[0], unit))
     return out
 
 

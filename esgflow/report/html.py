@@ -11,6 +11,7 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
+from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.display import MISSING, moment, readable, written_places
 from esgflow.findings import Finding
@@ -38,8 +39,9 @@ __all__ = ["TEXT", "render_page", "write_page"]
 LIKE_SIZE = 10  # figures in one unit whose largest values are within this factor share a chart scale
 
 
-def _year_head(column: Column, t: dict[str, str]) -> str:
-    return f"{escape(column.year)} ({t['restated']})" if column.key.endswith("_restated") else escape(column.year)
+def _year_head(column: Column, lang: str) -> str:
+    # the same label as appendix.xlsx's header (esgflow.glossary.restated)
+    return escape(glossary.restated(column.year, lang) if column.key.endswith("_restated") else column.year)
 
 
 def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
@@ -58,7 +60,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         contents.append((f"pillar-{pillar}", escape(names[lang])))
         scales = _shared_scales(rows, year_keys)
         heads = [Td(t["indicator"]), Td(t["unit"])]
-        heads += [Td(_year_head(c, t), "num") for c in table_.columns] + [Td(t["trend"])]
+        heads += [Td(_year_head(c, lang), "num") for c in table_.columns] + [Td(t["trend"], "trend")]
         lines = []
         for r in rows:
             ind = r.indicator

@@ -44,7 +44,9 @@ sup.estimate{color:#7b4fa0;font-weight:bold;margin-left:2px;cursor:help}p.estima
 @media print{
 body{margin:0;font-size:8.5pt}nav.contents{display:none}th{position:static}
 thead{display:table-header-group}tr{break-inside:avoid}h2,h3{break-after:avoid}
-table{width:100%}td,th{padding:2px 4px}svg.trend{width:210px;height:46px}
+table{width:100%}td,th{padding:2px 4px}
+/* the trend charts are for the screen: on paper they made every row tall and the tables sparse (8 A4 pages) */
+td.trend,th.trend{display:none}
 details.index{display:none}a{color:inherit}
 }
 """
