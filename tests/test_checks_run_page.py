@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -132,7 +132,8 @@ def test_the_run_page_counts_what_the_letter_counts_and_names_file_version_and_l
     sqlite_settings: Settings, tmp_path: Path
 ) -> None:
     template = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])["SAMI"]
-    typed = {"env_diesel": "25847.61小时", "env_gasoline": "#DIV/0!", "env_diesel__estimate": "估", "env_water_total": -5}
+    typed = {"env_diesel": "25847.61小时", "env_gasoline": "#DIV/0!", "env_diesel__estimate": "估"}
+    typed["env_water_total"] = -5
     spoiled = fill(template, tmp_path / "in", typed)
     [outcome] = ingest_files(sqlite_settings, [spoiled])
     assert outcome.letter is not None and outcome.version == 1

@@ -81,7 +81,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         # a column empty in this section is left out, but a year with no figures at all keeps its column
         years = frozenset(2 + i for i, c in enumerate(table_.columns) if c.key in empty_years)
         body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix", years)}')
-    notes = [t["charts_note"]]
+    notes: list[str] = []
     for year in table_.empty_years():
         why = "empty_period" if year == table_.period and table_.coverage else "empty_year"
         notes.append(t[why].format(year=escape(year)))
@@ -123,6 +123,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
     ]
     if legend:
         head.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
+    head.append(f'<p class="note charts">{t["charts_note"]}</p>')  # about the charts, which paper leaves out
     head.append("".join(f'<p class="note">{n}</p>' for n in notes))
     return "".join([*head, *body, *sections, *index, "</body></html>"])
 

@@ -46,7 +46,7 @@ body{margin:0;font-size:8.5pt}nav.contents{display:none}th{position:static}
 thead{display:table-header-group}tr{break-inside:avoid}h2,h3{break-after:avoid}
 table{width:100%}td,th{padding:2px 4px}
 /* the trend charts are for the screen: on paper they made every row tall and the tables sparse (8 A4 pages) */
-td.trend,th.trend{display:none}
+td.trend,th.trend,p.charts{display:none}
 details.index{display:none}a{color:inherit}
 }
 """
