@@ -95,3 +95,16 @@ def test_late_is_past_the_deadline_without_an_accepted_return() -> None:
 def test_changes_on_a_chinese_page_name_units_in_chinese(catalog: Catalog) -> None:
     moved = changes({"env_diesel": ("1", "L")}, {"env_diesel": ("2", "L")}, catalog, "zh")
     assert [c.unit for c in moved] == ["升"]
+
+
+def test_a_stored_finding_on_a_mark_cell_quotes_the_mark_as_typed(
+    sqlite_settings: Settings, catalog: Catalog, tmp_path: Path
+) -> None:
+    template = open_collection(sqlite_settings, "2024", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    path = fill(template, tmp_path / "a", {"env_diesel": 25847, "env_diesel__estimate": "估"})
+    [place] = [key for key in written_figures(path.read_bytes(), path.name, catalog) if "!" in key]
+    sheet, cell = place.rsplit("!", 1)
+    stored = Finding("estimate_mark", "error", "not a mark", ("env_diesel",), sheet=sheet, cell=cell)  # no text kept
+    when = datetime(2025, 1, 2, tzinfo=UTC)
+    [shown] = versions([SubmissionRecord(1, "rejected", when, path.name, str(path), (stored,))], catalog, "zh")
+    assert shown.findings[0].figure == "估"  # not the diesel figure beside it, nor with a unit

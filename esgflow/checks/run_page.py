@@ -21,6 +21,7 @@ from pathlib import Path
 
 from esgflow import display, glossary, pages
 from esgflow.catalog import Catalog
+from esgflow.checks.quote import in_asked_unit
 from esgflow.checks.rules import compared_label, wording
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding
@@ -57,13 +58,11 @@ def _found(f: Finding, catalog: Catalog) -> tuple[str, str]:
     said = []
     if f.found is not None and f.actual is None:  # quoted as typed: "25847.61小时", "#DIV/0!", "估"
         said.append(f"填报值 {f.found}")
-    if ind is not None:
-        unit = "" if ind.unit_zh == "%" else " "
+    if ind is not None:  # in the unit the reporter was asked in, as the letter gives them
         if f.actual is not None:
-            said.append(f"数值 {display.figure(f.actual, ind.decimals)}{unit}{ind.unit_zh}")
+            said.append(f"数值 {in_asked_unit(f.actual, ind, 'zh')}")
         if f.expected is not None:
-            label = compared_label(f.rule)[0]
-            said.append(f"{label} {display.figure(f.expected, ind.decimals)}{unit}{ind.unit_zh}")
+            said.append(f"{compared_label(f.rule)[0]} {in_asked_unit(f.expected, ind, 'zh')}")
     return ("；".join(said), f.message) if said else (f.message, "")
 
 

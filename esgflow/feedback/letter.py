@@ -8,13 +8,13 @@ units in the reporter's language (升, 万千瓦时 in a Chinese letter).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from esgflow import display, glossary, units
+from esgflow import display, glossary
 from esgflow.catalog import Catalog, Indicator
+from esgflow.checks.quote import compared, entered, unit_in
 from esgflow.checks.rules import RULES, compared_label, wording
 from esgflow.entities import Entity
 from esgflow.findings import Finding
@@ -33,9 +33,6 @@ STATUS = {
     ),
 }
 
-# Counts in an English sentence: (one, many); a bare count needs no unit word.
-EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
-
 
 @dataclass(frozen=True)
 class Judged:
@@ -49,47 +46,6 @@ class Judged:
     findings: list[Finding]
     written: dict[str, tuple[str | None, str | None]]  # indicator -> (figure as written, unit asked in)
     received: datetime | None = None  # when the file arrived
-
-
-def _unit(text: str | None, ind: Indicator | None, lang: str, one: bool = False) -> str:
-    """A unit in the reporter's language: Chinese names in a Chinese letter; '12 people', not '12 person'."""
-    if not text:
-        return ""
-    if lang == "zh":
-        return ind.unit_zh if ind and text == ind.unit else units.label_zh(text)
-    return EN_COUNTS.get(text, (text, text))[0 if one else 1] if text in EN_COUNTS else display.unit(text)
-
-
-def entered(f: Finding, written: dict[str, tuple[str | None, str | None]], ind: Indicator | None, lang: str) -> str:
-    """The figure as the reporter entered it, with the unit it was asked in; anything not a plain number
-    (an error value, "25847.61小时", the estimate mark 估) is quoted as typed, with no unit after it.
-    The letter and the portal both quote through here, so they say the same."""
-    code = f.indicators[0] if f.indicators else ""
-    text, unit = written.get(code, (f.found, None))
-    text = f.found if f.found is not None else text
-    if text is None or text.strip() == "":
-        return display.MISSING
-    text = text.strip()
-    try:  # full-width digits and separators are still a number typed
-        number: Decimal | None = Decimal(unicodedata.normalize("NFKC", text).replace(",", ""))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or f.rule == "error_value":
-        return shown(text)
-    plain = text.isascii() and "," not in text  # a plain number gets its separators; else it stands as typed
-    return f"{display.as_written(number) if plain else shown(text)} {_unit(unit, ind, lang, one=number == 1)}".strip()
-
-
-def compared(f: Finding, ind: Indicator | None, lang: str) -> str:
-    """The figure a finding compares with, in the unit the figure was asked in, at its published places."""
-    assert f.expected is not None
-    if ind is None:
-        return display.as_written(f.expected)
-    asked, places, value = ind.input_unit or ind.unit, ind.decimals, f.expected
-    if asked != ind.unit:  # 10k kWh published, kWh asked: the reporter compares like with like
-        value = units.convert(value, ind.unit, asked)
-        places = max(0, places - units.factor(ind.unit, asked).adjusted())
-    return f"{display.figure(value, places)} {_unit(asked, ind, lang, one=value == 1)}".strip()
 
 
 def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
@@ -107,7 +63,7 @@ def _allowed(ind: Indicator | None, lang: str) -> str | None:
     if ind is None or (ind.rules.min is None and ind.rules.max is None):
         return None
     low, high = (None if b is None else display.as_written(Decimal(str(b))) for b in (ind.rules.min, ind.rules.max))
-    u = _unit(ind.unit, ind, lang)  # the check compares the figure in its reporting unit
+    u = unit_in(ind.unit, ind, lang)  # the check compares the figure in its reporting unit
     if lang == "zh":
         text = f"{low} 至 {high}" if low and high else (f"不小于 {low}" if low else f"不大于 {high}")
     else:

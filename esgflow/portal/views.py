@@ -3,17 +3,17 @@ with what changed between them, and whether an entity is late."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from esgflow import display, glossary
 from esgflow.catalog import Catalog
+from esgflow.checks.quote import compared, entered
 from esgflow.checks.rules import wording
 from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import tidy
-from esgflow.feedback.letter import compared, entered
 from esgflow.findings import Finding
 from esgflow.records import SubmissionRecord
 from esgflow.workbooks.formats import in_language, is_format_refusal
@@ -67,7 +67,14 @@ def written_figures(data: bytes, name: str, catalog: Catalog) -> Written:
     parsed = readable_return(data, name, catalog)
     if parsed is None:
         return {}
-    return {r.code: (_text(r.value) if r.value is not None else (r.found or "—"), r.unit) for r in parsed.reported}
+    figures = {r.code: (_text(r.value) if r.value is not None else (r.found or "—"), r.unit) for r in parsed.reported}
+    # what the reader found in other cells (an estimate mark "估"), by place: the warehouse keeps no cell text
+    typed = {_place(f): (f.found, "") for f in parsed.findings if f.found is not None and f.sheet and f.cell}
+    return {**figures, **typed}
+
+
+def _place(f: Finding) -> str:
+    return f"{f.sheet}!{f.cell}"
 
 
 def archived_figures(path: str | None, name: str, catalog: Catalog) -> Written:
@@ -87,6 +94,8 @@ def finding_rows(
         message = f.message
         if is_format_refusal(f.message):  # what the file is and how to send it, in the viewer's language
             name, action, message = _FILE_NOT_READ[lang == "en"], in_language(f.message, lang), ""
+        if f.found is None and _place(f) in written:  # a stored finding: what its cell says, read again
+            f = replace(f, found=written[_place(f)][0])
         # quoted as typed and compared in the unit asked, exactly as the letter does
         figure = entered(f, dict(written), ind, lang)
         compared_ = compared(f, ind, lang) if f.expected is not None else ""
