@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, PatternFill
 from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
-from esgflow.feedback.letter import Judged
+from esgflow.feedback.letter import Judged, detail_zh
 from esgflow.safety import write_text
 from esgflow.workbooks import fit
 from esgflow.workbooks.ooxml.patch import CellNote, TextSheet, patch_workbook
@@ -52,14 +52,16 @@ def annotation(j: Judged, catalog: Catalog) -> tuple[dict[tuple[str, str], CellN
     rows = []
     for f in j.findings:
         name, action = wording(f.rule, lang)
+        # a Chinese reader reads Chinese only: the letter's detail, not the check's English sentence
+        said = detail_zh(j, f, catalog) if lang == "zh" else f.message
         if f.sheet and f.cell:
-            text = clean(f"{name}: {action}\n{f.message}")
+            text = clean(f"{name}：{action}\n{said}" if lang == "zh" else f"{name}: {action}\n{said}")
             known = notes.get((f.sheet, f.cell))
             notes[(f.sheet, f.cell)] = CellNote(_fill(f.severity), known.text + "\n\n" + text if known else text)
         code = f.indicators[0] if f.indicators else ""
         indicator = catalog[code].name(lang) if code in catalog else code
         severity = SEVERITY[lang].get(f.severity, f.severity)
-        texts = (severity, f.sheet or "", f.cell or "", indicator, name, action, f.message)
+        texts = (severity, f.sheet or "", f.cell or "", indicator, name, action, said)
         rows.append((_fill(f.severity), tuple(clean(t) for t in texts)))
     header = HEADERS[lang]
     widths = tuple(

@@ -112,6 +112,19 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
     return [*lines, ""]
 
 
+def detail_zh(j: Judged, f: Finding, catalog: Catalog) -> str:
+    """A finding's detail for a Chinese reader, as the letter gives it: the figure entered, the allowed range,
+    the compared figure (the annotated copy's 说明 column and cell notes; the check's own sentence is English)."""
+    if not f.indicators:  # about the whole file: its rule and what to do say it all
+        return ""
+    ind = catalog.by_code.get(f.indicators[0])
+    parts = [f"填报值：{entered(f, j.written, ind, 'zh')}"]
+    allowed = _allowed(ind, "zh") if f.rule == "range" else None
+    parts += [f"允许范围：{allowed}"] if allowed else []
+    parts += [f"{_compared_label(f, catalog)[0]}：{compared(f, ind, 'zh')}"] if f.expected is not None else []
+    return "；".join(parts)
+
+
 def render_letter(j: Judged, catalog: Catalog) -> str:
     lang = j.entity.language
     errors = [f for f in j.findings if f.severity == "error"]
