@@ -11,7 +11,9 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
-from esgflow import glossary
+from markupsafe import Markup
+
+from esgflow import glossary, pages
 from esgflow.catalog import Catalog
 from esgflow.display import MISSING, moment, readable, written_places
 from esgflow.findings import Finding
@@ -30,7 +32,6 @@ from esgflow.report.page_sections import (
     unit_of,
     versus,
 )
-from esgflow.report.page_style import STYLE
 from esgflow.report.page_text import TEXT
 from esgflow.report.tables import AppendixTable, Cell, Column, Row
 
@@ -99,8 +100,6 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         contents.append(("index", t["index"]))
     provisional = f"{MARK} – " if table_.coverage else ""
     head = [
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{provisional}{t['title']} {escape(table_.period)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{t['title']} {escape(table_.period)}</h1>",
         table_.coverage.html(lang) if table_.coverage else "",
         f"<p>{t['computed']}</p>",
@@ -125,7 +124,12 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         head.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
     head.append(f'<p class="note charts">{t["charts_note"]}</p>')  # about the charts, which paper leaves out
     head.append("".join(f'<p class="note">{n}</p>' for n in notes))
-    return "".join([*head, *body, *sections, *index, "</body></html>"])
+    # one environment and one stylesheet for every page esgflow writes (esgflow.pages); the body is built
+    # here with every value escaped, so it goes into the page as markup
+    return pages.environment().get_template("report.html").render(
+        css=pages.stylesheet(), lang=lang, html_lang=lang, title=f"{provisional}{t['title']} {table_.period}",
+        content=Markup("".join([*head, *body, *sections, *index])),
+    )  # fmt: skip
 
 
 def _shared_scales(rows: list[Row], year_keys: list[str]) -> dict[str, Scale]:
