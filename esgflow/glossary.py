@@ -32,17 +32,69 @@ DISCLOSURE: dict[str, tuple[str, str]] = {
 # The columns of a list of findings (the feedback sheet, the portal's table, the validation pages).
 COLUMNS: dict[str, tuple[str, str]] = {
     "severity": ("级别", "Severity"),
-    "entity": ("单位", "Entity"),
+    "entity": ("填报单位", "Entity"),  # 单位 alone also means a unit of measure: the two never share a word
     "sheet": ("工作表", "Sheet"),
     "cell": ("单元格", "Cell"),
     "indicator": ("指标", "Indicator"),
     "rule": ("规则", "Rule"),
     "todo": ("处理办法", "What to do"),  # as the letters have always said it
     "detail": ("说明", "Detail"),
+    "unit": ("计量单位", "Unit"),
+    "file": ("文件", "File"),
+    "version": ("版本", "Version"),
+    "letter": ("反馈函", "Letter"),
+}
+
+# A year's column once its figures were restated: the report page and appendix.xlsx label it alike.
+RESTATED = ("重述", "restated")
+
+# Units as the catalog and the templates label them, and as Chinese forms write them; a Chinese reader
+# never sees 'L', 'kWh' or 'm3'. English keeps the label (esgflow.display.unit sets m³ and CO₂).
+UNITS_ZH: dict[str, str] = {
+    "kWh": "千瓦时",
+    "10k kWh": "万千瓦时",
+    "MWh": "兆瓦时",
+    "t": "吨",
+    "10k t": "万吨",
+    "kg": "千克",
+    "L": "升",
+    "m3": "立方米",
+    "10k m3": "万立方米",
+    "GJ": "吉焦",
+    "10k CNY": "万元",
+    "person": "人",
+    "person-time": "人次",
+    "count": "个",
+    "h": "小时",
+    "day": "天",
+    "tce": "吨标准煤",
+    "%": "%",
+    "tCO2e": "吨二氧化碳当量",
 }
 
 
 def severity(key: str, lang: str) -> str:
     """A severity's word in a language (zh or en); an unknown severity is named by its code."""
     zh, en = SEVERITY.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def unit_zh(label: str | None) -> str:
+    """A unit label's Chinese form ('L' -> 升, 'tCO2e/10k CNY' -> 吨二氧化碳当量/万元); unknown parts as written."""
+    if not label:
+        return ""
+    if label in UNITS_ZH:
+        return UNITS_ZH[label]
+    return "/".join(UNITS_ZH.get(part.strip(), part.strip()) for part in label.split("/"))
+
+
+def restated(year: str, lang: str) -> str:
+    """A restated year's label, the same on the page and in the workbook: '2022（重述）', '2022 restated'."""
+    zh, en = RESTATED
+    return f"{year}（{zh}）" if lang == "zh" else f"{year} {en}"
+
+
+def word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    """One entry of a glossary table in a language (zh or en)."""
+    zh, en = table[key]
     return zh if lang == "zh" else en

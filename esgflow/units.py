@@ -12,6 +12,8 @@ from functools import cache
 
 import pint
 
+from esgflow import glossary
+
 
 def _cache_folders() -> list[str]:
     """Where pint may keep its parsed definitions: one folder per pint installation, because
@@ -90,30 +92,9 @@ _LABELS: dict[str, str] = {
 }
 
 
-# Chinese names of units that templates ask in and the catalog does not name itself.
-_LABELS_ZH: dict[str, str] = {
-    "kWh": "千瓦时",
-    "10k kWh": "万千瓦时",
-    "t": "吨",
-    "10k t": "万吨",
-    "L": "升",
-    "m3": "立方米",
-    "10k CNY": "万元",
-    "person": "人",
-    "person-time": "人次",
-    "count": "个",
-    "h": "小时",
-    "day": "天",
-    "tce": "吨标准煤",
-    "%": "%",
-    "tCO2e": "吨二氧化碳当量",
-    "10k m3": "万立方米",
-}
-
-
 def label_zh(label: str) -> str:
     """Chinese name of a unit label (the label itself when none is known)."""
-    return _LABELS_ZH.get(label, label)
+    return glossary.unit_zh(label)
 
 
 def pint_unit(label: str) -> pint.Unit:

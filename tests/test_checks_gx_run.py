@@ -188,5 +188,5 @@ def test_a_run_described_with_its_findings_gets_its_page_at_the_next_build(
     assert "沈阳院" in html and "柴油使用量" in html and "环境<br><b>E7</b>" in html and "超出允许范围" in html
     assert f"../validations/submission/{checked.run.name}/" in html  # the Data Docs page of the same run
     assert f'href="{checked.run.name}.html"' in (pages / "index.html").read_text("utf-8")
-    assert validator.noted == []
+    assert validator.noted == {}
     assert validator.check("submission", frame.clear(), run_name="test-nothing").run is None

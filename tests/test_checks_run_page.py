@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -125,3 +126,29 @@ def test_every_ingest_gets_a_run_page_and_the_data_docs_work_offline(
         browser.screenshot(artefacts / "data_docs_run.png")
     finally:
         browser.close()
+
+
+def test_the_run_page_counts_what_the_letter_counts_and_names_file_version_and_letter(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    template = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    typed = {"env_diesel": "25847.61小时", "env_gasoline": "#DIV/0!", "env_diesel__estimate": "估"}
+    typed["env_water_total"] = -5
+    spoiled = fill(template, tmp_path / "in", typed)
+    [outcome] = ingest_files(sqlite_settings, [spoiled])
+    assert outcome.letter is not None and outcome.version == 1
+    [page] = (data_docs_index(sqlite_settings).parent / "esgflow").glob("ingest-1-*.html")
+    html = page.read_text("utf-8")
+    errors = sum(f.severity == "error" for f in outcome.findings)
+    warnings = len(outcome.findings) - errors
+    rules = {f.rule for f in outcome.findings}
+    assert {"text_in_number_cell", "error_value", "estimate_mark", "range"} <= rules
+    # the page lists every finding the letter gives, the workbook reader's as well as the suite's
+    assert f"{errors} 个错误，{warnings} 个提示" in html
+    assert f"共有 {errors} 个错误" in outcome.letter.read_text("utf-8")
+    assert html.count('<tr class="error">') == errors
+    assert "填报值 25847.61小时" in html and "#DIV/0!" in html and "估" in html
+    # it names the file and the version, and links the letter
+    assert f"<td>{spoiled.name}</td><td>1</td>" in html
+    href = re.search(r'<a href="([^"]+)">反馈函 · Letter</a>', html)
+    assert href is not None and (page.parent / href.group(1)).resolve() == outcome.letter.resolve()

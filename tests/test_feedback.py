@@ -90,7 +90,7 @@ def test_a_chinese_letter_lists_every_finding(sqlite_settings: Settings, tmp_pat
     assert text.startswith("沈阳院 ESG 数据填报人，您好：")
     assert "（报告期 2025，第 1 版）未被接受" in text and "共有 3 个错误。" in text
     assert f"【错误】'{sheet}'!{gasoline} 汽油使用量\n" in text
-    assert "填报值：lots 升" in text and "问题：数值单元格中填写了文字" in text and "处理办法：请只填写数字" in text
+    assert "填报值：lots\n" in text and "问题：数值单元格中填写了文字" in text and "处理办法：请只填写数字" in text
     assert "问题：超出允许范围" in text and "填报值：-5 升" in text
     assert re.search(r"您于 \d{4}-\d\d-\d\d \d\d:\d\d UTC\+8 提交", text)  # when it arrived, in Beijing time
     assert "问题：必填项缺失" in text and "系统将记为第 2 版" in text

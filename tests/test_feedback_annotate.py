@@ -89,7 +89,9 @@ def test_cells_with_findings_are_highlighted_and_commented(
     returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
 ) -> None:
     path = returned["SAMI"]
-    error = _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number")
+    error = replace(
+        _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number"), found="lots"
+    )
     warning = _finding(path, "yoy_change_needs_note", "warning", "env_diesel", "env_diesel changed by 120%")
     out = annotate_workbook(
         path.read_bytes(), _judged(registry, "SAMI", [error, warning]), catalog, tmp_path / "a.xlsx"
@@ -101,7 +103,7 @@ def test_cells_with_findings_are_highlighted_and_commented(
     assert _rgb(gasoline.fill.fgColor.rgb) == _rgb(ERROR_FILL.fgColor.rgb)
     assert _rgb(diesel.fill.fgColor.rgb) == _rgb(WARNING_FILL.fgColor.rgb)
     name, action = wording("text_in_number_cell", "zh")
-    assert gasoline.comment.text == f"{name}: {action}\nthe text 'lots' is not a number"
+    assert gasoline.comment.text == f"{name}：{action}\n填报值：lots"  # Chinese only, what was typed as typed
     assert gasoline.comment.author == "esgflow"
     untouched = wb[error.sheet]["E5"]
     assert untouched.comment is None and _rgb(untouched.fill.fgColor.rgb) != _rgb(ERROR_FILL.fgColor.rgb)
@@ -129,14 +131,16 @@ def test_two_findings_on_one_cell_share_its_comment(
     out = annotate_workbook(path.read_bytes(), _judged(registry, "SAMI", [first, second]), catalog, tmp_path / "a.xlsx")
     comment = _marked(load_workbook(out), first).comment.text
     assert comment.count("\n\n") == 1
-    assert comment.index("changed a lot") < comment.index("\n\n") < comment.index("below zero")
+    assert comment.index("与上期相比变化较大") < comment.index("\n\n") < comment.index("超出允许范围")
 
 
 def test_the_feedback_sheet_comes_first_and_lists_every_finding(
     returned: dict[str, Path], registry: EntityRegistry, catalog: Catalog, tmp_path: Path
 ) -> None:
     path = returned["SAMI"]
-    error = _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number")
+    error = replace(
+        _finding(path, "text_in_number_cell", "error", "env_gasoline", "the text 'lots' is not a number"), found="lots"
+    )
     warning = _finding(path, "yoy_change_needs_note", "warning", "env_diesel", "env_diesel changed by 120%")
     whole = Finding("empty_return", "error", "no figure is filled in", file=path.name)
     judged = _judged(registry, "SAMI", [error, warning, whole])
@@ -147,9 +151,11 @@ def test_the_feedback_sheet_comes_first_and_lists_every_finding(
     assert [c.value for c in ws[1]] == HEADERS
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     name, action = wording("yoy_change_needs_note", "zh")
-    assert rows[1] == ("提示", warning.sheet, warning.cell, "柴油使用量", name, action, warning.message)
+    assert rows[1][:6] == ("提示", warning.sheet, warning.cell, "柴油使用量", name, action)
+    # a Chinese reporter's 说明 is the letter's Chinese detail, never the check's English sentence
+    assert rows[0][6] == "填报值：lots" and rows[1][6].startswith("填报值：")
+    assert [row[6] for row in rows] == ["填报值：lots", "填报值：–", None]  # no code, no English sentence
     assert rows[2][:4] == ("错误", None, None, None)  # openpyxl reads empty strings back as None
-    assert rows[2][6] == "no figure is filled in"
     assert len(rows) == 3
     assert _rgb(ws["A2"].fill.fgColor.rgb) == _rgb(ERROR_FILL.fgColor.rgb)
     assert _rgb(ws["A3"].fill.fgColor.rgb) == _rgb(WARNING_FILL.fgColor.rgb)
@@ -161,8 +167,8 @@ def test_findings_quoting_a_reporters_formula_stay_inert(
     path = returned["SAMI"]
     attack = "=cmd|' /C calc'!A0"
     finding = _finding(path, "text_in_number_cell", "error", "env_gasoline", attack)
-    wb = load_workbook(
-        annotate_workbook(path.read_bytes(), _judged(registry, "SAMI", [finding]), catalog, tmp_path / "a.xlsx")
+    wb = load_workbook(  # an English copy quotes the check's sentence, the reporter's text within it
+        annotate_workbook(path.read_bytes(), _judged(registry, "OS-GN", [finding]), catalog, tmp_path / "a.xlsx")
     )
     detail = wb[FEEDBACK_SHEET]["G2"]
     assert (detail.value, detail.data_type) == (attack, "s")
@@ -187,9 +193,9 @@ def test_annotating_an_annotated_copy_keeps_one_feedback_sheet(
 ) -> None:
     path = returned["SAMI"]
     first = _finding(path, "text_in_number_cell", "error", "env_gasoline", "first round")
-    once = annotate_workbook(path.read_bytes(), _judged(registry, "SAMI", [first]), catalog, tmp_path / "1.xlsx")
+    once = annotate_workbook(path.read_bytes(), _judged(registry, "OS-GN", [first]), catalog, tmp_path / "1.xlsx")
     second = _finding(path, "range", "error", "env_diesel", "second round")
-    twice = annotate_workbook(once.read_bytes(), _judged(registry, "SAMI", [second]), catalog, tmp_path / "2.xlsx")
+    twice = annotate_workbook(once.read_bytes(), _judged(registry, "OS-GN", [second]), catalog, tmp_path / "2.xlsx")
     wb = load_workbook(twice)
     assert wb.sheetnames.count(FEEDBACK_SHEET) == 1 and wb.sheetnames[0] == FEEDBACK_SHEET
     assert [r[6] for r in wb[FEEDBACK_SHEET].iter_rows(min_row=2, values_only=True)] == ["second round"]

@@ -70,7 +70,7 @@ def test_a_chinese_letter_gives_each_finding_its_cell_figure_rule_and_action(
     assert "共有 2 个错误、1 个提示。" in text
     assert (
         "1.【错误】'环境 Environmental'!E6 汽油使用量\n"
-        "   填报值：lots 升\n"
+        "   填报值：lots\n"
         "   问题：数值单元格中填写了文字\n"
         "   处理办法：请只填写数字（可带千分位），不要填写单位或文字；无数据请留空。\n\n"
     ) in text
@@ -130,7 +130,7 @@ def test_the_figure_is_shown_as_written_in_the_unit_asked(registry: EntityRegist
     as_found = _gasoline_text()  # a parse finding: the text it found wins
     written = {"env_diesel": ("１２，３４５", "L"), "env_gasoline": ("ignored", "L")}
     text = render_letter(_judged(registry, "SAMI", "rejected", [no_text, as_found], written), catalog)
-    assert "填报值：１２，３４５ 升" in text and "填报值：lots 升" in text
+    assert "填报值：１２，３４５ 升" in text and "填报值：lots\n" in text  # text is quoted as typed, no unit
     blank = render_letter(
         _judged(registry, "SAMI", "rejected", [_diesel_range()], {"env_diesel": (None, "L")}), catalog
     )
@@ -243,3 +243,14 @@ def test_a_compared_total_or_sum_is_named_and_counts_read_as_words(registry: Ent
     assert "   Its total, Employees: 10 people\n" in en
     assert "   Figure entered: 1 person\n" in en  # one person, not one people
     assert "   Female employees + Male employees add up to: 42 people\n" in en
+
+
+@pytest.mark.parametrize("typed", ["25847.61小时", "估", "#DIV/0!", "12 persons"])
+@pytest.mark.parametrize("entity", ["SAMI", "OS-GN"])
+def test_what_was_typed_is_quoted_as_typed_with_no_unit_after_it(
+    registry: EntityRegistry, catalog: Catalog, typed: str, entity: str
+) -> None:
+    found = Finding("text_in_number_cell", "error", "not a number", ("env_diesel",), sheet=ENV, cell="E7", found=typed)
+    text = render_letter(_judged(registry, entity, "rejected", [found], {"env_diesel": (None, "L")}), catalog)
+    label = "填报值：" if entity == "SAMI" else "Figure entered: "
+    assert f"   {label}{typed}\n" in text

@@ -140,7 +140,8 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
     assert "Cannot be signed off yet:" in waiting and '<a href="#GAMI">GAMI</a>' in waiting and "SAMI" not in waiting
     assert '<span class="pending">（pending review）</span>' in waiting
     assert 'action="/signoff' not in page
-    refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": csrf})
+    confirmed = {"csrf": csrf, "name": "Wang Li", "confirm": "yes"}
+    refused = office.post(f"/signoff?period={PERIOD}", data=confirmed)
     assert refused.status_code == 409 and "cannot sign off 2024: neither approved nor excused" in refused.text
 
     _decide(office, "GAMI", csrf, decision="approved", version="1")
@@ -149,13 +150,16 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
             review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
     page = office.get(f"/review?period={PERIOD}&lang=en").text
     assert "Every entity is approved or excused" in page and 'action="/signoff?period=2024&amp;lang=en"' in page
-    signed = office.post(f"/signoff?period={PERIOD}&lang=en", data={"csrf": csrf}, follow_redirects=False)
+    form = {"csrf": csrf, "name": "Wang  Li", "confirm": "yes"}
+    signed = office.post(f"/signoff?period={PERIOD}&lang=en", data=form, follow_redirects=False)
     assert signed.status_code == 303
     [row] = [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]
-    assert row.actor == OFFICE
+    assert row.actor == f"Wang Li <{OFFICE}>"  # the name the signer typed, under their sign-in
     page = office.get(signed.headers["location"]).text
-    assert f"Signed by {OFFICE} · on {display.moment(row.at)}" in page and 'action="/signoff' not in page
-    again = office.post(f"/signoff?period={PERIOD}", data={"csrf": csrf})
+    assert (
+        f"Signed by Wang Li &lt;{OFFICE}&gt; · on {display.moment(row.at)}" in page and 'action="/signoff' not in page
+    )
+    again = office.post(f"/signoff?period={PERIOD}", data=form)
     assert again.status_code == 409 and "it is locked" in again.text
 
 
@@ -187,6 +191,57 @@ def test_an_open_group_check_error_blocks_the_signoff_on_the_page(
     page = office.get(f"/review?period={PERIOD}&lang=en").text
     assert "Group check errors are open:" in page and "<li>computed 2024: the parts exceed the total</li>" in page
     assert 'action="/signoff' not in page
-    refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": _csrf(office)})
+    confirmed = {"csrf": _csrf(office), "name": "Wang Li", "confirm": "yes"}
+    refused = office.post(f"/signoff?period={PERIOD}", data=confirmed)
     assert refused.status_code == 409 and "1 group check errors are open" in refused.text
+    assert not [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]
+
+
+def _ready(world: World) -> None:
+    """SAMI's return approved, with a change from last year explained beside one figure; the rest excused."""
+    _send(world, "SAMI")
+    review_return(world.settings, P, "SAMI", "approved", by="Wang Li")
+    for status in period_statuses(world.settings, P):
+        if status.review == "pending":
+            review_return(world.settings, P, status.entity, "excused", "not collected here", by="Wang Li")
+    consolidate_period(world.settings, P)
+
+
+def test_the_signoff_shows_what_is_signed_and_exactly_which_checks_are_open(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ready(world)
+    (world.settings.reports / PERIOD).mkdir(parents=True)
+    (world.settings.reports / PERIOD / "appendix.zh.html").write_text("<html></html>", "utf-8")
+    real = check_period
+
+    def with_warnings(*args: Any) -> list[Finding]:
+        found = [f for f in real(*args) if f.severity == "info"]
+        warned = [
+            Finding("yoy_change_needs_note", "warning", "diesel rose by 80 %", ("env_diesel",), period=PERIOD),
+            Finding("yoy_change_needs_note", "warning", "water fell by 60 %", ("env_water_total",), period=PERIOD),
+            Finding("reporter_note", "info", "SAMI wrote beside env_diesel: 两个新工地", ("env_diesel",), "SAMI",
+                    period=PERIOD),
+        ]  # fmt: skip
+        return [*found, *warned]
+
+    monkeypatch.setattr("esgflow.jobs.signoff.check_period", with_warnings)
+    office = world.signed_in("office")
+    page = office.get(f"/review?period={PERIOD}").text
+    signing = page.split('id="signoff"')[1].split("</section>")[0]
+    assert f'href="/reports/{PERIOD}/appendix.zh.html"' in signing  # the provisional report being signed
+    assert "覆盖范围" in signing and "已纳入" in signing and "已豁免" in signing  # the coverage, by name
+    assert "集团层面校验：0 个错误、2 个提示未关闭" in signing  # not "无错误" over an unread list
+    diesel, water = signing.split("diesel rose by 80 %")[1], signing.split("water fell by 60 %")[1]
+    assert diesel.split("</tr>")[0].count("已有填报单位说明") == 1 and "两个新工地" in diesel.split("</tr>")[0]
+    assert "未说明" in water.split("</tr>")[0]
+    assert 'name="name" required' in signing and 'name="confirm" value="yes" required' in signing
+
+
+def test_one_click_signs_nothing_without_a_name_and_a_confirmation(world: World) -> None:
+    _ready(world)
+    office = world.signed_in("office")
+    for form in ({}, {"name": "Wang Li"}, {"confirm": "yes"}, {"name": "  ", "confirm": "yes"}):
+        refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": _csrf(office), **form})
+        assert refused.status_code == 400 and "请填写签署人姓名并勾选确认" in refused.text, form
     assert not [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +21,7 @@ from esgflow.records import SignoffRecord
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import render_page, write_page
 from esgflow.report.tables import AppendixTable, build_appendix
+from tests.chromium import Chromium
 
 P2024 = parse_period("2024")
 
@@ -62,7 +65,9 @@ def test_a_page_has_a_table_per_pillar_with_units_in_its_language(published: App
     assert '<html lang="zh">' in zh and '<html lang="en">' in en
     assert '<td class="unit">升</td>' in _row(zh, "env_diesel") and '<td class="unit">L</td>' in _row(en, "env_diesel")
     assert '<td class="unit">m³</td>' in _row(en, "env_natural_gas") and "m3" not in _row(en, "env_natural_gas")
-    assert '<th class="num">2022 (restated)</th>' in en and '<th class="num">2022 (调整后)</th>' in zh
+    # the restated year is labelled as appendix.xlsx labels it, and 单位 never stands alone for the unit
+    assert '<th class="num">2022 restated</th>' in en and '<th class="num">2022（重述）</th>' in zh
+    assert "<th>计量单位</th>" in zh and "<th>单位</th>" not in zh
     # 2022 restated is empty in the environmental table, so that table leaves the column out
     assert [text for _, text in _cells(_row(en, "env_diesel"))] == ["2,044,766.46", "22,157,752.40", "17,298,567.74"]
     assert [text for _, text in _cells(_row(en, "econ_total_assets"))] == [
@@ -312,3 +317,24 @@ def test_a_row_a_hundred_times_smaller_than_its_neighbours_in_its_unit_gets_its_
     diesel = re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, "env_diesel"))
     gasoline = re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', _row(page, "env_gasoline"))
     assert gasoline == diesel  # each reaches the top of its own scale, rather than a flat line at the bottom
+
+
+def test_the_page_prints_compactly_on_a4_without_the_trend_charts(
+    published: AppendixTable, catalog: Catalog, tmp_path: Path
+) -> None:
+    page = tmp_path / "appendix.zh.html"
+    write_page(published, disclosure_index(catalog), catalog, "zh", page)
+    browser = Chromium(tmp_path / "profile", tmp_path / "downloads")
+    try:
+        browser.navigate(page.as_uri())
+        browser.wait_for(f"location.href === {page.as_uri()!r} && document.readyState === 'complete'")
+        printed = browser.call("Page.printToPDF", preferCSSPageSize=True, printBackground=True)
+    finally:
+        browser.close()
+    pdf = tmp_path / "appendix.zh.pdf"
+    pdf.write_bytes(base64.b64decode(printed["data"]))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # the trend charts made every row tall: 7 sparse pages; without them the four tables fit on 4
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 4  # type: ignore[union-attr]
+    assert "趋势" not in text and "柴油使用量" in text and "计量单位" in text

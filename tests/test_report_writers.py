@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -148,7 +149,7 @@ def test_workbook_has_a_sheet_per_pillar_with_units_separators_and_frozen_header
     ws = wb["环境 Environmental"]
     assert ws.freeze_panes == "D2"
     header = [c.value for c in ws[1]]
-    assert header[3:5] == ["单位", "Unit"] and header[5:] == ["2022", "2022（重述）\n2022 restated", "2023", "2024"]
+    assert header[3:5] == ["计量单位", "Unit"] and header[5:] == ["2022", "2022（重述）\n2022 restated", "2023", "2024"]
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     assert list(rows) == [i.code for i in catalog.appendix() if i.pillar == "env"]
     diesel = rows["env_diesel"]
@@ -348,6 +349,9 @@ def test_libreoffice_prints_the_appendix_with_every_name_and_unit_whole(
     assert "2022 restated" in printed.text and "2022（重述）" in printed.text and "2022_restated" not in printed.text
     assert "4,739,128.86" in printed.text  # separators
     assert "已发布报告中数值之间互相不一致之处" in printed.text and "Figures involved" in printed.text
+    # the bold headers name a sans-serif Chinese font: none falls back to LibreOffice's serif default
+    fonts = subprocess.run(["pdffonts", str(printed.pdf)], check=True, capture_output=True, text=True).stdout
+    assert "Bold" in fonts and "Serif" not in fonts and "Times" not in fonts, fonts
     picture(printed, 2, artefacts(tmp_path) / "appendix.png")
 
 

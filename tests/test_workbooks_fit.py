@@ -76,3 +76,9 @@ def test_print_setup_is_a4_landscape_one_page_wide_with_repeated_headers(tmp_pat
     )
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$4:$4"
+
+
+def test_a_header_font_is_a_named_sans_serif_chinese_font() -> None:
+    font = fit.header_font(size=14)
+    assert font.name == fit.HEADER_FONT_NAME and font.family == 2 and font.charset == 134
+    assert font.b and font.sz == 14

@@ -32,7 +32,7 @@ import polars as pl
 
 from esgflow.catalog import Catalog
 from esgflow.checks.offline_docs import RUN_PAGES, offline_site
-from esgflow.checks.run_page import ValidationRun, write_run_index, write_run_page
+from esgflow.checks.run_page import RunReturn, ValidationRun, write_run_index, write_run_page
 from esgflow.findings import Finding
 
 _VALIDATORS: dict[tuple[str, int], Validator] = {}
@@ -75,7 +75,8 @@ class Validator:
     def __init__(self, home: Path, catalog: Catalog) -> None:
         self.home = home
         self.catalog = catalog
-        self.noted: list[tuple[ValidationRun, list[Finding]]] = []  # runs described since the last build
+        # runs described since the last build: their findings, and the returns they judged when known
+        self.noted: dict[str, tuple[ValidationRun, list[Finding], list[RunReturn]]] = {}
         with _exclusive(home):
             self._set_up(home, catalog)
 
@@ -162,10 +163,12 @@ class Validator:
                     failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
         return Checked(failures, run)
 
-    def note(self, run: ValidationRun | None, findings: list[Finding]) -> None:
-        """The findings a run's failures became, with entity, sheet and cell: its page says them at the next build."""
+    def note(self, run: ValidationRun | None, findings: list[Finding], returns: list[RunReturn] | None = None) -> None:
+        """The findings a run's failures became, with entity, sheet and cell: its page says them at the next build.
+        Noted again with the returns it judged (once their letters are written), the page lists each return's
+        file, version and letter and every finding its letter gives."""
         if run is not None:
-            self.noted.append((run, findings))
+            self.noted[run.name] = (run, findings, returns or [])
 
     def build_docs(self) -> None:
         """Render the Data Docs pages of the results stored since the last build, and the index."""
@@ -181,11 +184,11 @@ class Validator:
                 from esgflow.entities import load_registry
 
                 registry = load_registry()
-                for run, findings in self.noted:
+                for run, findings, returns in self.noted.values():
                     detail = next(iter(pages.get(run.name, [])), None)
-                    write_run_page(site / RUN_PAGES, run, findings, detail, self.catalog, registry)
+                    write_run_page(site / RUN_PAGES, run, findings, detail, self.catalog, registry, returns)
                 write_run_index(site / RUN_PAGES, registry)
-        self.pending, self.noted = [], []
+        self.pending, self.noted = [], {}
 
     @property
     def site(self) -> Path:

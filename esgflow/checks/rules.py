@@ -345,7 +345,7 @@ _RULES = [
         "percent_in_number_cell",
         ("数值单元格为百分比格式", "A percentage where a plain number belongs"),
         (
-            "该指标不是百分比；请将格式改为“常规”或“数值”，按“单位”列的单位填写。",
+            "该指标不是百分比；请将格式改为“常规”或“数值”，按“计量单位”列的单位填写。",
             "This figure is not a percentage; set the cell to General or Number and use the unit shown.",
         ),
     ),

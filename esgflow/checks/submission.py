@@ -18,6 +18,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import staged_base, submission_frame
 from esgflow.checks.gx_run import validator_for
+from esgflow.checks.run_page import ValidationRun
 from esgflow.findings import NOT_YOUR_ENTITY, Finding, Refused, refuse
 from esgflow.periods import Period, parse_period
 from esgflow.workbooks.naming import named_entity, named_period
@@ -154,6 +155,12 @@ def compared_with(prior: list[pl.DataFrame], previous: list[pl.DataFrame]) -> pl
     return one(prior, "prior").join(one(previous, "previous"), on=["entity", "indicator"], how="full", coalesce=True)
 
 
+class Validated(dict[int, list[Finding]]):
+    """Findings per return key, and the run that found them (for its page: esgflow.checks.run_page)."""
+
+    run: ValidationRun | None = None
+
+
 def validate_returns(
     returns: dict[int, ParsedReturn],
     staged: pl.DataFrame,
@@ -161,7 +168,7 @@ def validate_returns(
     prior: pl.DataFrame,
     catalog: Catalog,
     home: Path,
-) -> dict[int, list[Finding]]:
+) -> Validated:
     """Run the submission suite once over every return of a batch; findings per return key.
 
     staged: the batch's staged values (esgflow.intake.stage); prior: entity, indicator, prior
@@ -169,7 +176,7 @@ def validate_returns(
     """
     known = {k: r for k, r in returns.items() if r.entity in kinds}
     if not known:
-        return {}
+        return Validated()
     # An older template is held to what it asked for and the current one still does; what it lacks
     # is older_template_findings' to report, not a 'required' error the reporter cannot fix in it.
     asked = pl.DataFrame(
@@ -201,7 +208,8 @@ def validate_returns(
         (r["key"], r["indicator"]): (r["sheet"], r["cell"])
         for r in in_batch.join(wanted, on=["key", "indicator"]).iter_rows(named=True)
     }
-    out: dict[int, list[Finding]] = {}
+    out = Validated()
+    out.run = checked.run
     for key, found in by_key.items():
         k = int(key)
         out[k] = [

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 
 from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.rules import wording
-from esgflow.feedback.letter import Judged
+from esgflow.feedback.letter import Judged, detail_zh
 from esgflow.safety import write_text
 from esgflow.workbooks import fit
 from esgflow.workbooks.ooxml.patch import CellNote, TextSheet, patch_workbook
@@ -52,14 +52,16 @@ def annotation(j: Judged, catalog: Catalog) -> tuple[dict[tuple[str, str], CellN
     rows = []
     for f in j.findings:
         name, action = wording(f.rule, lang)
+        # a Chinese reader reads Chinese only: the letter's detail, not the check's English sentence
+        said = detail_zh(j, f, catalog) if lang == "zh" else f.message
         if f.sheet and f.cell:
-            text = clean(f"{name}: {action}\n{f.message}")
+            text = clean(f"{name}：{action}\n{said}" if lang == "zh" else f"{name}: {action}\n{said}")
             known = notes.get((f.sheet, f.cell))
             notes[(f.sheet, f.cell)] = CellNote(_fill(f.severity), known.text + "\n\n" + text if known else text)
         code = f.indicators[0] if f.indicators else ""
         indicator = catalog[code].name(lang) if code in catalog else code
         severity = SEVERITY[lang].get(f.severity, f.severity)
-        texts = (severity, f.sheet or "", f.cell or "", indicator, name, action, f.message)
+        texts = (severity, f.sheet or "", f.cell or "", indicator, name, action, said)
         rows.append((_fill(f.severity), tuple(clean(t) for t in texts)))
     header = HEADERS[lang]
     widths = tuple(
@@ -101,7 +103,7 @@ def annotate_with_openpyxl(raw: bytes, j: Judged, catalog: Catalog, out: Path) -
     ws = wb.create_sheet(sheet.name, 0)
     ws.append(list(sheet.header))
     for c in ws[1]:
-        c.font = Font(bold=True)
+        c.font = fit.header_font()
     for fill, texts in sheet.rows:
         row = ws.max_row + 1
         for col, text in enumerate(texts, 1):

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from esgflow import display, glossary, units
+from esgflow import display, glossary
 from esgflow.catalog import Catalog, Indicator
+from esgflow.checks.quote import compared, entered, unit_in
 from esgflow.checks.rules import RULES, compared_label, wording
 from esgflow.entities import Entity
 from esgflow.findings import Finding
@@ -32,22 +33,6 @@ STATUS = {
     ),
 }
 
-# Counts in an English sentence: (one, many); a bare count needs no unit word.
-EN_COUNTS = {"person": ("person", "people"), "person-time": ("person-time", "person-times"), "count": ("", "")}
-# Excel's error values: what the cell shows is not a figure and has no unit.
-EXCEL_ERRORS = (
-    "#DIV/0!",
-    "#N/A",
-    "#NAME?",
-    "#NULL!",
-    "#NUM!",
-    "#REF!",
-    "#VALUE!",
-    "#SPILL!",
-    "#CALC!",
-    "#GETTING_DATA",
-)
-
 
 @dataclass(frozen=True)
 class Judged:
@@ -61,43 +46,6 @@ class Judged:
     findings: list[Finding]
     written: dict[str, tuple[str | None, str | None]]  # indicator -> (figure as written, unit asked in)
     received: datetime | None = None  # when the file arrived
-
-
-def _unit(text: str | None, ind: Indicator | None, lang: str, one: bool = False) -> str:
-    """A unit in the reporter's language: Chinese names in a Chinese letter; '12 people', not '12 person'."""
-    if not text:
-        return ""
-    if lang == "zh":
-        return ind.unit_zh if ind and text == ind.unit else units.label_zh(text)
-    return EN_COUNTS.get(text, (text, text))[0 if one else 1] if text in EN_COUNTS else display.unit(text)
-
-
-def _entered(j: Judged, code: str, f: Finding, ind: Indicator | None, lang: str) -> str:
-    """The figure as the reporter entered it, with the unit it was asked in; an error value has no unit."""
-    text, unit = j.written.get(code, (f.found, None))
-    text = f.found if f.found is not None else text
-    if text is None or text.strip() == "":
-        return display.MISSING
-    if f.rule == "error_value" or text.strip().upper() in EXCEL_ERRORS:
-        return text.strip()
-    try:  # a plain number gets its separators; anything else stands as the reporter typed it
-        number: Decimal | None = Decimal(text.strip())
-        text = display.as_written(number)
-    except InvalidOperation:
-        number, text = None, shown(text)
-    return f"{text} {_unit(unit, ind, lang, one=number == 1)}".strip()
-
-
-def _compared(f: Finding, ind: Indicator | None, lang: str) -> str:
-    """The figure a finding compares with, in the unit the figure was asked in, at its published places."""
-    assert f.expected is not None
-    if ind is None:
-        return display.as_written(f.expected)
-    asked, places, value = ind.input_unit or ind.unit, ind.decimals, f.expected
-    if asked != ind.unit:  # 10k kWh published, kWh asked: the reporter compares like with like
-        value = units.convert(value, ind.unit, asked)
-        places = max(0, places - units.factor(ind.unit, asked).adjusted())
-    return f"{display.figure(value, places)} {_unit(asked, ind, lang, one=value == 1)}".strip()
 
 
 def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
@@ -115,7 +63,7 @@ def _allowed(ind: Indicator | None, lang: str) -> str | None:
     if ind is None or (ind.rules.min is None and ind.rules.max is None):
         return None
     low, high = (None if b is None else display.as_written(Decimal(str(b))) for b in (ind.rules.min, ind.rules.max))
-    u = _unit(ind.unit, ind, lang)  # the check compares the figure in its reporting unit
+    u = unit_in(ind.unit, ind, lang)  # the check compares the figure in its reporting unit
     if lang == "zh":
         text = f"{low} 至 {high}" if low and high else (f"不小于 {low}" if low else f"不大于 {high}")
     else:
@@ -139,29 +87,42 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
     ind = catalog.by_code.get(code)
     name, action = wording(f.rule, lang)
     where = shown(f"'{f.sheet}'!{f.cell}" if f.sheet and f.cell else (f.sheet or ""))
-    compared = _compared_label(f, catalog)
+    label = _compared_label(f, catalog)
     allowed = _allowed(ind, lang) if f.rule == "range" else None
     if lang == "zh":
         kind = glossary.severity("error" if f.severity == "error" else "warning", "zh")
         lines = [
             f"{n}.【{kind}】{where} {ind.name_zh if ind else code}".rstrip(),
-            f"   填报值：{_entered(j, code, f, ind, lang)}",
+            f"   填报值：{entered(f, j.written, ind, lang)}",
         ]
         lines.append(f"   问题：{name}")
         lines += [f"   允许范围：{allowed}"] if allowed else []
-        lines += [f"   {compared[0]}：{_compared(f, ind, lang)}"] if f.expected is not None else []
+        lines += [f"   {label[0]}：{compared(f, ind, lang)}"] if f.expected is not None else []
         lines.append(f"   {glossary.COLUMNS['todo'][0]}：{action}")
     else:
         kind = glossary.severity("error" if f.severity == "error" else "warning", "en")
         lines = [f"{n}. [{kind}] {where} {ind.name_en if ind else code}".rstrip()]
-        lines.append(f"   Figure entered: {_entered(j, code, f, ind, lang)}")
+        lines.append(f"   Figure entered: {entered(f, j.written, ind, lang)}")
         lines.append(f"   Problem: {name}")
         lines += [f"   Allowed: {allowed}"] if allowed else []
-        lines += [f"   {compared[1]}: {_compared(f, ind, lang)}"] if f.expected is not None else []
+        lines += [f"   {label[1]}: {compared(f, ind, lang)}"] if f.expected is not None else []
         lines.append(f"   {glossary.COLUMNS['todo'][1]}: {action}")
     if f.rule not in RULES:  # a rule without wording of its own: its message is all the reporter has
         lines.append(f"   {shown(f.message)}")
     return [*lines, ""]
+
+
+def detail_zh(j: Judged, f: Finding, catalog: Catalog) -> str:
+    """A finding's detail for a Chinese reader, as the letter gives it: the figure entered, the allowed range,
+    the compared figure (the annotated copy's 说明 column and cell notes; the check's own sentence is English)."""
+    if not f.indicators:  # about the whole file: its rule and what to do say it all
+        return ""
+    ind = catalog.by_code.get(f.indicators[0])
+    parts = [f"填报值：{entered(f, j.written, ind, 'zh')}"]
+    allowed = _allowed(ind, "zh") if f.rule == "range" else None
+    parts += [f"允许范围：{allowed}"] if allowed else []
+    parts += [f"{_compared_label(f, catalog)[0]}：{compared(f, ind, 'zh')}"] if f.expected is not None else []
+    return "；".join(parts)
 
 
 def render_letter(j: Judged, catalog: Catalog) -> str:

@@ -23,14 +23,15 @@ from typing import Any
 import polars as pl
 
 from esgflow.catalog import Catalog
-from esgflow.checks.submission import Known, compared_with, identity_findings, not_theirs, validate_returns
+from esgflow.checks.gx_run import validator_for
+from esgflow.checks.submission import Known, Validated, compared_with, identity_findings, not_theirs, validate_returns
 from esgflow.cycle.states import STORED, judged
 from esgflow.entities import ParentLink, load_registry, parents_on, reports_for
 from esgflow.feedback import write_feedback
 from esgflow.feedback.letter import Judged
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.intake.archive import Received, expand, is_link, log_outcome, receive_all
-from esgflow.intake.outcome import Outcome
+from esgflow.intake.outcome import Outcome, in_run
 from esgflow.intake.settled import OnJudged, Teller, mark_superseded
 from esgflow.intake.stage import stage, stage_splits, unit_factors
 from esgflow.periods import Period, parse_period
@@ -98,6 +99,8 @@ class Ingestor:
                 results[r.key] = self._load(r, result, by_key.get(r.key), wh, checked.get(r.key, []))
             told.loaded(r.key)
         mark_superseded(results, [r.key for r in fresh])
+        if checked.run is not None:  # the run's page lists what each return's letter says: one count everywhere
+            validator_for(self.home, self.catalog).note(checked.run, *in_run(results))
         outcomes = [_link_refused(path) for path in files if path in links] + [Outcome(p, "gone", "") for p in gone]
         told.tell(outcomes)
         answered: list[str] = []
@@ -152,9 +155,7 @@ class Ingestor:
         with self.sessions() as session:
             return submissions.known_hashes(session, [digest]).get(digest)
 
-    def _validate(
-        self, returns: dict[int, ParsedReturn], staged: pl.DataFrame, kinds: dict[str, str]
-    ) -> dict[int, list[Finding]]:
+    def _validate(self, returns: dict[int, ParsedReturn], staged: pl.DataFrame, kinds: dict[str, str]) -> Validated:
         """The submission suite over the batch, against last period's accepted figures and the version each replaces."""
         now = sorted({parse_period(r.period) for r in returns.values() if r.entity in kinds}, key=lambda p: p.code)
         with self.sessions() as session:

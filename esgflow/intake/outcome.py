@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from esgflow.checks.run_page import RunReturn
 from esgflow.entities import load_registry
 from esgflow.findings import Finding
 from esgflow.safety import shown
@@ -83,3 +84,14 @@ class Outcome:
     def _after(self) -> str:
         later = f"; superseded by {shown(self.superseded_by)}, which arrived later" if self.superseded_by else ""
         return later + (f"; {self.note}" if self.note else "")
+
+
+def in_run(results: dict[int, Outcome]) -> tuple[list[Finding], list[RunReturn]]:
+    """What a batch's validation run judged, for its page: each return's file, version and letter, and every
+    finding its letter gives (the workbook reader's as well as the suite's)."""
+    judged = [
+        RunReturn(o.entity, o.path.name, o.version, o.letter, list(o.findings))
+        for o in (results[k] for k in sorted(results))
+        if o.entity is not None
+    ]
+    return [f for j in judged for f in j.findings], judged

@@ -38,6 +38,7 @@ from esgflow.records import (
 )
 from esgflow.warehouse import db, trail
 from esgflow.warehouse.figures import consolidation_is_stale, group_figures, pinned_factor_set, stored_figures
+from esgflow.warehouse.observations import reporter_notes
 from esgflow.warehouse.submissions import submission_versions
 from esgflow.warehouse.trail import audit_events, record_audit, record_signoff
 
@@ -105,10 +106,11 @@ def review_return(
     return ReviewResult(period.code, entity, chosen.version, state, who, to, mailed)
 
 
-def open_errors(settings: Settings, period: Period) -> list[Finding]:
-    """Group check errors on the period's standing computed figures.
+def open_checks(settings: Settings, period: Period) -> list[Finding]:
+    """Group check findings on the period's standing computed figures (errors, warnings), and the notes
+    reporters wrote beside their figures (info), which may explain a warning: what the sign-off page shows.
 
-    Only these stop a sign-off: contradictions inside a published report (of this year or an
+    Only the errors stop a sign-off: contradictions inside a published report (of this year or an
     older one) are the published report's, and the period's own figures are the computed ones.
     """
     root = load_registry().root()
@@ -116,10 +118,16 @@ def open_errors(settings: Settings, period: Period) -> list[Finding]:
         basis = standing_basis(session, period)
         figures = group_figures(session, root, [period, period.shifted_years(-1)])
         pinned = pinned_factor_set(session, period)
+        notes = reporter_notes(session, period)
     own = {key: value for key, value in figures.items() if key[1] != period.code or key[2] == basis}
     factors = registry_from(pinned[1]) if pinned else load_factors()
-    found = check_period(own, [], period, load_catalog(), factors, settings.home)
-    return [f for f in found if f.severity == "error" and f.period == period.code]
+    found = check_period(own, notes, period, load_catalog(), factors, settings.home)
+    return [f for f in found if f.period == period.code]
+
+
+def open_errors(settings: Settings, period: Period) -> list[Finding]:
+    """The group check errors that stop a sign-off (see open_checks)."""
+    return [f for f in open_checks(settings, period) if f.severity == "error"]
 
 
 @dataclass(frozen=True)

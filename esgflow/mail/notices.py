@@ -38,7 +38,7 @@ def template_mail(entity: Entity, to: list[str], period: Period, deadline: date,
             f"{entity.short_zh} ESG 数据填报人，您好：\n\n"
             f"附件为贵单位 {period} 报告期的 ESG 数据填报模板《{template.name}》。\n"
             f"请于 {deadline.isoformat()} 前填写完毕并回复本邮件发送。\n\n"
-            "填写说明：只填写黄色单元格；按“单位”列所示单位填写数字；每个数值都须填写，确实为零的填 0，\n"
+            "填写说明：只填写黄色单元格；按“计量单位”列所示单位填写数字；每个数值都须填写，确实为零的填 0，\n"
             "没有数据时留空（或填“-”）并在“说明”列写明原因；\n"
             "人数等须为整数；与上期相比变化较大的数值请在“说明”列写明原因；分项之和应等于合计。\n"
             "模板第一页“说明 Instructions”有详细说明。收到文件后系统会自动核对，并回复核对结果。\n\n"

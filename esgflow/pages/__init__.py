@@ -1,8 +1,10 @@
 """One way to write HTML: one Jinja environment over the template files in `templates/` (a base page
 and the pages and partials that extend or include it), and one stylesheet, `style.css`.
 
-The portal's pages are written through it (esgflow.portal.render gives them their words); every
-value is escaped unless a template says otherwise (none does).
+The portal's pages (esgflow.portal.render gives them their words), the report page (esgflow.report.html)
+and the validation run pages (esgflow.checks.run_page) are written through it, each with the one
+stylesheet; every value is escaped, except the stylesheet and the report page's body, which the report
+builds with every value escaped.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from functools import cache
 from importlib import resources
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from esgflow import display
 from esgflow.safety import shown
@@ -39,6 +42,7 @@ def environment() -> Environment:
 
 
 @cache
-def stylesheet() -> str:
-    """The one stylesheet, as the pages carry it in their <style>."""
-    return (resources.files("esgflow.pages") / "style.css").read_text("utf-8")
+def stylesheet() -> Markup:
+    """The one stylesheet, as the pages carry it in their <style>: a file of esgflow's own, so not escaped
+    (escaped, its quoted font names and child selectors ('"Noto Sans CJK SC"', 'details>summary') broke)."""
+    return Markup((resources.files("esgflow.pages") / "style.css").read_text("utf-8"))

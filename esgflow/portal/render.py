@@ -105,15 +105,40 @@ WORDS: dict[str, tuple[str, str]] = {
     "signoff_waiting": ("以下单位既未核准也未豁免：", "Neither approved nor excused:"),
     "signoff_errors": ("集团层面校验仍有错误：", "Group check errors are open:"),
     "signoff_ready": (
-        "所有单位均已核准或豁免，集团层面校验无错误。签署后本期数据锁定，此后的更正只能通过重述生效。",
-        "Every entity is approved or excused and no group check error is open. Signing locks the period's"
-        " figures; a later correction changes them only by a restatement.",
+        "所有单位均已核准或豁免，集团层面校验没有未关闭的错误（未关闭的提示见上表）。签署后本期数据锁定，"
+        "此后的更正只能通过重述生效。",
+        "Every entity is approved or excused and no group check error is open (the open warnings are listed"
+        " above). Signing locks the period's figures; a later correction changes them only by a restatement.",
     ),
     "signoff_rechecked": (
         "签署时将按已核准的填报重新汇总并再次校验。",
         "Signing consolidates the approved returns again and checks them once more.",
     ),
     "sign_off_button": ("签署并锁定本报告期", "Sign off and lock this period"),
+    "signoff_what": ("签署的内容", "What is being signed"),
+    "signoff_report": ("临时报告", "Provisional report"),
+    "signoff_no_report": (
+        "尚未生成本期报告：请先生成临时报告（esgflow report）并核对，再签署。",
+        "No report written for this period yet: write the provisional report (esgflow report) and read it first.",
+    ),
+    "signoff_coverage": ("覆盖范围", "Coverage"),
+    "signoff_checks": ("集团层面校验：{} 个错误、{} 个提示未关闭", "Group checks: {} errors and {} warnings open"),
+    "signoff_unchecked": (
+        "各单位均已核准或豁免后，才运行集团层面校验。",
+        "The group checks run once every entity is approved or excused.",
+    ),
+    "explanation": ("说明情况", "Explanation"),
+    "explained": ("已有填报单位说明", "explained by the reporters"),
+    "unexplained": ("未说明", "not explained"),
+    "signer_name": ("签署人姓名", "Your name"),
+    "signoff_confirm": (
+        "我已核对以上临时报告、覆盖范围和未关闭的校验项，确认签署并锁定本报告期。",
+        "I have read the provisional report, the coverage and the open checks above; I sign off and lock this period.",
+    ),
+    "signoff_unconfirmed": (
+        "未签署：请填写签署人姓名并勾选确认。",
+        "Not signed: give your name and tick the confirmation.",
+    ),
     "signing_as": ("签署人", "Signing as"),
     "refused_heading": ("未执行：", "Not done:"),
     "done_heading": ("已记录：", "Recorded:"),

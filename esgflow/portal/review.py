@@ -7,7 +7,7 @@ on the page with its reason, and nothing is recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -22,10 +22,12 @@ from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.collection import period_statuses
-from esgflow.jobs.signoff import audit_trail, open_errors, review_return, signoff_period
+from esgflow.jobs.signoff import audit_trail, open_checks, review_return, signoff_period
 from esgflow.periods import Period
+from esgflow.portal import signing
 from esgflow.portal.auth import Viewer, check_csrf
 from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
+from esgflow.portal.render import word
 from esgflow.records import AuditRecord
 
 router = APIRouter()
@@ -61,6 +63,10 @@ class Signoff:
     signed: AuditRecord | None
     waiting: list[tuple[str, str]]  # (entity, state) of those neither approved nor excused
     errors: list[str]  # open group check errors on the period's computed figures
+    checks: list[signing.OpenCheck] = field(default_factory=list)  # every open error and warning
+    checked: bool = False  # whether the group checks ran (once every entity is decided)
+    coverage: str = ""  # which entities the figures rest on, and which are missing or waiting
+    report: str | None = None  # the provisional report page being signed
 
     @property
     def ready(self) -> bool:
@@ -100,7 +106,7 @@ def review_rows(
 
 
 def signoff_state(
-    settings: Settings, period: Period, statuses: list[EntityStatus], trail: list[AuditRecord]
+    settings: Settings, period: Period, statuses: list[EntityStatus], trail: list[AuditRecord], lang: str = "zh"
 ) -> Signoff:
     """What signoff_period would answer now, without signing: its refusals in the same order."""
     signed = next((r for r in reversed(trail) if r.action == SIGNED_OFF), None)
@@ -112,8 +118,11 @@ def signoff_state(
     # and it is the same check signoff_period makes, so the page and the refusal agree. A GET
     # does not consolidate: figures older than a return are checked as they stand, and the
     # sign-off consolidates again before its own check.
-    errors = [] if waiting else [f.message for f in open_errors(settings, period)]
-    return Signoff(None, waiting, errors)
+    found = [] if waiting else open_checks(settings, period)
+    errors = [f.message for f in found if f.severity == "error"]
+    shown = signing.open_checks(found, lang)
+    coverage = signing.coverage_line(period, statuses, lang)
+    return Signoff(None, waiting, errors, shown, not waiting, coverage, signing.report_link(settings, period, lang))
 
 
 def _office(viewer: Viewer) -> Viewer:
@@ -135,7 +144,7 @@ def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, s
         period=period.code,
         query=f"period={period.code}&lang={lang}",
         rows=review_rows(settings, period, statuses, trail, lang),
-        signoff=signoff_state(settings, period, statuses, trail),
+        signoff=signoff_state(settings, period, statuses, trail, lang),
         trail=trail[::-1],  # newest first, as the overview's log
         refusal=refusal,
         done=shown,
@@ -182,13 +191,21 @@ def review(
 
 
 @router.post("/signoff")
-def signoff(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+def signoff(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
     viewer = _viewer(request)
     check_csrf(viewer, csrf)
     _office(viewer)
     period = _period(request)
+    if not name.strip() or confirm != signing.CONFIRMED:  # one click signs nothing: name and confirm
+        lang = _lang(request, viewer)
+        return _review_page(request, viewer, word("signoff_unconfirmed", lang), 400)
     try:
-        signoff_period(_portal(request).settings, period, viewer.grant.email)
+        signoff_period(_portal(request).settings, period, signing.signer(name, viewer.grant.email))
     except EsgflowError as exc:
         return _review_page(request, viewer, str(exc), 409)
     return _back(request, period)

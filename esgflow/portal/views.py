@@ -3,12 +3,14 @@ with what changed between them, and whether an entity is late."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from esgflow import display, glossary
 from esgflow.catalog import Catalog
+from esgflow.checks.quote import compared, entered
 from esgflow.checks.rules import wording
 from esgflow.cycle.states import ACCEPTED
 from esgflow.decimals import tidy
@@ -65,7 +67,14 @@ def written_figures(data: bytes, name: str, catalog: Catalog) -> Written:
     parsed = readable_return(data, name, catalog)
     if parsed is None:
         return {}
-    return {r.code: (_text(r.value) if r.value is not None else (r.found or "—"), r.unit) for r in parsed.reported}
+    figures = {r.code: (_text(r.value) if r.value is not None else (r.found or "—"), r.unit) for r in parsed.reported}
+    # what the reader found in other cells (an estimate mark "估"), by place: the warehouse keeps no cell text
+    typed = {_place(f): (f.found, "") for f in parsed.findings if f.found is not None and f.sheet and f.cell}
+    return {**figures, **typed}
+
+
+def _place(f: Finding) -> str:
+    return f"{f.sheet}!{f.cell}"
 
 
 def archived_figures(path: str | None, name: str, catalog: Catalog) -> Written:
@@ -85,11 +94,13 @@ def finding_rows(
         message = f.message
         if is_format_refusal(f.message):  # what the file is and how to send it, in the viewer's language
             name, action, message = _FILE_NOT_READ[lang == "en"], in_language(f.message, lang), ""
-        figure = f.found if f.found is not None else " ".join(written.get(code, ("—", "")))
-        compared = ""
-        if f.expected is not None:
-            unit = (ind.unit_zh if lang == "zh" else ind.unit) if ind else ""
-            compared = f"{format(tidy(f.expected), ',f')} {unit}".strip()
+        if f.found is None and _place(f) in written:  # a stored finding: what its cell says, read again
+            f = replace(f, found=written[_place(f)][0])
+        # quoted as typed and compared in the unit asked, exactly as the letter does
+        figure = entered(f, dict(written), ind, lang)
+        compared_ = compared(f, ind, lang) if f.expected is not None else ""
+        if lang == "zh":  # a Chinese reader reads Chinese only: no English detail line (nor code: findings.html)
+            message = ""
         rows.append(
             FindingRow(
                 f.severity,
@@ -97,9 +108,9 @@ def finding_rows(
                 f.cell or "",
                 code,
                 ind.name(lang) if ind else "",
-                figure.strip() or "—",
+                figure,
                 name,
-                compared,
+                compared_,
                 action,
                 message,
             )
@@ -113,7 +124,9 @@ def changes(before: Written, after: Written, catalog: Catalog, lang: str) -> lis
     for code in (c for c in catalog.by_code if c in before or c in after):
         old, new = before.get(code, ("—", "")), after.get(code, ("—", ""))
         if old[0] != new[0]:
-            out.append(Change(code, catalog.by_code[code].name(lang), old[0], new[0], new[1] or old[1]))
+            unit = new[1] or old[1]
+            unit = glossary.unit_zh(unit) if lang == "zh" else display.unit(unit)
+            out.append(Change(code, catalog.by_code[code].name(lang), old[0], new[0], unit))
     return out
 
 

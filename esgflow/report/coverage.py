@@ -19,12 +19,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from esgflow.cycle.status import EntityStatus
 from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding
+from esgflow.workbooks import fit
 
 FILE = "coverage.json"
 MARK = "临时报告 · PROVISIONAL"  # on every page and sheet, in both languages
@@ -180,20 +181,20 @@ def mark_workbook(wb: Workbook, coverage: Coverage, tables: list[Worksheet]) -> 
         ws.sheet_properties.tabColor = _RED
     for ws in tables:
         mark = ws.cell(1, ws.max_column + 1, MARK)
-        mark.font, mark.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor=_RED)
+        mark.font, mark.fill = fit.header_font(color="FFFFFF"), PatternFill("solid", fgColor=_RED)
         mark.alignment = Alignment(wrap_text=True, vertical="center")
         mark.comment = Comment(f"{coverage.summary('zh')}\n{coverage.summary('en')}", "esgflow", width=420, height=160)
     ws = wb.create_sheet(PROVISIONAL_SHEET, 0)
     ws.sheet_properties.tabColor = _RED
     ws.oddHeader.center.text = f"{MARK} {coverage.period}"
     ws.append([MARK])
-    ws["A1"].font = Font(bold=True, size=14, color=_RED)
+    ws["A1"].font = fit.header_font(size=14, color=_RED)
     ws.append([coverage.summary("zh")])
     ws.append([coverage.summary("en")])
     ws.append([])
-    ws.append(["清单 List", "代码 Code", "单位", "Entity"])
+    ws.append(["清单 List", "代码 Code", "填报单位", "Entity"])
     for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = fit.header_font()
     for key in LISTS:
         for code in coverage.lists[key]:
             zh, en = coverage.names.get(code, (code, code))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from html import escape
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 
 from esgflow.report.tables import AppendixTable
+from esgflow.workbooks import fit
 
 MARK = "e"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -32,7 +33,14 @@ TEXT = {
     },
 }
 SHEET = "估算 Estimates"
-SHEET_HEADERS = ["代码 Code", "指标", "Indicator", "年份 Year", "估算单位数 Entities with estimates", "单位 Entities"]
+SHEET_HEADERS = [
+    "代码 Code",
+    "指标",
+    "Indicator",
+    "年份 Year",
+    "估算单位数 Entities with estimates",
+    "填报单位 Entities",
+]
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ def write_sheet(wb: Workbook, table: AppendixTable) -> None:
     ws.append([])
     ws.append(SHEET_HEADERS)
     for cell in ws[ws.max_row]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = fit.header_font(), HEADER_FILL
     for row in table.rows:
         ind = row.indicator
         for column in table.columns:

@@ -11,6 +11,9 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
+from markupsafe import Markup
+
+from esgflow import glossary, pages
 from esgflow.catalog import Catalog
 from esgflow.display import MISSING, moment, readable, written_places
 from esgflow.findings import Finding
@@ -29,7 +32,6 @@ from esgflow.report.page_sections import (
     unit_of,
     versus,
 )
-from esgflow.report.page_style import STYLE
 from esgflow.report.page_text import TEXT
 from esgflow.report.tables import AppendixTable, Cell, Column, Row
 from esgflow.report.targets import targets_section
@@ -39,8 +41,9 @@ __all__ = ["TEXT", "render_page", "write_page"]
 LIKE_SIZE = 10  # figures in one unit whose largest values are within this factor share a chart scale
 
 
-def _year_head(column: Column, t: dict[str, str]) -> str:
-    return f"{escape(column.year)} ({t['restated']})" if column.key.endswith("_restated") else escape(column.year)
+def _year_head(column: Column, lang: str) -> str:
+    # the same label as appendix.xlsx's header (esgflow.glossary.restated)
+    return escape(glossary.restated(column.year, lang) if column.key.endswith("_restated") else column.year)
 
 
 def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
@@ -59,7 +62,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         contents.append((f"pillar-{pillar}", escape(names[lang])))
         scales = _shared_scales(rows, year_keys)
         heads = [Td(t["indicator"]), Td(t["unit"])]
-        heads += [Td(_year_head(c, t), "num") for c in table_.columns] + [Td(t["trend"])]
+        heads += [Td(_year_head(c, lang), "num") for c in table_.columns] + [Td(t["trend"], "trend")]
         lines = []
         for r in rows:
             ind = r.indicator
@@ -80,7 +83,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         # a column empty in this section is left out, but a year with no figures at all keeps its column
         years = frozenset(2 + i for i, c in enumerate(table_.columns) if c.key in empty_years)
         body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix", years)}')
-    notes = [t["charts_note"]]
+    notes: list[str] = []
     for year in table_.empty_years():
         why = "empty_period" if year == table_.period and table_.coverage else "empty_year"
         notes.append(t[why].format(year=escape(year)))
@@ -106,8 +109,6 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         contents.append(("index", t["index"]))
     provisional = f"{MARK} – " if table_.coverage else ""
     head = [
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
-        f"<title>{provisional}{t['title']} {escape(table_.period)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{t['title']} {escape(table_.period)}</h1>",
         table_.coverage.html(lang) if table_.coverage else "",
         f"<p>{t['computed']}</p>",
@@ -130,8 +131,14 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
     ]
     if legend:
         head.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
+    head.append(f'<p class="note charts">{t["charts_note"]}</p>')  # about the charts, which paper leaves out
     head.append("".join(f'<p class="note">{n}</p>' for n in notes))
-    return "".join([*head, *body, *sections, *index, "</body></html>"])
+    # one environment and one stylesheet for every page esgflow writes (esgflow.pages); the body is built
+    # here with every value escaped, so it goes into the page as markup
+    return pages.environment().get_template("report.html").render(
+        css=pages.stylesheet(), lang=lang, html_lang=lang, title=f"{provisional}{t['title']} {table_.period}",
+        content=Markup("".join([*head, *body, *sections, *index])),
+    )  # fmt: skip
 
 
 def _shared_scales(rows: list[Row], year_keys: list[str]) -> dict[str, Scale]:

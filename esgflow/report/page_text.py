@@ -3,6 +3,7 @@ quotes, en dashes, no Chinese punctuation)."""
 
 from __future__ import annotations
 
+from esgflow import glossary
 from esgflow.glossary import DISCLOSURE
 
 TEXT: dict[str, dict[str, str]] = {
@@ -12,9 +13,8 @@ TEXT: dict[str, dict[str, str]] = {
         "empty_period": "{year}年一栏无数据：尚无单位的填报被接受并汇总（见上方临时报告说明）。",
         "contents": "目录",
         "indicator": "指标",
-        "unit": "单位",
+        "unit": glossary.COLUMNS["unit"][0],
         "trend": "趋势",
-        "restated": "调整后",
         "legend_unpublished": "* 该年已发布报告未披露此项，数值按填报数据计算",
         "unpublished": "已发布报告未披露，按填报数据计算",
         "restatements": "数据调整说明",
@@ -86,7 +86,6 @@ TEXT: dict[str, dict[str, str]] = {
         "indicator": "Indicator",
         "unit": "Unit",
         "trend": "Trend",
-        "restated": "restated",
         "legend_unpublished": "* not in that year’s published report: computed from the returns",
         "unpublished": "not in the published report; computed from the returns",
         "restatements": "Restatements",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import display
+from esgflow import display, glossary
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
 from esgflow.glossary import DISCLOSURE
@@ -102,7 +102,9 @@ def write_index_csv(entries: list[IndexEntry], catalog: Catalog, path: Path) -> 
 
 def year_header(column: Column) -> str:
     """A year column as people write it: '2024', or '2022（重述）' above '2022 restated'."""
-    return column.year if column.key == column.year else f"{column.year}（重述）\n{column.year} restated"
+    if column.key == column.year:
+        return column.year
+    return f"{glossary.restated(column.year, 'zh')}\n{glossary.restated(column.year, 'en')}"
 
 
 def _number(cell: Cell, places: int) -> float:
@@ -119,7 +121,8 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
     figures resting on estimates and the disclosure index; every sheet prints on A4 landscape."""
     wb = Workbook()
     wb.remove(wb.active)
-    headers = ["代码 Code", "指标", "Indicator", "单位", "Unit", *(year_header(c) for c in table.columns)]
+    unit_zh, unit_en = glossary.COLUMNS["unit"]
+    headers = ["代码 Code", "指标", "Indicator", unit_zh, unit_en, *(year_header(c) for c in table.columns)]
     differing, contradicted = table.differing(), table.contradicted()
     pillar_sheets = []
     for pillar, names in catalog.pillars.items():
@@ -169,7 +172,7 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
 def _header(ws: Worksheet, headers: list[str]) -> None:
     ws.append(headers)
     for cell in ws[ws.max_row]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = fit.header_font(), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
@@ -178,7 +181,7 @@ def _explained(ws: Worksheet, zh: str, en: str) -> None:
     ws.append([zh])
     ws.append([en])
     ws.append([])
-    ws["A1"].font = Font(bold=True)
+    ws["A1"].font = fit.header_font()
 
 
 def _finish(ws: Worksheet, header_row: int, wrap: str, widest: float = fit.MAX_WIDTH) -> None:
@@ -208,7 +211,7 @@ COMPARISON_HEADERS = [
     "代码 Code",
     "指标",
     "Indicator",
-    "单位 Unit",
+    "计量单位 Unit",
     "已发布 Published",
     "按填报数据计算 From returns",
     "差异 Difference",
@@ -247,7 +250,7 @@ CONTRADICTIONS_HEADERS = [
     "代码 Code",
     "指标",
     "Indicator",
-    "单位 Unit",
+    "计量单位 Unit",
     "规则",
     "Rule",
     "已发布 Published",
@@ -293,7 +296,7 @@ def _index_sheet(wb: Workbook, entries: list[IndexEntry], catalog: Catalog) -> N
     ws = wb.create_sheet("披露索引 Index")
     ws.append(INDEX_SHEET_HEADERS)
     for cell in ws[1]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = fit.header_font(), HEADER_FILL
     for e in entries:
         row = _index_row(e, catalog)
         row[0], row[4] = FRAMEWORK_NAMES[e.framework]["en"], "是 yes" if e.mandatory else ""

@@ -12,7 +12,20 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
+
+# A bold header with no font name falls back to LibreOffice's default face, a serif one. Headers name a
+# Chinese sans-serif font, with its family (2: swiss, sans-serif) and charset (134: GB2312) as hints, so
+# that a program without that font (LibreOffice on Linux, with the WenQuanYi Zen Hei that
+# scripts/system-packages installs) substitutes a sans-serif Chinese font, never a serif one.
+HEADER_FONT_NAME = "Microsoft YaHei"
+
+
+def header_font(size: float | None = None, color: str | None = None) -> Font:
+    """The bold font of every header and title esgflow writes in a workbook."""
+    return Font(name=HEADER_FONT_NAME, family=2, charset=134, bold=True, size=size, color=color)
+
 
 LINE_POINTS = 15.0  # one line of 11-point text, with the spacing the three programs give it
 PADDING = 2.0  # characters of space a cell keeps around its text

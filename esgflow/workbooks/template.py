@@ -14,7 +14,7 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -134,7 +134,7 @@ def _legend(ws: Worksheet) -> None:
     )
     for col, (text, fill) in zip("ABC", legend, strict=False):
         ws[f"{col}2"] = text
-        ws[f"{col}2"].fill, ws[f"{col}2"].font = fill, Font(bold=True)
+        ws[f"{col}2"].fill, ws[f"{col}2"].font = fill, fit.header_font()
         ws[f"{col}2"].alignment = Alignment(horizontal="center")
     ws["D2"] = "留空表示未填报 blank means not reported"
 
@@ -160,7 +160,7 @@ def _write_locations(ws: Worksheet, regions: Mapping[str, Region]) -> None:
     """The list a split's location cells choose from (column A from row 2, as their validation says)."""
     ws.append(["地区 Location", "代码 Code", "名称 Name", "Name"])
     for cell in ws[1]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = fit.header_font(), HEADER_FILL
     for region in regions.values():
         ws.append([location_choice(region), region.code, region.name_zh, region.name_en])
     fit.fit_columns(ws)
@@ -180,7 +180,7 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
         f"按省份/国家拆分 Split by province/country: {ind.code}",
         "地点 Location (province or country)",
         None,
-        "单位 Unit",
+        "计量单位 Unit",
         f"{ind.name_zh} {ind.name_en}",
         None,
         None,
@@ -188,7 +188,7 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
     ]
     for col, text in zip("ABCDEFGH", header, strict=True):
         ws[f"{col}{first}"] = text
-        ws[f"{col}{first}"].font, ws[f"{col}{first}"].fill = Font(bold=True), HEADER_FILL
+        ws[f"{col}{first}"].font, ws[f"{col}{first}"].fill = fit.header_font(), HEADER_FILL
         ws[f"{col}{first}"].alignment = Alignment(vertical="center", wrap_text=True)
     write_text(
         ws[f"{L.COL_RULE}{first}"],
@@ -249,7 +249,7 @@ def _write_pillar(
         "代码 Code",
         "指标",
         "Indicator",
-        "单位 Unit",
+        "计量单位 Unit",
         f"本期 {req.period}",
         f"上期 {req.period.shifted_years(-1)}",
         "说明 Note",
@@ -258,7 +258,7 @@ def _write_pillar(
     ]
     ws.append(headers)
     for cell in ws[L.HEADER_ROW]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = fit.header_font(), HEADER_FILL
     row_of: dict[str, int] = {}
     validations: dict[tuple[str, float | None, float | None], DataValidation] = {}
     mark_choices = _estimate_validation() if marks else None
@@ -343,7 +343,7 @@ def _write_pillar(
 
 def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: Workbook, catalog: Catalog) -> None:
     ws.append(["中铝国际 ESG 数据填报 / ESG data return"])
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = fit.header_font(size=14)
     ws.append([])
     meta = [
         ("填报单位 Entity", req.entity.code, "meta_entity"),
