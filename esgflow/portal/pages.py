@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
-from esgflow.cycle.status import progress
+from esgflow.cycle.status import EntityStatus, progress
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.access import portal_event, portal_events
@@ -26,6 +26,7 @@ from esgflow.jobs.collection import (
     write_templates,
 )
 from esgflow.jobs.setup import cycle_deadline
+from esgflow.jobs.signoff import period_signoff
 from esgflow.periods import Period, edge_period
 from esgflow.portal import uploads
 from esgflow.portal.access import token_hash
@@ -182,6 +183,9 @@ def entity_page(entity: str, request: Request) -> Response:
     deadline = cycle_deadline(settings, period)
     late = is_late(status, shown[0].received_at if shown else None, deadline, datetime.now(UTC).date())
     registry_entry = load_registry()[entity]
+    # the same record as `status` and /api/status: which version is in the (signed) figures, its review, the newer
+    own = [s for s in period_statuses(settings, period) if s.entity == entity]
+    standing = own[0] if own else EntityStatus(entity, "not_submitted", None, None, 0, 0)  # not in P's tree
     return _page(
         request,
         viewer,
@@ -192,6 +196,9 @@ def entity_page(entity: str, request: Request) -> Response:
         late=late,
         status=status,
         versions=shown,
+        standing=standing,
+        newer={n.version: n for n in standing.newer},
+        signed=period_signoff(settings, period) is not None,
         base=f"/entities/{entity}",
     )
 
@@ -236,7 +243,7 @@ def upload(
         viewer,
         "result.html",
         file=uploads.safe_name(file.filename),
-        status=outcome.status,
+        status=outcome.answer,
         version=outcome.version,
         rows=finding_rows(outcome.findings, written, load_catalog(), lang),
         annotated=annotated,
