@@ -92,7 +92,7 @@ def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     capsys.readouterr()
     assert main(["explain", "--period", "2025", "env_ghg_scope2_location"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("env_ghg_scope2_location for HQ, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
+    assert out.startswith("env_ghg_scope2_location for the group, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
     assert main(["explain", "--period", "2025", "env_ghg_total", "--entity", "SAMI", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agrees"] is True
     with pytest.raises(SystemExit):  # who restates is a person's name, never this process's user
