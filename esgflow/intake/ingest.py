@@ -224,10 +224,9 @@ class Ingestor:
         try:
             letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)
         except Exception as exc:  # the return is loaded; its letter waits for the next run, the batch goes on
-            return replace(
-                outcome, note=f"its letter could not be written ({type(exc).__name__}); the next run writes it"
-            )
-        return replace(outcome, letter=letter, annotated=annotated)
+            why = f"its letter could not be written ({type(exc).__name__}); the next run writes it"
+            return replace(outcome, note=why, written=written)
+        return replace(outcome, letter=letter, annotated=annotated, written=written)
 
 
 _EMPTY = {c: pl.Utf8 for c in submissions.OBSERVATION_COLUMNS}

@@ -39,6 +39,9 @@ class Outcome:
     # its period was signed off before it came: kept as a late correction, it changes no published figure
     # unless the ESG office approves it and restates the period
     late_correction: bool = False
+    # indicator -> (figure as typed, unit asked in) of a judged return, read once by the pipeline: whoever
+    # shows the outcome (the portal) quotes the figures from here instead of reading the workbook again
+    written: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     @property
     def answer(self) -> str:

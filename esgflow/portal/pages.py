@@ -32,7 +32,7 @@ from esgflow.portal import uploads
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
 from esgflow.portal.render import render, word
-from esgflow.portal.views import finding_rows, is_late, versions, written_figures
+from esgflow.portal.views import finding_rows, is_late, versions
 from esgflow.records import PortalEvent
 
 router = APIRouter()
@@ -235,7 +235,7 @@ def upload(
     data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
     outcome = uploads.submit(settings, viewer, data, file.filename, client_address(request), entity)
     background.add_task(uploads.refresh_docs, settings)
-    written = written_figures(data, uploads.safe_name(file.filename), load_catalog())
+    written = {code: (typed or "—", unit or "") for code, (typed, unit) in outcome.written.items()}  # read once
     base = f"/entities/{entity}"
     annotated = f"{base}/versions/{outcome.version}/annotated?period={outcome.period}" if outcome.annotated else None
     return _page(
@@ -245,6 +245,9 @@ def upload(
         file=uploads.safe_name(file.filename),
         status=outcome.answer,
         version=outcome.version,
+        period=outcome.period,
+        # a template of another year than the one collected now: the answer names its year
+        collected=None if outcome.period is None or (now := open_period(settings)) is None else now.code,
         rows=finding_rows(outcome.findings, written, load_catalog(), lang),
         annotated=annotated,
         quarantined=uploads.QUARANTINED[lang == "zh"] if outcome.status == "refused" else "",

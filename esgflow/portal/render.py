@@ -135,6 +135,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "late correction, received after sign-off: it changes no published figure unless the ESG office"
         " restates the period",
     ),
+    "other_year": (
+        "这是 {} 报告期的填报，不是当前收集的 {} 报告期。",
+        "This is a return for {}, not for {}, the period collected now.",
+    ),
     "awaiting_return": ("等待可用的填报", "waiting for a usable return"),
     "awaiting_correction": ("等待填报人提交更正版本", "waiting for the reporters' corrected version"),
     # what an audit row did (its state is in the next column)
