@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +18,8 @@ from typing import NoReturn
 
 from esgflow import EsgflowError, display
 from esgflow.catalog import load_catalog
-from esgflow.config import ENVIRONMENT, Settings, load_settings
+from esgflow.config import ENVIRONMENT, Settings, load_settings, record_served_url
+from esgflow.cycle.review import Newer
 from esgflow.cycle.status import progress
 from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
@@ -183,6 +184,8 @@ def _cmd_portal(args: argparse.Namespace) -> None:
     settings = load_settings()
     period = open_period(settings)  # a warehouse without a schema stops here with its reason
     collecting = f"collecting {period}" if period else "no period open for collection yet"
+    if not os.environ.get("ESGFLOW_PORTAL_URL"):  # links made from now on point where this portal listens
+        settings = replace(settings, portal_url=record_served_url(settings.home, args.host, args.port))
     print(f"portal at http://{args.host}:{args.port} ({collecting}); sign-in links point to {settings.portal_url}")
     serve(settings, args.host, args.port)
 
@@ -257,10 +260,20 @@ def _cmd_status(args: argparse.Namespace) -> None:
             if s.figures_version and s.figures_version != s.version
             else (" (no figures yet)" if s.status == "rejected" else "")
         )
+        why = f" ({s.review_reason})" if s.review_reason else ""
         print(
             f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<22} {s.errors} errors, {s.warnings} warnings, "
-            f"{s.estimated} estimated{figures}; review: {s.review}"
+            f"{s.estimated} estimated{figures}; review: {s.review}{why}{_newer_words(s.newer)}"
         )
+
+
+def _newer_words(newer: tuple[Newer, ...]) -> str:
+    """What each version after the one in the figures is: '; v3 late correction, pending review'."""
+    words = []
+    for n in newer:
+        state = n.state.replace("_", " ") + (f" ({n.reason})" if n.reason else "")
+        words.append(f"v{n.version} " + (f"late correction, {state}" if n.late_correction else state))
+    return "; " + "; ".join(words) if words else ""
 
 
 def _cmd_check(args: argparse.Namespace) -> None:
@@ -710,8 +723,14 @@ def _cmd_audit(args: argparse.Namespace) -> None:
         )
         extra = (r.detail.get("email") or _deadline_change(r.detail)) if r.detail else None
         why = f": {r.reason}" if r.reason else ""
-        print(f"{moment(r.at)} {r.actor} {r.action} {subject}{' ' + extra if extra else ''}{why}")
+        sent = "; " + _submitted(r.detail) if r.detail and "channel" in r.detail else ""
+        print(f"{moment(r.at)} {r.actor} {r.action} {subject}{' ' + extra if extra else ''}{why}{sent}")
     print(f"{_count(len(rows), 'audit record')}" + (f" for {args.period}" if args.period else ""))
+
+
+def _submitted(detail: dict[str, object]) -> str:
+    """Who sent a judged return and how: 'X.xlsx sha256 ..., sent by ADDR via portal'."""
+    return f"{detail['file']} sha256 {detail['content_hash']}, sent by {detail['submitted_by']} via {detail['channel']}"
 
 
 def _review_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -24,6 +24,7 @@ ENVIRONMENT = (
     ("ESGFLOW_MAIL_AUTHSERV_ID", "the authserv-id of the office's mail server: returns by mail need its pass"),
     ("ESGFLOW_PORTAL_PROXY", "the TLS proxy's address: only its X-Forwarded-For is believed (unset: nobody's)"),
     ("ESGFLOW_SIGNIN_LINK_DAYS", "how long a sign-in link can be used, once (7)"),
+    ("ESGFLOW_OFFICE_EMAIL", "where reporters send questions, named in every template (the SMTP sender)"),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
     ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
     ("ESGFLOW_FACTORS_FILE, ESGFLOW_FACTOR_CHOICES", "the ESG office's own factor registry, and its choices for a run"),
@@ -63,6 +64,14 @@ class Settings:
     # whose X-Forwarded-For/-Proto is believed (unset: nobody's)
     portal_proxy: str | None = None
     signin_link_days: int = 7  # ESGFLOW_SIGNIN_LINK_DAYS: how long a sign-in link can be used (once)
+
+    office_email: str | None = None  # ESGFLOW_OFFICE_EMAIL: where reporters send questions (else the SMTP sender)
+
+    @property
+    def office_contact(self) -> str:
+        """Whom a reporter asks about a template: the office's address, else the office in the portal."""
+        address = self.office_email or (self.smtp.sender if self.smtp else None)
+        return f"ESG 工作办公室 ESG office: {address or self.portal_url}"
 
     @property
     def inbox(self) -> Path:
@@ -110,13 +119,36 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=url,
         smtp=smtp,
         inbox_location=env.get("ESGFLOW_INBOX") or None,
-        portal_url=env.get("ESGFLOW_PORTAL_URL") or "http://127.0.0.1:8800",
+        portal_url=env.get("ESGFLOW_PORTAL_URL") or _served_url(home) or "http://127.0.0.1:8800",
         inbox_password=env.get("ESGFLOW_INBOX_PASSWORD") or None,
         inbox_password_block=env.get("ESGFLOW_INBOX_PASSWORD_BLOCK") or None,
         mail_authserv_id=(env.get("ESGFLOW_MAIL_AUTHSERV_ID") or "").strip().lower() or None,
         signin_link_days=_days(env.get("ESGFLOW_SIGNIN_LINK_DAYS")),
         portal_proxy=(env.get("ESGFLOW_PORTAL_PROXY") or "").strip() or None,
+        office_email=(env.get("ESGFLOW_OFFICE_EMAIL") or "").strip() or None,
     )
+
+
+# Where `esgflow portal` last said it serves (written only when ESGFLOW_PORTAL_URL is unset): a grant made
+# while the portal runs on another port than 8800 then prints a link that opens it.
+PORTAL_URL_FILE = "portal-url"
+
+
+def _served_url(home: Path) -> str | None:
+    try:
+        text = (home / PORTAL_URL_FILE).read_text("utf-8").strip()
+    except OSError:
+        return None
+    return text if text.startswith(("http://", "https://")) and len(text) < 300 else None
+
+
+def record_served_url(home: Path, host: str, port: int) -> str:
+    """Record where a portal without ESGFLOW_PORTAL_URL serves (a wildcard host is reached on this machine)."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / PORTAL_URL_FILE).write_text(url + "\n", "utf-8")
+    return url
 
 
 def _days(text: str | None) -> int:

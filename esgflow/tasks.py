@@ -42,10 +42,10 @@ def transient_only(_task: Any, _run: TaskRun, state: State) -> bool:
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)
-def build_templates(period: Period) -> list[Path]:
-    """Write this period's template for every entity and open the period for collection."""
+def build_templates(period: Period, deadline: date | None = None) -> list[Path]:
+    """Write this period's template for every entity (naming its deadline) and open the period for collection."""
     settings = load_settings()
-    return write_templates(settings, period, settings.templates / period.code)
+    return write_templates(settings, period, settings.templates / period.code, deadline=deadline)
 
 
 @task(retries=3, retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=transient_only)

@@ -13,7 +13,8 @@ from esgflow.tasks import build_templates, mail_templates, publish_status
 @flow(name="distribute", log_prints=True)
 def distribute(period: str | None = None, deadline: date | None = None, smtp_block: str | None = None) -> int:
     p = run_period(period)
-    templates = build_templates(p)
-    sent = mail_templates(p, run_deadline(p, deadline), templates, smtp_block)
+    due = run_deadline(p, deadline)
+    templates = build_templates(p, due)  # the template names the deadline the mail gives
+    sent = mail_templates(p, due, templates, smtp_block)
     publish_status(p)
     return sent

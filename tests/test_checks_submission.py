@@ -18,6 +18,7 @@ from esgflow.entities import EntityRegistry
 from esgflow.findings import Finding, Refused
 from esgflow.intake.stage import stage, unit_factors
 from esgflow.periods import Period, parse_period
+from esgflow.workbooks.formats import in_language
 from esgflow.workbooks.returns import ParsedReturn, ReportedValue
 from esgflow.workbooks.signing import signature
 
@@ -139,7 +140,16 @@ def test_a_file_name_that_does_not_contradict_the_metadata_is_taken(catalog: Cat
 def test_a_return_for_a_period_not_open_is_refused(catalog: Catalog) -> None:
     finding = _refusal(_return("SAMI", "2025", {"env_diesel": "5"}), _known(), catalog)
     assert (finding.sheet, finding.cell) == META_CELLS["meta_period"]
-    assert finding.message == "meta_period 2025 is not open for collection (no templates were issued)"
+    assert finding.message == (
+        "this is the template of 2025, which is not open for collection; returns are collected now for 2024: "
+        "fill in the template of 2024 (from the portal or the ESG office)"
+    )
+    # said to a Chinese-speaking reporter in Chinese, naming both years
+    assert in_language(finding.message, "zh").startswith(
+        "这是 2025 报告期的模板，该报告期目前不接收填报；现在接收的是 2024"
+    )
+    nothing_open = _refusal(_return("SAMI", "2025", {"env_diesel": "5"}), _known(open_periods=set()), catalog)
+    assert "no period is open now" in nothing_open.message and "现在也没有" in in_language(nothing_open.message, "zh")
 
 
 def test_a_return_of_an_entity_not_in_the_group_in_that_period_is_refused(catalog: Catalog) -> None:

@@ -95,7 +95,7 @@ def test_explain_and_restate(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     capsys.readouterr()
     assert main(["explain", "--period", "2025", "env_ghg_scope2_location"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("env_ghg_scope2_location for HQ, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
+    assert out.startswith("env_ghg_scope2_location for the group, 2025 (computed): ") and "grid_co2_cn_ln_2023" in out
     assert main(["explain", "--period", "2025", "env_ghg_total", "--entity", "SAMI", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agrees"] is True
     with pytest.raises(SystemExit):  # who restates is a person's name, never this process's user
@@ -150,7 +150,9 @@ def test_review_signoff_and_audit(home: Path, tmp_path: Path, capsys: pytest.Cap
     assert main(["audit", "--period", "2025"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert all(" UTC+8 " in line for line in lines[:-1])  # Beijing time, saying so
-    assert [line.split(" ", 3)[3] for line in lines[:4]] == [  # after the date, time and zone
+    sent = lines[0].split("; ", 1)[1]  # who sent the return, and how
+    assert sent.startswith("SAMI_2025.xlsx sha256 ") and sent.endswith(" via folder")
+    assert [line.split(" ", 3)[3].split("; ")[0] for line in lines[:4]] == [  # after the date, time and zone
         "esgflow judged 2025 SAMI v1 accepted: 0 errors, 0 warnings",
         "Wang Li returned 2025 SAMI v1 returned: check diesel",
         "esgflow judged 2025 SAMI v2 accepted: 0 errors, 0 warnings",
@@ -506,7 +508,8 @@ def test_estimated_figures_are_counted_in_status_and_marked_in_the_report(
     assert main(["status", "--period", "2025", "--json"]) == 0
     records = {r["entity"]: r for r in json.loads(capsys.readouterr().out)}
     fields = ["entity", "status", "version", "received_at", "errors", "warnings", "file", "figures_version", "review"]
-    assert list(records["SAMI"]) == [*fields, "estimated"]  # every field of before, unchanged, then the count
+    # every field of before, unchanged, then the count, the review's reason and the versions after the figures'
+    assert list(records["SAMI"]) == [*fields, "estimated", "review_reason", "newer"]
     assert (records["SAMI"]["estimated"], records["GAMI"]["estimated"], records["HQ"]["estimated"]) == (2, 1, 0)
 
     assert main(["report", "--period", "2025", "--out", str(tmp_path / "r")]) == 0

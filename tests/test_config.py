@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from esgflow import EsgflowError
-from esgflow.config import SmtpSettings, load_settings
+from esgflow.config import SmtpSettings, load_settings, record_served_url
 
 
 def test_defaults_put_everything_under_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,3 +91,12 @@ def test_an_unparsable_database_url_is_refused_naming_the_variable_not_the_text(
         load_settings({"ESGFLOW_HOME": str(tmp_path), "ESGFLOW_DATABASE_URL": url})
     assert str(refused.value).startswith("ESGFLOW_DATABASE_URL is not a database URL")
     assert "s3cret" not in str(refused.value) and "db-host" not in str(refused.value)
+
+
+def test_sign_in_links_point_where_the_portal_listens(tmp_path: Path) -> None:
+    env = {"ESGFLOW_HOME": str(tmp_path)}
+    assert load_settings(env).portal_url == "http://127.0.0.1:8800"  # no portal started yet
+    assert record_served_url(tmp_path, "0.0.0.0", 8931) == "http://127.0.0.1:8931"
+    assert load_settings(env).portal_url == "http://127.0.0.1:8931"  # what `access grant` prints from now on
+    configured = {**env, "ESGFLOW_PORTAL_URL": "https://esg.chalieco.example"}
+    assert load_settings(configured).portal_url == "https://esg.chalieco.example"

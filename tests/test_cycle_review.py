@@ -8,10 +8,13 @@ import pytest
 
 from esgflow import EsgflowError
 from esgflow.cycle.review import (
+    Newer,
+    Standing,
     actor,
     figures_version,
     review_states,
     signoff_refusals,
+    standings,
     target,
     undecided,
     version_states,
@@ -58,6 +61,34 @@ def test_an_entity_is_reviewed_by_its_newest_accepted_version_or_excused() -> No
     assert undecided(reviews, ["E", "D", "C", "B", "A"]) == [("E", "pending"), ("B", "pending")]
     # an excuse is for an entity with no usable return: a later accepted one waits for review
     assert review_states([_v("D", 1, "accepted")], decisions, ["D"]) == {"D": "pending"}
+
+
+def test_a_standing_names_the_version_in_the_figures_its_review_and_reason_and_the_newer_ones() -> None:
+    versions = [_v("A", 1, "accepted"), _v("A", 2, "accepted"), _v("B", 1, "accepted"), _v("C", 1, "rejected")]
+    decisions = [
+        _d("returned", "A", 2, "diesel is last year's"),
+        _d("approved", "B", 1),
+        _d("excused", "D", None, "sold"),
+    ]
+    open_ = standings(versions, decisions, ["A", "B", "C", "D"])
+    assert open_["A"] == Standing(2, "returned", "diesel is last year's", ())
+    assert open_["B"] == Standing(1, "approved", None, ())
+    assert open_["C"] == Standing(None, "pending", None, (Newer(1, "rejected", False),))
+    assert open_["D"] == Standing(None, "excused", "sold", ())
+
+
+def test_after_signoff_the_signed_version_stands_and_later_ones_are_late_corrections() -> None:
+    signed_at = T0 + timedelta(hours=1, minutes=30)  # after every version 1, before every version 2 and 3
+    versions = [_v("A", 1, "accepted"), _v("A", 2, "accepted"), _v("A", 3, "accepted"), _v("B", 1, "accepted")]
+    decisions = [_d("approved", "A", 1), _d("approved", "B", 1), _d("returned", "A", 3, "wrong unit")]
+    signed = standings(versions, decisions, ["A", "B"], [("A", 1), ("B", 1)], signed_at)
+    assert signed["A"] == Standing(
+        1,
+        "approved",
+        None,
+        (Newer(2, "superseded", True), Newer(3, "returned", True, "wrong unit")),
+    )
+    assert signed["B"] == Standing(1, "approved", None, ())
 
 
 def test_the_version_reviewed_is_the_newest_unless_named() -> None:

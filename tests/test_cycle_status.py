@@ -62,6 +62,8 @@ def test_entity_status_to_json() -> None:
         "figures_version": 2,
         "review": "pending",
         "estimated": 3,
+        "review_reason": None,
+        "newer": [],
     }
     assert without.to_json()["received_at"] is None and without.to_json()["status"] == "not_submitted"
     assert without.to_json()["estimated"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,13 @@ from openpyxl import load_workbook
 
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
+from esgflow.demo.group import bundled_history
 from esgflow.entities import load_registry
 from esgflow.figures.explain import Node
 from esgflow.jobs.collection import ingest_files
 from esgflow.jobs.figures import consolidate_period, explain_figure
+from esgflow.jobs.setup import import_history_file
+from esgflow.jobs.signoff import review_return
 from esgflow.periods import parse_period
 from tests.returns_factory import P2024, demo_inputs, fill, open_collection
 
@@ -153,3 +157,30 @@ def test_explain_says_which_cells_their_reporters_marked_estimated(sqlite_settin
     assert not any("estimated" in x for x in lines if x != sami_diesel)
     json_cells = [c for n in _walk(found.tree) for c in n.to_json()["cells"]]
     assert sorted(c["estimated"] for c in json_cells) == [False] * (len(json_cells) - 1) + [True]
+
+
+def test_explain_gives_each_inputs_hash_sender_and_approver_and_calls_the_root_the_group(
+    collected: Settings, catalog: Catalog, tmp_path: Path
+) -> None:
+    review_return(collected, P2025, "SAMI", "approved", by="Wang Li")
+    found = explain_figure(collected, P2025, "env_diesel")
+    cells = {c.entity: c for c in found.tree.cells}
+    sami, kmsi = cells["SAMI"], cells["KMSI"]
+    sent = tmp_path / "in" / sami.file  # the file the fixture dropped for ingest
+    assert sami.sha256 == hashlib.sha256(sent.read_bytes()).hexdigest()
+    assert (sami.channel, sami.submitted_by, sami.approved_by) == ("folder", str(sent.parent), "Wang Li")
+    assert sami.approved_at
+    assert kmsi.approved_by is None and kmsi.sha256 != sami.sha256
+    lines = found.lines(catalog)
+    assert lines[0].startswith("env_diesel for the group, 2025") and " for HQ" not in lines[0]
+    assert f"sha256 {sami.sha256}" in "\n".join(lines) and "approved by Wang Li at " in "\n".join(lines)
+    assert found.to_json()["scope_is_group"] is True
+
+
+def test_explain_a_published_figure_of_an_imported_year_names_its_file_and_row(
+    collected: Settings, catalog: Catalog
+) -> None:
+    import_history_file(collected, bundled_history())
+    found = explain_figure(collected, parse_period("2023"), "env_diesel")
+    assert found.stored.basis == "published" and found.agrees()
+    assert "imported: published, appendix_2022_2024.csv row " in found.lines(catalog)[1]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from esgflow import EsgflowError
 from esgflow.config import Settings, load_settings
 from esgflow.jobs.collection import (
     ingest_files,
@@ -23,7 +24,10 @@ P2024 = parse_period("2024")
 
 
 def test_mail_goes_to_the_outbox_without_smtp(sqlite_settings: Settings, tmp_path: Path) -> None:
-    templates = open_collection(sqlite_settings, P2024, tmp_path / "tpl", ["SAMI", "OS-IN"])
+    with pytest.raises(EsgflowError, match="nothing to remind for 2024: its templates were never distributed"):
+        send_reminders(sqlite_settings, P2024, date(2025, 1, 31), date(2025, 1, 24))
+    assert not sqlite_settings.outbox.exists() or not list(sqlite_settings.outbox.glob("*.eml"))
+    templates = open_collection(sqlite_settings, P2024, sqlite_settings.templates / "2024", ["SAMI", "OS-IN"])
     sent = send_templates(sqlite_settings, P2024, date(2025, 1, 31), list(templates.values()))
     assert len(sent) == 2
     ingest_files(sqlite_settings, [fill(templates["SAMI"], tmp_path / "in", {})], letters_by_mail=True)
@@ -35,6 +39,10 @@ def test_mail_goes_to_the_outbox_without_smtp(sqlite_settings: Settings, tmp_pat
     ]
     to_sami = [m for m in messages if m["To"] == ", ".join(contacts(sqlite_settings)["SAMI"])]
     assert len(to_sami) == 2  # the template, then the letter on its return
+    to_os_in = ", ".join(contacts(sqlite_settings)["OS-IN"])
+    [reminder] = [m for m in messages if "reminder" in m["Subject"] and m["To"] == to_os_in]  # OS-IN writes English
+    assert [a.get_filename() for a in reminder.iter_attachments()] == ["OS-IN_2024.xlsx"]
+    assert sqlite_settings.portal_url in reminder.get_body(("plain",)).get_content()
 
 
 def _eml(settings: Settings) -> list[str]:

@@ -13,8 +13,11 @@ import pytest
 
 from esgflow import EsgflowError
 from esgflow.config import Settings
+from esgflow.cycle.review import Newer
 from esgflow.cycle.states import RefusedMove
+from esgflow.cycle.status import EntityStatus
 from esgflow.demo.group import bundled_history
+from esgflow.feedback.letter import LATE_CORRECTION
 from esgflow.findings import Finding
 from esgflow.jobs.collection import ingest_files, period_statuses
 from esgflow.jobs.figures import check_group, consolidate_period, report_period, restate_period
@@ -55,14 +58,18 @@ def test_only_an_accepted_return_is_approved_and_a_returned_one_is_mailed_back(
     with pytest.raises(EsgflowError, match="cannot excuse OS-IN for 2025: it has a usable return"):
         review_return(settings, P2025, "OS-IN", "excused", "no data", by="Wang Li")
 
-    reviews = {s.entity: s.review for s in period_statuses(settings, P2025)}
-    assert reviews["OS-IN"] == "returned" and reviews["SAMI"] == "pending"
+    reviews = {s.entity: (s.review, s.review_reason) for s in period_statuses(settings, P2025)}
+    assert reviews["OS-IN"] == ("returned", "Diesel looks a year old") and reviews["SAMI"] == ("pending", None)
     assert _rows(settings) == [
         ("judged", "SAMI", 1, "rejected"),
         ("judged", "OS-IN", 1, "accepted"),
         ("returned", "OS-IN", 1, "returned"),
     ]
     assert audit_trail(settings, P2025)[-1].actor == "Wang Li"
+
+
+def _status(settings: Settings, entity: str) -> EntityStatus:
+    return next(s for s in period_statuses(settings, P2025) if s.entity == entity)
 
 
 def _appendix(out: Path) -> dict[str, dict[str, str]]:
@@ -99,6 +106,13 @@ def test_signoff_locks_the_period_until_a_late_correction_is_restated(settings: 
     late = open_collection(settings, P2025, tmp_path / "tpl2", ["KMSI"])["KMSI"]
     [outcome] = ingest_files(settings, [fill(late, tmp_path / "late", {"env_diesel": 3000})], docs=False)
     assert outcome.status.startswith("accepted") and outcome.version == 2
+    assert outcome.answer == "late_correction" and "late correction" in outcome.line()
+    assert LATE_CORRECTION[0] in outcome.letter.read_text("utf-8")  # KMSI reads Chinese
+    kmsi = _status(settings, "KMSI")  # the signed figures still stand on version 1; version 2 waits
+    assert (kmsi.version, kmsi.figures_version, kmsi.review) == (2, 1, "approved")
+    assert kmsi.newer == (Newer(2, "pending_review", True),)
+    late_one = {"version": 2, "state": "pending_review", "late_correction": True, "reason": None}
+    assert kmsi.to_json()["newer"] == [late_one]
     assert consolidate_period(settings, P2025).signed_off_by == "Zhang Wei"
     again = report_period(settings, P2025, tmp_path / "again", ["en"])
     assert not again.consolidated_first
@@ -110,6 +124,8 @@ def test_signoff_locks_the_period_until_a_late_correction_is_restated(settings: 
     approved = review_return(settings, P2025, "KMSI", "approved", by="Wang Li")  # the late correction
     assert (approved.version, approved.state) == (2, "approved")
     result = restate_period(settings, P2025, "late KMSI diesel correction", by="Zhang Wei")
+    restated = _status(settings, "KMSI")
+    assert (restated.figures_version, restated.newer) == (2, ())
     assert {c.indicator for c in result.changes} >= {"env_diesel"} and result.basis.used["KMSI"] == 2
     report_period(settings, P2025, tmp_path / "after", ["en"])
     after = _appendix(tmp_path / "after")

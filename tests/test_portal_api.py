@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from esgflow.config import Settings
 from esgflow.jobs.access import revoke_access
-from esgflow.jobs.collection import entity_versions
+from esgflow.jobs.collection import entity_versions, ingest_files, period_statuses
+from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
 from esgflow.periods import parse_period
-from tests.portal_world import PERIOD, WRONG, World, make_world
+from tests.portal_world import ENTITIES, PERIOD, WRONG, World, make_world
 
 
 @pytest.fixture
@@ -76,3 +78,40 @@ def test_guessing_tokens_is_rate_limited(world: World) -> None:
     client = world.client(signin_limit=3)
     codes = [client.get("/api/status?period=2024", headers={"Authorization": "Bearer x"}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_a_returned_version_is_returned_with_its_reason_in_the_api_and_the_reporters_page(world: World) -> None:
+    client = world.client()
+    sent = world.workbook("SAMI")
+    posted = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (sent.name, sent.read_bytes())})
+    assert posted.json()["status"].startswith("accepted")
+    review_return(world.settings, parse_period(PERIOD), "SAMI", "returned", "柴油数据像是去年的", by="Wang Li")
+    [record] = client.get(f"/api/status?period={PERIOD}", headers=world.bearer("SAMI")).json()
+    reviewed = (record["review"], record["review_reason"], record["figures_version"])
+    assert reviewed == ("returned", "柴油数据像是去年的", 1)
+    page = world.signed_in("SAMI").get(f"/entities/SAMI?period={PERIOD}").text
+    assert "已退回修改" in page and "柴油数据像是去年的" in page
+    judged = next(r for r in audit_trail(world.settings, parse_period(PERIOD)) if r.action == "judged")
+    assert judged.detail  # who submitted it, and how: in `audit`
+    assert (judged.detail["channel"], judged.detail["submitted_by"]) == ("portal", world.email("SAMI"))
+
+
+def test_a_return_after_signoff_is_answered_as_a_late_correction(world: World) -> None:
+    period = parse_period(PERIOD)
+    for entity in ENTITIES:  # every other entity of the group excused: a sign-off needs each one decided
+        sent = world.workbook(entity)
+        assert ingest_files(world.settings, [sent], docs=False)[0].status.startswith("accepted")
+        review_return(world.settings, period, entity, "approved", by="Wang Li")
+    for s in period_statuses(world.settings, period):
+        if s.entity not in ENTITIES:
+            review_return(world.settings, period, s.entity, "excused", "not in this test", by="Wang Li")
+    signoff_period(world.settings, period, "Zhang Wei")
+    late = world.workbook("SAMI", {"env_diesel": Decimal("3000")}, name="SAMI_2024_late.xlsx")
+    client = world.client()
+    answer = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (late.name, late.read_bytes())})
+    assert (answer.json()["status"], answer.json()["version"]) == ("late_correction", 2)
+    [record] = client.get(f"/api/status?period={PERIOD}", headers=world.bearer("SAMI")).json()
+    assert (record["version"], record["figures_version"], record["review"]) == (2, 1, "approved")
+    assert record["newer"] == [{"version": 2, "state": "pending_review", "late_correction": True, "reason": None}]
+    page = world.signed_in("SAMI").get(f"/entities/SAMI?period={PERIOD}").text
+    assert "计入已签署数据的版本" in page and "签署后收到的更正" in page

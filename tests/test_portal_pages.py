@@ -382,3 +382,12 @@ def test_malformed_workbooks_the_ingest_refuses_are_refused_by_the_portal_never_
         assert page.status_code == 200 and api.status_code == 200, (name, page.text[:200], api.text[:200])
         assert api.json()["status"] in ("refused", "duplicate"), name  # the page took the same bytes first
         assert ingest_bytes(world.settings, data, name).status in ("refused", "duplicate", "rejected"), name
+
+
+def test_a_return_of_another_year_than_the_one_collected_names_its_year(world: World) -> None:
+    open_cycle(world.settings, parse_period("2025"), date(2026, 1, 31), by="Li Na")  # now collecting 2025
+    client = world.signed_in("SAMI")
+    csrf = _csrf(client, f"/entities/SAMI?period={PERIOD}")
+    result = _upload(client, "SAMI", world.workbook("SAMI", WRONG), csrf).text  # type: ignore[attr-defined]
+    assert "报告期 2024 · 版本 1" in result and "这是 2024 报告期的填报，不是当前收集的 2025 报告期" in result
+    assert "<td>-5 t</td>" in result  # the figure as typed, from the pipeline's one reading of the upload

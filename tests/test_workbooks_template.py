@@ -366,3 +366,11 @@ def test_the_layout_is_read_from_the_templates_folder(
     pillar = wb[L.sheet_title(catalog, "env")]
     assert [pillar.column_dimensions[c].width for c in "ABC"] == layout["pillar_widths"][:3]
     assert pillar[f"{L.COL_VALUE}{L.FIRST_ROW}"].fill.fgColor.rgb.endswith(layout["fills"]["input"])
+
+
+def test_the_template_names_its_deadline_and_whom_to_ask(templates: dict[str, Path], sqlite_settings: Settings) -> None:
+    wb = load_workbook(templates["SAMI"])
+    rows = {str(r[0]): r[1] for r in wb[L.INSTRUCTIONS_SHEET].iter_rows(values_only=True) if r[0]}
+    assert rows["截止日期 Deadline"] == "2026-01-31"  # no cycle opened: 31 January after the period
+    assert rows["咨询 Questions to"] == sqlite_settings.office_contact
+    assert sqlite_settings.portal_url in sqlite_settings.office_contact  # no mail server: the office in the portal

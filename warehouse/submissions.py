@@ -225,6 +225,10 @@ class SubmissionIn:
     template_version: str | None = None
     arrived_at: datetime | None = None  # when the file arrived (its modification time); now, if not known
     thread: MailThread | None = None  # the message a return came in by mail
+    # how it came and who sent it, kept in the audit trail's judgement (issue 26.12): mail and its sender,
+    # portal and the signed-in address, or folder and the folder it was taken from
+    channel: str | None = None
+    submitted_by: str | None = None
 
 
 @dataclass
@@ -370,7 +374,11 @@ def _insert_submission(
         version=version,
         state=sub.status,
         reason=f"{errors} errors, {warnings} warnings",
-        detail={"file": sub.file_name, "content_hash": sub.content_hash},
+        detail={
+            "file": sub.file_name,
+            "content_hash": sub.content_hash,
+            **({"channel": sub.channel, "submitted_by": sub.submitted_by} if sub.channel else {}),
+        },
         at=now,
     )
     return Recorded(submission_id, version, duplicate=False, arrived_later=later)

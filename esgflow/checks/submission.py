@@ -21,6 +21,7 @@ from esgflow.checks.gx_run import validator_for
 from esgflow.checks.run_page import ValidationRun
 from esgflow.findings import NOT_YOUR_ENTITY, Finding, Refused, refuse
 from esgflow.periods import Period, parse_period
+from esgflow.workbooks.formats import refusal
 from esgflow.workbooks.naming import named_entity, named_period
 from esgflow.workbooks.returns import ParsedReturn
 from esgflow.workbooks.signing import signed_by
@@ -82,7 +83,10 @@ def identity_findings(ret: ParsedReturn, known: Known, catalog: Catalog) -> list
     if not signed_by(known.key, ret.entity, ret.period, ret.template_version, ret.signature):
         raise _forged(ret)
     if ret.period not in known.open_periods:
-        raise wrong("meta_period", f"meta_period {ret.period} is not open for collection (no templates were issued)")
+        sheet, cell = ret.meta_cells["meta_period"]
+        now = ", ".join(sorted(known.open_periods))
+        kind = "period_not_open" if now else "no_period_open"
+        raise refusal(kind, ret.file, sheet=sheet, cell=cell, period=ret.period, open=now)
     if ret.entity not in known.members(parse_period(ret.period)):
         raise wrong("meta_entity", f"{ret.entity} is not part of the group in {ret.period}")
     kind = known.kinds[ret.entity]

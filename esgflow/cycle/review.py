@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 
 from esgflow import EsgflowError
@@ -89,6 +91,75 @@ def review_states(
             state = states[(entity, used.version)]
             out[entity] = state if state in (APPROVED, RETURNED) else PENDING
     return out
+
+
+# What a version newer than the one in the figures is, by its state in the machine: a reporter or an
+# auditor reads "pending_review", not the checks' word "accepted", for a version nobody approved yet.
+_NEWER = {"accepted": "pending_review"}
+
+
+@dataclass(frozen=True)
+class Newer:
+    """A version newer than the one in the figures: its review state, and whether it arrived after sign-off."""
+
+    version: int
+    state: str  # pending_review | approved | returned | rejected | superseded
+    late_correction: bool  # arrived after the period was signed off: it changes nothing until `restate`
+    reason: str | None = None  # why the office returned it
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an entity's return stands: the version in the (signed) figures, its review and why, the newer ones."""
+
+    figures_version: int | None
+    review: str
+    reason: str | None
+    newer: tuple[Newer, ...]
+
+
+def standings(
+    versions: Iterable[SubmissionVersion],
+    decisions: Iterable[AuditRecord],
+    members: Iterable[str],
+    signed: Sequence[tuple[str, int]] | None = None,
+    signed_at: datetime | None = None,
+) -> dict[str, Standing]:
+    """entity -> its Standing. Once a period is signed off (`signed`: the (entity, version) its figures stand
+    on) the version in the figures is the signed one, whatever arrived later: status, the portal and
+    `explain` all take it from here, so they cannot disagree."""
+    decisions, members = list(decisions), list(members)
+    grouped = _by_entity(versions)
+    states = version_states([v for vs in grouped.values() for v in vs], decisions)
+    returned = {(d.entity, d.version): d.reason for d in decisions if d.action == RETURNED and d.entity}
+    excused, reviews = excuses(decisions), review_states(versions_of(grouped), decisions, members)
+    fixed = dict(signed) if signed is not None else None
+    out = {}
+    for entity in members:
+        vs = grouped.get(entity, [])
+        if fixed is None:
+            used = figures_version(vs)
+            number, review = (used.version if used else None), reviews[entity]
+        else:  # a sign-off needs every entity approved or excused, so what it holds was approved
+            number = fixed.get(entity)
+            review = APPROVED if number is not None else (EXCUSED if entity in excused else PENDING)
+        reason = {RETURNED: returned.get((entity, number)), EXCUSED: excused.get(entity)}.get(review)
+        newer = tuple(
+            Newer(
+                v.version,
+                _NEWER.get(states[(entity, v.version)], states[(entity, v.version)]),
+                signed_at is not None and v.arrived_at > signed_at,
+                returned.get((entity, v.version)) if states[(entity, v.version)] == RETURNED else None,
+            )
+            for v in vs
+            if number is None or v.version > number
+        )
+        out[entity] = Standing(number, review, reason, newer)
+    return out
+
+
+def versions_of(grouped: Mapping[str, list[SubmissionVersion]]) -> list[SubmissionVersion]:
+    return [v for vs in grouped.values() for v in vs]
 
 
 def excuses(decisions: Iterable[AuditRecord]) -> dict[str, str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from esgflow.cycle.review import Newer, Standing
 from esgflow.cycle.states import ACCEPTED, PENDING
 from esgflow.display import moment_json
 from esgflow.records import NewestSubmission
@@ -26,10 +27,13 @@ class EntityStatus:
     figures_version: int | None = None
     review: str = "pending"  # pending | approved | returned | excused (the ESG office's review, esgflow.cycle.review)
     estimated: int = 0  # figures of the figures_version that its reporter marked as estimated
+    review_reason: str | None = None  # why the office returned the version in the figures (or excused the entity)
+    newer: tuple[Newer, ...] = ()  # the versions after figures_version: what each is (late correction, review)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["received_at"] = moment_json(self.received_at)  # UTC with its offset, as ISO as before
+        data["newer"] = [asdict(n) for n in self.newer]  # a list in JSON, as every other list
         return data
 
 
@@ -49,9 +53,34 @@ def period_status(
     order: list[str],
     reviews: Mapping[str, str] | None = None,
     estimated: Mapping[str, int] | None = None,
+    standings: Mapping[str, Standing] | None = None,
 ) -> list[EntityStatus]:
     """A record for every member of the group in the period (in `order`), submitted or not, with its review
-    and how many of its figures are estimates (entity -> count; none where absent)."""
+    and how many of its figures are estimates (entity -> count; none where absent).
+
+    standings (esgflow.cycle.review.standings), where given, say which version is in the (signed) figures,
+    its review and why, and the newer versions; they take the place of `reviews`."""
+    out = _records(newest, members, order, reviews, estimated)
+    return [_standing(s, standings[s.entity]) if standings and s.entity in standings else s for s in out]
+
+
+def _standing(status: EntityStatus, standing: Standing) -> EntityStatus:
+    return replace(
+        status,
+        figures_version=standing.figures_version,
+        review=standing.review,
+        review_reason=standing.reason,
+        newer=standing.newer,
+    )
+
+
+def _records(
+    newest: Iterable[NewestSubmission],
+    members: Iterable[str],
+    order: list[str],
+    reviews: Mapping[str, str] | None,
+    estimated: Mapping[str, int] | None,
+) -> list[EntityStatus]:
     found = {s.entity: s for s in newest}
     marked = estimated or {}
     reviewed = reviews or {}

@@ -46,6 +46,15 @@ class Judged:
     findings: list[Finding]
     written: dict[str, tuple[str | None, str | None]]  # indicator -> (figure as written, unit asked in)
     received: datetime | None = None  # when the file arrived
+    late_correction: bool = False  # the period was signed off before it came
+
+
+# What a return of a signed-off period is, said before anything else in its letter.
+LATE_CORRECTION = (
+    "本报告期已签署，本版作为签署后的更正留存：在 ESG 工作办公室核准并重述本报告期之前，不改变任何已发布数据。",
+    "The period is signed off, so this version is kept as a late correction: it changes no published figure "
+    "unless the ESG office approves it and restates the period.",
+)
 
 
 def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
@@ -147,6 +156,8 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
             f"Your return {shown(j.file)} (period {j.period}, version {j.version}){when} was {en_status}",
         ]
     lines += [counts, ""] if counts else [""]
+    if j.late_correction and j.status != "rejected":
+        lines += [LATE_CORRECTION[lang != "zh"], ""]
     for n, f in enumerate(errors + warnings, start=1):
         lines += _finding_lines(j, n, f, catalog, lang)
     if lang == "zh":

@@ -8,8 +8,8 @@ uses; so its numbers add up to the figure shown, and a mismatch is said, not hid
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,11 +17,12 @@ from typing import Any
 import polars as pl
 
 from esgflow.catalog import Catalog, Indicator
+from esgflow.cycle.review import Newer
 from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry, Resolved
 from esgflow.figures.formulas import catalog_formula
 from esgflow.figures.per_entity import factors_at, split_input, split_shares, terms_of
-from esgflow.records import StoredFigure
+from esgflow.records import AuditRecord, StoredFigure
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,40 @@ class CellRef:
     sheet: str | None
     cell: str | None
     estimated: bool = False  # the reporter marked the figure as an estimate
+    # the trail of its return (issue 26.12): the file's SHA-256 (names repeat across versions), who sent it and
+    # how (portal user, mail sender, folder), who approved it and when
+    sha256: str | None = None
+    submitted_by: str | None = None
+    channel: str | None = None
+    approved_by: str | None = None
+    approved_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Where one version of a return came from and who approved it, from the audit trail."""
+
+    sha256: str | None = None
+    submitted_by: str | None = None
+    channel: str | None = None
+    approved_by: str | None = None
+    approved_at: str | None = None
+
+
+def trails(events: Iterable[AuditRecord]) -> dict[tuple[str, int], Trail]:
+    """(entity, version) -> its Trail, from the `judged` and `approved` audit events of a period."""
+    out: dict[tuple[str, int], Trail] = {}
+    for e in events:
+        if e.entity is None or e.version is None:
+            continue
+        key, detail = (e.entity, e.version), e.detail or {}
+        was = out.get(key, Trail())
+        if e.action == "judged":
+            hashed, by, via = detail.get("content_hash"), detail.get("submitted_by"), detail.get("channel")
+            out[key] = replace(was, sha256=hashed, submitted_by=by, channel=via)
+        elif e.action == "approved":
+            out[key] = replace(was, approved_by=e.actor, approved_at=e.at.isoformat())
+    return out
 
 
 @dataclass(frozen=True)
@@ -100,6 +135,7 @@ class Context:
     locations: Mapping[str, str]
     on: date
     splits: pl.DataFrame | None = None  # observations.splits_of the observations: where parts of an input were used
+    trails: Mapping[tuple[str, int], Trail] = field(default_factory=dict)  # (entity, version) -> its Trail
 
     def split_rows(self, total: CellRef) -> list[tuple[str, float, CellRef]]:
         """(place, share, split cell) of each row an observation was split into, in row order."""
@@ -111,17 +147,12 @@ class Context:
             (
                 r["location"],
                 r["share"],
-                CellRef(
-                    total.observation_id,
-                    total.entity,
-                    total.indicator,
-                    r["value"],
-                    f"{r['original_value'] or r['value']} {unit}".strip(),
-                    total.version,
-                    total.file,
-                    r["sheet"],
-                    r["cell"],
-                    total.estimated,
+                replace(
+                    total,
+                    value=r["value"],
+                    reported=f"{r['original_value'] or r['value']} {unit}".strip(),
+                    sheet=r["sheet"],
+                    cell=r["cell"],
                 ),
             )
             for r in rows.iter_rows(named=True)
@@ -146,9 +177,19 @@ class Context:
                 r["sheet"],
                 r["cell"],
                 bool(r["estimated"]),
+                **_trail_of(self.trails.get((r["entity"], r["version"]))),
             )
             for r in rows.iter_rows(named=True)
         ]
+
+
+def entities_in(node: Node) -> set[str]:
+    """Every entity whose cells the figure was made from."""
+    return {c.entity for c in node.cells} | {e for child in node.children for e in entities_in(child)}
+
+
+def _trail_of(trail: Trail | None) -> dict[str, str | None]:
+    return {f.name: getattr(trail, f.name) for f in fields(Trail)} if trail else {}
 
 
 def explain(code: str, scope: str, ctx: Context) -> Node:
@@ -234,16 +275,19 @@ def _derived_node(ind: Indicator, scope: str, ctx: Context) -> Node:
     return Node(ind.code, scope, value, ind.unit, f"formula: {ind.formula}", children=children, factors=uses)
 
 
-def render(node: Node, catalog: Catalog, depth: int = 0) -> list[str]:
-    """The explanation as indented lines for people."""
+def render(node: Node, catalog: Catalog, depth: int = 0, group: str | None = None) -> list[str]:
+    """The explanation as indented lines for people; the root of the tree is called the group, since its
+    code (HQ) is also the head office's own entity."""
     pad = "  " * depth
     name = catalog[node.indicator].name_en if node.indicator in catalog else node.indicator
     shown = "no figure" if node.value is None else f"{node.value:,.6g} {node.unit}"
-    lines = [f"{pad}{node.indicator} ({name}) for {node.scope}: {shown} = {node.how}"]
+    scope = "the group" if node.scope == group else node.scope
+    lines = [f"{pad}{node.indicator} ({name}) for {scope}: {shown} = {node.how}"]
     for c in node.cells:
         where = f"{c.file}, sheet {c.sheet}, cell {c.cell}" if c.cell else c.file
         mark = ", estimated" if c.estimated else ""
         lines.append(f"{pad}  cell: {c.entity} v{c.version} {c.indicator} = {c.reported}{mark} ({where})")
+        lines += [f"{pad}    {line}" for line in _trail_lines(c)]
     for f in node.factors:
         vintage = f", vintage {f.vintage}" if f.vintage else ""
         region = f", {f.region}" if f.region else ""
@@ -253,8 +297,17 @@ def render(node: Node, catalog: Catalog, depth: int = 0) -> list[str]:
             f"looked up {f.looked_up}{fallback}"
         )
     for child in node.children:
-        lines += render(child, catalog, depth + 1)
+        lines += render(child, catalog, depth + 1, group)
     return lines
+
+
+def _trail_lines(c: CellRef) -> list[str]:
+    """The return a cell came from: its file's SHA-256, who sent it and how, who approved it and when."""
+    out = [f"sha256 {c.sha256}"] if c.sha256 else []
+    if c.submitted_by:
+        out.append(f"sent by {c.submitted_by} via {c.channel}")
+    out.append(f"approved by {c.approved_by} at {c.approved_at}" if c.approved_by else "not approved by the office")
+    return out
 
 
 @dataclass(frozen=True)
@@ -262,6 +315,9 @@ class Explanation:
     period: str
     stored: StoredFigure
     tree: Node
+    group: str | None = None  # the root of the entity tree: its figures are the group's
+    # versions of its entities' returns newer than the ones in the figure, as `status` lists them (entity, Newer)
+    newer: tuple[tuple[str, Newer], ...] = ()
 
     def agrees(self) -> bool:
         """Whether the recomputed explanation gives the stored figure (to its twelve significant digits)."""
@@ -275,18 +331,24 @@ class Explanation:
             "period": self.period,
             "indicator": self.stored.indicator,
             "scope": self.stored.scope,
+            "scope_is_group": self.stored.scope == self.group,
             "basis": self.stored.basis,
             "value": str(self.stored.value),
             "agrees": self.agrees(),
             "explanation": self.tree.to_json(),
+            "newer_versions": [{"entity": e, **asdict(n)} for e, n in self.newer],
         }
 
     def lines(self, catalog: Catalog) -> list[str]:
         s = self.stored
-        head = [f"{s.indicator} for {s.scope}, {self.period} ({s.basis}): {s.value} {catalog[s.indicator].unit}"]
+        scope = "the group" if s.scope == self.group else s.scope
+        head = [f"{s.indicator} for {scope}, {self.period} ({s.basis}): {s.value} {catalog[s.indicator].unit}"]
         if not self.agrees():
             head.append(f"WARNING: recomputing from its sources gives {self.tree.value}, not the stored figure")
-        return head + render(self.tree, catalog)
+        for entity, n in self.newer:
+            what = n.state.replace("_", " ") + (", a late correction" if n.late_correction else "")
+            head.append(f"not in this figure: {entity} version {n.version} ({what})")
+        return head + render(self.tree, catalog, group=self.group)
 
 
 def nearest_indicator(asked: str, catalog: Catalog) -> Indicator | None:

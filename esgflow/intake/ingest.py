@@ -36,7 +36,7 @@ from esgflow.intake.settled import OnJudged, Teller, mark_superseded
 from esgflow.intake.stage import stage, stage_splits, unit_factors
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
-from esgflow.warehouse import letters, reference, submissions
+from esgflow.warehouse import letters, reference, submissions, trail
 from esgflow.warehouse.observations import accepted_observations
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 from esgflow.workbooks.signing import signing_key
@@ -65,8 +65,10 @@ class Ingestor:
         letters_by_mail: bool = False,
         origins: Mapping[Path, Origin] | None = None,
         on_judged: OnJudged | None = None,
+        portal_user: str | None = None,
     ) -> None:
         self.sessions = sessions
+        self.portal_user = portal_user  # the signed-in address a portal upload came from
         self.on_judged = on_judged
         self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
         self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
@@ -179,14 +181,16 @@ class Ingestor:
         status = judged(errors, len(findings) - errors)
         observations = staged if staged is not None and not errors else pl.DataFrame(schema=_EMPTY)
         splits = stage_splits(ret, self.factors) if observations.height else None
-        period = parse_period(ret.period)
-        arrived = datetime.fromtimestamp(r.arrived, UTC)
+        period, arrived = parse_period(ret.period), datetime.fromtimestamp(r.arrived, UTC)
+        via = "mail" if origin else "portal" if self.portal_user else "folder"  # who sent it, kept in `audit`
+        by = origin.thread.sender if origin else self.portal_user or str(r.path.parent)
         submission = submissions.SubmissionIn(
             ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived,
-            origin.thread if origin else None,
+            origin.thread if origin else None, via, by,
         )  # fmt: skip
         with self.sessions() as session:
             recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits)
+            late = trail.period_signoff(session, period) is not None
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:
@@ -197,7 +201,7 @@ class Ingestor:
         if recorded.arrived_later:
             note = f"version {recorded.arrived_later} arrived after this file and stays the newest"
         outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, count, findings)
-        return self._answer(replace(outcome, note=note), r, period, staged)
+        return self._answer(replace(outcome, note=note, late_correction=late), r, period, staged)
 
     def _answer(self, outcome: Outcome, r: Received, period: Period, staged: pl.DataFrame | None) -> Outcome:
         """The return letter, and an annotated workbook when there is anything to fix."""
@@ -216,14 +220,14 @@ class Ingestor:
             outcome.findings,
             written,
             datetime.fromtimestamp(r.arrived, UTC),
+            outcome.late_correction,
         )
         try:
             letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)
         except Exception as exc:  # the return is loaded; its letter waits for the next run, the batch goes on
-            return replace(
-                outcome, note=f"its letter could not be written ({type(exc).__name__}); the next run writes it"
-            )
-        return replace(outcome, letter=letter, annotated=annotated)
+            why = f"its letter could not be written ({type(exc).__name__}); the next run writes it"
+            return replace(outcome, note=why, written=written)
+        return replace(outcome, letter=letter, annotated=annotated, written=written)
 
 
 _EMPTY = {c: pl.Utf8 for c in submissions.OBSERVATION_COLUMNS}

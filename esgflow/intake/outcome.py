@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from esgflow.checks.run_page import RunReturn
+from esgflow.cycle.states import ACCEPTED
 from esgflow.entities import load_registry
 from esgflow.findings import Finding
 from esgflow.safety import shown
@@ -36,6 +37,17 @@ class Outcome:
     superseded_by: str | None = None  # a later file of the same batch that became the newer version
     note: str | None = None  # what else the person should know (answered late, letter not written)
     same_as: str | None = None  # a duplicate of a refused file: the name of the copy that was refused
+    # its period was signed off before it came: kept as a late correction, it changes no published figure
+    # unless the ESG office approves it and restates the period
+    late_correction: bool = False
+    # indicator -> (figure as typed, unit asked in) of a judged return, read once by the pipeline: whoever
+    # shows the outcome (the portal) quotes the figures from here instead of reading the workbook again
+    written: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    @property
+    def answer(self) -> str:
+        """What the reporter is told it became: 'late_correction' for an accepted return of a signed-off period."""
+        return "late_correction" if self.late_correction and self.status in ACCEPTED else self.status
 
     def line(self) -> str:
         """One line for the person who runs `esgflow ingest`."""
@@ -70,7 +82,12 @@ class Outcome:
         warn = len(self.findings) - len(errors)
         tail = f", {warn} warning{'s' if warn > 1 else ''}" if warn else ""
         figures = f"{self.observation_count} figure{'' if self.observation_count == 1 else 's'}"
-        return f"{name}: accepted as {who} version {self.version} ({figures}{tail})" + (self._after())
+        late = " (a late correction: the period is signed off, it changes no published figure unless restated)"
+        return (
+            f"{name}: accepted as {who} version {self.version} ({figures}{tail})"
+            + (late if self.late_correction else "")
+            + self._after()
+        )
 
     def _reason(self, finding: Finding) -> str:
         """The refusal's message, with the reporter's Chinese beside it unless they write English."""

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -17,10 +17,7 @@ from esgflow.checks.gx_run import build_data_docs
 from esgflow.checks.offline_docs import RUN_PAGES
 from esgflow.config import Settings
 from esgflow.cycle import deadlines
-from esgflow.cycle.review import (
-    DECISIONS,
-    review_states,
-)
+from esgflow.cycle.review import DECISIONS, review_states, standings
 from esgflow.cycle.status import EntityStatus, period_status
 from esgflow.entities import load_registry
 from esgflow.intake.ingest import Ingestor
@@ -28,6 +25,7 @@ from esgflow.intake.outcome import Outcome
 from esgflow.intake.settled import OnJudged
 from esgflow.jobs.access import reporter_addresses
 from esgflow.jobs.common import entity_tree, require_schema
+from esgflow.jobs.setup import cycle_deadline
 from esgflow.mail import kept
 from esgflow.mail.inbox import Claim, InboxSource, inbox_for
 from esgflow.mail.notices import (
@@ -91,12 +89,19 @@ def entity_versions(settings: Settings, entity: str, period: Period) -> list[Sub
 
 
 def write_templates(
-    settings: Settings, period: Period, out: Path, entities: list[str] | None = None, open_collection: bool = True
+    settings: Settings,
+    period: Period,
+    out: Path,
+    entities: list[str] | None = None,
+    open_collection: bool = True,
+    deadline: date | None = None,
 ) -> list[Path]:
-    """One template per entity of the group in `period` (or the ones named), with last period's values.
+    """One template per entity of the group in `period` (or the ones named), with last period's values,
+    the deadline (given, else the cycle's) and whom to ask.
 
     open_collection: the office issuing templates opens the period; a reporter's download does not.
     """
+    due = cycle_deadline(settings, period, deadline)
     require_schema(settings)
     catalog, registry = load_catalog(), load_registry()
     with db.session_scope(settings.database_url) as session:
@@ -113,7 +118,8 @@ def write_templates(
         values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
         path = out / template_name(code, period)
         signed = signature(key, code, period.code, catalog.template_version)
-        write_template(path, TemplateRequest(registry[code], period, values, signed), catalog)
+        request = TemplateRequest(registry[code], period, values, signed, deadline=due, contact=settings.office_contact)
+        write_template(path, request, catalog)
         paths.append(path)
     return paths
 
@@ -133,6 +139,7 @@ def ingest_files(
     docs: bool = True,
     origins: Mapping[Path, Origin] | None = None,
     on_judged: OnJudged | None = None,
+    portal_user: str | None = None,
 ) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
 
@@ -141,20 +148,23 @@ def ingest_files(
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
+    portal_user: the signed-in address that uploaded the files (recorded as who submitted them).
     """
     require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     sessions = db.session_factory(settings.database_url)
-    ingestor = Ingestor(sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins, on_judged)
+    ingestor = Ingestor(
+        sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins, on_judged, portal_user
+    )
     outcomes = ingestor.ingest(paths)
     if docs:
         build_data_docs(settings.home)
     return outcomes
 
 
-def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False) -> Outcome:
+def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False, by: str | None = None) -> Outcome:
     """Ingest one workbook received as bytes (the portal) through the same pipeline as every channel.
 
     The bytes are written under a fresh private folder of the home, so two uploads of one name never
@@ -166,7 +176,7 @@ def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False)
     try:
         path = folder / name
         path.write_bytes(data)
-        [outcome] = ingest_files(settings, [path], docs=docs)
+        [outcome] = ingest_files(settings, [path], docs=docs, portal_user=by)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return outcome
@@ -195,8 +205,11 @@ def period_statuses(settings: Settings, period: Period) -> list[EntityStatus]:
         versions = submission_versions(session, period)
         decisions = audit_events(session, period, DECISIONS)
         estimated = estimated_counts(session, period)
+        signoff = period_signoff(session, period)
+        signed = deadlines.signed_versions(signoff, restatements(session, [period]))
     reviews = review_states(versions, decisions, members)
-    return period_status(newest, members, load_registry().codes, reviews, estimated)
+    stood = standings(versions, decisions, members, signed, signoff.signed_at if signoff else None)
+    return period_status(newest, members, load_registry().codes, reviews, estimated, stood)
 
 
 def collect_inbox(

@@ -16,11 +16,12 @@ from esgflow.checks.group import check_period, published_contradictions
 from esgflow.checks.gx_run import build_data_docs
 from esgflow.config import Settings
 from esgflow.cycle.review import DECISIONS, actor
+from esgflow.cycle.states import APPROVED
 from esgflow.entities import load_registry
 from esgflow.factors import FactorRegistry, load_factors, registry_from
 from esgflow.figures.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.figures.explain import Context as ExplainContext
-from esgflow.figures.explain import Explanation, explain, unknown_indicator
+from esgflow.figures.explain import Explanation, Node, entities_in, explain, trails, unknown_indicator
 from esgflow.figures.restatement import RestatementResult, approved_basis, changes
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses
@@ -57,6 +58,9 @@ from esgflow.warehouse.observations import (
 from esgflow.warehouse.reference import entity_locations
 from esgflow.warehouse.submissions import open_periods, submission_versions
 from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
+
+# The bases of a figure imported from the published report, the restated one first.
+PUBLISHED_BASES = ("published_restated", "published")
 
 
 def _period_factors(session: db.Session, period: Period) -> tuple[FactorRegistry, int]:
@@ -185,8 +189,12 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
     scope = entity or root
     with db.session_scope(settings.database_url) as session:
         stored = stored_figure(session, period, scope, code, (RESTATED, COMPUTED))
-        if stored is None:
-            raise EsgflowError(f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first")
+        if stored is None:  # a year imported from the published report: its file and row are its source
+            published = stored_figure(session, period, scope, code, PUBLISHED_BASES)
+            if published is None:
+                raise EsgflowError(f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first")
+            node = Node(code, scope, float(published.value), catalog[code].unit, f"imported: {published.method}")
+            return Explanation(period.code, published, node, root)
         pinned = pinned_factor_set(session, period)
         factors = registry_from(pinned[1]) if pinned else load_factors()
         context = ExplainContext(
@@ -197,8 +205,13 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
             entity_locations(session, period.ends_on),
             period.ends_on,
             splits_of(session, list(stored.observation_ids)),
+            trails(audit_events(session, period, ("judged", APPROVED))),
         )
-    return Explanation(period.code, stored, explain(code, scope, context))
+    tree = explain(code, scope, context)
+    # what `status` says came after the versions in the figure (late corrections, pending review, returned)
+    used = entities_in(tree)
+    newer = tuple((s.entity, n) for s in period_statuses(settings, period) if s.entity in used for n in s.newer)
+    return Explanation(period.code, stored, tree, root, newer)
 
 
 def report_period(settings: Settings, period: Period, out: Path, langs: list[str]) -> ReportFiles:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from esgflow import EsgflowError
 from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
@@ -23,7 +24,7 @@ from esgflow.mail.sending import Mail, mailer_for
 from esgflow.periods import Period, parse_period
 from esgflow.warehouse import db, reference
 from esgflow.warehouse.letters import claim_letter, letters_owed, mark_mailed, release_letters
-from esgflow.workbooks.naming import named_entity
+from esgflow.workbooks.naming import named_entity, template_name
 
 # How long a run may take to send a letter before another run may send it instead.
 LETTER_LEASE = timedelta(minutes=10)
@@ -51,12 +52,29 @@ def send_templates(
 def send_reminders(
     settings: Settings, period: Period, deadline: date, today: date, smtp_block: str | None = None
 ) -> list[str]:
-    """Remind the reporters of every entity whose return is missing or rejected; returns the entities reminded."""
+    """Remind the reporters of every entity whose return is missing or rejected; returns the entities reminded.
+
+    Refused for a period whose templates were never distributed: a reminder of a template nobody received
+    tells the reporters something untrue. A missing return's reminder carries its template again.
+    """
+    issued = settings.templates / period.code
+    if not any(issued.glob("*.xlsx")):
+        raise EsgflowError(
+            f"nothing to remind for {period}: its templates were never distributed "
+            f"(run 'esgflow distribute --period {period}' first)"
+        )
     registry, to = load_registry(), contacts(settings)
     due = [
         s for s in period_statuses(settings, period) if s.status in ("not_submitted", "rejected") and to.get(s.entity)
     ]
-    mails = [reminder_mail(registry[s.entity], to[s.entity], period, deadline, today, s.status) for s in due]
+    mails = []
+    for s in due:
+        template = issued / template_name(s.entity, period)
+        attach = template if s.status == "not_submitted" and template.is_file() else None
+        entity = registry[s.entity]
+        mails.append(
+            reminder_mail(entity, to[s.entity], period, deadline, today, s.status, attach, settings.portal_url)
+        )
     mailer_for(settings, smtp_block).send(mails)
     return [s.entity for s in due]
 

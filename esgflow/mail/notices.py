@@ -60,8 +60,18 @@ def template_mail(entity: Entity, to: list[str], period: Period, deadline: date,
     return Mail(tuple(to), subject, body, (Attachment(template.name, template.read_bytes()),), entity.code)
 
 
-def reminder_mail(entity: Entity, to: list[str], period: Period, deadline: date, today: date, status: str) -> Mail:
-    """A reminder for a missing or rejected return, worded for before or after the deadline, in short sentences."""
+def reminder_mail(
+    entity: Entity,
+    to: list[str],
+    period: Period,
+    deadline: date,
+    today: date,
+    status: str,
+    template: Path | None = None,
+    portal: str | None = None,
+) -> Mail:
+    """A reminder for a missing or rejected return, worded for before or after the deadline, in short sentences;
+    with the entity's template attached (a missing return) and the portal's address, so nobody has to ask for them."""
     late, due = today > deadline, deadline.isoformat()
     if entity.language == "zh":
         what = (
@@ -71,7 +81,8 @@ def reminder_mail(entity: Entity, to: list[str], period: Period, deadline: date,
         )
         when = f"截止日期 {due} 已过。\n请尽快发送。" if late else f"截止日期是 {due}。\n请在此之前发送。"
         subject = f"【ESG数据填报提醒】{entity.short_zh} {period}：{'已逾期' if late else '即将截止'}"
-        body = f"{entity.short_zh} ESG 数据填报人，您好：\n\n{what}\n{when}\n\n中铝国际 ESG 工作办公室\n"
+        where = ("附件是本期填报模板。\n" if template else "") + (f"也可在填报平台上传：{portal}\n" if portal else "")
+        body = f"{entity.short_zh} ESG 数据填报人，您好：\n\n{what}\n{when}\n{where}\n中铝国际 ESG 工作办公室\n"
     else:
         what = (
             f"The file you sent for {period} did not pass the checks.\n"
@@ -85,11 +96,15 @@ def reminder_mail(entity: Entity, to: list[str], period: Period, deadline: date,
             else f"The deadline is {due}.\nPlease send it by then."
         )
         subject = f"[ESG data reminder] {entity.name_en}, {period}: {'overdue' if late else 'due soon'}"
+        where = ("This period's template is attached.\n" if template else "") + (
+            f"You can also upload it in the portal: {portal}\n" if portal else ""
+        )
         body = (
-            f"Dear ESG reporter of {entity.name_en},\n\n{what}\n{when}\n\n"
+            f"Dear ESG reporter of {entity.name_en},\n\n{what}\n{when}\n{where}\n"
             "ESG Office, China Aluminum International Engineering\n"
         )
-    return Mail(tuple(to), subject, body, (), entity.code)
+    attached = (Attachment(template.name, template.read_bytes()),) if template else ()
+    return Mail(tuple(to), subject, body, attached, entity.code)
 
 
 def letter_mail(

@@ -25,7 +25,7 @@ def post_return(request: Request, background: BackgroundTasks, file: Annotated[U
     background.add_task(uploads.refresh_docs, portal.settings)
     return {
         "file": uploads.safe_name(file.filename),
-        "status": outcome.status,
+        "status": outcome.answer,  # late_correction for a return of a signed-off period (INTERFACE.md)
         "entity": outcome.entity,
         "period": outcome.period,
         "version": outcome.version,

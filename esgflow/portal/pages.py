@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
-from esgflow.cycle.status import progress
+from esgflow.cycle.status import EntityStatus, progress
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.access import portal_event, portal_events
@@ -26,12 +26,13 @@ from esgflow.jobs.collection import (
     write_templates,
 )
 from esgflow.jobs.setup import cycle_deadline
+from esgflow.jobs.signoff import period_signoff
 from esgflow.periods import Period, edge_period
 from esgflow.portal import uploads
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
 from esgflow.portal.render import render, word
-from esgflow.portal.views import finding_rows, is_late, versions, written_figures
+from esgflow.portal.views import finding_rows, is_late, versions
 from esgflow.records import PortalEvent
 
 router = APIRouter()
@@ -182,6 +183,9 @@ def entity_page(entity: str, request: Request) -> Response:
     deadline = cycle_deadline(settings, period)
     late = is_late(status, shown[0].received_at if shown else None, deadline, datetime.now(UTC).date())
     registry_entry = load_registry()[entity]
+    # the same record as `status` and /api/status: which version is in the (signed) figures, its review, the newer
+    own = [s for s in period_statuses(settings, period) if s.entity == entity]
+    standing = own[0] if own else EntityStatus(entity, "not_submitted", None, None, 0, 0)  # not in P's tree
     return _page(
         request,
         viewer,
@@ -192,6 +196,9 @@ def entity_page(entity: str, request: Request) -> Response:
         late=late,
         status=status,
         versions=shown,
+        standing=standing,
+        newer={n.version: n for n in standing.newer},
+        signed=period_signoff(settings, period) is not None,
         base=f"/entities/{entity}",
     )
 
@@ -228,7 +235,7 @@ def upload(
     data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
     outcome = uploads.submit(settings, viewer, data, file.filename, client_address(request), entity)
     background.add_task(uploads.refresh_docs, settings)
-    written = written_figures(data, uploads.safe_name(file.filename), load_catalog())
+    written = {code: (typed or "—", unit or "") for code, (typed, unit) in outcome.written.items()}  # read once
     base = f"/entities/{entity}"
     annotated = f"{base}/versions/{outcome.version}/annotated?period={outcome.period}" if outcome.annotated else None
     return _page(
@@ -236,8 +243,11 @@ def upload(
         viewer,
         "result.html",
         file=uploads.safe_name(file.filename),
-        status=outcome.status,
+        status=outcome.answer,
         version=outcome.version,
+        period=outcome.period,
+        # a template of another year than the one collected now: the answer names its year
+        collected=None if outcome.period is None or (now := open_period(settings)) is None else now.code,
         rows=finding_rows(outcome.findings, written, load_catalog(), lang),
         annotated=annotated,
         quarantined=uploads.QUARANTINED[lang == "zh"] if outcome.status == "refused" else "",

@@ -151,6 +151,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "reason": ("原因", "Reason"),
     "signed_off": ("已签署", "signed off"),
     "to_overview": ("返回总览", "Back to the overview"),
+    "pending_review": ("待审核", "pending review"),
+    "superseded": ("已被新版本取代", "superseded by a newer version"),
+    "in_figures": ("计入数据的版本", "Version in the figures"),
+    "in_signed_figures": ("计入已签署数据的版本", "Version in the signed-off figures"),
+    "late_correction": (
+        "签署后收到的更正：在 ESG 工作办公室重述本报告期之前，不改变任何已发布数据",
+        "late correction, received after sign-off: it changes no published figure unless the ESG office"
+        " restates the period",
+    ),
+    "other_year": (
+        "这是 {} 报告期的填报，不是当前收集的 {} 报告期。",
+        "This is a return for {}, not for {}, the period collected now.",
+    ),
     "awaiting_return": ("等待可用的填报", "waiting for a usable return"),
     "awaiting_correction": ("等待填报人提交更正版本", "waiting for the reporters' corrected version"),
     # what an audit row did (its state is in the next column)

@@ -78,7 +78,7 @@ def submit(
             portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
     with _INGEST:
-        outcome = ingest_bytes(settings, data, name)
+        outcome = ingest_bytes(settings, data, name, by=viewer.grant.email)
         if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
             quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)

@@ -258,6 +258,21 @@ WORDING: dict[str, tuple[str, str, str]] = {
         f"the cell refers to shared string {{index}}, which does not exist, so the file is damaged; {_RESAVE}",
         f"该单元格引用的共享字符串 {{index}} 不存在，文件已损坏；{_RESAVE_ZH}",
     ),
+    # A template of a period not open (last year's, during this year's collection): said to the reporter in
+    # their language, naming the template's year and the period collected now.
+    "period_not_open": (
+        "wrong_metadata",
+        "this is the template of {period}, which is not open for collection; returns are collected now for "
+        "{open}: fill in the template of {open} (from the portal or the ESG office)",
+        "这是 {period} 报告期的模板，该报告期目前不接收填报；现在接收的是 {open} 报告期的填报，"
+        "请填写 {open} 报告期的模板（可在填报平台下载或向 ESG 工作办公室索取）",
+    ),
+    "no_period_open": (
+        "wrong_metadata",
+        "this is the template of {period}, which is not open for collection, and no period is open now; "
+        "ask the ESG office",
+        "这是 {period} 报告期的模板，该报告期目前不接收填报，现在也没有开放填报的报告期；请与 ESG 工作办公室联系",
+    ),
     "missing_part": (
         "not_xlsx",
         f"the workbook has no part {{part}}, so it is damaged; {_RESAVE}",
@@ -308,7 +323,15 @@ def is_format_refusal(message: str) -> bool:
 def _pattern(english: str) -> re.Pattern[str]:
     """The English wording as a pattern whose named groups take back the details filled in."""
     parts = re.split(r"\{(\w+)\}", english)  # text, name, text, name, ..., text
-    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
+    seen: set[str] = set()
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(re.escape(part))
+        else:  # a detail named twice is the same text both times
+            out.append(f"(?P={part})" if part in seen else f"(?P<{part}>.+?)")
+            seen.add(part)
+    return re.compile("".join(out))
 
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [(_pattern(en), zh) for _rule, en, zh in WORDING.values()]

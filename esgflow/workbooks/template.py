@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -59,6 +60,8 @@ class TemplateRequest:
     signature: str  # esgflow.workbooks.signing.signature of the entity, period and template version
     # None: the catalog's current version; an older one rewrites what was sent before (tests, reissues)
     template_version: str | None = None
+    deadline: date | None = None  # when the return is due (the cycle's), printed on the instructions sheet
+    contact: str | None = None  # whom to ask about the template (the ESG office)
 
 
 def _rule_text(ind: Indicator, catalog: Catalog) -> str:
@@ -355,6 +358,10 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
         ws.append([label, value])
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
     ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
+    if req.deadline:  # a reporter holding only the file still knows when it is due and whom to ask
+        ws.append(["截止日期 Deadline", req.deadline.isoformat()])
+    if req.contact:
+        ws.append(["咨询 Questions to", req.contact])
     ws.append([])
     zh_first = req.entity.language == "zh"
     widths = dict(INSTRUCTIONS_WIDTHS)
