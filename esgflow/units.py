@@ -87,6 +87,8 @@ _LABELS: dict[str, str] = {
     "kg": "kilogram",
     "10k m3": "wan_m3",
     "MWh": "megawatt_hour",
+    "GJ": "gigajoule",
+    "MJ": "megajoule",
 }
 
 
@@ -108,6 +110,7 @@ _LABELS_ZH: dict[str, str] = {
     "%": "%",
     "tCO2e": "吨二氧化碳当量",
     "10k m3": "万立方米",
+    "GJ": "吉焦",
 }
 
 

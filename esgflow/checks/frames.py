@@ -23,7 +23,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
 from esgflow.factors import Factor, FactorRegistry
-from esgflow.figures.formulas import catalog_formula
+from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -246,11 +246,13 @@ def _derived_rows(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegist
 
     out = []
     for ind in catalog.derived_in_order():
-        inputs = [n for n in ind.formula_inputs() if n in catalog]
+        formula = asked_formula(ind, catalog, wide.columns)
+        if formula is None:
+            continue
+        inputs = [n for n in ind.formula_inputs() if n in catalog and n in formula_names(formula)]
         if ind.code not in wide.columns or not all(n in wide.columns for n in inputs):
             continue
-        assert ind.formula
-        expr = catalog_formula(ind.formula, ind.unit, catalog, factor)
+        expr = catalog_formula(formula, ind.unit, catalog, factor)
         base = wide.select("key", pl.col(ind.code).alias("value"), *inputs)
         recomputed = base.select(expr.alias("recomputed")).to_series()
         spread = pl.zeros(base.height, dtype=pl.Float64, eager=True)
