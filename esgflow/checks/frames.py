@@ -230,9 +230,36 @@ def _finish(frames: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def _sum_wholes(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """A return's figure for each whole of a not_above rule that is a plain sum of its inputs.
+
+    Discharge cannot exceed withdrawal, whose total no one types: it is the sum of the sources,
+    added here so that a return is checked against it before it is accepted (the group checks
+    see the consolidated total). Only when every source is given: a blank is never zero.
+    """
+    frames = []
+    for code in sorted({i.rules.not_above for i in catalog.indicators if i.rules.not_above}):
+        ind = catalog[code]
+        parts = [n for n in ind.formula_inputs() if n in catalog and catalog[n].unit == ind.unit]
+        terms = (ind.formula or "").replace(" ", "").split("+")
+        if ind.consolidation != "derived" or sorted(terms) != sorted(parts):
+            continue
+        given = base.filter(pl.col("indicator").is_in(parts) & pl.col("value").is_not_null())
+        frames.append(
+            given.group_by("key")
+            .agg(pl.col("value").sum(), pl.col("half").sum(), pl.len().alias("n"))
+            .filter(pl.col("n") == len(parts))
+            .select("key", pl.lit(code).alias("indicator"), "value", "half")
+        )
+    return pl.concat([base, *frames], how="diagonal_relaxed").with_columns(
+        pl.col("required").fill_null(False), pl.col("has_note").fill_null(False)
+    )
+
+
 def submission_frame(values: list[CheckedValue] | pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Check rows for the figures of entity returns (key: one per return), from Figures or a BASE_SCHEMA frame."""
-    rows = _figure_rows(values if isinstance(values, pl.DataFrame) else base_frame(values), catalog)
+    base = values if isinstance(values, pl.DataFrame) else base_frame(values)
+    rows = _figure_rows(_sum_wholes(base, catalog), catalog)
     return _finish([rows, _breakdown_rows(rows, catalog)])
 
 
