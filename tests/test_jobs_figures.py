@@ -124,6 +124,13 @@ def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
         "env_kerosene": Decimal("1.2"),
         "env_heat_purchased": 300,  # GJ
         "env_electricity_renewable_self": 20000,  # kWh
+        "env_diesel_mobile": 1500,  # L of the diesel above: construction machinery and vessels
+        "env_gasoline_mobile": 1000,  # L: every litre of gasoline went into vehicles
+        "env_process_emissions": Decimal("12.5"),  # tCO2e
+        "env_refrigerant_hfc134a": 2,  # kg
+        "env_refrigerant_hfc32": Decimal("1.5"),  # kg: 3 kg of R-410A, half HFC-32 ...
+        "env_refrigerant_hfc125": Decimal("1.5"),  # ... half HFC-125
+        "env_sf6": Decimal("0.2"),  # kg
     }
     [outcome] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", fuels)], docs=False)
     assert outcome.status.startswith("accepted"), outcome.line()
@@ -148,6 +155,21 @@ def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
     assert cited["sce_electricity_calorific"].value == Decimal("0.1229")  # the registry's basis, 当量值
     share = explain_figure(settings, p2026, "env_renewable_energy_share")
     assert float(share.stored.value) == pytest.approx(100 * 520000 * 0.1229 / kgce, rel=1e-9)
+
+    # Scope 1 by source: CO2 with the accounting guideline's defaults, fugitive gases at IPCC AR5 GWP-100
+    # (Table 8.A.1: HFC-134a 1300, HFC-32 677, HFC-125 3170, SF6 23500), the registry's default set
+    def stored(code: str) -> float:
+        return float(explain_figure(settings, p2026, code).stored.value)
+
+    stationary = (500 * 0.84 * 3.145 + 500 / 10000 * 21.62 * 1000) / 1000
+    stationary += 10 * 1.9003 + 2 * 2.8604 + 3 * 3.1705 + 0.5 * 3.1013 + 1.2 * 3.0179
+    mobile = (1500 * 0.84 * 3.145 + 1000 * 0.74 * 3.043) / 1000
+    fugitive = (2 * 1300 + 1.5 * 677 + 1.5 * 3170 + 0.2 * 23500) / 1000
+    assert stored("env_ghg_scope1_stationary") == pytest.approx(stationary, rel=1e-9)
+    assert stored("env_ghg_scope1_mobile") == pytest.approx(mobile, rel=1e-9)
+    assert stored("env_ghg_scope1_process") == pytest.approx(12.5, rel=1e-12)
+    assert stored("env_ghg_scope1_fugitive") == pytest.approx(fugitive, rel=1e-9)
+    assert stored("env_ghg_scope1") == pytest.approx(stationary + mobile + 12.5 + fugitive, rel=1e-9)
 
 
 def _walk(node: Node) -> list[Node]:

@@ -35,11 +35,17 @@ def asked_formula(ind: Indicator, catalog: Catalog, present: Collection[str]) ->
     value (a blank is never zero). None when nothing of the formula is left.
     """
     assert ind.formula
-    unasked = {
-        n
-        for n in ind.formula_inputs()
-        if n in catalog and catalog[n].is_input and catalog[n].template_version != "1" and n not in present
-    }
+
+    def is_unasked(name: str) -> bool:
+        # a computed figure all of whose inputs are unasked is unasked too (mobile combustion before version 4)
+        if name not in catalog or name in present:
+            return False
+        if catalog[name].is_input:
+            return catalog[name].template_version != "1"
+        inputs = [n for n in catalog[name].formula_inputs() if n in catalog]
+        return bool(inputs) and all(is_unasked(n) for n in inputs)
+
+    unasked = {n for n in ind.formula_inputs() if is_unasked(n)}
     if not unasked:
         return ind.formula
 
