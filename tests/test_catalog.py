@@ -25,6 +25,10 @@ def test_catalog_holds_every_published_indicator_in_order(catalog: Catalog, seed
         "env_water_withdrawal_total",
         "env_water_consumption",
         "env_water_recycling_rate",
+        "env_ghg_scope1_stationary",
+        "env_ghg_scope1_mobile",
+        "env_ghg_scope1_process",
+        "env_ghg_scope1_fugitive",
     }
     assert {"env_raw_coal", "env_heat_purchased", "env_water_discharge", "env_so2", "env_waste_construction"} <= fy2026
     assert set(shown) - set(appendix) - fy2026 == {
