@@ -206,9 +206,45 @@ def _factor(r: Mapping[str, Any]) -> Factor:
     return f
 
 
+def gwp_factors(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A factor row per GWP set and gas of `gwp_sets`/`gwp_gases`, its value read from the pinned
+    globalwarmingpotentials library, never typed by hand (a snapshot already holds them as rows)."""
+    sets, gases = raw.get("gwp_sets") or {}, raw.get("gwp_gases") or {}
+    if not sets:
+        return []
+    import globalwarmingpotentials as gwp  # only a registry that names GWP sets needs it
+
+    rows = []
+    for variant, s in sets.items():
+        for name, gas in gases.items():
+            try:
+                value = gwp.data[s["metric"]][gas]
+            except KeyError as exc:
+                raise EsgflowError(f"factor registry: no {gas} in the GWP set {s.get('metric')!r}") from exc
+            rows.append(
+                {
+                    "code": f"{name}_{variant}",
+                    "name": name,
+                    "choice": "gwp",
+                    "variant": variant,
+                    "value": str(value),
+                    "unit": "tCO2e/t",
+                    "gas": gas,
+                    "gwp": s["metric"],
+                    "publisher": "IPCC",
+                    "publication": s["publication"],
+                    "url": s.get("url"),
+                    "note": f"{gas} {s['metric']} read from the globalwarmingpotentials library, version "
+                    f"{gwp.__version__} (CC0), not typed into the registry",
+                    "looked_up": "2026-12-07",
+                }
+            )
+    return rows
+
+
 def registry_from(raw: Mapping[str, Any]) -> FactorRegistry:
     """A registry from its YAML (or snapshot) data, checked: unique ids, known units, known regions."""
-    factors = tuple(_factor(r) for r in raw["factors"])
+    factors = tuple(_factor(r) for r in [*raw["factors"], *gwp_factors(raw)])
     seen: set[str] = set()
     for f in factors:
         if f.code in seen:

@@ -89,6 +89,8 @@ _LABELS: dict[str, str] = {
     "kg": "kilogram",
     "10k m3": "wan_m3",
     "MWh": "megawatt_hour",
+    "GJ": "gigajoule",
+    "MJ": "megajoule",
 }
 
 

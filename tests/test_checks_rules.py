@@ -295,3 +295,23 @@ def test_each_rule_says_what_its_expected_figure_is() -> None:
     assert compared_label("yoy_change_needs_note") == ("上期数值", "Last period")
     assert compared_label("published_vs_computed") == ("按单位数据计算", "The entity data give")
     assert compared_label("required") == compared_label("no_such_rule") == ("对比数值", "Compared with")
+
+
+def test_discharge_above_the_sum_of_the_withdrawal_sources_is_an_error(validator: Validator, catalog: Catalog) -> None:
+    sources = [
+        _fig(catalog, code, value)
+        for code, value in (
+            ("env_water_withdrawal_municipal", "600"),
+            ("env_water_withdrawal_surface", "300"),
+            ("env_water_withdrawal_ground", "100"),
+            ("env_water_withdrawal_sea", "0"),
+            ("env_water_withdrawal_reclaimed", "0"),
+        )
+    ]
+    assert _check(validator, catalog, [*sources, _fig(catalog, "env_water_discharge", "1000")]) == []
+    # each of the six figures written to the tonne may be half a tonne off: 1003 t is still within
+    found = _check(validator, catalog, [*sources, _fig(catalog, "env_water_discharge", "1004")])
+    assert _rules(found) == {("part_not_above_whole", "env_water_discharge")}
+    assert found[0].indicators == ("env_water_discharge", "env_water_withdrawal_total")
+    # a source left blank: no total to compare with (the blank is reported as missing, not read as zero)
+    assert _check(validator, catalog, [*sources[:-1], _fig(catalog, "env_water_discharge", "1004")]) == []

@@ -150,3 +150,20 @@ def test_indias_vintages_share_one_basis(factors: FactorRegistry) -> None:
     for f in india.values():
         assert "excluding imports" in f.publication and f.url.startswith("https://cea.nic.in/")
     assert "0.7097" in india[2024].note and "0.710" in india[2024].note
+
+
+def test_gwp_values_come_from_the_pinned_library_as_a_reported_choice() -> None:
+    import globalwarmingpotentials
+
+    registry = load_factors()
+    on = date(2026, 12, 31)
+    assert registry.choices["gwp"] == "ar5"
+    sf6 = registry.resolve("gwp_sf6", on)
+    assert (sf6.value, sf6.unit, sf6.gwp) == (Decimal("23500.0"), "tCO2e/t", "AR5GWP100")  # AR5 Table 8.A.1
+    assert "globalwarmingpotentials" in sf6.note and "AR5" in sf6.publication
+    ar6 = registry.with_choices({"gwp": "ar6"})
+    assert ar6.resolve("gwp_sf6", on).value == Decimal(str(globalwarmingpotentials.data["AR6GWP100"]["SF6"]))
+    assert ar6.resolve("gwp_hfc134a", on).value == Decimal("1530.0")  # AR6 Table 7.SM.7
+    # the file names sets and gases only: no GWP value is typed into it
+    text = (Path(__file__).resolve().parents[1] / "esgflow" / "data" / "factors.yaml").read_text("utf-8")
+    assert "gwp_sets:" in text and "23500" not in text and "gwp_sf6_ar5" not in text

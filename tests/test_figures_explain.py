@@ -38,13 +38,20 @@ def _walk(node: Node) -> list[Node]:
     return [node, *(n for child in node.children for n in _walk(child))]
 
 
+def _inputs_of(code: str, catalog: Catalog) -> set[str]:
+    ind = catalog[code]
+    if ind.is_input:
+        return {code}
+    return {i for n in ind.formula_inputs() if n in catalog for i in _inputs_of(n, catalog)}
+
+
 def _adds_up(node: Node, catalog: Catalog) -> None:
     """Every node's figure is the sum of its parts (or its formula of them), all the way down."""
     ind = catalog[node.indicator]
     assert node.value is not None
     if node.cells and not node.children and ind.consolidation == "sum":
         assert node.value == pytest.approx(sum(float(c.value) for c in node.cells), rel=1e-12)
-    elif (ind.consolidation == "per_entity" and node.children) or ind.code == "env_ghg_total":
+    elif (ind.consolidation == "per_entity" and node.children) or ind.code in ("env_ghg_total", "env_ghg_scope1"):
         assert node.value == pytest.approx(sum(c.value or 0 for c in node.children), rel=1e-12)
     for child in node.children:
         _adds_up(child, catalog)
@@ -57,10 +64,13 @@ def test_explain_ghg_total_reaches_every_cell_and_factor(collected: Settings, ca
     nodes = _walk(found.tree)
     cells = {(c.entity, c.indicator): c for n in nodes for c in n.cells}
     assert {e for e, _ in cells} == set(ENTITIES)
-    assert {i for _, i in cells} == EMISSION_INPUTS
+    # every input of the Scope 1 and 2 formulas, those of template version 4 (zero in the demo returns) included
+    inputs = _inputs_of("env_ghg_total", catalog)
+    assert inputs > EMISSION_INPUTS and "env_refrigerant_hfc134a" in inputs
+    assert {i for _, i in cells} == inputs
     # every reported input of the five returns is reached (a blank one contributes nothing)
     reported = {(e, i) for e in ENTITIES for i, v in demo_inputs(load_catalog(), load_registry(), P2024)[e].items()}
-    assert set(cells) == {pair for pair in reported if pair[1] in EMISSION_INPUTS}
+    assert set(cells) == {pair for pair in reported if pair[1] in inputs}
     assert all(c.file.endswith("_2025.xlsx") and c.sheet and c.cell and c.version == 1 for c in cells.values())
     factors = {f.code: f for n in nodes for f in n.factors}
     assert {"grid_co2_cn_ln_2023", "grid_co2_cn_yn_2023", "grid_co2_cn_bj_2023", "grid_co2_in_2024"} <= set(factors)

@@ -7,18 +7,20 @@ import pytest
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog
 from esgflow.factors import FactorRegistry
-from esgflow.figures.formulas import catalog_formula, compile_formula
+from esgflow.figures.formulas import asked_formula, catalog_formula, compile_formula
 
 
-def _compile(catalog: Catalog, factors: FactorRegistry, code: str) -> pl.Expr:
+def _compile(catalog: Catalog, factors: FactorRegistry, code: str, present: tuple[str, ...] | None = None) -> pl.Expr:
+    """code's formula; with `present`, only the terms whose newer-template inputs are among them."""
     ind = catalog[code]
-    assert ind.formula
+    formula = ind.formula if present is None else asked_formula(ind, catalog, present)
+    assert formula
 
     def factor_of(name: str) -> tuple[Decimal, str]:
         f = factors.resolve(name, date(2024, 12, 31))
         return f.value, f.unit
 
-    return compile_formula(ind.formula, ind.unit, lambda n: catalog[n].unit if n in catalog else None, factor_of)
+    return compile_formula(formula, ind.unit, lambda n: catalog[n].unit if n in catalog else None, factor_of)
 
 
 def test_energy_total_converts_fuels_gas_and_electricity_to_tce(catalog: Catalog, factors: FactorRegistry) -> None:
@@ -30,9 +32,29 @@ def test_energy_total_converts_fuels_gas_and_electricity_to_tce(catalog: Catalog
             "env_electricity": [4.0],
         }
     )
-    got = frame.select(_compile(catalog, factors, "env_energy_total")).item()
+    # a period before template version 4: the fuels it did not ask for drop out of the sum
+    got = frame.select(_compile(catalog, factors, "env_energy_total", tuple(frame.columns))).item()
     expected = (1000 * 0.74 * 1.4714 + 1000 * 0.84 * 1.4571 + 100 * 1.3300 + 4 * 10000 * 0.1229) / 1000
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_newer_input_missing_where_others_have_it_leaves_no_figure(catalog: Catalog) -> None:
+    ind = catalog["env_energy_total"]
+    every = tuple(n for n in ind.formula_inputs() if n in catalog)
+    assert asked_formula(ind, catalog, every) == ind.formula
+    assert "env_raw_coal" not in (asked_formula(ind, catalog, ("env_diesel", "env_electricity")) or "")
+    # an input of template version 1 never drops out: blank stays unknown, never zero
+    assert "env_diesel" in (asked_formula(ind, catalog, ()) or "")
+
+
+def test_pruning_keeps_signs_and_drops_whole_products(catalog: Catalog) -> None:
+    share = catalog["env_renewable_energy_share"]
+    assert asked_formula(share, catalog, ("env_electricity_green",)) == (
+        "env_electricity_green * sce_electricity / env_energy_total"
+    )
+    consumption = catalog["env_water_consumption"]
+    assert asked_formula(consumption, catalog, ("env_water_withdrawal_total",)) == "env_water_withdrawal_total"
+    assert asked_formula(catalog["env_water_withdrawal_total"], catalog, ()) is None
 
 
 def test_rate_from_counts_is_a_percentage(catalog: Catalog, factors: FactorRegistry) -> None:

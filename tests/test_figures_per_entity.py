@@ -56,9 +56,9 @@ def _scope2(wan_kwh: str, factor: Decimal) -> Decimal:
 
 
 HAND = {
-    ("HQ", "env_ghg_scope1"): _scope1(diesel_l="500"),
-    ("SAMI", "env_ghg_scope1"): _scope1("1000", "200", "3000"),
-    ("OS-IN", "env_ghg_scope1"): _scope1(diesel_l="100"),
+    ("HQ", "env_ghg_scope1_stationary"): _scope1(diesel_l="500"),
+    ("SAMI", "env_ghg_scope1_stationary"): _scope1("1000", "200", "3000"),
+    ("OS-IN", "env_ghg_scope1_stationary"): _scope1(diesel_l="100"),
     ("SAMI", "env_ghg_scope2_location"): _scope2("10", GRID["CN-LN"]),
     ("KMSI", "env_ghg_scope2_location"): _scope2("20", GRID["CN-YN"]),
     ("OS-IN", "env_ghg_scope2_location"): _scope2("4", Decimal("0.7117")),  # tCO2/MWh = kgCO2/kWh
@@ -81,22 +81,23 @@ def test_entity_emissions_equal_the_hand_calculation(catalog: Catalog, factors: 
     for key, expected in HAND.items():
         assert values[key] == pytest.approx(float(expected), rel=1e-12), key
     # an entity that reported no input of a formula has no figure, not a zero
-    assert ("HQ", "env_ghg_scope2_location") not in values and ("KMSI", "env_ghg_scope1") not in values
+    assert ("HQ", "env_ghg_scope2_location") not in values and ("KMSI", "env_ghg_scope1_stationary") not in values
 
 
 def test_entity_emissions_name_the_observations_they_use(catalog: Catalog, factors: FactorRegistry) -> None:
     got = entity_figures(_observations(INPUTS), catalog, factors, PLACES, FY2025)
     ids = {(r["entity"], r["indicator"]): r["observation_ids"] for r in got.iter_rows(named=True)}
-    assert ids[("SAMI", "env_ghg_scope1")] == [2, 3, 4]
+    assert ids[("SAMI", "env_ghg_scope1_stationary")] == [2, 3, 4]
     assert ids[("KMSI", "env_ghg_scope2_market")] == [6, 7]
 
 
 def test_group_emissions_are_the_sum_of_the_entities(catalog: Catalog, factors: FactorRegistry) -> None:
     figures = consolidate(_observations(INPUTS), PARENTS, "HQ", catalog, factors, FY2025, PLACES)
     group = {r["indicator"]: r["value"] for r in figures.filter(pl.col("scope") == "HQ").iter_rows(named=True)}
-    scope1 = sum(v for (_, code), v in HAND.items() if code == "env_ghg_scope1")
+    scope1 = sum(v for (_, code), v in HAND.items() if code == "env_ghg_scope1_stationary")
     scope2 = sum(v for (_, code), v in HAND.items() if code == "env_ghg_scope2_location")
-    assert group["env_ghg_scope1"] == pytest.approx(float(scope1), rel=1e-12)
+    # before template version 4 every fuel was stationary, and Scope 1 is the sum of its sources
+    assert group["env_ghg_scope1"] == group["env_ghg_scope1_stationary"] == pytest.approx(float(scope1), rel=1e-12)
     assert group["env_ghg_scope2_location"] == pytest.approx(float(scope2), rel=1e-12)
     assert group["env_ghg_total"] == pytest.approx(float(scope1 + scope2), rel=1e-12)
     sami = figures.filter((pl.col("scope") == "SAMI") & (pl.col("indicator") == "env_ghg_scope2_location"))
@@ -142,7 +143,9 @@ def test_a_split_entity_takes_each_places_grid_factor(catalog: Catalog, factors:
     green = Decimal("0.6") * _scope2("2", GRID["CN-YN"]) + Decimal("0.4") * _scope2("2", GRID["CN-LN"])
     assert values[("SAMI", "env_ghg_scope2_market")] == pytest.approx(float(location - green), rel=1e-12)
     # fuels do not depend on the place, and the other entities keep their registered one
-    assert values[("SAMI", "env_ghg_scope1")] == pytest.approx(float(HAND[("SAMI", "env_ghg_scope1")]), rel=1e-12)
+    assert values[("SAMI", "env_ghg_scope1_stationary")] == pytest.approx(
+        float(HAND[("SAMI", "env_ghg_scope1_stationary")]), rel=1e-12
+    )
     for key, expected in HAND.items():
         if key[0] != "SAMI":
             assert values[key] == pytest.approx(float(expected), rel=1e-12), key

@@ -153,10 +153,16 @@ def test_a_return_on_the_template_before_marks_is_accepted_with_every_figure_act
     """Template version 2 had no actual/estimated column: no finding asks for one, and nothing is marked."""
     open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI"])
     v2 = older_template(sqlite_settings, catalog, "SAMI", "2025", "2", tmp_path / "tpl_v2")
-    [outcome] = ingest_files(sqlite_settings, [fill(v2, tmp_path / "in", {})])
-    assert (outcome.status, outcome.findings) == ("accepted", [])
+    asked = {
+        c: v for c, v in demo_inputs(catalog, load_registry(), P2024)["SAMI"].items() if catalog[c].in_template("2")
+    }
+    [outcome] = ingest_files(sqlite_settings, [fill(v2, tmp_path / "in", asked, complete=False)])
+    # only what later versions added is asked for (version 4's inputs), never a mark
+    assert outcome.status == "accepted_with_warnings"
+    assert {f.rule for f in outcome.findings} == {"not_in_older_template"}
+    assert all(catalog[f.indicators[0]].template_version == "4" for f in outcome.findings)
     with db.session_scope(sqlite_settings.database_url) as s:
         assert s.scalar(select(m.Submission.template_version)) == "2"
         marks = s.execute(select(m.Observation.estimated, m.Observation.value)).all()
-    assert len(marks) == len(catalog.inputs_for_kind(load_registry()["SAMI"].kind))
+    assert len(marks) == len(catalog.inputs_for_kind(load_registry()["SAMI"].kind, "2"))
     assert {estimated for estimated, _ in marks} == {False} and all(value is not None for _, value in marks)

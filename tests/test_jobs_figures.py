@@ -14,12 +14,13 @@ from esgflow.config import Settings
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.figures.consolidate import consolidate
+from esgflow.figures.explain import Node
 from esgflow.jobs.collection import (
     ingest_files,
     period_statuses,
 )
 from esgflow.jobs.common import entity_tree
-from esgflow.jobs.figures import check_group, consolidate_period, report_period
+from esgflow.jobs.figures import check_group, consolidate_period, explain_figure, report_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
@@ -96,3 +97,80 @@ def _stored(settings: Settings) -> dict[tuple[str, str], tuple[str, str, list[in
 def test_report_refuses_an_unknown_language_before_touching_the_warehouse(sqlite_settings: Settings) -> None:
     with pytest.raises(EsgflowError, match="unknown language fr"):
         report_period(sqlite_settings, P2024, Path("unused"), ["fr"])
+
+
+# GB/T 2589-2020, Appendix A (kgce per kg, per m3, per kWh, per GJ), and the registry's fuel densities
+GBT_2589 = {"gasoline": 1.4714, "diesel": 1.4571, "natural_gas": 1.3300, "electricity": 0.1229}
+GBT_2589 |= {"raw_coal": 0.7143, "coke": 0.9714, "fuel_oil": 1.4286, "lpg": 1.7143, "kerosene": 1.4714}
+GBT_2589 |= {"heat": 34.12}
+
+
+def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    settings = sqlite_settings
+    p2026 = parse_period("2026")
+    templates = open_collection(settings, p2026, tmp_path / "tpl", ["SAMI"])
+    fuels = {
+        "env_gasoline": 1000,  # L
+        "env_diesel": 2000,  # L
+        "env_natural_gas": 500,  # m3
+        "env_electricity": 5000000,  # kWh (SAMI's office electricity is part of it)
+        "env_electricity_green": 500000,  # kWh, part of the electricity above
+        "env_raw_coal": 10,  # t
+        "env_coke": 2,
+        "env_fuel_oil": 3,
+        "env_lpg": Decimal("0.5"),
+        "env_kerosene": Decimal("1.2"),
+        "env_heat_purchased": 300,  # GJ
+        "env_electricity_renewable_self": 20000,  # kWh
+        "env_diesel_mobile": 1500,  # L of the diesel above: construction machinery and vessels
+        "env_gasoline_mobile": 1000,  # L: every litre of gasoline went into vehicles
+        "env_process_emissions": Decimal("12.5"),  # tCO2e
+        "env_refrigerant_hfc134a": 2,  # kg
+        "env_refrigerant_hfc32": Decimal("1.5"),  # kg: 3 kg of R-410A, half HFC-32 ...
+        "env_refrigerant_hfc125": Decimal("1.5"),  # ... half HFC-125
+        "env_sf6": Decimal("0.2"),  # kg
+    }
+    [outcome] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", fuels)], docs=False)
+    assert outcome.status.startswith("accepted"), outcome.line()
+    consolidate_period(settings, p2026)
+    kgce = (
+        1000 * 0.74 * GBT_2589["gasoline"]
+        + 2000 * 0.84 * GBT_2589["diesel"]
+        + 500 * GBT_2589["natural_gas"]
+        + (5000000 + 20000) * GBT_2589["electricity"]
+        + 10000 * GBT_2589["raw_coal"]
+        + 2000 * GBT_2589["coke"]
+        + 3000 * GBT_2589["fuel_oil"]
+        + 500 * GBT_2589["lpg"]
+        + 1200 * GBT_2589["kerosene"]
+        + 300 * GBT_2589["heat"]
+    )
+    energy = explain_figure(settings, p2026, "env_energy_total")
+    assert float(energy.stored.value) == pytest.approx(kgce / 1000, rel=1e-9) and energy.agrees()
+    cited = {f.code: f for n in _walk(energy.tree) for f in n.factors}
+    for code in ("sce_raw_coal", "sce_coke", "sce_fuel_oil", "sce_lpg", "sce_kerosene", "sce_heat"):
+        assert "GB/T 2589-2020" in cited[code].publication, code
+    assert cited["sce_electricity_calorific"].value == Decimal("0.1229")  # the registry's basis, 当量值
+    share = explain_figure(settings, p2026, "env_renewable_energy_share")
+    assert float(share.stored.value) == pytest.approx(100 * 520000 * 0.1229 / kgce, rel=1e-9)
+
+    # Scope 1 by source: CO2 with the accounting guideline's defaults, fugitive gases at IPCC AR5 GWP-100
+    # (Table 8.A.1: HFC-134a 1300, HFC-32 677, HFC-125 3170, SF6 23500), the registry's default set
+    def stored(code: str) -> float:
+        return float(explain_figure(settings, p2026, code).stored.value)
+
+    stationary = (500 * 0.84 * 3.145 + 500 / 10000 * 21.62 * 1000) / 1000
+    stationary += 10 * 1.9003 + 2 * 2.8604 + 3 * 3.1705 + 0.5 * 3.1013 + 1.2 * 3.0179
+    mobile = (1500 * 0.84 * 3.145 + 1000 * 0.74 * 3.043) / 1000
+    fugitive = (2 * 1300 + 1.5 * 677 + 1.5 * 3170 + 0.2 * 23500) / 1000
+    assert stored("env_ghg_scope1_stationary") == pytest.approx(stationary, rel=1e-9)
+    assert stored("env_ghg_scope1_mobile") == pytest.approx(mobile, rel=1e-9)
+    assert stored("env_ghg_scope1_process") == pytest.approx(12.5, rel=1e-12)
+    assert stored("env_ghg_scope1_fugitive") == pytest.approx(fugitive, rel=1e-9)
+    assert stored("env_ghg_scope1") == pytest.approx(stationary + mobile + 12.5 + fugitive, rel=1e-9)
+
+
+def _walk(node: Node) -> list[Node]:
+    return [node, *(n for child in node.children for n in _walk(child))]

@@ -23,7 +23,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
 from esgflow.factors import Factor, FactorRegistry
-from esgflow.figures.formulas import catalog_formula
+from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -230,9 +230,36 @@ def _finish(frames: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def _sum_wholes(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """A return's figure for each whole of a not_above rule that is a plain sum of its inputs.
+
+    Discharge cannot exceed withdrawal, whose total no one types: it is the sum of the sources,
+    added here so that a return is checked against it before it is accepted (the group checks
+    see the consolidated total). Only when every source is given: a blank is never zero.
+    """
+    frames = []
+    for code in sorted({i.rules.not_above for i in catalog.indicators if i.rules.not_above}):
+        ind = catalog[code]
+        parts = [n for n in ind.formula_inputs() if n in catalog and catalog[n].unit == ind.unit]
+        terms = (ind.formula or "").replace(" ", "").split("+")
+        if ind.consolidation != "derived" or sorted(terms) != sorted(parts):
+            continue
+        given = base.filter(pl.col("indicator").is_in(parts) & pl.col("value").is_not_null())
+        frames.append(
+            given.group_by("key")
+            .agg(pl.col("value").sum(), pl.col("half").sum(), pl.len().alias("n"))
+            .filter(pl.col("n") == len(parts))
+            .select("key", pl.lit(code).alias("indicator"), "value", "half")
+        )
+    return pl.concat([base, *frames], how="diagonal_relaxed").with_columns(
+        pl.col("required").fill_null(False), pl.col("has_note").fill_null(False)
+    )
+
+
 def submission_frame(values: list[CheckedValue] | pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Check rows for the figures of entity returns (key: one per return), from Figures or a BASE_SCHEMA frame."""
-    rows = _figure_rows(values if isinstance(values, pl.DataFrame) else base_frame(values), catalog)
+    base = values if isinstance(values, pl.DataFrame) else base_frame(values)
+    rows = _figure_rows(_sum_wholes(base, catalog), catalog)
     return _finish([rows, _breakdown_rows(rows, catalog)])
 
 
@@ -246,11 +273,13 @@ def _derived_rows(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegist
 
     out = []
     for ind in catalog.derived_in_order():
-        inputs = [n for n in ind.formula_inputs() if n in catalog]
+        formula = asked_formula(ind, catalog, wide.columns)
+        if formula is None:
+            continue
+        inputs = [n for n in ind.formula_inputs() if n in catalog and n in formula_names(formula)]
         if ind.code not in wide.columns or not all(n in wide.columns for n in inputs):
             continue
-        assert ind.formula
-        expr = catalog_formula(ind.formula, ind.unit, catalog, factor)
+        expr = catalog_formula(formula, ind.unit, catalog, factor)
         base = wide.select("key", pl.col(ind.code).alias("value"), *inputs)
         recomputed = base.select(expr.alias("recomputed")).to_series()
         spread = pl.zeros(base.height, dtype=pl.Float64, eager=True)

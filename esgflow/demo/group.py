@@ -221,7 +221,31 @@ def demo_returns(catalog: Catalog, registry: EntityRegistry, period: Period) -> 
             if "env_electricity" in values[e]:
                 share = Decimal("0.1") if k == "design_institute" else Decimal(0)
                 values[e]["env_electricity_green"] = (values[e]["env_electricity"] * share).quantize(Decimal("0.0001"))
+    _fy2026_inputs(catalog, kinds, values)
     return [DemoReturn(entity, dict(sorted(vals.items()))) for entity, vals in values.items() if vals]
+
+
+def _fy2026_inputs(catalog: Catalog, kinds: dict[str, str], values: dict[str, dict[str, Decimal]]) -> None:
+    """The inputs no published report gives a total for (template version 4 on, issue 28).
+
+    The demo group burns none of the newer fuels and reports no pollutant or exceedance, so its
+    energy total stays the published one's reconstruction; its water is all drawn from the mains
+    (four fifths of it discharged) and its waste goes to landfill and licensed disposal.
+    """
+    derived = {
+        "env_water_withdrawal_municipal": lambda v: v.get("env_water_total"),
+        "env_water_discharge": lambda v: v.get("env_water_total", Decimal(0)) * Decimal("0.8"),
+        "env_waste_landfilled": lambda v: v.get("env_waste_nonhazardous"),
+        "env_waste_hazardous_licensed": lambda v: v.get("env_waste_hazardous"),
+    }
+    reported = {code for vals in values.values() for code in vals}
+    for ind in catalog.indicators:
+        if not ind.is_input or ind.code in reported or ind.template_version == "1":
+            continue
+        for e, k in kinds.items():
+            if values[e] and ind.reported_by_kind(k):
+                given = derived[ind.code](values[e]) if ind.code in derived else Decimal(0)
+                values[e][ind.code] = Decimal(0) if given is None else given.quantize(Decimal("0.01"))
 
 
 def unpublished_rows(appendix_csv: Path, catalog: Catalog, period: Period) -> list[tuple[str, str, str]]:

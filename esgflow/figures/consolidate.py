@@ -22,7 +22,7 @@ from esgflow.catalog import Catalog
 from esgflow.decimals import VALUE_DTYPE
 from esgflow.entities import ancestry
 from esgflow.factors import Factor, FactorRegistry
-from esgflow.figures.formulas import catalog_formula
+from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
 from esgflow.figures.per_entity import entity_figures
 from esgflow.periods import Period
 
@@ -152,11 +152,13 @@ def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on
 
     out: list[pl.DataFrame] = []
     for ind in derived:
-        inputs = [n for n in ind.formula_inputs() if n in catalog]
+        formula = asked_formula(ind, catalog, wide.columns)
+        if formula is None:
+            continue
+        inputs = [n for n in ind.formula_inputs() if n in catalog and n in formula_names(formula)]
         missing = [n for n in inputs if n not in wide.columns]
         wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(n) for n in missing)
-        assert ind.formula
-        wide = wide.with_columns(catalog_formula(ind.formula, ind.unit, catalog, factor).alias(ind.code))
+        wide = wide.with_columns(catalog_formula(formula, ind.unit, catalog, factor).alias(ind.code))
         values = wide.select("scope", pl.col(ind.code).alias("value")).filter(pl.col("value").is_not_null())
         used = (
             pl.concat([sources.get(n, no_sources) for n in inputs])
@@ -170,7 +172,7 @@ def _derive(figures: pl.DataFrame, catalog: Catalog, factors: FactorRegistry, on
                 pl.col("observation_ids").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
                 pl.lit(ind.code).alias("indicator"),
                 pl.lit(None, dtype=VALUE_DTYPE).alias("exact"),
-                pl.lit(f"formula: {ind.formula}").alias("method"),
+                pl.lit(f"formula: {formula}").alias("method"),
             )
         )
     return pl.concat(out, how="diagonal").select(list(FIGURE_SCHEMA)).cast(FIGURE_SCHEMA)

@@ -20,7 +20,7 @@ from esgflow.catalog import Catalog, Indicator
 from esgflow.cycle.review import Newer
 from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry, Resolved
-from esgflow.figures.formulas import catalog_formula
+from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
 from esgflow.figures.per_entity import factors_at, split_input, split_shares, terms_of
 from esgflow.records import AuditRecord, StoredFigure
 
@@ -264,15 +264,18 @@ def _entity_node(ind: Indicator, entity: str, ctx: Context) -> Node | None:
 
 def _derived_node(ind: Indicator, scope: str, ctx: Context) -> Node:
     assert ind.formula
-    names = ind.formula_inputs()
-    children = [explain(n, scope, ctx) for n in names if n in ctx.catalog]
-    chosen = {n: ctx.factors.resolve_at(n, ctx.on) for n in names if n not in ctx.catalog}
+    children = [explain(n, scope, ctx) for n in ind.formula_inputs() if n in ctx.catalog]
+    # inputs of a newer template that this scope has no figure for drop out, as in consolidation
+    formula = asked_formula(ind, ctx.catalog, {c.indicator for c in children if c.value is not None})
+    if formula is None:
+        return Node(ind.code, scope, None, ind.unit, f"formula: {ind.formula}", children=children)
+    names = formula_names(formula)
+    children = [c for c in children if c.indicator in names]
+    chosen = {n: ctx.factors.resolve_at(n, ctx.on) for n in ind.formula_inputs() if n in names and n not in ctx.catalog}
     values = {c.indicator: c.value for c in children}
-    value = (
-        _evaluate(ind.formula, ind.unit, values, ctx, chosen) if all(v is not None for v in values.values()) else None
-    )
+    value = _evaluate(formula, ind.unit, values, ctx, chosen) if all(v is not None for v in values.values()) else None
     uses = [_use(r) for r in chosen.values()]
-    return Node(ind.code, scope, value, ind.unit, f"formula: {ind.formula}", children=children, factors=uses)
+    return Node(ind.code, scope, value, ind.unit, f"formula: {formula}", children=children, factors=uses)
 
 
 def render(node: Node, catalog: Catalog, depth: int = 0, group: str | None = None) -> list[str]:

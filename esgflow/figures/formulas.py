@@ -9,7 +9,7 @@ converted to the indicator's unit, so no conversion factor is written in a formu
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -19,10 +19,58 @@ import polars as pl
 from esgflow import EsgflowError, units
 
 if TYPE_CHECKING:
-    from esgflow.catalog import Catalog
+    from esgflow.catalog import Catalog, Indicator
     from esgflow.factors import Factor
 
 Term = tuple[pl.Expr, pint.Unit]
+
+
+def asked_formula(ind: Indicator, catalog: Catalog, present: Collection[str]) -> str | None:
+    """ind's formula without the summed terms that name an input no return of the period was asked for.
+
+    An input first asked by a newer template (template_version above "1", such as the fuels of
+    version 4 in the energy total) has no figure at all in a period whose returns predate it: its
+    terms drop out of the sums it sits in, so the older periods keep the figures they had. A
+    figure missing where others of the period have one still leaves the formula without a
+    value (a blank is never zero). None when nothing of the formula is left.
+    """
+    assert ind.formula
+
+    def is_unasked(name: str) -> bool:
+        # a computed figure all of whose inputs are unasked is unasked too (mobile combustion before version 4)
+        if name not in catalog or name in present:
+            return False
+        if catalog[name].is_input:
+            return catalog[name].template_version != "1"
+        inputs = [n for n in catalog[name].formula_inputs() if n in catalog]
+        return bool(inputs) and all(is_unasked(n) for n in inputs)
+
+    unasked = {n for n in ind.formula_inputs() if is_unasked(n)}
+    if not unasked:
+        return ind.formula
+
+    def prune(node: ast.expr) -> ast.expr | None:
+        if isinstance(node, ast.Name):
+            return None if node.id in unasked else node
+        if isinstance(node, ast.UnaryOp):
+            operand = prune(node.operand)
+            return None if operand is None else ast.UnaryOp(node.op, operand)
+        if isinstance(node, ast.BinOp):
+            left, right = prune(node.left), prune(node.right)
+            if isinstance(node.op, ast.Add | ast.Sub) and (left is None or right is None):
+                if left is None and right is not None and isinstance(node.op, ast.Sub):
+                    return ast.UnaryOp(ast.USub(), right)
+                return left if right is None else right
+            return None if left is None or right is None else ast.BinOp(left, node.op, right)
+        return node
+
+    pruned = prune(ast.parse(ind.formula, mode="eval").body)
+    return None if pruned is None else ast.unparse(pruned)
+
+
+def formula_names(formula: str) -> set[str]:
+    """Every name a formula refers to."""
+    return {n.id for n in ast.walk(ast.parse(formula, mode="eval")) if isinstance(n, ast.Name)}
 
 
 def catalog_formula(formula: str, target_unit: str, catalog: Catalog, factor: Callable[[str], Factor]) -> pl.Expr:
