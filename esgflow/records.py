@@ -192,3 +192,18 @@ class CycleRecord:
     signed_at: datetime | None = None
     closed_by: str | None = None
     closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Scope3ScreeningRecord:
+    """The ESG office's screening of one Scope 3 category for a period, and its approval if any."""
+
+    period: str
+    category: int
+    relevant: bool
+    reason: str
+    method: str
+    screened_by: str
+    screened_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None

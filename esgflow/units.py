@@ -63,6 +63,11 @@ for _definition in (
     "kgCO2 = kgCO2e",
     "tCO2 = 1000 * kgCO2e",
     "wan_m3 = 10000 * meter ** 3",
+    # Scope 3 activity: travel and freight work and hotel stays are dimensions of their own, so a
+    # factor per passenger-km can never be applied to tonne-km or plain km.
+    "pkm = [passenger_distance]",
+    "tkm = [freight_work]",
+    "room_night = [room_night]",
 ):
     _REGISTRY.define(_definition)
 
@@ -87,6 +92,9 @@ _LABELS: dict[str, str] = {
     "kg": "kilogram",
     "10k m3": "wan_m3",
     "MWh": "megawatt_hour",
+    "passenger-km": "pkm",
+    "t-km": "tkm",
+    "room-night": "room_night",
 }
 
 
@@ -108,6 +116,9 @@ _LABELS_ZH: dict[str, str] = {
     "%": "%",
     "tCO2e": "吨二氧化碳当量",
     "10k m3": "万立方米",
+    "passenger-km": "人公里",
+    "t-km": "吨公里",
+    "room-night": "间夜",
 }
 
 

@@ -23,6 +23,7 @@ from esgflow.figures.history import ImportResult, read_published
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses, write_templates
 from esgflow.jobs.figures import consolidate_period, report_period
+from esgflow.jobs.scope3 import screen_demo
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
@@ -189,6 +190,7 @@ def run_demo(settings: Settings, out: Path, period: Period = P2024) -> DemoResul
     init_warehouse(settings)
     history = import_history_file(settings, bundled_history(), [period.shifted_years(-2), period.shifted_years(-1)])
     loaded, duplicates = load_demo_returns(settings, period)
+    screen_demo(settings, period)
     consolidation = consolidate_period(settings, period)
     report = report_period(settings, period, out, ["zh", "en"])
     published = {

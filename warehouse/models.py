@@ -431,3 +431,26 @@ class Cycle(Base):
     # Set by `esgflow cycle close`, cleared when the cycle is opened again.
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Scope3Screening(Base):
+    """The ESG office's screening of one Scope 3 category for a period: relevant or not, why and how.
+
+    One row per period and category, rewritten by a new screening (which clears its approval: an
+    approval is of the text it saw); every screening and approval is also in the audit trail.
+    A category's figure counts only when it is screened relevant and approved by someone else.
+    """
+
+    __tablename__ = "scope3_screening"
+    __table_args__ = (UniqueConstraint("period_id", "category", name="uq_scope3_screening_period_category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", name="fk_scope3_screening_period"))
+    category: Mapped[int] = mapped_column(Integer)
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    screened_by: Mapped[str] = mapped_column(String(200))
+    screened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
