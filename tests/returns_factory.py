@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from esgflow.catalog import Catalog, load_catalog
@@ -105,6 +106,9 @@ def fill(
 ) -> Path:
     """Fill a template: by default the entity's complete, consistent demo return with `values` on top."""
     base = dict(_complete(named_entity(template.name))) if complete else {}
+    if base:  # an older template asks fewer inputs than the catalog's demo return has
+        asked = set(load_workbook(template, read_only=True).defined_names)
+        base = {code: value for code, value in base.items() if code in asked}
     return fill_template(template, out_dir / (name or template.name), {**base, **values}, notes)
 
 
