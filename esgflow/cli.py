@@ -22,6 +22,7 @@ from esgflow.config import ENVIRONMENT, Settings, load_settings
 from esgflow.cycle.status import progress
 from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
+from esgflow.figures.scope3 import STATES as SCOPE3_STATES
 from esgflow.jobs import scope3 as scope3_jobs
 from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
 from esgflow.jobs.collection import (
@@ -759,7 +760,7 @@ def _cmd_scope3_show(args: argparse.Namespace) -> None:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        line = f"{args.period} category {r['category']:>2} {r['name_en']}: {r['state'].replace('_', ' ')}"
+        line = f"{args.period} category {r['category']:>2} {r['name_en']}: {SCOPE3_STATES[str(r['state'])][1]}"
         if r["screened_by"]:
             approved = f", approved by {r['approved_by']}" if r["approved_by"] else ""
             line += f" -- {r['reason']} (method: {r['method']}; screened by {r['screened_by']}{approved})"

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, inspect, text
 
 from esgflow import cli
+from esgflow.catalog import load_catalog
 from esgflow.cli import main
 from tests.pg_server import PostgresServer
 
@@ -34,7 +35,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_init_import_report(home: Path, tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init"]) == 0
-    assert "loaded 133 indicators, 33 entities" in capsys.readouterr().out
+    assert f"loaded {len(load_catalog().codes)} indicators, 33 entities" in capsys.readouterr().out
     assert main(["history", "import", str(seed_dir / "appendix_2022_2024.csv")]) == 0
     assert "2022, 2023, 2024" in capsys.readouterr().out
     assert main(["report", "--period", "2024", "--out", str(tmp_path / "r"), "--lang", "en"]) == 0
@@ -673,3 +674,21 @@ def test_contacts_import_list_and_remove(home: Path, tmp_path: Path, capsys: pyt
     assert main(["audit", "--json"]) == 0
     actions = [(e["action"], e["actor"]) for e in json.loads(capsys.readouterr().out)]
     assert ("contact_added", "Wang Li") in actions and actions.count(("contact_removed", "Wang Li")) == 2
+
+
+def test_the_office_screens_scope3_and_another_person_approves(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    screen = ["scope3", "screen", "--period", "2026", "--category", "6", "--relevant", "yes"]
+    assert main([*screen, "--reason", "site travel", "--method", "distance-based", "--by", "Li Wei"]) == 0
+    assert "category 6 (Business travel) screened relevant by Li Wei" in capsys.readouterr().out
+    assert main(["scope3", "approve", "--period", "2026", "--category", "6", "--by", "Li Wei"]) == 1
+    assert "another person must approve it" in capsys.readouterr().err
+    assert main(["scope3", "approve", "--period", "2026", "--category", "6", "--by", "Wang Fang"]) == 0
+    capsys.readouterr()
+    assert main(["scope3", "show", "--period", "2026", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["state"] for r in rows].count("unscreened") == 14 and rows[5]["approved_by"] == "Wang Fang"
+    assert main(["scope3", "show", "--period", "2026"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert len(shown) == 15 and "category  6 Business travel: relevant (approved) -- site travel" in shown[5]
+    assert "category  1 Purchased goods and services: not screened" in shown[0]
