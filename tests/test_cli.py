@@ -692,3 +692,25 @@ def test_the_office_screens_scope3_and_another_person_approves(home: Path, capsy
     shown = capsys.readouterr().out.splitlines()
     assert len(shown) == 15 and "category  6 Business travel: relevant (approved) -- site travel" in shown[5]
     assert "category  1 Purchased goods and services: not screened" in shown[0]
+
+
+def test_reading_commands_import_neither_prefect_nor_alembic_nor_great_expectations(home: Path, tmp_path: Path) -> None:
+    """`status`, `check` and `explain` answer from the warehouse: importing Prefect (seconds),
+    Alembic or Great Expectations would make every cold answer pay for what it never uses."""
+    assert main(["init"]) == 0
+    probe = (
+        "import sys\n"
+        "from esgflow.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "heavy = ('prefect', 'alembic', 'great_expectations')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    for command in (
+        ["status", "--period", "2024"],
+        ["check", "--period", "2024"],
+        ["explain", "--period", "2024", "env_diesel"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *command], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
+        assert done.stdout.strip().splitlines()[-1] == "[]", (command, done.stdout, done.stderr)
