@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,7 @@ from esgflow import EsgflowError
 from esgflow.config import Settings
 from esgflow.figures.explain import Node
 from esgflow.jobs import scope3
-from esgflow.jobs.figures import consolidate_period, explain_figure
+from esgflow.jobs.figures import consolidate_period, explain_figure, report_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.jobs.signoff import audit_trail
 from esgflow.periods import parse_period
@@ -55,7 +57,7 @@ def test_screening_is_audited_and_approved_only_by_another_person(sqlite_setting
 
 
 def test_only_approved_relevant_categories_get_figures_and_explain_reaches_the_factors(
-    sqlite_settings: Settings,
+    sqlite_settings: Settings, tmp_path: Path
 ) -> None:
     init_warehouse(sqlite_settings)
     record_values(sqlite_settings, "SAMI", "s3a", TRAVEL | MATERIALS, period=P2026)
@@ -88,3 +90,17 @@ def test_only_approved_relevant_categories_get_figures_and_explain_reaches_the_f
     assert set(cells) == set(TRAVEL) and cells["env_scope3_hotel_nights"].cell == "D5"
     total = explain_figure(sqlite_settings, P2026, "env_ghg_scope3_total")
     assert total.agrees() and total.tree.value == cat6.value
+
+    # the report: category 1 (not relevant) blank beside category 6, and the screening of all fifteen
+    report_period(sqlite_settings, P2026, tmp_path / "report", ["zh", "en"])
+    appendix = {r["code"]: r for r in csv.DictReader((tmp_path / "report" / "appendix.csv").open(encoding="utf-8"))}
+    assert appendix["env_ghg_scope3_cat1"]["2026"] == "" and appendix["env_ghg_scope3_cat4"]["2026"] == ""
+    assert Decimal(appendix["env_ghg_scope3_cat6"]["2026"]) == round(hand, 2)
+    assert appendix["env_ghg_scope3_total"]["2026"] == appendix["env_ghg_scope3_cat6"]["2026"]
+    screening = list(csv.DictReader((tmp_path / "report" / "scope3_screening.csv").open(encoding="utf-8")))
+    assert [(r["category"], r["state"]) for r in screening[:7:5]] == [("1", "not_relevant"), ("6", "relevant")]
+    assert screening[5]["approved_by"] == "Wang Fang" and screening[2]["state"] == "unscreened"
+    zh = (tmp_path / "report" / "appendix.zh.html").read_text("utf-8")
+    en = (tmp_path / "report" / "appendix.en.html").read_text("utf-8")
+    assert 'id="scope3"' in zh and "不相关（已批准）" in zh and "未筛选" in zh and "Business travel" not in zh
+    assert "not relevant (approved)" in en and "materials are the client&#x27;s" in en

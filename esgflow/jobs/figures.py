@@ -239,9 +239,17 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         signoff=signed,
         estimates=estimates,
         coverage=provisional,
+        scope3=tuple(_scope3_rows(settings, period)),
     )
     files = write_report(table, catalog, out, langs)
     return replace(files, consolidated_first=stale)
+
+
+def _scope3_rows(settings: Settings, period: Period) -> list[dict[str, object]]:
+    """The period's Scope 3 screening for the report, once Scope 3 is asked (a category screened, or a figure)."""
+    with db.session_scope(settings.database_url) as session:
+        found = {s.category: s for s in screenings(session, period)}
+    return scope3.category_rows(found) if found else []
 
 
 def _collected(session: db.Session, period: Period) -> bool:

@@ -11,7 +11,7 @@ from esgflow.report import coverage
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import write_page
 from esgflow.report.tables import AppendixTable
-from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv
+from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv, write_scope3_csv
 
 LANGUAGES = ("zh", "en")
 
@@ -43,6 +43,9 @@ def write_report(table: AppendixTable, catalog: Catalog, out: Path, langs: list[
     for lang in langs:
         files.append(out / f"appendix.{lang}.html")
         write_page(table, entries, catalog, lang, files[-1])
+    if table.scope3:
+        files.append(out / "scope3_screening.csv")
+        write_scope3_csv(table, files[-1])
     if table.coverage is not None:  # provisional: which entities the figures rest on, beside the tables
         files.append(table.coverage.write(out))
     else:

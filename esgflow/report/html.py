@@ -25,6 +25,7 @@ from esgflow.report.page_sections import (
     list_separator,
     own_summary,
     restatements,
+    scope3_screening,
     table,
     unit_of,
     versus,
@@ -88,8 +89,9 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
     if any("× 10" in s for s in shown_cells):
         notes.append(t["tiny_note"])
     sections = versus(table_, differences, lang) + contradictions(table_, catalog, lang)
-    sections += restatements(table_, catalog, lang)
-    for anchor, title in (("versus", t["versus"]), ("contradictions", t["own"]), ("restatements", t["restatements"])):
+    sections += restatements(table_, catalog, lang) + scope3_screening(table_, lang)
+    anchors = [("versus", t["versus"]), ("contradictions", t["own"]), ("restatements", t["restatements"])]
+    for anchor, title in [*anchors, ("scope3", t["scope3"])]:
         if any(f'id="{anchor}"' in s for s in sections):
             contents.append((anchor, title))
     index = disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang) if entries else []

@@ -59,6 +59,8 @@ class AppendixTable:
     # (indicator, year, basis) -> entities whose estimated figures that group figure was computed from
     estimates: Mapping[tuple[str, str, str], list[str]] = field(default_factory=dict)
     coverage: Coverage | None = None  # not signed off: provisional, resting on these entities' returns
+    # The period's Scope 3 screening, one row per category (esgflow.figures.scope3.category_rows)
+    scope3: tuple[Mapping[str, object], ...] = ()
 
     def empty_years(self) -> list[str]:
         """Year columns without a single figure: they stay in the table, with the reason said."""
