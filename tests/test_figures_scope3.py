@@ -65,6 +65,18 @@ def test_category_6_and_category_1_equal_the_hand_calculation(catalog: Catalog, 
     assert round(_figure(figures, "env_ghg_scope3_cat6"), 2) == Decimal("175.61")
 
 
+def test_category_3_takes_the_fuels_and_electricity_of_scope_1_and_2(catalog: Catalog, factors: FactorRegistry) -> None:
+    energy = {"env_diesel": "20000", "env_gasoline": "5000", "env_natural_gas": "3000", "env_electricity": "150"}
+    figures = entity_figures(_observations("SAMI", energy), catalog, factors, {"SAMI": "CN-LN"}, FY2026)
+    kg = (  # L, L, m3 and 10k kWh by DESNZ 2025 well-to-tank and the MEE footprint less the grid's CO2
+        Decimal(20000) * Decimal("0.62409")
+        + Decimal(5000) * Decimal("0.60664")
+        + Decimal(3000) * Decimal("0.3366")
+        + Decimal(150) * 10000 * (Decimal("0.6205") - Decimal("0.5306"))
+    )
+    assert abs(_figure(figures, "env_ghg_scope3_cat3") - kg / 1000) < Decimal("1e-6")
+
+
 def test_a_category_without_its_inputs_has_no_figure(catalog: Catalog, factors: FactorRegistry) -> None:
     figures = entity_figures(
         _observations("SAMI", {"env_scope3_rail": "1000"}), catalog, factors, {"SAMI": "CN-LN"}, FY2026

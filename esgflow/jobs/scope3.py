@@ -11,7 +11,7 @@ from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.review import actor
-from esgflow.figures.scope3 import CATEGORIES, CATEGORY_NAMES, category_rows, lines
+from esgflow.figures.scope3 import CATEGORIES, CATEGORY_NAMES, category_of, category_rows
 from esgflow.jobs.common import require_schema
 from esgflow.periods import Period
 from esgflow.warehouse import db
@@ -85,15 +85,15 @@ DEMO_SCREENER, DEMO_APPROVER = "演示·李伟 (demo)", "演示·王芳 (demo)"
 
 
 def screen_demo(settings: Settings, period: Period) -> list[int]:
-    """The demo office's screening: each category the templates ask activity for, relevant and approved.
+    """The demo office's screening: each category esgflow calculates, relevant and approved.
 
     The other categories stay unscreened, so the demo shows them as such, with no figure.
     """
-    categories = sorted({line.category for line in lines(load_catalog())})
+    categories = sorted(n for code in load_catalog().codes if (n := category_of(code)) is not None)
     with db.session_scope(settings.database_url) as session:
         done = {s.category for s in store.screenings(session, period) if s.approved_by}
     for n in (c for c in categories if c not in done):
-        reason = "the demo group's templates ask this category's activity data"
+        reason = "the demo group's returns carry this category's activity data"
         screen(settings, period, n, True, reason, "activity-based with DESNZ 2025 factors", DEMO_SCREENER)
         approve(settings, period, n, DEMO_APPROVER)
     return categories
