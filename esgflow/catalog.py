@@ -58,6 +58,17 @@ class Split:
 
 
 @dataclass(frozen=True)
+class Scope3Line:
+    """What a Scope 3 activity input is: its category (1-15 of the GHG Protocol), the method of the
+    line it feeds (`average-data`, `distance-based`, `spend-based`, ...) and whether its data are
+    primary (the entity's own records) or secondary; every line of the category's figure says so."""
+
+    category: int
+    method: str
+    primary: bool
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     pillar: str
@@ -82,6 +93,7 @@ class Indicator:
     template_version: str = "1"
     retired_in: str | None = None
     split: Split | None = None
+    scope3: Scope3Line | None = None
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -216,6 +228,7 @@ FIELDS = {
     "template_version",
     "retired_in",
     "split",
+    "scope3",
 }
 
 
@@ -252,7 +265,19 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
         template_version=str(raw.get("template_version", "1")),
         retired_in=None if raw.get("retired_in") is None else str(raw["retired_in"]),
         split=_split(raw.get("split")),
+        scope3=_scope3(raw.get("scope3")),
     )
+
+
+def _scope3(raw: Any) -> Scope3Line | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"category", "method", "primary"}:
+        raise EsgflowError(f"catalog: scope3 must read {{category: N, method: M, primary: true|false}}, not {raw!r}")
+    category = int(raw["category"])
+    if not 1 <= category <= 15:
+        raise EsgflowError(f"catalog: scope3 category must be 1 to 15, not {category}")
+    return Scope3Line(category, str(raw["method"]), bool(raw["primary"]))
 
 
 def _split(raw: Any) -> Split | None:

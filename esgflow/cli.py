@@ -23,6 +23,8 @@ from esgflow.cycle.review import Newer
 from esgflow.cycle.status import progress
 from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
+from esgflow.figures.scope3 import STATES as SCOPE3_STATES
+from esgflow.jobs import scope3 as scope3_jobs
 from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
 from esgflow.jobs.collection import (
     data_docs_index,
@@ -619,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cycle_parsers(sub)
     _disclosure_parsers(sub)
     _target_parsers(sub)
+    _scope3_parsers(sub)
     return parser
 
 
@@ -935,6 +938,53 @@ def _target_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     lst.add_argument("--period", type=_period, help="progress up to this year (default: the newest with figures)")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=_cmd_target_list)
+
+
+def _cmd_scope3_screen(args: argparse.Namespace) -> None:
+    relevant = args.relevant == "yes"
+    print(scope3_jobs.screen(load_settings(), args.period, args.category, relevant, args.reason, args.method, args.by))
+
+
+def _cmd_scope3_approve(args: argparse.Namespace) -> None:
+    print(scope3_jobs.approve(load_settings(), args.period, args.category, args.by))
+
+
+def _cmd_scope3_show(args: argparse.Namespace) -> None:
+    rows = scope3_jobs.show(load_settings(), args.period)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        line = f"{args.period} category {r['category']:>2} {r['name_en']}: {SCOPE3_STATES[str(r['state'])][1]}"
+        if r["screened_by"]:
+            approved = f", approved by {r['approved_by']}" if r["approved_by"] else ""
+            line += f" -- {r['reason']} (method: {r['method']}; screened by {r['screened_by']}{approved})"
+        print(line)
+
+
+def _scope3_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    s3 = sub.add_parser("scope3", help="Scope 3 screening of the 15 categories").add_subparsers(
+        dest="action", required=True
+    )
+    scr = s3.add_parser("screen", help="screen one category of a period relevant or not, with reason and method")
+    scr.add_argument("--period", required=True, type=_period)
+    scr.add_argument("--category", required=True, type=int, help="1 to 15 (GHG Protocol Scope 3 Standard)")
+    scr.add_argument("--relevant", required=True, choices=("yes", "no"))
+    scr.add_argument("--reason", required=True, help="why the category is relevant or not")
+    scr.add_argument("--method", required=True, help="how it is calculated, or how relevance was judged")
+    scr.add_argument("--by", required=True, help="who screens it, for the audit trail")
+    scr.set_defaults(func=_cmd_scope3_screen)
+    app = s3.add_parser("approve", help="approve a category's screening (not by its screener)")
+    app.add_argument("--period", required=True, type=_period)
+    app.add_argument("--category", required=True, type=int)
+    app.add_argument("--by", required=True, help="who approves it, for the audit trail")
+    app.set_defaults(func=_cmd_scope3_approve)
+    show = s3.add_parser(
+        "show", help="every category of a period: relevant, not relevant, awaiting approval or not screened"
+    )
+    show.add_argument("--period", required=True, type=_period)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_cmd_scope3_show)
 
 
 def _out(text: str) -> Path:

@@ -70,6 +70,9 @@ UNITS_ZH: dict[str, str] = {
     "tce": "吨标准煤",
     "%": "%",
     "tCO2e": "吨二氧化碳当量",
+    "passenger-km": "人公里",
+    "t-km": "吨公里",
+    "room-night": "间夜",
 }
 
 

@@ -233,3 +233,18 @@ class TargetRecord:
     target_value: Decimal
     milestones: dict[int, Decimal]
     added_by: str
+
+
+@dataclass(frozen=True)
+class Scope3ScreeningRecord:
+    """The ESG office's screening of one Scope 3 category for a period, and its approval if any."""
+
+    period: str
+    category: int
+    relevant: bool
+    reason: str
+    method: str
+    screened_by: str
+    screened_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None

@@ -65,6 +65,11 @@ for _definition in (
     "kgCO2 = kgCO2e",
     "tCO2 = 1000 * kgCO2e",
     "wan_m3 = 10000 * meter ** 3",
+    # Scope 3 activity: travel and freight work and hotel stays are dimensions of their own, so a
+    # factor per passenger-km can never be applied to tonne-km or plain km.
+    "pkm = [passenger_distance]",
+    "tkm = [freight_work]",
+    "room_night = [room_night]",
 ):
     _REGISTRY.define(_definition)
 
@@ -91,6 +96,9 @@ _LABELS: dict[str, str] = {
     "MWh": "megawatt_hour",
     "GJ": "gigajoule",
     "MJ": "megajoule",
+    "passenger-km": "pkm",
+    "t-km": "tkm",
+    "room-night": "room_night",
 }
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 from prefect import flow
 
 from esgflow.demo.group import DEMO_PERIOD
-from esgflow.demo.tasks import import_demo_history, import_published_for_comparison, init_warehouse, reply_with_returns
+from esgflow.demo.tasks import (
+    import_demo_history,
+    import_published_for_comparison,
+    init_warehouse,
+    reply_with_returns,
+    screen_scope3,
+)
 from esgflow.findings import Finding
 from esgflow.flows.collect import collect
 from esgflow.flows.consolidate_and_report import consolidate_and_report
@@ -24,6 +30,7 @@ def demo(period: str = DEMO_PERIOD, out: str | None = None) -> list[Finding]:
     reply_with_returns(p)
     collect()
     import_published_for_comparison(p)
+    screen_scope3(p)
     return consolidate_and_report(p.code, out, await_signoff=False)  # the demo signs nothing off
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from esgflow.catalog import Catalog, load_catalog
@@ -23,6 +24,7 @@ from esgflow.figures.history import ImportResult, read_published
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses, write_templates
 from esgflow.jobs.figures import consolidate_period, report_period
+from esgflow.jobs.scope3 import screen_demo
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import Period, parse_period
 from esgflow.report import ReportFiles
@@ -104,6 +106,9 @@ def fill(
 ) -> Path:
     """Fill a template: by default the entity's complete, consistent demo return with `values` on top."""
     base = dict(_complete(named_entity(template.name))) if complete else {}
+    if base:  # an older template asks fewer inputs than the catalog's demo return has
+        asked = set(load_workbook(template, read_only=True).defined_names)
+        base = {code: value for code, value in base.items() if code in asked}
     return fill_template(template, out_dir / (name or template.name), {**base, **values}, notes)
 
 
@@ -189,6 +194,7 @@ def run_demo(settings: Settings, out: Path, period: Period = P2024) -> DemoResul
     init_warehouse(settings)
     history = import_history_file(settings, bundled_history(), [period.shifted_years(-2), period.shifted_years(-1)])
     loaded, duplicates = load_demo_returns(settings, period)
+    screen_demo(settings, period)
     consolidation = consolidate_period(settings, period)
     report = report_period(settings, period, out, ["zh", "en"])
     published = {

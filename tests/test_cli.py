@@ -730,6 +730,24 @@ def test_baseline_and_target_commands(home: Path, capsys: pytest.CaptureFixture[
     assert "env_ghg_total (group, absolute): 100 in 2024 -> 80 in 2030" in capsys.readouterr().out
 
 
+def test_the_office_screens_scope3_and_another_person_approves(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    screen = ["scope3", "screen", "--period", "2026", "--category", "6", "--relevant", "yes"]
+    assert main([*screen, "--reason", "site travel", "--method", "distance-based", "--by", "Li Wei"]) == 0
+    assert "category 6 (Business travel) screened relevant by Li Wei" in capsys.readouterr().out
+    assert main(["scope3", "approve", "--period", "2026", "--category", "6", "--by", "Li Wei"]) == 1
+    assert "another person must approve it" in capsys.readouterr().err
+    assert main(["scope3", "approve", "--period", "2026", "--category", "6", "--by", "Wang Fang"]) == 0
+    capsys.readouterr()
+    assert main(["scope3", "show", "--period", "2026", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["state"] for r in rows].count("unscreened") == 14 and rows[5]["approved_by"] == "Wang Fang"
+    assert main(["scope3", "show", "--period", "2026"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert len(shown) == 15 and "category  6 Business travel: relevant (approved) -- site travel" in shown[5]
+    assert "category  1 Purchased goods and services: not screened" in shown[0]
+
+
 def test_reading_commands_import_neither_prefect_nor_alembic_nor_great_expectations(home: Path, tmp_path: Path) -> None:
     """`status`, `check` and `explain` answer from the warehouse: importing Prefect (seconds),
     Alembic or Great Expectations would make every cold answer pay for what it never uses."""

@@ -15,12 +15,14 @@ from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.figures.consolidate import consolidate
 from esgflow.figures.explain import Node
+from esgflow.figures.scope3 import gate
 from esgflow.jobs.collection import (
     ingest_files,
     period_statuses,
 )
 from esgflow.jobs.common import entity_tree
 from esgflow.jobs.figures import check_group, consolidate_period, explain_figure, report_period
+from esgflow.jobs.scope3 import screen_demo
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
@@ -48,12 +50,14 @@ def test_ingest_consolidate_check_and_report_one_return(settings: Settings, tmp_
 def test_consolidation_stores_every_figure_as_computed_with_all_its_observations(settings: Settings) -> None:
     init_warehouse(settings)
     load_demo_returns(settings, P2024)
+    relevant = set(screen_demo(settings, P2024))  # Scope 3 categories count as the office screened them
     with db.session_scope(settings.database_url) as s:
         observations = accepted_observations(s, P2024)
         parents = entity_tree(s, P2024)
     root = load_registry().root()
     places = load_registry().locations_on(P2024.ends_on)
     figures = consolidate(observations, parents, root, load_catalog(), load_factors(), P2024.ends_on, places)
+    figures = gate(figures, relevant)
     # as stored before figures went in bulk: a Decimal per figure (12 significant digits unless exact)
     expected = {
         (r["scope"], r["indicator"]): (

@@ -30,7 +30,7 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
 
 def _documented() -> set[str]:
     """The command names of the README's command table (its rows start with | `esgflow ...`)."""
-    rows = re.findall(r"^\| `esgflow ([a-z][a-z ]*?)(?: [A-Z\[-]|`)", README.read_text("utf-8"), flags=re.M)
+    rows = re.findall(r"^\| `esgflow ([a-z][a-z0-9 ]*?)(?: [A-Z\[-]|`)", README.read_text("utf-8"), flags=re.M)
     return {row.strip() for row in rows}
 
 

@@ -62,7 +62,7 @@ def test_cells_carry_units_labels_validation_and_protection(
     assert meta == {
         "meta_entity": "NFC6",
         "meta_period": "2025",
-        "meta_template_version": "4",
+        "meta_template_version": catalog.template_version,
         "meta_signature": signed,
     }
     sheet, coord = next(iter(wb.defined_names["env_electricity"].destinations))

@@ -221,7 +221,8 @@ def demo_returns(catalog: Catalog, registry: EntityRegistry, period: Period) -> 
             if "env_electricity" in values[e]:
                 share = Decimal("0.1") if k == "design_institute" else Decimal(0)
                 values[e]["env_electricity_green"] = (values[e]["env_electricity"] * share).quantize(Decimal("0.0001"))
-    _fy2026_inputs(catalog, kinds, values)
+    _scope3_activity(catalog, kinds, values)
+    _fy2026_inputs(catalog, kinds, values)  # after Scope 3: it fills what nothing else reported
     return [DemoReturn(entity, dict(sorted(vals.items()))) for entity, vals in values.items() if vals]
 
 
@@ -246,6 +247,21 @@ def _fy2026_inputs(catalog: Catalog, kinds: dict[str, str], values: dict[str, di
             if values[e] and ind.reported_by_kind(k):
                 given = derived[ind.code](values[e]) if ind.code in derived else Decimal(0)
                 values[e][ind.code] = Decimal(0) if given is None else given.quantize(Decimal("0.01"))
+
+
+# A demo entity's Scope 3 activity of weight 1 (an investment company's), by the unit it is asked
+# in: the group publishes none, so the demo makes plausible amounts that scale with the entity's kind.
+_SCOPE3_DEMO_AMOUNT = {"t": 400, "t-km": 1_500_000, "passenger-km": 120_000, "room-night": 250}
+
+
+def _scope3_activity(catalog: Catalog, kinds: dict[str, str], values: dict[str, dict[str, Decimal]]) -> None:
+    """New in the FY2026 templates (version 4), with no published totals: every demo entity reports them."""
+    for ind in (i for i in catalog.indicators if i.scope3 is not None and i.input_unit):
+        base = _SCOPE3_DEMO_AMOUNT[ind.input_unit]
+        for e, k in kinds.items():
+            if values[e]:
+                amount = Decimal(base * KIND_WEIGHT[k] * _jitter(e, ind.code)).quantize(Decimal(1))
+                values[e][ind.code] = units.convert(amount, ind.input_unit, ind.unit)
 
 
 def unpublished_rows(appendix_csv: Path, catalog: Catalog, period: Period) -> list[tuple[str, str, str]]:

@@ -8,7 +8,7 @@ from esgflow.catalog import load_catalog
 from esgflow.config import load_settings
 from esgflow.demo.group import bundled_history, demo_inputs
 from esgflow.entities import load_registry
-from esgflow.jobs import setup
+from esgflow.jobs import scope3, setup
 from esgflow.jobs.setup import import_history_file
 from esgflow.periods import Period
 from esgflow.reference_data import LoadCounts
@@ -45,3 +45,9 @@ def reply_with_returns(period: Period) -> int:
 def import_published_for_comparison(period: Period) -> int:
     """Import the period's published figures, kept apart from the computed ones, to compare them."""
     return import_history_file(load_settings(), bundled_history(), [period]).inserted
+
+
+@task
+def screen_scope3(period: Period) -> list[int]:
+    """Play the ESG office: screen and approve the Scope 3 categories esgflow calculates."""
+    return scope3.screen_demo(load_settings(), period)

@@ -20,6 +20,7 @@ from esgflow.catalog import Catalog, Indicator
 from esgflow.cycle.review import Newer
 from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry, Resolved
+from esgflow.figures import scope3
 from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
 from esgflow.figures.per_entity import factors_at, split_input, split_shares, terms_of
 from esgflow.records import AuditRecord, StoredFigure
@@ -273,6 +274,13 @@ def _derived_node(ind: Indicator, scope: str, ctx: Context) -> Node:
     children = [c for c in children if c.indicator in names]
     chosen = {n: ctx.factors.resolve_at(n, ctx.on) for n in ind.formula_inputs() if n in names and n not in ctx.catalog}
     values = {c.indicator: c.value for c in children}
+    if ind.code == scope3.TOTAL:
+        # Scope 3's total adds the categories that have a figure (screened relevant and approved):
+        # its sources are theirs only, so a category left out explains to no figure here.
+        kept = [c for c in children if c.value is not None]
+        total = sum(c.value for c in kept if c.value is not None) if kept else None
+        how = "sum of the categories screened relevant and approved: " + " + ".join(c.indicator for c in kept)
+        return Node(ind.code, scope, total, ind.unit, how, children=kept)
     value = _evaluate(formula, ind.unit, values, ctx, chosen) if all(v is not None for v in values.values()) else None
     uses = [_use(r) for r in chosen.values()]
     return Node(ind.code, scope, value, ind.unit, f"formula: {formula}", children=children, factors=uses)

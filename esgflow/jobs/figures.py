@@ -19,6 +19,7 @@ from esgflow.cycle.review import DECISIONS, actor
 from esgflow.cycle.states import APPROVED
 from esgflow.entities import load_registry
 from esgflow.factors import FactorRegistry, load_factors, registry_from
+from esgflow.figures import scope3
 from esgflow.figures.consolidate import ConsolidationResult, consolidate, storable, summary
 from esgflow.figures.explain import Context as ExplainContext
 from esgflow.figures.explain import Explanation, Node, entities_in, explain, trails, unknown_indicator
@@ -56,6 +57,7 @@ from esgflow.warehouse.observations import (
     splits_of,
 )
 from esgflow.warehouse.reference import entity_locations
+from esgflow.warehouse.scope3 import screenings
 from esgflow.warehouse.submissions import open_periods, submission_versions
 from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
 
@@ -86,7 +88,8 @@ def _compute(
     locations = entity_locations(session, period.ends_on)
     root = load_registry().root()
     figures = consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations, splits)
-    return figures, observations
+    # Scope 3 categories count only as the office screened them (relevant and approved).
+    return scope3.gate(figures, scope3.counted(screenings(session, period))), observations
 
 
 def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
@@ -180,6 +183,19 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
     return RestatementResult(period.code, number, reason.strip(), found, significant, approved, tuple(recalculate))
 
 
+def _no_figure(session: db.Session, period: Period, code: str, scope: str) -> str:
+    """Why a figure is missing: a Scope 3 category's screening state, else no consolidation yet."""
+    category = scope3.category_of(code)
+    if category is not None or code == scope3.TOTAL:
+        found = {s.category: s for s in screenings(session, period)}
+        states = {n: scope3.state_of(found.get(n)) for n in ([category] if category else scope3.CATEGORIES)}
+        if category is not None and states[category] != "relevant":
+            return f"{period} has no {code}: Scope 3 category {category} is {scope3.STATES[states[category]][1]}"
+        if category is None and "relevant" not in states.values():
+            return f"{period} has no {code}: no Scope 3 category is screened relevant and approved"
+    return f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first"
+
+
 def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:
     """How a figure of a period (the group's, or an entity's subtree's) was made, down to cells and factors."""
     catalog, root = load_catalog(), load_registry().root()
@@ -192,7 +208,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
         if stored is None:  # a year imported from the published report: its file and row are its source
             published = stored_figure(session, period, scope, code, PUBLISHED_BASES)
             if published is None:
-                raise EsgflowError(f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first")
+                raise EsgflowError(_no_figure(session, period, code, scope))
             node = Node(code, scope, float(published.value), catalog[code].unit, f"imported: {published.method}")
             return Explanation(period.code, published, node, root)
         pinned = pinned_factor_set(session, period)
@@ -243,9 +259,17 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         estimates=estimates,
         coverage=provisional,
         targets=tuple(progress),
+        scope3=tuple(_scope3_rows(settings, period)),
     )
     files = write_report(table, catalog, out, langs, answers)
     return replace(files, consolidated_first=stale)
+
+
+def _scope3_rows(settings: Settings, period: Period) -> list[dict[str, object]]:
+    """The period's Scope 3 screening for the report, once Scope 3 is asked (a category screened, or a figure)."""
+    with db.session_scope(settings.database_url) as session:
+        found = {s.category: s for s in screenings(session, period)}
+    return scope3.category_rows(found) if found else []
 
 
 def _collected(session: db.Session, period: Period) -> bool:

@@ -13,7 +13,7 @@ from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import write_page
 from esgflow.report.tables import AppendixTable
 from esgflow.report.targets import write_targets_csv
-from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv
+from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv, write_scope3_csv
 
 LANGUAGES = ("zh", "en")
 
@@ -54,6 +54,9 @@ def write_report(
     if table.targets:
         files.append(out / "targets.csv")
         write_targets_csv(table.targets, files[-1])
+    if table.scope3:
+        files.append(out / "scope3_screening.csv")
+        write_scope3_csv(table, files[-1])
     if table.coverage is not None:  # provisional: which entities the figures rest on, beside the tables
         files.append(table.coverage.write(out))
     else:

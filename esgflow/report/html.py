@@ -28,6 +28,7 @@ from esgflow.report.page_sections import (
     list_separator,
     own_summary,
     restatements,
+    scope3_screening,
     table,
     unit_of,
     versus,
@@ -96,11 +97,13 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         notes.append(t["tiny_note"])
     sections = versus(table_, differences, lang) + contradictions(table_, catalog, lang)
     sections += restatements(table_, catalog, lang) + targets_section(table_.targets, catalog, lang)
+    sections += scope3_screening(table_, lang)
     for anchor, title in (
         ("versus", t["versus"]),
         ("contradictions", t["own"]),
         ("restatements", t["restatements"]),
         ("targets", t["targets"]),
+        ("scope3", t["scope3"]),
     ):
         if any(f'id="{anchor}"' in s for s in sections):
             contents.append((anchor, title))

@@ -11,6 +11,7 @@ from html import escape
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
 from esgflow.display import MISSING, moment, readable, unit, written_places
+from esgflow.figures.scope3 import STATES as SCOPE3_STATES
 from esgflow.findings import Finding
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.page_text import TEXT
@@ -217,3 +218,21 @@ def _like(value: Decimal | None, published: Decimal | None) -> str:
         return MISSING if value is None else readable(value, written_places(value))
     significant = 1 - value.adjusted()  # places that give two significant digits
     return readable(value, max(written_places(published), significant))
+
+
+def scope3_screening(table_: AppendixTable, lang: str) -> list[str]:
+    """The period's fifteen Scope 3 categories: state, reason, method and who screened and approved each."""
+    if not table_.scope3:
+        return []
+    t = TEXT[lang]
+    name = "name_zh" if lang == "zh" else "name_en"
+    heads = [Td(t[k]) for k in ("scope3_category", "scope3_state", "scope3_reason", "scope3_method", "scope3_by")]
+    rows = []
+    for r in table_.scope3:
+        state = SCOPE3_STATES[str(r["state"])][0 if lang == "zh" else 1]
+        who = " / ".join(str(p) for p in (r["screened_by"], r["approved_by"]) if p)
+        cells = [Td(escape(f"{r['category']}. {r[name]}")), Td(escape(state))]
+        cells += [Td(escape(str(r[k] or MISSING))) for k in ("reason", "method")] + [Td(escape(who or MISSING))]
+        rows.append((f' id="scope3-{r["category"]}"', cells))
+    note = f'<p class="note">{t["scope3_note"]}</p>'
+    return [f'<section id="scope3"><h2>{t["scope3"]}</h2>{note}{table(heads, rows, "scope3")}</section>']

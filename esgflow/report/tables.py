@@ -61,6 +61,8 @@ class AppendixTable:
     estimates: Mapping[tuple[str, str, str], list[str]] = field(default_factory=dict)
     coverage: Coverage | None = None  # not signed off: provisional, resting on these entities' returns
     targets: tuple[Progress, ...] = ()  # each target's progress in the years up to the period (issue 28.3)
+    # The period's Scope 3 screening, one row per category (esgflow.figures.scope3.category_rows)
+    scope3: tuple[Mapping[str, object], ...] = ()
 
     def empty_years(self) -> list[str]:
         """Year columns without a single figure: they stay in the table, with the reason said."""

@@ -100,6 +100,18 @@ def write_index_csv(entries: list[IndexEntry], catalog: Catalog, path: Path) -> 
         writer.writerows(_index_row(e, catalog) for e in entries)
 
 
+SCOPE3_HEADERS = ["category", "code", "name_zh", "name_en", "state", "relevant", "reason", "method"]
+SCOPE3_HEADERS += ["screened_by", "screened_at", "approved_by", "approved_at"]
+
+
+def write_scope3_csv(table: AppendixTable, path: Path) -> None:
+    """scope3_screening.csv: the period's fifteen Scope 3 categories, their state and screening."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, SCOPE3_HEADERS)
+        writer.writeheader()
+        writer.writerows({k: "" if r[k] is None else r[k] for k in SCOPE3_HEADERS} for r in table.scope3)
+
+
 def year_header(column: Column) -> str:
     """A year column as people write it: '2024', or '2022（重述）' above '2022 restated'."""
     if column.key == column.year:

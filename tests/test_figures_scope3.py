@@ -1,0 +1,140 @@
+"""Scope 3: categories 1 and 6 against hand calculations from the shipped factors, and the screening gate."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import polars as pl
+
+from esgflow.catalog import Catalog
+from esgflow.decimals import VALUE_DTYPE
+from esgflow.factors import FactorRegistry
+from esgflow.figures.consolidate import FIGURE_SCHEMA
+from esgflow.figures.per_entity import entity_figures
+from esgflow.figures.scope3 import CATEGORIES, TOTAL, category_of, category_rows, counted, gate, lines, state_of
+from esgflow.records import Scope3ScreeningRecord
+
+FY2026 = date(2026, 12, 31)
+# The DESNZ 2025 factors as esgflow/data/factors.yaml ships them, kg CO2e per unit.
+AIR_SHORT, AIR_LONG, RAIL, HOTEL = Decimal("0.12786"), Decimal("0.15282"), Decimal("0.03546"), Decimal("53.5")
+STEEL, ALUMINIUM, CONCRETE, OTHER = (
+    Decimal("3824.09335"),
+    Decimal("9115.90131"),
+    Decimal("118.79306"),
+    Decimal("75.00675"),
+)
+INPUTS = {
+    "env_scope3_air_short_haul": "182000",  # passenger-km
+    "env_scope3_air_long_haul": "96500",
+    "env_scope3_rail": "410000",
+    "env_scope3_hotel_nights": "2300",  # room-nights
+    "env_scope3_steel": "12500",  # t
+    "env_scope3_aluminium": "830",
+    "env_scope3_concrete": "56000",
+    "env_scope3_materials_other": "4200",
+}
+
+
+def _observations(entity: str, values: dict[str, str]) -> pl.DataFrame:
+    rows = [(n, entity, code, Decimal(v)) for n, (code, v) in enumerate(values.items(), start=1)]
+    schema = {"observation_id": pl.Int64, "entity": pl.Utf8, "indicator": pl.Utf8, "value": VALUE_DTYPE}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _figure(frame: pl.DataFrame, code: str) -> Decimal:
+    return Decimal(str(frame.filter(pl.col("indicator") == code)["value"].item()))
+
+
+def test_category_6_and_category_1_equal_the_hand_calculation(catalog: Catalog, factors: FactorRegistry) -> None:
+    figures = entity_figures(_observations("SAMI", INPUTS), catalog, factors, {"SAMI": "CN-LN"}, FY2026)
+    v = {k: Decimal(x) for k, x in INPUTS.items()}
+    cat6_kg = (
+        v["env_scope3_air_short_haul"] * AIR_SHORT
+        + v["env_scope3_air_long_haul"] * AIR_LONG
+        + v["env_scope3_rail"] * RAIL
+        + v["env_scope3_hotel_nights"] * HOTEL
+    )
+    cat1_kg = (
+        v["env_scope3_steel"] * STEEL
+        + v["env_scope3_aluminium"] * ALUMINIUM
+        + v["env_scope3_concrete"] * CONCRETE
+        + v["env_scope3_materials_other"] * OTHER
+    )
+    assert abs(_figure(figures, "env_ghg_scope3_cat6") - cat6_kg / 1000) < Decimal("1e-6")
+    assert abs(_figure(figures, "env_ghg_scope3_cat1") - cat1_kg / 1000) < Decimal("1e-6")
+    # 23.27 + 14.75 + 14.54 + 123.05 t of flights, rail and hotels, as the report rounds it
+    assert round(_figure(figures, "env_ghg_scope3_cat6"), 2) == Decimal("175.61")
+
+
+def test_category_3_takes_the_fuels_and_electricity_of_scope_1_and_2(catalog: Catalog, factors: FactorRegistry) -> None:
+    energy = {"env_diesel": "20000", "env_gasoline": "5000", "env_natural_gas": "3000", "env_electricity": "150"}
+    figures = entity_figures(_observations("SAMI", energy), catalog, factors, {"SAMI": "CN-LN"}, FY2026)
+    kg = (  # L, L, m3 and 10k kWh by DESNZ 2025 well-to-tank and the MEE footprint less the grid's CO2
+        Decimal(20000) * Decimal("0.62409")
+        + Decimal(5000) * Decimal("0.60664")
+        + Decimal(3000) * Decimal("0.3366")
+        + Decimal(150) * 10000 * (Decimal("0.6205") - Decimal("0.5306"))
+    )
+    assert abs(_figure(figures, "env_ghg_scope3_cat3") - kg / 1000) < Decimal("1e-6")
+
+
+def test_a_category_without_its_inputs_has_no_figure(catalog: Catalog, factors: FactorRegistry) -> None:
+    figures = entity_figures(
+        _observations("SAMI", {"env_scope3_rail": "1000"}), catalog, factors, {"SAMI": "CN-LN"}, FY2026
+    )
+    assert figures.filter(pl.col("indicator") == "env_ghg_scope3_cat1").is_empty()
+    assert _figure(figures, "env_ghg_scope3_cat6") == Decimal("1000") * RAIL / 1000
+
+
+def _consolidated(rows: list[tuple[str, str, float, list[int]]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(s, i, v, None, "sum", ids) for s, i, v, ids in rows],
+        schema={k: FIGURE_SCHEMA[k] for k in ("scope", "indicator", "value", "exact", "method", "observation_ids")},
+        orient="row",
+    ).select(list(FIGURE_SCHEMA))
+
+
+def test_the_gate_keeps_only_approved_relevant_categories_and_sums_them() -> None:
+    figures = _consolidated(
+        [
+            ("HQ", "env_ghg_scope3_cat1", 1000.0, [1, 2]),
+            ("HQ", "env_ghg_scope3_cat6", 175.5, [3]),
+            ("HQ", "env_ghg_scope1", 50.0, [4]),
+            ("SAMI", "env_ghg_scope3_cat6", 20.0, [3]),
+        ]
+    )
+    kept = gate(figures, {6})
+    assert kept.filter(pl.col("indicator") == "env_ghg_scope3_cat1").is_empty()
+    total = kept.filter(pl.col("indicator") == TOTAL).sort("scope")
+    assert total["scope"].to_list() == ["HQ", "SAMI"] and total["value"].to_list() == [175.5, 20.0]
+    assert total["observation_ids"].to_list()[0] == [3]
+    assert "env_ghg_scope3_cat6" in total["method"][0]
+    assert _figure(kept, "env_ghg_scope1") == Decimal(50)
+    # nothing screened relevant: no Scope 3 figure at all, and no zero standing for one
+    none = gate(figures, set())
+    assert none.filter(pl.col("indicator").str.starts_with("env_ghg_scope3")).is_empty()
+    assert none.height == 1
+
+
+def _screening(category: int, relevant: bool, approved_by: str | None) -> Scope3ScreeningRecord:
+    at = datetime(2027, 1, 10, tzinfo=UTC)
+    return Scope3ScreeningRecord("2026", category, relevant, "why", "how", "Li Wei", at, approved_by, at)
+
+
+def test_a_category_counts_only_screened_relevant_and_approved() -> None:
+    screenings = [_screening(1, True, None), _screening(6, True, "Wang Fang"), _screening(11, False, "Wang Fang")]
+    assert counted(screenings) == {6}
+    assert [state_of(s) for s in screenings] == ["pending_approval", "relevant", "not_relevant"]
+    rows = category_rows({s.category: s for s in screenings})
+    assert [r["category"] for r in rows] == list(CATEGORIES)
+    assert rows[1]["state"] == "unscreened" and rows[1]["relevant"] is None
+    assert rows[10]["name_en"] == "Use of sold products" and rows[10]["approved_by"] == "Wang Fang"
+
+
+def test_every_scope3_input_feeds_its_categorys_figure_and_says_its_method(catalog: Catalog) -> None:
+    found = lines(catalog)
+    assert {line.indicator.code for line in found} == set(INPUTS) | {"env_scope3_freight_road"}
+    for line in found:
+        figure = catalog[f"env_ghg_scope3_cat{line.category}"]
+        assert line.indicator.code in figure.formula_inputs()
+        assert line.method and isinstance(line.primary, bool)
+    assert category_of("env_ghg_scope3_cat15") == 15 and category_of("env_ghg_scope3_total") is None

@@ -1,0 +1,106 @@
+"""The office's Scope 3 screening through the jobs: audited, approved by another person, and what it lets count."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from esgflow import EsgflowError
+from esgflow.config import Settings
+from esgflow.figures.explain import Node
+from esgflow.jobs import scope3
+from esgflow.jobs.figures import consolidate_period, explain_figure, report_period
+from esgflow.jobs.setup import init_warehouse
+from esgflow.jobs.signoff import audit_trail
+from esgflow.periods import parse_period
+from tests.returns_factory import record_values
+
+P2026 = parse_period("2026")
+TRAVEL = {"env_scope3_air_short_haul": Decimal(10000), "env_scope3_hotel_nights": Decimal(40)}
+MATERIALS = {"env_scope3_steel": Decimal(100)}
+
+
+def _walk(node: Node) -> list[Node]:
+    return [node, *(n for child in node.children for n in _walk(child))]
+
+
+def test_screening_is_audited_and_approved_only_by_another_person(sqlite_settings: Settings) -> None:
+    init_warehouse(sqlite_settings)
+    said = scope3.screen(sqlite_settings, P2026, 6, True, "engineers travel to sites", "distance-based", "Li Wei")
+    assert "category 6 (Business travel) screened relevant by Li Wei" in said
+    with pytest.raises(EsgflowError, match="another person must approve"):
+        scope3.approve(sqlite_settings, P2026, 6, "li wei")
+    with pytest.raises(EsgflowError, match="not been screened"):
+        scope3.approve(sqlite_settings, P2026, 7, "Wang Fang")
+    with pytest.raises(EsgflowError, match="categories 1 to 15"):
+        scope3.screen(sqlite_settings, P2026, 16, True, "x", "y", "Li Wei")
+    with pytest.raises(EsgflowError, match="reason"):
+        scope3.screen(sqlite_settings, P2026, 5, True, " ", "y", "Li Wei")
+    assert "approved as relevant by Wang Fang" in scope3.approve(sqlite_settings, P2026, 6, "Wang Fang")
+    rows = scope3.show(sqlite_settings, P2026)
+    assert len(rows) == 15 and rows[5]["state"] == "relevant" and rows[5]["approved_by"] == "Wang Fang"
+    assert {r["state"] for i, r in enumerate(rows) if i != 5} == {"unscreened"}
+    json.dumps(rows)  # --json prints these as they are
+    # a new screening replaces the old one and needs a new approval
+    scope3.screen(sqlite_settings, P2026, 6, False, "travel moved to video calls", "spend review", "Li Wei")
+    assert scope3.show(sqlite_settings, P2026)[5]["state"] == "pending_approval"
+    trail = [(r.action, r.actor, r.reason) for r in audit_trail(sqlite_settings, P2026)]
+    assert trail == [
+        ("scope3_screened", "Li Wei", "engineers travel to sites"),
+        ("scope3_approved", "Wang Fang", None),
+        ("scope3_screened", "Li Wei", "travel moved to video calls"),
+    ]
+
+
+def test_only_approved_relevant_categories_get_figures_and_explain_reaches_the_factors(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    init_warehouse(sqlite_settings)
+    record_values(sqlite_settings, "SAMI", "s3a", TRAVEL | MATERIALS, period=P2026)
+    consolidate_period(sqlite_settings, P2026)
+    for code in ("env_ghg_scope3_cat6", "env_ghg_scope3_cat1", "env_ghg_scope3_total"):
+        with pytest.raises(EsgflowError, match=r"not screened|no Scope 3 category is screened"):  # no figure: why
+            explain_figure(sqlite_settings, P2026, code)
+
+    scope3.screen(sqlite_settings, P2026, 6, True, "site travel", "distance-based, DESNZ 2025", "Li Wei")
+    scope3.screen(sqlite_settings, P2026, 1, False, "materials are the client's", "qualitative", "Li Wei")
+    scope3.approve(sqlite_settings, P2026, 1, "Wang Fang")
+    consolidate_period(sqlite_settings, P2026)
+    with pytest.raises(EsgflowError, match="awaiting approval"):
+        explain_figure(sqlite_settings, P2026, "env_ghg_scope3_cat6")
+
+    scope3.approve(sqlite_settings, P2026, 6, "Wang Fang")
+    consolidate_period(sqlite_settings, P2026)
+    with pytest.raises(EsgflowError, match="not relevant"):
+        explain_figure(sqlite_settings, P2026, "env_ghg_scope3_cat1")
+    explained = explain_figure(sqlite_settings, P2026, "env_ghg_scope3_cat6")
+    assert explained.agrees()
+    cat6 = explained.tree
+    hand = (10000 * Decimal("0.12786") + 40 * Decimal("53.5")) / 1000
+    assert cat6.value is not None and abs(Decimal(str(cat6.value)) - hand) < Decimal("1e-9")
+    nodes = _walk(cat6)
+    used = {f.code: f for n in nodes for f in n.factors}
+    assert set(used) == {"s3_air_short_haul", "s3_hotel_night"}
+    assert "Open Government Licence" in used["s3_hotel_night"].publication and used["s3_hotel_night"].vintage == 2025
+    cells = {c.indicator: c for n in nodes for c in n.cells}
+    assert set(cells) == set(TRAVEL) and cells["env_scope3_hotel_nights"].cell == "D5"
+    total = explain_figure(sqlite_settings, P2026, "env_ghg_scope3_total")
+    assert total.agrees() and total.tree.value == cat6.value
+
+    # the report: category 1 (not relevant) blank beside category 6, and the screening of all fifteen
+    report_period(sqlite_settings, P2026, tmp_path / "report", ["zh", "en"])
+    appendix = {r["code"]: r for r in csv.DictReader((tmp_path / "report" / "appendix.csv").open(encoding="utf-8"))}
+    assert appendix["env_ghg_scope3_cat1"]["2026"] == "" and appendix["env_ghg_scope3_cat4"]["2026"] == ""
+    assert Decimal(appendix["env_ghg_scope3_cat6"]["2026"]) == round(hand, 2)
+    assert appendix["env_ghg_scope3_total"]["2026"] == appendix["env_ghg_scope3_cat6"]["2026"]
+    screening = list(csv.DictReader((tmp_path / "report" / "scope3_screening.csv").open(encoding="utf-8")))
+    assert [(r["category"], r["state"]) for r in screening[:7:5]] == [("1", "not_relevant"), ("6", "relevant")]
+    assert screening[5]["approved_by"] == "Wang Fang" and screening[2]["state"] == "unscreened"
+    zh = (tmp_path / "report" / "appendix.zh.html").read_text("utf-8")
+    en = (tmp_path / "report" / "appendix.en.html").read_text("utf-8")
+    assert 'id="scope3"' in zh and "不相关（已批准）" in zh and "未筛选" in zh and "Business travel" not in zh
+    assert "not relevant (approved)" in en and "materials are the client&#x27;s" in en
