@@ -23,6 +23,7 @@ from esgflow.cycle.status import progress
 from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
 from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
+from esgflow.jobs.assurance import pack_period, verify
 from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
@@ -590,6 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
     _review_parsers(sub)
     _cycle_parsers(sub)
+    _assurance_parsers(sub)
     return parser
 
 
@@ -635,6 +637,7 @@ QUICK_EXIT = frozenset(
         "signoff",
         "audit",
         "cycle",
+        "assurance",
     }
 )
 
@@ -740,6 +743,39 @@ def _cycle_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     close.add_argument("--period", required=True, type=_period)
     close.add_argument("--by", required=True, help="who closes it, for the audit trail")
     close.set_defaults(func=_cmd_cycle_close)
+
+
+def _cmd_assurance_pack(args: argparse.Namespace) -> None:
+    done = pack_period(load_settings(), args.period, args.out)
+    print(
+        f"packed {done.period} into {done.out}: {_count(done.figures, 'figure')}, {_count(done.inputs, 'input')} "
+        f"from {_count(done.returns, 'return')}, {_count(done.files, 'file')} listed in manifest.json"
+    )
+
+
+def _cmd_assurance_verify(args: argparse.Namespace) -> None:
+    found = verify(Path(args.dir))
+    for problem in found.problems:
+        print(problem)
+    if not found.ok:
+        raise EsgflowError(f"{args.dir} does not verify: {_count(len(found.problems), 'difference')} (listed above)")
+    print(
+        f"{args.dir} verifies: {_count(found.files, 'file')} as in the manifest, {_count(found.inputs, 'input')} "
+        f"as in their returns, {_count(found.figures, 'figure')} recomputed from the returns alone"
+    )
+
+
+def _assurance_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ass = sub.add_parser("assurance", help="what an assurance provider is handed").add_subparsers(
+        dest="action", required=True
+    )
+    pack = ass.add_parser("pack", help="write everything an assurer needs for a period, with a hashed manifest")
+    pack.add_argument("--period", required=True, type=_period)
+    pack.add_argument("--out", required=True, type=_out)
+    pack.set_defaults(func=_cmd_assurance_pack)
+    ver = ass.add_parser("verify", help="check a pack's hashes and recompute its figures from its returns alone")
+    ver.add_argument("dir")
+    ver.set_defaults(func=_cmd_assurance_verify)
 
 
 def _out(text: str) -> Path:

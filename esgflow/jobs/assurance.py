@@ -1,0 +1,119 @@
+"""The assurer's stage: gather a period's pack from the warehouse and the archive, and verify a pack."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from esgflow import EsgflowError
+from esgflow.assurance.pack import PackContents, return_path, write_pack
+from esgflow.assurance.verify import Verification, verify_pack
+from esgflow.catalog import load_catalog
+from esgflow.config import Settings
+from esgflow.entities import load_registry
+from esgflow.jobs.common import entity_tree, require_schema, standing_basis
+from esgflow.periods import Period
+from esgflow.warehouse import db
+from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, restatements
+from esgflow.warehouse.observations import observations_by_id, splits_of
+from esgflow.warehouse.reference import entity_locations
+from esgflow.warehouse.submissions import submission_versions
+from esgflow.warehouse.trail import audit_events, period_signoff
+
+
+@dataclass(frozen=True)
+class PackResult:
+    period: str
+    out: Path
+    files: int
+    figures: int
+    inputs: int
+    returns: int
+
+
+def _archived(archive: Path, sha256: str) -> Path:
+    """The archived bytes of a return (stored by esgflow.intake.archive under their hash, with their suffix)."""
+    found = [p for p in sorted((archive / sha256[:2]).glob(f"{sha256}.*")) if not p.name.endswith(".log.jsonl")]
+    if not found:
+        raise EsgflowError(f"the return with SHA-256 {sha256} is not in the archive {archive}: restore it first")
+    return found[0]
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
+
+
+def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
+    """Write the assurance pack of a period's standing figures (restated ones once restated) into `out`."""
+    require_schema(settings)
+    catalog, root = load_catalog(), load_registry().root()
+    with db.session_scope(settings.database_url) as session:
+        basis = standing_basis(session, period)
+        figures = figures_with_sources(session, period, basis)
+        pinned = pinned_factor_set(session, period)
+        if figures.is_empty() or pinned is None:
+            raise EsgflowError(f"{period} has no consolidated figures to pack: run 'esgflow consolidate' first")
+        ids = figures["observation_ids"].explode().drop_nulls().unique().sort().to_list()
+        observations = observations_by_id(session, ids)
+        splits = splits_of(session, ids)
+        versions = {(v.entity, v.version): v for v in submission_versions(session, period)}
+        trail = audit_events(session, period)
+        signed = period_signoff(session, period)
+        restated = restatements(session, [period])
+        parents = entity_tree(session, period)
+        locations = entity_locations(session, period.ends_on)
+    approvals = {(e.entity, e.version): e for e in trail if e.action == "approved"}
+    inputs = []
+    for r in observations.with_columns(pl.col("value").cast(pl.Utf8)).iter_rows(named=True):
+        stored = versions[(r["entity"], r["version"])]
+        approved = approvals.get((r["entity"], r["version"]))
+        typed = f"{r['original_value'] or r['value']} {r['original_unit'] or ''}".strip()
+        inputs.append(
+            {
+                "observation_id": r["observation_id"],
+                "entity": r["entity"],
+                "indicator": r["indicator"],
+                "value": r["value"],
+                "unit": catalog[r["indicator"]].unit,
+                "as_typed": typed,
+                "version": r["version"],
+                "file": r["file"],
+                "sha256": stored.content_hash,
+                "return": return_path(stored.content_hash),
+                "received_at": stored.arrived_at.isoformat(),
+                "sheet": r["sheet"],
+                "cell": r["cell"],
+                "estimated": bool(r["estimated"]),
+                "approved_by": approved.actor if approved else None,
+                "approved_at": approved.at.isoformat() if approved else None,
+            }
+        )
+    contents = PackContents(
+        period=period.code,
+        basis=basis,
+        root=root,
+        parents=dict(sorted(parents.items())),
+        locations=dict(sorted(locations.items())),
+        figures=figures.to_dicts(),
+        inputs=inputs,
+        splits=splits.with_columns(pl.col("value").cast(pl.Utf8)).to_dicts(),
+        factors=pinned[1],
+        catalog_text=resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8"),
+        trail=[_plain(e) for e in trail],
+        returns={i["sha256"]: _archived(settings.archive, i["sha256"]) for i in inputs},
+        signoff=_plain(signed) if signed else None,
+        restatements=[_plain(r) for r in restated],
+    )
+    files = write_pack(contents, out, catalog)
+    return PackResult(period.code, out, len(files), figures.height, len(inputs), len(contents.returns))
+
+
+def verify(folder: Path) -> Verification:
+    """Verify a pack from its own files (no warehouse is opened)."""
+    if not folder.is_dir():
+        raise EsgflowError(f"{folder} is not a folder")
+    return verify_pack(folder)

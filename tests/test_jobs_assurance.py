@@ -1,0 +1,96 @@
+"""The demo year's assurance pack, through the command line: it verifies, it is the same when packed twice,
+and a flipped byte in one return or an edited figure is named."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from esgflow.cli import main
+from esgflow.config import Settings, load_settings
+from esgflow.jobs.assurance import pack_period, verify
+from esgflow.jobs.signoff import review_return
+from esgflow.warehouse import db
+from tests.returns_factory import P2024, ingested_year
+
+pytestmark = pytest.mark.slow  # the whole demo year as workbooks (about 60 s): built once for the module
+
+
+@pytest.fixture(scope="module")
+def demo_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    home = tmp_path_factory.mktemp("assurance") / "home"
+    settings = load_settings({"ESGFLOW_HOME": str(home)})
+    ingested_year(settings)
+    review_return(settings, P2024, "SAMI", "approved", by="Office Reviewer")
+    pack_period(settings, P2024, home / "pack")
+    yield settings, home / "pack"
+    db.dispose(settings.database_url)
+
+
+def _copy(pack: Path, to: Path) -> Path:
+    shutil.copytree(pack, to)
+    return to
+
+
+def test_the_demo_years_pack_verifies_from_its_own_files(
+    demo_year: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = demo_year[1]
+    inputs = json.loads((pack / "inputs.json").read_text("utf-8"))
+    assert len({i["entity"] for i in inputs}) == 33
+    sami = next(i for i in inputs if i["entity"] == "SAMI" and i["indicator"] == "env_diesel")
+    assert sami["approved_by"] == "Office Reviewer" and sami["sheet"] and sami["cell"] and sami["as_typed"]
+    assert (pack / sami["return"]).is_file() and len(list((pack / "returns").iterdir())) == 33
+    trail = json.loads((pack / "trail.json").read_text("utf-8"))["events"]
+    assert any(e["action"] == "approved" and e["entity"] == "SAMI" for e in trail)
+    factors = json.loads((pack / "factors.json").read_text("utf-8"))["factors"]
+    assert all(f["source"] for f in factors)  # every factor with its citation
+    assert "鉴证资料包" in (pack / "index.zh.html").read_text("utf-8")
+    assert "Assurance pack" in (pack / "index.en.html").read_text("utf-8")
+    # verified with the warehouse gone: the pack alone
+    monkeypatch.setenv("ESGFLOW_DATABASE_URL", "sqlite:////nonexistent/no.sqlite3")
+    assert main(["assurance", "verify", str(pack)]) == 0
+    assert "verifies" in capsys.readouterr().out
+
+
+def test_the_same_period_packed_twice_gives_the_same_manifest(
+    demo_year: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings, pack = demo_year
+    monkeypatch.setenv("ESGFLOW_HOME", str(settings.home))
+    assert main(["assurance", "pack", "--period", "2024", "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "manifest.json").read_bytes() == (pack / "manifest.json").read_bytes()
+    assert (tmp_path / "again" / "manifest.sha256").read_bytes() == (pack / "manifest.sha256").read_bytes()
+
+
+def test_a_flipped_byte_in_one_return_is_named(
+    demo_year: tuple[Settings, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = _copy(demo_year[1], tmp_path / "pack")
+    victim = sorted((pack / "returns").iterdir())[3]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    assert main(["assurance", "verify", str(pack)]) == 1
+    out = capsys.readouterr()
+    assert f"returns/{victim.name}: its SHA-256 differs from the manifest's" in out.out
+    assert "does not verify" in out.err
+    others = [p.name for p in (pack / "returns").iterdir() if p != victim]
+    assert not any(f"returns/{name}: its SHA-256" in out.out for name in others)
+
+
+def test_an_edited_figure_is_named(demo_year: tuple[Settings, Path], tmp_path: Path) -> None:
+    pack = _copy(demo_year[1], tmp_path / "pack")
+    figures = json.loads((pack / "figures.json").read_text("utf-8"))
+    edited = next(f for f in figures if f["scope"] == "HQ" and f["indicator"] == "env_ghg_total")
+    edited["value"] = str(float(edited["value"]) * 1.01)
+    (pack / "figures.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1), "utf-8")
+    found = verify(pack)
+    assert not found.ok
+    assert "figures.json: its SHA-256 differs from the manifest's (the file was changed)" in found.problems
+    named = [p for p in found.problems if p.startswith("figure ")]
+    assert named == [
+        f"figure env_ghg_total of HQ: the pack says {edited['value']}, recomputed from its returns "
+        + named[0].rsplit(" ", 1)[1]
+    ]
