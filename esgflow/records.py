@@ -192,3 +192,20 @@ class CycleRecord:
     signed_at: datetime | None = None
     closed_by: str | None = None
     closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A document attached to an entity's return (indicator None) or to one of its figures (issue 29)."""
+
+    id: int
+    sha256: str
+    size: int
+    kind: str  # pdf | png | jpeg | xlsx
+    file_name: str
+    entity: str
+    period: str
+    indicator: str | None
+    channel: str  # portal | api | mail
+    sent_by: str
+    sent_at: datetime

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,19 @@ def test_every_file_is_in_the_manifest_with_its_hash(
         assert hashlib.sha256((pack / name).read_bytes()).hexdigest() == digest
     kept = (pack / "manifest.sha256").read_text("utf-8").split()
     assert kept == [hashlib.sha256((pack / "manifest.json").read_bytes()).hexdigest(), "manifest.json"]
+
+
+def test_evidence_is_packed_by_hash_with_who_sent_it(
+    tmp_path: Path, archived: tuple[Path, str], catalog: Catalog
+) -> None:
+    path, sha = archived
+    bill = tmp_path / "bill.pdf"
+    bill.write_bytes(b"%PDF-1.4 a bill")
+    record = {"sha256": "cd" * 32, "indicator": "env_diesel", "sent_by": "a@sami.cn", "channel": "api"}
+    contents = replace(_contents(path, sha), evidence=[record], documents={f"evidence/{'cd' * 32}.pdf": bill})
+    files = {f["path"]: f["sha256"] for f in write_pack(contents, tmp_path / "pack", catalog)}
+    assert files[f"evidence/{'cd' * 32}.pdf"] == hashlib.sha256(b"%PDF-1.4 a bill").hexdigest()
+    assert json.loads((tmp_path / "pack" / "evidence.json").read_text("utf-8")) == [record]
 
 
 def test_the_index_page_is_in_both_languages(tmp_path: Path, archived: tuple[Path, str], catalog: Catalog) -> None:

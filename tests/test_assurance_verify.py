@@ -9,6 +9,7 @@ import pytest
 from esgflow.assurance.verify import verify_pack
 from esgflow.config import load_settings
 from esgflow.jobs.assurance import pack_period
+from esgflow.jobs.evidence import attach_evidence
 from esgflow.warehouse import db
 from tests.returns_factory import P2024, ingested_year
 
@@ -19,6 +20,7 @@ def small_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("verify") / "home"
     settings = load_settings({"ESGFLOW_HOME": str(home)})
     ingested_year(settings, ["HQ", "SAMI"])
+    attach_evidence(settings, "SAMI", "2024", "env_diesel", b"%PDF-1.4 invoice", "env_diesel.pdf", "api", "a@sami.cn")
     pack_period(settings, P2024, home / "pack")
     db.dispose(settings.database_url)
     return home / "pack"
@@ -29,10 +31,16 @@ def pack(small_pack: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(small_pack, tmp_path / "pack"))
 
 
-def test_a_whole_pack_verifies(pack: Path) -> None:
+def test_a_whole_pack_verifies_and_a_changed_document_is_named(pack: Path) -> None:
     found = verify_pack(pack)
     assert found.problems == [] and found.ok
     assert found.inputs > 50 and found.figures > found.inputs // 2
+    [document] = json.loads((pack / "evidence.json").read_text("utf-8"))
+    assert (document["indicator"], document["sent_by"], document["channel"]) == ("env_diesel", "a@sami.cn", "api")
+    (pack / document["path"]).write_bytes(b"%PDF-1.4 another invoice")
+    assert verify_pack(pack).problems == [
+        f"{document['path']}: its SHA-256 differs from the manifest's (the file was changed)"
+    ]
 
 
 def test_an_input_edited_in_the_pack_is_named_with_what_its_return_says(pack: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from esgflow.config import Settings
 from esgflow.jobs.access import revoke_access
 from esgflow.jobs.collection import entity_versions
+from esgflow.jobs.evidence import period_evidence
 from esgflow.periods import parse_period
 from tests.portal_world import PERIOD, WRONG, World, make_world
 
@@ -76,3 +78,34 @@ def test_guessing_tokens_is_rate_limited(world: World) -> None:
     client = world.client(signin_limit=3)
     codes = [client.get("/api/status?period=2024", headers={"Authorization": "Bearer x"}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_evidence_is_kept_once_for_the_tokens_own_entity_and_another_entitys_is_403(world: World) -> None:
+    client = world.client()
+    bill = {"file": ("env_electricity 2024 bill.pdf", PDF)}
+    form = {"period": PERIOD, "indicator": "env_electricity"}
+    answer = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data=form)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert {k: body[k] for k in ("entity", "period", "indicator")} == {
+        "entity": "SAMI",
+        "period": PERIOD,
+        "indicator": "env_electricity",
+    }
+    assert body["sha256"] == hashlib.sha256(PDF).hexdigest() and isinstance(body["id"], int)
+    again = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data=form)
+    assert again.json()["id"] == body["id"]  # stored once
+    theirs = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data={**form, "entity": "GAMI"})
+    assert theirs.status_code == 403
+    assert period_evidence(world.settings, PERIOD, "GAMI") == []
+    whole = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data={"period": PERIOD})
+    assert whole.json()["indicator"] is None and whole.json()["id"] != body["id"]
+    active = {"file": ("bill.pdf", PDF.replace(b"/Type /Catalog", b"/OpenAction << /S /JavaScript >>"))}
+    assert client.post("/api/evidence", headers=world.bearer("SAMI"), files=active, data=form).status_code == 422
+    script = {"file": ("bill.pdf", b"#!/bin/sh\nrm -rf /\n")}
+    assert client.post("/api/evidence", headers=world.bearer("SAMI"), files=script, data=form).status_code == 422
+    assert client.post("/api/evidence", files=bill, data=form).status_code == 401
+    assert [e.id for e in period_evidence(world.settings, PERIOD, "SAMI")] == [body["id"], whole.json()["id"]]

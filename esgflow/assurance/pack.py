@@ -70,6 +70,8 @@ class PackContents:
     returns: dict[str, Path]  # sha256 -> the archived original
     signoff: dict[str, Any] | None = None
     restatements: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # who attached which document to what, when
+    documents: dict[str, Path] = field(default_factory=dict)  # "evidence/<sha256>.<suffix>" -> the stored bytes
 
 
 def sha256_of(path: Path) -> str:
@@ -112,6 +114,7 @@ def write_pack(contents: PackContents, out: Path, catalog: Catalog) -> list[dict
         "factors.json": _json(contents.factors),
         "trail.json": _json({"events": contents.trail, "restatements": contents.restatements}),
         "catalog.yaml": contents.catalog_text,
+        "evidence.json": _json(contents.evidence),
     }
     for name, text in texts.items():
         (out / name).write_text(text, "utf-8")
@@ -119,6 +122,9 @@ def write_pack(contents: PackContents, out: Path, catalog: Catalog) -> list[dict
         if sha256_of(source) != sha:
             raise EsgflowError(f"the archived return {source} no longer has the hash {sha}: the archive was changed")
         shutil.copyfile(source, out / return_path(sha))
+    for name, source in sorted(contents.documents.items()):
+        (out / name).parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, out / name)
     for lang in ("zh", "en"):
         (out / f"index.{lang}.html").write_text(index_page(contents, catalog, lang), "utf-8")
     files = [

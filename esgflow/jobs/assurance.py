@@ -15,9 +15,12 @@ from esgflow.assurance.verify import Verification, verify_pack
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.entities import load_registry
+from esgflow.intake.evidence import EVIDENCE_FOLDER, SUFFIXES, stored_evidence
 from esgflow.jobs.common import entity_tree, require_schema, standing_basis
 from esgflow.periods import Period
+from esgflow.records import EvidenceRecord
 from esgflow.warehouse import db
+from esgflow.warehouse.evidence import evidence_of
 from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, restatements
 from esgflow.warehouse.observations import observations_by_id, splits_of
 from esgflow.warehouse.reference import entity_locations
@@ -43,6 +46,10 @@ def _archived(archive: Path, sha256: str) -> Path:
     return found[0]
 
 
+def _evidence_path(document: EvidenceRecord) -> str:
+    return f"{EVIDENCE_FOLDER}/{document.sha256}{SUFFIXES[document.kind]}"
+
+
 def _plain(record: Any) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
 
@@ -66,6 +73,7 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
         restated = restatements(session, [period])
         parents = entity_tree(session, period)
         locations = entity_locations(session, period.ends_on)
+        documents = evidence_of(session, period.code)
     approvals = {(e.entity, e.version): e for e in trail if e.action == "approved"}
     inputs = []
     for r in observations.with_columns(pl.col("value").cast(pl.Utf8)).iter_rows(named=True):
@@ -107,6 +115,8 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
         returns={i["sha256"]: _archived(settings.archive, i["sha256"]) for i in inputs},
         signoff=_plain(signed) if signed else None,
         restatements=[_plain(r) for r in restated],
+        evidence=[{**_plain(d), "path": _evidence_path(d)} for d in documents],
+        documents={_evidence_path(d): stored_evidence(settings.archive, d.sha256, d.kind) for d in documents},
     )
     files = write_pack(contents, out, catalog)
     return PackResult(period.code, out, len(files), figures.height, len(inputs), len(contents.returns))

@@ -3,14 +3,19 @@ sent as `Authorization: Bearer <token>`; no cookie is read here, so no CSRF toke
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Request, UploadFile
 
+from esgflow.intake.evidence import MAX_EVIDENCE_BYTES, EvidenceRefused
+from esgflow.jobs.access import portal_event
 from esgflow.jobs.collection import period_statuses
+from esgflow.jobs.evidence import attach_evidence
 from esgflow.portal import uploads
 from esgflow.portal.auth import client_address, script_viewer
 from esgflow.portal.pages import request_period
+from esgflow.records import PortalEvent
 
 router = APIRouter(prefix="/api")
 
@@ -31,6 +36,43 @@ def post_return(request: Request, background: BackgroundTasks, file: Annotated[U
         "version": outcome.version,
         "findings": [f.to_json() for f in outcome.findings],
         **({"note": uploads.QUARANTINED[0]} if outcome.status == "refused" else {}),
+    }
+
+
+@router.post("/evidence")
+def post_evidence(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    period: Annotated[str, Form()],
+    indicator: Annotated[str | None, Form()] = None,
+    entity: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    """Attach a document to the token's entity's return of a period, or to one of its figures (`indicator`).
+
+    `entity` defaults to the token's own; another entity's return is 403 (audited), whatever the document.
+    """
+    portal = request.app.state.portal
+    viewer = script_viewer(portal.settings, request, portal.signins)
+    name = uploads.safe_name(file.filename)
+    target = entity or viewer.grant.entity
+    code = request_period(period).code
+    event = PortalEvent("evidence", "", client_address(request), viewer.grant.email, target, code, None, name)
+    if not target or not viewer.may_see(target):
+        portal_event(portal.settings, replace(event, outcome="forbidden"))
+        raise HTTPException(403, f"you may attach documents only to your own entity's returns, not {target}'s")
+    data = file.file.read(MAX_EVIDENCE_BYTES + 1)
+    try:
+        kept = attach_evidence(portal.settings, target, code, indicator or None, data, name, "api", viewer.grant.email)
+    except EvidenceRefused as exc:
+        portal_event(portal.settings, replace(event, outcome="refused", detail=f"{name}: {exc}"))
+        raise HTTPException(413 if len(data) > MAX_EVIDENCE_BYTES else 422, str(exc)) from exc
+    portal_event(portal.settings, replace(event, outcome="kept", detail=f"{name}: {kept.sha256}"))
+    return {
+        "id": kept.id,
+        "sha256": kept.sha256,
+        "entity": kept.entity,
+        "period": kept.period,
+        "indicator": kept.indicator,
     }
 
 
