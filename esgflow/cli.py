@@ -23,7 +23,7 @@ from esgflow.cycle.status import progress
 from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
 from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
-from esgflow.jobs.assurance import pack_period, verify
+from esgflow.jobs.assurance import pack_period, sample_period, verify
 from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
@@ -765,6 +765,29 @@ def _cmd_assurance_verify(args: argparse.Namespace) -> None:
     )
 
 
+def _named_input(text: str) -> tuple[str, str]:
+    entity, _, code = text.partition(":")
+    if not entity or not code:
+        raise argparse.ArgumentTypeError(f"{text!r}: name an input as ENTITY:CODE, e.g. SAMI:env_diesel")
+    return entity, code
+
+
+def _cmd_assurance_sample(args: argparse.Namespace) -> None:
+    done = sample_period(load_settings(), args.period, args.size, args.seed, args.include, args.by)
+    if args.json:
+        print(json.dumps([c.to_json() for c in done.items], ensure_ascii=False, indent=2))
+        return
+    for n, c in enumerate(done.items, 1):
+        where = f"{c.sheet}!{c.cell}" if c.cell else "no cell"
+        print(
+            f"{n:>3}. {c.entity} v{c.version} {c.indicator} = {c.value} {c.unit} ({where}), {c.share:.2%} of the group"
+        )
+    print(
+        f"{_count(len(done.items), 'input')} of {done.candidates} sampled for {done.period} with seed {done.seed} "
+        f"by {done.by}; recorded in the audit trail"
+    )
+
+
 def _assurance_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ass = sub.add_parser("assurance", help="what an assurance provider is handed").add_subparsers(
         dest="action", required=True
@@ -773,6 +796,14 @@ def _assurance_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     pack.add_argument("--period", required=True, type=_period)
     pack.add_argument("--out", required=True, type=_out)
     pack.set_defaults(func=_cmd_assurance_pack)
+    smp = ass.add_parser("sample", help="draw and record a reproducible sample of inputs, weighted by share")
+    smp.add_argument("--period", required=True, type=_period)
+    smp.add_argument("--size", required=True, type=int)
+    smp.add_argument("--seed", required=True, type=int)
+    smp.add_argument("--include", action="append", type=_named_input, metavar="ENTITY:CODE", help="always test this")
+    smp.add_argument("--by", help="who samples (default: this user), for the audit trail")
+    smp.add_argument("--json", action="store_true")
+    smp.set_defaults(func=_cmd_assurance_sample)
     ver = ass.add_parser("verify", help="check a pack's hashes and recompute its figures from its returns alone")
     ver.add_argument("dir")
     ver.set_defaults(func=_cmd_assurance_verify)

@@ -10,7 +10,7 @@ import pytest
 from esgflow.cli import main
 from esgflow.config import Settings, load_settings
 from esgflow.jobs.assurance import pack_period, verify
-from esgflow.jobs.signoff import review_return
+from esgflow.jobs.signoff import audit_trail, review_return
 from esgflow.warehouse import db
 from tests.returns_factory import P2024, ingested_year
 
@@ -59,9 +59,12 @@ def test_the_same_period_packed_twice_gives_the_same_manifest(
 ) -> None:
     settings, pack = demo_year
     monkeypatch.setenv("ESGFLOW_HOME", str(settings.home))
-    assert main(["assurance", "pack", "--period", "2024", "--out", str(tmp_path / "again")]) == 0
-    assert (tmp_path / "again" / "manifest.json").read_bytes() == (pack / "manifest.json").read_bytes()
-    assert (tmp_path / "again" / "manifest.sha256").read_bytes() == (pack / "manifest.sha256").read_bytes()
+    assert main(["assurance", "pack", "--period", "2024", "--out", str(tmp_path / "one")]) == 0
+    assert main(["assurance", "pack", "--period", "2024", "--out", str(tmp_path / "two")]) == 0
+    assert (tmp_path / "one" / "manifest.json").read_bytes() == (tmp_path / "two" / "manifest.json").read_bytes()
+    assert (tmp_path / "one" / "manifest.sha256").read_bytes() == (tmp_path / "two" / "manifest.sha256").read_bytes()
+    listed = json.loads((tmp_path / "one" / "manifest.json").read_text("utf-8"))["files"]
+    assert {f["path"] for f in listed} == {f["path"] for f in json.loads((pack / "manifest.json").read_text())["files"]}
 
 
 def test_a_flipped_byte_in_one_return_is_named(
@@ -94,3 +97,24 @@ def test_an_edited_figure_is_named(demo_year: tuple[Settings, Path], tmp_path: P
         f"figure env_ghg_total of HQ: the pack says {edited['value']}, recomputed from its returns "
         + named[0].rsplit(" ", 1)[1]
     ]
+
+
+def test_a_sample_is_reproducible_from_its_seed_weighted_and_recorded(
+    demo_year: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = demo_year[0]
+    monkeypatch.setenv("ESGFLOW_HOME", str(settings.home))
+    asked = ["assurance", "sample", "--period", "2024", "--size", "12", "--seed", "2026", "--json"]
+    assert main([*asked, "--include", "SAMI:env_diesel", "--by", "Assurer A"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main([*asked, "--include", "SAMI:env_diesel", "--by", "Assurer A"]) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert len(first) == 13 and (first[0]["entity"], first[0]["indicator"]) == ("SAMI", "env_diesel")
+    assert all(i["sheet"] and i["cell"] and 0 < i["share"] <= 1 for i in first)
+    assert main([*asked[:-2], "2027", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) != first[1:]
+    trail = audit_trail(settings, P2024)
+    drawn = [e for e in trail if e.action == "assurance_sampled"]
+    assert len(drawn) == 3 and drawn[0].actor == "Assurer A" and drawn[0].detail["seed"] == 2026
+    assert [i["observation_id"] for i in drawn[0].detail["items"]] == [i["observation_id"] for i in first]
+    assert main(["assurance", "sample", "--period", "2024", "--size", "1", "--seed", "1", "--include", "XX:env_x"]) == 1

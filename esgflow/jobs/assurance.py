@@ -11,9 +11,11 @@ import polars as pl
 
 from esgflow import EsgflowError
 from esgflow.assurance.pack import PackContents, return_path, write_pack
+from esgflow.assurance.sample import Candidate, draw, shares
 from esgflow.assurance.verify import Verification, verify_pack
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.cycle.review import actor
 from esgflow.entities import load_registry
 from esgflow.intake.evidence import EVIDENCE_FOLDER, SUFFIXES, stored_evidence
 from esgflow.jobs.common import entity_tree, require_schema, standing_basis
@@ -25,7 +27,7 @@ from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, r
 from esgflow.warehouse.observations import observations_by_id, splits_of
 from esgflow.warehouse.reference import entity_locations
 from esgflow.warehouse.submissions import submission_versions
-from esgflow.warehouse.trail import audit_events, period_signoff
+from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,55 @@ def verify(folder: Path) -> Verification:
     if not folder.is_dir():
         raise EsgflowError(f"{folder} is not a folder")
     return verify_pack(folder)
+
+
+SAMPLED = "assurance_sampled"  # the audit trail's action for a drawn sample
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    period: str
+    size: int
+    seed: int
+    by: str
+    items: list[Candidate]
+    candidates: int
+
+
+def sample_period(
+    settings: Settings,
+    period: Period,
+    size: int,
+    seed: int,
+    named: list[tuple[str, str]] | None = None,
+    by: str | None = None,
+) -> SampleResult:
+    """Draw and record (in the audit trail) a sample of the inputs behind a period's group figures."""
+    if size < 1 and not named:
+        raise EsgflowError("a sample needs --size 1 or more, or inputs named with --include")
+    require_schema(settings)
+    catalog, root, who = load_catalog(), load_registry().root(), actor(by)
+    summed = [i.code for i in catalog.indicators if i.consolidation in ("sum", "group")]
+    with db.session_scope(settings.database_url) as session:
+        figures = figures_with_sources(session, period, standing_basis(session, period))
+        group = figures.filter((pl.col("scope") == root) & pl.col("indicator").is_in(summed))
+        if group.is_empty():
+            raise EsgflowError(f"{period} has no consolidated figures to sample: run 'esgflow consolidate' first")
+        ids = group["observation_ids"].explode().drop_nulls().unique().sort().to_list()
+        rows = observations_by_id(session, ids).with_columns(pl.col("value").cast(pl.Utf8)).to_dicts()
+        share = shares((r["observation_id"], r["indicator"], float(r["value"])) for r in rows)
+        candidates = [
+            Candidate(
+                r["observation_id"], r["entity"], r["indicator"], r["version"], r["sheet"], r["cell"], r["value"],
+                catalog[r["indicator"]].unit, share[r["observation_id"]],
+            )
+            for r in rows
+        ]  # fmt: skip
+        unknown = sorted(set(named or []) - {(c.entity, c.indicator) for c in candidates})
+        if unknown:
+            which = ", ".join(f"{e}:{code}" for e, code in unknown)
+            raise EsgflowError(f"no input of {period}'s group figures is {which}")
+        items = draw(candidates, size, seed, named or [])
+        detail = {"seed": seed, "size": size, "named": [list(n) for n in named or []]}
+        record_audit(session, SAMPLED, who, period, detail={**detail, "items": [c.to_json() for c in items]})
+    return SampleResult(period.code, size, seed, who, items, len(candidates))
