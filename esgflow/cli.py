@@ -126,8 +126,13 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_grant(args: argparse.Namespace) -> None:
-    link = grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
-    who = "the ESG office" if args.office else f"a reporter of {args.entity}"
+    if args.period is not None and not args.auditor:
+        raise EsgflowError("--period is for an auditor's sign-in (--auditor)")
+    period = args.period.code if args.period else None
+    link = grant_access(load_settings(), args.email, args.entity, args.mail, args.auditor, period)
+    who = "the ESG office" if args.office else f"a reporter of {args.entity}" if args.entity else "an auditor"
+    if args.auditor:
+        who += f" (read-only, {f'period {period}' if period else 'every period'})"
     days = load_settings().signin_link_days
     print(f"granted {args.email} sign-in as {who}; the link (shown once, works once within {days} days):")
     print(link)
@@ -523,6 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     who = grant.add_mutually_exclusive_group(required=True)
     who.add_argument("--entity")
     who.add_argument("--office", action="store_true")
+    who.add_argument("--auditor", action="store_true", help="a read-only sign-in for an assurance provider")
+    grant.add_argument("--period", type=_period, help="the one period an auditor's sign-in is for")
     grant.add_argument("--email", required=True)
     grant.add_argument("--mail", action="store_true", help="also send the link to the address")
     grant.set_defaults(func=_cmd_access_grant)

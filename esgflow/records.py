@@ -100,6 +100,9 @@ class StoredFigure:
     observation_ids: tuple[int, ...]
 
 
+AUDITOR = "auditor"
+
+
 @dataclass(frozen=True)
 class AccessRecord:
     """An active sign-in: who, and for which entity (None: the ESG office, who sees every entity)."""
@@ -107,10 +110,16 @@ class AccessRecord:
     grant_id: int
     email: str
     entity: str | None
+    role: str = ""  # 'auditor': an assurance provider, who reads every entity and writes nothing but results
+    period: str | None = None  # the one period an auditor's sign-in is for (None: every period)
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == AUDITOR
 
     @property
     def is_office(self) -> bool:
-        return self.entity is None
+        return self.entity is None and not self.is_auditor
 
 
 @dataclass(frozen=True)

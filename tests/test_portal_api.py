@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
 
 from esgflow.config import Settings
-from esgflow.jobs.access import revoke_access
+from esgflow.jobs.access import grant_access, issue_api_token, revoke_access
 from esgflow.jobs.collection import entity_versions
 from esgflow.jobs.evidence import period_evidence
 from esgflow.periods import parse_period
@@ -109,3 +110,30 @@ def test_evidence_is_kept_once_for_the_tokens_own_entity_and_another_entitys_is_
     assert client.post("/api/evidence", headers=world.bearer("SAMI"), files=script, data=form).status_code == 422
     assert client.post("/api/evidence", files=bill, data=form).status_code == 401
     assert [e.id for e in period_evidence(world.settings, PERIOD, "SAMI")] == [body["id"], whole.json()["id"]]
+
+
+def test_an_auditor_reads_every_entity_of_its_period_and_writes_nothing(world: World) -> None:
+    email = "assurer@firm.example"
+    link = grant_access(world.settings, email, None, auditor=True, period=PERIOD)
+    token = {"Authorization": f"Bearer {issue_api_token(world.settings, email, 30)}"}
+    client = world.client()
+    every = client.get(f"/api/status?period={PERIOD}", headers=token)
+    assert every.status_code == 200 and {"SAMI", "GAMI"} <= {r["entity"] for r in every.json()}
+    assert client.get("/api/status?period=2023", headers=token).status_code == 403  # not its period
+    sami = world.workbook("SAMI")
+    assert client.post("/api/returns", headers=token, files={"file": (sami.name, sami.read_bytes())}).status_code == 403
+    bill = {"file": ("bill.pdf", PDF)}
+    for form in ({"period": PERIOD, "entity": "SAMI"}, {"period": PERIOD}):
+        assert client.post("/api/evidence", headers=token, files=bill, data=form).status_code == 403
+    browser = world.client()
+    assert browser.get(f"/signin/{link.rsplit('/', 1)[1]}").status_code == 200
+    page = browser.get(f"/entities/SAMI?period={PERIOD}")
+    assert page.status_code == 200  # reads another entity's page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    upload = browser.post("/entities/SAMI/returns", data={"csrf": csrf}, files={"file": (sami.name, sami.read_bytes())})
+    assert upload.status_code == 403
+    decided = browser.post(f"/review/SAMI?period={PERIOD}", data={"csrf": csrf, "decision": "approved"})
+    assert decided.status_code == 403
+    assert browser.post(f"/signoff?period={PERIOD}", data={"csrf": csrf}).status_code == 403
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert period_evidence(world.settings, PERIOD) == []

@@ -90,6 +90,10 @@ class AccessGrant(Base):
     kind: Mapped[str] = mapped_column(String(8), server_default="link")  # link (once, for a session) or api
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # when a link was exchanged
+    # 'auditor' (migration 0029): an assurance provider's read-only sign-in, entity None, for one period
+    # (period set) or every one; '' for a reporter (entity set) or the ESG office (entity None).
+    role: Mapped[str] = mapped_column(String(8), server_default="")
+    period: Mapped[str | None] = mapped_column(String(16))
 
 
 class PortalSession(Base):

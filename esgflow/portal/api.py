@@ -57,7 +57,7 @@ def post_evidence(
     target = entity or viewer.grant.entity
     code = request_period(period).code
     event = PortalEvent("evidence", "", client_address(request), viewer.grant.email, target, code, None, name)
-    if not target or not viewer.may_see(target):
+    if not target or not viewer.may_write(target):
         portal_event(portal.settings, replace(event, outcome="forbidden"))
         raise HTTPException(403, f"you may attach documents only to your own entity's returns, not {target}'s")
     data = file.file.read(MAX_EVIDENCE_BYTES + 1)
@@ -81,5 +81,8 @@ def get_status(request: Request, period: str) -> list[dict[str, Any]]:
     """The records of `status --json`: the token's own entity, or every entity for an office token."""
     portal = request.app.state.portal
     viewer = script_viewer(portal.settings, request, portal.signins)
-    statuses = period_statuses(portal.settings, request_period(period))
+    asked = request_period(period)
+    if not viewer.may_read_period(asked.code):
+        raise HTTPException(403, f"this sign-in is for {viewer.grant.period} only")
+    statuses = period_statuses(portal.settings, asked)
     return [s.to_json() for s in statuses if viewer.may_see(s.entity)]
