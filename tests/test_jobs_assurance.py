@@ -9,7 +9,7 @@ import pytest
 
 from esgflow.cli import main
 from esgflow.config import Settings, load_settings
-from esgflow.jobs.assurance import pack_period, verify
+from esgflow.jobs.assurance import pack_period, record_result, verify
 from esgflow.jobs.signoff import audit_trail, review_return
 from esgflow.warehouse import db
 from tests.returns_factory import P2024, ingested_year
@@ -118,3 +118,11 @@ def test_a_sample_is_reproducible_from_its_seed_weighted_and_recorded(
     assert len(drawn) == 3 and drawn[0].actor == "Assurer A" and drawn[0].detail["seed"] == 2026
     assert [i["observation_id"] for i in drawn[0].detail["items"]] == [i["observation_id"] for i in first]
     assert main(["assurance", "sample", "--period", "2024", "--size", "1", "--seed", "1", "--include", "XX:env_x"]) == 1
+    record_result(settings, P2024, "assurer@firm.example", first[0]["observation_id"], "not_supported", None, "no bill")
+    pack_period(settings, P2024, settings.home / "tested")
+    tests = json.loads((settings.home / "tested" / "assurance.json").read_text("utf-8"))
+    assert len(tests["samples"]) == 3 and tests["samples"][0]["detail"]["items"][0]["indicator"] == "env_diesel"
+    assert [(r["actor"], r["state"], r["reason"]) for r in tests["results"]] == [
+        ("assurer@firm.example", "not_supported", "no bill")
+    ]
+    assert verify(settings.home / "tested").ok

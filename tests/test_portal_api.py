@@ -10,8 +10,11 @@ import pytest
 
 from esgflow.config import Settings
 from esgflow.jobs.access import grant_access, issue_api_token, revoke_access
+from esgflow.jobs.assurance import sample_period
 from esgflow.jobs.collection import entity_versions
 from esgflow.jobs.evidence import period_evidence
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.signoff import audit_trail
 from esgflow.periods import parse_period
 from tests.portal_world import PERIOD, WRONG, World, make_world
 
@@ -137,3 +140,31 @@ def test_an_auditor_reads_every_entity_of_its_period_and_writes_nothing(world: W
     assert browser.post(f"/signoff?period={PERIOD}", data={"csrf": csrf}).status_code == 403
     assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
     assert period_evidence(world.settings, PERIOD) == []
+
+
+def test_an_auditor_appends_results_on_sampled_inputs_and_no_one_else_may(world: World) -> None:
+    client = world.client()
+    sami = world.workbook("SAMI")
+    sent = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (sami.name, sami.read_bytes())})
+    assert sent.json()["status"] in ("accepted", "accepted_with_warnings")
+    consolidate_period(world.settings, parse_period(PERIOD))
+    [item] = sample_period(world.settings, parse_period(PERIOD), 1, seed=5).items
+    grant_access(world.settings, "assurer@firm.example", None, auditor=True, period=PERIOD)
+    auditor = {"Authorization": f"Bearer {issue_api_token(world.settings, 'assurer@firm.example', 30)}"}
+    agreed = {"period": PERIOD, "observation_id": str(item.observation_id), "result": "agreed"}
+    answer = client.post("/api/assurance/results", headers=auditor, data=agreed)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["entity"] == "SAMI" and answer.json()["result"] == "agreed"
+    later = {**agreed, "result": "difference", "amount": "-12.5", "comment": "the bill says 12.5 less"}
+    assert client.post("/api/assurance/results", headers=auditor, data=later).status_code == 200
+    for who in ("SAMI", "office"):
+        assert client.post("/api/assurance/results", headers=world.bearer(who), data=agreed).status_code == 403
+    no_amount = {**later, "amount": ""}
+    assert client.post("/api/assurance/results", headers=auditor, data=no_amount).status_code == 422
+    unsampled = {**agreed, "observation_id": str(item.observation_id + 100000)}
+    assert client.post("/api/assurance/results", headers=auditor, data=unsampled).status_code == 422
+    results = [e for e in audit_trail(world.settings, parse_period(PERIOD)) if e.action == "assurance_result"]
+    assert [(e.actor, e.state, e.detail["amount"]) for e in results] == [
+        ("assurer@firm.example", "agreed", None),
+        ("assurer@firm.example", "difference", "-12.5"),
+    ]  # appended, the first kept

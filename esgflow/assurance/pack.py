@@ -72,6 +72,7 @@ class PackContents:
     restatements: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # who attached which document to what, when
     documents: dict[str, Path] = field(default_factory=dict)  # "evidence/<sha256>.<suffix>" -> the stored bytes
+    tests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the auditor's samples and results
 
 
 def sha256_of(path: Path) -> str:
@@ -115,6 +116,7 @@ def write_pack(contents: PackContents, out: Path, catalog: Catalog) -> list[dict
         "trail.json": _json({"events": contents.trail, "restatements": contents.restatements}),
         "catalog.yaml": contents.catalog_text,
         "evidence.json": _json(contents.evidence),
+        "assurance.json": _json({"samples": [], "results": [], **contents.tests}),
     }
     for name, text in texts.items():
         (out / name).write_text(text, "utf-8")

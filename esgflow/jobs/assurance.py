@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,10 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
         restatements=[_plain(r) for r in restated],
         evidence=[{**_plain(d), "path": _evidence_path(d)} for d in documents],
         documents={_evidence_path(d): stored_evidence(settings.archive, d.sha256, d.kind) for d in documents},
+        tests={
+            "samples": [_plain(e) for e in trail if e.action == SAMPLED],
+            "results": [_plain(e) for e in trail if e.action == TESTED],
+        },
     )
     files = write_pack(contents, out, catalog)
     return PackResult(period.code, out, len(files), figures.height, len(inputs), len(contents.returns))
@@ -181,3 +186,53 @@ def sample_period(
         detail = {"seed": seed, "size": size, "named": [list(n) for n in named or []]}
         record_audit(session, SAMPLED, who, period, detail={**detail, "items": [c.to_json() for c in items]})
     return SampleResult(period.code, size, seed, who, items, len(candidates))
+
+
+TESTED = "assurance_result"  # the audit trail's action for an auditor's result on a sampled item
+RESULTS = ("agreed", "difference", "not_supported")
+
+
+def record_result(
+    settings: Settings,
+    period: Period,
+    auditor: str,
+    observation_id: int,
+    result: str,
+    amount: str | None = None,
+    comment: str = "",
+) -> dict[str, Any]:
+    """Append an auditor's result on one sampled input: agreed to evidence, a difference (with its amount) or
+    not supported, with a comment. Kept in the audit trail, which no one can change, and so in the pack."""
+    if result not in RESULTS:
+        raise EsgflowError(f"a result is agreed, difference or not_supported, not {result!r}")
+    if result == "difference":
+        try:
+            difference = Decimal(amount or "")
+        except InvalidOperation:
+            raise EsgflowError("a difference needs its amount (a number)") from None
+        if not difference.is_finite():
+            raise EsgflowError("a difference needs its amount (a number)")
+    if result != "agreed" and not comment.strip():
+        raise EsgflowError("a difference or an unsupported item needs a comment saying why")
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        sampled = {
+            item["observation_id"]: item
+            for event in audit_events(session, period, (SAMPLED,))
+            for item in (event.detail or {}).get("items", [])
+        }
+        item = sampled.get(observation_id)
+        if item is None:
+            raise EsgflowError(f"input {observation_id} is in no sample drawn for {period}")
+        detail = {
+            "observation_id": observation_id,
+            "indicator": item["indicator"],
+            "result": result,
+            "amount": str(difference) if result == "difference" else None,
+            "comment": comment.strip(),
+        }
+        record_audit(
+            session, TESTED, auditor, period, entity=item["entity"], version=item["version"], state=result,
+            reason=comment.strip() or None, detail=detail,
+        )  # fmt: skip
+    return {"period": period.code, "entity": item["entity"], "version": item["version"], **detail}

@@ -8,8 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Request, UploadFile
 
+from esgflow import EsgflowError
 from esgflow.intake.evidence import MAX_EVIDENCE_BYTES, EvidenceRefused
 from esgflow.jobs.access import portal_event
+from esgflow.jobs.assurance import record_result
 from esgflow.jobs.collection import period_statuses
 from esgflow.jobs.evidence import attach_evidence
 from esgflow.portal import uploads
@@ -74,6 +76,27 @@ def post_evidence(
         "period": kept.period,
         "indicator": kept.indicator,
     }
+
+
+@router.post("/assurance/results")
+def post_result(
+    request: Request,
+    period: Annotated[str, Form()],
+    observation_id: Annotated[int, Form()],
+    result: Annotated[str, Form()],
+    amount: Annotated[str | None, Form()] = None,
+    comment: Annotated[str, Form()] = "",
+) -> dict[str, Any]:
+    """An auditor's result on a sampled input, appended to the audit trail; anyone else is 403."""
+    portal = request.app.state.portal
+    viewer = script_viewer(portal.settings, request, portal.signins)
+    asked = request_period(period)
+    if not viewer.grant.is_auditor or not viewer.may_read_period(asked.code):
+        raise HTTPException(403, "only an auditor of this period records test results")
+    try:
+        return record_result(portal.settings, asked, viewer.grant.email, observation_id, result, amount, comment)
+    except EsgflowError as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
 @router.get("/status")
