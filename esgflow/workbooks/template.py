@@ -354,6 +354,11 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
     for label, value, name in meta:
         ws.append([label, value])
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
+    for name, label in L.PEOPLE:  # filled by the reporter: who prepared, reviewed and answers for the return
+        ws.append([label, None])
+        cell = ws[f"B{ws.max_row}"]
+        cell.fill, cell.protection, cell.number_format = INPUT_FILL, UNLOCKED, "@"
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
     ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
     ws.append([])
     zh_first = req.entity.language == "zh"
