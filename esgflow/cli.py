@@ -26,6 +26,7 @@ from esgflow.display import moment, moment_json
 from esgflow.figures.scope3 import STATES as SCOPE3_STATES
 from esgflow.jobs import scope3 as scope3_jobs
 from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
+from esgflow.jobs.assurance import pack_period, sample_period, verify
 from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
@@ -133,8 +134,13 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_grant(args: argparse.Namespace) -> None:
-    link = grant_access(load_settings(), args.email, None if args.office else args.entity, args.mail)
-    who = "the ESG office" if args.office else f"a reporter of {args.entity}"
+    if args.period is not None and not args.auditor:
+        raise EsgflowError("--period is for an auditor's sign-in (--auditor)")
+    period = args.period.code if args.period else None
+    link = grant_access(load_settings(), args.email, args.entity, args.mail, args.auditor, period)
+    who = "the ESG office" if args.office else f"a reporter of {args.entity}" if args.entity else "an auditor"
+    if args.auditor:
+        who += f" (read-only, {f'period {period}' if period else 'every period'})"
     days = load_settings().signin_link_days
     print(f"granted {args.email} sign-in as {who}; the link (shown once, works once within {days} days):")
     print(link)
@@ -551,6 +557,8 @@ def build_parser() -> argparse.ArgumentParser:
     who = grant.add_mutually_exclusive_group(required=True)
     who.add_argument("--entity")
     who.add_argument("--office", action="store_true")
+    who.add_argument("--auditor", action="store_true", help="a read-only sign-in for an assurance provider")
+    grant.add_argument("--period", type=_period, help="the one period an auditor's sign-in is for")
     grant.add_argument("--email", required=True)
     grant.add_argument("--mail", action="store_true", help="also send the link to the address")
     grant.set_defaults(func=_cmd_access_grant)
@@ -622,6 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     _disclosure_parsers(sub)
     _target_parsers(sub)
     _scope3_parsers(sub)
+    _assurance_parsers(sub)
     return parser
 
 
@@ -670,6 +679,8 @@ QUICK_EXIT = frozenset(
         "disclosure",
         "baseline",
         "target",
+        "scope3",
+        "assurance",
     }
 )
 
@@ -985,6 +996,70 @@ def _scope3_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     show.add_argument("--period", required=True, type=_period)
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_cmd_scope3_show)
+
+
+def _cmd_assurance_pack(args: argparse.Namespace) -> None:
+    done = pack_period(load_settings(), args.period, args.out)
+    print(
+        f"packed {done.period} into {done.out}: {_count(done.figures, 'figure')}, {_count(done.inputs, 'input')} "
+        f"from {_count(done.returns, 'return')}, {_count(done.files, 'file')} listed in manifest.json"
+    )
+
+
+def _cmd_assurance_verify(args: argparse.Namespace) -> None:
+    found = verify(Path(args.dir))
+    for problem in found.problems:
+        print(problem)
+    if not found.ok:
+        raise EsgflowError(f"{args.dir} does not verify: {_count(len(found.problems), 'difference')} (listed above)")
+    print(
+        f"{args.dir} verifies: {_count(found.files, 'file')} as in the manifest, {_count(found.inputs, 'input')} "
+        f"as in their returns, {_count(found.figures, 'figure')} recomputed from the returns alone"
+    )
+
+
+def _named_input(text: str) -> tuple[str, str]:
+    entity, _, code = text.partition(":")
+    if not entity or not code:
+        raise argparse.ArgumentTypeError(f"{text!r}: name an input as ENTITY:CODE, e.g. SAMI:env_diesel")
+    return entity, code
+
+
+def _cmd_assurance_sample(args: argparse.Namespace) -> None:
+    done = sample_period(load_settings(), args.period, args.size, args.seed, args.include, args.by)
+    if args.json:
+        print(json.dumps([c.to_json() for c in done.items], ensure_ascii=False, indent=2))
+        return
+    for n, c in enumerate(done.items, 1):
+        where = f"{c.sheet}!{c.cell}" if c.cell else "no cell"
+        print(
+            f"{n:>3}. {c.entity} v{c.version} {c.indicator} = {c.value} {c.unit} ({where}), {c.share:.2%} of the group"
+        )
+    print(
+        f"{_count(len(done.items), 'input')} of {done.candidates} sampled for {done.period} with seed {done.seed} "
+        f"by {done.by}; recorded in the audit trail"
+    )
+
+
+def _assurance_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ass = sub.add_parser("assurance", help="what an assurance provider is handed").add_subparsers(
+        dest="action", required=True
+    )
+    pack = ass.add_parser("pack", help="write everything an assurer needs for a period, with a hashed manifest")
+    pack.add_argument("--period", required=True, type=_period)
+    pack.add_argument("--out", required=True, type=_out)
+    pack.set_defaults(func=_cmd_assurance_pack)
+    smp = ass.add_parser("sample", help="draw and record a reproducible sample of inputs, weighted by share")
+    smp.add_argument("--period", required=True, type=_period)
+    smp.add_argument("--size", required=True, type=int)
+    smp.add_argument("--seed", required=True, type=int)
+    smp.add_argument("--include", action="append", type=_named_input, metavar="ENTITY:CODE", help="always test this")
+    smp.add_argument("--by", help="who samples (default: this user), for the audit trail")
+    smp.add_argument("--json", action="store_true")
+    smp.set_defaults(func=_cmd_assurance_sample)
+    ver = ass.add_parser("verify", help="check a pack's hashes and recompute its figures from its returns alone")
+    ver.add_argument("dir")
+    ver.set_defaults(func=_cmd_assurance_verify)
 
 
 def _out(text: str) -> Path:

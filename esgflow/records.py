@@ -100,6 +100,9 @@ class StoredFigure:
     observation_ids: tuple[int, ...]
 
 
+AUDITOR = "auditor"
+
+
 @dataclass(frozen=True)
 class AccessRecord:
     """An active sign-in: who, and for which entity (None: the ESG office, who sees every entity)."""
@@ -107,10 +110,16 @@ class AccessRecord:
     grant_id: int
     email: str
     entity: str | None
+    role: str = ""  # 'auditor': an assurance provider, who reads every entity and writes nothing but results
+    period: str | None = None  # the one period an auditor's sign-in is for (None: every period)
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == AUDITOR
 
     @property
     def is_office(self) -> bool:
-        return self.entity is None
+        return self.entity is None and not self.is_auditor
 
 
 @dataclass(frozen=True)
@@ -248,3 +257,20 @@ class Scope3ScreeningRecord:
     screened_at: datetime
     approved_by: str | None = None
     approved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A document attached to an entity's return (indicator None) or to one of its figures (issue 29)."""
+
+    id: int
+    sha256: str
+    size: int
+    kind: str  # pdf | png | jpeg | xlsx
+    file_name: str
+    entity: str
+    period: str
+    indicator: str | None
+    channel: str  # portal | api | mail
+    sent_by: str
+    sent_at: datetime

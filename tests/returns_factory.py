@@ -22,7 +22,7 @@ from esgflow.entities import load_registry
 from esgflow.figures.consolidate import ConsolidationResult
 from esgflow.figures.history import ImportResult, read_published
 from esgflow.findings import Finding
-from esgflow.jobs.collection import period_statuses, write_templates
+from esgflow.jobs.collection import ingest_files, period_statuses, write_templates
 from esgflow.jobs.figures import consolidate_period, report_period
 from esgflow.jobs.scope3 import screen_demo
 from esgflow.jobs.setup import import_history_file, init_warehouse
@@ -247,3 +247,17 @@ def warehouse_with_history(settings: Settings, folder: Path, rows: str) -> None:
     history = folder / "history.csv"
     history.write_text(HISTORY_HEADER + rows, encoding="utf-8")
     import_history_file(settings, history)
+
+
+def ingested_year(settings: Settings, entities: list[str] | None = None, period: Period = P2024) -> None:
+    """The demo group's figures for a period (or some entities'), typed into their templates, ingested as real
+    workbooks (archived, parsed, checked) and consolidated."""
+    init_warehouse(settings)
+    templates = write_templates(settings, period, settings.home / "templates", entities)
+    inputs = demo_inputs(load_catalog(), load_registry(), period)
+    folder = settings.home / "returned"
+    folder.mkdir(parents=True, exist_ok=True)
+    for t in templates:
+        fill_template(t, folder / t.name, inputs[named_entity(t.name)])
+    ingest_files(settings, [folder], docs=False)
+    consolidate_period(settings, period)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from esgflow import EsgflowError
+from esgflow.cli import main
 from esgflow.config import Settings
 from esgflow.jobs.access import grant_access, issue_api_token, reporter_addresses, revoke_access
 from esgflow.jobs.setup import init_warehouse
@@ -79,3 +80,25 @@ def test_grants_and_revokes_are_in_the_audit_trail(settings: Settings) -> None:
         ("access_revoked", None, "new.reporter@sami.example"),
     ]
     assert all(r.actor and r.at for r in trail)
+
+
+def test_an_auditors_grant_is_read_only_for_its_period_and_so_are_its_tokens(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ESGFLOW_HOME", str(sqlite_settings.home))
+    init_warehouse(sqlite_settings)
+    assert main(["access", "grant", "--auditor", "--email", "assurer@firm.example", "--period", "2024"]) == 0
+    assert "an auditor (read-only, period 2024)" in capsys.readouterr().out
+    token = issue_api_token(sqlite_settings, "assurer@firm.example", 30)
+    with db.session_scope(sqlite_settings.database_url) as s:
+        grant = grant_for_token(s, token_hash(token), datetime.now(UTC))
+    assert grant is not None and grant.is_auditor and not grant.is_office and grant.period == "2024"
+    assert grant.entity is None  # and no entity's reporter: a return mailed from it is no one's
+    assert not any("assurer@firm.example" in found for found in reporter_addresses(sqlite_settings).values())
+    granted = [e for e in audit_trail(sqlite_settings) if e.action == "access_granted"]
+    assert granted[-1].detail == {**granted[-1].detail, "role": "auditor", "period": "2024"}
+    with pytest.raises(EsgflowError, match="every entity"):
+        grant_access(sqlite_settings, "assurer@firm.example", "SAMI", auditor=True)
+    with pytest.raises(EsgflowError, match="--period is for an auditor"):
+        grant_access(sqlite_settings, "reporter@sami.example", "SAMI", period="2024")
+    assert main(["access", "grant", "--entity", "SAMI", "--email", "r@sami.example", "--period", "2024"]) == 1

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from esgflow.config import Settings
-from esgflow.jobs.access import revoke_access
+from esgflow.jobs.access import grant_access, issue_api_token, revoke_access
+from esgflow.jobs.assurance import sample_period
 from esgflow.jobs.collection import entity_versions, ingest_files, period_statuses
+from esgflow.jobs.evidence import period_evidence
+from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
 from esgflow.periods import parse_period
 from tests.portal_world import ENTITIES, PERIOD, WRONG, World, make_world
@@ -115,3 +120,89 @@ def test_a_return_after_signoff_is_answered_as_a_late_correction(world: World) -
     assert record["newer"] == [{"version": 2, "state": "pending_review", "late_correction": True, "reason": None}]
     page = world.signed_in("SAMI").get(f"/entities/SAMI?period={PERIOD}").text
     assert "计入已签署数据的版本" in page and "签署后收到的更正" in page
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_evidence_is_kept_once_for_the_tokens_own_entity_and_another_entitys_is_403(world: World) -> None:
+    client = world.client()
+    bill = {"file": ("env_electricity 2024 bill.pdf", PDF)}
+    form = {"period": PERIOD, "indicator": "env_electricity"}
+    answer = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data=form)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert {k: body[k] for k in ("entity", "period", "indicator")} == {
+        "entity": "SAMI",
+        "period": PERIOD,
+        "indicator": "env_electricity",
+    }
+    assert body["sha256"] == hashlib.sha256(PDF).hexdigest() and isinstance(body["id"], int)
+    again = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data=form)
+    assert again.json()["id"] == body["id"]  # stored once
+    theirs = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data={**form, "entity": "GAMI"})
+    assert theirs.status_code == 403
+    assert period_evidence(world.settings, PERIOD, "GAMI") == []
+    whole = client.post("/api/evidence", headers=world.bearer("SAMI"), files=bill, data={"period": PERIOD})
+    assert whole.json()["indicator"] is None and whole.json()["id"] != body["id"]
+    active = {"file": ("bill.pdf", PDF.replace(b"/Type /Catalog", b"/OpenAction << /S /JavaScript >>"))}
+    assert client.post("/api/evidence", headers=world.bearer("SAMI"), files=active, data=form).status_code == 422
+    script = {"file": ("bill.pdf", b"#!/bin/sh\nrm -rf /\n")}
+    assert client.post("/api/evidence", headers=world.bearer("SAMI"), files=script, data=form).status_code == 422
+    assert client.post("/api/evidence", files=bill, data=form).status_code == 401
+    assert [e.id for e in period_evidence(world.settings, PERIOD, "SAMI")] == [body["id"], whole.json()["id"]]
+
+
+def test_an_auditor_reads_every_entity_of_its_period_and_writes_nothing(world: World) -> None:
+    email = "assurer@firm.example"
+    link = grant_access(world.settings, email, None, auditor=True, period=PERIOD)
+    token = {"Authorization": f"Bearer {issue_api_token(world.settings, email, 30)}"}
+    client = world.client()
+    every = client.get(f"/api/status?period={PERIOD}", headers=token)
+    assert every.status_code == 200 and {"SAMI", "GAMI"} <= {r["entity"] for r in every.json()}
+    assert client.get("/api/status?period=2023", headers=token).status_code == 403  # not its period
+    sami = world.workbook("SAMI")
+    assert client.post("/api/returns", headers=token, files={"file": (sami.name, sami.read_bytes())}).status_code == 403
+    bill = {"file": ("bill.pdf", PDF)}
+    for form in ({"period": PERIOD, "entity": "SAMI"}, {"period": PERIOD}):
+        assert client.post("/api/evidence", headers=token, files=bill, data=form).status_code == 403
+    browser = world.client()
+    assert browser.get(f"/signin/{link.rsplit('/', 1)[1]}").status_code == 200
+    page = browser.get(f"/entities/SAMI?period={PERIOD}")
+    assert page.status_code == 200  # reads another entity's page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    upload = browser.post("/entities/SAMI/returns", data={"csrf": csrf}, files={"file": (sami.name, sami.read_bytes())})
+    assert upload.status_code == 403
+    decided = browser.post(f"/review/SAMI?period={PERIOD}", data={"csrf": csrf, "decision": "approved"})
+    assert decided.status_code == 403
+    assert browser.post(f"/signoff?period={PERIOD}", data={"csrf": csrf}).status_code == 403
+    assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
+    assert period_evidence(world.settings, PERIOD) == []
+
+
+def test_an_auditor_appends_results_on_sampled_inputs_and_no_one_else_may(world: World) -> None:
+    client = world.client()
+    sami = world.workbook("SAMI")
+    sent = client.post("/api/returns", headers=world.bearer("SAMI"), files={"file": (sami.name, sami.read_bytes())})
+    assert sent.json()["status"] in ("accepted", "accepted_with_warnings")
+    consolidate_period(world.settings, parse_period(PERIOD))
+    [item] = sample_period(world.settings, parse_period(PERIOD), 1, seed=5).items
+    grant_access(world.settings, "assurer@firm.example", None, auditor=True, period=PERIOD)
+    auditor = {"Authorization": f"Bearer {issue_api_token(world.settings, 'assurer@firm.example', 30)}"}
+    agreed = {"period": PERIOD, "observation_id": str(item.observation_id), "result": "agreed"}
+    answer = client.post("/api/assurance/results", headers=auditor, data=agreed)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["entity"] == "SAMI" and answer.json()["result"] == "agreed"
+    later = {**agreed, "result": "difference", "amount": "-12.5", "comment": "the bill says 12.5 less"}
+    assert client.post("/api/assurance/results", headers=auditor, data=later).status_code == 200
+    for who in ("SAMI", "office"):
+        assert client.post("/api/assurance/results", headers=world.bearer(who), data=agreed).status_code == 403
+    no_amount = {**later, "amount": ""}
+    assert client.post("/api/assurance/results", headers=auditor, data=no_amount).status_code == 422
+    unsampled = {**agreed, "observation_id": str(item.observation_id + 100000)}
+    assert client.post("/api/assurance/results", headers=auditor, data=unsampled).status_code == 422
+    results = [e for e in audit_trail(world.settings, parse_period(PERIOD)) if e.action == "assurance_result"]
+    assert [(e.actor, e.state, e.detail["amount"]) for e in results] == [
+        ("assurer@firm.example", "agreed", None),
+        ("assurer@firm.example", "difference", "-12.5"),
+    ]  # appended, the first kept

@@ -460,3 +460,25 @@ def test_a_return_on_the_template_before_marks_reads_every_figure_as_actual(
     asked = [i for i in catalog.inputs_for_kind(registry["SAMI"].kind) if i.in_template("2")]
     assert len(ret.reported) == len(asked)
     assert not any(r.estimated for r in ret.reported)
+
+
+PEOPLE = {
+    "meta_preparer": "张填报",
+    "meta_reviewer": "李审核",
+    "meta_responsible": "王负责",
+    "meta_contact_phone": "024-12345678",
+    "meta_contact_email": "esg@sami.example",
+}
+
+
+def test_the_template_asks_who_stands_behind_the_return_and_the_reader_reads_it(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    wb = load_workbook(templates["SAMI"])
+    for name in L.PEOPLE_NAMES:
+        [(sheet, ref)] = list(wb.defined_names[name].destinations)
+        assert sheet == L.INSTRUCTIONS_SHEET and not wb[sheet][ref.replace("$", "")].protection.locked
+    filled = fill(templates["SAMI"], tmp_path, PEOPLE)
+    assert read_return(filled.read_bytes(), filled.name, catalog).people == PEOPLE
+    blank = fill(templates["SAMI"], tmp_path, {}, name="blank.xlsx")
+    assert read_return(blank.read_bytes(), blank.name, catalog).people == {}

@@ -340,3 +340,44 @@ def record_restatement(
     )
     session.flush()
     return number
+
+
+def figures_with_sources(session: Session, period: Period, basis: str) -> pl.DataFrame:
+    """Every figure of a period on one basis with its method and sources: scope, indicator, value (its decimal's
+    text, as stored), method, observation_ids (sorted)."""
+    figures = frame_of(
+        session,
+        select(
+            m.ConsolidatedFigure.id,
+            m.Entity.code,
+            m.Indicator.code,
+            cast(m.ConsolidatedFigure.value, String),
+            m.ConsolidatedFigure.method,
+        )
+        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
+        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
+        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+        .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis),
+        {"figure_id": pl.Int64, "scope": pl.Utf8, "indicator": pl.Utf8, "value": pl.Utf8, "method": pl.Utf8},
+    )
+    sources = (
+        frame_of(
+            session,
+            select(m.FigureSource.figure_id, m.FigureSource.observation_id).where(
+                m.FigureSource.figure_id.in_(
+                    select(m.ConsolidatedFigure.id)
+                    .join(m.Period)
+                    .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis)
+                )
+            ),
+            {"figure_id": pl.Int64, "observation_id": pl.Int64},
+        )
+        .group_by("figure_id")
+        .agg(pl.col("observation_id").sort().alias("observation_ids"))
+    )
+    return (
+        figures.join(sources, on="figure_id", how="left")
+        .with_columns(pl.col("observation_ids").fill_null(pl.lit([], dtype=pl.List(pl.Int64))))
+        .drop("figure_id")
+        .sort("scope", "indicator")
+    )

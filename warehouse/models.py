@@ -90,6 +90,10 @@ class AccessGrant(Base):
     kind: Mapped[str] = mapped_column(String(8), server_default="link")  # link (once, for a session) or api
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # when a link was exchanged
+    # 'auditor' (migration 0029): an assurance provider's read-only sign-in, entity None, for one period
+    # (period set) or every one; '' for a reporter (entity set) or the ESG office (entity None).
+    role: Mapped[str] = mapped_column(String(8), server_default="")
+    period: Mapped[str | None] = mapped_column(String(16))
 
 
 class PortalSession(Base):
@@ -125,6 +129,26 @@ class PortalEvent(Base):
     period: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Evidence(Base):
+    """A document behind a return or one of its figures (issue 29): its bytes are stored once under their
+    SHA-256; a row says whose return it is for, which figure (none: the whole return), who sent it, when
+    and through which channel. Kept by codes, like the portal's events, so it outlives a grant."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # pdf | png | jpeg | xlsx, as its content says
+    file_name: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(16))
+    indicator: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))  # portal | api | mail
+    sent_by: Mapped[str] = mapped_column(String(254))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Indicator(Base):

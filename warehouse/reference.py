@@ -72,10 +72,14 @@ def reporter_addresses(session: Session) -> dict[str, set[str]]:
     return out
 
 
+# The columns of an AccessRecord, in its order.
+_GRANT = (m.AccessGrant.id, m.AccessGrant.email, m.Entity.code, m.AccessGrant.role, m.AccessGrant.period)
+
+
 def grant_for_token(session: Session, token_hash: str, now: datetime) -> AccessRecord | None:
     """The script's API token a hash belongs to, or None (unknown, a sign-in link, expired or revoked)."""
     row = session.execute(
-        select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code)
+        select(*_GRANT)
         .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
         .where(
             m.AccessGrant.token_hash == token_hash,
@@ -84,16 +88,14 @@ def grant_for_token(session: Session, token_hash: str, now: datetime) -> AccessR
             m.AccessGrant.expires_at > now,
         )
     ).first()
-    return AccessRecord(row[0], row[1], row[2]) if row else None
+    return AccessRecord(*row) if row else None
 
 
 def grant_by_id(session: Session, grant_id: int) -> AccessRecord | None:
     row = session.execute(
-        select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code)
-        .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
-        .where(m.AccessGrant.id == grant_id)
+        select(*_GRANT).outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id).where(m.AccessGrant.id == grant_id)
     ).first()
-    return AccessRecord(row[0], row[1], row[2]) if row else None
+    return AccessRecord(*row) if row else None
 
 
 def load_reference(
@@ -183,6 +185,8 @@ def grant_access(
     by: str = "esgflow",
     kind: str = "link",
     expires_at: datetime | None = None,
+    role: str = "",
+    period: str | None = None,
 ) -> None:
     """Record a sign-in link (or a script's API token, kind 'api') for a reporter of `entity` (None: the
     ESG office), until `expires_at`, and who granted it."""
@@ -193,11 +197,15 @@ def grant_access(
             raise KeyError(entity)
     address = email.strip().lower()
     session.add(
-        m.AccessGrant(email=address, entity_id=entity_id, token_hash=token_hash, kind=kind, expires_at=expires_at)
-    )
+        m.AccessGrant(
+            email=address, entity_id=entity_id, token_hash=token_hash, kind=kind, expires_at=expires_at, role=role,
+            period=period,
+        )
+    )  # fmt: skip
     session.flush()
     action = "access_granted" if kind == "link" else "api_token_issued"
     detail = {"email": address} | ({"expires": expires_at.isoformat()} if expires_at else {})
+    detail |= {"role": role, "period": period} if role else {}
     record_audit(session, action, by, entity=entity, detail=detail)
 
 
@@ -275,7 +283,7 @@ def revoke_access(session: Session, email: str, by: str = "esgflow") -> int:
 def session_grant(session: Session, sid_hash: str, now: datetime) -> tuple[AccessRecord, str] | None:
     """(grant, CSRF token) of a live browser session whose grant still stands; None otherwise."""
     row = session.execute(
-        select(m.AccessGrant.id, m.AccessGrant.email, m.Entity.code, m.PortalSession.csrf)
+        select(*_GRANT, m.PortalSession.csrf)
         .join(m.AccessGrant, m.AccessGrant.id == m.PortalSession.grant_id)
         .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
         .where(
@@ -285,19 +293,20 @@ def session_grant(session: Session, sid_hash: str, now: datetime) -> tuple[Acces
             m.AccessGrant.revoked_at.is_(None),
         )
     ).first()
-    return (AccessRecord(row[0], row[1], row[2]), row[3]) if row else None
+    return (AccessRecord(*row[:-1]), row[-1]) if row else None
 
 
-def granted_entity(session: Session, email: str) -> tuple[bool, str | None]:
-    """(whether the address holds an unrevoked grant, the entity of its newest one: None for the office)."""
+def granted_entity(session: Session, email: str) -> tuple[bool, str | None, str, str | None]:
+    """(whether the address holds an unrevoked grant, the entity of its newest one: None for the office or an
+    auditor, its role and its period)."""
     row = session.execute(
-        select(m.Entity.code)
+        select(m.Entity.code, m.AccessGrant.role, m.AccessGrant.period)
         .select_from(m.AccessGrant)
         .outerjoin(m.Entity, m.Entity.id == m.AccessGrant.entity_id)
         .where(m.AccessGrant.email == email, m.AccessGrant.revoked_at.is_(None))
         .order_by(m.AccessGrant.id.desc())
     ).first()
-    return (row is not None, row[0] if row else None)
+    return (True, row[0], row[1], row[2]) if row else (False, None, "", None)
 
 
 def access_rows(session: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

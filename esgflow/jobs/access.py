@@ -18,6 +18,7 @@ from esgflow.mail.notices import (
 from esgflow.mail.sending import mailer_for
 from esgflow.portal.access import checked_address, new_token, signin_link, token_hash
 from esgflow.records import (
+    AUDITOR,
     AccessRecord,
     PortalEvent,
 )
@@ -26,23 +27,38 @@ from esgflow.warehouse.reference import grant_for_token
 from esgflow.warehouse.trail import record_portal_event
 
 
-def grant_access(settings: Settings, email: str, entity: str | None, mail: bool = False) -> str:
-    """Make a sign-in for a reporter of `entity` (None: the ESG office); returns its link, shown only once.
+def grant_access(
+    settings: Settings,
+    email: str,
+    entity: str | None,
+    mail: bool = False,
+    auditor: bool = False,
+    period: str | None = None,
+) -> str:
+    """Make a sign-in for a reporter of `entity` (None: the ESG office), or a read-only one for an assurance
+    provider (`auditor`, of one `period` or every one); returns its link, shown only once.
 
     mail: also send the link to the address (SMTP when configured, else the outbox folder).
     """
+    if auditor and entity is not None:
+        raise EsgflowError("an auditor's sign-in is for every entity: give --auditor without --entity")
+    if period is not None and not auditor:
+        raise EsgflowError("--period is for an auditor's sign-in (--auditor)")
     address = checked_address(email)
     require_schema(settings)
     token = new_token()
     until = datetime.now(UTC) + timedelta(days=settings.signin_link_days)
     with db.session_scope(settings.database_url) as session:
         try:
-            reference.grant_access(session, address, entity, token_hash(token), actor(None), expires_at=until)
+            reference.grant_access(
+                session, address, entity, token_hash(token), actor(None), expires_at=until,
+                role=AUDITOR if auditor else "", period=period,
+            )  # fmt: skip
         except KeyError:
             raise EsgflowError(f"unknown entity {entity!r}") from None
     link = signin_link(settings.portal_url, token)
     if mail:
-        who = f"{entity} reporter" if entity else "ESG office"
+        who = "auditor" if auditor else f"{entity} reporter" if entity else "ESG office"
         mailer_for(settings).send([signin_mail(address, link, who)])
     return link
 
@@ -70,11 +86,14 @@ def issue_api_token(settings: Settings, email: str, days: int) -> str:
     require_schema(settings)
     token = new_token()
     with db.session_scope(settings.database_url) as session:
-        granted, entity = reference.granted_entity(session, address)
+        granted, entity, role, period = reference.granted_entity(session, address)
         if not granted:
             raise EsgflowError(f"{address} has no sign-in: grant it first ('esgflow access grant ...')")
         until = datetime.now(UTC) + timedelta(days=days)
-        reference.grant_access(session, address, entity, token_hash(token), actor(None), kind="api", expires_at=until)
+        reference.grant_access(
+            session, address, entity, token_hash(token), actor(None), kind="api", expires_at=until, role=role,
+            period=period,
+        )  # fmt: skip
     return token
 
 

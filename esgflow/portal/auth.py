@@ -121,8 +121,17 @@ class Viewer:
     session: BrowserSession | None = None
 
     def may_see(self, entity: str) -> bool:
-        """The ESG office sees every entity; a reporter only their own."""
-        return reports_for(None if self.grant.is_office else {self.grant.entity or ""}, entity)
+        """The ESG office and an auditor see every entity; a reporter only their own."""
+        every = self.grant.is_office or self.grant.is_auditor
+        return reports_for(None if every else {self.grant.entity or ""}, entity)
+
+    def may_write(self, entity: str) -> bool:
+        """Whether the viewer may send or attach anything for an entity: an auditor never may."""
+        return not self.grant.is_auditor and self.may_see(entity)
+
+    def may_read_period(self, period: str) -> bool:
+        """An auditor's sign-in for one period reads only that period; everyone else reads every one."""
+        return not self.grant.is_auditor or self.grant.period in (None, period)
 
 
 def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) -> Viewer:

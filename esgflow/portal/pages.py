@@ -80,6 +80,8 @@ def _period(request: Request) -> Period:
     period = request_period(given) if given is not None else open_period(_portal(request).settings)
     if period is None:
         raise HTTPException(404, word("no_period", "en"))
+    if not _viewer(request).may_read_period(period.code):
+        raise HTTPException(403, "this sign-in is for another period")
     return period
 
 

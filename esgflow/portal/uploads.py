@@ -63,6 +63,9 @@ def submit(
     """
     name = safe_name(filename)
     who = PortalEvent("submission", "", client, viewer.grant.email, viewer.grant.entity, detail=name)
+    if viewer.grant.is_auditor:  # read-only, whatever the workbook says
+        portal_event(settings, _with(who, "forbidden", f"{name}: an auditor sends no returns"))
+        raise HTTPException(403, "an auditor's sign-in is read-only: it sends no returns")
     mine, entitys = recent_uploads(settings, viewer.grant.email, for_entity or viewer.grant.entity, UPLOAD_WINDOW)
     if mine >= UPLOADS_PER_SIGNIN or entitys >= UPLOADS_PER_ENTITY:
         portal_event(settings, _with(who, "rate_limited", name))
@@ -74,7 +77,7 @@ def submit(
     identity = claimed_identity(data, name)
     if identity is not None:
         entity, period = identity
-        if not viewer.may_see(entity) or (for_entity is not None and entity != for_entity):
+        if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
             portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
     with _INGEST:

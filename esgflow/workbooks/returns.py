@@ -63,6 +63,7 @@ class ParsedReturn:
     meta_cells: dict[str, tuple[str, str]]  # meta name -> (sheet, cell)
     signature: str | None = None  # meta_signature as found; verified against the key by the ingest
     splits: list[SplitRow] = field(default_factory=list)  # rows of every split block, in row order
+    people: dict[str, str] = field(default_factory=dict)  # meta_preparer ... meta_contact_email, as filled in
 
 
 def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell]:
@@ -263,7 +264,7 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
     reported: list[ReportedValue] = []
     findings: list[Finding] = []
     for code, cell in named.cells.items():
-        if code in L.META_NAMES or code.endswith((L.NOTE_SUFFIX, L.ESTIMATE_SUFFIX)):
+        if code in L.META_NAMES or code in L.PEOPLE_NAMES or code.endswith((L.NOTE_SUFFIX, L.ESTIMATE_SUFFIX)):
             continue
         if code not in catalog:
             continue  # a name of the reporter's own; not ours to read
@@ -348,7 +349,11 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
     if signed is not None:
         meta_cells["meta_signature"] = (signed.sheet, signed.ref)
     signature = (signed.text or "").strip() or None if signed is not None else None
-    return ParsedReturn(file, entity, period, version, reported, findings, meta_cells, signature, splits)
+    people = {name: (named.cells[name].text or "").strip() for name in L.PEOPLE_NAMES if name in named.cells}
+    return ParsedReturn(
+        file, entity, period, version, reported, findings, meta_cells, signature, splits,
+        {name: text for name, text in people.items() if text},
+    )  # fmt: skip
 
 
 _worker_catalog: Catalog | None = None  # the catalog of a reading process, set once when it starts

@@ -357,6 +357,11 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
     for label, value, name in meta:
         ws.append([label, value])
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
+    for name, label in L.PEOPLE:  # filled by the reporter: who prepared, reviewed and answers for the return
+        ws.append([label, None])
+        cell = ws[f"B{ws.max_row}"]
+        cell.fill, cell.protection, cell.number_format = INPUT_FILL, UNLOCKED, "@"
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
     ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
     if req.deadline:  # a reporter holding only the file still knows when it is due and whom to ask
         ws.append(["截止日期 Deadline", req.deadline.isoformat()])

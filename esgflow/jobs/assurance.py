@@ -1,0 +1,238 @@
+"""The assurer's stage: gather a period's pack from the warehouse and the archive, and verify a pack."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from esgflow import EsgflowError
+from esgflow.assurance.pack import PackContents, return_path, write_pack
+from esgflow.assurance.sample import Candidate, draw, shares
+from esgflow.assurance.verify import Verification, verify_pack
+from esgflow.catalog import load_catalog
+from esgflow.config import Settings
+from esgflow.cycle.review import actor
+from esgflow.entities import load_registry
+from esgflow.intake.evidence import EVIDENCE_FOLDER, SUFFIXES, stored_evidence
+from esgflow.jobs.common import entity_tree, require_schema, standing_basis
+from esgflow.periods import Period
+from esgflow.records import EvidenceRecord
+from esgflow.warehouse import db
+from esgflow.warehouse.evidence import evidence_of
+from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, restatements
+from esgflow.warehouse.observations import observations_by_id, splits_of
+from esgflow.warehouse.reference import entity_locations
+from esgflow.warehouse.submissions import submission_versions
+from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
+
+
+@dataclass(frozen=True)
+class PackResult:
+    period: str
+    out: Path
+    files: int
+    figures: int
+    inputs: int
+    returns: int
+
+
+def _archived(archive: Path, sha256: str) -> Path:
+    """The archived bytes of a return (stored by esgflow.intake.archive under their hash, with their suffix)."""
+    found = [p for p in sorted((archive / sha256[:2]).glob(f"{sha256}.*")) if not p.name.endswith(".log.jsonl")]
+    if not found:
+        raise EsgflowError(f"the return with SHA-256 {sha256} is not in the archive {archive}: restore it first")
+    return found[0]
+
+
+def _evidence_path(document: EvidenceRecord) -> str:
+    return f"{EVIDENCE_FOLDER}/{document.sha256}{SUFFIXES[document.kind]}"
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
+
+
+def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
+    """Write the assurance pack of a period's standing figures (restated ones once restated) into `out`."""
+    require_schema(settings)
+    catalog, root = load_catalog(), load_registry().root()
+    with db.session_scope(settings.database_url) as session:
+        basis = standing_basis(session, period)
+        figures = figures_with_sources(session, period, basis)
+        pinned = pinned_factor_set(session, period)
+        if figures.is_empty() or pinned is None:
+            raise EsgflowError(f"{period} has no consolidated figures to pack: run 'esgflow consolidate' first")
+        ids = figures["observation_ids"].explode().drop_nulls().unique().sort().to_list()
+        observations = observations_by_id(session, ids)
+        splits = splits_of(session, ids)
+        versions = {(v.entity, v.version): v for v in submission_versions(session, period)}
+        trail = audit_events(session, period)
+        signed = period_signoff(session, period)
+        restated = restatements(session, [period])
+        parents = entity_tree(session, period)
+        locations = entity_locations(session, period.ends_on)
+        documents = evidence_of(session, period.code)
+    approvals = {(e.entity, e.version): e for e in trail if e.action == "approved"}
+    inputs = []
+    for r in observations.with_columns(pl.col("value").cast(pl.Utf8)).iter_rows(named=True):
+        stored = versions[(r["entity"], r["version"])]
+        approved = approvals.get((r["entity"], r["version"]))
+        typed = f"{r['original_value'] or r['value']} {r['original_unit'] or ''}".strip()
+        inputs.append(
+            {
+                "observation_id": r["observation_id"],
+                "entity": r["entity"],
+                "indicator": r["indicator"],
+                "value": r["value"],
+                "unit": catalog[r["indicator"]].unit,
+                "as_typed": typed,
+                "version": r["version"],
+                "file": r["file"],
+                "sha256": stored.content_hash,
+                "return": return_path(stored.content_hash),
+                "received_at": stored.arrived_at.isoformat(),
+                "sheet": r["sheet"],
+                "cell": r["cell"],
+                "estimated": bool(r["estimated"]),
+                "approved_by": approved.actor if approved else None,
+                "approved_at": approved.at.isoformat() if approved else None,
+            }
+        )
+    contents = PackContents(
+        period=period.code,
+        basis=basis,
+        root=root,
+        parents=dict(sorted(parents.items())),
+        locations=dict(sorted(locations.items())),
+        figures=figures.to_dicts(),
+        inputs=inputs,
+        splits=splits.with_columns(pl.col("value").cast(pl.Utf8)).to_dicts(),
+        factors=pinned[1],
+        catalog_text=resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8"),
+        trail=[_plain(e) for e in trail],
+        returns={i["sha256"]: _archived(settings.archive, i["sha256"]) for i in inputs},
+        signoff=_plain(signed) if signed else None,
+        restatements=[_plain(r) for r in restated],
+        evidence=[{**_plain(d), "path": _evidence_path(d)} for d in documents],
+        documents={_evidence_path(d): stored_evidence(settings.archive, d.sha256, d.kind) for d in documents},
+        tests={
+            "samples": [_plain(e) for e in trail if e.action == SAMPLED],
+            "results": [_plain(e) for e in trail if e.action == TESTED],
+        },
+    )
+    files = write_pack(contents, out, catalog)
+    return PackResult(period.code, out, len(files), figures.height, len(inputs), len(contents.returns))
+
+
+def verify(folder: Path) -> Verification:
+    """Verify a pack from its own files (no warehouse is opened)."""
+    if not folder.is_dir():
+        raise EsgflowError(f"{folder} is not a folder")
+    return verify_pack(folder)
+
+
+SAMPLED = "assurance_sampled"  # the audit trail's action for a drawn sample
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    period: str
+    size: int
+    seed: int
+    by: str
+    items: list[Candidate]
+    candidates: int
+
+
+def sample_period(
+    settings: Settings,
+    period: Period,
+    size: int,
+    seed: int,
+    named: list[tuple[str, str]] | None = None,
+    by: str | None = None,
+) -> SampleResult:
+    """Draw and record (in the audit trail) a sample of the inputs behind a period's group figures."""
+    if size < 1 and not named:
+        raise EsgflowError("a sample needs --size 1 or more, or inputs named with --include")
+    require_schema(settings)
+    catalog, root, who = load_catalog(), load_registry().root(), actor(by)
+    summed = [i.code for i in catalog.indicators if i.consolidation in ("sum", "group")]
+    with db.session_scope(settings.database_url) as session:
+        figures = figures_with_sources(session, period, standing_basis(session, period))
+        group = figures.filter((pl.col("scope") == root) & pl.col("indicator").is_in(summed))
+        if group.is_empty():
+            raise EsgflowError(f"{period} has no consolidated figures to sample: run 'esgflow consolidate' first")
+        ids = group["observation_ids"].explode().drop_nulls().unique().sort().to_list()
+        rows = observations_by_id(session, ids).with_columns(pl.col("value").cast(pl.Utf8)).to_dicts()
+        share = shares((r["observation_id"], r["indicator"], float(r["value"])) for r in rows)
+        candidates = [
+            Candidate(
+                r["observation_id"], r["entity"], r["indicator"], r["version"], r["sheet"], r["cell"], r["value"],
+                catalog[r["indicator"]].unit, share[r["observation_id"]],
+            )
+            for r in rows
+        ]  # fmt: skip
+        unknown = sorted(set(named or []) - {(c.entity, c.indicator) for c in candidates})
+        if unknown:
+            which = ", ".join(f"{e}:{code}" for e, code in unknown)
+            raise EsgflowError(f"no input of {period}'s group figures is {which}")
+        items = draw(candidates, size, seed, named or [])
+        detail = {"seed": seed, "size": size, "named": [list(n) for n in named or []]}
+        record_audit(session, SAMPLED, who, period, detail={**detail, "items": [c.to_json() for c in items]})
+    return SampleResult(period.code, size, seed, who, items, len(candidates))
+
+
+TESTED = "assurance_result"  # the audit trail's action for an auditor's result on a sampled item
+RESULTS = ("agreed", "difference", "not_supported")
+
+
+def record_result(
+    settings: Settings,
+    period: Period,
+    auditor: str,
+    observation_id: int,
+    result: str,
+    amount: str | None = None,
+    comment: str = "",
+) -> dict[str, Any]:
+    """Append an auditor's result on one sampled input: agreed to evidence, a difference (with its amount) or
+    not supported, with a comment. Kept in the audit trail, which no one can change, and so in the pack."""
+    if result not in RESULTS:
+        raise EsgflowError(f"a result is agreed, difference or not_supported, not {result!r}")
+    if result == "difference":
+        try:
+            difference = Decimal(amount or "")
+        except InvalidOperation:
+            raise EsgflowError("a difference needs its amount (a number)") from None
+        if not difference.is_finite():
+            raise EsgflowError("a difference needs its amount (a number)")
+    if result != "agreed" and not comment.strip():
+        raise EsgflowError("a difference or an unsupported item needs a comment saying why")
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        sampled = {
+            item["observation_id"]: item
+            for event in audit_events(session, period, (SAMPLED,))
+            for item in (event.detail or {}).get("items", [])
+        }
+        item = sampled.get(observation_id)
+        if item is None:
+            raise EsgflowError(f"input {observation_id} is in no sample drawn for {period}")
+        detail = {
+            "observation_id": observation_id,
+            "indicator": item["indicator"],
+            "result": result,
+            "amount": str(difference) if result == "difference" else None,
+            "comment": comment.strip(),
+        }
+        record_audit(
+            session, TESTED, auditor, period, entity=item["entity"], version=item["version"], state=result,
+            reason=comment.strip() or None, detail=detail,
+        )  # fmt: skip
+    return {"period": period.code, "entity": item["entity"], "version": item["version"], **detail}

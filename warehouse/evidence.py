@@ -1,0 +1,79 @@
+"""Evidence documents: who attached what to which return or figure, when and how (reads and writes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from esgflow.records import EvidenceRecord
+from esgflow.warehouse import models as m
+from esgflow.warehouse.db import as_utc
+
+_COLUMNS = (
+    m.Evidence.id,
+    m.Evidence.sha256,
+    m.Evidence.size,
+    m.Evidence.kind,
+    m.Evidence.file_name,
+    m.Evidence.entity,
+    m.Evidence.period,
+    m.Evidence.indicator,
+    m.Evidence.channel,
+    m.Evidence.sent_by,
+    m.Evidence.sent_at,
+)
+
+
+def _record(row: tuple) -> EvidenceRecord:  # type: ignore[type-arg]
+    *head, at = row
+    return EvidenceRecord(*head, as_utc(at) or at)
+
+
+def evidence_count(session: Session, entity: str, period: str) -> int:
+    """How many documents an entity's return of a period has (all its figures together)."""
+    query = select(func.count()).where(m.Evidence.entity == entity, m.Evidence.period == period)
+    return int(session.scalar(query) or 0)
+
+
+def same_evidence(
+    session: Session, sha256: str, entity: str, period: str, indicator: str | None
+) -> EvidenceRecord | None:
+    """The row that already attaches these bytes to this return or figure, if any."""
+    query = select(*_COLUMNS).where(
+        m.Evidence.sha256 == sha256,
+        m.Evidence.entity == entity,
+        m.Evidence.period == period,
+        m.Evidence.indicator.is_(None) if indicator is None else m.Evidence.indicator == indicator,
+    )
+    row = session.execute(query.order_by(m.Evidence.id)).first()
+    return _record(tuple(row)) if row else None
+
+
+def record_evidence(
+    session: Session,
+    sha256: str,
+    size: int,
+    kind: str,
+    file_name: str,
+    entity: str,
+    period: str,
+    indicator: str | None,
+    channel: str,
+    sent_by: str,
+) -> EvidenceRecord:
+    row = m.Evidence(
+        sha256=sha256, size=size, kind=kind, file_name=file_name, entity=entity, period=period,
+        indicator=indicator, channel=channel, sent_by=sent_by,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    found = session.execute(select(*_COLUMNS).where(m.Evidence.id == row.id)).one()
+    return _record(tuple(found))
+
+
+def evidence_of(session: Session, period: str, entity: str | None = None) -> list[EvidenceRecord]:
+    """The documents of a period (or of one entity's return), oldest first."""
+    query = select(*_COLUMNS).where(m.Evidence.period == period)
+    if entity is not None:
+        query = query.where(m.Evidence.entity == entity)
+    return [_record(tuple(r)) for r in session.execute(query.order_by(m.Evidence.id))]
