@@ -22,6 +22,10 @@ ENVIRONMENT = (
     ("ESGFLOW_INBOX", "where returns arrive: a folder ($ESGFLOW_HOME/inbox) or an imaps:// mailbox"),
     ("ESGFLOW_INBOX_PASSWORD, ESGFLOW_INBOX_PASSWORD_BLOCK", "the mailbox's password, or its Prefect Secret block"),
     ("ESGFLOW_MAIL_AUTHSERV_ID", "the authserv-id of the office's mail server: returns by mail need its pass"),
+    (
+        "ESGFLOW_OFFICE_EMAIL",
+        "the ESG office's address(es) for alerts: failed runs, no collection (ESGFLOW_SMTP_SENDER)",
+    ),
     ("ESGFLOW_PORTAL_PROXY", "the TLS proxy's address: only its X-Forwarded-For is believed (unset: nobody's)"),
     ("ESGFLOW_SIGNIN_LINK_DAYS", "how long a sign-in link can be used, once (7)"),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
@@ -63,6 +67,8 @@ class Settings:
     # whose X-Forwarded-For/-Proto is believed (unset: nobody's)
     portal_proxy: str | None = None
     signin_link_days: int = 7  # ESGFLOW_SIGNIN_LINK_DAYS: how long a sign-in link can be used (once)
+    # ESGFLOW_OFFICE_EMAIL: where alerts go (a failed run, no collection for a day, a mailbox away)
+    office_email: tuple[str, ...] = ()
 
     @property
     def inbox(self) -> Path:
@@ -116,6 +122,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mail_authserv_id=(env.get("ESGFLOW_MAIL_AUTHSERV_ID") or "").strip().lower() or None,
         signin_link_days=_days(env.get("ESGFLOW_SIGNIN_LINK_DAYS")),
         portal_proxy=(env.get("ESGFLOW_PORTAL_PROXY") or "").strip() or None,
+        office_email=tuple(a.strip() for a in (env.get("ESGFLOW_OFFICE_EMAIL") or "").split(",") if a.strip()),
     )
 
 
