@@ -17,7 +17,7 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
 from esgflow.config import load_settings
-from esgflow.cycle.deadlines import SignOff, signer
+from esgflow.cycle.signoff_form import SignOff, signer
 from esgflow.cycle.status import progress
 from esgflow.figures.consolidate import ConsolidationResult
 from esgflow.findings import Finding

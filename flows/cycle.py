@@ -10,7 +10,7 @@ from prefect import get_run_logger
 from prefect.flow_runs import suspend_flow_run
 from prefect.runtime import deployment, flow_run
 
-from esgflow.cycle.deadlines import SIGNOFF_WAIT_SECONDS, signoff_form
+from esgflow.cycle.signoff_form import SIGNOFF_WAIT_SECONDS, signoff_form
 from esgflow.periods import Period, parse_period, reporting_year_of
 from esgflow.tasks import cycle_deadline, sign_off
 

@@ -673,3 +673,25 @@ def test_contacts_import_list_and_remove(home: Path, tmp_path: Path, capsys: pyt
     assert main(["audit", "--json"]) == 0
     actions = [(e["action"], e["actor"]) for e in json.loads(capsys.readouterr().out)]
     assert ("contact_added", "Wang Li") in actions and actions.count(("contact_removed", "Wang Li")) == 2
+
+
+def test_reading_commands_import_neither_prefect_nor_alembic_nor_great_expectations(home: Path, tmp_path: Path) -> None:
+    """`status`, `check` and `explain` answer from the warehouse: importing Prefect (seconds),
+    Alembic or Great Expectations would make every cold answer pay for what it never uses."""
+    assert main(["init"]) == 0
+    probe = (
+        "import sys\n"
+        "from esgflow.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "heavy = ('prefect', 'alembic', 'great_expectations')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    for command in (
+        ["status", "--period", "2024"],
+        ["check", "--period", "2024"],
+        ["explain", "--period", "2024", "env_diesel"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *command], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
+        assert done.stdout.strip().splitlines()[-1] == "[]", (command, done.stdout, done.stderr)

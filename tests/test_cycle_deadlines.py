@@ -1,4 +1,4 @@
-"""The yearly cycle's rules: deadlines, what an opening records, the returns a period stands on, the sign-off form."""
+"""The yearly cycle's rules: deadlines, what an opening records, the returns a period stands on."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ from esgflow.cycle.deadlines import (
     CYCLE_OPENED,
     DEADLINE_CHANGED,
     CycleChange,
-    SignOff,
     audit_detail,
     checked_deadline,
     deadline_for,
     signed_versions,
-    signer,
-    signoff_form,
 )
 from esgflow.periods import parse_period
 from esgflow.records import RestatementRecord, SignoffRecord
@@ -65,19 +62,3 @@ def test_a_signed_off_period_stands_on_its_signed_returns_until_a_later_restatem
     assert signed_versions(signoff, []) == [("SAMI", 2)]
     assert signed_versions(signoff, [_restated(SIGNED_AT - timedelta(days=1))]) == [("SAMI", 2)]
     assert signed_versions(signoff, [_restated(SIGNED_AT + timedelta(days=1))]) is None
-
-
-def test_the_signoff_form_asks_a_name_and_a_confirmation_and_says_what_is_signed() -> None:
-    form = signoff_form(P2025, "/var/esg/reports/2025")
-    schema = form.model_json_schema()
-    assert schema["required"] == ["by"] and schema["properties"]["confirm"]["default"] is False
-    assert "Sign off 2025" in (form._description or "") and "/var/esg/reports/2025" in (form._description or "")
-    assert issubclass(form, SignOff)
-
-
-def test_only_a_confirmed_named_answer_signs() -> None:
-    assert signer(P2025, SignOff(by="  Zhang Wei ", confirm=True)) == "Zhang Wei"
-    with pytest.raises(EsgflowError, match="sign-off of 2025 was not confirmed: nothing was signed"):
-        signer(P2025, SignOff(by="Zhang Wei", confirm=False))
-    with pytest.raises(EsgflowError, match="needs the name of who signs"):
-        signer(P2025, SignOff(by=" ", confirm=True))

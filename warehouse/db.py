@@ -9,11 +9,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Engine,
     Select,
@@ -29,6 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from esgflow.periods import Period
 from esgflow.warehouse import models as m
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["TRANSIENT_ERRORS", "Session", "session_factory", "session_scope"]
 
@@ -105,6 +106,10 @@ def has_schema(url: str) -> bool:
 
 
 def alembic_config(url: str) -> Config:
+    # Alembic is imported here, not at the top: only `init` and the tests migrate, and its
+    # import costs every other command a second.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -117,6 +122,8 @@ def upgrade(url: str) -> None:
     with engine.begin() as connection:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = connection
+        from alembic import command
+
         command.upgrade(cfg, "head")
 
 

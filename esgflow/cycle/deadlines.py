@@ -1,4 +1,4 @@
-"""The yearly cycle: its deadline, the ESG office's sign-off form, and last year's figures for the templates.
+"""The yearly cycle: its deadline, and the returns a signed-off period stands on.
 
 A cycle is opened for a period with `esgflow cycle open` and kept in the warehouse, so the
 scheduled runs of a new year need no edited file: a run takes its period from its scheduled
@@ -11,20 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from prefect.input import RunInput
-from pydantic import Field
-
 from esgflow import EsgflowError
 from esgflow.periods import Period
 from esgflow.records import RestatementRecord, SignoffRecord
 
 # Audit actions of the cycle (audit_event.action).
 CYCLE_OPENED, DEADLINE_CHANGED, CYCLE_CLOSED = "cycle_opened", "deadline_changed", "cycle_closed"
-
-# How long a consolidate-and-report run waits, suspended, for the ESG office's sign-off. Long on
-# purpose: a suspended run holds no worker, and a sign-off can take weeks of review; a run
-# that times out fails, and the next scheduled run asks again.
-SIGNOFF_WAIT_SECONDS = 30 * 24 * 3600
 
 
 def checked_deadline(period: Period, deadline: date) -> date:
@@ -85,32 +77,3 @@ def signed_versions(
         used = later[-1].returns
         return None if used is None else [(str(r["entity"]), int(r["version"])) for r in used]
     return [(str(r["entity"]), int(r["version"])) for r in signoff.returns]
-
-
-class SignOff(RunInput):
-    """The form the Prefect UI shows a consolidate-and-report run waiting for the ESG office."""
-
-    by: str = Field(description="Your name: the sign-off is recorded under it in the audit trail")
-    confirm: bool = Field(
-        default=False,
-        description="I have reviewed the provisional report: lock the period's figures for publication",
-    )
-
-
-def signoff_form(period: Period, report: str) -> type[SignOff]:
-    """The sign-off form for one period, saying what is signed and where the provisional report is."""
-    text = (
-        f"**Sign off {period}.** Every entity is approved or excused and the group checks pass, "
-        f"or the sign-off is refused with why. The provisional report: `{report}`. "
-        f"Once signed, {period}'s figures change only through `esgflow restate`."
-    )
-    return SignOff.with_initial_data(description=text)
-
-
-def signer(period: Period, answer: SignOff) -> str:
-    """Who signs, from the form's answer; an unconfirmed or nameless answer signs nothing."""
-    if not answer.confirm:
-        raise EsgflowError(f"the sign-off of {period} was not confirmed: nothing was signed")
-    if not answer.by.strip():
-        raise EsgflowError(f"the sign-off of {period} needs the name of who signs")
-    return answer.by.strip()
