@@ -32,6 +32,7 @@ from esgflow.jobs.collection import (
     write_templates,
 )
 from esgflow.jobs.common import close, warehouse_url
+from esgflow.jobs.disclosure import approve_disclosure, show_disclosure, write_disclosure
 from esgflow.jobs.figures import (
     check_group,
     consolidate_period,
@@ -52,8 +53,10 @@ from esgflow.jobs.setup import (
     remove_contact,
 )
 from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
+from esgflow.jobs.targets import add_new_target, list_baselines, set_base_year, target_progress
 from esgflow.periods import Period, parse_period
 from esgflow.progress import IngestProgress
+from esgflow.records import TargetRecord
 from esgflow.turns import flow_turn
 
 
@@ -121,6 +124,8 @@ def _cmd_restate(args: argparse.Namespace) -> None:
         print(f"{_count(len(result.changes), 'group figure')} moved, {flagged} of them significantly (5 % or more):")
         for change in result.changes:
             print(f"  {change.line()}")
+    for line in result.recalculate:
+        print(f"  base-year recalculation: {line}")
     print(f"the report shows {result.period}_restated beside the figures first computed")
 
 
@@ -213,6 +218,15 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(f"  {f}")
     if files.table.coverage is not None:  # the figures rest on part of the group until sign-off
         print(files.table.coverage.summary("en"))
+    opened = files.open_items
+    print(
+        f"{_count(len(opened), 'mandatory framework item')} neither answered nor explained"
+        + (
+            f" ({', '.join(f'{a.framework} {a.item}' for a in opened[:8])}{', ...' if len(opened) > 8 else ''})"
+            if opened
+            else ""
+        )
+    )
 
 
 def _print_data_docs() -> None:
@@ -618,6 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
     _review_parsers(sub)
     _cycle_parsers(sub)
+    _disclosure_parsers(sub)
+    _target_parsers(sub)
     return parser
 
 
@@ -663,6 +679,9 @@ QUICK_EXIT = frozenset(
         "signoff",
         "audit",
         "cycle",
+        "disclosure",
+        "baseline",
+        "target",
     }
 )
 
@@ -768,6 +787,163 @@ def _cycle_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     close.add_argument("--period", required=True, type=_period)
     close.add_argument("--by", required=True, help="who closes it, for the audit trail")
     close.set_defaults(func=_cmd_cycle_close)
+
+
+def _cmd_disclosure_show(args: argparse.Namespace) -> None:
+    answers = show_disclosure(load_settings(), args.period, args.framework)
+    if args.json:
+        print(json.dumps([a.to_json() for a in answers], ensure_ascii=False, indent=2))
+        return
+    mandatory = [a for a in answers if a.mandatory]
+    counts = {s: sum(a.status == s for a in mandatory) for s in ("answered", "explained", "open")}
+    print(
+        f"{args.period}: {_count(len(mandatory), 'mandatory item')}: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+    )
+    for a in answers:
+        by = ""
+        if a.text is not None:
+            approval = f"approved by {a.text.approved_by}" if not a.draft else "awaiting approval"
+            carried = f", carried from {a.text.carried_from}" if a.text.carried_from else ""
+            by = f" [{a.text.kind} by {a.text.written_by}, {approval}{carried}]"
+        what = ", ".join(a.codes) or (_one_line(a.text.text_en) if a.text is not None else "")
+        print(
+            f"  {a.framework:<5} {a.item:<10} {'mandatory' if a.mandatory else 'optional':<9} {a.status:<9} {what}{by}"
+        )
+
+
+def _cmd_disclosure_write(args: argparse.Namespace) -> None:
+    text = write_disclosure(
+        load_settings(), args.period, args.framework, args.item, args.kind, (args.text_zh, args.text_en), args.by
+    )
+    print(
+        f"{text.written_by} wrote the {text.kind} of {args.framework} {args.item} for {args.period}; "
+        "it counts once someone else approves it (esgflow disclosure approve)"
+    )
+
+
+def _cmd_disclosure_approve(args: argparse.Namespace) -> None:
+    text = approve_disclosure(load_settings(), args.period, args.framework, args.item, args.by)
+    carried = f" (carried from {text.carried_from})" if text.carried_from else ""
+    print(f"{text.approved_by} approved the {text.kind}{carried} of {args.framework} {args.item} for {args.period}")
+
+
+def _disclosure_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    dis = sub.add_parser("disclosure", help="framework items answered, explained or open").add_subparsers(
+        dest="action", required=True
+    )
+    show = dis.add_parser("show", help="every framework item of a period: answered, explained or open")
+    show.add_argument("--period", required=True, type=_period)
+    show.add_argument("--framework", choices=("hkex", "sse", "gri", "cass"))
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_cmd_disclosure_show)
+    for kind, name, what in (
+        ("explanation", "explain", "record why an item is not disclosed"),
+        ("narrative", "narrative", "record a narrative answer to an item"),
+    ):
+        write = dis.add_parser(name, help=f"{what} (in Chinese and English), to be approved by someone else")
+        write.add_argument("--period", required=True, type=_period)
+        write.add_argument("--framework", required=True, choices=("hkex", "sse", "gri", "cass"))
+        write.add_argument("--item", required=True)
+        write.add_argument("--text-zh", required=True)
+        write.add_argument("--text-en", required=True)
+        write.add_argument("--by", required=True, help="who writes it, for the audit trail")
+        write.set_defaults(func=_cmd_disclosure_write, kind=kind)
+    approve = dis.add_parser("approve", help="approve an item's text (or confirm last period's); not its writer")
+    approve.add_argument("--period", required=True, type=_period)
+    approve.add_argument("--framework", required=True, choices=("hkex", "sse", "gri", "cass"))
+    approve.add_argument("--item", required=True)
+    approve.add_argument("--by", required=True, help="who approves it: not the person who wrote it")
+    approve.set_defaults(func=_cmd_disclosure_approve)
+
+
+def _cmd_baseline_set(args: argparse.Namespace) -> None:
+    done, before = set_base_year(load_settings(), args.code, args.year, args.by)
+    figure = f"its group figure then: {done.value}" if done.value is not None else "no group figure of that year yet"
+    was = f" (was {before.year})" if before is not None else ""
+    print(f"{done.set_by} set {done.year} as the base year of {done.code}{was}; {figure}")
+
+
+def _cmd_baseline_list(args: argparse.Namespace) -> None:
+    rows = list_baselines(load_settings())
+    for b in rows:
+        figure = "no figure" if b.value is None else str(b.value)
+        print(f"{b.code:<32} base year {b.year}  {figure}  set by {b.set_by} at {moment(b.set_at)}")
+    if not rows:
+        print("no base year set: 'esgflow baseline set --code C --year Y --by NAME' sets one")
+
+
+def _milestone(text: str) -> tuple[int, Decimal]:
+    year, sep, value = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return int(year), Decimal(value)
+    except (ValueError, ArithmeticError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a milestone YEAR=VALUE (2028=9000)") from None
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _cmd_target_add(args: argparse.Namespace) -> None:
+    target = TargetRecord(
+        args.code, args.scope, args.kind, args.base_year, args.base_value, args.target_year, args.target_value,
+        dict(sorted(args.milestone or [])), args.by,
+    )  # fmt: skip
+    add_new_target(load_settings(), target)
+    print(
+        f"{args.by} added the {args.kind} target of {args.code} for {args.scope}: {args.base_value} in "
+        f"{args.base_year} to {args.target_value} in {args.target_year}"
+        + "".join(f"; {y}: {v}" for y, v in target.milestones.items())
+    )
+
+
+def _cmd_target_list(args: argparse.Namespace) -> None:
+    kept, progress = target_progress(load_settings(), args.period)
+    if args.json:
+        print(json.dumps([p.to_json() for p in progress], ensure_ascii=False, indent=2))
+        return
+    for t in kept:
+        print(f"{t.code} ({t.scope}, {t.kind}): {t.base_value} in {t.base_year} -> {t.target_value} in {t.target_year}")
+        for p in (p for p in progress if p.target == t):
+            share = "no figure" if p.share is None else f"{p.value}, {p.share} % of the way"
+            track = "" if p.on_track is None else ("; milestone met" if p.on_track else "; milestone not met")
+            print(f"  {p.year}: {share}{track}")
+    if not kept:
+        print("no target kept: 'esgflow target add ...' adds one")
+
+
+def _target_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    base = sub.add_parser("baseline", help="the base year of a metric").add_subparsers(dest="action", required=True)
+    bset = base.add_parser("set", help="set a metric's base year; its group figure of that year is kept")
+    bset.add_argument("--code", required=True)
+    bset.add_argument("--year", required=True, type=int)
+    bset.add_argument("--by", required=True, help="who sets it, for the audit trail")
+    bset.set_defaults(func=_cmd_baseline_set)
+    base.add_parser("list", help="every metric's base year and base-year figure").set_defaults(func=_cmd_baseline_list)
+    tgt = sub.add_parser("target", help="targets on metrics and the progress towards them").add_subparsers(
+        dest="action", required=True
+    )
+    add = tgt.add_parser("add", help="keep a target: base year and value, target year and value, milestones")
+    add.add_argument("--code", required=True)
+    add.add_argument("--scope", default="group", help="the group (default) or an entity's code")
+    add.add_argument("--kind", required=True, choices=("absolute", "intensity"))
+    add.add_argument("--base-year", required=True, type=int)
+    add.add_argument("--base-value", required=True, type=_decimal)
+    add.add_argument("--target-year", required=True, type=int)
+    add.add_argument("--target-value", required=True, type=_decimal)
+    add.add_argument("--milestone", action="append", type=_milestone, metavar="YEAR=VALUE")
+    add.add_argument("--by", required=True, help="who adds it, for the audit trail")
+    add.set_defaults(func=_cmd_target_add)
+    lst = tgt.add_parser("list", help="every target and its progress each year")
+    lst.add_argument("--period", type=_period, help="progress up to this year (default: the newest with figures)")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_cmd_target_list)
 
 
 def _out(text: str) -> Path:

@@ -22,6 +22,13 @@ STATUS: dict[str, tuple[str, str]] = {
     "rejected": ("未通过", "not accepted"),
 }
 
+# A mandatory framework item's standing in a period (`esgflow disclosure show`): the index sheet and the page.
+DISCLOSURE: dict[str, tuple[str, str]] = {
+    "answered": ("已回应", "answered"),
+    "explained": ("已解释", "explained"),
+    "open": ("未回应", "open"),
+}
+
 # The columns of a list of findings (the feedback sheet, the portal's table, the validation pages).
 COLUMNS: dict[str, tuple[str, str]] = {
     "severity": ("级别", "Severity"),

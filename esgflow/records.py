@@ -192,3 +192,44 @@ class CycleRecord:
     signed_at: datetime | None = None
     closed_by: str | None = None
     closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DisclosureTextRecord:
+    """An explanation or narrative of a framework item in a period; approved_by is None until approved."""
+
+    period: str
+    framework: str
+    item: str
+    kind: str  # explanation or narrative
+    text_zh: str
+    text_en: str
+    written_by: str
+    approved_by: str | None
+    carried_from: str | None = None  # set on a draft carried forward from an earlier period's approved text
+
+
+@dataclass(frozen=True)
+class BaselineRecord:
+    """A metric's base year, its figure when the base year was set, who set it and when."""
+
+    code: str
+    year: int
+    value: Decimal | None
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    """A target on a metric for a scope, from a base-year value to a target-year value."""
+
+    code: str
+    scope: str
+    kind: str  # absolute or intensity
+    base_year: int
+    base_value: Decimal
+    target_year: int
+    target_value: Decimal
+    milestones: dict[int, Decimal]
+    added_by: str

@@ -230,3 +230,14 @@ def newest_is_the_correction(settings: Settings, files: dict[str, tuple[Path, Pa
         rows = s.execute(select(m.Submission.version, m.Submission.file_name)).all()
     newest = {name for version, name in rows if version == 2}
     assert newest == {again.name for _, again in files.values()} and len(files) == len(load_registry().codes)
+
+
+HISTORY_HEADER = "code,pillar,name_zh,unit_zh,unit,2022,2022_restated,2023,2024\n"
+
+
+def warehouse_with_history(settings: Settings, folder: Path, rows: str) -> None:
+    """A fresh warehouse holding only the published group figures of `rows` (appendix CSV lines)."""
+    init_warehouse(settings)
+    history = folder / "history.csv"
+    history.write_text(HISTORY_HEADER + rows, encoding="utf-8")
+    import_history_file(settings, history)

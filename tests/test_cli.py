@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def test_init_import_report(home: Path, tmp_path: Path, seed_dir: Path, capsys: 
     assert "2022, 2023, 2024" in capsys.readouterr().out
     assert main(["report", "--period", "2024", "--out", str(tmp_path / "r"), "--lang", "en"]) == 0
     assert (tmp_path / "r" / "appendix.csv").is_file() and (tmp_path / "r" / "appendix.en.html").is_file()
+    # the report says how many mandatory framework items nothing answers or explains (issue 28.5)
+    assert re.search(r"\n\d+ mandatory framework items neither answered nor explained \(hkex ", capsys.readouterr().out)
     assert not (tmp_path / "r" / "appendix.zh.html").exists()
 
 
@@ -267,7 +270,11 @@ def test_check_prints_figures_as_published_one_line_per_finding(
     lines = capsys.readouterr().out.splitlines()
     findings = [line for line in lines if line.startswith("  ")]
     assert lines[0] == f"2024: 2 errors, {len(findings) - 2} warnings, 0 reporter notes"
-    assert all(line.startswith(("  error: published 2024: ", "  warning: published 2024: ")) for line in findings)
+    # besides the figures, each mandatory framework item nothing answers or explains (issue 28.5)
+    items = [line for line in findings if line.endswith("[disclosure_open]")]
+    assert any(line.startswith("  warning: HKEX ESG Reporting Code item A2.5 (") for line in items)
+    figures = [line for line in findings if line not in items]
+    assert all(line.startswith(("  error: published 2024: ", "  warning: published 2024: ")) for line in figures)
     assert len(lines) == len(findings) + 2  # the count, a line per finding, the Data Docs
     training = next(line for line in findings if "soc_training_hours_per_capita" in line)
     assert training.endswith(
@@ -673,6 +680,50 @@ def test_contacts_import_list_and_remove(home: Path, tmp_path: Path, capsys: pyt
     assert main(["audit", "--json"]) == 0
     actions = [(e["action"], e["actor"]) for e in json.loads(capsys.readouterr().out)]
     assert ("contact_added", "Wang Li") in actions and actions.count(("contact_removed", "Wang Li")) == 2
+
+
+def test_disclosure_commands_record_an_explanation_approved_by_another(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    write = ["disclosure", "explain", "--period", "2025", "--framework", "hkex", "--item", "A2.5"]
+    assert main([*write, "--text-zh", "不适用", "--text-en", "Not applicable", "--by", "Wang Li"]) == 0
+    approve = ["disclosure", "approve", "--period", "2025", "--framework", "hkex", "--item", "A2.5"]
+    capsys.readouterr()
+    assert main([*approve, "--by", "Wang Li"]) == 1
+    assert "Wang Li wrote the hkex A2.5 text for 2025 and cannot approve it" in capsys.readouterr().err
+    assert main([*approve, "--by", "Zhang Wei"]) == 0
+    assert "Zhang Wei approved the explanation of hkex A2.5 for 2025" in capsys.readouterr().out
+    assert main(["disclosure", "show", "--period", "2025", "--framework", "hkex", "--json"]) == 0
+    items = {i["item"]: i for i in json.loads(capsys.readouterr().out)}
+    assert set(items["A2.5"]) >= {"framework", "item", "mandatory", "status", "codes", "text_zh", "text_en"}
+    assert (items["A2.5"]["status"], items["A2.5"]["written_by"], items["A2.5"]["approved_by"]) == (
+        "explained",
+        "Wang Li",
+        "Zhang Wei",
+    )
+    assert items["A1.2"]["status"] == "open" and items["A1.2"]["mandatory"] is True  # no figure of 2025 yet
+    assert main(["disclosure", "show", "--period", "2025"]) == 0
+    assert "mandatory items:" in capsys.readouterr().out
+
+
+def test_baseline_and_target_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    assert main(["baseline", "set", "--code", "env_ghg_total", "--year", "2024", "--by", "Wang Li"]) == 0
+    assert "Wang Li set 2024 as the base year of env_ghg_total" in capsys.readouterr().out
+    add = ["target", "add", "--code", "env_ghg_total", "--kind", "absolute", "--base-year", "2024"]
+    add += ["--base-value", "100", "--target-year", "2030", "--target-value", "80", "--milestone", "2027=90"]
+    assert main([*add, "--by", "Wang Li"]) == 0
+    assert main([*add, "--by", "Wang Li"]) == 1
+    assert "already has a target for group in 2030" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*add[:-2], "--milestone", "2027", "--by", "Wang Li"])  # a milestone is YEAR=VALUE
+    assert "is not a milestone YEAR=VALUE" in capsys.readouterr().err
+    assert main(["target", "list", "--period", "2025", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["code"], row["year"], row["value"], row["progress_percent"]) == ("env_ghg_total", 2025, None, None)
+    assert main(["target", "list"]) == 0
+    assert "env_ghg_total (group, absolute): 100 in 2024 -> 80 in 2030" in capsys.readouterr().out
 
 
 def test_reading_commands_import_neither_prefect_nor_alembic_nor_great_expectations(home: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from esgflow.catalog import Catalog
 from esgflow.config import Settings
 from esgflow.demo.group import bundled_history
 from esgflow.figures.history import read_published
+from esgflow.jobs.disclosure import show_disclosure
 from esgflow.jobs.figures import report_period
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.periods import parse_period
@@ -107,7 +108,9 @@ def test_a_report_from_the_warehouse_shows_the_published_figures_as_published(
     assert ("derived_recomputed", "2022", "env_fuel_total") in {(f.rule, f.period, f.indicators[0]) for f in own}
     assert {f.period for f in own} == {"2022", "2023", "2024"}
     assert 'id="contradictions"' in (tmp_path / "warehouse" / "appendix.en.html").read_text("utf-8")
-    direct = write_report(replace(published, contradictions=own), catalog, tmp_path / "direct", ["zh", "en"])
+    # the warehouse's report shows each framework item of 2024 answered, explained or open
+    answers = show_disclosure(sqlite_settings, P2024)
+    direct = write_report(replace(published, contradictions=own), catalog, tmp_path / "direct", ["zh", "en"], answers)
     for name in ("appendix.csv", "disclosure_index.csv", "appendix.zh.html", "appendix.en.html"):
         assert (tmp_path / "warehouse" / name).read_bytes() == (tmp_path / "direct" / name).read_bytes(), name
     assert [p.name for p in from_warehouse.files] == [p.name for p in direct.files]

@@ -117,6 +117,8 @@ def test_index_csv_has_a_row_per_framework_item(catalog: Catalog, tmp_path: Path
         "names_zh",
         "names_en",
         "chapter",
+        "text_zh",
+        "text_en",
     ]
     assert [(r["framework"], r["item"]) for r in rows] == [(e.framework, e.item) for e in entries]
     energy = next(r for r in rows if (r["framework"], r["item"]) == ("hkex", "A2.1"))

@@ -150,6 +150,9 @@ def test_every_decimal_column_is_an_exact_quantity() -> None:
         "finding.expected",
         "finding.actual",
         "consolidated_figure.value",
+        "baseline.value",
+        "target.base_value",
+        "target.target_value",
     }
 
 

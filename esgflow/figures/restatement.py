@@ -202,3 +202,4 @@ class RestatementResult:
     changes: list[Change]
     significant: bool
     basis: Basis = field(default_factory=lambda: Basis({}, [], []))
+    recalculate: tuple[str, ...] = ()  # base years the restatement moved past the threshold (issue 28.3)

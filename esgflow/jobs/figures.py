@@ -25,9 +25,12 @@ from esgflow.figures.restatement import RestatementResult, approved_basis, chang
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses
 from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, require_schema, standing_basis
+from esgflow.jobs.disclosure import disclosure_findings, period_answers
+from esgflow.jobs.targets import flag_recalculations, progress_for_report
 from esgflow.periods import Period
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.coverage import coverage_findings, coverage_of
+from esgflow.report.disclosure import disclosure_index
 from esgflow.report.tables import appendix_years, build_appendix
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import (
@@ -151,6 +154,7 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
         new_set = pin_factor_set(session, period, current.snapshot(), current.digest())
         replace_computed_figures(session, period, storable(figures), RESTATED)
         significant = any(c.significant for c in found)
+        recalculate = flag_recalculations(session, period, found, actor(by))
         used = [{"entity": e, "version": v} for e, v in sorted(approved.used.items())]
         number = record_restatement(
             session, period, reason.strip(), pinned[0], new_set, [c.to_json() for c in found], significant, used
@@ -169,7 +173,7 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
                 "left_out": [o.line() for o in approved.left_out],
             },
         )
-    return RestatementResult(period.code, number, reason.strip(), found, significant, approved)
+    return RestatementResult(period.code, number, reason.strip(), found, significant, approved, tuple(recalculate))
 
 
 def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:
@@ -215,6 +219,8 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         figures = group_figures(session, load_registry().root(), years)
         restated = restatements(session, years)
         estimates = estimated_sources(session, load_registry().root(), years)
+        answers = period_answers(session, period, disclosure_index(catalog))
+        progress = progress_for_report(session, period)
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
     table = replace(
         build_appendix(figures, catalog, period),
@@ -223,8 +229,9 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         signoff=signed,
         estimates=estimates,
         coverage=provisional,
+        targets=tuple(progress),
     )
-    files = write_report(table, catalog, out, langs)
+    files = write_report(table, catalog, out, langs, answers)
     return replace(files, consolidated_first=stale)
 
 
@@ -248,6 +255,7 @@ def check_group(settings: Settings, period: Period) -> list[Finding]:
     findings = check_period(figures, notes, period, load_catalog(), load_factors(), settings.home)
     if collected:
         findings += coverage_findings(coverage_of(period.code, period_statuses(settings, period), load_registry()))
+    findings += disclosure_findings(settings, period)
     build_data_docs(settings.home)
     return findings
 

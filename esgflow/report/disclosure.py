@@ -50,18 +50,30 @@ class IndexEntry:
     title_en: str = ""
     mandatory: bool = False
     chapter: str = ""
+    # A period's standing once known (esgflow.report.answers): answered, explained or open, and the approved text
+    answer: str = ""
+    text_zh: str = ""
+    text_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
 
+    def text(self, lang: str) -> str:
+        return self.text_zh if lang == "zh" else self.text_en
+
     @property
     def comply_or_explain(self) -> bool:
-        """A mandatory item no indicator answers: the ESG office explains it or points to the narrative."""
+        """A mandatory item nothing answers or explains: the ESG office explains it or points to the narrative."""
+        if self.answer:
+            return self.mandatory and self.answer == "open"
         return self.mandatory and not self.codes
 
     @property
     def status(self) -> str:
-        """answered; else comply_or_explain when the item is mandatory, not_answered when it is optional."""
+        """The period's answered, explained or open once known; else answered by the catalog's indicators,
+        comply_or_explain when the item is mandatory, not_answered when it is optional."""
+        if self.answer:
+            return self.answer
         if self.codes:
             return "answered"
         return "comply_or_explain" if self.mandatory else "not_answered"

@@ -32,6 +32,7 @@ from esgflow.report.page_sections import (
 from esgflow.report.page_style import STYLE
 from esgflow.report.page_text import TEXT
 from esgflow.report.tables import AppendixTable, Cell, Column, Row
+from esgflow.report.targets import targets_section
 
 __all__ = ["TEXT", "render_page", "write_page"]
 
@@ -83,13 +84,20 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
     for year in table_.empty_years():
         why = "empty_period" if year == table_.period and table_.coverage else "empty_year"
         notes.append(t[why].format(year=escape(year)))
+    if any(e.answer for e in entries):  # the period's answers are known: say how many mandatory items are open
+        notes.append(t["open_items"].format(n=sum(e.comply_or_explain for e in entries)))
     if any(MISSING in s for s in shown_cells):
         notes.append(t["missing_note"])
     if any("× 10" in s for s in shown_cells):
         notes.append(t["tiny_note"])
     sections = versus(table_, differences, lang) + contradictions(table_, catalog, lang)
-    sections += restatements(table_, catalog, lang)
-    for anchor, title in (("versus", t["versus"]), ("contradictions", t["own"]), ("restatements", t["restatements"])):
+    sections += restatements(table_, catalog, lang) + targets_section(table_.targets, catalog, lang)
+    for anchor, title in (
+        ("versus", t["versus"]),
+        ("contradictions", t["own"]),
+        ("restatements", t["restatements"]),
+        ("targets", t["targets"]),
+    ):
         if any(f'id="{anchor}"' in s for s in sections):
             contents.append((anchor, title))
     index = disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang) if entries else []

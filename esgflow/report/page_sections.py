@@ -156,6 +156,13 @@ def disclosure_section(entries: list[IndexEntry], catalog: Catalog, shown: set[s
         answered=sum(1 for e in entries if e.codes),
         explain=sum(1 for e in entries if e.comply_or_explain),
     )
+    if any(e.answer for e in entries):  # the period's answers are known: what is open is what matters
+        counts = t["index_answers"].format(
+            items=sum(e.mandatory for e in entries),
+            answered=sum(e.mandatory and e.answer == "answered" for e in entries),
+            explained=sum(e.mandatory and e.answer == "explained" for e in entries),
+            open=sum(e.comply_or_explain for e in entries),
+        )
     parts = [
         f'<details class="index" id="index"><summary>{t["index"]}</summary><p>{counts}</p>',
         f'<p class="note">{t["explain_note"]}</p>',
@@ -169,7 +176,11 @@ def disclosure_section(entries: list[IndexEntry], catalog: Catalog, shown: set[s
                 for c in e.codes
             )
             if e.comply_or_explain:
-                names = f'<span class="explain">{t["explain"]}</span>'
+                names = f'<span class="explain">{t["explain" if not e.answer else "open"]}</span>'
+            elif e.answer == "explained":  # the approved explanation is what the reader is given
+                names = f'<span class="explained">{t["explained"]}</span>{t["colon"]}{escape(e.text(lang))}'
+            elif e.text(lang):
+                names = f"{names}{list_separator(lang) if names else ''}{escape(e.text(lang))}"
             css = "explain" if e.comply_or_explain else e.status
             cells = [Td(escape(e.item), "item"), Td(escape(e.title(lang))), Td(names), Td(escape(e.chapter), "chapter")]
             rows.append((f' class="{css}"', cells))

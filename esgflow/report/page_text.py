@@ -3,6 +3,8 @@ quotes, en dashes, no Chinese punctuation)."""
 
 from __future__ import annotations
 
+from esgflow.glossary import DISCLOSURE
+
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "关键绩效表",
@@ -31,6 +33,21 @@ TEXT: dict[str, dict[str, str]] = {
         "item_title": "标题",
         "chapter": "报告章节",
         "explain": "不遵守就解释",
+        "open": DISCLOSURE["open"][0],
+        "open_items": '须披露的框架条目中有{n}个既未回应也未解释（见<a href="#index">指标索引</a>）。',
+        "targets": "目标及进展",
+        "targets_note": "进展为自基准年数值至目标值已完成的比例；无数据的年份不计进展。",
+        "target_line": "{name}（{kind}）：基准年{base_year}年 {base}，目标{year}年 {value}",
+        "absolute": "绝对量目标",
+        "intensity": "强度目标",
+        "value": "数值",
+        "progress": "进展",
+        "milestone": "阶段性目标",
+        "on_track": "达到阶段性目标",
+        "off_track": "未达到阶段性目标",
+        "explained": DISCLOSURE["explained"][0],
+        "colon": "：",
+        "index_answers": "须披露条目共{items}个：{answered}个已回应，{explained}个已解释，{open}个未回应。",
         "explain_note": "标为“不遵守就解释”的条目为须披露但尚无指标对应的条目，由ESG办公室说明原因或指向报告相应章节。",
         "index_counts": "共{items}个条目，其中{answered}个有指标对应，{explain}个须“不遵守就解释”。",
         "computed": "本期数据由各单位填报汇总计算；往年数据为已发布数值，按发布时的精度列示。",
@@ -88,6 +105,23 @@ TEXT: dict[str, dict[str, str]] = {
         "item_title": "Title",
         "chapter": "Chapter of the Chinese report",
         "explain": "comply or explain",
+        "open": DISCLOSURE["open"][1],
+        "open_items": "Mandatory framework items neither answered nor explained: {n} "
+        '(see the <a href="#index">index</a>).',
+        "targets": "Targets and progress",
+        "targets_note": "Progress is the share of the way from the base-year value to the target value; "
+        "a year without a figure shows no progress.",
+        "target_line": "{name} ({kind}): base year {base_year} {base}, target {year} {value}",
+        "absolute": "absolute target",
+        "intensity": "intensity target",
+        "value": "Figure",
+        "progress": "Progress",
+        "milestone": "Milestone",
+        "on_track": "milestone met",
+        "off_track": "milestone not met",
+        "explained": DISCLOSURE["explained"][1],
+        "colon": ": ",
+        "index_answers": "{items} mandatory items: {answered} answered, {explained} explained, {open} open.",
         "explain_note": "Items marked “comply or explain” must be disclosed, but no indicator answers them yet: "
         "the ESG office explains why, or points to the chapter of the report that covers them.",
         "index_counts": "{items} items: {answered} answered by indicators, {explain} to comply with or explain.",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from esgflow.catalog import Catalog, Indicator
 from esgflow.display import readable, written_places
+from esgflow.figures.targets import Progress
 from esgflow.findings import Finding
 from esgflow.periods import Period
 from esgflow.records import RestatementRecord, SignoffRecord
@@ -59,6 +60,7 @@ class AppendixTable:
     # (indicator, year, basis) -> entities whose estimated figures that group figure was computed from
     estimates: Mapping[tuple[str, str, str], list[str]] = field(default_factory=dict)
     coverage: Coverage | None = None  # not signed off: provisional, resting on these entities' returns
+    targets: tuple[Progress, ...] = ()  # each target's progress in the years up to the period (issue 28.3)
 
     def empty_years(self) -> list[str]:
         """Year columns without a single figure: they stay in the table, with the reason said."""

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esgflow import display
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
+from esgflow.glossary import DISCLOSURE
 from esgflow.report import coverage, estimates
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.tables import AppendixTable, Cell, Column
@@ -48,6 +49,8 @@ INDEX_HEADERS = [
     "names_zh",
     "names_en",
     "chapter",
+    "text_zh",
+    "text_en",
 ]
 INDEX_SHEET_HEADERS = [
     "框架 Framework",
@@ -60,8 +63,15 @@ INDEX_SHEET_HEADERS = [
     "对应指标",
     "Answered by",
     "报告章节 Chapter",
+    "说明",
+    "Explanation",
 ]
-STATUS_TEXT = {"answered": "", "comply_or_explain": "不遵守就解释 comply or explain", "not_answered": ""}
+STATUS_TEXT = {
+    "answered": "",
+    "comply_or_explain": "不遵守就解释 comply or explain",
+    "not_answered": "",
+    **{k: f"{zh} {en}" for k, (zh, en) in DISCLOSURE.items() if k != "answered"},
+}
 EXPLAIN_FILL = PatternFill("solid", fgColor="FDE2E1")
 
 
@@ -78,6 +88,8 @@ def _index_row(e: IndexEntry, catalog: Catalog) -> list[str]:
         "; ".join(catalog[c].name_zh for c in e.codes),
         "; ".join(catalog[c].name_en for c in e.codes),
         e.chapter,
+        e.text_zh,
+        e.text_en,
     ]
 
 
@@ -285,10 +297,10 @@ def _index_sheet(wb: Workbook, entries: list[IndexEntry], catalog: Catalog) -> N
     for e in entries:
         row = _index_row(e, catalog)
         row[0], row[4] = FRAMEWORK_NAMES[e.framework]["en"], "是 yes" if e.mandatory else ""
-        row[5] = STATUS_TEXT[e.status]
+        row[5] = STATUS_TEXT[e.status] if e.mandatory else ""
         ws.append(row)
         if e.comply_or_explain:
             for cell in ws[ws.max_row]:
                 cell.fill = EXPLAIN_FILL
-    _finish(ws, header_row=1, wrap="ABCDEFGHIJ", widest=32)
+    _finish(ws, header_row=1, wrap="ABCDEFGHIJKL", widest=32)
     ws.freeze_panes = "C2"

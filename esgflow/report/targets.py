@@ -1,0 +1,81 @@
+"""Targets and the progress towards them (issue 28.3) in the report: `targets.csv` and a section of the page."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from esgflow.catalog import Catalog
+from esgflow.display import MISSING
+from esgflow.figures.targets import Progress
+from esgflow.report.page_sections import Td, table
+from esgflow.report.page_text import TEXT
+
+CSV_HEADERS = [
+    "code",
+    "scope",
+    "kind",
+    "base_year",
+    "base_value",
+    "target_year",
+    "target_value",
+    "year",
+    "value",
+    "progress_percent",
+    "milestone",
+    "on_track",
+]
+
+
+def write_targets_csv(progress: Sequence[Progress], path: Path) -> None:
+    """One row per target and year; a year without a figure has empty value and progress, never zero."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_HEADERS)
+        for p in progress:
+            row = p.to_json()
+            on_track = row["on_track"]
+            row["on_track"] = "" if on_track is None else ("yes" if on_track else "no")
+            writer.writerow(["" if row[h] is None else row[h] for h in CSV_HEADERS])
+
+
+def _plain(value: object) -> str:
+    return MISSING if value is None else escape(str(value))
+
+
+def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -> list[str]:
+    """A table per target: each year's figure, the share of the way to the target, the milestone met or not."""
+    if not progress:
+        return []
+    t = TEXT[lang]
+    parts = [f'<section id="targets"><h2>{t["targets"]}</h2><p class="note">{t["targets_note"]}</p>']
+    heads = [Td(t["year"]), Td(t["value"], "num"), Td(t["progress"], "num"), Td(t["milestone"], "num"), Td("")]
+    seen: list[tuple[str, str, int]] = []
+    for p in progress:
+        key = (p.target.code, p.target.scope, p.target.target_year)
+        if key not in seen:
+            seen.append(key)
+    for code, scope, target_year in seen:
+        rows = [
+            p for p in progress if (p.target.code, p.target.scope, p.target.target_year) == (code, scope, target_year)
+        ]
+        target = rows[0].target
+        title = t["target_line"].format(
+            name=escape(catalog[code].name(lang)) if code in catalog else escape(code),
+            kind=t[target.kind],
+            base_year=target.base_year,
+            base=_plain(target.base_value),
+            year=target_year,
+            value=_plain(target.target_value),
+        )
+        lines = []
+        for p in rows:
+            share = MISSING if p.share is None else f"{p.share} %"
+            track = "" if p.on_track is None else t["on_track" if p.on_track else "off_track"]
+            cells = [Td(str(p.year)), Td(_plain(p.value), "num"), Td(share, "num"), Td(_plain(p.milestone), "num")]
+            lines.append(("", [*cells, Td(track)]))
+        parts.append(f"<h3>{title}</h3>{table(heads, lines, 'targets')}")
+    parts.append("</section>")
+    return parts

@@ -1,0 +1,36 @@
+"""Targets in the report (esgflow.report.targets): targets.csv and the page's section."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+from esgflow.catalog import Catalog
+from esgflow.figures.targets import yearly_progress
+from esgflow.records import TargetRecord
+from esgflow.report.targets import targets_section, write_targets_csv
+
+TARGET = TargetRecord(
+    "env_diesel", "group", "absolute", 2022, Decimal(110), 2026, Decimal(70), {2024: Decimal(85)}, "Wang Li"
+)
+
+
+def test_the_csv_and_the_page_show_each_years_progress_and_leave_a_missing_figure_blank(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    progress = yearly_progress([TARGET], {("env_diesel", 2023): Decimal(90), ("env_diesel", 2024): Decimal(80)}, 2025)
+    write_targets_csv(progress, tmp_path / "targets.csv")
+    with (tmp_path / "targets.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["year"], r["value"], r["progress_percent"], r["on_track"]) for r in rows] == [
+        ("2023", "90", "50.0", ""),
+        ("2024", "80", "75.0", "yes"),
+        ("2025", "", "", ""),
+    ]
+    page = "".join(targets_section(progress, catalog, "en"))
+    assert 'id="targets"' in page and "base year 2022 110, target 2026 70" in page and "75.0 %" in page
+    assert "milestone met" in page
+    zh = "".join(targets_section(progress, catalog, "zh"))
+    assert "目标及进展" in zh and "绝对量目标" in zh and "Progress" not in zh
+    assert targets_section([], catalog, "en") == []
