@@ -195,7 +195,28 @@ def _cmd_portal(args: argparse.Namespace) -> None:
     if not os.environ.get("ESGFLOW_PORTAL_URL"):  # links made from now on point where this portal listens
         settings = replace(settings, portal_url=record_served_url(settings.home, args.host, args.port))
     print(f"portal at http://{args.host}:{args.port} ({collecting}); sign-in links point to {settings.portal_url}")
-    serve(settings, args.host, args.port)
+    if args.workers < 1:
+        raise EsgflowError("--workers: at least one portal process")
+    serve(settings, args.host, args.port, args.workers)
+
+
+def _cmd_backup(args: argparse.Namespace) -> None:
+    from esgflow.jobs.backup import MANIFEST, backup
+
+    out = Path(args.out)
+    made = backup(load_settings(), out)
+    database = made["database"]
+    print(f"backed up the {database['kind']} warehouse (schema {made['schema_revision']}) to {out / database['file']}")
+    print(f"  with {len(made['files']) - 1} files of ESGFLOW_HOME; every file's SHA-256 in {out / MANIFEST}")
+
+
+def _cmd_restore(args: argparse.Namespace) -> None:
+    from esgflow.jobs.backup import restore
+
+    settings = load_settings()
+    made = restore(settings, Path(args.folder))
+    print(f"restored the warehouse of {made['made_at']} (schema {made['schema_revision']}, upgraded to this release's)")
+    print(f"  and {len(made['files']) - 1} files into {settings.home}; every hash checked")
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
@@ -592,7 +613,14 @@ def build_parser() -> argparse.ArgumentParser:
     portal = sub.add_parser("portal", help="serve the reporters' and the ESG office's web pages")
     portal.add_argument("--host", default="127.0.0.1")
     portal.add_argument("--port", type=int, default=8800)
+    portal.add_argument("--workers", type=int, default=1, help="processes on this port (sharing the warehouse)")
     portal.set_defaults(func=_cmd_portal)
+    bak = sub.add_parser("backup", help="a consistent copy of the warehouse and the files it refers to")
+    bak.add_argument("--out", required=True, help="a new or empty folder")
+    bak.set_defaults(func=_cmd_backup)
+    rst = sub.add_parser("restore", help="bring a backup back into an empty warehouse and a fresh ESGFLOW_HOME")
+    rst.add_argument("folder")
+    rst.set_defaults(func=_cmd_restore)
     tpl = sub.add_parser("templates", help="write one workbook per entity that reports in a period")
     tpl.add_argument("--period", required=True, type=_period)
     tpl.add_argument("--out", required=True)

@@ -24,7 +24,10 @@ ENVIRONMENT = (
     ("ESGFLOW_MAIL_AUTHSERV_ID", "the authserv-id of the office's mail server: returns by mail need its pass"),
     ("ESGFLOW_PORTAL_PROXY", "the TLS proxy's address: only its X-Forwarded-For is believed (unset: nobody's)"),
     ("ESGFLOW_SIGNIN_LINK_DAYS", "how long a sign-in link can be used, once (7)"),
-    ("ESGFLOW_OFFICE_EMAIL", "where reporters send questions, named in every template (the SMTP sender)"),
+    (
+        "ESGFLOW_OFFICE_EMAIL",
+        "the ESG office's address(es): named in every template for questions, and where alerts go (the SMTP sender)",
+    ),
     ("ESGFLOW_PORTAL_URL", "where the portal's sign-in links point (http://127.0.0.1:8800)"),
     ("ESGFLOW_SECRET, ESGFLOW_SECRET_BLOCK", "the templates' signing key (else $ESGFLOW_HOME/.signing-key)"),
     ("ESGFLOW_FACTORS_FILE, ESGFLOW_FACTOR_CHOICES", "the ESG office's own factor registry, and its choices for a run"),
@@ -64,13 +67,14 @@ class Settings:
     # whose X-Forwarded-For/-Proto is believed (unset: nobody's)
     portal_proxy: str | None = None
     signin_link_days: int = 7  # ESGFLOW_SIGNIN_LINK_DAYS: how long a sign-in link can be used (once)
-
-    office_email: str | None = None  # ESGFLOW_OFFICE_EMAIL: where reporters send questions (else the SMTP sender)
+    # ESGFLOW_OFFICE_EMAIL (comma-separated): where reporters send questions, named in every template,
+    # and where alerts go (a failed run, no collection for a day, a mailbox away); else the SMTP sender
+    office_email: tuple[str, ...] = ()
 
     @property
     def office_contact(self) -> str:
         """Whom a reporter asks about a template: the office's address, else the office in the portal."""
-        address = self.office_email or (self.smtp.sender if self.smtp else None)
+        address = ", ".join(self.office_email) or (self.smtp.sender if self.smtp else None)
         return f"ESG 工作办公室 ESG office: {address or self.portal_url}"
 
     @property
@@ -125,7 +129,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mail_authserv_id=(env.get("ESGFLOW_MAIL_AUTHSERV_ID") or "").strip().lower() or None,
         signin_link_days=_days(env.get("ESGFLOW_SIGNIN_LINK_DAYS")),
         portal_proxy=(env.get("ESGFLOW_PORTAL_PROXY") or "").strip() or None,
-        office_email=(env.get("ESGFLOW_OFFICE_EMAIL") or "").strip() or None,
+        office_email=tuple(a.strip() for a in (env.get("ESGFLOW_OFFICE_EMAIL") or "").split(",") if a.strip()),
     )
 
 

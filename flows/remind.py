@@ -7,10 +7,11 @@ from datetime import date
 from prefect import flow
 
 from esgflow.flows.cycle import run_deadline, run_period
+from esgflow.jobs.alerts import flow_run_failed
 from esgflow.tasks import mail_reminders, publish_status
 
 
-@flow(name="remind", log_prints=True)
+@flow(name="remind", log_prints=True, on_failure=[flow_run_failed], on_crashed=[flow_run_failed])
 def remind(
     period: str | None = None, deadline: date | None = None, today: date | None = None, smtp_block: str | None = None
 ) -> list[str]:

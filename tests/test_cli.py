@@ -768,3 +768,23 @@ def test_reading_commands_import_neither_prefect_nor_alembic_nor_great_expectati
             [sys.executable, "-c", probe, *command], capture_output=True, text=True, timeout=120, cwd=tmp_path
         )
         assert done.stdout.strip().splitlines()[-1] == "[]", (command, done.stdout, done.stderr)
+
+
+def test_backup_and_restore_on_the_command_line(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    assert main(["access", "grant", "--entity", "SAMI", "--email", "li@sami.example"]) == 0
+    capsys.readouterr()
+    assert main(["backup", "--out", str(tmp_path / "copy")]) == 0
+    out = capsys.readouterr().out
+    assert "backed up the sqlite warehouse (schema " in out and "manifest.json" in out
+    assert main(["backup", "--out", str(tmp_path / "copy")]) == 1
+    assert "is not empty" in capsys.readouterr().err
+    monkeypatch.setenv("ESGFLOW_HOME", str(tmp_path / "fresh"))
+    assert main(["restore", str(tmp_path / "copy")]) == 0
+    assert "every hash checked" in capsys.readouterr().out
+    assert main(["access", "list"]) == 0
+    assert "li@sami.example" in capsys.readouterr().out  # the grant came back with the warehouse
+    assert main(["portal", "--workers", "0"]) == 1
+    assert "--workers" in capsys.readouterr().err

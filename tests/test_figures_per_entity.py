@@ -1,5 +1,6 @@
 """Per-entity figures: emissions by the factors of each entity's location, against a hand calculation."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -116,6 +117,17 @@ def test_ipcc_fuel_factors_are_a_configuration_choice(catalog: Catalog, factors:
     expected = Decimal(500) * DIESEL_KG_PER_L / 1000 * Decimal("3.186")
     stationary = got.filter(pl.col("indicator") == "env_ghg_scope1_stationary")  # Scope 3 category 3 also comes of it
     assert stationary["value"].item() == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_a_factor_set_older_than_the_catalog_serves_the_inputs_reported_then(
+    catalog: Catalog, factors: FactorRegistry
+) -> None:
+    # a period pinned before the refrigerants were asked has no GWP factors; its returns have no refrigerants
+    older = replace(factors, factors=tuple(f for f in factors.factors if not f.name.startswith("gwp_")))
+    got = entity_figures(_observations(INPUTS[:1]), catalog, older, PLACES, FY2025)
+    stationary = got.filter(pl.col("indicator") == "env_ghg_scope1_stationary")
+    assert stationary["value"].item() > 0
+    assert "env_ghg_scope1_fugitive" not in got["indicator"].to_list()
 
 
 # --- an input split by place -------------------------------------------------------------------

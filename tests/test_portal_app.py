@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from esgflow.config import Settings
@@ -185,7 +186,7 @@ def test_data_docs_are_served_sandboxed_without_scripts_and_nul_paths_are_404(
         assert answer.headers["content-security-policy"] and answer.headers["x-content-type-options"] == "nosniff"
 
 
-def _portal_process(home: Path, port: int, log: Path, proxy: str | None) -> Any:
+def _portal_process(home: Path, port: int, log: Path, proxy: str | None, *more: str, wait: float = 60) -> Any:
     import os
     import subprocess
     import sys
@@ -200,16 +201,22 @@ def _portal_process(home: Path, port: int, log: Path, proxy: str | None) -> Any:
         env["ESGFLOW_PORTAL_PROXY"] = proxy
     out = log.open("wb")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "esgflow"), "portal", "--port", str(port)], env=env, stdout=out, stderr=out
+        [str(Path(sys.executable).parent / "esgflow"), "portal", "--port", str(port), *more],
+        env=env,
+        stdout=out,
+        stderr=out,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz-warming", timeout=5)
         except urllib.error.HTTPError:
             return process
         except OSError:
-            assert time.monotonic() < deadline, log.read_text()
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait(30)
+                raise AssertionError(log.read_text()) from None
             time.sleep(0.2)
 
 
@@ -237,3 +244,73 @@ def test_x_forwarded_for_is_believed_only_from_the_configured_proxy(sqlite_setti
         finally:
             portal.terminate()
             portal.wait(30)
+
+
+def test_healthz_answers_200_when_warehouse_and_folders_are_there_and_503_naming_what_is_not(
+    sqlite_settings: Settings,
+) -> None:
+    client = TestClient(create_app(sqlite_settings, warm=False))
+    sqlite_settings.home.mkdir(parents=True)
+    before = sorted(p.name for p in sqlite_settings.home.iterdir())
+    down = client.get("/healthz")  # no warehouse yet: asking makes no database file
+    assert down.status_code == 503 and down.json()["checks"]["warehouse"] != "ok"
+    assert sorted(p.name for p in sqlite_settings.home.iterdir()) == before
+    init_warehouse(sqlite_settings)
+    up = client.get("/healthz")
+    assert up.status_code == 200 and up.json()["status"] == "ok", up.json()
+    assert up.headers["cache-control"] == "no-store"
+    sqlite_settings.archive.write_text("a file where the archive folder should be")
+    broken = client.get("/healthz")
+    assert broken.status_code == 503 and broken.json()["checks"]["archive"] == "not a folder"
+    assert sqlite_settings.database_url not in broken.text and str(sqlite_settings.home) not in broken.text
+
+
+@pytest.mark.slow  # three portal processes, each loading Prefect and Great Expectations: about a minute
+def test_portal_processes_on_one_warehouse_behave_as_one(sqlite_settings: Settings, tmp_path: Path) -> None:
+    """A session started on one process is served, and ended, by another (here one started with
+    --workers 2); sign-in failures counted by one are counted by all."""
+    import re
+    import urllib.error
+    import urllib.request
+    from datetime import date
+
+    from esgflow.jobs.setup import open_cycle
+    from esgflow.periods import parse_period
+    from tests.test_mail_sending import _free_port
+
+    init_warehouse(sqlite_settings)
+    open_cycle(sqlite_settings, parse_period("2024"), date(2099, 12, 31), by="office")
+    token = grant_access(sqlite_settings, "li@sami.example", "SAMI").rsplit("/", 1)[1]
+    one, two = _free_port(), _free_port()
+    first = _portal_process(sqlite_settings.home, one, tmp_path / "one.log", None)
+    try:
+        second = _portal_process(sqlite_settings.home, two, tmp_path / "two.log", None, "--workers", "2", wait=240)
+    except AssertionError:
+        first.terminate()
+        first.wait(30)
+        raise
+    try:
+        assert urllib.request.urlopen(f"http://127.0.0.1:{two}/healthz", timeout=30).status == 200
+        signed = urllib.request.urlopen(f"http://127.0.0.1:{one}/signin/{token}", timeout=30)
+        cookie = {"Cookie": signed.headers["set-cookie"].split(";", 1)[0]}
+        page = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{two}/entities/SAMI", headers=cookie))
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.read().decode()).group(1)  # type: ignore[union-attr]
+        out = urllib.request.Request(f"http://127.0.0.1:{two}/signout", data=f"csrf={csrf}".encode(), headers=cookie)
+        assert urllib.request.urlopen(out, timeout=30).status == 200
+        for port in (one, two):
+            try:
+                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/entities/SAMI", headers=cookie))
+                raise AssertionError("the session outlived its sign-out")
+            except urllib.error.HTTPError as gone:
+                assert gone.code == 401
+        codes = []
+        for n in range(11):  # ten failures at the first process, the eleventh refused by the second
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{one if n < 10 else two}/signin/guess{n}", timeout=30)
+            except urllib.error.HTTPError as answer:
+                codes.append(answer.code)
+        assert codes == [401] * 10 + [429]
+    finally:
+        for process in (first, second):
+            process.terminate()
+            process.wait(30)

@@ -41,6 +41,17 @@ def recent_uploads(session: Session, since: datetime, email: str, entity: str | 
     return int(mine), int(theirs)
 
 
+def failed_signins(session: Session, since: datetime, client: str) -> int:
+    """Failed sign-ins (links and API tokens) from one client address since a time, by every portal process."""
+    query = select(func.count()).where(
+        m.PortalEvent.action == "signin",
+        m.PortalEvent.outcome == "failed",
+        m.PortalEvent.client == client[:64],
+        m.PortalEvent.at >= since,
+    )
+    return int(session.scalar(query) or 0)
+
+
 def audit_events(
     session: Session, period: Period | None = None, actions: tuple[str, ...] | None = None
 ) -> list[AuditRecord]:

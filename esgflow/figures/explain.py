@@ -237,11 +237,11 @@ def _entity_node(ind: Indicator, entity: str, ctx: Context) -> Node | None:
     places: list[tuple[str | None, float, CellRef | None]] = [(p, share, c) for p, share, c in rows]
     terms: list[Node] = []
     for place, share, split_cell in places or [(registered, 1.0, None)]:
-        chosen = factors_at(ind, ctx.catalog, ctx.factors, ctx.on, place)
         for term in terms_of(ind, ctx.catalog):
             cells = [c for name in term.inputs for c in ctx.cells(name, [entity])]
             if len(cells) < len(term.inputs):
                 continue  # an input left blank: the term contributes nothing, as in consolidation
+            chosen = factors_at(ind, ctx.catalog, ctx.factors, ctx.on, place, [term])
             values = {c.indicator: float(c.value) for c in cells}
             how = f"{'' if term.sign > 0 else 'minus '}{term.text}"
             if split_cell is not None and split in term.inputs:

@@ -70,10 +70,20 @@ def terms_of(ind: Indicator, catalog: Catalog) -> list[Term]:
 
 
 def factors_at(
-    ind: Indicator, catalog: Catalog, factors: FactorRegistry, on: date, location: str | None
+    ind: Indicator,
+    catalog: Catalog,
+    factors: FactorRegistry,
+    on: date,
+    location: str | None,
+    terms: list[Term] | None = None,
 ) -> dict[str, Resolved]:
-    """Each factor a per-entity formula names, as chosen for a location."""
-    return {name: factors.resolve_at(name, on, location) for t in terms_of(ind, catalog) for name in t.factors}
+    """Each factor a per-entity formula (or the given terms of it) names, as chosen for a location.
+
+    Only the terms with inputs need their factors: a period pinned to an older factor set has none
+    for the inputs a newer template added (refrigerants' GWPs), and nobody reported those inputs then.
+    """
+    chosen = terms_of(ind, catalog) if terms is None else terms
+    return {name: factors.resolve_at(name, on, location) for t in chosen for name in t.factors}
 
 
 def split_input(ind: Indicator, catalog: Catalog) -> str | None:
@@ -143,18 +153,22 @@ def entity_figures(
                 [frame.join(rows, on=f"{split}__id", how="anti"), expanded.select(frame.columns)], how="vertical"
             )
         for (location,), part in frame.partition_by("__location", as_dict=True).items():
-            chosen = factors_at(ind, catalog, factors, on, location)
+            # a term with an input no entity here reported adds nothing: its factors are not looked up
+            live = [t for t in terms if all(part[c].is_not_null().any() for c in t.inputs)]
+            if not live:
+                continue
+            chosen = factors_at(ind, catalog, factors, on, location, live)
             values = [
                 (_term_expr(t, ind, catalog, chosen) * (1 if split in t.inputs else pl.col("__share"))).alias(f"__t{n}")
-                for n, t in enumerate(terms)
+                for n, t in enumerate(live)
             ]
             used = [
                 pl.when(pl.col(f"__t{n}").is_not_null())
                 .then(pl.concat_list([pl.col(f"{c}__id") for c in t.inputs]))
                 .otherwise(pl.lit([], dtype=pl.List(pl.Int64)))
-                for n, t in enumerate(terms)
+                for n, t in enumerate(live)
             ]
-            names = [f"__t{n}" for n in range(len(terms))]
+            names = [f"__t{n}" for n in range(len(live))]
             out.append(
                 part.with_columns(values)
                 .select(

@@ -143,6 +143,13 @@ def recent_uploads(settings: Settings, email: str, entity: str | None, seconds: 
         return trail.recent_uploads(session, since, email, entity)
 
 
+def failed_signins(settings: Settings, client: str, seconds: float) -> int:
+    """Failed sign-ins from `client` in the last `seconds`, across every portal process."""
+    since = datetime.now(UTC) - timedelta(seconds=seconds)
+    with db.session_scope(settings.database_url) as session:
+        return trail.failed_signins(session, since, client)
+
+
 def portal_event(settings: Settings, event: PortalEvent) -> None:
     """Write one row of the portal's log of sign-ins and submissions."""
     with db.session_scope(settings.database_url) as session:

@@ -88,12 +88,15 @@ class MailboxInbox:
         raise EsgflowError("the mailbox needs a password: set ESGFLOW_INBOX_PASSWORD or ESGFLOW_INBOX_PASSWORD_BLOCK")
 
     def _connect(self) -> imaplib.IMAP4:
-        if self.secure:
-            imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                self.host, self.port, ssl_context=ssl.create_default_context(), timeout=60
-            )
-        else:
-            imap = imaplib.IMAP4(self.host, self.port, timeout=60)
+        try:
+            if self.secure:
+                imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                    self.host, self.port, ssl_context=ssl.create_default_context(), timeout=60
+                )
+            else:
+                imap = imaplib.IMAP4(self.host, self.port, timeout=60)
+        except OSError as exc:  # the run fails saying so, and the office is alerted (esgflow.jobs.alerts)
+            raise EsgflowError(f"cannot reach the mailbox at {self.host}:{self.port}: {exc}") from None
         try:
             imap.login(self.user, self._secret())
             status, _ = imap.select(_quoted(self.mailbox))

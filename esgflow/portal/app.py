@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import validator_for
-from esgflow.config import Settings
+from esgflow.config import Settings, load_settings
 from esgflow.jobs.access import signed_in
+from esgflow.jobs.health import health
 from esgflow.portal import api, pages, review
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, RateLimiter, Sessions, bearer_token
@@ -26,6 +27,7 @@ from esgflow.portal.uploads import MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8800
+WORKER_STARTUP_SECONDS = 120
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the CSRF field around the file
 # Our pages load nothing from elsewhere and run no script.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
@@ -173,10 +175,17 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
         redirect_slashes=False,  # its redirect is built from the Host header a client sent
     )
     app.router.redirect_slashes = False
-    app.state.portal = Portal(settings, Sessions(settings), RateLimiter(signin_limit, signin_window))
+    app.state.portal = Portal(settings, Sessions(settings), RateLimiter(settings, signin_limit, signin_window))
     app.include_router(pages.router)
     app.include_router(review.router)
     app.include_router(api.router)
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        """For the proxy and the monitoring: 200 when every check passes, else 503 naming what failed."""
+        checks = health(settings)
+        good = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if good else "failing", "checks": checks}, 200 if good else 503)
 
     @app.exception_handler(HTTPException)
     async def refused(request: Request, exc: HTTPException) -> Response:
@@ -203,21 +212,39 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
     return app
 
 
-def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Run the portal until stopped. Behind a TLS proxy, the client's address and scheme are taken from
-    X-Forwarded-For/-Proto only when sent by the proxy configured (ESGFLOW_PORTAL_PROXY); without one,
-    from nobody, loopback included (any local process could otherwise claim any address)."""
+def from_environment() -> FastAPI:
+    """The portal of the settings in the environment: what each of `serve`'s worker processes runs."""
+    return create_app(load_settings())
+
+
+def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1) -> None:
+    """Run the portal until stopped, in `workers` processes on one port (they share nothing but the
+    warehouse, which holds every session, CSRF token, sign-in failure and upload count, so they behave
+    as one). Behind a TLS proxy, the client's address and scheme are taken from X-Forwarded-For/-Proto
+    only when sent by the proxy configured (ESGFLOW_PORTAL_PROXY); without one, from nobody, loopback
+    included (any local process could otherwise claim any address)."""
     import uvicorn
 
     proxy = settings.portal_proxy
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        proxy_headers=bool(proxy),
-        forwarded_allow_ips=proxy or "",
-        log_level="info",
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": bool(proxy),
+        "forwarded_allow_ips": proxy or "",
+        "log_level": "info",
+    }
+    if workers > 1:  # uvicorn starts each worker from an import string; they read the same environment
+        # a worker imports Great Expectations and Prefect before it answers its supervisor's first
+        # ping: on a busy machine that takes longer than uvicorn's 5 s, and it would be killed again and again
+        uvicorn.run(
+            "esgflow.portal.app:from_environment",
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+            **options,
+        )
+    else:
+        uvicorn.run(create_app(settings), **options)
 
 
 __all__ = ["create_app", "serve", "word"]

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 
 from esgflow.config import Settings
 from esgflow.entities import reports_for
-from esgflow.jobs.access import end_session, open_session, session_grant, signed_in
+from esgflow.jobs.access import end_session, failed_signins, open_session, portal_event, session_grant, signed_in
 from esgflow.portal.access import token_hash
-from esgflow.records import AccessRecord
+from esgflow.records import AccessRecord, PortalEvent
 
 COOKIE = "esgflow_session"
 SESSION_SECONDS = 12 * 3600  # a working day; the link signs in again after
@@ -57,49 +54,20 @@ class Sessions:
 
 
 class RateLimiter:
-    """At most `limit` failed attempts per client address in any `window` seconds; a good sign-in costs
-    nothing. Addresses whose failures are all older than the window are forgotten, so the table stays
-    as small as the attack in progress."""
+    """At most `limit` failed sign-ins per client address in any `window` seconds; a good sign-in costs
+    nothing. The failures are rows of the portal's log in the warehouse, so every portal process behind
+    the proxy counts the same ones, and a restart forgives nobody."""
 
-    SWEEP_EVERY = 256  # calls between sweeps of the whole table
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
-
-    def _recent(self, client: str, now: float) -> deque[float] | None:
-        times = self._seen.get(client)
-        while times and now - times[0] > self.window:
-            times.popleft()
-        if times is not None and not times:
-            del self._seen[client]
-            return None
-        return times
-
-    def _sweep(self, now: float) -> None:
-        self._calls += 1
-        if self._calls % self.SWEEP_EVERY == 0:
-            for client in list(self._seen):
-                self._recent(client, now)
+    def __init__(self, settings: Settings, limit: int, window: float) -> None:
+        self.settings, self.limit, self.window = settings, limit, window
 
     def allow(self, client: str) -> bool:
         """Whether `client` may try now (fewer than `limit` failures in the window)."""
-        now = time.monotonic()
-        with self._lock:
-            self._sweep(now)
-            times = self._recent(client, now)
-            return times is None or len(times) < self.limit
+        return failed_signins(self.settings, client, self.window) < self.limit
 
-    def failed(self, client: str) -> None:
-        """Count one failed attempt of `client`."""
-        now = time.monotonic()
-        with self._lock:
-            self._seen.setdefault(client, deque()).append(now)
-
-    def __len__(self) -> int:
-        return len(self._seen)
+    def failed(self, client: str, detail: str | None = None) -> None:
+        """Count one failed attempt of `client` (a row of the portal's log)."""
+        portal_event(self.settings, PortalEvent("signin", "failed", client, detail=detail))
 
 
 def client_address(request: Request) -> str:
@@ -135,13 +103,15 @@ class Viewer:
 
 
 def script_viewer(settings: Settings, request: Request, limiter: RateLimiter) -> Viewer:
-    """The viewer behind a Bearer token, or 401; a failed token counts as a sign-in attempt."""
+    """The viewer behind a Bearer token, or 401; a wrong token counts as a failed sign-in (no token at all
+    guesses nothing, and is answered without a look at the warehouse)."""
     token = bearer_token(request)
     grant = signed_in(settings, token_hash(token)) if token else None
     if grant is None:
-        if not limiter.allow(client_address(request)):
+        if token and not limiter.allow(client_address(request)):
             raise HTTPException(429, "too many sign-in attempts; wait a minute")
-        limiter.failed(client_address(request))
+        if token:
+            limiter.failed(client_address(request), "API token")
         raise HTTPException(401, "no valid token: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
     return Viewer(grant)
 

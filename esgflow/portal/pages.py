@@ -97,14 +97,11 @@ def sign_in(token: str, request: Request) -> Response:
         raise HTTPException(429, "too many sign-in attempts from this address; wait a minute")
     started = portal.sessions.start(token_hash(token))  # the link is spent here, once
     sid, grant = started if started else (None, None)
-    portal_event(
-        portal.settings,
-        PortalEvent("signin", "ok" if grant else "failed", client, grant and grant.email, grant and grant.entity),
-    )
     if grant is None:
-        portal.signins.failed(client)
+        portal.signins.failed(client, "sign-in link")
         text = f"{word('signin_failed', 'zh')}。{word('signin_failed_text', 'zh')} / {word('signin_failed', 'en')}. "
         raise HTTPException(401, text + word("signin_failed_text", "en"))
+    portal_event(portal.settings, PortalEvent("signin", "ok", client, grant.email, grant.entity))
     lang = load_registry()[grant.entity].language if grant.entity else "zh"
     # A page that moves on by itself rather than a redirect: a Strict cookie set on a navigation
     # that came from a mail program is only sent once the browser is on our own page.
