@@ -9,7 +9,6 @@ and puts the files under the new ESGFLOW_HOME.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from esgflow import EsgflowError
+from esgflow.assurance.pack import sha256_of as sha256  # one way to hash a file for a manifest
 from esgflow.config import Settings
 from esgflow.jobs.common import require_schema, warehouse_url
 from esgflow.warehouse import backup as copies
@@ -30,14 +30,6 @@ FILES = "home"
 # caches made again at will (Great Expectations' site, locks) and the SQLite file, copied on its own.
 KEPT = ("archive", "letters", "evidence", "kept", "quarantine", "inbox", "outbox", "templates", "reports", "mailbox")
 KEY = ".signing-key"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _home_files(home: Path) -> list[Path]:
