@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from esgflow.config import Settings
+from esgflow.jobs.access import grant_access
 from esgflow.jobs.collection import ingest_files, period_statuses
 from esgflow.jobs.signoff import audit_trail, review_return
 from esgflow.periods import parse_period
@@ -140,6 +141,17 @@ def test_the_office_approves_returns_and_signs_off_in_the_browser(
         _submit(office, "#GAMI form:nth-of-type(2)")
         assert "GAMI · 已退回修改" in office.evaluate("document.querySelector('.banner.done').innerText")
         office.screenshot(artefacts / "7_approved_and_returned.png")
+        reporter = Chromium(tmp_path / "gami-profile", tmp_path / "gami-downloads")  # GAMI's reporter looks
+        try:
+            link = grant_access(world.settings, "reporter2@gami.example", "GAMI").rsplit("/", 1)[1]
+            reporter.navigate(f"{base}/signin/{link}")
+            reporter.wait_for("location.pathname === '/entities/GAMI'")
+            reporter.wait_for("!!document.querySelector('.review-reason')")
+            seen = reporter.evaluate("document.body.innerText")
+            assert "已退回修改" in seen and "用水总量约为去年两倍，请核实" in seen  # returned, with the reason
+            reporter.screenshot(artefacts / "7b_reporter_sees_returned.png")
+        finally:
+            reporter.close()
 
         fixed = world.workbook("GAMI", name="GAMI_2024_fixed.xlsx")  # GAMI's reporters send the correction
         assert ingest_files(world.settings, [fixed], docs=False)[0].version == 2
