@@ -6,6 +6,7 @@ Callers hand over plain rows and frames keyed by codes; ids are looked up here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from esgflow.records import (
     SubmissionRecord,
     SubmissionVersion,
 )
+from esgflow.registers import RegisterRow
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import as_utc, code_ids, ensure_period
 from esgflow.warehouse.trail import JUDGE, record_audit
@@ -259,6 +261,7 @@ def _insert_submission(
     findings: list[Finding],
     ids: Ids,
     splits: pl.DataFrame | None = None,
+    registers: Sequence[RegisterRow] = (),
 ) -> Recorded:
     entity_id = ids.entity[sub.entity]
     if sub.period.code not in ids.period:
@@ -343,6 +346,10 @@ def _insert_submission(
                 for s in splits.select(SPLIT_COLUMNS).iter_rows(named=True)
             ],
         )
+    if registers:  # imported here: the registers' module reads submissions through this one
+        from esgflow.warehouse.registers import insert_rows
+
+        insert_rows(session, submission_id, registers)
     if findings:
         session.execute(
             insert(m.Finding.__table__),
@@ -391,6 +398,7 @@ def record_submission(
     findings: list[Finding] | None = None,
     ids: Ids | None = None,
     splits: pl.DataFrame | None = None,
+    registers: Sequence[RegisterRow] = (),
 ) -> Recorded:
     """Store a judged return as its entity's next version, with its figures, their splits and findings, and commit.
 
@@ -401,7 +409,7 @@ def record_submission(
     current = ids or Ids.read(session)
     for attempt in range(2):
         try:
-            recorded = _insert_submission(session, sub, observations, findings or [], current, splits)
+            recorded = _insert_submission(session, sub, observations, findings or [], current, splits, registers)
             session.commit()
             return recorded
         except IntegrityError:
