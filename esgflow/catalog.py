@@ -154,6 +154,13 @@ class Catalog:
     def __contains__(self, code: object) -> bool:
         return code in self.by_code
 
+    def answer_name(self, code: str, lang: str) -> str:
+        """What answers a framework item, named for people: an indicator's name, or a register's (tbl_sites)."""
+        if code in self.by_code:
+            return self.by_code[code].name(lang)
+        table = next((t for t in self.tables if t.list_name == code), None)
+        return code if table is None else (table.zh if lang == "zh" else table.en)
+
     @property
     def codes(self) -> list[str]:
         return [i.code for i in self.indicators]
