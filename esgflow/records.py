@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ class NewestSubmission:
     errors: int
     warnings: int
     accepted_version: int | None = None  # the newest accepted version: the one in the figures
+    signatories: dict[str, str] = field(default_factory=dict)  # meta_preparer ... as typed in that version
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class SubmissionVersion:
     arrived_at: datetime
     file: str
     content_hash: str
+    signatories: dict[str, str] = field(default_factory=dict)  # meta_preparer ... as typed in this version
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,9 @@ def warehouse_with_history(settings: Settings, folder: Path, rows: str) -> None:
     import_history_file(settings, history)
 
 
+SAMI_PEOPLE = {"meta_preparer": "张填报", "meta_reviewer": "李审核", "meta_responsible": "王负责"}
+
+
 def ingested_year(settings: Settings, entities: list[str] | None = None, period: Period = P2024) -> None:
     """The demo group's figures for a period (or some entities'), typed into their templates, ingested as real
     workbooks (archived, parsed, checked) and consolidated."""
@@ -257,8 +260,9 @@ def ingested_year(settings: Settings, entities: list[str] | None = None, period:
     inputs = demo_inputs(load_catalog(), load_registry(), period)
     folder = settings.home / "returned"
     folder.mkdir(parents=True, exist_ok=True)
-    for t in templates:
-        fill_template(t, folder / t.name, inputs[named_entity(t.name)])
+    for t in templates:  # SAMI's return names who stands behind it, as a subsidiary's should
+        entity = named_entity(t.name)
+        fill_template(t, folder / t.name, {**inputs[entity], **(SAMI_PEOPLE if entity == "SAMI" else {})})
     ingest_files(settings, [folder], docs=False)
     consolidate_period(settings, period)
 

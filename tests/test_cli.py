@@ -510,7 +510,7 @@ def test_estimated_figures_are_counted_in_status_and_marked_in_the_report(
     records = {r["entity"]: r for r in json.loads(capsys.readouterr().out)}
     fields = ["entity", "status", "version", "received_at", "errors", "warnings", "file", "figures_version", "review"]
     # every field of before, unchanged, then the count, the review's reason and the versions after the figures'
-    assert list(records["SAMI"]) == [*fields, "estimated", "review_reason", "newer"]
+    assert list(records["SAMI"]) == [*fields, "estimated", "review_reason", "newer", "signatories"]
     assert (records["SAMI"]["estimated"], records["GAMI"]["estimated"], records["HQ"]["estimated"]) == (2, 1, 0)
 
     assert main(["report", "--period", "2025", "--out", str(tmp_path / "r")]) == 0

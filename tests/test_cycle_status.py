@@ -64,6 +64,7 @@ def test_entity_status_to_json() -> None:
         "estimated": 3,
         "review_reason": None,
         "newer": [],
+        "signatories": {},
     }
     assert without.to_json()["received_at"] is None and without.to_json()["status"] == "not_submitted"
     assert without.to_json()["estimated"] == 0

@@ -41,6 +41,8 @@ def test_the_demo_years_pack_verifies_from_its_own_files(
     assert len({i["entity"] for i in inputs}) == 33
     sami = next(i for i in inputs if i["entity"] == "SAMI" and i["indicator"] == "env_diesel")
     assert sami["approved_by"] == "Office Reviewer" and sami["sheet"] and sami["cell"] and sami["as_typed"]
+    # who stands behind the return at the subsidiary, as its template named them
+    assert (sami["prepared_by"], sami["reviewed_by"], sami["responsible"]) == ("张填报", "李审核", "王负责")
     assert (pack / sami["return"]).is_file() and len(list((pack / "returns").iterdir())) == 33
     trail = json.loads((pack / "trail.json").read_text("utf-8"))["events"]
     assert any(e["action"] == "approved" and e["entity"] == "SAMI" for e in trail)

@@ -144,3 +144,15 @@ def test_a_worker_without_the_signing_key_claims_nothing_and_says_so(sqlite_sett
     with pytest.raises(EsgflowError, match=r"^no signing key"):
         ingest_files(sqlite_settings, [sqlite_settings.inbox])
     assert not sqlite_settings.archive.exists()
+
+
+def test_who_stands_behind_a_return_is_kept_with_its_version_and_shown_in_status(
+    settings: Settings, tmp_path: Path
+) -> None:
+    people = {"meta_preparer": "张填报", "meta_reviewer": "李审核", "meta_responsible": "王负责"}
+    templates = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI", "GAMI"])
+    ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", people)], docs=False)
+    ingest_files(settings, [fill(templates["GAMI"], tmp_path / "in", {})], docs=False)
+    records = {s.entity: s.to_json() for s in period_statuses(settings, parse_period("2025"))}
+    assert records["SAMI"]["signatories"] == people  # as typed, with the version they came in
+    assert records["GAMI"]["signatories"] == {}  # not given: nothing made up

@@ -298,6 +298,8 @@ class Submission(Base):
     mail_message_id: Mapped[str | None] = mapped_column(String(998))
     mail_references: Mapped[str | None] = mapped_column(Text)
     mail_from: Mapped[str | None] = mapped_column(String(254))
+    # Who stands behind the return, as typed in its meta_preparer ... meta_contact_email cells (migration 0031)
+    signatories: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     entity: Mapped[Entity] = relationship()
     period: Mapped[Period] = relationship()

@@ -6,7 +6,7 @@ Callers hand over plain rows and frames keyed by codes; ids are looked up here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -105,6 +105,7 @@ def newest_submissions(session: Session, period: Period) -> list[NewestSubmissio
             counts.c.errors,
             counts.c.warnings,
             accepted.c.version,
+            m.Submission.signatories,
         )
         .join(newest, (newest.c.entity_id == m.Submission.entity_id) & (newest.c.version == m.Submission.version))
         .join(m.Period, m.Period.id == m.Submission.period_id)
@@ -113,7 +114,10 @@ def newest_submissions(session: Session, period: Period) -> list[NewestSubmissio
         .outerjoin(accepted, accepted.c.entity_id == m.Submission.entity_id)
         .where(m.Period.code == period.code)
     )
-    return [NewestSubmission(e, s, v, r, f, int(err or 0), int(warn or 0), a) for e, s, v, r, f, err, warn, a in rows]
+    return [
+        NewestSubmission(e, s, v, r, f, int(err or 0), int(warn or 0), a, dict(who or {}))
+        for e, s, v, r, f, err, warn, a, who in rows
+    ]
 
 
 def known_hashes(session: Session, digests: list[str]) -> dict[str, KnownBytes]:
@@ -187,6 +191,7 @@ def submission_versions(session: Session, period: Period, entity: str | None = N
             arrived,
             m.Submission.file_name,
             m.Submission.content_hash,
+            m.Submission.signatories,
         )
         .join(m.Entity, m.Entity.id == m.Submission.entity_id)
         .join(m.Period, m.Period.id == m.Submission.period_id)
@@ -195,7 +200,10 @@ def submission_versions(session: Session, period: Period, entity: str | None = N
     )
     if entity is not None:
         query = query.where(m.Entity.code == entity)
-    return [SubmissionVersion(e, v, s, as_utc(a) or a, f, h) for e, v, s, a, f, h in session.execute(query)]
+    return [
+        SubmissionVersion(e, v, s, as_utc(a) or a, f, h, dict(who or {}))
+        for e, v, s, a, f, h, who in session.execute(query)
+    ]
 
 
 # Columns of an observations frame (one row per figure of a return, in reporting units).
@@ -231,6 +239,7 @@ class SubmissionIn:
     # portal and the signed-in address, or folder and the folder it was taken from
     channel: str | None = None
     submitted_by: str | None = None
+    signatories: Mapping[str, str] | None = None  # meta_preparer ... meta_contact_email, as the reporter typed them
 
 
 @dataclass
@@ -300,6 +309,7 @@ def _insert_submission(
                 "mail_message_id": sub.thread.message_id if sub.thread else None,
                 "mail_references": sub.thread.references if sub.thread else None,
                 "mail_from": sub.thread.sender if sub.thread else None,
+                "signatories": dict(sub.signatories) if sub.signatories else None,
             }
         ],
     ).one()

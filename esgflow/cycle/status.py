@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +29,14 @@ class EntityStatus:
     estimated: int = 0  # figures of the figures_version that its reporter marked as estimated
     review_reason: str | None = None  # why the office returned the version in the figures (or excused the entity)
     newer: tuple[Newer, ...] = ()  # the versions after figures_version: what each is (late correction, review)
+    # who stands behind the newest version (meta_preparer ... meta_contact_email, as typed; empty: not given)
+    signatories: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["received_at"] = moment_json(self.received_at)  # UTC with its offset, as ISO as before
         data["newer"] = [asdict(n) for n in self.newer]  # a list in JSON, as every other list
+        data["signatories"] = dict(self.signatories)
         return data
 
 
@@ -103,6 +106,7 @@ def _records(
                     s.accepted_version,
                     reviewed.get(code, PENDING),
                     marked.get(code, 0),
+                    signatories=s.signatories,
                 )
             )
     return out

@@ -186,7 +186,7 @@ class Ingestor:
         by = origin.thread.sender if origin else self.portal_user or str(r.path.parent)
         submission = submissions.SubmissionIn(
             ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived,
-            origin.thread if origin else None, via, by,
+            origin.thread if origin else None, via, by, ret.people,
         )  # fmt: skip
         with self.sessions() as session:
             recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits, rows)

@@ -99,6 +99,9 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
                 "sheet": r["sheet"],
                 "cell": r["cell"],
                 "estimated": bool(r["estimated"]),
+                "prepared_by": stored.signatories.get("meta_preparer"),  # as the subsidiary named them
+                "reviewed_by": stored.signatories.get("meta_reviewer"),
+                "responsible": stored.signatories.get("meta_responsible"),
                 "approved_by": approved.actor if approved else None,
                 "approved_at": approved.at.isoformat() if approved else None,
             }
