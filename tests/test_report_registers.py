@@ -68,6 +68,9 @@ def test_the_report_consolidates_each_entitys_rows_and_the_index_counts_them(
     assert [{k: v for k, v in r.items() if k not in ("entity", "version", "row") and v} for r in risks] == [
         {k: v for k, v in stored.items() if v} for stored in CLIMATE_RISKS_STORED
     ]
+    zh, en = (out / "appendix.zh.html").read_text("utf-8"), (out / "appendix.en.html").read_text("utf-8")
+    assert 'id="registers"' in zh and "实体风险-急性" in zh and "Physical risk - acute" not in zh
+    assert "Physical risk - acute" in en and "Jakarta smelter site" in en and "physical_acute" not in en
     after = {(a.framework, a.item): a for a in show_disclosure(sqlite_settings, P2026)}
     assert after[("hkex", "D20")].status == after[("hkex", "D29")].status == "answered"
     assert "tbl_sites" in after[("hkex", "D29")].codes
