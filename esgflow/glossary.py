@@ -63,6 +63,15 @@ RESTATED = ("重述", "restated")
 
 # Units as the catalog and the templates label them, and as Chinese forms write them; a Chinese reader
 # never sees 'L', 'kWh' or 'm3'. English keeps the label (esgflow.display.unit sets m³ and CO₂).
+# Who stands behind a return: the template's cells, the portal's review page and the assurance pack name them so.
+SIGNATORIES: dict[str, tuple[str, str]] = {
+    "meta_preparer": ("填报人", "Prepared by"),
+    "meta_reviewer": ("审核人", "Reviewed by (at the entity)"),
+    "meta_responsible": ("负责人", "Responsible"),
+    "meta_contact_phone": ("联系电话", "Telephone"),
+    "meta_contact_email": ("电子邮箱", "E-mail"),
+}
+
 UNITS_ZH: dict[str, str] = {
     "kWh": "千瓦时",
     "10k kWh": "万千瓦时",

@@ -245,3 +245,12 @@ def test_one_click_signs_nothing_without_a_name_and_a_confirmation(world: World)
         refused = office.post(f"/signoff?period={PERIOD}", data={"csrf": _csrf(office), **form})
         assert refused.status_code == 400 and "请填写签署人姓名并勾选确认" in refused.text, form
     assert not [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]
+
+
+def test_the_review_page_names_who_stands_behind_each_return(world: World) -> None:
+    _send(world, "SAMI", {"meta_preparer": "张填报", "meta_reviewer": "李审核", "meta_responsible": "王负责"})
+    _send(world, "GAMI")
+    page = world.signed_in("office").get(f"/review?period={PERIOD}").text
+    sami, gami = (page.split(f'<tr id="{e}">', 1)[1].split("</tr>", 1)[0] for e in ("SAMI", "GAMI"))
+    assert "填报人：张填报 · 审核人：李审核 · 负责人：王负责" in sami
+    assert "填报人：— · 审核人：— · 负责人：—" in gami  # not given: said so, nothing made up

@@ -178,6 +178,7 @@ WORDS: dict[str, tuple[str, str]] = {
     **glossary.SEVERITY,
     **glossary.COLUMNS,
     **{s: w for s, w in glossary.STATUS.items() if s != "rejected"},
+    **glossary.SIGNATORIES,
 }
 
 

@@ -5,18 +5,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from esgflow import glossary
 from esgflow.catalog import Catalog, Indicator
 
 INSTRUCTIONS_SHEET = "说明 Instructions"
 META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
 # Who stands behind a return (填报人 / 审核人 / 负责人, with telephone and e-mail), on the instructions sheet.
-PEOPLE = (
-    ("meta_preparer", "填报人 Prepared by"),
-    ("meta_reviewer", "审核人 Reviewed by (at the entity)"),
-    ("meta_responsible", "负责人 Responsible"),
-    ("meta_contact_phone", "联系电话 Telephone"),
-    ("meta_contact_email", "电子邮箱 E-mail"),
-)
+PEOPLE = tuple((name, f"{zh} {en}") for name, (zh, en) in glossary.SIGNATORIES.items())
 PEOPLE_NAMES = tuple(name for name, _ in PEOPLE)
 NOTE_SUFFIX = "__note"
 # The actual/estimated mark of an input (templates from the catalog's `estimate_marks` version on).
@@ -78,7 +73,8 @@ Row = InputRow | SumRow
 
 
 def _is_plain_sum(ind: Indicator) -> bool:
-    if not ind.formula:
+    """A total the catalog derives by adding two or more inputs (one input alone is itself, not a total)."""
+    if not ind.formula or len(ind.formula_inputs()) < 2:
         return False
     tree = ast.parse(ind.formula, mode="eval").body
 
