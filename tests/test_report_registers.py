@@ -78,3 +78,24 @@ def test_the_report_consolidates_each_entitys_rows_and_the_index_counts_them(
     assert index[("hkex", "D20")]["status"] == "answered"
     assert "tbl_climate_risks" in index[("hkex", "D20")]["codes"]
     assert "气候风险与机遇" in index[("hkex", "D20")]["names_zh"]
+
+
+def test_a_restated_period_shows_the_rows_of_the_approved_version_its_figures_stand_on(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    from esgflow.jobs.figures import restate_period
+    from esgflow.jobs.signoff import review_return
+
+    templates = open_collection(sqlite_settings, P2026, tmp_path / "tpl", ["SAMI"])
+    first = fill_registers(fill(templates["SAMI"], tmp_path / "v1", {}), {"tbl_sites": [SITES[0]]})
+    [one] = ingest_files(sqlite_settings, [first])
+    assert one.status.startswith("accepted"), one.line()
+    consolidate_period(sqlite_settings, P2026)
+    review_return(sqlite_settings, P2026, "SAMI", "approved", by="Wang Li", version=1)
+    later = fill_registers(fill(templates["SAMI"], tmp_path / "v2", {}), {"tbl_sites": [SITES[1]]})
+    [two] = ingest_files(sqlite_settings, [later])
+    assert two.status.startswith("accepted") and two.version == 2, two.line()
+    restate_period(sqlite_settings, P2026, "a factor was corrected", "Zhang Wei")  # from version 1, approved
+    report_period(sqlite_settings, P2026, tmp_path / "report", ["en"])
+    sites = _csv(tmp_path / "report" / "sites.csv")
+    assert [(r["entity"], r["version"], r["name"]) for r in sites] == [("SAMI", "1", SITES_STORED[0]["name"])]

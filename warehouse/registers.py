@@ -42,14 +42,27 @@ def submission_rows(session: Session, submission_id: int) -> list[RegisterRow]:
     return [RegisterRow(r.table_name, r.sheet, r.row_number, dict(r.cells)) for r in session.scalars(query)]
 
 
-def period_rows(session: Session, period: Period) -> list[tuple[str, int, RegisterRow]]:
-    """(entity, version, row) of each entity's newest accepted return of a period: the version its figures
-    are consolidated from, so the registers and the figures stand on the same returns."""
+def period_rows(session: Session, period: Period, basis: str | None = None) -> list[tuple[str, int, RegisterRow]]:
+    """(entity, version, row) of the return each entity's figures of the period stand on: the version the
+    consolidated figures of `basis` were computed from (their figure_source: the newest accepted, or the
+    approved one a restatement chose), else, for an entity none of them rests on, its newest accepted return."""
     newest = newest_versions(period, ACCEPTED)
+    chosen = dict(session.execute(select(newest.c.entity_id, newest.c.id).select_from(newest)).tuples().all())
+    if basis is not None:
+        used = (
+            select(m.Observation.entity_id, m.Observation.submission_id)
+            .distinct()
+            .join(m.FigureSource, m.FigureSource.observation_id == m.Observation.id)
+            .join(m.ConsolidatedFigure, m.ConsolidatedFigure.id == m.FigureSource.figure_id)
+            .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
+            .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis)
+        )
+        chosen |= dict(session.execute(used).tuples().all())
     query = (
-        select(m.Entity.code, newest.c.version, m.RegisterRow)
-        .join(newest, newest.c.id == m.RegisterRow.submission_id)
-        .join(m.Entity, m.Entity.id == newest.c.entity_id)
+        select(m.Entity.code, m.Submission.version, m.RegisterRow)
+        .join(m.Submission, m.Submission.id == m.RegisterRow.submission_id)
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .where(m.RegisterRow.submission_id.in_(list(chosen.values())))
         .order_by(m.RegisterRow.table_name, m.Entity.code, m.RegisterRow.row_number)
     )
     return [

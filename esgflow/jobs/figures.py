@@ -251,7 +251,7 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         estimates = estimated_sources(session, load_registry().root(), years)
         answers = period_answers(session, period, disclosure_index(catalog))
         progress = progress_for_report(session, period)
-        registers = period_rows(session, period)
+        registers = period_rows(session, period, standing_basis(session, period))  # the figures' versions
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
     table = replace(
         build_appendix(figures, catalog, period),
