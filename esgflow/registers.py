@@ -19,6 +19,8 @@ from typing import Any, Literal
 from esgflow import EsgflowError, glossary
 
 ColumnType = Literal["text", "number", "enum"]
+# Other ways a yes/no is typed or stored: a spreadsheet's TRUE/FALSE cell is read as 1/0.
+_ALIASES = {"yes": ("y", "true", "1"), "no": ("n", "false", "0")}
 TABLE_PREFIX = "tbl_"  # INTERFACE.md: a register's ListObject is named tbl_<name>
 MAX_TEXT = 500  # characters a text cell keeps; a longer one is refused, never cut
 
@@ -56,7 +58,7 @@ class Column:
         """The choice a cell names: its value, its Chinese or English label, or both as the list offers them."""
         wanted = plain(text)
         for c in self.choices:
-            if wanted in {plain(c.value), plain(c.zh), plain(c.en), plain(c.label)}:
+            if wanted in {plain(c.value), plain(c.zh), plain(c.en), plain(c.label), *_ALIASES.get(c.value, ())}:
                 return c
         return None
 

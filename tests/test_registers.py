@@ -58,6 +58,11 @@ def test_a_choice_is_read_in_either_language_and_shown_in_the_readers(catalog: C
     for typed in ("实体风险-急性", "Physical risk - acute", "实体风险-急性 Physical risk - acute", " physical_acute "):
         assert kind.choice(typed) is not None and kind.choice(typed).value == "physical_acute"  # type: ignore[union-attr]
     assert kind.choice("Physical") is None
+    control = next(c for c in catalog.tables[0].columns if c.key == "operational_control")
+    assert [control.choice(t).value for t in ("是", "YES", "y", "TRUE", "1", "否", "No", "false", "0")] == [  # type: ignore[union-attr]
+        *["yes"] * 5,
+        *["no"] * 4,
+    ]
     shown = cells_text({"kind": "physical_acute", "description": "暴雨"}, catalog.tables[1], "en")
     assert shown["kind"] == "Physical risk - acute" and shown["description"] == "暴雨"
 

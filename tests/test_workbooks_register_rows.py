@@ -49,6 +49,12 @@ def test_every_filled_row_reads_exact_and_blank_rows_are_no_rows(sami_2026: Path
     assert [(r.table, r.row) for r in parsed.registers][:2] == [("sites", 5), ("sites", 8)]  # rows 6, 7 blank
 
 
+def test_a_true_false_cell_answers_a_yes_no_column(sami_2026: Path, catalog: Catalog) -> None:
+    fill_registers(sami_2026, {"tbl_sites": [{**SITES[0], "operational_control": True}, SITES[1]]})
+    rows = _rows(sami_2026, catalog)["sites"]
+    assert [r["operational_control"] for r in rows] == ["yes", "no"]
+
+
 def test_a_blank_number_stays_blank_and_an_untouched_template_has_no_rows(sami_2026: Path, catalog: Catalog) -> None:
     assert _rows(sami_2026, catalog) == {}
     fill_registers(sami_2026, {"tbl_sites": [{**SITES[0], "latitude": None}]})

@@ -180,7 +180,8 @@ def _read_table(
     if findings:
         return [], findings
     wanted = {f"{letter}{r}" for letter in letters.values() for r in range(first, last + 1)}
-    cells = R.resolve(zf, R._sheet_cells(zf, found.sheet, found.part, wanted))
+    stored = R._sheet_cells(zf, found.sheet, found.part, wanted)
+    cells = R.resolve(zf, {ref: c for ref, c in stored.items() if c.type})  # a styled blank needs no format
     rows: list[RegisterRow] = []
     for r in range(first, last + 1):
         values: dict[str, str] = {}
