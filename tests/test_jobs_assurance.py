@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from esgflow.catalog import load_catalog
 from esgflow.cli import main
 from esgflow.config import Settings, load_settings
+from esgflow.demo.group import demo_inputs
+from esgflow.entities import load_registry
 from esgflow.jobs.assurance import pack_period, record_result, verify
+from esgflow.jobs.collection import entity_versions, ingest_files
+from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.signoff import audit_trail, review_return
 from esgflow.warehouse import db
+from esgflow.workbooks.fill import fill_template
 from tests.returns_factory import P2024, ingested_year
+
+FINDINGS_OF_THE_DEMO_YEAR = 2  # OS-HK v2: electricity and office electricity slipped by 10,000
 
 pytestmark = pytest.mark.slow  # the whole demo year as workbooks (about 60 s): built once for the module
 
@@ -22,6 +30,14 @@ def demo_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]
     home = tmp_path_factory.mktemp("assurance") / "home"
     settings = load_settings({"ESGFLOW_HOME": str(home)})
     ingested_year(settings)
+    # OS-HK corrects its return with electricity typed in 万千瓦时 into the kWh cell: a unit-slip warning
+    inputs = demo_inputs(load_catalog(), load_registry(), P2024)["OS-HK"]
+    electric = [c for c in inputs if c.startswith(("env_electricity", "env_office_electricity"))]  # parts as well
+    slipped = {**inputs, **{c: inputs[c] / 10000 for c in electric}}
+    corrected = fill_template(home / "templates" / "OS-HK_2024.xlsx", home / "v2" / "OS-HK_2024.xlsx", slipped)
+    [done] = ingest_files(settings, [corrected], docs=False)
+    assert done.status == "accepted_with_warnings", [(f.rule, f.message) for f in done.findings]
+    consolidate_period(settings, P2024)
     review_return(settings, P2024, "SAMI", "approved", by="Office Reviewer")
     pack_period(settings, P2024, home / "pack")
     yield settings, home / "pack"
@@ -44,6 +60,11 @@ def test_the_demo_years_pack_verifies_from_its_own_files(
     # who stands behind the return at the subsidiary, as its template named them
     assert (sami["prepared_by"], sami["reviewed_by"], sami["responsible"]) == ("张填报", "李审核", "王负责")
     assert (pack / sami["return"]).is_file() and len(list((pack / "returns").iterdir())) == 33
+    checked = json.loads((pack / "findings.json").read_text("utf-8"))  # the data-quality results, as stored
+    stored = [f for s in entity_versions(demo_year[0], "OS-HK", P2024) for f in s.findings]
+    assert [f["rule"] for f in checked if f["entity"] == "OS-HK"] == [f.rule for f in stored]
+    assert len(checked) == FINDINGS_OF_THE_DEMO_YEAR and all(f["severity"] for f in checked)
+    assert {f["version"] for f in checked if f["entity"] == "OS-HK"} == {2}  # the version in the figures
     trail = json.loads((pack / "trail.json").read_text("utf-8"))["events"]
     assert any(e["action"] == "approved" and e["entity"] == "SAMI" for e in trail)
     factors = json.loads((pack / "factors.json").read_text("utf-8"))["factors"]

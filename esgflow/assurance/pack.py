@@ -73,6 +73,8 @@ class PackContents:
     evidence: list[dict[str, Any]] = field(default_factory=list)  # who attached which document to what, when
     documents: dict[str, Path] = field(default_factory=dict)  # "evidence/<sha256>.<suffix>" -> the stored bytes
     tests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the auditor's samples and results
+    # the data-quality results of each return version in the figures: what the checks found, as its letter said
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def sha256_of(path: Path) -> str:
@@ -116,6 +118,7 @@ def write_pack(contents: PackContents, out: Path, catalog: Catalog) -> list[dict
         "trail.json": _json({"events": contents.trail, "restatements": contents.restatements}),
         "catalog.yaml": contents.catalog_text,
         "evidence.json": _json(contents.evidence),
+        "findings.json": _json(contents.findings),
         "assurance.json": _json({"samples": [], "results": [], **contents.tests}),
     }
     for name, text in texts.items():

@@ -27,7 +27,7 @@ from esgflow.warehouse.evidence import evidence_of
 from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, restatements
 from esgflow.warehouse.observations import observations_by_id, splits_of
 from esgflow.warehouse.reference import entity_locations
-from esgflow.warehouse.submissions import submission_versions
+from esgflow.warehouse.submissions import entity_submissions, submission_versions
 from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
 
 
@@ -77,6 +77,14 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
         parents = entity_tree(session, period)
         locations = entity_locations(session, period.ends_on)
         documents = evidence_of(session, period.code)
+        used = {(r["entity"], r["version"]) for r in observations.select("entity", "version").unique().to_dicts()}
+        checked = [
+            {"entity": entity, "version": s.version, "file": s.file, **f.to_json()}
+            for entity in sorted({e for e, _ in used})
+            for s in entity_submissions(session, entity, period)
+            if (entity, s.version) in used
+            for f in s.findings
+        ]
     approvals = {(e.entity, e.version): e for e in trail if e.action == "approved"}
     inputs = []
     for r in observations.with_columns(pl.col("value").cast(pl.Utf8)).iter_rows(named=True):
@@ -123,6 +131,7 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
         restatements=[_plain(r) for r in restated],
         evidence=[{**_plain(d), "path": _evidence_path(d)} for d in documents],
         documents={_evidence_path(d): stored_evidence(settings.archive, d.sha256, d.kind) for d in documents},
+        findings=checked,
         tests={
             "samples": [_plain(e) for e in trail if e.action == SAMPLED],
             "results": [_plain(e) for e in trail if e.action == TESTED],
