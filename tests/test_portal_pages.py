@@ -124,7 +124,8 @@ def test_a_reporter_uploads_sees_findings_then_the_fix_accepted(world: World) ->
     assert template.status_code == 200 and template.content[:2] == b"PK"
     assert 'filename="SAMI_2024.xlsx"' in template.headers["content-disposition"]
     result = _upload(client, "SAMI", world.workbook("SAMI", WRONG), csrf)
-    assert "未接受" in result.text and "E12" in result.text and "总用水量" in result.text  # type: ignore[attr-defined]
+    assert "未接受" in result.text and "总用水量" in result.text  # type: ignore[attr-defined]
+    assert re.search(r"<td>E\d+</td>", result.text)  # type: ignore[attr-defined]  # the cell to fix
     annotated = client.get(f"/entities/SAMI/versions/1/annotated?period={PERIOD}")
     assert annotated.status_code == 200 and annotated.content[:2] == b"PK"
     assert "第 1 版" in client.get("/entities/SAMI/versions/1/letter").text
@@ -390,4 +391,33 @@ def test_a_return_of_another_year_than_the_one_collected_names_its_year(world: W
     csrf = _csrf(client, f"/entities/SAMI?period={PERIOD}")
     result = _upload(client, "SAMI", world.workbook("SAMI", WRONG), csrf).text  # type: ignore[attr-defined]
     assert "报告期 2024 · 版本 1" in result and "这是 2024 报告期的填报，不是当前收集的 2025 报告期" in result
-    assert "<td>-5 t</td>" in result  # the figure as typed, from the pipeline's one reading of the upload
+    assert "<td>-5 吨</td>" in result  # the figure as typed, from the pipeline's one reading of the upload
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_a_reporter_attaches_evidence_beside_a_figure_and_only_to_its_own_entity(world: World) -> None:
+    from esgflow.jobs.evidence import period_evidence
+
+    sami = world.signed_in("SAMI")
+    page = sami.get(f"/entities/SAMI?period={PERIOD}").text
+    assert "证明材料" in page and "尚未上传证明材料。" in page and '<option value="env_electricity">' in page
+    csrf = _csrf(sami, "/entities/SAMI")
+    bill = {"file": ("2024年12月电费单.pdf", PDF)}
+    sent = sami.post(
+        f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": csrf, "indicator": "env_electricity"}, files=bill,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303 and sent.headers["location"] == f"/entities/SAMI?period={PERIOD}#evidence"
+    [kept] = period_evidence(world.settings, PERIOD, "SAMI")
+    assert (kept.indicator, kept.channel, kept.sent_by) == ("env_electricity", "portal", world.email("SAMI"))
+    listed = sami.get(f"/entities/SAMI?period={PERIOD}").text
+    assert "2024年12月电费单.pdf" in listed and kept.sha256[:12] in listed
+    active = {"file": ("bill.pdf", PDF.replace(b"/Type /Catalog", b"/OpenAction << /S /JavaScript >>"))}
+    refused = sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": csrf}, files=active)
+    assert refused.status_code == 422 and "未保存" in refused.text and "JavaScript" not in refused.text  # Chinese only
+    assert sami.post(f"/entities/GAMI/evidence?period={PERIOD}", data={"csrf": csrf}, files=bill).status_code == 403
+    assert sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": "x"}, files=bill).status_code == 403
+    assert world.client().post(f"/entities/SAMI/evidence?period={PERIOD}", files=bill).status_code == 401
+    assert len(period_evidence(world.settings, PERIOD)) == 1  # nothing else was kept

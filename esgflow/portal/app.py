@@ -38,7 +38,9 @@ DOCS_CSP = (
     "font-src 'self' data:; form-action 'none'; frame-ancestors 'none'"
 )
 # Requests that carry a body: their sender is checked before a byte of the body is read.
-_GUARDED = re.compile(r"^/(?:entities/[^/]+/returns|api/returns|api/evidence|review/[^/]+|signoff|signout)$")
+_GUARDED = re.compile(
+    r"^/(?:entities/[^/]+/(?:returns|evidence)|api/returns|api/evidence|review/[^/]+|signoff|signout)$"
+)
 
 
 @dataclass

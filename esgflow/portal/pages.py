@@ -4,6 +4,7 @@ and read-only Data Docs and reports for the office."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from esgflow.catalog import load_catalog
 from esgflow.cycle.status import EntityStatus, progress
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
+from esgflow.intake.evidence import MAX_EVIDENCE_BYTES, EvidenceRefused
 from esgflow.jobs.access import portal_event, portal_events
 from esgflow.jobs.collection import (
     data_docs_index,
@@ -25,6 +27,7 @@ from esgflow.jobs.collection import (
     period_statuses,
     write_templates,
 )
+from esgflow.jobs.evidence import attach_evidence, period_evidence
 from esgflow.jobs.setup import cycle_deadline
 from esgflow.jobs.signoff import period_signoff
 from esgflow.periods import Period, edge_period
@@ -83,6 +86,11 @@ def _period(request: Request) -> Period:
     if not _viewer(request).may_read_period(period.code):
         raise HTTPException(403, "this sign-in is for another period")
     return period
+
+
+def asked_inputs(kind: str) -> list[Any]:
+    """The figures a template asks an entity of this kind: what a document can be attached to."""
+    return load_catalog().inputs_for_kind(kind)
 
 
 def _page(request: Request, viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
@@ -199,6 +207,9 @@ def entity_page(entity: str, request: Request) -> Response:
         newer={n.version: n for n in standing.newer},
         signed=period_signoff(settings, period) is not None,
         base=f"/entities/{entity}",
+        documents=period_evidence(settings, period.code, entity),
+        may_attach=viewer.may_write(entity),
+        figures=[(i.code, i.name_zh if lang == "zh" else i.name_en) for i in asked_inputs(registry_entry.kind)],
     )
 
 
@@ -252,6 +263,39 @@ def upload(
         quarantined=uploads.QUARANTINED[lang == "zh"] if outcome.status == "refused" else "",
         back=f"{base}?period={outcome.period}" if outcome.period else base,
     )
+
+
+@router.post("/entities/{entity}/evidence")
+def attach(
+    entity: str,
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+    indicator: Annotated[str, Form()] = "",
+) -> Response:
+    """A document behind the return (or one figure of it), beside the figures on the reporter's page."""
+    viewer = _viewer(request)
+    check_csrf(viewer, csrf)  # before anything of the form is looked at
+    entity, period = _entity(viewer, entity), _period(request)
+    settings, lang = _portal(request).settings, _lang(request, viewer)
+    name = uploads.safe_name(file.filename)
+    event = PortalEvent("evidence", "", client_address(request), viewer.grant.email, entity, period.code, None, name)
+    if not viewer.may_write(entity):
+        portal_event(settings, replace(event, outcome="forbidden"))
+        raise HTTPException(403, word("read_only", lang))
+    code = indicator or None
+    if code is not None and code not in load_catalog():
+        raise HTTPException(422, word("evidence_refused", lang))
+    data = file.file.read(MAX_EVIDENCE_BYTES + 1)
+    try:
+        kept = attach_evidence(settings, entity, period.code, code, data, name, "portal", viewer.grant.email)
+    except EvidenceRefused as exc:
+        portal_event(settings, replace(event, outcome="refused", detail=f"{name}: {exc}"))
+        text = word("evidence_refused", lang) + ("" if lang == "zh" else f" ({exc})")  # a Chinese page reads Chinese
+        page = render("message.html", lang, viewer=viewer, heading=word("evidence", lang), text=text, back="")
+        return HTMLResponse(page, status_code=422)
+    portal_event(settings, replace(event, outcome="kept", detail=f"{name}: {kept.sha256}"))
+    return RedirectResponse(f"/entities/{entity}?period={period.code}#evidence", status_code=303)
 
 
 def _feedback(request: Request, entity: str, version: int) -> tuple[Path, Path]:

@@ -20,6 +20,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "template": ("填报模板", "Template"),
     "download_template": ("下载本期填报模板", "Download this period's template"),
     "upload": ("上传填报文件", "Upload your return"),
+    "evidence": ("证明材料", "Evidence"),
+    "evidence_hint": (
+        "电费单、抄表记录、绿电证书、燃料发票等：PDF、PNG、JPEG 或 xlsx，每份不超过 20 MB，不得含脚本或宏。",
+        "Bills, meter readings, green-power certificates, fuel invoices: PDF, PNG, JPEG or xlsx, "
+        "at most 20 MB each, with no scripts or macros.",
+    ),
+    "evidence_for": ("对应指标", "For"),
+    "whole_return": ("整份填报", "The whole return"),
+    "attach": ("上传材料", "Attach"),
+    "no_evidence": ("尚未上传证明材料。", "No document attached yet."),
+    "sent_by": ("上传人", "Sent by"),
+    "evidence_refused": (
+        "未保存：只接受不含脚本或宏的 PDF、PNG、JPEG 或 xlsx 文件，每份不超过 20 MB，且须对应本单位的指标。",
+        "Not kept: only PDF, PNG, JPEG or xlsx files without scripts or macros, at most 20 MB, "
+        "for one of your entity's figures.",
+    ),
+    "read_only": ("此登录只能查看，不能提交。", "This sign-in can read, not submit."),
     "upload_hint": (
         "请上传填写完毕的模板（.xlsx，不超过 10 MB）；系统将立即校验并反馈结果。",
         "Upload the filled template (.xlsx, at most 10 MB); it is checked at once and you see the result here.",
