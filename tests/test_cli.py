@@ -788,3 +788,32 @@ def test_backup_and_restore_on_the_command_line(
     assert "li@sami.example" in capsys.readouterr().out  # the grant came back with the warehouse
     assert main(["portal", "--workers", "0"]) == 1
     assert "--workers" in capsys.readouterr().err
+
+
+def test_demo_names_an_out_folder_it_cannot_write_before_running_anything(home: Path) -> None:
+    """`esgflow demo --out /proc/x` fails at once with one line, before the cycle runs (issue 26, point 15)."""
+    script = str(Path(sys.executable).parent / "esgflow")
+    done = subprocess.run([script, "demo", "--out", "/proc/x"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("esgflow: cannot write to the --out folder /proc/x: /proc does not take new folders")
+    assert done.stderr.strip().count("\n") == 0 and "unexpected" not in done.stderr
+    assert not home.exists()  # no warehouse, no templates, no mail: nothing of the cycle ran
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [("ENV_GHG_TOTAL", "env_ghg_total"), ("温室气体排放总量", "env_ghg_total"), ("柴油", "env_diesel")],
+)
+def test_explain_suggests_the_code_meant(
+    home: Path, capsys: pytest.CaptureFixture[str], asked: str, meant: str
+) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--period", "2025", asked]) == 1
+    err = capsys.readouterr().err
+    assert f"unknown indicator {asked!r}; did you mean {meant} (" in err
+
+
+def test_counts_are_said_in_the_singular_for_one() -> None:
+    assert [cli._count(1, n) for n in ("figure", "entity", "template")] == ["1 figure", "1 entity", "1 template"]
+    assert [cli._count(n, "entity") for n in (0, 2, 33)] == ["0 entities", "2 entities", "33 entities"]

@@ -99,7 +99,7 @@ def test_a_template_version_that_is_no_version_is_refused_with_its_cell(
     bad = _set_meta(filled, tmp_path / "bad" / "SAMI_2025.xlsx", "meta_template_version", "0")
     line = _ingest_bad(sqlite_settings, bad).line()
     assert (
-        "is '0', not a template version esgflow writes (versions 1 to 3)" in line and "meta_template_version ('" in line
+        "is '0', not a template version esgflow writes (versions 1 to 4)" in line and "meta_template_version ('" in line
     )
 
 

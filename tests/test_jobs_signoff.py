@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from esgflow import EsgflowError
+from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.review import Newer
 from esgflow.cycle.states import RefusedMove
@@ -20,7 +21,7 @@ from esgflow.demo.group import bundled_history
 from esgflow.feedback.letter import LATE_CORRECTION
 from esgflow.findings import Finding
 from esgflow.jobs.collection import ingest_files, period_statuses
-from esgflow.jobs.figures import check_group, consolidate_period, report_period, restate_period
+from esgflow.jobs.figures import check_group, consolidate_period, explain_figure, report_period, restate_period
 from esgflow.jobs.setup import import_history_file, init_warehouse
 from esgflow.jobs.signoff import audit_trail, check_period, review_return, signoff_period
 from esgflow.periods import parse_period
@@ -113,6 +114,9 @@ def test_signoff_locks_the_period_until_a_late_correction_is_restated(settings: 
     assert kmsi.newer == (Newer(2, "pending_review", True),)
     late_one = {"version": 2, "state": "pending_review", "late_correction": True, "reason": None}
     assert kmsi.to_json()["newer"] == [late_one]
+    explained = explain_figure(settings, P2025, "env_diesel")  # explain says the same as status
+    assert explained.to_json()["newer_versions"] == [{"entity": "KMSI", **late_one}]
+    assert any("KMSI" in line and "late correction" in line for line in explained.lines(load_catalog()))
     assert consolidate_period(settings, P2025).signed_off_by == "Zhang Wei"
     again = report_period(settings, P2025, tmp_path / "again", ["en"])
     assert not again.consolidated_first

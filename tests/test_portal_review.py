@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from esgflow import display
 from esgflow.config import Settings
@@ -254,3 +255,20 @@ def test_the_review_page_names_who_stands_behind_each_return(world: World) -> No
     sami, gami = (page.split(f'<tr id="{e}">', 1)[1].split("</tr>", 1)[0] for e in ("SAMI", "GAMI"))
     assert "填报人：张填报 · 审核人：李审核 · 负责人：王负责" in sami
     assert "填报人：— · 审核人：— · 负责人：—" in gami  # not given: said so, nothing made up
+
+
+def test_a_unit_slip_is_shown_before_the_approve_button(world: World) -> None:
+    _send(world, "SAMI")
+    base = world.workbook("SAMI", name="probe.xlsx")  # SAMI's figures as its first version gave them
+    wb = load_workbook(base, read_only=True)
+    typed = {}
+    for code in ("env_electricity", "env_electricity_green", "env_office_electricity"):
+        ((sheet, ref),) = wb.defined_names[code].destinations
+        typed[code] = wb[sheet][ref.replace("$", "")].value
+    slipped = {c: v / 10000 for c, v in typed.items() if isinstance(v, int | float)}  # 万千瓦时 in the kWh cells
+    [second] = ingest_files(world.settings, [world.workbook("SAMI", slipped, name="SAMI_v2.xlsx")], docs=False)
+    assert second.status == "accepted_with_warnings"
+    page = world.signed_in("office").get(f"/review?period={PERIOD}").text
+    row = page.split('<tr id="SAMI">', 1)[1].split("</tr>", 1)[0]
+    slip = row.index("疑似单位错误：相差约1万倍")
+    assert slip < row.index('value="approved"')  # read before the approve button

@@ -23,7 +23,7 @@ def test_counts_match_the_packaged_files(catalog: Catalog, registry: EntityRegis
         factors=len(factors.factors),
         locations=len(registry.locations),
     )
-    assert rows.counts() == LoadCounts(173, 33, 34, 33, len(factors.factors), 33)
+    assert rows.counts() == LoadCounts(187, 33, 34, 33, len(factors.factors), 33)
 
 
 def test_indicator_rows_follow_the_catalog(catalog: Catalog, registry: EntityRegistry, factors: FactorRegistry) -> None:

@@ -38,6 +38,8 @@ def _is_readme_time(deployment: str, when: datetime) -> bool:
     if deployment == "remind":
         january = t.month == 1 and t.day in (24, 31)
         return (t.hour, t.minute) == (10, 0) and (january or (t.month == 2 and t.weekday() == 0))
+    if deployment == "watch":  # half past every hour, January to March
+        return t.month in (1, 2, 3) and t.minute == 30
     assert deployment == "consolidate-and-report"
     return t.month == 3 and t.weekday() == 0 and (t.hour, t.minute) == (7, 0)
 
@@ -75,7 +77,7 @@ def _scheduled(c: SyncPrefectClient, deployment_id: Any) -> list[Any]:
 def test_the_scheduler_creates_every_deployments_runs_at_the_readme_times(machines: dict[str, Any]) -> None:
     with _client(machines) as c:
         deployments = {d.name: d for d in c.read_deployments()}
-        assert set(deployments) == {"distribute", "collect", "remind", "consolidate-and-report"}
+        assert set(deployments) == {"distribute", "collect", "remind", "consolidate-and-report", "watch"}
         for d in deployments.values():  # no deploying machine's folder is written into a deployment
             assert d.pull_steps == [{"esgflow.checkout.use_own_checkout": {}}]
         deadline, runs = time.monotonic() + 150, {}

@@ -81,7 +81,7 @@ def test_init_loads_reference_data_and_is_safe_to_rerun(settings: Settings) -> N
     second = init_warehouse(settings)
     assert first == second
     with db.session_scope(settings.database_url) as s:
-        assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == 133
+        assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == 187
         assert s.scalar(select(func.count()).select_from(m.Entity)) == 33
         assert s.scalar(select(func.count()).select_from(m.EntityLink)) == 34
         assert s.scalar(select(func.count()).select_from(m.Contact)) == 33

@@ -15,19 +15,21 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from esgflow import EsgflowError
+from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.review import DECISIONS, undecided
 from esgflow.cycle.states import APPROVED, EXCUSED, PENDING, RETURNED
 from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
-from esgflow.jobs.collection import period_statuses
+from esgflow.jobs.collection import entity_versions, period_statuses
 from esgflow.jobs.signoff import audit_trail, open_checks, review_return, signoff_period
 from esgflow.periods import Period
 from esgflow.portal import signing
 from esgflow.portal.auth import Viewer, check_csrf
 from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
 from esgflow.portal.render import word
+from esgflow.portal.views import FindingRow, finding_rows
 from esgflow.records import AuditRecord
 
 router = APIRouter()
@@ -44,6 +46,8 @@ class ReviewRow:
     letter: bool  # whether the newest version has a letter and an annotated workbook to link to
     annotated: bool
     decision: AuditRecord | None  # the office's decision behind the review shown (who, when, why)
+    # the warnings of the version to decide on (unit slips, changes needing a note), shown before its approve button
+    warnings: tuple[FindingRow, ...] = ()
 
     @property
     def reviewable(self) -> bool:
@@ -100,9 +104,20 @@ def review_rows(
                 bool(files and files[0].is_file()),
                 bool(files and files[1].is_file()),
                 decided.get(s.entity),
+                _warnings(settings, period, s, lang),
             )
         )
     return rows
+
+
+def _warnings(settings: Settings, period: Period, s: EntityStatus, lang: str) -> tuple[FindingRow, ...]:
+    """The warnings of the version awaiting a decision, worded as the reporter's page words them."""
+    target = s.figures_version or s.version
+    if s.review != PENDING or target is None or (s.warnings == 0 and target == s.version):
+        return ()
+    found = next((v.findings for v in entity_versions(settings, s.entity, period) if v.version == target), ())
+    warned = [f for f in found if f.severity == "warning"]
+    return tuple(finding_rows(warned, {}, load_catalog(), lang)) if warned else ()
 
 
 def signoff_state(
