@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 
 from esgflow import EsgflowError, units
+from esgflow.registers import Table, parse_tables, table_problems
 
 # per_entity: a formula over an entity's own inputs and the factors of where it is (an
 # emission), summed up the tree like a reported figure.
@@ -141,6 +142,7 @@ class Catalog:
     # The template version from which every input row has an actual/estimated column (None: none does).
     # Older templates had none, so each of their figures is read as not marked, i.e. actual.
     estimate_marks_from: str | None = None
+    tables: tuple[Table, ...] = ()  # the registers a return answers row by row (esgflow.registers)
     by_code: dict[str, Indicator] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -151,6 +153,13 @@ class Catalog:
 
     def __contains__(self, code: object) -> bool:
         return code in self.by_code
+
+    def answer_name(self, code: str, lang: str) -> str:
+        """What answers a framework item, named for people: an indicator's name, or a register's (tbl_sites)."""
+        if code in self.by_code:
+            return self.by_code[code].name(lang)
+        table = next((t for t in self.tables if t.list_name == code), None)
+        return code if table is None else (table.zh if lang == "zh" else table.en)
 
     @property
     def codes(self) -> list[str]:
@@ -166,6 +175,7 @@ class Catalog:
         versions = [int(i.template_version) for i in self.indicators]
         versions += [int(i.retired_in) for i in self.indicators if i.retired_in]
         versions += [int(i.split.template_version) for i in self.indicators if i.split]
+        versions += [int(c.template_version) for t in self.tables for c in t.columns if c.template_version.isdigit()]
         if self.estimate_marks_from and is_template_version(self.estimate_marks_from):
             versions.append(int(self.estimate_marks_from))
         return str(max(versions, default=1))
@@ -332,6 +342,7 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
     start = catalog.estimate_marks_from
     if start is not None and not is_template_version(start):
         problems.append(f'estimate_marks: template_version must be a template version such as "3", not {start!r}')
+    problems += table_problems(catalog.tables, is_template_version)
     try:
         catalog.derived_in_order()
     except EsgflowError as exc:
@@ -384,6 +395,7 @@ def parse(text: str) -> Catalog:
         indicators=tuple(_indicator(r) for r in raw["indicators"]),
         pillars=raw["pillars"],
         estimate_marks_from=None if marks is None else str(marks["template_version"]),
+        tables=parse_tables(raw.get("tables"), FRAMEWORKS),
     )
 
 

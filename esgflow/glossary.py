@@ -45,6 +45,19 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "letter": ("反馈函", "Letter"),
 }
 
+# The answers of a yes/no column of a register (a table a return answers row by row): the catalog's
+# `choices: yes_no`; a reporter may type either language's word.
+YES_NO: dict[str, tuple[str, str]] = {"yes": ("是", "Yes"), "no": ("否", "No")}
+# Words of the registers' own columns and sheets shared by the templates, the findings and the report's CSVs.
+REGISTER = {
+    "entity": ("填报单位", "Entity"),
+    "row": ("行", "Row"),
+    "rows_note": (
+        "每行填写一项；不用的行留空。行数不够时可在表格内插入行（或联系 ESG 工作办公室）。",
+        "One item a row; leave unused rows blank. Insert rows inside the table if you need more.",
+    ),
+}
+
 # A year's column once its figures were restated: the report page and appendix.xlsx label it alike.
 RESTATED = ("重述", "restated")
 

@@ -265,3 +265,106 @@ def ingested_year(settings: Settings, entities: list[str] | None = None, period:
         fill_template(t, folder / t.name, {**inputs[entity], **(SAMI_PEOPLE if entity == "SAMI" else {})})
     ingest_files(settings, [folder], docs=False)
     consolidate_period(settings, period)
+
+
+def fill_registers(path: Path, rows: dict[str, list[dict[str, object]]], out: Path | None = None) -> Path:
+    """Type rows into a workbook's registers as a reporter would: each table found by its name (tbl_<register>),
+    each value under the column whose heading names its key's column, from the table's first row down."""
+    from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+
+    from esgflow.catalog import load_catalog
+
+    wb = load_workbook(path)
+    headings = {t.list_name: {c.key: c.heading for c in t.columns} for t in load_catalog().tables}
+    for name, table_rows in rows.items():
+        [(ws, table)] = [(ws, ws.tables[name]) for ws in wb.worksheets if name in ws.tables]
+        first_col, top, _, _ = range_boundaries(table.ref)
+        letters = {ws.cell(top, c).value: get_column_letter(c) for c in range(first_col, first_col + 30)}
+        for n, values in enumerate(table_rows, start=1):
+            for key, value in values.items():
+                letter = letters[headings[name][key]]
+                ws.cell(top + n, column_index_from_string(letter), value)
+    target = out or path
+    wb.save(target)
+    return target
+
+
+SITES = [  # two sites typed as reporters type them: labels in either language, a latitude as text
+    {
+        "name": "北京总部  办公楼",
+        "kind": "办公场所 Office",
+        "location": "北京 Beijing",
+        "latitude": 39.9042,
+        "longitude": 116.4074,
+        "operational_control": "是 Yes",
+    },
+    {
+        "name": "Jakarta smelter site",
+        "kind": "Construction site",
+        "location": "印度尼西亚 Indonesia",
+        "latitude": "-6.2088",
+        "longitude": 106.845599,
+        "operational_control": "否",
+    },
+]
+CLIMATE_RISKS = [
+    {
+        "kind": "实体风险-急性 Physical risk - acute",
+        "description": "暴雨导致工地停工 Heavy rain stops work on site",
+        "horizon": "短期",
+        "sites": "Jakarta smelter site",
+        "likelihood": "High",
+        "magnitude": "中 Medium",
+        "response": "排水预案 Drainage plan",
+        "owner": "工程管理部",
+    },
+    {
+        "kind": "机遇-产品和服务",
+        "description": "Low-carbon smelter design",
+        "horizon": "长期 Long term",
+        "likelihood": "中",
+        "magnitude": "高",
+        "response": "研发投入",
+        "owner": "Technology centre",
+    },
+]
+# What the warehouse keeps of SITES and CLIMATE_RISKS: text as typed, numbers exact, choices as their values.
+SITES_STORED = [
+    {
+        "name": "北京总部  办公楼",
+        "kind": "office",
+        "location": "北京 Beijing",
+        "latitude": "39.9042",
+        "longitude": "116.4074",
+        "operational_control": "yes",
+    },
+    {
+        "name": "Jakarta smelter site",
+        "kind": "construction_site",
+        "location": "印度尼西亚 Indonesia",
+        "latitude": "-6.2088",
+        "longitude": "106.845599",
+        "operational_control": "no",
+    },
+]
+CLIMATE_RISKS_STORED = [
+    {
+        "kind": "physical_acute",
+        "description": "暴雨导致工地停工 Heavy rain stops work on site",
+        "horizon": "short",
+        "sites": "Jakarta smelter site",
+        "likelihood": "high",
+        "magnitude": "medium",
+        "response": "排水预案 Drainage plan",
+        "owner": "工程管理部",
+    },
+    {
+        "kind": "opportunity_products_services",
+        "description": "Low-carbon smelter design",
+        "horizon": "long",
+        "likelihood": "medium",
+        "magnitude": "high",
+        "response": "研发投入",
+        "owner": "Technology centre",
+    },
+]

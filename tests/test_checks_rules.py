@@ -50,6 +50,7 @@ def test_rule_severities_are_those_the_readme_promises() -> None:
         "derived_recomputed_with_factors",
         "published_vs_computed",
         "not_in_older_template",
+        "table_missing",
         "unit_slip_x10",
         "unit_slip_x1000",
         "unit_slip_x10000",

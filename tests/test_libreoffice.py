@@ -81,3 +81,42 @@ def test_the_estimated_drop_down_survives_libreoffice_and_its_value_reads_back(
     with db.session_scope(sqlite_settings.database_url) as s:
         estimated = s.scalars(select(m.Indicator.code).join(m.Observation).where(m.Observation.estimated)).all()
     assert estimated == ["env_diesel"]
+
+
+def test_a_fy2026_return_with_both_registers_resaved_by_libreoffice_reads_every_row_exact(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    from esgflow.warehouse.registers import period_rows
+    from tests.returns_factory import CLIMATE_RISKS, CLIMATE_RISKS_STORED, SITES, SITES_STORED, fill_registers
+
+    templates = open_collection(sqlite_settings, "2026", tmp_path / "tpl", ["SAMI"])
+    filled = fill(templates["SAMI"], tmp_path / "in", {})
+    fill_registers(filled, {"tbl_sites": [SITES[0], {}, SITES[1]], "tbl_climate_risks": CLIMATE_RISKS})
+    [resaved] = libreoffice_resave([filled], tmp_path / "lo")
+    assert resaved.read_bytes() != filled.read_bytes()
+    [outcome] = ingest_files(sqlite_settings, [resaved])
+    assert outcome.status.startswith("accepted"), outcome.line()
+    with db.session_scope(sqlite_settings.database_url) as s:
+        rows = period_rows(s, parse_period("2026"))
+    by_table: dict[str, list[dict[str, str]]] = {}
+    for entity, version, row in rows:
+        assert (entity, version) == ("SAMI", 1)
+        by_table.setdefault(row.table, []).append(row.cells)
+    assert by_table == {"sites": SITES_STORED, "climate_risks": CLIMATE_RISKS_STORED}
+    assert [r.row for _, _, r in rows if r.table == "sites"] == [5, 7]
+
+
+def test_bad_register_cells_resaved_by_libreoffice_are_refused_at_their_sheet_and_cell(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    from tests.returns_factory import CLIMATE_RISKS, SITES, fill_registers
+
+    templates = open_collection(sqlite_settings, "2026", tmp_path / "tpl", ["SAMI"])
+    filled = fill(templates["SAMI"], tmp_path / "in", {})
+    bad_risk = {**CLIMATE_RISKS[0], "kind": "洪水 Flood"}
+    fill_registers(filled, {"tbl_sites": [SITES[0], {**SITES[1], "latitude": -96}], "tbl_climate_risks": [bad_risk]})
+    [resaved] = libreoffice_resave([filled], tmp_path / "lo")
+    [outcome] = ingest_files(sqlite_settings, [resaved])
+    assert outcome.status == "rejected", outcome.line()
+    found = {(f.rule, f.sheet, f.cell) for f in outcome.findings if f.rule.startswith("table_")}
+    assert found == {("table_range", "场所 Sites", "D6"), ("table_enum", "气候风险与机遇 Climate risks", "A5")}

@@ -87,6 +87,7 @@ def test_the_index_has_one_row_per_item_far_fewer_than_the_old_cross_product(cat
     assert len(entries) < 400  # every indicator under every item of its section gave 1,166 rows
     pairs = [(e.framework, e.item, c) for e in entries for c in e.codes]
     mapped = [(fw, item, i.code) for i in catalog.indicators for fw in FRAMEWORKS for item in i.disclosure[fw]]
+    mapped += [(fw, item, t.list_name) for t in catalog.tables for fw in FRAMEWORKS for item in t.disclosure[fw]]
     assert sorted(pairs) == sorted(mapped)
 
 

@@ -20,6 +20,7 @@ from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.workbooks import fit
 from esgflow.workbooks import layout as L
+from esgflow.workbooks.registers import CHOICES_SHEET
 from esgflow.workbooks.signing import signature, signing_key
 from esgflow.workbooks.template import INPUT_FILL, OPTIONAL_FILL, SUM_FILL, TemplateRequest, write_template
 from tests.libreoffice import artefacts, picture, print_workbook
@@ -249,7 +250,8 @@ def hq_template(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, regi
 
 
 def _pillars(wb: Workbook) -> list[Worksheet]:
-    return [ws for ws in wb.worksheets if ws.title not in (L.INSTRUCTIONS_SHEET, L.LOCATIONS_SHEET)]
+    registers = {t.sheet_title for t in load_catalog().tables} | {CHOICES_SHEET}  # tests/test_workbooks_registers
+    return [ws for ws in wb.worksheets if ws.title not in (L.INSTRUCTIONS_SHEET, L.LOCATIONS_SHEET, *registers)]
 
 
 def test_rows_are_tall_enough_for_their_wrapped_names_units_and_rules(hq_template: Path) -> None:

@@ -6,7 +6,7 @@ Callers hand over plain rows and frames keyed by codes; ids are looked up here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from esgflow.records import (
     SubmissionRecord,
     SubmissionVersion,
 )
+from esgflow.registers import RegisterRow
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import as_utc, code_ids, ensure_period
 from esgflow.warehouse.trail import JUDGE, record_audit
@@ -269,6 +270,7 @@ def _insert_submission(
     findings: list[Finding],
     ids: Ids,
     splits: pl.DataFrame | None = None,
+    registers: Sequence[RegisterRow] = (),
 ) -> Recorded:
     entity_id = ids.entity[sub.entity]
     if sub.period.code not in ids.period:
@@ -354,6 +356,10 @@ def _insert_submission(
                 for s in splits.select(SPLIT_COLUMNS).iter_rows(named=True)
             ],
         )
+    if registers:  # imported here: the registers' module reads submissions through this one
+        from esgflow.warehouse.registers import insert_rows
+
+        insert_rows(session, submission_id, registers)
     if findings:
         session.execute(
             insert(m.Finding.__table__),
@@ -402,6 +408,7 @@ def record_submission(
     findings: list[Finding] | None = None,
     ids: Ids | None = None,
     splits: pl.DataFrame | None = None,
+    registers: Sequence[RegisterRow] = (),
 ) -> Recorded:
     """Store a judged return as its entity's next version, with its figures, their splits and findings, and commit.
 
@@ -412,7 +419,7 @@ def record_submission(
     current = ids or Ids.read(session)
     for attempt in range(2):
         try:
-            recorded = _insert_submission(session, sub, observations, findings or [], current, splits)
+            recorded = _insert_submission(session, sub, observations, findings or [], current, splits, registers)
             session.commit()
             return recorded
         except IntegrityError:

@@ -452,9 +452,10 @@ _RULES = [
     ),
 ]
 # The unit-slip rules live beside (esgflow.checks.slips), built from the helpers above.
+from esgflow.checks.register_rules import REGISTER_RULES  # noqa: E402
 from esgflow.checks.slips import SLIP_RULES  # noqa: E402
 
-_RULES += SLIP_RULES
+_RULES += SLIP_RULES + REGISTER_RULES
 RULES: dict[str, Rule] = {r.name: r for r in _RULES}
 
 

@@ -180,7 +180,7 @@ class Ingestor:
         errors = sum(f.severity == "error" for f in findings)
         status = judged(errors, len(findings) - errors)
         observations = staged if staged is not None and not errors else pl.DataFrame(schema=_EMPTY)
-        splits = stage_splits(ret, self.factors) if observations.height else None
+        splits, rows = (stage_splits(ret, self.factors), ret.registers) if observations.height else (None, [])
         period, arrived = parse_period(ret.period), datetime.fromtimestamp(r.arrived, UTC)
         via = "mail" if origin else "portal" if self.portal_user else "folder"  # who sent it, kept in `audit`
         by = origin.thread.sender if origin else self.portal_user or str(r.path.parent)
@@ -189,7 +189,7 @@ class Ingestor:
             origin.thread if origin else None, via, by, ret.people,
         )  # fmt: skip
         with self.sessions() as session:
-            recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits)
+            recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits, rows)
             late = trail.period_signoff(session, period) is not None
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None

@@ -11,11 +11,12 @@ from esgflow.config import Settings
 from esgflow.cycle.review import actor
 from esgflow.entities import load_registry
 from esgflow.findings import Finding
-from esgflow.jobs.common import require_schema
+from esgflow.jobs.common import require_schema, standing_basis
 from esgflow.periods import Period
 from esgflow.records import DisclosureTextRecord
 from esgflow.report.answers import KINDS, ItemAnswer, item_answers, open_findings
 from esgflow.report.disclosure import IndexEntry, disclosure_index
+from esgflow.report.registers import answered_registers
 from esgflow.warehouse import db
 from esgflow.warehouse.disclosure import (
     approve_text,
@@ -25,6 +26,7 @@ from esgflow.warehouse.disclosure import (
     write_text,
 )
 from esgflow.warehouse.figures import group_figures
+from esgflow.warehouse.registers import period_rows
 from esgflow.warehouse.trail import record_audit
 
 
@@ -32,6 +34,8 @@ def period_answers(session: db.Session, period: Period, entries: list[IndexEntry
     """Every index entry's standing in the period, from the group's figures and the texts written."""
     figures = group_figures(session, load_registry().root(), [period])
     with_figure = {code for (code, _, _), value in figures.items() if value is not None}
+    rows = period_rows(session, period, standing_basis(session, period))  # the returns the figures stand on
+    with_figure |= answered_registers(rows, load_catalog())  # tbl_sites, once it has rows
     return item_answers(
         entries, with_figure, disclosure_texts(session, period), earlier_approved_texts(session, period)
     )

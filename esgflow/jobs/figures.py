@@ -57,6 +57,7 @@ from esgflow.warehouse.observations import (
     splits_of,
 )
 from esgflow.warehouse.reference import entity_locations
+from esgflow.warehouse.registers import period_rows
 from esgflow.warehouse.scope3 import screenings
 from esgflow.warehouse.submissions import open_periods, submission_versions
 from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
@@ -250,6 +251,7 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         estimates = estimated_sources(session, load_registry().root(), years)
         answers = period_answers(session, period, disclosure_index(catalog))
         progress = progress_for_report(session, period)
+        registers = period_rows(session, period, standing_basis(session, period))  # the figures' versions
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
     table = replace(
         build_appendix(figures, catalog, period),
@@ -260,6 +262,7 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         coverage=provisional,
         targets=tuple(progress),
         scope3=tuple(_scope3_rows(settings, period)),
+        registers=tuple(registers),
     )
     files = write_report(table, catalog, out, langs, answers)
     return replace(files, consolidated_first=stale)

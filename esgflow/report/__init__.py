@@ -11,6 +11,7 @@ from esgflow.report import coverage
 from esgflow.report.answers import ItemAnswer, answered_index, open_mandatory
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import write_page
+from esgflow.report.registers import write_register_csvs
 from esgflow.report.tables import AppendixTable
 from esgflow.report.targets import write_targets_csv
 from esgflow.report.writers import write_appendix_csv, write_appendix_xlsx, write_index_csv, write_scope3_csv
@@ -57,6 +58,7 @@ def write_report(
     if table.scope3:
         files.append(out / "scope3_screening.csv")
         write_scope3_csv(table, files[-1])
+    files += write_register_csvs(table.registers, catalog, out)
     if table.coverage is not None:  # provisional: which entities the figures rest on, beside the tables
         files.append(table.coverage.write(out))
     else:

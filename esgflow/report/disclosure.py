@@ -136,11 +136,13 @@ def load_framework_items(path: Path | None = None) -> FrameworkItems:
 def unknown_items(catalog: Catalog, framework_items: FrameworkItems) -> list[str]:
     """Items that indicators name but the file of framework items does not hold, one sentence each."""
     known = {(i.framework, i.id) for i in framework_items.items}
+    answering = [(f"indicator {i.code}", i.disclosure) for i in catalog.indicators]
+    answering += [(f"register {t.list_name}", t.disclosure) for t in catalog.tables]
     return [
-        f"indicator {ind.code} names {fw} item {item!r}, which is not in framework_items.yaml"
-        for ind in catalog.indicators
+        f"{what} names {fw} item {item!r}, which is not in framework_items.yaml"
+        for what, disclosure in answering
         for fw in FRAMEWORKS
-        for item in ind.disclosure[fw]
+        for item in disclosure[fw]
         if (fw, item) not in known
     ]
 
@@ -156,10 +158,12 @@ def disclosure_index(catalog: Catalog, framework_items: FrameworkItems | None = 
     if problems:
         raise EsgflowError("disclosure index: " + "; ".join(problems))
     answering: dict[tuple[str, str], list[str]] = {}
-    for ind in catalog.indicators:
+    # Indicators, then the registers (by their table's name, tbl_sites) that answer an item once they have rows.
+    named = [(i.code, i.disclosure) for i in catalog.indicators] + [(t.list_name, t.disclosure) for t in catalog.tables]
+    for code, disclosure in named:
         for fw in FRAMEWORKS:
-            for item in ind.disclosure[fw]:
-                answering.setdefault((fw, item), []).append(ind.code)
+            for item in disclosure[fw]:
+                answering.setdefault((fw, item), []).append(code)
     return [
         IndexEntry(i.framework, i.id, tuple(answering.get((i.framework, i.id), ())), *_texts(i))
         for i in framework_items.items

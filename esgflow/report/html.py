@@ -34,6 +34,7 @@ from esgflow.report.page_sections import (
     versus,
 )
 from esgflow.report.page_text import TEXT
+from esgflow.report.registers import registers_section
 from esgflow.report.tables import AppendixTable, Cell, Column, Row
 from esgflow.report.targets import targets_section
 
@@ -97,13 +98,14 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         notes.append(t["tiny_note"])
     sections = versus(table_, differences, lang) + contradictions(table_, catalog, lang)
     sections += restatements(table_, catalog, lang) + targets_section(table_.targets, catalog, lang)
-    sections += scope3_screening(table_, lang)
+    sections += scope3_screening(table_, lang) + registers_section(table_.registers, catalog, lang)
     for anchor, title in (
         ("versus", t["versus"]),
         ("contradictions", t["own"]),
         ("restatements", t["restatements"]),
         ("targets", t["targets"]),
         ("scope3", t["scope3"]),
+        ("registers", t["registers"]),
     ):
         if any(f'id="{anchor}"' in s for s in sections):
             contents.append((anchor, title))

@@ -173,7 +173,9 @@ def disclosure_section(entries: list[IndexEntry], catalog: Catalog, shown: set[s
         rows = []
         for e in (e for e in entries if e.framework == fw):
             names = list_separator(lang).join(
-                f'<a href="#{c}">{escape(catalog[c].name(lang))}</a>' if c in shown else escape(catalog[c].name(lang))
+                f'<a href="#{c}">{escape(catalog.answer_name(c, lang))}</a>'
+                if c in shown
+                else escape(catalog.answer_name(c, lang))
                 for c in e.codes
             )
             if e.comply_or_explain:

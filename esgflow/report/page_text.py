@@ -19,6 +19,8 @@ TEXT: dict[str, dict[str, str]] = {
         "unpublished": "已发布报告未披露，按填报数据计算",
         "restatements": "数据调整说明",
         "scope3": "范围三类别筛选",
+        "registers": "清单：场所与气候风险",
+        "registers_note": "各单位本期最新已接受填报中逐行填写的清单（模板中的 tbl_ 表格）；空白单元格保持空白。",
         "scope3_note": "每个类别由ESG办公室筛选并经另一人批准；"
         "仅“相关（已批准）”的类别计入范围三排放，其他类别不填数值（不以零代替）。",
         "scope3_category": "类别",
@@ -98,6 +100,9 @@ TEXT: dict[str, dict[str, str]] = {
         "unpublished": "not in the published report; computed from the returns",
         "restatements": "Restatements",
         "scope3": "Scope 3 screening",
+        "registers": "Registers: sites and climate risks",
+        "registers_note": "The rows each entity typed in the tables (tbl_) of its newest accepted return "
+        "of the period; a blank cell stays blank.",
         "scope3_note": "The ESG office screens each category and another person approves it; only categories "
         "relevant (approved) count in Scope 3, the others have no figure (never a zero).",
         "scope3_category": "Category",

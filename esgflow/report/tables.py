@@ -12,6 +12,7 @@ from esgflow.figures.targets import Progress
 from esgflow.findings import Finding
 from esgflow.periods import Period
 from esgflow.records import RestatementRecord, SignoffRecord
+from esgflow.registers import RegisterRow
 from esgflow.report.coverage import Coverage
 
 
@@ -63,6 +64,8 @@ class AppendixTable:
     targets: tuple[Progress, ...] = ()  # each target's progress in the years up to the period (issue 28.3)
     # The period's Scope 3 screening, one row per category (esgflow.figures.scope3.category_rows)
     scope3: tuple[Mapping[str, object], ...] = ()
+    # The group's registers: (entity, version, row) of each entity's newest accepted return (esgflow.report.registers)
+    registers: tuple[tuple[str, int, RegisterRow], ...] = ()
 
     def empty_years(self) -> list[str]:
         """Year columns without a single figure: they stay in the table, with the reason said."""

@@ -309,21 +309,40 @@ def read_named_cells(zf: SafeZip) -> NamedCells:
     for sheet, refs in by_sheet.items():
         for ref, cell in _sheet_cells(zf, sheet, sheets[sheet], refs).items():
             cells[(sheet, ref)] = cell
-    strings: list[str] | None = None
-    formats: list[str | None] | None = None
-    out: dict[str, RawCell] = {}
-    for name, (sheet, ref) in targets.items():
-        cell = cells.get((sheet, ref), RawCell(sheet, ref, "", None, False))
+    resolver = _Resolver(zf)
+    out = {
+        name: resolver.cell(cells.get((sheet, ref), RawCell(sheet, ref, "", None, False)))
+        for name, (sheet, ref) in targets.items()
+    }
+    return NamedCells(out, not_single, twice)
+
+
+class _Resolver:
+    """Turns a stored cell into what it shows: a shared string's text, a style index's format code.
+    The shared strings and styles are parsed once, and only when a cell needs them."""
+
+    def __init__(self, zf: SafeZip) -> None:
+        self.zf = zf
+        self.strings: list[str] | None = None
+        self.formats: list[str | None] | None = None
+
+    def cell(self, cell: RawCell) -> RawCell:
+        sheet, ref = cell.sheet, cell.ref
         if cell.number_format is not None:  # the style index, until resolved to its format code
-            formats = _number_formats(zf) if formats is None else formats
+            formats = self.formats = _number_formats(self.zf) if self.formats is None else self.formats
             index = int(cell.number_format) if cell.number_format.isdigit() else len(formats)
             cell = replace(cell, number_format=formats[index] if index < len(formats) else None)
         if cell.type == "s" and cell.text is not None:
-            strings = _shared_strings(zf) if strings is None else strings
+            strings = self.strings = _shared_strings(self.zf) if self.strings is None else self.strings
             given = cell.text.strip()
             index = int(given) if given.isdigit() else -1  # a shared string's index, or a damaged cell
             if not 0 <= index < len(strings):
-                raise wording.refusal("missing_string", zf.file, sheet=sheet, cell=ref, index=given[:20])
+                raise wording.refusal("missing_string", self.zf.file, sheet=sheet, cell=ref, index=given[:20])
             cell = RawCell(sheet, ref, "str", strings[index], cell.formula)
-        out[name] = cell
-    return NamedCells(out, not_single, twice)
+        return cell
+
+
+def resolve(zf: SafeZip, cells: dict[str, RawCell]) -> dict[str, RawCell]:
+    """Cells read by `sheet_cells` as they show: shared strings as text, number formats as format codes."""
+    resolver = _Resolver(zf)
+    return {ref: resolver.cell(cell) for ref, cell in cells.items()}

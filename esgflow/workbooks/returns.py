@@ -13,11 +13,13 @@ from esgflow.catalog import Catalog, Indicator, is_template_version, load_catalo
 from esgflow.factors import load_factors
 from esgflow.findings import Finding, Refused, refuse
 from esgflow.periods import parse_period
+from esgflow.registers import RegisterRow
 from esgflow.workbooks import formats
 from esgflow.workbooks import layout as L
 from esgflow.workbooks.estimates import read_mark
 from esgflow.workbooks.parse import NOT_REPORTED, parse_note, parse_number
 from esgflow.workbooks.reader import RawCell, read_named_cells
+from esgflow.workbooks.register_rows import read_registers
 from esgflow.workbooks.safe_zip import SafeZip
 
 PARALLEL_FROM = 16  # files; below this, process start-up costs more than it saves
@@ -64,6 +66,7 @@ class ParsedReturn:
     signature: str | None = None  # meta_signature as found; verified against the key by the ingest
     splits: list[SplitRow] = field(default_factory=list)  # rows of every split block, in row order
     people: dict[str, str] = field(default_factory=dict)  # meta_preparer ... meta_contact_email, as filled in
+    registers: list[RegisterRow] = field(default_factory=list)  # every filled row of the registers it holds
 
 
 def _meta(cells: dict[str, RawCell], name: str, file: str) -> tuple[str, RawCell]:
@@ -332,6 +335,8 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
         named.cells, catalog, version, reported, file, load_factors().regions if regions is None else regions
     )
     findings += split_findings
+    registers, register_findings = read_registers(zf, catalog, version, file)
+    findings += register_findings
     if not any(r.value is not None for r in reported) and not findings:
         findings.append(
             Finding(
@@ -352,7 +357,7 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
     people = {name: (named.cells[name].text or "").strip() for name in L.PEOPLE_NAMES if name in named.cells}
     return ParsedReturn(
         file, entity, period, version, reported, findings, meta_cells, signature, splits,
-        {name: text for name, text in people.items() if text},
+        {name: text for name, text in people.items() if text}, registers,
     )  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from esgflow.periods import Period
 from esgflow.safety import write_text
 from esgflow.workbooks import estimates, fit
 from esgflow.workbooks import layout as L
+from esgflow.workbooks.registers import write_registers
 
 
 @cache
@@ -405,6 +406,8 @@ def write_template(
         rows = L.sheet_rows(catalog, inputs, pillar)
         if rows:
             _write_pillar(wb.create_sheet(L.sheet_title(catalog, pillar)), rows, req, catalog, wb, version, choices)
+    registers = [t for t in catalog.tables if t.in_template(version, req.entity.kind)]
+    write_registers(wb, registers, version, f"{req.entity.short_zh} {req.entity.name_en} {req.period}")
     if places:  # the list a split's location cells choose from, after the pillars
         _write_locations(wb.create_sheet(L.LOCATIONS_SHEET), places)
     wb.security.lockStructure = True

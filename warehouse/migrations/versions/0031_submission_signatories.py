@@ -1,7 +1,7 @@
 """submission.signatories: who stands behind a return (填报人 / 审核人 / 负责人, telephone, e-mail)
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-07 11:15:00
 
 The names and contacts the reporter typed in the template's meta_preparer ... meta_contact_email cells,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0031'
-down_revision: Union[str, Sequence[str], None] = '0029'
+down_revision: Union[str, Sequence[str], None] = '0030'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
