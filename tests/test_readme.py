@@ -72,3 +72,30 @@ def test_the_readmes_commands_find_the_2024_training_hours_contradiction(tmp_pat
     assert "error: published 2024: soc_training_hours_per_capita (Training hours per employee) is 58 h/person" in found
     assert "gives 50 [derived_recomputed]" in found
     assert "env_fuel_total (Fuel consumption) is 38,462.46 L" in outputs["esgflow check --period 2022"]
+
+
+def _layout_rows() -> dict[str, str]:
+    """The README's layout table: folder -> what its row says."""
+    text = README.read_text("utf-8").split("| folder | what it holds |", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in text.splitlines()[2:]:
+        head, _, said = line.strip("|").partition("|")
+        for folder in re.findall(r"`([^`]+/)`", head):
+            rows[folder] = said
+    return rows
+
+
+def test_the_layout_table_has_a_row_per_folder_naming_each_module() -> None:
+    root = README.parent
+    rows = _layout_rows()
+    folders = [p for p in (root / "esgflow").iterdir() if p.is_dir() and (p / "__init__.py").is_file()]
+    for top in ("warehouse", "flows", "templates", "expectations", "deploy", "scripts", "benchmarks", "tests"):
+        assert f"{top}/" in rows, top
+    missing = []
+    for folder in [*folders, root / "warehouse"]:
+        key = f"{folder.relative_to(root).as_posix()}/"
+        assert key in rows, f"no row for {key}"
+        named = rows[key]
+        modules = [p.stem for p in folder.glob("*.py") if p.stem != "__init__"]
+        missing += [f"{key}{m}" for m in modules if f"`{m}" not in named and f"`{m}.py`" not in named]
+    assert missing == []  # every module of a folder is named in its row, so a newcomer finds it
