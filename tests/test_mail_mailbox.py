@@ -370,3 +370,34 @@ def test_a_return_inside_outlooks_winmail_dat_is_read_and_judged_like_any_other(
     send_letters(mail_settings)
     bodies = [r.message.get_body().get_content() for r in smtp[0].received]  # type: ignore[union-attr]
     assert any("winmail.dat" in b and "HTML" in b for b in bodies)  # how to send plain attachments
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_documents_beside_a_return_by_mail_are_kept_as_its_evidence_only_from_its_vouched_sender(
+    mail_settings: Settings, imap: ImapServer, tmp_path: Path
+) -> None:
+    from esgflow.jobs.evidence import period_evidence
+
+    templates = open_collection(mail_settings, P2024, tmp_path / "tpl", ["SAMI", "GAMI"])
+    bills = tmp_path / "bills"
+    bills.mkdir()
+    (bills / "env_electricity 2024年12月电费单.pdf").write_bytes(PDF)
+    (bills / "发票.pdf").write_bytes(PDF.replace(b"1.4", b"1.7"))
+    (bills / "active.pdf").write_bytes(PDF.replace(b"/Type /Catalog", b"/OpenAction << /S /JavaScript >>"))
+    sami = [fill(templates["SAMI"], tmp_path / "s", {}), *sorted(bills.iterdir())]
+    imap.append(reply(SAMI, sami, datetime(2025, 1, 20, tzinfo=UTC), "<e1@sami.example.com>"))
+    forged = [fill(templates["GAMI"], tmp_path / "g", {}), bills / "发票.pdf"]
+    imap.append(reply(GAMI, forged, datetime(2025, 1, 20, tzinfo=UTC), "<e2@x>", auth=[passed(GAMI, dmarc="fail")]))
+    theirs = [fill(templates["GAMI"], tmp_path / "g2", {}, name="GAMI_2024_by_sami.xlsx"), bills / "发票.pdf"]
+    imap.append(reply(SAMI, theirs, datetime(2025, 1, 20, tzinfo=UTC), "<e3@sami.example.com>"))  # not SAMI's to send
+    outcomes = {o.entity: o for o in collect_inbox(mail_settings, "run-1") if o.entity and o.status != "refused"}
+    kept_docs = period_evidence(mail_settings, "2024", "SAMI")
+    assert sorted((d.file_name, d.indicator, d.channel, d.sent_by) for d in kept_docs) == [
+        ("env_electricity 2024年12月电费单.pdf", "env_electricity", "mail", SAMI),
+        ("发票.pdf", None, "mail", SAMI),
+    ]
+    note = outcomes["SAMI"].note or ""
+    assert "kept as evidence of env_electricity" in note and "active.pdf not kept" in note
+    assert period_evidence(mail_settings, "2024", "GAMI") == []  # forged, or another entity's: kept for nobody

@@ -20,11 +20,13 @@ from esgflow.cycle import deadlines
 from esgflow.cycle.review import DECISIONS, review_states, standings
 from esgflow.cycle.status import EntityStatus, period_status
 from esgflow.entities import load_registry
+from esgflow.intake.evidence import EvidenceRefused, indicator_named
 from esgflow.intake.ingest import Ingestor
 from esgflow.intake.outcome import Outcome
 from esgflow.intake.settled import OnJudged
 from esgflow.jobs.access import reporter_addresses
 from esgflow.jobs.common import entity_tree, require_schema
+from esgflow.jobs.evidence import attach_evidence
 from esgflow.jobs.setup import cycle_deadline
 from esgflow.mail import kept
 from esgflow.mail.inbox import Claim, InboxSource, inbox_for
@@ -245,6 +247,7 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
     origins = {path: o for path, o in origins.items() if path not in blanks}
     outcomes = ingest_files(settings, list(origins), letters_by_mail=True, origins=origins) if origins else []
     outcomes += _set_aside(blanks, outcomes)
+    outcomes = _attach_documents(settings, claim, origins, outcomes)
     reasons = kept.after_ingest(claim.messages, outcomes, reasons)
     languages = {e.code: e.language for e in load_registry().entities}
     for a in claim.messages:
@@ -257,6 +260,35 @@ def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Clai
             why = kept_reason(reason, detail, sender)
             outcomes.append(Outcome(eml, "kept", k.key, note=f"from {shown(sender or '?')}: {why}"))
     return outcomes, replace(claim, kept=frozenset(reasons))
+
+
+def _attach_documents(
+    settings: Settings, claim: Claim, origins: Mapping[Path, Origin], outcomes: list[Outcome]
+) -> list[Outcome]:
+    """The PDFs and pictures beside a return taken by mail become its evidence (a name starting with an
+    indicator code: that figure's), sent by the authenticated sender; said on the return's line."""
+    catalog = load_catalog()
+    by_path, changed = {o.path: o for o in outcomes}, {}
+    for a in claim.messages:
+        ours = [by_path[p] for p in a.files if p in origins and p in by_path]  # its sender was vouched for
+        # a return stored for its entity (never one refused, such as another entity's workbook)
+        taken = [o for o in ours if o.entity and o.period and o.version and o.status != "refused"]
+        if not a.documents or not taken:
+            continue  # nothing to attach, or no return of an authenticated sender to attach it to
+        ret, said = taken[0], []
+        sender = a.message.sender or ""
+        for path in a.documents:
+            code = indicator_named(path.name, catalog)
+            try:
+                attach_evidence(
+                    settings, str(ret.entity), str(ret.period), code, path.read_bytes(), path.name, "mail", sender
+                )
+                said.append(f"{path.name} kept as evidence" + (f" of {code}" if code else ""))
+            except EvidenceRefused as exc:
+                said.append(f"{path.name} not kept: {exc}")
+        note = "; ".join([*([ret.note] if ret.note else []), *said])
+        changed[ret.path] = replace(ret, note=note)
+    return [changed.get(o.path, o) for o in outcomes]
 
 
 def _readable_return(path: Path) -> ParsedReturn | None:

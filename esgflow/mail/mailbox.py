@@ -163,7 +163,13 @@ class MailboxInbox:
                 stamp = int(when.timestamp() * 1e9)
                 os.utime(path, ns=(stamp, stamp))  # the ingest takes a file's arrival from its modification time
                 files.append(path)
-        return Arrived(uid, _without_bytes(message), eml, tuple(files), when)
+        documents = []
+        for n, document in enumerate(message.documents if message.kept is None else (), 1):
+            path = folder / "documents" / str(n) / document.filename
+            path.parent.mkdir(parents=True)
+            path.write_bytes(document.data)
+            documents.append(path)
+        return Arrived(uid, _without_bytes(message), eml, tuple(files), when, tuple(documents))
 
     def done(self, claim: Claim) -> list[Path]:
         """Mark the claim's messages handled (kept-aside ones flagged too), then let go of the mailbox."""
@@ -210,4 +216,8 @@ def _body(imap: imaplib.IMAP4, uid: str, what: str) -> bytes:
 
 def _without_bytes(message: Message) -> Message:
     """The message as the run keeps it in memory: its workbooks are on disk now."""
-    return replace(message, workbooks=tuple(replace(w, data=b"") for w in message.workbooks))
+    return replace(
+        message,
+        workbooks=tuple(replace(w, data=b"") for w in message.workbooks),
+        documents=tuple(replace(d, data=b"") for d in message.documents),
+    )

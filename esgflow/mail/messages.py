@@ -24,8 +24,11 @@ from esgflow.workbooks.safe_zip import MAX_FILE_BYTES
 
 # A message larger than this is not fetched whole: two workbooks at their limit, encoded, and the text.
 MAX_MESSAGE_BYTES = 3 * MAX_FILE_BYTES
-# More attachments than this is not a return (a signature logo or two is allowed beside the workbook).
-MAX_ATTACHMENTS = 5
+# More attachments than this is not a return: the workbook, a signature logo or two, and the documents
+# behind its figures (bills, certificates: kept as evidence of the return, esgflow.jobs.evidence).
+MAX_ATTACHMENTS = 8
+# What a document behind a return starts with: PDF, PNG, JPEG (its content is checked again when it is kept).
+_DOCUMENT_MAGIC = (b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 # Spreadsheets in any format a reporter's office program saves: each is taken and judged, so
 # that a reporter who sends an .ods or a CSV hears how to send it as .xlsx (not "no workbook").
 WORKBOOK_SUFFIXES = (
@@ -66,6 +69,7 @@ class Message:
     kept: str | None = None  # why it is kept aside before any workbook is read
     detail: str = ""  # what the reason refers to (a count, a file name)
     authentication: tuple[str, ...] = ()  # its Authentication-Results headers, top first (esgflow.mail.auth)
+    documents: tuple[Workbook, ...] = ()  # attached PDFs and pictures: evidence for the return beside them
 
 
 def sender_of(header_values: list[str]) -> str | None:
@@ -110,7 +114,13 @@ def headers_only(raw: bytes, kept: str, detail: str = "") -> Message:
     return _envelope(msg, kept, detail)
 
 
-def _envelope(msg: EmailMessage, kept: str | None, detail: str = "", workbooks: tuple[Workbook, ...] = ()) -> Message:
+def _envelope(
+    msg: EmailMessage,
+    kept: str | None,
+    detail: str = "",
+    workbooks: tuple[Workbook, ...] = (),
+    documents: tuple[Workbook, ...] = (),
+) -> Message:
     ids = message_ids(str(msg.get("Message-ID", "")))
     refs = message_ids(str(msg.get("References", ""))) or message_ids(str(msg.get("In-Reply-To", "")))
     subject = " ".join(str(msg.get("Subject", "")).split())[:300]
@@ -120,7 +130,7 @@ def _envelope(msg: EmailMessage, kept: str | None, detail: str = "", workbooks: 
     results = tuple(str(v) for v in msg.get_all("Authentication-Results", [])[:MAX_AUTH_HEADERS])
     return Message(
         sender, ids[0] if ids else None, " ".join(refs[-MAX_REFERENCES:]), subject, _date(msg.get("Date")),
-        workbooks, kept, detail, results,
+        workbooks, kept, detail, results, documents,
     )  # fmt: skip
 
 
@@ -133,12 +143,15 @@ def read_message(raw: bytes) -> Message:
     attachments = [p for p in msg.walk() if not p.is_multipart() and (p.get_filename() or p.is_attachment())]
     if len(attachments) > MAX_ATTACHMENTS:
         return _envelope(msg, TOO_MANY_ATTACHMENTS, str(len(attachments)))
-    workbooks, tnef = [], False
+    workbooks, documents, tnef = [], [], False
     for n, part in enumerate(attachments, 1):
         name = safe_name(part.get_filename(), n)
         is_tnef = _is_tnef(name, part)
         if not is_tnef and not _is_workbook(name, part):
-            continue  # a logo or a PDF beside the workbook: not a return, not kept
+            body = part.get_payload(decode=True)
+            if part.is_attachment() and isinstance(body, bytes) and body.startswith(_DOCUMENT_MAGIC):
+                documents.append(Workbook(name, body))  # a bill or a certificate: evidence, not a return
+            continue  # an inline logo, or anything else: not a return, not kept
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
             continue
@@ -150,7 +163,7 @@ def read_message(raw: bytes) -> Message:
         return _envelope(msg, TOO_MANY_ATTACHMENTS, str(len(workbooks)))
     if not workbooks:
         return _envelope(msg, TNEF_WITHOUT_WORKBOOK if tnef else NO_WORKBOOK)
-    return _envelope(msg, None, "", tuple(workbooks))
+    return _envelope(msg, None, "", tuple(workbooks), tuple(documents))
 
 
 def _is_tnef(filename: str, part: EmailMessage) -> bool:
@@ -187,3 +200,4 @@ class Arrived:
     raw: Path  # the message as received (.eml), kept aside with its reason when it is not ingested
     files: tuple[Path, ...]  # its workbooks, each with the message's arrival as modification time
     arrived: datetime
+    documents: tuple[Path, ...] = ()  # its documents (evidence), written beside the workbooks
