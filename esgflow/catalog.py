@@ -70,6 +70,16 @@ class Scope3Line:
 
 
 @dataclass(frozen=True)
+class EvidenceNeed:
+    """The documents a figure needs behind it (`evidence: {zh: ..., en: ..., above: N}`): required once the
+    figure is above N in its reporting unit (0: whenever it is reported above zero)."""
+
+    what_zh: str
+    what_en: str
+    above: float = 0.0
+
+
+@dataclass(frozen=True)
 class Indicator:
     code: str
     pillar: str
@@ -95,6 +105,7 @@ class Indicator:
     retired_in: str | None = None
     split: Split | None = None
     scope3: Scope3Line | None = None
+    evidence: EvidenceNeed | None = None
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -239,6 +250,7 @@ FIELDS = {
     "retired_in",
     "split",
     "scope3",
+    "evidence",
 }
 
 
@@ -276,7 +288,16 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
         retired_in=None if raw.get("retired_in") is None else str(raw["retired_in"]),
         split=_split(raw.get("split")),
         scope3=_scope3(raw.get("scope3")),
+        evidence=_evidence(raw.get("evidence")),
     )
+
+
+def _evidence(raw: Any) -> EvidenceNeed | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not {"zh", "en"} <= set(raw) or set(raw) - {"zh", "en", "above"}:
+        raise EsgflowError(f"catalog: evidence must read {{zh: ..., en: ..., above: N}}, not {raw!r}")
+    return EvidenceNeed(str(raw["zh"]), str(raw["en"]), float(raw.get("above", 0)))
 
 
 def _scope3(raw: Any) -> Scope3Line | None:

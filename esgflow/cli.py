@@ -659,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     _target_parsers(sub)
     _scope3_parsers(sub)
     _assurance_parsers(sub)
+    _evidence_parsers(sub)
     return parser
 
 
@@ -709,6 +710,7 @@ QUICK_EXIT = frozenset(
         "target",
         "scope3",
         "assurance",
+        "evidence",
     }
 )
 
@@ -1024,6 +1026,47 @@ def _scope3_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     show.add_argument("--period", required=True, type=_period)
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_cmd_scope3_show)
+
+
+def _cmd_evidence_needs(args: argparse.Namespace) -> None:
+    from esgflow.jobs.collection import period_statuses
+    from esgflow.jobs.evidence import evidence_needs
+
+    settings, catalog = load_settings(), load_catalog()
+    shown = 0
+    for s in period_statuses(settings, args.period):
+        if args.entity and s.entity != args.entity:
+            continue
+        for n in evidence_needs(settings, args.period, s.entity, s.figures_version):
+            shown += 1
+            name = catalog[n.indicator].name_en
+            print(f"{s.entity} v{s.figures_version} {n.indicator} ({name}) = {n.value}: {n.what_en}")
+    if not shown:
+        print(f"{args.period}: every figure that needs documents has them, or was waived")
+
+
+def _cmd_evidence_waive(args: argparse.Namespace) -> None:
+    from esgflow.jobs.evidence import waive_evidence
+
+    waive_evidence(load_settings(), args.period, args.entity, args.indicator, args.reason, args.by)
+    print(f"{args.by} waived the documents of {args.entity}'s {args.indicator} for {args.period}: {args.reason}")
+
+
+def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ev = sub.add_parser("evidence", help="the documents figures need behind them").add_subparsers(
+        dest="action", required=True
+    )
+    needs = ev.add_parser("needs", help="figures still without the documents the catalog asks (none waived)")
+    needs.add_argument("--period", required=True, type=_period)
+    needs.add_argument("--entity")
+    needs.set_defaults(func=_cmd_evidence_needs)
+    waive = ev.add_parser("waive", help="excuse a figure from its documents, with a reason (audited)")
+    waive.add_argument("--period", required=True, type=_period)
+    waive.add_argument("--entity", required=True)
+    waive.add_argument("--indicator", required=True)
+    waive.add_argument("--reason", required=True)
+    waive.add_argument("--by", required=True, help="who waives it, for the audit trail")
+    waive.set_defaults(func=_cmd_evidence_waive)
 
 
 def _cmd_assurance_pack(args: argparse.Namespace) -> None:

@@ -817,3 +817,15 @@ def test_explain_suggests_the_code_meant(
 def test_counts_are_said_in_the_singular_for_one() -> None:
     assert [cli._count(1, n) for n in ("figure", "entity", "template")] == ["1 figure", "1 entity", "1 template"]
     assert [cli._count(n, "entity") for n in (0, 2, 33)] == ["0 entities", "2 entities", "33 entities"]
+
+
+def test_evidence_needs_and_a_waiver_on_the_command_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["evidence", "needs", "--period", "2025"]) == 0
+    assert "2025: every figure that needs documents has them, or was waived" in capsys.readouterr().out
+    waive = ["evidence", "waive", "--period", "2025", "--entity", "SAMI", "--reason", "集团统一采购", "--by", "Wang Li"]
+    assert main([*waive, "--indicator", "soc_employees_total"]) == 1
+    assert "soc_employees_total needs no documents in the catalog" in capsys.readouterr().err
+    assert main([*waive, "--indicator", "env_diesel"]) == 0
+    assert "Wang Li waived the documents of SAMI's env_diesel for 2025: 集团统一采购" in capsys.readouterr().out

@@ -272,3 +272,15 @@ def test_a_unit_slip_is_shown_before_the_approve_button(world: World) -> None:
     row = page.split('<tr id="SAMI">', 1)[1].split("</tr>", 1)[0]
     slip = row.index("疑似单位错误：相差约1万倍")
     assert slip < row.index('value="approved"')  # read before the approve button
+
+
+def test_figures_without_their_documents_are_listed_before_the_approve_button_and_to_the_reporter(
+    world: World,
+) -> None:
+    _send(world, "SAMI", {"env_electricity_green": 20000})
+    row = world.signed_in("office").get(f"/review?period={PERIOD}").text.split('<tr id="SAMI">', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert row.index("缺少证明材料</span> 外购绿色电力（含绿证）") < row.index('value="approved"')
+    assert "绿色电力证书或绿电交易凭证" in row
+    page = world.signed_in("SAMI").get(f"/entities/SAMI?period={PERIOD}").text
+    assert "以下数据尚需上传证明材料" in page and "绿色电力证书或绿电交易凭证" in page

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.cycle.evidence_needs import WAIVED, Need, open_needs
 from esgflow.entities import load_registry
 from esgflow.intake.archive import content_hash
 from esgflow.intake.evidence import MAX_PER_RETURN, EvidenceRefused, kind_of, store_evidence
 from esgflow.jobs.common import require_schema
-from esgflow.periods import parse_period
+from esgflow.periods import Period, parse_period
 from esgflow.records import EvidenceRecord
 from esgflow.warehouse import db
 from esgflow.warehouse.evidence import evidence_count, evidence_of, record_evidence, same_evidence
+from esgflow.warehouse.observations import observations_of_versions
+from esgflow.warehouse.trail import audit_events, record_audit
 
 CHANNELS = ("portal", "api", "mail")
 
@@ -55,3 +60,31 @@ def period_evidence(settings: Settings, period: str, entity: str | None = None) 
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         return evidence_of(session, parse_period(period).code, entity)
+
+
+def evidence_needs(settings: Settings, period: Period, entity: str, version: int | None) -> list[Need]:
+    """What the entity's return (`version`: the one the office decides on) still needs documents for."""
+    if version is None:
+        return []
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        rows = observations_of_versions(session, period, [(entity, version)])
+        documented = [d.indicator for d in evidence_of(session, period.code, entity)]
+        waivers = audit_events(session, period, (WAIVED,))
+    waived = [str((e.detail or {}).get("indicator")) for e in waivers if e.entity == entity]
+    figures = {r["indicator"]: Decimal(str(r["value"])) for r in rows.iter_rows(named=True)}
+    return open_needs(load_catalog(), figures, documented, waived)
+
+
+def waive_evidence(settings: Settings, period: Period, entity: str, indicator: str, reason: str, by: str) -> None:
+    """The office excuses a figure from its documents, with its reason, in the audit trail."""
+    catalog = load_catalog()
+    if indicator not in catalog or catalog[indicator].evidence is None:
+        raise EsgflowError(f"{indicator} needs no documents in the catalog: nothing to waive")
+    if entity not in load_registry().codes:
+        raise EsgflowError(f"unknown entity {entity!r}")
+    if not reason.strip() or not by.strip():
+        raise EsgflowError("a waiver needs a reason and the name of who waives it (--reason, --by)")
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        record_audit(session, WAIVED, by, period, entity=entity, reason=reason, detail={"indicator": indicator})

@@ -27,7 +27,7 @@ from esgflow.jobs.collection import (
     period_statuses,
     write_templates,
 )
-from esgflow.jobs.evidence import attach_evidence, period_evidence
+from esgflow.jobs.evidence import attach_evidence, evidence_needs, period_evidence
 from esgflow.jobs.setup import cycle_deadline
 from esgflow.jobs.signoff import period_signoff
 from esgflow.periods import Period, edge_period
@@ -209,6 +209,10 @@ def entity_page(entity: str, request: Request) -> Response:
         base=f"/entities/{entity}",
         documents=period_evidence(settings, period.code, entity),
         may_attach=viewer.may_write(entity),
+        needs=[
+            (load_catalog()[n.indicator].name(lang), n.what(lang))
+            for n in evidence_needs(settings, period, entity, standing.figures_version)
+        ],
         figures=[(i.code, i.name_zh if lang == "zh" else i.name_en) for i in asked_inputs(registry_entry.kind)],
     )
 

@@ -27,6 +27,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "at most 20 MB each, with no scripts or macros.",
     ),
     "evidence_for": ("对应指标", "For"),
+    "evidence_needed": ("以下数据尚需上传证明材料：", "These figures still need their documents:"),
+    "evidence_missing": ("缺少证明材料", "Evidence missing"),
     "whole_return": ("整份填报", "The whole return"),
     "attach": ("上传材料", "Attach"),
     "no_evidence": ("尚未上传证明材料。", "No document attached yet."),

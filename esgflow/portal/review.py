@@ -23,6 +23,7 @@ from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
 from esgflow.jobs.collection import entity_versions, period_statuses
+from esgflow.jobs.evidence import evidence_needs
 from esgflow.jobs.signoff import audit_trail, open_checks, review_return, signoff_period
 from esgflow.periods import Period
 from esgflow.portal import signing
@@ -48,6 +49,7 @@ class ReviewRow:
     decision: AuditRecord | None  # the office's decision behind the review shown (who, when, why)
     # the warnings of the version to decide on (unit slips, changes needing a note), shown before its approve button
     warnings: tuple[FindingRow, ...] = ()
+    needs: tuple[tuple[str, str], ...] = ()  # (figure, documents) of that version still without them, unwaived
 
     @property
     def reviewable(self) -> bool:
@@ -105,9 +107,16 @@ def review_rows(
                 bool(files and files[1].is_file()),
                 decided.get(s.entity),
                 _warnings(settings, period, s, lang),
+                _needs(settings, period, s, lang) if s.review == PENDING else (),
             )
         )
     return rows
+
+
+def _needs(settings: Settings, period: Period, s: EntityStatus, lang: str) -> tuple[tuple[str, str], ...]:
+    catalog = load_catalog()
+    found = evidence_needs(settings, period, s.entity, s.figures_version)
+    return tuple((catalog[n.indicator].name(lang), n.what(lang)) for n in found)
 
 
 def _warnings(settings: Settings, period: Period, s: EntityStatus, lang: str) -> tuple[FindingRow, ...]:
