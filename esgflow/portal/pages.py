@@ -88,11 +88,6 @@ def _period(request: Request) -> Period:
     return period
 
 
-def asked_inputs(kind: str) -> list[Any]:
-    """The figures a template asks an entity of this kind: what a document can be attached to."""
-    return load_catalog().inputs_for_kind(kind)
-
-
 def _page(request: Request, viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
     csrf = viewer.session.csrf if viewer.session else ""
     return HTMLResponse(render(template, _lang(request, viewer), viewer=viewer, csrf=csrf, **context))
@@ -213,7 +208,7 @@ def entity_page(entity: str, request: Request) -> Response:
             (load_catalog()[n.indicator].name(lang), n.what(lang))
             for n in evidence_needs(settings, period, entity, standing.figures_version)
         ],
-        figures=[(i.code, i.name_zh if lang == "zh" else i.name_en) for i in asked_inputs(registry_entry.kind)],
+        figures=[(i.code, i.name(lang)) for i in load_catalog().inputs_for_kind(registry_entry.kind)],
     )
 
 
@@ -287,9 +282,7 @@ def attach(
     if not viewer.may_write(entity):
         portal_event(settings, replace(event, outcome="forbidden"))
         raise HTTPException(403, word("read_only", lang))
-    code = indicator or None
-    if code is not None and code not in load_catalog():
-        raise HTTPException(422, word("evidence_refused", lang))
+    code = indicator or None  # an unknown code is refused by attach_evidence, and audited, like any bad document
     data = file.file.read(MAX_EVIDENCE_BYTES + 1)
     try:
         kept = attach_evidence(settings, entity, period.code, code, data, name, "portal", viewer.grant.email)
