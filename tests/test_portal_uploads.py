@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi import HTTPException
 
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.jobs.access import portal_events
 from esgflow.jobs.collection import data_docs_index, entity_versions
@@ -15,6 +16,8 @@ from esgflow.portal import uploads
 from esgflow.portal.auth import Viewer
 from esgflow.portal.uploads import claimed_identity, safe_name, submit
 from esgflow.records import AccessRecord
+from esgflow.workbooks import returns
+from esgflow.workbooks.returns import ParsedReturn, read_one, read_return
 from tests.portal_world import PERIOD, WRONG, make_world
 
 
@@ -35,8 +38,25 @@ def test_a_file_name_keeps_no_folder_control_or_leading_dot() -> None:
 def test_the_identity_is_read_as_the_ingest_reads_it(sqlite_settings: Settings, tmp_path: Path) -> None:
     world = make_world(sqlite_settings, tmp_path)
     path = world.workbook("GAMI")
-    assert claimed_identity(path.read_bytes(), path.name) == ("GAMI", PERIOD)
-    assert claimed_identity(b"%PDF-1.4", "x.xlsx") is None
+    catalog = load_catalog()
+    assert claimed_identity(read_one(path.read_bytes(), path.name, catalog)) == ("GAMI", PERIOD)
+    assert claimed_identity(read_one(b"%PDF-1.4", "x.xlsx", catalog)) is None
+
+
+def test_an_upload_is_read_once(sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = make_world(sqlite_settings, tmp_path)
+    own = world.workbook("SAMI")
+    readings: list[str] = []
+
+    def counted(data: bytes, name: str, catalog: Catalog) -> ParsedReturn:
+        readings.append(name)
+        return read_return(data, name, catalog)
+
+    monkeypatch.setattr(returns, "read_return", counted)
+    sami = Viewer(AccessRecord(1, "reporter@sami.example", "SAMI"))
+    outcome = submit(sqlite_settings, sami, own.read_bytes(), own.name, "10.1.1.1")
+    assert outcome.entity == "SAMI" and outcome.version == 1
+    assert readings == [own.name]  # the identity check's reading is the ingest's
 
 
 def test_another_entitys_workbook_is_turned_away_before_anything_is_stored(

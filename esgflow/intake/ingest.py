@@ -29,9 +29,9 @@ from esgflow.cycle.states import STORED, judged
 from esgflow.entities import ParentLink, load_registry, parents_on, reports_for
 from esgflow.feedback import write_feedback
 from esgflow.feedback.letter import Judged
-from esgflow.findings import Finding, Refused, refuse
+from esgflow.findings import Finding, Refused
 from esgflow.intake.archive import Received, expand, is_link, log_outcome, receive_all
-from esgflow.intake.outcome import Outcome, in_run
+from esgflow.intake.outcome import Outcome, in_run, link_refused
 from esgflow.intake.settled import OnJudged, Teller, mark_superseded
 from esgflow.intake.stage import stage, stage_splits, unit_factors
 from esgflow.periods import Period, parse_period
@@ -66,8 +66,10 @@ class Ingestor:
         origins: Mapping[Path, Origin] | None = None,
         on_judged: OnJudged | None = None,
         portal_user: str | None = None,
+        preread: Mapping[str, ParsedReturn | Finding] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.preread = preread or {}  # content hash -> what a caller already read of those bytes
         self.portal_user = portal_user  # the signed-in address a portal upload came from
         self.on_judged = on_judged
         self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
@@ -85,8 +87,7 @@ class Ingestor:
         wh = self._look_up([r.digest for r in received])
         first_of: dict[str, int] = {}
         fresh = [r for r in received if _to_judge(r, wh) and first_of.setdefault(r.digest, r.key) == r.key]
-        read = read_returns([(r.data, r.path.name) for r in fresh], self.catalog)
-        parsed = dict(zip((r.key for r in fresh), read, strict=True))
+        parsed = self._read(fresh)
         returns = {key: p for key, p in parsed.items() if isinstance(p, ParsedReturn)}
         staged = stage(list(returns.values()), self.factors, keys=list(returns))
         checked = self._validate(returns, staged, wh.known.kinds)
@@ -103,7 +104,7 @@ class Ingestor:
         mark_superseded(results, [r.key for r in fresh])
         if checked.run is not None:  # the run's page lists what each return's letter says: one count everywhere
             validator_for(self.home, self.catalog).note(checked.run, *in_run(results))
-        outcomes = [_link_refused(path) for path in files if path in links] + [Outcome(p, "gone", "") for p in gone]
+        outcomes = [link_refused(path) for path in files if path in links] + [Outcome(p, "gone", "") for p in gone]
         told.tell(outcomes)
         answered: list[str] = []
         for r in received:
@@ -133,6 +134,13 @@ class Ingestor:
             with self.sessions() as session:
                 letters.mark_answered(session, answered, by_mail=self.letters_by_mail)
         return outcomes
+
+    def _read(self, fresh: list[Received]) -> dict[int, ParsedReturn | Finding]:
+        """Each new file read once: what the caller already read of the same bytes is taken as it is."""
+        unread = [r for r in fresh if r.digest not in self.preread]
+        read = read_returns([(r.data, r.path.name) for r in unread], self.catalog)
+        found = dict(zip((r.key for r in unread), read, strict=True))
+        return {r.key: found[r.key] if r.key in found else self.preread[r.digest] for r in fresh}
 
     def _look_up(self, digests: list[str]) -> _Warehouse:
         with self.sessions() as session:
@@ -237,13 +245,3 @@ def _to_judge(r: Received, wh: _Warehouse) -> bool:
     """New bytes, or bytes loaded by a run that stopped before answering them."""
     known = wh.hashes.get(r.digest)
     return known is None or not known.answered
-
-
-def _link_refused(path: Path) -> Outcome:
-    """A symbolic link is refused unread: what it points at may be anywhere on this machine."""
-    finding = refuse(
-        "symbolic_link",
-        "this is a symbolic link, not a file; links are never followed: send the workbook itself",
-        file=path.name,
-    ).finding
-    return Outcome(path, "refused", "", findings=[finding])

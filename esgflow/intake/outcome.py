@@ -13,7 +13,7 @@ from pathlib import Path
 from esgflow.checks.run_page import RunReturn
 from esgflow.cycle.states import ACCEPTED
 from esgflow.entities import load_registry
-from esgflow.findings import Finding
+from esgflow.findings import Finding, refuse
 from esgflow.safety import shown
 from esgflow.workbooks.formats import in_language
 from esgflow.workbooks.naming import named_entity
@@ -112,3 +112,13 @@ def in_run(results: dict[int, Outcome]) -> tuple[list[Finding], list[RunReturn]]
         if o.entity is not None
     ]
     return [f for j in judged for f in j.findings], judged
+
+
+def link_refused(path: Path) -> Outcome:
+    """A symbolic link is refused unread: what it points at may be anywhere on this machine."""
+    finding = refuse(
+        "symbolic_link",
+        "this is a symbolic link, not a file; links are never followed: send the workbook itself",
+        file=path.name,
+    ).finding
+    return Outcome(path, "refused", "", findings=[finding])

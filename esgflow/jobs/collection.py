@@ -20,6 +20,8 @@ from esgflow.cycle import deadlines
 from esgflow.cycle.review import DECISIONS, review_states, standings
 from esgflow.cycle.status import EntityStatus, period_status
 from esgflow.entities import load_registry
+from esgflow.findings import Finding
+from esgflow.intake.archive import content_hash
 from esgflow.intake.evidence import EvidenceRefused, indicator_named
 from esgflow.intake.ingest import Ingestor
 from esgflow.intake.outcome import Outcome
@@ -142,6 +144,7 @@ def ingest_files(
     origins: Mapping[Path, Origin] | None = None,
     on_judged: OnJudged | None = None,
     portal_user: str | None = None,
+    preread: Mapping[str, ParsedReturn | Finding] | None = None,
 ) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
 
@@ -151,6 +154,7 @@ def ingest_files(
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
     portal_user: the signed-in address that uploaded the files (recorded as who submitted them).
+    preread: what the caller already read of some files, by content hash, so they are not read twice.
     """
     require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
@@ -158,16 +162,27 @@ def ingest_files(
         raise EsgflowError(f"no such file or folder: {', '.join(missing)}")
     sessions = db.session_factory(settings.database_url)
     ingestor = Ingestor(
-        sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins, on_judged, portal_user
-    )
+        sessions, load_catalog(), settings.archive, settings.home, letters_by_mail, origins, on_judged, portal_user,
+        preread,
+    )  # fmt: skip
     outcomes = ingestor.ingest(paths)
     if docs:
         build_data_docs(settings.home)
     return outcomes
 
 
-def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False, by: str | None = None) -> Outcome:
+def ingest_bytes(
+    settings: Settings,
+    data: bytes,
+    name: str,
+    docs: bool = False,
+    by: str | None = None,
+    read: ParsedReturn | Finding | None = None,
+) -> Outcome:
     """Ingest one workbook received as bytes (the portal) through the same pipeline as every channel.
+
+    read: the workbook as the caller already read it (`read_one` of these bytes and this name), taken
+    by the ingest instead of reading it again.
 
     The bytes are written under a fresh private folder of the home, so two uploads of one name never
     meet, and the copy goes once the pipeline has archived them under their hash.
@@ -178,7 +193,8 @@ def ingest_bytes(settings: Settings, data: bytes, name: str, docs: bool = False,
     try:
         path = folder / name
         path.write_bytes(data)
-        [outcome] = ingest_files(settings, [path], docs=docs, portal_user=by)
+        preread = {content_hash(data): read} if read is not None else None
+        [outcome] = ingest_files(settings, [path], docs=docs, portal_user=by, preread=preread)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return outcome

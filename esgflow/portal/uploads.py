@@ -11,13 +11,14 @@ from fastapi import HTTPException
 
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.findings import Finding
 from esgflow.intake import quarantine
 from esgflow.intake.outcome import Outcome
 from esgflow.jobs.access import portal_event, recent_uploads
 from esgflow.jobs.collection import ingest_bytes, refresh_data_docs
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
-from esgflow.workbooks.returns import readable_return
+from esgflow.workbooks.returns import ParsedReturn, read_one
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Uploads taken in an hour: per sign-in, and per entity (its reporters together).
@@ -43,15 +44,14 @@ def safe_name(name: str | None) -> str:
     return base or "upload.xlsx"
 
 
-def claimed_identity(data: bytes, name: str) -> tuple[str, str] | None:
-    """(entity, period) a workbook says it is for, read as the ingest reads it; None when unreadable.
+def claimed_identity(read: ParsedReturn | Finding) -> tuple[str, str] | None:
+    """(entity, period) a workbook says it is for, as the ingest reads it; None when unreadable.
 
     The signature is not needed here: a workbook naming another entity is turned away whether
     its identity is genuine or edited; one naming the reporter's own entity goes on to the
     pipeline, which verifies the signature and refuses a forged one.
     """
-    parsed = readable_return(data, name, load_catalog())
-    return (parsed.entity, parsed.period) if parsed else None
+    return (read.entity, read.period) if isinstance(read, ParsedReturn) else None
 
 
 def submit(
@@ -74,14 +74,15 @@ def submit(
     if len(data) > MAX_UPLOAD_BYTES:
         portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    identity = claimed_identity(data, name)
+    read = read_one(data, name, load_catalog())  # the one reading: the ingest takes it as it is
+    identity = claimed_identity(read)
     if identity is not None:
         entity, period = identity
         if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
             portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
     with _INGEST:
-        outcome = ingest_bytes(settings, data, name, by=viewer.grant.email)
+        outcome = ingest_bytes(settings, data, name, by=viewer.grant.email, read=read)
         if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
             quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)

@@ -368,8 +368,14 @@ def readable_return(data: bytes, name: str, catalog: Catalog) -> ParsedReturn | 
     """A workbook read as a return, or None when it cannot be: for a look before the ingest judges it
     (the portal's identity check and figures, a blank template beside a return), which must never
     fail on what the ingest refuses cleanly."""
-    found = _read_or_refusal((data, name), catalog)
+    found = read_one(data, name, catalog)
     return found if isinstance(found, ParsedReturn) else None
+
+
+def read_one(data: bytes, name: str, catalog: Catalog) -> ParsedReturn | Finding:
+    """One workbook read as the ingest reads it, or the finding that refuses it: read once before the
+    ingest (a portal upload's identity check), the same result is handed to the ingest, not read again."""
+    return _read_or_refusal((data, name), catalog)
 
 
 def _use_catalog(catalog: Catalog) -> None:
