@@ -43,6 +43,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "file": ("文件", "File"),
     "version": ("版本", "Version"),
     "letter": ("反馈函", "Letter"),
+    # the template's own columns (templates/layout.yaml names them by these keys)
+    "code": ("代码", "Code"),
+    "this_period": ("本期", "This period"),
+    "last_period": ("上期", "Last period"),
+    "note": ("说明", "Note"),
+    "requirement": ("要求", "Rule"),
+    "estimate": ("实际/估算", "Actual/Estimated"),
 }
 
 # The answers of a yes/no column of a register (a table a return answers row by row): the catalog's

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import EsgflowError
+from esgflow import EsgflowError, glossary
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.demo.group import demo_returns
@@ -368,6 +369,56 @@ def test_the_layout_is_read_from_the_templates_folder(
     pillar = wb[L.sheet_title(catalog, "env")]
     assert [pillar.column_dimensions[c].width for c in "ABC"] == layout["pillar_widths"][:3]
     assert pillar[f"{L.COL_VALUE}{L.FIRST_ROW}"].fill.fgColor.rgb.endswith(layout["fills"]["input"])
+
+
+@pytest.fixture
+def edited_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of templates/layout.yaml that a test edits; the template reads it instead, no Python changed."""
+    layout = yaml.safe_load((ROOT / "templates" / "layout.yaml").read_text("utf-8"))
+
+    def use(edit) -> None:
+        edit(layout)
+        copy = tmp_path / "layout.yaml"
+        copy.write_text(yaml.safe_dump(layout, allow_unicode=True), "utf-8")
+        monkeypatch.setattr(L, "LAYOUT_FILE", copy)
+        L.assets.cache_clear()
+
+    yield use
+    L.assets.cache_clear()
+
+
+def test_a_heading_a_width_a_label_and_the_print_set_up_change_with_the_data_alone(
+    catalog: Catalog, registry: EntityRegistry, tmp_path: Path, edited_layout
+) -> None:
+    def edit(layout: dict) -> None:
+        layout["pillar_columns"][6] = {"zh": "备注", "en": "Remark"}
+        layout["pillar_widths"][1] = 52
+        layout["labels"]["deadline"] = {"zh": "交回日期", "en": "Due"}
+        layout["legend"][0] = {"zh": "必须填写", "en": "Must fill"}
+        layout["print"]["margins"]["left"] = 0.7
+        layout["print"]["orientation"]["pillars"] = "portrait"
+        layout["sheets"] = ["pillars", "instructions"]
+
+    edited_layout(edit)
+    path = tmp_path / "SAMI_2025.xlsx"
+    req = TemplateRequest(registry["SAMI"], parse_period("2025"), {}, "esg1-test", deadline=date(2026, 1, 31))
+    write_template(path, req, catalog)
+    wb = load_workbook(path)
+    pillar = wb[L.sheet_title(catalog, "env")]
+    assert pillar[f"{L.COL_NOTE}{L.HEADER_ROW}"].value == "备注 Remark"
+    assert pillar.column_dimensions["B"].width == 52 and pillar["A2"].value == "必须填写 Must fill"
+    assert pillar.page_margins.left == 0.7 and pillar.page_setup.orientation == "portrait"
+    assert wb.sheetnames[-1] == L.INSTRUCTIONS_SHEET and L.LOCATIONS_SHEET not in wb.sheetnames
+    assert ["交回日期 Due", "2026-01-31"] in [list(r[:2]) for r in wb[L.INSTRUCTIONS_SHEET].iter_rows(values_only=True)]
+
+
+def test_the_templates_column_headings_are_the_glossarys_words(hq_template: Path) -> None:
+    pillar = _pillars(load_workbook(hq_template))[0]
+    headings = [c.value for c in pillar[L.HEADER_ROW]]
+    for key in ("code", "unit", "note", "requirement"):
+        assert " ".join(glossary.COLUMNS[key]) in headings
+    source = (ROOT / "esgflow" / "workbooks" / "template.py").read_text("utf-8")
+    assert not [zh for zh, _ in glossary.COLUMNS.values() if f'"{zh}' in source]  # no heading is a literal there
 
 
 def test_the_template_names_its_deadline_and_whom_to_ask(templates: dict[str, Path], sqlite_settings: Settings) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from esgflow import glossary
 from esgflow.catalog import Indicator
 from esgflow.findings import Finding
 from esgflow.workbooks.reader import RawCell
@@ -20,7 +21,7 @@ from esgflow.workbooks.reader import RawCell
 ACTUAL = "实际 Actual"
 ESTIMATED = "估算 Estimated"
 CHOICES = (ACTUAL, ESTIMATED)  # the drop-down's items, in its order
-HEADER = "实际/估算 Actual/Estimated"
+HEADER = " ".join(glossary.COLUMNS["estimate"])  # the template's column I heading
 RULE = "estimate_mark"
 
 # Each word a mark may be written with -> whether it means estimated.

@@ -15,16 +15,19 @@ from collections.abc import Iterable
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from esgflow.workbooks.layout import assets
+
 # A bold header with no font name falls back to LibreOffice's default face, a serif one. Headers name a
 # Chinese sans-serif font, with its family (2: swiss, sans-serif) and charset (134: GB2312) as hints, so
 # that a program without that font (LibreOffice on Linux, with the WenQuanYi Zen Hei that
 # scripts/system-packages installs) substitutes a sans-serif Chinese font, never a serif one.
-HEADER_FONT_NAME = "Microsoft YaHei"
+# templates/layout.yaml (fonts: header) names it.
+HEADER_FONT_NAME = assets()["fonts"]["header"]["name"]
 
 
 def header_font(size: float | None = None, color: str | None = None) -> Font:
     """The bold font of every header and title esgflow writes in a workbook."""
-    return Font(name=HEADER_FONT_NAME, family=2, charset=134, bold=True, size=size, color=color)
+    return Font(**assets()["fonts"]["header"], size=size, color=color)
 
 
 LINE_POINTS = 15.0  # one line of 11-point text, with the spacing the three programs give it
@@ -122,18 +125,25 @@ def shown_text(value: object, number_format: str = "General") -> str:
     return f"{value}"
 
 
-def print_setup(ws: Worksheet, title_rows: str | None = None, title_columns: str | None = None) -> None:
-    """A4 landscape, fit to one page wide (as many pages long as it takes), header rows on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+_PAPER = {"A4": Worksheet.PAPERSIZE_A4, "A3": Worksheet.PAPERSIZE_A3}
+
+
+def print_setup(
+    ws: Worksheet, title_rows: str | None = None, title_columns: str | None = None, kind: str = "default"
+) -> None:
+    """As templates/layout.yaml's `print` says (A4 landscape, fit to one page wide, as many pages long as it
+    takes), header rows on every page; kind: the sheet's kind, for the orientation it prints in."""
+    setup = assets()["print"]
+    ws.page_setup.orientation = setup["orientation"].get(kind, setup["orientation"]["default"])
+    ws.page_setup.paperSize = _PAPER[setup["paper"]]
+    ws.page_setup.fitToWidth = setup["fit_to_width"]
+    ws.page_setup.fitToHeight = setup["fit_to_height"]
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
-    if title_rows:
+    for side, inches in setup["margins"].items():
+        setattr(ws.page_margins, side, inches)
+    ws.print_options.horizontalCentered = setup["centered"]
+    if title_rows and setup["repeat_header_row"]:
         ws.print_title_rows = title_rows
     if title_columns:
         ws.print_title_cols = title_columns
-    ws.oddFooter.center.text = "&P / &N"
+    ws.oddFooter.center.text = setup["footer"]

@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from esgflow import glossary
 from esgflow.catalog import Catalog, Indicator
 
-INSTRUCTIONS_SHEET = "说明 Instructions"
+# The template's own layout as data (sheet order and titles, headings, widths, fonts, print set-up): changing
+# it needs no Python. A test points this elsewhere to show that the written workbook follows the data.
+LAYOUT_FILE: Any = resources.files("esgflow.templates") / "layout.yaml"
+
+
+@cache
+def assets() -> dict[str, Any]:
+    """templates/layout.yaml, read once."""
+    return yaml.safe_load(LAYOUT_FILE.read_text("utf-8"))
+
+
+def heading(spec: Mapping[str, str] | None, **after: str) -> str | None:
+    """A heading of the layout: a glossary column word ({words: KEY}) or its own {zh, en}, in both languages
+    or one (lang), with a value after it (after: period, prior or code); None for a blank heading."""
+    if spec is None:
+        return None
+    zh, en = glossary.COLUMNS[spec["words"]] if "words" in spec else (spec.get("zh"), spec.get("en"))
+    lang = spec.get("lang")
+    parts = [text for text in ([zh] if lang == "zh" else [en] if lang == "en" else [zh, en]) if text]
+    if "after" in spec:
+        parts.append(after[spec["after"]])
+    return " ".join(parts)
+
+
+INSTRUCTIONS_SHEET = assets()["titles"]["instructions"]
 META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signature")
 # Who stands behind a return (填报人 / 审核人 / 负责人, with telephone and e-mail), on the instructions sheet.
 PEOPLE = tuple((name, f"{zh} {en}") for name, (zh, en) in glossary.SIGNATORIES.items())
@@ -19,7 +49,7 @@ ESTIMATE_SUFFIX = "__estimate"
 # A split row of an input: `<code>__split_<n>_location` (where) and `<code>__split_<n>` (how much).
 SPLIT_MARK = "__split_"
 LOCATION_SUFFIX = "_location"
-LOCATIONS_SHEET = "地区 Locations"
+LOCATIONS_SHEET = assets()["titles"]["locations"]
 
 # Columns of a pillar sheet.
 COL_CODE, COL_NAME_ZH, COL_NAME_EN, COL_UNIT, COL_VALUE, COL_PRIOR, COL_NOTE, COL_RULE = "ABCDEFGH"

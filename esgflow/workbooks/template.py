@@ -6,12 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
@@ -32,10 +29,9 @@ from esgflow.workbooks import layout as L
 from esgflow.workbooks.registers import write_registers
 
 
-@cache
 def _layout() -> dict[str, Any]:
-    """The template's own layout (colours, widths, instructions), as templates/layout.yaml gives it."""
-    return yaml.safe_load((resources.files("esgflow.templates") / "layout.yaml").read_text("utf-8"))
+    """The template's own layout (colours, widths, instructions, headings), as templates/layout.yaml gives it."""
+    return L.assets()
 
 
 _FILLS = _layout()["fills"]
@@ -45,9 +41,6 @@ HEADER_FILL = PatternFill("solid", fgColor=_FILLS["header"])
 SUM_FILL = PatternFill("solid", fgColor=_FILLS["sum"])
 BAD_FILL = PatternFill("solid", fgColor=_FILLS["bad"])
 UNLOCKED = Protection(locked=False)
-WRAPPED = _layout()["wrapped_columns"]  # names, unit and rule wrap; the rows are made tall enough for them
-PILLAR_WIDTHS: list[int] = _layout()["pillar_widths"]  # columns A to I (I only where estimates are marked)
-INSTRUCTIONS_WIDTHS: dict[str, float] = _layout()["instructions_widths"]
 INSTRUCTIONS = [(line["zh"], line["en"]) for line in _layout()["instructions"]]
 # Said only in templates that have the actual/estimated column.
 ESTIMATE_INSTRUCTION = (_layout()["estimate_instruction"]["zh"], _layout()["estimate_instruction"]["en"])
@@ -97,7 +90,7 @@ def _estimate_validation() -> DataValidation:
     dv = DataValidation(type="list", formula1='"' + ",".join(estimates.CHOICES) + '"', allow_blank=True)
     dv.showErrorMessage = True
     dv.errorStyle = "warning"
-    dv.errorTitle = "实际/估算 Actual/Estimated"
+    dv.errorTitle = estimates.HEADER
     dv.error = (
         f"请选择“{estimates.ACTUAL}”或“{estimates.ESTIMATED}”，实际数可留空 (choose from the list; blank means actual)."
     )
@@ -131,16 +124,12 @@ def _blank_until_entered(cells: str, formula: str) -> str:
 
 def _legend(ws: Worksheet) -> None:
     """Row 2 of a pillar sheet: what the cell colours mean, each said on a cell of that colour."""
-    legend = (
-        ("必填 Required", INPUT_FILL),
-        ("选填 Optional", OPTIONAL_FILL),
-        ("自动计算 Computed", SUM_FILL),
-    )
-    for col, (text, fill) in zip("ABC", legend, strict=False):
+    *coloured, blank = (L.heading(spec) for spec in _layout()["legend"])
+    for col, text, fill in zip("ABC", coloured, (INPUT_FILL, OPTIONAL_FILL, SUM_FILL), strict=True):
         ws[f"{col}2"] = text
         ws[f"{col}2"].fill, ws[f"{col}2"].font = fill, fit.header_font()
         ws[f"{col}2"].alignment = Alignment(horizontal="center")
-    ws["D2"] = "留空表示未填报 blank means not reported"
+    ws["D2"] = blank
 
 
 def _fit_rows(ws: Worksheet) -> None:
@@ -162,14 +151,13 @@ def location_choice(region: Region) -> str:
 
 def _write_locations(ws: Worksheet, regions: Mapping[str, Region]) -> None:
     """The list a split's location cells choose from (column A from row 2, as their validation says)."""
-    ws.append(["地区 Location", "代码 Code", "名称 Name", "Name"])
+    ws.append([L.heading(spec) for spec in _layout()["locations_columns"]])
     for cell in ws[1]:
         cell.font, cell.fill = fit.header_font(), HEADER_FILL
     for region in regions.values():
         ws.append([location_choice(region), region.code, region.name_zh, region.name_en])
     fit.fit_columns(ws)
-    fit.print_setup(ws, title_rows="1:1")
-    ws.page_setup.orientation = "portrait"
+    fit.print_setup(ws, title_rows="1:1", kind="locations")
     ws.protection.sheet = True
 
 
@@ -180,16 +168,8 @@ def _write_split(ws: Worksheet, ind: Indicator, first: int, total_row: int, choi
     by name like every input; a row left blank is no row.
     """
     assert ind.split is not None
-    header = [
-        f"按省份/国家拆分 Split by province/country: {ind.code}",
-        "地点 Location (province or country)",
-        None,
-        "计量单位 Unit",
-        f"{ind.name_zh} {ind.name_en}",
-        None,
-        None,
-        "要求 Rule",
-    ]
+    header = [L.heading(spec, code=ind.code) for spec in _layout()["split_columns"]]
+    header[4] = f"{ind.name_zh} {ind.name_en}"  # column E: the amounts of this indicator
     for col, text in zip("ABCDEFGH", header, strict=True):
         ws[f"{col}{first}"] = text
         ws[f"{col}{first}"].font, ws[f"{col}{first}"].fill = fit.header_font(), HEADER_FILL
@@ -249,18 +229,9 @@ def _write_pillar(
     _legend(ws)
     ws.append([])
     marks = catalog.marks_estimates(version)
-    headers = [
-        "代码 Code",
-        "指标",
-        "Indicator",
-        "计量单位 Unit",
-        f"本期 {req.period}",
-        f"上期 {req.period.shifted_years(-1)}",
-        "说明 Note",
-        "要求 Rule",
-        *([estimates.HEADER] if marks else []),
-    ]
-    ws.append(headers)
+    after = {"period": str(req.period), "prior": str(req.period.shifted_years(-1))}
+    columns = _layout()["pillar_columns"][: 9 if marks else 8]  # I, actual or estimated, only where asked
+    ws.append([L.heading(spec, **after) for spec in columns])
     for cell in ws[L.HEADER_ROW]:
         cell.font, cell.fill = fit.header_font(), HEADER_FILL
     row_of: dict[str, int] = {}
@@ -327,33 +298,37 @@ def _write_pillar(
         if split and choices:
             _write_split(ws, row.indicator, first, row_of[row.indicator.code], choices, wb)  # type: ignore[union-attr]
             first += split.rows + 3  # header, rows, sum and a blank row
-    for col, width in zip("ABCDEFGHI", [*PILLAR_WIDTHS[:8], PILLAR_WIDTHS[8] if marks else None], strict=True):
+    widths = _layout()["pillar_widths"]  # columns A to I (I only where estimates are marked)
+    for col, width in zip("ABCDEFGHI", [*widths[:8], widths[8] if marks else None], strict=True):
         if width:
             ws.column_dimensions[col].width = width
     ws.freeze_panes = f"{L.COL_VALUE}{L.FIRST_ROW}"
     ws[f"{L.COL_VALUE}{L.HEADER_ROW}"].comment = Comment("填写本期数值 Enter this period's figure", "esgflow")
+    wrapped = _layout()["wrapped_columns"]  # names, unit and rule wrap; the rows are made tall enough for them
     for row_cells in ws.iter_rows(min_row=L.FIRST_ROW):
         for cell in row_cells:
-            wrap = cell.column_letter in WRAPPED or bool(cell.alignment.wrap_text)  # split headers wrap too
+            wrap = cell.column_letter in wrapped or bool(cell.alignment.wrap_text)  # split headers wrap too
             cell.alignment = Alignment(vertical="center", wrap_text=wrap)
     for cell in ws[L.HEADER_ROW]:
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     _fit_rows(ws)
-    fit.print_setup(ws, title_rows=f"{L.HEADER_ROW}:{L.HEADER_ROW}")
+    fit.print_setup(ws, title_rows=f"{L.HEADER_ROW}:{L.HEADER_ROW}", kind="pillars")
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # reporters may widen columns
     ws.protection.formatRows = False
 
 
 def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: Workbook, catalog: Catalog) -> None:
-    ws.append(["中铝国际 ESG 数据填报 / ESG data return"])
-    ws["A1"].font = fit.header_font(size=14)
+    layout = _layout()
+    labels = {key: L.heading(spec) for key, spec in layout["labels"].items()}
+    ws.append([layout["title"]])
+    ws["A1"].font = fit.header_font(size=layout["title_size"])
     ws.append([])
     meta = [
-        ("填报单位 Entity", req.entity.code, "meta_entity"),
-        ("报告期 Period", req.period.code, "meta_period"),
-        ("模板版本 Template version", version, "meta_template_version"),
-        ("校验码 Signature (do not change)", req.signature, "meta_signature"),
+        (labels["entity"], req.entity.code, "meta_entity"),
+        (labels["period"], req.period.code, "meta_period"),
+        (labels["template_version"], version, "meta_template_version"),
+        (labels["signature"], req.signature, "meta_signature"),
     ]
     for label, value, name in meta:
         ws.append([label, value])
@@ -363,14 +338,14 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
         cell = ws[f"B{ws.max_row}"]
         cell.fill, cell.protection, cell.number_format = INPUT_FILL, UNLOCKED, "@"
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{ws.title}'!$B${ws.max_row}")
-    ws.append(["单位名称 Name", f"{req.entity.name_zh} / {req.entity.name_en}"])
+    ws.append([labels["name"], f"{req.entity.name_zh} / {req.entity.name_en}"])
     if req.deadline:  # a reporter holding only the file still knows when it is due and whom to ask
-        ws.append(["截止日期 Deadline", req.deadline.isoformat()])
+        ws.append([labels["deadline"], req.deadline.isoformat()])
     if req.contact:
-        ws.append(["咨询 Questions to", req.contact])
+        ws.append([labels["contact"], req.contact])
     ws.append([])
     zh_first = req.entity.language == "zh"
-    widths = dict(INSTRUCTIONS_WIDTHS)
+    widths = dict(layout["instructions_widths"])
     for zh, en in [*INSTRUCTIONS, *([ESTIMATE_INSTRUCTION] if catalog.marks_estimates(version) else [])]:
         for text in (zh, en) if zh_first else (en, zh):
             ws.append([text])
@@ -380,8 +355,7 @@ def _write_instructions(ws: Worksheet, req: TemplateRequest, version: str, wb: W
             ws.row_dimensions[ws.max_row].height = fit.row_height([(text, sum(widths.values()))])
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
-    fit.print_setup(ws)
-    ws.page_setup.orientation = "portrait"
+    fit.print_setup(ws, kind="instructions")
     ws.protection.sheet = True
 
 
@@ -396,20 +370,25 @@ def write_template(
         raise EsgflowError(f"template version {version!r} is not one of 1 to {catalog.template_version}")
     inputs = catalog.inputs_for_kind(req.entity.kind, version)
     wb = Workbook()
-    wb.active.title = L.INSTRUCTIONS_SHEET
-    _write_instructions(wb.active, req, version, wb, catalog)
+    wb.remove(wb.active)
     places = None
     if any(i.split_in(version) for i in inputs):
         places = load_factors().regions if regions is None else regions
     choices = f"'{L.LOCATIONS_SHEET}'!$A$2:$A${len(places) + 1}" if places else None
-    for pillar in catalog.pillars:
-        rows = L.sheet_rows(catalog, inputs, pillar)
-        if rows:
-            _write_pillar(wb.create_sheet(L.sheet_title(catalog, pillar)), rows, req, catalog, wb, version, choices)
-    registers = [t for t in catalog.tables if t.in_template(version, req.entity.kind)]
-    write_registers(wb, registers, version, f"{req.entity.short_zh} {req.entity.name_en} {req.period}")
-    if places:  # the list a split's location cells choose from, after the pillars
-        _write_locations(wb.create_sheet(L.LOCATIONS_SHEET), places)
+    for kind in _layout()["sheets"]:  # in the order the layout gives
+        if kind == "instructions":
+            _write_instructions(wb.create_sheet(L.INSTRUCTIONS_SHEET), req, version, wb, catalog)
+        elif kind == "pillars":
+            for pillar in catalog.pillars:
+                rows = L.sheet_rows(catalog, inputs, pillar)
+                if rows:
+                    sheet = wb.create_sheet(L.sheet_title(catalog, pillar))
+                    _write_pillar(sheet, rows, req, catalog, wb, version, choices)
+        elif kind == "registers":
+            registers = [t for t in catalog.tables if t.in_template(version, req.entity.kind)]
+            write_registers(wb, registers, version, f"{req.entity.short_zh} {req.entity.name_en} {req.period}")
+        elif kind == "locations" and places:  # the list a split's location cells choose from
+            _write_locations(wb.create_sheet(L.LOCATIONS_SHEET), places)
     wb.security.lockStructure = True
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
