@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
-from esgflow import EsgflowError, display
+from esgflow import EsgflowError, display, glossary
 from esgflow.catalog import load_catalog
 from esgflow.config import ENVIRONMENT, Settings, load_settings, record_served_url
 from esgflow.cycle.review import Newer
@@ -281,6 +281,7 @@ def _cmd_status(args: argparse.Namespace) -> None:
         f"{args.period}: {done.accepted} of {_count(done.expected, 'entity')} accepted; "
         f"{_count(estimated, 'figure')} marked estimated by {_count(marked, 'entity')}"
     )
+    width = max(len(en) for _, en in glossary.STATUS.values()) + 1
     for s in statuses:
         when = moment(s.received_at) if s.received_at else ""
         version = f"v{s.version}" if s.version else ""
@@ -290,9 +291,11 @@ def _cmd_status(args: argparse.Namespace) -> None:
             else (" (no figures yet)" if s.status == "rejected" else "")
         )
         why = f" ({s.review_reason})" if s.review_reason else ""
+        state, review = glossary.word(glossary.STATUS, s.status, "en"), glossary.word(glossary.REVIEW, s.review, "en")
         print(
-            f"  {s.entity:<8} {s.status:<23} {version:<4} {when:<22} {s.errors} errors, {s.warnings} warnings, "
-            f"{s.estimated} estimated{figures}; review: {s.review}{why}{_newer_words(s.newer)}"
+            f"  {s.entity:<8} {state:<{width}} {version:<4} {when:<22} {glossary.counted('error', s.errors)}, "
+            f"{glossary.counted('warning', s.warnings)}, {s.estimated} estimated{figures}; {review}{why}"
+            f"{_newer_words(s.newer)}"
         )
 
 
@@ -317,12 +320,10 @@ def _cmd_check(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
         return
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = sum(f.severity == "warning" for f in findings)
-    notes = len(findings) - errors - warnings
-    print(f"{args.period}: {_count(errors, 'error')}, {_count(warnings, 'warning')}, {_count(notes, 'reporter note')}")
+    counts = {key: sum(f.severity == key for f in findings) for key in glossary.SEVERITY}
+    print(f"{args.period}: " + ", ".join(glossary.counted(key, n) for key, n in counts.items()))
     for f in findings:  # a reporter's note may run over several lines; each finding keeps to one
-        print(f"  {f.severity}: {_one_line(f.message)} [{f.rule}]")
+        print(f"  {glossary.severity(f.severity, 'en').lower()}: {_one_line(f.message)} [{f.rule}]")
     _print_data_docs()
 
 

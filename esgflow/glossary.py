@@ -22,6 +22,14 @@ STATUS: dict[str, tuple[str, str]] = {
     "rejected": ("未通过", "not accepted"),
 }
 
+# The ESG office's review of a return (`esgflow status`, the portal's pages).
+REVIEW: dict[str, tuple[str, str]] = {
+    "pending": ("待审核", "pending review"),
+    "approved": ("已核准", "approved"),
+    "returned": ("已退回修改", "returned for correction"),
+    "excused": ("已豁免（本期不报送）", "excused (will not report)"),
+}
+
 # A mandatory framework item's standing in a period (`esgflow disclosure show`): the index sheet and the page.
 DISCLOSURE: dict[str, tuple[str, str]] = {
     "answered": ("已回应", "answered"),
@@ -124,6 +132,11 @@ def restated(year: str, lang: str) -> str:
     """A restated year's label, the same on the page and in the workbook: '2022（重述）', '2022 restated'."""
     zh, en = RESTATED
     return f"{year}（{zh}）" if lang == "zh" else f"{year} {en}"
+
+
+def counted(key: str, n: int) -> str:
+    """A count of findings of a severity, as the commands print it: '1 error', '2 warnings', '0 notes'."""
+    return f"{n} {severity(key, 'en').lower()}{'' if n == 1 else 's'}"
 
 
 def word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:

@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, inspect, text
 
-from esgflow import cli
+from esgflow import cli, glossary
 from esgflow.catalog import load_catalog
 from esgflow.cli import main
 from tests.pg_server import PostgresServer
@@ -253,6 +253,26 @@ def test_a_command_before_init_leaves_no_database_behind(
     assert not (home / "esgflow.sqlite3").exists() and not home.exists()
 
 
+def test_status_and_check_take_their_words_from_the_glossary(
+    home: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A glossary word changed is the word the commands print: they keep no words of their own."""
+    monkeypatch.setitem(glossary.STATUS, "not_submitted", ("未提交", "still awaited"))
+    monkeypatch.setitem(glossary.SEVERITY, "warning", ("提示", "Caution"))
+    monkeypatch.setitem(glossary.SEVERITY, "error", ("错误", "Fault"))
+    assert main(["init"]) == 0
+    assert main(["history", "import", str(seed_dir / "appendix_2022_2024.csv")]) == 0
+    capsys.readouterr()
+    assert main(["status", "--period", "2024"]) == 0
+    sami = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("  SAMI "))
+    assert sami.split()[1:3] == ["still", "awaited"] and "0 faults, 0 cautions" in sami
+    assert main(["check", "--period", "2024"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"2024: 1 fault, \d+ cautions, 0 notes", lines[0])
+    assert any(line.startswith("  fault: published 2024: ") for line in lines)
+    assert not any(line.startswith(("  error:", "  warning:")) for line in lines)
+
+
 def test_check_on_a_period_without_figures_says_so_in_one_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init"]) == 0
     capsys.readouterr()
@@ -272,7 +292,7 @@ def test_check_prints_figures_as_published_one_line_per_finding(
     assert main(["check", "--period", "2024"]) == 0
     lines = capsys.readouterr().out.splitlines()
     findings = [line for line in lines if line.startswith("  ")]
-    assert lines[0] == f"2024: 2 errors, {len(findings) - 2} warnings, 0 reporter notes"
+    assert lines[0] == f"2024: 2 errors, {len(findings) - 2} warnings, 0 notes"
     # besides the figures, each mandatory framework item nothing answers or explains (issue 28.5)
     items = [line for line in findings if line.endswith("[disclosure_open]")]
     assert any(line.startswith("  warning: HKEX ESG Reporting Code item A2.5 (") for line in items)
@@ -503,9 +523,9 @@ def test_estimated_figures_are_counted_in_status_and_marked_in_the_report(
     assert main(["status", "--period", "2025"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "2025: 2 of 33 entities accepted; 3 figures marked estimated by 2 entities"
-    assert "0 errors, 0 warnings, 2 estimated; review: pending" in next(x for x in lines if x.split()[0] == "SAMI")
-    assert "0 warnings, 1 estimated; review" in next(x for x in lines if x.split()[0] == "GAMI")
-    assert "0 warnings, 0 estimated; review" in next(x for x in lines if x.split()[0] == "HQ")
+    assert "0 errors, 0 warnings, 2 estimated; pending review" in next(x for x in lines if x.split()[0] == "SAMI")
+    assert "0 warnings, 1 estimated; pending review" in next(x for x in lines if x.split()[0] == "GAMI")
+    assert "0 warnings, 0 estimated; pending review" in next(x for x in lines if x.split()[0] == "HQ")
     assert main(["status", "--period", "2025", "--json"]) == 0
     records = {r["entity"]: r for r in json.loads(capsys.readouterr().out)}
     fields = ["entity", "status", "version", "received_at", "errors", "warnings", "file", "figures_version", "review"]

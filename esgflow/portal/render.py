@@ -102,10 +102,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "review_title": ("审核与签署", "Review and sign-off"),
     "review": ("审核", "Review"),
     "check_result": ("校验结果", "Check result"),
-    "pending": ("待审核", "pending review"),
-    "approved": ("已核准", "approved"),
-    "returned": ("已退回修改", "returned for correction"),
-    "excused": ("已豁免（本期不报送）", "excused (will not report)"),
+    **glossary.REVIEW,  # pending, approved, returned, excused: one word with the commands
     "decide": ("审核操作", "Decision"),
     "approve": ("核准", "Approve"),
     "return_it": ("退回修改", "Return"),
