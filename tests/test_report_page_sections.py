@@ -5,10 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from esgflow import pages
 from esgflow.catalog import Catalog
 from esgflow.findings import Finding
 from esgflow.report.disclosure import disclosure_index
-from esgflow.report.page_sections import Td, disclosure_section, list_separator, own_summary, table
+from esgflow.report.page_sections import (
+    Cell,
+    Td,
+    disclosure_section,
+    grid,
+    list_separator,
+    own_summary,
+    table,
+    words,
+)
 
 FINDING = Finding(
     rule="derived_recomputed",
@@ -39,8 +49,26 @@ def test_names_are_listed_in_each_languages_way() -> None:
     assert (list_separator("zh"), list_separator("en")) == ("、", "; ")
 
 
+def _partial(name: str, lang: str, **data: object) -> str:
+    template = pages.report_environment().get_template(name)
+    return template.render(t=words(lang), sep=list_separator(lang), **data)
+
+
+def test_a_sections_table_is_a_partial_that_escapes_every_value_and_leaves_out_empty_columns() -> None:
+    heads = [Cell("Name"), Cell("Empty"), Cell("Figure", "num")]
+    rows = [
+        ([("id", "a")], [Cell("<b>a</b>", href="#a"), Cell("–"), Cell("1", "num")]),
+        ([("title", 'say "hi"')], [Cell("b's"), Cell(""), Cell("–", "num")]),
+    ]
+    html = _partial("report_scope3.html", "en", scope3=grid(heads, rows, "t"))
+    assert html.startswith('<section id="scope3"><h2>') and "Empty" not in html
+    assert '<tr id="a"><td><a href="#a">&lt;b&gt;a&lt;/b&gt;</a></td><td class="num">1</td></tr>' in html
+    assert '<tr title="say &quot;hi&quot;"><td>b&#x27;s</td><td class="num">–</td></tr>' in html
+
+
 def test_the_disclosure_index_is_folded_until_opened(catalog: Catalog) -> None:
-    section = "".join(disclosure_section(disclosure_index(catalog), catalog, set(), "en"))
+    index = disclosure_section(disclosure_index(catalog), catalog, set(), "en")
+    section = _partial("report_index.html", "en", index=index)
     assert section.startswith('<details class="index" id="index"><summary>Disclosure index</summary>')
     assert section.endswith("</details>") and " open" not in section.split(">")[0]
     assert '<a href="#' not in section  # no row of the page to link to when none is shown

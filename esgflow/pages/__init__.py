@@ -9,6 +9,7 @@ builds with every value escaped.
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -39,6 +40,22 @@ def environment() -> Environment:
     )
     env.filters["moment"] = display.moment  # Beijing time with its offset, as everywhere people read a time
     return env
+
+
+def _html_text(value: object) -> object:
+    """A value of the report page, escaped as the page always escaped it (Python's html.escape: &#x27;,
+    &quot;), so that the page stays byte for byte what it was; markup passes as it is."""
+    value = _visible(value)
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return Markup(html.escape(value))
+
+
+@cache
+def report_environment() -> Environment:
+    """The one environment as the report page's partials use it: the same loader, filters and autoescape,
+    every value escaped on its way into the page (by `_html_text`)."""
+    return environment().overlay(finalize=_html_text)
 
 
 @cache

@@ -32,6 +32,7 @@ from esgflow.report.page_sections import (
     table,
     unit_of,
     versus,
+    words,
 )
 from esgflow.report.page_text import TEXT
 from esgflow.report.registers import registers_section
@@ -96,9 +97,15 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         notes.append(t["missing_note"])
     if any("× 10" in s for s in shown_cells):
         notes.append(t["tiny_note"])
-    sections = versus(table_, differences, lang) + contradictions(table_, catalog, lang)
-    sections += restatements(table_, catalog, lang) + targets_section(table_.targets, catalog, lang)
-    sections += scope3_screening(table_, lang) + registers_section(table_.registers, catalog, lang)
+    sections = {
+        "versus": versus(table_, differences, lang),
+        "contradictions": contradictions(table_, catalog, lang),
+        "restatements": restatements(table_, catalog, lang),
+        "targets": Markup("".join(targets_section(table_.targets, catalog, lang))),
+        "scope3": scope3_screening(table_, lang),
+        "registers": Markup("".join(registers_section(table_.registers, catalog, lang))),
+        "index": disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang),
+    }
     for anchor, title in (
         ("versus", t["versus"]),
         ("contradictions", t["own"]),
@@ -106,12 +113,10 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         ("targets", t["targets"]),
         ("scope3", t["scope3"]),
         ("registers", t["registers"]),
+        ("index", t["index"]),
     ):
-        if any(f'id="{anchor}"' in s for s in sections):
+        if sections[anchor]:
             contents.append((anchor, title))
-    index = disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang) if entries else []
-    if index:
-        contents.append(("index", t["index"]))
     provisional = f"{MARK} – " if table_.coverage else ""
     head = [
         f"<h1>{t['title']} {escape(table_.period)}</h1>",
@@ -138,11 +143,12 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         head.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
     head.append(f'<p class="note charts">{t["charts_note"]}</p>')  # about the charts, which paper leaves out
     head.append("".join(f'<p class="note">{n}</p>' for n in notes))
-    # one environment and one stylesheet for every page esgflow writes (esgflow.pages); the body is built
-    # here with every value escaped, so it goes into the page as markup
-    return pages.environment().get_template("report.html").render(
+    # one environment and one stylesheet for every page esgflow writes (esgflow.pages); the head and the main
+    # tables are built here with every value escaped, the sections after them are partials of the report page
+    return pages.report_environment().get_template("report.html").render(
         css=pages.stylesheet(), lang=lang, html_lang=lang, title=f"{provisional}{t['title']} {table_.period}",
-        content=Markup("".join([*head, *body, *sections, *index])),
+        head=Markup("".join(head)), tables=Markup("".join(body)), t=words(lang), sep=list_separator(lang),
+        **sections,
     )  # fmt: skip
 
 

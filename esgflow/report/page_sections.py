@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
+
+from markupsafe import Markup
 
 from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
@@ -15,7 +16,8 @@ from esgflow.figures.scope3 import STATES as SCOPE3_STATES
 from esgflow.findings import Finding
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.page_text import TEXT
-from esgflow.report.tables import AppendixTable, Cell, Row
+from esgflow.report.tables import AppendixTable, Row
+from esgflow.report.tables import Cell as Cell_
 
 
 @dataclass(frozen=True)
@@ -50,87 +52,101 @@ def unit_of(ind: Indicator, lang: str) -> str:
     return unit(ind.unit_zh if lang == "zh" else ind.unit)
 
 
-def versus(table_: AppendixTable, differences: list[tuple[Row, Decimal, Cell]], lang: str) -> list[str]:
+@dataclass(frozen=True)
+class Cell:
+    """A cell of a section's table, written by the section's partial: `text` is escaped there (a value of
+    the page's own markup, such as a Markup of its words, is not); with `href`, the text links there."""
+
+    text: str
+    css: str = ""
+    href: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.href is None and str(self.text).strip() in ("", MISSING)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A section's table as its partial writes it (report_table.html): the heads and each row's
+    attributes and cells, only the columns not empty in every row."""
+
+    css: str
+    heads: list[Cell]
+    rows: list[tuple[list[tuple[str, str]], list[Cell]]]
+
+
+def grid(heads: list[Cell], rows: list[tuple[list[tuple[str, str]], list[Cell]]], css: str) -> Grid:
+    """A table leaving out a column empty in every row, as `table` does for the main tables."""
+    keep = [i for i in range(len(heads)) if any(not cells[i].empty for _, cells in rows)]
+    return Grid(css, [heads[i] for i in keep], [(attrs, [cells[i] for i in keep]) for attrs, cells in rows])
+
+
+def words(lang: str) -> dict[str, Markup]:
+    """The page's own words (page_text.TEXT), which are markup of esgflow's own, in a language."""
+    return {key: Markup(text) for key, text in TEXT[lang].items()}
+
+
+def versus(table_: AppendixTable, differences: list[tuple[Row, Decimal, Cell_]], lang: str) -> dict | None:
     """The period's computed figures that differ from the published ones, with what the difference means."""
     if not differences:
-        return []
+        return None
     t = TEXT[lang]
-    heads = [Td(t["indicator"]), Td(t["unit"]), Td(t["published"], "num"), Td(t["from_returns"], "num")]
-    heads.append(Td(t["difference"], "num"))
+    heads = [Cell(t["indicator"]), Cell(t["unit"]), Cell(t["published"], "num"), Cell(t["from_returns"], "num")]
+    heads.append(Cell(t["difference"], "num"))
     rows = []
     for row, published, cell in differences:
         ind = row.indicator
         places = max(ind.decimals, written_places(published))
         computed = cell.value.quantize(Decimal(1).scaleb(-places))
         gap = f"{(computed - published) / published:+.1%}".replace("-", "−") if published else MISSING
-        rows.append(
-            (
-                f' class="versus" id="versus-{ind.code}"',
-                [
-                    Td(f'<a href="#{ind.code}">{escape(ind.name(lang))}</a>'),
-                    Td(escape(unit_of(ind, lang)), "unit"),
-                    Td(readable(published, written_places(published)), "num"),
-                    Td(readable(computed, places), "num computed"),
-                    Td(gap, "num"),
-                ],
-            )
-        )
-    note = t["versus_note"].format(period=escape(table_.period))
-    return [
-        f'<section class="explained" id="versus"><h2>{t["versus"]} {escape(table_.period)}</h2><p>{note}</p>',
-        table(heads, rows, "versus"),
-        "</section>",
-    ]
+        cells = [
+            Cell(ind.name(lang), href=f"#{ind.code}"),
+            Cell(unit_of(ind, lang), "unit"),
+            Cell(readable(published, written_places(published)), "num"),
+            Cell(readable(computed, places), "num computed"),
+            Cell(gap, "num"),
+        ]
+        rows.append(([("class", "versus"), ("id", f"versus-{ind.code}")], cells))
+    return {"period": table_.period, "grid": grid(heads, rows, "versus")}
 
 
-def contradictions(table_: AppendixTable, catalog: Catalog, lang: str) -> list[str]:
-    """The section listing where the published figures disagree with each other, and what that means."""
+def contradictions(table_: AppendixTable, catalog: Catalog, lang: str) -> Grid | None:
+    """Where the published figures disagree with each other, and what that means."""
     if not table_.contradictions:
-        return []
+        return None
     t = TEXT[lang]
-    heads = [Td(t["year"]), Td(t["figure"]), Td(t["unit"]), Td(t["rule"]), Td(t["published"], "num")]
-    heads += [Td(t["own_figures"], "num"), Td(t["involved"])]
+    heads = [Cell(t["year"]), Cell(t["figure"]), Cell(t["unit"]), Cell(t["rule"]), Cell(t["published"], "num")]
+    heads += [Cell(t["own_figures"], "num"), Cell(t["involved"])]
     rows = []
     for f in sorted(table_.contradictions, key=lambda f: (f.period or "", f.indicators)):
         ind = catalog[f.indicators[0]]
-        involved = list_separator(lang).join(escape(catalog[c].name(lang)) for c in f.indicators[1:] if c in catalog)
+        involved = list_separator(lang).join(catalog[c].name(lang) for c in f.indicators[1:] if c in catalog)
         actual = MISSING if f.actual is None else readable(f.actual, written_places(f.actual))
-        summary = escape(own_summary(f, lang))
-        rows.append(
-            (
-                f' id="own-{ind.code}-{escape(f.period or "")}" class="contradiction" title="{summary}"',
-                [
-                    Td(escape(f.period or "")),
-                    Td(f'<a href="#{ind.code}">{escape(ind.name(lang))}</a>'),
-                    Td(escape(unit_of(ind, lang)), "unit"),
-                    Td(escape(_typeset(wording(f.rule, lang)[0], lang))),
-                    Td(actual, "num"),
-                    Td(_like(f.expected, f.actual), "num"),
-                    Td(involved),
-                ],
-            )
-        )
-    return [
-        f'<section class="explained own" id="contradictions"><h2>{t["own"]}</h2><p>{t["own_note"]}</p>',
-        table(heads, rows, "contradictions"),
-        "</section>",
-    ]
+        summary = own_summary(f, lang)
+        attrs = [("id", f"own-{ind.code}-{f.period or ''}"), ("class", "contradiction"), ("title", summary)]
+        cells = [
+            Cell(f.period or ""),
+            Cell(ind.name(lang), href=f"#{ind.code}"),
+            Cell(unit_of(ind, lang), "unit"),
+            Cell(_typeset(wording(f.rule, lang)[0], lang)),
+            Cell(actual, "num"),
+            Cell(_like(f.expected, f.actual), "num"),
+            Cell(involved),
+        ]
+        rows.append((attrs, cells))
+    return grid(heads, rows, "contradictions")
 
 
-def restatements(table_: AppendixTable, catalog: Catalog, lang: str) -> list[str]:
+def restatements(table_: AppendixTable, catalog: Catalog, lang: str) -> list[dict] | None:
     """Why restated columns differ: each restatement's reason and the figures it moved, with their causes."""
     if not table_.restatements:
-        return []
+        return None
     t = TEXT[lang]
-    parts = [f'<section id="restatements"><h2>{t["restatements"]}</h2>']
-    heads = [Td(t["indicator"]), Td(t["unit"]), Td(t["before"], "num"), Td(t["after"], "num"), Td(t["because"])]
+    heads = [Cell(t["indicator"]), Cell(t["unit"]), Cell(t["before"], "num"), Cell(t["after"], "num")]
+    heads.append(Cell(t["because"]))
+    shown = []
     for r in table_.restatements:
-        head = t["restatement"].format(
-            number=r.number, year=r.period, date=moment(r.restated_at), reason=escape(r.reason)
-        )
-        parts.append(f'<h3 id="restatement-{escape(r.period)}-{r.number}">{head}</h3>')
-        if r.significant:
-            parts.append(f'<p class="significant">{t["significant"]}</p>')
         rows = []
         for c in r.changes:
             known = c["indicator"] in catalog.codes
@@ -138,20 +154,25 @@ def restatements(table_: AppendixTable, catalog: Catalog, lang: str) -> list[str
             places = catalog[c["indicator"]].decimals if known else 6
             causes = [f"{t['factor']} {f}" for f in c["factors"]] + [f"{t['return_of']} {e}" for e in c["entities"]]
             written = unit_of(catalog[c["indicator"]], lang) if known else unit(c["unit"])
-            cells = [Td(escape(name) + (" *" if c["significant"] else "")), Td(escape(written), "unit")]
+            cells = [Cell(name + (" *" if c["significant"] else "")), Cell(written, "unit")]
             cells += [
-                Td(readable(_decimal(c["before"]), places), "num"),
-                Td(readable(_decimal(c["after"]), places), "num"),
+                Cell(readable(_decimal(c["before"]), places), "num"),
+                Cell(readable(_decimal(c["after"]), places), "num"),
+                Cell(list_separator(lang).join(causes)),
             ]
-            rows.append(("", [*cells, Td(escape(list_separator(lang).join(causes)))]))
-        parts.append(table(heads, rows, "restatement"))
-    parts.append("</section>")
-    return parts
+            rows.append(([], cells))
+        shown.append({"r": r, "date": moment(r.restated_at), "grid": grid(heads, rows, "restatement")})
+    return shown
 
 
-def disclosure_section(entries: list[IndexEntry], catalog: Catalog, shown: set[str], lang: str) -> list[str]:
+INDEX_COLUMNS = ("item", "item_title", "answered_by", "chapter")
+
+
+def disclosure_section(entries: list[IndexEntry], catalog: Catalog, shown: set[str], lang: str) -> dict | None:
     """The disclosure index, folded until opened: a compact table per framework; indicators link to their row."""
-    t = TEXT[lang]
+    if not entries:
+        return None
+    t = words(lang)
     counts = t["index_counts"].format(
         items=len(entries),
         answered=sum(1 for e in entries if e.codes),
@@ -164,33 +185,24 @@ def disclosure_section(entries: list[IndexEntry], catalog: Catalog, shown: set[s
             explained=sum(e.mandatory and e.answer == "explained" for e in entries),
             open=sum(e.comply_or_explain for e in entries),
         )
-    parts = [
-        f'<details class="index" id="index"><summary>{t["index"]}</summary><p>{counts}</p>',
-        f'<p class="note">{t["explain_note"]}</p>',
-    ]
-    heads = [Td(t["item"]), Td(t["item_title"]), Td(t["answered_by"]), Td(t["chapter"])]
+    frameworks = []
     for fw, name in FRAMEWORK_NAMES.items():
         rows = []
         for e in (e for e in entries if e.framework == fw):
-            names = list_separator(lang).join(
-                f'<a href="#{c}">{escape(catalog.answer_name(c, lang))}</a>'
-                if c in shown
-                else escape(catalog.answer_name(c, lang))
-                for c in e.codes
-            )
-            if e.comply_or_explain:
-                names = f'<span class="explain">{t["explain" if not e.answer else "open"]}</span>'
-            elif e.answer == "explained":  # the approved explanation is what the reader is given
-                names = f'<span class="explained">{t["explained"]}</span>{t["colon"]}{escape(e.text(lang))}'
-            elif e.text(lang):
-                names = f"{names}{list_separator(lang) if names else ''}{escape(e.text(lang))}"
-            css = "explain" if e.comply_or_explain else e.status
-            cells = [Td(escape(e.item), "item"), Td(escape(e.title(lang))), Td(names), Td(escape(e.chapter), "chapter")]
-            rows.append((f' class="{css}"', cells))
+            answer = {
+                "explain": ("explain" if not e.answer else "open") if e.comply_or_explain else None,
+                "explained": not e.comply_or_explain and e.answer == "explained",
+                "names": [(catalog.answer_name(c, lang), f"#{c}" if c in shown else None) for c in e.codes],
+                "text": e.text(lang),
+            }
+            cells = [e.item, e.title(lang), answer, e.chapter]
+            said = answer["explain"] or answer["explained"] or answer["names"] or not _blank(e.text(lang))
+            empty = [_blank(e.item), _blank(e.title(lang)), not said, _blank(e.chapter)]
+            rows.append({"css": "explain" if e.comply_or_explain else e.status, "cells": cells, "empty": empty})
         if rows:
-            parts.append(f'<h3 id="index-{fw}">{escape(name[lang])}</h3>{table(heads, rows, "index")}')
-    parts.append("</details>")
-    return parts
+            keep = [i for i in range(len(INDEX_COLUMNS)) if not all(row["empty"][i] for row in rows)]
+            frameworks.append({"code": fw, "name": name[lang], "keep": keep, "rows": rows})
+    return {"counts": counts, "frameworks": frameworks}
 
 
 def own_summary(f: Finding, lang: str) -> str:
@@ -210,6 +222,10 @@ def _typeset(text: str, lang: str) -> str:
     return text.replace("'", "’") if lang == "en" else text
 
 
+def _blank(text: str) -> bool:
+    return text.strip() in ("", MISSING)
+
+
 def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -222,19 +238,18 @@ def _like(value: Decimal | None, published: Decimal | None) -> str:
     return readable(value, max(written_places(published), significant))
 
 
-def scope3_screening(table_: AppendixTable, lang: str) -> list[str]:
+def scope3_screening(table_: AppendixTable, lang: str) -> Grid | None:
     """The period's fifteen Scope 3 categories: state, reason, method and who screened and approved each."""
     if not table_.scope3:
-        return []
+        return None
     t = TEXT[lang]
     name = "name_zh" if lang == "zh" else "name_en"
-    heads = [Td(t[k]) for k in ("scope3_category", "scope3_state", "scope3_reason", "scope3_method", "scope3_by")]
+    heads = [Cell(t[k]) for k in ("scope3_category", "scope3_state", "scope3_reason", "scope3_method", "scope3_by")]
     rows = []
     for r in table_.scope3:
         state = SCOPE3_STATES[str(r["state"])][0 if lang == "zh" else 1]
         who = " / ".join(str(p) for p in (r["screened_by"], r["approved_by"]) if p)
-        cells = [Td(escape(f"{r['category']}. {r[name]}")), Td(escape(state))]
-        cells += [Td(escape(str(r[k] or MISSING))) for k in ("reason", "method")] + [Td(escape(who or MISSING))]
-        rows.append((f' id="scope3-{r["category"]}"', cells))
-    note = f'<p class="note">{t["scope3_note"]}</p>'
-    return [f'<section id="scope3"><h2>{t["scope3"]}</h2>{note}{table(heads, rows, "scope3")}</section>']
+        cells = [Cell(f"{r['category']}. {r[name]}"), Cell(state)]
+        cells += [Cell(str(r[k] or MISSING)) for k in ("reason", "method")] + [Cell(who or MISSING)]
+        rows.append(([("id", f"scope3-{r['category']}")], cells))
+    return grid(heads, rows, "scope3")
