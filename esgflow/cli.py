@@ -32,6 +32,7 @@ from esgflow.jobs.collection import (
     ingest_files,
     open_period,
     period_statuses,
+    return_findings,
     validation_index,
     write_templates,
 )
@@ -316,15 +317,31 @@ def _cmd_check(args: argparse.Namespace) -> None:
             f"consolidate its returns (esgflow consolidate --period {args.period}) "
             "or import its published figures (esgflow history import FILE)"
         )
-    findings = check_group(settings, args.period)
+    group = [] if args.entity else check_group(settings, args.period)
+    # each return's findings, exactly as its letter and the portal gave them (issue 26.8)
+    returns = return_findings(settings, args.period, args.entity)
     if args.json:
-        print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
+        print(json.dumps([f.to_json() for f in group + returns], ensure_ascii=False, indent=2))
         return
-    counts = {key: sum(f.severity == key for f in findings) for key in glossary.SEVERITY}
-    print(f"{args.period}: " + ", ".join(glossary.counted(key, n) for key, n in counts.items()))
-    for f in findings:  # a reporter's note may run over several lines; each finding keeps to one
-        print(f"  {glossary.severity(f.severity, 'en').lower()}: {_one_line(f.message)} [{f.rule}]")
+    if not args.entity:
+        print(f"{args.period}: {_counts(group)}")
+        for f in group:  # a reporter's note may run over several lines; each finding keeps to one
+            print(f"  {_severity(f.severity)}: {_one_line(f.message)} [{f.rule}]")
+    if returns or args.entity:
+        print(f"newest returns: {_counts(returns)}, as their letters gave them")
+        for f in returns:
+            where = f"{f.entity} version {f.version}, {f.where}"
+            print(f"  {_severity(f.severity)}: {where}: {_one_line(f.message)} [{f.rule}]")
     _print_data_docs()
+
+
+def _counts(findings: list) -> str:
+    """'2 errors, 1 warning, 0 notes': each severity counted in the glossary's words."""
+    return ", ".join(glossary.counted(key, sum(f.severity == key for f in findings)) for key in glossary.SEVERITY)
+
+
+def _severity(key: str) -> str:
+    return glossary.severity(key, "en").lower()
 
 
 def _date(text: str) -> date:
@@ -637,6 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="group-level consistency findings for a period")
     chk.add_argument("--period", required=True, type=_period)
     chk.add_argument("--json", action="store_true")
+    chk.add_argument("--entity", help="only this entity's newest return, as its letter gave it")
     chk.set_defaults(func=_cmd_check)
     dist = sub.add_parser("distribute", help="the distribution flow: build and send each entity its template")
     dist.add_argument("--period", required=True, type=_period)
