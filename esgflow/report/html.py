@@ -21,15 +21,15 @@ from esgflow.report import estimates
 from esgflow.report.charts import Point, Scale, trend_chart
 from esgflow.report.coverage import MARK
 from esgflow.report.disclosure import IndexEntry
+from esgflow.report.page_sections import Cell as PageCell
 from esgflow.report.page_sections import (
-    Td,
     contradictions,
     disclosure_section,
+    grid,
     list_separator,
     own_summary,
     restatements,
     scope3_screening,
-    table,
     unit_of,
     versus,
     words,
@@ -46,14 +46,15 @@ LIKE_SIZE = 10  # figures in one unit whose largest values are within this facto
 
 def _year_head(column: Column, lang: str) -> str:
     # the same label as appendix.xlsx's header (esgflow.glossary.restated)
-    return escape(glossary.restated(column.year, lang) if column.key.endswith("_restated") else column.year)
+    return glossary.restated(column.year, lang) if column.key.endswith("_restated") else column.year
 
 
 def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str) -> str:
     t = TEXT[lang]
     differing, contradicted, unpublished = table_.differing(), table_.contradicted(), table_.not_published()
     differences = table_.differences()
-    body: list[str] = []
+    w = words(lang)
+    pillars: list[dict] = []
     contents: list[tuple[str, str]] = []
     year_keys = [c.key for c in table_.columns if not c.key.endswith("_restated")]
     empty_years = set(table_.empty_years())
@@ -62,30 +63,30 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         rows = [r for r in table_.rows if r.indicator.pillar == pillar]
         if not rows:
             continue
-        contents.append((f"pillar-{pillar}", escape(names[lang])))
+        contents.append((f"pillar-{pillar}", names[lang]))
         scales = _shared_scales(rows, year_keys)
-        heads = [Td(t["indicator"]), Td(t["unit"])]
-        heads += [Td(_year_head(c, lang), "num") for c in table_.columns] + [Td(t["trend"], "trend")]
+        heads = [PageCell(w["indicator"]), PageCell(w["unit"])]
+        heads += [PageCell(_year_head(c, lang), "num") for c in table_.columns] + [PageCell(w["trend"], "trend")]
         lines = []
         for r in rows:
             ind = r.indicator
-            cells = [Td(escape(ind.name(lang))), Td(escape(unit_of(ind, lang)), "unit")]
+            cells = [PageCell(ind.name(lang)), PageCell(unit_of(ind, lang), "unit")]
             for c in table_.columns:
                 css, shown = _cell(
                     r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), lang
                 )
                 shown_cells.append(shown)
                 # the estimate mark sits inside the figure's cell, after any other mark
-                cells.append(Td(shown + estimates.html_mark(table_.estimated_from(r, c), lang), css))
+                cells.append(PageCell(Markup(shown + estimates.html_mark(table_.estimated_from(r, c), lang)), css))
             points = [
                 Point(k, cell.value if (cell := r.cells[k]) else None, cell.shown(ind.decimals) if cell else MISSING)
                 for k in year_keys
             ]
-            cells.append(Td(trend_chart(points, scales[ind.code], unit_of(ind, lang), lang), "trend"))
-            lines.append((f' id="{ind.code}"', cells))
+            cells.append(PageCell(Markup(trend_chart(points, scales[ind.code], unit_of(ind, lang), lang)), "trend"))
+            lines.append(([("id", ind.code)], cells))
         # a column empty in this section is left out, but a year with no figures at all keeps its column
         years = frozenset(2 + i for i, c in enumerate(table_.columns) if c.key in empty_years)
-        body.append(f'<h2 id="pillar-{pillar}">{escape(names[lang])}</h2>{table(heads, lines, "appendix", years)}')
+        pillars.append({"id": pillar, "name": names[lang], "grid": grid(heads, lines, "appendix", years)})
     notes: list[str] = []
     for year in table_.empty_years():
         why = "empty_period" if year == table_.period and table_.coverage else "empty_year"
@@ -107,31 +108,24 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         "index": disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang),
     }
     for anchor, title in (
-        ("versus", t["versus"]),
-        ("contradictions", t["own"]),
-        ("restatements", t["restatements"]),
-        ("targets", t["targets"]),
-        ("scope3", t["scope3"]),
-        ("registers", t["registers"]),
-        ("index", t["index"]),
+        ("versus", w["versus"]),
+        ("contradictions", w["own"]),
+        ("restatements", w["restatements"]),
+        ("targets", w["targets"]),
+        ("scope3", w["scope3"]),
+        ("registers", w["registers"]),
+        ("index", w["index"]),
     ):
         if sections[anchor]:
             contents.append((anchor, title))
     provisional = f"{MARK} – " if table_.coverage else ""
-    head = [
-        f"<h1>{t['title']} {escape(table_.period)}</h1>",
-        table_.coverage.html(lang) if table_.coverage else "",
-        f"<p>{t['computed']}</p>",
-        '<nav class="contents">' + "".join(f'<a href="#{a}">{title}</a>' for a, title in contents) + "</nav>",
-    ]
+    signed = None
     if table_.signoff:
-        signed = t["signed_off"].format(
-            period=escape(table_.period), by=escape(table_.signoff.signed_by), date=moment(table_.signoff.signed_at)
+        signed = w["signed_off"].format(
+            period=table_.period, by=table_.signoff.signed_by, date=moment(table_.signoff.signed_at)
         )
-        head.append(f'<p class="signoff" id="signoff">{signed}</p>')
-    head += estimates.html_summary(table_, lang)
     legend = [
-        t[k]
+        w[k]
         for k, shown in (
             ("legend_differs", differing),
             ("legend_contradicted", contradicted),
@@ -139,15 +133,20 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         )
         if shown
     ]
-    if legend:
-        head.append('<p class="legend">' + "".join(f"<span>{text}</span>" for text in legend) + "</p>")
-    head.append(f'<p class="note charts">{t["charts_note"]}</p>')  # about the charts, which paper leaves out
-    head.append("".join(f'<p class="note">{n}</p>' for n in notes))
-    # one environment and one stylesheet for every page esgflow writes (esgflow.pages); the head and the main
-    # tables are built here with every value escaped, the sections after them are partials of the report page
+    head = {
+        "period": table_.period,
+        "coverage": Markup(table_.coverage.html(lang)) if table_.coverage else "",
+        "contents": contents,
+        "signed": signed,
+        "estimates": Markup("".join(estimates.html_summary(table_, lang))),
+        "legend": legend,
+        "notes": [Markup(n) for n in notes],
+    }
+    # one environment and one stylesheet for every page esgflow writes (esgflow.pages); every part of the
+    # page is a partial of it, given its data here (a figure's marks and charts come as markup)
     return pages.report_environment().get_template("report.html").render(
         css=pages.stylesheet(), lang=lang, html_lang=lang, title=f"{provisional}{t['title']} {table_.period}",
-        head=Markup("".join(head)), tables=Markup("".join(body)), t=words(lang), sep=list_separator(lang),
+        head=head, pillars=pillars, t=w, sep=list_separator(lang),
         **sections,
     )  # fmt: skip
 

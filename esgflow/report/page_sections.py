@@ -76,9 +76,15 @@ class Grid:
     rows: list[tuple[list[tuple[str, str]], list[Cell]]]
 
 
-def grid(heads: list[Cell], rows: list[tuple[list[tuple[str, str]], list[Cell]]], css: str) -> Grid:
-    """A table leaving out a column empty in every row, as `table` does for the main tables."""
-    keep = [i for i in range(len(heads)) if any(not cells[i].empty for _, cells in rows)]
+def grid(
+    heads: list[Cell],
+    rows: list[tuple[list[tuple[str, str]], list[Cell]]],
+    css: str,
+    always: frozenset[int] = frozenset(),
+) -> Grid:
+    """A table leaving out a column empty in every row (but those `always` kept: a year without figures
+    keeps its column, and the page says why)."""
+    keep = [i for i in range(len(heads)) if i in always or any(not cells[i].empty for _, cells in rows)]
     return Grid(css, [heads[i] for i in keep], [(attrs, [cells[i] for i in keep]) for attrs, cells in rows])
 
 
