@@ -11,12 +11,10 @@ from esgflow.findings import Finding
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.page_sections import (
     Cell,
-    Td,
     disclosure_section,
     grid,
     list_separator,
     own_summary,
-    table,
     words,
 )
 
@@ -29,14 +27,6 @@ FINDING = Finding(
     expected=Decimal("3926838.22"),
     actual=Decimal("38462.46"),
 )
-
-
-def test_a_table_leaves_out_a_column_empty_in_every_row_and_heads_the_rest() -> None:
-    heads = [Td("Name"), Td("Empty"), Td("Figure", "num")]
-    rows = [("", [Td("a"), Td("–"), Td("1", "num")]), (' id="b"', [Td("b"), Td(""), Td("–", "num")])]
-    html = table(heads, rows, "t")
-    assert html.startswith('<table class="t"><thead><tr><th>Name</th><th class="num">Figure</th></tr></thead>')
-    assert "Empty" not in html and '<tr id="b"><td>b</td><td class="num">–</td></tr>' in html
 
 
 def test_what_is_wrong_with_a_published_figure_is_said_in_the_pages_words() -> None:

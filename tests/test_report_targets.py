@@ -6,10 +6,19 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+from esgflow import pages
 from esgflow.catalog import Catalog
 from esgflow.figures.targets import yearly_progress
 from esgflow.records import TargetRecord
+from esgflow.report.page_sections import words
 from esgflow.report.targets import targets_section, write_targets_csv
+
+
+def _page(progress: list, catalog: Catalog, lang: str) -> str:
+    """The targets' section as the report page writes it, through its partial."""
+    template = pages.report_environment().get_template("report_targets.html")
+    return template.render(t=words(lang), targets=targets_section(progress, catalog, lang))
+
 
 TARGET = TargetRecord(
     "env_diesel", "group", "absolute", 2022, Decimal(110), 2026, Decimal(70), {2024: Decimal(85)}, "Wang Li"
@@ -28,9 +37,9 @@ def test_the_csv_and_the_page_show_each_years_progress_and_leave_a_missing_figur
         ("2024", "80", "75.0", "yes"),
         ("2025", "", "", ""),
     ]
-    page = "".join(targets_section(progress, catalog, "en"))
+    page = _page(progress, catalog, "en")
     assert 'id="targets"' in page and "base year 2022 110, target 2026 70" in page and "75.0 %" in page
     assert "milestone met" in page
-    zh = "".join(targets_section(progress, catalog, "zh"))
+    zh = _page(progress, catalog, "zh")
     assert "目标及进展" in zh and "绝对量目标" in zh and "Progress" not in zh
     assert targets_section([], catalog, "en") == []

@@ -102,9 +102,9 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         "versus": versus(table_, differences, lang),
         "contradictions": contradictions(table_, catalog, lang),
         "restatements": restatements(table_, catalog, lang),
-        "targets": Markup("".join(targets_section(table_.targets, catalog, lang))),
+        "targets": targets_section(table_.targets, catalog, lang),
         "scope3": scope3_screening(table_, lang),
-        "registers": Markup("".join(registers_section(table_.registers, catalog, lang))),
+        "registers": registers_section(table_.registers, catalog, lang),
         "index": disclosure_section(entries, catalog, {r.indicator.code for r in table_.rows}, lang),
     }
     for anchor, title in (

@@ -1,6 +1,7 @@
-"""The sections of the report page after its main tables: the comparison with the published figures,
-the published report's own contradictions and the restatements, each with what it means, and the
-disclosure index folded until asked for; and the table they share, which leaves out empty columns."""
+"""What the report page's partials (esgflow/pages/templates/report_*.html) show after its main tables: the
+comparison with the published figures, the published report's own contradictions, the restatements, the
+Scope 3 screening and the disclosure index folded until asked for, as data (a `Grid` per table, which leaves
+out empty columns); the partials write the HTML, escaping every value."""
 
 from __future__ import annotations
 
@@ -18,34 +19,6 @@ from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.page_text import TEXT
 from esgflow.report.tables import AppendixTable, Row
 from esgflow.report.tables import Cell as Cell_
-
-
-@dataclass(frozen=True)
-class Td:
-    html: str
-    css: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return self.html.strip() in ("", MISSING)
-
-    def render(self) -> str:
-        return f'<td class="{self.css}">{self.html}</td>' if self.css else f"<td>{self.html}</td>"
-
-
-def table(
-    heads: list[Td], rows: list[tuple[str, list[Td]]], css: str = "", always: frozenset[int] = frozenset()
-) -> str:
-    """A table with its header repeated on every printed page, leaving out a column empty in every row
-    (but those `always` kept: a year without figures keeps its column, and the page says why)."""
-    keep = [i for i in range(len(heads)) if i in always or any(not cells[i].empty for _, cells in rows)]
-    head = "".join(
-        f'<th class="{heads[i].css}">{heads[i].html}</th>' if heads[i].css else f"<th>{heads[i].html}</th>"
-        for i in keep
-    )
-    body = "".join(f"<tr{attrs}>{''.join(cells[i].render() for i in keep)}</tr>" for attrs, cells in rows)
-    opening = f'<table class="{css}">' if css else "<table>"
-    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def unit_of(ind: Indicator, lang: str) -> str:

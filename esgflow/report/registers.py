@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from html import escape
 from pathlib import Path
 
 from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.registers import RegisterRow, cells_text
-from esgflow.report.page_sections import Td, table
-from esgflow.report.page_text import TEXT
+from esgflow.report.page_sections import Cell, grid
 
 Standing = tuple[str, int, RegisterRow]  # entity, version, row
 LEAD = ("entity", "version", "row")
@@ -49,23 +47,23 @@ def write_register_csvs(rows: Iterable[Standing], catalog: Catalog, out: Path) -
     return files
 
 
-def registers_section(rows: Iterable[Standing], catalog: Catalog, lang: str) -> list[str]:
-    """The page's registers: a table per register with rows, entity first, choices in the reader's language."""
+def registers_section(rows: Iterable[Standing], catalog: Catalog, lang: str) -> dict | None:
+    """The page's registers for its partial (report_registers.html): a table per register with rows, entity
+    first, choices in the reader's language."""
     standing = list(rows)
     if not standing:
-        return []
-    t = TEXT[lang]
-    parts = [f'<section id="registers"><h2>{t["registers"]}</h2><p class="note">{t["registers_note"]}</p>']
+        return None
+    tables = []
     for register in catalog.tables:
         mine = [(entity, row) for entity, _, row in standing if row.table == register.name]
         if not mine:
             continue
-        heads = [Td(escape(glossary.word(glossary.REGISTER, "entity", lang)))]
-        heads += [Td(escape(c.zh if lang == "zh" else c.en)) for c in register.columns]
+        heads = [Cell(glossary.word(glossary.REGISTER, "entity", lang))]
+        heads += [Cell(c.zh if lang == "zh" else c.en) for c in register.columns]
         body = []
         for entity, row in mine:
             shown = cells_text(row.cells, register, lang)
-            body.append(("", [Td(escape(entity)), *(Td(escape(shown[c.key])) for c in register.columns)]))
+            body.append(([], [Cell(entity), *(Cell(shown[c.key]) for c in register.columns)]))
         title = register.zh if lang == "zh" else register.en
-        parts.append(f'<h3 id="register-{register.name}">{escape(title)}</h3>{table(heads, body, "register")}')
-    return ["".join(parts) + "</section>"]
+        tables.append({"name": register.name, "title": title, "grid": grid(heads, body, "register")})
+    return {"tables": tables}

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from markupsafe import Markup
+
 from esgflow.catalog import Catalog
 from esgflow.display import MISSING
 from esgflow.figures.targets import Progress
-from esgflow.report.page_sections import Td, table
+from esgflow.report.page_sections import Cell, grid
 from esgflow.report.page_text import TEXT
 
 CSV_HEADERS = [
@@ -45,26 +47,29 @@ def _plain(value: object) -> str:
     return MISSING if value is None else escape(str(value))
 
 
-def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -> list[str]:
-    """A table per target: each year's figure, the share of the way to the target, the milestone met or not."""
+def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -> list[dict]:
+    """A table per target for the page's partial (report_targets.html): each year's figure, the share of the
+    way to the target, the milestone met or not."""
     if not progress:
         return []
     t = TEXT[lang]
-    parts = [f'<section id="targets"><h2>{t["targets"]}</h2><p class="note">{t["targets_note"]}</p>']
-    heads = [Td(t["year"]), Td(t["value"], "num"), Td(t["progress"], "num"), Td(t["milestone"], "num"), Td("")]
+    heads = [Cell(t["year"]), Cell(t["value"], "num"), Cell(t["progress"], "num"), Cell(t["milestone"], "num")]
+    heads.append(Cell(""))
     seen: list[tuple[str, str, int]] = []
     for p in progress:
         key = (p.target.code, p.target.scope, p.target.target_year)
         if key not in seen:
             seen.append(key)
+    shown = []
     for code, scope, target_year in seen:
         rows = [
             p for p in progress if (p.target.code, p.target.scope, p.target.target_year) == (code, scope, target_year)
         ]
         target = rows[0].target
-        title = t["target_line"].format(
-            name=escape(catalog[code].name(lang)) if code in catalog else escape(code),
-            kind=t[target.kind],
+        # the page's own words with the target's name escaped into them, as the page has always written it
+        title = Markup(t["target_line"]).format(
+            name=Markup(escape(catalog[code].name(lang) if code in catalog else code)),
+            kind=Markup(t[target.kind]),
             base_year=target.base_year,
             base=_plain(target.base_value),
             year=target_year,
@@ -74,8 +79,8 @@ def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -
         for p in rows:
             share = MISSING if p.share is None else f"{p.share} %"
             track = "" if p.on_track is None else t["on_track" if p.on_track else "off_track"]
-            cells = [Td(str(p.year)), Td(_plain(p.value), "num"), Td(share, "num"), Td(_plain(p.milestone), "num")]
-            lines.append(("", [*cells, Td(track)]))
-        parts.append(f"<h3>{title}</h3>{table(heads, lines, 'targets')}")
-    parts.append("</section>")
-    return parts
+            cells = [Cell(str(p.year)), Cell(_plain(p.value), "num"), Cell(share, "num")]
+            cells.append(Cell(_plain(p.milestone), "num"))
+            lines.append(([], [*cells, Cell(track)]))
+        shown.append({"title": title, "grid": grid(heads, lines, "targets")})
+    return shown
