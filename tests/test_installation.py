@@ -21,7 +21,7 @@ from esgflow.jobs.access import grant_access, issue_api_token
 from esgflow.warehouse import db
 from tests.prefect_server import deploy_all, prefect_server, process_worker, start_run, wait_for
 from tests.returns_factory import fill, open_collection
-from tests.test_deploy import _nginx_conf
+from tests.test_deploy import _nginx_conf, _served
 from tests.test_mail_sending import _free_port
 from tests.test_portal_app import _portal_process
 
@@ -67,23 +67,29 @@ def test_a_return_by_the_folder_and_one_through_nginx_reach_the_offices_status(
             assert client.get(f"/signin/{reporter}").status_code == 200
             page = client.get("/entities/GAMI")
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+            assert client.get("/healthz").json()["status"] == "ok"  # the PostgreSQL warehouse and the shared home
             filled = fill(templates["GAMI"], tmp_path / "upload", {})
             upload = client.post(
                 "/entities/GAMI/returns", data={"csrf": csrf}, files={"file": (filled.name, filled.read_bytes())}
             )
             assert upload.status_code == 200, upload.text[:300]
+            logs = [tmp_path / "portal-1.log", tmp_path / "portal-2.log"]
+            signed_on = 0 if _served(logs[0], "GET /signin/[redacted]") else 1
+            assert _served(logs[1 - signed_on], "POST /entities/GAMI/returns")  # nginx took turns
 
             ran = wait_for(env, collect, ("COMPLETED",), timeout=300)
             portals[0].terminate()  # one portal process goes away: the office is answered by the other
             portals[0].wait(30)
             status = client.get("/api/status?period=2024", headers=office)
+            assert client.post("/signout", data={"csrf": csrf}).status_code == 200  # the session ends everywhere
+            assert client.get("/entities/GAMI").status_code == 401
         assert status.status_code == 200, status.text[:300]
         seen = {r["entity"]: (r["status"], r["version"], r["review"]) for r in status.json()}
         assert seen["SAMI"] == ("accepted", 1, "pending") and seen["GAMI"] == ("accepted", 1, "pending")
         assert seen["NFC6"][0] == "not_submitted"
-    logs = [(tmp_path / f"worker-{n}.log").read_text() for n in (1, 2)]
-    assert [str(ran.id) in text for text in logs].count(True) == 1  # one worker took the run
-    assert "SAMI_2024.xlsx: accepted" in "".join(logs)
+    workers = [(tmp_path / f"worker-{n}.log").read_text() for n in (1, 2)]
+    assert [str(ran.id) in text for text in workers].count(True) == 1  # one worker took the run
+    assert "SAMI_2024.xlsx: accepted" in "".join(workers)
     assert not list(settings.inbox.glob("*.xlsx*"))
     db.dispose(database_url)
     print(f"the whole installation took {time.monotonic() - started:.0f} s")
