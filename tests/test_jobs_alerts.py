@@ -1,5 +1,6 @@
 """Alerts to the ESG office, through a real SMTP server: a failed or crashed run (the flows' hooks, under
-Prefect's test harness), a mailbox that cannot be reached, and a collection that stopped in January-March."""
+Prefect's test harness and, for the collect deployment, on a real Prefect server with a process worker), a
+mailbox that cannot be reached, and a collection that stopped in January-March."""
 
 from __future__ import annotations
 
