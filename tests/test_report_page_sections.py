@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from types import SimpleNamespace
 
 from esgflow import pages
 from esgflow.catalog import Catalog
@@ -62,3 +63,11 @@ def test_the_disclosure_index_is_folded_until_opened(catalog: Catalog) -> None:
     assert section.startswith('<details class="index" id="index"><summary>Disclosure index</summary>')
     assert section.endswith("</details>") and " open" not in section.split(">")[0]
     assert '<a href="#' not in section  # no row of the page to link to when none is shown
+
+
+def test_a_restatements_reason_is_escaped_into_the_pages_words_as_every_value_is() -> None:
+    restated = SimpleNamespace(period="2023", number=1, reason="O'Neil's <b>fix</b>", significant=False)
+    shown = [{"r": restated, "date": "2027-01-05 17:30 UTC+8", "grid": grid([Cell("A")], [([], [Cell("x")])], "r")}]
+    html = _partial("report_restatements.html", "en", restatements=shown)
+    assert "O&#x27;Neil&#x27;s &lt;b&gt;fix&lt;/b&gt;" in html and "<b>" not in html
+    assert html.startswith('<section id="restatements"><h2>') and '<h3 id="restatement-2023-1">' in html

@@ -39,6 +39,8 @@ def environment() -> Environment:
         finalize=_visible,
     )
     env.filters["moment"] = display.moment  # Beijing time with its offset, as everywhere people read a time
+    # a value put into the report page's own words (`format`) is escaped as its other values are
+    env.filters["text"] = lambda value: _html_text(str(value))
     return env
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from esgflow import glossary, pages
 from esgflow.catalog import Catalog
-from esgflow.display import MISSING, moment, readable, written_places
+from esgflow.display import MISSING, readable, written_places
 from esgflow.findings import Finding
 from esgflow.report import estimates
 from esgflow.report.charts import Point, Scale, trend_chart
@@ -124,11 +124,6 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         if sections[anchor]:
             contents.append((anchor, title))
     provisional = f"{MARK} – " if table_.coverage else ""
-    signed = None
-    if table_.signoff:
-        signed = w["signed_off"].format(
-            period=table_.period, by=table_.signoff.signed_by, date=moment(table_.signoff.signed_at)
-        )
     legend = [
         w[k]
         for k, shown in (
@@ -142,7 +137,7 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         "period": table_.period,
         "coverage": Markup(table_.coverage.html(lang)) if table_.coverage else "",
         "contents": contents,
-        "signed": signed,
+        "signoff": table_.signoff,
         "estimates": Markup("".join(estimates.html_summary(table_, lang))),
         "legend": legend,
         "notes": [Markup(n) for n in notes],
