@@ -39,6 +39,7 @@ def test_catalog_holds_every_published_indicator_in_order(catalog: Catalog, seed
         "env_clean_energy_share",
         # the FY2026 report adds Scope 3 by category and its total
         "env_ghg_scope3_cat1",
+        "env_ghg_scope3_cat2",
         "env_ghg_scope3_cat3",
         "env_ghg_scope3_cat4",
         "env_ghg_scope3_cat6",
