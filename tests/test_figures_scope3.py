@@ -171,9 +171,42 @@ def test_a_category_counts_only_screened_relevant_and_approved() -> None:
 def test_every_scope3_input_feeds_its_categorys_figure_and_says_its_method(catalog: Catalog) -> None:
     found = lines(catalog)
     spend = {"env_scope3_spend_steel", "env_scope3_spend_capital_buildings"}
+    spend |= {"env_scope3_commuters_car", "env_scope3_commuters_transit", "env_scope3_commute_km"}  # category 7
     assert {line.indicator.code for line in found} == set(INPUTS) | {"env_scope3_freight_road"} | spend
     for line in found:
         figure = catalog[f"env_ghg_scope3_cat{line.category}"]
         assert line.indicator.code in figure.formula_inputs()
         assert line.method and isinstance(line.primary, bool)
     assert category_of("env_ghg_scope3_cat15") == 15 and category_of("env_ghg_scope3_total") is None
+
+
+def test_category_5_and_category_7_equal_the_hand_calculation(catalog: Catalog, factors: FactorRegistry) -> None:
+    waste = {
+        "env_waste_recycled": "1200",  # t
+        "env_waste_landfilled": "300",
+        "env_waste_incinerated": "40",
+        "env_waste_hazardous_licensed": "6.5",
+        "env_waste_construction": "18000",
+    }
+    commuting = {
+        "soc_employees_total": "900",
+        "env_scope3_commuters_car": "210",  # person
+        "env_scope3_commuters_transit": "480",
+        "env_scope3_commute_km": "18.4",  # km per working day, both ways
+    }
+    figures = entity_figures(_observations("SAMI", waste | commuting), catalog, factors, {"SAMI": "CN-LN"}, FY2026)
+    cat5_kg = (  # DESNZ 2025 waste disposal, kg CO2e per tonne
+        Decimal(1200) * Decimal("1.00835")
+        + Decimal(300) * Decimal("520.5327")
+        + (Decimal(40) + Decimal("6.5")) * Decimal("4.68568")
+        + Decimal(18000) * Decimal("1.26338")
+    )
+    # 248 working days in FY2026 (13 public holidays from 2025); DESNZ 2025 average car per km and
+    # average local bus per passenger-km
+    cat7_kg = Decimal(248) * Decimal("18.4") * (Decimal(210) * Decimal("0.16725") + Decimal(480) * Decimal("0.10385"))
+    assert abs(_figure(figures, "env_ghg_scope3_cat5") - cat5_kg / 1000) < Decimal("1e-6")
+    assert abs(_figure(figures, "env_ghg_scope3_cat7") - cat7_kg / 1000) < Decimal("1e-6")
+    assert round(_figure(figures, "env_ghg_scope3_cat7"), 2) == Decimal("387.74")
+    # FY2024 had 11 public holidays: 250 working days
+    fy2024 = entity_figures(_observations("SAMI", commuting), catalog, factors, {"SAMI": "CN-LN"}, date(2024, 12, 31))
+    assert abs(_figure(fy2024, "env_ghg_scope3_cat7") - cat7_kg / 248 * 250 / 1000) < Decimal("1e-6")

@@ -104,3 +104,16 @@ def test_only_approved_relevant_categories_get_figures_and_explain_reaches_the_f
     en = (tmp_path / "report" / "appendix.en.html").read_text("utf-8")
     assert 'id="scope3"' in zh and "不相关（已批准）" in zh and "未筛选" in zh and "Business travel" not in zh
     assert "not relevant (approved)" in en and "materials are the client&#x27;s" in en
+    # every category has its appendix row; one without a figure is blank, never 0, and the page puts its
+    # screening state in the period's cell, linked to the screening row
+    assert [c for c in appendix if c.startswith("env_ghg_scope3_cat")] == [
+        f"env_ghg_scope3_cat{n}" for n in range(1, 16)
+    ]
+    assert all(appendix[f"env_ghg_scope3_cat{n}"]["2026"] == "" for n in (*range(1, 6), *range(7, 16)))
+    assert '<a class="state" href="#scope3-1">不相关（已批准）</a>' in zh
+    assert (
+        '<a class="state" href="#scope3-11">未筛选</a>' in zh
+        and '<a class="state" href="#scope3-11">not screened' in en
+    )
+    with pytest.raises(EsgflowError, match="not screened"):
+        explain_figure(sqlite_settings, P2026, "env_ghg_scope3_cat11")
