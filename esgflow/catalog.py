@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
-from esgflow import EsgflowError, units
+from esgflow import EsgflowError, glossary, units
 from esgflow.registers import Table, parse_tables, table_problems
 
 # per_entity: a formula over an entity's own inputs and the factors of where it is (an
@@ -173,6 +173,8 @@ class Catalog:
         """What answers a framework item, named for people: an indicator's name, or a register's (tbl_sites)."""
         if code in self.by_code:
             return self.by_code[code].name(lang)
+        if code == "scope3_screening":  # esgflow.figures.scope3.SCREENING: the approved screening
+            return glossary.SCOPE3_SCREENING[0 if lang == "zh" else 1]
         table = next((t for t in self.tables if t.list_name == code), None)
         return code if table is None else (table.zh if lang == "zh" else table.en)
 

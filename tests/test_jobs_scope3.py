@@ -10,13 +10,17 @@ from pathlib import Path
 import pytest
 
 from esgflow import EsgflowError
+from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.figures.explain import Node
+from esgflow.figures.scope3 import SCREENING
 from esgflow.jobs import scope3
+from esgflow.jobs.disclosure import show_disclosure
 from esgflow.jobs.figures import consolidate_period, explain_figure, report_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.jobs.signoff import audit_trail
 from esgflow.periods import parse_period
+from esgflow.report.answers import ItemAnswer
 from tests.returns_factory import record_values
 
 P2026 = parse_period("2026")
@@ -117,3 +121,29 @@ def test_only_approved_relevant_categories_get_figures_and_explain_reaches_the_f
     )
     with pytest.raises(EsgflowError, match="not screened"):
         explain_figure(sqlite_settings, P2026, "env_ghg_scope3_cat11")
+
+
+def test_hkex_d28c_is_answered_by_the_complete_approved_screening_not_by_one_categorys_figure(
+    sqlite_settings: Settings,
+) -> None:
+    init_warehouse(sqlite_settings)
+    record_values(sqlite_settings, "SAMI", "s3d", TRAVEL, period=P2026)
+    scope3.screen(sqlite_settings, P2026, 6, True, "site travel", "distance-based, DESNZ 2025", "Li Wei")
+    scope3.approve(sqlite_settings, P2026, 6, "Wang Fang")
+    consolidate_period(sqlite_settings, P2026)
+
+    def d28c() -> ItemAnswer:
+        return next(a for a in show_disclosure(sqlite_settings, P2026, "hkex") if a.item == "D28(c)")
+
+    # category 6 has its figure, but fourteen categories are not screened: the item stays open
+    assert d28c().status == "open" and d28c().codes == ()
+    for n in (n for n in range(1, 16) if n != 6):
+        scope3.screen(sqlite_settings, P2026, n, False, f"category {n} is not relevant here", "qualitative", "Li Wei")
+        if n != 15:
+            scope3.approve(sqlite_settings, P2026, n, "Wang Fang")
+    assert d28c().status == "open"  # one screening still awaits its approval
+    scope3.approve(sqlite_settings, P2026, 15, "Wang Fang")
+    answered = d28c()
+    assert answered.status == "answered"
+    assert answered.codes == ("env_ghg_scope3_cat6", "env_ghg_scope3_total", SCREENING)
+    assert load_catalog().answer_name(SCREENING, "zh") == "范围三类别筛选（15类均已批准）"

@@ -123,8 +123,9 @@ def test_mandatory_items_nothing_answers_are_comply_or_explain(catalog: Catalog)
     assert entries[("hkex", "A2.5")].comply_or_explain  # packaging: the 2024 report explains it
     assert entries[("hkex", "A2.5")].chapter == "不遵守就解释"
     assert entries[("sse", "第二十五条")].comply_or_explain  # climate items beyond Scope 1 and 2
-    # Scope 3 (comply or explain) is answered by the category figures the office screens relevant
-    assert entries[("hkex", "D28(c)")].codes[-1] == "env_ghg_scope3_total"
+    # Scope 3 (comply or explain) is answered by the office's approved screening of all fifteen categories
+    # and the figures of those it screens relevant
+    assert entries[("hkex", "D28(c)")].codes[-2:] == ("env_ghg_scope3_total", "scope3_screening")
     assert not entries[("hkex", "D28(c)")].comply_or_explain
     # Scope 1 and 2 are answered by the greenhouse-gas indicators (mandatory from FY2025)
     assert entries[("sse", "第二十四条")].codes[:2] == ("env_ghg_scope1", "env_ghg_scope2_location")

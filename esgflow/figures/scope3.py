@@ -22,6 +22,9 @@ from esgflow.records import Scope3ScreeningRecord
 
 CATEGORIES = range(1, 16)
 TOTAL = "env_ghg_scope3_total"
+# What answers the framework items of the Scope 3 total (HKEX D28(c)) besides the figures: the period's
+# screening, once every one of the fifteen categories is screened and approved.
+SCREENING = "scope3_screening"
 _CATEGORY_CODE = re.compile(r"env_ghg_scope3_cat([1-9]|1[0-5])")
 
 # The Scope 3 Standard's category names (Greenhouse Gas Protocol, Corporate Value Chain (Scope 3)
@@ -143,3 +146,20 @@ def category_rows(screenings: Mapping[int, Scope3ScreeningRecord]) -> list[dict[
             }
         )
     return rows
+
+
+def screening_complete(screenings: Iterable[Scope3ScreeningRecord]) -> bool:
+    """Whether every one of the fifteen categories is screened (relevant or not) and approved."""
+    return {s.category for s in screenings if s.approved_by is not None} >= set(CATEGORIES)
+
+
+def answering(with_figure: set[str], screenings: Iterable[Scope3ScreeningRecord]) -> set[str]:
+    """What of the period answers framework items, the Scope 3 part judged by its screening.
+
+    A complete, approved screening answers the Scope 3 item itself (with the figures of the relevant
+    categories beside it, or none when no category is relevant); an incomplete one answers nothing,
+    so a figure of one screened category cannot make the whole item look answered.
+    """
+    if screening_complete(screenings):
+        return with_figure | {SCREENING}
+    return {code for code in with_figure if not code.startswith("env_ghg_scope3_")}
