@@ -1,7 +1,9 @@
 import csv
+from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog, load_catalog, parse, validate
@@ -213,3 +215,10 @@ def test_only_a_scope3_category_may_be_screened_and_it_is_never_asked(catalog: C
     screened = [i for i in catalog.indicators if i.consolidation == "screened"]
     assert [i.code for i in screened] == [f"env_ghg_scope3_cat{n}" for n in range(8, 16)]
     assert not any(i.is_input or i.formula for i in screened)
+
+
+def test_every_name_is_read_whole_in_its_two_languages() -> None:
+    """An unquoted comma in a flow mapping would cut a name and leave its tail as a stray key."""
+    raw = yaml.safe_load(resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8"))
+    cut = [i["code"] for i in raw["indicators"] if set(i["name"]) != {"zh", "en"}]
+    assert cut == []
