@@ -147,3 +147,26 @@ def test_hkex_d28c_is_answered_by_the_complete_approved_screening_not_by_one_cat
     assert answered.status == "answered"
     assert answered.codes == ("env_ghg_scope3_cat6", "env_ghg_scope3_total", SCREENING)
     assert load_catalog().answer_name(SCREENING, "zh") == "范围三类别筛选（15类均已批准）"
+
+
+def test_a_spend_based_line_explains_to_its_cell_its_four_factors_and_says_it_is_not_primary(
+    sqlite_settings: Settings,
+) -> None:
+    init_warehouse(sqlite_settings)
+    record_values(sqlite_settings, "SAMI", "s3s", {"env_scope3_spend_capital_buildings": Decimal(3200)}, period=P2026)
+    scope3.screen(
+        sqlite_settings, P2026, 2, True, "the group builds its own offices", "spend-based, EPA v1.3", "Li Wei"
+    )
+    scope3.approve(sqlite_settings, P2026, 2, "Wang Fang")
+    consolidate_period(sqlite_settings, P2026)
+    explained = explain_figure(sqlite_settings, P2026, "env_ghg_scope3_cat2")
+    assert explained.agrees()
+    nodes = _walk(explained.tree)
+    used = {f.code: f for n in nodes for f in n.factors}
+    assert set(used) == {"s3_cny_per_usd_2024", "s3_us_cpi_2022", "s3_us_cpi_2024", "s3_eeio_buildings"}
+    assert "236220" in used["s3_eeio_buildings"].publication and used["s3_cny_per_usd_2024"].vintage == 2024
+    [line] = [n for n in nodes if n.cells]
+    assert line.cells[0].indicator == "env_scope3_spend_capital_buildings"
+    assert line.how.endswith("[spend-based, data not primary]")
+    hand = Decimal(3200) * 10000 / Decimal("7.1217") * Decimal("292.655") / Decimal("313.689") * Decimal("0.224") / 1000
+    assert abs(Decimal(str(explained.tree.value)) - hand) < Decimal("1e-6")

@@ -86,6 +86,15 @@ class Line:
     primary: bool
 
 
+def line_label(catalog: Catalog, inputs: Iterable[str]) -> str:
+    """How a Scope 3 line was made, as explain says it: its method and whether its data are primary
+    ("spend-based, data not primary"); empty for a term of no Scope 3 activity input (category 3's fuels)."""
+    marked = [catalog[n].scope3 for n in inputs if n in catalog and catalog[n].scope3 is not None]
+    return "; ".join(
+        dict.fromkeys(f"{m.method}, data {'primary' if m.primary else 'not primary'}" for m in marked if m)
+    )
+
+
 def lines(catalog: Catalog) -> list[Line]:
     """Every Scope 3 activity input of the catalog, by category."""
     found = [
