@@ -88,6 +88,9 @@ def test_the_index_has_one_row_per_item_far_fewer_than_the_old_cross_product(cat
     pairs = [(e.framework, e.item, c) for e in entries for c in e.codes]
     mapped = [(fw, item, i.code) for i in catalog.indicators for fw in FRAMEWORKS for item in i.disclosure[fw]]
     mapped += [(fw, item, t.list_name) for t in catalog.tables for fw in FRAMEWORKS for item in t.disclosure[fw]]
+    # and the Scope 3 screening, under the items of the Scope 3 total
+    scope3_total = catalog["env_ghg_scope3_total"].disclosure
+    mapped += [(fw, item, "scope3_screening") for fw in FRAMEWORKS for item in scope3_total[fw]]
     assert sorted(pairs) == sorted(mapped)
 
 
