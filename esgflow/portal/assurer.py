@@ -11,6 +11,7 @@ refused every one of them (403), an auditor of another period too.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from esgflow import EsgflowError, display, glossary
 from esgflow.catalog import load_catalog
+from esgflow.decimals import tidy
 from esgflow.intake.evidence import MAX_EVIDENCE_BYTES, SUFFIXES, EvidenceRefused, stored_evidence
 from esgflow.jobs.access import portal_event
 from esgflow.jobs.assurance import RESULTS, answer_request, period_group_figures, record_result, sampled_items
@@ -59,6 +61,11 @@ def _names(lang: str) -> dict[str, str]:
 def _unit(code: str, lang: str) -> str:
     unit = load_catalog()[code].unit
     return glossary.unit_zh(unit) if lang == "zh" else display.unit(unit)
+
+
+def _number(value: object) -> str:
+    """A sampled value as the reporter's figure reads: no trailing zeros, never a float's digits."""
+    return format(tidy(Decimal(str(value))), "f")
 
 
 def _query(period: Period, lang: str) -> str:
@@ -143,7 +150,8 @@ def _items_page(request: Request, requests: bool, refusal: str | None = None, st
     form = "answer" if requests else "result" if viewer.grant.is_auditor else None
     page = _page(
         request, viewer, "sample.html", period=period.code, query=_query(period, lang), names=_names(lang),
-        items=items, results=RESULTS, refusal=refusal, form=form,
+        items=items, results=RESULTS, refusal=refusal, form=form, number=_number,
+        units={i.code: _unit(i.code, lang) for i in load_catalog().indicators},
         form_heading=word("answer" if requests else "test_result", lang),
         heading=word("open_requests" if requests else "sample", lang),
         empty=word("no_requests" if requests else "no_sample", lang),
