@@ -254,7 +254,7 @@ def test_the_review_page_names_who_stands_behind_each_return(world: World) -> No
     page = world.signed_in("office").get(f"/review?period={PERIOD}").text
     sami, gami = (page.split(f'<tr id="{e}">', 1)[1].split("</tr>", 1)[0] for e in ("SAMI", "GAMI"))
     assert "填报人：张填报 · 审核人：李审核 · 负责人：王负责" in sami
-    assert "填报人：— · 审核人：— · 负责人：—" in gami  # not given: said so, nothing made up
+    assert "填报人：张明 · 审核人：李华 · 负责人：王强" in gami  # the demo's names, as typed
 
 
 def test_a_unit_slip_is_shown_before_the_approve_button(world: World) -> None:
