@@ -15,6 +15,7 @@ from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
     period_statuses,
+    return_findings,
     validation_index,
     write_templates,
 )
@@ -36,6 +37,27 @@ def test_templates_open_the_period_and_refuse_unknown_entities(settings: Setting
     [path] = write_templates(settings, parse_period("2025"), tmp_path, ["SAMI"])
     assert path.name == "SAMI_2025.xlsx"
     assert [s.entity for s in period_statuses(settings, parse_period("2025"))][:2] == ["HQ", "SAMI"]
+
+
+def test_a_template_names_every_office_address_given_for_questions(tmp_path: Path) -> None:
+    """ESGFLOW_OFFICE_EMAIL with two addresses: both are in the written workbook, in the order given."""
+    from openpyxl import load_workbook
+
+    from esgflow.config import load_settings
+
+    home = {"ESGFLOW_HOME": str(tmp_path / "home"), "ESGFLOW_SMTP_HOST": "mail.chalieco.test"}
+    settings = load_settings({**home, "ESGFLOW_OFFICE_EMAIL": " esg@chalieco.test ,it-oncall@chalieco.test"})
+    try:
+        [path] = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI"]).values()
+        book = load_workbook(path, read_only=True)
+        asked = [
+            row[1] for ws in book for row in ws.iter_rows(values_only=True) if row and row[0] == "咨询 Questions to"
+        ]
+        assert asked == ["ESG 工作办公室 ESG office: esg@chalieco.test, it-oncall@chalieco.test"]
+        no_office = load_settings({**home, "ESGFLOW_SMTP_SENDER": "esgflow@chalieco.test"})
+        assert no_office.office_contact == "ESG 工作办公室 ESG office: esgflow@chalieco.test"  # else the sender
+    finally:
+        db.dispose(settings.database_url)
 
 
 def test_ingest_names_missing_paths(sqlite_settings: Settings, tmp_path: Path) -> None:
@@ -158,3 +180,18 @@ def test_who_stands_behind_a_return_is_kept_with_its_version_and_shown_in_status
     assert records["SAMI"]["signatories"] == people  # as typed, with the version they came in
     # GAMI's names are the demo's (the reader requires them); its telephone and e-mail, not given, are not made up
     assert records["GAMI"]["signatories"] == DEMO_PEOPLE
+
+
+def test_return_findings_are_those_of_each_entitys_newest_version(settings: Settings, tmp_path: Path) -> None:
+    """On SQLite and PostgreSQL: the findings `check` lists per return are the newest version's, as stored."""
+    template = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    [first] = ingest_files(settings, [fill(template, tmp_path / "a", {"env_water_total": -5})])
+    [second] = ingest_files(settings, [fill(template, tmp_path / "b", {"env_gasoline": "#DIV/0!"})])
+    assert (first.version, second.version) == (1, 2)
+    found = return_findings(settings, parse_period("2025"))
+    assert {f.rule for f in found} == {f.rule for f in second.findings} and "error_value" in {f.rule for f in found}
+    assert "range" not in {f.rule for f in found}  # version 1's finding is not the newest return's
+    assert {(f.entity, f.version, f.file) for f in found} == {("SAMI", 2, template.name)}
+    assert return_findings(settings, parse_period("2025"), "GAMI") == []
+    with pytest.raises(EsgflowError, match="unknown entity"):
+        return_findings(settings, parse_period("2025"), "NOPE")

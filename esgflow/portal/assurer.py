@@ -31,8 +31,10 @@ from esgflow.jobs.signoff import audit_trail
 from esgflow.periods import Period
 from esgflow.portal import uploads
 from esgflow.portal.auth import Viewer, check_csrf, client_address
-from esgflow.portal.pages import XLSX, _lang, _page, _portal, _viewer, request_period
+from esgflow.portal.pages import XLSX, _page, _portal, _viewer, request_period
+from esgflow.portal.pages import page_lang as _lang
 from esgflow.portal.render import word
+from esgflow.portal.review import trail_reason
 from esgflow.records import PortalEvent
 
 router = APIRouter()
@@ -131,7 +133,7 @@ def explain(code: str, request: Request) -> Response:
 def trail(request: Request) -> Response:
     viewer, period = _reader(request)
     lang = _lang(request, viewer)
-    shown = audit_trail(_portal(request).settings, period)[::-1]  # newest first, as the office's page
+    shown = [(a, trail_reason(a, lang)) for a in audit_trail(_portal(request).settings, period)[::-1]]  # newest first
     return _page(request, viewer, "trail_page.html", period=period.code, query=_query(period, lang), trail=shown)
 
 
