@@ -168,6 +168,27 @@ def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
     stationary = (500 * 0.84 * 3.145 + 500 / 10000 * 21.62 * 1000) / 1000
     stationary += 10 * 1.9003 + 2 * 2.8604 + 3 * 3.1705 + 0.5 * 3.1013 + 1.2 * 3.0179
     mobile = (1500 * 0.84 * 3.145 + 1000 * 0.74 * 3.043) / 1000
+    # CH4 and N2O: tonnes of fuel x NCV (GJ/t, the guideline's) / 1000 = TJ, times IPCC 2006 kg/TJ weighed by
+    # AR5 GWP-100 (CH4 28, N2O 265) = kg CO2e; stationary at Table 2.3 (liquid 3 and 0.6, gaseous 1 and 0.1,
+    # solid 10 and 1.5 kg/TJ), mobile at Table 3.2.2's road defaults (diesel 3.9 and 3.9, gasoline 33 and 3.2)
+    liquid, gaseous, solid = 3 * 28 + 0.6 * 265, 1 * 28 + 0.1 * 265, 10 * 28 + 1.5 * 265  # kg CO2e per TJ
+    stationary_non_co2 = (
+        (
+            0.42 * 43.33 * liquid  # 500 L of stationary diesel, 0.42 t
+            + 500 / 10000 * 389.31 * gaseous  # 500 m3 of natural gas, 0.05 of 10^4 m3
+            + 10 * 20.908 * solid
+            + 2 * 28.435 * solid
+            + 3 * 41.816 * liquid
+            + 0.5 * 50.179 * gaseous
+            + 1.2 * 43.070 * liquid
+        )
+        / 1000
+        / 1000
+    )  # kg CO2e per TJ x GJ / 1000 = kg; / 1000 = t
+    mobile_non_co2 = (1.26 * 43.33 * (3.9 * 28 + 3.9 * 265) + 0.74 * 44.80 * (33 * 28 + 3.2 * 265)) / 1000 / 1000
+    assert stationary_non_co2 == pytest.approx(0.2301, abs=1e-4) and mobile_non_co2 == pytest.approx(0.1211, abs=1e-4)
+    stationary += stationary_non_co2
+    mobile += mobile_non_co2
     fugitive = (2 * 1300 + 1.5 * 677 + 1.5 * 3170 + 0.2 * 23500) / 1000
     assert stored("env_ghg_scope1_stationary") == pytest.approx(stationary, rel=1e-9)
     assert stored("env_ghg_scope1_mobile") == pytest.approx(mobile, rel=1e-9)
