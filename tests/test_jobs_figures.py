@@ -195,6 +195,10 @@ def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
     assert stored("env_ghg_scope1_process") == pytest.approx(12.5, rel=1e-12)
     assert stored("env_ghg_scope1_fugitive") == pytest.approx(fugitive, rel=1e-9)
     assert stored("env_ghg_scope1") == pytest.approx(stationary + mobile + 12.5 + fugitive, rel=1e-9)
+    # the report page says the electricity basis and the GWP set beside these figures, as the period's factors made them
+    report_period(settings, p2026, tmp_path / "report", ["zh"])
+    page = (tmp_path / "report" / "appendix.zh.html").read_text("utf-8")
+    assert "电力按当量值（0.1229 千克标准煤/千瓦时）计" in page and "IPCC第五次评估报告（AR5）" in page
 
 
 def _walk(node: Node) -> list[Node]:

@@ -15,7 +15,7 @@ from esgflow.figures.scope3 import STATES as SCOPE3_STATES
 from esgflow.findings import Finding
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.page_text import TEXT
-from esgflow.report.tables import AppendixTable, Cell, Row
+from esgflow.report.tables import AppendixTable, Cell, FactorBasis, Row
 
 
 @dataclass(frozen=True)
@@ -238,3 +238,20 @@ def scope3_screening(table_: AppendixTable, lang: str) -> list[str]:
         rows.append((f' id="scope3-{r["category"]}"', cells))
     note = f'<p class="note">{t["scope3_note"]}</p>'
     return [f'<section id="scope3"><h2>{t["scope3"]}</h2>{note}{table(heads, rows, "scope3")}</section>']
+
+
+def basis_note(basis: FactorBasis | None, lang: str) -> str:
+    """The electricity basis and GWP set of the period's figures, said beside the energy and GHG figures,
+    because the same fuels give another energy total on the other basis and other CO2e with the other set."""
+    if basis is None:
+        return ""
+    t = TEXT[lang]
+    parts = [
+        t["basis_energy"].format(
+            electricity=t[f"basis_{basis.electricity}"], coefficient=escape(format(basis.coefficient, "f"))
+        )
+    ]
+    if basis.gwp:  # a factor set from before the GWP choice weighed no gas other than CO2
+        parts.append(t["basis_gwp"].format(gwp=t[f"basis_{basis.gwp}"]))
+    sep = "" if lang == "zh" else " "
+    return f'<p class="note basis" id="basis">{_typeset(sep.join(parts), lang)}</p>'
