@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.demo.group import demo_inputs
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.figures.consolidate import consolidate
@@ -203,3 +204,28 @@ def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
 
 def _walk(node: Node) -> list[Node]:
     return [node, *(n for child in node.children for n in _walk(child))]
+
+
+def test_fy2026_water_sources_must_add_up_to_the_water_total_and_new_inputs_are_checked_for_unit_slips(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    settings, p2026 = sqlite_settings, parse_period("2026")
+    templates = open_collection(settings, p2026, tmp_path / "tpl", ["SAMI"])
+    total = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]["env_water_total"]  # its base
+    water = {"env_water_withdrawal_municipal": total - 3000, "env_water_withdrawal_ground": 3000}
+    new = {**water, "env_water_discharge": 8000, "env_so2": Decimal("1.5"), "env_cod": Decimal("0.8")}
+    [first] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", new, name="v1.xlsx")], docs=False)
+    assert first.status.startswith("accepted"), first.line()
+    # the withdrawal sources (template version 4) are the parts of 总用水量, which the water intensity rests on
+    short = {**new, "env_water_withdrawal_ground": 2000}
+    [bad] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", short, name="v2.xlsx")], docs=False)
+    assert bad.status == "rejected", bad.line()
+    [gap] = [f for f in bad.findings if f.rule == "parts_sum_to_total"]
+    assert gap.indicators[0] == "env_water_total" and "env_water_withdrawal_ground" in gap.indicators
+    assert gap.expected == total - 1000 and gap.actual == total
+    # discharge in 万吨 and SO2 in kg: each new input a power of ten off its previous version is a unit slip
+    slipped = {**new, "env_water_discharge": Decimal("0.8"), "env_so2": 1500}
+    [odd] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", slipped, name="v3.xlsx")], docs=False)
+    slips = {(f.rule, f.indicators[0]) for f in odd.findings if f.rule.startswith("unit_slip")}
+    assert {r for r, code in slips if code == "env_water_discharge"} and {r for r, code in slips if code == "env_so2"}
+    assert not any(code == "env_cod" for _, code in slips)  # unchanged, no slip
