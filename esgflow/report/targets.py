@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 from esgflow.catalog import Catalog
-from esgflow.display import MISSING
+from esgflow.display import MISSING, readable, written_places
 from esgflow.figures.targets import Progress
 from esgflow.report.page_sections import Td, table
 from esgflow.report.page_text import TEXT
@@ -41,8 +42,13 @@ def write_targets_csv(progress: Sequence[Progress], path: Path) -> None:
             writer.writerow(["" if row[h] is None else row[h] for h in CSV_HEADERS])
 
 
-def _plain(value: object) -> str:
-    return MISSING if value is None else escape(str(value))
+def _plain(value: object, places: int | None = None) -> str:
+    """A figure as the page shows figures (separators; a computed one at its published places, a value the office
+    typed at the places it was typed with), a blank as the dash."""
+    if value is None:
+        return MISSING
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return escape(readable(number, written_places(number) if places is None else places))
 
 
 def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -> list[str]:
@@ -74,7 +80,9 @@ def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -
         for p in rows:
             share = MISSING if p.share is None else f"{p.share} %"
             track = "" if p.on_track is None else t["on_track" if p.on_track else "off_track"]
-            cells = [Td(str(p.year)), Td(_plain(p.value), "num"), Td(share, "num"), Td(_plain(p.milestone), "num")]
+            places = catalog[code].decimals if code in catalog else None
+            value, milestone = _plain(p.value, places), _plain(p.milestone)
+            cells = [Td(str(p.year)), Td(value, "num"), Td(share, "num"), Td(milestone, "num")]
             lines.append(("", [*cells, Td(track)]))
         parts.append(f"<h3>{title}</h3>{table(heads, lines, 'targets')}")
     parts.append("</section>")
