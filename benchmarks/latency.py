@@ -36,7 +36,7 @@ def main() -> None:
     from esgflow.catalog import load_catalog
     from esgflow.checks.gx_run import build_data_docs, validator_for
     from esgflow.config import load_settings
-    from esgflow.demo.group import demo_inputs
+    from esgflow.demo.group import DEMO_PEOPLE, demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import ingest_files, write_templates
     from esgflow.jobs.setup import init_warehouse
@@ -50,7 +50,9 @@ def main() -> None:
     [template] = write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI"])
     complete = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]
     files = [
-        fill_template(template, workdir / f"in-{n}" / template.name, {**complete, "env_diesel": 1000 + n})
+        fill_template(
+            template, workdir / f"in-{n}" / template.name, {**DEMO_PEOPLE, **complete, "env_diesel": 1000 + n}
+        )
         for n in range(3 * args.repeat + 1)
     ]
     ingest_files(settings, [files[0]])  # the warehouse and the validation context are warm

@@ -100,6 +100,10 @@ class FactorRegistry:
         named = [f for f in self.factors if f.name == name] or [f for f in self.factors if f.code == name]
         return [f for f in named if f.choice is None or self.choices.get(f.choice) == f.variant]
 
+    def knows(self, name: str) -> bool:
+        """Whether the registry has any factor called `name` (as chosen), whatever its dates."""
+        return bool(self._named(name))
+
     def region_chain(self, location: str | None) -> list[str]:
         """Where to look for a place's factor: the province, its grid region, then its country."""
         if not location:

@@ -40,7 +40,7 @@ from tests.prefect_server import (
 from tests.returns_factory import fill, load_demo_returns
 
 pytestmark = pytest.mark.slow  # a real Prefect server and worker
-P2024, P2025 = parse_period("2024"), parse_period("2025")
+P2024, P2025, P2026 = parse_period("2024"), parse_period("2025"), parse_period("2026")
 REPORT = "consolidate-and-report/consolidate-and-report"
 
 
@@ -167,12 +167,20 @@ def _appendix(path: Path) -> tuple[list[str], dict[str, dict[str, str]]]:
     return list(rows[0]), {r["code"]: r for r in rows}
 
 
+def _start(env: dict[str, str], deployment: str, period: Period, at: datetime) -> UUID:
+    """A run scheduled at its time of the cycle; a time still ahead of the machine's clock (FY2026's runs fall in
+    2027) is no run a worker takes yet, so that run starts now with its period given (collect takes none)."""
+    if at <= datetime.now(UTC):
+        return start_run(env, deployment, at=at)
+    return start_run(env, deployment, {} if deployment == "collect/collect" else {"period": period.code})
+
+
 def _year(env: dict[str, str], settings: Settings, period: Period) -> None:
     """One yearly cycle through the deployments, each run taking its period from its scheduled time."""
     year = period.year + 1  # the runs of 2025 collect 2024
     open_cycle(settings, period, date(year, 2, 20), by="ESG office")
     before = set(settings.outbox.glob("*.eml"))
-    wait_for(env, start_run(env, "distribute/distribute", at=datetime(year, 1, 5, 1, tzinfo=UTC)), ("COMPLETED",))
+    wait_for(env, _start(env, "distribute/distribute", period, datetime(year, 1, 5, 1, tzinfo=UTC)), ("COMPLETED",))
     templates = sorted((settings.templates / period.code).glob("*.xlsx"))
     assert len(templates) == 33
     new = [p for p in sorted(settings.outbox.glob("*.eml")) if p not in before]
@@ -180,12 +188,12 @@ def _year(env: dict[str, str], settings: Settings, period: Period) -> None:
     assert len(bodies) == 33 and all(f"{year}-02-20" in b for b in bodies)  # the cycle's deadline, not 31 January
     for template in templates:
         fill(template, settings.inbox, {})
-    wait_for(env, start_run(env, "collect/collect", at=datetime(year, 1, 20, 1, tzinfo=UTC)), ("COMPLETED",))
+    wait_for(env, _start(env, "collect/collect", period, datetime(year, 1, 20, 1, tzinfo=UTC)), ("COMPLETED",))
     for status in period_statuses(settings, period):
         assert status.status == "accepted", status
         review_return(settings, period, status.entity, "approved", by="Wang Li")
     signoff_period(settings, period, "Zhang Wei")
-    report = start_run(env, REPORT, at=datetime(year, 3, 2, 0, tzinfo=UTC))
+    report = _start(env, REPORT, period, datetime(year, 3, 2, 0, tzinfo=UTC))
     wait_for(env, report, ("COMPLETED",))
     assert not _was_suspended(env, report)
 
@@ -205,6 +213,9 @@ def test_two_yearly_cycles_run_through_the_deployments_with_nothing_edited_betwe
         wait_for(server, start_run(server, "collect/collect", at=datetime(2025, 3, 10, 1, tzinfo=UTC)), ("COMPLETED",))
         assert [v.status for v in entity_versions(warehouse, "SAMI", P2024)] == ["accepted", "accepted"]
         _year(server, warehouse, P2025)
+        # FY2026: the version 4 templates ask the new inputs (fuels by type, water by source, pollutants, waste by
+        # route, Scope 1 by source); the demo returns fill them, and the same deployments run the year unchanged
+        _year(server, warehouse, P2026)
 
     prior = _prior_column(warehouse.templates / "2025" / "SAMI_2025.xlsx")
     assert abs(prior["env_diesel"] - sami_2024["env_diesel"]) < Decimal("0.001")  # approved, not the correction
@@ -217,4 +228,23 @@ def test_two_yearly_cycles_run_through_the_deployments_with_nothing_edited_betwe
     assert diesel["2023"] and Decimal(diesel["2024"]) == Decimal(diesel["2025"])  # the same returns both years
     header = [str(c.value) for c in next(load_workbook(warehouse.reports / "2025" / "appendix.xlsx").active.rows)]
     assert {"2023", "2024", "2025"} <= {h.split(" ")[0] for h in header}
-    assert [c.signed_by for c in cycle_records(warehouse)] == ["Zhang Wei", "Zhang Wei"]
+    assert [c.signed_by for c in cycle_records(warehouse)] == ["Zhang Wei", "Zhang Wei", "Zhang Wei"]
+    _fy2026_figures(warehouse)
+
+
+def _fy2026_figures(warehouse: Settings) -> None:
+    """The FY2026 figures end to end: the new rows of the appendix, made from the new inputs of every return."""
+    columns, rows = _appendix(warehouse.reports / "2026" / "appendix.csv")
+    assert columns[4:] == ["2024", "2025", "2026"]
+    fig = {code: Decimal(r["2026"]) if r["2026"] else None for code, r in rows.items()}
+    # the demo draws all its water from the mains and discharges four fifths of it
+    water = fig["env_water_total"]
+    assert water and fig["env_water_withdrawal_total"] == pytest.approx(water, abs=Decimal("0.5"))
+    assert fig["env_water_consumption"] == pytest.approx(water * Decimal("0.2"), rel=Decimal("1e-4"))
+    # Scope 1 is the sum of its four sources, CH4 and N2O of combustion included
+    parts = ("stationary", "mobile", "process", "fugitive")
+    split = [fig[f"env_ghg_scope1_{p}"] for p in parts if fig[f"env_ghg_scope1_{p}"] is not None]
+    assert fig["env_ghg_scope1_stationary"] and sum(split) == pytest.approx(fig["env_ghg_scope1"], abs=Decimal("0.05"))
+    assert fig["env_energy_total"] and fig["env_renewable_energy_share"] is not None
+    page = (warehouse.reports / "2026" / "appendix.zh.html").read_text("utf-8")
+    assert "电力按当量值（0.1229 千克标准煤/千瓦时）计" in page and "（AR5）" in page

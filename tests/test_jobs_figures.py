@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.demo.group import demo_inputs
 from esgflow.entities import load_registry
 from esgflow.factors import load_factors
 from esgflow.figures.consolidate import consolidate
@@ -168,13 +169,63 @@ def test_a_fy2026_energy_total_is_the_hand_calculation_from_every_fuel(
     stationary = (500 * 0.84 * 3.145 + 500 / 10000 * 21.62 * 1000) / 1000
     stationary += 10 * 1.9003 + 2 * 2.8604 + 3 * 3.1705 + 0.5 * 3.1013 + 1.2 * 3.0179
     mobile = (1500 * 0.84 * 3.145 + 1000 * 0.74 * 3.043) / 1000
+    # CH4 and N2O: tonnes of fuel x NCV (GJ/t, the guideline's) / 1000 = TJ, times IPCC 2006 kg/TJ weighed by
+    # AR5 GWP-100 (CH4 28, N2O 265) = kg CO2e; stationary at Table 2.3 (liquid 3 and 0.6, gaseous 1 and 0.1,
+    # solid 10 and 1.5 kg/TJ), mobile at Table 3.2.2's road defaults (diesel 3.9 and 3.9, gasoline 33 and 3.2)
+    liquid, gaseous, solid = 3 * 28 + 0.6 * 265, 1 * 28 + 0.1 * 265, 10 * 28 + 1.5 * 265  # kg CO2e per TJ
+    stationary_non_co2 = (
+        (
+            0.42 * 43.33 * liquid  # 500 L of stationary diesel, 0.42 t
+            + 500 / 10000 * 389.31 * gaseous  # 500 m3 of natural gas, 0.05 of 10^4 m3
+            + 10 * 20.908 * solid
+            + 2 * 28.435 * solid
+            + 3 * 41.816 * liquid
+            + 0.5 * 50.179 * gaseous
+            + 1.2 * 43.070 * liquid
+        )
+        / 1000
+        / 1000
+    )  # kg CO2e per TJ x GJ / 1000 = kg; / 1000 = t
+    mobile_non_co2 = (1.26 * 43.33 * (3.9 * 28 + 3.9 * 265) + 0.74 * 44.80 * (33 * 28 + 3.2 * 265)) / 1000 / 1000
+    assert stationary_non_co2 == pytest.approx(0.2301, abs=1e-4) and mobile_non_co2 == pytest.approx(0.1211, abs=1e-4)
+    stationary += stationary_non_co2
+    mobile += mobile_non_co2
     fugitive = (2 * 1300 + 1.5 * 677 + 1.5 * 3170 + 0.2 * 23500) / 1000
     assert stored("env_ghg_scope1_stationary") == pytest.approx(stationary, rel=1e-9)
     assert stored("env_ghg_scope1_mobile") == pytest.approx(mobile, rel=1e-9)
     assert stored("env_ghg_scope1_process") == pytest.approx(12.5, rel=1e-12)
     assert stored("env_ghg_scope1_fugitive") == pytest.approx(fugitive, rel=1e-9)
     assert stored("env_ghg_scope1") == pytest.approx(stationary + mobile + 12.5 + fugitive, rel=1e-9)
+    # the report page says the electricity basis and the GWP set beside these figures, as the period's factors made them
+    report_period(settings, p2026, tmp_path / "report", ["zh"])
+    page = (tmp_path / "report" / "appendix.zh.html").read_text("utf-8")
+    assert "电力按当量值（0.1229 千克标准煤/千瓦时）计" in page and "IPCC第五次评估报告（AR5）" in page
 
 
 def _walk(node: Node) -> list[Node]:
     return [node, *(n for child in node.children for n in _walk(child))]
+
+
+def test_fy2026_water_sources_must_add_up_to_the_water_total_and_new_inputs_are_checked_for_unit_slips(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    settings, p2026 = sqlite_settings, parse_period("2026")
+    templates = open_collection(settings, p2026, tmp_path / "tpl", ["SAMI"])
+    total = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]["env_water_total"]  # its base
+    water = {"env_water_withdrawal_municipal": total - 3000, "env_water_withdrawal_ground": 3000}
+    new = {**water, "env_water_discharge": 8000, "env_so2": Decimal("1.5"), "env_cod": Decimal("0.8")}
+    [first] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", new, name="v1.xlsx")], docs=False)
+    assert first.status.startswith("accepted"), first.line()
+    # the withdrawal sources (template version 4) are the parts of 总用水量, which the water intensity rests on
+    short = {**new, "env_water_withdrawal_ground": 2000}
+    [bad] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", short, name="v2.xlsx")], docs=False)
+    assert bad.status == "rejected", bad.line()
+    [gap] = [f for f in bad.findings if f.rule == "parts_sum_to_total"]
+    assert gap.indicators[0] == "env_water_total" and "env_water_withdrawal_ground" in gap.indicators
+    assert gap.expected == total - 1000 and gap.actual == total
+    # discharge in 万吨 and SO2 in kg: each new input a power of ten off its previous version is a unit slip
+    slipped = {**new, "env_water_discharge": Decimal("0.8"), "env_so2": 1500}
+    [odd] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", slipped, name="v3.xlsx")], docs=False)
+    slips = {(f.rule, f.indicators[0]) for f in odd.findings if f.rule.startswith("unit_slip")}
+    assert {r for r, code in slips if code == "env_water_discharge"} and {r for r, code in slips if code == "env_so2"}
+    assert not any(code == "env_cod" for _, code in slips)  # unchanged, no slip

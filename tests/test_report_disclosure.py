@@ -21,21 +21,21 @@ from esgflow.report.disclosure import (
 
 HEADER = """
 frameworks:
-  hkex: {name: {zh: 港交所, en: HKEX}, source: Appendix C2}
-  sse: {name: {zh: 上交所, en: SSE}, source: Guideline No. 14}
-  gri: {name: {zh: GRI, en: GRI}, source: GRI Standards}
-  cass: {name: {zh: CASS, en: CASS}, source: CASS-ESG 6.0}
+  hkex: {name: {zh: 港交所, en: HKEX}, source: Appendix C2, citations: {c: {title: Appendix C2}}}
+  sse: {name: {zh: 上交所, en: SSE}, source: Guideline No. 14, citations: {c: {title: Guideline No. 14}}}
+  gri: {name: {zh: GRI, en: GRI}, source: GRI Standards, citations: {c: {title: GRI Standards}}}
+  cass: {name: {zh: CASS, en: CASS}, source: CASS-ESG 6.0, citations: {c: {title: CASS-ESG 6.0}}}
 """
 SMALL = (
     HEADER
     + """
 items:
   hkex:
-    - {id: A2.1, zh: 能源, en: Energy, mandatory: true}
-    - {id: A2.5, zh: 包装材料, en: Packaging, mandatory: true, chapter: 不遵守就解释}
+    - {id: A2.1, zh: 能源, en: Energy, mandatory: true, source: c, checked: none}
+    - {id: A2.5, zh: 包装材料, en: Packaging, mandatory: true, chapter: 不遵守就解释, source: c, checked: none}
   gri:
-    - {id: 302-1, zh: 能源消耗, en: Energy consumption, mandatory: false}
-    - {id: 305-1, zh: 范围1, en: Scope 1, mandatory: false}
+    - {id: 302-1, zh: 能源消耗, en: Energy consumption, mandatory: false, source: c, checked: none}
+    - {id: 305-1, zh: 范围1, en: Scope 1, mandatory: false, source: c, checked: none}
 """
 )
 
@@ -159,15 +159,31 @@ def test_the_packaged_catalog_names_only_items_of_the_file(catalog: Catalog) -> 
         (HEADER + "  esrs: {name: {zh: E, en: E}, source: x}\nitems: {}\n", "unknown framework esrs"),
         (HEADER + "items:\n  tcfd: []\n", "unknown framework tcfd"),
         (
-            HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false}\n"
-            "    - {id: 2-7, zh: c, en: d, mandatory: false}\n",
+            HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false, source: c, checked: none}\n"
+            "    - {id: 2-7, zh: c, en: d, mandatory: false, source: c, checked: none}\n",
             "duplicate gri item 2-7",
         ),
         (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b}\n", "needs id, zh, en and mandatory"),
         (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: yes please}\n", "true or false"),
         (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false, note: x}\n", "does not read"),
-        (HEADER + "items:\n  sse:\n    - {id: Article 24, zh: a, en: b, mandatory: true}\n", "第N条"),
-        (HEADER.replace(", source: GRI Standards", "") + "items: {}\n", "gri needs a name in zh and en and a source"),
+        (HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false}\n", "source must name one of"),
+        (
+            HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false, source: x, checked: none}\n",
+            "source must",
+        ),
+        (
+            HEADER + "items:\n  gri:\n    - {id: 2-7, zh: a, en: b, mandatory: false, source: c, checked: no}\n",
+            "checked must",
+        ),
+        (
+            HEADER
+            + "items:\n  sse:\n    - {id: Article 24, zh: a, en: b, mandatory: true, source: c, checked: none}\n",
+            "第N条",
+        ),
+        (
+            HEADER.replace(", source: GRI Standards", "", 1) + "items: {}\n",
+            "gri needs a name in zh and en and a source",
+        ),
     ],
 )
 def test_the_file_of_framework_items_is_validated(text: str, message: str) -> None:
@@ -179,6 +195,19 @@ def test_the_packaged_file_names_and_sources_every_framework() -> None:
     items = load_framework_items()
     assert set(items.names) == set(items.sources) == set(FRAMEWORKS) and all(items.sources.values())
     assert resources.files("esgflow").joinpath("data/framework_items.yaml").is_file()
+
+
+def test_every_packaged_item_cites_its_source_and_says_what_it_confirmed() -> None:
+    items = load_framework_items()
+    for item in items.items:
+        citation = items.citations[item.framework][item.source]
+        assert citation["title"] and item.checked in ("number", "topic", "none"), item
+    # Part D's topics are confirmed by HKEX's implementation guidance, its paragraph numbers by nothing reached
+    part_d = [i for i in items.items if i.framework == "hkex" and i.id.startswith("D")]
+    assert part_d and {(i.source, i.checked) for i in part_d} == {("hkex_ig", "topic")}
+    assert "not the paragraph numbers" in items.citations["hkex"]["hkex_ig"]["note"]
+    # no SSE article number is confirmed: the guideline's text could not be reached
+    assert all(i.checked != "number" for i in items.items if i.framework == "sse")
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -20,7 +20,7 @@ from esgflow.periods import parse_period
 from esgflow.records import SignoffRecord
 from esgflow.report.disclosure import disclosure_index
 from esgflow.report.html import render_page, write_page
-from esgflow.report.tables import AppendixTable, build_appendix
+from esgflow.report.tables import AppendixTable, FactorBasis, build_appendix
 from tests.chromium import Chromium
 
 P2024 = parse_period("2024")
@@ -339,3 +339,21 @@ def test_the_page_prints_compactly_on_a4_without_the_trend_charts(
     # fit on 4, and on 6 once the FY2026 inputs (173 indicators, 2024's rows of them blank) joined
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 6  # type: ignore[union-attr]
     assert "趋势" not in text and "柴油使用量" in text and "计量单位" in text
+
+
+def test_the_electricity_basis_and_the_gwp_set_are_said_under_the_energy_and_ghg_figures(
+    catalog: Catalog, published: AppendixTable
+) -> None:
+    assert 'id="basis"' not in render_page(published, [], catalog, "zh")  # no figures computed, no basis to state
+    table = replace(published, basis=FactorBasis("calorific", Decimal("0.1229"), "ar5"))
+    zh, en = render_page(table, [], catalog, "zh"), render_page(table, [], catalog, "en")
+    env = zh.split('<h2 id="pillar-env">')[1].split("<h2")[0]  # in the environment section, after its table
+    assert env.index('id="basis"') > env.index('<tr id="env_energy_total">')
+    assert "电力按当量值（0.1229 千克标准煤/千瓦时）计" in env and "IPCC第五次评估报告（AR5）的100年全球变暖潜势" in env
+    assert "electricity at the calorific equivalent (当量值), 0.1229 kgce/kWh." in en and "(AR5)" in en
+    other = replace(table, basis=FactorBasis("equivalent", Decimal("0.4040"), "ar6"))
+    assert "电力按等价值（0.4040 千克标准煤/千瓦时）计" in render_page(other, [], catalog, "zh")
+    assert "（AR6）" in render_page(other, [], catalog, "zh")
+    # a factor set from before the GWP choice: the electricity basis only
+    older = render_page(replace(table, basis=FactorBasis("calorific", Decimal("0.1229"), "")), [], catalog, "zh")
+    assert "当量值" in older and "全球变暖潜势" not in older

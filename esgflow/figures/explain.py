@@ -22,7 +22,7 @@ from esgflow.entities import ancestry
 from esgflow.factors import FactorRegistry, Resolved
 from esgflow.figures import scope3
 from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
-from esgflow.figures.per_entity import factors_at, split_input, split_shares, terms_of
+from esgflow.figures.per_entity import factors_at, known_terms, split_input, split_shares, terms_of
 from esgflow.records import AuditRecord, StoredFigure
 
 
@@ -237,7 +237,7 @@ def _entity_node(ind: Indicator, entity: str, ctx: Context) -> Node | None:
     places: list[tuple[str | None, float, CellRef | None]] = [(p, share, c) for p, share, c in rows]
     terms: list[Node] = []
     for place, share, split_cell in places or [(registered, 1.0, None)]:
-        for term in terms_of(ind, ctx.catalog):
+        for term in known_terms(terms_of(ind, ctx.catalog), ctx.factors):
             cells = [c for name in term.inputs for c in ctx.cells(name, [entity])]
             if len(cells) < len(term.inputs):
                 continue  # an input left blank: the term contributes nothing, as in consolidation

@@ -69,6 +69,13 @@ def terms_of(ind: Indicator, catalog: Catalog) -> list[Term]:
     return terms
 
 
+def known_terms(terms: list[Term], factors: FactorRegistry) -> list[Term]:
+    """The terms whose every factor the registry has: a period pinned to a registry older than the
+    catalog (before CH4 and N2O from combustion were counted) keeps the method it was made with,
+    the terms its registry cannot weigh dropping out, until `esgflow restate` moves it on."""
+    return [t for t in terms if all(factors.knows(name) for name in t.factors)]
+
+
 def factors_at(
     ind: Indicator,
     catalog: Catalog,
@@ -134,7 +141,7 @@ def entity_figures(
     shares = split_shares(splits) if splits is not None and splits.height else None
     out: list[pl.DataFrame] = []
     for ind in kinds:
-        terms = terms_of(ind, catalog)
+        terms = known_terms(terms_of(ind, catalog), factors)
         split = split_input(ind, catalog)
         frame = wide.with_columns(pl.lit(1.0).alias("__share"))
         if split and shares is not None:

@@ -33,7 +33,7 @@ from esgflow.periods import Period
 from esgflow.report import ReportFiles, check_languages, write_report
 from esgflow.report.coverage import coverage_findings, coverage_of
 from esgflow.report.disclosure import disclosure_index
-from esgflow.report.tables import appendix_years, build_appendix
+from esgflow.report.tables import FactorBasis, appendix_years, build_appendix
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import (
     consolidation_is_stale,
@@ -252,6 +252,8 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         answers = period_answers(session, period, disclosure_index(catalog))
         progress = progress_for_report(session, period)
         registers = period_rows(session, period, standing_basis(session, period))  # the figures' versions
+        pinned = pinned_factor_set(session, period)  # a period never consolidated has no figures to state a basis for
+        basis = factor_basis(registry_from(pinned[1]), period) if pinned else None
     own = published_contradictions(figures, years, catalog, load_factors(), settings.home)
     table = replace(
         build_appendix(figures, catalog, period),
@@ -263,9 +265,17 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
         targets=tuple(progress),
         scope3=tuple(_scope3_rows(settings, period)),
         registers=tuple(registers),
+        basis=basis,
     )
     files = write_report(table, catalog, out, langs, answers)
     return replace(files, consolidated_first=stale)
+
+
+def factor_basis(factors: FactorRegistry, period: Period) -> FactorBasis:
+    """The electricity basis (with its coefficient) and the GWP set the period's figures were computed with."""
+    electricity = factors.resolve("sce_electricity", period.ends_on)
+    gwp = factors.choices.get("gwp", "") if factors.knows("gwp_ch4") else ""
+    return FactorBasis(electricity.variant or "calorific", electricity.value, gwp)
 
 
 def _scope3_rows(settings: Settings, period: Period) -> list[dict[str, object]]:

@@ -7,7 +7,8 @@ indicators' `disclosure:` fields in the catalog, so the catalog stays the one li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,9 @@ from esgflow import EsgflowError
 from esgflow.catalog import FRAMEWORKS, Catalog
 from esgflow.figures.scope3 import SCREENING, TOTAL
 
-_ITEM_FIELDS = {"id", "zh", "en", "mandatory", "chapter"}
+_ITEM_FIELDS = {"id", "zh", "en", "mandatory", "chapter", "source", "checked"}
+# What a cited source confirmed of an item: its number and topic, its topic only, or neither.
+CHECKED = ("number", "topic", "none")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class FrameworkItem:
     title_en: str
     mandatory: bool
     chapter: str = ""
+    source: str = ""  # a key of its framework's `citations`
+    checked: str = "none"
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -40,6 +45,7 @@ class FrameworkItems:
     names: dict[str, dict[str, str]]  # framework -> {"zh": ..., "en": ...}
     sources: dict[str, str]
     items: tuple[FrameworkItem, ...]
+    citations: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # framework -> key -> title, url...
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class IndexEntry:
         return "comply_or_explain" if self.mandatory else "not_answered"
 
 
-def _item(framework: str, raw: Any) -> FrameworkItem:
+def _item(framework: str, raw: Any, citations: Mapping[str, Any]) -> FrameworkItem:
     where = f"framework items: {framework} item {raw.get('id') if isinstance(raw, dict) else raw!r}"
     if not isinstance(raw, dict) or not {"id", "zh", "en", "mandatory"} <= set(raw):
         raise EsgflowError(f"{where} needs id, zh, en and mandatory")
@@ -92,8 +98,14 @@ def _item(framework: str, raw: Any) -> FrameworkItem:
     item_id = str(raw["id"])
     if framework == "sse" and not re.fullmatch(r"第[零一二三四五六七八九十百]+条", item_id):
         raise EsgflowError(f"{where}: an SSE item is an article, 第N条")
+    # every item names where its number and title come from, and how far that source confirmed them
+    source, checked = str(raw.get("source", "")), str(raw.get("checked", ""))
+    if source not in citations:
+        raise EsgflowError(f"{where}: source must name one of the framework's citations ({', '.join(citations)})")
+    if checked not in CHECKED:
+        raise EsgflowError(f"{where}: checked must be one of {', '.join(CHECKED)}")
     chapter = str(raw.get("chapter", ""))
-    return FrameworkItem(framework, item_id, str(raw["zh"]), str(raw["en"]), raw["mandatory"], chapter)
+    return FrameworkItem(framework, item_id, str(raw["zh"]), str(raw["en"]), raw["mandatory"], chapter, source, checked)
 
 
 def parse_framework_items(text: str) -> FrameworkItems:
@@ -111,7 +123,7 @@ def parse_framework_items(text: str) -> FrameworkItems:
     for fw in FRAMEWORKS:
         seen: set[str] = set()
         for raw_item in by_framework.get(fw) or ():
-            item = _item(fw, raw_item)
+            item = _item(fw, raw_item, frameworks[fw].get("citations") or {})
             if item.id in seen:
                 raise EsgflowError(f"framework items: duplicate {fw} item {item.id}")
             seen.add(item.id)
@@ -120,6 +132,7 @@ def parse_framework_items(text: str) -> FrameworkItems:
         names={fw: dict(frameworks[fw]["name"]) for fw in FRAMEWORKS},
         sources={fw: str(frameworks[fw]["source"]) for fw in FRAMEWORKS},
         items=tuple(items),
+        citations={fw: {k: dict(v) for k, v in (frameworks[fw].get("citations") or {}).items()} for fw in FRAMEWORKS},
     )
 
 

@@ -23,6 +23,7 @@ from esgflow.report.coverage import MARK
 from esgflow.report.disclosure import IndexEntry
 from esgflow.report.page_sections import Cell as PageCell
 from esgflow.report.page_sections import (
+    basis_note,
     contradictions,
     disclosure_section,
     grid,
@@ -94,7 +95,11 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
             lines.append(([("id", ind.code)], cells))
         # a column empty in this section is left out, but a year with no figures at all keeps its column
         years = frozenset(2 + i for i, c in enumerate(table_.columns) if c.key in empty_years)
-        pillars.append({"id": pillar, "name": names[lang], "grid": grid(heads, lines, "appendix", years)})
+        # the energy and GHG figures are in the environment section: their basis is said under its table
+        note = basis_note(table_.basis, lang) if any(r.indicator.code == "env_energy_total" for r in rows) else ""
+        pillars.append(
+            {"id": pillar, "name": names[lang], "grid": grid(heads, lines, "appendix", years), "note": Markup(note)}
+        )
     notes: list[str] = []
     for year in table_.empty_years():
         why = "empty_period" if year == table_.period and table_.coverage else "empty_year"

@@ -19,7 +19,7 @@ from esgflow.figures.scope3 import category_of
 from esgflow.findings import Finding
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.page_text import TEXT
-from esgflow.report.tables import AppendixTable, Row
+from esgflow.report.tables import AppendixTable, FactorBasis, Row
 from esgflow.report.tables import Cell as Cell_
 
 
@@ -246,3 +246,20 @@ def scope3_state_cell(table_: AppendixTable, code: str, column_key: str, lang: s
     state = next((str(r["state"]) for r in table_.scope3 if r["category"] == n), "unscreened")
     words = SCOPE3_STATES[state][0 if lang == "zh" else 1]
     return f'<a class="state" href="#scope3-{n}">{escape(words)}</a>'
+
+
+def basis_note(basis: FactorBasis | None, lang: str) -> str:
+    """The electricity basis and GWP set of the period's figures, said beside the energy and GHG figures,
+    because the same fuels give another energy total on the other basis and other CO2e with the other set."""
+    if basis is None:
+        return ""
+    t = TEXT[lang]
+    parts = [
+        t["basis_energy"].format(
+            electricity=t[f"basis_{basis.electricity}"], coefficient=escape(format(basis.coefficient, "f"))
+        )
+    ]
+    if basis.gwp:  # a factor set from before the GWP choice weighed no gas other than CO2
+        parts.append(t["basis_gwp"].format(gwp=t[f"basis_{basis.gwp}"]))
+    sep = "" if lang == "zh" else " "
+    return f'<p class="note basis" id="basis">{_typeset(sep.join(parts), lang)}</p>'

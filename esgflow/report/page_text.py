@@ -61,6 +61,14 @@ TEXT: dict[str, dict[str, str]] = {
         "explain_note": "标为“不遵守就解释”的条目为须披露但尚无指标对应的条目，由ESG办公室说明原因或指向报告相应章节。",
         "index_counts": "共{items}个条目，其中{answered}个有指标对应，{explain}个须“不遵守就解释”。",
         "computed": "本期数据由各单位填报汇总计算；往年数据为已发布数值，按发布时的精度列示。",
+        "basis_energy": "口径：能源消耗总量按GB/T 2589-2020折算为标准煤，"
+        "电力按{electricity}（{coefficient} 千克标准煤/千瓦时）计。",
+        "basis_gwp": "温室气体排放中二氧化碳以外的气体（燃料燃烧的甲烷和氧化亚氮、制冷剂、六氟化硫）"
+        "按{gwp}的100年全球变暖潜势折算为二氧化碳当量。",
+        "basis_calorific": "当量值",
+        "basis_equivalent": "等价值",
+        "basis_ar5": "IPCC第五次评估报告（AR5）",
+        "basis_ar6": "IPCC第六次评估报告（AR6）",
         "versus": "本期计算值与已发布值对比",
         "versus_note": "{period}年的数值按各单位填报数据计算。下列指标的计算结果与{period}年已发布报告的数值不一致"
         "（按已发布数值的精度比较），在上方表格中以 ≠ 标出。两者均如实列示，不作改动：差异须由ESG办公室核实，"
@@ -146,6 +154,14 @@ TEXT: dict[str, dict[str, str]] = {
         "index_counts": "{items} items: {answered} answered by indicators, {explain} to comply with or explain.",
         "computed": "The figures of the period are consolidated from the entities’ returns; those of earlier years "
         "are the published ones, at the precision they were published with.",
+        "basis_energy": "Basis: the energy total is in tonnes of standard coal by GB/T 2589-2020, electricity at the "
+        "{electricity}, {coefficient} kgce/kWh.",
+        "basis_gwp": "Gases other than CO2 (methane and nitrous oxide from fuel combustion, "
+        "refrigerants, SF6) are in CO2 equivalent by the 100-year global warming potentials of {gwp}.",
+        "basis_calorific": "calorific equivalent (当量值)",
+        "basis_equivalent": "primary-energy equivalent (等价值)",
+        "basis_ar5": "the IPCC Fifth Assessment Report (AR5)",
+        "basis_ar6": "the IPCC Sixth Assessment Report (AR6)",
         "versus": "Computed against published",
         "versus_note": "The figures of {period} are computed from the entities’ returns. These differ from the "
         "figures published for {period}, compared at the precision they were published with, and are marked ≠ "

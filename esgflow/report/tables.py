@@ -64,6 +64,17 @@ class Row:
 
 
 @dataclass(frozen=True)
+class FactorBasis:
+    """The choices behind the period's energy and GHG figures, as its pinned factor set made them: the
+    electricity basis of the energy total (GB/T 2589: calorific 当量值 or primary-energy 等价值) with its
+    coefficient, and the GWP-100 set that weighs every gas other than CO2."""
+
+    electricity: str  # the sce_electricity variant: calorific | equivalent
+    coefficient: Decimal  # kgce per kWh
+    gwp: str  # the gwp variant: ar5 | ar6 ("" for a factor set without GWP factors)
+
+
+@dataclass(frozen=True)
 class AppendixTable:
     period: str
     columns: list[Column]
@@ -80,6 +91,7 @@ class AppendixTable:
     scope3: tuple[Mapping[str, object], ...] = ()
     # The group's registers: (entity, version, row) of each entity's newest accepted return (esgflow.report.registers)
     registers: tuple[tuple[str, int, RegisterRow], ...] = ()
+    basis: FactorBasis | None = None  # the electricity basis and GWP set of the period's figures (issue 28.1)
 
     def empty_years(self) -> list[str]:
         """Year columns without a single figure: they stay in the table, with the reason said."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 from markupsafe import Markup
 
 from esgflow.catalog import Catalog
-from esgflow.display import MISSING
+from esgflow.display import MISSING, readable, written_places
 from esgflow.figures.targets import Progress
 from esgflow.report.page_sections import Cell, grid
 from esgflow.report.page_text import TEXT
@@ -43,8 +44,13 @@ def write_targets_csv(progress: Sequence[Progress], path: Path) -> None:
             writer.writerow(["" if row[h] is None else row[h] for h in CSV_HEADERS])
 
 
-def _plain(value: object) -> str:
-    return MISSING if value is None else escape(str(value))
+def _plain(value: object, places: int | None = None) -> str:
+    """A figure as the page shows figures (separators; a computed one at its published places, a value the office
+    typed at the places it was typed with), a blank as the dash."""
+    if value is None:
+        return MISSING
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return readable(number, written_places(number) if places is None else places)
 
 
 def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -> list[dict]:
@@ -79,7 +85,8 @@ def targets_section(progress: Sequence[Progress], catalog: Catalog, lang: str) -
         for p in rows:
             share = MISSING if p.share is None else f"{p.share} %"
             track = "" if p.on_track is None else t["on_track" if p.on_track else "off_track"]
-            cells = [Cell(str(p.year)), Cell(_plain(p.value), "num"), Cell(share, "num")]
+            places = catalog[code].decimals if code in catalog else None
+            cells = [Cell(str(p.year)), Cell(_plain(p.value, places), "num"), Cell(share, "num")]
             cells.append(Cell(_plain(p.milestone), "num"))
             lines.append(([], [*cells, Cell(track)]))
         shown.append({"title": title, "grid": grid(heads, lines, "targets")})
