@@ -51,6 +51,6 @@ def test_the_page_shows_target_figures_as_figures_with_separators_at_their_place
         "env_ghg_total", "group", "absolute", 2024, Decimal(200000), 2030, Decimal(150000), {2026: Decimal(185000)}, "W"
     )
     progress = yearly_progress([target], {("env_ghg_total", 2026): Decimal("184208.8463396")}, 2026)
-    page = "".join(targets_section(progress, catalog, "zh"))
+    page = _page(progress, catalog, "zh")
     assert "184,208.85" in page and "184208.8463396" not in page
     assert "200,000" in page and "150,000" in page and "185,000" in page
