@@ -14,17 +14,18 @@ prints the median and the fastest of --repeat runs, which heavy packages each co
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from latency import options, warm_home  # noqa: E402
+
 HEAVY = ("prefect", "great_expectations", "alembic", "pandas")
 PROBE = (
     "import sys\n"
@@ -42,32 +43,10 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--workdir", type=Path)
-    args = parser.parse_args()
-    load = os.getloadavg()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="esgflow-cold-"))
+    args, workdir, load = options(__doc__, 5, "esgflow-cold-")
 
-    from esgflow.catalog import load_catalog
-    from esgflow.config import load_settings
-    from esgflow.demo.group import demo_inputs
-    from esgflow.entities import load_registry
-    from esgflow.jobs.collection import ingest_files, write_templates
-    from esgflow.jobs.setup import init_warehouse
-    from esgflow.periods import parse_period
-    from esgflow.workbooks.fill import fill_template
-
-    home = workdir / "home"
-    settings = load_settings({"ESGFLOW_HOME": str(home)})
-    init_warehouse(settings)
-    [template] = write_templates(settings, parse_period("2024"), workdir / "tpl", ["SAMI"])
-    complete = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]
-    files = [
-        fill_template(template, workdir / f"in-{n}" / template.name, {**complete, "env_diesel": 1000 + n})
-        for n in range(args.repeat + 1)
-    ]
-    ingest_files(settings, [files[0]])  # the warehouse and the validation context are warm
+    settings, files = warm_home(workdir, "2024", args.repeat + 1)
+    home = settings.home
 
     env = {**os.environ, "ESGFLOW_HOME": str(home)}
     python = sys.executable

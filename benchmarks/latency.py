@@ -58,16 +58,10 @@ def row_conditioned(validator):  # type: ignore[no-untyped-def]
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--workdir", type=Path)
-    args = parser.parse_args()
-    load = os.getloadavg()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="esgflow-latency-"))
-
+def warm_home(workdir: Path, period: str, count: int):  # type: ignore[no-untyped-def]
+    """A warehouse with `period` open and one SAMI return in (the validation context warm), and `count`
+    filled returns for SAMI, the first the one ingested, each with another diesel figure."""
     from esgflow.catalog import load_catalog
-    from esgflow.checks.gx_run import build_data_docs, validator_for
     from esgflow.config import load_settings
     from esgflow.demo.group import demo_inputs
     from esgflow.entities import load_registry
@@ -75,18 +69,38 @@ def main() -> None:
     from esgflow.jobs.setup import init_warehouse
     from esgflow.periods import parse_period
     from esgflow.workbooks.fill import fill_template
-    from esgflow.workbooks.returns import read_return
 
-    home = workdir / "home"
-    settings = load_settings({"ESGFLOW_HOME": str(home)})
+    settings = load_settings({"ESGFLOW_HOME": str(workdir / "home")})
     init_warehouse(settings)
-    [template] = write_templates(settings, parse_period("2025"), workdir / "tpl", ["SAMI"])
+    [template] = write_templates(settings, parse_period(period), workdir / "tpl", ["SAMI"])
     complete = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]
     files = [
         fill_template(template, workdir / f"in-{n}" / template.name, {**complete, "env_diesel": 1000 + n})
-        for n in range(3 * args.repeat + 1)
+        for n in range(count)
     ]
-    ingest_files(settings, [files[0]])  # the warehouse and the validation context are warm
+    ingest_files(settings, [files[0]])
+    return settings, files
+
+
+def options(doc: str, repeat: int, prefix: str) -> tuple[argparse.Namespace, Path, tuple[float, float, float]]:
+    """--repeat and --workdir (a new temporary folder by default), and the load average now."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args()
+    return args, args.workdir or Path(tempfile.mkdtemp(prefix=prefix)), os.getloadavg()
+
+
+def main() -> None:
+    args, workdir, load = options(__doc__, 7, "esgflow-latency-")
+
+    from esgflow.catalog import load_catalog
+    from esgflow.checks.gx_run import build_data_docs, validator_for
+    from esgflow.jobs.collection import ingest_files
+    from esgflow.workbooks.returns import read_return
+
+    settings, files = warm_home(workdir, "2025", 3 * args.repeat + 1)
+    home = settings.home
     batches = [files[1 + k * args.repeat : 1 + (k + 1) * args.repeat] for k in range(3)]
 
     env = {**os.environ, "ESGFLOW_HOME": str(home)}
