@@ -32,6 +32,7 @@ from esgflow.jobs.collection import (
     ingest_files,
     open_period,
     period_statuses,
+    return_findings,
     validation_index,
     write_templates,
 )
@@ -313,16 +314,30 @@ def _cmd_check(args: argparse.Namespace) -> None:
             f"consolidate its returns (esgflow consolidate --period {args.period}) "
             "or import its published figures (esgflow history import FILE)"
         )
-    findings = check_group(settings, args.period)
+    group = [] if args.entity else check_group(settings, args.period)
+    # each return's findings, exactly as its letter and the portal gave them (issue 26.8)
+    returns = return_findings(settings, args.period, args.entity)
     if args.json:
-        print(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
+        print(json.dumps([f.to_json() for f in group + returns], ensure_ascii=False, indent=2))
         return
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = sum(f.severity == "warning" for f in findings)
-    notes = len(findings) - errors - warnings
-    print(f"{args.period}: {_count(errors, 'error')}, {_count(warnings, 'warning')}, {_count(notes, 'reporter note')}")
-    for f in findings:  # a reporter's note may run over several lines; each finding keeps to one
-        print(f"  {f.severity}: {_one_line(f.message)} [{f.rule}]")
+    if not args.entity:
+        errors = sum(f.severity == "error" for f in group)
+        warnings = sum(f.severity == "warning" for f in group)
+        notes = len(group) - errors - warnings
+        counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}, {_count(notes, 'reporter note')}"
+        print(f"{args.period}: {counts}")
+        for f in group:  # a reporter's note may run over several lines; each finding keeps to one
+            print(f"  {f.severity}: {_one_line(f.message)} [{f.rule}]")
+    if returns or args.entity:
+        errors = sum(f.severity == "error" for f in returns)
+        warnings = sum(f.severity == "warning" for f in returns)
+        print(
+            f"newest returns: {_count(errors, 'error')}, {_count(warnings, 'warning')}, "
+            f"{_count(len(returns) - errors - warnings, 'note')}, as their letters gave them"
+        )
+        for f in returns:
+            where = f"{f.entity} version {f.version}, {f.where}"
+            print(f"  {f.severity}: {where}: {_one_line(f.message)} [{f.rule}]")
     _print_data_docs()
 
 
@@ -636,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="group-level consistency findings for a period")
     chk.add_argument("--period", required=True, type=_period)
     chk.add_argument("--json", action="store_true")
+    chk.add_argument("--entity", help="only this entity's newest return, as its letter gave it")
     chk.set_defaults(func=_cmd_check)
     dist = sub.add_parser("distribute", help="the distribution flow: build and send each entity its template")
     dist.add_argument("--period", required=True, type=_period)

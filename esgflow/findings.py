@@ -29,6 +29,7 @@ class Finding:
     expected: Decimal | None = None
     actual: Decimal | None = None
     found: str | None = field(default=None, compare=False)  # the text as it stood in the cell
+    version: int | None = field(default=None, compare=False)  # the return's version, once it has one
 
     @property
     def where(self) -> str:
@@ -40,7 +41,7 @@ class Finding:
         return f"{self.where}: {self.message} [{self.rule}]" if self.where else f"{self.message} [{self.rule}]"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "period": self.period,
             "rule": self.rule,
             "severity": self.severity,
@@ -53,6 +54,9 @@ class Finding:
             "sheet": self.sheet,
             "cell": self.cell,
         }
+        if self.version is not None:  # a stored return's finding says which of its versions it is about
+            found["version"] = self.version
+        return found
 
 
 class Refused(EsgflowError):

@@ -262,6 +262,46 @@ def test_check_on_a_period_without_figures_says_so_in_one_line(home: Path, capsy
     assert captured.err.startswith("esgflow: the warehouse holds no figures for 2030, so there is nothing to check")
 
 
+def _sami_and_gami_templates(out: Path) -> None:
+    assert main(["init"]) == 0
+    assert main(["templates", "--period", "2025", "--out", str(out), "--entity", "SAMI", "--entity", "GAMI"]) == 0
+
+
+def test_check_lists_each_newest_returns_findings_as_its_letter_does(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 26.8: `check` shows the same findings for the same return as the letter, the run page and the portal."""
+    from tests.returns_factory import fill
+
+    _sami_and_gami_templates(tmp_path / "t")
+    typed = {
+        "env_diesel": "25847.61小时",
+        "env_gasoline": "#DIV/0!",
+        "env_diesel__estimate": "估",
+        "env_water_total": -5,
+    }
+    spoiled = fill(tmp_path / "t" / "GAMI_2025.xlsx", tmp_path / "in", typed)
+    clean = fill(tmp_path / "t" / "SAMI_2025.xlsx", tmp_path / "in", {})
+    assert main(["ingest", str(clean), str(spoiled)]) == 0
+    assert main(["consolidate", "--period", "2025"]) == 0
+    letter = home / "letters" / "GAMI_2025_v1.txt"
+    capsys.readouterr()
+    assert main(["check", "--period", "2025", "--json"]) == 0
+    found = [f for f in json.loads(capsys.readouterr().out) if f["entity"] == "GAMI"]
+    rules = {f["rule"] for f in found}
+    assert {"text_in_number_cell", "error_value", "estimate_mark", "range"} <= rules
+    errors = sum(f["severity"] == "error" for f in found)
+    assert f"共有 {errors} 个错误" in letter.read_text("utf-8")  # the letter's count is check's count
+    assert {(f["file"], f["version"]) for f in found} == {("GAMI_2025.xlsx", 1)}
+    assert all(f["sheet"] and f["cell"] for f in found if f["rule"] != "estimate_mark")
+    assert main(["check", "--period", "2025", "--entity", "GAMI"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"newest returns: {errors} error")
+    assert sum(line.startswith("  error: GAMI version 1, GAMI_2025.xlsx, ") for line in lines) == errors
+    assert main(["check", "--period", "2025", "--entity", "NOPE"]) == 1
+    assert "unknown entity 'NOPE'" in capsys.readouterr().err
+
+
 def test_check_prints_figures_as_published_one_line_per_finding(
     home: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -488,11 +528,7 @@ def test_estimated_figures_are_counted_in_status_and_marked_in_the_report(
 
     from tests.returns_factory import fill
 
-    assert main(["init"]) == 0
-    assert (
-        main(["templates", "--period", "2025", "--out", str(tmp_path / "t"), "--entity", "SAMI", "--entity", "GAMI"])
-        == 0
-    )
+    _sami_and_gami_templates(tmp_path / "t")
     marks = {
         "SAMI": {"env_diesel__estimate": "估算 Estimated", "env_gasoline__estimate": "E"},
         "GAMI": {"env_diesel__estimate": "estimated", "env_gasoline__estimate": "实际 Actual"},

@@ -14,6 +14,7 @@ from esgflow.jobs.collection import (
     data_docs_index,
     ingest_files,
     period_statuses,
+    return_findings,
     validation_index,
     write_templates,
 )
@@ -156,3 +157,18 @@ def test_who_stands_behind_a_return_is_kept_with_its_version_and_shown_in_status
     records = {s.entity: s.to_json() for s in period_statuses(settings, parse_period("2025"))}
     assert records["SAMI"]["signatories"] == people  # as typed, with the version they came in
     assert records["GAMI"]["signatories"] == {}  # not given: nothing made up
+
+
+def test_return_findings_are_those_of_each_entitys_newest_version(settings: Settings, tmp_path: Path) -> None:
+    """On SQLite and PostgreSQL: the findings `check` lists per return are the newest version's, as stored."""
+    template = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    [first] = ingest_files(settings, [fill(template, tmp_path / "a", {"env_water_total": -5})])
+    [second] = ingest_files(settings, [fill(template, tmp_path / "b", {"env_gasoline": "#DIV/0!"})])
+    assert (first.version, second.version) == (1, 2)
+    found = return_findings(settings, parse_period("2025"))
+    assert {f.rule for f in found} == {f.rule for f in second.findings} and "error_value" in {f.rule for f in found}
+    assert "range" not in {f.rule for f in found}  # version 1's finding is not the newest return's
+    assert {(f.entity, f.version, f.file) for f in found} == {("SAMI", 2, template.name)}
+    assert return_findings(settings, parse_period("2025"), "GAMI") == []
+    with pytest.raises(EsgflowError, match="unknown entity"):
+        return_findings(settings, parse_period("2025"), "NOPE")

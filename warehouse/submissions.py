@@ -160,24 +160,48 @@ def entity_submissions(session: Session, entity: str, period: Period) -> list[Su
             select(m.Finding).where(m.Finding.submission_id.in_([r[0] for r in rows])).order_by(m.Finding.id)
         ).scalars()
         for f in stored:
-            found.setdefault(f.submission_id or 0, []).append(
-                Finding(
-                    rule=f.rule,
-                    severity=f.severity,  # type: ignore[arg-type]
-                    message=f.message,
-                    indicators=tuple(f.indicators or ()),
-                    entity=entity,
-                    period=period.code,
-                    sheet=f.sheet,
-                    cell=f.cell,
-                    expected=f.expected,
-                    actual=f.actual,
-                )
-            )
+            found.setdefault(f.submission_id or 0, []).append(_as_finding(f, entity, period))
     return [
         SubmissionRecord(version, status, as_utc(received) or received, name, archived, tuple(found.get(sid, ())))
         for sid, version, status, received, name, archived in rows
     ]
+
+
+def newest_return_findings(session: Session, period: Period, entity: str | None = None) -> list[Finding]:
+    """The findings of each entity's newest return of a period (or one entity's), as its letter gave them, each
+    naming the file and version they were found in; entities in code order, findings in the order stored."""
+    newest = newest_versions(period)
+    query = (
+        select(m.Finding, m.Entity.code, m.Submission.file_name, m.Submission.version)
+        .join(m.Submission, m.Submission.id == m.Finding.submission_id)
+        .join(newest, newest.c.id == m.Submission.id)
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .order_by(m.Entity.code, m.Finding.id)
+    )
+    if entity is not None:
+        query = query.where(m.Entity.code == entity)
+    return [
+        _as_finding(f, code, period, file=name, version=version) for f, code, name, version in session.execute(query)
+    ]
+
+
+def _as_finding(
+    f: m.Finding, entity: str, period: Period, file: str | None = None, version: int | None = None
+) -> Finding:
+    return Finding(
+        rule=f.rule,
+        severity=f.severity,  # type: ignore[arg-type]
+        message=f.message,
+        indicators=tuple(f.indicators or ()),
+        entity=entity,
+        period=period.code,
+        file=file,
+        sheet=f.sheet,
+        cell=f.cell,
+        expected=f.expected,
+        actual=f.actual,
+        version=version,
+    )
 
 
 def submission_versions(session: Session, period: Period, entity: str | None = None) -> list[SubmissionVersion]:

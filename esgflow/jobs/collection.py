@@ -20,6 +20,7 @@ from esgflow.cycle import deadlines
 from esgflow.cycle.review import DECISIONS, review_states, standings
 from esgflow.cycle.status import EntityStatus, period_status
 from esgflow.entities import load_registry
+from esgflow.findings import Finding
 from esgflow.intake.evidence import EvidenceRefused, indicator_named
 from esgflow.intake.ingest import Ingestor
 from esgflow.intake.outcome import Outcome
@@ -45,6 +46,7 @@ from esgflow.warehouse.observations import accepted_observations, observations_o
 from esgflow.warehouse.submissions import (
     entity_submissions,
     estimated_counts,
+    newest_return_findings,
     newest_submissions,
     open_for_collection,
     open_periods,
@@ -88,6 +90,16 @@ def entity_versions(settings: Settings, entity: str, period: Period) -> list[Sub
     """Every version an entity sent for a period, oldest first, with its findings."""
     with db.session_scope(settings.database_url) as session:
         return entity_submissions(session, entity, period)
+
+
+def return_findings(settings: Settings, period: Period, entity: str | None = None) -> list[Finding]:
+    """The findings of each entity's newest return of a period (or one entity's): what its letter and the portal
+    told the reporter, so that `check` counts what they count."""
+    require_schema(settings)
+    if entity is not None:
+        load_registry()[entity]  # an unknown code is named, not answered with an empty list
+    with db.session_scope(settings.database_url) as session:
+        return newest_return_findings(session, period, entity)
 
 
 def write_templates(
