@@ -43,12 +43,16 @@ WITHOUT_PREFECT = (
 
 def _clean_env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ESGFLOW_", "PREFECT_"))}
-    return {**env, "ESGFLOW_HOME": str(folder / "home"), "PREFECT_HOME": str(folder / "prefect")}
+    # a loaded machine can take longer than Prefect's default 20 s to start its temporary server
+    wait = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
+    return {**env, **wait, "ESGFLOW_HOME": str(folder / "home"), "PREFECT_HOME": str(folder / "prefect")}
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(argv[:2])} failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - start
 
 
