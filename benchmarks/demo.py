@@ -42,6 +42,7 @@ WITHOUT_PREFECT = (
 
 
 def _clean_env(folder: Path) -> dict[str, str]:
+    (folder / "prefect").mkdir(parents=True)  # empty; Prefect's temporary server will not make it
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ESGFLOW_", "PREFECT_"))}
     # a loaded machine can take longer than Prefect's default 20 s to start its temporary server
     wait = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
