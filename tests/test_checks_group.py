@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -205,20 +206,22 @@ def test_figures_that_agree_at_their_precision_give_no_findings(
     assert check_period(figures, [], P2024, catalog, factors, home) == []
 
 
+# Group figures with two errors, a change and a difference from the returns to warn of.
+CONTRADICTING = {
+    ("env_diesel", "2023", "published"): "100",
+    ("env_diesel", "2024", "published"): "200",  # a change of 100%: warning
+    ("env_diesel", "2024", "computed"): "150",  # not the published figure: warning
+    ("env_office_water", "2024", "published"): "70.23",  # more than all the water: error
+    ("env_water_total", "2024", "published"): "199459.76",
+    ("env_water_intensity", "2024", "published"): "0.68",  # 199459.76 / 2369732.89 = 0.084: error
+    ("econ_revenue", "2024", "published"): "2369732.89",
+}
+
+
 def test_errors_come_before_warnings_and_notes_last(
     validator: Validator, catalog: Catalog, factors: FactorRegistry, home: Path
 ) -> None:
-    figures = _figures(
-        {
-            ("env_diesel", "2023", "published"): "100",
-            ("env_diesel", "2024", "published"): "200",  # a change of 100%: warning
-            ("env_diesel", "2024", "computed"): "150",  # not the published figure: warning
-            ("env_office_water", "2024", "published"): "70.23",  # more than all the water: error
-            ("env_water_total", "2024", "published"): "199459.76",
-            ("env_water_intensity", "2024", "published"): "0.68",  # 199459.76 / 2369732.89 = 0.084: error
-            ("econ_revenue", "2024", "published"): "2369732.89",
-        }
-    )
+    figures = _figures(CONTRADICTING)
     notes = [ReporterNote("SAMI", "env_diesel", "new sites", "SAMI_2024.xlsx", "Environment", "D7")]
     found = check_period(figures, notes, P2024, catalog, factors, home)
     assert [(f.severity, f.rule, f.message.split(":")[0]) for f in found] == [
@@ -229,6 +232,30 @@ def test_errors_come_before_warnings_and_notes_last(
         ("warning", "yoy_change_needs_note", "computed 2024"),
         ("info", "reporter_note", "SAMI wrote beside env_diesel"),
     ]
+
+
+def test_a_chinese_page_reads_every_group_finding_in_chinese(
+    validator: Validator, catalog: Catalog, factors: FactorRegistry, home: Path
+) -> None:
+    """Issue 26.10: the office's Chinese sign-off page shows the group checks in Chinese: names, units and words."""
+    more = {("env_gasoline", "2024", "published"): "100", ("env_fuel_total", "2024", "published"): "500"}
+    figures = _figures({**CONTRADICTING, **more})
+    notes = [ReporterNote("SAMI", "env_diesel", "两个新工地", "SAMI_2024.xlsx", "Environment", "D7")]
+    english = check_period(figures, notes, P2024, catalog, factors, home)
+    chinese = check_period(figures, notes, P2024, catalog, factors, home, "zh")
+    assert [(f.rule, f.severity, f.indicators, f.expected, f.actual) for f in chinese] == [
+        (f.rule, f.severity, f.indicators, f.expected, f.actual) for f in english
+    ]  # the same findings, only worded for the reader
+    assert {f.rule for f in chinese} >= {"derived_recomputed", "part_not_above_whole", "published_vs_computed"}
+    for f in chinese:
+        assert not re.search(r"[A-Za-z]{3,}", f.message.replace("SAMI", "")), f.message  # a note names its entity
+    by_rule = {f.rule: f.message for f in chinese}
+    assert by_rule["part_not_above_whole"].startswith("2024 年已发布数据：办公用水量为 70.23 万吨，超过")
+    assert any("燃油使用量为 500.00 升，但按 汽油使用量 + 柴油使用量 计算为 300.00" in f.message for f in chinese)
+    assert any(
+        "柴油使用量变动 100%（上期 100.00，本期 200.00 升）；变动超过 30%，报告应予说明" in f.message for f in chinese
+    )
+    assert chinese[-1].message == "SAMI 在“柴油使用量”旁注明：两个新工地"
 
 
 @pytest.mark.parametrize(

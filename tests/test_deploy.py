@@ -45,6 +45,20 @@ def test_the_units_start_what_exists_with_the_environment_file() -> None:
             assert (args.host, args.port) == ("127.0.0.1", 8801)
 
 
+def test_the_readme_portal_blocks_run_what_the_units_and_the_environment_file_say() -> None:
+    """The README's portal blocks (run by scripts/rehearse-several-machines) and deploy/ cannot drift apart."""
+    readme = (DEPLOY.parent / "README.md").read_text(encoding="utf-8")
+    [process] = re.findall(r"^```bash machine=portal-process\n(.*?)^```", readme, re.M | re.S)
+    [setup] = re.findall(r"^```bash machine=portal\n(.*?)^```", readme, re.M | re.S)
+    unit = (DEPLOY / "esgflow-portal@.service").read_text(encoding="utf-8")
+    [start] = re.findall(r"^ExecStart=\S+/(esgflow portal .*)$", unit, re.M)
+    assert process.strip().replace('"${PORTAL_PORT:-8801}"', "%i") == start
+    environment = (DEPLOY / "esgflow.env").read_text(encoding="utf-8")
+    assert "ESGFLOW_PORTAL_PROXY=127.0.0.1" in environment and "ESGFLOW_PORTAL_PROXY=127.0.0.1" in setup
+    [url] = re.findall(r"^ESGFLOW_PORTAL_URL=(\S+)$", environment, re.M)
+    assert f'ESGFLOW_PORTAL_URL="${{ESGFLOW_PORTAL_URL:-{url}}}"' in setup
+
+
 def test_the_proxy_replaces_x_forwarded_for_and_reaches_two_portal_processes() -> None:
     text = (DEPLOY / "nginx-esgflow.conf").read_text(encoding="utf-8")
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in text  # never $proxy_add_x_forwarded_for

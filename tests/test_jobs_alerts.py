@@ -1,9 +1,11 @@
 """Alerts to the ESG office, through a real SMTP server: a failed or crashed run (the flows' hooks, under
-Prefect's test harness), a mailbox that cannot be reached, and a collection that stopped in January-March."""
+Prefect's test harness and, for the collect deployment, on a real Prefect server with a process worker), a
+mailbox that cannot be reached, and a collection that stopped in January-March."""
 
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,3 +83,35 @@ def test_the_watch_flow_mails_the_office_when_collect_has_not_completed_for_a_da
     assert why and why.startswith(("no collect run", "the last collect run completed"))
     [alert] = office.messages
     assert alert["Subject"] == "[esgflow alert] the collection has not run for a day" and why in alert.get_content()
+
+
+@pytest.mark.slow  # a real `prefect server start` and a process worker: about a minute
+def test_on_a_real_prefect_server_a_deployed_collect_that_cannot_reach_its_mailbox_mails_the_office(
+    office: Sink, tmp_path: Path
+) -> None:
+    """The deployment of prefect.yaml, run by a real worker: the run fails and its hook, in the worker's
+    flow-run process, mails the office through the SMTP server; nothing of this test's process sends it."""
+    import os
+
+    from tests.prefect_server import deploy_all, prefect_server, process_worker, start_run, wait_for
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    with prefect_server(tmp_path) as env:
+        env.update({k: v for k, v in os.environ.items() if k.startswith("ESGFLOW_") and k != "ESGFLOW_PROJECT_DIR"})
+        env.update({"ESGFLOW_INBOX": f"imap://esg@127.0.0.1:{closed}/INBOX", "ESGFLOW_INBOX_PASSWORD": "x"})
+        init_warehouse(load_settings(env))
+        deploy_all(env)
+        run_id = start_run(env, "collect/collect")
+        with process_worker(env, tmp_path / "worker.log"):
+            run = wait_for(env, run_id, ("FAILED",))
+            deadline = time.monotonic() + 30  # the hook runs after the state is set
+            while not office.messages and time.monotonic() < deadline:
+                time.sleep(0.5)
+    assert run.state is not None and "cannot reach the mailbox" in (run.state.message or "")
+    [alert] = office.messages
+    assert alert["To"] == "esg-office@chalieco.test, it-oncall@chalieco.test"
+    assert alert["Subject"] == f"[esgflow alert] collect run failed: {run.name}"
+    assert str(run_id) in alert.get_content()
+    assert f"cannot reach the mailbox at 127.0.0.1:{closed}" in alert.get_content()

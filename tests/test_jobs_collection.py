@@ -38,6 +38,27 @@ def test_templates_open_the_period_and_refuse_unknown_entities(settings: Setting
     assert [s.entity for s in period_statuses(settings, parse_period("2025"))][:2] == ["HQ", "SAMI"]
 
 
+def test_a_template_names_every_office_address_given_for_questions(tmp_path: Path) -> None:
+    """ESGFLOW_OFFICE_EMAIL with two addresses: both are in the written workbook, in the order given."""
+    from openpyxl import load_workbook
+
+    from esgflow.config import load_settings
+
+    home = {"ESGFLOW_HOME": str(tmp_path / "home"), "ESGFLOW_SMTP_HOST": "mail.chalieco.test"}
+    settings = load_settings({**home, "ESGFLOW_OFFICE_EMAIL": " esg@chalieco.test ,it-oncall@chalieco.test"})
+    try:
+        [path] = open_collection(settings, "2025", tmp_path / "tpl", ["SAMI"]).values()
+        book = load_workbook(path, read_only=True)
+        asked = [
+            row[1] for ws in book for row in ws.iter_rows(values_only=True) if row and row[0] == "咨询 Questions to"
+        ]
+        assert asked == ["ESG 工作办公室 ESG office: esg@chalieco.test, it-oncall@chalieco.test"]
+        no_office = load_settings({**home, "ESGFLOW_SMTP_SENDER": "esgflow@chalieco.test"})
+        assert no_office.office_contact == "ESG 工作办公室 ESG office: esgflow@chalieco.test"  # else the sender
+    finally:
+        db.dispose(settings.database_url)
+
+
 def test_ingest_names_missing_paths(sqlite_settings: Settings, tmp_path: Path) -> None:
     init_warehouse(sqlite_settings)
     with pytest.raises(EsgflowError, match="no such file or folder"):

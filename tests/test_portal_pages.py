@@ -87,11 +87,14 @@ def test_another_entitys_pages_are_forbidden_whatever_the_url(world: World) -> N
         "/reports/2024/appendix.zh.html",
     ):
         assert sami.get(url).status_code == 403, url
+    refused = sami.get("/entities/GAMI")
+    assert "无权" in refused.text and "not your entity" not in refused.text  # a Chinese reporter reads Chinese
     assert sami.get("/entities/NOPE").status_code == 403
     csrf = _csrf(sami, "/entities/SAMI")
     before = entity_versions(world.settings, "GAMI", parse_period(PERIOD))
     assert _upload(sami, "GAMI", world.workbook("GAMI", name="g2.xlsx"), csrf).status_code == 403
-    assert _upload(sami, "SAMI", world.workbook("GAMI", name="g3.xlsx"), csrf).status_code == 403
+    other = _upload(sami, "SAMI", world.workbook("GAMI", name="g3.xlsx"), csrf)
+    assert other.status_code == 403 and "you may send" not in other.text and "无权" in other.text
     assert entity_versions(world.settings, "GAMI", parse_period(PERIOD)) == before
     assert entity_versions(world.settings, "SAMI", parse_period(PERIOD)) == []
     assert sami.get(f"/entities/SAMI/versions/1/annotated?period={PERIOD}").status_code == 404

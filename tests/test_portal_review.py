@@ -95,9 +95,11 @@ def test_a_return_or_excuse_without_a_reason_is_refused_on_the_page(world: World
     before = _trail(world)
     answer = _decide(office, "SAMI", _csrf(office), decision="returned", version="1", reason="  ")
     assert answer.status_code == 409  # type: ignore[attr-defined]
-    assert "未执行： to return a return needs a reason" in answer.text  # type: ignore[attr-defined]
+    assert "未执行： 退回须写明原因" in answer.text  # type: ignore[attr-defined]
+    trail = answer.text.split('class="trail"')[1]  # type: ignore[attr-defined]
+    assert "0 个错误、0 个提示" in trail and "errors" not in trail  # the checks' line, in the page's language
     answer = _decide(office, "GAMI", _csrf(office), decision="excused")
-    assert "to excuse an entity needs a reason" in answer.text  # type: ignore[attr-defined]
+    assert "免报须写明原因" in answer.text  # type: ignore[attr-defined]
     assert _trail(world) == before
 
 
@@ -107,11 +109,16 @@ def test_approving_a_rejected_return_is_refused_with_why(world: World) -> None:
     before = _trail(world)
     page = office.get(f"/review?period={PERIOD}&lang=en").text
     assert "No usable return; excuse it if it will not report." in page  # no approve form for it
-    answer = _decide(office, "OS-IN", _csrf(office), decision="approved", version="1")
-    assert answer.status_code == 409  # type: ignore[attr-defined]
-    text = answer.text  # type: ignore[attr-defined]
+    form = {"csrf": _csrf(office), "decision": "approved", "version": "1"}
+    answer = office.post(f"/review/OS-IN?period={PERIOD}&lang=en", data=form)
+    assert answer.status_code == 409
+    text = answer.text
     assert "cannot approve OS-IN 2024 version 1: it was rejected by the checks" in text and 'role="alert"' in text
     assert _trail(world) == before and _reviews(world)["OS-IN"] == "pending"
+    # the Chinese page says it in Chinese (issue 26.10)
+    answer = _decide(office, "OS-IN", _csrf(office), decision="approved", version="1")
+    text = answer.text  # type: ignore[attr-defined]
+    assert "不能批准OS-IN 2024 年度第 1 版：未通过校验" in text and "cannot approve" not in text
 
 
 def test_a_reporter_can_neither_see_nor_post_the_review(world: World) -> None:
@@ -143,7 +150,7 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
     assert 'action="/signoff' not in page
     confirmed = {"csrf": csrf, "name": "Wang Li", "confirm": "yes"}
     refused = office.post(f"/signoff?period={PERIOD}", data=confirmed)
-    assert refused.status_code == 409 and "cannot sign off 2024: neither approved nor excused" in refused.text
+    assert refused.status_code == 409 and "无法签发 2024 年度：以下单位既未批准也未免报：" in refused.text
 
     _decide(office, "GAMI", csrf, decision="approved", version="1")
     for status in period_statuses(world.settings, P):
@@ -161,7 +168,7 @@ def test_the_page_says_what_blocks_signoff_then_the_office_signs(world: World) -
         f"Signed by Wang Li &lt;{OFFICE}&gt; · on {display.moment(row.at)}" in page and 'action="/signoff' not in page
     )
     again = office.post(f"/signoff?period={PERIOD}", data=form)
-    assert again.status_code == 409 and "it is locked" in again.text
+    assert again.status_code == 409 and "已锁定" in again.text and "locked" not in again.text
 
 
 def test_the_overview_shows_each_review_and_links_the_review_page(world: World) -> None:
@@ -194,7 +201,7 @@ def test_an_open_group_check_error_blocks_the_signoff_on_the_page(
     assert 'action="/signoff' not in page
     confirmed = {"csrf": _csrf(office), "name": "Wang Li", "confirm": "yes"}
     refused = office.post(f"/signoff?period={PERIOD}", data=confirmed)
-    assert refused.status_code == 409 and "1 group check errors are open" in refused.text
+    assert refused.status_code == 409 and "1 个集团层面校验错误未解决" in refused.text
     assert not [r for r in audit_trail(world.settings, P) if r.action == "signed_off"]
 
 

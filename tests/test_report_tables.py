@@ -231,3 +231,16 @@ def test_a_cell_shows_a_computed_figure_at_the_catalogs_places_and_a_published_o
     assert Cell(Decimal("22157752.40"), "published").shown(0) == "22,157,752.40"
     assert Cell(Decimal("7.17E-8"), "published").shown(10) == "7.17 × 10⁻⁸"
     assert Cell(Decimal("-0.001"), "computed").shown(2) == "-1.00 × 10⁻³"  # not zero, which it is not
+
+
+def test_a_row_shows_every_year_at_one_precision_never_dropping_a_published_digit(catalog: Catalog) -> None:
+    """Issue 26.13: no '11' beside '11.00' or '1.6200' beside '8.7' in one row; values never change, only zeros."""
+    ind = replace(catalog["env_diesel"], decimals=2)
+    row = Row(ind, {"2022": Cell(Decimal("11"), "published"), "2023": Cell(Decimal("8.7"), "published"),
+                    "2024": Cell(Decimal("11.004"), "computed")})  # fmt: skip
+    assert row.places() == 2
+    assert [c.shown(2, row.places()) for c in row.cells.values() if c] == ["11.00", "8.70", "11.00"]
+    wider = Row(ind, {**row.cells, "2023": Cell(Decimal("1.6200"), "published")})
+    assert wider.places() == 4  # a published figure keeps every digit it was published with; the row follows
+    assert [c.shown(2, wider.places()) for c in wider.cells.values() if c] == ["11.0000", "1.6200", "11.0000"]
+    assert Row(ind, {"2024": None}).places() == 2

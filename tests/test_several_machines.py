@@ -6,6 +6,7 @@ a few seconds ahead is run by a worker without anyone starting it."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -123,3 +124,25 @@ def test_a_schedule_a_few_seconds_ahead_is_run_by_a_worker_in_its_own_checkout(m
     ran = [name for name, text in logs.items() if str(done.id) in text]
     assert len(ran) == 1, logs
     assert "FileNotFoundError" not in logs[ran[0]]
+
+
+def test_the_readme_portal_processes_answer_as_one_on_the_shared_warehouse(machines: dict[str, Any]) -> None:
+    """The deploy/ section's portal blocks: two processes on the README's environment, healthy on the shared
+    folder and the PostgreSQL warehouse; the office's sign-in the README grants starts on one, serves on the other."""
+    one, two = (f"http://127.0.0.1:{port}" for port in machines["portals"])
+    for base in (one, two):
+        deadline, health = time.monotonic() + 240, None
+        while health is None and time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=10)
+            except httpx.HTTPError:
+                time.sleep(2)
+        assert health is not None and health.status_code == 200, health and health.text
+        assert health.json()["status"] == "ok"
+    printed = (machines["top"] / "portal.log").read_text()
+    [token] = re.findall(r"https://esg\.example\.com/signin/(\S+)", printed)  # ESGFLOW_PORTAL_URL of the block
+    signin = httpx.get(f"{one}/signin/{token}", timeout=60)
+    assert signin.status_code == 200
+    cookie = signin.headers["set-cookie"].split(";", 1)[0]  # the session, as the browser sends it back
+    assert httpx.get(f"{two}/?period=2025", timeout=60).status_code == 401
+    assert httpx.get(f"{two}/?period=2025", headers={"Cookie": cookie}, timeout=60).status_code == 200

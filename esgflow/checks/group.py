@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -15,12 +16,19 @@ from esgflow.catalog import Catalog
 from esgflow.checks.describe import findings_from
 from esgflow.checks.frames import group_frame
 from esgflow.checks.gx_run import Failure, validator_for
+from esgflow.checks.rules import wording
 from esgflow.factors import FactorRegistry
 from esgflow.findings import Finding
+from esgflow.glossary import unit_zh
 from esgflow.periods import Period
 from esgflow.records import ReporterNote
 
-BASIS_LABEL = {"published": "published", "published_restated": "published (restated)", "computed": "computed"}
+# How each basis of a group figure is named before its finding, in the office's language (zh, en).
+BASIS_LABEL = {
+    "published": ("已发布数据", "published"),
+    "published_restated": ("已发布数据（重述）", "published (restated)"),
+    "computed": ("计算数据", "computed"),
+}
 BASIS_PREFERENCE = ("computed", "published", "published_restated")  # later wins as last period's figure
 
 
@@ -41,8 +49,16 @@ def _prior(figures: dict[str, dict[str, Decimal]]) -> dict[str, Decimal]:
     return prior
 
 
-def note_findings(notes: Iterable[ReporterNote], period: Period) -> list[Finding]:
-    """Notes reporters wrote beside accepted figures, for the ESG office to read (severity info)."""
+def note_findings(
+    notes: Iterable[ReporterNote], period: Period, lang: str = "en", catalog: Catalog | None = None
+) -> list[Finding]:
+    """Notes reporters wrote beside accepted figures, for the ESG office to read (severity info); in Chinese,
+    the figure is named by its Chinese name where the catalog is given."""
+    said = "{entity} 在“{name}”旁注明：{note}" if lang == "zh" else "{entity} wrote beside {indicator}: {note}"
+
+    def name(code: str) -> str:
+        return catalog[code].name_zh if lang == "zh" and catalog is not None and code in catalog else code
+
     return [
         Finding(
             rule="reporter_note",
@@ -53,7 +69,7 @@ def note_findings(notes: Iterable[ReporterNote], period: Period) -> list[Finding
             file=n.file,
             sheet=n.sheet,
             cell=n.cell,
-            message=f"{n.entity} wrote beside {n.indicator}: {n.note}",
+            message=said.format(entity=n.entity, indicator=n.indicator, name=name(n.indicator), note=n.note),
         )
         for n in notes
     ]
@@ -66,24 +82,27 @@ def check_period(
     catalog: Catalog,
     factors: FactorRegistry,
     home: Path,
+    lang: str = "en",
 ) -> list[Finding]:
-    """Findings on the group figures of `period` (every basis given, and last period's for changes)."""
+    """Findings on the group figures of `period` (every basis given, and last period's for changes), worded
+    in the office's language: the command line's English, or Chinese on a Chinese page."""
     now = by_basis(figures, period)
-    notes_found = note_findings(notes, period)
+    notes_found = note_findings(notes, period, lang, catalog)
     if not now:
         return notes_found
     prior = _prior(by_basis(figures, period.shifted_years(-1)))
     frame = group_frame(now, prior, catalog, factors, period.ends_on)
     validator = validator_for(home, catalog)
     checked = validator.check("group", frame, run_name=f"group-{period.code}")
-    found_by_basis = _in_group_words(checked.failures, frame, catalog)
+    found_by_basis = _in_group_words(checked.failures, frame, catalog, lang)
     # A restated basis is checked whole, but only what the restatement changed is worth repeating.
     already = {(f.rule, f.indicators, f.expected, f.actual) for f in found_by_basis.get("published", [])}
     findings: list[Finding] = []
     for basis, found in found_by_basis.items():
-        label = BASIS_LABEL.get(basis, basis)
+        zh, en = BASIS_LABEL.get(basis, (basis, basis))
+        said = f"{period.code} 年{zh}：" if lang == "zh" else f"{en} {period.code}: "
         findings += [
-            replace(f, period=period.code, message=f"{label} {period.code}: {f.message}")
+            replace(f, period=period.code, message=f"{said}{f.message}")
             for f in found
             if basis != "published_restated" or (f.rule, f.indicators, f.expected, f.actual) not in already
         ]
@@ -129,58 +148,71 @@ def _figure(x: float | None, code: str, catalog: Catalog) -> str:
     return display.figure(None if x is None else Decimal(f"{x:.12g}"), catalog[code].decimals)
 
 
-def _label(code: str, catalog: Catalog) -> str:
-    return f"{code} ({catalog[code].name_en})"
+def _label(code: str, catalog: Catalog, lang: str) -> str:
+    """An indicator as the office reads it: its Chinese name on a Chinese page (no codes), else code and name."""
+    return catalog[code].name_zh if lang == "zh" else f"{code} ({catalog[code].name_en})"
 
 
-def _part_above_whole(row: Row, catalog: Catalog) -> str:
+def _unit(code: str, catalog: Catalog, lang: str) -> str:
+    label = catalog[code].unit
+    return unit_zh(label) if lang == "zh" else display.unit(label)
+
+
+def _part_above_whole(row: Row, catalog: Catalog, lang: str) -> str:
     code, whole = row["indicator"], row["whole"]
-    unit = display.unit(catalog[code].unit)
-    return (
-        f"{_label(code, catalog)} is {_figure(row['value'], code, catalog)} {unit}, more than "
-        f"{_label(whole, catalog)} allows ({_figure(row['whole_value'], code, catalog)} {unit}); "
-        "a part cannot exceed its whole"
-    )
+    unit, part, most = _unit(code, catalog, lang), _label(code, catalog, lang), _label(whole, catalog, lang)
+    value, limit = _figure(row["value"], code, catalog), _figure(row["whole_value"], code, catalog)
+    if lang == "zh":
+        return f"{part}为 {value} {unit}，超过{most}（{limit} {unit}）；分项不能大于总量"
+    return f"{part} is {value} {unit}, more than {most} allows ({limit} {unit}); a part cannot exceed its whole"
 
 
-def _parts_sum(row: Row, catalog: Catalog) -> str:
-    code = row["indicator"]
-    unit = display.unit(catalog[code].unit)
-    return (
-        f"{' + '.join(row['parts'].split('+'))} add up to {_figure(row['recomputed'], code, catalog)} {unit}, "
-        f"but {_label(code, catalog)} is {_figure(row['value'], code, catalog)} {unit}"
-    )
+def _parts_sum(row: Row, catalog: Catalog, lang: str) -> str:
+    code, unit = row["indicator"], _unit(row["indicator"], catalog, lang)
+    total, value = _figure(row["recomputed"], code, catalog), _figure(row["value"], code, catalog)
+    if lang == "zh":
+        parts = " + ".join(_label(p, catalog, lang) if p in catalog else p for p in row["parts"].split("+"))
+        return f"{parts} 合计 {total} {unit}，但{_label(code, catalog, lang)}为 {value} {unit}"
+    parts = " + ".join(row["parts"].split("+"))
+    return f"{parts} add up to {total} {unit}, but {_label(code, catalog, lang)} is {value} {unit}"
 
 
-def _yoy(row: Row, catalog: Catalog) -> str:
-    code, change = row["indicator"], row["yoy_change"]
-    unit = display.unit(catalog[code].unit)
+def _yoy(row: Row, catalog: Catalog, lang: str) -> str:
+    code, change, limit = row["indicator"], row["yoy_change"], row["yoy_threshold"]
+    unit, name = _unit(code, catalog, lang), _label(code, catalog, lang)
+    prior, value = _figure(row["prior"], code, catalog), _figure(row["value"], code, catalog)
+    if lang == "zh":
+        pct = "从零起变动" if change == float("inf") else f"变动 {change:.0%}"
+        return f"{name}{pct}（上期 {prior}，本期 {value} {unit}）；变动超过 {limit:.0%}，报告应予说明"
     pct = "from zero" if change == float("inf") else f"by {change:.0%}"
     return (
-        f"{_label(code, catalog)} changed {pct} (last period {_figure(row['prior'], code, catalog)}, "
-        f"now {_figure(row['value'], code, catalog)} {unit}); a change beyond {row['yoy_threshold']:.0%} "
-        "is one the report should explain"
+        f"{name} changed {pct} (last period {prior}, now {value} {unit}); "
+        f"a change beyond {limit:.0%} is one the report should explain"
     )
 
 
-def _derived(row: Row, catalog: Catalog) -> str:
+def _derived(row: Row, catalog: Catalog, lang: str) -> str:
     ind = catalog[row["indicator"]]
+    value, recomputed = _figure(row["value"], ind.code, catalog), _figure(row["recomputed"], ind.code, catalog)
+    name, unit = _label(ind.code, catalog, lang), _unit(ind.code, catalog, lang)
+    if lang == "zh":
+        how = "（采用因子库的换算系数）" if row["factor_based"] else ""
+        named = re.sub(r"[a-z][a-z0-9_]*", lambda m: catalog[m[0]].name_zh if m[0] in catalog else m[0], ind.formula)
+        return f"{name}为 {value} {unit}，但按 {named} 计算为 {recomputed}{how}"
     how = " with the factor registry's conversion factors" if row["factor_based"] else ""
-    return (
-        f"{_label(ind.code, catalog)} is {_figure(row['value'], ind.code, catalog)} {display.unit(ind.unit)}, "
-        f"but {ind.formula} gives {_figure(row['recomputed'], ind.code, catalog)}{how}"
-    )
+    return f"{name} is {value} {unit}, but {ind.formula} gives {recomputed}{how}"
 
 
-def _versus(row: Row, catalog: Catalog) -> str:
+def _versus(row: Row, catalog: Catalog, lang: str) -> str:
     code = row["indicator"]
-    return (
-        f"{_label(code, catalog)}: published {_figure(row['value'], code, catalog)} "
-        f"{display.unit(catalog[code].unit)}, the entity data give {_figure(row['recomputed'], code, catalog)}"
-    )
+    name, unit = _label(code, catalog, lang), _unit(code, catalog, lang)
+    value, recomputed = _figure(row["value"], code, catalog), _figure(row["recomputed"], code, catalog)
+    if lang == "zh":
+        return f"{name}：已发布 {value} {unit}，按各单位数据计算为 {recomputed}"
+    return f"{name}: published {value} {unit}, the entity data give {recomputed}"
 
 
-GROUP_WORDING: dict[str, Callable[[Row, Catalog], str]] = {
+GROUP_WORDING: dict[str, Callable[[Row, Catalog, str], str]] = {
     "part_not_above_whole": _part_above_whole,
     "parts_sum_to_total": _parts_sum,
     "yoy_change_needs_note": _yoy,
@@ -190,7 +222,15 @@ GROUP_WORDING: dict[str, Callable[[Row, Catalog], str]] = {
 }
 
 
-def _in_group_words(failures: list[Failure], frame: pl.DataFrame, catalog: Catalog) -> dict[str, list[Finding]]:
+def _fallback_zh(finding: Finding, catalog: Catalog) -> str:
+    """A rule without group words, on a Chinese page: the rule's name and the figures it is about, no English."""
+    names = "、".join(catalog[c].name_zh for c in finding.indicators if c in catalog)
+    return f"{wording(finding.rule, 'zh')[0]}：{names}" if names else wording(finding.rule, "zh")[0]
+
+
+def _in_group_words(
+    failures: list[Failure], frame: pl.DataFrame, catalog: Catalog, lang: str
+) -> dict[str, list[Finding]]:
     """The findings of `findings_from`, each worded for the ESG office where the group has its own words.
 
     `findings_from` gives each key's findings in the order of their failing rows' ids; the
@@ -202,8 +242,11 @@ def _in_group_words(failures: list[Failure], frame: pl.DataFrame, catalog: Catal
     worded: dict[str, list[str | None]] = {}
     for failure in sorted(failures, key=lambda f: f.row_id):
         row, words = rows[failure.row_id], GROUP_WORDING.get(failure.rule)
-        worded.setdefault(row["key"], []).append(words(row, catalog) if words else None)
+        worded.setdefault(row["key"], []).append(words(row, catalog, lang) if words else None)
     return {
-        key: [replace(f, message=text) if text else f for f, text in zip(findings, worded[key], strict=True)]
+        key: [
+            replace(f, message=text or (_fallback_zh(f, catalog) if lang == "zh" else f.message))
+            for f, text in zip(findings, worded[key], strict=True)
+        ]
         for key, findings in found.items()
     }

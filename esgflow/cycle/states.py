@@ -52,6 +52,16 @@ _WHY_NOT = {
 }
 
 
+# The same, in Chinese, for the office's Chinese review page.
+_WHY_NOT_ZH = {
+    RECEIVED: "尚未经过校验；只有已接受的报表才能审核",
+    REJECTED: "未通过校验；只有已接受的报表才能审核，需要填报单位提交更正后的文件",
+    APPROVED: "已批准；如需修改，须由填报单位提交更正后的报表",
+    RETURNED: "已退回填报单位；下一次审核的是其更正后的报表",
+    SUPERSEDED: "已被更新的版本取代；请审核最新版本",
+}
+
+
 class RefusedMove(EsgflowError):
     """A move the state machine does not allow; the message says why."""
 
@@ -61,10 +71,13 @@ def machine_state(status: str) -> str:
     return "accepted" if status in ACCEPTED else status
 
 
-def move(state: str, target: str, what: str) -> str:
-    """The state after moving `what` (a version, for the message) from `state` to `target`, or RefusedMove."""
+def move(state: str, target: str, what: str, what_zh: str | None = None) -> str:
+    """The state after moving `what` (a version, for the message; `what_zh` in Chinese) from `state` to
+    `target`, or RefusedMove."""
     current = machine_state(state)
     if target in MOVES.get(current, frozenset()):
         return target
     verb = {APPROVED: "approve", RETURNED: "return", SUPERSEDED: "supersede"}.get(target, f"move to {target}")
-    raise RefusedMove(f"cannot {verb} {what}: {_WHY_NOT.get(current, f'it is {current}')}")
+    verb_zh = {APPROVED: "批准", RETURNED: "退回", SUPERSEDED: "取代"}.get(target, f"转为 {target}")
+    zh = f"不能{verb_zh}{what_zh or what}：{_WHY_NOT_ZH.get(current, f'当前状态为 {current}')}"
+    raise RefusedMove(f"cannot {verb} {what}: {_WHY_NOT.get(current, f'it is {current}')}", zh)

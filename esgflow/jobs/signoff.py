@@ -8,6 +8,7 @@ from datetime import datetime
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.group import check_period
+from esgflow.checks.rules import wording
 from esgflow.config import Settings
 from esgflow.cycle.review import (
     DECISIONS,
@@ -74,27 +75,36 @@ def review_return(
     a returned version goes back to its reporters with the reason, by mail like the letters.
     """
     if decision not in DECISIONS:
-        raise EsgflowError(f"a review approves, returns or excuses, not {decision!r}")
+        raise EsgflowError(
+            f"a review approves, returns or excuses, not {decision!r}", f"审核只能批准、退回或免报，而非 {decision!r}"
+        )
     if decision != APPROVED and not reason.strip():
-        raise EsgflowError(f"to {'return a return' if decision == RETURNED else 'excuse an entity'} needs a reason")
+        raise EsgflowError(
+            f"to {'return a return' if decision == RETURNED else 'excuse an entity'} needs a reason",
+            f"{'退回' if decision == RETURNED else '免报'}须写明原因",
+        )
     require_schema(settings)
     who, why = actor(by), reason.strip() or None
     with db.session_scope(settings.database_url) as session:
         if entity not in entity_tree(session, period):
-            raise EsgflowError(f"{entity} is not an entity that reports in {period}")
+            raise EsgflowError(
+                f"{entity} is not an entity that reports in {period}", f"{entity} 不是 {period} 年度的填报单位"
+            )
         versions = submission_versions(session, period, entity)
         if decision == EXCUSED:
             used = figures_version(versions)
             if used is not None:
                 raise EsgflowError(
                     f"cannot excuse {entity} for {period}: it has a usable return (version {used.version}); "
-                    "approve it or return it"
+                    "approve it or return it",
+                    f"{entity} {period} 年度已有可用的报表（第 {used.version} 版），不能免报；请批准或退回",
                 )
             record_audit(session, EXCUSED, who, period, entity=entity, state=EXCUSED, reason=why)
             return ReviewResult(period.code, entity, None, EXCUSED, who)
         chosen = target(versions, entity, period.code, version)
         states = version_states(versions, audit_events(session, period, DECISIONS))
-        state = move(states[(entity, chosen.version)], decision, f"{entity} {period} version {chosen.version}")
+        what = (f"{entity} {period} version {chosen.version}", f"{entity} {period} 年度第 {chosen.version} 版")
+        state = move(states[(entity, chosen.version)], decision, *what)
         record_audit(session, decision, who, period, entity=entity, version=chosen.version, state=state, reason=why)
     to: list[str] = []
     mailed: list[str] = []
@@ -106,7 +116,7 @@ def review_return(
     return ReviewResult(period.code, entity, chosen.version, state, who, to, mailed)
 
 
-def open_checks(settings: Settings, period: Period) -> list[Finding]:
+def open_checks(settings: Settings, period: Period, lang: str = "en") -> list[Finding]:
     """Group check findings on the period's standing computed figures (errors, warnings), and the notes
     reporters wrote beside their figures (info), which may explain a warning: what the sign-off page shows.
 
@@ -121,13 +131,13 @@ def open_checks(settings: Settings, period: Period) -> list[Finding]:
         notes = reporter_notes(session, period)
     own = {key: value for key, value in figures.items() if key[1] != period.code or key[2] == basis}
     factors = registry_from(pinned[1]) if pinned else load_factors()
-    found = check_period(own, notes, period, load_catalog(), factors, settings.home)
+    found = check_period(own, notes, period, load_catalog(), factors, settings.home, lang)
     return [f for f in found if f.period == period.code]
 
 
-def open_errors(settings: Settings, period: Period) -> list[Finding]:
+def open_errors(settings: Settings, period: Period, lang: str = "en") -> list[Finding]:
     """The group check errors that stop a sign-off (see open_checks)."""
-    return [f for f in open_checks(settings, period) if f.severity == "error"]
+    return [f for f in open_checks(settings, period, lang) if f.severity == "error"]
 
 
 @dataclass(frozen=True)
@@ -148,13 +158,16 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
     """
     who = by.strip()
     if not who:
-        raise EsgflowError("a sign-off needs the name of who signs (--by)")
+        raise EsgflowError("a sign-off needs the name of who signs (--by)", "签发须填写签发人姓名")
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         signed = trail.period_signoff(session, period)
         if signed is not None:
             when = f"{signed.signed_at:%Y-%m-%d %H:%M} UTC"
-            raise EsgflowError(f"{period} was signed off by {signed.signed_by} on {when}: it is locked")
+            raise EsgflowError(
+                f"{period} was signed off by {signed.signed_by} on {when}: it is locked",
+                f"{period} 年度已由 {signed.signed_by} 于 {when} 签发，已锁定",
+            )
         members = entity_tree(session, period)
         versions = submission_versions(session, period)
         decisions = audit_events(session, period, DECISIONS)
@@ -162,13 +175,21 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
     reviews = review_states(versions, decisions, members)
     refused = signoff_refusals(reviews, load_registry().codes)
     if refused:
-        raise EsgflowError(f"cannot sign off {period}: neither approved nor excused: {', '.join(refused)}")
+        raise EsgflowError(
+            f"cannot sign off {period}: neither approved nor excused: {', '.join(refused)}",
+            f"无法签发 {period} 年度：以下单位既未批准也未免报：{'、'.join(refused)}",
+        )
     if stale or not _has_figures(settings, period):
         consolidate_period(settings, period)  # the figures are those of the approved returns
     errors = open_errors(settings, period)
     if errors:
         listed = "; ".join(f.message for f in errors[:5]) + (f" and {len(errors) - 5} more" if len(errors) > 5 else "")
-        raise EsgflowError(f"cannot sign off {period}: {len(errors)} group check errors are open: {listed}")
+        # the Chinese page lists each open check in full above the form; the refusal names their rules
+        zh = "、".join(dict.fromkeys(wording(f.rule, "zh")[0] for f in errors))
+        raise EsgflowError(
+            f"cannot sign off {period}: {len(errors)} group check errors are open: {listed}",
+            f"无法签发 {period} 年度：{len(errors)} 个集团层面校验错误未解决（{zh}）",
+        )
     grouped: dict[str, list[SubmissionVersion]] = {}
     for v in versions:
         grouped.setdefault(v.entity, []).append(v)
@@ -178,7 +199,9 @@ def signoff_period(settings: Settings, period: Period, by: str) -> SignoffResult
     with db.session_scope(settings.database_url) as session:
         pinned = pinned_factor_set(session, period)
         if pinned is None:
-            raise EsgflowError(f"{period} has no consolidated figures to sign off")
+            raise EsgflowError(
+                f"{period} has no consolidated figures to sign off", f"{period} 年度没有可签发的合并数据"
+            )
         at = record_signoff(session, period, who, pinned[0], returns, excused)
         record_audit(
             session,

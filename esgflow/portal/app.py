@@ -22,7 +22,7 @@ from esgflow.jobs.health import health
 from esgflow.portal import api, pages, review
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, RateLimiter, Sessions, bearer_token
-from esgflow.portal.render import render, word
+from esgflow.portal.render import refusal, render, word
 from esgflow.portal.uploads import MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
@@ -193,8 +193,10 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
     async def refused(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        lang = request.query_params.get("lang", "zh") if request.query_params.get("lang") in ("zh", "en") else "zh"
-        page = render("message.html", lang, viewer=None, heading=str(exc.status_code), text=str(exc.detail), back="/")
+        # the signed-in viewer's language where known (a reporter reads their entity's), else the page's
+        lang = pages.page_lang(request, getattr(request.state, "viewer", None))
+        text = refusal(exc.status_code, str(exc.detail), lang)
+        page = render("message.html", lang, viewer=None, heading=str(exc.status_code), text=text, back="/")
         return HTMLResponse(page, exc.status_code, headers=exc.headers)
 
     @app.middleware("http")

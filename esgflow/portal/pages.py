@@ -50,10 +50,11 @@ def _viewer(request: Request) -> Viewer:
     found = browser_viewer(_portal(request).settings, request, _portal(request).sessions)
     if found is None:
         raise HTTPException(401, word("not_signed_in_text", "zh") + " " + word("not_signed_in_text", "en"))
+    request.state.viewer = found  # a refusal later in the request is worded in this viewer's language
     return found
 
 
-def _lang(request: Request, viewer: Viewer | None) -> str:
+def page_lang(request: Request, viewer: Viewer | None) -> str:
     """A reporter reads their entity's language; the office chooses (Chinese unless ?lang=en)."""
     if viewer and viewer.grant.entity:
         return load_registry()[viewer.grant.entity].language
@@ -90,7 +91,7 @@ def _period(request: Request) -> Period:
 
 def _page(request: Request, viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
     csrf = viewer.session.csrf if viewer.session else ""
-    return HTMLResponse(render(template, _lang(request, viewer), viewer=viewer, csrf=csrf, **context))
+    return HTMLResponse(render(template, page_lang(request, viewer), viewer=viewer, csrf=csrf, **context))
 
 
 @router.get("/signin/{token}")
@@ -123,10 +124,10 @@ def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     _portal(request).sessions.end(request.cookies.get(COOKIE))
     page = render(
         "message.html",
-        _lang(request, viewer),
+        page_lang(request, viewer),
         viewer=None,
         heading="",
-        text=word("signed_out", _lang(request, viewer)),
+        text=word("signed_out", page_lang(request, viewer)),
         back=None,
     )
     response = HTMLResponse(page)
@@ -144,7 +145,7 @@ def home(request: Request) -> Response:
     settings, period = _portal(request).settings, _period(request)
     statuses = period_statuses(settings, period)
     deadline, today = cycle_deadline(settings, period), datetime.now(UTC).date()
-    registry, lang = load_registry(), _lang(request, viewer)
+    registry, lang = load_registry(), page_lang(request, viewer)
     rows = [
         (
             s,
@@ -179,7 +180,7 @@ def home(request: Request) -> Response:
 def entity_page(entity: str, request: Request) -> Response:
     viewer = _viewer(request)
     entity, period = _entity(viewer, entity), _period(request)
-    settings, lang = _portal(request).settings, _lang(request, viewer)
+    settings, lang = _portal(request).settings, page_lang(request, viewer)
     shown = versions(entity_versions(settings, entity, period), load_catalog(), lang)
     status = shown[0].status if shown else "not_submitted"
     deadline = cycle_deadline(settings, period)
@@ -240,7 +241,7 @@ def upload(
     viewer = _viewer(request)
     check_csrf(viewer, csrf)  # before anything of the form is looked at
     entity = _entity(viewer, entity)
-    settings, lang = _portal(request).settings, _lang(request, viewer)
+    settings, lang = _portal(request).settings, page_lang(request, viewer)
     data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
     outcome = uploads.submit(settings, viewer, data, file.filename, client_address(request), entity)
     background.add_task(uploads.refresh_docs, settings)
@@ -276,7 +277,7 @@ def attach(
     viewer = _viewer(request)
     check_csrf(viewer, csrf)  # before anything of the form is looked at
     entity, period = _entity(viewer, entity), _period(request)
-    settings, lang = _portal(request).settings, _lang(request, viewer)
+    settings, lang = _portal(request).settings, page_lang(request, viewer)
     name = uploads.safe_name(file.filename)
     event = PortalEvent("evidence", "", client_address(request), viewer.grant.email, entity, period.code, None, name)
     if not viewer.may_write(entity):

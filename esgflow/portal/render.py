@@ -201,6 +201,47 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# A refused page in Chinese: the known refusals word for word, any other by its status, never an English
+# sentence (a refusal that already carries Chinese, like a spent sign-in link's, is shown as it is).
+REFUSALS_ZH: dict[str, str] = {
+    "not your entity": "这不是本单位的页面，无权查看。",
+    "no such entity": "没有这个单位。",
+    "this sign-in is for another period": "此登录链接适用于另一个报告期。",
+    "for the ESG office": "此页面仅供 ESG 工作办公室使用。",
+    "not found": "未找到。",
+    "no annotated workbook for this version": "此版本没有批注版工作簿。",
+    "no letter for this version": "此版本没有反馈函。",
+    "decide approved, returned or excused": "请选择批准、退回或免报。",
+    "an auditor's sign-in is read-only: it sends no returns": "审验人员的登录只能查看，不能提交报表。",
+    "the form is not from this session (CSRF token missing or wrong); reload the page": (
+        "表单已过期或不属于本次登录，请刷新页面后重试。"
+    ),
+    "too many sign-in attempts; wait a minute": "登录尝试次数过多，请一分钟后再试。",
+    "too many sign-in attempts from this address; wait a minute": "登录尝试次数过多，请一分钟后再试。",
+}
+STATUS_ZH: dict[int, str] = {
+    400: "请求有误，请返回重试。",
+    401: "尚未登录或登录已失效，请打开 ESG 工作办公室发给您的登录链接。",
+    403: "无权执行此操作。",
+    404: "未找到所请求的内容。",
+    409: "操作未执行。",
+    413: "文件过大。",
+    422: "无法处理所提交的内容。",
+    429: "请求过于频繁，请稍后再试。",
+}
+
+
+def refusal(status: int, detail: str, lang: str) -> str:
+    """What a refused page says: the detail in English; in Chinese its Chinese words, else its status's."""
+    if lang != "zh":
+        return detail
+    if detail in REFUSALS_ZH:
+        return REFUSALS_ZH[detail]
+    if any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+        return detail
+    return STATUS_ZH.get(status, "请求未能完成。")
+
+
 def word(key: str, lang: str) -> str:
     zh, en = WORDS.get(key, (key, key))
     return zh if lang == "zh" else en

@@ -7,6 +7,7 @@ on the page with its reason, and nothing is recorded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlencode
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from esgflow import EsgflowError
+from esgflow import EsgflowError, glossary
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.review import DECISIONS, undecided
@@ -28,7 +29,7 @@ from esgflow.jobs.signoff import audit_trail, open_checks, review_return, signof
 from esgflow.periods import Period
 from esgflow.portal import signing
 from esgflow.portal.auth import Viewer, check_csrf
-from esgflow.portal.pages import _lang, _page, _period, _portal, _viewer
+from esgflow.portal.pages import _page, _period, _portal, _viewer, page_lang
 from esgflow.portal.render import word
 from esgflow.portal.views import FindingRow, finding_rows
 from esgflow.records import AuditRecord
@@ -142,11 +143,26 @@ def signoff_state(
     # and it is the same check signoff_period makes, so the page and the refusal agree. A GET
     # does not consolidate: figures older than a return are checked as they stand, and the
     # sign-off consolidates again before its own check.
-    found = [] if waiting else open_checks(settings, period)
+    found = [] if waiting else open_checks(settings, period, lang)
     errors = [f.message for f in found if f.severity == "error"]
     shown = signing.open_checks(found, lang)
     coverage = signing.coverage_line(period, statuses, lang)
     return Signoff(None, waiting, errors, shown, not waiting, coverage, signing.report_link(settings, period, lang))
+
+
+# The checks' own line in the trail, kept as recorded ("2 errors, 1 warnings"), read in the page's language.
+_JUDGED = re.compile(r"(\d+) errors, (\d+) warnings")
+
+
+def trail_reason(record: AuditRecord, lang: str) -> str:
+    """A trail row's reason as the page shows it: a person's reason as written, the checks' counts in words."""
+    counted = _JUDGED.fullmatch(record.reason or "") if record.action == "judged" else None
+    if counted is None:
+        return record.reason or ""
+    errors, warnings = (int(n) for n in counted.groups())
+    if lang == "zh":
+        return f"{errors} 个{glossary.severity('error', 'zh')}、{warnings} 个{glossary.severity('warning', 'zh')}"
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
 def _office(viewer: Viewer) -> Viewer:
@@ -156,7 +172,7 @@ def _office(viewer: Viewer) -> Viewer:
 
 
 def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, status: int = 200) -> Response:
-    settings, period, lang = _portal(request).settings, _period(request), _lang(request, viewer)
+    settings, period, lang = _portal(request).settings, _period(request), page_lang(request, viewer)
     statuses = period_statuses(settings, period)
     trail = audit_trail(settings, period)
     done = request.query_params.get("done")
@@ -169,7 +185,7 @@ def _review_page(request: Request, viewer: Viewer, refusal: str | None = None, s
         query=f"period={period.code}&lang={lang}",
         rows=review_rows(settings, period, statuses, trail, lang),
         signoff=signoff_state(settings, period, statuses, trail, lang),
-        trail=trail[::-1],  # newest first, as the overview's log
+        trail=[(a, trail_reason(a, lang)) for a in trail[::-1]],  # newest first, as the overview's log
         refusal=refusal,
         done=shown,
         counts={r: sum(s.review == r for s in statuses) for r in (PENDING, APPROVED, RETURNED, EXCUSED)},
@@ -210,7 +226,7 @@ def review(
             _portal(request).settings, period, entity, decision, reason, by=viewer.grant.email, version=version
         )
     except EsgflowError as exc:  # a refused move: say why on the page, nothing was recorded
-        return _review_page(request, viewer, str(exc), 409)
+        return _review_page(request, viewer, exc.said(page_lang(request, viewer)), 409)
     return _back(request, period, entity)
 
 
@@ -226,10 +242,10 @@ def signoff(
     _office(viewer)
     period = _period(request)
     if not name.strip() or confirm != signing.CONFIRMED:  # one click signs nothing: name and confirm
-        lang = _lang(request, viewer)
+        lang = page_lang(request, viewer)
         return _review_page(request, viewer, word("signoff_unconfirmed", lang), 400)
     try:
         signoff_period(_portal(request).settings, period, signing.signer(name, viewer.grant.email))
     except EsgflowError as exc:
-        return _review_page(request, viewer, str(exc), 409)
+        return _review_page(request, viewer, exc.said(page_lang(request, viewer)), 409)
     return _back(request, period)

@@ -69,15 +69,20 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
         for r in rows:
             ind = r.indicator
             cells = [Td(escape(ind.name(lang))), Td(escape(unit_of(ind, lang)), "unit")]
+            places = r.places()
             for c in table_.columns:
                 css, shown = _cell(
-                    r.cells[c.key], c, ind.code, ind.decimals, (differing, contradicted, unpublished), lang
+                    r.cells[c.key], c, ind.code, (ind.decimals, places), (differing, contradicted, unpublished), lang
                 )
                 shown_cells.append(shown)
                 # the estimate mark sits inside the figure's cell, after any other mark
                 cells.append(Td(shown + estimates.html_mark(table_.estimated_from(r, c), lang), css))
             points = [
-                Point(k, cell.value if (cell := r.cells[k]) else None, cell.shown(ind.decimals) if cell else MISSING)
+                Point(
+                    k,
+                    cell.value if (cell := r.cells[k]) else None,
+                    cell.shown(ind.decimals, places) if cell else MISSING,
+                )
                 for k in year_keys
             ]
             cells.append(Td(trend_chart(points, scales[ind.code], unit_of(ind, lang), lang), "trend"))
@@ -170,7 +175,7 @@ def _cell(
     cell: Cell | None,
     column: Column,
     code: str,
-    decimals: int,
+    precision: tuple[int, int],  # the catalog's decimals, and the places its row is shown with
     marks: tuple[dict[str, Decimal], dict[tuple[str, str], list[Finding]], set[str]],
     lang: str,
 ) -> tuple[str, str]:
@@ -195,7 +200,7 @@ def _cell(
         css.append("contradicted")
         title = list_separator(lang).join(own_summary(f, lang) for f in contradicted[(code, column.year)])
         mark = f'<a class="mark" href="#own-{code}-{column.year}" title="{escape(title)}">!</a>'
-    return " ".join(css), cell.shown(decimals) + mark
+    return " ".join(css), cell.shown(*precision) + mark
 
 
 def write_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catalog, lang: str, path: Path) -> None:

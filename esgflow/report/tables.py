@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from esgflow.catalog import Catalog, Indicator
-from esgflow.display import readable, written_places
+from esgflow.display import SMALL, is_tiny, readable, written_places
 from esgflow.figures.targets import Progress
 from esgflow.findings import Finding
 from esgflow.periods import Period
@@ -31,9 +31,15 @@ class Cell:
         """A computed figure has the catalog's places; a published one the places it was published with."""
         return decimals if self.basis.startswith("computed") else written_places(self.value)
 
-    def shown(self, decimals: int) -> str:
-        """The figure as a person reads it: separators, its places, a tiny one in scientific notation."""
-        return readable(abs(self.value) if self.value == 0 else self.value, self.places(decimals))
+    def shown(self, decimals: int, places: int | None = None) -> str:
+        """The figure as a person reads it: separators, a tiny one in scientific notation, at `places` (its
+        row's, see Row.places) or else its own. A computed figure is first rounded to the catalog's
+        `decimals` (what the CSV says), so that widening a row only adds zeros, never a digit."""
+        rounded = self.basis.startswith("computed") and not is_tiny(self.value, decimals)  # a tiny one keeps its digits
+        value = self.value.quantize(Decimal(1).scaleb(-decimals)) if rounded else self.value
+        if places is None or (value != 0 and abs(value) < SMALL):  # scientific notation: its own digits
+            places = self.places(decimals)
+        return readable(abs(value) if value == 0 else value, places)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,14 @@ class Column:
 class Row:
     indicator: Indicator
     cells: dict[str, Cell | None]
+
+    def places(self) -> int:
+        """One precision for every year of the row (issue 26.13): the catalog's places, widened to the places a
+        published figure of the row was published with, so that no published digit is dropped and no year
+        reads 11 beside another's 11.00. Only zeros are added; a value never changes."""
+        cells = [c for c in self.cells.values() if c and not c.basis.startswith("computed")]
+        published = [written_places(c.value) for c in cells if abs(c.value) >= SMALL]  # not those in 10⁻ⁿ form
+        return max([self.indicator.decimals, *published])
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ def write_appendix_xlsx(table: AppendixTable, entries: list[IndexEntry], catalog
                 cell, shown = r.cells[c.key], ws.cell(ws.max_row, col)
                 if cell is None:
                     continue
-                shown.number_format = display.excel_format(ind.decimals, cell.value)
+                shown.number_format = display.excel_format(r.places(), cell.value)  # the page's places
                 notes = []
                 entities = table.estimated_from(r, c)
                 if entities:  # a note on the figure, so the number itself stays a number
