@@ -229,10 +229,10 @@ def _fingerprint(catalog: Catalog) -> str:
     """
     import great_expectations as gx
 
-    from esgflow.checks import frames, rules, suites
+    from esgflow.checks import conditions, frames, rules, slips, suites
 
     digest = hashlib.sha256(repr(catalog).encode())
-    for module in (rules, suites, frames):
+    for module in (rules, slips, suites, frames, conditions):  # conditions: how masked columns are named
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(gx.__version__.encode())
     return digest.hexdigest()
