@@ -12,13 +12,16 @@ from typing import Any, Literal
 
 import yaml
 
-from esgflow import EsgflowError, units
+from esgflow import EsgflowError, glossary, units
 from esgflow.registers import Table, parse_tables, table_problems
 
 # per_entity: a formula over an entity's own inputs and the factors of where it is (an
 # emission), summed up the tree like a reported figure.
-Consolidation = Literal["sum", "group", "derived", "weighted_average", "per_entity"]
+# screened: a Scope 3 category no template asks activity data for; it has no figure, and its row
+# shows the category's screening state (esgflow.figures.scope3), never a zero.
+Consolidation = Literal["sum", "group", "derived", "weighted_average", "per_entity", "screened"]
 COMPUTED = ("derived", "per_entity")
+NOT_REPORTED = (*COMPUTED, "screened")
 DType = Literal["integer", "decimal", "percent"]
 
 PILLARS = ("econ", "env", "soc", "gov")
@@ -112,8 +115,9 @@ class Indicator:
 
     @property
     def is_input(self) -> bool:
-        """Whether reporters type this figure in (derived and per-entity figures are computed)."""
-        return self.consolidation not in COMPUTED
+        """Whether reporters type this figure in (derived and per-entity figures are computed, and a
+        screened Scope 3 category has no figure)."""
+        return self.consolidation not in NOT_REPORTED
 
     @property
     def group_only(self) -> bool:
@@ -169,6 +173,8 @@ class Catalog:
         """What answers a framework item, named for people: an indicator's name, or a register's (tbl_sites)."""
         if code in self.by_code:
             return self.by_code[code].name(lang)
+        if code == "scope3_screening":  # esgflow.figures.scope3.SCREENING: the approved screening
+            return glossary.SCOPE3_SCREENING[0 if lang == "zh" else 1]
         table = next((t for t in self.tables if t.list_name == code), None)
         return code if table is None else (table.zh if lang == "zh" else table.en)
 
@@ -354,6 +360,8 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
             problems.append(f"{where}: formula on a {ind.consolidation} indicator")
         if ind.consolidation == "weighted_average" and (not ind.weight or ind.weight not in catalog):
             problems.append(f"{where}: weighted_average needs a weight indicator")
+        if ind.consolidation == "screened" and not re.fullmatch(r"env_ghg_scope3_cat([1-9]|1[0-5])", ind.code):
+            problems.append(f"{where}: only a Scope 3 category (env_ghg_scope3_catN) may be screened")
         if ind.consolidation == "group" and ind.reported_by != "group":
             problems.append(f"{where}: group consolidation needs reported_by: group")
         problems += _version_problems(ind, where)

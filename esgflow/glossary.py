@@ -58,6 +58,10 @@ REGISTER = {
     ),
 }
 
+# The approved Scope 3 screening of all fifteen categories, named where it answers a framework item
+# (HKEX D28(c)) in the index, its CSV and the page.
+SCOPE3_SCREENING = ("范围三类别筛选（15类均已批准）", "Scope 3 screening (all 15 categories approved)")
+
 # A year's column once its figures were restated: the report page and appendix.xlsx label it alike.
 RESTATED = ("重述", "restated")
 

@@ -70,6 +70,10 @@ for _definition in (
     "pkm = [passenger_distance]",
     "tkm = [freight_work]",
     "room_night = [room_night]",
+    # Spend-based Scope 3: US dollars are a currency of their own (converted from CNY only by a
+    # cited exchange-rate factor), and a price index point is a dimension of its own.
+    "USD = [us_dollar]",
+    "index_point = [price_index]",
 ):
     _REGISTRY.define(_definition)
 
@@ -99,6 +103,7 @@ _LABELS: dict[str, str] = {
     "passenger-km": "pkm",
     "t-km": "tkm",
     "room-night": "room_night",
+    "index": "index_point",
 }
 
 

@@ -105,13 +105,20 @@ def client(env: dict[str, str]) -> Iterator[SyncPrefectClient]:
 
 
 def start_run(
-    env: dict[str, str], deployment: str, parameters: dict[str, Any] | None = None, at: datetime | None = None
+    env: dict[str, str],
+    deployment: str,
+    parameters: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    job_variables: dict[str, Any] | None = None,
 ) -> UUID:
-    """A run of `flow/deployment`, with parameters, or scheduled at a time (its period then comes from that time)."""
+    """A run of `flow/deployment`, with parameters, or scheduled at a time (its period then comes from that time);
+    `job_variables`: what the worker's run gets beyond its own settings, e.g. {"env": {...}}."""
     with client(env) as c:
         found = c.read_deployment_by_name(deployment)
         state = Scheduled(scheduled_time=at) if at else None
-        return c.create_flow_run_from_deployment(found.id, parameters=parameters or {}, state=state).id
+        return c.create_flow_run_from_deployment(
+            found.id, parameters=parameters or {}, state=state, job_variables=job_variables
+        ).id
 
 
 def wait_for(env: dict[str, str], run_id: UUID, states: tuple[str, ...] = FINAL, timeout: float = 240) -> FlowRun:

@@ -1,7 +1,9 @@
 import csv
+from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 
 from esgflow import EsgflowError
 from esgflow.catalog import Catalog, load_catalog, parse, validate
@@ -38,10 +40,7 @@ def test_catalog_holds_every_published_indicator_in_order(catalog: Catalog, seed
         "env_ghg_intensity_revenue",
         "env_clean_energy_share",
         # the FY2026 report adds Scope 3 by category and its total
-        "env_ghg_scope3_cat1",
-        "env_ghg_scope3_cat3",
-        "env_ghg_scope3_cat4",
-        "env_ghg_scope3_cat6",
+        *(f"env_ghg_scope3_cat{n}" for n in range(1, 16)),
         "env_ghg_scope3_total",
     }
     assert set(body) <= set(catalog.codes)
@@ -51,7 +50,7 @@ def test_catalog_holds_every_published_indicator_in_order(catalog: Catalog, seed
 def test_every_indicator_is_fully_described(catalog: Catalog) -> None:
     for ind in catalog.indicators:
         assert ind.name_zh and ind.name_en and ind.unit and ind.dtype in ("integer", "decimal", "percent")
-        assert ind.consolidation in ("sum", "group", "derived", "weighted_average", "per_entity")
+        assert ind.consolidation in ("sum", "group", "derived", "weighted_average", "per_entity", "screened")
         assert ind.is_input == bool(ind.input_unit), ind.code
     # Only governance process figures (legal review rates, meetings held) answer no framework item precisely.
     unmapped = [i.code for i in catalog.appendix() if not any(i.disclosure.values())]
@@ -85,6 +84,8 @@ indicators:
      reported_by: all, consolidation: derived, formula: env_b + env_b, decimals: 0}
   - {code: soc_d, pillar: env, name: {zh: d, en: d}, unit: t, unit_zh: 吨, input_unit: t, dtype: decimal,
      reported_by: [shipyard], consolidation: sum, rules: {not_above: env_zz}, decimals: 0}
+  - {code: env_e, pillar: env, name: {zh: e, en: e}, unit: t, unit_zh: 吨, dtype: decimal,
+     reported_by: all, consolidation: screened, decimals: 0}
 """
 
 
@@ -96,6 +97,7 @@ def test_validation_names_every_problem(factors: FactorRegistry) -> None:
     assert "soc_d: code must start with its pillar prefix" in problems
     assert "soc_d: unknown entity kind 'shipyard'" in problems
     assert "soc_d: rule names unknown indicator 'env_zz'" in problems
+    assert "env_e: only a Scope 3 category (env_ghg_scope3_catN) may be screened" in problems
 
 
 def test_packaged_catalog_is_sound(catalog: Catalog, factors: FactorRegistry) -> None:
@@ -207,3 +209,16 @@ def test_a_split_is_declared_in_the_catalog_and_checked(catalog: Catalog) -> Non
     )
     assert any("1 to 50 rows" in p for p in problems)
     assert any("one split input" in p for p in problems)  # market-based Scope 2 would name two
+
+
+def test_only_a_scope3_category_may_be_screened_and_it_is_never_asked(catalog: Catalog) -> None:
+    screened = [i for i in catalog.indicators if i.consolidation == "screened"]
+    assert [i.code for i in screened] == [f"env_ghg_scope3_cat{n}" for n in range(8, 16)]
+    assert not any(i.is_input or i.formula for i in screened)
+
+
+def test_every_name_is_read_whole_in_its_two_languages() -> None:
+    """An unquoted comma in a flow mapping would cut a name and leave its tail as a stray key."""
+    raw = yaml.safe_load(resources.files("esgflow").joinpath("catalog/indicators.yaml").read_text("utf-8"))
+    cut = [i["code"] for i in raw["indicators"] if set(i["name"]) != {"zh", "en"}]
+    assert cut == []

@@ -1,7 +1,10 @@
 """Scope 3: categories 1 and 6 against hand calculations from the shipped factors, and the screening gate."""
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib import resources
 
 import polars as pl
 
@@ -63,6 +66,41 @@ def test_category_6_and_category_1_equal_the_hand_calculation(catalog: Catalog, 
     assert abs(_figure(figures, "env_ghg_scope3_cat1") - cat1_kg / 1000) < Decimal("1e-6")
     # 23.27 + 14.75 + 14.54 + 123.05 t of flights, rail and hotels, as the report rounds it
     assert round(_figure(figures, "env_ghg_scope3_cat6"), 2) == Decimal("175.61")
+
+
+def test_spend_based_lines_equal_the_hand_calculation(catalog: Catalog, factors: FactorRegistry) -> None:
+    # 10k CNY of the reporting year -> USD at NBS's 2024 average rate -> 2022 prices by BLS CPI-U ->
+    # kg CO2e by the US EPA supply-chain factors v1.3 (with margins), as esgflow/data ships them.
+    spend = {"env_scope3_spend_steel": "850", "env_scope3_spend_capital_buildings": "3200", "env_scope3_steel": "100"}
+    figures = entity_figures(_observations("SAMI", spend), catalog, factors, {"SAMI": "CN-LN"}, FY2026)
+    to_2022_usd = Decimal(10000) / Decimal("7.1217") * Decimal("292.655") / Decimal("313.689")
+    cat1_kg = Decimal(100) * STEEL + Decimal(850) * to_2022_usd * Decimal("0.787")
+    cat2_kg = Decimal(3200) * to_2022_usd * Decimal("0.224")
+    assert abs(_figure(figures, "env_ghg_scope3_cat1") - cat1_kg / 1000) < Decimal("1e-6")
+    assert abs(_figure(figures, "env_ghg_scope3_cat2") - cat2_kg / 1000) < Decimal("1e-6")
+    # 3,200 x 10k CNY of buildings: 4,493,309 USD of 2024, 4,192,016 USD of 2022, 939.0 t
+    assert round(_figure(figures, "env_ghg_scope3_cat2"), 1) == Decimal("939.0")
+
+
+def test_each_spend_line_says_spend_based_and_not_primary_and_its_factors_are_the_shipped_rows(
+    catalog: Catalog, factors: FactorRegistry
+) -> None:
+    spend = [line for line in lines(catalog) if line.method == "spend-based"]
+    assert {(line.category, line.indicator.code) for line in spend} == {
+        (1, "env_scope3_spend_steel"),
+        (2, "env_scope3_spend_capital_buildings"),
+    }
+    assert not any(line.primary for line in spend)
+    shipped = resources.files("esgflow").joinpath("data/eeio_usepa_v1.3.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(shipped)))
+    for row in rows:
+        factor = factors.resolve(row["factor"], FY2026)
+        assert factor.value == Decimal(row["Supply Chain Emission Factors with Margins"])
+        assert row["Unit"] == "kg CO2e/2022 USD, purchaser price" and factor.unit == "kgCO2e/USD"
+        assert row["2017 NAICS Code"] in factor.source
+    assert factors.resolve("s3_us_cpi_2022", FY2026).vintage == 2022  # the factors' price year
+    note = resources.files("esgflow").joinpath("data/EEIO_SOURCE.md").read_text("utf-8")
+    assert "public domain" in note and "2022 US dollars" in note
 
 
 def test_category_3_takes_the_fuels_and_electricity_of_scope_1_and_2(catalog: Catalog, factors: FactorRegistry) -> None:
@@ -132,9 +170,43 @@ def test_a_category_counts_only_screened_relevant_and_approved() -> None:
 
 def test_every_scope3_input_feeds_its_categorys_figure_and_says_its_method(catalog: Catalog) -> None:
     found = lines(catalog)
-    assert {line.indicator.code for line in found} == set(INPUTS) | {"env_scope3_freight_road"}
+    spend = {"env_scope3_spend_steel", "env_scope3_spend_capital_buildings"}
+    spend |= {"env_scope3_commuters_car", "env_scope3_commuters_transit", "env_scope3_commute_km"}  # category 7
+    assert {line.indicator.code for line in found} == set(INPUTS) | {"env_scope3_freight_road"} | spend
     for line in found:
         figure = catalog[f"env_ghg_scope3_cat{line.category}"]
         assert line.indicator.code in figure.formula_inputs()
         assert line.method and isinstance(line.primary, bool)
     assert category_of("env_ghg_scope3_cat15") == 15 and category_of("env_ghg_scope3_total") is None
+
+
+def test_category_5_and_category_7_equal_the_hand_calculation(catalog: Catalog, factors: FactorRegistry) -> None:
+    waste = {
+        "env_waste_recycled": "1200",  # t
+        "env_waste_landfilled": "300",
+        "env_waste_incinerated": "40",
+        "env_waste_hazardous_licensed": "6.5",
+        "env_waste_construction": "18000",
+    }
+    commuting = {
+        "soc_employees_total": "900",
+        "env_scope3_commuters_car": "210",  # person
+        "env_scope3_commuters_transit": "480",
+        "env_scope3_commute_km": "18.4",  # km per working day, both ways
+    }
+    figures = entity_figures(_observations("SAMI", waste | commuting), catalog, factors, {"SAMI": "CN-LN"}, FY2026)
+    cat5_kg = (  # DESNZ 2025 waste disposal, kg CO2e per tonne
+        Decimal(1200) * Decimal("1.00835")
+        + Decimal(300) * Decimal("520.5327")
+        + (Decimal(40) + Decimal("6.5")) * Decimal("4.68568")
+        + Decimal(18000) * Decimal("1.26338")
+    )
+    # 248 working days in FY2026 (13 public holidays from 2025); DESNZ 2025 average car per km and
+    # average local bus per passenger-km
+    cat7_kg = Decimal(248) * Decimal("18.4") * (Decimal(210) * Decimal("0.16725") + Decimal(480) * Decimal("0.10385"))
+    assert abs(_figure(figures, "env_ghg_scope3_cat5") - cat5_kg / 1000) < Decimal("1e-6")
+    assert abs(_figure(figures, "env_ghg_scope3_cat7") - cat7_kg / 1000) < Decimal("1e-6")
+    assert round(_figure(figures, "env_ghg_scope3_cat7"), 2) == Decimal("387.74")
+    # FY2024 had 11 public holidays: 250 working days
+    fy2024 = entity_figures(_observations("SAMI", commuting), catalog, factors, {"SAMI": "CN-LN"}, date(2024, 12, 31))
+    assert abs(_figure(fy2024, "env_ghg_scope3_cat7") - cat7_kg / 248 * 250 / 1000) < Decimal("1e-6")

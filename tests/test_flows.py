@@ -229,7 +229,7 @@ def test_the_demo_runs_the_cycle_through_the_flows(
     assert differ == {"env_energy_total", "env_energy_intensity_revenue", "env_energy_per_output_value"}
     page = (tmp_path / "out" / "appendix.zh.html").read_text("utf-8")
     assert "本期计算值与已发布值对比" in page and "能源消耗总量" in page.split('id="versus"')[1]
-    # the demo office screens the Scope 3 categories esgflow calculates: figures for those, blanks elsewhere
+    # the demo office screens all fifteen Scope 3 categories: figures for those esgflow calculates, 8-15 not relevant
     assert reported["env_ghg_scope3_cat6"] and reported["env_ghg_scope3_total"]
     assert 'id="scope3"' in page and (tmp_path / "out" / "scope3_screening.csv").is_file()
 

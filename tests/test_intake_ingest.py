@@ -375,3 +375,32 @@ def test_a_figure_a_hundred_times_off_or_only_near_a_power_of_ten_is_no_unit_sli
             sqlite_settings, [fill(template, tmp_path / f"v{n + 2}", {"env_electricity": kwh * factor})], docs=False
         )
         assert not [f for f in o.findings if f.rule.startswith("unit_slip")], factor
+
+
+def test_the_fy2026_scope3_inputs_are_checked_for_slips_bounds_and_head_counts(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    """Spend typed in yuan where 10k CNY is asked is a unit slip; commuters cannot outnumber the employees, and
+    a negative spend or a commuting distance past any working day's is refused (issue 28.2)."""
+    template = open_collection(sqlite_settings, "2026", tmp_path / "tpl", ["SAMI"])["SAMI"]
+    values = {"env_scope3_spend_steel": Decimal(850), "env_scope3_spend_capital_buildings": Decimal(3200)}
+    [first] = ingest_files(sqlite_settings, [fill(template, tmp_path / "v1", values)], docs=False)
+    assert first.status in ("accepted", "accepted_with_warnings"), [f.line() for f in first.findings]
+    in_yuan = {"env_scope3_spend_steel": Decimal(8_500_000)}
+    [slipped] = ingest_files(sqlite_settings, [fill(template, tmp_path / "v2", values | in_yuan)], docs=False)
+    found = {f.indicators[0]: f.rule for f in slipped.findings if f.rule.startswith("unit_slip")}
+    assert found == {"env_scope3_spend_steel": "unit_slip_x10000"}
+    staff = Decimal(_complete_sami()["soc_employees_total"])
+    wrong = {
+        "env_scope3_spend_capital_buildings": Decimal(-5),
+        "env_scope3_commuters_car": staff + 1,
+        "env_scope3_commute_km": Decimal(900),
+    }
+    [bad] = ingest_files(sqlite_settings, [fill(template, tmp_path / "v3", values | wrong)], docs=False)
+    errors = {f.indicators[0] for f in bad.findings if f.severity == "error"}
+    assert bad.status == "rejected"
+    assert {"env_scope3_spend_capital_buildings", "env_scope3_commuters_car", "env_scope3_commute_km"} <= errors
+
+
+def _complete_sami() -> dict[str, Decimal]:
+    return demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]

@@ -88,6 +88,9 @@ def test_the_index_has_one_row_per_item_far_fewer_than_the_old_cross_product(cat
     pairs = [(e.framework, e.item, c) for e in entries for c in e.codes]
     mapped = [(fw, item, i.code) for i in catalog.indicators for fw in FRAMEWORKS for item in i.disclosure[fw]]
     mapped += [(fw, item, t.list_name) for t in catalog.tables for fw in FRAMEWORKS for item in t.disclosure[fw]]
+    # and the Scope 3 screening, under the items of the Scope 3 total
+    scope3_total = catalog["env_ghg_scope3_total"].disclosure
+    mapped += [(fw, item, "scope3_screening") for fw in FRAMEWORKS for item in scope3_total[fw]]
     assert sorted(pairs) == sorted(mapped)
 
 
@@ -123,8 +126,9 @@ def test_mandatory_items_nothing_answers_are_comply_or_explain(catalog: Catalog)
     assert entries[("hkex", "A2.5")].comply_or_explain  # packaging: the 2024 report explains it
     assert entries[("hkex", "A2.5")].chapter == "不遵守就解释"
     assert entries[("sse", "第二十五条")].comply_or_explain  # climate items beyond Scope 1 and 2
-    # Scope 3 (comply or explain) is answered by the category figures the office screens relevant
-    assert entries[("hkex", "D28(c)")].codes[-1] == "env_ghg_scope3_total"
+    # Scope 3 (comply or explain) is answered by the office's approved screening of all fifteen categories
+    # and the figures of those it screens relevant
+    assert entries[("hkex", "D28(c)")].codes[-2:] == ("env_ghg_scope3_total", "scope3_screening")
     assert not entries[("hkex", "D28(c)")].comply_or_explain
     # Scope 1 and 2 are answered by the greenhouse-gas indicators (mandatory from FY2025)
     assert entries[("sse", "第二十四条")].codes[:2] == ("env_ghg_scope1", "env_ghg_scope2_location")

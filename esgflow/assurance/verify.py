@@ -6,6 +6,8 @@ factors (the consolidation's own functions, never the warehouse).
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -89,7 +91,7 @@ def _read_returns(folder: Path, shas: set[str], catalog: Catalog, found: Verific
             parsed[sha] = read_return((folder / path).read_bytes(), path, catalog)
         except Refused as exc:
             found.problems.append(f"{path}: cannot be read as a return ({exc.finding.message})")
-        except OSError as exc:
+        except (OSError, zlib.error, zipfile.BadZipFile) as exc:  # a changed byte may break the compression
             found.problems.append(f"{path}: cannot be read ({exc})")
     return parsed
 

@@ -251,12 +251,22 @@ def _fy2026_inputs(catalog: Catalog, kinds: dict[str, str], values: dict[str, di
 
 # A demo entity's Scope 3 activity of weight 1 (an investment company's), by the unit it is asked
 # in: the group publishes none, so the demo makes plausible amounts that scale with the entity's kind.
-_SCOPE3_DEMO_AMOUNT = {"t": 400, "t-km": 1_500_000, "passenger-km": 120_000, "room-night": 250}
+_SCOPE3_DEMO_AMOUNT = {"t": 400, "t-km": 1_500_000, "passenger-km": 120_000, "room-night": 250, "10k CNY": 300}
+# Commuting (category 7) follows each entity's head count: a fifth drive, half take the bus or metro,
+# 18 km a working day both ways (a share, so a count never exceeds the employees).
+_COMMUTER_SHARE = {"env_scope3_commuters_car": Decimal("0.2"), "env_scope3_commuters_transit": Decimal("0.5")}
+_COMMUTE_KM = Decimal(18)
 
 
 def _scope3_activity(catalog: Catalog, kinds: dict[str, str], values: dict[str, dict[str, Decimal]]) -> None:
     """New in the FY2026 templates (version 4), with no published totals: every demo entity reports them."""
     for ind in (i for i in catalog.indicators if i.scope3 is not None and i.input_unit):
+        if ind.scope3.category == 7:
+            for e in (e for e in kinds if values[e]):
+                heads = values[e].get("soc_employees_total", Decimal(0))
+                share = _COMMUTER_SHARE.get(ind.code)
+                values[e][ind.code] = (heads * share).quantize(Decimal(1)) if share else _COMMUTE_KM
+            continue
         base = _SCOPE3_DEMO_AMOUNT[ind.input_unit]
         for e, k in kinds.items():
             if values[e]:

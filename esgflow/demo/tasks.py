@@ -49,5 +49,5 @@ def import_published_for_comparison(period: Period) -> int:
 
 @task
 def screen_scope3(period: Period) -> list[int]:
-    """Play the ESG office: screen and approve the Scope 3 categories esgflow calculates."""
+    """Play the ESG office: screen and approve all fifteen Scope 3 categories; returns the relevant ones."""
     return scope3.screen_demo(load_settings(), period)

@@ -244,6 +244,8 @@ def _entity_node(ind: Indicator, entity: str, ctx: Context) -> Node | None:
             chosen = factors_at(ind, ctx.catalog, ctx.factors, ctx.on, place, [term])
             values = {c.indicator: float(c.value) for c in cells}
             how = f"{'' if term.sign > 0 else 'minus '}{term.text}"
+            if label := scope3.line_label(ctx.catalog, term.inputs):
+                how += f" [{label}]"  # a Scope 3 line says its method and whether its data are primary
             if split_cell is not None and split in term.inputs:
                 values[split] = float(split_cell.value)
                 cells = [split_cell if c.indicator == split else c for c in cells]

@@ -22,6 +22,9 @@ from esgflow.records import Scope3ScreeningRecord
 
 CATEGORIES = range(1, 16)
 TOTAL = "env_ghg_scope3_total"
+# What answers the framework items of the Scope 3 total (HKEX D28(c)) besides the figures: the period's
+# screening, once every one of the fifteen categories is screened and approved.
+SCREENING = "scope3_screening"
 _CATEGORY_CODE = re.compile(r"env_ghg_scope3_cat([1-9]|1[0-5])")
 
 # The Scope 3 Standard's category names (Greenhouse Gas Protocol, Corporate Value Chain (Scope 3)
@@ -81,6 +84,15 @@ class Line:
     indicator: Indicator
     method: str
     primary: bool
+
+
+def line_label(catalog: Catalog, inputs: Iterable[str]) -> str:
+    """How a Scope 3 line was made, as explain says it: its method and whether its data are primary
+    ("spend-based, data not primary"); empty for a term of no Scope 3 activity input (category 3's fuels)."""
+    marked = [catalog[n].scope3 for n in inputs if n in catalog and catalog[n].scope3 is not None]
+    return "; ".join(
+        dict.fromkeys(f"{m.method}, data {'primary' if m.primary else 'not primary'}" for m in marked if m)
+    )
 
 
 def lines(catalog: Catalog) -> list[Line]:
@@ -143,3 +155,20 @@ def category_rows(screenings: Mapping[int, Scope3ScreeningRecord]) -> list[dict[
             }
         )
     return rows
+
+
+def screening_complete(screenings: Iterable[Scope3ScreeningRecord]) -> bool:
+    """Whether every one of the fifteen categories is screened (relevant or not) and approved."""
+    return {s.category for s in screenings if s.approved_by is not None} >= set(CATEGORIES)
+
+
+def answering(with_figure: set[str], screenings: Iterable[Scope3ScreeningRecord]) -> set[str]:
+    """What of the period answers framework items, the Scope 3 part judged by its screening.
+
+    A complete, approved screening answers the Scope 3 item itself (with the figures of the relevant
+    categories beside it, or none when no category is relevant); an incomplete one answers nothing,
+    so a figure of one screened category cannot make the whole item look answered.
+    """
+    if screening_complete(screenings):
+        return with_figure | {SCREENING}
+    return {code for code in with_figure if not code.startswith("env_ghg_scope3_")}

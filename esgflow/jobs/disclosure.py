@@ -10,6 +10,7 @@ from esgflow.catalog import FRAMEWORKS, load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.review import actor
 from esgflow.entities import load_registry
+from esgflow.figures import scope3
 from esgflow.findings import Finding
 from esgflow.jobs.common import require_schema, standing_basis
 from esgflow.periods import Period
@@ -27,6 +28,7 @@ from esgflow.warehouse.disclosure import (
 )
 from esgflow.warehouse.figures import group_figures
 from esgflow.warehouse.registers import period_rows
+from esgflow.warehouse.scope3 import screenings
 from esgflow.warehouse.trail import record_audit
 
 
@@ -36,6 +38,7 @@ def period_answers(session: db.Session, period: Period, entries: list[IndexEntry
     with_figure = {code for (code, _, _), value in figures.items() if value is not None}
     rows = period_rows(session, period, standing_basis(session, period))  # the returns the figures stand on
     with_figure |= answered_registers(rows, load_catalog())  # tbl_sites, once it has rows
+    with_figure = scope3.answering(with_figure, screenings(session, period))  # D28(c): the screening first
     return item_answers(
         entries, with_figure, disclosure_texts(session, period), earlier_approved_texts(session, period)
     )

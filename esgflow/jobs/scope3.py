@@ -82,18 +82,32 @@ def show(settings: Settings, period: Period) -> list[dict[str, object]]:
 
 
 DEMO_SCREENER, DEMO_APPROVER = "演示·李伟 (demo)", "演示·王芳 (demo)"
+# The demo office's reasons for the categories esgflow calculates nothing for, so that its screening is
+# complete and answers HKEX D28(c): a real office writes its own (`esgflow scope3 screen`).
+DEMO_NOT_RELEVANT = {
+    8: "leased offices and equipment are under the group's operational control: their energy is in Scope 1 and 2",
+    9: "the group builds on its clients' sites; the transport it pays for is in category 4",
+    10: "the group sells engineering services and finished works, no intermediate products",
+    11: "the works it hands over are run and fuelled by their owners (demo assumption)",
+    12: "the works' end of life is their owners' decision, decades after hand-over (demo assumption)",
+    13: "the demo group leases out no assets",
+    14: "the demo group has no franchises",
+    15: "the demo group holds no investments outside its consolidated entities",
+}
 
 
 def screen_demo(settings: Settings, period: Period) -> list[int]:
-    """The demo office's screening: each category esgflow calculates, relevant and approved.
-
-    The other categories stay unscreened, so the demo shows them as such, with no figure.
-    """
+    """The demo office's screening of all fifteen categories, each approved by another person: those esgflow
+    calculates relevant, the others not relevant with the demo's reason. Returns the relevant ones."""
     categories = sorted(n for code in load_catalog().codes if (n := category_of(code)) is not None)
+    relevant = [n for n in categories if n not in DEMO_NOT_RELEVANT]
     with db.session_scope(settings.database_url) as session:
         done = {s.category for s in store.screenings(session, period) if s.approved_by}
     for n in (c for c in categories if c not in done):
-        reason = "the demo group's returns carry this category's activity data"
-        screen(settings, period, n, True, reason, "activity-based with DESNZ 2025 factors", DEMO_SCREENER)
+        if n in DEMO_NOT_RELEVANT:
+            screen(settings, period, n, False, DEMO_NOT_RELEVANT[n], "qualitative screening (demo)", DEMO_SCREENER)
+        else:
+            reason = "the demo group's returns carry this category's activity data"
+            screen(settings, period, n, True, reason, "activity-based with DESNZ 2025 and EPA factors", DEMO_SCREENER)
         approve(settings, period, n, DEMO_APPROVER)
-    return categories
+    return relevant

@@ -17,6 +17,7 @@ import yaml
 
 from esgflow import EsgflowError
 from esgflow.catalog import FRAMEWORKS, Catalog
+from esgflow.figures.scope3 import SCREENING, TOTAL
 
 _ITEM_FIELDS = {"id", "zh", "en", "mandatory", "chapter"}
 
@@ -160,6 +161,8 @@ def disclosure_index(catalog: Catalog, framework_items: FrameworkItems | None = 
     answering: dict[tuple[str, str], list[str]] = {}
     # Indicators, then the registers (by their table's name, tbl_sites) that answer an item once they have rows.
     named = [(i.code, i.disclosure) for i in catalog.indicators] + [(t.list_name, t.disclosure) for t in catalog.tables]
+    if TOTAL in catalog:  # the approved screening answers what the Scope 3 total answers (HKEX D28(c))
+        named.append((SCREENING, catalog[TOTAL].disclosure))
     for code, disclosure in named:
         for fw in FRAMEWORKS:
             for item in disclosure[fw]:

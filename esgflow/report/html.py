@@ -29,6 +29,7 @@ from esgflow.report.page_sections import (
     own_summary,
     restatements,
     scope3_screening,
+    scope3_state_cell,
     table,
     unit_of,
     versus,
@@ -74,6 +75,8 @@ def render_page(table_: AppendixTable, entries: list[IndexEntry], catalog: Catal
                 css, shown = _cell(
                     r.cells[c.key], c, ind.code, (ind.decimals, places), (differing, contradicted, unpublished), lang
                 )
+                if r.cells[c.key] is None and (state := scope3_state_cell(table_, ind.code, c.key, lang)):
+                    css, shown = "num state", state
                 shown_cells.append(shown)
                 # the estimate mark sits inside the figure's cell, after any other mark
                 cells.append(Td(shown + estimates.html_mark(table_.estimated_from(r, c), lang), css))

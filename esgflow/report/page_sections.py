@@ -12,6 +12,7 @@ from esgflow.catalog import Catalog, Indicator
 from esgflow.checks.rules import wording
 from esgflow.display import MISSING, moment, readable, unit, written_places
 from esgflow.figures.scope3 import STATES as SCOPE3_STATES
+from esgflow.figures.scope3 import category_of
 from esgflow.findings import Finding
 from esgflow.report.disclosure import FRAMEWORK_NAMES, IndexEntry
 from esgflow.report.page_text import TEXT
@@ -238,3 +239,15 @@ def scope3_screening(table_: AppendixTable, lang: str) -> list[str]:
         rows.append((f' id="scope3-{r["category"]}"', cells))
     note = f'<p class="note">{t["scope3_note"]}</p>'
     return [f'<section id="scope3"><h2>{t["scope3"]}</h2>{note}{table(heads, rows, "scope3")}</section>']
+
+
+def scope3_state_cell(table_: AppendixTable, code: str, column_key: str, lang: str) -> str | None:
+    """What stands in the period's empty cell of a Scope 3 category: the category's screening state,
+    linked to its screening row (not screened, not relevant, awaiting approval), so a blank is never
+    read as a zero; None for any other cell."""
+    n = category_of(code)
+    if n is None or column_key != table_.period or not table_.scope3:
+        return None
+    state = next((str(r["state"]) for r in table_.scope3 if r["category"] == n), "unscreened")
+    words = SCOPE3_STATES[state][0 if lang == "zh" else 1]
+    return f'<a class="state" href="#scope3-{n}">{escape(words)}</a>'
