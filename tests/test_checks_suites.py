@@ -88,9 +88,10 @@ def test_the_suites_command_writes_the_suites_into_a_folder(catalog: Catalog, tm
 def test_the_findings_on_the_demo_and_spoiled_returns_are_those_recorded_before_the_suites_changed(
     sqlite_settings: Settings, tmp_path: Path
 ) -> None:
-    # tests/data/findings_digest.txt was written by `python -m tests.findings_digest` with the
-    # row-conditioned suites (one pandas query per expectation); the suites over condition
-    # columns must give every finding, cell and message the same
+    # tests/data/findings_digest.txt is written by `python -m tests.findings_digest`: first with the
+    # row-conditioned suites (one pandas query per expectation); rewritten after the Scope 3 inputs
+    # moved the templates' cells, and then found equal to what the same suites with their row
+    # conditions rebuilt give. Today's suites must give every finding, cell and message the same
     recorded = DIGEST.read_text(encoding="utf-8").splitlines()
     found = findings_lines(sqlite_settings, tmp_path)
     assert {"required", "range", "whole_number", "part_not_above_whole", "parts_sum_to_total"} <= {
