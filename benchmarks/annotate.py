@@ -34,6 +34,7 @@ SPOILS = ("lots", "-5", "", "12 吨")  # text in a number cell, below zero, a bl
 
 
 def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str], dict[str, str]]) -> None:
+    from esgflow.demo.group import DEMO_PEOPLE
     from esgflow.workbooks.fill import fill_template
 
     template, out, values, scale, counts, spoiled = args
@@ -47,7 +48,7 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str], dict[
     figures: dict[str, Decimal | str | None] = {k: vary(k, v) for k, v in values.items()}
     for code, text in spoiled.items():
         figures[code] = Decimal(text) if text.lstrip("-").isdigit() else (text or None)
-    fill_template(Path(template), Path(out), figures)
+    fill_template(Path(template), Path(out), {**DEMO_PEOPLE, **figures})
 
 
 def prepare(workdir: Path, files: int, libreoffice: int) -> list[Path]:

@@ -32,7 +32,7 @@ def prepare(workdir: Path, foreign: int) -> tuple[Path, Path, Path]:
     """Folders of the two good returns, of the foreign files alone, and of both."""
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo.group import demo_inputs
+    from esgflow.demo.group import DEMO_PEOPLE, demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import write_templates
     from esgflow.jobs.setup import init_warehouse
@@ -45,7 +45,7 @@ def prepare(workdir: Path, foreign: int) -> tuple[Path, Path, Path]:
     inputs = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))
     good, alone, mixed = workdir / "good", workdir / "foreign", workdir / "mixed"
     for t in templates:
-        fill_template(t, good / t.name, dict(inputs[t.name.split("_")[0]]))
+        fill_template(t, good / t.name, {**DEMO_PEOPLE, **inputs[t.name.split("_")[0]]})
     corpus = sorted(p for p in CORPUS.iterdir() if p.name != "SOURCES.md")
     alone.mkdir()
     for n in range(foreign):

@@ -44,6 +44,7 @@ def _settings(home: Path):  # type: ignore[no-untyped-def]
 
 
 def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str]]) -> None:
+    from esgflow.demo.group import DEMO_PEOPLE
     from esgflow.workbooks.fill import fill_template
 
     template, out, values, scale, counts = args
@@ -54,7 +55,7 @@ def _fill_one(args: tuple[str, str, dict[str, str], float, frozenset[str]]) -> N
             return value
         return (value * Decimal(str(scale))).quantize(Decimal(1).scaleb(min(value.as_tuple().exponent, -2)))
 
-    fill_template(Path(template), Path(out), {k: vary(k, v) for k, v in values.items()})
+    fill_template(Path(template), Path(out), {**DEMO_PEOPLE, **{k: vary(k, v) for k, v in values.items()}})
 
 
 def prepare(workdir: Path, files: int) -> None:

@@ -63,7 +63,7 @@ def warm_home(workdir: Path, period: str, count: int):  # type: ignore[no-untype
     filled returns for SAMI, the first the one ingested, each with another diesel figure."""
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo.group import demo_inputs
+    from esgflow.demo.group import DEMO_PEOPLE, demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.collection import ingest_files, write_templates
     from esgflow.jobs.setup import init_warehouse
@@ -75,7 +75,9 @@ def warm_home(workdir: Path, period: str, count: int):  # type: ignore[no-untype
     [template] = write_templates(settings, parse_period(period), workdir / "tpl", ["SAMI"])
     complete = demo_inputs(load_catalog(), load_registry(), parse_period("2024"))["SAMI"]
     files = [
-        fill_template(template, workdir / f"in-{n}" / template.name, {**complete, "env_diesel": 1000 + n})
+        fill_template(
+            template, workdir / f"in-{n}" / template.name, {**DEMO_PEOPLE, **complete, "env_diesel": 1000 + n}
+        )
         for n in range(count)
     ]
     ingest_files(settings, [files[0]])

@@ -44,7 +44,7 @@ def _prepare(home: Path):  # type: ignore[no-untyped-def]
     """A fresh warehouse with 2024 open; entity -> (token, its filled return, HQ's second one)."""
     from esgflow.catalog import load_catalog
     from esgflow.config import load_settings
-    from esgflow.demo.group import demo_inputs
+    from esgflow.demo.group import DEMO_PEOPLE, demo_inputs
     from esgflow.entities import load_registry
     from esgflow.jobs.access import grant_access, issue_api_token
     from esgflow.jobs.collection import write_templates
@@ -63,7 +63,9 @@ def _prepare(home: Path):  # type: ignore[no-untyped-def]
         grant_access(settings, email, entity)
         # a second version changes a figure no other figure is checked against
         files = [
-            fill_template(template, home.parent / f"returns-{n}" / template.name, {**inputs[entity], **change})
+            fill_template(
+                template, home.parent / f"returns-{n}" / template.name, {**DEMO_PEOPLE, **inputs[entity], **change}
+            )
             for n, change in enumerate(({}, {"gov_contracts_reviewed": 7777}))
         ]
         returns[entity] = (issue_api_token(settings, email, 1), files)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings, load_settings
-from esgflow.demo.group import bundled_history, demo_inputs
+from esgflow.demo.group import DEMO_PEOPLE, bundled_history, demo_inputs
 from esgflow.entities import load_registry
 from esgflow.findings import Finding
 from esgflow.jobs.collection import ingest_files, write_templates
@@ -58,7 +58,7 @@ def findings_lines(settings: Settings, work: Path) -> list[str]:
     folder = work / "returned"
     for t in templates:
         entity = named_entity(t.name)
-        fill_template(t, folder / t.name, {**inputs[entity], **SPOILED.get(entity, {})})
+        fill_template(t, folder / t.name, {**DEMO_PEOPLE, **inputs[entity], **SPOILED.get(entity, {})})
     outcomes = ingest_files(settings, [folder], docs=False)
     lines = [_line(f) for o in outcomes for f in o.findings]
     consolidate_period(settings, P2024)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.decimals import VALUE_DTYPE
-from esgflow.demo.group import bundled_history, demo_inputs, demo_returns
+from esgflow.demo.group import DEMO_PEOPLE, bundled_history, demo_inputs, demo_returns
 from esgflow.entities import load_registry
 from esgflow.figures.consolidate import ConsolidationResult
 from esgflow.figures.history import ImportResult, read_published
@@ -105,10 +105,10 @@ def fill(
     complete: bool = True,
 ) -> Path:
     """Fill a template: by default the entity's complete, consistent demo return with `values` on top."""
-    base = dict(_complete(named_entity(template.name))) if complete else {}
-    if base:  # an older template asks fewer inputs than the catalog's demo return has
-        asked = set(load_workbook(template, read_only=True).defined_names)
-        base = {code: value for code, value in base.items() if code in asked}
+    base = {**DEMO_PEOPLE, **_complete(named_entity(template.name))} if complete else dict(DEMO_PEOPLE)
+    # an older template asks fewer inputs than the catalog's demo return has, and may not ask who signs it
+    asked = set(load_workbook(template, read_only=True).defined_names)
+    base = {code: value for code, value in base.items() if code in asked}
     return fill_template(template, out_dir / (name or template.name), {**base, **values}, notes)
 
 
@@ -262,7 +262,7 @@ def ingested_year(settings: Settings, entities: list[str] | None = None, period:
     folder.mkdir(parents=True, exist_ok=True)
     for t in templates:  # SAMI's return names who stands behind it, as a subsidiary's should
         entity = named_entity(t.name)
-        fill_template(t, folder / t.name, {**inputs[entity], **(SAMI_PEOPLE if entity == "SAMI" else {})})
+        fill_template(t, folder / t.name, {**inputs[entity], **(SAMI_PEOPLE if entity == "SAMI" else DEMO_PEOPLE)})
     ingest_files(settings, [folder], docs=False)
     consolidate_period(settings, period)
 

@@ -10,7 +10,7 @@ import pytest
 from esgflow.catalog import load_catalog
 from esgflow.cli import main
 from esgflow.config import Settings, load_settings
-from esgflow.demo.group import demo_inputs
+from esgflow.demo.group import DEMO_PEOPLE, demo_inputs
 from esgflow.entities import load_registry
 from esgflow.jobs.assurance import pack_period, record_result, verify
 from esgflow.jobs.collection import entity_versions, ingest_files
@@ -33,7 +33,7 @@ def demo_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]
     # OS-HK corrects its return with electricity typed in 万千瓦时 into the kWh cell: a unit-slip warning
     inputs = demo_inputs(load_catalog(), load_registry(), P2024)["OS-HK"]
     electric = [c for c in inputs if c.startswith(("env_electricity", "env_office_electricity"))]  # parts as well
-    slipped = {**inputs, **{c: inputs[c] / 10000 for c in electric}}
+    slipped = {**DEMO_PEOPLE, **inputs, **{c: inputs[c] / 10000 for c in electric}}
     corrected = fill_template(home / "templates" / "OS-HK_2024.xlsx", home / "v2" / "OS-HK_2024.xlsx", slipped)
     [done] = ingest_files(settings, [corrected], docs=False)
     assert done.status == "accepted_with_warnings", [(f.rule, f.message) for f in done.findings]

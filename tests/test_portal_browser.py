@@ -182,3 +182,62 @@ def test_the_office_approves_returns_and_signs_off_in_the_browser(
         ("esg@office.example", "excused", "OS-IN", None),
     ]
     assert [row for row in trail if row[1] == "signed_off"] == [("张伟 <esg@office.example>", "signed_off", None, None)]
+
+
+@pytest.mark.slow
+def test_an_auditor_follows_a_group_figure_to_its_evidence_and_records_a_result(
+    served: tuple[World, str], artefacts: Path, tmp_path: Path
+) -> None:
+    from esgflow.jobs.assurance import sample_period, sampled_items
+    from esgflow.jobs.evidence import attach_evidence
+    from esgflow.jobs.figures import consolidate_period
+
+    world, base = served
+    period = parse_period(PERIOD)
+    ingest_files(world.settings, [world.workbook("SAMI"), world.workbook("GAMI")], docs=False)
+    consolidate_period(world.settings, period)
+    bill = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    attach_evidence(
+        world.settings, "SAMI", PERIOD, "env_electricity", bill, "2024年电费单.pdf", "portal", "li@sami.example"
+    )
+    [item] = sample_period(world.settings, period, 0, seed=3, named=[("SAMI", "env_electricity")]).items
+    link = grant_access(world.settings, "assurer@firm.example", None, auditor=True, period=PERIOD).rsplit("/", 1)[1]
+    auditor = Chromium(tmp_path / "auditor-profile", tmp_path / "auditor-downloads")
+    try:
+        auditor.navigate(f"{base}/signin/{link}")
+        auditor.wait_for("location.pathname === '/assurance'")
+        auditor.wait_for("!!document.querySelector('#figures')")
+        assert "2024年电费单.pdf" in auditor.evaluate("document.body.innerText")
+        auditor.screenshot(artefacts / "11_auditor_overview.png")
+
+        auditor.evaluate("document.querySelector('a[href^=\"/assurance/explain/env_ghg_total\"]').click()")
+        auditor.wait_for("!!document.querySelector('ul.tree')")
+        text = auditor.evaluate("document.body.innerText")
+        assert "SAMI" in text and "env_electricity" in text
+        auditor.screenshot(artefacts / "12_auditor_explain.png")
+
+        auditor.evaluate(
+            "document.querySelector('a.to-evidence[href*=\"entity=SAMI&indicator=env_electricity\"]').click()"
+        )
+        auditor.wait_for("location.search.includes('indicator=env_electricity')")
+        auditor.wait_for("!!document.querySelector('table.documents')")
+        assert "2024年电费单.pdf" in auditor.evaluate("document.querySelector('#evidence').innerText")
+        auditor.screenshot(artefacts / "13_auditor_evidence.png")
+
+        auditor.navigate(f"{base}/assurance/sample?period={PERIOD}")
+        row = f"#item{item.observation_id}"
+        auditor.wait_for(f"!!document.querySelector('{row} form')")
+        auditor.evaluate(f"document.querySelector('{row} select').value = 'difference'")
+        auditor.evaluate(f"document.querySelector('{row} input[name=amount]').value = '-1200'")
+        auditor.evaluate(f"document.querySelector('{row} input[name=comment]').value = '12月电费单少 1200 千瓦时'")
+        auditor.evaluate("document.body.dataset.left = '1'")
+        auditor.evaluate(f"document.querySelector('{row} form button').click()")
+        auditor.wait_for(f"document.body && !document.body.dataset.left && !!document.querySelector('{row} .result')")
+        assert "存在差异" in auditor.evaluate(f"document.querySelector('{row}').innerText")
+        auditor.screenshot(artefacts / "14_auditor_result.png")
+    finally:
+        auditor.close()
+    [tested] = sampled_items(world.settings, period)
+    assert [(r["actor"], r["result"], r["amount"]) for r in tested.results] == [
+        ("assurer@firm.example", "difference", "-1200")
+    ]

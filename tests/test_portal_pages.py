@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from esgflow import display
 from esgflow.config import Settings
-from esgflow.jobs.access import grant_access, portal_events, revoke_access
+from esgflow.jobs.access import grant_access, issue_api_token, portal_events, revoke_access
 from esgflow.jobs.collection import data_docs_index, entity_versions, ingest_bytes, open_period
 from esgflow.jobs.setup import close_cycle, open_cycle
 from esgflow.periods import parse_period
@@ -248,7 +248,8 @@ def _warehouse_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
 
 def _get_urls(app: object) -> list[str]:
     """One URL per GET route of the portal (the sign-in link aside), its parameters filled in for SAMI."""
-    fill = {"{entity}": "SAMI", "{version}": "1", "{relative:path}": "index.html"}
+    fill = {"{entity}": "SAMI", "{version}": "1", "{relative:path}": "index.html", "{code}": "env_ghg_total"}
+    fill["{document}"] = "1"
     urls = []
     routes = []
     for found in app.routes:  # type: ignore[attr-defined]
@@ -274,8 +275,12 @@ def test_no_get_route_changes_the_warehouse_whatever_period_it_names(world: Worl
     app = create_app(world.settings, warm=False)
     urls = _get_urls(app)
     assert {"/", "/entities/SAMI", "/entities/SAMI/template", "/review", "/api/status"} <= set(urls)
+    assert {"/assurance", "/assurance/explain/env_ghg_total", "/assurance/trail", "/requests"} <= set(urls)
     urls += ["/docs/%00", "/reports/%00", "/docs/a%00.html", "/entities/SAMI/versions/1%00/letter"]
-    clients = {who: TestClient(app, raise_server_exceptions=False) for who in ("SAMI", "office")}
+    auditor = grant_access(world.settings, "assurer@firm.example", None, auditor=True, period=PERIOD)
+    world.tokens["auditor"] = auditor.rsplit("/", 1)[1]  # the auditor's pages are GETs like any other
+    world.api["auditor"] = issue_api_token(world.settings, "assurer@firm.example", 30)
+    clients = {who: TestClient(app, raise_server_exceptions=False) for who in ("SAMI", "office", "auditor")}
     for who, client in clients.items():  # the one GET that changes something: a link is spent for a session
         assert client.get(f"/signin/{world.tokens[who]}").status_code == 200
     before = _warehouse_rows(world.settings)

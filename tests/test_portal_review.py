@@ -261,7 +261,7 @@ def test_the_review_page_names_who_stands_behind_each_return(world: World) -> No
     page = world.signed_in("office").get(f"/review?period={PERIOD}").text
     sami, gami = (page.split(f'<tr id="{e}">', 1)[1].split("</tr>", 1)[0] for e in ("SAMI", "GAMI"))
     assert "填报人：张填报 · 审核人：李审核 · 负责人：王负责" in sami
-    assert "填报人：— · 审核人：— · 负责人：—" in gami  # not given: said so, nothing made up
+    assert "填报人：张明 · 审核人：李华 · 负责人：王强" in gami  # the demo's names, as typed
 
 
 def test_a_unit_slip_is_shown_before_the_approve_button(world: World) -> None:
@@ -291,3 +291,35 @@ def test_figures_without_their_documents_are_listed_before_the_approve_button_an
     assert "绿色电力证书或绿电交易凭证" in row
     page = world.signed_in("SAMI").get(f"/entities/SAMI?period={PERIOD}").text
     assert "以下数据尚需上传证明材料" in page and "绿色电力证书或绿电交易凭证" in page
+
+
+def test_the_review_page_reads_every_entitys_needs_and_warnings_in_one_job_call(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from esgflow.warehouse import db
+
+    opened = []
+    real = db.session_scope
+
+    def counted(url: str) -> Any:
+        opened.append(url)
+        return real(url)
+
+    monkeypatch.setattr(db, "session_scope", counted)
+    office = world.signed_in("office")
+
+    def sessions() -> int:
+        opened.clear()
+        page = office.get(f"/review?period={PERIOD}")
+        assert page.status_code == 200
+        return len(opened)
+
+    _send(world, "SAMI", {"env_electricity_green": 20000})
+    one = sessions()
+    _send(world, "GAMI", {"env_electricity_green": 30000})
+    _send(world, "OS-IN", {"env_electricity_green": 40000})
+    assert sessions() == one  # three pending returns cost what one did
+    page = office.get(f"/review?period={PERIOD}").text
+    for entity in ("SAMI", "GAMI", "OS-IN"):  # and each still shows what it lacks
+        row = page.split(f'<tr id="{entity}">', 1)[1].split("</tr>", 1)[0]
+        assert "绿色电力证书或绿电交易凭证" in row

@@ -480,5 +480,29 @@ def test_the_template_asks_who_stands_behind_the_return_and_the_reader_reads_it(
         assert sheet == L.INSTRUCTIONS_SHEET and not wb[sheet][ref.replace("$", "")].protection.locked
     filled = fill(templates["SAMI"], tmp_path, PEOPLE)
     assert read_return(filled.read_bytes(), filled.name, catalog).people == PEOPLE
-    blank = fill(templates["SAMI"], tmp_path, {}, name="blank.xlsx")
+    blank = fill(templates["SAMI"], tmp_path, dict.fromkeys(L.PEOPLE_NAMES), name="blank.xlsx")
     assert read_return(blank.read_bytes(), blank.name, catalog).people == {}
+
+
+def test_a_return_without_who_prepared_reviewed_or_answers_for_it_is_refused_at_the_cell(
+    templates: dict[str, Path], catalog: Catalog, tmp_path: Path
+) -> None:
+    from esgflow.checks.rules import wording
+
+    wb = load_workbook(templates["SAMI"])
+    [(sheet, ref)] = list(wb.defined_names["meta_reviewer"].destinations)
+    unreviewed = fill(templates["SAMI"], tmp_path, {"meta_reviewer": None}, name="unreviewed.xlsx")
+    parsed = read_return(unreviewed.read_bytes(), unreviewed.name, catalog)
+    found = [f for f in parsed.findings if f.severity == "error"]
+    assert [(f.rule, f.sheet, f.cell) for f in found] == [("meta_reviewer_missing", sheet, ref.replace("$", ""))]
+    assert wording("meta_reviewer_missing", "zh") == ("未填写审核人", "请在所示单元格填写审核人姓名后重新发送。")
+    nobody = fill(templates["SAMI"], tmp_path, dict.fromkeys(L.PEOPLE_NAMES), name="nobody.xlsx")
+    rules = {f.rule for f in read_return(nobody.read_bytes(), nobody.name, catalog).findings}
+    assert rules == {"meta_preparer_missing", "meta_reviewer_missing", "meta_responsible_missing"}  # phone and
+    # e-mail help but are not required: the office has the entity's registered contacts
+    older = load_workbook(nobody)  # a template made before it asked who stands behind a return
+    for name in L.PEOPLE_NAMES:
+        del older.defined_names[name]
+    older.save(tmp_path / "older.xlsx")
+    parsed = read_return((tmp_path / "older.xlsx").read_bytes(), "SAMI_2024.xlsx", catalog)
+    assert not parsed.findings and parsed.people == {}

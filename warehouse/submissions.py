@@ -138,6 +138,37 @@ def known_hashes(session: Session, digests: list[str]) -> dict[str, KnownBytes]:
     return {h: KnownBytes(e, p, v, s, bool(a)) for h, e, p, v, s, a in rows}
 
 
+def _findings(session: Session, owners: dict[int, str], period: Period) -> dict[int, list[Finding]]:
+    """submission id -> its findings, for the submissions named (id -> their entity), in one query."""
+    found: dict[int, list[Finding]] = {}
+    if not owners:
+        return found
+    stored = session.execute(
+        select(m.Finding).where(m.Finding.submission_id.in_(list(owners))).order_by(m.Finding.id)
+    ).scalars()
+    for f in stored:
+        found.setdefault(f.submission_id or 0, []).append(_as_finding(f, owners[f.submission_id or 0], period))
+    return found
+
+
+def submission_findings(
+    session: Session, period: Period, versions: list[tuple[str, int]]
+) -> dict[tuple[str, int], list[Finding]]:
+    """(entity, version) -> the findings of that version of its return, for every version named at once."""
+    wanted = set(versions)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(m.Submission.id, m.Entity.code, m.Submission.version)
+        .join(m.Entity, m.Entity.id == m.Submission.entity_id)
+        .join(m.Period, m.Period.id == m.Submission.period_id)
+        .where(m.Period.code == period.code, m.Entity.code.in_(sorted({e for e, _ in wanted})))
+    ).all()
+    chosen = {sid: (entity, version) for sid, entity, version in rows if (entity, version) in wanted}
+    found = _findings(session, {sid: key[0] for sid, key in chosen.items()}, period)
+    return {key: found.get(sid, []) for sid, key in chosen.items()}
+
+
 def entity_submissions(session: Session, entity: str, period: Period) -> list[SubmissionRecord]:
     """Every version an entity sent for a period, oldest first, each with its findings."""
     rows = session.execute(
@@ -154,13 +185,7 @@ def entity_submissions(session: Session, entity: str, period: Period) -> list[Su
         .where(m.Entity.code == entity, m.Period.code == period.code)
         .order_by(m.Submission.version)
     ).all()
-    found: dict[int, list[Finding]] = {}
-    if rows:
-        stored = session.execute(
-            select(m.Finding).where(m.Finding.submission_id.in_([r[0] for r in rows])).order_by(m.Finding.id)
-        ).scalars()
-        for f in stored:
-            found.setdefault(f.submission_id or 0, []).append(_as_finding(f, entity, period))
+    found = _findings(session, {r[0]: entity for r in rows}, period)
     return [
         SubmissionRecord(version, status, as_utc(received) or received, name, archived, tuple(found.get(sid, ())))
         for sid, version, status, received, name, archived in rows

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from esgflow import glossary
 from esgflow.catalog import Catalog
 from esgflow.checks.conditions import only
 from esgflow.decimals import tidy
+from esgflow.workbooks.layout import REQUIRED_PEOPLE
 
 NUMBER = r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 WHOLE = r"^-?\d+$"
@@ -446,6 +448,18 @@ _RULES = [
         "split_without_total",
         ("有拆分但合计未填", "Split without its total"),
         ("请填写拆分所对应的合计。", "Enter the total the split adds up to."),
+    ),
+    *(
+        Rule(
+            f"{name}_missing",
+            (f"未填写{zh}", f"{en}: not named"),
+            (
+                f"请在所示单元格填写{zh}姓名后重新发送。",
+                f"Type the name ({en.lower()}) in the cell shown and send the file again.",
+            ),
+        )
+        for name, (zh, en) in glossary.SIGNATORIES.items()
+        if name in REQUIRED_PEOPLE
     ),
     Rule(
         "empty_return",

@@ -160,6 +160,10 @@ def _solve_counts(catalog: Catalog, totals: dict[str, Decimal]) -> None:
     )
 
 
+# who stands behind each demo return (填报人/审核人/负责人): the reader requires them of a template carrying them
+DEMO_PEOPLE = {"meta_preparer": "张明", "meta_reviewer": "李华", "meta_responsible": "王强"}
+
+
 def demo_inputs(catalog: Catalog, registry: EntityRegistry, period: Period) -> dict[str, dict[str, Decimal]]:
     """Each entity's demo figures in the units its template asks for."""
     return {

@@ -6,7 +6,7 @@ from prefect import task
 
 from esgflow.catalog import load_catalog
 from esgflow.config import load_settings
-from esgflow.demo.group import bundled_history, demo_inputs
+from esgflow.demo.group import DEMO_PEOPLE, bundled_history, demo_inputs
 from esgflow.entities import load_registry
 from esgflow.jobs import scope3, setup
 from esgflow.jobs.setup import import_history_file
@@ -37,7 +37,7 @@ def reply_with_returns(period: Period) -> int:
     inputs = demo_inputs(load_catalog(), load_registry(), period)
     for entity, values in inputs.items():
         name = template_name(entity, period)
-        fill_template(settings.templates / period.code / name, settings.inbox / name, values)
+        fill_template(settings.templates / period.code / name, settings.inbox / name, {**DEMO_PEOPLE, **values})
     return len(inputs)
 
 

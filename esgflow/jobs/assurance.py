@@ -17,14 +17,16 @@ from esgflow.assurance.verify import Verification, verify_pack
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.review import actor
+from esgflow.decimals import tidy
 from esgflow.entities import load_registry
 from esgflow.intake.evidence import EVIDENCE_FOLDER, SUFFIXES, stored_evidence
 from esgflow.jobs.common import entity_tree, require_schema, standing_basis
+from esgflow.jobs.evidence import attach_evidence
 from esgflow.periods import Period
 from esgflow.records import EvidenceRecord
 from esgflow.warehouse import db
 from esgflow.warehouse.evidence import evidence_of
-from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, restatements
+from esgflow.warehouse.figures import figures_with_sources, pinned_factor_set, restatements, stored_figures
 from esgflow.warehouse.observations import observations_by_id, splits_of
 from esgflow.warehouse.reference import entity_locations
 from esgflow.warehouse.submissions import entity_submissions, submission_versions
@@ -248,3 +250,81 @@ def record_result(
             reason=comment.strip() or None, detail=detail,
         )  # fmt: skip
     return {"period": period.code, "entity": item["entity"], "version": item["version"], **detail}
+
+
+ANSWERED = "assurance_answered"  # the audit trail's action for the office's evidence on an auditor's request
+OPEN_RESULTS = (None, "difference", "not_supported")  # a request stays open with no result, or one of these
+
+
+@dataclass(frozen=True)
+class SampledItem:
+    """One sampled input of a period, with the results recorded on it (oldest first) and the documents of its
+    entity's figure: what the auditor tests and the office answers."""
+
+    item: dict[str, Any]  # as drawn: observation_id, entity, indicator, version, sheet, cell, value, unit, share
+    results: list[dict[str, Any]]  # at, actor, result, amount, comment
+    documents: list[EvidenceRecord]
+
+    @property
+    def latest(self) -> str | None:
+        return self.results[-1]["result"] if self.results else None
+
+    @property
+    def open(self) -> bool:
+        """A request the office still has to answer: no result yet, or a difference or an unsupported item."""
+        return self.latest in OPEN_RESULTS
+
+
+def sampled_items(settings: Settings, period: Period) -> list[SampledItem]:
+    """Every input sampled for a period (each once, in the order drawn), with its results and documents."""
+    require_schema(settings)
+    with db.session_scope(settings.database_url) as session:
+        trail = audit_events(session, period, (SAMPLED, TESTED))
+        documents = evidence_of(session, period.code)
+    items: dict[int, dict[str, Any]] = {}
+    for event in trail:
+        for item in (event.detail or {}).get("items", []) if event.action == SAMPLED else []:
+            items.setdefault(item["observation_id"], item)
+    results: dict[int, list[dict[str, Any]]] = {}
+    for event in (e for e in trail if e.action == TESTED):
+        d = event.detail or {}
+        results.setdefault(d.get("observation_id"), []).append(
+            {"at": event.at, "actor": event.actor, "result": d.get("result"), "amount": d.get("amount"),
+             "comment": d.get("comment") or ""}
+        )  # fmt: skip
+    return [
+        SampledItem(
+            item,
+            results.get(oid, []),
+            [d for d in documents if d.entity == item["entity"] and d.indicator == item["indicator"]],
+        )
+        for oid, item in items.items()
+    ]
+
+
+def answer_request(
+    settings: Settings, period: Period, observation_id: int, data: bytes, file_name: str, by: str
+) -> EvidenceRecord:
+    """The office answers an auditor's open request with a document for the sampled input's figure: attached as
+    any evidence is (attach_evidence, same checks), and the answer appended to the audit trail."""
+    asked = next((s for s in sampled_items(settings, period) if s.item["observation_id"] == observation_id), None)
+    if asked is None:
+        raise EsgflowError(f"input {observation_id} is in no sample drawn for {period}")
+    item = asked.item
+    kept = attach_evidence(settings, item["entity"], period.code, item["indicator"], data, file_name, "portal", by)
+    with db.session_scope(settings.database_url) as session:
+        detail = {"observation_id": observation_id, "indicator": item["indicator"], "sha256": kept.sha256,
+                  "file": kept.file_name}  # fmt: skip
+        record_audit(session, ANSWERED, by, period, entity=item["entity"], version=item["version"], detail=detail)
+    return kept
+
+
+def period_group_figures(settings: Settings, period: Period) -> list[tuple[str, str]]:
+    """The group's figures of a period as they stand (restated once restated): (indicator, value) in catalog
+    order; what the auditor opens to explain."""
+    require_schema(settings)
+    root, order = load_registry().root(), {c: n for n, c in enumerate(load_catalog().codes)}
+    with db.session_scope(settings.database_url) as session:
+        found = stored_figures(session, period, standing_basis(session, period))
+    rows = [(r["indicator"], format(tidy(r["value"]), "f")) for r in found.iter_rows(named=True) if r["scope"] == root]
+    return sorted(rows, key=lambda r: order.get(r[0], len(order)))

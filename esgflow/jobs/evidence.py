@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+
+import polars as pl
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.cycle.evidence_needs import WAIVED, Need, open_needs
 from esgflow.entities import load_registry
+from esgflow.findings import Finding
 from esgflow.intake.archive import content_hash
 from esgflow.intake.evidence import MAX_PER_RETURN, EvidenceRefused, kind_of, store_evidence
 from esgflow.jobs.common import require_schema
@@ -17,6 +22,7 @@ from esgflow.records import EvidenceRecord
 from esgflow.warehouse import db
 from esgflow.warehouse.evidence import evidence_count, evidence_of, record_evidence, same_evidence
 from esgflow.warehouse.observations import observations_of_versions
+from esgflow.warehouse.submissions import submission_findings
 from esgflow.warehouse.trail import audit_events, record_audit
 
 CHANNELS = ("portal", "api", "mail")
@@ -66,14 +72,37 @@ def evidence_needs(settings: Settings, period: Period, entity: str, version: int
     """What the entity's return (`version`: the one the office decides on) still needs documents for."""
     if version is None:
         return []
+    return pending_reviews(settings, period, {entity: version})[entity].needs
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the office reads before deciding on one version: its open evidence needs and its findings."""
+
+    needs: list[Need]
+    findings: list[Finding]
+
+
+def pending_reviews(settings: Settings, period: Period, targets: Mapping[str, int]) -> dict[str, Pending]:
+    """For each entity -> the version the office decides on: its needs and findings, read in one session
+    for every entity at once (the review page of thirty entities opened sixty sessions before)."""
+    if not targets:
+        return {}
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
-        rows = observations_of_versions(session, period, [(entity, version)])
-        documented = [d.indicator for d in evidence_of(session, period.code, entity)]
+        rows = observations_of_versions(session, period, list(targets.items()))
+        documents = evidence_of(session, period.code)
         waivers = audit_events(session, period, (WAIVED,))
-    waived = [str((e.detail or {}).get("indicator")) for e in waivers if e.entity == entity]
-    figures = {r["indicator"]: Decimal(str(r["value"])) for r in rows.iter_rows(named=True)}
-    return open_needs(load_catalog(), figures, documented, waived)
+        findings = submission_findings(session, period, list(targets.items()))
+    catalog, out = load_catalog(), {}
+    for entity, version in targets.items():
+        mine = rows.filter(pl.col("entity") == entity)  # only `version`'s figures were read
+        figures = {r["indicator"]: Decimal(str(r["value"])) for r in mine.iter_rows(named=True)}
+        documented = [d.indicator for d in documents if d.entity == entity]
+        waived = [str((e.detail or {}).get("indicator")) for e in waivers if e.entity == entity]
+        needs = open_needs(catalog, figures, documented, waived)
+        out[entity] = Pending(needs, findings.get((entity, version), []))
+    return out
 
 
 def waive_evidence(settings: Settings, period: Period, entity: str, indicator: str, reason: str, by: str) -> None:

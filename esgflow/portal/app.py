@@ -19,7 +19,7 @@ from esgflow.checks.gx_run import validator_for
 from esgflow.config import Settings, load_settings
 from esgflow.jobs.access import signed_in
 from esgflow.jobs.health import health
-from esgflow.portal import api, pages, review
+from esgflow.portal import api, assurer, pages, review
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, RateLimiter, Sessions, bearer_token
 from esgflow.portal.render import refusal, render, word
@@ -39,7 +39,7 @@ DOCS_CSP = (
 )
 # Requests that carry a body: their sender is checked before a byte of the body is read.
 _GUARDED = re.compile(
-    r"^/(?:entities/[^/]+/(?:returns|evidence)|api/returns|api/evidence|review/[^/]+|signoff|signout)$"
+    r"^/(?:entities/[^/]+/(?:returns|evidence)|api/returns|api/evidence|review/[^/]+|signoff|signout|assurance/results|requests/[^/]+)$"
 )
 
 
@@ -180,6 +180,7 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
     app.state.portal = Portal(settings, Sessions(settings), RateLimiter(settings, signin_limit, signin_window))
     app.include_router(pages.router)
     app.include_router(review.router)
+    app.include_router(assurer.router)
     app.include_router(api.router)
 
     @app.get("/healthz")

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -142,6 +143,8 @@ def home(request: Request) -> Response:
         if "period" in request.query_params:  # checked even though the reporter's page is where it goes
             request_period(request.query_params["period"])
         return RedirectResponse(f"/entities/{viewer.grant.entity}", 303)
+    if viewer.grant.is_auditor:  # the assurance provider's pages are its own, for its period
+        return RedirectResponse(f"/assurance?{urlencode(request.query_params)}", 303)
     settings, period = _portal(request).settings, _period(request)
     statuses = period_statuses(settings, period)
     deadline, today = cycle_deadline(settings, period), datetime.now(UTC).date()

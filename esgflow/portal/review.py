@@ -23,8 +23,8 @@ from esgflow.cycle.states import APPROVED, EXCUSED, PENDING, RETURNED
 from esgflow.cycle.status import EntityStatus
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
-from esgflow.jobs.collection import entity_versions, period_statuses
-from esgflow.jobs.evidence import evidence_needs
+from esgflow.jobs.collection import period_statuses
+from esgflow.jobs.evidence import Pending, pending_reviews
 from esgflow.jobs.signoff import audit_trail, open_checks, review_return, signoff_period
 from esgflow.periods import Period
 from esgflow.portal import signing
@@ -96,9 +96,13 @@ def review_rows(
 ) -> list[ReviewRow]:
     registry, letters = load_registry(), settings.home / "letters"
     decided = _decisions(statuses, trail)
+    # every pending version's needs and findings in one job call, whatever the number of entities
+    targets = {s.entity: s.figures_version or s.version for s in statuses if s.review == PENDING}
+    pending = pending_reviews(settings, period, {e: v for e, v in targets.items() if v is not None})
     rows = []
     for s in statuses:
         files = letter_files(letters, s.entity, period.code, s.version) if s.version else None
+        found = pending.get(s.entity)
         rows.append(
             ReviewRow(
                 s,
@@ -107,26 +111,21 @@ def review_rows(
                 bool(files and files[0].is_file()),
                 bool(files and files[1].is_file()),
                 decided.get(s.entity),
-                _warnings(settings, period, s, lang),
-                _needs(settings, period, s, lang) if s.review == PENDING else (),
+                _warnings(found, lang),
+                _needs(found, lang) if s.figures_version is not None else (),
             )
         )
     return rows
 
 
-def _needs(settings: Settings, period: Period, s: EntityStatus, lang: str) -> tuple[tuple[str, str], ...]:
+def _needs(found: Pending | None, lang: str) -> tuple[tuple[str, str], ...]:
     catalog = load_catalog()
-    found = evidence_needs(settings, period, s.entity, s.figures_version)
-    return tuple((catalog[n.indicator].name(lang), n.what(lang)) for n in found)
+    return tuple((catalog[n.indicator].name(lang), n.what(lang)) for n in (found.needs if found else ()))
 
 
-def _warnings(settings: Settings, period: Period, s: EntityStatus, lang: str) -> tuple[FindingRow, ...]:
+def _warnings(found: Pending | None, lang: str) -> tuple[FindingRow, ...]:
     """The warnings of the version awaiting a decision, worded as the reporter's page words them."""
-    target = s.figures_version or s.version
-    if s.review != PENDING or target is None or (s.warnings == 0 and target == s.version):
-        return ()
-    found = next((v.findings for v in entity_versions(settings, s.entity, period) if v.version == target), ())
-    warned = [f for f in found if f.severity == "warning"]
+    warned = [f for f in found.findings if f.severity == "warning"] if found else []
     return tuple(finding_rows(warned, {}, load_catalog(), lang)) if warned else ()
 
 

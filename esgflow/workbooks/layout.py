@@ -13,6 +13,8 @@ META_NAMES = ("meta_entity", "meta_period", "meta_template_version", "meta_signa
 # Who stands behind a return (填报人 / 审核人 / 负责人, with telephone and e-mail), on the instructions sheet.
 PEOPLE = tuple((name, f"{zh} {en}") for name, (zh, en) in glossary.SIGNATORIES.items())
 PEOPLE_NAMES = tuple(name for name, _ in PEOPLE)
+# the names a return must give (its contact telephone and e-mail help, but the office has the registered contacts)
+REQUIRED_PEOPLE = ("meta_preparer", "meta_reviewer", "meta_responsible")
 NOTE_SUFFIX = "__note"
 # The actual/estimated mark of an input (templates from the catalog's `estimate_marks` version on).
 ESTIMATE_SUFFIX = "__estimate"

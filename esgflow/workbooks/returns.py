@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from esgflow import glossary
 from esgflow.catalog import Catalog, Indicator, is_template_version, load_catalog
 from esgflow.factors import load_factors
 from esgflow.findings import Finding, Refused, refuse
@@ -355,10 +356,32 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
         meta_cells["meta_signature"] = (signed.sheet, signed.ref)
     signature = (signed.text or "").strip() or None if signed is not None else None
     people = {name: (named.cells[name].text or "").strip() for name in L.PEOPLE_NAMES if name in named.cells}
+    findings += _unsigned(named.cells, people, file)
     return ParsedReturn(
         file, entity, period, version, reported, findings, meta_cells, signature, splits,
         {name: text for name, text in people.items() if text}, registers,
     )  # fmt: skip
+
+
+def _unsigned(cells: Mapping[str, RawCell], people: dict[str, str], file: str) -> list[Finding]:
+    """An error for each of preparer, reviewer and responsible (填报人/审核人/负责人) left blank, at its cell.
+
+    An error, not a warning: the template carries these cells and the reader requires them, as a Chinese
+    group return is not taken without the names of who prepared, checked and answers for it; the reporter
+    types three names and sends the file again. A template without the cells (older ones) is not asked."""
+    return [
+        Finding(
+            rule=f"{name}_missing",
+            severity="error",
+            file=file,
+            sheet=cells[name].sheet,
+            cell=cells[name].ref,
+            message=f"{glossary.SIGNATORIES[name][1]} is not named; type the name in "
+            f"{cells[name].sheet}!{cells[name].ref} and send the file again",
+        )
+        for name in L.REQUIRED_PEOPLE
+        if name in people and not people[name]
+    ]
 
 
 _worker_catalog: Catalog | None = None  # the catalog of a reading process, set once when it starts

@@ -1,0 +1,166 @@
+"""The assurance provider's pages: explanations, documents and the audit trail of its period, read only;
+its results by a form; the office's open requests answered with a document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from esgflow.config import load_settings
+from esgflow.jobs.access import grant_access
+from esgflow.jobs.assurance import sample_period, sampled_items
+from esgflow.jobs.evidence import attach_evidence, period_evidence
+from esgflow.jobs.figures import consolidate_period, explain_figure
+from esgflow.jobs.signoff import audit_trail
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from tests.portal_world import PERIOD, World, make_world
+
+P = parse_period(PERIOD)
+AUDITOR = "assurer@firm.example"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """SAMI's and GAMI's returns consolidated, a bill behind SAMI's electricity, a sample of two (one named)."""
+    folder = tmp_path_factory.mktemp("assurer")
+    built = make_world(load_settings({"ESGFLOW_HOME": str(folder / "home")}), folder)
+    client = built.client()
+    for entity in ("SAMI", "GAMI"):
+        book = built.workbook(entity)
+        sent = client.post("/api/returns", headers=built.bearer(entity), files={"file": (book.name, book.read_bytes())})
+        assert sent.json()["status"] in ("accepted", "accepted_with_warnings"), sent.text
+    consolidate_period(built.settings, P)
+    attach_evidence(built.settings, "SAMI", PERIOD, "env_electricity", PDF, "电费单 2024.pdf", "api", "li@sami.example")
+    sample_period(built.settings, P, 1, seed=7, named=[("SAMI", "env_electricity")])
+    yield built
+    db.dispose(built.settings.database_url)
+
+
+def _auditor(world: World, period: str = PERIOD, email: str = AUDITOR) -> TestClient:
+    client = world.client()
+    link = grant_access(world.settings, email, None, auditor=True, period=period)
+    assert client.get("/signin/" + link.rsplit("/", 1)[1]).status_code == 200
+    return client
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def _state(world: World) -> tuple[object, ...]:
+    return (
+        len(audit_trail(world.settings, P)),
+        [d.sha256 for d in period_evidence(world.settings, PERIOD)],
+        sampled_items(world.settings, P),
+    )
+
+
+def test_the_auditor_reads_explanations_documents_and_the_trail_of_its_period_and_changes_nothing(
+    world: World,
+) -> None:
+    auditor = _auditor(world)
+    before = _state(world)
+    home = auditor.get("/", follow_redirects=True)
+    assert home.status_code == 200 and "/assurance/explain/env_ghg_total" in home.text
+    [bill] = [d for d in period_evidence(world.settings, PERIOD) if d.indicator == "env_electricity"]
+    for shown in ("电费单 2024.pdf", bill.sha256, "li@sami.example", "接口", "SAMI"):
+        assert shown in home.text  # file, sender, channel, entity and the whole SHA-256
+    got = auditor.get(f"/assurance/evidence/{bill.id}?period={PERIOD}")
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+
+    page = auditor.get(f"/assurance/explain/env_ghg_total?period={PERIOD}").text
+    explained = explain_figure(world.settings, P, "env_ghg_total").to_json()
+    assert explained["value"] in page
+
+    def walk(node: dict) -> list[dict]:
+        return [node] + [n for c in node["children"] for n in walk(c)]
+
+    nodes = walk(explained["explanation"])
+    cells = [c for n in nodes for c in n["cells"]]
+    factors = [f for n in nodes for f in n["factors"]]
+    assert cells and factors
+    for c in cells:  # every input: entity, version, sheet, cell, as typed, the file's hash, sender, approver
+        for part in (c["entity"], c["sheet"], c["cell"], c["reported"], c["sha256"], c["submitted_by"]):
+            assert part and str(part) in page, part
+    for f in factors:  # every factor with its citation
+        assert f["code"] in page and f["publisher"] in page
+        assert not f["url"] or f["url"] in page
+    link = f"/assurance?period={PERIOD}&amp;lang=zh&amp;entity=SAMI&amp;indicator=env_electricity#evidence"
+    assert link in page  # an input leads to its documents
+    filtered = auditor.get(link.replace("&amp;", "&")).text
+    assert bill.sha256 in filtered
+
+    trail = auditor.get(f"/assurance/trail?period={PERIOD}").text
+    assert "抽样" in trail and "校验" in trail and "SAMI" in trail
+    english = auditor.get(f"/assurance/trail?period={PERIOD}&lang=en").text
+    assert "draw a sample" in english
+    assert _state(world) == before  # reading changed nothing
+
+
+def test_another_period_or_a_reporter_is_refused_every_page(world: World) -> None:
+    [bill] = [d for d in period_evidence(world.settings, PERIOD) if d.indicator == "env_electricity"]
+    pages = [
+        "/assurance",
+        f"/assurance/evidence/{bill.id}",
+        "/assurance/explain/env_ghg_total",
+        "/assurance/trail",
+        "/assurance/sample",
+    ]
+    other = _auditor(world, "2023", "other@firm.example")
+    reporter = world.signed_in("SAMI")
+    for page in pages:
+        assert other.get(f"{page}?period={PERIOD}").status_code == 403, page
+        assert reporter.get(f"{page}?period={PERIOD}").status_code == 403, page
+    assert reporter.get(f"/requests?period={PERIOD}").status_code == 403
+    assert _auditor(world).get(f"/requests?period={PERIOD}").status_code == 403  # the office's page
+
+
+def test_the_auditor_records_results_by_form_and_the_office_answers_the_open_requests(world: World) -> None:
+    auditor = _auditor(world)
+    page = auditor.get(f"/assurance/sample?period={PERIOD}").text
+    items = sampled_items(world.settings, P)
+    assert len(items) == 2 and all(f'id="item{s.item["observation_id"]}"' in page for s in items)
+    agreed, different = (s.item["observation_id"] for s in items)
+    form = {"csrf": _csrf(page), "observation_id": str(agreed), "result": "agreed"}
+    sent = auditor.post(f"/assurance/results?period={PERIOD}", data=form, follow_redirects=False)
+    assert sent.status_code == 303
+    assert auditor.post(f"/assurance/results?period={PERIOD}", data={**form, "csrf": "forged"}).status_code == 403
+    no_amount = {**form, "observation_id": str(different), "result": "difference", "comment": "the bill is lower"}
+    refused = auditor.post(f"/assurance/results?period={PERIOD}", data=no_amount)
+    assert refused.status_code == 422 and "amount" in refused.text
+    short = {**no_amount, "amount": "-120"}
+    assert auditor.post(f"/assurance/results?period={PERIOD}", data=short, follow_redirects=False).status_code == 303
+    results = [e for e in audit_trail(world.settings, P) if e.action == "assurance_result"]
+    assert [(e.actor, e.state, e.detail["observation_id"], e.detail["amount"]) for e in results][-2:] == [
+        (AUDITOR, "agreed", agreed, None),
+        (AUDITOR, "difference", different, "-120"),
+    ]  # the same rows as POST /api/assurance/results appends
+
+    office = world.signed_in("office")
+    requests = office.get(f"/requests?period={PERIOD}").text
+    assert f'id="item{different}"' in requests and f'id="item{agreed}"' not in requests
+    assert "the bill is lower" in requests
+    reporter = world.signed_in("SAMI")
+    denied = reporter.post(f"/requests/{different}?period={PERIOD}", data={"csrf": _csrf(reporter.get("/").text)},
+                           files={"file": ("x.pdf", PDF)})  # fmt: skip
+    assert denied.status_code == 403
+    item = next(s.item for s in items if s.item["observation_id"] == different)
+    meter = PDF.replace(b"Catalog", b"Catalog /Lang (zh)")
+    answered = office.post(
+        f"/requests/{different}?period={PERIOD}",
+        data={"csrf": _csrf(requests)},
+        files={"file": ("抄表记录.pdf", meter)},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    [doc] = [d for d in period_evidence(world.settings, PERIOD) if d.file_name == "抄表记录.pdf"]
+    assert (doc.entity, doc.indicator, doc.channel, doc.sent_by) == (item["entity"], item["indicator"], "portal",
+                                                                     "esg@office.example")  # fmt: skip
+    assert "抄表记录.pdf" in office.get(f"/requests?period={PERIOD}").text  # the request shows its evidence
+    trail = audit_trail(world.settings, P)
+    assert trail[-1].action == "assurance_answered" and trail[-1].detail["sha256"] == doc.sha256
