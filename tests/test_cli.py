@@ -826,6 +826,26 @@ def test_reading_commands_import_neither_prefect_nor_alembic_nor_great_expectati
         assert done.stdout.strip().splitlines()[-1] == "[]", (command, done.stdout, done.stderr)
 
 
+def test_a_cold_ingest_of_one_workbook_imports_neither_prefect_nor_alembic(home: Path, tmp_path: Path) -> None:
+    """`esgflow ingest one.xlsx` validates with Great Expectations, but runs no flow: importing Prefect
+    (seconds on a cold start) would make the office wait for what the command never uses."""
+    from tests.returns_factory import fill
+
+    assert main(["init"]) == 0
+    assert main(["templates", "--period", "2024", "--out", str(tmp_path / "tpl"), "--entity", "SAMI"]) == 0
+    returned = fill(tmp_path / "tpl" / "SAMI_2024.xlsx", tmp_path / "returned", {})
+    probe = (
+        "import sys\n"
+        "from esgflow.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(sorted(name for name in ('prefect', 'alembic', 'great_expectations') if name in sys.modules))\n"
+    )
+    argv = [sys.executable, "-c", probe, "ingest", str(returned)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    assert "accepted as SAMI 2024 version 1" in done.stdout, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "['great_expectations']", done.stdout
+
+
 def test_backup_and_restore_on_the_command_line(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -112,6 +112,20 @@ def test_an_own_workbook_goes_through_the_pipeline_and_is_audited(sqlite_setting
     assert data_docs_index(sqlite_settings).is_file()
 
 
+def test_the_data_docs_wait_for_the_last_answer_of_a_burst_of_uploads(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    world = make_world(sqlite_settings, tmp_path)
+    sami = Viewer(AccessRecord(1, "reporter@sami.example", "SAMI"))
+    wrong = world.workbook("SAMI", WRONG)
+    assert submit(sqlite_settings, sami, wrong.read_bytes(), wrong.name, "10.1.1.1").status == "rejected"
+    with uploads._waiting():  # another upload of this process waits for its validation: its answer comes first
+        assert uploads.refresh_docs(sqlite_settings) is False
+    assert not data_docs_index(sqlite_settings).is_file()
+    assert uploads.refresh_docs(sqlite_settings) is True  # the last answer's build renders what was left
+    assert data_docs_index(sqlite_settings).is_file()
+
+
 def test_a_file_name_keeps_no_bidirectional_or_invisible_characters() -> None:
     assert safe_name("SAMI_2024\u202excl.exe") == "SAMI_2024xcl.exe"  # would read SAMI_2024exe.lcx
     assert safe_name("SAMI\u200b_2024\u2066.xlsx\u2069") == "SAMI_2024.xlsx"

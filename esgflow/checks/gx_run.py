@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 
 from esgflow.catalog import Catalog
+from esgflow.checks.conditions import with_conditions
 from esgflow.checks.offline_docs import RUN_PAGES, offline_site
 from esgflow.checks.run_page import RunReturn, ValidationRun, write_run_index, write_run_page
 from esgflow.findings import Finding
@@ -145,11 +146,13 @@ class Validator:
         run_id = RunIdentifier(run_name=run.name, run_time=run.time)
         with _exclusive(self.home):
             try:
-                result = self.checkpoints[suite].run(batch_parameters={"dataframe": _to_pandas(frame)}, run_id=run_id)
+                batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
+                result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
             except ResourceFreshnessAggregateError:
                 # another process saved the same suites since this one set up: take what is stored
                 self.checkpoints[suite] = self.context.checkpoints.get(f"{suite}_checks")
-                result = self.checkpoints[suite].run(batch_parameters={"dataframe": _to_pandas(frame)}, run_id=run_id)
+                batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
+                result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
         self.pending += list(result.run_results)
         failures: list[Failure] = []
         for validation in result.run_results.values():
@@ -196,6 +199,16 @@ class Validator:
         return self.home / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
+def _columns(checkpoint: Any) -> list[str]:
+    """Every column the expectations of a checkpoint's suites name (the masked ones among them)."""
+    names = []
+    for definition in checkpoint.validation_definitions:
+        for expectation in definition.suite.expectations:
+            kwargs = expectation.configuration.kwargs
+            names += [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return names
+
+
 def _run_pages(site: Path, run_name: str) -> list[Path]:
     """The Data Docs pages of one run (one per suite and batch)."""
     return sorted(site.glob(f"validations/*/{run_name}/*/*.html"))
@@ -216,10 +229,10 @@ def _fingerprint(catalog: Catalog) -> str:
     """
     import great_expectations as gx
 
-    from esgflow.checks import frames, rules, suites
+    from esgflow.checks import conditions, frames, rules, slips, suites
 
     digest = hashlib.sha256(repr(catalog).encode())
-    for module in (rules, suites, frames):
+    for module in (rules, slips, suites, frames, conditions):  # conditions: how masked columns are named
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(gx.__version__.encode())
     return digest.hexdigest()

@@ -18,6 +18,7 @@ from typing import Any
 
 from esgflow import glossary
 from esgflow.catalog import Catalog
+from esgflow.checks.conditions import only
 from esgflow.decimals import tidy
 from esgflow.workbooks.layout import REQUIRED_PEOPLE
 
@@ -73,20 +74,21 @@ class Rule:
         return {"rule": self.name, "severity": self.severity, **extra}
 
 
-def where(*parts: str) -> dict[str, str]:
-    return {"row_condition": " and ".join(parts), "condition_parser": "pandas"}
+def where(*parts: str) -> str:
+    """The rows a rule applies to, judged through a column that holds the figure on them alone (see
+    esgflow.checks.conditions): no pandas query per expectation."""
+    return " and ".join(parts)
 
 
-def within(rule: Rule, column_a: str, column_b: str, condition: dict[str, str]) -> Any:
+def within(rule: Rule, column_a: str, column_b: str, condition: str) -> Any:
     """column_b <= column_a on the rows the condition selects (a missing value on either side is not judged)."""
     from great_expectations import expectations as gxe
 
     return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=column_a,
-        column_B=column_b,
+        column_B=only(column_b, condition),
         or_equal=True,
         ignore_row_if="either_value_is_missing",
-        **condition,
         meta=rule.meta(),
     )
 
@@ -98,7 +100,8 @@ def _expect_required(rule: Rule, catalog: Catalog) -> list[Any]:
     from great_expectations import expectations as gxe
 
     condition = where(FIGURE_ROWS, "required", "not has_note")
-    return [gxe.ExpectColumnValuesToNotBeNull(column="value", **condition, meta=rule.meta())]
+    # 0 on the other rows: the one expectation whose subject is the missing value itself
+    return [gxe.ExpectColumnValuesToNotBeNull(column=only("value", condition, filled=True), meta=rule.meta())]
 
 
 def _describe_required(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -112,7 +115,7 @@ def _expect_type(rule: Rule, catalog: Catalog) -> list[Any]:
     from great_expectations import expectations as gxe
 
     condition = where(FIGURE_ROWS, "text == text")
-    return [gxe.ExpectColumnValuesToMatchRegex(column="text", regex=NUMBER, **condition, meta=rule.meta())]
+    return [gxe.ExpectColumnValuesToMatchRegex(column=only("text", condition), regex=NUMBER, meta=rule.meta())]
 
 
 def _describe_type(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -128,10 +131,9 @@ def _expect_range(rule: Rule, catalog: Catalog) -> list[Any]:
             ranges.setdefault((ind.rules.min, ind.rules.max), []).append(ind.code)
     return [
         gxe.ExpectColumnValuesToBeBetween(
-            column="value",
+            column=only("value", where(FIGURE_ROWS, f"indicator in {codes!r}")),
             min_value=low,
             max_value=high,
-            **where(FIGURE_ROWS, f"indicator in {codes!r}"),
             meta=rule.meta(min=low, max=high),
         )
         for (low, high), codes in sorted(ranges.items(), key=lambda kv: str(kv[0]))
@@ -153,7 +155,7 @@ def _expect_whole_number(rule: Rule, catalog: Catalog) -> list[Any]:
 
     integers = [i.code for i in catalog.indicators if i.dtype == "integer" and i.is_input]
     condition = where(FIGURE_ROWS, f"indicator in {integers!r}")
-    return [gxe.ExpectColumnValuesToMatchRegex(column="text", regex=WHOLE, **condition, meta=rule.meta())]
+    return [gxe.ExpectColumnValuesToMatchRegex(column=only("text", condition), regex=WHOLE, meta=rule.meta())]
 
 
 def _describe_whole_number(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:

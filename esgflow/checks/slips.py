@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from esgflow.catalog import Catalog
+from esgflow.checks.conditions import only
 from esgflow.checks.rules import FIGURE_ROWS, Row, Rule, _dec, _label, _num, where
 
 _SLIP_WORDS = {1: "10", 3: "1,000", 4: "10,000"}
@@ -25,7 +26,7 @@ def _expect_slip(power: int) -> Any:
 
         return [
             gxe.ExpectColumnValuesToNotBeInSet(
-                column="slip", value_set=[float(power), float(-power)], **where(FIGURE_ROWS), meta=rule.meta()
+                column=only("slip", where(FIGURE_ROWS)), value_set=[float(power), float(-power)], meta=rule.meta()
             )
         ]
 

@@ -2,9 +2,10 @@
 
 Checks run over long frames (esgflow.checks.frames): one row per figure, plus rows for
 breakdown sums and recomputed derived figures. Each rule kind adds a few expectations whose
-row conditions carry the catalog's indicator lists, so a few dozen expectations cover every
-indicator. `python -m esgflow.checks.suites DIR` writes the suites as JSON (the copies under
-expectations/ are regenerated this way and checked by the tests).
+masked columns (esgflow.checks.conditions) carry the rows they judge and the catalog's indicator
+lists, so about a dozen expectations per suite cover every indicator.
+`python -m esgflow.checks.suites DIR` writes the suites as JSON (the copies under expectations/
+are regenerated this way and checked by the tests).
 """
 
 from __future__ import annotations

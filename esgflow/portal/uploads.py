@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import HTTPException
 
@@ -33,6 +35,12 @@ _INVISIBLE = {"Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # dropped; controls become _ 
 
 # One validation at a time in this process: the warm Great Expectations context is shared.
 _INGEST = threading.Lock()
+# Uploads of this process waiting for or in their validation. The Data Docs are built after an answer
+# only when none is: a build holds _INGEST as long as a validation, so building after every answer of a
+# burst (33 entities at once) made each reporter wait for the pages of those before them. The last
+# answer's build renders every result stored since (gx_run.Validator.pending), so no page is lost.
+_WAITING = [0]
+_WAITING_LOCK = threading.Lock()
 
 
 def safe_name(name: str | None) -> str:
@@ -81,7 +89,7 @@ def submit(
         if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
             portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
-    with _INGEST:
+    with _waiting(), _INGEST:
         outcome = ingest_bytes(settings, data, name, by=viewer.grant.email, read=read)
         if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
             quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
@@ -102,7 +110,22 @@ def _with(
     return PortalEvent(base.action, outcome, base.client, base.email, entity or base.entity, period, version, detail)
 
 
-def refresh_docs(settings: Settings) -> None:
-    """The Data Docs pages, built after the reporter has their answer."""
+@contextmanager
+def _waiting() -> Iterator[None]:
+    with _WAITING_LOCK:
+        _WAITING[0] += 1
+    try:
+        yield
+    finally:
+        with _WAITING_LOCK:
+            _WAITING[0] -= 1
+
+
+def refresh_docs(settings: Settings) -> bool:
+    """The Data Docs pages, built after the reporter has their answer; left (False) to the build after the
+    next answer while another upload of this process waits for its own."""
     with _INGEST:
+        if _WAITING[0]:
+            return False
         refresh_data_docs(settings)
+        return True

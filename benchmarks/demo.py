@@ -1,0 +1,80 @@
+"""Benchmark: `esgflow demo` in a clean home, beside what Prefect alone costs (issue 30, goal 4).
+
+    python benchmarks/demo.py [--repeat 1] [--workdir DIR]
+
+Each run is a new process with an empty ESGFLOW_HOME and an empty PREFECT_HOME, as on a fresh
+clone; the figures printed beside it, in the same run, are
+  - Prefect's temporary server alone: a process that starts it (as the demo's first flow
+    does when no PREFECT_API_URL is set: its database is made and migrated) and stops it;
+  - the same cycle without Prefect: `tests.returns_factory.run_demo`'s steps on a fresh warehouse
+    (history, the demo's returns recorded straight in the warehouse, Scope 3 screening,
+    consolidation, report), which writes no template, letter or workbook;
+and the load average at the start and the end. The goal is the demo under 15 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from latency import options  # noqa: E402
+
+SERVER_ALONE = (
+    "from prefect.server.api.server import SubprocessASGIServer\n"
+    "server = SubprocessASGIServer()\n"
+    "server.start()\n"
+    "server.stop()\n"
+)
+WITHOUT_PREFECT = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from esgflow.config import load_settings\n"
+    "from tests.returns_factory import run_demo\n"
+    "home = Path(sys.argv[1])\n"
+    "run_demo(load_settings({'ESGFLOW_HOME': str(home)}), home / 'demo')\n"
+)
+
+
+def _clean_env(folder: Path) -> dict[str, str]:
+    (folder / "prefect").mkdir(parents=True)  # empty; Prefect's temporary server will not make it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ESGFLOW_", "PREFECT_"))}
+    # a loaded machine can take longer than Prefect's default 20 s to start its temporary server
+    wait = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
+    return {**env, **wait, "ESGFLOW_HOME": str(folder / "home"), "PREFECT_HOME": str(folder / "prefect")}
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(argv[:2])} failed:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    args, workdir, load = options(__doc__ or "", 1, "esgflow-demo-")
+    esgflow = str(Path(sys.executable).with_name("esgflow"))
+    runs: dict[str, list[float]] = {}
+    for n in range(args.repeat):
+        steps = {
+            "esgflow demo (clean home)": [esgflow, "demo"],
+            "Prefect's temporary server alone": [sys.executable, "-c", SERVER_ALONE],
+            "the cycle without Prefect": [sys.executable, "-c", WITHOUT_PREFECT, str(workdir / f"{n}-2" / "home")],
+        }
+        for i, (label, argv) in enumerate(steps.items()):
+            runs.setdefault(label, []).append(_timed(argv, _clean_env(workdir / f"{n}-{i}")))
+    print(f"{'in a clean home, a new process each':<36} {'median s':>9} {'min s':>7}")
+    for label, times in runs.items():
+        print(f"{label:<36} {statistics.median(times):>9.1f} {min(times):>7.1f}")
+    print("goal: the demo under 15 s")
+    print(f"load average: {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end ({os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
