@@ -364,15 +364,17 @@ def read_return(data: bytes, file: str, catalog: Catalog, regions: Collection[st
 
 
 def _unsigned(cells: Mapping[str, RawCell], people: dict[str, str], file: str) -> list[Finding]:
-    """An error for each of preparer, reviewer and responsible (填报人/审核人/负责人) left blank, at its cell.
+    """A warning for each of preparer, reviewer and responsible (填报人/审核人/负责人) left blank, at its cell.
 
-    An error, not a warning: the template carries these cells and the reader requires them, as a Chinese
-    group return is not taken without the names of who prepared, checked and answers for it; the reporter
-    types three names and sends the file again. A template without the cells (older ones) is not asked."""
+    The template carries these cells and the reader asks for them: a return without them is answered with
+    what to type where, is "accepted with warnings" (never plainly accepted), and the office's review page
+    shows the gap before its approve button. A warning, not an error: a return whose figures are right is
+    not refused for a missing name, so its figures are not lost from the provisional report while the
+    names are asked for (decision for the office to confirm). A template without the cells is not asked."""
     return [
         Finding(
             rule=f"{name}_missing",
-            severity="error",
+            severity="warning",
             file=file,
             sheet=cells[name].sheet,
             cell=cells[name].ref,
