@@ -206,7 +206,7 @@ def _walk(node: Node) -> list[Node]:
     return [node, *(n for child in node.children for n in _walk(child))]
 
 
-def test_fy2026_water_sources_must_add_up_to_the_water_total_and_new_inputs_are_checked_for_unit_slips(
+def test_fy2026_water_sources_are_read_beside_the_water_total_and_new_inputs_are_checked_for_unit_slips(
     sqlite_settings: Settings, tmp_path: Path
 ) -> None:
     settings, p2026 = sqlite_settings, parse_period("2026")
@@ -216,13 +216,11 @@ def test_fy2026_water_sources_must_add_up_to_the_water_total_and_new_inputs_are_
     new = {**water, "env_water_discharge": 8000, "env_so2": Decimal("1.5"), "env_cod": Decimal("0.8")}
     [first] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", new, name="v1.xlsx")], docs=False)
     assert first.status.startswith("accepted"), first.line()
-    # the withdrawal sources (template version 4) are the parts of 总用水量, which the water intensity rests on
+    # sources that differ from 总用水量 are not refused: the two are not declared one figure (yet)
     short = {**new, "env_water_withdrawal_ground": 2000}
-    [bad] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", short, name="v2.xlsx")], docs=False)
-    assert bad.status == "rejected", bad.line()
-    [gap] = [f for f in bad.findings if f.rule == "parts_sum_to_total"]
-    assert gap.indicators[0] == "env_water_total" and "env_water_withdrawal_ground" in gap.indicators
-    assert gap.expected == total - 1000 and gap.actual == total
+    [other] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", short, name="v2.xlsx")], docs=False)
+    assert other.status.startswith("accepted"), other.line()
+    assert not [f for f in other.findings if f.rule == "parts_sum_to_total"]
     # discharge in 万吨 and SO2 in kg: each new input a power of ten off its previous version is a unit slip
     slipped = {**new, "env_water_discharge": Decimal("0.8"), "env_so2": 1500}
     [odd] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", slipped, name="v3.xlsx")], docs=False)

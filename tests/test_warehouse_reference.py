@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from esgflow.catalog import Catalog
+from esgflow.catalog import Catalog, load_catalog
 from esgflow.config import Settings
 from esgflow.entities import EntityRegistry
 from esgflow.factors import FactorRegistry
@@ -81,7 +81,7 @@ def test_init_loads_reference_data_and_is_safe_to_rerun(settings: Settings) -> N
     second = init_warehouse(settings)
     assert first == second
     with db.session_scope(settings.database_url) as s:
-        assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == 187
+        assert s.scalar(select(func.count()).select_from(m.Indicator)) == first.indicators == len(load_catalog().codes)
         assert s.scalar(select(func.count()).select_from(m.Entity)) == 33
         assert s.scalar(select(func.count()).select_from(m.EntityLink)) == 34
         assert s.scalar(select(func.count()).select_from(m.Contact)) == 33
