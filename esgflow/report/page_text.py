@@ -156,8 +156,8 @@ TEXT: dict[str, dict[str, str]] = {
         "are the published ones, at the precision they were published with.",
         "basis_energy": "Basis: the energy total is in tonnes of standard coal by GB/T 2589-2020, electricity at the "
         "{electricity}, {coefficient} kgce/kWh.",
-        "basis_gwp": "Gases other than CO2 (methane and nitrous oxide from fuel combustion, "
-        "refrigerants, SF6) are in CO2 equivalent by the 100-year global warming potentials of {gwp}.",
+        "basis_gwp": "Gases other than CO₂ (methane and nitrous oxide from fuel combustion, "
+        "refrigerants, SF₆) are in CO₂ equivalent by the 100-year global warming potentials of {gwp}.",
         "basis_calorific": "calorific equivalent (当量值)",
         "basis_equivalent": "primary-energy equivalent (等价值)",
         "basis_ar5": "the IPCC Fifth Assessment Report (AR5)",
