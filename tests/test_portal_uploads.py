@@ -204,12 +204,17 @@ def test_uploads_waiting_at_once_are_judged_in_fewer_runs_each_answered_as_it_is
                 "os-in": ("OS-IN", world.workbook("OS-IN")),
                 "junk": ("SAMI", junk),
             },
-            {  # second versions beside a workbook that makes any batch holding it fail
+            {  # second versions beside a workbook that makes any batch holding it fail (its own bytes: not a duplicate)
                 "sami": ("SAMI", world.workbook("SAMI", {"gov_contracts_reviewed": 7}, name="SAMI_2024_v2.xlsx")),
                 "gami": ("GAMI", world.workbook("GAMI", name="GAMI_2024_v2.xlsx")),
-                "os-in": ("OS-IN", world.workbook("OS-IN", name="OS-IN_2024_poison.xlsx")),
+                "os-in": (
+                    "OS-IN",
+                    world.workbook("OS-IN", {"env_water_total": 1234}, name="OS-IN_2024_poison.xlsx"),
+                ),
             },
         ]
+        first_os_in, poison = (rounds[how][n]["os-in"][1].read_bytes() for n in (0, 1))
+        assert first_os_in != poison  # else it is a duplicate, answered before any validation
     try:
         alone, runs = [], gx_run.checkpoint_runs()
         for sent in rounds["alone"]:
