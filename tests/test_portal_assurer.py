@@ -164,3 +164,32 @@ def test_the_auditor_records_results_by_form_and_the_office_answers_the_open_req
     assert "抄表记录.pdf" in office.get(f"/requests?period={PERIOD}").text  # the request shows its evidence
     trail = audit_trail(world.settings, P)
     assert trail[-1].action == "assurance_answered" and trail[-1].detail["sha256"] == doc.sha256
+
+
+def test_every_refusal_of_the_auditors_pages_is_said_in_the_viewers_language(world: World) -> None:
+    """A Chinese-reading auditor is refused in Chinese, an English one in English: the result form, the office's
+    answer with a file that may not be kept, an explanation with no figure and an unknown document."""
+    [first, *_] = sampled_items(world.settings, P)
+    oid = str(first.item["observation_id"])
+    for lang, amount, comment, scope3, document, office in (
+        ("zh", "“存在差异”须填写差异金额（数字）。", "“存在差异”或“无证明材料支持”须在说明中写明原因。",
+         "范围三第 6 类未筛选", "本报告期没有这份证明材料。", "不是 PDF、PNG、JPEG 或 xlsx 文件"),
+        ("en", "a difference needs its amount (a number)", "a difference or an unsupported item needs a comment",
+         "Scope 3 category 6 is not screened", "no such document in this period", "is not a PDF, PNG, JPEG or xlsx"),
+    ):  # fmt: skip
+        auditor, query = _auditor(world), f"period={PERIOD}&lang={lang}"
+        form = {"csrf": _csrf(auditor.get(f"/assurance/sample?{query}").text), "observation_id": oid}
+        said = auditor.post(f"/assurance/results?{query}", data={**form, "result": "difference", "comment": "x"})
+        assert said.status_code == 422 and amount in said.text, said.text
+        said = auditor.post(f"/assurance/results?{query}", data={**form, "result": "not_supported"})
+        assert said.status_code == 422 and comment in said.text
+        missing = auditor.get(f"/assurance/explain/env_ghg_scope3_cat6?{query}")
+        assert missing.status_code == 404 and scope3 in missing.text
+        gone = auditor.get(f"/assurance/evidence/999999?{query}")
+        assert gone.status_code == 404 and document in gone.text
+        desk = world.signed_in("office")
+        page = desk.get(f"/requests?{query}").text
+        sent = desk.post(f"/requests/{oid}?{query}", data={"csrf": _csrf(page)}, files={"file": ("a.txt", b"words")})
+        assert sent.status_code == 422 and office in sent.text
+        english = re.compile(r"needs its amount|saying why|is not screened|no such document|is not a PDF")
+        assert (english.search(said.text + missing.text + gone.text + sent.text) is None) == (lang == "zh")

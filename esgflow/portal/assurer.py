@@ -50,7 +50,7 @@ def _reader(request: Request) -> tuple[Viewer, Period]:
     given = request.query_params.get("period", viewer.grant.period)  # named, it is checked, even empty
     period = request_period(given) if given is not None else open_period(_portal(request).settings)
     if period is None:
-        raise HTTPException(404, word("no_period", "en"))
+        raise HTTPException(404, word("no_period", _lang(request, viewer)))
     if not viewer.may_read_period(period.code):
         raise HTTPException(403, "this sign-in is for another period")
     return viewer, period
@@ -118,7 +118,7 @@ def explain(code: str, request: Request) -> Response:
     try:
         found = explain_figure(settings, period, code)
     except EsgflowError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise HTTPException(404, exc.said(lang)) from None
     counts: dict[tuple[str, str | None], int] = {}
     for d in period_evidence(settings, period.code):
         counts[(d.entity, d.indicator)] = counts.get((d.entity, d.indicator), 0) + 1
@@ -186,7 +186,7 @@ def result(
     try:
         record_result(_portal(request).settings, period, viewer.grant.email, observation_id, result, amount, comment)
     except EsgflowError as exc:  # refused: said on the page, nothing recorded
-        return _items_page(request, False, str(exc), 422)
+        return _items_page(request, False, exc.said(_lang(request, viewer)), 422)
     where = f"/assurance/sample?{_query(period, _lang(request, viewer))}#item{observation_id}"
     return RedirectResponse(where, 303)
 
@@ -216,9 +216,9 @@ def answer(
         kept = answer_request(settings, period, observation_id, data, name, viewer.grant.email)
     except EvidenceRefused as exc:
         portal_event(settings, _with(event, "refused", f"{name}: {exc}"))
-        return _items_page(request, True, word("evidence_refused", lang) + ("" if lang == "zh" else f" ({exc})"), 422)
+        return _items_page(request, True, f"{word('evidence_refused', lang)} ({exc.said(lang)})", 422)
     except EsgflowError as exc:
-        return _items_page(request, True, str(exc), 422)
+        return _items_page(request, True, exc.said(lang), 422)
     portal_event(settings, _with(event, "kept", f"{name}: {kept.sha256}", kept.entity))
     return RedirectResponse(f"/requests?{_query(period, lang)}#item{observation_id}", 303)
 
