@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import polars as pl
 from esgflow.catalog import Catalog
 from esgflow.checks.gx_run import validator_for
 from esgflow.checks.submission import Known, Validated, compared_with, identity_findings, not_theirs, validate_returns
+from esgflow.cycle.evidence_needs import WAIVED, open_needs
 from esgflow.cycle.states import STORED, judged
 from esgflow.entities import ParentLink, load_registry, parents_on, reports_for
 from esgflow.feedback import write_feedback
@@ -37,6 +39,7 @@ from esgflow.intake.stage import stage, stage_splits, unit_factors
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
 from esgflow.warehouse import letters, reference, submissions, trail
+from esgflow.warehouse.evidence import evidence_of
 from esgflow.warehouse.observations import accepted_observations
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 from esgflow.workbooks.signing import signing_key
@@ -229,6 +232,7 @@ class Ingestor:
             written,
             datetime.fromtimestamp(r.arrived, UTC),
             outcome.late_correction,
+            self._needs(outcome.entity, period, staged),
         )
         try:
             letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)
@@ -236,6 +240,20 @@ class Ingestor:
             why = f"its letter could not be written ({type(exc).__name__}); the next run writes it"
             return replace(outcome, note=why, written=written)
         return replace(outcome, letter=letter, annotated=annotated, written=written)
+
+    def _needs(self, entity: str, period: Period, staged: pl.DataFrame | None) -> tuple[tuple[str, str, str], ...]:
+        """The figures of the return the catalog wants documents for that have none yet and were not waived:
+        the letter names them as a warning (the review page shows the same list before the approve button)."""
+        if staged is None or not staged.height:
+            return ()
+        figures = {
+            r["indicator"]: Decimal(str(r["value"])) for r in staged.iter_rows(named=True) if r["value"] is not None
+        }
+        with self.sessions() as session:
+            documented = [d.indicator for d in evidence_of(session, period.code, entity)]
+            waived = [str((e.detail or {}).get("indicator")) for e in trail.audit_events(session, period, (WAIVED,))
+                      if e.entity == entity]  # fmt: skip
+        return tuple((n.indicator, n.what_zh, n.what_en) for n in open_needs(self.catalog, figures, documented, waived))
 
 
 _EMPTY = {c: pl.Utf8 for c in submissions.OBSERVATION_COLUMNS}
