@@ -448,8 +448,10 @@ def test_a_reporter_attaches_evidence_beside_a_figure_and_only_to_its_own_entity
     active = {"file": ("bill.pdf", PDF.replace(b"/Type /Catalog", b"/OpenAction << /S /JavaScript >>"))}
     refused = sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": csrf}, files=active)
     assert refused.status_code == 422 and "未保存" in refused.text and "JavaScript" not in refused.text  # Chinese only
+    assert "bill.pdf 是含有脚本或其他活动内容的 PDF" in refused.text  # and why, in Chinese
     unknown = sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": csrf, "indicator": "x"}, files=bill)
     assert unknown.status_code == 422 and "未保存" in unknown.text
+    assert "（没有指标 &#39;x&#39;。）" in unknown.text and "unknown indicator" not in unknown.text
     assert sami.post(f"/entities/GAMI/evidence?period={PERIOD}", data={"csrf": csrf}, files=bill).status_code == 403
     assert sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": "x"}, files=bill).status_code == 403
     assert world.client().post(f"/entities/SAMI/evidence?period={PERIOD}", files=bill).status_code == 401

@@ -51,7 +51,7 @@ def kind_of(data: bytes, name: str) -> str:
             what = found.group(1).decode()
             raise EvidenceRefused(
                 f"{name} is a PDF with active content (/{what}); print it to a plain PDF and send that",
-                zh=f"{name} 是含有活动内容（/{what}）的 PDF；请将其打印为普通 PDF 后再上传。",
+                zh=f"{name} 是含有脚本或其他活动内容的 PDF；请将其打印为普通 PDF 后再上传。",
             )
         return "pdf"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -34,7 +34,7 @@ from esgflow.portal import uploads
 from esgflow.portal.auth import Viewer, check_csrf, client_address
 from esgflow.portal.pages import XLSX, _page, _portal, _viewer, request_period
 from esgflow.portal.pages import page_lang as _lang
-from esgflow.portal.render import word
+from esgflow.portal.render import refused_why, word
 from esgflow.portal.review import trail_reason
 from esgflow.records import PortalEvent
 
@@ -253,7 +253,7 @@ def answer(
         kept = answer_request(settings, period, observation_id, data, name, viewer.grant.email)
     except EvidenceRefused as exc:
         portal_event(settings, _with(event, "refused", f"{name}: {exc}"))
-        return _items_page(request, True, f"{word('evidence_refused', lang)} ({exc.said(lang)})", 422)
+        return _items_page(request, True, word("evidence_refused", lang) + refused_why(exc, lang), 422)
     except EsgflowError as exc:
         return _items_page(request, True, exc.said(lang), 422)
     portal_event(settings, _with(event, "kept", f"{name}: {kept.sha256}", kept.entity))

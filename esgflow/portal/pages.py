@@ -36,7 +36,7 @@ from esgflow.periods import Period, edge_period, parse_period
 from esgflow.portal import uploads
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
-from esgflow.portal.render import render, word
+from esgflow.portal.render import refused_why, render, word
 from esgflow.portal.views import finding_rows, is_late, versions
 from esgflow.records import PortalEvent
 
@@ -302,7 +302,7 @@ def attach(
         kept = attach_evidence(settings, entity, period.code, code, data, name, "portal", viewer.grant.email)
     except EvidenceRefused as exc:
         portal_event(settings, replace(event, outcome="refused", detail=f"{name}: {exc}"))
-        text = word("evidence_refused", lang) + ("" if lang == "zh" else f" ({exc})")  # a Chinese page reads Chinese
+        text = word("evidence_refused", lang) + refused_why(exc, lang)  # why, in the reporter's language
         page = render("message.html", lang, viewer=viewer, heading=word("evidence", lang), text=text, back="")
         return HTMLResponse(page, status_code=422)
     portal_event(settings, replace(event, outcome="kept", detail=f"{name}: {kept.sha256}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from esgflow import glossary, pages
+from esgflow import EsgflowError, glossary, pages
 
 # key -> (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
@@ -305,6 +305,14 @@ def refusal(status: int, detail: str, lang: str) -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in detail):
         return detail
     return STATUS_ZH.get(status, "请求未能完成。")
+
+
+def refused_why(exc: EsgflowError, lang: str) -> str:
+    """Why a document was not kept, after the sentence that says so, in the page's language (a reason with no
+    Chinese words is left out of a Chinese page: the sentence before it says enough)."""
+    if lang == "zh":
+        return f"（{exc.zh}）" if exc.zh else ""
+    return f" ({exc})"
 
 
 def word(key: str, lang: str) -> str:
