@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ import polars as pl
 from esgflow.catalog import Catalog
 from esgflow.checks.gx_run import validator_for
 from esgflow.checks.submission import Known, Validated, compared_with, identity_findings, not_theirs, validate_returns
-from esgflow.cycle.evidence_needs import WAIVED, open_needs
 from esgflow.cycle.states import STORED, judged
 from esgflow.entities import ParentLink, load_registry, parents_on, reports_for
 from esgflow.feedback import write_feedback
@@ -38,8 +36,7 @@ from esgflow.intake.settled import OnJudged, Teller, mark_superseded
 from esgflow.intake.stage import stage, stage_splits, unit_factors
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
-from esgflow.warehouse import letters, reference, submissions, trail
-from esgflow.warehouse.evidence import evidence_of
+from esgflow.warehouse import evidence, letters, reference, submissions, trail
 from esgflow.warehouse.observations import accepted_observations
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 from esgflow.workbooks.signing import signing_key
@@ -202,6 +199,7 @@ class Ingestor:
         with self.sessions() as session:
             recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits, rows)
             late = trail.period_signoff(session, period) is not None
+            needs = evidence.return_needs(session, self.catalog, period, ret.entity, observations)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:
@@ -212,7 +210,7 @@ class Ingestor:
         if recorded.arrived_later:
             note = f"version {recorded.arrived_later} arrived after this file and stays the newest"
         outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, count, findings)
-        return self._answer(replace(outcome, note=note, late_correction=late), r, period, staged)
+        return self._answer(replace(outcome, note=note, late_correction=late, needs=needs), r, period, staged)
 
     def _answer(self, outcome: Outcome, r: Received, period: Period, staged: pl.DataFrame | None) -> Outcome:
         """The return letter, and an annotated workbook when there is anything to fix."""
@@ -232,7 +230,7 @@ class Ingestor:
             written,
             datetime.fromtimestamp(r.arrived, UTC),
             outcome.late_correction,
-            self._needs(outcome.entity, period, staged),
+            outcome.needs,
         )
         try:
             letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)
@@ -240,20 +238,6 @@ class Ingestor:
             why = f"its letter could not be written ({type(exc).__name__}); the next run writes it"
             return replace(outcome, note=why, written=written)
         return replace(outcome, letter=letter, annotated=annotated, written=written)
-
-    def _needs(self, entity: str, period: Period, staged: pl.DataFrame | None) -> tuple[tuple[str, str, str], ...]:
-        """The figures of the return the catalog wants documents for that have none yet and were not waived:
-        the letter names them as a warning (the review page shows the same list before the approve button)."""
-        if staged is None or not staged.height:
-            return ()
-        figures = {
-            r["indicator"]: Decimal(str(r["value"])) for r in staged.iter_rows(named=True) if r["value"] is not None
-        }
-        with self.sessions() as session:
-            documented = [d.indicator for d in evidence_of(session, period.code, entity)]
-            waived = [str((e.detail or {}).get("indicator")) for e in trail.audit_events(session, period, (WAIVED,))
-                      if e.entity == entity]  # fmt: skip
-        return tuple((n.indicator, n.what_zh, n.what_en) for n in open_needs(self.catalog, figures, documented, waived))
 
 
 _EMPTY = {c: pl.Utf8 for c in submissions.OBSERVATION_COLUMNS}
