@@ -154,7 +154,7 @@ def ingest_files(
     docs: bool = True,
     origins: Mapping[Path, Origin] | None = None,
     on_judged: OnJudged | None = None,
-    portal_user: str | Mapping[Path, str] | None = None,
+    portal_user: Mapping[Path, str] | None = None,
     preread: Mapping[str, ParsedReturn | Finding] | None = None,
 ) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
@@ -164,7 +164,7 @@ def ingest_files(
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
-    portal_user: the signed-in address that uploaded the files, or each file's (recorded as who submitted them).
+    portal_user: the signed-in address that uploaded each file through the portal (recorded as who submitted it).
     preread: what the caller already read of some files, by content hash, so they are not read twice.
     """
     require_schema(settings)
