@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
-from esgflow import EsgflowError, glossary, units
+from esgflow import EsgflowError, glossary
 from esgflow.registers import Table, parse_tables, table_problems
 
 # per_entity: a formula over an entity's own inputs and the factors of where it is (an
@@ -327,6 +327,8 @@ def _split(raw: Any) -> Split | None:
 
 def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
     """Problems that make the catalog unusable; an empty list means it is sound."""
+    from esgflow import units  # pint on loading, not on importing: `status` imports, never loads, the catalog
+
     problems: list[str] = []
     seen: set[str] = set()
     for ind in catalog.indicators:

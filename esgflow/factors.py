@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from esgflow import EsgflowError, units
+from esgflow import EsgflowError
 
 OPEN_START = date(1900, 1, 1)
 OPEN_END = date(9999, 12, 31)
@@ -184,6 +184,8 @@ def _source(r: Mapping[str, Any]) -> str:
 
 
 def _factor(r: Mapping[str, Any]) -> Factor:
+    from esgflow import units  # pint here, not at the top: `entities` (and so `status`) reads dates from this module
+
     f = Factor(
         code=r["code"],
         name=r.get("name") or r["code"],
