@@ -119,6 +119,9 @@ class Indicator:
     split: Split | None = None
     scope3: Scope3Line | None = None
     evidence: EvidenceNeed | None = None
+    # inputs this one does not count (the waste routes exclude construction waste, asked on its own row):
+    # the template says so beside the name, so a reporter does not count the same tonnes twice
+    excludes: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -267,6 +270,7 @@ FIELDS = {
     "split",
     "scope3",
     "evidence",
+    "excludes",
 }
 
 
@@ -305,6 +309,7 @@ def _indicator(raw: dict[str, Any]) -> Indicator:
         split=_split(raw.get("split")),
         scope3=_scope3(raw.get("scope3")),
         evidence=_evidence(raw.get("evidence")),
+        excludes=tuple(str(c) for c in raw.get("excludes") or ()),
     )
 
 
@@ -378,7 +383,7 @@ def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
             problems.append(f"{where}: group consolidation needs reported_by: group")
         problems += _version_problems(ind, where)
         problems += _split_problems(ind, catalog, where)
-        refs = [ind.rules.not_above, *(c for b in ind.breakdowns for c in b)]
+        refs = [ind.rules.not_above, *(c for b in ind.breakdowns for c in b), *ind.excludes]
         problems += [f"{where}: rule names unknown indicator {c!r}" for c in refs if c and c not in catalog]
     start = catalog.estimate_marks_from
     if start is not None and not is_template_version(start):

@@ -77,6 +77,10 @@ REGISTER = {
 # (HKEX D28(c)) in the index, its CSV and the page.
 SCOPE3_SCREENING = ("范围三类别筛选（15类均已批准）", "Scope 3 screening (all 15 categories approved)")
 
+# Beside an input's name in the template, before the name of what it does not count
+# (废弃物：回收利用（不含建筑垃圾） / Waste recycled (excluding construction waste)).
+EXCLUDING = ("不含", "excluding")
+
 # A year's column once its figures were restated: the report page and appendix.xlsx label it alike.
 RESTATED = ("重述", "restated")
 

@@ -86,6 +86,8 @@ indicators:
      reported_by: [shipyard], consolidation: sum, rules: {not_above: env_zz}, decimals: 0}
   - {code: env_e, pillar: env, name: {zh: e, en: e}, unit: t, unit_zh: 吨, dtype: decimal,
      reported_by: all, consolidation: screened, decimals: 0}
+  - {code: env_f, pillar: env, name: {zh: f, en: f}, unit: t, unit_zh: 吨, input_unit: t, dtype: decimal,
+     reported_by: all, consolidation: sum, excludes: [env_yy], decimals: 0}
 """
 
 
@@ -98,6 +100,7 @@ def test_validation_names_every_problem(factors: FactorRegistry) -> None:
     assert "soc_d: unknown entity kind 'shipyard'" in problems
     assert "soc_d: rule names unknown indicator 'env_zz'" in problems
     assert "env_e: only a Scope 3 category (env_ghg_scope3_catN) may be screened" in problems
+    assert "env_f: rule names unknown indicator 'env_yy'" in problems  # what an input excludes must be asked
 
 
 def test_packaged_catalog_is_sound(catalog: Catalog, factors: FactorRegistry) -> None:
