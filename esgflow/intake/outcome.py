@@ -46,6 +46,8 @@ class Outcome:
     # indicator -> (figure as typed, unit asked in) of a judged return, read once by the pipeline: whoever
     # shows the outcome (the portal) quotes the figures from here instead of reading the workbook again
     written: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # figures of a stored return that need documents it has none of yet: (indicator, what zh, what en), for its letter
+    needs: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def answer(self) -> str:

@@ -182,17 +182,27 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
     return RestatementResult(period.code, number, reason.strip(), found, significant, approved, tuple(recalculate))
 
 
-def _no_figure(session: db.Session, period: Period, code: str, scope: str) -> str:
-    """Why a figure is missing: a Scope 3 category's screening state, else no consolidation yet."""
+def _no_figure(session: db.Session, period: Period, code: str, scope: str) -> EsgflowError:
+    """Why a figure is missing, in both languages: a Scope 3 category's screening state, else no consolidation yet."""
     category = scope3.category_of(code)
     if category is not None or code == scope3.TOTAL:
         found = {s.category: s for s in screenings(session, period)}
         states = {n: scope3.state_of(found.get(n)) for n in ([category] if category else scope3.CATEGORIES)}
         if category is not None and states[category] != "relevant":
-            return f"{period} has no {code}: Scope 3 category {category} is {scope3.STATES[states[category]][1]}"
+            zh, en = scope3.STATES[states[category]]
+            return EsgflowError(
+                f"{period} has no {code}: Scope 3 category {category} is {en}",
+                zh=f"{period} 报告期没有 {code}：范围三第 {category} 类{zh}。",
+            )
         if category is None and "relevant" not in states.values():
-            return f"{period} has no {code}: no Scope 3 category is screened relevant and approved"
-    return f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first"
+            return EsgflowError(
+                f"{period} has no {code}: no Scope 3 category is screened relevant and approved",
+                zh=f"{period} 报告期没有 {code}：尚无范围三类别经筛选为相关并获批准。",
+            )
+    return EsgflowError(
+        f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first",
+        zh=f"{period} 报告期尚未计算 {scope} 的 {code}：请先运行合并计算（esgflow consolidate）。",
+    )
 
 
 def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:
@@ -207,7 +217,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
         if stored is None:  # a year imported from the published report: its file and row are its source
             published = stored_figure(session, period, scope, code, PUBLISHED_BASES)
             if published is None:
-                raise EsgflowError(_no_figure(session, period, code, scope))
+                raise _no_figure(session, period, code, scope)
             node = Node(code, scope, float(published.value), catalog[code].unit, f"imported: {published.method}")
             return Explanation(period.code, published, node, root)
         pinned = pinned_factor_set(session, period)
