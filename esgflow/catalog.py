@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
-from esgflow import EsgflowError, glossary, units
+from esgflow import EsgflowError, glossary
 from esgflow.registers import Table, parse_tables, table_problems
 
 # per_entity: a formula over an entity's own inputs and the factors of where it is (an
@@ -38,6 +38,16 @@ ENTITY_KINDS = (
     "overseas",
 )
 FRAMEWORKS = ("hkex", "sse", "gri", "cass")
+
+
+# libyaml's parser where PyYAML was built with it: the same documents in a fifth of the time. Every command
+# that validates reads the catalog, the factors and the template layout, a few tenths of a second in pure Python.
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(text: str) -> Any:
+    """YAML text as plain data (safe: no Python objects), with libyaml where it is there."""
+    return yaml.load(text, Loader=YAML_LOADER)
 
 
 @dataclass(frozen=True)
@@ -337,6 +347,8 @@ def _split(raw: Any) -> Split | None:
 
 def validate(catalog: Catalog, factor_codes: set[str]) -> list[str]:
     """Problems that make the catalog unusable; an empty list means it is sound."""
+    from esgflow import units  # pint on loading, not on importing: `status` imports, never loads, the catalog
+
     problems: list[str] = []
     seen: set[str] = set()
     for ind in catalog.indicators:
@@ -426,7 +438,7 @@ def _split_problems(ind: Indicator, catalog: Catalog, where: str) -> list[str]:
 
 def parse(text: str) -> Catalog:
     """Parse catalog YAML text."""
-    raw = yaml.safe_load(text)
+    raw = read_yaml(text)
     marks = raw.get("estimate_marks")
     if marks is not None and (not isinstance(marks, dict) or set(marks) != {"template_version"}):
         raise EsgflowError(f"catalog: estimate_marks must read {{template_version: V}}, not {marks!r}")
