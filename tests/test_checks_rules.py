@@ -58,6 +58,7 @@ def test_rule_severities_are_those_the_readme_promises() -> None:
         "unit_slip_x10",
         "unit_slip_x1000",
         "unit_slip_x10000",
+        "part_without_whole",
     }
 
 

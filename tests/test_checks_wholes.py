@@ -1,4 +1,4 @@
-"""A part a formula takes away from its whole, given with that whole blank, is refused at the part's cell."""
+"""A part a formula takes away from its whole, given with that whole blank, is warned at the part's cell."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_the_parts_a_formula_subtracts_from_a_typed_whole_are_read_from_the_cata
     ]  # not the water discharge: withdrawal is added up from its sources, complete only when all are given
 
 
-def test_a_part_given_with_its_whole_blank_is_refused_at_the_parts_cell_and_nothing_else_is(
+def test_a_part_given_with_its_whole_blank_is_warned_at_the_parts_cell_and_nothing_else_is(
     judged: tuple[dict[int, ParsedReturn], dict[int, list[Finding]]],
 ) -> None:
     returns, found = judged
@@ -79,11 +79,11 @@ def test_a_part_given_with_its_whole_blank_is_refused_at_the_parts_cell_and_noth
     assert not rules.get(1) and not rules.get(4)  # both given, or the whole alone: nothing to say
     cells = {key: {r.code: r.cell for r in ret.reported} for key, ret in returns.items()}
     assert sorted((f.indicators, f.sheet, f.cell, f.severity) for f in rules[2]) == [
-        (("env_diesel_mobile", "env_diesel"), "Data", cells[2]["env_diesel_mobile"], "error"),
+        (("env_diesel_mobile", "env_diesel"), "Data", cells[2]["env_diesel_mobile"], "warning"),
     ]
     assert sorted((f.indicators, f.sheet, f.cell, f.severity) for f in rules[3]) == [
-        (("env_diesel_offroad", "env_diesel_mobile"), "Data", cells[3]["env_diesel_offroad"], "error"),
-        (("env_electricity_green", "env_electricity"), "Data", cells[3]["env_electricity_green"], "error"),
+        (("env_diesel_offroad", "env_diesel_mobile"), "Data", cells[3]["env_diesel_offroad"], "warning"),
+        (("env_electricity_green", "env_electricity"), "Data", cells[3]["env_electricity_green"], "warning"),
     ]
     # a required whole left blank without a note is refused as missing already: said once, at the whole
     assert [(f.rule, f.indicators) for f in found[5]] == [("required", ("env_diesel",))]
@@ -100,7 +100,9 @@ def test_the_chinese_letter_names_the_blank_whole_beside_the_part(
     from esgflow.feedback.letter import Judged, render_letter
 
     [finding] = [f for f in judged[1][2] if f.rule == "part_without_whole"]
-    text = render_letter(Judged(registry["SAMI"], "2024", 1, "SAMI_2024.xlsx", "rejected", [finding], {}), catalog)
+    text = render_letter(
+        Judged(registry["SAMI"], "2024", 1, "SAMI_2024.xlsx", "accepted_with_warnings", [finding], {}), catalog
+    )
     assert "问题：填写了分项但合计为空" in text
     assert f"合计（{catalog['env_diesel'].name_zh}）：未填写" in text
     assert "请填写合计（含该分项）；如确无此项，请将分项也留空。" in text

@@ -1,4 +1,4 @@
-"""A part given while the whole a formula takes it from is blank: refused at the part's cell.
+"""A part given while the whole a formula takes it from is blank: warned at the part's cell.
 
 Stationary combustion is all diesel less the diesel used in vehicles
 (`env_diesel * ... - env_diesel_mobile * ...`), market-based Scope 2 is all electricity less
@@ -7,7 +7,16 @@ the off-road ones. A formula adds the terms whose inputs an entity gave and skip
 blank is never zero), so a part typed with its whole left blank is taken away from nothing: the
 stationary figure falls below zero and cancels the vehicles' diesel, Scope 2 drops the green
 electricity's share of a grid nobody reported. Such a return cannot be read as the reporter
-meant it, so the part is refused with the whole it needs, rather than turned into a wrong figure.
+meant it: the part is flagged at its cell with the whole it needs, in the reporter's language, and
+the office sees it on the review page before approving.
+
+A warning, not a refusal: a return filled by a script that leaves the whole blank with a note
+and types every other cell would otherwise be refused whole, its right figures lost from the
+provisional report while one cell is asked about. What the warning leaves wrong until it is
+answered: Scope 1's split between stationary and mobile (its total is unchanged: the vehicles'
+litres leave stationary combustion exactly as they enter mobile), and market-based Scope 2, which
+green electricity without the electricity it is part of takes below zero. Approving such a
+version is the office's call, made with the warning in front of it (the review page lists it).
 
 Only a whole that is itself typed is asked for: a whole added up from other inputs (water
 withdrawal from its sources) is complete only when every source is given, and a partial set of
@@ -50,6 +59,7 @@ WHOLE_RULES = [
             "请填写合计（含该分项）；如确无此项，请将分项也留空。",
             "Enter the whole, this part included; or leave the part blank too.",
         ),
+        severity="warning",  # see the module's docstring
         suites=("submission",),
         expect=_expect_whole_given,
         describe=_describe_whole_blank,
