@@ -230,7 +230,7 @@ def record_result(
     if result not in RESULTS:
         raise EsgflowError(
             f"a result is agreed, difference or not_supported, not {result!r}",
-            zh=f"检验结果只能是“与证明材料一致”“存在差异”或“无证明材料支持”，不能是 {result!r}。",
+            zh=f"测试结果只能是“与证明材料一致”“存在差异”或“无证明材料支持”，不能是 {result!r}。",
         )
     if result == "difference":
         try:

@@ -272,15 +272,15 @@ REFUSALS_ZH: dict[str, str] = {
     "no annotated workbook for this version": "此版本没有批注版工作簿。",
     "no letter for this version": "此版本没有反馈函。",
     "decide approved, returned or excused": "请选择批准、退回或免报。",
-    "an auditor's sign-in is read-only: it sends no returns": "审验人员的登录只能查看，不能提交报表。",
+    "an auditor's sign-in is read-only: it sends no returns": "鉴证人员的登录只能查看，不能提交报表。",
     "the form is not from this session (CSRF token missing or wrong); reload the page": (
         "表单已过期或不属于本次登录，请刷新页面后重试。"
     ),
-    "for the assurance provider and the ESG office": "此页面仅供审验机构和 ESG 工作办公室使用。",
+    "for the assurance provider and the ESG office": "此页面仅供鉴证机构和 ESG 工作办公室使用。",
     "no such document in this period": "本报告期没有这份证明材料。",
     "the document is not in the archive": "档案中找不到这份证明材料的文件。",
     "no such indicator": "没有这个指标。",
-    "only an auditor of this period records test results": "只有本报告期的审验人员可以记录检验结果。",
+    "only an auditor of this period records test results": "只有本报告期的鉴证人员可以记录测试结果。",
     "too many sign-in attempts; wait a minute": "登录尝试次数过多，请一分钟后再试。",
     "too many sign-in attempts from this address; wait a minute": "登录尝试次数过多，请一分钟后再试。",
 }
