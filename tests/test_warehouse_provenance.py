@@ -1,0 +1,107 @@
+"""A consolidation's provenance stored small and derived back (esgflow.warehouse.provenance), on SQLite and on a
+real PostgreSQL: the readers give every figure the ids consolidation listed for it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+from sqlalchemy import func, select
+
+from esgflow.config import Settings
+from esgflow.jobs.figures import consolidate_period
+from esgflow.jobs.setup import init_warehouse
+from esgflow.periods import parse_period
+from esgflow.warehouse import db
+from esgflow.warehouse import models as m
+from esgflow.warehouse.figures import figure_sources, figures_with_sources, replace_computed_figures, stored_figure
+from esgflow.warehouse.provenance import Inputs, derivable, submissions_read
+from tests.returns_factory import record_values
+
+P2025 = parse_period("2025")
+PARENTS = {"HQ": None, "CINF": "HQ", "CSSI": "CINF", "SAMI": "HQ"}
+
+
+def _count(settings: Settings, table: type) -> int:
+    with db.session_scope(settings.database_url) as s:
+        return s.scalar(select(func.count()).select_from(table)) or 0
+
+
+def test_a_consolidation_stores_its_submissions_and_feeds_and_every_figure_reads_back_its_ids(
+    settings: Settings,
+) -> None:
+    init_warehouse(settings)
+    cssi = record_values(settings, "CSSI", "a", {"env_diesel": Decimal(2), "env_gasoline": Decimal(3)})
+    cinf = record_values(settings, "CINF", "b", {"env_diesel": Decimal(5), "env_gasoline": None})  # blank stays out
+    record_values(settings, "SAMI", "c", {"env_diesel": Decimal(7)}, status="rejected")  # not read
+    consolidate_period(settings, P2025)
+    assert _count(settings, m.FigureSource) == 0  # not a row per (figure, observation)
+    assert _count(settings, m.ConsolidationInput) == 2 and _count(settings, m.ConsolidationFeed) > 0
+    with db.session_scope(settings.database_url) as s:
+        read = set(s.scalars(select(m.ConsolidationInput.submission_id)))
+        by_entity = {
+            (e, i): o
+            for e, i, o in s.execute(
+                select(m.Entity.code, m.Indicator.code, m.Observation.id).join(m.Entity).join(m.Indicator)
+            )
+        }
+        hq = figure_sources(s, P2025, "HQ", "computed")
+        cinf_diesel = stored_figure(s, P2025, "CINF", "env_diesel", ("computed",))
+        cssi_diesel = stored_figure(s, P2025, "CSSI", "env_diesel", ("computed",))
+        every = figures_with_sources(s, P2025, "computed")
+    diesel = sorted([by_entity[("CSSI", "env_diesel")], by_entity[("CINF", "env_diesel")]])
+    assert sorted(hq.filter(pl.col("indicator") == "env_diesel")["observation_id"].to_list()) == diesel
+    assert hq.filter(pl.col("indicator") == "env_gasoline")["observation_id"].to_list() == [
+        by_entity[("CSSI", "env_gasoline")]
+    ]
+    assert cinf_diesel is not None and cinf_diesel.observation_ids == tuple(diesel)
+    assert cssi_diesel is not None and cssi_diesel.observation_ids == (by_entity[("CSSI", "env_diesel")],)
+    assert by_entity[("SAMI", "env_diesel")] not in every["observation_ids"].explode().to_list()
+    assert every.height > 0 and every.filter(pl.col("observation_ids").list.len() == 0).is_empty()
+    assert read == {cssi.submission_id, cinf.submission_id}
+
+
+def test_an_indicator_whose_figures_list_other_ids_than_the_tree_gives_keeps_a_row_per_id(settings: Settings) -> None:
+    init_warehouse(settings)
+    for entity, value in (("CSSI", 2), ("CINF", 5), ("SAMI", 7)):
+        record_values(settings, entity, entity.lower(), {"env_diesel": Decimal(value), "env_gasoline": Decimal(1)})
+    with db.session_scope(settings.database_url) as s:
+        owned = s.execute(select(m.Observation.id, m.Entity.code, m.Indicator.code).join(m.Entity).join(m.Indicator))
+        frame = pl.DataFrame(owned.all(), schema=["observation_id", "entity", "indicator"], orient="row")
+        read = submissions_read(s, P2025)
+    o = {(r["entity"], r["indicator"]): r["observation_id"] for r in frame.iter_rows(named=True)}
+    diesel, gasoline = (
+        sorted(o[(e, code)] for e in ("CSSI", "CINF", "SAMI")) for code in ("env_diesel", "env_gasoline")
+    )
+    rows = [
+        ("HQ", "env_diesel", "14", diesel),  # a sum: every diesel observation under HQ
+        ("CINF", "env_diesel", "7", [o[("CSSI", "env_diesel")], o[("CINF", "env_diesel")]]),
+        ("HQ", "env_fuel_total", "1", sorted(diesel + gasoline)),  # a formula over both
+        ("HQ", "env_gasoline", "2", gasoline[:2]),  # like an average without one entity's weight: fewer ids
+    ]
+    figures = pl.DataFrame(
+        {
+            "scope": [r[0] for r in rows],
+            "indicator": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "method": ["test"] * len(rows),
+            "observation_ids": [r[3] for r in rows],
+        },
+        schema_overrides={"observation_ids": pl.List(pl.Int64)},
+    )
+    inputs = Inputs(frame, PARENTS, read)
+    feeds, kept, used = derivable(figures, inputs)
+    assert kept == {"env_gasoline"} and used == ["CINF", "CSSI", "SAMI"]
+    assert sorted(feeds.iter_rows()) == [
+        ("env_diesel", "env_diesel"),
+        ("env_fuel_total", "env_diesel"),
+        ("env_fuel_total", "env_gasoline"),
+    ]
+    with db.session_scope(settings.database_url) as s:
+        replace_computed_figures(s, P2025, figures, "computed", inputs)
+    assert _count(settings, m.FigureSource) == 2  # only the figure of the indicator that cannot be derived
+    with db.session_scope(settings.database_url) as s:
+        read_back = figures_with_sources(s, P2025, "computed")
+    assert {(r["scope"], r["indicator"]): r["observation_ids"] for r in read_back.iter_rows(named=True)} == {
+        (scope, code): sorted(ids) for scope, code, _, ids in rows
+    }
