@@ -104,16 +104,17 @@ def _returns(entities: dict[str, str]) -> dict[str, dict[str, Decimal]]:
 
 
 def _fresh_schema(url: str) -> None:
-    """Drop every table of a scratch database (PostgreSQL runs), so that init starts it anew."""
+    """Empty a scratch database (PostgreSQL runs) -- its tables, and the functions and triggers of the
+    migrations -- so that init starts it anew."""
     from sqlalchemy import text
 
     from esgflow.warehouse import db
-    from esgflow.warehouse import models as m
 
     engine = db.engine_for(url)
-    m.Base.metadata.drop_all(engine)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.dispose(url)
 
 
 def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
