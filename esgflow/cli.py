@@ -17,52 +17,17 @@ from pathlib import Path
 from typing import NoReturn
 
 from esgflow import EsgflowError, display, glossary
-from esgflow.catalog import load_catalog
 from esgflow.config import ENVIRONMENT, Settings, load_settings, record_served_url
 from esgflow.cycle.review import Newer
 from esgflow.cycle.status import progress
-from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
 from esgflow.display import moment, moment_json
-from esgflow.figures.scope3 import STATES as SCOPE3_STATES
-from esgflow.jobs import scope3 as scope3_jobs
-from esgflow.jobs.access import access_rows, end_session, grant_access, issue_api_token, revoke_access, revoke_grant
-from esgflow.jobs.assurance import pack_period, sample_period, verify
-from esgflow.jobs.collection import (
-    data_docs_index,
-    ingest_files,
-    open_period,
-    period_statuses,
-    return_findings,
-    validation_index,
-    write_templates,
-)
-from esgflow.jobs.common import close, warehouse_url
-from esgflow.jobs.disclosure import approve_disclosure, show_disclosure, write_disclosure
-from esgflow.jobs.figures import (
-    check_group,
-    consolidate_period,
-    explain_figure,
-    has_group_figures,
-    report_period,
-    restate_period,
-)
-from esgflow.jobs.setup import (
-    close_cycle,
-    cycle_deadline,
-    cycle_records,
-    import_contacts,
-    import_history_file,
-    init_warehouse,
-    list_contacts,
-    open_cycle,
-    remove_contact,
-)
-from esgflow.jobs.signoff import audit_trail, review_return, signoff_period
-from esgflow.jobs.targets import add_new_target, list_baselines, set_base_year, target_progress
 from esgflow.periods import Period, parse_period
-from esgflow.progress import IngestProgress
 from esgflow.records import TargetRecord
 from esgflow.turns import flow_turn
+
+# Each command imports its job module (and the catalog, the workbooks, the checks) inside its
+# function: a cold command pays only for what it uses (issue 30, goal 2), so `status` does not
+# load openpyxl, Jinja, pint or Great Expectations for the other commands' sake.
 
 
 def _period(text: str) -> Period:
@@ -73,6 +38,9 @@ def _period(text: str) -> Period:
 
 
 def _cmd_init(args: argparse.Namespace) -> None:
+    from esgflow.jobs.common import warehouse_url
+    from esgflow.jobs.setup import init_warehouse
+
     settings = load_settings()
     counts = init_warehouse(settings)
     print(f"warehouse ready at {warehouse_url(settings)}")
@@ -85,6 +53,8 @@ def _cmd_init(args: argparse.Namespace) -> None:
 
 
 def _cmd_history_import(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import import_history_file
+
     result = import_history_file(load_settings(), Path(args.file))
     print(
         f"imported published figures for {', '.join(result.years)} from {result.file}: "
@@ -93,6 +63,8 @@ def _cmd_history_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_consolidate(args: argparse.Namespace) -> None:
+    from esgflow.jobs.figures import consolidate_period
+
     result = consolidate_period(load_settings(), args.period)
     if result.signed_off_by:
         print(
@@ -107,6 +79,9 @@ def _cmd_consolidate(args: argparse.Namespace) -> None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> None:
+    from esgflow.catalog import load_catalog
+    from esgflow.jobs.figures import explain_figure
+
     found = explain_figure(load_settings(), args.period, args.code, args.entity)
     if args.json:
         print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
@@ -115,6 +90,8 @@ def _cmd_explain(args: argparse.Namespace) -> None:
 
 
 def _cmd_restate(args: argparse.Namespace) -> None:
+    from esgflow.jobs.figures import restate_period
+
     result = restate_period(load_settings(), args.period, args.reason, args.by)
     print(f"restated {result.period} (restatement {result.number}): {result.reason}")
     used = ", ".join(f"{e} v{v}" for e, v in sorted(result.basis.used.items()))
@@ -135,6 +112,8 @@ def _cmd_restate(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_grant(args: argparse.Namespace) -> None:
+    from esgflow.jobs.access import grant_access
+
     if args.period is not None and not args.auditor:
         raise EsgflowError("--period is for an auditor's sign-in (--auditor)")
     period = args.period.code if args.period else None
@@ -150,6 +129,8 @@ def _cmd_access_grant(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_revoke(args: argparse.Namespace) -> None:
+    from esgflow.jobs.access import end_session, revoke_access, revoke_grant
+
     settings = load_settings()
     if args.id is not None:
         if not revoke_grant(settings, args.id):
@@ -165,6 +146,8 @@ def _cmd_access_revoke(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_token(args: argparse.Namespace) -> None:
+    from esgflow.jobs.access import issue_api_token
+
     token = issue_api_token(load_settings(), args.email, args.days)
     print(
         f"API token for {args.email}, valid {args.days} days (shown once; send it as 'Authorization: Bearer <token>'):"
@@ -173,6 +156,8 @@ def _cmd_access_token(args: argparse.Namespace) -> None:
 
 
 def _cmd_access_list(args: argparse.Namespace) -> None:
+    from esgflow.jobs.access import access_rows
+
     grants, sessions = access_rows(load_settings())
     for gid, kind, email, entity, granted, expires, used, revoked in grants:
         state = f"revoked {moment(revoked)}" if revoked else (f"used {moment(used)}" if used else "unused")
@@ -188,6 +173,7 @@ def _cmd_access_list(args: argparse.Namespace) -> None:
 
 
 def _cmd_portal(args: argparse.Namespace) -> None:
+    from esgflow.jobs.collection import open_period
     from esgflow.portal.app import serve
 
     settings = load_settings()
@@ -221,6 +207,8 @@ def _cmd_restore(args: argparse.Namespace) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
+    from esgflow.jobs.figures import report_period
+
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     files = report_period(load_settings(), args.period, _out(args.out), langs)
     if files.consolidated_first:
@@ -242,12 +230,16 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _print_data_docs() -> None:
+    from esgflow.jobs.collection import data_docs_index
+
     docs = data_docs_index(load_settings())
     if docs.exists():
         print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
 def _cmd_templates(args: argparse.Namespace) -> None:
+    from esgflow.jobs.collection import write_templates
+
     paths = write_templates(load_settings(), args.period, _out(args.out), args.entity or None)
     print(f"wrote {_count(len(paths), 'template')} for {args.period} to {args.out}")
     for p in paths:
@@ -255,6 +247,9 @@ def _cmd_templates(args: argparse.Namespace) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
+    from esgflow.jobs.collection import ingest_files
+    from esgflow.progress import IngestProgress
+
     shown = IngestProgress(sys.stdout)
     try:
         outcomes = ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
@@ -271,6 +266,8 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
 
 def _cmd_status(args: argparse.Namespace) -> None:
+    from esgflow.jobs.collection import period_statuses
+
     statuses = period_statuses(load_settings(), args.period)
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
@@ -310,6 +307,9 @@ def _newer_words(newer: tuple[Newer, ...]) -> str:
 
 
 def _cmd_check(args: argparse.Namespace) -> None:
+    from esgflow.jobs.collection import return_findings
+    from esgflow.jobs.figures import check_group, has_group_figures
+
     settings = load_settings()
     if not has_group_figures(settings, args.period):  # nothing checked is not the same as nothing found
         raise EsgflowError(
@@ -353,14 +353,20 @@ def _date(text: str) -> date:
 
 def _deadline(period: Period, given: date | None) -> date:
     """The deadline given, else the period's cycle's (esgflow cycle open), else 31 January after it."""
+    from esgflow.jobs.setup import cycle_deadline
+
     return cycle_deadline(load_settings(), period, given)
 
 
 def _cmd_cycle_open(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import open_cycle
+
     print(open_cycle(load_settings(), args.period, args.deadline, args.by).line())
 
 
 def _cmd_cycle_show(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import cycle_records
+
     rows = cycle_records(load_settings(), args.period)
     for c in rows:
         signed = f"signed off by {c.signed_by} at {moment(c.signed_at)}" if c.signed_by and c.signed_at else "open"
@@ -374,6 +380,8 @@ def _cmd_cycle_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_cycle_close(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import close_cycle
+
     print(close_cycle(load_settings(), args.period, args.by))
 
 
@@ -422,6 +430,8 @@ def _cmd_remind(args: argparse.Namespace) -> None:
 
 
 def _cmd_contacts_import(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import import_contacts
+
     counts = import_contacts(load_settings(), Path(args.file), args.by)
     print(
         f"contacts from {args.file}: {counts['added']} added, {counts['updated']} updated, "
@@ -430,6 +440,7 @@ def _cmd_contacts_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_contacts_list(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import list_contacts
     from esgflow.mail.sending import is_reserved
 
     rows = list_contacts(load_settings(), args.entity)
@@ -443,6 +454,8 @@ def _cmd_contacts_list(args: argparse.Namespace) -> None:
 
 
 def _cmd_contacts_remove(args: argparse.Namespace) -> None:
+    from esgflow.jobs.setup import remove_contact
+
     entities = remove_contact(load_settings(), args.email, args.by)
     if not entities:
         raise EsgflowError(f"{args.email} is no entity's contact")
@@ -450,6 +463,11 @@ def _cmd_contacts_remove(args: argparse.Namespace) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
+    from esgflow.catalog import load_catalog
+    from esgflow.demo.group import DEMO_PERIOD, isolate, unpublished_rows
+    from esgflow.jobs.collection import period_statuses
+    from esgflow.jobs.common import warehouse_url
+
     given = _out(args.out) if args.out else None  # a folder it cannot write is named before anything is made
     home, ignored = isolate()  # before anything reads the settings
     if ignored:
@@ -508,6 +526,8 @@ def _say(line: str) -> None:
 
 def _newest_version(settings: Settings, period: Period) -> int:
     """The newest version of any return of the period the warehouse holds; 0 for none or no warehouse yet."""
+    from esgflow.jobs.collection import period_statuses
+
     try:
         return max((s.version or 0 for s in period_statuses(settings, period)), default=0)
     except EsgflowError:  # no schema yet: the demo makes it
@@ -516,6 +536,8 @@ def _newest_version(settings: Settings, period: Period) -> int:
 
 def _demo_folders(settings: Settings, period: Period, out: Path) -> list[tuple[str, str]]:
     """Every folder the demo wrote into, named for what a person finds there."""
+    from esgflow.jobs.collection import data_docs_index, validation_index
+
     mail = f"sent through {settings.smtp.host}" if settings.smtp else str(settings.outbox)
     return [
         ("templates", str(settings.templates / period.code)),
@@ -534,6 +556,8 @@ def _as_written(value: Decimal | None) -> str:
 
 
 def _as_published(value: Decimal | None, code: str) -> str:
+    from esgflow.catalog import load_catalog
+
     return display.figure(value, load_catalog()[code].decimals)
 
 
@@ -734,6 +758,14 @@ QUICK_EXIT = frozenset(
 )
 
 
+def close() -> None:
+    """Close the warehouse connections this process holds, if its command opened the warehouse at all."""
+    if "esgflow.jobs.common" in sys.modules:  # a command that never imported it holds nothing to close
+        from esgflow.jobs.common import close as close_warehouse
+
+        close_warehouse()
+
+
 def run() -> None:
     """The `esgflow` command: main(), then a quick exit where nothing is left to clean up.
 
@@ -755,6 +787,8 @@ def run() -> None:
 
 
 def _cmd_review(args: argparse.Namespace) -> None:
+    from esgflow.jobs.signoff import review_return
+
     decision, reason = (
         ("approved", "") if args.approve else ("returned", args.return_) if args.return_ else ("excused", args.excuse)
     )
@@ -767,6 +801,8 @@ def _cmd_review(args: argparse.Namespace) -> None:
 
 
 def _cmd_signoff(args: argparse.Namespace) -> None:
+    from esgflow.jobs.signoff import signoff_period
+
     done = signoff_period(load_settings(), args.period, args.by)
     print(f"{done.period} signed off by {done.by} at {moment(done.signed_at)}: {_count(done.figure_count, 'figure')}")
     print(f"  from {_count(len(done.approved), 'approved return')}: {', '.join(done.approved) or 'none'}")
@@ -776,6 +812,8 @@ def _cmd_signoff(args: argparse.Namespace) -> None:
 
 
 def _cmd_audit(args: argparse.Namespace) -> None:
+    from esgflow.jobs.signoff import audit_trail
+
     rows = audit_trail(load_settings(), args.period)
     if args.json:
         print(json.dumps([{**asdict(r), "at": moment_json(r.at)} for r in rows], ensure_ascii=False, indent=2))
@@ -844,6 +882,8 @@ def _cycle_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
 
 
 def _cmd_disclosure_show(args: argparse.Namespace) -> None:
+    from esgflow.jobs.disclosure import show_disclosure
+
     answers = show_disclosure(load_settings(), args.period, args.framework)
     if args.json:
         print(json.dumps([a.to_json() for a in answers], ensure_ascii=False, indent=2))
@@ -867,6 +907,8 @@ def _cmd_disclosure_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_disclosure_write(args: argparse.Namespace) -> None:
+    from esgflow.jobs.disclosure import write_disclosure
+
     text = write_disclosure(
         load_settings(), args.period, args.framework, args.item, args.kind, (args.text_zh, args.text_en), args.by
     )
@@ -877,6 +919,8 @@ def _cmd_disclosure_write(args: argparse.Namespace) -> None:
 
 
 def _cmd_disclosure_approve(args: argparse.Namespace) -> None:
+    from esgflow.jobs.disclosure import approve_disclosure
+
     text = approve_disclosure(load_settings(), args.period, args.framework, args.item, args.by)
     carried = f" (carried from {text.carried_from})" if text.carried_from else ""
     print(f"{text.approved_by} approved the {text.kind}{carried} of {args.framework} {args.item} for {args.period}")
@@ -912,6 +956,8 @@ def _disclosure_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
 
 
 def _cmd_baseline_set(args: argparse.Namespace) -> None:
+    from esgflow.jobs.targets import set_base_year
+
     done, before = set_base_year(load_settings(), args.code, args.year, args.by)
     figure = f"its group figure then: {done.value}" if done.value is not None else "no group figure of that year yet"
     was = f" (was {before.year})" if before is not None else ""
@@ -919,6 +965,8 @@ def _cmd_baseline_set(args: argparse.Namespace) -> None:
 
 
 def _cmd_baseline_list(args: argparse.Namespace) -> None:
+    from esgflow.jobs.targets import list_baselines
+
     rows = list_baselines(load_settings())
     for b in rows:
         figure = "no figure" if b.value is None else str(b.value)
@@ -945,6 +993,8 @@ def _decimal(text: str) -> Decimal:
 
 
 def _cmd_target_add(args: argparse.Namespace) -> None:
+    from esgflow.jobs.targets import add_new_target
+
     target = TargetRecord(
         args.code, args.scope, args.kind, args.base_year, args.base_value, args.target_year, args.target_value,
         dict(sorted(args.milestone or [])), args.by,
@@ -958,6 +1008,8 @@ def _cmd_target_add(args: argparse.Namespace) -> None:
 
 
 def _cmd_target_list(args: argparse.Namespace) -> None:
+    from esgflow.jobs.targets import target_progress
+
     kept, progress = target_progress(load_settings(), args.period)
     if args.json:
         print(json.dumps([p.to_json() for p in progress], ensure_ascii=False, indent=2))
@@ -1001,15 +1053,22 @@ def _target_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _cmd_scope3_screen(args: argparse.Namespace) -> None:
+    from esgflow.jobs import scope3 as scope3_jobs
+
     relevant = args.relevant == "yes"
     print(scope3_jobs.screen(load_settings(), args.period, args.category, relevant, args.reason, args.method, args.by))
 
 
 def _cmd_scope3_approve(args: argparse.Namespace) -> None:
+    from esgflow.jobs import scope3 as scope3_jobs
+
     print(scope3_jobs.approve(load_settings(), args.period, args.category, args.by))
 
 
 def _cmd_scope3_show(args: argparse.Namespace) -> None:
+    from esgflow.figures.scope3 import STATES as SCOPE3_STATES
+    from esgflow.jobs import scope3 as scope3_jobs
+
     rows = scope3_jobs.show(load_settings(), args.period)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -1048,6 +1107,7 @@ def _scope3_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _cmd_evidence_needs(args: argparse.Namespace) -> None:
+    from esgflow.catalog import load_catalog
     from esgflow.jobs.collection import period_statuses
     from esgflow.jobs.evidence import evidence_needs
 
@@ -1089,6 +1149,8 @@ def _evidence_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _cmd_assurance_pack(args: argparse.Namespace) -> None:
+    from esgflow.jobs.assurance import pack_period
+
     done = pack_period(load_settings(), args.period, args.out)
     print(
         f"packed {done.period} into {done.out}: {_count(done.figures, 'figure')}, {_count(done.inputs, 'input')} "
@@ -1097,6 +1159,8 @@ def _cmd_assurance_pack(args: argparse.Namespace) -> None:
 
 
 def _cmd_assurance_verify(args: argparse.Namespace) -> None:
+    from esgflow.jobs.assurance import verify
+
     found = verify(Path(args.dir))
     for problem in found.problems:
         print(problem)
@@ -1116,6 +1180,8 @@ def _named_input(text: str) -> tuple[str, str]:
 
 
 def _cmd_assurance_sample(args: argparse.Namespace) -> None:
+    from esgflow.jobs.assurance import sample_period
+
     done = sample_period(load_settings(), args.period, args.size, args.seed, args.include, args.by)
     if args.json:
         print(json.dumps([c.to_json() for c in done.items], ensure_ascii=False, indent=2))

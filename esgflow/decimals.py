@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-import polars as pl
 
-# Exact decimals in frames: 38 digits with 12 after the point hold every figure a return can carry.
-VALUE_DTYPE = pl.Decimal(38, 12)
+def __getattr__(name: str) -> Any:
+    """VALUE_DTYPE, made on first use: polars is not imported by a command that only formats
+    decimals (`status`), since its import costs a quarter of a second of every cold start."""
+    if name == "VALUE_DTYPE":
+        import polars as pl
+
+        # Exact decimals in frames: 38 digits with 12 after the point hold every figure a return can carry.
+        globals()["VALUE_DTYPE"] = dtype = pl.Decimal(38, 12)
+        return dtype
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def tidy(value: Decimal) -> Decimal:

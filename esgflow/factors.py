@@ -24,9 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from esgflow import EsgflowError, units
+from esgflow import EsgflowError
+from esgflow.catalog import read_yaml
 
 OPEN_START = date(1900, 1, 1)
 OPEN_END = date(9999, 12, 31)
@@ -184,6 +183,8 @@ def _source(r: Mapping[str, Any]) -> str:
 
 
 def _factor(r: Mapping[str, Any]) -> Factor:
+    from esgflow import units  # pint here, not at the top: `entities` (and so `status`) reads dates from this module
+
     f = Factor(
         code=r["code"],
         name=r.get("name") or r["code"],
@@ -309,7 +310,7 @@ def check_citations(registry: FactorRegistry) -> None:
 
 @cache
 def _parsed(text: str) -> FactorRegistry:
-    registry = registry_from(yaml.safe_load(text))
+    registry = registry_from(read_yaml(text))
     check_citations(registry)
     return registry
 

@@ -7,6 +7,8 @@ validation pages. Each entry is (zh, en).
 
 from __future__ import annotations
 
+import re
+
 # A finding's severity (esgflow.findings.Severity).
 SEVERITY: dict[str, tuple[str, str]] = {
     "error": ("错误", "Error"),
@@ -77,6 +79,10 @@ REGISTER = {
 # (HKEX D28(c)) in the index, its CSV and the page.
 SCOPE3_SCREENING = ("范围三类别筛选（15类均已批准）", "Scope 3 screening (all 15 categories approved)")
 
+# Beside an input's name in the template, before the name of what it does not count
+# (废弃物：回收利用（不含建筑垃圾） / Waste recycled (excluding construction waste)).
+EXCLUDING = ("不含", "excluding")
+
 # A year's column once its figures were restated: the report page and appendix.xlsx label it alike.
 RESTATED = ("重述", "restated")
 
@@ -111,6 +117,10 @@ UNITS_ZH: dict[str, str] = {
     "tce": "吨标准煤",
     "%": "%",
     "tCO2e": "吨二氧化碳当量",
+    "kgCO2e": "千克二氧化碳当量",
+    "tCO2": "吨二氧化碳",
+    "kgCO2": "千克二氧化碳",
+    "TJ": "太焦",
     "passenger-km": "人公里",
     "t-km": "吨公里",
     "room-night": "间夜",
@@ -147,3 +157,68 @@ def word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     """One entry of a glossary table in a language (zh or en)."""
     zh, en = table[key]
     return zh if lang == "zh" else en
+
+
+# A stored figure's basis (`explain`, the auditor's pages).
+BASES: dict[str, tuple[str, str]] = {
+    "computed": ("计算值", "computed"),
+    "computed_restated": ("重述后的计算值", "computed, restated"),
+    "published": ("已发布值", "published"),
+    "published_restated": ("重述后的已发布值", "published, restated"),
+}
+
+# The method of a Scope 3 line, and whether its data are primary, as `explain` labels a line.
+SCOPE3_METHODS: dict[str, str] = {
+    "average-data": "平均数据法",
+    "spend-based": "支出法",
+    "distance-based": "距离法",
+    "commuters": "通勤人数法",
+}
+
+# Publishers a factor's citation names with words rather than a proper name (a proper name stays as published).
+PUBLISHERS_ZH: dict[str, str] = {"usual default": "通用默认值", "MEE and NBS": "生态环境部、国家统计局"}
+
+# How `explain` says a figure was made (esgflow.figures.explain), and its Chinese words: the codes, places and
+# numbers in it stay as they are. Applied in order; each English phrase is replaced where it stands.
+_HOW_ZH: tuple[tuple[str, str], ...] = (
+    (r"^formula: ", "公式："),
+    (r"^imported: (.*)$", r"自已发布报告导入：\1"),
+    (r"^sum of (\d+) reported figures$", r"\1 个填报值之和"),
+    (r"^reported by (\S+)$", r"由 \1 填报"),
+    (r"^average weighted by (\S+)$", r"以 \1 加权平均"),
+    (
+        r"^sum of (\d+) entity figures, each with the factors of its location$",
+        r"\1 个单位数值之和，各按所在地的因子计算",
+    ),
+    (r"^sum of the categories screened relevant and approved: ", "经筛选为相关并获批准的类别之和："),
+    (r"^minus ", "减去 "),
+    (r" at (\S+) \(split row (\S+)\)", r"，地点 \1（分项行 \2）"),
+    (r" at (\S+), ([\d.]+ ?%) of the split", r"，地点 \1，占分项的 \2"),
+    (r" at ([A-Z][A-Z0-9, -]*) \(split of (\S+)\)$", r"，地点 \1（按 \2 分项）"),
+    (r" at ([A-Z][A-Z0-9, -]*)$", r"，地点 \1"),
+    (r"data not primary", "非一手数据"),
+    (r"data primary", "一手数据"),
+    (r" \[([^\]]*)\]$", r"［\1］"),
+)
+
+
+def how_made(how: str, lang: str) -> str:
+    """`explain`'s account of how a figure was made in a language: as said in English, or its Chinese words."""
+    if lang != "zh":
+        return how
+    for pattern, zh in _HOW_ZH:
+        how = re.sub(pattern, zh, how)
+    for method, zh in SCOPE3_METHODS.items():
+        how = how.replace(f"［{method}, ", f"［{zh}，")
+    return how
+
+
+def title_zh(publication: str) -> str | None:
+    """A citation's Chinese title where the registry's publication carries one (GB standards, NDRC and MEE
+    documents): the standard's number, the title in 《》 and the Chinese parts that follow; else None."""
+    runs = re.findall(r"[\u4e00-\u9fff0-9（）]*[\u4e00-\u9fff][\u4e00-\u9fff0-9（）]*", publication)
+    if not runs:
+        return None
+    standard = re.match(r"GB(?:/T)? \d+(?:[.-]\d+)*", publication)
+    rest = "：" + "，".join(runs[1:]) if runs[1:] else ""
+    return f"{standard.group(0) if standard else ''}《{runs[0]}》{rest}"

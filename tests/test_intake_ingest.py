@@ -404,3 +404,25 @@ def test_the_fy2026_scope3_inputs_are_checked_for_slips_bounds_and_head_counts(
 
 def _complete_sami() -> dict[str, Decimal]:
     return demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]
+
+
+def test_the_letter_names_each_figure_that_needs_its_documents_in_the_reporters_language(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    """A warning under the findings, never a refusal: the return is accepted, and its letter names the figure and
+    what to attach (Chinese for SAMI, English for OS-GN); a figure already documented is not named again."""
+    from esgflow.jobs.evidence import attach_evidence
+
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", ["SAMI", "OS-GN"])
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    attach_evidence(sqlite_settings, "SAMI", "2025", "env_electricity_green", pdf, "绿证.pdf", "portal", "r@sami.cn")
+    values = {"env_diesel": 80000, "env_electricity_green": 20000}  # both above the size the catalog sets
+    outcomes = ingest_files(sqlite_settings, [fill(templates[c], tmp_path / "in", values) for c in ("SAMI", "OS-GN")])
+    assert all(o.status.startswith("accepted") for o in outcomes)
+    zh, en = (o.letter.read_text("utf-8") for o in outcomes if o.letter)
+    assert "以下数据需附证明材料" in zh and "柴油使用量：柴油采购发票或加油记录" in zh
+    assert "绿色电力证书" not in zh  # SAMI's green electricity has its certificate already
+    assert (
+        "These figures need their documents" in en and "Diesel consumption: diesel invoices or fuelling records" in en
+    )
+    assert "green-power certificates" in en and "证明材料" not in en

@@ -225,3 +225,34 @@ def test_fy2026_water_sources_are_read_beside_the_water_total_and_new_inputs_are
     slips = {(f.rule, f.indicators[0]) for f in odd.findings if f.rule.startswith("unit_slip")}
     assert {r for r, code in slips if code == "env_water_discharge"} and {r for r, code in slips if code == "env_so2"}
     assert not any(code == "env_cod" for _, code in slips)  # unchanged, no slip
+
+
+def test_off_road_machinery_takes_ipccs_off_road_ch4_and_n2o_and_the_rest_of_the_mobile_fuel_the_road_ones(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    settings, p2026 = sqlite_settings, parse_period("2026")
+    templates = open_collection(settings, p2026, tmp_path / "tpl", ["SAMI"])
+    fuels = {"env_diesel": 2000, "env_diesel_mobile": 1500, "env_diesel_offroad": 1000}  # L: 1000 L in excavators
+    fuels |= {"env_gasoline": 1000, "env_gasoline_mobile": 1000, "env_gasoline_offroad": 200}
+    [outcome] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", fuels)], docs=False)
+    assert outcome.status.startswith("accepted"), outcome.line()
+    assert not [f for f in outcome.findings if f.rule == "part_not_above_whole"]
+    consolidate_period(settings, p2026)
+    # CO2 of every mobile litre as before; CH4 and N2O (t fuel x NCV GJ/t / 1000 = TJ, x kg/TJ x AR5 GWP): the
+    # off-road litres at IPCC 2006 Table 3.3.1 (diesel 4.15 and 28.6, 4-stroke gasoline, industry, 50 and 2), the
+    # rest at Table 3.2.2's road defaults (diesel 3.9 and 3.9, gasoline 33 and 3.2)
+    road_diesel, road_gasoline = 3.9 * 28 + 3.9 * 265, 33 * 28 + 3.2 * 265
+    offroad_diesel, offroad_gasoline = 4.15 * 28 + 28.6 * 265, 50 * 28 + 2 * 265
+    diesel_tj, gasoline_tj = 0.84 * 43.33 / 1000, 0.74 * 44.80 / 1000  # TJ per kL
+    mobile = (1500 * 0.84 * 3.145 + 1000 * 0.74 * 3.043) / 1000
+    mobile += (0.5 * diesel_tj * road_diesel + 1.0 * diesel_tj * offroad_diesel) / 1000
+    mobile += (0.8 * gasoline_tj * road_gasoline + 0.2 * gasoline_tj * offroad_gasoline) / 1000
+    figure = explain_figure(settings, p2026, "env_ghg_scope1_mobile")
+    assert float(figure.stored.value) == pytest.approx(mobile, rel=1e-9) and figure.agrees()
+    cited = {f.code: f for n in _walk(figure.tree) for f in n.factors}
+    n2o = cited["n2o_offroad_diesel"]
+    assert n2o.value == Decimal("28.6") and "Table 3.3.1" in n2o.publication
+    # off-road machinery is a part of the mobile fuel: more of it than the mobile litres is refused at the cell
+    over = {**fuels, "env_diesel_offroad": 1600}
+    [odd] = ingest_files(settings, [fill(templates["SAMI"], tmp_path / "in", over, name="v2.xlsx")], docs=False)
+    assert [f for f in odd.findings if f.rule == "part_not_above_whole" and f.indicators[0] == "env_diesel_offroad"]

@@ -3,6 +3,7 @@ its results by a form; the office's open requests answered with a document."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 
@@ -164,3 +165,89 @@ def test_the_auditor_records_results_by_form_and_the_office_answers_the_open_req
     assert "抄表记录.pdf" in office.get(f"/requests?period={PERIOD}").text  # the request shows its evidence
     trail = audit_trail(world.settings, P)
     assert trail[-1].action == "assurance_answered" and trail[-1].detail["sha256"] == doc.sha256
+
+
+def test_every_refusal_of_the_auditors_pages_is_said_in_the_viewers_language(world: World) -> None:
+    """A Chinese-reading auditor is refused in Chinese, an English one in English: the result form, the office's
+    answer with a file that may not be kept, an explanation with no figure and an unknown document."""
+    [first, *_] = sampled_items(world.settings, P)
+    oid = str(first.item["observation_id"])
+    for lang, amount, comment, scope3, document, office in (
+        ("zh", "“存在差异”须填写差异金额（数字）。", "“存在差异”或“无证明材料支持”须在说明中写明原因。",
+         "范围三第 6 类未筛选", "本报告期没有这份证明材料。", "不是 PDF、PNG、JPEG 或 xlsx 文件"),
+        ("en", "a difference needs its amount (a number)", "a difference or an unsupported item needs a comment",
+         "Scope 3 category 6 is not screened", "no such document in this period", "is not a PDF, PNG, JPEG or xlsx"),
+    ):  # fmt: skip
+        auditor, query = _auditor(world), f"period={PERIOD}&lang={lang}"
+        form = {"csrf": _csrf(auditor.get(f"/assurance/sample?{query}").text), "observation_id": oid}
+        said = auditor.post(f"/assurance/results?{query}", data={**form, "result": "difference", "comment": "x"})
+        assert said.status_code == 422 and amount in said.text, said.text
+        said = auditor.post(f"/assurance/results?{query}", data={**form, "result": "not_supported"})
+        assert said.status_code == 422 and comment in said.text
+        missing = auditor.get(f"/assurance/explain/env_ghg_scope3_cat6?{query}")
+        assert missing.status_code == 404 and scope3 in missing.text
+        gone = auditor.get(f"/assurance/evidence/999999?{query}")
+        assert gone.status_code == 404 and document in gone.text
+        desk = world.signed_in("office")
+        page = desk.get(f"/requests?{query}").text
+        sent = desk.post(f"/requests/{oid}?{query}", data={"csrf": _csrf(page)}, files={"file": ("a.txt", b"words")})
+        assert sent.status_code == 422 and office in sent.text
+        english = re.compile(r"needs its amount|saying why|is not screened|no such document|is not a PDF")
+        assert (english.search(said.text + missing.text + gone.text + sent.text) is None) == (lang == "zh")
+
+
+# What a Chinese explanation may show in Latin letters: codes, file names, sheet names and cells as the workbook
+# has them, values as typed, hashes, URLs, the titles of publications as published, e-mail addresses, and the
+# link to the English page.
+_KEPT = re.compile(
+    r"<(style|script)\b.*?</\1>|<code\b.*?</code>|<cite\b.*?</cite>|<span class=\"(url|muted)\">.*?</span>"
+    r"|<td class=\"(hash|file|typed|sheet)\">.*?</td>"
+    r"|<a href=\"\?lang=en\">English</a>",  # the switch names its language in it
+    re.S,
+)
+_CODES = re.compile(r"[\w.+-]+@[\w.-]+|\b[A-Z][A-Z0-9-]*[A-Z0-9]\b|\bSHA-256\b")
+
+
+def _latin_words(page: str) -> list[str]:
+    """The Latin words of a page's text once what may stay as published is taken out."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", _KEPT.sub(" ", page)))
+    return re.findall(r"[A-Za-z]{3,}", _CODES.sub(" ", text))
+
+
+def test_the_chinese_explanation_reads_chinese_and_the_english_one_english(world: World) -> None:
+    auditor = _auditor(world)
+    zh = auditor.get(f"/assurance/explain/env_ghg_total?period={PERIOD}").text
+    en = auditor.get(f"/assurance/explain/env_ghg_total?period={PERIOD}&lang=en").text
+    assert _latin_words(zh) == []  # formula words, units, labels, the basis: all Chinese
+    for said in ("公式：", "吨二氧化碳当量", "计算值", "个填报值", "个因子", "千瓦时"):
+        assert said in zh, said
+    assert "《关于发布2022年电力二氧化碳排放因子的公告》" in zh  # a Chinese title the registry knows
+    assert "IPCC, Climate Change 2013" in zh  # a title with no Chinese one stays as published
+    for said in ("formula: ", "tCO2e", "computed", " inputs", " factors", "kgCO2/kWh", "How it was made"):
+        assert said in en, said
+    assert not re.search(r"公式：|个填报值|吨二氧化碳当量|计算值", en)
+
+
+def test_the_explanation_is_folded_without_javascript_and_opens_at_the_group_figure(world: World) -> None:
+    """Each node that holds anything is a <details> whose <summary> gives its figure, formula and what it holds;
+    only the group figure's is open, so the page opens at one screen and the auditor unfolds down to a cell."""
+    page = _auditor(world).get(f"/assurance/explain/env_ghg_total?period={PERIOD}").text
+    explained = explain_figure(world.settings, P, "env_ghg_total").to_json()
+
+    def walk(node: dict) -> list[dict]:
+        return [node] + [n for c in node["children"] for n in walk(c)]
+
+    nodes = walk(explained["explanation"])
+    holding = [n for n in nodes if n["cells"] or n["factors"] or n["children"]]
+    assert "<script" not in page
+    assert page.count('<details class="fold"') == len(holding) and page.count('<details class="fold" open>') == 1
+    summaries = re.findall(r"<summary>(.*?)</summary>", page, re.S)
+    assert len(summaries) == len(holding)
+    root = explained["explanation"]
+    cells, factors = [c for n in nodes for c in n["cells"]], {f["code"] for n in nodes for f in n["factors"]}
+    assert f"{len(cells)} 个填报值" in summaries[0] and f"{len(factors)} 个因子" in summaries[0]
+    assert f"{len(root['children'])} 个组成部分" in summaries[0] and "env_ghg_scope1" in summaries[0]
+    assert all(len(re.findall(r"<details", s)) == 0 for s in summaries)  # a summary never holds a fold
+    # every cell row is inside a fold: each <tr> of a cell table comes after a <details> that is not yet closed
+    first_cell = page.index('<table class="cells">')
+    assert page[:first_cell].count("<details") > page[:first_cell].count("</details>")

@@ -212,13 +212,22 @@ def test_an_auditor_follows_a_group_figure_to_its_evidence_and_records_a_result(
 
         auditor.evaluate("document.querySelector('a[href^=\"/assurance/explain/env_ghg_total\"]').click()")
         auditor.wait_for("!!document.querySelector('ul.tree')")
+        bill_link = 'a.to-evidence[href*="entity=SAMI&indicator=env_electricity"]'
+        assert "SAMI" not in auditor.evaluate("document.body.innerText")  # folded: it opens at the group figure
+        # unfold, by clicking each summary from the group figure down, to SAMI's electricity cell (no JavaScript
+        # of the page's own: <details> folds by itself)
+        auditor.evaluate(
+            f"""(() => {{ const folds = [];
+            let d = document.querySelector('{bill_link}').closest('details');
+            for (; d; d = d.parentElement.closest('details')) folds.unshift(d);
+            folds.forEach(d => {{ if (!d.open) d.querySelector(':scope > summary').click(); }}); }})()"""
+        )
+        auditor.wait_for(f"document.querySelector('{bill_link}').offsetParent !== null")
         text = auditor.evaluate("document.body.innerText")
         assert "SAMI" in text and "env_electricity" in text
         auditor.screenshot(artefacts / "12_auditor_explain.png")
 
-        auditor.evaluate(
-            "document.querySelector('a.to-evidence[href*=\"entity=SAMI&indicator=env_electricity\"]').click()"
-        )
+        auditor.evaluate(f"document.querySelector('{bill_link}').click()")
         auditor.wait_for("location.search.includes('indicator=env_electricity')")
         auditor.wait_for("!!document.querySelector('table.documents')")
         assert "2024年电费单.pdf" in auditor.evaluate("document.querySelector('#evidence').innerText")

@@ -139,6 +139,29 @@ def test_a_reporter_uploads_sees_findings_then_the_fix_accepted(world: World) ->
     assert [a.outcome for a in portal_events(world.settings)[:2]] == ["accepted", "rejected"]
 
 
+def test_a_reporter_is_told_which_figures_need_documents_in_their_language_and_the_return_still_counts(
+    world: World,
+) -> None:
+    """Right after the upload and on the entity's page, each figure still without its documents is named with what
+    to attach: Chinese for SAMI, English for OS-IN. A warning beside the findings: the return is accepted."""
+    diesel = {"env_diesel": 80000}  # above the catalog's size for diesel invoices
+    for entity, heading, what, name in (
+        ("SAMI", "以下数据尚需上传证明材料：", "柴油采购发票或加油记录", "柴油"),
+        ("OS-IN", "These figures still need their documents:", "diesel invoices or fuelling records", "Diesel"),
+    ):
+        client = world.signed_in(entity)
+        result = _upload(client, entity, world.workbook(entity, diesel), _csrf(client, f"/entities/{entity}"))
+        assert result.status_code == 200, result.text  # type: ignore[attr-defined]
+        text = result.text  # type: ignore[attr-defined]
+        assert "banner accepted" in text  # accepted (with or without warnings): never refused for it
+        assert heading in text and what in text and name in text, entity
+        assert f'href="/entities/{entity}?period={PERIOD}#evidence"' in text  # where to attach it
+        page = client.get(f"/entities/{entity}").text
+        assert heading in page and what in page
+        other = "These figures still need" if entity == "SAMI" else "尚需上传"
+        assert other not in text and other not in page
+
+
 def test_the_office_sees_every_entity_its_docs_and_reports(world: World) -> None:
     sami = world.signed_in("SAMI")
     _upload(sami, "SAMI", world.workbook("SAMI", WRONG), _csrf(sami, "/entities/SAMI"))
@@ -425,8 +448,10 @@ def test_a_reporter_attaches_evidence_beside_a_figure_and_only_to_its_own_entity
     active = {"file": ("bill.pdf", PDF.replace(b"/Type /Catalog", b"/OpenAction << /S /JavaScript >>"))}
     refused = sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": csrf}, files=active)
     assert refused.status_code == 422 and "未保存" in refused.text and "JavaScript" not in refused.text  # Chinese only
+    assert "bill.pdf 是含有脚本或其他活动内容的 PDF" in refused.text  # and why, in Chinese
     unknown = sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": csrf, "indicator": "x"}, files=bill)
     assert unknown.status_code == 422 and "未保存" in unknown.text
+    assert "（没有指标 &#39;x&#39;。）" in unknown.text and "unknown indicator" not in unknown.text
     assert sami.post(f"/entities/GAMI/evidence?period={PERIOD}", data={"csrf": csrf}, files=bill).status_code == 403
     assert sami.post(f"/entities/SAMI/evidence?period={PERIOD}", data={"csrf": "x"}, files=bill).status_code == 403
     assert world.client().post(f"/entities/SAMI/evidence?period={PERIOD}", files=bill).status_code == 401

@@ -427,3 +427,20 @@ def test_the_template_names_its_deadline_and_whom_to_ask(templates: dict[str, Pa
     assert rows["截止日期 Deadline"] == "2026-01-31"  # no cycle opened: 31 January after the period
     assert rows["咨询 Questions to"] == sqlite_settings.office_contact
     assert sqlite_settings.portal_url in sqlite_settings.office_contact  # no mail server: the office in the portal
+
+
+def test_the_four_waste_routes_say_beside_their_names_that_they_exclude_construction_waste(
+    hq_template: Path, catalog: Catalog
+) -> None:
+    wb = load_workbook(hq_template)
+    routes = ("env_waste_recycled", "env_waste_landfilled", "env_waste_incinerated", "env_waste_hazardous_licensed")
+    zh_word, en_word = glossary.EXCLUDING
+    for code in routes:
+        sheet, coord = next(iter(wb.defined_names[code].destinations))
+        row = int(coord.split("$")[-1])
+        zh, en = wb[sheet][f"{L.COL_NAME_ZH}{row}"].value, wb[sheet][f"{L.COL_NAME_EN}{row}"].value
+        assert zh == f"{catalog[code].name_zh}（{zh_word}建筑垃圾）", zh
+        assert en == f"{catalog[code].name_en} ({en_word} construction waste)", en
+    # construction waste is asked on its own row, under its own name
+    sheet, coord = next(iter(wb.defined_names["env_waste_construction"].destinations))
+    assert wb[sheet][f"{L.COL_NAME_ZH}{coord.split('$')[-1]}"].value == "建筑垃圾"

@@ -11,7 +11,6 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import polars as pl
 from sqlalchemy import (
     Engine,
     Select,
@@ -28,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from esgflow.periods import Period
 from esgflow.warehouse import models as m
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # polars is imported where a frame is made: `status` reads no frames
+    import polars as pl
     from alembic.config import Config
 
 __all__ = ["TRANSIENT_ERRORS", "Session", "session_factory", "session_scope"]
@@ -163,6 +163,8 @@ def frame_of(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl
     No row object per row: large reads (observations, figure ids) stay cheap. The columns
     must be plain driver values (integers, text): cast decimals to text in the query.
     """
+    import polars as pl
+
     result = session.connection().execute(query)
     try:
         rows = result.cursor.fetchall() if result.cursor is not None else []  # type: ignore[attr-defined]
@@ -173,6 +175,8 @@ def frame_of(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl
 
 def code_frame(session: Session, table: str, name: str | None = None) -> pl.DataFrame:
     """code -> id of `entity`, `indicator` or `period` as a frame of `name` (default: the table) and `{table}_id`."""
+    import polars as pl
+
     pairs = code_ids(session, table)
     column = name or table
     return pl.DataFrame(

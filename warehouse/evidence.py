@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from esgflow.catalog import Catalog
+from esgflow.cycle.evidence_needs import WAIVED, open_needs
+from esgflow.periods import Period
 from esgflow.records import EvidenceRecord
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import as_utc
+from esgflow.warehouse.trail import audit_events
 
 _COLUMNS = (
     m.Evidence.id,
@@ -77,3 +84,18 @@ def evidence_of(session: Session, period: str, entity: str | None = None) -> lis
     if entity is not None:
         query = query.where(m.Evidence.entity == entity)
     return [_record(tuple(r)) for r in session.execute(query.order_by(m.Evidence.id))]
+
+
+def return_needs(
+    session: Session, catalog: Catalog, period: Period, entity: str, figures: pl.DataFrame
+) -> tuple[tuple[str, str, str], ...]:
+    """(indicator, what to attach in zh, en) for each figure of a return being stored (`figures`: its observations,
+    in the catalog's units) that needs documents the entity has not sent yet and the office has not waived: what
+    its letter names, as the review page does before the approve button."""
+    if not figures.height:
+        return ()  # a rejected return stores no figure: nothing to document
+    values = {r["indicator"]: Decimal(str(r["value"])) for r in figures.iter_rows(named=True) if r["value"] is not None}
+    documented = [d.indicator for d in evidence_of(session, period.code, entity)]
+    waivers = audit_events(session, period, (WAIVED,))
+    waived = [str((e.detail or {}).get("indicator")) for e in waivers if e.entity == entity]
+    return tuple((n.indicator, n.what_zh, n.what_en) for n in open_needs(catalog, values, documented, waived))

@@ -7,14 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import polars as pl
 from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from esgflow.cycle.states import ACCEPTED
-from esgflow.decimals import VALUE_DTYPE
 from esgflow.periods import Period
 from esgflow.records import (
     RestatementRecord,
@@ -32,6 +30,9 @@ from esgflow.warehouse.db import (
     upsert,
 )
 from esgflow.warehouse.provenance import Inputs, derivable, replace_inputs, sources_of
+
+if TYPE_CHECKING:  # polars is imported where a frame is made: `status` reads no frames
+    import polars as pl
 
 # (indicator, period, basis) -> value of a group figure
 GroupFigures = dict[tuple[str, str, str], Decimal]
@@ -124,6 +125,10 @@ def restatements(session: Session, periods: list[Period]) -> list[RestatementRec
 
 def stored_figures(session: Session, period: Period, basis: str) -> pl.DataFrame:
     """Every figure of a period on one basis: scope, indicator, value (exact decimal)."""
+    import polars as pl
+
+    from esgflow.decimals import VALUE_DTYPE
+
     query = (
         select(m.Entity.code, m.Indicator.code, cast(m.ConsolidatedFigure.value, String))
         .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
@@ -161,6 +166,8 @@ def stored_figure(
 
 def figure_sources(session: Session, period: Period, scope: str, basis: str) -> pl.DataFrame:
     """(indicator, observation_id) of every figure of a scope and period on one basis."""
+    import polars as pl
+
     f = m.ConsolidatedFigure
     scope_id = select(m.Entity.id).where(m.Entity.code == scope).scalar_subquery()
     sources = sources_of(period, f.entity_id == scope_id, f.basis == basis)
@@ -188,6 +195,8 @@ def replace_computed_figures(
     that would not give back exactly the ids listed keep a figure_source row per id, as every
     figure does without `inputs`.
     """
+    import polars as pl
+
     period_id = ensure_period(session, period)
     figure, source = m.ConsolidatedFigure.__table__, m.FigureSource.__table__  # Core: no ORM bookkeeping per row
     computed = (figure.c.period_id == period_id) & (figure.c.basis == basis)
@@ -237,6 +246,8 @@ def _insert_figures(session: Session, rows: pl.DataFrame, period_id: int, basis:
     database gives the ids, and one SELECT on the natural key (entity, period, indicator,
     basis) reads them back.
     """
+    import polars as pl
+
     figure = m.ConsolidatedFigure.__table__
     columns = [c for c in rows.columns if c != "observation_ids"]
     if session.get_bind().dialect.name == "sqlite":
@@ -352,6 +363,8 @@ def record_restatement(
 def figures_with_sources(session: Session, period: Period, basis: str) -> pl.DataFrame:
     """Every figure of a period on one basis with its method and sources: scope, indicator, value (its decimal's
     text, as stored), method, observation_ids (sorted)."""
+    import polars as pl
+
     figures = frame_of(
         session,
         select(

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import and_, delete, select, union_all
 from sqlalchemy.orm import Session, aliased
 
@@ -25,6 +24,9 @@ from esgflow.entities import ancestry
 from esgflow.periods import Period
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import bulk_insert, code_frame
+
+if TYPE_CHECKING:  # polars is imported where a frame is made: `status` reads no frames
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Inputs:
 def submissions_read(session: Session, period: Period, chosen: Mapping[str, int] | None = None) -> pl.DataFrame:
     """(entity, submission_id) of the submission of each entity a consolidation of the period reads: its newest
     accepted one, or the version `chosen` for it (entity -> version)."""
+    import polars as pl
+
     from esgflow.cycle.states import ACCEPTED
     from esgflow.warehouse.submissions import newest_versions
 
@@ -66,6 +70,8 @@ def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[
     were read (those with an observation in a figure). All of it set-based, on integer codes (millions of
     ids at 10,000 entities): a few joins, no loop per figure.
     """
+    import polars as pl
+
     tree = pl.DataFrame(ancestry(dict(inputs.parents)), schema=["entity", "scope"], orient="row", strict=False)
     obs = inputs.observations
     every = pl.concat([tree["entity"], figures["scope"], obs["entity"], figures["indicator"], obs["indicator"]])
@@ -122,6 +128,8 @@ def replace_inputs(
     session: Session, period_id: int, basis: str, feeds: pl.DataFrame, submissions: pl.DataFrame
 ) -> None:
     """Store a consolidation's feeds (indicator, source) and input submissions (submission_id), replacing old ones."""
+    import polars as pl
+
     feed, read = m.ConsolidationFeed.__table__, m.ConsolidationInput.__table__
     for table in (feed, read):
         session.execute(delete(table).where((table.c.period_id == period_id) & (table.c.basis == basis)))

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import Integer, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,6 +30,9 @@ from esgflow.registers import RegisterRow
 from esgflow.warehouse import models as m
 from esgflow.warehouse.db import as_utc, code_ids, ensure_period
 from esgflow.warehouse.trail import JUDGE, record_audit
+
+if TYPE_CHECKING:  # polars is imported where a frame is made: `status` reads no frames
+    import polars as pl
 
 
 def open_periods(session: Session) -> dict[str, int]:
@@ -321,6 +323,8 @@ def _insert_submission(
     splits: pl.DataFrame | None = None,
     registers: Sequence[RegisterRow] = (),
 ) -> Recorded:
+    import polars as pl
+
     entity_id = ids.entity[sub.entity]
     if sub.period.code not in ids.period:
         ids.period[sub.period.code] = ensure_period(session, sub.period)

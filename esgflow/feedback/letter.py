@@ -47,6 +47,8 @@ class Judged:
     written: dict[str, tuple[str | None, str | None]]  # indicator -> (figure as written, unit asked in)
     received: datetime | None = None  # when the file arrived
     late_correction: bool = False  # the period was signed off before it came
+    # figures of the return that need their documents and have none yet: (indicator, what to attach zh, en)
+    needs: tuple[tuple[str, str, str], ...] = ()
 
 
 # What a return of a signed-off period is, said before anything else in its letter.
@@ -134,6 +136,33 @@ def detail_zh(j: Judged, f: Finding, catalog: Catalog) -> str:
     return "；".join(parts)
 
 
+# Said under the findings when figures of the return need documents: a warning, the return counts as it stands.
+NEEDS = (
+    "以下数据需附证明材料（提示，不影响本版的接收）：",
+    "These figures need their documents (a warning: this version counts as it stands):",
+)
+NEEDS_HOW = (
+    "请在填报门户本单位页面的“证明材料”处上传，或作为邮件附件随报表发送（文件名以指标代码开头，"
+    "如 env_electricity 2024年12月电费单.pdf）；如已随本邮件附上，无需再次发送。",
+    "Attach them on your entity's page in the portal (Evidence), or send them by mail beside the workbook "
+    "(a file name starting with the indicator code, such as env_electricity 2024-12 bill.pdf); if this mail "
+    "already carried them, nothing more is needed.",
+)
+
+
+def _needs_lines(j: Judged, catalog: Catalog, lang: str) -> list[str]:
+    """The figures still without their documents, each named with what to attach, in the reporter's language."""
+    if not j.needs or j.status == "rejected":  # a rejected version's figures are not kept: nothing to document
+        return []
+    zh = lang == "zh"
+    lines = [NEEDS[not zh]]
+    for code, what_zh, what_en in j.needs:
+        ind = catalog.by_code.get(code)
+        name = (ind.name_zh if zh else ind.name_en) if ind else code
+        lines.append(f"   - {name}：{what_zh}" if zh else f"   - {name}: {what_en}")
+    return [*lines, NEEDS_HOW[not zh], ""]
+
+
 def render_letter(j: Judged, catalog: Catalog) -> str:
     lang = j.entity.language
     errors = [f for f in j.findings if f.severity == "error"]
@@ -160,6 +189,7 @@ def render_letter(j: Judged, catalog: Catalog) -> str:
         lines += [LATE_CORRECTION[lang != "zh"], ""]
     for n, f in enumerate(errors + warnings, start=1):
         lines += _finding_lines(j, n, f, catalog, lang)
+    lines += _needs_lines(j, catalog, lang)
     if lang == "zh":
         if j.findings:
             lines.append(

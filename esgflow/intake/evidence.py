@@ -41,15 +41,17 @@ def _pdf_names(data: bytes) -> bytes:
 def kind_of(data: bytes, name: str) -> str:
     """pdf, png, jpeg or xlsx, as the bytes say; EvidenceRefused for anything else or anything active."""
     if not data:
-        raise EvidenceRefused(f"{name} is empty")
+        raise EvidenceRefused(f"{name} is empty", zh=f"{name} 是空文件。")
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise EvidenceRefused(f"{name} is larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB")
+        mb = MAX_EVIDENCE_BYTES // (1024 * 1024)
+        raise EvidenceRefused(f"{name} is larger than {mb} MB", zh=f"{name} 超过 {mb} MB。")
     if data.startswith(b"%PDF-"):
         found = _PDF_ACTIVE.search(_pdf_names(data))
         if found:
             what = found.group(1).decode()
             raise EvidenceRefused(
-                f"{name} is a PDF with active content (/{what}); print it to a plain PDF and send that"
+                f"{name} is a PDF with active content (/{what}); print it to a plain PDF and send that",
+                zh=f"{name} 是含有脚本或其他活动内容的 PDF；请将其打印为普通 PDF 后再上传。",
             )
         return "pdf"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -60,9 +62,15 @@ def kind_of(data: bytes, name: str) -> str:
         try:
             SafeZip.open(data, name)  # a workbook's checks, active content included, as for a return
         except Refused as exc:
-            raise EvidenceRefused(f"{name}: {exc.finding.message}") from exc
+            raise EvidenceRefused(
+                f"{name}: {exc.finding.message}",
+                zh=f"{name}：此工作簿含宏、外部链接或嵌入对象，或无法读取；请另存为普通 xlsx 后再上传。",
+            ) from exc
         return "xlsx"
-    raise EvidenceRefused(f"{name} is not a PDF, PNG, JPEG or xlsx file; send the document in one of those forms")
+    raise EvidenceRefused(
+        f"{name} is not a PDF, PNG, JPEG or xlsx file; send the document in one of those forms",
+        zh=f"{name} 不是 PDF、PNG、JPEG 或 xlsx 文件；请以其中一种格式上传。",
+    )
 
 
 def store_evidence(archive: Path, data: bytes, sha256: str, kind: str) -> Path:

@@ -36,7 +36,7 @@ from esgflow.intake.settled import OnJudged, Teller, mark_superseded
 from esgflow.intake.stage import stage, stage_splits, unit_factors
 from esgflow.periods import Period, parse_period
 from esgflow.records import KnownBytes, Origin
-from esgflow.warehouse import letters, reference, submissions, trail
+from esgflow.warehouse import evidence, letters, reference, submissions, trail
 from esgflow.warehouse.observations import accepted_observations
 from esgflow.workbooks.returns import ParsedReturn, read_returns
 from esgflow.workbooks.signing import signing_key
@@ -199,6 +199,7 @@ class Ingestor:
         with self.sessions() as session:
             recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits, rows)
             late = trail.period_signoff(session, period) is not None
+            needs = evidence.return_needs(session, self.catalog, period, ret.entity, observations)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:
@@ -209,7 +210,7 @@ class Ingestor:
         if recorded.arrived_later:
             note = f"version {recorded.arrived_later} arrived after this file and stays the newest"
         outcome = Outcome(r.path, status, r.digest, ret.entity, ret.period, recorded.version, count, findings)
-        return self._answer(replace(outcome, note=note, late_correction=late), r, period, staged)
+        return self._answer(replace(outcome, note=note, late_correction=late, needs=needs), r, period, staged)
 
     def _answer(self, outcome: Outcome, r: Received, period: Period, staged: pl.DataFrame | None) -> Outcome:
         """The return letter, and an annotated workbook when there is anything to fix."""
@@ -229,6 +230,7 @@ class Ingestor:
             written,
             datetime.fromtimestamp(r.arrived, UTC),
             outcome.late_correction,
+            outcome.needs,
         )
         try:
             letter, annotated = write_feedback(judgement, r.data, self.home / "letters", self.catalog)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from esgflow.checks.run_page import RunReturn
 from esgflow.cycle.states import ACCEPTED
 from esgflow.entities import load_registry
 from esgflow.findings import Finding, refuse
 from esgflow.safety import shown
 from esgflow.workbooks.formats import in_language
 from esgflow.workbooks.naming import named_entity
+
+if TYPE_CHECKING:  # the run pages (and Jinja) only for a batch's page: `status` reads outcomes' words, not pages
+    from esgflow.checks.run_page import RunReturn
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Outcome:
     # indicator -> (figure as typed, unit asked in) of a judged return, read once by the pipeline: whoever
     # shows the outcome (the portal) quotes the figures from here instead of reading the workbook again
     written: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # figures of a stored return that need documents it has none of yet: (indicator, what zh, what en), for its letter
+    needs: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def answer(self) -> str:
@@ -106,6 +111,8 @@ class Outcome:
 def in_run(results: dict[int, Outcome]) -> tuple[list[Finding], list[RunReturn]]:
     """What a batch's validation run judged, for its page: each return's file, version and letter, and every
     finding its letter gives (the workbook reader's as well as the suite's)."""
+    from esgflow.checks.run_page import RunReturn
+
     judged = [
         RunReturn(o.entity, o.path.name, o.version, o.letter, list(o.findings))
         for o in (results[k] for k in sorted(results))

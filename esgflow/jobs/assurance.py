@@ -202,6 +202,16 @@ def sample_period(
     return SampleResult(period.code, size, seed, who, items, len(candidates))
 
 
+NO_AMOUNT, NO_AMOUNT_ZH = "a difference needs its amount (a number)", "“存在差异”须填写差异金额（数字）。"
+
+
+def _not_sampled(observation_id: int, period: Period) -> EsgflowError:
+    return EsgflowError(
+        f"input {observation_id} is in no sample drawn for {period}",
+        zh=f"数据 {observation_id} 不在 {period} 报告期已抽取的样本中。",
+    )
+
+
 TESTED = "assurance_result"  # the audit trail's action for an auditor's result on a sampled item
 RESULTS = ("agreed", "difference", "not_supported")
 
@@ -218,16 +228,22 @@ def record_result(
     """Append an auditor's result on one sampled input: agreed to evidence, a difference (with its amount) or
     not supported, with a comment. Kept in the audit trail, which no one can change, and so in the pack."""
     if result not in RESULTS:
-        raise EsgflowError(f"a result is agreed, difference or not_supported, not {result!r}")
+        raise EsgflowError(
+            f"a result is agreed, difference or not_supported, not {result!r}",
+            zh=f"检验结果只能是“与证明材料一致”“存在差异”或“无证明材料支持”，不能是 {result!r}。",
+        )
     if result == "difference":
         try:
             difference = Decimal(amount or "")
         except InvalidOperation:
-            raise EsgflowError("a difference needs its amount (a number)") from None
+            raise EsgflowError(NO_AMOUNT, zh=NO_AMOUNT_ZH) from None
         if not difference.is_finite():
-            raise EsgflowError("a difference needs its amount (a number)")
+            raise EsgflowError(NO_AMOUNT, zh=NO_AMOUNT_ZH)
     if result != "agreed" and not comment.strip():
-        raise EsgflowError("a difference or an unsupported item needs a comment saying why")
+        raise EsgflowError(
+            "a difference or an unsupported item needs a comment saying why",
+            zh="“存在差异”或“无证明材料支持”须在说明中写明原因。",
+        )
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         sampled = {
@@ -237,7 +253,7 @@ def record_result(
         }
         item = sampled.get(observation_id)
         if item is None:
-            raise EsgflowError(f"input {observation_id} is in no sample drawn for {period}")
+            raise _not_sampled(observation_id, period)
         detail = {
             "observation_id": observation_id,
             "indicator": item["indicator"],
@@ -309,7 +325,7 @@ def answer_request(
     any evidence is (attach_evidence, same checks), and the answer appended to the audit trail."""
     asked = next((s for s in sampled_items(settings, period) if s.item["observation_id"] == observation_id), None)
     if asked is None:
-        raise EsgflowError(f"input {observation_id} is in no sample drawn for {period}")
+        raise _not_sampled(observation_id, period)
     item = asked.item
     kept = attach_evidence(settings, item["entity"], period.code, item["indicator"], data, file_name, "portal", by)
     with db.session_scope(settings.database_url) as session:

@@ -8,12 +8,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
-from esgflow.checks.gx_run import build_data_docs
 from esgflow.checks.offline_docs import RUN_PAGES
 from esgflow.config import Settings
 from esgflow.cycle import deadlines
@@ -22,19 +20,10 @@ from esgflow.cycle.status import EntityStatus, period_status
 from esgflow.entities import load_registry
 from esgflow.findings import Finding
 from esgflow.intake.archive import content_hash
-from esgflow.intake.evidence import EvidenceRefused, indicator_named
-from esgflow.intake.ingest import Ingestor
 from esgflow.intake.outcome import Outcome
 from esgflow.intake.settled import OnJudged
-from esgflow.jobs.access import reporter_addresses
 from esgflow.jobs.common import entity_tree, require_schema
-from esgflow.jobs.evidence import attach_evidence
-from esgflow.jobs.setup import cycle_deadline
-from esgflow.mail import kept
 from esgflow.mail.inbox import Claim, InboxSource, inbox_for
-from esgflow.mail.notices import (
-    kept_reason,
-)
 from esgflow.periods import Period, edge_period
 from esgflow.records import (
     Origin,
@@ -43,7 +32,6 @@ from esgflow.records import (
 from esgflow.safety import shown
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import restatements
-from esgflow.warehouse.observations import accepted_observations, observations_of_versions
 from esgflow.warehouse.submissions import (
     entity_submissions,
     estimated_counts,
@@ -55,9 +43,12 @@ from esgflow.warehouse.submissions import (
 )
 from esgflow.warehouse.trail import audit_events, period_signoff
 from esgflow.workbooks.naming import template_name
-from esgflow.workbooks.returns import ParsedReturn, readable_return
 from esgflow.workbooks.signing import signature, signing_key
-from esgflow.workbooks.template import TemplateRequest, write_template
+
+if TYPE_CHECKING:  # each job imports the workbooks, checks and mail it uses: `status` needs none of them
+    import polars as pl
+
+    from esgflow.workbooks.returns import ParsedReturn
 
 
 def open_period(settings: Settings) -> Period | None:
@@ -116,6 +107,9 @@ def write_templates(
 
     open_collection: the office issuing templates opens the period; a reporter's download does not.
     """
+    from esgflow.jobs.setup import cycle_deadline
+    from esgflow.workbooks.template import TemplateRequest, write_template
+
     due = cycle_deadline(settings, period, deadline)
     require_schema(settings)
     catalog, registry = load_catalog(), load_registry()
@@ -141,6 +135,8 @@ def write_templates(
 
 def _standing_observations(session: db.Session, period: Period) -> pl.DataFrame:
     """The reported values a period's figures stand on: the returns signed off, else the accepted ones."""
+    from esgflow.warehouse.observations import accepted_observations, observations_of_versions
+
     fixed = deadlines.signed_versions(period_signoff(session, period), restatements(session, [period]))
     if fixed is None:
         return accepted_observations(session, period)
@@ -167,6 +163,9 @@ def ingest_files(
     portal_user: the signed-in address that uploaded the files (recorded as who submitted them).
     preread: what the caller already read of some files, by content hash, so they are not read twice.
     """
+    from esgflow.checks.gx_run import build_data_docs
+    from esgflow.intake.ingest import Ingestor
+
     require_schema(settings)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -213,6 +212,8 @@ def ingest_bytes(
 
 def refresh_data_docs(settings: Settings) -> None:
     """Build the Data Docs pages of what this process validated (after the reporter has the answer)."""
+    from esgflow.checks.gx_run import build_data_docs
+
     build_data_docs(settings.home)
 
 
@@ -265,6 +266,10 @@ def collect_inbox(
 
 def _collect_mail(settings: Settings, claim: Claim) -> tuple[list[Outcome], Claim]:
     """Ingest the workbooks of messages from reporters, for their own entities; keep the others aside."""
+    from esgflow.jobs.access import reporter_addresses
+    from esgflow.mail import kept
+    from esgflow.mail.notices import kept_reason
+
     entities_of: dict[str, set[str]] = {}
     for entity, addresses in reporter_addresses(settings).items():
         for address in addresses:
@@ -294,6 +299,9 @@ def _attach_documents(
 ) -> list[Outcome]:
     """The PDFs and pictures beside a return taken by mail become its evidence (a name starting with an
     indicator code: that figure's), sent by the authenticated sender; said on the return's line."""
+    from esgflow.intake.evidence import EvidenceRefused, indicator_named
+    from esgflow.jobs.evidence import attach_evidence
+
     catalog = load_catalog()
     by_path, changed = {o.path: o for o in outcomes}, {}
     for a in claim.messages:
@@ -319,6 +327,8 @@ def _attach_documents(
 
 
 def _readable_return(path: Path) -> ParsedReturn | None:
+    from esgflow.workbooks.returns import readable_return
+
     return readable_return(path.read_bytes(), path.name, load_catalog())
 
 
@@ -331,6 +341,7 @@ _BLANK_NOTE = (
 
 def _set_aside(blanks: dict[Path, Path], outcomes: list[Outcome]) -> list[Outcome]:
     """An outcome for each blank template set aside, said in the letter that answers its filled return."""
+
     by_path = {o.path: o for o in outcomes}
     out = []
     for blank, filled in blanks.items():

@@ -43,10 +43,10 @@ def attach_evidence(
     if channel not in CHANNELS:
         raise EsgflowError(f"evidence comes by portal, api or mail, not {channel!r}")
     if entity not in load_registry().codes:
-        raise EvidenceRefused(f"unknown entity {entity!r}")
+        raise EvidenceRefused(f"unknown entity {entity!r}", zh=f"没有单位 {entity!r}。")
     code = parse_period(period).code
     if indicator is not None and indicator not in load_catalog():
-        raise EvidenceRefused(f"unknown indicator {indicator!r}")
+        raise EvidenceRefused(f"unknown indicator {indicator!r}", zh=f"没有指标 {indicator!r}。")
     kind = kind_of(data, file_name)
     sha = content_hash(data)
     require_schema(settings)
@@ -56,7 +56,8 @@ def attach_evidence(
             return known
         if evidence_count(session, entity, code) >= MAX_PER_RETURN:
             raise EvidenceRefused(
-                f"{entity}'s return for {code} already has {MAX_PER_RETURN} documents; ask the ESG office"
+                f"{entity}'s return for {code} already has {MAX_PER_RETURN} documents; ask the ESG office",
+                zh=f"{entity} {code} 报告期的填报已有 {MAX_PER_RETURN} 份证明材料；请联系 ESG 工作办公室。",
             )
         store_evidence(settings.archive, data, sha, kind)
         return record_evidence(session, sha, len(data), kind, file_name, entity, code, indicator, channel, sent_by)

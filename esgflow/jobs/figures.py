@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
-from esgflow.checks.group import check_period, published_contradictions
-from esgflow.checks.gx_run import build_data_docs
 from esgflow.config import Settings
 from esgflow.cycle.review import DECISIONS, actor
 from esgflow.cycle.states import APPROVED
@@ -27,13 +26,8 @@ from esgflow.figures.restatement import RestatementResult, approved_basis, chang
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses
 from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, require_schema, standing_basis
-from esgflow.jobs.disclosure import disclosure_findings, period_answers
 from esgflow.jobs.targets import flag_recalculations, progress_for_report
 from esgflow.periods import Period
-from esgflow.report import ReportFiles, check_languages, write_report
-from esgflow.report.coverage import coverage_findings, coverage_of
-from esgflow.report.disclosure import disclosure_index
-from esgflow.report.tables import FactorBasis, appendix_years, build_appendix
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import (
     consolidation_is_stale,
@@ -62,6 +56,10 @@ from esgflow.warehouse.registers import period_rows
 from esgflow.warehouse.scope3 import screenings
 from esgflow.warehouse.submissions import open_periods, submission_versions
 from esgflow.warehouse.trail import audit_events, period_signoff, record_audit
+
+if TYPE_CHECKING:  # the checks, the report and their pages where used: `explain` needs none of them
+    from esgflow.report import ReportFiles
+    from esgflow.report.tables import FactorBasis
 
 # The bases of a figure imported from the published report, the restated one first.
 PUBLISHED_BASES = ("published_restated", "published")
@@ -186,17 +184,27 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
     return RestatementResult(period.code, number, reason.strip(), found, significant, approved, tuple(recalculate))
 
 
-def _no_figure(session: db.Session, period: Period, code: str, scope: str) -> str:
-    """Why a figure is missing: a Scope 3 category's screening state, else no consolidation yet."""
+def _no_figure(session: db.Session, period: Period, code: str, scope: str) -> EsgflowError:
+    """Why a figure is missing, in both languages: a Scope 3 category's screening state, else no consolidation yet."""
     category = scope3.category_of(code)
     if category is not None or code == scope3.TOTAL:
         found = {s.category: s for s in screenings(session, period)}
         states = {n: scope3.state_of(found.get(n)) for n in ([category] if category else scope3.CATEGORIES)}
         if category is not None and states[category] != "relevant":
-            return f"{period} has no {code}: Scope 3 category {category} is {scope3.STATES[states[category]][1]}"
+            zh, en = scope3.STATES[states[category]]
+            return EsgflowError(
+                f"{period} has no {code}: Scope 3 category {category} is {en}",
+                zh=f"{period} 报告期没有 {code}：范围三第 {category} 类{zh}。",
+            )
         if category is None and "relevant" not in states.values():
-            return f"{period} has no {code}: no Scope 3 category is screened relevant and approved"
-    return f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first"
+            return EsgflowError(
+                f"{period} has no {code}: no Scope 3 category is screened relevant and approved",
+                zh=f"{period} 报告期没有 {code}：尚无范围三类别经筛选为相关并获批准。",
+            )
+    return EsgflowError(
+        f"{period} has no computed {code} for {scope}: run 'esgflow consolidate' first",
+        zh=f"{period} 报告期尚未计算 {scope} 的 {code}：请先运行合并计算（esgflow consolidate）。",
+    )
 
 
 def explain_figure(settings: Settings, period: Period, code: str, entity: str | None = None) -> Explanation:
@@ -211,7 +219,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
         if stored is None:  # a year imported from the published report: its file and row are its source
             published = stored_figure(session, period, scope, code, PUBLISHED_BASES)
             if published is None:
-                raise EsgflowError(_no_figure(session, period, code, scope))
+                raise _no_figure(session, period, code, scope)
             node = Node(code, scope, float(published.value), catalog[code].unit, f"imported: {published.method}")
             return Explanation(period.code, published, node, root)
         pinned = pinned_factor_set(session, period)
@@ -235,6 +243,13 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
 
 def report_period(settings: Settings, period: Period, out: Path, langs: list[str]) -> ReportFiles:
     """Write the appendix tables of a period and the two years before it."""
+    from esgflow.checks.group import published_contradictions
+    from esgflow.jobs.disclosure import period_answers
+    from esgflow.report import check_languages, write_report
+    from esgflow.report.coverage import coverage_of
+    from esgflow.report.disclosure import disclosure_index
+    from esgflow.report.tables import appendix_years, build_appendix
+
     check_languages(langs)
     require_schema(settings)
     catalog = load_catalog()
@@ -275,6 +290,8 @@ def report_period(settings: Settings, period: Period, out: Path, langs: list[str
 
 def factor_basis(factors: FactorRegistry, period: Period) -> FactorBasis:
     """The electricity basis (with its coefficient) and the GWP set the period's figures were computed with."""
+    from esgflow.report.tables import FactorBasis
+
     electricity = factors.resolve("sce_electricity", period.ends_on)
     gwp = factors.choices.get("gwp", "") if factors.knows("gwp_ch4") else ""
     return FactorBasis(electricity.variant or "calorific", electricity.value, gwp)
@@ -299,6 +316,11 @@ def _collected(session: db.Session, period: Period) -> bool:
 def check_group(settings: Settings, period: Period) -> list[Finding]:
     """Group-level consistency findings for a period (published history included), and, until the period is
     signed off, the entities whose returns are missing from its figures."""
+    from esgflow.checks.group import check_period
+    from esgflow.checks.gx_run import build_data_docs
+    from esgflow.jobs.disclosure import disclosure_findings
+    from esgflow.report.coverage import coverage_findings, coverage_of
+
     require_schema(settings)
     with db.session_scope(settings.database_url) as session:
         figures = group_figures(session, load_registry().root(), [period, period.shifted_years(-1)])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
@@ -20,7 +20,8 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from esgflow import EsgflowError, display, glossary
 from esgflow.catalog import load_catalog
-from esgflow.decimals import tidy
+from esgflow.decimals import significant, tidy
+from esgflow.figures.explain import FactorUse, Node
 from esgflow.intake.evidence import MAX_EVIDENCE_BYTES, SUFFIXES, EvidenceRefused, stored_evidence
 from esgflow.jobs.access import portal_event
 from esgflow.jobs.assurance import RESULTS, answer_request, period_group_figures, record_result, sampled_items
@@ -33,7 +34,7 @@ from esgflow.portal import uploads
 from esgflow.portal.auth import Viewer, check_csrf, client_address
 from esgflow.portal.pages import XLSX, _page, _portal, _viewer, request_period
 from esgflow.portal.pages import page_lang as _lang
-from esgflow.portal.render import word
+from esgflow.portal.render import refused_why, word
 from esgflow.portal.review import trail_reason
 from esgflow.records import PortalEvent
 
@@ -50,7 +51,7 @@ def _reader(request: Request) -> tuple[Viewer, Period]:
     given = request.query_params.get("period", viewer.grant.period)  # named, it is checked, even empty
     period = request_period(given) if given is not None else open_period(_portal(request).settings)
     if period is None:
-        raise HTTPException(404, word("no_period", "en"))
+        raise HTTPException(404, word("no_period", _lang(request, viewer)))
     if not viewer.may_read_period(period.code):
         raise HTTPException(403, "this sign-in is for another period")
     return viewer, period
@@ -118,15 +119,51 @@ def explain(code: str, request: Request) -> Response:
     try:
         found = explain_figure(settings, period, code)
     except EsgflowError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise HTTPException(404, exc.said(lang)) from None
     counts: dict[tuple[str, str | None], int] = {}
     for d in period_evidence(settings, period.code):
         counts[(d.entity, d.indicator)] = counts.get((d.entity, d.indicator), 0) + 1
+    basis = glossary.word(glossary.BASES, found.stored.basis, lang) if found.stored.basis in glossary.BASES else ""
     return _page(
         request, viewer, "explain.html", period=period.code, query=_query(period, lang), names=_names(lang),
-        code=code, value=str(found.stored.value), unit=_unit(code, lang), basis=found.stored.basis,
-        agrees=found.agrees(), tree=found.tree, counts=counts,
+        code=code, value=str(found.stored.value), unit=_unit(code, lang), basis=basis or found.stored.basis,
+        agrees=found.agrees(), tree=_folded(found.tree, lang), counts=counts, number=_number,
+        counted=lambda what, n: word(f"{what}_{'one' if n == 1 else 'count'}", lang).format(n),
     )  # fmt: skip
+
+
+def _folded(node: Node, lang: str) -> dict[str, Any]:
+    """A node of an explanation as the page folds it: its words in the reader's language, and how many inputs
+    and distinct factors its fold holds (said on the fold, so the auditor knows what opening it shows)."""
+    children = [_folded(c, lang) for c in node.children]
+    factors = {f.code for f in node.factors}.union(*(c["factor_codes"] for c in children))
+    return {
+        "n": node, "children": children, "how": glossary.how_made(node.how, lang), "value": _figure(node.value),
+        "unit": glossary.unit_zh(node.unit) if lang == "zh" else display.unit(node.unit),
+        "inputs": len(node.cells) + sum(c["inputs"] for c in children), "factor_codes": factors,
+        "factors": [(f, _cited(f, lang)) for f in node.factors],
+    }  # fmt: skip
+
+
+def _figure(value: float | None) -> str:
+    """A node's figure without a float's last noisy digits (12 significant, no trailing zeros); a blank a dash."""
+    return "—" if value is None else format(tidy(significant(Decimal(repr(value)), 12)), "f")
+
+
+def _cited(f: FactorUse, lang: str) -> dict[str, str]:
+    """A factor's unit and citation for the reader: on a Chinese page the unit in Chinese, a publisher named by
+    words in Chinese, and the Chinese title where the publication has one; a proper name stays as published."""
+    if lang != "zh":
+        # the one-line source repeats the publication and its URL; it is said only where there is no publication
+        return {
+            "unit": f.unit,
+            "publisher": f.publisher,
+            "title": f.publication,
+            "source": "" if f.publication else f.source,
+        }
+    title = glossary.title_zh(f.publication) or f.publication
+    shown = glossary.PUBLISHERS_ZH.get(f.publisher, f.publisher)
+    return {"unit": glossary.unit_zh(f.unit), "publisher": shown, "title": title, "source": ""}
 
 
 @router.get("/assurance/trail")
@@ -186,7 +223,7 @@ def result(
     try:
         record_result(_portal(request).settings, period, viewer.grant.email, observation_id, result, amount, comment)
     except EsgflowError as exc:  # refused: said on the page, nothing recorded
-        return _items_page(request, False, str(exc), 422)
+        return _items_page(request, False, exc.said(_lang(request, viewer)), 422)
     where = f"/assurance/sample?{_query(period, _lang(request, viewer))}#item{observation_id}"
     return RedirectResponse(where, 303)
 
@@ -216,9 +253,9 @@ def answer(
         kept = answer_request(settings, period, observation_id, data, name, viewer.grant.email)
     except EvidenceRefused as exc:
         portal_event(settings, _with(event, "refused", f"{name}: {exc}"))
-        return _items_page(request, True, word("evidence_refused", lang) + ("" if lang == "zh" else f" ({exc})"), 422)
+        return _items_page(request, True, word("evidence_refused", lang) + refused_why(exc, lang), 422)
     except EsgflowError as exc:
-        return _items_page(request, True, str(exc), 422)
+        return _items_page(request, True, exc.said(lang), 422)
     portal_event(settings, _with(event, "kept", f"{name}: {kept.sha256}", kept.entity))
     return RedirectResponse(f"/requests?{_query(period, lang)}#item{observation_id}", 303)
 

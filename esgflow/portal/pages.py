@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 
 from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
+from esgflow.config import Settings
 from esgflow.cycle.status import EntityStatus, progress
 from esgflow.entities import load_registry
 from esgflow.feedback import letter_files
@@ -31,11 +32,11 @@ from esgflow.jobs.collection import (
 from esgflow.jobs.evidence import attach_evidence, evidence_needs, period_evidence
 from esgflow.jobs.setup import cycle_deadline
 from esgflow.jobs.signoff import period_signoff
-from esgflow.periods import Period, edge_period
+from esgflow.periods import Period, edge_period, parse_period
 from esgflow.portal import uploads
 from esgflow.portal.access import token_hash
 from esgflow.portal.auth import COOKIE, Viewer, browser_viewer, check_csrf, client_address
-from esgflow.portal.render import render, word
+from esgflow.portal.render import refused_why, render, word
 from esgflow.portal.views import finding_rows, is_late, versions
 from esgflow.records import PortalEvent
 
@@ -88,6 +89,14 @@ def _period(request: Request) -> Period:
     if not _viewer(request).may_read_period(period.code):
         raise HTTPException(403, "this sign-in is for another period")
     return period
+
+
+def evidence_needed(
+    settings: Settings, period: Period, entity: str, version: int | None, lang: str
+) -> list[tuple[str, str]]:
+    """(figure's name, what to attach) for each figure of a version still without its documents, in `lang`."""
+    catalog = load_catalog()
+    return [(catalog[n.indicator].name(lang), n.what(lang)) for n in evidence_needs(settings, period, entity, version)]
 
 
 def _page(request: Request, viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
@@ -208,10 +217,7 @@ def entity_page(entity: str, request: Request) -> Response:
         base=f"/entities/{entity}",
         documents=period_evidence(settings, period.code, entity),
         may_attach=viewer.may_write(entity),
-        needs=[
-            (load_catalog()[n.indicator].name(lang), n.what(lang))
-            for n in evidence_needs(settings, period, entity, standing.figures_version)
-        ],
+        needs=evidence_needed(settings, period, entity, standing.figures_version, lang),
         figures=[(i.code, i.name(lang)) for i in load_catalog().inputs_for_kind(registry_entry.kind)],
     )
 
@@ -262,6 +268,10 @@ def upload(
         # a template of another year than the one collected now: the answer names its year
         collected=None if outcome.period is None or (now := open_period(settings)) is None else now.code,
         rows=finding_rows(outcome.findings, written, load_catalog(), lang),
+        # a figure that needs its documents is said beside the findings, as a warning: it refuses nothing
+        needs=evidence_needed(settings, parse_period(outcome.period), entity, outcome.version, lang)
+        if outcome.period and outcome.version
+        else [],
         annotated=annotated,
         quarantined=uploads.QUARANTINED[lang == "zh"] if outcome.status == "refused" else "",
         back=f"{base}?period={outcome.period}" if outcome.period else base,
@@ -292,7 +302,7 @@ def attach(
         kept = attach_evidence(settings, entity, period.code, code, data, name, "portal", viewer.grant.email)
     except EvidenceRefused as exc:
         portal_event(settings, replace(event, outcome="refused", detail=f"{name}: {exc}"))
-        text = word("evidence_refused", lang) + ("" if lang == "zh" else f" ({exc})")  # a Chinese page reads Chinese
+        text = word("evidence_refused", lang) + refused_why(exc, lang)  # why, in the reporter's language
         page = render("message.html", lang, viewer=viewer, heading=word("evidence", lang), text=text, back="")
         return HTMLResponse(page, status_code=422)
     portal_event(settings, replace(event, outcome="kept", detail=f"{name}: {kept.sha256}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from esgflow import glossary, pages
+from esgflow import EsgflowError, glossary, pages
 
 # key -> (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
@@ -212,6 +212,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "按来源重新计算的结果与存储的数据不一致。",
         "Recomputed from its sources, it differs from the stored figure.",
     ),
+    "parts_count": ("{} 个组成部分", "{} parts"),
+    "inputs_count": ("{} 个填报值", "{} inputs"),
+    "factors_count": ("{} 个因子", "{} factors"),
+    "parts_one": ("{} 个组成部分", "{} part"),
+    "inputs_one": ("{} 个填报值", "{} input"),
+    "factors_one": ("{} 个因子", "{} factor"),
+    "fold_hint": (
+        "点击任一行展开其组成部分、填报单元格和所用因子。",
+        "Open any line to see what it is made of, down to the reported cells and the factors used.",
+    ),
     "channel": ("途径", "Channel"),
     "via_portal": ("门户网站", "portal"),
     "via_api": ("接口", "API"),
@@ -266,6 +276,11 @@ REFUSALS_ZH: dict[str, str] = {
     "the form is not from this session (CSRF token missing or wrong); reload the page": (
         "表单已过期或不属于本次登录，请刷新页面后重试。"
     ),
+    "for the assurance provider and the ESG office": "此页面仅供审验机构和 ESG 工作办公室使用。",
+    "no such document in this period": "本报告期没有这份证明材料。",
+    "the document is not in the archive": "档案中找不到这份证明材料的文件。",
+    "no such indicator": "没有这个指标。",
+    "only an auditor of this period records test results": "只有本报告期的审验人员可以记录检验结果。",
     "too many sign-in attempts; wait a minute": "登录尝试次数过多，请一分钟后再试。",
     "too many sign-in attempts from this address; wait a minute": "登录尝试次数过多，请一分钟后再试。",
 }
@@ -290,6 +305,14 @@ def refusal(status: int, detail: str, lang: str) -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in detail):
         return detail
     return STATUS_ZH.get(status, "请求未能完成。")
+
+
+def refused_why(exc: EsgflowError, lang: str) -> str:
+    """Why a document was not kept, after the sentence that says so, in the page's language (a reason with no
+    Chinese words is left out of a Chinese page: the sentence before it says enough)."""
+    if lang == "zh":
+        return f"（{exc.zh}）" if exc.zh else ""
+    return f" ({exc})"
 
 
 def word(key: str, lang: str) -> str:

@@ -9,10 +9,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from esgflow import glossary
-from esgflow.catalog import Catalog, Indicator
+from esgflow.catalog import Catalog, Indicator, read_yaml
 
 # The template's own layout as data (sheet order and titles, headings, widths, fonts, print set-up): changing
 # it needs no Python. A test points this elsewhere to show that the written workbook follows the data.
@@ -22,7 +20,7 @@ LAYOUT_FILE: Any = resources.files("esgflow.templates") / "layout.yaml"
 @cache
 def assets() -> dict[str, Any]:
     """templates/layout.yaml, read once."""
-    return yaml.safe_load(LAYOUT_FILE.read_text("utf-8"))
+    return read_yaml(LAYOUT_FILE.read_text("utf-8"))
 
 
 def heading(spec: Mapping[str, str] | None, **after: str) -> str | None:

@@ -17,7 +17,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esgflow import EsgflowError, display, units
+from esgflow import EsgflowError, display, glossary, units
 from esgflow.catalog import Catalog, Indicator
 from esgflow.decimals import tidy
 from esgflow.entities import Entity
@@ -56,6 +56,18 @@ class TemplateRequest:
     template_version: str | None = None
     deadline: date | None = None  # when the return is due (the cycle's), printed on the instructions sheet
     contact: str | None = None  # whom to ask about the template (the ESG office)
+
+
+def template_name(ind: Indicator, catalog: Catalog, lang: str) -> str:
+    """An input's name as its row shows it: with what it does not count, when another row asks that."""
+    if not ind.excludes:
+        return ind.name(lang)
+    names = [catalog[c].name(lang) for c in ind.excludes]
+    if lang == "zh":
+        return f"{ind.name_zh}（{glossary.EXCLUDING[0]}{'、'.join(names)}）"
+    # "Construction waste" reads "construction waste" inside the sentence
+    names = [n[0].lower() + n[1:] if n[1:2].islower() else n for n in names]
+    return f"{ind.name_en} ({glossary.EXCLUDING[1]} {', '.join(names)})"
 
 
 def _rule_text(ind: Indicator, catalog: Catalog) -> str:
@@ -245,8 +257,8 @@ def _write_pillar(
             row_of[ind.code] = r
             unit = ind.input_unit or ind.unit
             ws[f"{L.COL_CODE}{r}"] = ind.code
-            ws[f"{L.COL_NAME_ZH}{r}"] = ind.name_zh
-            ws[f"{L.COL_NAME_EN}{r}"] = ind.name_en
+            ws[f"{L.COL_NAME_ZH}{r}"] = template_name(ind, catalog, "zh")
+            ws[f"{L.COL_NAME_EN}{r}"] = template_name(ind, catalog, "en")
             ws[f"{L.COL_UNIT}{r}"] = _unit_text(ind)
             value = ws[f"{L.COL_VALUE}{r}"]
             value.fill, value.protection, value.number_format = INPUT_FILL, UNLOCKED, _number_format(ind)
