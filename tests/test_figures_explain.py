@@ -202,7 +202,9 @@ def test_explain_gives_the_answers_recorded_while_every_figure_stored_its_source
     sqlite_settings: Settings,
 ) -> None:
     # tests/data/explain_digest.txt was written by `python -m tests.explain_digest` while every figure kept one
-    # figure_source row per observation; however provenance is stored, explain must answer the same
+    # figure_source row per observation (rewritten after main's catalog grew, again with a row per observation:
+    # replace_computed_figures without the consolidation's inputs); however provenance is stored, explain must
+    # answer the same
     recorded = DIGEST.read_text(encoding="utf-8").splitlines()
     found = explain_lines(sqlite_settings)
     assert len(found) > 5000 and any(line.startswith("env_ghg_total\tHQ\t") for line in found)
