@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import HTTPException
 
 from esgflow.catalog import Catalog, load_catalog
-from esgflow.config import Settings
+from esgflow.checks import gx_run
+from esgflow.config import Settings, load_settings
+from esgflow.intake import ingest
 from esgflow.jobs.access import portal_events
 from esgflow.jobs.collection import data_docs_index, entity_versions
 from esgflow.periods import parse_period
@@ -16,9 +22,10 @@ from esgflow.portal import uploads
 from esgflow.portal.auth import Viewer
 from esgflow.portal.uploads import claimed_identity, safe_name, submit
 from esgflow.records import AccessRecord
+from esgflow.warehouse import db
 from esgflow.workbooks import returns
 from esgflow.workbooks.returns import ParsedReturn, read_one, read_return
-from tests.portal_world import PERIOD, WRONG, make_world
+from tests.portal_world import ENTITIES, PERIOD, WRONG, World, make_world
 
 
 def _stored(settings: Settings) -> tuple[list, list[Path]]:
@@ -129,3 +136,105 @@ def test_the_data_docs_wait_for_the_last_answer_of_a_burst_of_uploads(
 def test_a_file_name_keeps_no_bidirectional_or_invisible_characters() -> None:
     assert safe_name("SAMI_2024\u202excl.exe") == "SAMI_2024xcl.exe"  # would read SAMI_2024exe.lcx
     assert safe_name("SAMI\u200b_2024\u2066.xlsx\u2069") == "SAMI_2024.xlsx"
+
+
+def _at_once(world: World, sent: dict[str, tuple[str, Path]], judged: list[str]) -> dict[str, Any]:
+    """Each upload (name -> (whose token, workbook)) posted on its own thread against the real portal app while
+    another process holds the home's validation lock, released once all of them wait: what each was answered."""
+
+    def post(who: str, path: Path) -> Any:
+        file = {"file": (path.name, path.read_bytes())}
+        answer = world.client().post("/api/returns", headers=world.bearer(who), files=file)
+        return answer.json() if answer.status_code == 200 else (answer.status_code, answer.text)
+
+    with ThreadPoolExecutor(len(sent)) as pool:
+        judged.clear()
+        with gx_run._exclusive(world.settings.home):
+            answers = {name: pool.submit(post, who, path) for name, (who, path) in sent.items()}
+            for _ in range(1200):  # an unreadable file needs no validation: it may be answered meanwhile
+                if uploads._WAITING[0] + len(judged) == len(sent):
+                    break
+                time.sleep(0.1)
+            assert uploads._WAITING[0] + len(judged) == len(sent)
+        return {name: answer.result(timeout=600) for name, answer in answers.items()}
+
+
+def _letters(settings: Settings) -> dict[str, str]:
+    """The return letters written, their moment of receipt aside (the second world received them later)."""
+    folder = settings.home / "letters"
+    moment = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC[+-]\d+")
+    return {
+        str(p.relative_to(folder)): moment.sub("<moment>", p.read_text()) if p.suffix != ".xlsx" else ""
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_uploads_waiting_at_once_are_judged_in_fewer_runs_each_answered_as_it_is_alone(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = ingest.validate_returns
+
+    def poisoned(returns: dict[int, ParsedReturn], *args: Any) -> Any:  # a workbook the validation cannot survive
+        if any("poison" in r.file for r in returns.values()):
+            raise RuntimeError("a poisonous workbook")
+        return real(returns, *args)
+
+    monkeypatch.setattr(ingest, "validate_returns", poisoned)
+    judged: list[str] = []  # uploads whose judging is over (answered, or failed)
+    submit = uploads.submit
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return submit(*args, **kwargs)
+        finally:
+            judged.append(args[3])
+
+    monkeypatch.setattr(uploads, "submit", counted)
+    alone_settings = load_settings({"ESGFLOW_HOME": str(tmp_path / "alone" / "home")})
+    worlds = {"alone": make_world(alone_settings, tmp_path / "alone"), "batch": make_world(sqlite_settings, tmp_path)}
+    rounds: dict[str, list[dict[str, tuple[str, Path]]]] = {}
+    for how, world in worlds.items():
+        junk = world.folder / "SAMI_2024_junk.xlsx"
+        junk.write_bytes(b"%PDF-1.4 not a workbook")
+        rounds[how] = [
+            {  # one of each answer: accepted, rejected with a finding on its cell, refused unread
+                "sami": ("SAMI", world.workbook("SAMI")),
+                "gami": ("GAMI", world.workbook("GAMI", WRONG)),
+                "os-in": ("OS-IN", world.workbook("OS-IN")),
+                "junk": ("SAMI", junk),
+            },
+            {  # second versions beside a workbook that makes any batch holding it fail (its own bytes: not a duplicate)
+                "sami": ("SAMI", world.workbook("SAMI", {"gov_contracts_reviewed": 7}, name="SAMI_2024_v2.xlsx")),
+                "gami": ("GAMI", world.workbook("GAMI", name="GAMI_2024_v2.xlsx")),
+                "os-in": (
+                    "OS-IN",
+                    world.workbook("OS-IN", {"env_water_total": 1234}, name="OS-IN_2024_poison.xlsx"),
+                ),
+            },
+        ]
+        first_os_in, poison = (rounds[how][n]["os-in"][1].read_bytes() for n in (0, 1))
+        assert first_os_in != poison  # else it is a duplicate, answered before any validation
+    try:
+        alone, runs = [], gx_run.checkpoint_runs()
+        for sent in rounds["alone"]:
+            alone.append(
+                {name: _at_once(worlds["alone"], {name: upload}, judged)[name] for name, upload in sent.items()}
+            )
+        runs_alone, runs = gx_run.checkpoint_runs() - runs, gx_run.checkpoint_runs()
+        first = _at_once(worlds["batch"], rounds["batch"][0], judged)
+        runs_at_once = gx_run.checkpoint_runs() - runs
+        second = _at_once(worlds["batch"], rounds["batch"][1], judged)
+        assert [first, second] == alone  # findings, cells, versions and refusals as each gets alone
+        assert {a["status"] for a in first.values()} == {"accepted", "rejected", "refused"}
+        assert [a["status"] for a in (second["sami"], second["gami"])] == ["accepted", "accepted"]
+        assert second["os-in"][0] == 500  # its own failure, no one else's
+        assert runs_alone == 5 and runs_at_once < 3  # one run per validated upload alone, not at once
+        assert _letters(sqlite_settings) == _letters(alone_settings)
+        period = parse_period(PERIOD)
+        versions = {e: [v.version for v in entity_versions(sqlite_settings, e, period)] for e in ENTITIES}
+        assert versions == {"SAMI": [1, 2], "GAMI": [1, 2], "OS-IN": [1]}  # nothing lost or doubled
+        poison = rounds["batch"][1]["os-in"][1].read_bytes()
+        assert any(p.read_bytes() == poison for p in sqlite_settings.archive.rglob("*.xlsx"))  # kept by its hash
+    finally:
+        db.dispose(alone_settings.database_url)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 import pytest
 
-from esgflow.catalog import PILLARS, Catalog
+from esgflow.catalog import PILLARS, Catalog, formula_names
 from esgflow.entities import EntityRegistry
 from esgflow.workbooks import layout as L
 
@@ -126,3 +127,22 @@ def test_split_names_read_back_as_code_row_and_kind() -> None:
     assert L.split_name(L.split_amount_name("env_electricity", 3)) == ("env_electricity", 3, "amount")
     assert L.split_name(L.split_location_name("env_electricity", 12)) == ("env_electricity", 12, "location")
     assert L.split_name("env_electricity__note") is None and L.split_name("env_electricity__split_0x") is None
+
+
+def test_the_rows_of_every_sheet_parse_each_formula_once(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every row asked every indicator's formula again: about 27,000 parses a template, most of the demo's time
+    parses: list[str] = []
+    parse = ast.parse
+
+    def counted(source: str, *args: object, **kwargs: object) -> ast.AST:
+        parses.append(source)
+        return parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "parse", counted)
+    formula_names.cache_clear()
+    L._plain_sum.cache_clear()
+    for kind in ("headquarters", "design_institute", "branch", "overseas"):
+        for pillar in PILLARS:
+            L.sheet_rows(catalog, catalog.inputs_for_kind(kind), pillar)
+    formulas = {i.formula for i in catalog.indicators if i.formula}
+    assert parses and len(parses) <= 2 * len(formulas)  # its names, and whether it is a plain sum

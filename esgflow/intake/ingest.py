@@ -65,12 +65,12 @@ class Ingestor:
         letters_by_mail: bool = False,
         origins: Mapping[Path, Origin] | None = None,
         on_judged: OnJudged | None = None,
-        portal_user: str | None = None,
+        portal_user: Mapping[Path, str] | None = None,
         preread: Mapping[str, ParsedReturn | Finding] | None = None,
     ) -> None:
         self.sessions = sessions
         self.preread = preread or {}  # content hash -> what a caller already read of those bytes
-        self.portal_user = portal_user  # the signed-in address a portal upload came from
+        self.portal_user = portal_user or {}  # file -> the signed-in address that uploaded it through the portal
         self.on_judged = on_judged
         self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
         self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
@@ -190,8 +190,8 @@ class Ingestor:
         observations = staged if staged is not None and not errors else pl.DataFrame(schema=_EMPTY)
         splits, rows = (stage_splits(ret, self.factors), ret.registers) if observations.height else (None, [])
         period, arrived = parse_period(ret.period), datetime.fromtimestamp(r.arrived, UTC)
-        via = "mail" if origin else "portal" if self.portal_user else "folder"  # who sent it, kept in `audit`
-        by = origin.thread.sender if origin else self.portal_user or str(r.path.parent)
+        via = "mail" if origin else "portal" if r.path in self.portal_user else "folder"  # who sent it, kept in `audit`
+        by = origin.thread.sender if origin else self.portal_user.get(r.path) or str(r.path.parent)
         submission = submissions.SubmissionIn(
             ret.entity, period, r.digest, r.path.name, status, str(r.archived), ret.template_version, arrived,
             origin.thread if origin else None, via, by, ret.people,

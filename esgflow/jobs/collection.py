@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,7 +150,7 @@ def ingest_files(
     docs: bool = True,
     origins: Mapping[Path, Origin] | None = None,
     on_judged: OnJudged | None = None,
-    portal_user: str | None = None,
+    portal_user: Mapping[Path, str] | None = None,
     preread: Mapping[str, ParsedReturn | Finding] | None = None,
 ) -> list[Outcome]:
     """Ingest returned workbooks (files or folders); every file ends accepted, rejected, refused or duplicate.
@@ -160,7 +160,7 @@ def ingest_files(
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
-    portal_user: the signed-in address that uploaded the files (recorded as who submitted them).
+    portal_user: the signed-in address that uploaded each file through the portal (recorded as who submitted it).
     preread: what the caller already read of some files, by content hash, so they are not read twice.
     """
     from esgflow.checks.gx_run import build_data_docs
@@ -181,6 +181,17 @@ def ingest_files(
     return outcomes
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A workbook received as bytes (the portal): its name, who sent it, and what the caller already read of it
+    (`read_one` of these bytes and this name), taken by the ingest instead of reading it again."""
+
+    data: bytes
+    name: str
+    by: str | None = None
+    read: ParsedReturn | Finding | None = None
+
+
 def ingest_bytes(
     settings: Settings,
     data: bytes,
@@ -189,25 +200,46 @@ def ingest_bytes(
     by: str | None = None,
     read: ParsedReturn | Finding | None = None,
 ) -> Outcome:
-    """Ingest one workbook received as bytes (the portal) through the same pipeline as every channel.
-
-    read: the workbook as the caller already read it (`read_one` of these bytes and this name), taken
-    by the ingest instead of reading it again.
-
-    The bytes are written under a fresh private folder of the home, so two uploads of one name never
-    meet, and the copy goes once the pipeline has archived them under their hash.
-    """
-    uploads = settings.home / "portal-uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=uploads))
-    try:
-        path = folder / name
-        path.write_bytes(data)
-        preread = {content_hash(data): read} if read is not None else None
-        [outcome] = ingest_files(settings, [path], docs=docs, portal_user=by, preread=preread)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Ingest one workbook received as bytes (the portal) through the same pipeline as every channel."""
+    [outcome] = ingest_uploads(settings, [Upload(data, name, by, read)], docs=docs)
     return outcome
+
+
+def ingest_uploads(
+    settings: Settings,
+    uploads: list[Upload],
+    docs: bool = False,
+    on_answer: Callable[[int, Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Ingest workbooks received as bytes as one batch (one validation run); their outcomes in their order.
+
+    Each is written under a fresh private folder of the home, so two uploads of one name never meet,
+    and the copies go once the pipeline has archived them under their hash. The caller keeps to one
+    upload per entity and period and per content (the portal's batches do): the answer each gets is
+    then the one it would get alone. on_answer: told of each upload's outcome (by its position) as soon
+    as it is final, before the rest of the batch is loaded.
+    """
+    spool = settings.home / "portal-uploads"
+    spool.mkdir(parents=True, exist_ok=True)
+    folders = [Path(tempfile.mkdtemp(dir=spool)) for _ in uploads]
+    try:
+        paths = [folder / u.name for folder, u in zip(folders, uploads, strict=True)]
+        for path, u in zip(paths, uploads, strict=True):
+            path.write_bytes(u.data)
+        preread = {content_hash(u.data): u.read for u in uploads if u.read is not None}
+        users = {path: u.by for path, u in zip(paths, uploads, strict=True) if u.by}
+        position = {path: n for n, path in enumerate(paths)}
+
+        def told(outcome: Outcome, _total: int) -> None:
+            if on_answer is not None and outcome.path in position:
+                on_answer(position[outcome.path], outcome)
+
+        outcomes = ingest_files(settings, paths, docs=docs, on_judged=told, portal_user=users, preread=preread)
+    finally:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+    by_path = {o.path: o for o in outcomes}
+    return [by_path[path] for path in paths]
 
 
 def refresh_data_docs(settings: Settings) -> None:

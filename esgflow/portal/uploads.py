@@ -1,13 +1,27 @@
 """A return sent through the portal: its identity checked before anything is stored, then the same
-pipeline as every other channel (archive, read, validate, load, letter), one upload at a time."""
+pipeline as every other channel (archive, read, validate, load, letter).
+
+Uploads that wait at the same moment are judged as one batch, because each validation is a Great
+Expectations checkpoint run of about a second: when 33 entities upload at once, one run instead of
+33 in a row. An upload queues its ticket; whoever of the waiting uploads finds no batch running (the
+leader) takes every ticket queued for its home and ingests them together, and each waiting upload is
+answered as soon as its own return is loaded. A batch holds at most one upload per entity and period
+and per content, so each answer is the one it would get alone (a second version is judged against
+the first; the same bytes twice are a duplicate of the stored version); the others wait for the next
+batch. If the batch fails, the uploads it had not answered are judged again one by one, so a poisonous
+file gets its own failure and cannot make the others' answers wrong; every upload was archived under
+its hash before validation, so a crash loses none. Across worker processes each process batches its
+own uploads and the home's validation lock orders the runs.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from fastapi import HTTPException
 
@@ -15,9 +29,10 @@ from esgflow.catalog import load_catalog
 from esgflow.config import Settings
 from esgflow.findings import Finding
 from esgflow.intake import quarantine
+from esgflow.intake.archive import content_hash
 from esgflow.intake.outcome import Outcome
 from esgflow.jobs.access import portal_event, recent_uploads
-from esgflow.jobs.collection import ingest_bytes, refresh_data_docs
+from esgflow.jobs.collection import Upload, ingest_uploads, refresh_data_docs
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import ParsedReturn, read_one
@@ -41,6 +56,24 @@ _INGEST = threading.Lock()
 # answer's build renders every result stored since (gx_run.Validator.pending), so no page is lost.
 _WAITING = [0]
 _WAITING_LOCK = threading.Lock()
+MAX_BATCH = 64  # uploads judged in one run at most (each holds its bytes and its reading in memory)
+
+
+@dataclass(eq=False)
+class _Ticket:
+    """One upload waiting for its answer."""
+
+    settings: Settings
+    upload: Upload
+    keys: tuple[Hashable, ...]  # what two uploads of one batch may not share
+    outcome: Outcome | None = None
+    error: Exception | None = None
+    done: bool = False
+
+
+_QUEUE: list[_Ticket] = []
+_BUSY = [False]  # a leader is judging a batch in this process
+_TURN = threading.Condition()  # guards _QUEUE, _BUSY and each ticket's answer
 
 
 def safe_name(name: str | None) -> str:
@@ -89,10 +122,8 @@ def submit(
         if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
             portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
             raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
-    with _waiting(), _INGEST:
-        outcome = ingest_bytes(settings, data, name, by=viewer.grant.email, read=read)
-        if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
-            quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
+    with _waiting():
+        outcome = judge(settings, Upload(data, name, viewer.grant.email, read), identity)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
     period = outcome.period or (identity[1] if identity else None)
     portal_event(settings, _with(who, outcome.status, name, entity, period, outcome.version))
@@ -119,6 +150,81 @@ def _waiting() -> Iterator[None]:
     finally:
         with _WAITING_LOCK:
             _WAITING[0] -= 1
+
+
+def judge(settings: Settings, upload: Upload, identity: tuple[str, str] | None) -> Outcome:
+    """The upload's outcome, judged in a batch with whatever else waits at the same moment."""
+    keys: tuple[Hashable, ...] = (content_hash(upload.data),) + ((identity,) if identity else ())
+    ticket = _Ticket(settings, upload, keys)
+    with _TURN:
+        _QUEUE.append(ticket)
+    while True:
+        with _TURN:
+            _TURN.wait_for(lambda: ticket.done or not _BUSY[0])
+            if ticket.done:
+                break
+            _BUSY[0] = True
+            batch = _take(settings)
+        try:
+            with _INGEST:
+                _judge_batch(settings, batch)
+        finally:
+            with _TURN:
+                for left in (t for t in batch if not t.done):  # only an interrupt leaves one: never wait forever
+                    left.error, left.done = left.error or RuntimeError("the upload's batch was interrupted"), True
+                _BUSY[0] = False
+                _TURN.notify_all()
+    if ticket.error is not None:
+        raise ticket.error
+    assert ticket.outcome is not None
+    return ticket.outcome
+
+
+def _take(settings: Settings) -> list[_Ticket]:
+    """The queued tickets of this home, oldest first, at most one per entity and period and per content."""
+    batch: list[_Ticket] = []
+    taken: set[Hashable] = set()
+    for ticket in list(_QUEUE):
+        same_home = (ticket.settings.home, ticket.settings.database_url) == (settings.home, settings.database_url)
+        if same_home and len(batch) < MAX_BATCH and not taken.intersection(ticket.keys):
+            taken.update(ticket.keys)
+            batch.append(ticket)
+            _QUEUE.remove(ticket)
+    return batch
+
+
+def _judge_batch(settings: Settings, batch: list[_Ticket]) -> None:
+    """Ingest a batch as one; one by one what it had not answered when it failed."""
+
+    def answer(ticket: _Ticket, outcome: Outcome) -> None:
+        if outcome.status == "refused" and outcome.content_hash:  # nothing of it is stored: a bounded quarantine
+            quarantine.quarantine(settings.home, settings.archive, outcome.content_hash)
+        with _TURN:
+            ticket.outcome, ticket.done = outcome, True
+            _TURN.notify_all()
+
+    def early(n: int, outcome: Outcome) -> None:
+        # a stored return is answered at once; a refused one once the batch has logged why (then quarantined)
+        if outcome.status != "refused":
+            answer(batch[n], outcome)
+
+    try:
+        outcomes = ingest_uploads(settings, [t.upload for t in batch], on_answer=early)
+    except Exception as exc:
+        if len(batch) == 1:
+            batch[0].error = exc
+            return
+        for ticket in (t for t in batch if not t.done):
+            try:
+                [outcome] = ingest_uploads(settings, [ticket.upload])
+            except Exception as alone:
+                ticket.error = alone
+                continue
+            answer(ticket, outcome)
+        return
+    for ticket, outcome in zip(batch, outcomes, strict=True):
+        if not ticket.done:
+            answer(ticket, outcome)
 
 
 def refresh_docs(settings: Settings) -> bool:

@@ -10,7 +10,7 @@ from importlib import resources
 from typing import Any
 
 from esgflow import glossary
-from esgflow.catalog import Catalog, Indicator, read_yaml
+from esgflow.catalog import Catalog, Indicator, formula_names, read_yaml
 
 # The template's own layout as data (sheet order and titles, headings, widths, fonts, print set-up): changing
 # it needs no Python. A test points this elsewhere to show that the written workbook follows the data.
@@ -104,9 +104,14 @@ Row = InputRow | SumRow
 
 def _is_plain_sum(ind: Indicator) -> bool:
     """A total the catalog derives by adding two or more inputs (one input alone is itself, not a total)."""
-    if not ind.formula or len(ind.formula_inputs()) < 2:
+    return bool(ind.formula) and _plain_sum(ind.formula)
+
+
+@cache  # sheet_rows asks it of every indicator for every row: parse each formula once
+def _plain_sum(formula: str) -> bool:
+    if len(formula_names(formula)) < 2:
         return False
-    tree = ast.parse(ind.formula, mode="eval").body
+    tree = ast.parse(formula, mode="eval").body
 
     def plain(node: ast.AST) -> bool:
         if isinstance(node, ast.Name):
