@@ -3,19 +3,25 @@ real PostgreSQL: the readers give every figure the ids consolidation listed for 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
 from sqlalchemy import func, select
 
+from esgflow.catalog import load_catalog
 from esgflow.config import Settings
+from esgflow.entities import load_registry
+from esgflow.factors import load_factors
 from esgflow.jobs.figures import consolidate_period
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
+from esgflow.reference_data import reference_rows
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
 from esgflow.warehouse.figures import figure_sources, figures_with_sources, replace_computed_figures, stored_figure
 from esgflow.warehouse.provenance import Inputs, derivable, submissions_read
+from esgflow.warehouse.reference import load_reference
 from tests.returns_factory import record_values
 
 P2025 = parse_period("2025")
@@ -37,6 +43,7 @@ def test_a_consolidation_stores_its_submissions_and_feeds_and_every_figure_reads
     consolidate_period(settings, P2025)
     assert _count(settings, m.FigureSource) == 0  # not a row per (figure, observation)
     assert _count(settings, m.ConsolidationInput) == 2 and _count(settings, m.ConsolidationFeed) > 0
+    assert _count(settings, m.ConsolidationMember) == 5  # CSSI in CSSI, CINF, HQ; CINF in CINF, HQ: frozen
     with db.session_scope(settings.database_url) as s:
         read = set(s.scalars(select(m.ConsolidationInput.submission_id)))
         by_entity = {
@@ -105,3 +112,62 @@ def test_an_indicator_whose_figures_list_other_ids_than_the_tree_gives_keeps_a_r
     assert {(r["scope"], r["indicator"]): r["observation_ids"] for r in read_back.iter_rows(named=True)} == {
         (scope, code): sorted(ids) for scope, code, _, ids in rows
     }
+
+
+def _undo_reorganisation(settings: Settings) -> None:
+    """Rewrite the past tree as a corrected registry would on `init`: CSSI under HQ throughout, its 2024 link to
+    CINF removed (load_reference removes links it is no longer given)."""
+    rows = reference_rows(load_catalog(), load_registry(), load_factors())
+    links = [
+        {**link, "valid_to": date(9999, 12, 31)} if link["entity"] == "CSSI" and link["parent"] == "HQ" else link
+        for link in rows.links
+        if not (link["entity"] == "CSSI" and link["parent"] == "CINF")
+    ]
+    with db.session_scope(settings.database_url) as s:
+        load_reference(
+            s,
+            indicators=rows.indicators,
+            entities=rows.entities,
+            links=links,
+            contacts=rows.contacts,
+            factors=rows.factors,
+            locations=rows.locations,
+        )
+
+
+def _read_sources(settings: Settings) -> tuple[pl.DataFrame, tuple[int, ...] | None, pl.DataFrame]:
+    with db.session_scope(settings.database_url) as s:
+        every = figures_with_sources(s, P2025, "computed").sort("scope", "indicator")
+        cinf = stored_figure(s, P2025, "CINF", "env_diesel", ("computed",))
+        explained = figure_sources(s, P2025, "CINF", "computed").sort("indicator", "observation_id")
+    return every, cinf.observation_ids if cinf else None, explained
+
+
+def test_a_consolidated_figure_keeps_its_sources_when_the_past_tree_is_rewritten_until_consolidated_again(
+    settings: Settings,
+) -> None:
+    init_warehouse(settings)
+    cssi = record_values(settings, "CSSI", "a", {"env_diesel": Decimal(2)})
+    cinf = record_values(settings, "CINF", "b", {"env_diesel": Decimal(5)})
+    consolidate_period(settings, P2025)  # CSSI under CINF since 2024: CINF's diesel is 7 from both returns
+    before = _read_sources(settings)
+    with db.session_scope(settings.database_url) as s:
+        both = tuple(
+            sorted(
+                s.scalars(
+                    select(m.Observation.id).where(
+                        m.Observation.submission_id.in_([cssi.submission_id, cinf.submission_id])
+                    )
+                )
+            )
+        )
+    assert before[1] == both
+    _undo_reorganisation(settings)
+    after = _read_sources(settings)
+    assert after[1] == before[1]  # the published figure still stands on what it was summed from
+    assert after[0].equals(before[0]) and after[2].equals(before[2])
+    consolidate_period(settings, P2025)  # a recorded step: now CINF has only its own return
+    again = _read_sources(settings)
+    with db.session_scope(settings.database_url) as s:
+        own = tuple(s.scalars(select(m.Observation.id).where(m.Observation.submission_id == cinf.submission_id)))
+    assert again[1] == own

@@ -29,7 +29,7 @@ from esgflow.warehouse.db import (
     frame_of,
     upsert,
 )
-from esgflow.warehouse.provenance import Inputs, derivable, replace_inputs, sources_of
+from esgflow.warehouse.provenance import Inputs, closure, derivable, replace_inputs, sources_of
 
 if TYPE_CHECKING:  # polars is imported where a frame is made: `status` reads no frames
     import polars as pl
@@ -204,9 +204,10 @@ def replace_computed_figures(
     session.execute(delete(figure).where(computed))
     feeds, kept, used = pl.DataFrame(schema={"indicator": pl.Utf8, "source": pl.Utf8}), set(figures["indicator"]), []
     read = pl.DataFrame(schema={"entity": pl.Utf8, "submission_id": pl.Int64})
+    tree = pl.DataFrame(schema={"entity": pl.Utf8, "scope": pl.Utf8})
     if inputs is not None and not figures.is_empty():
-        (feeds, kept, used), read = derivable(figures, inputs), inputs.submissions
-    replace_inputs(session, period_id, basis, feeds, read.filter(pl.col("entity").is_in(used)))
+        (feeds, kept, used), read, tree = derivable(figures, inputs), inputs.submissions, closure(inputs.parents)
+    replace_inputs(session, period_id, basis, feeds, read.filter(pl.col("entity").is_in(used)), tree)
     if figures.is_empty():
         return
     keyed = figures.join(code_frame(session, "entity", "scope"), on="scope", how="left").join(

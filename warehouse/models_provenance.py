@@ -1,10 +1,13 @@
-"""Warehouse tables of a consolidation's provenance kept small: which submissions it read and which
-indicators' observations each of its figures' indicators draws on.
+"""Warehouse tables of a consolidation's provenance kept small: which submissions it read, the entity tree it
+consolidated along and which indicators' observations each of its figures' indicators draws on.
 
 A computed figure's sources are derived from them (esgflow.warehouse.provenance): the observations with a
-value of the consolidation's input submissions, reported by an entity of the figure's subtree, whose
-indicator feeds the figure's indicator. One row per submission and one per (indicator, fed-by indicator)
-replace one figure_source row per (figure, observation), millions at 10,000 entities. A figure whose
+value of the consolidation's input submissions, reported by a member of the figure's subtree as the
+consolidation saw it, whose indicator feeds the figure's indicator. One row per submission, one per
+(scope, member) and one per (indicator, fed-by indicator) replace one figure_source row per (figure,
+observation), millions at 10,000 entities. The tree is frozen here, not read from entity_link, because
+reloading the reference data may rewrite a past period's links: a published figure's sources change only
+when it is consolidated (or restated) again. A figure whose
 sources cannot be derived so keeps its figure_source rows (esgflow.warehouse.models.FigureSource).
 
 Kept apart from esgflow.warehouse.models (which imports it) so each stays readable; they share its Base.
@@ -27,6 +30,21 @@ class ConsolidationInput(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id", name="fk_consolidation_input_period"))
     basis: Mapped[str] = mapped_column(String(20))
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", name="fk_consolidation_input_submission"))
+
+
+class ConsolidationMember(Base):
+    """`member_id` was in the subtree of `scope_id` (itself included) when a period's figures of one basis
+    were consolidated: the entity tree's closure as that consolidation used it."""
+
+    __tablename__ = "consolidation_member"
+    __table_args__ = (
+        PrimaryKeyConstraint("period_id", "basis", "scope_id", "member_id", name="pk_consolidation_member"),
+    )
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", name="fk_consolidation_member_period"))
+    basis: Mapped[str] = mapped_column(String(20))
+    scope_id: Mapped[int] = mapped_column(ForeignKey("entity.id", name="fk_consolidation_member_scope"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("entity.id", name="fk_consolidation_member_member"))
 
 
 class ConsolidationFeed(Base):

@@ -1,14 +1,16 @@
-"""A consolidation's provenance, stored small and derived back: the submissions it read, and per indicator of
-its figures the indicators whose observations feed it (esgflow.warehouse.models_provenance).
+"""A consolidation's provenance, stored small and derived back: the submissions it read, the entity tree it
+consolidated along, and per indicator of its figures the indicators whose observations feed it
+(esgflow.warehouse.models_provenance).
 
 A computed figure's sources are then the observations with a value of the consolidation's input
-submissions that an entity of the figure's subtree (the entity tree valid at the end of the period)
-reported for an indicator feeding the figure's. That holds for every way a figure is made -- a sum, a
-group figure, an average weighted by another indicator, per-entity emissions, a formula over other
-figures, the Scope 3 total -- because each takes its subtree's observations of the indicators it uses;
-the writer does not rely on it but checks it (`derivable`): an indicator for which the stored pieces would
-not give back exactly the ids consolidation listed for each of its figures keeps one figure_source row per
-(figure, observation), as every figure did before.
+submissions that a member of the figure's subtree (the tree as that consolidation used it, frozen as
+closure rows: entity_link may be rewritten for a past period when the reference data is reloaded, and a
+published figure's sources must not move with it) reported for an indicator feeding the figure's. That
+holds for every way a figure is made -- a sum, a group figure, an average weighted by another indicator,
+per-entity emissions, a formula over other figures, the Scope 3 total -- because each takes its subtree's
+observations of the indicators it uses; the writer does not rely on it but checks it (`derivable`): an
+indicator for which the stored pieces would not give back exactly the ids consolidation listed for each of
+its figures keeps one figure_source row per (figure, observation), as every figure did before.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from esgflow.entities import ancestry
 from esgflow.periods import Period
@@ -61,6 +63,13 @@ def submissions_read(session: Session, period: Period, chosen: Mapping[str, int]
     return pl.DataFrame(rows, schema={"entity": pl.Utf8, "submission_id": pl.Int64}, orient="row")
 
 
+def closure(parents: Mapping[str, str | None]) -> pl.DataFrame:
+    """(entity, scope): every entity with itself and each of its ancestors in the tree given."""
+    import polars as pl
+
+    return pl.DataFrame(ancestry(dict(parents)), schema=["entity", "scope"], orient="row", strict=False)
+
+
 def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[str], list[str]]:
     """Which figures' sources the stored pieces give back exactly.
 
@@ -72,7 +81,7 @@ def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[
     """
     import polars as pl
 
-    tree = pl.DataFrame(ancestry(dict(inputs.parents)), schema=["entity", "scope"], orient="row", strict=False)
+    tree = closure(inputs.parents)
     obs = inputs.observations
     every = pl.concat([tree["entity"], figures["scope"], obs["entity"], figures["indicator"], obs["indicator"]])
     names = every.unique().sort().to_list()  # every entity and indicator name, coded by its place here
@@ -125,13 +134,15 @@ def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[
 
 
 def replace_inputs(
-    session: Session, period_id: int, basis: str, feeds: pl.DataFrame, submissions: pl.DataFrame
+    session: Session, period_id: int, basis: str, feeds: pl.DataFrame, submissions: pl.DataFrame, tree: pl.DataFrame
 ) -> None:
-    """Store a consolidation's feeds (indicator, source) and input submissions (submission_id), replacing old ones."""
+    """Store a consolidation's feeds (indicator, source), input submissions (submission_id) and the closure of the
+    tree it used (entity, scope: `closure`), replacing old ones. Only members with an input submission are kept:
+    no other member can give a source."""
     import polars as pl
 
-    feed, read = m.ConsolidationFeed.__table__, m.ConsolidationInput.__table__
-    for table in (feed, read):
+    feed, read, member = m.ConsolidationFeed.__table__, m.ConsolidationInput.__table__, m.ConsolidationMember.__table__
+    for table in (feed, read, member):
         session.execute(delete(table).where((table.c.period_id == period_id) & (table.c.basis == basis)))
     ids = code_frame(session, "indicator")
     rows = (
@@ -153,33 +164,32 @@ def replace_inputs(
         .unique()
         .sort("submission_id"),
     )
+    entities = code_frame(session, "entity")
+    members = (
+        tree.filter(pl.col("entity").is_in(submissions["entity"].implode()))
+        .join(entities.rename({"entity": "scope", "entity_id": "scope_id"}), on="scope")
+        .join(entities.rename({"entity_id": "member_id"}), on="entity")
+        .select(pl.lit(period_id, pl.Int64).alias("period_id"), pl.lit(basis).alias("basis"), "scope_id", "member_id")
+        .unique()
+        .sort("scope_id", "member_id")  # in the order of the primary key
+    )
+    bulk_insert(session, member, members)
 
 
 def sources_of(period: Period, *where: Any) -> Any:
     """Subquery (figure_id, observation_id): the sources of the period's figures that meet `where` (conditions
-    on ConsolidatedFigure): derived from the stored pieces, and any figure_source rows kept."""
+    on ConsolidatedFigure): derived from the stored pieces, and any figure_source rows kept. The subtree is
+    the consolidation's frozen one (consolidation_member), never entity_link as it stands when read."""
     f, o, s = m.ConsolidatedFigure, m.Observation, m.Submission
-    feed, read = m.ConsolidationFeed, m.ConsolidationInput
-    on = period.ends_on
-    link, child = aliased(m.EntityLink), aliased(m.EntityLink)
-    subtree = (
-        select(link.entity_id.label("scope_id"), link.entity_id.label("member_id"))
-        .where(link.valid_from <= on, link.valid_to >= on)
-        .cte("subtree", recursive=True)
-    )
-    subtree = subtree.union_all(
-        select(subtree.c.scope_id, child.entity_id)
-        .join(child, child.parent_id == subtree.c.member_id)
-        .where(child.valid_from <= on, child.valid_to >= on)
-    )
+    feed, read, member = m.ConsolidationFeed, m.ConsolidationInput, m.ConsolidationMember
     derived = (
         select(f.id.label("figure_id"), o.id.label("observation_id"))
         .select_from(f)
         .join(m.Period, m.Period.id == f.period_id)
         .join(feed, and_(feed.period_id == f.period_id, feed.basis == f.basis, feed.indicator_id == f.indicator_id))
-        .join(subtree, subtree.c.scope_id == f.entity_id)
+        .join(member, and_(member.period_id == f.period_id, member.basis == f.basis, member.scope_id == f.entity_id))
         .join(read, and_(read.period_id == f.period_id, read.basis == f.basis))
-        .join(s, and_(s.id == read.submission_id, s.entity_id == subtree.c.member_id))
+        .join(s, and_(s.id == read.submission_id, s.entity_id == member.member_id))
         .join(o, and_(o.submission_id == s.id, o.indicator_id == feed.source_id))
         .where(m.Period.code == period.code, o.value.is_not(None), *where)
     )

@@ -1,16 +1,19 @@
-"""consolidation_input and consolidation_feed: a consolidation's provenance without a row per (figure, observation)
+"""consolidation_input, consolidation_member and consolidation_feed: a consolidation's provenance without a row per
+(figure, observation)
 
 Revision ID: 0032
 Revises: 0031
 Create Date: 2026-12-07 18:00:00
 
-A consolidation now stores the submissions it read (consolidation_input) and, per indicator of its
-figures, the indicators whose observations feed it (consolidation_feed); a subtree figure's sources
-are derived from them and the entity tree at the period (esgflow.warehouse.provenance). figure_source
+A consolidation now stores the submissions it read (consolidation_input), the entity tree it consolidated
+along as (scope, member) closure rows (consolidation_member: frozen, so that reloading the reference data,
+which may rewrite a past period's entity_link rows, never changes a published figure's sources) and, per
+indicator of its figures, the indicators whose observations feed it (consolidation_feed); a subtree
+figure's sources are derived from these three (esgflow.warehouse.provenance). figure_source
 stays: figures consolidated before this revision keep their rows there and read as before, and a figure
 whose sources cannot be derived keeps its rows there too. No data moves on upgrade.
 
-Downgrade drops the two tables. The figures consolidated after the upgrade then have no figure_source
+Downgrade drops the three tables. The figures consolidated after the upgrade then have no figure_source
 rows: their provenance is derived again by consolidating the period again (`esgflow consolidate`; a
 restated period by `esgflow restate`) under the older code.
 """
@@ -37,6 +40,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('period_id', 'basis', 'submission_id', name='pk_consolidation_input'),
     )
     op.create_table(
+        'consolidation_member',
+        sa.Column('period_id', sa.Integer(), nullable=False),
+        sa.Column('basis', sa.String(length=20), nullable=False),
+        sa.Column('scope_id', sa.Integer(), nullable=False),
+        sa.Column('member_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['period_id'], ['period.id'], name='fk_consolidation_member_period'),
+        sa.ForeignKeyConstraint(['scope_id'], ['entity.id'], name='fk_consolidation_member_scope'),
+        sa.ForeignKeyConstraint(['member_id'], ['entity.id'], name='fk_consolidation_member_member'),
+        sa.PrimaryKeyConstraint('period_id', 'basis', 'scope_id', 'member_id', name='pk_consolidation_member'),
+    )
+    op.create_table(
         'consolidation_feed',
         sa.Column('period_id', sa.Integer(), nullable=False),
         sa.Column('basis', sa.String(length=20), nullable=False),
@@ -51,4 +65,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('consolidation_feed')
+    op.drop_table('consolidation_member')
     op.drop_table('consolidation_input')
