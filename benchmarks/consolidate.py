@@ -17,10 +17,10 @@ both on a warehouse without computed figures (first) and again on top of them (a
 the old figures and their provenance are replaced). It prints seconds (wall and CPU),
 the peak memory of the timing process (RSS; the warehouse is built in another process),
 the load average at the start and the end, the provenance rows each method stored
-(figure_source, consolidation_input and consolidation_feed) and a digest of the figures
+(figure_source, consolidation_input, consolidation_member and consolidation_feed) and a digest of the figures
 and of every figure's sources as `figures_with_sources` reads them: they must agree.
 The baseline stores a figure_source row per (figure, observation), as every consolidation
-did before migration 0032; the pipeline stores its input submissions and feeds.
+did before migration 0032; the pipeline stores its input submissions, the tree it used and feeds.
 
 SQLite by default (a file per size under the work folder). With --database-url (e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/bench) every table of that database is
@@ -443,7 +443,7 @@ def run(method: str, home: Path, url: str | None) -> dict[str, float]:
 
 def digest(home: Path, url: str | None) -> dict[str, Any]:
     """What the warehouse holds after a run: counts, and a hash of every figure and of every figure's sources
-    as `figures_with_sources` reads them (derived from consolidation_input and consolidation_feed, or from
+    as `figures_with_sources` reads them (derived from consolidation_input, _member and _feed, or from
     figure_source rows, as the baseline writes them), and how many provenance rows are stored."""
     import polars as pl
     from sqlalchemy import String, cast, func, select
@@ -471,7 +471,7 @@ def digest(home: Path, url: str | None) -> dict[str, Any]:
         sources = figures_with_sources(session, parse_period(PERIOD), "computed")
         stored = sum(
             session.scalar(select(func.count()).select_from(t)) or 0
-            for t in (m.FigureSource, m.ConsolidationInput, m.ConsolidationFeed)
+            for t in (m.FigureSource, m.ConsolidationInput, m.ConsolidationMember, m.ConsolidationFeed)
         )
     keyed = sources.select("scope", "indicator", pl.col("observation_ids").list.eval(pl.element().cast(pl.Utf8)))
     keyed = keyed.with_columns(pl.col("observation_ids").list.join(" "))

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from esgflow.catalog import load_catalog
 from esgflow.config import Settings
-from esgflow.entities import load_registry
+from esgflow.entities import ancestry, load_registry
 from esgflow.factors import load_factors
-from esgflow.jobs.figures import consolidate_period
+from esgflow.figures.explain import Explanation
+from esgflow.jobs.common import entity_tree, figures_tree
+from esgflow.jobs.figures import consolidate_period, explain_figure
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.reference_data import reference_rows
@@ -43,7 +45,8 @@ def test_a_consolidation_stores_its_submissions_and_feeds_and_every_figure_reads
     consolidate_period(settings, P2025)
     assert _count(settings, m.FigureSource) == 0  # not a row per (figure, observation)
     assert _count(settings, m.ConsolidationInput) == 2 and _count(settings, m.ConsolidationFeed) > 0
-    assert _count(settings, m.ConsolidationMember) == 5  # CSSI in CSSI, CINF, HQ; CINF in CINF, HQ: frozen
+    with db.session_scope(settings.database_url) as s:  # the tree's closure, frozen: each entity in itself and above
+        assert _count(settings, m.ConsolidationMember) == len(ancestry(entity_tree(s, P2025))) > len(PARENTS)
     with db.session_scope(settings.database_url) as s:
         read = set(s.scalars(select(m.ConsolidationInput.submission_id)))
         by_entity = {
@@ -135,39 +138,43 @@ def _undo_reorganisation(settings: Settings) -> None:
         )
 
 
-def _read_sources(settings: Settings) -> tuple[pl.DataFrame, tuple[int, ...] | None, pl.DataFrame]:
+def _read_sources(settings: Settings) -> tuple[pl.DataFrame, tuple[int, ...] | None, pl.DataFrame, Explanation]:
     with db.session_scope(settings.database_url) as s:
         every = figures_with_sources(s, P2025, "computed").sort("scope", "indicator")
         cinf = stored_figure(s, P2025, "CINF", "env_diesel", ("computed",))
         explained = figure_sources(s, P2025, "CINF", "computed").sort("indicator", "observation_id")
-    return every, cinf.observation_ids if cinf else None, explained
+    return (
+        every,
+        cinf.observation_ids if cinf else None,
+        explained,
+        explain_figure(settings, P2025, "env_diesel", "CINF"),
+    )
+
+
+def _ids_of(settings: Settings, *submissions: int) -> tuple[int, ...]:
+    with db.session_scope(settings.database_url) as s:
+        query = select(m.Observation.id).where(m.Observation.submission_id.in_(submissions))
+        return tuple(sorted(s.scalars(query)))
 
 
 def test_a_consolidated_figure_keeps_its_sources_when_the_past_tree_is_rewritten_until_consolidated_again(
     settings: Settings,
 ) -> None:
     init_warehouse(settings)
-    cssi = record_values(settings, "CSSI", "a", {"env_diesel": Decimal(2)})
-    cinf = record_values(settings, "CINF", "b", {"env_diesel": Decimal(5)})
+    cssi = record_values(settings, "CSSI", "a", {"env_diesel": Decimal(2)}).submission_id
+    cinf = record_values(settings, "CINF", "b", {"env_diesel": Decimal(5)}).submission_id
     consolidate_period(settings, P2025)  # CSSI under CINF since 2024: CINF's diesel is 7 from both returns
     before = _read_sources(settings)
-    with db.session_scope(settings.database_url) as s:
-        both = tuple(
-            sorted(
-                s.scalars(
-                    select(m.Observation.id).where(
-                        m.Observation.submission_id.in_([cssi.submission_id, cinf.submission_id])
-                    )
-                )
-            )
-        )
-    assert before[1] == both
+    assert before[1] == _ids_of(settings, cssi, cinf) and before[3].tree.value == 7 and before[3].agrees()
     _undo_reorganisation(settings)
     after = _read_sources(settings)
     assert after[1] == before[1]  # the published figure still stands on what it was summed from
     assert after[0].equals(before[0]) and after[2].equals(before[2])
+    assert after[3].tree == before[3].tree and after[3].agrees()  # explain recomputes 7 from both returns
+    with db.session_scope(settings.database_url) as s:
+        assert entity_tree(s, P2025)["CSSI"] == "HQ" and figures_tree(s, P2025, "computed")["CSSI"] == "CINF"
     consolidate_period(settings, P2025)  # a recorded step: now CINF has only its own return
     again = _read_sources(settings)
+    assert again[1] == _ids_of(settings, cinf) and again[3].tree.value == 5 and again[3].agrees()
     with db.session_scope(settings.database_url) as s:
-        own = tuple(s.scalars(select(m.Observation.id).where(m.Observation.submission_id == cinf.submission_id)))
-    assert again[1] == own
+        assert figures_tree(s, P2025, "computed") == entity_tree(s, P2025)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from esgflow.entities import ancestry
 from esgflow.periods import Period
@@ -137,8 +137,8 @@ def replace_inputs(
     session: Session, period_id: int, basis: str, feeds: pl.DataFrame, submissions: pl.DataFrame, tree: pl.DataFrame
 ) -> None:
     """Store a consolidation's feeds (indicator, source), input submissions (submission_id) and the closure of the
-    tree it used (entity, scope: `closure`), replacing old ones. Only members with an input submission are kept:
-    no other member can give a source."""
+    tree it used (entity, scope: `closure`), replacing old ones. The whole closure is kept, not only the members
+    with an input submission, so that the tree itself can be read back (`consolidated_tree`)."""
     import polars as pl
 
     feed, read, member = m.ConsolidationFeed.__table__, m.ConsolidationInput.__table__, m.ConsolidationMember.__table__
@@ -166,14 +166,38 @@ def replace_inputs(
     )
     entities = code_frame(session, "entity")
     members = (
-        tree.filter(pl.col("entity").is_in(submissions["entity"].implode()))
-        .join(entities.rename({"entity": "scope", "entity_id": "scope_id"}), on="scope")
+        tree.join(entities.rename({"entity": "scope", "entity_id": "scope_id"}), on="scope")
         .join(entities.rename({"entity_id": "member_id"}), on="entity")
         .select(pl.lit(period_id, pl.Int64).alias("period_id"), pl.lit(basis).alias("basis"), "scope_id", "member_id")
         .unique()
         .sort("scope_id", "member_id")  # in the order of the primary key
     )
     bulk_insert(session, member, members)
+
+
+def consolidated_tree(session: Session, period: Period, basis: str) -> dict[str, str | None] | None:
+    """entity -> parent of the tree the period's figures of `basis` were consolidated along, read back from its
+    closure (an entity's parent is its ancestor one level up), or None if none was stored (figures consolidated
+    before migration 0032)."""
+    scope, member = aliased(m.Entity), aliased(m.Entity)
+    c = m.ConsolidationMember
+    rows = session.execute(
+        select(member.code, scope.code)
+        .select_from(c)
+        .join(m.Period, m.Period.id == c.period_id)
+        .join(scope, scope.id == c.scope_id)
+        .join(member, member.id == c.member_id)
+        .where(m.Period.code == period.code, c.basis == basis)
+    )
+    above: dict[str, set[str]] = {}
+    for entity, ancestor in rows.tuples():
+        above.setdefault(entity, set()).add(ancestor)
+    if not above:
+        return None
+    return {
+        e: next((a for a in up if len(above.get(a, ())) == len(up) - 1), None) if len(up) > 1 else None
+        for e, up in sorted(above.items())
+    }
 
 
 def sources_of(period: Period, *where: Any) -> Any:

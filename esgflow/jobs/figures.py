@@ -25,7 +25,7 @@ from esgflow.figures.explain import Explanation, Node, entities_in, explain, tra
 from esgflow.figures.restatement import RestatementResult, approved_basis, changes
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses
-from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, require_schema, standing_basis
+from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, figures_tree, require_schema, standing_basis
 from esgflow.jobs.targets import flag_recalculations, progress_for_report
 from esgflow.periods import Period
 from esgflow.warehouse import db
@@ -228,7 +228,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
             catalog,
             factors,
             observations_by_id(session, list(stored.observation_ids)),
-            entity_tree(session, period),
+            figures_tree(session, period, stored.basis),  # the tree it was consolidated along, not today's
             entity_locations(session, period.ends_on),
             period.ends_on,
             splits_of(session, list(stored.observation_ids)),
