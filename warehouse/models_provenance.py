@@ -15,7 +15,7 @@ Kept apart from esgflow.warehouse.models (which imports it) so each stays readab
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, PrimaryKeyConstraint, String
+from sqlalchemy import ForeignKey, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from esgflow.warehouse.models import Base
@@ -39,6 +39,8 @@ class ConsolidationMember(Base):
     __tablename__ = "consolidation_member"
     __table_args__ = (
         PrimaryKeyConstraint("period_id", "basis", "scope_id", "member_id", name="pk_consolidation_member"),
+        # the derivation reaches a member from its submission: without this SQLite scans every member per source
+        Index("ix_consolidation_member_member", "period_id", "basis", "member_id", "scope_id"),
     )
 
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id", name="fk_consolidation_member_period"))

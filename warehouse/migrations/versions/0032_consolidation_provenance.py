@@ -50,6 +50,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['member_id'], ['entity.id'], name='fk_consolidation_member_member'),
         sa.PrimaryKeyConstraint('period_id', 'basis', 'scope_id', 'member_id', name='pk_consolidation_member'),
     )
+    op.create_index(
+        'ix_consolidation_member_member', 'consolidation_member', ['period_id', 'basis', 'member_id', 'scope_id']
+    )
     op.create_table(
         'consolidation_feed',
         sa.Column('period_id', sa.Integer(), nullable=False),
@@ -65,5 +68,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('consolidation_feed')
+    op.drop_index('ix_consolidation_member_member', table_name='consolidation_member')
     op.drop_table('consolidation_member')
     op.drop_table('consolidation_input')
