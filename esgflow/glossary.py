@@ -79,6 +79,9 @@ REGISTER = {
 # (HKEX D28(c)) in the index, its CSV and the page.
 SCOPE3_SCREENING = ("范围三类别筛选（15类均已批准）", "Scope 3 screening (all 15 categories approved)")
 
+# A whole left blank beside a part given (the part_without_whole finding says which whole).
+LEFT_BLANK = ("未填写", "left blank")
+
 # Beside an input's name in the template, before the name of what it does not count
 # (废弃物：回收利用（不含建筑垃圾） / Waste recycled (excluding construction waste)).
 EXCLUDING = ("不含", "excluding")

@@ -58,6 +58,7 @@ def test_rule_severities_are_those_the_readme_promises() -> None:
         "unit_slip_x10",
         "unit_slip_x1000",
         "unit_slip_x10000",
+        "part_without_whole",
     }
 
 
@@ -104,7 +105,13 @@ def test_a_suites_expectations_follow_the_rule_order(suite: str, catalog: Catalo
 def test_which_rules_each_suite_holds(catalog: Catalog) -> None:
     submission = {e.meta["rule"] for e in expectations("submission", catalog)}
     group = {e.meta["rule"] for e in expectations("group", catalog)}
-    assert submission - group == {"required", "unit_slip_x10", "unit_slip_x1000", "unit_slip_x10000"}
+    assert submission - group == {
+        "required",
+        "unit_slip_x10",
+        "unit_slip_x1000",
+        "unit_slip_x10000",
+        "part_without_whole",
+    }
     assert group - submission == {"derived_recomputed", "derived_recomputed_with_factors", "published_vs_computed"}
     assert expectations("no_such_suite", catalog) == []
 

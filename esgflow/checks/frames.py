@@ -23,7 +23,7 @@ from esgflow.catalog import Catalog
 from esgflow.checks.precision import half_unit, half_unit_at
 from esgflow.decimals import tidy
 from esgflow.factors import Factor, FactorRegistry
-from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names
+from esgflow.figures.formulas import asked_formula, catalog_formula, formula_names, parts_needing_whole
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -37,6 +37,7 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
     "whole": pl.Utf8(),
     "whole_value": pl.Float64(),  # the whole, in the part's unit
     "whole_bound": pl.Float64(),  # ... plus the rounding both were written with
+    "whole_blank": pl.Boolean(),  # a part a formula subtracts from its whole, and that whole left blank
     "prior": pl.Float64(),
     "previous": pl.Float64(),  # the entity's figure in its previous version of the same period
     "slip": pl.Float64(),  # k where the figure is about 10^k times its previous version's (or last period's)
@@ -123,6 +124,7 @@ def base_frame(values: list[CheckedValue]) -> pl.DataFrame:
 
 
 def _figure_rows(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    needing = set(parts_needing_whole(catalog))
     rules = pl.DataFrame(
         {
             "indicator": [i.code for i in catalog.indicators],
@@ -132,14 +134,24 @@ def _figure_rows(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
                 for i in catalog.indicators
             ],
             "yoy_threshold": [i.yoy_threshold for i in catalog.indicators],
+            "needs_whole": [i.code in needing for i in catalog.indicators],
         },
-        schema={"indicator": pl.Utf8, "whole": pl.Utf8, "whole_factor": pl.Float64, "yoy_threshold": pl.Float64},
+        schema={
+            "indicator": pl.Utf8,
+            "whole": pl.Utf8,
+            "whole_factor": pl.Float64,
+            "yoy_threshold": pl.Float64,
+            "needs_whole": pl.Boolean,
+        },
     )
     wholes = base.select(
         "key",
         pl.col("indicator").alias("whole"),
         pl.col("value").alias("whole_value"),
         pl.col("half").alias("whole_half"),
+        # a whole left blank without a note is refused as missing already, and one whose cell could not be
+        # read has no row here (its parse error says what is wrong): either is said once, at the whole
+        (pl.col("required") & ~pl.col("has_note")).alias("whole_missing"),
     )
     change = (pl.col("value") - pl.col("prior")).abs()
     reference = pl.coalesce(pl.col("previous"), pl.col("prior"))
@@ -172,6 +184,9 @@ def _figure_rows(base: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
             .then(pl.lit("last period"))
             .alias("slip_ref"),
             pl.lit("figure").alias("row"),
+            (pl.col("needs_whole") & pl.col("whole_value").is_null() & ~pl.col("whole_missing").fill_null(True)).alias(
+                "whole_blank"
+            ),
             (pl.col("whole_value") * pl.col("whole_factor")).alias("whole_value"),
         )
     )
@@ -227,6 +242,7 @@ def _finish(frames: list[pl.DataFrame]) -> pl.DataFrame:
         pl.col("required").fill_null(False),
         pl.col("has_note").fill_null(False),
         pl.col("factor_based").fill_null(False),
+        pl.col("whole_blank").fill_null(False),
     )
 
 

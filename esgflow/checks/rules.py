@@ -467,11 +467,12 @@ _RULES = [
         ("请填写本期数值后重新发送。", "Fill in this period's figures and send the file again."),
     ),
 ]
-# The unit-slip rules live beside (esgflow.checks.slips), built from the helpers above.
+# The unit-slip and part-without-whole rules live beside (checks.slips, checks.wholes), built from the helpers above.
 from esgflow.checks.register_rules import REGISTER_RULES  # noqa: E402
 from esgflow.checks.slips import SLIP_RULES  # noqa: E402
+from esgflow.checks.wholes import WHOLE_RULES  # noqa: E402
 
-_RULES += SLIP_RULES + REGISTER_RULES
+_RULES += SLIP_RULES + WHOLE_RULES + REGISTER_RULES
 RULES: dict[str, Rule] = {r.name: r for r in _RULES}
 
 

@@ -62,7 +62,7 @@ LATE_CORRECTION = (
 def _compared_label(f: Finding, catalog: Catalog) -> tuple[str, str]:
     """What the compared figure is, naming the total or the parts when the finding has them (zh, en)."""
     names = [catalog.by_code[c] for c in f.indicators[1:] if c in catalog.by_code]
-    if f.rule == "part_not_above_whole" and names:
+    if f.rule in ("part_not_above_whole", "part_without_whole") and names:
         return f"合计（{names[0].name_zh}）", f"Its total, {names[0].name_en}"
     if f.rule == "parts_sum_to_total" and names:
         return f"分项（{'、'.join(n.name_zh for n in names)}）之和", f"{' + '.join(n.name_en for n in names)} add up to"
@@ -109,6 +109,7 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
         lines.append(f"   问题：{name}")
         lines += [f"   允许范围：{allowed}"] if allowed else []
         lines += [f"   {label[0]}：{compared(f, ind, lang)}"] if f.expected is not None else []
+        lines += [f"   {label[0]}：{glossary.LEFT_BLANK[0]}"] if f.rule == "part_without_whole" else []
         lines.append(f"   {glossary.COLUMNS['todo'][0]}：{action}")
     else:
         kind = glossary.severity("error" if f.severity == "error" else "warning", "en")
@@ -117,6 +118,7 @@ def _finding_lines(j: Judged, n: int, f: Finding, catalog: Catalog, lang: str) -
         lines.append(f"   Problem: {name}")
         lines += [f"   Allowed: {allowed}"] if allowed else []
         lines += [f"   {label[1]}: {compared(f, ind, lang)}"] if f.expected is not None else []
+        lines += [f"   {label[1]}: {glossary.LEFT_BLANK[1]}"] if f.rule == "part_without_whole" else []
         lines.append(f"   {glossary.COLUMNS['todo'][1]}: {action}")
     if f.rule not in RULES:  # a rule without wording of its own: its message is all the reporter has
         lines.append(f"   {shown(f.message)}")
@@ -133,6 +135,7 @@ def detail_zh(j: Judged, f: Finding, catalog: Catalog) -> str:
     allowed = _allowed(ind, "zh") if f.rule == "range" else None
     parts += [f"允许范围：{allowed}"] if allowed else []
     parts += [f"{_compared_label(f, catalog)[0]}：{compared(f, ind, 'zh')}"] if f.expected is not None else []
+    parts += [f"{_compared_label(f, catalog)[0]}：{glossary.LEFT_BLANK[0]}"] if f.rule == "part_without_whole" else []
     return "；".join(parts)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING
 
 import pint
@@ -131,3 +132,27 @@ def compile_formula(
     result = expr * scale
     # Division by a zero denominator gives no figure, not an infinite one.
     return pl.when(result.is_finite()).then(result).otherwise(None)
+
+
+@cache
+def _subtracted(formula: str) -> frozenset[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(formula, mode="eval")):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
+            names |= {n.id for n in ast.walk(node.right) if isinstance(n, ast.Name)}
+    return frozenset(names)
+
+
+def parts_needing_whole(catalog: Catalog) -> list[str]:
+    """The inputs some formula subtracts while it also adds their typed whole (rules: not_above): given
+    with that whole blank, the formula would take them from nothing (esgflow.checks.wholes refuses it)."""
+    out: set[str] = set()
+    for ind in catalog.indicators:
+        if not ind.formula:
+            continue
+        used = set(ind.formula_inputs())
+        for name in _subtracted(ind.formula):
+            whole = catalog[name].rules.not_above if name in catalog else None
+            if whole in used and catalog[whole].is_input and catalog[name].is_input:
+                out.add(name)
+    return sorted(out)
