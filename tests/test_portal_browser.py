@@ -211,7 +211,11 @@ def test_an_auditor_follows_a_group_figure_to_its_evidence_and_records_a_result(
         auditor.screenshot(artefacts / "11_auditor_overview.png")
 
         auditor.evaluate("document.querySelector('a[href^=\"/assurance/explain/env_ghg_total\"]').click()")
-        auditor.wait_for("!!document.querySelector('ul.tree')")
+        # the whole page, not its first part: under load a long page is still arriving when its tree starts
+        auditor.wait_for(
+            "location.pathname.startsWith('/assurance/explain/') && document.readyState === 'complete'"
+            " && !!document.querySelector('ul.tree')"
+        )
         bill_link = 'a.to-evidence[href*="entity=SAMI&indicator=env_electricity"]'
         assert "SAMI" not in auditor.evaluate("document.body.innerText")  # folded: it opens at the group figure
         # unfold, by clicking each summary from the group figure down, to SAMI's electricity cell (no JavaScript
