@@ -6,14 +6,21 @@ Builds a synthetic warehouse per size: the 33 entities of the registry plus N - 
 ones under the group root, each with one accepted submission of a year of returns (every
 input the catalog asks of its kind). Then, each in a fresh process on its own copy of that
 warehouse, it times
-  - pipeline: `esgflow consolidate`'s code (`consolidate_period`), and
-  - baseline: the implementation it replaced (a copy is kept below): observations read
+  - pipeline: `esgflow consolidate`'s code (`consolidate_period`),
+  - rows: the same code storing provenance as before migration 0032, one figure_source row
+    per (figure, observation): its digest must be the pipeline's, and
+  - baseline: the implementation the first round replaced (a copy is kept below; the
+    figures have changed since, so its digest differs): observations read
     as Python Decimals, provenance lists pivoted per scope, a Decimal per figure, figures
     inserted with RETURNING and figure_source rows built as dicts,
 both on a warehouse without computed figures (first) and again on top of them (again:
 the old figures and their provenance are replaced). It prints seconds (wall and CPU),
 the peak memory of the timing process (RSS; the warehouse is built in another process),
-and a digest of the figures and figure_source rows each method stored: they must agree.
+the load average at the start and the end, the provenance rows each method stored
+(figure_source, consolidation_input, consolidation_member and consolidation_feed) and a digest of the figures
+and of every figure's sources as `figures_with_sources` reads them: they must agree.
+The baseline stores a figure_source row per (figure, observation), as every consolidation
+did before migration 0032; the pipeline stores its input submissions, the tree it used and feeds.
 
 SQLite by default (a file per size under the work folder). With --database-url (e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/bench) every table of that database is
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -96,16 +104,17 @@ def _returns(entities: dict[str, str]) -> dict[str, dict[str, Decimal]]:
 
 
 def _fresh_schema(url: str) -> None:
-    """Drop every table of a scratch database (PostgreSQL runs), so that init starts it anew."""
+    """Empty a scratch database (PostgreSQL runs) -- its tables, and the functions and triggers of the
+    migrations -- so that init starts it anew."""
     from sqlalchemy import text
 
     from esgflow.warehouse import db
-    from esgflow.warehouse import models as m
 
     engine = db.engine_for(url)
-    m.Base.metadata.drop_all(engine)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.dispose(url)
 
 
 def build(home: Path, url: str | None, entities: int) -> dict[str, Any]:
@@ -397,6 +406,21 @@ def baseline_consolidate_period(settings: Any, period: Any) -> None:
         _baseline_replace(session, period, _baseline_storable(figures))
 
 
+def rows_consolidate_period(settings: Any, period: Any) -> None:
+    """Today's consolidation storing its provenance as before migration 0032: a figure_source row per
+    (figure, observation) (replace_computed_figures without the consolidation's inputs)."""
+    from esgflow.figures.consolidate import storable
+    from esgflow.jobs import figures as jobs
+    from esgflow.jobs.common import standing_basis
+    from esgflow.warehouse import db
+    from esgflow.warehouse.figures import replace_computed_figures
+
+    with db.session_scope(settings.database_url) as session:
+        factors, _ = jobs._period_factors(session, period)
+        figures, _, _ = jobs._compute(session, period, factors)
+        replace_computed_figures(session, period, storable(figures), standing_basis(session, period))
+
+
 # -- timing -----------------------------------------------------------------------------------------------------------
 
 
@@ -407,7 +431,8 @@ def run(method: str, home: Path, url: str | None) -> dict[str, float]:
 
     settings = _settings(home, url)
     period = parse_period(PERIOD)
-    consolidate = consolidate_period if method == "pipeline" else baseline_consolidate_period
+    methods = {"pipeline": consolidate_period, "rows": rows_consolidate_period, "baseline": baseline_consolidate_period}
+    consolidate = methods[method]
     out = {}
     for name in ("first", "again"):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -417,14 +442,18 @@ def run(method: str, home: Path, url: str | None) -> dict[str, float]:
 
 
 def digest(home: Path, url: str | None) -> dict[str, Any]:
-    """What the warehouse holds after a run: counts, and a hash of every figure and every figure_source row."""
+    """What the warehouse holds after a run: counts, and a hash of every figure and of every figure's sources
+    as `figures_with_sources` reads them (derived from consolidation_input, _member and _feed, or from
+    figure_source rows, as the baseline writes them), and how many provenance rows are stored."""
     import polars as pl
-    from sqlalchemy import String, cast, select
+    from sqlalchemy import String, cast, func, select
 
+    from esgflow.periods import parse_period
     from esgflow.warehouse import db
     from esgflow.warehouse import models as m
+    from esgflow.warehouse.figures import figures_with_sources
 
-    f, s = m.ConsolidatedFigure, m.FigureSource
+    f = m.ConsolidatedFigure
     settings = _settings(home, url)
     with db.session_scope(settings.database_url) as session:
         figures = db.frame_of(
@@ -439,12 +468,24 @@ def digest(home: Path, url: str | None) -> dict[str, Any]:
                 "method": pl.Utf8,
             },
         )
-        sources = db.frame_of(
-            session, select(s.figure_id, s.observation_id), {"id": pl.Int64, "observation_id": pl.Int64}
+        sources = figures_with_sources(session, parse_period(PERIOD), "computed")
+        stored = sum(
+            session.scalar(select(func.count()).select_from(t)) or 0
+            for t in (m.FigureSource, m.ConsolidationInput, m.ConsolidationMember, m.ConsolidationFeed)
         )
-    keyed = sources.join(figures.select("id", "entity", "indicator", "basis"), on="id").drop("id")
+    keyed = sources.select("scope", "indicator", pl.col("observation_ids").list.eval(pl.element().cast(pl.Utf8)))
+    keyed = keyed.with_columns(pl.col("observation_ids").list.join(" "))
     text = figures.drop("id").sort(pl.all()).write_csv() + keyed.sort(pl.all()).write_csv()
-    return {"figures": figures.height, "sources": sources.height, "digest": hashlib.sha256(text.encode()).hexdigest()}
+    return {
+        "figures": figures.height,
+        "sources": int(sources["observation_ids"].list.len().sum()),
+        "stored": stored,
+        "digest": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def _child(*args: str) -> dict[str, Any]:
@@ -459,7 +500,7 @@ def main() -> None:
     parser.add_argument("--entities", default="33,1000,10000", help="sizes, comma-separated")
     parser.add_argument("--database-url", help="a scratch PostgreSQL database (its tables are dropped)")
     parser.add_argument("--workdir", help="keep the warehouses here (default: a temporary folder)")
-    parser.add_argument("--methods", default="pipeline,baseline")
+    parser.add_argument("--methods", default="pipeline,rows,baseline")
     parser.add_argument("--step", choices=["build", "run", "digest"], help=argparse.SUPPRESS)
     parser.add_argument("--method", default="pipeline", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
@@ -473,6 +514,7 @@ def main() -> None:
         }
         print(json.dumps(steps[args.step]()))
         return
+    print(f"load average at the start: {_load()}", flush=True)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="esgflow-bench-"))
     url = ["--database-url", args.database_url] if args.database_url else []
     rows = []
@@ -501,22 +543,26 @@ def main() -> None:
     print(f"\n{'PostgreSQL' if args.database_url else 'SQLite'}: consolidating one period, first and again")
     print(
         f"{'entities':>9}{'observations':>13}  {'method':<9}{'first s':>8}{'(cpu)':>7}{'again s':>8}{'(cpu)':>7}"
-        f"{'peak MB':>8}{'figures':>9}{'sources':>9}  digest"
+        f"{'peak MB':>8}{'figures':>9}{'sources':>9}{'stored':>9}  digest"
     )
     for size, method, observations, r in rows:
         print(
             f"{size:>9}{observations:>13}  {method:<9}{r['first']:>8.2f}{r['first_cpu']:>7.2f}{r['again']:>8.2f}"
-            f"{r['again_cpu']:>7.2f}{r['peak_mb']:>8.0f}{r['figures']:>9}{r['sources']:>9}  {r['digest'][:12]}"
+            f"{r['again_cpu']:>7.2f}{r['peak_mb']:>8.0f}{r['figures']:>9}{r['sources']:>9}{r['stored']:>9}"
+            f"  {r['digest'][:12]}"
         )
+    print(f"load average at the end: {_load()}")
     by = {(size, method): r for size, method, _, r in rows}
     for size in dict.fromkeys(size for size, *_ in rows):
-        if (size, "pipeline") in by and (size, "baseline") in by:
-            p, b = by[(size, "pipeline")], by[(size, "baseline")]
-            same = "the same" if p["digest"] == b["digest"] else "DIFFERENT"
-            print(
-                f"{size} entities: pipeline {b['first'] / p['first']:.1f}x faster, "
-                f"{b['peak_mb'] / p['peak_mb']:.1f}x less memory; {same} figures and figure_source rows"
-            )
+        p = by.get((size, "pipeline"))
+        for method, what in (("rows", "the same figures, a figure_source row per source"), ("baseline", "ORM")):
+            if p and (size, method) in by:
+                b = by[(size, method)]
+                same = "the same" if p["digest"] == b["digest"] else "DIFFERENT"
+                print(
+                    f"{size} entities: pipeline {b['first'] / p['first']:.1f}x faster than {method} ({what}), "
+                    f"{b['peak_mb'] / p['peak_mb']:.1f}x less memory; {same} figures and sources"
+                )
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
 

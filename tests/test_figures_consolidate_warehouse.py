@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import polars as pl
 from sqlalchemy import func, select
 
 from esgflow.config import Settings
@@ -12,6 +13,7 @@ from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.figures import figure_sources
 from esgflow.warehouse.submissions import SubmissionIn, record_submission
 from tests.returns_factory import observations
 
@@ -57,11 +59,9 @@ def test_provenance_names_the_observations_and_reruns_replace(settings: Settings
     group = _figure(settings, "HQ", "2024")
     assert group.method == "sum of 3 observations" and group.basis == "computed"
     with db.session_scope(settings.database_url) as s:
-        cells = s.execute(
-            select(m.Observation.source_file, m.Observation.cell)
-            .join(m.FigureSource, m.FigureSource.observation_id == m.Observation.id)
-            .where(m.FigureSource.figure_id == group.id)
-        ).all()
+        sources = figure_sources(s, parse_period("2024"), "HQ", "computed")
+        used = sources.filter(pl.col("indicator") == "env_diesel")["observation_id"].to_list()
+        cells = s.execute(select(m.Observation.source_file, m.Observation.cell).where(m.Observation.id.in_(used))).all()
         assert sorted(cells) == [("CINF_2024.xlsx", "D7"), ("CSSI_2024.xlsx", "D7"), ("HQ_2024.xlsx", "D7")]
         computed = s.scalar(
             select(func.count()).select_from(m.ConsolidatedFigure).where(m.ConsolidatedFigure.basis == "computed")

@@ -28,6 +28,7 @@ from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.warehouse import db
 from esgflow.warehouse import models as m
+from esgflow.warehouse.figures import figures_with_sources
 from esgflow.warehouse.observations import accepted_observations
 from tests.returns_factory import fill, load_demo_returns, open_collection
 
@@ -77,10 +78,8 @@ def test_consolidation_stores_every_figure_as_computed_with_all_its_observations
 
 def _stored_count(settings: Settings) -> tuple[int, int]:
     with db.session_scope(settings.database_url) as s:
-        return (
-            s.scalar(select(func.count()).select_from(m.ConsolidatedFigure)) or 0,
-            s.scalar(select(func.count()).select_from(m.FigureSource)) or 0,
-        )
+        sources = figures_with_sources(s, P2024, "computed")["observation_ids"].list.len().sum()
+        return s.scalar(select(func.count()).select_from(m.ConsolidatedFigure)) or 0, sources
 
 
 def _stored(settings: Settings) -> dict[tuple[str, str], tuple[str, str, list[int]]]:
@@ -93,10 +92,9 @@ def _stored(settings: Settings) -> dict[tuple[str, str], tuple[str, str, list[in
             .join(m.Indicator, m.Indicator.id == f.indicator_id)
             .where(f.basis == "computed")
         ).all()
-        sources: dict[int, list[int]] = {}
-        for figure_id, observation_id in s.execute(select(m.FigureSource.figure_id, m.FigureSource.observation_id)):
-            sources.setdefault(figure_id, []).append(observation_id)
-    return {(e, i): (str(v), method, sorted(sources.get(fid, []))) for fid, e, i, v, method in rows}
+        listed = figures_with_sources(s, P2024, "computed")
+    sources = {(r["scope"], r["indicator"]): r["observation_ids"] for r in listed.iter_rows(named=True)}
+    return {(e, i): (str(v), method, sources[(e, i)]) for _, e, i, v, method in rows}
 
 
 def test_report_refuses_an_unknown_language_before_touching_the_warehouse(sqlite_settings: Settings) -> None:

@@ -29,6 +29,7 @@ from esgflow.warehouse.db import (
     frame_of,
     upsert,
 )
+from esgflow.warehouse.provenance import Inputs, closure, derivable, replace_inputs, sources_of
 
 if TYPE_CHECKING:  # polars is imported where a frame is made: `status` reads no frames
     import polars as pl
@@ -51,27 +52,23 @@ def group_figures(session: Session, root: str, periods: list[Period]) -> GroupFi
 
 def estimated_sources(session: Session, root: str, periods: list[Period]) -> dict[tuple[str, str, str], list[str]]:
     """(indicator, period, basis) -> the entities, in code order, whose estimated figures a group figure
-    was computed from (figure_source), for every group figure that rests on at least one."""
-    scope, reporter = aliased(m.Entity), aliased(m.Entity)
-    rows = session.execute(
-        select(m.Indicator.code, m.Period.code, m.ConsolidatedFigure.basis, reporter.code)
-        .distinct()
-        .join(m.FigureSource, m.FigureSource.figure_id == m.ConsolidatedFigure.id)
-        .join(m.Observation, m.Observation.id == m.FigureSource.observation_id)
-        .join(reporter, reporter.id == m.Observation.entity_id)
-        .join(scope, scope.id == m.ConsolidatedFigure.entity_id)
-        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
-        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
-        .where(
-            scope.code == root,
-            m.Period.code.in_([p.code for p in periods]),
-            m.Observation.estimated,
-            m.Observation.value.is_not(None),
-        )
-    )
+    was computed from (its sources), for every group figure that rests on at least one."""
     found: dict[tuple[str, str, str], list[str]] = {}
-    for code, period, basis, entity in rows:
-        found.setdefault((code, period, basis), []).append(entity)
+    for period in periods:
+        f, reporter = m.ConsolidatedFigure, aliased(m.Entity)
+        sources = sources_of(period, f.entity_id == select(m.Entity.id).where(m.Entity.code == root).scalar_subquery())
+        rows = session.execute(
+            select(m.Indicator.code, f.basis, reporter.code)
+            .distinct()
+            .select_from(sources)
+            .join(f, f.id == sources.c.figure_id)
+            .join(m.Observation, m.Observation.id == sources.c.observation_id)
+            .join(reporter, reporter.id == m.Observation.entity_id)
+            .join(m.Indicator, m.Indicator.id == f.indicator_id)
+            .where(m.Observation.estimated, m.Observation.value.is_not(None))
+        )
+        for code, basis, entity in rows:
+            found.setdefault((code, period.code, basis), []).append(entity)
     return {key: sorted(entities) for key, entities in found.items()}
 
 
@@ -161,11 +158,8 @@ def stored_figure(
             )
         ).first()
         if row:
-            ids = session.scalars(
-                select(m.FigureSource.observation_id)
-                .where(m.FigureSource.figure_id == row[0])
-                .order_by(m.FigureSource.observation_id)
-            ).all()
+            sources = sources_of(period, m.ConsolidatedFigure.id == row[0])
+            ids = session.scalars(select(sources.c.observation_id).distinct().order_by(sources.c.observation_id)).all()
             return StoredFigure(scope, indicator, basis, row[1], row[2], tuple(ids))
     return None
 
@@ -174,25 +168,32 @@ def figure_sources(session: Session, period: Period, scope: str, basis: str) -> 
     """(indicator, observation_id) of every figure of a scope and period on one basis."""
     import polars as pl
 
+    f = m.ConsolidatedFigure
+    scope_id = select(m.Entity.id).where(m.Entity.code == scope).scalar_subquery()
+    sources = sources_of(period, f.entity_id == scope_id, f.basis == basis)
     query = (
-        select(m.Indicator.code, m.FigureSource.observation_id)
-        .join(m.ConsolidatedFigure, m.ConsolidatedFigure.id == m.FigureSource.figure_id)
-        .join(m.Indicator, m.Indicator.id == m.ConsolidatedFigure.indicator_id)
-        .join(m.Entity, m.Entity.id == m.ConsolidatedFigure.entity_id)
-        .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
-        .where(m.Period.code == period.code, m.Entity.code == scope, m.ConsolidatedFigure.basis == basis)
+        select(m.Indicator.code, sources.c.observation_id)
+        .distinct()
+        .select_from(sources)
+        .join(f, f.id == sources.c.figure_id)
+        .join(m.Indicator, m.Indicator.id == f.indicator_id)
     )
     return frame_of(session, query, {"indicator": pl.Utf8, "observation_id": pl.Int64})
 
 
-def replace_computed_figures(session: Session, period: Period, figures: pl.DataFrame, basis: str = "computed") -> None:
+def replace_computed_figures(
+    session: Session, period: Period, figures: pl.DataFrame, basis: str = "computed", inputs: Inputs | None = None
+) -> None:
     """Replace a period's computed figures (or its restated ones) and their provenance, in bulk.
 
     figures: scope, indicator, value (the exact decimal's text, as `consolidate.storable`
     writes it), method, observation_ids (list of observation ids). Old figures and their
-    figure_source rows go in two set-based DELETEs; the new figures go in bulk, without
-    RETURNING (`_insert_figures`), and figure_source is their observation ids exploded
-    beside their ids, inserted in bulk too. Every id of every list becomes a row.
+    provenance go in set-based DELETEs; the new figures go in bulk, without RETURNING
+    (`_insert_figures`). With the consolidation's `inputs`, provenance is stored small
+    (esgflow.warehouse.provenance): its input submissions and each indicator's feeds, from
+    which every figure's ids are derived again; only the figures of an indicator for which
+    that would not give back exactly the ids listed keep a figure_source row per id, as every
+    figure does without `inputs`.
     """
     import polars as pl
 
@@ -201,6 +202,12 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
     computed = (figure.c.period_id == period_id) & (figure.c.basis == basis)
     session.execute(delete(source).where(source.c.figure_id.in_(select(figure.c.id).where(computed))))
     session.execute(delete(figure).where(computed))
+    feeds, kept, used = pl.DataFrame(schema={"indicator": pl.Utf8, "source": pl.Utf8}), set(figures["indicator"]), []
+    read = pl.DataFrame(schema={"entity": pl.Utf8, "submission_id": pl.Int64})
+    tree = pl.DataFrame(schema={"entity": pl.Utf8, "scope": pl.Utf8})
+    if inputs is not None and not figures.is_empty():
+        (feeds, kept, used), read, tree = derivable(figures, inputs), inputs.submissions, closure(inputs.parents)
+    replace_inputs(session, period_id, basis, feeds, read.filter(pl.col("entity").is_in(used)), tree)
     if figures.is_empty():
         return
     keyed = figures.join(code_frame(session, "entity", "scope"), on="scope", how="left").join(
@@ -223,7 +230,8 @@ def replace_computed_figures(session: Session, period: Period, figures: pl.DataF
     ).sort("entity_id", "indicator_id")  # in the order of the natural key's index
     stored = _insert_figures(session, rows, period_id, basis)
     sources = (
-        stored.select("figure_id", pl.col("observation_ids").alias("observation_id"))
+        stored.join(code_frame(session, "indicator").filter(pl.col("indicator").is_in(sorted(kept))), on="indicator_id")
+        .select("figure_id", pl.col("observation_ids").alias("observation_id"))
         .explode("observation_id")
         .drop_nulls("observation_id")
         .sort("figure_id", "observation_id")  # in the order of figure_source's primary key
@@ -373,18 +381,14 @@ def figures_with_sources(session: Session, period: Period, basis: str) -> pl.Dat
         .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis),
         {"figure_id": pl.Int64, "scope": pl.Utf8, "indicator": pl.Utf8, "value": pl.Utf8, "method": pl.Utf8},
     )
+    sources = sources_of(period, m.ConsolidatedFigure.basis == basis)
     sources = (
         frame_of(
             session,
-            select(m.FigureSource.figure_id, m.FigureSource.observation_id).where(
-                m.FigureSource.figure_id.in_(
-                    select(m.ConsolidatedFigure.id)
-                    .join(m.Period)
-                    .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis)
-                )
-            ),
+            select(sources.c.figure_id, sources.c.observation_id),
             {"figure_id": pl.Int64, "observation_id": pl.Int64},
         )
+        .unique()
         .group_by("figure_id")
         .agg(pl.col("observation_id").sort().alias("observation_ids"))
     )

@@ -462,4 +462,9 @@ class Cycle(Base):
 # The tables of what the report answers beyond figures live beside these (one module each concern);
 # imported here so that `models.DisclosureText` and the metadata know them wherever models is imported.
 from esgflow.warehouse.models_answers import Baseline, DisclosureText, Scope3Screening, Target  # noqa: E402, F401
+from esgflow.warehouse.models_provenance import (  # noqa: E402, F401
+    ConsolidationFeed,
+    ConsolidationInput,
+    ConsolidationMember,
+)
 from esgflow.warehouse.models_registers import RegisterRow  # noqa: E402, F401

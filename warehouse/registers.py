@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, union
 from sqlalchemy.orm import Session
 
 from esgflow.cycle.states import ACCEPTED
@@ -44,20 +44,25 @@ def submission_rows(session: Session, submission_id: int) -> list[RegisterRow]:
 
 def period_rows(session: Session, period: Period, basis: str | None = None) -> list[tuple[str, int, RegisterRow]]:
     """(entity, version, row) of the return each entity's figures of the period stand on: the version the
-    consolidated figures of `basis` were computed from (their figure_source: the newest accepted, or the
+    consolidated figures of `basis` were computed from (their sources: the newest accepted, or the
     approved one a restatement chose), else, for an entity none of them rests on, its newest accepted return."""
     newest = newest_versions(period, ACCEPTED)
     chosen = dict(session.execute(select(newest.c.entity_id, newest.c.id).select_from(newest)).tuples().all())
     if basis is not None:
-        used = (
+        kept = (  # figures consolidated before migration 0032, or whose sources could not be derived
             select(m.Observation.entity_id, m.Observation.submission_id)
-            .distinct()
             .join(m.FigureSource, m.FigureSource.observation_id == m.Observation.id)
             .join(m.ConsolidatedFigure, m.ConsolidatedFigure.id == m.FigureSource.figure_id)
             .join(m.Period, m.Period.id == m.ConsolidatedFigure.period_id)
             .where(m.Period.code == period.code, m.ConsolidatedFigure.basis == basis)
         )
-        chosen |= dict(session.execute(used).tuples().all())
+        read = (
+            select(m.Submission.entity_id, m.Submission.id)
+            .join(m.ConsolidationInput, m.ConsolidationInput.submission_id == m.Submission.id)
+            .join(m.Period, m.Period.id == m.ConsolidationInput.period_id)
+            .where(m.Period.code == period.code, m.ConsolidationInput.basis == basis)
+        )
+        chosen |= dict(session.execute(union(kept, read)).tuples().all())
     query = (
         select(m.Entity.code, m.Submission.version, m.RegisterRow)
         .join(m.Submission, m.Submission.id == m.RegisterRow.submission_id)

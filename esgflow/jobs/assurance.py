@@ -20,7 +20,7 @@ from esgflow.cycle.review import actor
 from esgflow.decimals import tidy
 from esgflow.entities import load_registry
 from esgflow.intake.evidence import EVIDENCE_FOLDER, SUFFIXES, stored_evidence
-from esgflow.jobs.common import entity_tree, require_schema, standing_basis
+from esgflow.jobs.common import figures_tree, require_schema, standing_basis
 from esgflow.jobs.evidence import attach_evidence
 from esgflow.periods import Period
 from esgflow.records import EvidenceRecord
@@ -76,7 +76,7 @@ def pack_period(settings: Settings, period: Period, out: Path) -> PackResult:
         trail = audit_events(session, period)
         signed = period_signoff(session, period)
         restated = restatements(session, [period])
-        parents = entity_tree(session, period)
+        parents = figures_tree(session, period, basis)  # the tree the figures were consolidated along
         locations = entity_locations(session, period.ends_on)
         documents = evidence_of(session, period.code)
         used = {(r["entity"], r["version"]) for r in observations.select("entity", "version").unique().to_dicts()}

@@ -1,5 +1,5 @@
 """What every stage's jobs share: the warehouse's address, its schema's presence, the entity tree of a
-period, and the basis a period's figures stand on.
+period (as held today, or as its figures were consolidated along), and the basis a period's figures stand on.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from esgflow.entities import ParentLink, parents_on
 from esgflow.periods import Period
 from esgflow.warehouse import db
 from esgflow.warehouse.figures import restatements
+from esgflow.warehouse.provenance import consolidated_tree
 from esgflow.warehouse.reference import entity_links
 
 # Faults that pass (a database briefly away): a Prefect task retries on these.
@@ -38,6 +39,13 @@ def require_schema(settings: Settings) -> None:
 def entity_tree(session: db.Session, period: Period) -> dict[str, str | None]:
     """The entity tree as the warehouse holds it, valid at the end of the period."""
     return parents_on([ParentLink(*row) for row in entity_links(session)], period.ends_on)
+
+
+def figures_tree(session: db.Session, period: Period, basis: str) -> dict[str, str | None]:
+    """The entity tree the period's figures of `basis` were consolidated along, frozen when they were: a
+    reference reload that rewrites a past period's links changes it only at the next consolidation (or
+    restatement). Figures consolidated before migration 0032 stored none: the tree as held today."""
+    return consolidated_tree(session, period, basis) or entity_tree(session, period)
 
 
 COMPUTED, RESTATED = "computed", "computed_restated"

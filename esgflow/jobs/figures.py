@@ -25,7 +25,7 @@ from esgflow.figures.explain import Explanation, Node, entities_in, explain, tra
 from esgflow.figures.restatement import RestatementResult, approved_basis, changes
 from esgflow.findings import Finding
 from esgflow.jobs.collection import period_statuses
-from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, require_schema, standing_basis
+from esgflow.jobs.common import COMPUTED, RESTATED, entity_tree, figures_tree, require_schema, standing_basis
 from esgflow.jobs.targets import flag_recalculations, progress_for_report
 from esgflow.periods import Period
 from esgflow.warehouse import db
@@ -50,6 +50,7 @@ from esgflow.warehouse.observations import (
     reporter_notes,
     splits_of,
 )
+from esgflow.warehouse.provenance import Inputs, submissions_read
 from esgflow.warehouse.reference import entity_locations
 from esgflow.warehouse.registers import period_rows
 from esgflow.warehouse.scope3 import screenings
@@ -75,9 +76,9 @@ def _period_factors(session: db.Session, period: Period) -> tuple[FactorRegistry
 
 def _compute(
     session: db.Session, period: Period, factors: FactorRegistry, chosen: Mapping[str, int] | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, Inputs]:
     """A period's figures from its accepted returns (or the versions `chosen`, entity -> version), the entity
-    tree and locations, and the factors given."""
+    tree and locations, and the factors given; the observations, and what the figures' provenance rests on."""
     if chosen is None:
         observations, splits = accepted_observations(session, period), accepted_splits(session, period)
     else:
@@ -88,7 +89,8 @@ def _compute(
     root = load_registry().root()
     figures = consolidate(observations, parents, root, load_catalog(), factors, period.ends_on, locations, splits)
     # Scope 3 categories count only as the office screened them (relevant and approved).
-    return scope3.gate(figures, scope3.counted(screenings(session, period))), observations
+    inputs = Inputs(observations, parents, submissions_read(session, period, chosen))
+    return scope3.gate(figures, scope3.counted(screenings(session, period))), observations, inputs
 
 
 def consolidate_period(settings: Settings, period: Period) -> ConsolidationResult:
@@ -102,8 +104,8 @@ def consolidate_period(settings: Settings, period: Period) -> ConsolidationResul
         if signed is not None:
             return _signed_summary(session, period, signed.signed_by)
         factors, _ = _period_factors(session, period)
-        figures, observations = _compute(session, period, factors)
-        replace_computed_figures(session, period, storable(figures), standing_basis(session, period))
+        figures, observations, inputs = _compute(session, period, factors)
+        replace_computed_figures(session, period, storable(figures), standing_basis(session, period), inputs)
     return summary(period, figures, load_registry().root(), observations)
 
 
@@ -131,7 +133,7 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
                 f"{period} has no approved return to restate from: approve returns with 'esgflow review' first"
             )
         old, current = registry_from(pinned[1]), load_factors()
-        figures, _ = _compute(session, period, current, approved.used)
+        figures, _, inputs = _compute(session, period, current, approved.used)
         after = storable(figures).filter(pl.col("scope") == root)
         used_before = figure_sources(session, period, root, basis)
         used_after = after.select("indicator", pl.col("observation_ids").alias("observation_id")).explode(
@@ -158,7 +160,7 @@ def restate_period(settings: Settings, period: Period, reason: str, by: str) -> 
             {r["indicator"]: tuple(r["entity"]) for r in moved.iter_rows(named=True)},
         )
         new_set = pin_factor_set(session, period, current.snapshot(), current.digest())
-        replace_computed_figures(session, period, storable(figures), RESTATED)
+        replace_computed_figures(session, period, storable(figures), RESTATED, inputs)
         significant = any(c.significant for c in found)
         recalculate = flag_recalculations(session, period, found, actor(by))
         used = [{"entity": e, "version": v} for e, v in sorted(approved.used.items())]
@@ -226,7 +228,7 @@ def explain_figure(settings: Settings, period: Period, code: str, entity: str | 
             catalog,
             factors,
             observations_by_id(session, list(stored.observation_ids)),
-            entity_tree(session, period),
+            figures_tree(session, period, stored.basis),  # the tree it was consolidated along, not today's
             entity_locations(session, period.ends_on),
             period.ends_on,
             splits_of(session, list(stored.observation_ids)),
