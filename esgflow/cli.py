@@ -23,7 +23,7 @@ from esgflow.cycle.status import progress
 from esgflow.display import moment, moment_json
 from esgflow.periods import Period, parse_period
 from esgflow.records import TargetRecord
-from esgflow.turns import flow_turn
+from esgflow.turns import flow_turn, server_starting
 
 # Each command imports its job module (and the catalog, the workbooks, the checks) inside its
 # function: a cold command pays only for what it uses (issue 30, goal 2), so `status` does not
@@ -474,8 +474,6 @@ def _cmd_demo(args: argparse.Namespace) -> None:
         print(
             f"the demo runs on its own embedded warehouse, inbox and outbox in {home}; it ignores {', '.join(ignored)}"
         )
-    from esgflow.flows.demo import demo
-
     settings = load_settings()
     out = given or settings.home / "demo"
     period = parse_period(DEMO_PERIOD)
@@ -490,6 +488,10 @@ def _cmd_demo(args: argparse.Namespace) -> None:
         if running:
             print(f"the demo is running here already ({running.describe()}): left to it")
             return
+        with server_starting():  # what the flows import anyway, while the server starts
+            import great_expectations  # noqa: F401
+
+            from esgflow.flows.demo import demo
         findings = demo(period.code, str(out))
     catalog = load_catalog()
     print(f"warehouse: {warehouse_url(settings)}")

@@ -22,9 +22,11 @@ its process ends, however it ends, so no lock outlives its run.
 
 from __future__ import annotations
 
+import contextvars
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -147,3 +149,37 @@ def flow_turn(
                 ) from None
     except Busy as exc:
         yield exc.holder
+
+
+@contextmanager
+def server_starting() -> Iterator[None]:
+    """This process's temporary Prefect server starting in the background while the block runs.
+
+    Its start (a new process importing Prefect and migrating a fresh database) is the longest wait of a
+    short flow command; the block does what the command needs anyway meanwhile (its imports), on the
+    other core. Prefect keeps one temporary server per process, so the flows find this one answering
+    and start none. Nothing starts when PREFECT_API_URL names a server. Call it inside `flow_turn`,
+    which gives the start its turn and its patience.
+    """
+    if _prefect_server_configured():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server, failed = SubprocessASGIServer(), []
+
+    def start() -> None:
+        try:
+            server.start()
+        except BaseException as exc:  # re-raised in the command's thread
+            failed.append(exc)
+
+    # the thread runs in this context, so that the settings in force here (the startup patience) hold there
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(start,), name="prefect-server-start")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()  # the first flow must find the server answering, not merely starting
+    if failed:
+        raise failed[0]

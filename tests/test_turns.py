@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from esgflow import EsgflowError
-from esgflow.turns import Busy, Holder, exclusive, flow_turn
+from esgflow.turns import Busy, Holder, exclusive, flow_turn, server_starting
 
 _HOLD = """
 import sys, time
@@ -24,6 +25,42 @@ from esgflow.turns import exclusive
 with exclusive(Path(sys.argv[1]), sys.argv[2]):
     print("held", flush=True)
     time.sleep(float(sys.argv[3]))
+"""
+
+# A flow command in a clean Prefect home: the server starts while the command imports, and its flows run in it.
+_STARTING = """
+import sys, time
+from pathlib import Path
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.server.api.server import SubprocessASGIServer
+from esgflow.turns import flow_turn, server_starting
+
+@flow
+def part() -> int:
+    return 1
+
+@flow
+def whole() -> int:
+    return part() + part()
+
+with flow_turn(Path(sys.argv[1]), "demo", print):
+    with server_starting():
+        server = SubprocessASGIServer()
+        waited = time.monotonic() + 30
+        while server.server_process is None and time.monotonic() < waited:
+            time.sleep(0.05)
+        print("process while the block ran:", server.server_process is not None, flush=True)
+        pid = server.server_process and server.server_process.pid
+    with get_client(sync_client=True) as client:
+        print("answering at once:", client.api_healthcheck() is None)
+    assert whole() == 2
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+        print("api:", client.api_url)
+print("runs:", len(runs))
+print("server:", server.api_url, "same process:", server.server_process.pid == pid)
+print("servers:", len(SubprocessASGIServer._instances))
 """
 
 
@@ -102,3 +139,29 @@ def test_with_a_prefect_server_no_command_waits_for_a_temporary_one(tmp_path: Pa
         flow_turn(tmp_path / "home", "distribute", print, server_wait=0) as running,
     ):
         assert running is None
+
+
+def test_a_flow_command_starts_the_temporary_server_while_it_imports_and_its_flows_run_in_that_one(
+    tmp_path: Path,
+) -> None:
+    """The demo's wait for Prefect (issue 30, goal 4): one temporary server, started in the background while the
+    command imports, answering when the block ends; the flow and its two subflows are recorded in it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTING, str(tmp_path / "home")], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+    assert said["process while the block ran"] == "True"
+    assert said["answering at once"] == "True"
+    assert said["runs"] == "3"  # the flow and its two subflows, in the one server
+    api, same = said["server"].split(" same process: ")
+    assert said["api"].rstrip("/") == api and same == "True"
+    assert said["servers"] == "1"
+
+
+def test_with_a_prefect_server_named_no_temporary_one_starts(tmp_path: Path) -> None:
+    settings = {PREFECT_HOME: tmp_path / "prefect", PREFECT_API_URL: "http://127.0.0.1:9/api"}
+    with temporary_settings(settings), server_starting():
+        assert "prefect-server-start" not in [t.name for t in threading.enumerate()]
