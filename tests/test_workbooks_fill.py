@@ -10,11 +10,14 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 
 from esgflow.catalog import Catalog
+from esgflow.demo.group import DEMO_PEOPLE, demo_inputs
 from esgflow.entities import EntityRegistry
 from esgflow.periods import parse_period
-from esgflow.workbooks.fill import fill_template
+from esgflow.workbooks.fill import fill_cells, fill_template
+from esgflow.workbooks.naming import template_name
 from esgflow.workbooks.returns import read_return
 from esgflow.workbooks.template import TemplateRequest, write_template
+from tests.workbook_view import workbook_view
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +100,48 @@ def test_the_template_itself_is_left_as_it_was(template: Path, tmp_path: Path) -
     fill_template(template, tmp_path / "SAMI_2025.xlsx", {"env_diesel": 5}, {"env_diesel": "note"})
     assert template.read_bytes() == before
     assert _cell(template, "env_diesel").value is None
+
+
+@pytest.fixture(scope="module")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, registry: EntityRegistry) -> Path:
+    """The 2024 templates of an entity of four kinds, Chinese and English, with last year's figures."""
+    folder = tmp_path_factory.mktemp("demo-templates")
+    period = parse_period("2024")
+    prior = demo_inputs(catalog, registry, period)  # figures of the size last year's would be
+    for code in FOUR:
+        request = TemplateRequest(registry[code], period, prior[code], "esg1-test")
+        write_template(folder / template_name(code, period), request, catalog)
+    return folder
+
+
+FOUR = ("HQ", "NFC6", "BR-LY", "OS-HK")  # headquarters, construction, branch; OS-HK's template is in English
+
+
+@pytest.mark.parametrize("code", FOUR)
+def test_filling_without_loading_gives_the_workbook_openpyxl_gives(
+    code: str, demo_templates: Path, tmp_path: Path, catalog: Catalog, registry: EntityRegistry
+) -> None:
+    """The demo's replies (issue 30, goal 4): patching the named cells gives what loading, filling and saving
+    the template with openpyxl gives, to every cell, style, validation and name, and the return reads the same."""
+    period = parse_period("2024")
+    values: dict[str, Decimal | int | float | str | None] = {**DEMO_PEOPLE}
+    values |= demo_inputs(catalog, registry, period)[code]
+    values["meta_preparer"] = " 张明 & <Zhang> "  # escaped, its spaces kept
+    template = demo_templates / template_name(code, period)
+    slow, fast = tmp_path / "openpyxl" / template.name, tmp_path / "patched" / template.name
+    fill_template(template, slow, values)
+    fill_cells(template, fast, values)
+    assert workbook_view(fast) == workbook_view(slow)
+    assert read_return(fast.read_bytes(), fast.name, catalog) == read_return(slow.read_bytes(), slow.name, catalog)
+    assert len(read_return(fast.read_bytes(), fast.name, catalog).reported) > 10
+
+
+def test_filling_without_loading_leaves_what_only_openpyxl_writes_to_it(template: Path, tmp_path: Path) -> None:
+    """A text that looks like a formula needs openpyxl's quote prefix; a None empties the cell either way."""
+    values: dict[str, Decimal | int | float | str | None] = {"env_diesel": "=1+1", "env_gasoline": None}
+    fill_template(template, tmp_path / "a" / "x.xlsx", values)
+    fill_cells(template, tmp_path / "b" / "x.xlsx", values)
+    assert workbook_view(tmp_path / "b" / "x.xlsx") == workbook_view(tmp_path / "a" / "x.xlsx")
+    assert _cell(tmp_path / "b" / "x.xlsx", "env_diesel").quotePrefix
+    with pytest.raises(KeyError, match="no defined name nope"):
+        fill_cells(template, tmp_path / "c.xlsx", {"nope": 1})
