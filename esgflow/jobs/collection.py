@@ -108,7 +108,8 @@ def write_templates(
     open_collection: the office issuing templates opens the period; a reporter's download does not.
     """
     from esgflow.jobs.setup import cycle_deadline
-    from esgflow.workbooks.template import TemplateRequest, write_template
+    from esgflow.workbooks.reuse import TemplateWriter
+    from esgflow.workbooks.template import TemplateRequest
 
     due = cycle_deadline(settings, period, deadline)
     require_schema(settings)
@@ -121,14 +122,14 @@ def write_templates(
         if open_collection:
             open_for_collection(session, period)  # returns for the period are taken from now on
         prior = _standing_observations(session, period.shifted_years(-1))
-    paths, key = [], signing_key(settings.home)
+    paths, key, writer = [], signing_key(settings.home), TemplateWriter(catalog)  # a build per kind and language
     for code in (e for e in registry.codes if e in (entities or members)):
         rows = prior.filter(prior["entity"] == code)
         values = dict(zip(rows["indicator"].to_list(), rows["value"].to_list(), strict=True))
         path = out / template_name(code, period)
         signed = signature(key, code, period.code, catalog.template_version)
         request = TemplateRequest(registry[code], period, values, signed, deadline=due, contact=settings.office_contact)
-        write_template(path, request, catalog)
+        writer.write(path, request)
         paths.append(path)
     return paths
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, PatternFill, Protection
@@ -120,6 +121,17 @@ def _prior_format(ind: Indicator, value: Decimal) -> str:
         return "#,##0"
     places = min(max(-int(tidy(value).as_tuple().exponent), 0), 6)
     return display.excel_format(places)
+
+
+def write_prior(cell: Cell, ind: Indicator, prior: Decimal | None) -> None:
+    """Last period's figure (reporting units) in the unit the row asks for; None leaves the cell as a
+    cell never written to."""
+    if prior is None:
+        cell.value, cell.number_format = None, "General"
+        return
+    last = units.convert(prior, ind.unit, ind.input_unit or ind.unit)
+    cell.value = float(last)  # a number, never text: nothing here can become a formula
+    cell.number_format = _prior_format(ind, last)
 
 
 def _unit_text(ind: Indicator) -> str:
@@ -255,7 +267,6 @@ def _write_pillar(
         if isinstance(row, L.InputRow):
             ind = row.indicator
             row_of[ind.code] = r
-            unit = ind.input_unit or ind.unit
             ws[f"{L.COL_CODE}{r}"] = ind.code
             ws[f"{L.COL_NAME_ZH}{r}"] = template_name(ind, catalog, "zh")
             ws[f"{L.COL_NAME_EN}{r}"] = template_name(ind, catalog, "en")
@@ -264,11 +275,8 @@ def _write_pillar(
             value.fill, value.protection, value.number_format = INPUT_FILL, UNLOCKED, _number_format(ind)
             note = ws[f"{L.COL_NOTE}{r}"]
             note.fill, note.protection = OPTIONAL_FILL, UNLOCKED
-            prior = req.prior_values.get(ind.code)
-            if prior is not None:  # a number, never text: nothing here can become a formula
-                last = units.convert(prior, ind.unit, unit)
-                ws[f"{L.COL_PRIOR}{r}"] = float(last)
-                ws[f"{L.COL_PRIOR}{r}"].number_format = _prior_format(ind, last)
+            if (prior := req.prior_values.get(ind.code)) is not None:
+                write_prior(ws[f"{L.COL_PRIOR}{r}"], ind, prior)
             write_text(ws[f"{L.COL_RULE}{r}"], _rule_text(ind, catalog))
             key = (("whole" if ind.dtype == "integer" else "decimal"), ind.rules.min, ind.rules.max)
             if key not in validations:
@@ -377,6 +385,16 @@ def write_template(
     """Write the workbook; returns the codes of the indicators it asks for.
 
     regions: the places a split may name (the factor registry's, by default)."""
+    wb, codes = build_template(req, catalog, regions)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return codes
+
+
+def build_template(
+    req: TemplateRequest, catalog: Catalog, regions: Mapping[str, Region] | None = None
+) -> tuple[Workbook, list[str]]:
+    """The workbook write_template saves, and the codes of the indicators it asks for."""
     version = req.template_version or catalog.template_version
     if not catalog.knows_template_version(version):
         raise EsgflowError(f"template version {version!r} is not one of 1 to {catalog.template_version}")
@@ -402,6 +420,4 @@ def write_template(
         elif kind == "locations" and places:  # the list a split's location cells choose from
             _write_locations(wb.create_sheet(L.LOCATIONS_SHEET), places)
     wb.security.lockStructure = True
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return [i.code for i in inputs]
+    return wb, [i.code for i in inputs]
