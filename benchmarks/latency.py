@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,11 +85,17 @@ def warm_home(workdir: Path, period: str, count: int):  # type: ignore[no-untype
     return settings, files
 
 
-def options(doc: str, repeat: int, prefix: str) -> tuple[argparse.Namespace, Path, tuple[float, float, float]]:
-    """--repeat and --workdir (a new temporary folder by default), and the load average now."""
+def options(
+    doc: str, repeat: int, prefix: str, more: Callable[[argparse.ArgumentParser], object] | None = None
+) -> tuple[argparse.Namespace, Path, tuple[float, float, float]]:
+    """--repeat and --workdir (a new temporary folder by default), and the load average now.
+
+    more: adds a benchmark's own options."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=repeat)
     parser.add_argument("--workdir", type=Path)
+    if more is not None:
+        more(parser)
     args = parser.parse_args()
     return args, args.workdir or Path(tempfile.mkdtemp(prefix=prefix)), os.getloadavg()
 
