@@ -47,7 +47,7 @@ def fill_template(
     return out
 
 
-def _stored(value: Value) -> str | None:
+def stored_cell(value: Value) -> str | None:
     """A filled cell's XML as openpyxl writes it (after the reference and style), or None when only
     openpyxl can write it (a formula-like text, a flag, an odd number)."""
     if isinstance(value, str):
@@ -93,7 +93,7 @@ def fill_cells(template: Path, out: Path, values: dict[str, Value]) -> Path:
     for name, value in values.items():
         if name not in names:
             raise KeyError(f"{template.name} has no defined name {name}")
-        stored = _stored(value) if value is not None else ""
+        stored = stored_cell(value) if value is not None else ""
         if stored is None:
             return fill_template(template, out, values)
         for sheet, ref in names[name]:
