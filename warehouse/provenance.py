@@ -89,10 +89,10 @@ def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[
     coded, width = pl.Enum(names), len(names)
 
     def code(column: str) -> pl.Expr:
-        return pl.col(column).cast(coded).to_physical().cast(pl.Int64)
+        return pl.col(column).cast(coded).to_physical().cast(pl.Int32)
 
     def pair(left: str, right: str) -> pl.Expr:  # two codes as one integer key
-        return pl.col(left) * width + pl.col(right)
+        return pl.col(left).cast(pl.Int64) * width + pl.col(right)
 
     tree = tree.select(code("entity").alias("e"), code("scope").alias("s"))
     owner = obs.select("observation_id", code("entity").alias("e"), code("indicator").alias("j"))
@@ -103,6 +103,7 @@ def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[
         figs.select("f", "s", "i", pl.col("observation_ids").alias("observation_id"))
         .explode("observation_id")
         .drop_nulls("observation_id")
+        .with_columns(pl.col("observation_id").cast(pl.Int32))  # half the memory of millions of ids
     )
     # the owner (entity, indicator) of each id, null for an id that is no input observation
     size = int(owner["observation_id"].max() or 0) + 1
@@ -110,7 +111,7 @@ def derivable(figures: pl.DataFrame, inputs: Inputs) -> tuple[pl.DataFrame, set[
     known = (pl.col("observation_id") >= 0) & (pl.col("observation_id") < size)
     place = pl.col("observation_id").clip(0, size - 1).cast(pl.UInt32)
     for column in ("e", "j"):
-        lookup = pl.Series(column, [None], pl.Int64).extend_constant(None, size - 1).scatter(at, owner[column])
+        lookup = pl.Series(column, [None], pl.Int32).extend_constant(None, size - 1).scatter(at, owner[column])
         ids = ids.with_columns(pl.when(known).then(pl.lit(lookup).gather(place)).alias(column))
     pairs = tree.select(pair("e", "s"))["e"].implode()
     used = ids["e"].drop_nulls().unique()
