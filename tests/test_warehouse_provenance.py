@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from sqlalchemy import func, select
 
 from esgflow.catalog import load_catalog
@@ -19,7 +20,7 @@ from esgflow.jobs.figures import consolidate_period, explain_figure
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.reference_data import reference_rows
-from esgflow.warehouse import db
+from esgflow.warehouse import db, provenance
 from esgflow.warehouse import models as m
 from esgflow.warehouse.figures import figure_sources, figures_with_sources, replace_computed_figures, stored_figure
 from esgflow.warehouse.provenance import Inputs, derivable, submissions_read
@@ -117,7 +118,9 @@ def test_an_indicator_whose_figures_list_other_ids_than_the_tree_gives_keeps_a_r
     }
 
 
-def test_an_id_that_is_no_input_observation_keeps_its_indicator_a_row_per_id(settings: Settings) -> None:
+def test_an_id_that_is_no_input_observation_keeps_its_indicator_a_row_per_id(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # each id finds its owner by its place in an array: an id past the last observation, or below the first,
     # has none, and its figure cannot be derived
     init_warehouse(settings)
@@ -141,9 +144,11 @@ def test_an_id_that_is_no_input_observation_keeps_its_indicator_a_row_per_id(set
         },
         schema_overrides={"observation_ids": pl.List(pl.Int64)},
     )
-    feeds, kept, used = derivable(figures, Inputs(frame, PARENTS, read))
-    assert kept == {"env_gasoline", "env_fuel_total"} and used == ["CINF", "CSSI"]
-    assert sorted(feeds.iter_rows()) == [("env_diesel", "env_diesel")]
+    for at_once in (provenance.IDS_AT_ONCE, 1):  # the ids exploded all at once, and a figure at a time
+        monkeypatch.setattr(provenance, "IDS_AT_ONCE", at_once)
+        feeds, kept, used = derivable(figures, Inputs(frame, PARENTS, read))
+        assert kept == {"env_gasoline", "env_fuel_total"} and used == ["CINF", "CSSI"]
+        assert sorted(feeds.iter_rows()) == [("env_diesel", "env_diesel")]
 
 
 def _undo_reorganisation(settings: Settings) -> None:
