@@ -32,6 +32,7 @@ import polars as pl
 
 from esgflow.catalog import Catalog
 from esgflow.checks.conditions import with_conditions
+from esgflow.checks.judge import Failure
 from esgflow.checks.offline_docs import RUN_PAGES, offline_site
 from esgflow.checks.run_page import RunReturn, ValidationRun, write_run_index, write_run_page
 from esgflow.findings import Finding
@@ -43,14 +44,6 @@ INDEX_LIMIT = 50  # runs listed on the Data Docs index page; every run keeps its
 # Checkpoint runs this process made: each costs about a second, so the portal judges the uploads that wait
 # at the same moment in one run (esgflow.portal.uploads), and its test counts them here.
 _RUNS = [0]
-
-
-@dataclass(frozen=True)
-class Failure:
-    row_id: int
-    rule: str
-    severity: str
-    meta: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -158,17 +151,7 @@ class Validator:
                 batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
                 result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
         self.pending += list(result.run_results)
-        failures: list[Failure] = []
-        for validation in result.run_results.values():
-            for r in validation.results:
-                meta = dict(r.expectation_config.meta or {})
-                if _raised(r.exception_info):  # a check that could not run must never pass as kept
-                    raise RuntimeError(f"expectation {meta.get('rule')} could not run: {r.exception_info}")
-                if r.success:
-                    continue
-                for row in r.result.get("unexpected_index_list") or []:
-                    failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
-        return Checked(failures, run)
+        return Checked([f for v in result.run_results.values() for f in failures_of(v)], run)
 
     def note(self, run: ValidationRun | None, findings: list[Finding], returns: list[RunReturn] | None = None) -> None:
         """The findings a run's failures became, with entity, sheet and cell: its page says them at the next build.
@@ -211,6 +194,20 @@ def _columns(checkpoint: Any) -> list[str]:
             kwargs = expectation.configuration.kwargs
             names += [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
     return names
+
+
+def failures_of(validation: Any) -> list[Failure]:
+    """The failing rows of one Great Expectations validation result, expectation by expectation."""
+    failures: list[Failure] = []
+    for r in validation.results:
+        meta = dict(r.expectation_config.meta or {})
+        if _raised(r.exception_info):  # a check that could not run must never pass as kept
+            raise RuntimeError(f"expectation {meta.get('rule')} could not run: {r.exception_info}")
+        if r.success:
+            continue
+        for row in r.result.get("unexpected_index_list") or []:
+            failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
+    return failures
 
 
 def _run_pages(site: Path, run_name: str) -> list[Path]:
