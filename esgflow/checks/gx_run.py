@@ -20,6 +20,7 @@ import fcntl
 import functools
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ INDEX_LIMIT = 50  # runs listed on the Data Docs index page; every run keeps its
 # Checkpoint runs this process made: each costs about a second, so the portal judges the uploads that wait
 # at the same moment in one run (esgflow.portal.uploads), and its test counts them here.
 _RUNS = [0]
+_DETACHED = [False]  # whether this process left its runs to a recorder it started (its Data Docs come later)
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,22 @@ class Validator:
     """Runs the catalog's suites; one instance per warehouse home, reused across runs."""
 
     def __init__(self, home: Path, catalog: Catalog) -> None:
+        from esgflow.checks.suites import plain_suites
+
         self.home = home
         self.catalog = catalog
+        self.plain = plain_suites(catalog)
         # runs described since the last build: their findings, and the returns they judged when known
         self.noted: dict[str, tuple[ValidationRun, list[Finding], list[RunReturn]]] = {}
-        with _exclusive(home):
-            self._set_up(home, catalog)
+        self.held: dict[str, Path] = {}  # runs this process judged and queued, released at the next build
+        self.pending: list[Any] = []  # results stored since the Data Docs were last built
+        self.checkpoints: dict[str, Any] = {}
+
+    def set_up(self) -> None:
+        """Load Great Expectations and the home's context (once): only the record needs them."""
+        if not self.checkpoints:
+            with _exclusive(self.home):
+                self._set_up(self.home, self.catalog)
 
     def _set_up(self, home: Path, catalog: Catalog) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -92,7 +104,6 @@ class Validator:
             index = site.setdefault("site_index_builder", {"class_name": "DefaultSiteIndexBuilder"})
             index["validation_results_limit"] = INDEX_LIMIT
         self.context.variables.data_docs_sites = sites
-        self.pending: list[Any] = []  # results stored since the Data Docs were last built
         stamp, fingerprint = home / "gx" / SUITES_STAMP, _fingerprint(catalog)
         if stamp.exists() and stamp.read_text() == fingerprint:
             from great_expectations.exceptions import DataContextError
@@ -131,27 +142,56 @@ class Validator:
         return self.check(suite, frame, run_name).failures
 
     def check(self, suite: str, frame: pl.DataFrame, run_name: str) -> Checked:
-        """Validate a check frame; the failing rows, and the run to `note` the findings made of them on."""
-        from great_expectations.core.run_identifier import RunIdentifier
+        """Judge a check frame (esgflow.checks.judge) and queue it for the record: the failing rows, and the
+        run to `note` the findings made of them on. Great Expectations records it at the next build."""
+        from esgflow.checks import recorder
+        from esgflow.checks.judge import judge
 
         if frame.is_empty():
             return Checked([], None)
+        run = ValidationRun(f"{run_name}-{uuid.uuid4().hex[:8]}", suite, datetime.now(UTC))  # a key of its own
+        failures = judge(self.plain[suite], frame)
+        self.held[run.name] = recorder.hold(self.home, run, frame, failures)
+        return Checked(failures, run)
+
+    def record(self, run: ValidationRun, frame: pl.DataFrame) -> list[Failure]:
+        """Run Great Expectations on a judged frame, for real: its result is stored for the Data Docs."""
+        from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
 
-        run = ValidationRun(f"{run_name}-{uuid.uuid4().hex[:8]}", suite, datetime.now(UTC))  # a key of its own
-        run_id = RunIdentifier(run_name=run.name, run_time=run.time)
+        self.set_up()
+        suite, run_id = run.suite, RunIdentifier(run_name=run.name, run_time=run.time)
+        batch = _to_pandas(with_conditions(frame, [c for e in self.plain[suite] for c in e.columns]))
         with _exclusive(self.home):
             _RUNS[0] += 1
             try:
-                batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
                 result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
             except ResourceFreshnessAggregateError:
                 # another process saved the same suites since this one set up: take what is stored
                 self.checkpoints[suite] = self.context.checkpoints.get(f"{suite}_checks")
-                batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
                 result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
         self.pending += list(result.run_results)
-        return Checked([f for v in result.run_results.values() for f in failures_of(v)], run)
+        return [f for v in result.run_results.values() for f in failures_of(v)]
+
+    def release(self) -> None:
+        """Hand this process's queued runs, with what was noted of them, to any recorder."""
+        from esgflow.checks import recorder
+
+        held, self.held = self.held, {}  # a portal thread may judge the next batch meanwhile
+        for name, path in held.items():
+            noted = self.noted.pop(name, None)
+            recorder.release(path, noted[1:] if noted else None)
+
+    def record_queue(self) -> None:
+        """Record every queued run of the home this process can take, comparing both engines' failures."""
+        from esgflow.checks import recorder
+
+        for path in recorder.take(self.home):
+            entry = recorder.read(path)
+            recorder.compare(self.home, entry.run, entry.judged, self.record(entry.run, entry.frame))
+            if entry.notes is not None:
+                self.noted[entry.run.name] = (entry.run, *entry.notes)
+            shutil.rmtree(path)
 
     def note(self, run: ValidationRun | None, findings: list[Finding], returns: list[RunReturn] | None = None) -> None:
         """The findings a run's failures became, with entity, sheet and cell: its page says them at the next build.
@@ -160,8 +200,19 @@ class Validator:
         if run is not None:
             self.noted[run.name] = (run, findings, returns or [])
 
-    def build_docs(self) -> None:
-        """Render the Data Docs pages of the results stored since the last build, and the index."""
+    def build_docs(self, detached: bool = False) -> None:
+        """Record the home's queued runs, then render the Data Docs pages of the results stored since the
+        last build, and the index. detached: leave both to a recorder process started now (a cold command)."""
+        from esgflow.checks import recorder
+
+        released = bool(self.held)
+        self.release()
+        if detached:
+            if released:
+                recorder.start_detached(self.home)
+                _DETACHED[0] = True
+            return
+        self.record_queue()
         if not self.pending:
             return
         with _exclusive(self.home):
@@ -186,16 +237,6 @@ class Validator:
         return self.home / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
-def _columns(checkpoint: Any) -> list[str]:
-    """Every column the expectations of a checkpoint's suites name (the masked ones among them)."""
-    names = []
-    for definition in checkpoint.validation_definitions:
-        for expectation in definition.suite.expectations:
-            kwargs = expectation.configuration.kwargs
-            names += [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    return names
-
-
 def failures_of(validation: Any) -> list[Failure]:
     """The failing rows of one Great Expectations validation result, expectation by expectation."""
     failures: list[Failure] = []
@@ -215,11 +256,12 @@ def _run_pages(site: Path, run_name: str) -> list[Path]:
     return sorted(site.glob(f"validations/*/{run_name}/*/*.html"))
 
 
-def build_data_docs(home: Path) -> None:
-    """Build the Data Docs for what this process validated under `home` (nothing if it validated nothing)."""
+def build_data_docs(home: Path, detached: bool = False) -> None:
+    """Record what this process validated under `home` (and any run left queued), then build the Data Docs
+    (nothing if it validated nothing). detached: a recorder process does both after this one exits."""
     for (path, _), validator in _VALIDATORS.items():
         if path == str(home.resolve()):
-            validator.build_docs()
+            validator.build_docs(detached)
 
 
 def _fingerprint(catalog: Catalog) -> str:
@@ -279,6 +321,20 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
     import pandas as pd
 
     return pd.DataFrame({name: frame[name].to_list() for name in frame.columns})
+
+
+def record_all() -> None:
+    """Record what every validator of this process has queued, without building pages (the tests' check
+    that both engines agree on every validation they make)."""
+    for validator in list(_VALIDATORS.values()):
+        if validator.held and validator.home.is_dir():
+            validator.release()
+            validator.record_queue()
+
+
+def recording_detached() -> bool:
+    """Whether this process queued runs and started a recorder for them (the Data Docs will list them)."""
+    return _DETACHED[0]
 
 
 def checkpoint_runs() -> int:

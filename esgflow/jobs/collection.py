@@ -148,6 +148,7 @@ def ingest_files(
     paths: list[Path],
     letters_by_mail: bool = False,
     docs: bool = True,
+    record_later: bool = False,
     origins: Mapping[Path, Origin] | None = None,
     on_judged: OnJudged | None = None,
     portal_user: Mapping[Path, str] | None = None,
@@ -158,6 +159,8 @@ def ingest_files(
     letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
     docs: build the Data Docs pages of the validation afterwards (a process answering one
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
+    record_later: leave Great Expectations' record and the Data Docs to a detached recorder (a cold command
+    answering one workbook does not load Great Expectations: esgflow.checks.recorder).
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
     portal_user: the signed-in address that uploaded each file through the portal (recorded as who submitted it).
@@ -177,7 +180,7 @@ def ingest_files(
     )  # fmt: skip
     outcomes = ingestor.ingest(paths)
     if docs:
-        build_data_docs(settings.home)
+        build_data_docs(settings.home, detached=record_later)
     return outcomes
 
 
