@@ -200,36 +200,41 @@ class Validator:
         if run is not None:
             self.noted[run.name] = (run, findings, returns or [])
 
-    def build_docs(self, detached: bool = False) -> None:
+    def build_docs(self, detached: bool = False, release: bool = True) -> None:
         """Record the home's queued runs, then render the Data Docs pages of the results stored since the
-        last build, and the index. detached: leave both to a recorder process started now (a cold command)."""
+        last build, and the index. detached: leave both to a recorder process started now (a cold command).
+        release: hand this process's judged runs to the queue first (the portal does that under its
+        ingest lock, so that no batch is released before its findings are noted, and records outside it)."""
         from esgflow.checks import recorder
 
-        released = bool(self.held)
-        self.release()
+        released = bool(self.held) and release
+        if release:
+            self.release()
         if detached:
             if released:
                 recorder.start_detached(self.home)
                 _DETACHED[0] = True
             return
         self.record_queue()
-        if not self.pending:
+        pending, self.pending = self.pending, []
+        if not pending:
             return
         with _exclusive(self.home):
-            suites = {key.expectation_suite_identifier for key in self.pending}
-            self.context.build_data_docs(resource_identifiers=[*self.pending, *suites])
+            suites = {key.expectation_suite_identifier for key in pending}
+            self.context.build_data_docs(resource_identifiers=[*pending, *suites])
             site = self.site
-            pages = {key.run_id.run_name: _run_pages(site, key.run_id.run_name) for key in self.pending}
+            pages = {key.run_id.run_name: _run_pages(site, key.run_id.run_name) for key in pending}
             offline_site(site, [p for found in pages.values() for p in found])
-            if self.noted:
+            noted = [n for name, n in list(self.noted.items()) if name not in self.held]  # not one still judged
+            if noted:
                 from esgflow.entities import load_registry
 
                 registry = load_registry()
-                for run, findings, returns in self.noted.values():
+                for run, findings, returns in noted:
                     detail = next(iter(pages.get(run.name, [])), None)
                     write_run_page(site / RUN_PAGES, run, findings, detail, self.catalog, registry, returns)
+                    self.noted.pop(run.name, None)
                 write_run_index(site / RUN_PAGES, registry)
-        self.pending, self.noted = [], {}
 
     @property
     def site(self) -> Path:
@@ -256,12 +261,20 @@ def _run_pages(site: Path, run_name: str) -> list[Path]:
     return sorted(site.glob(f"validations/*/{run_name}/*/*.html"))
 
 
-def build_data_docs(home: Path, detached: bool = False) -> None:
+def build_data_docs(home: Path, detached: bool = False, release: bool = True) -> None:
     """Record what this process validated under `home` (and any run left queued), then build the Data Docs
-    (nothing if it validated nothing). detached: a recorder process does both after this one exits."""
-    for (path, _), validator in _VALIDATORS.items():
+    (nothing if it validated nothing). detached: a recorder process does both after this one exits.
+    release: queue this process's judged runs first (else only what `release_runs` queued is recorded)."""
+    for (path, _), validator in list(_VALIDATORS.items()):
         if path == str(home.resolve()):
-            validator.build_docs(detached)
+            validator.build_docs(detached, release)
+
+
+def release_runs(home: Path) -> None:
+    """Queue, with their notes, the runs this process judged under `home`, for any recorder to take."""
+    for (path, _), validator in list(_VALIDATORS.items()):
+        if path == str(home.resolve()):
+            validator.release()
 
 
 def _fingerprint(catalog: Catalog) -> str:

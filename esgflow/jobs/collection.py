@@ -245,11 +245,19 @@ def ingest_uploads(
     return [by_path[path] for path in paths]
 
 
-def refresh_data_docs(settings: Settings) -> None:
-    """Build the Data Docs pages of what this process validated (after the reporter has the answer)."""
+def refresh_data_docs(settings: Settings, release: bool = True) -> None:
+    """Record what this process validated and build its Data Docs pages (after the reporter has the answer).
+    release: queue this process's judged runs first; else only what `release_judged` queued is recorded."""
     from esgflow.checks.gx_run import build_data_docs
 
-    build_data_docs(settings.home)
+    build_data_docs(settings.home, release=release)
+
+
+def release_judged(settings: Settings) -> None:
+    """Queue this process's judged runs with their findings, for Great Expectations to record."""
+    from esgflow.checks.gx_run import release_runs
+
+    release_runs(settings.home)
 
 
 def data_docs_index(settings: Settings) -> Path:

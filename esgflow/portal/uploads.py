@@ -32,7 +32,7 @@ from esgflow.intake import quarantine
 from esgflow.intake.archive import content_hash
 from esgflow.intake.outcome import Outcome
 from esgflow.jobs.access import portal_event, recent_uploads
-from esgflow.jobs.collection import Upload, ingest_uploads, refresh_data_docs
+from esgflow.jobs.collection import Upload, ingest_uploads, refresh_data_docs, release_judged
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import ParsedReturn, read_one
@@ -48,14 +48,15 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 _INVISIBLE = {"Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # dropped; controls become _ below
 
-# One validation at a time in this process: the warm Great Expectations context is shared.
+# One validation at a time in this process.
 _INGEST = threading.Lock()
-# Uploads of this process waiting for or in their validation. The Data Docs are built after an answer
-# only when none is: a build holds _INGEST as long as a validation, so building after every answer of a
-# burst (33 entities at once) made each reporter wait for the pages of those before them. The last
-# answer's build renders every result stored since (gx_run.Validator.pending), so no page is lost.
+# Uploads of this process waiting for or in their validation. Great Expectations records the answered
+# ones (and builds their Data Docs) only when none is: recording after every answer of a burst (33
+# entities at once) made each reporter wait for the record of those before them. The last answer's
+# refresh records every run queued since (esgflow.checks.recorder), so no record or page is lost.
 _WAITING = [0]
 _WAITING_LOCK = threading.Lock()
+_RECORDING = threading.Lock()  # one thread at a time records the home's queue (esgflow.checks.recorder)
 MAX_BATCH = 64  # uploads judged in one run at most (each holds its bytes and its reading in memory)
 
 
@@ -228,10 +229,15 @@ def _judge_batch(settings: Settings, batch: list[_Ticket]) -> None:
 
 
 def refresh_docs(settings: Settings) -> bool:
-    """The Data Docs pages, built after the reporter has their answer; left (False) to the build after the
-    next answer while another upload of this process waits for its own."""
+    """Great Expectations' record of the answered uploads and their Data Docs pages, made after the reporter
+    has the answer; left (False) to the next answer's refresh while another upload of this process waits.
+
+    The judged runs are queued under the ingest lock (no batch is half noted then); the recording runs
+    outside it, so that a burst of uploads arriving meanwhile is judged at once, not after the record."""
     with _INGEST:
         if _WAITING[0]:
             return False
-        refresh_data_docs(settings)
-        return True
+        release_judged(settings)
+    with _RECORDING:  # after another thread's recording, this one takes what was queued since
+        refresh_data_docs(settings, release=False)
+    return True
