@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -57,6 +58,7 @@ _INGEST = threading.Lock()
 _WAITING = [0]
 _WAITING_LOCK = threading.Lock()
 _RECORDING = threading.Lock()  # one thread at a time records the home's queue (esgflow.checks.recorder)
+QUIET = 0.5  # seconds a refresh waits after an answer before it records (a background task: nobody waits)
 MAX_BATCH = 64  # uploads judged in one run at most (each holds its bytes and its reading in memory)
 
 
@@ -116,14 +118,15 @@ def submit(
     if len(data) > MAX_UPLOAD_BYTES:
         portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    read = read_one(data, name, load_catalog())  # the one reading: the ingest takes it as it is
-    identity = claimed_identity(read)
-    if identity is not None:
-        entity, period = identity
-        if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
-            portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
-            raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
-    with _waiting():
+    with _waiting():  # from its reading on: Great Expectations' record waits while an upload is on its way
+        read = read_one(data, name, load_catalog())  # the one reading: the ingest takes it as it is
+        identity = claimed_identity(read)
+        if identity is not None:
+            entity, period = identity
+            if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
+                event = _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period)
+                portal_event(settings, event)
+                raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
         outcome = judge(settings, Upload(data, name, viewer.grant.email, read), identity)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
     period = outcome.period or (identity[1] if identity else None)
@@ -234,6 +237,7 @@ def refresh_docs(settings: Settings) -> bool:
 
     The judged runs are queued under the ingest lock (no batch is half noted then); the recording runs
     outside it, so that a burst of uploads arriving meanwhile is judged at once, not after the record."""
+    time.sleep(QUIET)  # uploads sent at the same moment as the one just answered are on their way in by then
     with _INGEST:
         if _WAITING[0]:
             return False
