@@ -229,11 +229,12 @@ def _cmd_report(args: argparse.Namespace) -> None:
     )
 
 
-def _print_data_docs() -> None:
+def _print_data_docs(coming: bool = False) -> None:
+    """The Data Docs' address, once they exist (coming: a recorder this command started is writing them)."""
     from esgflow.jobs.collection import data_docs_index
 
     docs = data_docs_index(load_settings())
-    if docs.exists():
+    if docs.exists() or coming:
         print(f"validation results (Data Docs): {docs.as_uri()}")
 
 
@@ -251,8 +252,10 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     from esgflow.progress import IngestProgress
 
     shown = IngestProgress(sys.stdout)
+    paths = [Path(p) for p in args.paths]
+    one = len(paths) == 1 and paths[0].is_file()  # a cold answer for one workbook: recorded after it exits
     try:
-        outcomes = ingest_files(load_settings(), [Path(p) for p in args.paths], on_judged=shown.judged)
+        outcomes = ingest_files(load_settings(), paths, on_judged=shown.judged, record_later=one)
     finally:
         shown.close()
     counts: dict[str, int] = {}
@@ -262,13 +265,30 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     letters = [o.letter for o in outcomes if o.letter]
     if letters:
         print(f"return letters in {letters[0].parent}")
-    _print_data_docs()
+    from esgflow.checks.gx_run import recording_detached
+
+    _print_data_docs(recording_detached())
+
+
+def _warn_of_mismatches() -> None:
+    """Loud: the polars judge answered differently from Great Expectations' record (esgflow.checks.recorder)."""
+    from esgflow.checks.recorder import MISMATCHES, mismatches
+
+    differed = mismatches(load_settings().home)
+    if differed:
+        runs = ", ".join(d["run"] for d in differed[-3:])
+        print(
+            f"ERROR: the judge's findings differed from Great Expectations' record on {_count(len(differed), 'run')} "
+            f"(latest: {runs}); see {load_settings().home / 'gx' / MISMATCHES}",
+            file=sys.stderr,
+        )
 
 
 def _cmd_status(args: argparse.Namespace) -> None:
     from esgflow.jobs.collection import period_statuses
 
     statuses = period_statuses(load_settings(), args.period)
+    _warn_of_mismatches()  # on stderr: the JSON on stdout stays as it is
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=2))
         return

@@ -118,12 +118,16 @@ def test_every_run_is_kept_in_the_homes_context_with_its_data_docs(
     validator: Validator, frame: pl.DataFrame, home: Path
 ) -> None:
     validator.run("submission", frame, run_name="test-kept")
-    [runs] = (home / VALIDATIONS / "submission").glob("test-kept-*")  # each run keeps a name of its own
-    assert runs.is_dir() and list(runs.rglob("*.json"))
+    # the answer is the judge's; the run waits in the home's queue for Great Expectations to record it
+    assert not list((home / VALIDATIONS / "submission").glob("test-kept-*"))
+    assert [p.name.split(".")[0] for p in (home / "gx" / "queue" / "held").glob("test-kept-*")]
     docs = home / "gx" / "uncommitted" / "data_docs" / "local_site"
     # the pages are not rendered while a reporter waits for the findings, but when the batch is done
     assert not list((docs / "validations" / "submission").glob("test-kept-*"))
     build_data_docs(home)
+    [runs] = (home / VALIDATIONS / "submission").glob("test-kept-*")  # each run keeps a name of its own
+    assert runs.is_dir() and list(runs.rglob("*.json"))
+    assert not list((home / "gx" / "queue").rglob("test-kept-*"))  # recorded once, and taken off the queue
     assert (docs / "index.html").is_file() and "test-kept-" in (docs / "index.html").read_text("utf-8")
     assert [d for d in (docs / "validations" / "submission").glob("test-kept-*") if d.is_dir()]
     assert validator.pending == []
@@ -141,6 +145,9 @@ def test_validator_for_makes_one_validator_per_home(
     assert validator_for(home / ".." / home.name, catalog) is validator  # the same folder, spelt otherwise
     other = validator_for(tmp_path / "elsewhere", catalog)
     assert other is not validator
+    # answering needs no Great Expectations: its context is made when the first run is recorded
+    assert not (tmp_path / "elsewhere" / "gx" / "great_expectations.yml").is_file()
+    other.set_up()
     assert (tmp_path / "elsewhere" / "gx" / "great_expectations.yml").is_file()
 
 
@@ -154,8 +161,10 @@ def test_an_expectation_that_cannot_run_is_an_error_not_a_pass(validator: Valida
 def test_a_new_process_takes_the_stored_suites_when_catalog_and_rules_are_unchanged(
     validator: Validator, frame: pl.DataFrame, home: Path, catalog: Catalog
 ) -> None:
+    validator.set_up()
     stored = {p: p.stat().st_mtime_ns for p in (home / "gx" / "expectations").rglob("*.json")}
     again = Validator(home, catalog)  # what a new process makes
+    again.set_up()
     assert {p: p.stat().st_mtime_ns for p in (home / "gx" / "expectations").rglob("*.json")} == stored
     assert _found(again.run("submission", frame, run_name="test-stored")) == _found(
         validator.run("submission", frame, run_name="test-made")
@@ -163,13 +172,13 @@ def test_a_new_process_takes_the_stored_suites_when_catalog_and_rules_are_unchan
 
 
 def test_the_suites_are_made_again_when_the_catalog_changes(catalog: Catalog, tmp_path: Path) -> None:
-    Validator(tmp_path, catalog)
+    Validator(tmp_path, catalog).set_up()
     stamp = tmp_path / "gx" / "esgflow-suites.sha256"
     first = stamp.read_text()
     changed = Catalog(catalog.indicators[:-1], catalog.pillars)
-    Validator(tmp_path, changed)
+    Validator(tmp_path, changed).set_up()
     assert stamp.read_text() != first
-    Validator(tmp_path, catalog)
+    Validator(tmp_path, catalog).set_up()
     assert stamp.read_text() == first
 
 

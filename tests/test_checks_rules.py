@@ -29,7 +29,7 @@ def validator(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Val
 
 def _condition(expectation: Any) -> str:
     """The rows an expectation judges: the condition of the column it names (esgflow.checks.conditions)."""
-    kwargs = expectation.configuration.kwargs
+    kwargs = expectation.kwargs
     assert "row_condition" not in kwargs  # a pandas query per metric is what the masked columns replace
     column = kwargs.get("column") or kwargs["column_B"]
     return column.split(" where ", 1)[1]

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -842,24 +844,53 @@ def test_reading_commands_load_only_what_they_use(home: Path, tmp_path: Path, se
     assert "[derived_recomputed]" in said
 
 
-def test_a_cold_ingest_of_one_workbook_imports_neither_prefect_nor_alembic(home: Path, tmp_path: Path) -> None:
-    """`esgflow ingest one.xlsx` validates with Great Expectations, but runs no flow: importing Prefect
-    (seconds on a cold start) would make the office wait for what the command never uses."""
+def test_a_cold_ingest_of_one_workbook_loads_no_great_expectations_and_a_recorder_keeps_the_record(
+    home: Path, tmp_path: Path
+) -> None:
+    """`esgflow ingest one.xlsx` answers with the polars judge: it imports neither Great Expectations, pandas,
+    Prefect nor Alembic, and says what a directory ingest (recorded in its own process) says. A recorder it
+    starts on exit runs Great Expectations on the same frame afterwards: the run's validation result, its
+    Data Docs page and esgflow's run page appear, and the queue is empty again."""
+    import time
+
     from tests.returns_factory import fill
 
     assert main(["init"]) == 0
     assert main(["templates", "--period", "2024", "--out", str(tmp_path / "tpl"), "--entity", "SAMI"]) == 0
-    returned = fill(tmp_path / "tpl" / "SAMI_2024.xlsx", tmp_path / "returned", {})
+    returned = fill(tmp_path / "tpl" / "SAMI_2024.xlsx", tmp_path / "returned", {"env_diesel": Decimal("-5")})
     probe = (
         "import sys\n"
         "from esgflow.cli import main\n"
         "code = main(sys.argv[1:])\n"
-        "print(sorted(name for name in ('prefect', 'alembic', 'great_expectations') if name in sys.modules))\n"
+        "print(sorted(n for n in ('prefect', 'alembic', 'great_expectations', 'pandas') if n in sys.modules))\n"
     )
+    other = tmp_path / "other"  # the same warehouse and signing key, for the same file ingested as a folder
+    shutil.copytree(home, other)
     argv = [sys.executable, "-c", probe, "ingest", str(returned)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=180, cwd=tmp_path)
-    assert "accepted as SAMI 2024 version 1" in done.stdout, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "['great_expectations']", done.stdout
+    *said, loaded = done.stdout.strip().splitlines()
+    assert loaded == "[]", done.stdout + done.stderr
+    assert "rejected" in said[0] and "[range]" in done.stdout, done.stdout
+    # the same file in the copied home, as a folder: recorded in the command's own process (as before)
+    env = {**os.environ, "ESGFLOW_HOME": str(other)}
+    folder = subprocess.run(
+        [sys.executable, "-c", probe, "ingest", str(returned.parent)], env=env, capture_output=True, text=True
+    )
+    *said_there, loaded_there = folder.stdout.strip().splitlines()
+    assert "great_expectations" in loaded_there
+    assert [line.replace(str(other), str(home)) for line in said_there] == said
+    site = home / "gx" / "uncommitted" / "data_docs" / "local_site"
+    for _ in range(240):  # the recorder runs detached: wait for its record
+        pages = list((site / "esgflow").glob("ingest-1-*.html"))
+        if pages and not [p for p in (home / "gx" / "queue").rglob("*") if p.is_file()]:
+            break
+        time.sleep(0.5)
+    [page] = pages
+    run = page.stem
+    assert list((home / "gx" / "uncommitted" / "validations" / "submission" / run).rglob("*.json"))
+    assert list((site / "validations" / "submission" / run).rglob("*.html"))
+    assert "env_diesel" in page.read_text("utf-8") or "柴油" in page.read_text("utf-8")
+    assert not (home / "gx" / "mismatches.jsonl").exists()
 
 
 def test_backup_and_restore_on_the_command_line(

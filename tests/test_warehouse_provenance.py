@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from sqlalchemy import func, select
 
 from esgflow.catalog import load_catalog
@@ -19,7 +20,7 @@ from esgflow.jobs.figures import consolidate_period, explain_figure
 from esgflow.jobs.setup import init_warehouse
 from esgflow.periods import parse_period
 from esgflow.reference_data import reference_rows
-from esgflow.warehouse import db
+from esgflow.warehouse import db, provenance
 from esgflow.warehouse import models as m
 from esgflow.warehouse.figures import figure_sources, figures_with_sources, replace_computed_figures, stored_figure
 from esgflow.warehouse.provenance import Inputs, derivable, submissions_read
@@ -115,6 +116,39 @@ def test_an_indicator_whose_figures_list_other_ids_than_the_tree_gives_keeps_a_r
     assert {(r["scope"], r["indicator"]): r["observation_ids"] for r in read_back.iter_rows(named=True)} == {
         (scope, code): sorted(ids) for scope, code, _, ids in rows
     }
+
+
+def test_an_id_that_is_no_input_observation_keeps_its_indicator_a_row_per_id(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each id finds its owner by its place in an array: an id past the last observation, or below the first,
+    # has none, and its figure cannot be derived
+    init_warehouse(settings)
+    for entity in ("CSSI", "CINF"):
+        record_values(settings, entity, entity.lower(), {"env_diesel": Decimal(2), "env_gasoline": Decimal(1)})
+    with db.session_scope(settings.database_url) as s:
+        owned = s.execute(select(m.Observation.id, m.Entity.code, m.Indicator.code).join(m.Entity).join(m.Indicator))
+        frame = pl.DataFrame(owned.all(), schema=["observation_id", "entity", "indicator"], orient="row")
+        read = submissions_read(s, P2025)
+    o = {(r["entity"], r["indicator"]): r["observation_id"] for r in frame.iter_rows(named=True)}
+    beyond = int(frame["observation_id"].max()) + 1000
+    figures = pl.DataFrame(
+        {
+            "scope": ["CINF", "CINF", "CSSI"],
+            "indicator": ["env_diesel", "env_gasoline", "env_fuel_total"],
+            "observation_ids": [
+                [o[("CSSI", "env_diesel")], o[("CINF", "env_diesel")]],
+                [o[("CSSI", "env_gasoline")], o[("CINF", "env_gasoline")], beyond],
+                [o[("CSSI", "env_diesel")], -1, 0],
+            ],
+        },
+        schema_overrides={"observation_ids": pl.List(pl.Int64)},
+    )
+    for at_once in (provenance.IDS_AT_ONCE, 1):  # the ids exploded all at once, and a figure at a time
+        monkeypatch.setattr(provenance, "IDS_AT_ONCE", at_once)
+        feeds, kept, used = derivable(figures, Inputs(frame, PARENTS, read))
+        assert kept == {"env_gasoline", "env_fuel_total"} and used == ["CINF", "CSSI"]
+        assert sorted(feeds.iter_rows()) == [("env_diesel", "env_diesel")]
 
 
 def _undo_reorganisation(settings: Settings) -> None:

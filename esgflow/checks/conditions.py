@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rules name these columns where polars is not needed (letters, the portal's words)
     import polars as pl
@@ -85,3 +86,29 @@ def with_conditions(frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
         if e is not None and set(e.meta.root_names()) <= set(frame.columns)
     ]
     return frame.with_columns(exprs) if exprs else frame
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation of a suite in plain form: its Great Expectations type, arguments and meta.
+
+    The rules (esgflow.checks.rules) declare their checks in this form so that whoever only needs
+    the declaration (the polars judge, esgflow.checks.judge) does not import Great Expectations;
+    esgflow.checks.suites builds the Great Expectations objects from it."""
+
+    type: str
+    kwargs: dict[str, Any]
+    meta: dict[str, Any]
+
+    @property
+    def rule(self) -> str:
+        return str(self.meta["rule"])
+
+    @property
+    def severity(self) -> str:
+        return str(self.meta["severity"])
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns it names (the masked ones among them)."""
+        return [self.kwargs[k] for k in ("column", "column_A", "column_B") if k in self.kwargs]

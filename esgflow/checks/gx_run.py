@@ -20,6 +20,7 @@ import fcntl
 import functools
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ import polars as pl
 
 from esgflow.catalog import Catalog
 from esgflow.checks.conditions import with_conditions
+from esgflow.checks.judge import Failure
 from esgflow.checks.offline_docs import RUN_PAGES, offline_site
 from esgflow.checks.run_page import RunReturn, ValidationRun, write_run_index, write_run_page
 from esgflow.findings import Finding
@@ -43,14 +45,7 @@ INDEX_LIMIT = 50  # runs listed on the Data Docs index page; every run keeps its
 # Checkpoint runs this process made: each costs about a second, so the portal judges the uploads that wait
 # at the same moment in one run (esgflow.portal.uploads), and its test counts them here.
 _RUNS = [0]
-
-
-@dataclass(frozen=True)
-class Failure:
-    row_id: int
-    rule: str
-    severity: str
-    meta: dict[str, Any]
+_DETACHED = [False]  # whether this process left its runs to a recorder it started (its Data Docs come later)
 
 
 @dataclass(frozen=True)
@@ -77,12 +72,22 @@ class Validator:
     """Runs the catalog's suites; one instance per warehouse home, reused across runs."""
 
     def __init__(self, home: Path, catalog: Catalog) -> None:
+        from esgflow.checks.suites import plain_suites
+
         self.home = home
         self.catalog = catalog
+        self.plain = plain_suites(catalog)
         # runs described since the last build: their findings, and the returns they judged when known
         self.noted: dict[str, tuple[ValidationRun, list[Finding], list[RunReturn]]] = {}
-        with _exclusive(home):
-            self._set_up(home, catalog)
+        self.held: dict[str, Path] = {}  # runs this process judged and queued, released at the next build
+        self.pending: list[Any] = []  # results stored since the Data Docs were last built
+        self.checkpoints: dict[str, Any] = {}
+
+    def set_up(self) -> None:
+        """Load Great Expectations and the home's context (once): only the record needs them."""
+        if not self.checkpoints:
+            with _exclusive(self.home):
+                self._set_up(self.home, self.catalog)
 
     def _set_up(self, home: Path, catalog: Catalog) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -99,7 +104,6 @@ class Validator:
             index = site.setdefault("site_index_builder", {"class_name": "DefaultSiteIndexBuilder"})
             index["validation_results_limit"] = INDEX_LIMIT
         self.context.variables.data_docs_sites = sites
-        self.pending: list[Any] = []  # results stored since the Data Docs were last built
         stamp, fingerprint = home / "gx" / SUITES_STAMP, _fingerprint(catalog)
         if stamp.exists() and stamp.read_text() == fingerprint:
             from great_expectations.exceptions import DataContextError
@@ -138,37 +142,56 @@ class Validator:
         return self.check(suite, frame, run_name).failures
 
     def check(self, suite: str, frame: pl.DataFrame, run_name: str) -> Checked:
-        """Validate a check frame; the failing rows, and the run to `note` the findings made of them on."""
-        from great_expectations.core.run_identifier import RunIdentifier
+        """Judge a check frame (esgflow.checks.judge) and queue it for the record: the failing rows, and the
+        run to `note` the findings made of them on. Great Expectations records it at the next build."""
+        from esgflow.checks import recorder
+        from esgflow.checks.judge import judge
 
         if frame.is_empty():
             return Checked([], None)
+        run = ValidationRun(f"{run_name}-{uuid.uuid4().hex[:8]}", suite, datetime.now(UTC))  # a key of its own
+        failures = judge(self.plain[suite], frame)
+        self.held[run.name] = recorder.hold(self.home, run, frame, failures)
+        return Checked(failures, run)
+
+    def record(self, run: ValidationRun, frame: pl.DataFrame) -> list[Failure]:
+        """Run Great Expectations on a judged frame, for real: its result is stored for the Data Docs."""
+        from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
 
-        run = ValidationRun(f"{run_name}-{uuid.uuid4().hex[:8]}", suite, datetime.now(UTC))  # a key of its own
-        run_id = RunIdentifier(run_name=run.name, run_time=run.time)
+        self.set_up()
+        suite, run_id = run.suite, RunIdentifier(run_name=run.name, run_time=run.time)
+        batch = _to_pandas(with_conditions(frame, [c for e in self.plain[suite] for c in e.columns]))
         with _exclusive(self.home):
             _RUNS[0] += 1
             try:
-                batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
                 result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
             except ResourceFreshnessAggregateError:
                 # another process saved the same suites since this one set up: take what is stored
                 self.checkpoints[suite] = self.context.checkpoints.get(f"{suite}_checks")
-                batch = _to_pandas(with_conditions(frame, _columns(self.checkpoints[suite])))
                 result = self.checkpoints[suite].run(batch_parameters={"dataframe": batch}, run_id=run_id)
         self.pending += list(result.run_results)
-        failures: list[Failure] = []
-        for validation in result.run_results.values():
-            for r in validation.results:
-                meta = dict(r.expectation_config.meta or {})
-                if _raised(r.exception_info):  # a check that could not run must never pass as kept
-                    raise RuntimeError(f"expectation {meta.get('rule')} could not run: {r.exception_info}")
-                if r.success:
-                    continue
-                for row in r.result.get("unexpected_index_list") or []:
-                    failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
-        return Checked(failures, run)
+        return [f for v in result.run_results.values() for f in failures_of(v)]
+
+    def release(self) -> None:
+        """Hand this process's queued runs, with what was noted of them, to any recorder."""
+        from esgflow.checks import recorder
+
+        held, self.held = self.held, {}  # a portal thread may judge the next batch meanwhile
+        for name, path in held.items():
+            noted = self.noted.pop(name, None)
+            recorder.release(path, noted[1:] if noted else None)
+
+    def record_queue(self) -> None:
+        """Record every queued run of the home this process can take, comparing both engines' failures."""
+        from esgflow.checks import recorder
+
+        for path in recorder.take(self.home):
+            entry = recorder.read(path)
+            recorder.compare(self.home, entry.run, entry.judged, self.record(entry.run, entry.frame))
+            if entry.notes is not None:
+                self.noted[entry.run.name] = (entry.run, *entry.notes)
+            shutil.rmtree(path)
 
     def note(self, run: ValidationRun | None, findings: list[Finding], returns: list[RunReturn] | None = None) -> None:
         """The findings a run's failures became, with entity, sheet and cell: its page says them at the next build.
@@ -177,25 +200,41 @@ class Validator:
         if run is not None:
             self.noted[run.name] = (run, findings, returns or [])
 
-    def build_docs(self) -> None:
-        """Render the Data Docs pages of the results stored since the last build, and the index."""
-        if not self.pending:
+    def build_docs(self, detached: bool = False, release: bool = True) -> None:
+        """Record the home's queued runs, then render the Data Docs pages of the results stored since the
+        last build, and the index. detached: leave both to a recorder process started now (a cold command).
+        release: hand this process's judged runs to the queue first (the portal does that under its
+        ingest lock, so that no batch is released before its findings are noted, and records outside it)."""
+        from esgflow.checks import recorder
+
+        released = bool(self.held) and release
+        if release:
+            self.release()
+        if detached:
+            if released:
+                recorder.start_detached(self.home)
+                _DETACHED[0] = True
+            return
+        self.record_queue()
+        pending, self.pending = self.pending, []
+        if not pending:
             return
         with _exclusive(self.home):
-            suites = {key.expectation_suite_identifier for key in self.pending}
-            self.context.build_data_docs(resource_identifiers=[*self.pending, *suites])
+            suites = {key.expectation_suite_identifier for key in pending}
+            self.context.build_data_docs(resource_identifiers=[*pending, *suites])
             site = self.site
-            pages = {key.run_id.run_name: _run_pages(site, key.run_id.run_name) for key in self.pending}
+            pages = {key.run_id.run_name: _run_pages(site, key.run_id.run_name) for key in pending}
             offline_site(site, [p for found in pages.values() for p in found])
-            if self.noted:
+            noted = [n for name, n in list(self.noted.items()) if name not in self.held]  # not one still judged
+            if noted:
                 from esgflow.entities import load_registry
 
                 registry = load_registry()
-                for run, findings, returns in self.noted.values():
+                for run, findings, returns in noted:
                     detail = next(iter(pages.get(run.name, [])), None)
                     write_run_page(site / RUN_PAGES, run, findings, detail, self.catalog, registry, returns)
+                    self.noted.pop(run.name, None)
                 write_run_index(site / RUN_PAGES, registry)
-        self.pending, self.noted = [], {}
 
     @property
     def site(self) -> Path:
@@ -203,14 +242,18 @@ class Validator:
         return self.home / "gx" / "uncommitted" / "data_docs" / "local_site"
 
 
-def _columns(checkpoint: Any) -> list[str]:
-    """Every column the expectations of a checkpoint's suites name (the masked ones among them)."""
-    names = []
-    for definition in checkpoint.validation_definitions:
-        for expectation in definition.suite.expectations:
-            kwargs = expectation.configuration.kwargs
-            names += [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-    return names
+def failures_of(validation: Any) -> list[Failure]:
+    """The failing rows of one Great Expectations validation result, expectation by expectation."""
+    failures: list[Failure] = []
+    for r in validation.results:
+        meta = dict(r.expectation_config.meta or {})
+        if _raised(r.exception_info):  # a check that could not run must never pass as kept
+            raise RuntimeError(f"expectation {meta.get('rule')} could not run: {r.exception_info}")
+        if r.success:
+            continue
+        for row in r.result.get("unexpected_index_list") or []:
+            failures.append(Failure(int(row["row_id"]), meta["rule"], meta["severity"], meta))
+    return failures
 
 
 def _run_pages(site: Path, run_name: str) -> list[Path]:
@@ -218,11 +261,20 @@ def _run_pages(site: Path, run_name: str) -> list[Path]:
     return sorted(site.glob(f"validations/*/{run_name}/*/*.html"))
 
 
-def build_data_docs(home: Path) -> None:
-    """Build the Data Docs for what this process validated under `home` (nothing if it validated nothing)."""
-    for (path, _), validator in _VALIDATORS.items():
+def build_data_docs(home: Path, detached: bool = False, release: bool = True) -> None:
+    """Record what this process validated under `home` (and any run left queued), then build the Data Docs
+    (nothing if it validated nothing). detached: a recorder process does both after this one exits.
+    release: queue this process's judged runs first (else only what `release_runs` queued is recorded)."""
+    for (path, _), validator in list(_VALIDATORS.items()):
         if path == str(home.resolve()):
-            validator.build_docs()
+            validator.build_docs(detached, release)
+
+
+def release_runs(home: Path) -> None:
+    """Queue, with their notes, the runs this process judged under `home`, for any recorder to take."""
+    for (path, _), validator in list(_VALIDATORS.items()):
+        if path == str(home.resolve()):
+            validator.release()
 
 
 def _fingerprint(catalog: Catalog) -> str:
@@ -282,6 +334,20 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
     import pandas as pd
 
     return pd.DataFrame({name: frame[name].to_list() for name in frame.columns})
+
+
+def record_all() -> None:
+    """Record what every validator of this process has queued, without building pages (the tests' check
+    that both engines agree on every validation they make)."""
+    for validator in list(_VALIDATORS.values()):
+        if validator.held and validator.home.is_dir():
+            validator.release()
+            validator.record_queue()
+
+
+def recording_detached() -> bool:
+    """Whether this process queued runs and started a recorder for them (the Data Docs will list them)."""
+    return _DETACHED[0]
 
 
 def checkpoint_runs() -> int:

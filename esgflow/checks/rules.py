@@ -5,8 +5,9 @@ from the catalog), the sentence for a failing row of a check frame, and which nu
 compared. A rule found while a workbook is read has its wording here and its message
 where it is found. Adding a rule kind means adding one entry to RULES.
 
-Great Expectations is imported only when a suite is built, so that reading a rule's
-wording (letters, the portal) does not load it.
+The expectations are plain (esgflow.checks.conditions.Expectation): the polars judge reads
+them as they are, and Great Expectations is imported only when esgflow.checks.suites builds
+its objects from them.
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ from typing import Any
 
 from esgflow import glossary
 from esgflow.catalog import Catalog
-from esgflow.checks.conditions import only
+from esgflow.checks.conditions import Expectation, only
 from esgflow.decimals import tidy
 from esgflow.workbooks.layout import REQUIRED_PEOPLE
 
 NUMBER = r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 WHOLE = r"^-?\d+$"
 FIGURE_ROWS = 'row == "figure"'
+_REGEX = "expect_column_values_to_match_regex"
 
 Row = dict[str, Any]
 Describe = Callable[[Row, Catalog, dict[str, Any]], tuple[str, tuple[str, ...]]]
 Compare = Callable[[Row], tuple[Decimal | None, Decimal | None]]
-Expect = Callable[["Rule", Catalog], list[Any]]
+Expect = Callable[["Rule", Catalog], list[Expectation]]
 
 
 def _num(x: float | None, digits: int = 12) -> str:
@@ -80,28 +82,31 @@ def where(*parts: str) -> str:
     return " and ".join(parts)
 
 
-def within(rule: Rule, column_a: str, column_b: str, condition: str) -> Any:
+def within(rule: Rule, column_a: str, column_b: str, condition: str) -> Expectation:
     """column_b <= column_a on the rows the condition selects (a missing value on either side is not judged)."""
-    from great_expectations import expectations as gxe
-
-    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-        column_A=column_a,
-        column_B=only(column_b, condition),
-        or_equal=True,
-        ignore_row_if="either_value_is_missing",
-        meta=rule.meta(),
+    return Expectation(
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        {
+            "column_A": column_a,
+            "column_B": only(column_b, condition),
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+        rule.meta(),
     )
 
 
 # --- rules checked over check frames ------------------------------------------------------------
 
 
-def _expect_required(rule: Rule, catalog: Catalog) -> list[Any]:
-    from great_expectations import expectations as gxe
-
+def _expect_required(rule: Rule, catalog: Catalog) -> list[Expectation]:
     condition = where(FIGURE_ROWS, "required", "not has_note")
     # 0 on the other rows: the one expectation whose subject is the missing value itself
-    return [gxe.ExpectColumnValuesToNotBeNull(column=only("value", condition, filled=True), meta=rule.meta())]
+    return [
+        Expectation(
+            "expect_column_values_to_not_be_null", {"column": only("value", condition, filled=True)}, rule.meta()
+        )
+    ]
 
 
 def _describe_required(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -111,30 +116,29 @@ def _describe_required(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tupl
     )
 
 
-def _expect_type(rule: Rule, catalog: Catalog) -> list[Any]:
-    from great_expectations import expectations as gxe
-
+def _expect_type(rule: Rule, catalog: Catalog) -> list[Expectation]:
     condition = where(FIGURE_ROWS, "text == text")
-    return [gxe.ExpectColumnValuesToMatchRegex(column=only("text", condition), regex=NUMBER, meta=rule.meta())]
+    return [Expectation(_REGEX, {"column": only("text", condition), "regex": NUMBER}, rule.meta())]
 
 
 def _describe_type(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     return f"{_label(row, catalog)}: {row['text']!r} is not a number", (row["indicator"],)
 
 
-def _expect_range(rule: Rule, catalog: Catalog) -> list[Any]:
-    from great_expectations import expectations as gxe
-
+def _expect_range(rule: Rule, catalog: Catalog) -> list[Expectation]:
     ranges: dict[tuple[float | None, float | None], list[str]] = {}
     for ind in catalog.indicators:
         if ind.rules.min is not None or ind.rules.max is not None:
             ranges.setdefault((ind.rules.min, ind.rules.max), []).append(ind.code)
     return [
-        gxe.ExpectColumnValuesToBeBetween(
-            column=only("value", where(FIGURE_ROWS, f"indicator in {codes!r}")),
-            min_value=low,
-            max_value=high,
-            meta=rule.meta(min=low, max=high),
+        Expectation(
+            "expect_column_values_to_be_between",
+            {
+                "column": only("value", where(FIGURE_ROWS, f"indicator in {codes!r}")),
+                "min_value": low,
+                "max_value": high,
+            },
+            rule.meta(min=low, max=high),
         )
         for (low, high), codes in sorted(ranges.items(), key=lambda kv: str(kv[0]))
     ]
@@ -150,12 +154,10 @@ def _describe_range(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[s
     return f"{_label(row, catalog)} is {_num(row['value'])} {unit}; it must be {bound}", (row["indicator"],)
 
 
-def _expect_whole_number(rule: Rule, catalog: Catalog) -> list[Any]:
-    from great_expectations import expectations as gxe
-
+def _expect_whole_number(rule: Rule, catalog: Catalog) -> list[Expectation]:
     integers = [i.code for i in catalog.indicators if i.dtype == "integer" and i.is_input]
     condition = where(FIGURE_ROWS, f"indicator in {integers!r}")
-    return [gxe.ExpectColumnValuesToMatchRegex(column=only("text", condition), regex=WHOLE, meta=rule.meta())]
+    return [Expectation(_REGEX, {"column": only("text", condition), "regex": WHOLE}, rule.meta())]
 
 
 def _describe_whole_number(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -190,7 +192,7 @@ def _describe_yoy(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str
     )
 
 
-def _expect_derived(rule: Rule, catalog: Catalog) -> list[Any]:
+def _expect_derived(rule: Rule, catalog: Catalog) -> list[Expectation]:
     exact = [i.code for i in catalog.derived_in_order()]
     condition = where('row == "derived"', "not factor_based", f"indicator in {exact!r}")
     return [within(rule, "tolerance", "gap", condition)]
@@ -489,6 +491,6 @@ def wording(rule: str, lang: str) -> tuple[str, str]:
     return (title[0], action[0]) if lang == "zh" else (title[1], action[1])
 
 
-def expectations(suite: str, catalog: Catalog) -> list[Any]:
+def expectations(suite: str, catalog: Catalog) -> list[Expectation]:
     """The expectations of a suite, rule by rule in RULES order."""
     return [e for r in _RULES if suite in r.suites and r.expect for e in r.expect(r, catalog)]

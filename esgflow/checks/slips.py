@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from esgflow.catalog import Catalog
-from esgflow.checks.conditions import only
+from esgflow.checks.conditions import Expectation, only
 from esgflow.checks.rules import FIGURE_ROWS, Row, Rule, _dec, _label, _num, where
 
 _SLIP_WORDS = {1: "10", 3: "1,000", 4: "10,000"}
@@ -21,12 +21,12 @@ _SLIP_LIKELY = {
 
 
 def _expect_slip(power: int) -> Any:
-    def expect(rule: Rule, catalog: Catalog) -> list[Any]:
-        from great_expectations import expectations as gxe
-
+    def expect(rule: Rule, catalog: Catalog) -> list[Expectation]:
         return [
-            gxe.ExpectColumnValuesToNotBeInSet(
-                column=only("slip", where(FIGURE_ROWS)), value_set=[float(power), float(-power)], meta=rule.meta()
+            Expectation(
+                "expect_column_values_to_not_be_in_set",
+                {"column": only("slip", where(FIGURE_ROWS)), "value_set": [float(power), float(-power)]},
+                rule.meta(),
             )
         ]
 

@@ -28,18 +28,16 @@ from __future__ import annotations
 from typing import Any
 
 from esgflow.catalog import Catalog
-from esgflow.checks.conditions import only
+from esgflow.checks.conditions import Expectation, only
 from esgflow.checks.rules import FIGURE_ROWS, Row, Rule, _dec, where
 
 # Which parts: esgflow.figures.formulas.parts_needing_whole (read by the check frames).
 
 
-def _expect_whole_given(rule: Rule, catalog: Catalog) -> list[Any]:
+def _expect_whole_given(rule: Rule, catalog: Catalog) -> list[Expectation]:
     """Every such part is blank wherever its whole is: its value, kept only on those rows, must be missing."""
-    from great_expectations import expectations as gxe
-
     condition = where(FIGURE_ROWS, "whole_blank")
-    return [gxe.ExpectColumnValuesToBeNull(column=only("value", condition), meta=rule.meta())]
+    return [Expectation("expect_column_values_to_be_null", {"column": only("value", condition)}, rule.meta())]
 
 
 def _describe_whole_blank(row: Row, catalog: Catalog, meta: dict[str, Any]) -> tuple[str, tuple[str, ...]]:

@@ -149,6 +149,7 @@ def ingest_files(
     paths: list[Path],
     letters_by_mail: bool = False,
     docs: bool = True,
+    record_later: bool = False,
     origins: Mapping[Path, Origin] | None = None,
     on_judged: OnJudged | None = None,
     portal_user: Mapping[Path, str] | None = None,
@@ -159,6 +160,8 @@ def ingest_files(
     letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
     docs: build the Data Docs pages of the validation afterwards (a process answering one
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
+    record_later: leave Great Expectations' record and the Data Docs to a detached recorder (a cold command
+    answering one workbook does not load Great Expectations: esgflow.checks.recorder).
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
     portal_user: the signed-in address that uploaded each file through the portal (recorded as who submitted it).
@@ -178,7 +181,7 @@ def ingest_files(
     )  # fmt: skip
     outcomes = ingestor.ingest(paths)
     if docs:
-        build_data_docs(settings.home)
+        build_data_docs(settings.home, detached=record_later)
     return outcomes
 
 
@@ -243,11 +246,19 @@ def ingest_uploads(
     return [by_path[path] for path in paths]
 
 
-def refresh_data_docs(settings: Settings) -> None:
-    """Build the Data Docs pages of what this process validated (after the reporter has the answer)."""
+def refresh_data_docs(settings: Settings, release: bool = True) -> None:
+    """Record what this process validated and build its Data Docs pages (after the reporter has the answer).
+    release: queue this process's judged runs first; else only what `release_judged` queued is recorded."""
     from esgflow.checks.gx_run import build_data_docs
 
-    build_data_docs(settings.home)
+    build_data_docs(settings.home, release=release)
+
+
+def release_judged(settings: Settings) -> None:
+    """Queue this process's judged runs with their findings, for Great Expectations to record."""
+    from esgflow.checks.gx_run import release_runs
+
+    release_runs(settings.home)
 
 
 def data_docs_index(settings: Settings) -> Path:

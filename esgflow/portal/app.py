@@ -157,14 +157,15 @@ async def _too_large(scope: Any, receive: Any, send: Any) -> None:
 def create_app(settings: Settings, signin_limit: int = 10, signin_window: float = 60.0, warm: bool = True) -> FastAPI:
     """The portal for one esgflow home and warehouse.
 
-    warm: load Great Expectations in the background at start, so the first reporter's upload
-    is answered as fast as the next ones.
+    warm: load Great Expectations in the background at start, so that recording the first
+    uploads (after their answers, esgflow.checks.recorder) does not hold the next answers up.
     """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if warm:
-            threading.Thread(target=validator_for, args=(settings.home, load_catalog()), daemon=True).start()
+            validator = validator_for(settings.home, load_catalog())
+            threading.Thread(target=validator.set_up, daemon=True).start()
         yield
 
     _redact_logs()

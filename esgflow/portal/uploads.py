@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from esgflow.intake import quarantine
 from esgflow.intake.archive import content_hash
 from esgflow.intake.outcome import Outcome
 from esgflow.jobs.access import portal_event, recent_uploads
-from esgflow.jobs.collection import Upload, ingest_uploads, refresh_data_docs
+from esgflow.jobs.collection import Upload, ingest_uploads, refresh_data_docs, release_judged
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import ParsedReturn, read_one
@@ -48,14 +49,16 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 _INVISIBLE = {"Cf", "Co", "Cs", "Cn", "Zl", "Zp"}  # dropped; controls become _ below
 
-# One validation at a time in this process: the warm Great Expectations context is shared.
+# One validation at a time in this process.
 _INGEST = threading.Lock()
-# Uploads of this process waiting for or in their validation. The Data Docs are built after an answer
-# only when none is: a build holds _INGEST as long as a validation, so building after every answer of a
-# burst (33 entities at once) made each reporter wait for the pages of those before them. The last
-# answer's build renders every result stored since (gx_run.Validator.pending), so no page is lost.
+# Uploads of this process waiting for or in their validation. Great Expectations records the answered
+# ones (and builds their Data Docs) only when none is: recording after every answer of a burst (33
+# entities at once) made each reporter wait for the record of those before them. The last answer's
+# refresh records every run queued since (esgflow.checks.recorder), so no record or page is lost.
 _WAITING = [0]
 _WAITING_LOCK = threading.Lock()
+_RECORDING = threading.Lock()  # one thread at a time records the home's queue (esgflow.checks.recorder)
+QUIET = 0.5  # seconds a refresh waits after an answer before it records (a background task: nobody waits)
 MAX_BATCH = 64  # uploads judged in one run at most (each holds its bytes and its reading in memory)
 
 
@@ -115,14 +118,15 @@ def submit(
     if len(data) > MAX_UPLOAD_BYTES:
         portal_event(settings, _with(who, "too_large", f"{name}: {len(data)} bytes"))
         raise HTTPException(413, f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    read = read_one(data, name, load_catalog())  # the one reading: the ingest takes it as it is
-    identity = claimed_identity(read)
-    if identity is not None:
-        entity, period = identity
-        if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
-            portal_event(settings, _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period))
-            raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
-    with _waiting():
+    with _waiting():  # from its reading on: Great Expectations' record waits while an upload is on its way
+        read = read_one(data, name, load_catalog())  # the one reading: the ingest takes it as it is
+        identity = claimed_identity(read)
+        if identity is not None:
+            entity, period = identity
+            if not viewer.may_write(entity) or (for_entity is not None and entity != for_entity):
+                event = _with(who, "forbidden", f"{name}: a workbook of {entity} {period}", entity, period)
+                portal_event(settings, event)
+                raise HTTPException(403, f"this workbook is {entity}'s; you may send only your own entity's returns")
         outcome = judge(settings, Upload(data, name, viewer.grant.email, read), identity)
     entity = outcome.entity or (identity[0] if identity else viewer.grant.entity)
     period = outcome.period or (identity[1] if identity else None)
@@ -228,10 +232,16 @@ def _judge_batch(settings: Settings, batch: list[_Ticket]) -> None:
 
 
 def refresh_docs(settings: Settings) -> bool:
-    """The Data Docs pages, built after the reporter has their answer; left (False) to the build after the
-    next answer while another upload of this process waits for its own."""
+    """Great Expectations' record of the answered uploads and their Data Docs pages, made after the reporter
+    has the answer; left (False) to the next answer's refresh while another upload of this process waits.
+
+    The judged runs are queued under the ingest lock (no batch is half noted then); the recording runs
+    outside it, so that a burst of uploads arriving meanwhile is judged at once, not after the record."""
+    time.sleep(QUIET)  # uploads sent at the same moment as the one just answered are on their way in by then
     with _INGEST:
         if _WAITING[0]:
             return False
-        refresh_data_docs(settings)
-        return True
+        release_judged(settings)
+    with _RECORDING:  # after another thread's recording, this one takes what was queued since
+        refresh_data_docs(settings, release=False)
+    return True
