@@ -4,6 +4,7 @@ one shared inbox: every file is judged once, and the newest version of each enti
 from __future__ import annotations
 
 import re
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -19,6 +20,14 @@ from tests.returns_factory import newest_is_the_correction, returns_and_correcti
 pytestmark = pytest.mark.slow  # a real Prefect server, two workers, PostgreSQL
 
 
+def _both_started(logs: list[Path], timeout: float = 300) -> None:
+    """Wait until every worker says it has started (Prefect prints "Worker '...' started!")."""
+    deadline = time.monotonic() + timeout
+    while not all(log.exists() and "started!" in log.read_text() for log in logs):
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.5)
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_workers_collect_at_once_without_losing_or_doubling_a_file(database_url: str, tmp_path: Path) -> None:
     with prefect_server(tmp_path) as env:
@@ -26,10 +35,13 @@ def test_two_workers_collect_at_once_without_losing_or_doubling_a_file(database_
         settings = load_settings({"ESGFLOW_HOME": env["ESGFLOW_HOME"], "ESGFLOW_DATABASE_URL": database_url})
         files = returns_and_corrections(settings)
         deploy_all(env)
-        runs = [start_run(env, "collect/collect") for _ in range(2)]
         with ExitStack() as workers:
             for n in (1, 2):  # one run each: the two runs overlap
                 workers.enter_context(process_worker(env, tmp_path / f"worker-{n}.log", limit=1))
+            # both workers polling before the runs exist: a collection takes seconds now, and a worker still
+            # starting when the other finished its run left both runs to the first, one after the other
+            _both_started([tmp_path / f"worker-{n}.log" for n in (1, 2)])
+            runs = [start_run(env, "collect/collect") for _ in range(2)]
             done = [wait_for(env, run, ("COMPLETED",), timeout=600) for run in runs]
         with client(env) as c:
             results = [c.read_flow_run(r.id) for r in done]
