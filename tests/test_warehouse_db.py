@@ -38,7 +38,8 @@ def _factor_codes(url: str) -> list[str]:
 def test_migrations_build_exactly_the_models(settings: Settings) -> None:
     db.upgrade(settings.database_url)
     with db.engine_for(settings.database_url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), m.Base.metadata)
+        opts = {"compare_type": False, "include_object": db.compared(conn.dialect.name)}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), m.Base.metadata)
     assert diff == []
 
 
@@ -200,3 +201,78 @@ def test_ensure_period_makes_the_row_once(settings: Settings, code: str) -> None
         assert (row.code, row.kind, row.starts_on, row.ends_on) == (code, period.kind, period.starts_on, period.ends_on)
         assert row.collection_opened_at is None
     assert _count(settings, m.Period) == 1
+
+
+# -- the keys of consolidated_figure: foreign keys on SQLite, checked once per statement on PostgreSQL (0033) --------
+
+
+def _figure_keys(settings: Settings) -> tuple[int, int, int]:
+    init_warehouse(settings)
+    with db.session_scope(settings.database_url) as s:
+        return code_ids(s, "entity")["SAMI"], ensure_period(s, P2025), next(iter(code_ids(s, "indicator").values()))
+
+
+def _figure(entity: int, period: int, indicator: int) -> dict[str, object]:
+    return {
+        "entity_id": entity,
+        "period_id": period,
+        "indicator_id": indicator,
+        "basis": "computed",
+        "value": Decimal("1.5"),
+        "method": "sum",
+    }
+
+
+@pytest.mark.parametrize("missing", ["entity_id", "period_id", "indicator_id"])
+def test_a_figure_naming_no_existing_entity_period_or_indicator_is_refused_whole(
+    settings: Settings, missing: str
+) -> None:
+    keys = _figure_keys(settings)
+    figure = m.ConsolidatedFigure.__table__
+    good, bad = _figure(*keys), {**_figure(*keys), "basis": "published", missing: 999_999}
+    with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
+        s.execute(figure.insert(), [good, bad])  # one statement: the good row goes with the bad one
+    with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
+        s.execute(figure.insert(), [good])
+        s.execute(figure.update().values({missing: 999_999}))
+    assert _count(settings, m.ConsolidatedFigure) == 0
+    with db.session_scope(settings.database_url) as s:
+        s.execute(figure.insert(), [good])
+    assert _count(settings, m.ConsolidatedFigure) == 1
+
+
+@pytest.mark.parametrize("parent", [m.Entity, m.Period, m.Indicator])
+def test_an_entity_period_or_indicator_a_figure_names_can_neither_go_nor_change_its_id(
+    settings: Settings, parent: type[m.Entity | m.Period | m.Indicator]
+) -> None:
+    keys = _figure_keys(settings)
+    named = dict(zip((m.Entity, m.Period, m.Indicator), keys, strict=True))[parent]
+    with db.session_scope(settings.database_url) as s:
+        s.execute(m.ConsolidatedFigure.__table__.insert(), [_figure(*keys)])
+    table = parent.__table__
+    with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
+        s.execute(table.delete().where(table.c.id == named))
+    with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
+        s.execute(table.update().where(table.c.id == named).values(id=999_999))
+    with db.session_scope(settings.database_url) as s:
+        assert s.get(parent, named) is not None
+        other = ensure_period(s, parse_period("2026"))  # a row no figure names goes
+        s.execute(m.Period.__table__.update().where(m.Period.id == other).values(id=999_998))
+        s.execute(m.Period.__table__.delete().where(m.Period.id == 999_998))
+    assert _count(settings, m.Period) == 1 and _count(settings, m.ConsolidatedFigure) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_checks_a_figures_keys_once_per_statement_not_once_per_row(settings: Settings) -> None:
+    db.upgrade(settings.database_url)
+    with db.session_scope(settings.database_url) as s:
+        triggers = s.execute(
+            text(
+                "SELECT t.tgname, t.tgfoid::regproc::text LIKE 'RI_FKey_check%', (t.tgtype & 1) = 1 "
+                "FROM pg_trigger t WHERE t.tgrelid = 'consolidated_figure'::regclass"
+            )
+        ).all()
+    row_checks = [name for name, key_check, per_row in triggers if key_check and per_row]  # a foreign key's check
+    per_statement = {name for name, key_check, per_row in triggers if not key_check and not per_row}
+    assert row_checks == [], "1.5 million figures would be checked a row at a time"
+    assert per_statement == {"consolidated_figure_keys_insert", "consolidated_figure_keys_update"}

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from esgflow.warehouse.db import compared
 from esgflow.warehouse.models import Base
 
 config = context.config
@@ -24,6 +25,7 @@ def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=compared(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
