@@ -262,6 +262,34 @@ def test_an_entity_period_or_indicator_a_figure_names_can_neither_go_nor_change_
     assert _count(settings, m.Period) == 1 and _count(settings, m.ConsolidatedFigure) == 1
 
 
+def test_a_figures_sources_go_with_it_and_a_source_must_name_an_existing_figure(settings: Settings) -> None:
+    keys = _figure_keys(settings)
+    figure, source = m.ConsolidatedFigure.__table__, m.FigureSource.__table__
+    with db.session_scope(settings.database_url) as s:
+        s.execute(figure.insert(), [_figure(*keys), {**_figure(*keys), "basis": "published"}])
+        kept, gone = s.scalars(select(figure.c.id).order_by(figure.c.basis.desc())).all()
+        entity, period, indicator = keys
+        submission = m.Submission(
+            entity_id=entity, period_id=period, version=1, status="accepted", content_hash="0" * 64, file_name="a.xlsx"
+        )
+        s.add(submission)
+        s.flush()
+        observation = m.Observation(
+            submission_id=submission.id, entity_id=entity, period_id=period, indicator_id=indicator, source_file="a"
+        )
+        s.add(observation)
+        s.flush()
+        pairs = [{"figure_id": f, "observation_id": observation.id} for f in (kept, gone)]
+        s.execute(source.insert(), pairs)
+    with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
+        s.execute(source.insert(), [{"figure_id": 999_999, "observation_id": observation.id}])
+    with pytest.raises(IntegrityError), db.session_scope(settings.database_url) as s:
+        s.execute(figure.update().where(figure.c.id == kept).values(id=999_999))
+    with db.session_scope(settings.database_url) as s:
+        s.execute(figure.delete().where(figure.c.id == gone))  # its source row goes with it, the other stays
+        assert s.execute(select(source.c.figure_id)).scalars().all() == [kept]
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_checks_a_figures_keys_once_per_statement_not_once_per_row(settings: Settings) -> None:
     db.upgrade(settings.database_url)
@@ -269,10 +297,18 @@ def test_postgresql_checks_a_figures_keys_once_per_statement_not_once_per_row(se
         triggers = s.execute(
             text(
                 "SELECT t.tgname, t.tgfoid::regproc::text LIKE 'RI_FKey_check%', (t.tgtype & 1) = 1 "
-                "FROM pg_trigger t WHERE t.tgrelid = 'consolidated_figure'::regclass"
+                "FROM pg_trigger t WHERE t.tgrelid IN ('consolidated_figure'::regclass, 'figure_source'::regclass) "
+                "AND t.tgconstrrelid <> 'observation'::regclass"  # figure_source's key to observation stays
             )
         ).all()
     row_checks = [name for name, key_check, per_row in triggers if key_check and per_row]  # a foreign key's check
     per_statement = {name for name, key_check, per_row in triggers if not key_check and not per_row}
     assert row_checks == [], "1.5 million figures would be checked a row at a time"
-    assert per_statement == {"consolidated_figure_keys_insert", "consolidated_figure_keys_update"}
+    assert per_statement == {
+        "consolidated_figure_keys_insert",
+        "consolidated_figure_keys_update",
+        "figure_source_keys_insert",
+        "figure_source_keys_update",
+        "figure_source_consolidated_figure_delete",  # the cascade to a figure's sources
+        "figure_source_consolidated_figure_update",
+    }
