@@ -42,22 +42,34 @@ KEYS = (
     ('figure_source', 'figure_id', 'consolidated_figure'),
 )
 
+# One scan of the statement's rows gathers the distinct keys (hashed grouping sets); the rest works on those
+# (10,000 entities, a period, 200 indicators at 10,000 entities), not on 1.5 million rows.
 CHILD_CHECK = """
 CREATE FUNCTION consolidated_figure_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    entities integer[];
+    periods integer[];
+    indicators integer[];
     missing text;
 BEGIN
-    PERFORM 1 FROM entity p WHERE p.id IN (SELECT entity_id FROM new_figures) FOR KEY SHARE;
-    PERFORM 1 FROM period p WHERE p.id IN (SELECT period_id FROM new_figures) FOR KEY SHARE;
-    PERFORM 1 FROM indicator p WHERE p.id IN (SELECT indicator_id FROM new_figures) FOR KEY SHARE;
-    SELECT format('(entity_id, period_id, indicator_id)=(%s, %s, %s)', n.entity_id, n.period_id, n.indicator_id)
-      INTO missing
-      FROM new_figures n
-      LEFT JOIN entity e ON e.id = n.entity_id
-      LEFT JOIN period p ON p.id = n.period_id
-      LEFT JOIN indicator i ON i.id = n.indicator_id
-     WHERE e.id IS NULL OR p.id IS NULL OR i.id IS NULL
-     LIMIT 1;
+    SELECT array_agg(entity_id) FILTER (WHERE g = 3), array_agg(period_id) FILTER (WHERE g = 5),
+           array_agg(indicator_id) FILTER (WHERE g = 6)
+      INTO entities, periods, indicators
+      FROM (SELECT entity_id, period_id, indicator_id, GROUPING(entity_id, period_id, indicator_id) AS g
+              FROM new_figures GROUP BY GROUPING SETS ((entity_id), (period_id), (indicator_id))) k;
+    PERFORM 1 FROM entity p WHERE p.id = ANY(entities) FOR KEY SHARE;
+    PERFORM 1 FROM period p WHERE p.id = ANY(periods) FOR KEY SHARE;
+    PERFORM 1 FROM indicator p WHERE p.id = ANY(indicators) FOR KEY SHARE;
+    SELECT k.what INTO missing FROM (
+        SELECT format('(entity_id)=(%s)', u.id) AS what FROM unnest(entities) u(id)
+         WHERE NOT EXISTS (SELECT 1 FROM entity p WHERE p.id = u.id)
+        UNION ALL
+        SELECT format('(period_id)=(%s)', u.id) FROM unnest(periods) u(id)
+         WHERE NOT EXISTS (SELECT 1 FROM period p WHERE p.id = u.id)
+        UNION ALL
+        SELECT format('(indicator_id)=(%s)', u.id) FROM unnest(indicators) u(id)
+         WHERE NOT EXISTS (SELECT 1 FROM indicator p WHERE p.id = u.id)
+    ) k LIMIT 1;
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert or update on table "consolidated_figure" violates its keys: % is not present', missing
               USING ERRCODE = 'foreign_key_violation';
@@ -106,11 +118,19 @@ BEGIN
 END $$
 """
 
-# ON DELETE CASCADE of figure_source, once per statement.
+# ON DELETE CASCADE of figure_source, once per statement. A consolidation deletes its figures' sources itself
+# first, so the range of the deleted ids usually holds none: one probe of figure_source's index says so, instead of
+# joining 1.5 million deleted rows (a sort on disk, 1.5-2.4 s).
 SOURCES_GO = """
-CREATE FUNCTION consolidated_figure_sources_go() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION consolidated_figure_sources_go() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64MB' AS $$
+DECLARE
+    low integer;
+    high integer;
 BEGIN
-    DELETE FROM figure_source s USING old_rows o WHERE s.figure_id = o.id;
+    SELECT min(id), max(id) INTO low, high FROM old_rows;
+    IF EXISTS (SELECT 1 FROM figure_source WHERE figure_id BETWEEN low AND high) THEN
+        DELETE FROM figure_source s USING old_rows o WHERE s.figure_id = o.id;
+    END IF;
     RETURN NULL;
 END $$
 """
