@@ -62,6 +62,8 @@ class SafeZip:
     archive: zipfile.ZipFile
     file: str
     parts: dict[str, bytes] = field(default_factory=dict)  # XML parts, read once by the checks
+    # (sheet name -> part, defined name -> references), parsed once by esgflow.workbooks.reader for every reader
+    book: tuple[dict[str, str], dict[str, list[str]]] | None = None
 
     @classmethod
     def open(cls, data: bytes, file: str) -> SafeZip:
