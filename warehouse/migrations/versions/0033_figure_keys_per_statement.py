@@ -16,6 +16,10 @@ triggers over the statement's transition tables, which keep the same rules with 
 - an entity, period or indicator that a figure names can be neither deleted nor given another id, nor can a
   figure that a figure_source row names be given another id;
 - deleting figures deletes their figure_source rows (ON DELETE CASCADE).
+Every esgflow session runs at READ COMMITTED, where each check sees what committed before it ran: a
+delete of a referred row waits for a transaction holding its key share and then sees its figures. (At
+REPEATABLE READ such a delete would check against its older snapshot; nothing in esgflow deletes an
+entity, period or indicator, or runs at that level.)
 Refusals fail with SQLSTATE 23503 (foreign_key_violation), as the foreign keys did. Existing rows are not
 checked again: the foreign keys guaranteed them.
 SQLite keeps its foreign keys: it checks them cheaply inside the insert (no trigger per row), and a
