@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from esgflow.catalog import Catalog
@@ -312,3 +313,23 @@ def test_postgresql_checks_a_figures_keys_once_per_statement_not_once_per_row(se
         "figure_source_consolidated_figure_delete",  # the cascade to a figure's sources
         "figure_source_consolidated_figure_update",
     }
+
+
+def test_a_frame_by_copy_is_the_frame_of_the_same_query(settings: Settings) -> None:
+    keys = _figure_keys(settings)
+    figure = m.ConsolidatedFigure.__table__
+    values = ["1.5", "-0.000000000001", "123456789012345678.25"]
+    with db.session_scope(settings.database_url) as s:
+        rows = [{**_figure(*keys), "basis": f"b{n}", "value": Decimal(v)} for n, v in enumerate(values)]
+        s.execute(figure.insert(), rows)
+        query = (
+            select(figure.c.id, figure.c.entity_id, cast(figure.c.value, String))
+            .where(figure.c.period_id == keys[1], figure.c.basis.in_(["b0", "b1", "b2"]))
+            .order_by(figure.c.id)
+        )
+        schema = {"id": pl.Int64, "entity_id": pl.Int64, "value": pl.Utf8}
+        copied, fetched = db.frame_by_copy(s, query, schema), db.frame_of(s, query, schema)
+        nothing = db.frame_by_copy(s, query.where(figure.c.id < 0), schema)
+    assert copied.equals(fetched) and copied.schema == fetched.schema and copied.height == 3
+    assert [Decimal(v) for v in copied["value"]] == [Decimal(v) for v in values]
+    assert nothing.is_empty() and nothing.schema == fetched.schema

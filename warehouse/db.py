@@ -192,6 +192,26 @@ def frame_of(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def frame_by_copy(session: Session, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """`frame_of` for the largest reads: on PostgreSQL the rows come as one CSV stream (COPY ... TO STDOUT), not
+    a Python tuple per row (1.18 million observations at 10,000 entities); elsewhere as `frame_of`.
+
+    Only for columns that hold no null and no empty text: CSV would not tell them apart.
+    """
+    import polars as pl
+
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return frame_of(session, query, schema)
+    sql = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    driver = connection.connection.driver_connection  # the session's own psycopg connection: its transaction
+    with driver.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:  # type: ignore[union-attr]
+        data = b"".join(bytes(block) for block in copy)
+    if not data:
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(data, has_header=False, schema=schema)
+
+
 def code_frame(session: Session, table: str, name: str | None = None) -> pl.DataFrame:
     """code -> id of `entity`, `indicator` or `period` as a frame of `name` (default: the table) and `{table}_id`."""
     import polars as pl

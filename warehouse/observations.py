@@ -17,7 +17,7 @@ from esgflow.records import (
     ReporterNote,
 )
 from esgflow.warehouse import models as m
-from esgflow.warehouse.db import code_frame, frame_of
+from esgflow.warehouse.db import code_frame, frame_by_copy, frame_of
 from esgflow.warehouse.submissions import in_newest_accepted, newest_versions
 
 
@@ -36,7 +36,7 @@ def accepted_observations(session: Session, period: Period) -> pl.DataFrame:
     )
     schema = {"observation_id": pl.Int64, "entity_id": pl.Int64, "indicator_id": pl.Int64, "value": pl.Utf8}
     return (
-        frame_of(session, query, schema)
+        frame_by_copy(session, query, schema)  # ids and decimal texts: never null, never empty
         .join(code_frame(session, "entity"), on="entity_id", how="left")
         .join(code_frame(session, "indicator"), on="indicator_id", how="left")
         .select("observation_id", "entity", "indicator", pl.col("value").cast(VALUE_DTYPE))
