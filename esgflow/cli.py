@@ -274,12 +274,13 @@ def _warn_of_mismatches() -> None:
     """Loud: the polars judge answered differently from Great Expectations' record (esgflow.checks.recorder)."""
     from esgflow.checks.recorder import MISMATCHES, mismatches
 
-    differed = mismatches(load_settings().home)
+    home = load_settings().home
+    differed = mismatches(home)
     if differed:
         runs = ", ".join(d["run"] for d in differed[-3:])
         print(
             f"ERROR: the judge's findings differed from Great Expectations' record on {_count(len(differed), 'run')} "
-            f"(latest: {runs}); see {load_settings().home / 'gx' / MISMATCHES}",
+            f"(latest: {runs}); see {home / 'gx' / MISMATCHES}",
             file=sys.stderr,
         )
 

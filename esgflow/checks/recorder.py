@@ -6,13 +6,15 @@ results in the home's context, its Data Docs and esgflow's run pages). A run is 
 home, written atomically: its frame (parquet), the judge's failures and, once the caller has
 said them, the findings and returns for its page.
 
-    queue/held/<run>.<pid>    written when the run is judged; its process adds the notes and releases it
-    queue/ready/<run>         released: any recorder may take it
-    queue/taking/<run>.<pid>  taken by the recorder with that process id; removed once recorded
+    queue/held/<run>.<host>.<pid>    written when the run is judged; its process adds the notes and releases it
+    queue/ready/<run>                released: any recorder may take it
+    queue/taking/<run>.<host>.<pid>  taken by the recorder with that process id; removed once recorded
 
 Every step is a rename, so two recorders never record one run twice: the one whose rename fails
 did not get it. An entry whose process is gone (a crash before release, or a recorder that
-died while recording) is taken by the next recorder as if it were ready.
+died while recording) is taken by the next recorder of the same host as if it were ready. Several
+machines may share one home (README, "several machines"): a process id means nothing on another
+host, so another host's entries are left alone until their process releases them to ready/.
 
 Where Great Expectations is worth loading (the portal's batch leader after answering, the flows,
 a directory ingest, `check`) the process records its queue itself; a cold `esgflow ingest
@@ -28,30 +30,45 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
+import socket
 import subprocess
 import sys
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esgflow.checks.judge import Failure
+from esgflow.findings import Finding
 
 if TYPE_CHECKING:  # `esgflow status` reads the mismatches without the pages' or the frames' imports
     import polars as pl
 
-    from esgflow.checks.run_page import ValidationRun
+    from esgflow.checks.run_page import RunReturn, ValidationRun
 
 log = logging.getLogger(__name__)
 MISMATCHES = "mismatches.jsonl"
+NOTES = "notes.json"  # the findings and returns of a run's page
 # differences this process found (the test suite fails any test that leaves one)
 FOUND: list[dict[str, Any]] = []
 
 
 def queue_dir(home: Path) -> Path:
     return home / "gx" / "queue"
+
+
+def host() -> str:
+    """This machine's name as an entry carries it (dots would be taken for the separators)."""
+    return socket.gethostname().replace(".", "_") or "localhost"
+
+
+def _owner(path: Path) -> tuple[str, str, str]:
+    """(run, host, pid) of a held or taking entry's name."""
+    run, _, rest = path.name.rpartition(".")  # pid last
+    run, _, machine = run.rpartition(".")
+    return run, machine, rest
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,7 @@ class Entry:
     run: ValidationRun
     frame: pl.DataFrame
     judged: list[Failure]
-    notes: tuple[Any, ...] | None  # (findings, returns) for the run's page, when its process said them
+    notes: tuple[list[Finding], list[RunReturn]] | None  # for the run's page, when its process said them
 
 
 def hold(home: Path, run: ValidationRun, frame: pl.DataFrame, failures: list[Failure]) -> Path:
@@ -79,20 +96,53 @@ def hold(home: Path, run: ValidationRun, frame: pl.DataFrame, failures: list[Fai
         "failures": [asdict(f) for f in failures],
     }
     (scratch / "run.json").write_text(json.dumps(said, ensure_ascii=False), encoding="utf-8")
-    held = base / "held" / f"{run.name}.{os.getpid()}"
+    held = base / "held" / f"{run.name}.{host()}.{os.getpid()}"
     scratch.rename(held)
     return held
 
 
-def release(held: Path, notes: tuple[Any, ...] | None) -> None:
+def release(held: Path, notes: tuple[list[Finding], list[RunReturn]] | None) -> None:
     """Make a held run ready for any recorder, with the findings and returns its page lists."""
     if notes is not None:
-        scratch = held / ".notes.pickle"
-        scratch.write_bytes(pickle.dumps(notes))
-        scratch.rename(held / "notes.pickle")
+        findings, returns = notes
+        said = {"findings": [_finding_json(f) for f in findings], "returns": [_return_json(r) for r in returns]}
+        scratch = held / ".notes.json"
+        scratch.write_text(json.dumps(said, ensure_ascii=False), encoding="utf-8")
+        scratch.rename(held / NOTES)
     ready = held.parent.parent / "ready"
     ready.mkdir(parents=True, exist_ok=True)
-    held.rename(ready / held.name.rsplit(".", 1)[0])
+    held.rename(ready / _owner(held)[0])
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    """Every field of a finding, figures as exact decimal text (the run page quotes them)."""
+    said = {field.name: getattr(f, field.name) for field in fields(f)}
+    said["indicators"] = list(f.indicators)
+    for key in ("expected", "actual"):
+        said[key] = None if said[key] is None else str(said[key])
+    return said
+
+
+def _finding(said: dict[str, Any]) -> Finding:
+    figures = {k: None if said[k] is None else Decimal(said[k]) for k in ("expected", "actual")}
+    return Finding(**{**said, **figures, "indicators": tuple(said["indicators"])})
+
+
+def _return_json(r: RunReturn) -> dict[str, Any]:
+    return {
+        "entity": r.entity,
+        "file": r.file,
+        "version": r.version,
+        "letter": None if r.letter is None else str(r.letter),
+        "findings": [_finding_json(f) for f in r.findings],
+    }
+
+
+def _return(said: dict[str, Any]) -> RunReturn:
+    from esgflow.checks.run_page import RunReturn
+
+    letter = None if said["letter"] is None else Path(said["letter"])
+    return RunReturn(said["entity"], said["file"], said["version"], letter, [_finding(f) for f in said["findings"]])
 
 
 def _alive(pid: int) -> bool:
@@ -111,15 +161,17 @@ def take(home: Path) -> list[Path]:
     taking = base / "taking"
     taking.mkdir(parents=True, exist_ok=True)
     candidates = sorted((base / "ready").glob("*")) if (base / "ready").is_dir() else []
+    here = host()
     for folder in ("held", "taking"):
         for path in sorted((base / folder).glob("*.*")) if (base / folder).is_dir() else []:
-            pid = path.name.rsplit(".", 1)[1]
-            if pid.isdigit() and not _alive(int(pid)):
+            _, machine, pid = _owner(path)
+            # another host's process cannot be asked whether it lives: its entry is its own until released
+            if machine == here and pid.isdigit() and not _alive(int(pid)):
                 candidates.append(path)
     taken = []
     for path in candidates:
-        name = path.name if path.parent.name == "ready" else path.name.rsplit(".", 1)[0]
-        mine = taking / f"{name}.{os.getpid()}"
+        name = path.name if path.parent.name == "ready" else _owner(path)[0]
+        mine = taking / f"{name}.{here}.{os.getpid()}"
         try:
             path.rename(mine)
         except (FileNotFoundError, OSError):
@@ -136,8 +188,10 @@ def read(path: Path) -> Entry:
     said = json.loads((path / "run.json").read_text(encoding="utf-8"))
     run = ValidationRun(said["name"], said["suite"], datetime.fromisoformat(said["time"]))
     judged = [Failure(f["row_id"], f["rule"], f["severity"], f["meta"]) for f in said["failures"]]
-    notes_file = path / "notes.pickle"
-    notes = pickle.loads(notes_file.read_bytes()) if notes_file.exists() else None  # written by esgflow itself
+    notes_file, notes = path / NOTES, None
+    if notes_file.exists():
+        said_notes = json.loads(notes_file.read_text(encoding="utf-8"))
+        notes = ([_finding(f) for f in said_notes["findings"]], [_return(r) for r in said_notes["returns"]])
     return Entry(path, run, pl.read_parquet(path / "frame.parquet"), judged, notes)
 
 
