@@ -3,11 +3,13 @@ and a difference between the two engines is loud."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +64,28 @@ def test_two_recorders_at_once_record_a_queued_run_once(tmp_path: Path, catalog:
         assert len(_results(home, name)) == 1, name  # once, not twice, not lost
     assert not [p for p in recorder.queue_dir(home).rglob("*") if p.is_file()]
     assert recorder.mismatches(home) == []
+
+
+def test_one_started_recorder_at_a_time_and_it_takes_what_is_released_while_it_records(
+    tmp_path: Path, catalog: Catalog, frame: pl.DataFrame
+) -> None:
+    home = tmp_path / "home"
+    validator = Validator(home, catalog)
+    names = [_queued(home, validator, frame, f"first{n}") for n in range(2)]
+    assert recorder.start_detached(home) is True
+    assert recorder.start_detached(home) is False  # the one started holds the lock: no second one
+    names.append(_queued(home, validator, frame, "meanwhile"))  # released while it records
+    recorder.start_detached(home)  # started or not, the lock's holder looks at the queue again before it stops
+    base = recorder.queue_dir(home)
+    for _ in range(3000):
+        if not list(base.glob("*/*")) and all(_results(home, n) for n in names):
+            break
+        time.sleep(0.1)
+    with recorder.lock_path(home).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the recorder lets it go when it stops
+    for name in names:
+        assert len(_results(home, name)) == 1, name
+    assert (validator.site / "index.html").is_file() and recorder.mismatches(home) == []
 
 
 def test_an_entry_left_by_a_dead_process_is_recorded_by_the_next_recorder(

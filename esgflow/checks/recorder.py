@@ -16,10 +16,14 @@ died while recording) is taken by the next recorder of the same host as if it we
 machines may share one home (README, "several machines"): a process id means nothing on another
 host, so another host's entries are left alone until their process releases them to ready/.
 
-Where Great Expectations is worth loading (the portal's batch leader after answering, the flows,
-a directory ingest, `check`) the process records its queue itself; a cold `esgflow ingest
-one.xlsx` starts `python -m esgflow.checks.recorder HOME` on exit, detached, instead of paying
-three seconds of import and a second of checkpoint run before the office sees its answer.
+Where Great Expectations is worth loading (the flows, a directory ingest, `check`) the process
+records its queue itself; a cold `esgflow ingest one.xlsx` starts `python -m esgflow.checks.recorder
+HOME` on exit, detached, instead of paying three seconds of import and a second of checkpoint run
+before the office sees its answer; so does the portal after answering (`esgflow portal`), so that no
+answer shares its processor time or its interpreter with Great Expectations. A started recorder
+holds the home's recorder lock (gx/recorder.lock) while it records, and takes the queue again
+until it finds it empty: a process that releases a run while the lock is held starts no other
+recorder, since the one recording looks at the queue once more after it lets the lock go.
 
 The recorder compares Great Expectations' failures with the judge's. A difference is loud: an
 ERROR in the log, a line in `gx/mismatches.jsonl` under the home that `esgflow status` reports.
@@ -27,6 +31,7 @@ ERROR in the log, a line in `gx/mismatches.jsonl` under the home that `esgflow s
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -57,6 +62,11 @@ FOUND: list[dict[str, Any]] = []
 
 def queue_dir(home: Path) -> Path:
     return home / "gx" / "queue"
+
+
+def lock_path(home: Path) -> Path:
+    """Held by the recorder a process started (start_detached) while it records; beside the queue, not in it."""
+    return home / "gx" / "recorder.lock"
 
 
 def host() -> str:
@@ -155,11 +165,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def take(home: Path) -> list[Path]:
-    """Take every ready entry, and every one whose process is gone; each taken by one recorder only."""
-    base = queue_dir(home)
-    taking = base / "taking"
-    taking.mkdir(parents=True, exist_ok=True)
+def _takeable(base: Path) -> list[Path]:
+    """The ready entries, and those whose process (on this host) is gone."""
     candidates = sorted((base / "ready").glob("*")) if (base / "ready").is_dir() else []
     here = host()
     for folder in ("held", "taking"):
@@ -168,8 +175,17 @@ def take(home: Path) -> list[Path]:
             # another host's process cannot be asked whether it lives: its entry is its own until released
             if machine == here and pid.isdigit() and not _alive(int(pid)):
                 candidates.append(path)
+    return candidates
+
+
+def take(home: Path) -> list[Path]:
+    """Take every ready entry, and every one whose process is gone; each taken by one recorder only."""
+    base = queue_dir(home)
+    taking = base / "taking"
+    taking.mkdir(parents=True, exist_ok=True)
+    here = host()
     taken = []
-    for path in candidates:
+    for path in _takeable(base):
         name = path.name if path.parent.name == "ready" else _owner(path)[0]
         mine = taking / f"{name}.{here}.{os.getpid()}"
         try:
@@ -221,25 +237,70 @@ def mismatches(home: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def start_detached(home: Path) -> None:
-    """Start a recorder that outlives this process (a cold command's answer does not wait for it)."""
-    subprocess.Popen(
-        [sys.executable, "-m", "esgflow.checks.recorder", str(home)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
-    )
+def start_detached(home: Path, nice: int = 0) -> bool:
+    """Start a recorder that outlives this process (an answer does not wait for it), unless one is recording
+    the home now: that one takes what was released before it stops. nice: how much lower its priority is
+    than this process's (the portal's answers go first). Whether one was started."""
+    base = queue_dir(home)
+    base.mkdir(parents=True, exist_ok=True)
+    lock = os.open(lock_path(home), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # the recorder holding it looks at the queue again after it lets go
+        # the lock is the open file's: handed to the recorder, it is held until the recorder lets it go
+        subprocess.Popen(
+            [sys.executable, "-m", "esgflow.checks.recorder", str(home), "--lock", str(lock), "--nice", str(nice)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=(lock,),
+        )
+        return True
+    finally:
+        os.close(lock)
 
 
-def main(argv: list[str]) -> int:
-    """Record every queued run of a home and build its Data Docs."""
+def _record_while_queued(home: Path, lock: int) -> None:
+    """Record and build the Data Docs until the queue is empty once the lock is let go."""
     from esgflow.catalog import load_catalog
     from esgflow.checks.gx_run import validator_for
 
+    validator = validator_for(home, load_catalog())
+    while True:
+        validator.build_docs()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        # a run released while the lock was held started no recorder: it is in the queue by now
+        if not _takeable(queue_dir(home)):
+            return
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a recorder started meanwhile: it takes them
+
+
+def main(argv: list[str]) -> int:
+    """Record every queued run of a home and build its Data Docs.
+
+    python -m esgflow.checks.recorder HOME [--lock FD --nice N]   (--lock: started by start_detached)"""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m esgflow.checks.recorder")
+    parser.add_argument("home", type=Path)
+    parser.add_argument("--lock", type=int)
+    parser.add_argument("--nice", type=int, default=0)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    validator_for(Path(argv[0]), load_catalog()).build_docs()
+    os.nice(args.nice)
+    if args.lock is None:
+        from esgflow.catalog import load_catalog
+        from esgflow.checks.gx_run import validator_for
+
+        validator_for(args.home, load_catalog()).build_docs()
+    else:
+        _record_while_queued(args.home, args.lock)
     return 0
 
 
