@@ -16,14 +16,14 @@ died while recording) is taken by the next recorder of the same host as if it we
 machines may share one home (README, "several machines"): a process id means nothing on another
 host, so another host's entries are left alone until their process releases them to ready/.
 
-Where Great Expectations is worth loading (the flows, a directory ingest, `check`) the process
-records its queue itself; a cold `esgflow ingest one.xlsx` starts `python -m esgflow.checks.recorder
-HOME` on exit, detached, instead of paying three seconds of import and a second of checkpoint run
-before the office sees its answer; so does the portal after answering (`esgflow portal`), so that no
-answer shares its processor time or its interpreter with Great Expectations. A started recorder
-holds the home's recorder lock (gx/recorder.lock) while it records, and takes the queue again
-until it finds it empty: a process that releases a run while the lock is held starts no other
-recorder, since the one recording looks at the queue once more after it lets the lock go.
+Where Great Expectations is worth loading (the flows, `check`) the process records its queue
+itself; `esgflow ingest` (one workbook or a folder) starts `python -m esgflow.checks.recorder HOME`
+on exit, detached, instead of paying three seconds of import and the checkpoint run before the
+office sees its answer; so does the portal after answering (`esgflow portal`), so that no answer
+shares its processor time or its interpreter with Great Expectations. A started recorder holds the
+home's recorder lock (gx/recorder.lock) while it records, and takes the queue again until it finds
+it empty: a process that releases a run while the lock is held starts no other recorder, since the
+one recording looks at the queue once more after it lets the lock go.
 
 The recorder compares Great Expectations' failures with the judge's. A difference is loud: an
 ERROR in the log, a line in `gx/mismatches.jsonl` under the home that `esgflow status` reports.
