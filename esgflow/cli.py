@@ -510,12 +510,14 @@ def _cmd_demo(args: argparse.Namespace) -> None:
             return
         from esgflow.checks.beside import records_beside
 
-        # the flows' imports while the server starts; Great Expectations' record beside the flows (waited for
-        # once the server is stopping: the Data Docs are complete when the folders are named)
-        with records_beside(settings.home), temporary_server() as ready:
+        # the flows' imports while the server starts; Great Expectations' record beside the flows, from when the
+        # server answers (the other core is free then), waited for once the server has stopped: the Data Docs are
+        # complete when their folder is named
+        with records_beside(settings.home) as record_beside, temporary_server() as ready:
             from esgflow.flows.demo import demo
 
             ready()
+            record_beside()
             findings = demo(period.code, str(out))
     catalog = load_catalog()
     print(f"warehouse: {warehouse_url(settings)}")

@@ -1,15 +1,17 @@
 """A migrated empty Prefect database, made once per Prefect install and copied into a new Prefect home.
 
-A temporary Prefect server on an empty PREFECT_HOME first migrates a new SQLite database: 114
-Alembic migrations, about 6 s of CPU, the longest part of the demo's wait for Prefect. Their result
-is the same for every new home, so it is made once, by Prefect's own migrations (what the server
-runs on start), and kept beside the installed packages under a name holding the Prefect version
-and a digest of Prefect's migration scripts. A Prefect with other migrations finds no copy under
+A temporary Prefect server on an empty PREFECT_HOME first migrates a new SQLite database (114
+Alembic migrations, about 6 s of CPU, the longest part of the demo's wait for Prefect) and
+registers Prefect's block types in it (1 s). The result is the same for every new home, so it is
+made once, by Prefect's own code (what the server runs on start), and kept beside the installed
+packages under a name holding the Prefect version, a digest of Prefect's migration scripts and the
+Prefect collections installed. A Prefect with other migrations or collections finds no copy under
 its own name and makes one; no database file is ever kept in git.
 
 `make` makes it when it installs (`python -m esgflow.prefect_db`); a command that finds none makes
 it before its server starts. The copy goes only where the configured database is a SQLite file
-that does not exist yet; the server then skips its migrations (the copy is at their head).
+that does not exist yet; the server then skips its migrations (the copy is at their head) and the
+registration of the block types.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 _SQLITE = ("sqlite+aiosqlite:///", "sqlite:///")
+_MADE_BY = "migrations, block types"  # what `_migrate` puts in it: a change makes a new one
 
 
 def _migrations() -> Path:
@@ -37,8 +40,12 @@ def _migrations() -> Path:
 
 
 def key() -> str:
-    """What the database is made from: the Prefect version and every migration script's bytes."""
-    digest = hashlib.sha256(importlib.metadata.version("prefect").encode())
+    """What the database is made from: the Prefect version, every migration script's bytes, and the Prefect
+    collections installed (their block types are registered in it)."""
+    digest = hashlib.sha256(f"{_MADE_BY}:{importlib.metadata.version('prefect')}".encode())
+    for point in sorted(importlib.metadata.entry_points(group="prefect.collections"), key=lambda p: p.name):
+        version = point.dist.version if point.dist else ""
+        digest.update(f"{point.name}={point.value}@{version}".encode())
     folder = _migrations()
     for path in [folder / "env.py", *sorted((folder / "versions" / "sqlite").glob("*.py"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -110,10 +117,18 @@ def place(url: str) -> bool:
 
 
 def _migrate() -> None:
-    """Run Prefect's migrations on the database its settings name (what its server does on start)."""
+    """Run Prefect's migrations on the database its settings name and register its block types (what its
+    server does on start)."""
     from prefect.server.database import provide_database_interface
+    from prefect.server.models.block_registration import run_block_auto_registration
 
-    asyncio.run(provide_database_interface().create_db())
+    async def made() -> None:
+        db = provide_database_interface()
+        await db.create_db()
+        async with await db.session() as session:
+            await run_block_auto_registration(session=session)
+
+    asyncio.run(made())
 
 
 if __name__ == "__main__":

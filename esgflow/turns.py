@@ -183,8 +183,11 @@ class _Server:
         from esgflow import prefect_db
 
         try:
-            if prefect_db.place(self.url):
-                self.env["PREFECT_API_DATABASE_MIGRATE_ON_START"] = "false"  # the copy is at the migrations' head
+            if prefect_db.place(self.url):  # the copy is at the migrations' head, its block types registered
+                self.env |= {
+                    "PREFECT_API_DATABASE_MIGRATE_ON_START": "false",
+                    "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+                }
             deadline = time.monotonic() + SERVER_STARTUP
             self.process = self._run()
             while not self._answers():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -61,3 +62,25 @@ def test_a_block_that_never_built_leaves_its_runs_to_a_recorder_at_its_end_and_o
         assert run is not None and beside.process is None
     assert beside.process is not None and beside.process.returncode == 0
     assert len(_pages(home, run.name)) == 1
+
+
+def test_started_early_it_sets_up_great_expectations_before_the_first_run_and_is_the_only_recorder(
+    tmp_path: Path, catalog: Catalog, frame: pl.DataFrame
+) -> None:
+    home = tmp_path / "home"
+    validator = gx_run.validator_for(home, catalog)
+    with records_beside(home) as start:
+        start()
+        beside = gx_run.DIVERTED[str(home.resolve())]
+        started = beside.process
+        assert started is not None
+        waited = time.monotonic() + 240
+        while not (home / "gx" / gx_run.SUITES_STAMP).exists() and time.monotonic() < waited:
+            time.sleep(0.1)
+        assert (home / "gx" / gx_run.SUITES_STAMP).exists()  # its context is made before any run is queued
+        assert not [p for p in recorder.queue_dir(home).rglob("*") if p.is_file()]  # nothing queued yet
+        run = validator.check("submission", frame, run_name="early").run
+        gx_run.build_data_docs(home)
+        start()
+        assert beside.process is started  # one recorder, however often it is asked for
+    assert run is not None and len(_pages(home, run.name)) == 1

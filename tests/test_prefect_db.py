@@ -23,9 +23,10 @@ server.stop()
 
 
 def _schema(path: Path) -> tuple[set[tuple[str, ...]], list[tuple[str]]]:
-    """Every table, index and trigger with its SQL, and the migrations' head. A table's clauses are compared
-    as a set: Alembic's batch migrations rebuild some tables with their constraints in a different order
-    from one run to the next (two of Prefect's own migrations of a new home differ so)."""
+    """Every table, index and trigger with its SQL, every block type and schema registered, and the migrations'
+    head. A table's clauses are compared as a set: Alembic's batch migrations rebuild some tables with their
+    constraints in a different order from one run to the next (two of Prefect's own migrations of a new home
+    differ so)."""
     with sqlite3.connect(path) as db:
         kept = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
         found = {(kind, name, table, *_clauses(sql or "")) for kind, name, table, sql in kept}
@@ -34,7 +35,9 @@ def _schema(path: Path) -> tuple[set[tuple[str, ...]], list[tuple[str]]]:
             for (_, table, *_) in found
             for column in db.execute(f"PRAGMA table_info('{table}')")  # every column, in its order
         }
-        return found | columns, db.execute("SELECT version_num FROM alembic_version").fetchall()
+        blocks = {("block type", *row) for row in db.execute("SELECT slug, name FROM block_type")}
+        schemas = {("block schema", *row) for row in db.execute("SELECT checksum, version FROM block_schema")}
+        return found | columns | blocks | schemas, db.execute("SELECT version_num FROM alembic_version").fetchall()
 
 
 def _clauses(sql: str) -> list[str]:
@@ -57,7 +60,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.slow  # the migrations twice and Prefect's server: about 40 s on the loaded machine
 def test_the_made_database_is_the_one_prefects_server_migrates_on_a_new_home(tmp_path: Path, cache: Path) -> None:
-    """Every table, index and trigger, with its SQL, and the migrations' head; kept in the first writable folder."""
+    """Every table, index and trigger, with its SQL, every block type and schema, and the migrations' head; kept
+    in the first writable folder."""
     made = prefect_db.make()
     assert made.parent == cache and made.name == prefect_db.key() and prefect_db.made() == made
     assert list(cache.iterdir()) == [made]  # its scratch is gone, one file (no write-ahead log beside it)
@@ -69,11 +73,22 @@ def test_the_made_database_is_the_one_prefects_server_migrates_on_a_new_home(tmp
     assert ours == migrated
 
 
-def test_the_key_holds_the_prefect_version_and_every_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_holds_the_prefect_version_every_migration_and_the_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib.metadata
 
     now = prefect_db.key()
     assert now.startswith(f"prefect-{importlib.metadata.version('prefect')}-") and now.endswith(".db")
+    collection = importlib.metadata.EntryPoint("prefect_email", "prefect_email", "prefect.collections")
+    points = importlib.metadata.entry_points
+
+    def with_a_collection(group: str) -> list[importlib.metadata.EntryPoint]:
+        return [*points(group=group), collection] if group == "prefect.collections" else list(points(group=group))
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", with_a_collection)
+    assert prefect_db.key() != now  # its block types would be registered by the server
+    monkeypatch.setattr(importlib.metadata, "entry_points", points)
     copy = tmp_path / "_migrations"
     shutil.copytree(prefect_db._migrations(), copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(prefect_db, "_migrations", lambda: copy)

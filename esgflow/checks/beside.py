@@ -4,9 +4,9 @@ The judge (esgflow.checks.judge) answers every validation; Great Expectations re
 afterwards (esgflow.checks.recorder). A command that validates and then has other work (the demo:
 the collection, then consolidation and the report) need not import Great Expectations itself nor
 wait for its record: within `records_beside`, each time the command would record and build its Data
-Docs it only queues its judged runs, and the first time it starts a recorder process
-(`python -m esgflow.checks.beside HOME`) that records them and builds their pages while the command
-goes on, on the other core. When the block ends the command queues what is left and waits for the
+Docs it only queues its judged runs, and a recorder process (`python -m esgflow.checks.beside HOME`),
+started then or earlier, records them and builds their pages while the command goes on, on the
+other core. When the block ends the command queues what is left and waits for the
 recorder to record it too: the Data Docs are complete when the command names their folder.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import select
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,13 +47,15 @@ class _Recorder:
 
 
 @contextmanager
-def records_beside(home: Path) -> Iterator[None]:
-    """Leave Great Expectations' record of the block's validations under `home` to a recorder process."""
+def records_beside(home: Path) -> Iterator[Callable[[], None]]:
+    """Leave Great Expectations' record of the block's validations under `home` to a recorder process: a
+    function that starts it now (else it starts at the first build), to load Great Expectations while the
+    command does work of its own on the other core."""
     key = str(home.resolve())
     recorder = _Recorder(home)
     gx_run.DIVERTED[key] = recorder
     try:
-        yield
+        yield recorder
     finally:
         del gx_run.DIVERTED[key]
         gx_run.release_runs(home)  # what the block judged since its last build
@@ -68,6 +70,7 @@ def main(argv: list[str]) -> int:
     from esgflow.catalog import load_catalog
 
     validator = gx_run.validator_for(Path(argv[0]), load_catalog())
+    validator.set_up()  # Great Expectations and the home's context, before the first run is queued
     while True:
         validator.build_docs()  # what the command has queued so far, while it goes on
         if select.select([sys.stdin], [], [], 0.25)[0]:  # nothing is written to it: readable means closed
