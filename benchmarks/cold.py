@@ -44,7 +44,7 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     return time.perf_counter() - start, done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
-def _recorded(home: Path) -> float:
+def recorded(home: Path) -> float:
     """Seconds until the home's queue of judged runs is empty (esgflow.checks.recorder; 0 without one)."""
     start = time.perf_counter()
     queue = home / "gx" / "queue"
@@ -73,7 +73,7 @@ def main() -> None:
         for label, argv in commands.items():
             seconds, last = _timed(argv(n), env)
             runs.setdefault(label, []).append(seconds)
-            waited = _recorded(home)  # the detached recorder's work, untimed, so it weighs on no other command
+            waited = recorded(home)  # the detached recorder's work, untimed, so it weighs on no other command
             if label.startswith("esgflow ingest"):
                 runs.setdefault("  then recorded by GX within", []).append(waited)
             if last.startswith("loaded:"):

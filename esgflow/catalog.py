@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -204,7 +204,7 @@ class Catalog:
         """Rows of the published appendix table, in its order."""
         return [i for i in self.indicators if i.appendix]
 
-    @property
+    @cached_property  # asked for every cell a return is read with; a catalog does not change once loaded
     def template_version(self) -> str:
         """The current template version: the newest any entry names, so a new input raises it by itself."""
         versions = [int(i.template_version) for i in self.indicators]

@@ -253,9 +253,8 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
     shown = IngestProgress(sys.stdout)
     paths = [Path(p) for p in args.paths]
-    one = len(paths) == 1 and paths[0].is_file()  # a cold answer for one workbook: recorded after it exits
-    try:
-        outcomes = ingest_files(load_settings(), paths, on_judged=shown.judged, record_later=one)
+    try:  # the office has its answer from the judge; Great Expectations records it after this process exits
+        outcomes = ingest_files(load_settings(), paths, on_judged=shown.judged, record_later=True)
     finally:
         shown.close()
     counts: dict[str, int] = {}

@@ -137,7 +137,18 @@ def _crafted(parts: dict[str, bytes]) -> dict[str, tuple[dict[str, bytes], str]]
         "application/vnd.ms-office.activeX+xml",
         b'<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX"/>',
     )
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+    wrapped = (  # as Excel writes a form control: inside mc:AlternateContent, not a child of the sheet itself
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        '<mc:Choice Requires="x14"><controls><control shapeId="1025" r:id="rId9" name="Button 1"'
+        f' xmlns:r="{REL}"/></controls></mc:Choice></mc:AlternateContent></worksheet>'
+    )
+    controls = {**parts, sheet: parts[sheet].decode().replace("</worksheet>", wrapped).encode()}
+    objects = '<oleObjects><oleObject progId="Package" shapeId="1026" r:id="rId8" xmlns:r="' + REL + '"/></oleObjects>'
+    ole_in_sheet = {**parts, sheet: parts[sheet].decode().replace("</worksheet>", objects + "</worksheet>").encode()}
     return {
+        "sheet_controls_wrapped": (controls, "embedded_objects"),  # no relationship, no content type: the tags say it
+        "sheet_ole_objects": (ole_in_sheet, "embedded_objects"),
         "vba_neutral_name": (vba_neutral, "macros"),
         "vba_content_type": (vba_typed, "macros"),
         "vba_bytes_only": (vba_bytes_only, "macros"),
@@ -151,6 +162,8 @@ def _crafted(parts: dict[str, bytes]) -> dict[str, tuple[dict[str, bytes], str]]
 
 
 CASES = [
+    "sheet_controls_wrapped",
+    "sheet_ole_objects",
     "vba_neutral_name",
     "vba_content_type",
     "vba_bytes_only",
@@ -187,3 +200,17 @@ def test_no_crafted_workbook_is_stored_or_reaches_an_annotated_copy(sqlite_setti
         assert outcome.status == "refused", case
     assert entity_versions(sqlite_settings, "SAMI", parse_period("2024")) == []
     assert not [p for p in (sqlite_settings.home / "letters").rglob("*") if p.suffix in (".xlsx", ".xlsm")]
+
+
+def test_controls_are_found_in_a_sheet_of_any_encoding() -> None:
+    from esgflow.workbooks.active import active_content
+
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-16"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main"><x:sheetData/><x:wrap><x:controls/></x:wrap></x:worksheet>'
+    )
+    for data in (sheet.encode("utf-16"), sheet.replace("UTF-16", "UTF-8").encode()):
+        assert active_content({"xl/worksheets/sheet1.xml": data}, [], lambda _name: b"") == "embedded_objects"
+    plain = sheet.replace("<x:wrap><x:controls/></x:wrap>", "")
+    for data in (plain.encode("utf-16"), plain.replace("UTF-16", "UTF-8").encode()):
+        assert active_content({"xl/worksheets/sheet1.xml": data}, [], lambda _name: b"") is None

@@ -15,9 +15,9 @@ did not get it. An entry whose process is gone (a crash before release, or a rec
 died while recording) is taken by the next recorder as if it were ready.
 
 Where Great Expectations is worth loading (the portal's batch leader after answering, the flows,
-a directory ingest, `check`) the process records its queue itself; a cold `esgflow ingest
-one.xlsx` starts `python -m esgflow.checks.recorder HOME` on exit, detached, instead of paying
-three seconds of import and a second of checkpoint run before the office sees its answer.
+`check`) the process records its queue itself; `esgflow ingest` (one workbook or a folder)
+starts `python -m esgflow.checks.recorder HOME` on exit, detached, instead of paying three
+seconds of import and the checkpoint run before the office sees its answer.
 
 The recorder compares Great Expectations' failures with the judge's. A difference is loud: an
 ERROR in the log, a line in `gx/mismatches.jsonl` under the home that `esgflow status` reports.

@@ -160,8 +160,9 @@ def ingest_files(
     letters_by_mail: the files came through the inbox, and `send_letters` mails their letters.
     docs: build the Data Docs pages of the validation afterwards (a process answering one
     reporter at a time may leave them to `build_data_docs`, off the reporter's wait).
-    record_later: leave Great Expectations' record and the Data Docs to a detached recorder (a cold command
-    answering one workbook does not load Great Expectations: esgflow.checks.recorder).
+    record_later: leave Great Expectations' record and the Data Docs to a detached recorder (`esgflow ingest`
+    does not load Great Expectations: its three seconds of import and the record come after its answer,
+    esgflow.checks.recorder).
     origins: files that came by mail, each taken only for the entities its sender reports for.
     on_judged: told of each file's outcome as soon as it is final (the command prints it then).
     portal_user: the signed-in address that uploaded each file through the portal (recorded as who submitted it).

@@ -64,6 +64,8 @@ _RELATIONSHIPS = {
 }
 _ROOTS = {"macrosheet": MACRO_SHEET, "dialogsheet": MACRO_SHEET, "externallink": EXTERNAL_LINK}
 _WORKSHEET_CHILDREN = {"oleobjects": EMBEDDED, "controls": EMBEDDED}
+_SHEET_OBJECTS = re.compile(rb"<(?:[a-z_][\w.-]*:)?(oleobjects|controls)[\s/>]")  # searched in lower case
+_FIRST_TAG = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<([^\s/>!?]+)", re.DOTALL)
 _AUTO_RUN = re.compile(r"^(?:_xlnm\.)?auto_(?:open|close|activate|deactivate)", re.IGNORECASE)
 _SAFE_LINK = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
 
@@ -115,22 +117,55 @@ def _relationships(parts: dict[str, bytes]) -> str | None:
     return None
 
 
+def _root(data: bytes) -> str | None:
+    """The local name of a part's root element, lower case; None when it is not XML. Read from its first tag
+    (after the declaration, comments and processing instructions) when the part is UTF-8, else parsed."""
+    if not _ascii_compatible(data):
+        root = _parse(data)
+        return None if root is None else _local(root.tag)
+    first = _FIRST_TAG.match(data)
+    return _local(first.group(1).decode("utf-8", "replace")).rsplit(":", 1)[-1] if first else None
+
+
 def _xml_contents(parts: dict[str, bytes]) -> str | None:
     for data in parts.values():
-        root = _parse(data)
-        if root is None:
-            continue
-        local = _local(root.tag)
+        local = _root(data)
         if local in _ROOTS:
             return _ROOTS[local]
         if local == "worksheet":
-            for child in root:
-                if _local(child.tag) in _WORKSHEET_CHILDREN:
-                    return _WORKSHEET_CHILDREN[_local(child.tag)]
+            # A sheet holds thousands of cells: its tags are searched rather than its tree built. The search is
+            # stricter than the tree: it finds OLE objects and controls at any depth (Excel wraps them in
+            # mc:AlternateContent), and in a comment too, where refusing a return costs a resend, not a breach.
+            found = _tagged_objects(data) if _ascii_compatible(data) else _tree_objects(data)
+            if found:
+                return _WORKSHEET_CHILDREN[found]
         if local == "workbook":
-            for defined in root.iter():
+            root = _parse(data)
+            for defined in () if root is None else root.iter():
                 if _local(defined.tag) == "definedname" and _AUTO_RUN.match(defined.get("name", "")):
                     return MACRO_SHEET
+    return None
+
+
+def _ascii_compatible(data: bytes) -> bool:
+    """Whether a part's tags can be searched as bytes: UTF-8 (or ASCII), not UTF-16 or UTF-32."""
+    return not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:64]
+
+
+def _tagged_objects(data: bytes) -> str | None:
+    lower = data.lower()
+    if b"oleobjects" not in lower and b"controls" not in lower:  # the common case, at memory speed
+        return None
+    found = _SHEET_OBJECTS.search(lower)
+    return found.group(1).decode() if found else None
+
+
+def _tree_objects(data: bytes) -> str | None:
+    """The OLE objects or controls of a sheet in another encoding, found in its parsed tree."""
+    root = _parse(data)
+    for element in () if root is None else root.iter():
+        if _local(element.tag) in _WORKSHEET_CHILDREN:
+            return _local(element.tag)
     return None
 
 

@@ -102,7 +102,14 @@ def _parse(
 
 
 def _workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """(sheet name -> part path, defined name -> its reference texts) from workbook.xml and its rels."""
+    """(sheet name -> part path, defined name -> its reference texts) from workbook.xml and its rels; parsed
+    once per archive (the named cells and the registers both start from it)."""
+    if zf.book is None:
+        zf.book = _read_workbook(zf)
+    return zf.book
+
+
+def _read_workbook(zf: SafeZip) -> tuple[dict[str, str], dict[str, list[str]]]:
     rels: dict[str, str] = {}
 
     def rel(name: str, attrs: dict[str, str]) -> None:
