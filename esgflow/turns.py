@@ -259,7 +259,7 @@ def temporary_server() -> Iterator[Callable[[], None]]:
         yield lambda: None
         return
     from prefect.context import _temporary_global_settings_context, get_settings_context
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
     server = _Server()
     thread = threading.Thread(target=server.start, name="prefect-server-start")
@@ -272,7 +272,7 @@ def temporary_server() -> Iterator[Callable[[], None]]:
 
     try:
         with (
-            temporary_settings({PREFECT_API_URL: server.api_url}),
+            temporary_settings({PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}),  # it serves no UI to link to
             _temporary_global_settings_context(get_settings_context()),
         ):
             try:

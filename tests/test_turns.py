@@ -169,6 +169,7 @@ def test_a_flow_command_starts_the_temporary_server_while_it_imports_and_its_flo
     assert said["answering after the block"] == "False"
     assert said["api after the block"] == "None"
     assert "Starting temporary server" not in done.stderr  # no second, Prefect-started one
+    assert "Beginning flow run" in done.stderr and "View at" not in done.stderr  # no link to a UI it does not serve
 
 
 def test_with_a_prefect_server_named_no_temporary_one_starts(tmp_path: Path) -> None:
