@@ -10,6 +10,7 @@ $(BIN)/esgflow: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m esgflow.prefect_db >/dev/null  # Prefect's migrated empty database, copied into each new home
 	touch $@
 
 demo: $(BIN)/esgflow

@@ -3,7 +3,8 @@
     python benchmarks/demo.py [--repeat 1] [--workdir DIR] [--baseline REF]
 
 Each run is a new process with an empty ESGFLOW_HOME and an empty PREFECT_HOME, as on a fresh
-clone; the figures printed beside it, in the same run, are
+clone after `make` (which makes Prefect's migrated empty database once per install:
+esgflow.prefect_db); the figures printed beside it, in the same run, are
   - Prefect's temporary server alone: a process that starts it (as the demo's first flow
     does when no PREFECT_API_URL is set: its database is made and migrated) and stops it;
   - the same cycle without Prefect: `tests.returns_factory.run_demo`'s steps on a fresh warehouse
@@ -115,6 +116,7 @@ def main() -> None:
 
     args, workdir, load = options(__doc__ or "", 1, "esgflow-demo-", more)
     esgflow = str(Path(sys.executable).with_name("esgflow"))
+    subprocess.run([sys.executable, "-m", "esgflow.prefect_db"], check=True, capture_output=True)  # as `make` does
     before = _baseline(args.baseline, workdir / "baseline") if args.baseline else None
     runs: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}  # a loaded machine stretches wall time; CPU seconds less so

@@ -23,7 +23,7 @@ from esgflow.cycle.status import progress
 from esgflow.display import moment, moment_json
 from esgflow.periods import Period, parse_period
 from esgflow.records import TargetRecord
-from esgflow.turns import flow_turn, server_starting
+from esgflow.turns import flow_turn, temporary_server
 
 # Each command imports its job module (and the catalog, the workbooks, the checks) inside its
 # function: a cold command pays only for what it uses (issue 30, goal 2), so `status` does not
@@ -273,12 +273,13 @@ def _warn_of_mismatches() -> None:
     """Loud: the polars judge answered differently from Great Expectations' record (esgflow.checks.recorder)."""
     from esgflow.checks.recorder import MISMATCHES, mismatches
 
-    differed = mismatches(load_settings().home)
+    home = load_settings().home
+    differed = mismatches(home)
     if differed:
         runs = ", ".join(d["run"] for d in differed[-3:])
         print(
             f"ERROR: the judge's findings differed from Great Expectations' record on {_count(len(differed), 'run')} "
-            f"(latest: {runs}); see {load_settings().home / 'gx' / MISMATCHES}",
+            f"(latest: {runs}); see {home / 'gx' / MISMATCHES}",
             file=sys.stderr,
         )
 
@@ -507,11 +508,17 @@ def _cmd_demo(args: argparse.Namespace) -> None:
         if running:
             print(f"the demo is running here already ({running.describe()}): left to it")
             return
-        with server_starting():  # what the flows import anyway, while the server starts
-            import great_expectations  # noqa: F401
+        from esgflow.checks.beside import records_beside
 
+        # the flows' imports while the server starts; Great Expectations' record beside the flows, from when the
+        # server answers (the other core is free then), waited for once the server has stopped: the Data Docs are
+        # complete when their folder is named
+        with records_beside(settings.home) as record_beside, temporary_server() as ready:
             from esgflow.flows.demo import demo
-        findings = demo(period.code, str(out))
+
+            ready()
+            record_beside()
+            findings = demo(period.code, str(out))
     catalog = load_catalog()
     print(f"warehouse: {warehouse_url(settings)}")
     statuses = period_statuses(settings, period)

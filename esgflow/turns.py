@@ -22,12 +22,15 @@ its process ends, however it ends, so no lock outlives its run.
 
 from __future__ import annotations
 
-import contextvars
 import fcntl
 import json
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -151,35 +154,133 @@ def flow_turn(
         yield exc.holder
 
 
-@contextmanager
-def server_starting() -> Iterator[None]:
-    """This process's temporary Prefect server starting in the background while the block runs.
+class _Server:
+    """Prefect's temporary server, started the way Prefect starts it (`SubprocessASGIServer`: uvicorn on
+    Prefect's app factory, in a process of its own), without importing Prefect's server here: that import
+    took 3-5 s of the command's own time before the server process could even begin its own."""
 
-    Its start (a new process importing Prefect and migrating a fresh database) is the longest wait of a
-    short flow command; the block does what the command needs anyway meanwhile (its imports), on the
-    other core. Prefect keeps one temporary server per process, so the flows find this one answering
-    and start none. Nothing starts when PREFECT_API_URL names a server. Call it inside `flow_turn`,
-    which gives the start its turn and its patience.
+    def __init__(self) -> None:
+        from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, get_current_settings
+
+        self.port = _free_port()
+        self.url = PREFECT_API_DATABASE_CONNECTION_URL.value()
+        self.env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.failed: list[BaseException] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self) -> None:
+        """Give a new home the made database (esgflow.prefect_db), start the server and wait until it answers."""
+        from esgflow import prefect_db
+
+        try:
+            if prefect_db.place(self.url):  # the copy is at the migrations' head, its block types registered
+                self.env |= {
+                    "PREFECT_API_DATABASE_MIGRATE_ON_START": "false",
+                    "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+                }
+            deadline = time.monotonic() + SERVER_STARTUP
+            self.process = self._run()
+            while not self._answers():
+                if self.process.poll() == 3:  # uvicorn's "address in use": another port, as Prefect does
+                    self.port = _free_port()
+                    self.process = self._run()
+                elif self.process.poll() is not None or time.monotonic() > deadline:
+                    code = self.process.poll()
+                    raise EsgflowError(
+                        f"the temporary Prefect server did not start (exit code {code}); "
+                        "run a Prefect server and set PREFECT_API_URL"
+                    )
+                time.sleep(0.1)
+        except BaseException as exc:  # re-raised in the command's thread
+            self.failed.append(exc)
+
+    def _run(self) -> subprocess.Popen[bytes]:
+        import prefect
+
+        app = ["--app-dir", str(prefect.__module_path__.parent), "--factory", "prefect.server.api.server:create_app"]
+        where = ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        return subprocess.Popen([sys.executable, "-m", "uvicorn", *app, *where], env=self.env)
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _drain_prefect() -> None:
+    """Send what Prefect still holds (logs, events) while its server answers, as its test harness does."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    EventsWorker.drain_all(timeout=10)
+
+
+@contextmanager
+def temporary_server() -> Iterator[Callable[[], None]]:
+    """This process's temporary Prefect server for the block, starting in the background: a function that
+    waits until it answers (call it before the first flow).
+
+    Its start (a new process importing Prefect's server, on a new home the migration of its database)
+    is the longest wait of a short flow command; the block does what the command needs anyway
+    meanwhile (its imports), on the other core. Every flow of the block, in any thread, uses this
+    server (PREFECT_API_URL, as Prefect's test harness sets it); it stops when the block ends. Nothing
+    starts when PREFECT_API_URL names a server. Call it inside `flow_turn`, which gives the start its turn.
     """
     if _prefect_server_configured():
-        yield
+        yield lambda: None
         return
-    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.context import _temporary_global_settings_context, get_settings_context
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
-    server, failed = SubprocessASGIServer(), []
-
-    def start() -> None:
-        try:
-            server.start()
-        except BaseException as exc:  # re-raised in the command's thread
-            failed.append(exc)
-
-    # the thread runs in this context, so that the settings in force here (the startup patience) hold there
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(start,), name="prefect-server-start")
+    server = _Server()
+    thread = threading.Thread(target=server.start, name="prefect-server-start")
     thread.start()
-    try:
-        yield
-    finally:
+
+    def ready() -> None:
         thread.join()  # the first flow must find the server answering, not merely starting
-    if failed:
-        raise failed[0]
+        if server.failed:
+            raise server.failed[0]
+
+    try:
+        with (
+            temporary_settings({PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}),  # it serves no UI to link to
+            _temporary_global_settings_context(get_settings_context()),
+        ):
+            try:
+                yield ready
+            finally:
+                thread.join()
+                if server.process is not None and not server.failed:
+                    _drain_prefect()  # before the server stops, else they are sent to no one at exit
+    finally:
+        thread.join()
+        server.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import polars as pl
 import pytest
 
 from esgflow.catalog import Catalog
+from esgflow.checks import gx_run
 from esgflow.checks.frames import checked_value, group_frame, submission_frame
 from esgflow.checks.gx_run import INDEX_LIMIT, Failure, Validator, build_data_docs, validator_for
 from esgflow.factors import FactorRegistry
@@ -149,6 +151,42 @@ def test_validator_for_makes_one_validator_per_home(
     assert not (tmp_path / "elsewhere" / "gx" / "great_expectations.yml").is_file()
     other.set_up()
     assert (tmp_path / "elsewhere" / "gx" / "great_expectations.yml").is_file()
+
+
+def test_two_threads_setting_up_at_once_set_up_once(catalog: Catalog, tmp_path: Path) -> None:
+    """The portal's warm-up thread and its first record may ask at the same moment: one loads, the other waits."""
+    fresh = Validator(tmp_path / "fresh", catalog)
+    made, real = [], fresh._set_up
+
+    def counted(home: Path, catalog: Catalog) -> None:
+        made.append(threading.get_ident())
+        real(home, catalog)
+
+    fresh._set_up = counted  # type: ignore[method-assign]
+    start = threading.Barrier(2)
+    ready: list[bool] = []
+
+    def set_up() -> None:
+        start.wait()
+        fresh.set_up()
+        ready.append(set(fresh.checkpoints) == {"submission", "group"})
+
+    both = [threading.Thread(target=set_up) for _ in range(2)]
+    for t in both:
+        t.start()
+    for t in both:
+        t.join(timeout=300)
+    assert ready == [True, True]
+    assert len(made) == 1
+
+
+def test_the_validators_of_a_home_are_found_by_one_helper(
+    validator: Validator, home: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    other = validator_for(tmp_path / "another", catalog)
+    assert gx_run._validators_of(home / ".." / home.name) == [validator]  # spelt otherwise, the same folder
+    assert gx_run._validators_of(tmp_path / "another") == [other]
+    assert {id(v) for v in gx_run._validators_of(None)} >= {id(validator), id(other)}
 
 
 def test_an_expectation_that_cannot_run_is_an_error_not_a_pass(validator: Validator, catalog: Catalog) -> None:

@@ -275,6 +275,20 @@ def test_status_and_check_take_their_words_from_the_glossary(
     assert not any(line.startswith(("  error:", "  warning:")) for line in lines)
 
 
+def test_the_warning_of_mismatches_reads_the_settings_once(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "gx").mkdir(parents=True)
+    (home / "gx" / "mismatches.jsonl").write_text(json.dumps({"run": "run-1"}) + "\n", "utf-8")
+    loaded, real = [], cli.load_settings
+    monkeypatch.setattr(cli, "load_settings", lambda: loaded.append(1) or real())
+    cli._warn_of_mismatches()
+    err = capsys.readouterr().err
+    assert "differed from Great Expectations' record on 1 run (latest: run-1)" in err
+    assert str(home / "gx" / "mismatches.jsonl") in err
+    assert len(loaded) == 1
+
+
 def test_check_on_a_period_without_figures_says_so_in_one_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init"]) == 0
     capsys.readouterr()

@@ -402,6 +402,40 @@ def test_the_fy2026_scope3_inputs_are_checked_for_slips_bounds_and_head_counts(
     assert {"env_scope3_spend_capital_buildings", "env_scope3_commuters_car", "env_scope3_commute_km"} <= errors
 
 
+def test_a_batch_reads_the_documents_of_its_period_once_not_once_per_return(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    """The letters' needs come from one read of the period's documents and waivers per batch; each letter
+    still names its own entity's needs (SAMI's certificate is attached, the others' are not)."""
+    from sqlalchemy import event
+
+    from esgflow.jobs.evidence import attach_evidence
+
+    entities = ["SAMI", "OS-GN", "OS-HK"]
+    templates = open_collection(sqlite_settings, "2025", tmp_path / "tpl", entities)
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    attach_evidence(sqlite_settings, "SAMI", "2025", "env_electricity_green", pdf, "绿证.pdf", "portal", "r@sami.cn")
+    values = {"env_diesel": 80000, "env_electricity_green": 20000}
+    paths = [fill(templates[c], tmp_path / "in", values) for c in entities]
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM EVIDENCE" in " ".join(statement.upper().split()):
+            reads.append(statement)
+
+    engine = db.engine_for(sqlite_settings.database_url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        outcomes = ingest_files(sqlite_settings, paths)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [o.status.startswith("accepted") for o in outcomes] == [True] * 3
+    assert len(reads) == 1, reads
+    needs = {o.entity: [n[0] for n in o.needs] for o in outcomes}
+    assert "env_electricity_green" not in needs["SAMI"] and "env_diesel" in needs["SAMI"]
+    assert all({"env_electricity_green", "env_diesel"} <= set(needs[e]) for e in ("OS-GN", "OS-HK"))
+
+
 def _complete_sami() -> dict[str, Decimal]:
     return demo_inputs(load_catalog(), load_registry(), P2024)["SAMI"]
 

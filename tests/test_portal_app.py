@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +317,35 @@ def test_portal_processes_on_one_warehouse_behave_as_one(sqlite_settings: Settin
         for process in (first, second):
             process.terminate()
             process.wait(30)
+
+
+WARMED = """
+import sys
+from fastapi.testclient import TestClient
+from esgflow.catalog import load_catalog
+from esgflow.checks import gx_run
+from esgflow.config import load_settings
+from esgflow.entities import load_registry
+from esgflow.portal.app import create_app
+
+app = create_app(load_settings(), record_apart=True)
+before = (load_catalog.cache_info().currsize, load_registry.cache_info().currsize, len(gx_run._VALIDATORS))
+with TestClient(app):
+    after = (load_catalog.cache_info().currsize, load_registry.cache_info().currsize, len(gx_run._VALIDATORS))
+    print(before, after, "esgflow.intake.ingest" in sys.modules, "great_expectations" in sys.modules)
+"""
+
+
+def test_a_starting_portal_makes_what_answers_use_before_its_first_request(sqlite_settings: Settings) -> None:
+    """Each is kept per process but made by every thread asking before the first has it: 33 uploads reaching a
+    fresh worker at once parsed the catalog 33 times. The start makes them once, Great Expectations aside."""
+    init_warehouse(sqlite_settings)
+    env = {**os.environ, "ESGFLOW_HOME": str(sqlite_settings.home)}
+    said = subprocess.run([sys.executable, "-c", WARMED], env=env, capture_output=True, text=True, check=True)
+    assert said.stdout.split("\n")[0] == "(0, 0, 0) (1, 1, 1) True False", said.stderr
+
+
+def test_a_portal_starts_on_a_warehouse_without_its_schema(sqlite_settings: Settings) -> None:
+    with TestClient(create_app(sqlite_settings, record_apart=True)) as client:  # nothing to warm: it says why
+        assert client.get("/healthz").status_code == 503
+    assert not (sqlite_settings.home / "esgflow.sqlite3").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,7 @@ import pytest
 from fastapi import HTTPException
 
 from esgflow.catalog import Catalog, load_catalog
-from esgflow.checks import gx_run
+from esgflow.checks import gx_run, recorder
 from esgflow.config import Settings, load_settings
 from esgflow.intake import ingest
 from esgflow.jobs.access import portal_events
@@ -131,6 +132,47 @@ def test_the_data_docs_wait_for_the_last_answer_of_a_burst_of_uploads(
     assert not data_docs_index(sqlite_settings).is_file()
     assert uploads.refresh_docs(sqlite_settings) is True  # the last answer's build renders what was left
     assert data_docs_index(sqlite_settings).is_file()
+
+
+def _recorded(home: Path) -> None:
+    """Wait until the home's recorder has taken and recorded every queued run and let its lock go."""
+    base = recorder.queue_dir(home)
+    for _ in range(3000):
+        if not list(base.glob("*/*")):
+            with recorder.lock_path(home).open("a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    pass
+        time.sleep(0.1)
+    raise AssertionError(f"the recorder left {list(base.glob('*/*'))}")
+
+
+def test_a_portal_recording_apart_answers_without_great_expectations_and_every_run_is_recorded(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    """`esgflow portal`: the answers never wait for Great Expectations; a recorder process keeps the record."""
+    world = make_world(sqlite_settings, tmp_path)
+    client = world.client(record_apart=True)
+    runs = gx_run.checkpoint_runs()
+    sent = {"SAMI": world.workbook("SAMI"), "GAMI": world.workbook("GAMI", WRONG)}
+    answers = {
+        e: client.post("/api/returns", headers=world.bearer(e), files={"file": (p.name, p.read_bytes())}).json()
+        for e, p in sent.items()
+    }
+    assert [answers[e]["status"] for e in sent] == ["accepted", "rejected"]
+    # the background refreshes ran (inside the requests, under TestClient): nothing was recorded here
+    assert gx_run.checkpoint_runs() == runs
+    assert not gx_run.validator_for(sqlite_settings.home, load_catalog()).checkpoints  # nor loaded
+    _recorded(sqlite_settings.home)
+    validations = sqlite_settings.home / "gx" / "uncommitted" / "validations" / "submission"
+    names = sorted(p.name for p in validations.iterdir())
+    assert len(names) == 2 and data_docs_index(sqlite_settings).is_file()
+    pages = data_docs_index(sqlite_settings).parent / "esgflow"
+    said = "".join((pages / f"{name}.html").read_text("utf-8") for name in names)
+    assert all(p.name in said for p in sent.values())  # each run's page lists the return it judged
+    assert recorder.mismatches(sqlite_settings.home) == []
 
 
 def test_a_file_name_keeps_no_bidirectional_or_invisible_characters() -> None:

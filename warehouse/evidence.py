@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import polars as pl
@@ -86,16 +87,43 @@ def evidence_of(session: Session, period: str, entity: str | None = None) -> lis
     return [_record(tuple(r)) for r in session.execute(query.order_by(m.Evidence.id))]
 
 
+@dataclass(frozen=True)
+class PeriodDocuments:
+    """What closes a period's needs: each entity's documents (the indicators they name, None for a whole
+    return) and what the office waived. An ingest reads it once per period of its batch, not once per return:
+    nothing in an ingest attaches documents or waives (the mail's documents are attached after its batch)."""
+
+    documented: dict[str, list[str | None]]
+    waived: dict[str, list[str]]
+
+
+def period_documents(session: Session, period: Period) -> PeriodDocuments:
+    documented: dict[str, list[str | None]] = {}
+    for d in evidence_of(session, period.code):
+        documented.setdefault(d.entity, []).append(d.indicator)
+    waived: dict[str, list[str]] = {}
+    for e in audit_events(session, period, (WAIVED,)):
+        waived.setdefault(str(e.entity), []).append(str((e.detail or {}).get("indicator")))
+    return PeriodDocuments(documented, waived)
+
+
 def return_needs(
-    session: Session, catalog: Catalog, period: Period, entity: str, figures: pl.DataFrame
+    session: Session,
+    catalog: Catalog,
+    period: Period,
+    entity: str,
+    figures: pl.DataFrame,
+    read: dict[str, PeriodDocuments],
 ) -> tuple[tuple[str, str, str], ...]:
     """(indicator, what to attach in zh, en) for each figure of a return being stored (`figures`: its observations,
     in the catalog's units) that needs documents the entity has not sent yet and the office has not waived: what
-    its letter names, as the review page does before the approve button."""
+    its letter names, as the review page does before the approve button. read: each period's documents as the
+    batch first read them (filled here)."""
     if not figures.height:
         return ()  # a rejected return stores no figure: nothing to document
+    if period.code not in read:
+        read[period.code] = period_documents(session, period)
+    documents = read[period.code]
     values = {r["indicator"]: Decimal(str(r["value"])) for r in figures.iter_rows(named=True) if r["value"] is not None}
-    documented = [d.indicator for d in evidence_of(session, period.code, entity)]
-    waivers = audit_events(session, period, (WAIVED,))
-    waived = [str((e.detail or {}).get("indicator")) for e in waivers if e.entity == entity]
+    documented, waived = documents.documented.get(entity, []), documents.waived.get(entity, [])
     return tuple((n.indicator, n.what_zh, n.what_en) for n in open_needs(catalog, values, documented, waived))

@@ -21,8 +21,9 @@ import functools
 import hashlib
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,8 @@ INDEX_LIMIT = 50  # runs listed on the Data Docs index page; every run keeps its
 # Checkpoint runs this process made: each costs about a second, so the portal judges the uploads that wait
 # at the same moment in one run (esgflow.portal.uploads), and its test counts them here.
 _RUNS = [0]
+# homes whose record a recorder process beside this one makes (esgflow.checks.beside): started when called
+DIVERTED: dict[str, Callable[[], None]] = {}
 _DETACHED = [False]  # whether this process left its runs to a recorder it started (its Data Docs come later)
 
 
@@ -82,12 +85,15 @@ class Validator:
         self.held: dict[str, Path] = {}  # runs this process judged and queued, released at the next build
         self.pending: list[Any] = []  # results stored since the Data Docs were last built
         self.checkpoints: dict[str, Any] = {}
+        # the portal's warm-up thread and its first record may both set up: the second waits for the first
+        self._setting_up = threading.Lock()
 
     def set_up(self) -> None:
         """Load Great Expectations and the home's context (once): only the record needs them."""
-        if not self.checkpoints:
-            with _exclusive(self.home):
-                self._set_up(self.home, self.catalog)
+        with self._setting_up:
+            if not self.checkpoints:
+                with _exclusive(self.home):
+                    self._set_up(self.home, self.catalog)
 
     def _set_up(self, home: Path, catalog: Catalog) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -265,16 +271,24 @@ def build_data_docs(home: Path, detached: bool = False, release: bool = True) ->
     """Record what this process validated under `home` (and any run left queued), then build the Data Docs
     (nothing if it validated nothing). detached: a recorder process does both after this one exits.
     release: queue this process's judged runs first (else only what `release_runs` queued is recorded)."""
-    for (path, _), validator in list(_VALIDATORS.items()):
-        if path == str(home.resolve()):
-            validator.build_docs(detached, release)
+    if (recorder := DIVERTED.get(str(home.resolve()))) is not None:  # esgflow.checks.beside
+        release_runs(home)
+        recorder()
+        return
+    for validator in _validators_of(home):
+        validator.build_docs(detached, release)
 
 
 def release_runs(home: Path) -> None:
     """Queue, with their notes, the runs this process judged under `home`, for any recorder to take."""
-    for (path, _), validator in list(_VALIDATORS.items()):
-        if path == str(home.resolve()):
-            validator.release()
+    for validator in _validators_of(home):
+        validator.release()
+
+
+def _validators_of(home: Path | None) -> list[Validator]:
+    """This process's validators of `home` (of every home when None)."""
+    where = None if home is None else str(home.resolve())
+    return [v for (path, _), v in list(_VALIDATORS.items()) if where is None or path == where]
 
 
 def _fingerprint(catalog: Catalog) -> str:
@@ -339,7 +353,7 @@ def _to_pandas(frame: pl.DataFrame) -> Any:
 def record_all() -> None:
     """Record what every validator of this process has queued, without building pages (the tests' check
     that both engines agree on every validation they make)."""
-    for validator in list(_VALIDATORS.values()):
+    for validator in _validators_of(None):
         if validator.held and validator.home.is_dir():
             validator.release()
             validator.record_queue()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -51,6 +51,7 @@ class _Warehouse:
     known: Known
     ids: submissions.Ids
     hashes: dict[str, KnownBytes]  # content hash -> the submission that holds those bytes
+    documents: dict[str, evidence.PeriodDocuments] = field(default_factory=dict)  # by period, read when first needed
 
 
 class Ingestor:
@@ -74,9 +75,7 @@ class Ingestor:
         self.on_judged = on_judged
         self.origins = origins or {}  # files that came by mail: taken only for their sender's entities
         self.letters_by_mail = letters_by_mail  # returns from the inbox: their letters are owed by mail
-        self.catalog = catalog
-        self.archive_root = archive_root
-        self.home = home
+        self.catalog, self.archive_root, self.home = catalog, archive_root, home
         self.factors = unit_factors(catalog)
         self.key = signing_key(home)
 
@@ -199,7 +198,7 @@ class Ingestor:
         with self.sessions() as session:
             recorded = submissions.record_submission(session, submission, observations, findings, wh.ids, splits, rows)
             late = trail.period_signoff(session, period) is not None
-            needs = evidence.return_needs(session, self.catalog, period, ret.entity, observations)
+            needs = evidence.return_needs(session, self.catalog, period, ret.entity, observations, wh.documents)
         count = observations.filter(pl.col("value").is_not_null()).height if observations.height else 0
         note = None
         if recorded.duplicate:

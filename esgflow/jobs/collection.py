@@ -45,6 +45,8 @@ from esgflow.warehouse.trail import audit_events, period_signoff
 from esgflow.workbooks.naming import template_name
 from esgflow.workbooks.signing import signature, signing_key
 
+RECORDER_NICE = 10  # a recorder the portal starts yields the processors to the answers
+
 if TYPE_CHECKING:  # each job imports the workbooks, checks and mail it uses: `status` needs none of them
     import polars as pl
 
@@ -253,6 +255,28 @@ def refresh_data_docs(settings: Settings, release: bool = True) -> None:
     from esgflow.checks.gx_run import build_data_docs
 
     build_data_docs(settings.home, release=release)
+
+
+def warm_answers(settings: Settings) -> None:
+    """Make what every answer uses once, before the first upload: the catalog, the registry, the suites and the
+    warehouse look-ups of an ingest (their statements compiled). Each is kept per process, but made by every
+    thread that asks for it before the first has it: 33 uploads reaching a fresh portal worker at once parsed
+    the catalog 33 times over, and waited about 2.5 s for it."""
+    from esgflow.checks.gx_run import validator_for
+    from esgflow.jobs.access import recent_uploads
+
+    validator_for(settings.home, load_catalog())
+    load_registry()
+    ingest_files(settings, [], docs=False)  # nothing to ingest: the look-ups run, nothing is stored
+    recent_uploads(settings, "", None, 0)  # the rate limit's count, asked before every upload
+
+
+def record_apart(settings: Settings) -> bool:
+    """Leave Great Expectations' record of the released runs and their Data Docs to a recorder process, at a
+    lower priority than this one's answers (esgflow.checks.recorder); none is started while one records."""
+    from esgflow.checks.recorder import start_detached
+
+    return start_detached(settings.home, nice=RECORDER_NICE)
 
 
 def release_judged(settings: Settings) -> None:

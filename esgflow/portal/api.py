@@ -29,7 +29,7 @@ def post_return(request: Request, background: BackgroundTasks, file: Annotated[U
     viewer = script_viewer(portal.settings, request, portal.signins)
     data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
     outcome = uploads.submit(portal.settings, viewer, data, file.filename, client_address(request))
-    background.add_task(uploads.refresh_docs, portal.settings)
+    background.add_task(uploads.refresh_docs, portal.settings, portal.record_apart)
     return {
         "file": uploads.safe_name(file.filename),
         "status": outcome.answer,  # late_correction for a return of a signed-off period (INTERFACE.md)

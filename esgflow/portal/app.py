@@ -14,10 +14,12 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from esgflow import EsgflowError
 from esgflow.catalog import load_catalog
 from esgflow.checks.gx_run import validator_for
 from esgflow.config import Settings, load_settings
 from esgflow.jobs.access import signed_in
+from esgflow.jobs.collection import warm_answers
 from esgflow.jobs.health import health
 from esgflow.portal import api, assurer, pages, review
 from esgflow.portal.access import token_hash
@@ -50,6 +52,7 @@ class Portal:
     settings: Settings
     sessions: Sessions
     signins: RateLimiter
+    record_apart: bool = False  # Great Expectations records the uploads in a recorder process (uploads.refresh_docs)
 
 
 _SECRET_PATH = re.compile(r"(/signin/)[^/?#\s\"]+")
@@ -154,16 +157,31 @@ async def _too_large(scope: Any, receive: Any, send: Any) -> None:
     await response(scope, receive, send)
 
 
-def create_app(settings: Settings, signin_limit: int = 10, signin_window: float = 60.0, warm: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings,
+    signin_limit: int = 10,
+    signin_window: float = 60.0,
+    warm: bool = True,
+    record_apart: bool = False,
+) -> FastAPI:
     """The portal for one esgflow home and warehouse.
 
-    warm: load Great Expectations in the background at start, so that recording the first
-    uploads (after their answers, esgflow.checks.recorder) does not hold the next answers up.
+    warm: before taking requests, make what every answer uses (esgflow.jobs.collection.warm_answers: a
+    fresh worker hit by a burst of uploads made it once per upload); and load Great Expectations in the
+    background, so that recording the first uploads (after their answers, esgflow.checks.recorder) does
+    not hold the next answers up.
+    record_apart: leave that record to a recorder process instead (what `serve` does): this process
+    then never loads Great Expectations, and no answer waits for it.
     """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if warm:
+            try:
+                warm_answers(settings)
+            except EsgflowError as exc:  # a warehouse without its schema yet: the pages say so, the portal starts
+                logger.warning("portal: nothing warmed before the first answer: %s", exc)
+        if warm and not record_apart:
             validator = validator_for(settings.home, load_catalog())
             threading.Thread(target=validator.set_up, daemon=True).start()
         yield
@@ -178,7 +196,8 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
         redirect_slashes=False,  # its redirect is built from the Host header a client sent
     )
     app.router.redirect_slashes = False
-    app.state.portal = Portal(settings, Sessions(settings), RateLimiter(settings, signin_limit, signin_window))
+    limiter = RateLimiter(settings, signin_limit, signin_window)
+    app.state.portal = Portal(settings, Sessions(settings), limiter, record_apart)
     app.include_router(pages.router)
     app.include_router(review.router)
     app.include_router(assurer.router)
@@ -220,7 +239,7 @@ def create_app(settings: Settings, signin_limit: int = 10, signin_window: float 
 
 def from_environment() -> FastAPI:
     """The portal of the settings in the environment: what each of `serve`'s worker processes runs."""
-    return create_app(load_settings())
+    return create_app(load_settings(), record_apart=True)
 
 
 def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1) -> None:
@@ -250,7 +269,7 @@ def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
             **options,
         )
     else:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, record_apart=True), **options)
 
 
 __all__ = ["create_app", "serve", "word"]

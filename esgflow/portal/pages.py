@@ -253,7 +253,7 @@ def upload(
     settings, lang = _portal(request).settings, page_lang(request, viewer)
     data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
     outcome = uploads.submit(settings, viewer, data, file.filename, client_address(request), entity)
-    background.add_task(uploads.refresh_docs, settings)
+    background.add_task(uploads.refresh_docs, settings, _portal(request).record_apart)
     written = {code: (typed or "—", unit or "") for code, (typed, unit) in outcome.written.items()}  # read once
     base = f"/entities/{entity}"
     annotated = f"{base}/versions/{outcome.version}/annotated?period={outcome.period}" if outcome.annotated else None

@@ -33,7 +33,7 @@ from esgflow.intake import quarantine
 from esgflow.intake.archive import content_hash
 from esgflow.intake.outcome import Outcome
 from esgflow.jobs.access import portal_event, recent_uploads
-from esgflow.jobs.collection import Upload, ingest_uploads, refresh_data_docs, release_judged
+from esgflow.jobs.collection import Upload, ingest_uploads, record_apart, refresh_data_docs, release_judged
 from esgflow.portal.auth import Viewer
 from esgflow.records import PortalEvent
 from esgflow.workbooks.returns import ParsedReturn, read_one
@@ -231,17 +231,22 @@ def _judge_batch(settings: Settings, batch: list[_Ticket]) -> None:
             answer(ticket, outcome)
 
 
-def refresh_docs(settings: Settings) -> bool:
+def refresh_docs(settings: Settings, apart: bool = False) -> bool:
     """Great Expectations' record of the answered uploads and their Data Docs pages, made after the reporter
     has the answer; left (False) to the next answer's refresh while another upload of this process waits.
 
     The judged runs are queued under the ingest lock (no batch is half noted then); the recording runs
-    outside it, so that a burst of uploads arriving meanwhile is judged at once, not after the record."""
+    outside it, so that a burst of uploads arriving meanwhile is judged at once, not after the record.
+    apart: a recorder process records them (`esgflow portal`): Great Expectations never shares this
+    process's interpreter with an answer, nor the processors at the same priority."""
     time.sleep(QUIET)  # uploads sent at the same moment as the one just answered are on their way in by then
     with _INGEST:
         if _WAITING[0]:
             return False
         release_judged(settings)
+    if apart:
+        record_apart(settings)
+        return True
     with _RECORDING:  # after another thread's recording, this one takes what was queued since
         refresh_data_docs(settings, release=False)
     return True
