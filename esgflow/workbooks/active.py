@@ -117,30 +117,30 @@ def _relationships(parts: dict[str, bytes]) -> str | None:
     return None
 
 
-def _root(data: bytes) -> str | None:
-    """The local name of a part's root element, lower case; None when it is not XML. Read from its first tag
-    (after the declaration, comments and processing instructions) when the part is UTF-8, else parsed."""
-    if not _ascii_compatible(data):
-        root = _parse(data)
-        return None if root is None else _local(root.tag)
+def _first_tag(data: bytes) -> str | None:
+    """The local name of a UTF-8 part's root element, lower case, from its first tag (after the declaration,
+    comments and processing instructions); None when it has none."""
     first = _FIRST_TAG.match(data)
     return _local(first.group(1).decode("utf-8", "replace")).rsplit(":", 1)[-1] if first else None
 
 
 def _xml_contents(parts: dict[str, bytes]) -> str | None:
     for data in parts.values():
-        local = _root(data)
+        # UTF-8 parts are read from their bytes; a part in UTF-16 or -32 (rare) is parsed, once
+        as_bytes = _ascii_compatible(data)
+        tree = None if as_bytes else _parse(data)
+        local = _first_tag(data) if as_bytes else None if tree is None else _local(tree.tag)
         if local in _ROOTS:
             return _ROOTS[local]
         if local == "worksheet":
             # A sheet holds thousands of cells: its tags are searched rather than its tree built. The search is
             # stricter than the tree: it finds OLE objects and controls at any depth (Excel wraps them in
             # mc:AlternateContent), and in a comment too, where refusing a return costs a resend, not a breach.
-            found = _tagged_objects(data) if _ascii_compatible(data) else _tree_objects(data)
+            found = _tree_objects(tree) if tree is not None else _tagged_objects(data)
             if found:
                 return _WORKSHEET_CHILDREN[found]
         if local == "workbook":
-            root = _parse(data)
+            root = _parse(data) if tree is None else tree
             for defined in () if root is None else root.iter():
                 if _local(defined.tag) == "definedname" and _AUTO_RUN.match(defined.get("name", "")):
                     return MACRO_SHEET
@@ -160,10 +160,9 @@ def _tagged_objects(data: bytes) -> str | None:
     return found.group(1).decode() if found else None
 
 
-def _tree_objects(data: bytes) -> str | None:
+def _tree_objects(root: ET.Element) -> str | None:
     """The OLE objects or controls of a sheet in another encoding, found in its parsed tree."""
-    root = _parse(data)
-    for element in () if root is None else root.iter():
+    for element in root.iter():
         if _local(element.tag) in _WORKSHEET_CHILDREN:
             return _local(element.tag)
     return None
